@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+
+/// @title CollateralVault
+/// @notice Bulwark's core ledger: an ERC-4626 vault over one base asset that lends it against several collateral assets.
+/// @dev Invariants (IDs from InvariantsSpec.sol, tested in test/invariant):
+///      - INV-03 per token, what the books say the vault holds (cash; collateral) ≤ balanceOf(vault).
+///      - INV-01 total debt ≤ Σ account debts < total debt + number of borrowers (each debt rounds up on its own).
+///      - INV-11/12 no borrow or collateral withdrawal leaves its account above its borrow limit.
+///      - INV-06 the share price and the borrow index never decrease.
+///      - INV-04 totalAssets == cash + total debt − reserves.
+///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
+///      - INV-35 an account with no debt withdraws its collateral without any price being read.
+///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
+///      Parameters change only through `owner` (the timelock) and inside the MAX_* bounds below.
+contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using FixedPointMath for uint256;
+
+    // ----------------------------------------------------------------- bounds
+
+    /// @notice Collateral assets per vault; bounds every loop over an account's collateral.
+    uint256 public constant MAX_COLLATERALS = 16;
+    /// @notice Highest liquidation threshold: keeps at least a 5% equity cushion for liquidators.
+    uint256 public constant MAX_LIQUIDATION_THRESHOLD = 0.95e18;
+    /// @notice Highest liquidation bonus: above 20% a liquidation destroys more value than it saves.
+    uint256 public constant MAX_LIQUIDATION_BONUS = 0.2e18;
+    /// @notice Highest reserve factor: lenders keep at least half of the interest.
+    uint256 public constant MAX_RESERVE_FACTOR = 0.5e18;
+    /// @notice Highest borrow rate honoured, 1000% APR per second: a faulty rate model cannot explode debt.
+    uint256 public constant MAX_BORROW_RATE_PER_SECOND = uint256(10e18) / 365 days;
+    /// @notice Highest token decimals supported (prices and values are WAD).
+    uint8 public constant MAX_DECIMALS = 18;
+    /// @dev Virtual shares (10**6 per unit) against the first-depositor inflation attack (INV-08).
+    uint8 private constant DECIMALS_OFFSET = 6;
+
+    // ----------------------------------------------------------------- state
+
+    struct CollateralState {
+        CollateralConfig config;
+        uint8 decimals;
+        uint8 index; // bit position in an account's collateral mask
+        bool listed;
+        uint256 totalDeposited;
+    }
+
+    IPriceOracle private _oracle;
+    IInterestRateModel private _rateModel;
+    uint256 private _reserveFactor;
+    uint256 private _borrowCap;
+    uint8 private immutable _baseDecimals;
+
+    uint256 private _cash;
+    uint256 private _reserves;
+    uint256 private _totalScaledDebt;
+    uint256 private _borrowIndex = FixedPointMath.RAY;
+    uint256 private _lastAccrual;
+
+    address[] private _collateralList;
+    mapping(address asset => CollateralState) private _collaterals;
+    mapping(address account => uint256) private _collateralMask;
+    mapping(address account => mapping(address asset => uint256)) private _collateralBalance;
+    mapping(address account => uint256) private _scaledDebt;
+
+    /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
+    /// @param name_ Share token name.
+    /// @param symbol_ Share token symbol.
+    /// @param oracle Price source for the base and collateral assets.
+    /// @param rateModel Borrow rate model.
+    /// @param reserveFactor_ Share of interest credited to reserves (WAD, ≤ MAX_RESERVE_FACTOR).
+    /// @param borrowCap_ Maximum total debt in base units.
+    /// @param owner_ Governance: the timelock in production.
+    constructor(
+        IERC20Metadata baseAsset,
+        string memory name_,
+        string memory symbol_,
+        IPriceOracle oracle,
+        IInterestRateModel rateModel,
+        uint256 reserveFactor_,
+        uint256 borrowCap_,
+        address owner_
+    ) ERC20(name_, symbol_) ERC4626(baseAsset) Ownable(owner_) {
+        if (address(oracle) == address(0) || address(rateModel) == address(0)) revert ZeroAddress();
+        if (reserveFactor_ > MAX_RESERVE_FACTOR) revert ReserveFactorTooHigh(reserveFactor_, MAX_RESERVE_FACTOR);
+        _baseDecimals = _readDecimals(address(baseAsset));
+        _oracle = oracle;
+        _rateModel = rateModel;
+        _reserveFactor = reserveFactor_;
+        _borrowCap = borrowCap_;
+        _lastAccrual = block.timestamp;
+    }
+
+    // ================================================================= lender side (ERC-4626)
+
+    /// @inheritdoc ERC4626
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+        _accrue();
+        return super.deposit(assets, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+        _accrue();
+        return super.mint(shares, receiver);
+    }
+
+    /// @inheritdoc ERC4626
+    function withdraw(uint256 assets, address receiver, address owner_) public override nonReentrant returns (uint256) {
+        _accrue();
+        return super.withdraw(assets, receiver, owner_);
+    }
+
+    /// @inheritdoc ERC4626
+    function redeem(uint256 shares, address receiver, address owner_) public override nonReentrant returns (uint256) {
+        _accrue();
+        return super.redeem(shares, receiver, owner_);
+    }
+
+    /// @notice cash + total debt − reserves, with interest accrued to now (INV-04).
+    function totalAssets() public view override returns (uint256) {
+        (, uint256 debt, uint256 reserves_) = _accrued();
+        return _cash + debt - reserves_;
+    }
+
+    /// @notice Lenders withdraw against available cash only: min(claim rounded down, cash).
+    function maxWithdraw(address owner_) public view override returns (uint256) {
+        uint256 claim = _convertToAssets(balanceOf(owner_), Math.Rounding.Floor);
+        return claim < _cash ? claim : _cash;
+    }
+
+    /// @notice Lenders redeem against available cash only; when cash binds, shares are rounded down.
+    function maxRedeem(address owner_) public view override returns (uint256) {
+        uint256 shares = balanceOf(owner_);
+        if (_convertToAssets(shares, Math.Rounding.Floor) <= _cash) return shares;
+        return _convertToShares(_cash, Math.Rounding.Floor);
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down.
+    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
+        if (assets == 0 || shares == 0) revert ZeroAmount();
+        _pullExact(IERC20(asset()), caller, assets);
+        _cash += assets;
+        _mint(receiver, shares);
+        emit Deposit(caller, receiver, assets, shares);
+    }
+
+    /// @dev OZ flow against booked cash (maxWithdraw/maxRedeem already capped `assets` at cash). Shares were rounded up.
+    function _withdraw(
+        address caller,
+        address receiver,
+        address owner_,
+        uint256 assets,
+        uint256 shares
+    ) internal override {
+        if (assets == 0 || shares == 0) revert ZeroAmount();
+        if (receiver == address(0)) revert ZeroAddress();
+        if (caller != owner_) _spendAllowance(owner_, caller, shares);
+        _burn(owner_, shares);
+        _cash -= assets;
+        IERC20(asset()).safeTransfer(receiver, assets);
+        emit Withdraw(caller, receiver, owner_, assets, shares);
+    }
+
+    // ================================================================= borrower side
+
+    /// @inheritdoc ICollateralVault
+    function depositCollateral(address collateral, uint256 amount, address onBehalfOf) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (onBehalfOf == address(0)) revert ZeroAddress();
+        CollateralState storage c = _listedCollateral(collateral);
+        uint256 totalAfter = c.totalDeposited + amount;
+        if (totalAfter > c.config.supplyCap) revert SupplyCapExceeded(collateral, c.config.supplyCap, totalAfter);
+        _pullExact(IERC20(collateral), msg.sender, amount);
+        _increaseCollateral(onBehalfOf, collateral, c, amount);
+        emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function withdrawCollateral(address collateral, uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        CollateralState storage c = _listedCollateral(collateral);
+        uint256 balance = _collateralBalance[msg.sender][collateral];
+        if (amount == type(uint256).max) amount = balance;
+        if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
+        _accrue();
+        _decreaseCollateral(msg.sender, collateral, c, amount);
+        // INV-35: an account without debt never needs a price to leave.
+        if (_scaledDebt[msg.sender] != 0) _requireWithinBorrowLimit(msg.sender);
+        IERC20(collateral).safeTransfer(to, amount);
+        emit CollateralWithdrawn(msg.sender, to, collateral, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function borrow(uint256 amount, address to) external nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        _accrue();
+        if (amount > _cash) revert InsufficientLiquidity(_cash, amount);
+        uint256 scaled = _increaseDebt(msg.sender, amount);
+        uint256 debtAfter = _totalScaledDebt.mulDivUp(_borrowIndex, FixedPointMath.RAY);
+        if (debtAfter > _borrowCap) revert BorrowCapExceeded(_borrowCap, debtAfter);
+        _requireWithinBorrowLimit(msg.sender);
+        _cash -= amount;
+        IERC20(asset()).safeTransfer(to, amount);
+        emit Borrowed(msg.sender, to, amount, scaled);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function repay(uint256 amount, address onBehalfOf) external nonReentrant returns (uint256 repaid) {
+        if (amount == 0) revert ZeroAmount();
+        if (onBehalfOf == address(0)) revert ZeroAddress();
+        _accrue();
+        uint256 debt = _debtOf(onBehalfOf, _borrowIndex);
+        if (debt == 0) revert NoDebt(onBehalfOf);
+        if (amount == type(uint256).max) amount = debt;
+        else if (amount > debt) revert RepayExceedsDebt(debt, amount);
+        uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
+        _pullExact(IERC20(asset()), msg.sender, amount);
+        _cash += amount;
+        emit Repaid(msg.sender, onBehalfOf, amount, scaled);
+        return amount;
+    }
+
+    // ================================================================= governance
+
+    /// @inheritdoc ICollateralVault
+    function listCollateral(address collateral, CollateralConfig calldata config) external onlyOwner {
+        if (collateral == address(0)) revert ZeroAddress();
+        if (collateral == asset()) revert BaseAssetNotCollateral(collateral);
+        CollateralState storage c = _collaterals[collateral];
+        if (c.listed) revert AssetAlreadyListed(collateral);
+        if (_collateralList.length >= MAX_COLLATERALS) revert TooManyCollaterals(MAX_COLLATERALS);
+        _validateConfig(config);
+        uint8 decimals_ = _readDecimals(collateral);
+        c.config = config;
+        c.decimals = decimals_;
+        c.index = uint8(_collateralList.length);
+        c.listed = true;
+        _collateralList.push(collateral);
+        emit CollateralListed(collateral, decimals_, config);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setCollateralConfig(address collateral, CollateralConfig calldata config) external onlyOwner {
+        CollateralState storage c = _listedCollateral(collateral);
+        _validateConfig(config);
+        c.config = config;
+        emit CollateralConfigUpdated(collateral, config);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setBorrowCap(uint256 borrowCap_) external onlyOwner {
+        _borrowCap = borrowCap_;
+        emit BorrowCapSet(borrowCap_);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setReserveFactor(uint256 reserveFactor_) external onlyOwner {
+        if (reserveFactor_ > MAX_RESERVE_FACTOR) revert ReserveFactorTooHigh(reserveFactor_, MAX_RESERVE_FACTOR);
+        _accrue();
+        _reserveFactor = reserveFactor_;
+        emit ReserveFactorSet(reserveFactor_);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setInterestRateModel(IInterestRateModel model) external onlyOwner {
+        if (address(model) == address(0)) revert ZeroAddress();
+        _accrue();
+        _rateModel = model;
+        emit InterestRateModelSet(address(model));
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setPriceOracle(IPriceOracle oracle) external onlyOwner {
+        if (address(oracle) == address(0)) revert ZeroAddress();
+        _oracle = oracle;
+        emit PriceOracleSet(address(oracle));
+    }
+
+    /// @inheritdoc ICollateralVault
+    function withdrawReserves(address to, uint256 amount) external onlyOwner nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        if (to == address(0)) revert ZeroAddress();
+        _accrue();
+        uint256 available = _reserves < _cash ? _reserves : _cash;
+        if (amount > available) revert InsufficientReserves(available, amount);
+        _reserves -= amount;
+        _cash -= amount;
+        IERC20(asset()).safeTransfer(to, amount);
+        emit ReservesWithdrawn(to, amount);
+    }
+
+    // ================================================================= views
+
+    /// @inheritdoc ICollateralVault
+    function accountLiquidity(address account) public view returns (AccountLiquidity memory liq) {
+        (uint256 index, , ) = _accrued();
+        return _liquidity(account, _debtOf(account, index));
+    }
+
+    /// @inheritdoc ICollateralVault
+    function healthFactor(address account) external view returns (uint256) {
+        AccountLiquidity memory liq = accountLiquidity(account);
+        if (liq.debt == 0) return type(uint256).max;
+        // Rounded down: an account reads as no healthier than it is.
+        return liq.liquidationLimit.wadDivDown(liq.debtValue);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function isLiquidatable(address account) external view returns (bool) {
+        AccountLiquidity memory liq = accountLiquidity(account);
+        return liq.debt != 0 && liq.debtValue > liq.liquidationLimit;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function debtOf(address account) external view returns (uint256) {
+        (uint256 index, , ) = _accrued();
+        return _debtOf(account, index);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function collateralOf(address account, address collateral) external view returns (uint256) {
+        return _collateralBalance[account][collateral];
+    }
+
+    /// @inheritdoc ICollateralVault
+    function totalDebt() external view returns (uint256 debt) {
+        (, debt, ) = _accrued();
+    }
+
+    /// @inheritdoc ICollateralVault
+    function cash() external view returns (uint256) {
+        return _cash;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function reserves() external view returns (uint256 reserves_) {
+        (, , reserves_) = _accrued();
+    }
+
+    /// @inheritdoc ICollateralVault
+    function borrowIndex() external view returns (uint256 index) {
+        (index, , ) = _accrued();
+    }
+
+    /// @inheritdoc ICollateralVault
+    function collateralAssets() external view returns (address[] memory) {
+        return _collateralList;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function collateralInfo(
+        address collateral
+    ) external view returns (CollateralConfig memory config, uint8 decimals_, uint256 totalDeposited) {
+        CollateralState storage c = _listedCollateral(collateral);
+        return (c.config, c.decimals, c.totalDeposited);
+    }
+
+    /// @notice Current price oracle, interest rate model, reserve factor and borrow cap.
+    function parameters()
+        external
+        view
+        returns (IPriceOracle oracle, IInterestRateModel rateModel, uint256 reserveFactor, uint256 borrowCap)
+    {
+        return (_oracle, _rateModel, _reserveFactor, _borrowCap);
+    }
+
+    // ================================================================= internal: the state-changing core
+    // Every change to balances and debt goes through these few functions, so the liquidation engine and the
+    // circuit breaker plug in here rather than copying logic.
+
+    /// @dev Brings the borrow index, and with it total debt and reserves, up to now. Idempotent within a block.
+    function _accrue() internal {
+        if (block.timestamp == _lastAccrual) return;
+        uint256 oldIndex = _borrowIndex;
+        (uint256 index, uint256 debt, uint256 reserves_) = _accrued();
+        _lastAccrual = block.timestamp;
+        if (index == oldIndex) return;
+        uint256 reserveIncrease = reserves_ - _reserves;
+        uint256 interest = debt - _totalScaledDebt.mulDivUp(oldIndex, FixedPointMath.RAY);
+        _borrowIndex = index;
+        _reserves = reserves_;
+        emit InterestAccrued(index, interest, reserveIncrease);
+    }
+
+    function _increaseCollateral(
+        address account,
+        address collateral,
+        CollateralState storage c,
+        uint256 amount
+    ) internal {
+        c.totalDeposited += amount;
+        _collateralBalance[account][collateral] += amount;
+        _collateralMask[account] |= 1 << c.index;
+    }
+
+    function _decreaseCollateral(
+        address account,
+        address collateral,
+        CollateralState storage c,
+        uint256 amount
+    ) internal {
+        c.totalDeposited -= amount;
+        uint256 remaining = _collateralBalance[account][collateral] - amount;
+        _collateralBalance[account][collateral] = remaining;
+        if (remaining == 0) _collateralMask[account] &= ~(1 << c.index);
+    }
+
+    /// @dev Adds `amount` of debt at the current index. Scaled debt rounds up: the borrower owes at least `amount`.
+    function _increaseDebt(address account, uint256 amount) internal returns (uint256 scaled) {
+        scaled = amount.mulDivUp(FixedPointMath.RAY, _borrowIndex);
+        _scaledDebt[account] += scaled;
+        _totalScaledDebt += scaled;
+    }
+
+    /// @dev Removes `amount` of debt at the current index. Scaled debt burned rounds down (the borrower is credited
+    ///      no more than paid); `all` burns the whole position, whose debt rounded up equals what was paid.
+    function _decreaseDebt(address account, uint256 amount, bool all) internal returns (uint256 scaled) {
+        uint256 accountScaled = _scaledDebt[account];
+        scaled = all ? accountScaled : amount.mulDivDown(FixedPointMath.RAY, _borrowIndex);
+        _scaledDebt[account] = accountScaled - scaled;
+        _totalScaledDebt -= scaled;
+    }
+
+    /// @dev Pulls exactly `amount` of `token` from `from`; a token that delivers anything else is rejected (INV-37).
+    function _pullExact(IERC20 token, address from, uint256 amount) internal {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert TransferAmountMismatch(address(token), amount, received);
+    }
+
+    // ================================================================= internal: views
+
+    /// @dev Borrow index, total debt and reserves as they would be after accruing to now. Rounds up the index and
+    ///      total debt (debt grows), and reserves up (they are carved out of the interest, so never exceed it).
+    function _accrued() internal view returns (uint256 index, uint256 debt, uint256 reserves_) {
+        index = _borrowIndex;
+        reserves_ = _reserves;
+        uint256 scaledTotal = _totalScaledDebt;
+        debt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
+        uint256 elapsed = block.timestamp - _lastAccrual;
+        if (elapsed == 0 || scaledTotal == 0) return (index, debt, reserves_);
+
+        uint256 rate = _rateModel.borrowRatePerSecond(_cash, debt);
+        if (rate > MAX_BORROW_RATE_PER_SECOND) rate = MAX_BORROW_RATE_PER_SECOND;
+        index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
+        uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
+        reserves_ += (newDebt - debt).wadMulUp(_reserveFactor);
+        debt = newDebt;
+    }
+
+    function _debtOf(address account, uint256 index) internal view returns (uint256) {
+        return _scaledDebt[account].mulDivUp(index, FixedPointMath.RAY);
+    }
+
+    /// @dev Values the account's collateral (rounded down) and debt (rounded up). Loops over the account's own
+    ///      collateral mask: at most MAX_COLLATERALS iterations.
+    function _liquidity(address account, uint256 debt) internal view returns (AccountLiquidity memory liq) {
+        liq.debt = debt;
+        uint256 mask = _collateralMask[account];
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address collateral = _collateralList[i];
+                CollateralState storage c = _collaterals[collateral];
+                uint256 value = _collateralBalance[account][collateral].mulDivDown(
+                    _price(collateral),
+                    10 ** c.decimals
+                );
+                liq.collateralValue += value;
+                liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
+                liq.liquidationLimit += value.wadMulDown(c.config.liquidationThreshold);
+            }
+            mask >>= 1;
+        }
+        if (debt != 0) liq.debtValue = debt.mulDivUp(_price(asset()), 10 ** _baseDecimals);
+    }
+
+    /// @dev INV-11/12: reverts unless the account's debt value is within its borrow limit.
+    function _requireWithinBorrowLimit(address account) internal view {
+        AccountLiquidity memory liq = _liquidity(account, _debtOf(account, _borrowIndex));
+        if (liq.debtValue > liq.borrowLimit) revert BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
+    }
+
+    function _price(address token) internal view returns (uint256 p) {
+        p = _oracle.getPrice(token);
+        if (p == 0) revert ZeroPrice(token);
+    }
+
+    function _listedCollateral(address collateral) internal view returns (CollateralState storage c) {
+        c = _collaterals[collateral];
+        if (!c.listed) revert AssetNotListed(collateral);
+    }
+
+    function _validateConfig(CollateralConfig calldata config) internal pure {
+        uint256 lt = config.liquidationThreshold;
+        if (lt == 0 || lt > MAX_LIQUIDATION_THRESHOLD) revert ThresholdOutOfBounds(lt, MAX_LIQUIDATION_THRESHOLD);
+        if (config.borrowLtv > lt) revert LtvAboveThreshold(config.borrowLtv, lt);
+        if (config.liquidationBonus > MAX_LIQUIDATION_BONUS) {
+            revert BonusTooHigh(config.liquidationBonus, MAX_LIQUIDATION_BONUS);
+        }
+        // INV-17: (1 + bonus) × LT < 1, rounded up so the check errs on the strict side.
+        if (lt.wadMulUp(FixedPointMath.WAD + config.liquidationBonus) >= FixedPointMath.WAD) {
+            revert NoLiquidationBuffer(lt, config.liquidationBonus);
+        }
+    }
+
+    /// @dev Reads decimals with a low-level call: a token without `decimals()` or with more than 18 is unsupported.
+    function _readDecimals(address token) internal view returns (uint8) {
+        (bool ok, bytes memory data) = token.staticcall(abi.encodeCall(IERC20Metadata.decimals, ()));
+        if (!ok || data.length < 32) revert UnsupportedDecimals(token, type(uint256).max);
+        uint256 d = abi.decode(data, (uint256));
+        if (d > MAX_DECIMALS) revert UnsupportedDecimals(token, d);
+        return uint8(d);
+    }
+}

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPriceOracle} from "./IPriceOracle.sol";
+import {IInterestRateModel} from "./IInterestRateModel.sol";
+
+/// @title ICollateralVault
+/// @notice Bulwark's core ledger. Lenders hold an ERC-4626 share over one base asset; borrowers post several
+///         collateral assets and borrow the base asset against them.
+/// @dev Units: token amounts are in the token's own base units; values are USD, WAD-scaled (1e18 = $1);
+///      ratios (LTV, threshold, bonus, reserve factor) are WAD (1e18 = 100%).
+///      Token assumptions: standard ERC-20 with 0–18 decimals, no fee on transfer (rejected at deposit by a
+///      balance-delta check), no rebasing, no transfer hooks. Listing a token is a governance decision.
+interface ICollateralVault {
+    /// @notice Risk parameters of one collateral asset, all WAD.
+    /// @param borrowLtv Share of the collateral's value that may be borrowed against.
+    /// @param liquidationThreshold Share of the collateral's value above which debt makes the account liquidatable.
+    /// @param liquidationBonus Extra share of seized collateral a liquidator receives (used by the liquidation engine).
+    /// @param supplyCap Maximum total deposits of the asset, in its base units; 0 freezes new deposits.
+    struct CollateralConfig {
+        uint64 borrowLtv;
+        uint64 liquidationThreshold;
+        uint64 liquidationBonus;
+        uint128 supplyCap;
+    }
+
+    /// @notice An account's position valued at current prices. Values in USD (WAD), `debt` in base units.
+    /// @param collateralValue Σ collateral value, rounded down.
+    /// @param borrowLimit Σ collateral value × borrow LTV, rounded down.
+    /// @param liquidationLimit Σ collateral value × liquidation threshold, rounded down.
+    /// @param debtValue Debt value, rounded up.
+    /// @param debt Debt in base units, interest included, rounded up.
+    struct AccountLiquidity {
+        uint256 collateralValue;
+        uint256 borrowLimit;
+        uint256 liquidationLimit;
+        uint256 debtValue;
+        uint256 debt;
+    }
+
+    // ----------------------------------------------------------------- errors
+
+    /// @notice Thrown when an amount that must be positive is zero (or a share amount rounds to zero).
+    error ZeroAmount();
+    /// @notice Thrown when an address argument that must be set is the zero address.
+    error ZeroAddress();
+    /// @notice Thrown when `asset` is not a listed collateral.
+    error AssetNotListed(address asset);
+    /// @notice Thrown when listing an asset that is already listed.
+    error AssetAlreadyListed(address asset);
+    /// @notice Thrown when listing the base asset as collateral.
+    error BaseAssetNotCollateral(address asset);
+    /// @notice Thrown when a token has more than 18 decimals, or does not report them.
+    error UnsupportedDecimals(address asset, uint256 decimals);
+    /// @notice Thrown when listing more collateral assets than the vault supports.
+    error TooManyCollaterals(uint256 max);
+    /// @notice Thrown when the borrow LTV exceeds the liquidation threshold.
+    error LtvAboveThreshold(uint256 borrowLtv, uint256 liquidationThreshold);
+    /// @notice Thrown when the liquidation threshold is zero or above `MAX_LIQUIDATION_THRESHOLD`.
+    error ThresholdOutOfBounds(uint256 liquidationThreshold, uint256 max);
+    /// @notice Thrown when the liquidation bonus is above `MAX_LIQUIDATION_BONUS`.
+    error BonusTooHigh(uint256 liquidationBonus, uint256 max);
+    /// @notice Thrown when (1 + bonus) × threshold ≥ 1: liquidating a barely unhealthy account would create bad debt (INV-17).
+    error NoLiquidationBuffer(uint256 liquidationThreshold, uint256 liquidationBonus);
+    /// @notice Thrown when the reserve factor is above `MAX_RESERVE_FACTOR`.
+    error ReserveFactorTooHigh(uint256 reserveFactor, uint256 max);
+    /// @notice Thrown when a collateral deposit would take the asset's total above its supply cap.
+    error SupplyCapExceeded(address asset, uint256 cap, uint256 totalAfter);
+    /// @notice Thrown when a borrow would take total debt above the borrow cap.
+    error BorrowCapExceeded(uint256 cap, uint256 totalAfter);
+    /// @notice Thrown when withdrawing more collateral than the account holds.
+    error InsufficientCollateral(address asset, uint256 balance, uint256 requested);
+    /// @notice Thrown when borrowing more than the vault's cash.
+    error InsufficientLiquidity(uint256 available, uint256 requested);
+    /// @notice Thrown when a borrow or collateral withdrawal would leave debt above the borrow limit (INV-11, INV-12).
+    error BorrowLimitExceeded(address account, uint256 debtValue, uint256 borrowLimit);
+    /// @notice Thrown when repaying more than the debt (use type(uint256).max to repay all).
+    error RepayExceedsDebt(uint256 debt, uint256 amount);
+    /// @notice Thrown when repaying for an account that owes nothing.
+    error NoDebt(address account);
+    /// @notice Thrown when a transfer in delivers a different amount than asked (fee-on-transfer tokens, INV-37).
+    error TransferAmountMismatch(address token, uint256 expected, uint256 received);
+    /// @notice Thrown when the oracle prices an asset at zero (INV-24).
+    error ZeroPrice(address asset);
+    /// @notice Thrown when withdrawing more reserves than accrued, or than the vault holds in cash.
+    error InsufficientReserves(uint256 available, uint256 requested);
+
+    // ----------------------------------------------------------------- events
+
+    /// @notice Emitted when governance lists a new collateral asset.
+    event CollateralListed(address indexed asset, uint8 decimals, CollateralConfig config);
+    /// @notice Emitted when governance changes a collateral's risk parameters.
+    event CollateralConfigUpdated(address indexed asset, CollateralConfig config);
+    /// @notice Emitted when collateral is added to an account.
+    event CollateralDeposited(address indexed caller, address indexed account, address indexed asset, uint256 amount);
+    /// @notice Emitted when an account withdraws collateral.
+    event CollateralWithdrawn(address indexed account, address indexed to, address indexed asset, uint256 amount);
+    /// @notice Emitted on a borrow. `scaledAmount` is the debt added in index-scaled units.
+    event Borrowed(address indexed account, address indexed to, uint256 amount, uint256 scaledAmount);
+    /// @notice Emitted on a repayment. `scaledAmount` is the debt removed in index-scaled units.
+    event Repaid(address indexed payer, address indexed account, uint256 amount, uint256 scaledAmount);
+    /// @notice Emitted when interest accrues: the new borrow index (RAY), the interest added to total debt and the
+    ///         part of it credited to reserves.
+    event InterestAccrued(uint256 borrowIndex, uint256 interest, uint256 reserveIncrease);
+    /// @notice Emitted when governance changes the borrow cap.
+    event BorrowCapSet(uint256 borrowCap);
+    /// @notice Emitted when governance changes the reserve factor.
+    event ReserveFactorSet(uint256 reserveFactor);
+    /// @notice Emitted when governance replaces the interest rate model.
+    event InterestRateModelSet(address indexed model);
+    /// @notice Emitted when governance replaces the price oracle.
+    event PriceOracleSet(address indexed oracle);
+    /// @notice Emitted when governance withdraws protocol reserves.
+    event ReservesWithdrawn(address indexed to, uint256 amount);
+
+    // ----------------------------------------------------------------- borrower actions
+
+    /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may add to any account:
+    ///         more collateral never lowers an account's health (INV-19).
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `SupplyCapExceeded`, `TransferAmountMismatch`.
+    function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;
+
+    /// @notice Withdraws `amount` of the caller's collateral `asset` to `to` (type(uint256).max withdraws all).
+    ///         With debt outstanding, the account must stay within its borrow limit; with none, no price is read.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `InsufficientCollateral`, `BorrowLimitExceeded`.
+    function withdrawCollateral(address asset, uint256 amount, address to) external;
+
+    /// @notice Borrows `amount` of the base asset against the caller's collateral and sends it to `to`.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `InsufficientLiquidity`, `BorrowCapExceeded`, `BorrowLimitExceeded`.
+    function borrow(uint256 amount, address to) external;
+
+    /// @notice Repays `amount` of `onBehalfOf`'s debt from the caller; type(uint256).max repays all of it.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `NoDebt`, `RepayExceedsDebt`, `TransferAmountMismatch`.
+    /// @return repaid The amount of base asset taken from the caller.
+    function repay(uint256 amount, address onBehalfOf) external returns (uint256 repaid);
+
+    // ----------------------------------------------------------------- governance (the timelock)
+
+    /// @notice Lists a new collateral asset with its risk parameters. Reads and stores the token's decimals.
+    function listCollateral(address asset, CollateralConfig calldata config) external;
+
+    /// @notice Replaces a listed collateral's risk parameters, inside the hard-coded bounds.
+    function setCollateralConfig(address asset, CollateralConfig calldata config) external;
+
+    /// @notice Sets the maximum total debt, in base units; 0 stops new borrows.
+    function setBorrowCap(uint256 borrowCap) external;
+
+    /// @notice Sets the share of interest credited to reserves, at most `MAX_RESERVE_FACTOR`. Accrues first.
+    function setReserveFactor(uint256 reserveFactor) external;
+
+    /// @notice Replaces the interest rate model. Accrues first, so past interest uses the old model.
+    function setInterestRateModel(IInterestRateModel model) external;
+
+    /// @notice Replaces the price oracle.
+    function setPriceOracle(IPriceOracle oracle) external;
+
+    /// @notice Sends `amount` of accrued reserves, out of cash, to `to`.
+    function withdrawReserves(address to, uint256 amount) external;
+
+    // ----------------------------------------------------------------- views
+
+    /// @notice Position of `account` at current prices and accrued interest.
+    function accountLiquidity(address account) external view returns (AccountLiquidity memory);
+
+    /// @notice Liquidation limit / debt value, WAD: 1e18 is the liquidation point; type(uint256).max with no debt.
+    function healthFactor(address account) external view returns (uint256);
+
+    /// @notice True when `account` has debt and its debt value exceeds its liquidation limit.
+    function isLiquidatable(address account) external view returns (bool);
+
+    /// @notice Debt of `account` in base units with interest accrued to now, rounded up.
+    function debtOf(address account) external view returns (uint256);
+
+    /// @notice Collateral `asset` held for `account`, in the asset's base units.
+    function collateralOf(address account, address asset) external view returns (uint256);
+
+    /// @notice Total debt in base units with interest accrued to now, rounded up.
+    function totalDebt() external view returns (uint256);
+
+    /// @notice Base asset the vault holds on its books (donations excluded).
+    function cash() external view returns (uint256);
+
+    /// @notice Protocol reserves in base units with interest accrued to now.
+    function reserves() external view returns (uint256);
+
+    /// @notice Borrow index (RAY) with interest accrued to now.
+    function borrowIndex() external view returns (uint256);
+
+    /// @notice Listed collateral assets, in listing order.
+    function collateralAssets() external view returns (address[] memory);
+
+    /// @notice Risk parameters, decimals and total deposits of a listed collateral.
+    function collateralInfo(
+        address asset
+    ) external view returns (CollateralConfig memory config, uint8 decimals, uint256 totalDeposited);
+}
