@@ -363,6 +363,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     }
 
     /// @inheritdoc ICollateralVault
+    function lastAccrual() external view returns (uint256) {
+        return _lastAccrual;
+    }
+
+    /// @inheritdoc ICollateralVault
     function collateralAssets() external view returns (address[] memory) {
         return _collateralList;
     }

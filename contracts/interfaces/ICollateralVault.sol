@@ -183,6 +183,9 @@ interface ICollateralVault {
     /// @notice Protocol reserves in base units with interest accrued to now.
     function reserves() external view returns (uint256);
 
+    /// @notice Timestamp interest was last accrued to storage (never after block.timestamp, INV-10).
+    function lastAccrual() external view returns (uint256);
+
     /// @notice Borrow index (RAY) with interest accrued to now.
     function borrowIndex() external view returns (uint256);
 

@@ -6,7 +6,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice Test token with a transfer hook (ERC-777 style) that calls back into a target: proves every vault entry
 ///         point is under the reentrancy lock (INV-36). Test helper only.
 contract ReentrantERC20 is ERC20 {
-    address public target;
+    address public hookTarget;
     bytes public payload;
     bool public reenteredOk;
     bytes public revertData;
@@ -19,15 +19,15 @@ contract ReentrantERC20 is ERC20 {
 
     /// @notice Arms the hook: the next transfer calls `target_` with `payload_` (then disarms).
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        hookTarget = target_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = hookTarget;
         if (t != address(0) && from != address(0) && to != address(0)) {
-            target = address(0);
+            hookTarget = address(0);
             (bool ok, bytes memory data) = t.call(payload);
             reenteredOk = ok;
             revertData = data;

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+
+import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
+import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {MockERC20} from "../../contracts/test/MockERC20.sol";
+import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
+import {InvariantsSpec} from "./InvariantsSpec.sol";
+
+/// @notice Drives random sequences of lender and borrower actions, price moves, time warps, donations and round
+///         trips across several actors and collateral assets. Inputs are bounded so most calls succeed.
+/// @dev Post-conditions that must hold after a single action (monotonic share price and index, borrow limits after
+///      borrow/withdrawal, donations, round trips) are recorded in `violation`: an assert inside a handler call
+///      would only be a swallowed revert. Ghost variables keep an independent model of collateral flows.
+contract VaultHandler is CommonBase, StdCheats, StdUtils {
+    CollateralVault public immutable vault;
+    MockERC20 public immutable usdc;
+    MockPriceOracle public immutable oracle;
+    MockERC20[] internal _collaterals;
+    address[] internal _actors;
+
+    /// @notice The first post-condition that failed, with its context; empty while everything holds.
+    string public violation;
+
+    mapping(address token => uint256) public ghostCollateralIn;
+    mapping(address token => uint256) public ghostCollateralOut;
+    mapping(address token => uint256) internal _initialPrice;
+    mapping(bytes32 action => uint256) public calls;
+
+    uint256 internal _lastAssetsPlusOne;
+    uint256 internal _lastSupplyPlusVirtual;
+    uint256 internal _lastIndex;
+
+    constructor(CollateralVault vault_, MockERC20 usdc_, MockERC20[] memory collaterals_, MockPriceOracle oracle_) {
+        vault = vault_;
+        usdc = usdc_;
+        oracle = oracle_;
+        for (uint256 i; i < collaterals_.length; ++i) {
+            _collaterals.push(collaterals_[i]);
+            _initialPrice[address(collaterals_[i])] = oracle_.getPrice(address(collaterals_[i]));
+        }
+        for (uint256 i; i < 4; ++i) {
+            address actor = makeAddr(string.concat("actor", vm.toString(i)));
+            _actors.push(actor);
+            vm.startPrank(actor);
+            usdc.approve(address(vault_), type(uint256).max);
+            for (uint256 j; j < collaterals_.length; ++j) collaterals_[j].approve(address(vault_), type(uint256).max);
+            vm.stopPrank();
+        }
+        _recordSharePriceAndIndex();
+    }
+
+    // ----------------------------------------------------------------- views for the invariant contract
+
+    function actors() external view returns (address[] memory) {
+        return _actors;
+    }
+
+    function collaterals() external view returns (MockERC20[] memory) {
+        return _collaterals;
+    }
+
+    // ----------------------------------------------------------------- lender actions
+
+    function deposit(uint256 actorSeed, uint256 amount) external tracked("deposit") {
+        address actor = _actor(actorSeed);
+        amount = bound(amount, 1, 1_000_000e6);
+        usdc.mint(actor, amount);
+        vm.prank(actor);
+        vault.deposit(amount, actor);
+    }
+
+    function mint(uint256 actorSeed, uint256 shares) external tracked("mint") {
+        address actor = _actor(actorSeed);
+        shares = bound(shares, 1e6, 1_000_000e12);
+        usdc.mint(actor, vault.previewMint(shares));
+        vm.prank(actor);
+        vault.mint(shares, actor);
+    }
+
+    function withdraw(uint256 actorSeed, uint256 amount) external tracked("withdraw") {
+        address actor = _actor(actorSeed);
+        uint256 max = vault.maxWithdraw(actor);
+        if (max == 0) return;
+        amount = bound(amount, 1, max);
+        vm.prank(actor);
+        vault.withdraw(amount, actor, actor);
+    }
+
+    function redeem(uint256 actorSeed, uint256 shares) external tracked("redeem") {
+        address actor = _actor(actorSeed);
+        uint256 max = vault.maxRedeem(actor);
+        if (max == 0) return;
+        shares = bound(shares, 1, max);
+        if (vault.previewRedeem(shares) == 0) return; // dust share amounts are rejected by design (ZeroAmount)
+        vm.prank(actor);
+        vault.redeem(shares, actor, actor);
+    }
+
+    /// @dev INV-09: depositing then redeeming the minted shares never returns more than went in.
+    function roundTrip(uint256 actorSeed, uint256 amount) external tracked("roundTrip") {
+        address actor = _actor(actorSeed);
+        amount = bound(amount, 1, 1_000_000e6);
+        usdc.mint(actor, amount);
+        vm.startPrank(actor);
+        uint256 shares = vault.deposit(amount, actor);
+        if (vault.maxRedeem(actor) >= shares && vault.previewRedeem(shares) != 0) {
+            uint256 out = vault.redeem(shares, actor, actor);
+            if (out > amount) _fail(InvariantsSpec.INV_09_ROUND_TRIP, out);
+        }
+        vm.stopPrank();
+    }
+
+    // ----------------------------------------------------------------- borrower actions
+
+    function depositCollateral(
+        uint256 actorSeed,
+        uint256 assetSeed,
+        uint256 amount
+    ) external tracked("depositCollateral") {
+        address actor = _actor(actorSeed);
+        MockERC20 token = _collateral(assetSeed);
+        amount = bound(amount, 1, 1_000 * 10 ** token.decimals());
+        token.mint(actor, amount);
+        vm.prank(actor);
+        vault.depositCollateral(address(token), amount, actor);
+        ghostCollateralIn[address(token)] += amount;
+    }
+
+    function withdrawCollateral(
+        uint256 actorSeed,
+        uint256 assetSeed,
+        uint256 amount
+    ) external tracked("withdrawCollateral") {
+        address actor = _actor(actorSeed);
+        MockERC20 token = _collateral(assetSeed);
+        uint256 balance = vault.collateralOf(actor, address(token));
+        if (balance == 0) return;
+        amount = bound(amount, 1, balance);
+        vm.prank(actor);
+        try vault.withdrawCollateral(address(token), amount, actor) {
+            ghostCollateralOut[address(token)] += amount;
+            _checkWithinBorrowLimit(actor);
+        } catch (bytes memory reason) {
+            // The only acceptable refusal of an in-range withdrawal is the borrow limit.
+            _expectSelector(reason, ICollateralVault.BorrowLimitExceeded.selector, "withdrawCollateral");
+        }
+    }
+
+    function borrow(uint256 actorSeed, uint256 amount) external tracked("borrow") {
+        address actor = _actor(actorSeed);
+        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(actor);
+        if (liq.borrowLimit <= liq.debtValue) return;
+        // Headroom in USDC at $1 (6 decimals from a WAD USD value), capped by cash; occasionally aim 1% past it.
+        uint256 headroom = (liq.borrowLimit - liq.debtValue) / 1e12;
+        uint256 cash = vault.cash();
+        uint256 cap = headroom < cash ? headroom : cash;
+        if (cap == 0) return;
+        amount = bound(amount, 1, cap + cap / 100 + 1);
+        vm.prank(actor);
+        try vault.borrow(amount, actor) {
+            _checkWithinBorrowLimit(actor);
+        } catch (bytes memory reason) {
+            if (amount <= cap) {
+                // Rounding at the boundary (value rounded down, debt up) may refuse the exact limit.
+                _expectSelector(reason, ICollateralVault.BorrowLimitExceeded.selector, "borrow");
+            }
+        }
+    }
+
+    function repay(uint256 actorSeed, uint256 amount, bool all) external tracked("repay") {
+        address actor = _actor(actorSeed);
+        uint256 debt = vault.debtOf(actor);
+        if (debt == 0) return;
+        amount = all ? type(uint256).max : bound(amount, 1, debt);
+        usdc.mint(actor, debt);
+        vm.prank(actor);
+        vault.repay(amount, actor);
+    }
+
+    // ----------------------------------------------------------------- market and time
+
+    /// @dev Moves one collateral's price by −30%…+30%, kept within [1%, 100×] of its starting price.
+    function movePrice(uint256 assetSeed, uint256 moveBps) external tracked("movePrice") {
+        MockERC20 token = _collateral(assetSeed);
+        moveBps = bound(moveBps, 7_000, 13_000);
+        uint256 initial = _initialPrice[address(token)];
+        uint256 price = (oracle.getPrice(address(token)) * moveBps) / 10_000;
+        price = bound(price, initial / 100, initial * 100);
+        oracle.setPrice(address(token), price);
+    }
+
+    function warp(uint256 seconds_) external tracked("warp") {
+        vm.warp(block.timestamp + bound(seconds_, 1, 30 days));
+    }
+
+    /// @dev INV-07: tokens sent straight to the vault change no share price, cash, debt or borrow limit.
+    function donate(uint256 assetSeed, uint256 amount, uint256 actorSeed) external tracked("donate") {
+        MockERC20 token = assetSeed % 2 == 0 ? usdc : _collateral(assetSeed / 2);
+        amount = bound(amount, 1, 1_000_000 * 10 ** token.decimals());
+        address actor = _actor(actorSeed);
+        uint256 assetsBefore = vault.totalAssets();
+        uint256 supplyBefore = vault.totalSupply();
+        uint256 cashBefore = vault.cash();
+        uint256 limitBefore = vault.accountLiquidity(actor).borrowLimit;
+        token.mint(address(vault), amount);
+        if (
+            vault.totalAssets() != assetsBefore ||
+            vault.totalSupply() != supplyBefore ||
+            vault.cash() != cashBefore ||
+            vault.accountLiquidity(actor).borrowLimit != limitBefore
+        ) _fail(InvariantsSpec.INV_07_DONATION, amount);
+    }
+
+    // ----------------------------------------------------------------- post-conditions
+
+    modifier tracked(bytes32 action) {
+        calls[action] += 1;
+        _;
+        _checkSharePriceAndIndex();
+    }
+
+    /// @dev INV-06, checked across every action: (totalAssets + 1) / (totalSupply + 10^6), the exact ERC-4626
+    ///      conversion rate, compared by cross-multiplication so no rounding hides a fall.
+    function _checkSharePriceAndIndex() internal {
+        uint256 assetsPlusOne = vault.totalAssets() + 1;
+        uint256 supplyPlusVirtual = vault.totalSupply() + 1e6;
+        if (assetsPlusOne * _lastSupplyPlusVirtual < _lastAssetsPlusOne * supplyPlusVirtual) {
+            _fail(InvariantsSpec.INV_06_SHARE_PRICE, assetsPlusOne);
+        }
+        uint256 index = vault.borrowIndex();
+        if (index < _lastIndex) _fail(InvariantsSpec.INV_06_BORROW_INDEX, index);
+        _recordSharePriceAndIndex();
+    }
+
+    function _recordSharePriceAndIndex() internal {
+        _lastAssetsPlusOne = vault.totalAssets() + 1;
+        _lastSupplyPlusVirtual = vault.totalSupply() + 1e6;
+        _lastIndex = vault.borrowIndex();
+    }
+
+    function _checkWithinBorrowLimit(address actor) internal {
+        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(actor);
+        if (liq.debtValue > liq.borrowLimit) _fail(InvariantsSpec.INV_11_BORROW_LIMIT, liq.debtValue);
+    }
+
+    function _expectSelector(bytes memory reason, bytes4 expected, string memory action) internal {
+        if (reason.length < 4 || bytes4(reason) != expected) {
+            _fail(string.concat("unexpected revert in ", action), reason.length);
+        }
+    }
+
+    function _fail(string memory what, uint256 value) internal {
+        if (bytes(violation).length == 0) violation = string.concat(what, " (value ", vm.toString(value), ")");
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return _actors[seed % _actors.length];
+    }
+
+    function _collateral(uint256 seed) internal view returns (MockERC20) {
+        return _collaterals[seed % _collaterals.length];
+    }
+}

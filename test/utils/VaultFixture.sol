@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
+import {KinkedRateModel} from "../../contracts/core/KinkedRateModel.sol";
+import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {MockERC20} from "../../contracts/test/MockERC20.sol";
+import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
+
+/// @notice Deploys the market the Solidity tests share: USDC (6) as base; WETH (18), WBTC (8) and GEM (0 decimals)
+///         as collateral, with Aave-like parameters and a settable price double.
+contract VaultFixture {
+    MockERC20 internal usdc;
+    MockERC20 internal weth;
+    MockERC20 internal wbtc;
+    MockERC20 internal gem;
+    MockPriceOracle internal oracle;
+    KinkedRateModel internal rateModel;
+    CollateralVault internal vault;
+    MockERC20[] internal collaterals;
+
+    function _deployMarket() internal {
+        usdc = new MockERC20("USD Coin", "USDC", 6);
+        weth = new MockERC20("Wrapped Ether", "WETH", 18);
+        wbtc = new MockERC20("Wrapped Bitcoin", "WBTC", 8);
+        gem = new MockERC20("Zero-decimals Gem", "GEM", 0);
+        oracle = new MockPriceOracle();
+        rateModel = new KinkedRateModel(0.02e18, 0.04e18, 0.6e18, 0.9e18);
+        vault = new CollateralVault(
+            usdc,
+            "Bulwark USDC",
+            "bwUSDC",
+            oracle,
+            rateModel,
+            0.1e18,
+            1e9 * 1e6,
+            address(this)
+        );
+
+        oracle.setPrice(address(usdc), 1e18);
+        _list(weth, 3_000e18, 0.8e18, 0.85e18, 0.05e18, 1e9 * 1e18);
+        _list(wbtc, 60_000e18, 0.73e18, 0.78e18, 0.065e18, 1e6 * 1e8);
+        _list(gem, 250e18, 0.5e18, 0.6e18, 0.1e18, 1e9);
+    }
+
+    function _list(MockERC20 token, uint256 price, uint64 ltv, uint64 lt, uint64 bonus, uint128 cap) private {
+        oracle.setPrice(address(token), price);
+        vault.listCollateral(
+            address(token),
+            ICollateralVault.CollateralConfig({
+                borrowLtv: ltv,
+                liquidationThreshold: lt,
+                liquidationBonus: bonus,
+                supplyCap: cap
+            })
+        );
+        collaterals.push(token);
+    }
+}
