@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: transaction-level gas of every user operation of the vault, from one fixed scenario on the
+ * in-process chain, printed as a table and written to bench/gas.json.
+ *
+ * The market is warm before anything is measured: another lender supplies, another borrower holds WETH and WBTC
+ * and owes USDC, and a day has passed, so every measured call that accrues interest really moves the borrow
+ * index. Every transaction is mined 12 s after the previous one (see Timeline), so the figures are identical on
+ * every run. Unlimited approvals are given beforehand and not measured.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
+import { MaxUint256, parseUnits } from "ethers";
+import hre, { network } from "hardhat";
+import type { SolidityBuildInfo } from "hardhat/types/solidity";
+
+import { DAY, Timeline } from "./lib/chain.js";
+import { runScript } from "./lib/cli.js";
+import { formatGas, renderTable } from "./lib/format.js";
+import { collateral, deployMarket } from "./lib/market.js";
+import { fundAndApprove } from "./lib/tokens.js";
+
+const OUTPUT = path.join("bench", "gas.json");
+const COMMAND = "npm run bench";
+
+/** Published transaction-level figures of comparable operations elsewhere; not measured here. */
+const REFERENCE = {
+  supply: "Aave v3.6 supply ≈142–172k; Compound III supply base <124k",
+  supplyCollateral: "Compound III supply collateral <153k",
+  borrow: "Aave v3.6 borrow ≈215–250k",
+  repay: "Aave v3.6 repay ≈158–162k",
+  withdrawCollateral: "Compound III withdraw collateral <85k",
+} as const;
+
+interface Measurement {
+  /** Key in bench/gas.json. */
+  name: string;
+  /** What exactly was measured. */
+  scenario: string;
+  reference?: string;
+  gas: bigint;
+}
+
+interface Machine {
+  os: string;
+  cpu: string;
+  cores: number;
+}
+
+interface GasReport {
+  machine: Machine;
+  command: string;
+  solc: string;
+  optimizerRuns: number;
+  operations: Record<string, number>;
+}
+
+function machine(): Machine {
+  const cpus = os.cpus();
+  return {
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpu: cpus[0]?.model.trim() ?? "unknown",
+    cores: cpus.length,
+  };
+}
+
+/** Compiler version and optimizer runs of the build that produced the measured vault bytecode. */
+async function compilerSettings(): Promise<{ solc: string; optimizerRuns: number }> {
+  const id = await hre.artifacts.getBuildInfoId("CollateralVault");
+  const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
+  if (file === undefined) throw new Error("no build info for CollateralVault: run `npx hardhat build`");
+  const buildInfo = JSON.parse(await readFile(file, "utf8")) as SolidityBuildInfo;
+  const { optimizer } = buildInfo.input.settings;
+  if (optimizer.enabled !== true || optimizer.runs === undefined) {
+    throw new Error(`CollateralVault was built without the optimizer (${JSON.stringify(optimizer)})`);
+  }
+  return { solc: buildInfo.solcVersion, optimizerRuns: optimizer.runs };
+}
+
+async function main(): Promise<void> {
+  const { ethers, networkHelpers } = await network.create();
+  const [, warmLender, warmBorrower, lender, borrower] = await ethers.getSigners();
+  const market = await deployMarket(ethers);
+  const timeline = await Timeline.start(networkHelpers);
+  const { vault, usdc } = market;
+  const weth = collateral(market, "WETH");
+  const wbtc = collateral(market, "WBTC");
+  const vaultAddress = await vault.getAddress();
+  const shareDecimals = Number(await vault.decimals());
+  const usd = (amount: string): bigint => parseUnits(amount, 6);
+  const eth = (amount: string): bigint => parseUnits(amount, 18);
+  const btc = (amount: string): bigint => parseUnits(amount, 8);
+  const shareUnits = (amount: string): bigint => parseUnits(amount, shareDecimals);
+
+  // ---------------------------------------------------------------- setup (not measured)
+  console.log("Setting up: tokens and approvals, a warm market (lender, borrower with WETH + WBTC, 1 day of interest)");
+  await fundAndApprove(timeline, usdc, warmLender, usd("2000000"), vaultAddress);
+  await fundAndApprove(timeline, weth, warmBorrower, eth("100"), vaultAddress);
+  await fundAndApprove(timeline, wbtc, warmBorrower, btc("2"), vaultAddress);
+  await fundAndApprove(timeline, usdc, lender, usd("200000"), vaultAddress);
+  await fundAndApprove(timeline, weth, borrower, eth("50"), vaultAddress);
+  await fundAndApprove(timeline, wbtc, borrower, btc("2"), vaultAddress);
+  // Covers the interest on the full repayment; the borrower never drains a balance to zero.
+  await fundAndApprove(timeline, usdc, borrower, usd("1000"), vaultAddress);
+
+  await timeline.send(() => vault.connect(warmLender).deposit(usd("1000000"), warmLender.address));
+  await timeline.send(() => vault.connect(warmBorrower).depositCollateral(weth.target, eth("100"), warmBorrower));
+  await timeline.send(() => vault.connect(warmBorrower).depositCollateral(wbtc.target, btc("2"), warmBorrower));
+  await timeline.send(() => vault.connect(warmBorrower).borrow(usd("200000"), warmBorrower.address));
+  await timeline.advance(DAY);
+
+  // ---------------------------------------------------------------- measured
+  console.log("Measuring: one transaction per operation, each 12 s after the previous one\n");
+  const interestTopic = vault.interface.getEvent("InterestAccrued").topicHash;
+  const measurements: Measurement[] = [];
+  /**
+   * Sends one transaction and records its receipt's gasUsed. `accrues` states whether the operation must accrue
+   * interest in this scenario; the receipt is checked against it so that the scenario stays what it says.
+   */
+  const measure = async (
+    entry: Omit<Measurement, "gas"> & { accrues: boolean },
+    action: () => Promise<ContractTransactionResponse>,
+  ): Promise<ContractTransactionReceipt> => {
+    const receipt = await timeline.send(action);
+    const accrued = receipt.logs.some((log) => log.topics[0] === interestTopic);
+    if (accrued !== entry.accrues) {
+      throw new Error(`scenario drifted: ${entry.name} ${accrued ? "accrued" : "did not accrue"} interest`);
+    }
+    measurements.push({ name: entry.name, scenario: entry.scenario, reference: entry.reference, gas: receipt.gasUsed });
+    return receipt;
+  };
+  const expect = (condition: boolean, message: string): void => {
+    if (!condition) throw new Error(`scenario drifted: ${message}`);
+  };
+  const vaultAs = (signer: HardhatEthersSigner) => vault.connect(signer);
+
+  // Lender side.
+  await measure(
+    {
+      name: "deposit.first",
+      scenario: "lender's first deposit, 50,000 USDC",
+      reference: REFERENCE.supply,
+      accrues: true,
+    },
+    () => vaultAs(lender).deposit(usd("50000"), lender.address),
+  );
+  await measure(
+    {
+      name: "deposit.subsequent",
+      scenario: "same lender again, 25,000 USDC",
+      reference: REFERENCE.supply,
+      accrues: true,
+    },
+    () => vaultAs(lender).deposit(usd("25000"), lender.address),
+  );
+  await measure(
+    {
+      name: "mint",
+      scenario: "same lender mints 10,000 shares (≈10,000 USDC)",
+      reference: REFERENCE.supply,
+      accrues: true,
+    },
+    () => vaultAs(lender).mint(shareUnits("10000"), lender.address),
+  );
+
+  // Borrower side.
+  await measure(
+    {
+      name: "depositCollateral.firstAsset",
+      scenario: "borrower's first collateral, 20 WETH",
+      reference: REFERENCE.supplyCollateral,
+      accrues: false,
+    },
+    () => vaultAs(borrower).depositCollateral(weth.target, eth("20"), borrower.address),
+  );
+  await measure(
+    {
+      name: "depositCollateral.secondAsset",
+      scenario: "second asset for the same borrower, 1 WBTC",
+      reference: REFERENCE.supplyCollateral,
+      accrues: false,
+    },
+    () => vaultAs(borrower).depositCollateral(wbtc.target, btc("1"), borrower.address),
+  );
+  expect((await vault.debtOf(borrower.address)) === 0n, "borrower has debt before the first borrow");
+  await measure(
+    {
+      name: "borrow.first",
+      scenario: "first borrow, 30,000 USDC against WETH + WBTC",
+      reference: REFERENCE.borrow,
+      accrues: true,
+    },
+    () => vaultAs(borrower).borrow(usd("30000"), borrower.address),
+  );
+  await measure(
+    {
+      name: "borrow.subsequent",
+      scenario: "same borrower, 10,000 USDC more",
+      reference: REFERENCE.borrow,
+      accrues: true,
+    },
+    () => vaultAs(borrower).borrow(usd("10000"), borrower.address),
+  );
+  await measure(
+    { name: "repay.partial", scenario: "repay 15,000 USDC of ≈40,000", reference: REFERENCE.repay, accrues: true },
+    () => vaultAs(borrower).repay(usd("15000"), borrower.address),
+  );
+  await measure(
+    {
+      name: "withdrawCollateral.partialWithDebt",
+      scenario: "5 of 20 WETH, debt outstanding (limit check)",
+      reference: REFERENCE.withdrawCollateral,
+      accrues: true,
+    },
+    () => vaultAs(borrower).withdrawCollateral(weth.target, eth("5"), borrower.address),
+  );
+  await measure(
+    {
+      name: "repay.full",
+      scenario: "repay all with type(uint256).max",
+      reference: REFERENCE.repay,
+      accrues: true,
+    },
+    () => vaultAs(borrower).repay(MaxUint256, borrower.address),
+  );
+  expect((await vault.debtOf(borrower.address)) === 0n, "debt left after the full repayment");
+  await measure(
+    {
+      name: "withdrawCollateral.fullNoDebt",
+      scenario: "all 15 WETH (uint256 max), no debt: no price read",
+      reference: REFERENCE.withdrawCollateral,
+      accrues: true,
+    },
+    () => vaultAs(borrower).withdrawCollateral(weth.target, MaxUint256, borrower.address),
+  );
+  expect((await vault.collateralOf(borrower.address, weth.target)) === 0n, "WETH left after the full withdrawal");
+
+  // Lender exits.
+  await measure({ name: "withdraw", scenario: "lender withdraws 20,000 USDC", accrues: true }, () =>
+    vaultAs(lender).withdraw(usd("20000"), lender.address, lender.address),
+  );
+  const shares = await vault.balanceOf(lender.address);
+  await measure({ name: "redeem", scenario: "lender redeems all remaining shares", accrues: true }, () =>
+    vaultAs(lender).redeem(shares, lender.address, lender.address),
+  );
+  expect((await vault.balanceOf(lender.address)) === 0n, "shares left after redeeming all");
+
+  // ---------------------------------------------------------------- report
+  console.log(
+    renderTable(
+      [
+        { header: "Operation" },
+        { header: "Case" },
+        { header: "Gas (tx)", align: "right" },
+        { header: "Reference (published, not measured here)" },
+      ],
+      measurements.map((m) => [m.name, m.scenario, formatGas(m.gas), m.reference ?? "-"]),
+    ),
+  );
+
+  const { solc, optimizerRuns } = await compilerSettings();
+  const report: GasReport = {
+    machine: machine(),
+    command: COMMAND,
+    solc,
+    optimizerRuns,
+    operations: Object.fromEntries(measurements.map((m) => [m.name, Number(m.gas)])),
+  };
+  await mkdir(path.dirname(OUTPUT), { recursive: true });
+  await writeFile(OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `\nGas is receipt gasUsed: the whole transaction, 21,000 base included. solc ${solc}, optimizer ${optimizerRuns} runs.` +
+      `\nWrote ${OUTPUT}.`,
+  );
+}
+
+await runScript(`${COMMAND} (scripts/bench.ts)`, main);

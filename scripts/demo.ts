@@ -1,0 +1,317 @@
+/**
+ * `npm start`: a guided tour of one Bulwark market on the in-process chain. Two lenders supply USDC, five
+ * borrowers post WETH and/or WBTC and borrow against it, a month of interest accrues, then WETH falls in steps
+ * and every position is re-valued after each step until some become liquidatable.
+ */
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { parseUnits } from "ethers";
+import { network } from "hardhat";
+
+import { DAY, Timeline } from "./lib/chain.js";
+import { runScript } from "./lib/cli.js";
+import { formatAmount, formatPercent, formatToken, formatUsd, formatWad, heading, renderTable } from "./lib/format.js";
+import { collateral, deployMarket, wad, type Market } from "./lib/market.js";
+import { fundAndApprove } from "./lib/tokens.js";
+
+interface Lender {
+  name: string;
+  /** Whole USDC supplied. */
+  supply: string;
+}
+
+interface Borrower {
+  name: string;
+  /** Collateral posted, in whole tokens per symbol. */
+  collateral: readonly { symbol: string; amount: string }[];
+  /** Debt taken, as a percentage of the borrow limit the collateral gives. */
+  limitUsedPct: bigint;
+}
+
+const LENDERS: readonly Lender[] = [
+  { name: "Alice", supply: "300000" },
+  { name: "Bob", supply: "200000" },
+];
+
+const BORROWERS: readonly Borrower[] = [
+  { name: "Ana", collateral: [{ symbol: "WETH", amount: "50" }], limitUsedPct: 30n },
+  { name: "Ben", collateral: [{ symbol: "WETH", amount: "40" }], limitUsedPct: 78n },
+  { name: "Chloe", collateral: [{ symbol: "WBTC", amount: "3" }], limitUsedPct: 60n },
+  {
+    name: "Dan",
+    collateral: [
+      { symbol: "WETH", amount: "25" },
+      { symbol: "WBTC", amount: "1.25" },
+    ],
+    limitUsedPct: 70n,
+  },
+  {
+    name: "Eve",
+    collateral: [
+      { symbol: "WETH", amount: "60" },
+      { symbol: "WBTC", amount: "1" },
+    ],
+    limitUsedPct: 78n,
+  },
+];
+
+/** Cumulative WETH price drops from the starting price, in percent. */
+const WETH_DROPS_PCT: readonly bigint[] = [10n, 20n, 30n, 40n];
+
+const INTEREST_DAYS = 30;
+
+interface Account {
+  name: string;
+  signer: HardhatEthersSigner;
+}
+
+/** Everything the demo reads about the market, fixed once it is deployed. */
+interface Context {
+  market: Market;
+  usdcDecimals: number;
+  shareDecimals: number;
+  /** Listed collateral, in listing order. */
+  assets: readonly { symbol: string; address: string; decimals: number }[];
+  lenders: readonly (Account & { supplied: bigint })[];
+  borrowers: readonly Account[];
+}
+
+async function main(): Promise<void> {
+  const { ethers, networkHelpers } = await network.create();
+  const signers = await ethers.getSigners();
+  const needed = 1 + LENDERS.length + BORROWERS.length;
+  if (signers.length < needed) throw new Error(`the demo needs ${needed} accounts, the chain has ${signers.length}`);
+
+  console.log("Bulwark demo: one USDC lending market on an in-process Hardhat chain (nothing leaves this process).");
+
+  // ---------------------------------------------------------------- 1. deploy
+  console.log(heading("1. Deploy the market"));
+  const market = await deployMarket(ethers);
+  const timeline = await Timeline.start(networkHelpers);
+  const { vault, usdc, oracle, rateModel } = market;
+  const vaultAddress = await vault.getAddress();
+  const usdcAddress = await usdc.getAddress();
+  const symbols = new Map<string, string>();
+  for (const [symbol, token] of market.collaterals) symbols.set(await token.getAddress(), symbol);
+  const assets: Context["assets"][number][] = [];
+  for (const address of await vault.collateralAssets()) {
+    const [config, decimals] = await vault.collateralInfo(address);
+    const symbol = symbols.get(address) ?? address;
+    const price = await oracle.getPrice(address);
+    console.log(
+      `  collateral ${symbol.padEnd(4)} price ${formatUsd(price)}, borrow LTV ${formatPercent(config.borrowLtv, 0)},` +
+        ` liquidation threshold ${formatPercent(config.liquidationThreshold, 0)},` +
+        ` liquidation bonus ${formatPercent(config.liquidationBonus, 1)}`,
+    );
+    assets.push({ symbol, address, decimals: Number(decimals) });
+  }
+  const [, , reserveFactor] = await vault.parameters();
+  console.log(
+    `  rate model: ${formatPercent(await rateModel.baseApr(), 0)} APR at 0% utilization,` +
+      ` +${formatPercent(await rateModel.slope1Apr(), 0)} up to the ${formatPercent(await rateModel.kink(), 0)} kink,` +
+      ` +${formatPercent(await rateModel.slope2Apr(), 0)} above it; reserve factor ${formatPercent(reserveFactor, 0)}`,
+  );
+  console.log(`  vault ${await vault.symbol()} (ERC-4626 over USDC) deployed at ${vaultAddress}`);
+
+  const usdcDecimals = Number(await usdc.decimals());
+  const state: Context = {
+    market,
+    usdcDecimals,
+    shareDecimals: Number(await vault.decimals()),
+    assets,
+    lenders: LENDERS.map((lender, i) => ({
+      name: lender.name,
+      signer: signers[1 + i],
+      supplied: parseUnits(lender.supply, usdcDecimals),
+    })),
+    borrowers: BORROWERS.map((borrower, i) => ({ name: borrower.name, signer: signers[1 + LENDERS.length + i] })),
+  };
+
+  // ---------------------------------------------------------------- 2. lenders
+  console.log(heading("2. Lenders supply USDC"));
+  for (const lender of state.lenders) {
+    await fundAndApprove(timeline, usdc, lender.signer, lender.supplied, vaultAddress);
+    await timeline.send(() => vault.connect(lender.signer).deposit(lender.supplied, lender.signer.address));
+    const shares = await vault.balanceOf(lender.signer.address);
+    console.log(
+      `  ${lender.name} deposits ${formatAmount(lender.supplied, state.usdcDecimals)} USDC` +
+        ` and receives ${formatAmount(shares, state.shareDecimals)} bwUSDC shares`,
+    );
+  }
+
+  // ---------------------------------------------------------------- 3. borrowers
+  console.log(heading("3. Borrowers post collateral and borrow USDC"));
+  const usdcPrice = await oracle.getPrice(usdcAddress);
+  for (const [i, plan] of BORROWERS.entries()) {
+    const { signer } = state.borrowers[i];
+    const posted: string[] = [];
+    for (const { symbol, amount } of plan.collateral) {
+      const token = collateral(market, symbol);
+      const units = parseUnits(amount, Number(await token.decimals()));
+      await fundAndApprove(timeline, token, signer, units, vaultAddress);
+      await timeline.send(() => vault.connect(signer).depositCollateral(token.target, units, signer.address));
+      posted.push(`${amount} ${symbol}`);
+    }
+    const { collateralValue, borrowLimit } = await vault.accountLiquidity(signer.address);
+    // USD (WAD) → USDC units at the oracle's USDC price.
+    const amount = (borrowLimit * plan.limitUsedPct * 10n ** BigInt(state.usdcDecimals)) / (100n * usdcPrice);
+    await timeline.send(() => vault.connect(signer).borrow(amount, signer.address));
+    console.log(
+      `  ${plan.name.padEnd(5)} posts ${posted.join(" + ")} (${formatUsd(collateralValue)}),` +
+        ` borrows ${formatAmount(amount, state.usdcDecimals)} USDC = ${plan.limitUsedPct}% of a ${formatUsd(borrowLimit)} borrow limit`,
+    );
+  }
+  await report(state);
+  console.log(
+    "\n  How to read this: health factor = (collateral value x liquidation threshold) / debt value." +
+      "\n  Below 1.000 an account is LIQUIDATABLE. 'over limit' means debt is above the borrow limit:" +
+      "\n  the account can no longer borrow or withdraw collateral, but cannot be liquidated yet.",
+  );
+
+  // ---------------------------------------------------------------- 4. interest
+  console.log(heading(`4. ${INTEREST_DAYS} days pass: interest accrues on every loan`));
+  const debtBefore = await vault.totalDebt();
+  await timeline.advance(INTEREST_DAYS * DAY);
+  const debtAfter = await vault.totalDebt();
+  console.log(
+    `  total debt grew by ${formatAmount(debtAfter - debtBefore, state.usdcDecimals)} USDC` +
+      ` (${formatAmount(debtBefore, state.usdcDecimals)} -> ${formatAmount(debtAfter, state.usdcDecimals)});` +
+      ` lenders earn it minus the reserve factor`,
+  );
+  await report(state);
+
+  // ---------------------------------------------------------------- 5+. WETH falls
+  const weth = collateral(market, "WETH");
+  const startPrice = await oracle.getPrice(weth.target);
+  for (const [i, dropPct] of WETH_DROPS_PCT.entries()) {
+    const price = (startPrice * (100n - dropPct)) / 100n;
+    const previous = await oracle.getPrice(weth.target);
+    console.log(heading(`${5 + i}. WETH falls to -${dropPct}%: ${formatUsd(previous)} -> ${formatUsd(price)}`));
+    await timeline.send(() => oracle.setPrice(weth.target, price));
+    await report(state);
+  }
+
+  // ---------------------------------------------------------------- summary
+  console.log(heading("Summary"));
+  const finalPrice = await oracle.getPrice(weth.target);
+  const flagged: string[] = [];
+  for (const borrower of state.borrowers) {
+    if (await vault.isLiquidatable(borrower.signer.address)) flagged.push(borrower.name);
+  }
+  const sharePrice = await vault.convertToAssets(10n ** BigInt(state.shareDecimals));
+  console.log(
+    `  With WETH at ${formatUsd(finalPrice)} (from ${formatUsd(startPrice)}), ${flagged.length} of ${state.borrowers.length}` +
+      ` borrowers are liquidatable${flagged.length > 0 ? `: ${flagged.join(", ")}` : ""}.` +
+      "\n  The WBTC-only and low-LTV positions stay healthy; the closer a WETH position started to its limit, the sooner it fell." +
+      `\n  One bwUSDC share is worth ${formatAmount(sharePrice, state.usdcDecimals, state.usdcDecimals)} USDC after` +
+      ` ${INTEREST_DAYS} days of interest; collateral prices do not move it while every loan is still covered.`,
+  );
+}
+
+/** Prints every borrower and lender position and the vault's totals at current prices. */
+async function report(ctx: Context): Promise<void> {
+  const { vault, rateModel } = ctx.market;
+  const rows: string[][] = [];
+  const flagged: string[] = [];
+  for (const { name, signer } of ctx.borrowers) {
+    const account = signer.address;
+    const liq = await vault.accountLiquidity(account);
+    const holdings: string[] = [];
+    for (const asset of ctx.assets) {
+      const balance = await vault.collateralOf(account, asset.address);
+      if (balance > 0n) holdings.push(`${formatToken(balance, asset.decimals)} ${asset.symbol}`);
+    }
+    const liquidatable = await vault.isLiquidatable(account);
+    if (liquidatable) flagged.push(name);
+    const health = await vault.healthFactor(account);
+    const status = liquidatable ? "LIQUIDATABLE" : liq.debtValue > liq.borrowLimit ? "over limit" : "ok";
+    rows.push([
+      name,
+      holdings.join(" + ") || "-",
+      formatUsd(liq.collateralValue),
+      formatAmount(liq.debt, ctx.usdcDecimals),
+      formatUsd(liq.borrowLimit),
+      liq.borrowLimit === 0n ? "-" : formatPercent((wad("1") * liq.debtValue) / liq.borrowLimit, 1),
+      liq.debt === 0n ? "no debt" : formatWad(health, 3),
+      status,
+    ]);
+  }
+  console.log(
+    "\n" +
+      renderTable(
+        [
+          { header: "Borrower" },
+          { header: "Collateral" },
+          { header: "Collateral value", align: "right" },
+          { header: "Debt (USDC)", align: "right" },
+          { header: "Borrow limit", align: "right" },
+          { header: "Limit used", align: "right" },
+          { header: "Health factor", align: "right" },
+          { header: "Status" },
+        ],
+        rows,
+      ),
+  );
+  console.log(
+    flagged.length === 0
+      ? "  -> no borrower is liquidatable"
+      : `  -> LIQUIDATABLE: ${flagged.join(", ")} (debt value above the liquidation limit, health factor < 1)`,
+  );
+
+  const lenderRows: string[][] = [];
+  for (const { name, signer, supplied } of ctx.lenders) {
+    const shares = await vault.balanceOf(signer.address);
+    const worth = await vault.convertToAssets(shares);
+    lenderRows.push([
+      name,
+      formatAmount(supplied, ctx.usdcDecimals),
+      formatAmount(shares, ctx.shareDecimals),
+      formatAmount(worth, ctx.usdcDecimals),
+      formatAmount(worth - supplied, ctx.usdcDecimals),
+    ]);
+  }
+  console.log(
+    "\n" +
+      renderTable(
+        [
+          { header: "Lender" },
+          { header: "Supplied (USDC)", align: "right" },
+          { header: "Shares (bwUSDC)", align: "right" },
+          { header: "Worth now (USDC)", align: "right" },
+          { header: "Earned (USDC)", align: "right" },
+        ],
+        lenderRows,
+      ),
+  );
+
+  const cash = await vault.cash();
+  const debt = await vault.totalDebt();
+  const sharePrice = await vault.convertToAssets(10n ** BigInt(ctx.shareDecimals));
+  const usdc = (value: bigint): string => formatAmount(value, ctx.usdcDecimals);
+  console.log(
+    "\n" +
+      renderTable(
+        [
+          { header: "Vault: total assets", align: "right" },
+          { header: "Cash", align: "right" },
+          { header: "Total debt", align: "right" },
+          { header: "Reserves", align: "right" },
+          { header: "Utilization", align: "right" },
+          { header: "Borrow APR", align: "right" },
+          { header: "Share price (USDC/bwUSDC)", align: "right" },
+        ],
+        [
+          [
+            usdc(await vault.totalAssets()),
+            usdc(cash),
+            usdc(debt),
+            usdc(await vault.reserves()),
+            formatPercent(await rateModel.utilization(cash, debt)),
+            formatPercent(await rateModel.borrowApr(cash, debt)),
+            formatAmount(sharePrice, ctx.usdcDecimals, ctx.usdcDecimals),
+          ],
+        ],
+      ),
+  );
+}
+
+await runScript("npm start (scripts/demo.ts)", main);
