@@ -230,9 +230,9 @@ async function main(): Promise<void> {
   await measure(
     {
       name: "withdrawCollateral.fullNoDebt",
-      scenario: "all 15 WETH (uint256 max), no debt: no price read",
+      scenario: "all 15 WETH (uint256 max), no debt: no price read, no accrual",
       reference: REFERENCE.withdrawCollateral,
-      accrues: true,
+      accrues: false,
     },
     () => vaultAs(borrower).withdrawCollateral(weth.target, MaxUint256, borrower.address),
   );

@@ -201,10 +201,12 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 balance = _collateralBalance[msg.sender][collateral];
         if (amount == type(uint256).max) amount = balance;
         if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
-        _accrue();
         _decreaseCollateral(msg.sender, collateral, c, amount);
-        // INV-35: an account without debt never needs a price to leave.
-        if (_scaledDebt[msg.sender] != 0) _requireWithinBorrowLimit(msg.sender);
+        // INV-35: an account without debt needs neither a price nor accrued interest to leave (it touches no debt).
+        if (_scaledDebt[msg.sender] != 0) {
+            _accrue();
+            _requireWithinBorrowLimit(msg.sender);
+        }
         IERC20(collateral).safeTransfer(to, amount);
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
     }
