@@ -321,16 +321,22 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @inheritdoc ICollateralVault
     function healthFactor(address account) external view returns (uint256) {
-        AccountLiquidity memory liq = accountLiquidity(account);
-        if (liq.debt == 0) return type(uint256).max;
+        (uint256 index, , ) = _accrued();
+        uint256 debt = _debtOf(account, index);
+        // No debt, no price read: a broken oracle cannot make a debt-free account look unhealthy or revert.
+        if (debt == 0) return type(uint256).max;
+        AccountLiquidity memory liq = _liquidity(account, debt);
         // Rounded down: an account reads as no healthier than it is.
         return liq.liquidationLimit.wadDivDown(liq.debtValue);
     }
 
     /// @inheritdoc ICollateralVault
     function isLiquidatable(address account) external view returns (bool) {
-        AccountLiquidity memory liq = accountLiquidity(account);
-        return liq.debt != 0 && liq.debtValue > liq.liquidationLimit;
+        (uint256 index, , ) = _accrued();
+        uint256 debt = _debtOf(account, index);
+        if (debt == 0) return false;
+        AccountLiquidity memory liq = _liquidity(account, debt);
+        return liq.debtValue > liq.liquidationLimit;
     }
 
     /// @inheritdoc ICollateralVault

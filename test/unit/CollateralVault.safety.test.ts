@@ -1,0 +1,194 @@
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress } from "ethers";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { config, expectUnchanged, fundedMarketFixture, marketState, usd, wad } from "./helpers/vault.js";
+import type { MarketFixture } from "./helpers/vault.js";
+import type { ReentrantERC20 } from "../../typechain-types/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+interface HookFixture extends MarketFixture {
+  hook: ReentrantERC20;
+}
+
+/** Funded market with a hooked token (ERC-777 style transfer callback) listed as collateral at $1. */
+async function hookFixture(connection: NetworkConnection): Promise<HookFixture> {
+  const f = await fundedMarketFixture(connection);
+  const hook = await connection.ethers.deployContract("ReentrantERC20");
+  await f.oracle.setPrice(hook, wad("1"));
+  await f.vault.connect(f.owner).listCollateral(hook, config());
+  await hook.mint(f.alice.address, wad("1000000"));
+  await hook.connect(f.alice).approve(f.vault, MaxUint256);
+  // Alice already has collateral and a little debt, so every reentrant call would otherwise be valid.
+  await f.vault.connect(f.alice).depositCollateral(hook, wad("10000"), f.alice.address);
+  await f.vault.connect(f.alice).borrow(usd("100"), f.alice.address);
+  return { ...f, hook };
+}
+
+describe("CollateralVault: safety", function () {
+  describe("reentrancy (INV-36)", function () {
+    /** Calls the hooked token will try to make into the vault while a transfer of it is in flight. */
+    function payloads(f: HookFixture, hookAddress: string): Array<[string, string]> {
+      const i = f.vault.interface;
+      const a = f.alice.address;
+      return [
+        ["depositCollateral", i.encodeFunctionData("depositCollateral", [hookAddress, 1n, a])],
+        ["borrow", i.encodeFunctionData("borrow", [1n, a])],
+        ["withdrawCollateral", i.encodeFunctionData("withdrawCollateral", [hookAddress, 1n, a])],
+        ["repay", i.encodeFunctionData("repay", [1n, a])],
+        ["deposit", i.encodeFunctionData("deposit", [1n, a])],
+        ["mint", i.encodeFunctionData("mint", [10n ** 6n, a])],
+        ["withdraw", i.encodeFunctionData("withdraw", [1n, a, a])],
+        ["redeem", i.encodeFunctionData("redeem", [10n ** 6n, a, a])],
+      ];
+    }
+
+    function reentrancySelector(f: HookFixture): string {
+      const fragment = f.vault.interface.getError("ReentrancyGuardReentrantCall");
+      if (fragment === null) throw new Error("ReentrancyGuardReentrantCall missing from the ABI");
+      return fragment.selector;
+    }
+
+    it("the hook really calls back: a view call during the transfer succeeds (positive control)", async function () {
+      const f = await networkHelpers.loadFixture(hookFixture);
+      const { vault, hook, alice } = f;
+      await hook.arm(vault, vault.interface.encodeFunctionData("cash"));
+      await vault.connect(alice).depositCollateral(hook, wad("1"), alice.address);
+      expect(await hook.reenteredOk()).to.equal(true);
+      expect(await hook.hookTarget()).to.equal(ZeroAddress);
+    });
+
+    for (const trigger of ["depositCollateral", "withdrawCollateral"] as const) {
+      it(`every state-changing entry point reverts with ReentrancyGuardReentrantCall during ${trigger}`, async function () {
+        const f = await networkHelpers.loadFixture(hookFixture);
+        const { vault, hook, alice } = f;
+        const hookAddress = await hook.getAddress();
+        const selector = reentrancySelector(f);
+        for (const [name, payload] of payloads(f, hookAddress)) {
+          const collateralBefore = await vault.collateralOf(alice.address, hook);
+          const debtBefore = await vault.debtOf(alice.address);
+          await hook.arm(vault, payload);
+          if (trigger === "depositCollateral") {
+            await vault.connect(alice).depositCollateral(hook, wad("5"), alice.address);
+          } else {
+            await vault.connect(alice).withdrawCollateral(hook, wad("5"), alice.address);
+          }
+          expect(await hook.reenteredOk(), name).to.equal(false);
+          expect(await hook.revertData(), name).to.equal(selector);
+          // The outer call did exactly its own job, once.
+          const delta = trigger === "depositCollateral" ? wad("5") : -wad("5");
+          expect(await vault.collateralOf(alice.address, hook), name).to.equal(collateralBefore + delta);
+          expect(await vault.debtOf(alice.address), name).to.be.at.least(debtBefore);
+          expect(await vault.debtOf(alice.address), name).to.be.lessThan(debtBefore + 10n);
+        }
+      });
+    }
+
+    it("the reentrancy revert data decodes to ReentrancyGuardReentrantCall()", async function () {
+      const f = await networkHelpers.loadFixture(hookFixture);
+      const { vault, hook, alice } = f;
+      await hook.arm(vault, vault.interface.encodeFunctionData("borrow", [usd("1"), alice.address]));
+      await vault.connect(alice).withdrawCollateral(hook, wad("1"), alice.address);
+      const parsed = vault.interface.parseError(await hook.revertData());
+      expect(parsed?.name).to.equal("ReentrancyGuardReentrantCall");
+      expect(parsed?.args.length).to.equal(0);
+      // The reentrant borrow did not happen.
+      expect(await vault.debtOf(alice.address)).to.be.lessThan(usd("100") + 10n);
+    });
+  });
+
+  describe("ether and unknown calls", function () {
+    it("sending ETH to the vault reverts", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, alice } = f;
+      await expectUnchanged(marketState(f), async () => {
+        await expect(alice.sendTransaction({ to: await vault.getAddress(), value: 1n })).to.be.revertedWithoutReason(
+          ethers,
+        );
+        await expect(
+          alice.sendTransaction({ to: await vault.getAddress(), value: 1n, data: "0x12345678" }),
+        ).to.be.revertedWithoutReason(ethers);
+      });
+      expect(await ethers.provider.getBalance(vault)).to.equal(0n);
+    });
+  });
+
+  describe("share token (ERC-20) errors", function () {
+    it("reverts with ERC20InsufficientBalance, ERC20InvalidReceiver and ERC20InvalidSpender, changing nothing", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, usdc, lender, alice } = f;
+      const shares = await vault.balanceOf(lender.address);
+      await expectUnchanged(marketState(f), async () => {
+        await expect(vault.connect(lender).transfer(alice.address, shares + 1n))
+          .to.be.revertedWithCustomError(vault, "ERC20InsufficientBalance")
+          .withArgs(lender.address, shares, shares + 1n);
+        await expect(vault.connect(lender).transfer(ZeroAddress, 1n))
+          .to.be.revertedWithCustomError(vault, "ERC20InvalidReceiver")
+          .withArgs(ZeroAddress);
+        await expect(vault.connect(lender).approve(ZeroAddress, 1n))
+          .to.be.revertedWithCustomError(vault, "ERC20InvalidSpender")
+          .withArgs(ZeroAddress);
+        // Depositing more than one holds fails inside the base token.
+        const balance = await usdc.balanceOf(alice.address);
+        await expect(vault.connect(alice).deposit(balance + 1n, alice.address))
+          .to.be.revertedWithCustomError(usdc, "ERC20InsufficientBalance")
+          .withArgs(alice.address, balance, balance + 1n);
+      });
+    });
+  });
+
+  describe("error coverage", function () {
+    // Where each error in the vault's and the rate model's ABI is triggered. A new error in the ABI fails this
+    // test until it is given a test (or a reason it cannot be reached through the public API).
+    const vaultErrors: Record<string, string> = {
+      AssetAlreadyListed: "governance",
+      AssetNotListed: "borrowing, governance",
+      BaseAssetNotCollateral: "governance",
+      BonusTooHigh: "governance",
+      BorrowCapExceeded: "borrowing",
+      BorrowLimitExceeded: "borrowing (borrow and withdrawCollateral)",
+      ERC20InsufficientAllowance: "lending",
+      ERC20InsufficientBalance: "safety",
+      ERC20InvalidApprover: "unreachable: approvals always come from msg.sender",
+      ERC20InvalidReceiver: "lending, safety",
+      ERC20InvalidSender: "unreachable: shares are never moved from address(0)",
+      ERC20InvalidSpender: "safety",
+      ERC4626ExceededMaxDeposit: "unreachable: maxDeposit is type(uint256).max",
+      ERC4626ExceededMaxMint: "unreachable: maxMint is type(uint256).max",
+      ERC4626ExceededMaxRedeem: "lending",
+      ERC4626ExceededMaxWithdraw: "lending",
+      InsufficientCollateral: "borrowing",
+      InsufficientLiquidity: "borrowing",
+      InsufficientReserves: "governance",
+      LtvAboveThreshold: "governance",
+      NoDebt: "borrowing",
+      NoLiquidationBuffer: "governance",
+      OwnableInvalidOwner: "lending (constructor)",
+      OwnableUnauthorizedAccount: "governance",
+      ReentrancyGuardReentrantCall: "safety",
+      RepayExceedsDebt: "borrowing",
+      ReserveFactorTooHigh: "lending (constructor), governance",
+      SafeERC20FailedOperation: "unreachable with the test tokens: they revert rather than return false",
+      SupplyCapExceeded: "borrowing",
+      ThresholdOutOfBounds: "governance",
+      TooManyCollaterals: "governance",
+      TransferAmountMismatch: "lending (base asset), borrowing (collateral)",
+      UnsupportedDecimals: "lending (constructor), governance",
+      ZeroAddress: "lending, borrowing, governance",
+      ZeroAmount: "lending, borrowing, governance",
+      ZeroPrice: "borrowing",
+    };
+
+    it("lists every custom error of CollateralVault and KinkedRateModel", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const names: string[] = [];
+      f.vault.interface.forEachError((e) => names.push(e.name));
+      expect([...names].sort()).to.deep.equal(Object.keys(vaultErrors).sort());
+      const modelNames: string[] = [];
+      f.rateModel.interface.forEachError((e) => modelNames.push(e.name));
+      expect(modelNames.sort()).to.deep.equal(["AprTooHigh", "KinkOutOfBounds"]); // KinkedRateModel.test.ts
+    });
+  });
+});
