@@ -236,8 +236,10 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == type(uint256).max) amount = debt;
         else if (amount > debt) revert RepayExceedsDebt(debt, amount);
         uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
-        _pullExact(IERC20(asset()), msg.sender, amount);
+        // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
+        // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _cash += amount;
+        _pullExact(IERC20(asset()), msg.sender, amount);
         emit Repaid(msg.sender, onBehalfOf, amount, scaled);
         return amount;
     }

@@ -99,6 +99,64 @@ describe("CollateralVault: safety", function () {
     });
   });
 
+  describe("read-only reentrancy (INV-36)", function () {
+    /** A vault whose base asset has a transfer hook, at 0% interest so nothing moves between blocks. */
+    async function hookedBaseFixture(connection: NetworkConnection) {
+      const { ethers: e } = connection;
+      const [owner, lender, borrower] = await e.getSigners();
+      const base = await e.deployContract("ReentrantERC20");
+      const weth = await e.deployContract("MockERC20", ["Wrapped Ether", "WETH", 18]);
+      const oracle = await e.deployContract("MockPriceOracle");
+      const zeroRate = await e.deployContract("KinkedRateModel", [0n, 0n, 0n, wad("0.9")]);
+      const vault = await e.deployContract("CollateralVault", [
+        base,
+        "Hooked",
+        "hBASE",
+        oracle,
+        zeroRate,
+        0n,
+        MaxUint256,
+        owner.address,
+      ]);
+      await oracle.setPrice(base, wad("1"));
+      await oracle.setPrice(weth, wad("3000"));
+      await vault.connect(owner).listCollateral(weth, config(MaxUint256 >> 128n, wad("0.8"), wad("0.85")));
+      for (const who of [lender, borrower]) {
+        await base.mint(who.address, wad("1000000"));
+        await base.connect(who).approve(vault, MaxUint256);
+      }
+      await weth.mint(borrower.address, wad("100"));
+      await weth.connect(borrower).approve(vault, MaxUint256);
+      await vault.connect(lender).deposit(wad("500000"), lender.address);
+      await vault.connect(borrower).depositCollateral(weth, wad("100"), borrower.address);
+      await vault.connect(borrower).borrow(wad("100000"), borrower.address);
+      return { vault, base, lender, borrower };
+    }
+
+    // Regression: repay used to book the cash only after pulling the tokens, so a hook reading the vault mid-transfer
+    // saw debt already reduced but the cash not yet in: a share price lower by the repaid amount.
+    it("a view read during any base-asset transfer never sees the share price below its value before the call", async function () {
+      const { vault, base, lender, borrower } = await networkHelpers.loadFixture(hookedBaseFixture);
+      const oneShare = 10n ** (await vault.decimals());
+      const actions: Array<[string, () => Promise<unknown>]> = [
+        ["deposit", () => vault.connect(lender).deposit(wad("1000"), lender.address)],
+        ["borrow", () => vault.connect(borrower).borrow(wad("1000"), borrower.address)],
+        ["repay", () => vault.connect(borrower).repay(wad("50000"), borrower.address)],
+        ["repay all", () => vault.connect(borrower).repay(MaxUint256, borrower.address)],
+        ["withdraw", () => vault.connect(lender).withdraw(wad("1000"), lender.address, lender.address)],
+      ];
+      for (const [name, action] of actions) {
+        const before = await vault.convertToAssets(oneShare);
+        await base.arm(vault, vault.interface.encodeFunctionData("convertToAssets", [oneShare]));
+        await action();
+        expect(await base.reenteredOk(), name).to.equal(true);
+        const [seen] = vault.interface.decodeFunctionResult("convertToAssets", await base.revertData());
+        expect(seen, name).to.be.greaterThanOrEqual(before);
+        expect(await vault.convertToAssets(oneShare), name).to.be.greaterThanOrEqual(before);
+      }
+    });
+  });
+
   describe("ether and unknown calls", function () {
     it("sending ETH to the vault reverts", async function () {
       const f = await networkHelpers.loadFixture(fundedMarketFixture);
