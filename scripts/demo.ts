@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   for (const address of await vault.collateralAssets()) {
     const [config, decimals] = await vault.collateralInfo(address);
     const symbol = symbols.get(address) ?? address;
-    const price = await oracle.getPrice(address);
+    const price = await oracle.prices(address);
     console.log(
       `  collateral ${symbol.padEnd(4)} price ${formatUsd(price)}, borrow LTV ${formatPercent(config.borrowLtv, 0)},` +
         ` liquidation threshold ${formatPercent(config.liquidationThreshold, 0)},` +
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 3. borrowers
   console.log(heading("3. Borrowers post collateral and borrow USDC"));
-  const usdcPrice = await oracle.getPrice(usdcAddress);
+  const usdcPrice = await oracle.prices(usdcAddress);
   for (const [i, plan] of BORROWERS.entries()) {
     const { signer } = state.borrowers[i];
     const posted: string[] = [];
@@ -181,10 +181,10 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 5+. WETH falls
   const weth = collateral(market, "WETH");
-  const startPrice = await oracle.getPrice(weth.target);
+  const startPrice = await oracle.prices(weth.target);
   for (const [i, dropPct] of WETH_DROPS_PCT.entries()) {
     const price = (startPrice * (100n - dropPct)) / 100n;
-    const previous = await oracle.getPrice(weth.target);
+    const previous = await oracle.prices(weth.target);
     console.log(heading(`${5 + i}. WETH falls to -${dropPct}%: ${formatUsd(previous)} -> ${formatUsd(price)}`));
     await timeline.send(() => oracle.setPrice(weth.target, price));
     await report(state);
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- summary
   console.log(heading("Summary"));
-  const finalPrice = await oracle.getPrice(weth.target);
+  const finalPrice = await oracle.prices(weth.target);
   const flagged: string[] = [];
   for (const borrower of state.borrowers) {
     if (await vault.isLiquidatable(borrower.signer.address)) flagged.push(borrower.name);

@@ -205,6 +205,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         // INV-35: an account without debt needs neither a price nor accrued interest to leave (it touches no debt).
         if (_scaledDebt[msg.sender] != 0) {
             _accrue();
+            // A doubted price moves no collateral out of an indebted account.
+            _requireOkPrice(collateral);
             _requireWithinBorrowLimit(msg.sender);
         }
         IERC20(collateral).safeTransfer(to, amount);
@@ -338,7 +340,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 debt = _debtOf(account, index);
         if (debt == 0) return false;
         AccountLiquidity memory liq = _liquidity(account, debt);
-        return liq.debtValue > liq.liquidationLimit;
+        // No liquidation at an unknown price.
+        return liq.priceStatus != IPriceOracle.Status.FAILED && liq.debtValue > liq.liquidationLimit;
     }
 
     /// @inheritdoc ICollateralVault
@@ -488,37 +491,64 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return _scaledDebt[account].mulDivUp(index, FixedPointMath.RAY);
     }
 
-    /// @dev Values the account's collateral (rounded down) and debt (rounded up). Loops over the account's own
-    ///      collateral mask: at most MAX_COLLATERALS iterations.
+    /// @dev Values the account conservatively: collateral at the oracle's `low` (0 when FAILED), rounded down; debt at
+    ///      the base asset's `high`, rounded up (type(uint256).max when FAILED). Only OK prices lend: a DEGRADED or
+    ///      FAILED collateral adds nothing to the borrow limit. Loops over the account's own collateral mask: at most
+    ///      MAX_COLLATERALS iterations.
     function _liquidity(address account, uint256 debt) internal view returns (AccountLiquidity memory liq) {
+        IPriceOracle.Price memory base;
+        if (debt != 0) base = _price(asset());
+        return _liquidity(account, debt, base);
+    }
+
+    /// @dev As above, with the base asset's price already read (ignored when `debt` is 0).
+    function _liquidity(
+        address account,
+        uint256 debt,
+        IPriceOracle.Price memory base
+    ) internal view returns (AccountLiquidity memory liq) {
         liq.debt = debt;
         uint256 mask = _collateralMask[account];
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address collateral = _collateralList[i];
                 CollateralState storage c = _collaterals[collateral];
-                uint256 value = _collateralBalance[account][collateral].mulDivDown(
-                    _price(collateral),
-                    10 ** c.decimals
-                );
+                IPriceOracle.Price memory p = _price(collateral);
+                uint256 value = _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
                 liq.collateralValue += value;
-                liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
                 liq.liquidationLimit += value.wadMulDown(c.config.liquidationThreshold);
+                if (p.status == IPriceOracle.Status.OK) liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
+                if (p.status > liq.priceStatus) liq.priceStatus = p.status;
             }
             mask >>= 1;
         }
-        if (debt != 0) liq.debtValue = debt.mulDivUp(_price(asset()), 10 ** _baseDecimals);
+        if (debt != 0) {
+            liq.debtValue =
+                base.status == IPriceOracle.Status.FAILED
+                    ? type(uint256).max
+                    : debt.mulDivUp(base.high, 10 ** _baseDecimals);
+            if (base.status > liq.priceStatus) liq.priceStatus = base.status;
+        }
     }
 
-    /// @dev INV-11/12: reverts unless the account's debt value is within its borrow limit.
+    /// @dev INV-11/12: reverts unless the base price is OK and the account's debt value is within its borrow limit.
     function _requireWithinBorrowLimit(address account) internal view {
-        AccountLiquidity memory liq = _liquidity(account, _debtOf(account, _borrowIndex));
+        IPriceOracle.Price memory base = _price(asset());
+        if (base.status != IPriceOracle.Status.OK) revert PriceNotOk(asset(), base.status, base.reason);
+        AccountLiquidity memory liq = _liquidity(account, _debtOf(account, _borrowIndex), base);
         if (liq.debtValue > liq.borrowLimit) revert BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
     }
 
-    function _price(address token) internal view returns (uint256 p) {
+    /// @dev A new borrow or a collateral withdrawal never relies on a doubted price.
+    function _requireOkPrice(address token) internal view {
+        IPriceOracle.Price memory p = _price(token);
+        if (p.status != IPriceOracle.Status.OK) revert PriceNotOk(token, p.status, p.reason);
+    }
+
+    /// @dev INV-24: a zero price never reaches a solvency computation; FAILED reads carry no price by definition.
+    function _price(address token) internal view returns (IPriceOracle.Price memory p) {
         p = _oracle.getPrice(token);
-        if (p == 0) revert ZeroPrice(token);
+        if (p.status != IPriceOracle.Status.FAILED && (p.low == 0 || p.high < p.low)) revert ZeroPrice(token);
     }
 
     function _listedCollateral(address collateral) internal view returns (CollateralState storage c) {

@@ -24,18 +24,22 @@ interface ICollateralVault {
         uint128 supplyCap;
     }
 
-    /// @notice An account's position valued at current prices. Values in USD (WAD), `debt` in base units.
+    /// @notice An account's position valued conservatively at current prices. Values in USD (WAD), `debt` in base
+    ///         units. Collateral is valued at the oracle's `low` (0 when FAILED), debt at the base asset's `high`
+    ///         (type(uint256).max when FAILED); only collateral with an OK price counts towards the borrow limit.
     /// @param collateralValue Σ collateral value, rounded down.
-    /// @param borrowLimit Σ collateral value × borrow LTV, rounded down.
+    /// @param borrowLimit Σ value × borrow LTV over collateral with an OK price, rounded down.
     /// @param liquidationLimit Σ collateral value × liquidation threshold, rounded down.
     /// @param debtValue Debt value, rounded up.
     /// @param debt Debt in base units, interest included, rounded up.
+    /// @param priceStatus The worst status among the prices the position needs (its collateral; the base if in debt).
     struct AccountLiquidity {
         uint256 collateralValue;
         uint256 borrowLimit;
         uint256 liquidationLimit;
         uint256 debtValue;
         uint256 debt;
+        IPriceOracle.Status priceStatus;
     }
 
     // ----------------------------------------------------------------- errors
@@ -80,8 +84,10 @@ interface ICollateralVault {
     error NoDebt(address account);
     /// @notice Thrown when a transfer in delivers a different amount than asked (fee-on-transfer tokens, INV-37).
     error TransferAmountMismatch(address token, uint256 expected, uint256 received);
-    /// @notice Thrown when the oracle prices an asset at zero (INV-24).
+    /// @notice Thrown when the oracle reports a usable price of zero, or a high bound below its low (INV-24).
     error ZeroPrice(address asset);
+    /// @notice Thrown when a borrow or a collateral withdrawal needs a price the oracle does not report as OK.
+    error PriceNotOk(address asset, IPriceOracle.Status status, IPriceOracle.Reason reason);
     /// @notice Thrown when withdrawing more reserves than accrued, or than the vault holds in cash.
     error InsufficientReserves(uint256 available, uint256 requested);
 
@@ -121,12 +127,16 @@ interface ICollateralVault {
     function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;
 
     /// @notice Withdraws `amount` of the caller's collateral `asset` to `to` (type(uint256).max withdraws all).
-    ///         With debt outstanding, the account must stay within its borrow limit; with none, no price is read.
-    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `InsufficientCollateral`, `BorrowLimitExceeded`.
+    ///         With debt outstanding, the asset's and the base asset's prices must be OK and the account must stay
+    ///         within its borrow limit; with no debt, no price is read.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `InsufficientCollateral`, `PriceNotOk`,
+    ///      `BorrowLimitExceeded`.
     function withdrawCollateral(address asset, uint256 amount, address to) external;
 
-    /// @notice Borrows `amount` of the base asset against the caller's collateral and sends it to `to`.
-    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `InsufficientLiquidity`, `BorrowCapExceeded`, `BorrowLimitExceeded`.
+    /// @notice Borrows `amount` of the base asset against the caller's collateral and sends it to `to`. The base
+    ///         price must be OK; collateral whose price is DEGRADED or FAILED lends nothing.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `InsufficientLiquidity`, `BorrowCapExceeded`, `PriceNotOk`,
+    ///      `BorrowLimitExceeded`.
     function borrow(uint256 amount, address to) external;
 
     /// @notice Repays `amount` of `onBehalfOf`'s debt from the caller; type(uint256).max repays all of it.
@@ -162,10 +172,12 @@ interface ICollateralVault {
     /// @notice Position of `account` at current prices and accrued interest.
     function accountLiquidity(address account) external view returns (AccountLiquidity memory);
 
-    /// @notice Liquidation limit / debt value, WAD: 1e18 is the liquidation point; type(uint256).max with no debt.
+    /// @notice Liquidation limit / debt value, WAD, at conservative prices: 1e18 is the liquidation point;
+    ///         type(uint256).max with no debt (no price read).
     function healthFactor(address account) external view returns (uint256);
 
-    /// @notice True when `account` has debt and its debt value exceeds its liquidation limit.
+    /// @notice True when `account` has debt, its debt value exceeds its liquidation limit, and no price it needs is
+    ///         FAILED (no liquidation at an unknown price).
     function isLiquidatable(address account) external view returns (bool);
 
     /// @notice Debt of `account` in base units with interest accrued to now, rounded up.

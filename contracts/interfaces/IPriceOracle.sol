@@ -2,14 +2,48 @@
 pragma solidity 0.8.28;
 
 /// @title IPriceOracle
-/// @notice The vault's only view of prices. The oracle adapter (issue 3) implements it over validated Chainlink
-///         feeds; until then tests use a settable double behind the same interface.
-/// @dev Assumptions the vault relies on: the price is in USD per one whole unit of the asset, WAD-scaled
-///      (1e18 = $1), whatever the token's or the feed's decimals; it does not change within a transaction.
-///      A zero answer is never used: the vault reverts with `ZeroPrice` (INV-24).
+/// @notice The vault's only view of prices: a status and its reason with every read, never a blind revert.
+/// @dev Prices are USD per one whole unit of the asset, WAD-scaled (1e18 = $1), whatever the token's or the feed's
+///      decimals, and do not change within a transaction.
+///      - OK: `low == high`, the validated price.
+///      - DEGRADED: a usable but doubted price; `low <= high` bound it (the lower and higher of the sources). The
+///        vault values collateral at `low` and debt at `high`, and allows no new borrow or collateral withdrawal
+///        that needs it; repay, add collateral and liquidations go on.
+///      - FAILED: no usable source; `low == high == 0`. Nothing that needs the price proceeds, and no account that
+///        holds the asset is liquidated.
 interface IPriceOracle {
-    /// @notice USD price of one whole unit (10**decimals base units) of `asset`, scaled by 1e18.
+    enum Status {
+        OK,
+        DEGRADED,
+        FAILED
+    }
+
+    /// @notice Why a price is not OK (NONE when it is). The first failing check of the primary source wins.
+    enum Reason {
+        NONE,
+        NOT_CONFIGURED, // no feed for the asset
+        FEED_REVERTED, // the feed reverted or returned malformed data
+        INVALID_ANSWER, // answer <= 0, updatedAt == 0 or in the future
+        STALE, // updatedAt older than heartbeat + grace
+        OUT_OF_BOUNDS, // answer at or beyond the asset's own min/max bounds (a feed pinned at its floor)
+        SOURCES_DISAGREE, // primary and secondary further apart than the asset's deviation threshold
+        UNCONFIRMED_JUMP, // a move beyond the asset's bound since the previous round, not confirmed yet
+        SECONDARY_FAILED, // the primary is fine but its configured cross-check is not available
+        SEQUENCER_DOWN, // the L2 sequencer uptime feed reports down
+        SEQUENCER_GRACE, // the sequencer is up, but for less than the grace period
+        SEQUENCER_FEED_BROKEN // the uptime feed reverted or returned nonsense
+    }
+
+    /// @notice One read: conservative bounds, a status and its reason.
+    struct Price {
+        uint256 low;
+        uint256 high;
+        Status status;
+        Reason reason;
+    }
+
+    /// @notice The validated price of `asset`.
     /// @param asset The ERC-20 token to price.
-    /// @return priceWad The price; the implementation reverts if it has none.
-    function getPrice(address asset) external view returns (uint256 priceWad);
+    /// @return price Low and high bounds (WAD USD per whole token), status and reason.
+    function getPrice(address asset) external view returns (Price memory price);
 }

@@ -3,27 +3,37 @@ pragma solidity 0.8.28;
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 
-/// @notice Settable price double behind IPriceOracle, for tests and the in-process demo until the Chainlink adapter
-///         (issue 3) replaces it. Test helper only.
+/// @notice Settable price double behind IPriceOracle, for vault unit tests that need to set a price or a status
+///         directly. The real adapter is contracts/oracles/OracleAdapter.sol. Test helper only.
 contract MockPriceOracle is IPriceOracle {
     /// @notice Thrown when no price was ever set for `asset`.
     error NoPrice(address asset);
 
-    mapping(address asset => uint256) public prices;
+    mapping(address asset => Price) private _prices;
     mapping(address asset => bool) public isSet;
 
-    event PriceSet(address indexed asset, uint256 priceWad);
+    event PriceSet(address indexed asset, uint256 low, uint256 high, Status status, Reason reason);
 
-    /// @notice Sets the WAD USD price of one whole `asset` (zero allowed, to test the vault's zero-price guard).
+    /// @notice Sets an OK price (zero allowed, to test the vault's zero-price guard).
     function setPrice(address asset, uint256 priceWad) external {
-        prices[asset] = priceWad;
+        setPriceData(asset, priceWad, priceWad, Status.OK, Reason.NONE);
+    }
+
+    /// @notice Sets any read: bounds, status and reason.
+    function setPriceData(address asset, uint256 low, uint256 high, Status status, Reason reason) public {
+        _prices[asset] = Price(low, high, status, reason);
         isSet[asset] = true;
-        emit PriceSet(asset, priceWad);
+        emit PriceSet(asset, low, high, status, reason);
+    }
+
+    /// @notice The OK price of `asset` (its `low`), for scripts that only deal in OK prices.
+    function prices(address asset) external view returns (uint256) {
+        return _prices[asset].low;
     }
 
     /// @inheritdoc IPriceOracle
-    function getPrice(address asset) external view returns (uint256) {
+    function getPrice(address asset) external view returns (Price memory) {
         if (!isSet[asset]) revert NoPrice(asset);
-        return prices[asset];
+        return _prices[asset];
     }
 }

@@ -41,7 +41,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         oracle = oracle_;
         for (uint256 i; i < collaterals_.length; ++i) {
             _collaterals.push(collaterals_[i]);
-            _initialPrice[address(collaterals_[i])] = oracle_.getPrice(address(collaterals_[i]));
+            _initialPrice[address(collaterals_[i])] = oracle_.prices(address(collaterals_[i]));
         }
         for (uint256 i; i < 4; ++i) {
             address actor = makeAddr(string.concat("actor", vm.toString(i)));
@@ -189,7 +189,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         MockERC20 token = _collateral(assetSeed);
         moveBps = bound(moveBps, 7_000, 13_000);
         uint256 initial = _initialPrice[address(token)];
-        uint256 price = (oracle.getPrice(address(token)) * moveBps) / 10_000;
+        uint256 price = (oracle.prices(address(token)) * moveBps) / 10_000;
         price = bound(price, initial / 100, initial * 100);
         oracle.setPrice(address(token), price);
     }

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+
+/// @title OracleAdapter
+/// @notice Chainlink prices that defend themselves. Per asset: a primary feed, an optional secondary feed, a
+///         heartbeat per feed, the asset's own plausible bounds, a deviation threshold between the sources and a
+///         bound on unconfirmed moves; per deployment: an optional L2 sequencer uptime feed. Every read returns a
+///         status and its reason instead of reverting.
+/// @dev Invariants:
+///      - a read never reverts because of a feed (reverting, malformed or gas-burning feeds are FAILED sources);
+///        it reverts only when the caller gave it too little gas to judge a feed (InsufficientGasForFeed);
+///      - an OK price is > 0, inside the asset's bounds, fresh, and agrees with the secondary (when configured)
+///        and with the previous round (unless confirmed); DEGRADED bounds satisfy 0 < low <= high;
+///      - a FAILED read carries no price (low == high == 0) (INV-22, INV-24);
+///      - sources and bounds change only through the owner (the timelock, INV-26) and inside the MAX_* bounds.
+///      The unconfirmed-move check compares the latest round with the round before it on the same feed: a jump is
+///      confirmed when the secondary agrees with it, or when the next round stays within the bound of it.
+contract OracleAdapter is IPriceOracle, Ownable2Step {
+    using FixedPointMath for uint256;
+
+    /// @notice Longest heartbeat a feed may be configured with (Chainlink's longest are 24 h).
+    uint256 public constant MAX_HEARTBEAT = 2 days;
+    /// @notice Longest staleness grace on top of the heartbeat.
+    uint256 public constant MAX_STALENESS_GRACE = 1 hours;
+    /// @notice Longest sequencer grace period after an L2 sequencer restart.
+    uint256 public constant MAX_SEQUENCER_GRACE = 1 days;
+    /// @notice Widest deviation threshold between the two sources (50%).
+    uint256 public constant MAX_DEVIATION = 0.5e18;
+    /// @notice Narrowest deviation threshold (0.1%): below it ordinary feed lag would trip it.
+    uint256 public constant MIN_DEVIATION = 0.001e18;
+    /// @notice Widest bound on an unconfirmed move between consecutive rounds (90%).
+    uint256 public constant MAX_JUMP = 0.9e18;
+    /// @notice Narrowest bound on an unconfirmed move (1%): below it every deviation-triggered update would trip it.
+    uint256 public constant MIN_JUMP = 0.01e18;
+    /// @notice Longest window in which two consecutive rounds count as a jump.
+    uint256 public constant MAX_JUMP_WINDOW = 1 days;
+    /// @notice Highest feed decimals supported.
+    uint8 public constant MAX_FEED_DECIMALS = 18;
+
+    /// @notice Thrown when a feed is not a contract, or its decimals() reverts or exceeds MAX_FEED_DECIMALS.
+    error InvalidFeed(address feed);
+    /// @notice Thrown when a heartbeat is zero or above MAX_HEARTBEAT.
+    error HeartbeatOutOfBounds(uint256 heartbeat);
+    /// @notice Thrown when a grace period is above its maximum.
+    error GraceOutOfBounds(uint256 grace, uint256 max);
+    /// @notice Thrown when the price bounds are not 0 < minPrice < maxPrice.
+    error PriceBoundsInvalid(uint256 minPrice, uint256 maxPrice);
+    /// @notice Thrown when the deviation threshold is outside [MIN_DEVIATION, MAX_DEVIATION].
+    error DeviationOutOfBounds(uint256 maxDeviation);
+    /// @notice Thrown when the jump bound is neither 0 (off) nor inside [MIN_JUMP, MAX_JUMP], or its window is too long.
+    error JumpOutOfBounds(uint256 maxJump, uint256 jumpWindow);
+    /// @notice Thrown when a feed read failed only because the caller left it too little gas (anti-griefing).
+    error InsufficientGasForFeed();
+    /// @notice Thrown when an address argument that must be set is zero.
+    error ZeroAddress();
+
+    /// @notice Emitted when governance configures an asset's sources and bounds.
+    event AssetConfigured(address indexed asset, AssetConfigInput config);
+    /// @notice Emitted when governance removes an asset (its reads become FAILED / NOT_CONFIGURED).
+    event AssetRemoved(address indexed asset);
+    /// @notice Emitted by `poke` when an asset's status or reason changed since the last poke.
+    event PriceStatusChanged(
+        address indexed asset,
+        Status previousStatus,
+        Status status,
+        Reason reason,
+        uint256 low,
+        uint256 high
+    );
+
+    /// @notice An asset's sources and bounds, as governance sets them. Prices are WAD USD per whole token.
+    /// @param primary The Chainlink feed (proxy) the price comes from.
+    /// @param primaryHeartbeat Seconds between the primary's guaranteed updates.
+    /// @param secondary Optional cross-check feed (address(0) for none).
+    /// @param secondaryHeartbeat Seconds between the secondary's guaranteed updates.
+    /// @param minPrice An answer at or below this is a failed feed (a feed pinned at its floor).
+    /// @param maxPrice An answer at or above this is a failed feed.
+    /// @param maxDeviation Largest relative gap between the sources before the price is DEGRADED.
+    /// @param maxJump Largest relative move between consecutive rounds before it needs confirming; 0 disables.
+    /// @param jumpWindow Consecutive rounds further apart than this are not compared.
+    struct AssetConfigInput {
+        AggregatorV3Interface primary;
+        uint32 primaryHeartbeat;
+        AggregatorV3Interface secondary;
+        uint32 secondaryHeartbeat;
+        uint128 minPrice;
+        uint128 maxPrice;
+        uint64 maxDeviation;
+        uint64 maxJump;
+        uint32 jumpWindow;
+    }
+
+    struct Source {
+        AggregatorV3Interface feed;
+        uint32 heartbeat;
+        uint8 decimals;
+    }
+
+    struct AssetConfig {
+        Source primary;
+        Source secondary;
+        uint128 minPrice;
+        uint128 maxPrice;
+        uint64 maxDeviation;
+        uint64 maxJump;
+        uint32 jumpWindow;
+    }
+
+    /// @dev A feed read: the normalised price, or the reason it is unusable.
+    struct Read {
+        uint256 price;
+        Reason reason;
+        uint80 roundId;
+        uint256 updatedAt;
+    }
+
+    struct LastStatus {
+        Status status;
+        Reason reason;
+    }
+
+    /// @notice The L2 sequencer uptime feed, or address(0) on an L1.
+    AggregatorV3Interface public immutable sequencerFeed;
+    /// @notice Seconds after a sequencer restart during which prices are DEGRADED.
+    uint256 public immutable sequencerGrace;
+    /// @notice Seconds a feed may be late beyond its heartbeat before it is STALE.
+    uint256 public immutable stalenessGrace;
+
+    mapping(address asset => AssetConfig) private _configs;
+    mapping(address asset => LastStatus) private _lastStatus;
+
+    /// @param owner_ Governance: the timelock in production.
+    /// @param sequencerFeed_ L2 sequencer uptime feed, or address(0).
+    /// @param sequencerGrace_ Grace period after a sequencer restart (≤ MAX_SEQUENCER_GRACE).
+    /// @param stalenessGrace_ Lateness tolerated beyond a heartbeat (≤ MAX_STALENESS_GRACE).
+    constructor(
+        address owner_,
+        AggregatorV3Interface sequencerFeed_,
+        uint256 sequencerGrace_,
+        uint256 stalenessGrace_
+    ) Ownable(owner_) {
+        if (sequencerGrace_ > MAX_SEQUENCER_GRACE) revert GraceOutOfBounds(sequencerGrace_, MAX_SEQUENCER_GRACE);
+        if (stalenessGrace_ > MAX_STALENESS_GRACE) revert GraceOutOfBounds(stalenessGrace_, MAX_STALENESS_GRACE);
+        if (address(sequencerFeed_) != address(0) && address(sequencerFeed_).code.length == 0) {
+            revert InvalidFeed(address(sequencerFeed_));
+        }
+        sequencerFeed = sequencerFeed_;
+        sequencerGrace = sequencerGrace_;
+        stalenessGrace = stalenessGrace_;
+    }
+
+    // ================================================================= governance
+
+    /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals; a new source takes effect at once, so
+    ///         the owner must be the timelock (INV-26).
+    /// @param asset The token priced.
+    /// @param config Sources and bounds; see AssetConfigInput.
+    function setAssetConfig(address asset, AssetConfigInput calldata config) external onlyOwner {
+        if (asset == address(0)) revert ZeroAddress();
+        if (config.minPrice == 0 || config.minPrice >= config.maxPrice) {
+            revert PriceBoundsInvalid(config.minPrice, config.maxPrice);
+        }
+        if (config.maxDeviation < MIN_DEVIATION || config.maxDeviation > MAX_DEVIATION) {
+            revert DeviationOutOfBounds(config.maxDeviation);
+        }
+        if (
+            (config.maxJump != 0 && (config.maxJump < MIN_JUMP || config.maxJump > MAX_JUMP)) ||
+            config.jumpWindow > MAX_JUMP_WINDOW
+        ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
+
+        AssetConfig storage c = _configs[asset];
+        c.primary = _source(config.primary, config.primaryHeartbeat);
+        c.secondary =
+            address(config.secondary) == address(0)
+                ? Source(AggregatorV3Interface(address(0)), 0, 0)
+                : _source(config.secondary, config.secondaryHeartbeat);
+        c.minPrice = config.minPrice;
+        c.maxPrice = config.maxPrice;
+        c.maxDeviation = config.maxDeviation;
+        c.maxJump = config.maxJump;
+        c.jumpWindow = config.jumpWindow;
+        emit AssetConfigured(asset, config);
+    }
+
+    /// @notice Removes `asset`: its reads become FAILED with reason NOT_CONFIGURED.
+    /// @param asset The token to stop pricing.
+    function removeAsset(address asset) external onlyOwner {
+        delete _configs[asset];
+        emit AssetRemoved(asset);
+    }
+
+    // ================================================================= reads
+
+    /// @inheritdoc IPriceOracle
+    function getPrice(address asset) public view returns (Price memory p) {
+        AssetConfig storage c = _configs[asset];
+        Source memory primary = c.primary;
+        if (address(primary.feed) == address(0)) return Price(0, 0, Status.FAILED, Reason.NOT_CONFIGURED);
+        uint256 minPrice = c.minPrice;
+        uint256 maxPrice = c.maxPrice;
+
+        Read memory first = _read(primary, minPrice, maxPrice);
+        Source memory secondary = c.secondary;
+        bool hasSecondary = address(secondary.feed) != address(0);
+        Read memory second;
+        if (hasSecondary) second = _read(secondary, minPrice, maxPrice);
+
+        if (first.reason != Reason.NONE) {
+            // Primary unusable: fall back to the secondary as DEGRADED, or FAILED without one.
+            if (hasSecondary && second.reason == Reason.NONE) {
+                p = Price(second.price, second.price, Status.DEGRADED, first.reason);
+            } else {
+                return Price(0, 0, Status.FAILED, first.reason);
+            }
+        } else if (hasSecondary && second.reason == Reason.NONE) {
+            // Both usable: agreement also confirms any jump of the primary.
+            p =
+                _outsideBand(first.price, second.price, c.maxDeviation)
+                    ? _degraded(first.price, second.price, Reason.SOURCES_DISAGREE)
+                    : Price(first.price, first.price, Status.OK, Reason.NONE);
+        } else {
+            uint256 previous = c.maxJump == 0 ? 0 : _previousPrice(primary, first, c.jumpWindow, minPrice, maxPrice);
+            if (previous != 0 && _outsideBand(first.price, previous, c.maxJump)) {
+                p = _degraded(first.price, previous, Reason.UNCONFIRMED_JUMP);
+            } else {
+                p = Price(first.price, first.price, Status.OK, Reason.NONE);
+            }
+            if (hasSecondary && p.status == Status.OK)
+                (p.status, p.reason) = (Status.DEGRADED, Reason.SECONDARY_FAILED);
+        }
+
+        if (p.status == Status.OK && address(sequencerFeed) != address(0)) {
+            Reason sequencer = _sequencerReason();
+            if (sequencer != Reason.NONE) (p.status, p.reason) = (Status.DEGRADED, sequencer);
+        }
+    }
+
+    /// @notice Reads `asset`'s price and, when its status or reason changed since the last poke, records it and
+    ///         emits PriceStatusChanged. Permissionless: keepers and monitors call it; the circuit breaker acts on it.
+    /// @param asset The token to check.
+    /// @return p The read.
+    function poke(address asset) public returns (Price memory p) {
+        p = getPrice(asset);
+        LastStatus memory last = _lastStatus[asset];
+        if (p.status != last.status || p.reason != last.reason) {
+            _lastStatus[asset] = LastStatus(p.status, p.reason);
+            emit PriceStatusChanged(asset, last.status, p.status, p.reason, p.low, p.high);
+        }
+    }
+
+    /// @notice `poke` for several assets.
+    /// @param assets The tokens to check.
+    function pokeMany(address[] calldata assets) external {
+        for (uint256 i; i < assets.length; ++i) poke(assets[i]);
+    }
+
+    /// @notice The status and reason recorded by the last poke of `asset` (OK/NONE before any).
+    /// @param asset The token.
+    function lastStatus(address asset) external view returns (Status status, Reason reason) {
+        LastStatus memory last = _lastStatus[asset];
+        return (last.status, last.reason);
+    }
+
+    /// @notice `asset`'s stored configuration, with the decimals read from each feed.
+    /// @param asset The token.
+    function assetConfig(address asset) external view returns (AssetConfig memory) {
+        return _configs[asset];
+    }
+
+    // ================================================================= internal
+
+    /// @dev Reads the latest round of a feed and validates it.
+    function _read(Source memory source, uint256 minPrice, uint256 maxPrice) internal view returns (Read memory r) {
+        (bool ok, uint256 roundId, int256 answer, , uint256 updatedAt) = _call(
+            source.feed,
+            abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
+        );
+        if (!ok) return Read(0, Reason.FEED_REVERTED, 0, 0);
+        r.roundId = uint80(roundId);
+        r.updatedAt = updatedAt;
+        if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) r.reason = Reason.INVALID_ANSWER;
+        else if (block.timestamp - updatedAt > source.heartbeat + stalenessGrace) r.reason = Reason.STALE;
+        else {
+            r.price = _normalise(uint256(answer), source.decimals);
+            if (r.price <= minPrice || r.price >= maxPrice) {
+                (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
+            }
+        }
+    }
+
+    /// @dev The previous round's price on the same feed, or 0 when there is none to compare with (first round of a
+    ///      phase, invalid, out of bounds, or older than `jumpWindow` before the latest).
+    function _previousPrice(
+        Source memory source,
+        Read memory latest,
+        uint256 jumpWindow,
+        uint256 minPrice,
+        uint256 maxPrice
+    ) internal view returns (uint256) {
+        if (uint64(latest.roundId) <= 1) return 0;
+        (bool ok, , int256 answer, , uint256 updatedAt) = _call(
+            source.feed,
+            abi.encodeCall(AggregatorV3Interface.getRoundData, (latest.roundId - 1))
+        );
+        if (!ok || answer <= 0 || updatedAt == 0 || updatedAt > latest.updatedAt) return 0;
+        if (latest.updatedAt - updatedAt > jumpWindow) return 0;
+        uint256 price = _normalise(uint256(answer), source.decimals);
+        return price <= minPrice || price >= maxPrice ? 0 : price;
+    }
+
+    /// @dev Reason the sequencer makes prices doubtful, or NONE. Answer 0 = up, 1 = down; the grace period runs from
+    ///      `startedAt`, the time the current status began (not `updatedAt`, which moves on every heartbeat).
+    function _sequencerReason() internal view returns (Reason) {
+        (bool ok, , int256 answer, uint256 startedAt, ) = _call(
+            sequencerFeed,
+            abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
+        );
+        if (!ok || (answer != 0 && answer != 1)) return Reason.SEQUENCER_FEED_BROKEN;
+        if (answer == 1) return Reason.SEQUENCER_DOWN;
+        if (startedAt == 0 || startedAt > block.timestamp) return Reason.SEQUENCER_FEED_BROKEN;
+        if (block.timestamp - startedAt < sequencerGrace) return Reason.SEQUENCER_GRACE;
+        return Reason.NONE;
+    }
+
+    /// @dev Static call to a feed that cannot revert the caller: a revert or malformed return data is `ok = false`.
+    ///      If the call failed while the caller had left it under 1/64 of the gas, the caller starved it on purpose
+    ///      (or by mistake): revert rather than declare a healthy feed FAILED.
+    function _call(
+        AggregatorV3Interface feed,
+        bytes memory data
+    ) private view returns (bool ok, uint256 roundId, int256 answer, uint256 startedAt, uint256 updatedAt) {
+        uint256 gasBefore = gasleft();
+        bytes memory ret;
+        (ok, ret) = address(feed).staticcall(data);
+        if (!ok && gasleft() <= gasBefore / 64) revert InsufficientGasForFeed();
+        if (!ok || ret.length < 160) return (false, 0, 0, 0, 0);
+        uint256 answeredInRound;
+        (roundId, answer, startedAt, updatedAt, answeredInRound) = abi.decode(
+            ret,
+            (uint256, int256, uint256, uint256, uint256)
+        );
+        // Round ids are uint80 on the interface; anything wider is not a Chainlink answer.
+        if (roundId > type(uint80).max || answeredInRound > type(uint80).max) return (false, 0, 0, 0, 0);
+    }
+
+    /// @dev answer × 10^(18 − decimals): exact for decimals ≤ 18 (the only ones accepted).
+    function _normalise(uint256 answer, uint8 decimals) private pure returns (uint256) {
+        return answer * 10 ** (18 - decimals);
+    }
+
+    /// @dev True when a and b differ by more than `band` relative to the smaller (WAD), i.e. |a − b| > band × min.
+    function _outsideBand(uint256 a, uint256 b, uint256 band) private pure returns (bool) {
+        (uint256 lo, uint256 hi) = a < b ? (a, b) : (b, a);
+        return hi - lo > lo.wadMulDown(band);
+    }
+
+    function _degraded(uint256 a, uint256 b, Reason reason) private pure returns (Price memory) {
+        return a < b ? Price(a, b, Status.DEGRADED, reason) : Price(b, a, Status.DEGRADED, reason);
+    }
+
+    function _source(AggregatorV3Interface feed, uint32 heartbeat) private view returns (Source memory) {
+        if (address(feed).code.length == 0) revert InvalidFeed(address(feed));
+        if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert HeartbeatOutOfBounds(heartbeat);
+        (bool ok, bytes memory ret) = address(feed).staticcall(abi.encodeCall(AggregatorV3Interface.decimals, ()));
+        if (!ok || ret.length < 32) revert InvalidFeed(address(feed));
+        uint256 d = abi.decode(ret, (uint256));
+        if (d > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
+        return Source(feed, heartbeat, uint8(d));
+    }
+}
