@@ -20,7 +20,7 @@ import type { SolidityBuildInfo } from "hardhat/types/solidity";
 import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatGas, renderTable } from "./lib/format.js";
-import { collateral, deployMarket } from "./lib/market.js";
+import { collateral, deployChainlinkMarket, feedConfig } from "./lib/market.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
 const OUTPUT = path.join("bench", "gas.json");
@@ -83,8 +83,10 @@ async function compilerSettings(): Promise<{ solc: string; optimizerRuns: number
 async function main(): Promise<void> {
   const { ethers, networkHelpers } = await network.create();
   const [, warmLender, warmBorrower, lender, borrower] = await ethers.getSigners();
-  const market = await deployMarket(ethers);
+  const market = await deployChainlinkMarket(ethers);
   const timeline = await Timeline.start(networkHelpers);
+  const heartbeat = () => market.heartbeat((action) => timeline.send(action));
+  await heartbeat(); // fresh rounds on the scripted timeline
   const { vault, usdc } = market;
   const weth = collateral(market, "WETH");
   const wbtc = collateral(market, "WBTC");
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
   await timeline.send(() => vault.connect(warmBorrower).depositCollateral(wbtc.target, btc("2"), warmBorrower));
   await timeline.send(() => vault.connect(warmBorrower).borrow(usd("200000"), warmBorrower.address));
   await timeline.advance(DAY);
+  await heartbeat(); // a day later every feed has published again, as Chainlink's would
 
   // ---------------------------------------------------------------- measured
   console.log("Measuring: one transaction per operation, each 12 s after the previous one\n");
@@ -247,6 +250,40 @@ async function main(): Promise<void> {
     vaultAs(lender).redeem(shares, lender.address, lender.address),
   );
   expect((await vault.balanceOf(lender.address)) === 0n, "shares left after redeeming all");
+
+  // ---------------------------------------------------------------- oracle reads (not transactions)
+  // Gas of IPriceOracle.getPrice measured inside one eth_call by OracleReadGauge: a cold read, then a warm one.
+  // WETH is Chainlink-only with every check on: heartbeat, validity, bounds, and the previous round for the jump
+  // bound. The L2 row adds a sequencer uptime feed.
+  const gauge = await ethers.deployContract("OracleReadGauge");
+  const wethAddress = await weth.getAddress();
+  const [cold, warm, read] = await gauge.measure(market.adapter, wethAddress);
+  if (read.status !== 0n) throw new Error(`scenario drifted: WETH price is not OK (status ${read.status})`);
+  const sequencer = await ethers.deployContract("TestAggregator", [0, "L2 Sequencer Uptime"]);
+  await timeline.send(() => sequencer.pushAt(0, timeline.timestamp - DAY, timeline.timestamp));
+  const l2Adapter = await ethers.deployContract("OracleAdapter", [market.owner.address, sequencer, 3600n, 600n]);
+  const wethFeed = await market.feeds.get("WETH")?.getAddress();
+  if (wethFeed === undefined) throw new Error("the market has no WETH feed");
+  const wethStart = (await market.adapter.getPrice(wethAddress)).low;
+  await timeline.send(() => l2Adapter.setAssetConfig(wethAddress, feedConfig(wethFeed, wethStart)));
+  const [, l2Warm, l2Read] = await gauge.measure(l2Adapter, wethAddress);
+  if (l2Read.status !== 0n) throw new Error(`scenario drifted: WETH price on L2 is not OK (status ${l2Read.status})`);
+  const oracleRows: Measurement[] = [
+    { name: "oracle.getPrice.cold", scenario: "WETH, Chainlink only, all checks, first read in the call", gas: cold },
+    {
+      name: "oracle.getPrice.warm",
+      scenario: "same read again in the same call (target: <= 15k)",
+      gas: warm,
+      reference: "issue 3 target <= 15k",
+    },
+    {
+      name: "oracle.getPrice.warmL2",
+      scenario: "warm, plus the L2 sequencer uptime check",
+      gas: l2Warm,
+      reference: "issue 3 target <= 15k",
+    },
+  ];
+  measurements.push(...oracleRows);
 
   // ---------------------------------------------------------------- report
   console.log(

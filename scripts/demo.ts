@@ -10,7 +10,7 @@ import { network } from "hardhat";
 import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatAmount, formatPercent, formatToken, formatUsd, formatWad, heading, renderTable } from "./lib/format.js";
-import { collateral, deployMarket, wad, type Market } from "./lib/market.js";
+import { FEED_HEARTBEAT, collateral, deployChainlinkMarket, wad, type ChainlinkMarket } from "./lib/market.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
 interface Lender {
@@ -66,7 +66,7 @@ interface Account {
 
 /** Everything the demo reads about the market, fixed once it is deployed. */
 interface Context {
-  market: Market;
+  market: ChainlinkMarket;
   usdcDecimals: number;
   shareDecimals: number;
   /** Listed collateral, in listing order. */
@@ -85,9 +85,11 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 1. deploy
   console.log(heading("1. Deploy the market"));
-  const market = await deployMarket(ethers);
+  const market = await deployChainlinkMarket(ethers);
   const timeline = await Timeline.start(networkHelpers);
-  const { vault, usdc, oracle, rateModel } = market;
+  // The scripted timeline starts after the deployment blocks: publish fresh rounds on it, or every feed reads STALE.
+  await market.heartbeat((action) => timeline.send(action));
+  const { vault, usdc, prices, rateModel } = market;
   const vaultAddress = await vault.getAddress();
   const usdcAddress = await usdc.getAddress();
   const symbols = new Map<string, string>();
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
   for (const address of await vault.collateralAssets()) {
     const [config, decimals] = await vault.collateralInfo(address);
     const symbol = symbols.get(address) ?? address;
-    const price = await oracle.prices(address);
+    const price = await prices.get(address);
     console.log(
       `  collateral ${symbol.padEnd(4)} price ${formatUsd(price)}, borrow LTV ${formatPercent(config.borrowLtv, 0)},` +
         ` liquidation threshold ${formatPercent(config.liquidationThreshold, 0)},` +
@@ -109,6 +111,10 @@ async function main(): Promise<void> {
     `  rate model: ${formatPercent(await rateModel.baseApr(), 0)} APR at 0% utilization,` +
       ` +${formatPercent(await rateModel.slope1Apr(), 0)} up to the ${formatPercent(await rateModel.kink(), 0)} kink,` +
       ` +${formatPercent(await rateModel.slope2Apr(), 0)} above it; reserve factor ${formatPercent(reserveFactor, 0)}`,
+  );
+  console.log(
+    `  prices: OracleAdapter over one Chainlink-like feed per asset (${FEED_HEARTBEAT / 3600} h heartbeat,` +
+      ` stale after heartbeat + 10 min, moves over 20% between rounds held DEGRADED until confirmed)`,
   );
   console.log(`  vault ${await vault.symbol()} (ERC-4626 over USDC) deployed at ${vaultAddress}`);
 
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 3. borrowers
   console.log(heading("3. Borrowers post collateral and borrow USDC"));
-  const usdcPrice = await oracle.prices(usdcAddress);
+  const usdcPrice = await prices.get(usdcAddress);
   for (const [i, plan] of BORROWERS.entries()) {
     const { signer } = state.borrowers[i];
     const posted: string[] = [];
@@ -171,6 +177,8 @@ async function main(): Promise<void> {
   console.log(heading(`4. ${INTEREST_DAYS} days pass: interest accrues on every loan`));
   const debtBefore = await vault.totalDebt();
   await timeline.advance(INTEREST_DAYS * DAY);
+  // Chainlink feeds publish at least once per heartbeat; after a month without rounds every price would be STALE.
+  await market.heartbeat((action) => timeline.send(action));
   const debtAfter = await vault.totalDebt();
   console.log(
     `  total debt grew by ${formatAmount(debtAfter - debtBefore, state.usdcDecimals)} USDC` +
@@ -181,18 +189,19 @@ async function main(): Promise<void> {
 
   // ---------------------------------------------------------------- 5+. WETH falls
   const weth = collateral(market, "WETH");
-  const startPrice = await oracle.prices(weth.target);
+  const wethAddress = await weth.getAddress();
+  const startPrice = await prices.get(wethAddress);
   for (const [i, dropPct] of WETH_DROPS_PCT.entries()) {
     const price = (startPrice * (100n - dropPct)) / 100n;
-    const previous = await oracle.prices(weth.target);
+    const previous = await prices.get(wethAddress);
     console.log(heading(`${5 + i}. WETH falls to -${dropPct}%: ${formatUsd(previous)} -> ${formatUsd(price)}`));
-    await timeline.send(() => oracle.setPrice(weth.target, price));
+    await timeline.send(() => prices.set(wethAddress, price));
     await report(state);
   }
 
   // ---------------------------------------------------------------- summary
   console.log(heading("Summary"));
-  const finalPrice = await oracle.prices(weth.target);
+  const finalPrice = await prices.get(wethAddress);
   const flagged: string[] = [];
   for (const borrower of state.borrowers) {
     if (await vault.isLiquidatable(borrower.signer.address)) flagged.push(borrower.name);

@@ -1,6 +1,13 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { parseUnits } from "ethers";
-import type { CollateralVault, KinkedRateModel, MockERC20, MockPriceOracle } from "../../typechain-types/index.js";
+import { type ContractTransactionResponse, parseUnits, ZeroAddress } from "ethers";
+import type {
+  CollateralVault,
+  KinkedRateModel,
+  MockERC20,
+  MockPriceOracle,
+  OracleAdapter,
+  TestAggregator,
+} from "../../typechain-types/index.js";
 
 /** WAD helper: `wad("0.8")` is 0.8e18. */
 export const wad = (value: string): bigint => parseUnits(value, 18);
@@ -48,47 +55,72 @@ export interface MarketOptions {
   borrowCap?: string;
 }
 
-export interface Market {
+/** Mines the transaction `action` sends. */
+export type Sender = (action: () => Promise<ContractTransactionResponse>) => Promise<unknown>;
+
+/** How a script moves and reads prices, whatever the price source behind the vault. */
+export interface PriceControl {
+  /** Publishes `priceWad` (USD per whole token, 1e18 scale) for `token`. */
+  set(token: string, priceWad: bigint): Promise<ContractTransactionResponse>;
+  /** The price the vault sees for `token` (the oracle's low bound). */
+  get(token: string): Promise<bigint>;
+}
+
+interface MarketCore {
   usdc: MockERC20;
   collaterals: Map<string, MockERC20>;
-  oracle: MockPriceOracle;
   rateModel: KinkedRateModel;
   vault: CollateralVault;
   owner: HardhatEthersSigner;
+  prices: PriceControl;
 }
 
+/** A market priced by the settable test double: for unit tests that set prices and statuses directly. */
+export interface Market extends MarketCore {
+  oracle: MockPriceOracle;
+}
+
+/** A market priced by the real OracleAdapter over Chainlink-like feeds (8 decimals, one per asset). */
+export interface ChainlinkMarket extends MarketCore {
+  adapter: OracleAdapter;
+  /** Feed of each asset, by symbol (USDC included). */
+  feeds: Map<string, TestAggregator>;
+  /**
+   * Publishes a fresh round at the current answer on every feed, as Chainlink's heartbeat does. `send` mines each
+   * transaction (a script's own timeline, say); by default each is sent and awaited.
+   */
+  heartbeat(send?: Sender): Promise<void>;
+}
+
+/** Feed heartbeat of the scripted Chainlink feeds (Chainlink's ETH/USD and BTC/USD on mainnet: 1 hour). */
+export const FEED_HEARTBEAT = 3600;
+const FEED_DECIMALS = 8;
+
 /**
- * Deploys a complete market on the connected chain: tokens, a price source, the kinked rate model and the vault,
- * with every collateral listed and priced. Used by the tests, `npm start` and `npm run bench`.
+ * Deploys tokens, the kinked rate model and the vault over `oracle`, and lists every collateral. Shared by both
+ * market flavours; prices are the caller's job.
  */
-export async function deployMarket(ethers: HardhatEthers, options: MarketOptions = {}): Promise<Market> {
+async function deployCore(ethers: HardhatEthers, oracle: string, options: MarketOptions, prices: PriceControl) {
   const [firstSigner] = await ethers.getSigners();
   const owner = options.owner ?? firstSigner;
-  const collateralParams = options.collaterals ?? DEFAULT_COLLATERALS;
-
   const usdc = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
-  const oracle = await ethers.deployContract("MockPriceOracle");
   // 0% base, +4% to the 90% kink, +60% above it: Aave v3's stablecoin curve.
   const rateModel = await ethers.deployContract("KinkedRateModel", [0n, wad("0.04"), wad("0.60"), wad("0.90")]);
   const vault = await ethers.deployContract("CollateralVault", [
     await usdc.getAddress(),
     "Bulwark USDC",
     "bwUSDC",
-    await oracle.getAddress(),
+    oracle,
     await rateModel.getAddress(),
     options.reserveFactor ?? wad("0.10"),
     parseUnits(options.borrowCap ?? "100000000", 6),
     owner.address,
   ]);
-  await (await oracle.setPrice(await usdc.getAddress(), wad("1"))).wait();
-
   const collaterals = new Map<string, MockERC20>();
-  for (const params of collateralParams) {
+  for (const params of options.collaterals ?? DEFAULT_COLLATERALS) {
     const token = await ethers.deployContract("MockERC20", [params.symbol, params.symbol, params.decimals]);
-    const address = await token.getAddress();
-    await (await oracle.setPrice(address, wad(params.priceUsd))).wait();
     await (
-      await vault.connect(owner).listCollateral(address, {
+      await vault.connect(owner).listCollateral(await token.getAddress(), {
         borrowLtv: params.borrowLtv,
         liquidationThreshold: params.liquidationThreshold,
         liquidationBonus: params.liquidationBonus,
@@ -97,11 +129,96 @@ export async function deployMarket(ethers: HardhatEthers, options: MarketOptions
     ).wait();
     collaterals.set(params.symbol, token);
   }
-  return { usdc, collaterals, oracle, rateModel, vault, owner };
+  return { usdc, collaterals, rateModel, vault, owner, prices };
+}
+
+/** Starting USD price of each asset of the market, by symbol. */
+function startingPrices(options: MarketOptions): Map<string, string> {
+  const prices = new Map<string, string>([["USDC", "1"]]);
+  for (const params of options.collaterals ?? DEFAULT_COLLATERALS) prices.set(params.symbol, params.priceUsd);
+  return prices;
+}
+
+/** Deploys a complete market priced by the settable test double, every asset priced. Used by the unit tests. */
+export async function deployMarket(ethers: HardhatEthers, options: MarketOptions = {}): Promise<Market> {
+  const oracle = await ethers.deployContract("MockPriceOracle");
+  const prices: PriceControl = {
+    set: (token, priceWad) => oracle.setPrice(token, priceWad),
+    get: (token) => oracle.prices(token),
+  };
+  const core = await deployCore(ethers, await oracle.getAddress(), options, prices);
+  const usd = startingPrices(options);
+  for (const [symbol, token] of [["USDC", core.usdc] as const, ...core.collaterals]) {
+    await (await oracle.setPrice(await token.getAddress(), wad(usd.get(symbol) ?? "0"))).wait();
+  }
+  return { ...core, oracle };
+}
+
+/**
+ * The adapter configuration the scripted market gives an asset priced by `feed` starting at `startWad`: Chainlink
+ * only, 1-hour heartbeat, plausible bounds at 1/1000× and 1000× the start, 2% deviation, 20% jump bound.
+ */
+export function feedConfig(feed: string, startWad: bigint): OracleAdapter.AssetConfigInputStruct {
+  return {
+    primary: feed,
+    primaryHeartbeat: FEED_HEARTBEAT,
+    secondary: ZeroAddress,
+    secondaryHeartbeat: 0,
+    minPrice: startWad / 1000n,
+    maxPrice: startWad * 1000n,
+    maxDeviation: wad("0.02"),
+    maxJump: wad("0.20"),
+    jumpWindow: FEED_HEARTBEAT,
+  };
+}
+
+/**
+ * Deploys a complete market priced by the real OracleAdapter: one Chainlink-like feed per asset (8 decimals,
+ * 1-hour heartbeat, 10-minute staleness grace), each asset's plausible bounds at 1/1000× and 1000× its starting
+ * price, and a 20% bound on unconfirmed moves between rounds less than an hour apart. Used by `npm start` and
+ * `npm run bench`.
+ */
+export async function deployChainlinkMarket(
+  ethers: HardhatEthers,
+  options: MarketOptions = {},
+): Promise<ChainlinkMarket> {
+  const [firstSigner] = await ethers.getSigners();
+  const owner = options.owner ?? firstSigner;
+  const adapter = await ethers.deployContract("OracleAdapter", [owner.address, ZeroAddress, 0n, 600n]);
+  const feeds = new Map<string, TestAggregator>();
+  const feedOf = new Map<string, TestAggregator>(); // by token address
+  const toAnswer = (priceWad: bigint): bigint => priceWad / 10n ** BigInt(18 - FEED_DECIMALS);
+  const prices: PriceControl = {
+    set: (token, priceWad) => {
+      const feed = feedOf.get(token);
+      if (feed === undefined) throw new Error(`no feed for token ${token}`);
+      return feed.push(toAnswer(priceWad));
+    },
+    get: async (token) => (await adapter.getPrice(token)).low,
+  };
+  const core = await deployCore(ethers, await adapter.getAddress(), options, prices);
+  const usd = startingPrices(options);
+  for (const [symbol, token] of [["USDC", core.usdc] as const, ...core.collaterals]) {
+    const start = wad(usd.get(symbol) ?? "0");
+    const feed = await ethers.deployContract("TestAggregator", [FEED_DECIMALS, `${symbol} / USD`]);
+    await (await feed.push(toAnswer(start))).wait();
+    await (
+      await adapter.connect(owner).setAssetConfig(await token.getAddress(), feedConfig(await feed.getAddress(), start))
+    ).wait();
+    feeds.set(symbol, feed);
+    feedOf.set(await token.getAddress(), feed);
+  }
+  const heartbeat = async (send: Sender = async (action) => (await action()).wait()): Promise<void> => {
+    for (const feed of feeds.values()) {
+      const [, answer] = await feed.latestRoundData();
+      await send(() => feed.push(answer));
+    }
+  };
+  return { ...core, adapter, feeds, heartbeat };
 }
 
 /** Returns the collateral token for `symbol`, or throws an error naming the symbols the market has. */
-export function collateral(market: Market, symbol: string): MockERC20 {
+export function collateral(market: MarketCore, symbol: string): MockERC20 {
   const token = market.collaterals.get(symbol);
   if (token === undefined) {
     throw new Error(`unknown asset "${symbol}": this market has ${[...market.collaterals.keys()].join(", ")}`);
