@@ -22,4 +22,7 @@ library InvariantsSpec {
     string internal constant INV_10_ACCRUAL_TIME = "INV-10: lastAccrual <= block.timestamp";
     string internal constant INV_11_BORROW_LIMIT =
         "INV-11/12: no borrow or collateral withdrawal leaves its account above its borrow limit";
+    string internal constant INV_12_DOUBTED_PRICE =
+        "INV-12/22: no borrow or collateral withdrawal with debt relied on a DEGRADED or FAILED price";
+    string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
 }

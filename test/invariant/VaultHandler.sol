@@ -7,6 +7,7 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
@@ -29,6 +30,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     mapping(address token => uint256) public ghostCollateralIn;
     mapping(address token => uint256) public ghostCollateralOut;
     mapping(address token => uint256) internal _initialPrice;
+    /// @dev The market price of each token, whatever status the oracle reports it with.
+    mapping(address token => uint256) internal _marketPrice;
+    mapping(address token => IPriceOracle.Status) internal _status;
     mapping(bytes32 action => uint256) public calls;
 
     uint256 internal _lastAssetsPlusOne;
@@ -42,6 +46,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i; i < collaterals_.length; ++i) {
             _collaterals.push(collaterals_[i]);
             _initialPrice[address(collaterals_[i])] = oracle_.prices(address(collaterals_[i]));
+            _marketPrice[address(collaterals_[i])] = _initialPrice[address(collaterals_[i])];
         }
         for (uint256 i; i < 4; ++i) {
             address actor = makeAddr(string.concat("actor", vm.toString(i)));
@@ -51,6 +56,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             for (uint256 j; j < collaterals_.length; ++j) collaterals_[j].approve(address(vault_), type(uint256).max);
             vm.stopPrank();
         }
+        _marketPrice[address(usdc_)] = oracle_.prices(address(usdc_));
         _recordSharePriceAndIndex();
     }
 
@@ -127,8 +133,11 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = bound(amount, 1, 1_000 * 10 ** token.decimals());
         token.mint(actor, amount);
         vm.prank(actor);
-        vault.depositCollateral(address(token), amount, actor);
-        ghostCollateralIn[address(token)] += amount;
+        try vault.depositCollateral(address(token), amount, actor) {
+            ghostCollateralIn[address(token)] += amount;
+        } catch {
+            _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
+        }
     }
 
     function withdrawCollateral(
@@ -141,13 +150,19 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 balance = vault.collateralOf(actor, address(token));
         if (balance == 0) return;
         amount = bound(amount, 1, balance);
+        bool indebted = vault.debtOf(actor) != 0;
+        bool doubted =
+            _status[address(token)] != IPriceOracle.Status.OK || _status[address(usdc)] != IPriceOracle.Status.OK;
         vm.prank(actor);
         try vault.withdrawCollateral(address(token), amount, actor) {
             ghostCollateralOut[address(token)] += amount;
+            if (indebted && doubted) _fail(InvariantsSpec.INV_12_DOUBTED_PRICE, amount);
             _checkWithinBorrowLimit(actor);
         } catch (bytes memory reason) {
-            // The only acceptable refusal of an in-range withdrawal is the borrow limit.
-            _expectSelector(reason, ICollateralVault.BorrowLimitExceeded.selector, "withdrawCollateral");
+            // Acceptable refusals of an in-range withdrawal: the borrow limit, or a doubted price with debt.
+            if (!indebted) _fail("INV-35: an account without debt was refused its collateral", amount);
+            else if (!doubted)
+                _expectSelector(reason, ICollateralVault.BorrowLimitExceeded.selector, "withdrawCollateral");
         }
     }
 
@@ -163,9 +178,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = bound(amount, 1, cap + cap / 100 + 1);
         vm.prank(actor);
         try vault.borrow(amount, actor) {
+            if (_status[address(usdc)] != IPriceOracle.Status.OK) _fail(InvariantsSpec.INV_12_DOUBTED_PRICE, amount);
             _checkWithinBorrowLimit(actor);
         } catch (bytes memory reason) {
-            if (amount <= cap) {
+            if (amount <= cap && _status[address(usdc)] == IPriceOracle.Status.OK) {
                 // Rounding at the boundary (value rounded down, debt up) may refuse the exact limit.
                 _expectSelector(reason, ICollateralVault.BorrowLimitExceeded.selector, "borrow");
             }
@@ -179,7 +195,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = all ? type(uint256).max : bound(amount, 1, debt);
         usdc.mint(actor, debt);
         vm.prank(actor);
-        vault.repay(amount, actor);
+        try vault.repay(amount, actor) {} catch {
+            _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(usdc)]));
+        }
     }
 
     // ----------------------------------------------------------------- market and time
@@ -189,9 +207,32 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         MockERC20 token = _collateral(assetSeed);
         moveBps = bound(moveBps, 7_000, 13_000);
         uint256 initial = _initialPrice[address(token)];
-        uint256 price = (oracle.prices(address(token)) * moveBps) / 10_000;
-        price = bound(price, initial / 100, initial * 100);
-        oracle.setPrice(address(token), price);
+        uint256 price = (_marketPrice[address(token)] * moveBps) / 10_000;
+        _marketPrice[address(token)] = bound(price, initial / 100, initial * 100);
+        _publish(address(token));
+    }
+
+    /// @dev Puts a collateral or the base asset in OK, DEGRADED (±10% around the market price) or FAILED status.
+    function setPriceStatus(uint256 assetSeed, uint256 statusSeed) external tracked("setPriceStatus") {
+        address token = assetSeed % 4 == 0 ? address(usdc) : address(_collateral(assetSeed));
+        // OK half of the time, so positions keep being opened.
+        uint256 roll = statusSeed % 4;
+        _status[token] =
+            roll < 2
+                ? IPriceOracle.Status.OK
+                : roll == 2
+                    ? IPriceOracle.Status.DEGRADED
+                    : IPriceOracle.Status.FAILED;
+        _publish(token);
+    }
+
+    function _publish(address token) internal {
+        uint256 p = _marketPrice[token];
+        IPriceOracle.Status status = _status[token];
+        if (status == IPriceOracle.Status.OK) oracle.setPrice(token, p);
+        else if (status == IPriceOracle.Status.DEGRADED) {
+            oracle.setPriceData(token, (p * 9) / 10, (p * 11) / 10, status, IPriceOracle.Reason.SOURCES_DISAGREE);
+        } else oracle.setPriceData(token, 0, 0, status, IPriceOracle.Reason.STALE);
     }
 
     function warp(uint256 seconds_) external tracked("warp") {

@@ -19,7 +19,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         _deployMarket();
         handler = new VaultHandler(vault, usdc, collaterals, oracle);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -33,10 +33,12 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[10] = VaultHandler.movePrice.selector;
         selectors[11] = VaultHandler.warp.selector;
         selectors[12] = VaultHandler.donate.selector;
+        selectors[13] = VaultHandler.setPriceStatus.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
-    /// @dev Post-conditions checked inside the handler (INV-06, INV-07, INV-09, INV-11/12) recorded no violation.
+    /// @dev Post-conditions checked inside the handler (INV-06, INV-07, INV-09, INV-11/12, INV-12/22 doubted prices,
+    ///      INV-27/35 repay and add-collateral always open) recorded no violation.
     function invariant_handlerPostConditions() public view {
         string memory violation = handler.violation();
         assertEq(bytes(violation).length, 0, violation);
