@@ -514,7 +514,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
                 address collateral = _collateralList[i];
                 CollateralState storage c = _collaterals[collateral];
                 IPriceOracle.Price memory p = _price(collateral);
-                uint256 value = _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
+                // A FAILED read carries no price, whatever an oracle put in it.
+                uint256 value =
+                    p.status == IPriceOracle.Status.FAILED
+                        ? 0
+                        : _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
                 liq.collateralValue += value;
                 liq.liquidationLimit += value.wadMulDown(c.config.liquidationThreshold);
                 if (p.status == IPriceOracle.Status.OK) liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);

@@ -225,6 +225,7 @@ describe("CollateralVault: safety", function () {
       NoLiquidationBuffer: "governance",
       OwnableInvalidOwner: "lending (constructor)",
       OwnableUnauthorizedAccount: "governance",
+      PriceNotOk: "oracle policy",
       ReentrancyGuardReentrantCall: "safety",
       RepayExceedsDebt: "borrowing",
       ReserveFactorTooHigh: "lending (constructor), governance",
