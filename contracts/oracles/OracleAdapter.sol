@@ -3,12 +3,17 @@ pragma solidity 0.8.28;
 
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {TwapMath} from "../libraries/TwapMath.sol";
 
 /// @title OracleAdapter
-/// @notice Chainlink prices that defend themselves. Per asset: a primary feed, an optional secondary feed, a
+/// @notice Chainlink prices that defend themselves. Per asset: a primary feed, an optional secondary source (another
+///         Chainlink feed, or a Uniswap v3 pool's time-weighted average price against a quote token priced by its own
+///         primary feed), a
 ///         heartbeat per feed, the asset's own plausible bounds, a deviation threshold between the sources and a
 ///         bound on unconfirmed moves; per deployment: an optional L2 sequencer uptime feed. Every read returns a
 ///         status and its reason instead of reverting.
@@ -42,6 +47,10 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     uint256 public constant MAX_JUMP_WINDOW = 1 days;
     /// @notice Highest feed decimals supported.
     uint8 public constant MAX_FEED_DECIMALS = 18;
+    /// @notice Shortest TWAP window: a shorter average is cheap to move for a few blocks.
+    uint32 public constant MIN_TWAP_WINDOW = 5 minutes;
+    /// @notice Longest TWAP window: a longer average lags a real move too much to cross-check it.
+    uint32 public constant MAX_TWAP_WINDOW = 1 days;
 
     /// @notice Thrown when a feed is not a contract, or its decimals() reverts or exceeds MAX_FEED_DECIMALS.
     error InvalidFeed(address feed);
@@ -59,11 +68,21 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     error InsufficientGasForFeed();
     /// @notice Thrown when an address argument that must be set is zero.
     error ZeroAddress();
+    /// @notice Thrown when a TWAP source cannot serve `asset`: the asset or the quote has no primary feed, the asset
+    ///         already has a secondary feed, the pool is not a contract holding exactly the asset and the quote, or a
+    ///         token has more than 18 decimals.
+    error TwapSourceInvalid(address asset, address pool);
+    /// @notice Thrown when the TWAP window is outside [MIN_TWAP_WINDOW, MAX_TWAP_WINDOW].
+    error TwapWindowOutOfBounds(uint256 window);
 
     /// @notice Emitted when governance configures an asset's sources and bounds.
     event AssetConfigured(address indexed asset, AssetConfigInput config);
     /// @notice Emitted when governance removes an asset (its reads become FAILED / NOT_CONFIGURED).
     event AssetRemoved(address indexed asset);
+    /// @notice Emitted when governance sets a Uniswap v3 TWAP as `asset`'s secondary source.
+    event TwapSourceSet(address indexed asset, address indexed pool, address indexed quote, uint32 window);
+    /// @notice Emitted when an asset's TWAP source is removed (explicitly, or replaced by a secondary feed).
+    event TwapSourceRemoved(address indexed asset);
     /// @notice Emitted by `poke` when an asset's status or reason changed since the last poke.
     event PriceStatusChanged(
         address indexed asset,
@@ -120,6 +139,16 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         uint256 updatedAt;
     }
 
+    /// @dev A Uniswap v3 TWAP secondary: the pool, its window, and how to turn its tick into a USD price.
+    struct TwapSource {
+        IUniswapV3Pool pool;
+        uint32 window;
+        bool assetIsToken0;
+        uint8 assetDecimals;
+        uint8 quoteDecimals;
+        address quote;
+    }
+
     struct LastStatus {
         Status status;
         Reason reason;
@@ -134,6 +163,7 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
 
     mapping(address asset => AssetConfig) private _configs;
     mapping(address asset => LastStatus) private _lastStatus;
+    mapping(address asset => TwapSource) private _twaps;
 
     /// @param owner_ Governance: the timelock in production.
     /// @param sequencerFeed_ L2 sequencer uptime feed, or address(0).
@@ -186,6 +216,53 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         c.maxJump = config.maxJump;
         c.jumpWindow = config.jumpWindow;
         emit AssetConfigured(asset, config);
+        // One secondary per asset: a secondary feed replaces a TWAP source.
+        if (address(config.secondary) != address(0) && address(_twaps[asset].pool) != address(0)) {
+            delete _twaps[asset];
+            emit TwapSourceRemoved(asset);
+        }
+    }
+
+    /// @notice Uses `pool`'s time-weighted average price over `window` seconds as `asset`'s secondary source, priced
+    ///         in USD through `quote`'s primary feed. `asset` must have a primary feed and no secondary feed; the pool
+    ///         must hold exactly `asset` and `quote`, and should keep enough observations for the window (a pool
+    ///         that cannot answer makes the secondary fail, and the price DEGRADED).
+    /// @param asset The token priced.
+    /// @param pool The Uniswap v3 pool of `asset` against `quote`.
+    /// @param window Averaging window in seconds, inside [MIN_TWAP_WINDOW, MAX_TWAP_WINDOW].
+    /// @param quote The pool's other token, which must have a primary feed here.
+    function setTwapSource(address asset, IUniswapV3Pool pool, uint32 window, address quote) external onlyOwner {
+        if (window < MIN_TWAP_WINDOW || window > MAX_TWAP_WINDOW) revert TwapWindowOutOfBounds(window);
+        AssetConfig storage c = _configs[asset];
+        if (
+            address(c.primary.feed) == address(0) ||
+            address(c.secondary.feed) != address(0) ||
+            quote == asset ||
+            address(_configs[quote].primary.feed) == address(0) ||
+            address(pool).code.length == 0
+        ) revert TwapSourceInvalid(asset, address(pool));
+        address token0 = pool.token0();
+        address token1 = pool.token1();
+        bool assetIsToken0 = token0 == asset && token1 == quote;
+        if (!assetIsToken0 && !(token0 == quote && token1 == asset)) revert TwapSourceInvalid(asset, address(pool));
+        uint8 assetDecimals = IERC20Metadata(asset).decimals();
+        uint8 quoteDecimals = IERC20Metadata(quote).decimals();
+        if (assetDecimals > 18 || quoteDecimals > 18) revert TwapSourceInvalid(asset, address(pool));
+        _twaps[asset] = TwapSource(pool, window, assetIsToken0, assetDecimals, quoteDecimals, quote);
+        emit TwapSourceSet(asset, address(pool), quote, window);
+    }
+
+    /// @notice Removes `asset`'s TWAP source.
+    /// @param asset The token.
+    function removeTwapSource(address asset) external onlyOwner {
+        delete _twaps[asset];
+        emit TwapSourceRemoved(asset);
+    }
+
+    /// @notice `asset`'s TWAP source (pool address zero when it has none).
+    /// @param asset The token.
+    function twapSource(address asset) external view returns (TwapSource memory) {
+        return _twaps[asset];
     }
 
     /// @notice Removes `asset`: its reads become FAILED with reason NOT_CONFIGURED.
@@ -206,10 +283,14 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         uint256 maxPrice = c.maxPrice;
 
         Read memory first = _read(primary, minPrice, maxPrice);
-        Source memory secondary = c.secondary;
-        bool hasSecondary = address(secondary.feed) != address(0);
         Read memory second;
-        if (hasSecondary) second = _read(secondary, minPrice, maxPrice);
+        bool hasSecondary = true;
+        if (address(c.secondary.feed) != address(0)) second = _read(c.secondary, minPrice, maxPrice);
+        else {
+            TwapSource memory twap = _twaps[asset];
+            if (address(twap.pool) != address(0)) second = _readTwap(twap, minPrice, maxPrice);
+            else hasSecondary = false;
+        }
 
         if (first.reason != Reason.NONE) {
             // Primary unusable: fall back to the secondary as DEGRADED, or FAILED without one.
@@ -239,6 +320,18 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
             Reason sequencer = _sequencerReason();
             if (sequencer != Reason.NONE) (p.status, p.reason) = (Status.DEGRADED, sequencer);
         }
+    }
+
+    /// @notice The secondary source alone (Chainlink feed or TWAP), for monitors: its price and NONE, or 0 and why it
+    ///         is unusable (NOT_CONFIGURED when the asset has no secondary).
+    /// @param asset The token.
+    function secondaryPrice(address asset) external view returns (uint256 price, Reason reason) {
+        AssetConfig storage c = _configs[asset];
+        Read memory r;
+        if (address(c.secondary.feed) != address(0)) r = _read(c.secondary, c.minPrice, c.maxPrice);
+        else if (address(_twaps[asset].pool) != address(0)) r = _readTwap(_twaps[asset], c.minPrice, c.maxPrice);
+        else r.reason = Reason.NOT_CONFIGURED;
+        return (r.price, r.reason);
     }
 
     /// @notice Reads `asset`'s price and, when its status or reason changed since the last poke, records it and
@@ -291,6 +384,37 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
             if (r.price <= minPrice || r.price >= maxPrice) {
                 (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
             }
+        }
+    }
+
+    /// @dev Reads a TWAP source: the pool's mean tick over the window, converted to a price in the quote token and
+    ///         then to USD through the quote's primary feed (whose failure is this source's failure).
+    function _readTwap(
+        TwapSource memory twap,
+        uint256 minPrice,
+        uint256 maxPrice
+    ) internal view returns (Read memory r) {
+        uint32[] memory secondsAgo = new uint32[](2);
+        secondsAgo[0] = twap.window;
+        uint256 gasBefore = gasleft();
+        try twap.pool.observe(secondsAgo) returns (int56[] memory tickCumulatives, uint160[] memory) {
+            if (tickCumulatives.length != 2) return Read(0, Reason.FEED_REVERTED, 0, 0);
+            int24 tick = TwapMath.meanTick(tickCumulatives[0], tickCumulatives[1], twap.window);
+            uint256 inQuote = TwapMath.priceWad(
+                TwapMath.sqrtRatioAtTick(tick),
+                twap.assetIsToken0,
+                twap.assetDecimals,
+                twap.quoteDecimals
+            );
+            AssetConfig storage q = _configs[twap.quote];
+            Read memory quote = _read(q.primary, q.minPrice, q.maxPrice);
+            if (quote.reason != Reason.NONE) return Read(0, quote.reason, 0, 0);
+            r.price = inQuote.wadMulDown(quote.price);
+            if (r.price <= minPrice || r.price >= maxPrice) (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
+        } catch {
+            // Same anti-griefing rule as for feeds: a starved call is the caller's fault, not the pool's.
+            if (gasleft() <= gasBefore / 64) revert InsufficientGasForFeed();
+            return Read(0, Reason.FEED_REVERTED, 0, 0);
         }
     }
 

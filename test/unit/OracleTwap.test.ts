@@ -1,0 +1,276 @@
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { deployUniswapV3Factory, spotPriceWad, sqrtPriceX96For } from "./helpers/uniswap.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const wad = (value: string): bigint => parseUnits(value, 18);
+const Status = { OK: 0n, DEGRADED: 1n, FAILED: 2n } as const;
+const Reason = { NONE: 0n, NOT_CONFIGURED: 1n, FEED_REVERTED: 2n, SOURCES_DISAGREE: 6n, SECONDARY_FAILED: 8n } as const;
+const WINDOW = 1800; // 30-minute TWAP
+const FULL_RANGE = 887220; // largest multiple of the 0.3% pool's tick spacing (60) inside the tick range
+
+/**
+ * WETH priced by a Chainlink-like feed ($3000) with a real Uniswap v3 WETH/USDC pool's 30-minute TWAP as its
+ * secondary (USDC priced by its own feed at $1), 2% deviation threshold; a vault lending USDC against WETH.
+ */
+async function twapFixture({ ethers: e, networkHelpers: h }: NetworkConnection) {
+  const [owner, borrower, lp, attacker] = await e.getSigners();
+  const usdc = await e.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
+  const weth = await e.deployContract("MockERC20", ["Wrapped Ether", "WETH", 18]);
+  const wethFeed = await e.deployContract("TestAggregator", [8, "ETH / USD"]);
+  const usdcFeed = await e.deployContract("TestAggregator", [8, "USDC / USD"]);
+  await wethFeed.push(3000n * 10n ** 8n);
+  await usdcFeed.push(10n ** 8n);
+  const adapter = await e.deployContract("OracleAdapter", [owner.address, ZeroAddress, 0n, 600n]);
+  const config = (feed: string, heartbeat: number, min: string, max: string) => ({
+    primary: feed,
+    primaryHeartbeat: heartbeat,
+    secondary: ZeroAddress,
+    secondaryHeartbeat: 0,
+    minPrice: wad(min),
+    maxPrice: wad(max),
+    maxDeviation: wad("0.02"),
+    maxJump: 0n,
+    jumpWindow: 0,
+  });
+  await adapter.setAssetConfig(usdc, config(await usdcFeed.getAddress(), 86400, "0.5", "2"));
+  await adapter.setAssetConfig(weth, config(await wethFeed.getAddress(), 86400, "30", "300000"));
+
+  // The real pool, from @uniswap/v3-core's artifacts.
+  const factory = await deployUniswapV3Factory(e, owner);
+  await factory.createPool(weth, usdc, 3000);
+  const pool = await e.getContractAt("ITestUniswapV3Pool", await factory.getPool(weth, usdc, 3000));
+  const wethIsToken0 = (await pool.token0()) === (await weth.getAddress());
+  await pool.initialize(sqrtPriceX96For(wad("3000"), wethIsToken0, 18, 6));
+  await pool.increaseObservationCardinalityNext(64);
+  // Full-range liquidity worth about $6M: 1,000 WETH and 3,000,000 USDC.
+  const liquidityProvider = await e.deployContract("UniswapV3Actor", [], lp);
+  await weth.mint(liquidityProvider, wad("2000"));
+  await usdc.mint(liquidityProvider, parseUnits("6000000", 6));
+  const liquidity = 54_772_255_750_516_611n; // √(1,000e18 × 3,000,000e6)
+  await liquidityProvider.mint(pool, -FULL_RANGE, FULL_RANGE, liquidity);
+  await h.time.increase(2 * WINDOW); // history for the window
+  await wethFeed.push(3000n * 10n ** 8n);
+  await usdcFeed.push(10n ** 8n);
+  await adapter.setTwapSource(weth, pool, WINDOW, usdc);
+
+  // A vault lending USDC against WETH through the adapter.
+  const rateModel = await e.deployContract("KinkedRateModel", [0n, 0n, 0n, wad("0.9")]);
+  const vault = await e.deployContract("CollateralVault", [
+    usdc,
+    "Bulwark USDC",
+    "bwUSDC",
+    adapter,
+    rateModel,
+    0n,
+    MaxUint256,
+    owner.address,
+  ]);
+  await vault.listCollateral(weth, {
+    borrowLtv: wad("0.8"),
+    liquidationThreshold: wad("0.85"),
+    liquidationBonus: wad("0.05"),
+    supplyCap: wad("1000000"),
+  });
+  await usdc.mint(owner.address, parseUnits("10000000", 6));
+  await usdc.approve(vault, MaxUint256);
+  await vault.deposit(parseUnits("10000000", 6), owner.address);
+  await weth.mint(borrower.address, wad("10"));
+  await weth.connect(borrower).approve(vault, MaxUint256);
+  await vault.connect(borrower).depositCollateral(weth, wad("10"), borrower.address);
+
+  // The attacker's swapping contract, funded like a flash loan would fund it.
+  const attackerActor = await e.deployContract("UniswapV3Actor", [], attacker);
+  await usdc.mint(attackerActor, parseUnits("100000000", 6));
+  await weth.mint(attackerActor, wad("100000"));
+  return { adapter, vault, pool, weth, usdc, wethFeed, usdcFeed, wethIsToken0, borrower, attackerActor, owner };
+}
+
+type Fixture = Awaited<ReturnType<typeof twapFixture>>;
+
+/** Pushes WETH's spot price up by `factor` (e.g. 1.5) with one swap of USDC in. */
+async function pumpSpot(f: Fixture, factor: string): Promise<void> {
+  const [sqrtNow] = await f.pool.slot0();
+  // √factor in Q96 terms; the WETH price rises when √(token1/token0) rises if WETH is token0, falls otherwise.
+  const sqrtFactor = BigInt(Math.round(Math.sqrt(Number(factor)) * 1e9));
+  const limit = f.wethIsToken0 ? (sqrtNow * sqrtFactor) / 10n ** 9n : (sqrtNow * 10n ** 9n) / sqrtFactor;
+  // USDC in: zeroForOne when USDC is token0 (WETH is token1).
+  await f.attackerActor.swap(f.pool, !f.wethIsToken0, parseUnits("100000000", 6), limit);
+}
+
+describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
+  it("reads OK at the Chainlink price with the TWAP agreeing", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    const p = await f.adapter.getPrice(f.weth);
+    expect(p.status).to.equal(Status.OK);
+    expect(p.low).to.equal(wad("3000"));
+    const [twap, reason] = await f.adapter.secondaryPrice(f.weth);
+    expect(reason).to.equal(Reason.NONE);
+    expect(twap).to.be.closeTo(wad("3000"), wad("3000") / 1000n); // tick rounding: within 0.1%
+  });
+
+  it("a 50% spot pump inside one block moves the TWAP far less than the deviation threshold", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    const [twapBefore] = await f.adapter.secondaryPrice(f.weth);
+    const limitBefore = (await f.vault.accountLiquidity(f.borrower.address)).borrowLimit;
+
+    await pumpSpot(f, "1.5");
+    const spot = await spotPriceWad(f.pool, f.wethIsToken0, 18, 6);
+    expect(spot).to.be.greaterThan(wad("4450")); // the spot really moved ~50%
+
+    const [twapAfter] = await f.adapter.secondaryPrice(f.weth);
+    const moved = twapAfter > twapBefore ? twapAfter - twapBefore : twapBefore - twapAfter;
+    expect(moved * 10n ** 18n).to.be.lessThan(wad("0.02") * twapBefore); // under the 2% threshold…
+    expect(moved * 1000n).to.be.lessThan(twapBefore); // …in fact under 0.1%
+    const p = await f.adapter.getPrice(f.weth);
+    expect(p.status).to.equal(Status.OK);
+    expect(p.low).to.equal(wad("3000"));
+
+    // Held for a whole block (12 s, as a block builder could), the 30-minute average still moves well under 2%:
+    // 12/1800 of a 50% move is about 0.3%. (Read in the swap's own block, any Uniswap v3 TWAP, even over one
+    // second, excludes the new tick; this is what tells a real window from the spot price.)
+    await networkHelpers.time.increase(12);
+    const [twapHeld] = await f.adapter.secondaryPrice(f.weth);
+    expect((twapHeld - twapBefore) * 10n ** 18n).to.be.lessThan(wad("0.005") * twapBefore);
+    expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
+
+    // No borrow can use the moved spot: the borrow limit is unchanged and a borrow sized to the pumped price fails.
+    expect((await f.vault.accountLiquidity(f.borrower.address)).borrowLimit).to.equal(limitBefore);
+    const atSpot = (((spot * 10n) / 10n ** 18n) * 8n) / 10n; // 80% of 10 WETH at the pumped spot, whole USDC
+    await expect(
+      f.vault.connect(f.borrower).borrow(parseUnits(atSpot.toString(), 6), f.borrower.address),
+    ).to.be.revertedWithCustomError(f.vault, "BorrowLimitExceeded");
+  });
+
+  it("a pump held for a whole window makes the sources disagree: DEGRADED, and the collateral lends nothing", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await pumpSpot(f, "1.5");
+    await networkHelpers.time.increase(WINDOW);
+    await f.wethFeed.push(3000n * 10n ** 8n);
+    await f.usdcFeed.push(10n ** 8n);
+    const p = await f.adapter.getPrice(f.weth);
+    expect(p.status).to.equal(Status.DEGRADED);
+    expect(p.reason).to.equal(Reason.SOURCES_DISAGREE);
+    expect(p.low).to.equal(wad("3000"));
+    expect(p.high).to.be.greaterThan(wad("4400"));
+    expect((await f.vault.accountLiquidity(f.borrower.address)).borrowLimit).to.equal(0n);
+    await expect(
+      f.vault.connect(f.borrower).borrow(parseUnits("1", 6), f.borrower.address),
+    ).to.be.revertedWithCustomError(f.vault, "BorrowLimitExceeded");
+  });
+
+  it("falls back to the TWAP as DEGRADED when the Chainlink feed fails", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await f.wethFeed.setMode(1); // revert
+    const p = await f.adapter.getPrice(f.weth);
+    expect(p.status).to.equal(Status.DEGRADED);
+    expect(p.reason).to.equal(Reason.FEED_REVERTED);
+    expect(p.low).to.equal(p.high);
+    expect(p.low).to.be.closeTo(wad("3000"), wad("3"));
+  });
+
+  it("a TWAP that cannot be priced in USD (quote feed down) is a failed secondary: DEGRADED", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await f.usdcFeed.setMode(1);
+    expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.FEED_REVERTED);
+    const p = await f.adapter.getPrice(f.weth);
+    expect(p.status).to.equal(Status.DEGRADED);
+    expect(p.reason).to.equal(Reason.SECONDARY_FAILED);
+    expect(p.low).to.equal(wad("3000"));
+  });
+
+  it("a pool without enough history for the window is a failed secondary, not a revert", async function () {
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await f.adapter.setTwapSource(f.weth, f.pool, 86400, f.usdc); // the pool has about an hour of history
+    expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.FEED_REVERTED);
+    expect((await f.adapter.getPrice(f.weth)).reason).to.equal(Reason.SECONDARY_FAILED);
+  });
+
+  describe("governance", function () {
+    it("setTwapSource rejects bad windows, pools and assets, changing nothing", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      const { adapter, weth, usdc, pool } = f;
+      await expect(adapter.setTwapSource(weth, pool, 299, usdc))
+        .to.be.revertedWithCustomError(adapter, "TwapWindowOutOfBounds")
+        .withArgs(299);
+      await expect(adapter.setTwapSource(weth, pool, 86401, usdc))
+        .to.be.revertedWithCustomError(adapter, "TwapWindowOutOfBounds")
+        .withArgs(86401);
+      const other = await ethers.deployContract("MockERC20", ["Other", "OTH", 18]);
+      const poolAddress = await pool.getAddress();
+      // The quote has no primary feed.
+      await expect(adapter.setTwapSource(weth, pool, WINDOW, other))
+        .to.be.revertedWithCustomError(adapter, "TwapSourceInvalid")
+        .withArgs(await weth.getAddress(), poolAddress);
+      // The asset has no primary feed.
+      await expect(adapter.setTwapSource(other, pool, WINDOW, usdc))
+        .to.be.revertedWithCustomError(adapter, "TwapSourceInvalid")
+        .withArgs(await other.getAddress(), poolAddress);
+      // The pool is not a contract.
+      await expect(adapter.setTwapSource(weth, f.borrower.address, WINDOW, usdc))
+        .to.be.revertedWithCustomError(adapter, "TwapSourceInvalid")
+        .withArgs(await weth.getAddress(), f.borrower.address);
+      // The pool does not hold the pair: USDC priced against WETH through a WETH/USDC pool is fine, but not
+      // against a token outside the pool.
+      await adapter.setAssetConfig(other, {
+        primary: await f.usdcFeed.getAddress(),
+        primaryHeartbeat: 86400,
+        secondary: ZeroAddress,
+        secondaryHeartbeat: 0,
+        minPrice: wad("0.5"),
+        maxPrice: wad("2"),
+        maxDeviation: wad("0.02"),
+        maxJump: 0n,
+        jumpWindow: 0,
+      });
+      await expect(adapter.setTwapSource(other, pool, WINDOW, usdc))
+        .to.be.revertedWithCustomError(adapter, "TwapSourceInvalid")
+        .withArgs(await other.getAddress(), poolAddress);
+      // Only the owner.
+      await expect(adapter.connect(f.borrower).setTwapSource(weth, pool, WINDOW, usdc))
+        .to.be.revertedWithCustomError(adapter, "OwnableUnauthorizedAccount")
+        .withArgs(f.borrower.address);
+      expect((await adapter.twapSource(weth)).window).to.equal(WINDOW);
+    });
+
+    it("an asset with a secondary feed cannot take a TWAP, and a secondary feed replaces a TWAP", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      const { adapter, weth, usdc, pool } = f;
+      const feed = await ethers.deployContract("TestAggregator", [8, "ETH / USD (2)"]);
+      await feed.push(3000n * 10n ** 8n);
+      const withSecondary = {
+        primary: await f.wethFeed.getAddress(),
+        primaryHeartbeat: 86400,
+        secondary: await feed.getAddress(),
+        secondaryHeartbeat: 86400,
+        minPrice: wad("30"),
+        maxPrice: wad("300000"),
+        maxDeviation: wad("0.02"),
+        maxJump: 0n,
+        jumpWindow: 0,
+      };
+      await expect(adapter.setAssetConfig(weth, withSecondary))
+        .to.emit(adapter, "TwapSourceRemoved")
+        .withArgs(await weth.getAddress());
+      expect((await adapter.twapSource(weth)).pool).to.equal(ZeroAddress);
+      await expect(adapter.setTwapSource(weth, pool, WINDOW, usdc)).to.be.revertedWithCustomError(
+        adapter,
+        "TwapSourceInvalid",
+      );
+    });
+
+    it("removeTwapSource leaves the asset Chainlink-only", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      await expect(f.adapter.removeTwapSource(f.weth))
+        .to.emit(f.adapter, "TwapSourceRemoved")
+        .withArgs(await f.weth.getAddress());
+      expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.NOT_CONFIGURED);
+      await f.usdcFeed.setMode(1); // would fail the TWAP; no longer matters
+      expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
+    });
+  });
+});
