@@ -18,8 +18,9 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 ///         bound on unconfirmed moves; per deployment: an optional L2 sequencer uptime feed. Every read returns a
 ///         status and its reason instead of reverting.
 /// @dev Invariants:
-///      - a read never reverts because of a feed (reverting, malformed or gas-burning feeds are FAILED sources);
-///        it reverts only when the caller gave it too little gas to judge a feed (InsufficientGasForFeed);
+///      - a read never reverts because of a feed (reverting, malformed, absurd or gas-burning feeds are FAILED
+///        sources; each call gets FEED_GAS_LIMIT); it reverts only when the caller left too little gas to give a
+///        source that budget (InsufficientGasForFeed);
 ///      - an OK price is > 0, inside the asset's bounds, fresh, and agrees with the secondary (when configured)
 ///        and with the previous round (unless confirmed); DEGRADED bounds satisfy 0 < low <= high;
 ///      - a FAILED read carries no price (low == high == 0) (INV-22, INV-24);
@@ -47,6 +48,12 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     uint256 public constant MAX_JUMP_WINDOW = 1 days;
     /// @notice Highest feed decimals supported.
     uint8 public constant MAX_FEED_DECIMALS = 18;
+    /// @notice Gas every feed or pool call gets. At least ten times what a Chainlink proxy read costs; a source that
+    ///         needs more, or burns it all, is a failed source.
+    uint256 public constant FEED_GAS_LIMIT = 300_000;
+    /// @dev Gas that must be left before a source call so that the callee really receives FEED_GAS_LIMIT: EIP-150
+    ///      forwards at most 63/64 of what remains after the call's own cost (cold account access, memory).
+    uint256 private constant GAS_NEEDED_FOR_CALL = (FEED_GAS_LIMIT * 64) / 63 + 10_000;
     /// @notice Shortest TWAP window: a shorter average is cheap to move for a few blocks.
     uint32 public constant MIN_TWAP_WINDOW = 5 minutes;
     /// @notice Longest TWAP window: a longer average lags a real move too much to cross-check it.
@@ -64,7 +71,8 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     error DeviationOutOfBounds(uint256 maxDeviation);
     /// @notice Thrown when the jump bound is neither 0 (off) nor inside [MIN_JUMP, MAX_JUMP], or its window is too long.
     error JumpOutOfBounds(uint256 maxJump, uint256 jumpWindow);
-    /// @notice Thrown when a feed read failed only because the caller left it too little gas (anti-griefing).
+    /// @notice Thrown when the caller left too little gas to give a source its full FEED_GAS_LIMIT: a starved call
+    ///         must not make a healthy feed look FAILED (anti-griefing).
     error InsufficientGasForFeed();
     /// @notice Thrown when an address argument that must be set is zero.
     error ZeroAddress();
@@ -199,8 +207,10 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         if (config.maxDeviation < MIN_DEVIATION || config.maxDeviation > MAX_DEVIATION) {
             revert DeviationOutOfBounds(config.maxDeviation);
         }
+        // A jump bound needs a window to compare rounds in: maxJump without a window would silently do nothing.
         if (
-            (config.maxJump != 0 && (config.maxJump < MIN_JUMP || config.maxJump > MAX_JUMP)) ||
+            (config.maxJump != 0 &&
+                (config.maxJump < MIN_JUMP || config.maxJump > MAX_JUMP || config.jumpWindow == 0)) ||
             config.jumpWindow > MAX_JUMP_WINDOW
         ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
 
@@ -396,8 +406,11 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     ) internal view returns (Read memory r) {
         uint32[] memory secondsAgo = new uint32[](2);
         secondsAgo[0] = twap.window;
-        uint256 gasBefore = gasleft();
-        try twap.pool.observe(secondsAgo) returns (int56[] memory tickCumulatives, uint160[] memory) {
+        _requireGasForSource();
+        try twap.pool.observe{gas: FEED_GAS_LIMIT}(secondsAgo) returns (
+            int56[] memory tickCumulatives,
+            uint160[] memory
+        ) {
             if (tickCumulatives.length != 2) return Read(0, Reason.FEED_REVERTED, 0, 0);
             int24 tick = TwapMath.meanTick(tickCumulatives[0], tickCumulatives[1], twap.window);
             uint256 inQuote = TwapMath.priceWad(
@@ -412,8 +425,6 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
             r.price = inQuote.wadMulDown(quote.price);
             if (r.price <= minPrice || r.price >= maxPrice) (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
         } catch {
-            // Same anti-griefing rule as for feeds: a starved call is the caller's fault, not the pool's.
-            if (gasleft() <= gasBefore / 64) revert InsufficientGasForFeed();
             return Read(0, Reason.FEED_REVERTED, 0, 0);
         }
     }
@@ -452,17 +463,15 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         return Reason.NONE;
     }
 
-    /// @dev Static call to a feed that cannot revert the caller: a revert or malformed return data is `ok = false`.
-    ///      If the call failed while the caller had left it under 1/64 of the gas, the caller starved it on purpose
-    ///      (or by mistake): revert rather than declare a healthy feed FAILED.
+    /// @dev Static call to a feed that cannot revert the caller: a revert, running out of its FEED_GAS_LIMIT, or
+    ///      malformed return data is `ok = false`.
     function _call(
         AggregatorV3Interface feed,
         bytes memory data
     ) private view returns (bool ok, uint256 roundId, int256 answer, uint256 startedAt, uint256 updatedAt) {
-        uint256 gasBefore = gasleft();
+        _requireGasForSource();
         bytes memory ret;
-        (ok, ret) = address(feed).staticcall(data);
-        if (!ok && gasleft() <= gasBefore / 64) revert InsufficientGasForFeed();
+        (ok, ret) = address(feed).staticcall{gas: FEED_GAS_LIMIT}(data);
         if (!ok || ret.length < 160) return (false, 0, 0, 0, 0);
         uint256 answeredInRound;
         (roundId, answer, startedAt, updatedAt, answeredInRound) = abi.decode(
@@ -473,9 +482,18 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         if (roundId > type(uint80).max || answeredInRound > type(uint80).max) return (false, 0, 0, 0, 0);
     }
 
-    /// @dev answer × 10^(18 − decimals): exact for decimals ≤ 18 (the only ones accepted).
+    /// @dev Reverts unless a source call can be given its whole FEED_GAS_LIMIT. With the budget guaranteed, any
+    ///      failure inside the call is the source's own, and the source is FAILED rather than the read reverted.
+    function _requireGasForSource() private view {
+        if (gasleft() < GAS_NEEDED_FOR_CALL) revert InsufficientGasForFeed();
+    }
+
+    /// @dev answer × 10^(18 − decimals): exact for decimals ≤ 18 (the only ones accepted); an answer too large to
+    ///      scale saturates at type(uint256).max, which every bound check then rejects (no overflow revert).
     function _normalise(uint256 answer, uint8 decimals) private pure returns (uint256) {
-        return answer * 10 ** (18 - decimals);
+        uint256 scale = 10 ** (18 - decimals);
+        if (answer > type(uint256).max / scale) return type(uint256).max;
+        return answer * scale;
     }
 
     /// @dev True when a and b differ by more than `band` relative to the smaller (WAD), i.e. |a − b| > band × min.

@@ -22,9 +22,7 @@ contract OracleAdapterFuzzTest is Test {
         adapter = new OracleAdapter(address(this), AggregatorV3Interface(address(0)), 0, 0);
     }
 
-    function _config(TestAggregator primary, TestAggregator secondary, uint64 maxDeviation, uint64 maxJump)
-        internal
-    {
+    function _config(TestAggregator primary, TestAggregator secondary, uint64 maxDeviation, uint64 maxJump) internal {
         adapter.setAssetConfig(
             ASSET,
             OracleAdapter.AssetConfigInput({
