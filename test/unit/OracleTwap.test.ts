@@ -3,13 +3,12 @@ import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import { Reason, Status } from "./helpers/oracleAdapter.js";
 import { deployUniswapV3Factory, spotPriceWad, sqrtPriceX96For } from "./helpers/uniswap.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 const wad = (value: string): bigint => parseUnits(value, 18);
-const Status = { OK: 0n, DEGRADED: 1n, FAILED: 2n } as const;
-const Reason = { NONE: 0n, NOT_CONFIGURED: 1n, FEED_REVERTED: 2n, SOURCES_DISAGREE: 6n, SECONDARY_FAILED: 8n } as const;
 const WINDOW = 1800; // 30-minute TWAP
 const FULL_RANGE = 887220; // largest multiple of the 0.3% pool's tick spacing (60) inside the tick range
 

@@ -24,34 +24,13 @@ import type {
   OracleAdapter,
   TestAggregator,
 } from "../../typechain-types/index.js";
+import { Mode, Reason, Status } from "./helpers/oracleAdapter.js";
 import { WAD, deployZeroRateModel, expectUnchanged, readState, usd, wad } from "./helpers/vault.js";
 import type { VaultState } from "./helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
 
 // ----------------------------------------------------------------------------------------------- constants
-
-/** IPriceOracle.Status, as the ABI returns it. */
-const Status = { OK: 0n, DEGRADED: 1n, FAILED: 2n } as const;
-
-/** IPriceOracle.Reason, as the ABI returns it. */
-const Reason = {
-  NONE: 0n,
-  NOT_CONFIGURED: 1n,
-  FEED_REVERTED: 2n,
-  INVALID_ANSWER: 3n,
-  STALE: 4n,
-  OUT_OF_BOUNDS: 5n,
-  SOURCES_DISAGREE: 6n,
-  UNCONFIRMED_JUMP: 7n,
-  SECONDARY_FAILED: 8n,
-  SEQUENCER_DOWN: 9n,
-  SEQUENCER_GRACE: 10n,
-  SEQUENCER_FEED_BROKEN: 11n,
-} as const;
-
-/** TestAggregator.Mode. */
-const Mode = { Normal: 0, Revert: 1, Malformed: 2 } as const;
 
 const statusName = (status: bigint): string => Object.keys(Status)[Number(status)];
 const reasonName = (reason: bigint): string => Object.keys(Reason)[Number(reason)];
