@@ -29,6 +29,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
 
     mapping(address token => uint256) public ghostCollateralIn;
     mapping(address token => uint256) public ghostCollateralOut;
+    /// @notice Base asset the handler saw enter the vault's books (deposits, mints, repays) and leave them
+    ///         (withdrawals, redemptions, borrows). Donations are not booked, so they count in neither.
+    uint256 public ghostBaseIn;
+    uint256 public ghostBaseOut;
     mapping(address token => uint256) internal _initialPrice;
     /// @dev The market price of each token, whatever status the oracle reports it with.
     mapping(address token => uint256) internal _marketPrice;
@@ -78,6 +82,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         usdc.mint(actor, amount);
         vm.prank(actor);
         vault.deposit(amount, actor);
+        ghostBaseIn += amount;
     }
 
     function mint(uint256 actorSeed, uint256 shares) external tracked("mint") {
@@ -85,7 +90,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         shares = bound(shares, 1e6, 1_000_000e12);
         usdc.mint(actor, vault.previewMint(shares));
         vm.prank(actor);
-        vault.mint(shares, actor);
+        ghostBaseIn += vault.mint(shares, actor);
     }
 
     function withdraw(uint256 actorSeed, uint256 amount) external tracked("withdraw") {
@@ -95,6 +100,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = bound(amount, 1, max);
         vm.prank(actor);
         vault.withdraw(amount, actor, actor);
+        ghostBaseOut += amount;
     }
 
     function redeem(uint256 actorSeed, uint256 shares) external tracked("redeem") {
@@ -104,7 +110,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         shares = bound(shares, 1, max);
         if (vault.previewRedeem(shares) == 0) return; // dust share amounts are rejected by design (ZeroAmount)
         vm.prank(actor);
-        vault.redeem(shares, actor, actor);
+        ghostBaseOut += vault.redeem(shares, actor, actor);
     }
 
     /// @dev INV-09: depositing then redeeming the minted shares never returns more than went in.
@@ -114,8 +120,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         usdc.mint(actor, amount);
         vm.startPrank(actor);
         uint256 shares = vault.deposit(amount, actor);
+        ghostBaseIn += amount;
         if (vault.maxRedeem(actor) >= shares && vault.previewRedeem(shares) != 0) {
             uint256 out = vault.redeem(shares, actor, actor);
+            ghostBaseOut += out;
             if (out > amount) _fail(InvariantsSpec.INV_09_ROUND_TRIP, out);
         }
         vm.stopPrank();
@@ -178,6 +186,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = bound(amount, 1, cap + cap / 100 + 1);
         vm.prank(actor);
         try vault.borrow(amount, actor) {
+            ghostBaseOut += amount;
             if (_status[address(usdc)] != IPriceOracle.Status.OK) _fail(InvariantsSpec.INV_12_DOUBTED_PRICE, amount);
             _checkWithinBorrowLimit(actor);
         } catch (bytes memory reason) {
@@ -195,7 +204,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         amount = all ? type(uint256).max : bound(amount, 1, debt);
         usdc.mint(actor, debt);
         vm.prank(actor);
-        try vault.repay(amount, actor) {} catch {
+        try vault.repay(amount, actor) returns (uint256 repaid) {
+            ghostBaseIn += repaid;
+        } catch {
             _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(usdc)]));
         }
     }
