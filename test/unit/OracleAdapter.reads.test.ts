@@ -13,6 +13,7 @@ import {
   assetConfig,
   degraded,
   DAY,
+  deployL2Adapter,
   expectPrice,
   failed,
   HEARTBEAT,
@@ -20,7 +21,6 @@ import {
   ok,
   probeBudgets,
   range,
-  SEQUENCER_GRACE,
   STALENESS_GRACE,
   toRead,
   UNKNOWN,
@@ -340,13 +340,7 @@ describe("OracleAdapter: primary feed", function () {
       const uptime = await ethers.deployContract("OracleGasHungryFeed", [0, HUNGRY_ITERATIONS]);
       const now = BigInt(await time.latest());
       await uptime.set(0n, now - DAY, now);
-      const l2 = await ethers.deployContract("OracleAdapter", [
-        owner.address,
-        uptime,
-        SEQUENCER_GRACE,
-        STALENESS_GRACE,
-      ]);
-      await l2.connect(owner).setAssetConfig(WETH, assetConfig(feed));
+      const l2 = await deployL2Adapter(ethers, owner, uptime, feed);
       await expectPrice(l2, WETH, ok(wad("3000")));
       const results = await probeBudgets(probe, l2, WETH, BUDGETS);
       expectNeverWronglyFailed(results);
@@ -377,13 +371,7 @@ describe("OracleAdapter: primary feed", function () {
       const uptime = await ethers.deployContract("TestAggregator", [0, "uptime"]);
       const now = BigInt(await time.latest());
       await uptime.pushAt(0n, now - DAY, now);
-      const l2 = await ethers.deployContract("OracleAdapter", [
-        owner.address,
-        uptime,
-        SEQUENCER_GRACE,
-        STALENESS_GRACE,
-      ]);
-      await l2.connect(owner).setAssetConfig(WETH, assetConfig(feed));
+      const l2 = await deployL2Adapter(ethers, owner, uptime, feed);
       await uptime.setMode(Mode.BurnGas);
       expect(toRead(await l2.getPrice(WETH, { gasLimit: 5_000_000 }))).to.deep.equal(
         degraded("SEQUENCER_FEED_BROKEN", wad("3000")),

@@ -163,6 +163,23 @@ export interface SequencerFixture extends AdapterFixture {
   upSince: bigint;
 }
 
+/** An L2 adapter (sequencer grace 1 h, staleness grace as everywhere) reading `uptime`, with WETH on `wethFeed`. */
+export async function deployL2Adapter(
+  ethers: NetworkConnection["ethers"],
+  owner: HardhatEthersSigner,
+  uptime: AddressLike,
+  wethFeed: AddressLike,
+): Promise<OracleAdapter> {
+  const adapter = await ethers.deployContract("OracleAdapter", [
+    owner.address,
+    uptime,
+    SEQUENCER_GRACE,
+    STALENESS_GRACE,
+  ]);
+  await adapter.connect(owner).setAssetConfig(WETH, assetConfig(wethFeed));
+  return adapter;
+}
+
 /** An L2 adapter (sequencer grace 1 h) with WETH on `feed` and WBTC on `btcFeed`; the sequencer up for a day. */
 export async function sequencerFixture({ ethers, networkHelpers }: NetworkConnection): Promise<SequencerFixture> {
   const [owner, stranger] = await ethers.getSigners();
@@ -170,19 +187,13 @@ export async function sequencerFixture({ ethers, networkHelpers }: NetworkConnec
   const now = BigInt(await networkHelpers.time.latest());
   const upSince = now - DAY;
   await uptime.pushAt(0n, upSince, now);
-  const adapter = await ethers.deployContract("OracleAdapter", [
-    owner.address,
-    uptime,
-    SEQUENCER_GRACE,
-    STALENESS_GRACE,
-  ]);
   const feed = await ethers.deployContract("TestAggregator", [8, "ETH / USD"]);
   const backup = await ethers.deployContract("TestAggregator", [18, "ETH / USD (backup)"]);
   const btcFeed = await ethers.deployContract("TestAggregator", [8, "BTC / USD"]);
   await feed.push(answer("3000", 8));
   await backup.push(answer("3000", 18));
   await btcFeed.push(answer("60000", 8));
-  await adapter.connect(owner).setAssetConfig(WETH, assetConfig(feed));
+  const adapter = await deployL2Adapter(ethers, owner, uptime, feed);
   await adapter.connect(owner).setAssetConfig(WBTC, assetConfig(btcFeed));
   return { adapter, owner, stranger, feed, backup, uptime, btcFeed, upSince };
 }
