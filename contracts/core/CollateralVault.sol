@@ -13,6 +13,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+import {IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title CollateralVault
@@ -21,8 +22,11 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///      - INV-03 per token, what the books say the vault holds (cash; collateral) ≤ balanceOf(vault).
 ///      - INV-01 total debt ≤ Σ account debts < total debt + number of borrowers (each debt rounds up on its own).
 ///      - INV-11/12 no borrow or collateral withdrawal leaves its account above its borrow limit.
-///      - INV-06 the share price and the borrow index never decrease.
-///      - INV-04 totalAssets == cash + total debt − reserves.
+///      - INV-06 the borrow index never decreases; the share price decreases only through a bad-debt provision or
+///        write-off, both event-logged and both made by the liquidation engine.
+///      - INV-04 totalAssets == cash + total debt − max(reserves, Σ provisions): reserves take losses first.
+///      - INV-16 a write-off leaves its account with neither debt nor collateral.
+///      - Only the liquidation engine seizes collateral, writes off debt or records provisions.
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
 ///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
@@ -47,6 +51,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     uint8 public constant MAX_DECIMALS = 18;
     /// @dev Virtual shares (10**6 per unit) against the first-depositor inflation attack (INV-08).
     uint8 private constant DECIMALS_OFFSET = 6;
+    /// @notice What a flash liquidation's receiver must return from its callback.
+    bytes32 public constant FLASH_CALLBACK_SUCCESS = keccak256("Bulwark.onFlashLiquidation");
 
     // ----------------------------------------------------------------- state
 
@@ -75,6 +81,12 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     mapping(address account => uint256) private _collateralMask;
     mapping(address account => mapping(address asset => uint256)) private _collateralBalance;
     mapping(address account => uint256) private _scaledDebt;
+
+    address private _engine;
+    uint256 private _badDebt;
+    uint256 private _totalProvision;
+    mapping(address account => uint256) private _provision;
+    mapping(address asset => uint256) private _protocolCollateral;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -130,10 +142,14 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return super.redeem(shares, receiver, owner_);
     }
 
-    /// @notice cash + total debt − reserves, with interest accrued to now (INV-04).
+    /// @notice cash + total debt − max(reserves, Σ provisions), with interest accrued to now (INV-04). Reserves are
+    ///         the first loss: a provisioned loss lowers lenders' claims only by what reserves do not cover, and it
+    ///         does so as soon as the engine records it, so no lender leaves at a price that ignores it.
     function totalAssets() public view override returns (uint256) {
         (, uint256 debt, uint256 reserves_) = _accrued();
-        return _cash + debt - reserves_;
+        uint256 held = reserves_ > _totalProvision ? reserves_ : _totalProvision;
+        uint256 gross = _cash + debt;
+        return gross > held ? gross - held : 0;
     }
 
     /// @notice Lenders withdraw against available cash only: min(claim rounded down, cash).
@@ -238,6 +254,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == type(uint256).max) amount = debt;
         else if (amount > debt) revert RepayExceedsDebt(debt, amount);
         uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
+        // A repayment makes a provisioned loss uncertain again; the engine re-provisions what is still certain.
+        _clearProvision(onBehalfOf);
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _cash += amount;
@@ -246,7 +264,78 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return amount;
     }
 
+    // ================================================================= liquidation engine hooks
+
+    modifier onlyEngine() {
+        if (msg.sender != _engine || msg.sender == address(0)) revert NotLiquidationEngine(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function executeLiquidation(Settlement calldata o, bytes calldata data) external onlyEngine nonReentrant {
+        if (o.repay == 0 || o.seize == 0) revert ZeroAmount();
+        CollateralState storage c = _listedCollateral(o.asset);
+        _accrue();
+        uint256 debt = _debtOf(o.borrower, _borrowIndex);
+        uint256 held = _collateralBalance[o.borrower][o.asset];
+        if (o.repay > debt || o.seize > held) revert LiquidationExceedsPosition(debt, o.repay, held, o.seize);
+
+        // Effects first: the books are whole (debt gone, cash and fee in) before any token moves or callback runs.
+        _decreaseDebt(o.borrower, o.repay, o.repay == debt);
+        _decreaseCollateral(o.borrower, o.asset, c, o.seize);
+        uint256 owed = o.repay + o.fee;
+        _cash += owed;
+        _reserves += o.fee;
+        _clearProvision(o.borrower);
+
+        IERC20(o.asset).safeTransfer(o.receiver, o.seize);
+        if (data.length != 0) _flashCallback(o, owed, data);
+        _pullExact(IERC20(asset()), o.payer, owed);
+        emit Liquidated(o.borrower, o.asset, o.receiver, o.payer, o.repay, o.seize, o.fee);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function writeOffBadDebt(address account) external onlyEngine nonReentrant returns (uint256 amount) {
+        _accrue();
+        amount = _debtOf(account, _borrowIndex);
+        if (amount == 0) revert NoDebt(account);
+        // INV-16: the account ends with neither debt nor collateral; its dust becomes the protocol's. ≤ 16 assets.
+        uint256 mask = _collateralMask[account];
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address collateral = _collateralList[i];
+                uint256 held = _collateralBalance[account][collateral];
+                _decreaseCollateral(account, collateral, _collaterals[collateral], held);
+                _protocolCollateral[collateral] += held;
+            }
+            mask >>= 1;
+        }
+        _decreaseDebt(account, amount, true);
+        _clearProvision(account);
+        uint256 absorbed = amount < _reserves ? amount : _reserves;
+        _reserves -= absorbed;
+        _badDebt += amount;
+        emit BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setProvision(address account, uint256 amount) external onlyEngine nonReentrant {
+        _accrue();
+        uint256 debt = _debtOf(account, _borrowIndex);
+        if (amount > debt) revert ProvisionExceedsDebt(debt, amount);
+        _totalProvision = _totalProvision - _provision[account] + amount;
+        _provision[account] = amount;
+        emit BadDebtProvisioned(account, amount, _totalProvision);
+    }
+
     // ================================================================= governance
+
+    /// @inheritdoc ICollateralVault
+    function setLiquidationEngine(address engine) external onlyOwner {
+        if (engine == address(0)) revert ZeroAddress();
+        _engine = engine;
+        emit LiquidationEngineSet(engine);
+    }
 
     /// @inheritdoc ICollateralVault
     function listCollateral(address collateral, CollateralConfig calldata config) external onlyOwner {
@@ -307,7 +396,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         _accrue();
-        uint256 available = _reserves < _cash ? _reserves : _cash;
+        // Reserves earmarked for a provisioned loss stay in.
+        uint256 free = _reserves > _totalProvision ? _reserves - _totalProvision : 0;
+        uint256 available = free < _cash ? free : _cash;
         if (amount > available) revert InsufficientReserves(available, amount);
         _reserves -= amount;
         _cash -= amount;
@@ -381,6 +472,31 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     }
 
     /// @inheritdoc ICollateralVault
+    function liquidationEngine() external view returns (address) {
+        return _engine;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function badDebt() external view returns (uint256) {
+        return _badDebt;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function provisionOf(address account) external view returns (uint256) {
+        return _provision[account];
+    }
+
+    /// @inheritdoc ICollateralVault
+    function totalProvision() external view returns (uint256) {
+        return _totalProvision;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function protocolCollateral(address collateral) external view returns (uint256) {
+        return _protocolCollateral[collateral];
+    }
+
+    /// @inheritdoc ICollateralVault
     function collateralAssets() external view returns (address[] memory) {
         return _collateralList;
     }
@@ -393,7 +509,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return (c.config, c.decimals, c.totalDeposited);
     }
 
-    /// @notice Current price oracle, interest rate model, reserve factor and borrow cap.
+    /// @inheritdoc ICollateralVault
     function parameters()
         external
         view
@@ -457,6 +573,28 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         scaled = all ? accountScaled : amount.mulDivDown(FixedPointMath.RAY, _borrowIndex);
         _scaledDebt[account] = accountScaled - scaled;
         _totalScaledDebt -= scaled;
+    }
+
+    /// @dev Calls a flash liquidation's receiver, which must answer with FLASH_CALLBACK_SUCCESS.
+    function _flashCallback(Settlement calldata o, uint256 owed, bytes calldata data) internal {
+        bytes32 magic = IFlashLiquidator(o.receiver).onFlashLiquidation(
+            o.initiator,
+            o.borrower,
+            o.asset,
+            o.seize,
+            owed,
+            data
+        );
+        if (magic != FLASH_CALLBACK_SUCCESS) revert FlashCallbackFailed(o.receiver);
+    }
+
+    /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).
+    function _clearProvision(address account) internal {
+        uint256 p = _provision[account];
+        if (p == 0) return;
+        _provision[account] = 0;
+        _totalProvision -= p;
+        emit BadDebtProvisioned(account, 0, _totalProvision);
     }
 
     /// @dev Pulls exactly `amount` of `token` from `from`; a token that delivers anything else is rejected (INV-37).

@@ -42,6 +42,26 @@ interface ICollateralVault {
         IPriceOracle.Status priceStatus;
     }
 
+    /// @notice A liquidation as the engine priced it.
+    /// @param borrower The liquidated account.
+    /// @param asset The collateral seized.
+    /// @param repay Base units of the borrower's debt repaid.
+    /// @param seize Units of `asset` taken from the borrower and sent to `receiver`.
+    /// @param fee Base units paid on top of `repay`, into reserves.
+    /// @param receiver Where the collateral goes (and, for a flash liquidation, who is called back).
+    /// @param payer Who pays `repay + fee` in the base asset (the liquidator, or `receiver` for a flash liquidation).
+    /// @param initiator Who asked the engine, passed to the flash callback.
+    struct Settlement {
+        address borrower;
+        address asset;
+        uint256 repay;
+        uint256 seize;
+        uint256 fee;
+        address receiver;
+        address payer;
+        address initiator;
+    }
+
     // ----------------------------------------------------------------- errors
 
     /// @notice Thrown when an amount that must be positive is zero (or a share amount rounds to zero).
@@ -90,6 +110,14 @@ interface ICollateralVault {
     error PriceNotOk(address asset, IPriceOracle.Status status, IPriceOracle.Reason reason);
     /// @notice Thrown when withdrawing more reserves than accrued, or than the vault holds in cash.
     error InsufficientReserves(uint256 available, uint256 requested);
+    /// @notice Thrown when anyone but the liquidation engine calls a liquidation hook.
+    error NotLiquidationEngine(address caller);
+    /// @notice Thrown when a flash liquidation's receiver does not return `FLASH_CALLBACK_SUCCESS`.
+    error FlashCallbackFailed(address receiver);
+    /// @notice Thrown when a liquidation would repay more than the account owes or seize more than it holds.
+    error LiquidationExceedsPosition(uint256 debt, uint256 repay, uint256 collateral, uint256 seize);
+    /// @notice Thrown when a bad-debt provision would exceed the account's debt.
+    error ProvisionExceedsDebt(uint256 debt, uint256 provision);
 
     // ----------------------------------------------------------------- events
 
@@ -118,6 +146,26 @@ interface ICollateralVault {
     event PriceOracleSet(address indexed oracle);
     /// @notice Emitted when governance withdraws protocol reserves.
     event ReservesWithdrawn(address indexed to, uint256 amount);
+    /// @notice Emitted when governance sets the liquidation engine, the only address that may seize collateral.
+    event LiquidationEngineSet(address indexed engine);
+    /// @notice Emitted on a liquidation: `repaid` base units of the borrower's debt paid by `payer`, `seized` units
+    ///         of `asset` sent to `receiver`, and `fee` base units paid on top of the debt into reserves.
+    event Liquidated(
+        address indexed borrower,
+        address indexed asset,
+        address indexed receiver,
+        address payer,
+        uint256 repaid,
+        uint256 seized,
+        uint256 fee
+    );
+    /// @notice Emitted when an account's debt is written off. `absorbedByReserves` came out of reserves; the rest,
+    ///         `socialised`, lowered the share price (INV-06's only exception). Its leftover collateral, worth less
+    ///         than the engine's dust threshold, moved to the protocol.
+    event BadDebtWrittenOff(address indexed account, uint256 amount, uint256 absorbedByReserves, uint256 socialised);
+    /// @notice Emitted when the engine records (or clears, with 0) a loss already certain on an insolvent account
+    ///         awaiting liquidation. The share price reflects provisions at once, beyond what reserves cover.
+    event BadDebtProvisioned(address indexed account, uint256 amount, uint256 totalProvision);
 
     // ----------------------------------------------------------------- borrower actions
 
@@ -167,6 +215,31 @@ interface ICollateralVault {
     /// @notice Sends `amount` of accrued reserves, out of cash, to `to`.
     function withdrawReserves(address to, uint256 amount) external;
 
+    // ----------------------------------------------------------------- liquidation engine hooks
+
+    /// @notice Carries out a liquidation the engine has priced, atomically and under the vault's lock: removes
+    ///         `repay` of `borrower`'s debt and `seize` of its `asset`, books `repay + fee` as cash (`fee` into
+    ///         reserves), sends the collateral to `receiver`, calls it back when `data` is not empty (flash
+    ///         liquidation: it must return FLASH_CALLBACK_SUCCESS), then pulls exactly `repay + fee` of the base
+    ///         asset from `payer`. Clears any bad-debt provision on the account. Engine only.
+    /// @dev Reverts with `NotLiquidationEngine`, `AssetNotListed`, `ZeroAmount`, `LiquidationExceedsPosition`,
+    ///      `FlashCallbackFailed`, `TransferAmountMismatch`.
+    function executeLiquidation(Settlement calldata settlement, bytes calldata data) external;
+
+    /// @notice Writes off all of `account`'s debt: its leftover collateral moves to the protocol, reserves absorb the
+    ///         loss first and lenders the rest through the share price. Engine only; the engine decides when an
+    ///         account's collateral is dust. Returns the amount written off.
+    /// @dev Reverts with `NotLiquidationEngine`, `NoDebt`.
+    function writeOffBadDebt(address account) external returns (uint256 amount);
+
+    /// @notice Records `amount` (≤ the account's debt) as the loss already certain on `account`; 0 clears it.
+    ///         Engine only.
+    /// @dev Reverts with `NotLiquidationEngine`, `ProvisionExceedsDebt`.
+    function setProvision(address account, uint256 amount) external;
+
+    /// @notice Sets the liquidation engine (governance: the timelock).
+    function setLiquidationEngine(address engine) external;
+
     // ----------------------------------------------------------------- views
 
     /// @notice Position of `account` at current prices and accrued interest.
@@ -200,6 +273,27 @@ interface ICollateralVault {
 
     /// @notice Borrow index (RAY) with interest accrued to now.
     function borrowIndex() external view returns (uint256);
+
+    /// @notice Current price oracle, interest rate model, reserve factor and borrow cap.
+    function parameters()
+        external
+        view
+        returns (IPriceOracle oracle, IInterestRateModel rateModel, uint256 reserveFactor, uint256 borrowCap);
+
+    /// @notice The liquidation engine, the only address that may seize collateral (zero: none yet).
+    function liquidationEngine() external view returns (address);
+
+    /// @notice Running total of debt written off, in base units.
+    function badDebt() external view returns (uint256);
+
+    /// @notice Bad-debt provision on `account`, in base units.
+    function provisionOf(address account) external view returns (uint256);
+
+    /// @notice Σ provisions; the share price carries the part of it reserves do not cover.
+    function totalProvision() external view returns (uint256);
+
+    /// @notice Units of `asset` the protocol owns, swept from written-off accounts.
+    function protocolCollateral(address asset) external view returns (uint256);
 
     /// @notice Listed collateral assets, in listing order.
     function collateralAssets() external view returns (address[] memory);

@@ -46,4 +46,9 @@ interface IPriceOracle {
     /// @param asset The ERC-20 token to price.
     /// @return price Low and high bounds (WAD USD per whole token), status and reason.
     function getPrice(address asset) external view returns (Price memory price);
+
+    /// @notice The L2 sequencer's state on its own: NONE when up past its grace period (or on a chain without a
+    ///         sequencer feed), else SEQUENCER_DOWN, SEQUENCER_GRACE or SEQUENCER_FEED_BROKEN. `getPrice` reports it
+    ///         only on an otherwise OK price; the liquidation engine reads it here so no other doubt can mask it.
+    function sequencerReason() external view returns (Reason);
 }

@@ -332,6 +332,11 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         }
     }
 
+    /// @inheritdoc IPriceOracle
+    function sequencerReason() external view returns (Reason) {
+        return address(sequencerFeed) == address(0) ? Reason.NONE : _sequencerReason();
+    }
+
     /// @notice The secondary source alone (Chainlink feed or TWAP), for monitors: its price and NONE, or 0 and why it
     ///         is unusable (NOT_CONFIGURED when the asset has no secondary).
     /// @param asset The token.

@@ -11,6 +11,7 @@ contract MockPriceOracle is IPriceOracle {
 
     mapping(address asset => Price) private _prices;
     mapping(address asset => bool) public isSet;
+    Reason private _sequencer;
 
     event PriceSet(address indexed asset, uint256 low, uint256 high, Status status, Reason reason);
 
@@ -24,6 +25,16 @@ contract MockPriceOracle is IPriceOracle {
         _prices[asset] = Price(low, high, status, reason);
         isSet[asset] = true;
         emit PriceSet(asset, low, high, status, reason);
+    }
+
+    /// @notice Sets what `sequencerReason` reports (NONE by default: no sequencer).
+    function setSequencerReason(Reason reason) external {
+        _sequencer = reason;
+    }
+
+    /// @inheritdoc IPriceOracle
+    function sequencerReason() external view returns (Reason) {
+        return _sequencer;
     }
 
     /// @notice The OK price of `asset` (its `low`), for scripts that only deal in OK prices.

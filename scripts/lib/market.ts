@@ -2,7 +2,9 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { type ContractTransactionResponse, parseUnits, ZeroAddress } from "ethers";
 import type {
   CollateralVault,
+  ILiquidationEngine,
   KinkedRateModel,
+  LiquidationEngine,
   MockERC20,
   MockPriceOracle,
   OracleAdapter,
@@ -53,7 +55,25 @@ export interface MarketOptions {
   reserveFactor?: bigint;
   /** Borrow cap in whole USDC. */
   borrowCap?: string;
+  /** Liquidation policy; DEFAULT_ENGINE_PARAMS by default. */
+  engineParams?: ILiquidationEngine.ParamsStruct;
 }
+
+/**
+ * The liquidation policy Bulwark ships with (README, "Liquidations"): restore health 1.05; close in full below 0.90;
+ * half the maximum bonus just under health 1, all of it at 0.90 or after 30 minutes flagged; 10% of the bonus to
+ * reserves; under a down L2 sequencer only below 0.95; positions under $100 are dust.
+ */
+export const DEFAULT_ENGINE_PARAMS: ILiquidationEngine.ParamsStruct = {
+  targetHealth: wad("1.05"),
+  fullCloseHealth: wad("0.90"),
+  minBonusShare: wad("0.5"),
+  healthRamp: wad("0.10"),
+  protocolFeeShare: wad("0.10"),
+  emergencyHealth: wad("0.95"),
+  timeRamp: 1800n,
+  dustValue: wad("100"),
+};
 
 /** Mines the transaction `action` sends. */
 export type Sender = (action: () => Promise<ContractTransactionResponse>) => Promise<unknown>;
@@ -71,6 +91,7 @@ interface MarketCore {
   collaterals: Map<string, MockERC20>;
   rateModel: KinkedRateModel;
   vault: CollateralVault;
+  engine: LiquidationEngine;
   owner: HardhatEthersSigner;
   prices: PriceControl;
 }
@@ -129,7 +150,13 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
     ).wait();
     collaterals.set(params.symbol, token);
   }
-  return { usdc, collaterals, rateModel, vault, owner, prices };
+  const engine = await ethers.deployContract("LiquidationEngine", [
+    await vault.getAddress(),
+    options.engineParams ?? DEFAULT_ENGINE_PARAMS,
+    owner.address,
+  ]);
+  await (await vault.connect(owner).setLiquidationEngine(await engine.getAddress())).wait();
+  return { usdc, collaterals, rateModel, vault, engine, owner, prices };
 }
 
 /** Starting USD price of each asset of the market, by symbol. */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {LiquidationMath} from "../libraries/LiquidationMath.sol";
+
+/// @title LiquidationEngine
+/// @notice Decides who may be liquidated, for how much and at what price; the vault carries it out. The bonus grows
+///         as health falls and as an unhealthy account is left untouched, up to the collateral's maximum; the
+///         liquidator pays a share of it to reserves; the seized collateral can go out first (flash liquidation).
+/// @dev Invariants (IDs from InvariantsSpec.sol):
+///      - INV-13 only an account with debt, no FAILED price and debt value above its liquidation limit is liquidated;
+///        while the L2 sequencer is down or in grace, only below `emergencyHealth` (INV-25).
+///      - INV-14 seized value ≤ repaid value × (1 + the collateral's maximum bonus), at the oracle's prices (the
+///        floor: no zero-bid clearing); a partial liquidation repays no more than restores `targetHealth`, and the
+///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health, or when
+///        the rest would be dust.
+///      - INV-15 no liquidation leaves debt below `dustValue` while the liquidator could have taken it, and an
+///        unhealthy account whose collateral is dust is written off in the same transaction (INV-16).
+///      - INV-18 a liquidator pays `protocolFeeShare` of the bonus to reserves, so self-liquidation never pays.
+///      - No callback ever reaches the borrower; the liquidator's own callback runs under the vault's lock.
+contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardTransient {
+    using FixedPointMath for uint256;
+
+    /// @notice Most orders in one batch: keeps a batch inside a block's gas.
+    uint256 public constant MAX_BATCH = 100;
+    uint256 private constant WAD = 1e18;
+
+    /// @notice The vault whose accounts this engine liquidates.
+    ICollateralVault public immutable vault;
+    address private immutable _base;
+    uint8 private immutable _baseDecimals;
+
+    Params private _params;
+    mapping(address account => uint256) private _flaggedAt;
+
+    /// @param vault_ The vault (it must name this engine through `setLiquidationEngine`).
+    /// @param params_ Initial policy, inside the bounds.
+    /// @param owner_ Governance: the timelock in production.
+    constructor(ICollateralVault vault_, Params memory params_, address owner_) Ownable(owner_) {
+        if (address(vault_) == address(0)) revert ZeroAddress();
+        vault = vault_;
+        _base = IERC4626(address(vault_)).asset();
+        _baseDecimals = IERC20Metadata(_base).decimals();
+        _setParams(params_);
+    }
+
+    // ================================================================= liquidations
+
+    /// @inheritdoc ILiquidationEngine
+    function liquidate(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        address receiver
+    ) external nonReentrant returns (Quote memory) {
+        if (receiver == address(0)) revert ZeroAddress();
+        return _liquidate(borrower, collateral, maxRepay, receiver, msg.sender, msg.sender, "");
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function flashLiquidate(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        address receiver,
+        bytes calldata data
+    ) external nonReentrant returns (Quote memory) {
+        if (receiver == address(0)) revert ZeroAddress();
+        if (data.length == 0) revert EmptyFlashData();
+        return _liquidate(borrower, collateral, maxRepay, receiver, receiver, msg.sender, data);
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function liquidateBatch(
+        Order[] calldata orders,
+        address receiver,
+        bytes calldata data
+    ) external nonReentrant returns (Quote[] memory quotes, bool[] memory succeeded) {
+        uint256 n = orders.length;
+        if (n == 0 || n > MAX_BATCH) revert BadBatchLength(n, MAX_BATCH);
+        if (receiver == address(0)) revert ZeroAddress();
+        address payer = data.length == 0 ? msg.sender : receiver;
+        quotes = new Quote[](n);
+        succeeded = new bool[](n);
+        for (uint256 i; i < n; ++i) {
+            Order calldata o = orders[i];
+            try this.batchStep(o, receiver, payer, msg.sender, data) returns (Quote memory q) {
+                (quotes[i], succeeded[i]) = (q, true);
+            } catch (bytes memory reason) {
+                emit LiquidationSkipped(o.borrower, o.collateral, reason);
+            }
+        }
+    }
+
+    /// @notice One batch item, callable only by the engine itself (so a failure reverts just this item).
+    /// @dev Reverts with `OnlySelf`, and as `liquidate`.
+    function batchStep(
+        Order calldata o,
+        address receiver,
+        address payer,
+        address initiator,
+        bytes calldata data
+    ) external returns (Quote memory) {
+        if (msg.sender != address(this)) revert OnlySelf(msg.sender);
+        return _liquidate(o.borrower, o.collateral, o.maxRepay, receiver, payer, initiator, data);
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function previewLiquidation(
+        address borrower,
+        address collateral,
+        uint256 maxRepay
+    ) external view returns (Quote memory q) {
+        (q, ) = _quote(borrower, collateral, maxRepay);
+    }
+
+    // ================================================================= keeper liveness and bad debt
+
+    /// @inheritdoc ILiquidationEngine
+    function flag(address account) external nonReentrant {
+        IPriceOracle oracle = _oracle();
+        (ICollateralVault.AccountLiquidity memory liq, uint256 health) = _requireLiquidatable(account, oracle);
+        if (_flaggedAt[account] == 0) {
+            _flaggedAt[account] = block.timestamp;
+            emit AccountFlagged(account, health);
+        }
+        // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
+        uint256 loss;
+        if (liq.debtValue > liq.collateralValue) {
+            uint256 covered = liq.collateralValue.mulDivDown(10 ** _baseDecimals, oracle.getPrice(_base).high);
+            loss = liq.debt > covered ? liq.debt - covered : 0;
+        }
+        if (loss != vault.provisionOf(account)) vault.setProvision(account, loss);
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function unflag(address account) external nonReentrant {
+        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(account);
+        bool unknown = liq.priceStatus == IPriceOracle.Status.FAILED;
+        if (liq.debt != 0 && (unknown || liq.debtValue > liq.liquidationLimit)) revert StillLiquidatable(account);
+        _clearFlag(account);
+        if (vault.provisionOf(account) != 0) vault.setProvision(account, 0);
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function writeOff(address account) external nonReentrant returns (uint256) {
+        (ICollateralVault.AccountLiquidity memory liq, ) = _requireLiquidatable(account, _oracle());
+        if (liq.collateralValue >= _params.dustValue) {
+            revert NotDust(account, liq.collateralValue, _params.dustValue);
+        }
+        _clearFlag(account);
+        return vault.writeOffBadDebt(account);
+    }
+
+    // ================================================================= governance and views
+
+    /// @inheritdoc ILiquidationEngine
+    function setParams(Params calldata params_) external onlyOwner {
+        _setParams(params_);
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function params() external view returns (Params memory) {
+        return _params;
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function flaggedAt(address account) external view returns (uint256) {
+        return _flaggedAt[account];
+    }
+
+    // ================================================================= internal
+
+    function _liquidate(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        address receiver,
+        address payer,
+        address initiator,
+        bytes memory data
+    ) internal returns (Quote memory q) {
+        bool stillUnhealthy;
+        (q, stillUnhealthy) = _quote(borrower, collateral, maxRepay);
+        vault.executeLiquidation(
+            ICollateralVault.Settlement(borrower, collateral, q.repay, q.seize, q.fee, receiver, payer, initiator),
+            data
+        );
+        if (q.writeOff) vault.writeOffBadDebt(borrower);
+        if (!stillUnhealthy) _clearFlag(borrower);
+        else if (_flaggedAt[borrower] == 0) {
+            // Left unhealthy (the liquidator took less than allowed): its bonus starts climbing with time.
+            _flaggedAt[borrower] = block.timestamp;
+            emit AccountFlagged(borrower, q.health);
+        }
+        emit LiquidationExecuted(borrower, collateral, initiator, q.repay, q.seize, q.fee, q.bonus, q.health);
+    }
+
+    /// @dev What pricing one liquidation needs, read once.
+    struct Context {
+        ICollateralVault.AccountLiquidity liq;
+        uint256 held;
+        uint256 collateralPrice;
+        uint256 basePrice;
+        uint256 threshold;
+        uint256 maxBonus;
+        uint8 decimals;
+    }
+
+    /// @dev Prices a liquidation from the vault's conservative valuation: collateral at the oracle's `low`, debt at
+    ///      the base asset's `high` — the prices that made the account liquidatable.
+    function _quote(
+        address borrower,
+        address collateral,
+        uint256 maxRepay
+    ) internal view returns (Quote memory q, bool stillUnhealthy) {
+        if (maxRepay == 0) revert ZeroAmount();
+        Context memory c;
+        (c, q.health) = _context(borrower, collateral);
+        Params memory p = _params;
+
+        uint256 flagged = _flaggedAt[borrower];
+        q.bonus = LiquidationMath.incentive(
+            c.maxBonus,
+            q.health,
+            flagged == 0 ? 0 : block.timestamp - flagged,
+            LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
+        );
+        uint256 allowed = _closeLimit(c, p, q);
+        q.repay = maxRepay < allowed ? maxRepay : allowed;
+        _priceSeizure(c, q);
+        if (q.repay == 0 || q.seize == 0) revert LiquidationTooSmall(q.repay, q.seize);
+
+        // INV-14, the floor: whatever the curve says, never more than the maximum bonus at the oracle's price.
+        uint256 seizedValue = LiquidationMath.valueDown(q.seize, c.collateralPrice, c.decimals);
+        uint256 maxValue = LiquidationMath.valueUp(q.repay, c.basePrice, _baseDecimals).wadMulUp(WAD + c.maxBonus);
+        if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
+
+        uint256 remaining = c.liq.debt - q.repay;
+        if (
+            remaining != 0 &&
+            q.repay == maxRepay &&
+            maxRepay < allowed &&
+            LiquidationMath.valueDown(remaining, c.basePrice, _baseDecimals) < p.dustValue
+        ) revert LeavesDust(remaining, maxRepay);
+
+        q.fee = LiquidationMath.protocolFee(q.repay, q.bonus, p.protocolFeeShare);
+        uint256 collateralLeft = c.liq.collateralValue > seizedValue ? c.liq.collateralValue - seizedValue : 0;
+        q.writeOff = remaining != 0 && collateralLeft < p.dustValue;
+        stillUnhealthy = remaining != 0 && !q.writeOff && _unhealthyAfter(c, q.repay, seizedValue);
+    }
+
+    /// @dev Collateral for `q.repay` at `q.bonus`; when that is more than the account holds, all of it, for no more
+    ///      than it is worth at this bonus.
+    function _priceSeizure(Context memory c, Quote memory q) internal view {
+        q.seize = LiquidationMath.seizeFor(q.repay, c.basePrice, _baseDecimals, c.collateralPrice, c.decimals, q.bonus);
+        if (q.seize < c.held) return;
+        q.seize = c.held;
+        uint256 all = LiquidationMath.repayFor(
+            c.held,
+            c.basePrice,
+            _baseDecimals,
+            c.collateralPrice,
+            c.decimals,
+            q.bonus
+        );
+        if (all < q.repay) q.repay = all;
+    }
+
+    /// @dev Whether the account stays liquidatable after repaying `repay` and losing collateral worth `seizedValue`.
+    function _unhealthyAfter(Context memory c, uint256 repay, uint256 seizedValue) internal view returns (bool) {
+        uint256 limitLost = seizedValue.wadMulUp(c.threshold);
+        uint256 limitAfter = c.liq.liquidationLimit > limitLost ? c.liq.liquidationLimit - limitLost : 0;
+        uint256 repaidValue = LiquidationMath.valueDown(repay, c.basePrice, _baseDecimals);
+        uint256 debtValueAfter = c.liq.debtValue > repaidValue ? c.liq.debtValue - repaidValue : 0;
+        return debtValueAfter > limitAfter;
+    }
+
+    /// @dev Reads the account, the collateral's parameters and both prices.
+    function _context(address borrower, address collateral) internal view returns (Context memory c, uint256 health) {
+        IPriceOracle oracle = _oracle();
+        (c.liq, health) = _requireLiquidatable(borrower, oracle);
+        ICollateralVault.CollateralConfig memory cfg;
+        (cfg, c.decimals, ) = vault.collateralInfo(collateral);
+        c.threshold = cfg.liquidationThreshold;
+        c.maxBonus = cfg.liquidationBonus;
+        c.held = vault.collateralOf(borrower, collateral);
+        if (c.held == 0) revert NoCollateral(borrower, collateral);
+        // Held collateral is in the valuation above, so neither price is FAILED here.
+        c.collateralPrice = oracle.getPrice(collateral).low;
+        c.basePrice = oracle.getPrice(_base).high;
+    }
+
+    /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial
+    ///      liquidation cannot raise health; else what restores `targetHealth`, or all of it when the rest would be
+    ///      dust.
+    function _closeLimit(Context memory c, Params memory p, Quote memory q) internal view returns (uint256) {
+        uint256 debt = c.liq.debt;
+        if (q.health < p.fullCloseHealth) return debt;
+        uint256 value = LiquidationMath.repayValueToTarget(
+            c.liq.debtValue,
+            c.liq.liquidationLimit,
+            p.targetHealth,
+            q.bonus,
+            c.threshold
+        );
+        if (value >= c.liq.debtValue) return debt;
+        uint256 units = value.mulDivUp(10 ** _baseDecimals, c.basePrice);
+        if (units >= debt) return debt;
+        if (LiquidationMath.valueDown(debt - units, c.basePrice, _baseDecimals) < p.dustValue) return debt;
+        return units;
+    }
+
+    /// @dev INV-13 and INV-25: the account's position, and its health factor, if it may be liquidated now.
+    function _requireLiquidatable(
+        address account,
+        IPriceOracle oracle
+    ) internal view returns (ICollateralVault.AccountLiquidity memory liq, uint256 health) {
+        liq = vault.accountLiquidity(account);
+        if (liq.debt == 0) revert NotLiquidatable(account, type(uint256).max);
+        if (liq.priceStatus == IPriceOracle.Status.FAILED) revert PriceUnavailable(account);
+        health = liq.liquidationLimit.wadDivDown(liq.debtValue);
+        if (liq.debtValue <= liq.liquidationLimit) revert NotLiquidatable(account, health);
+        IPriceOracle.Reason sequencer = oracle.sequencerReason();
+        if (sequencer != IPriceOracle.Reason.NONE && health >= _params.emergencyHealth) {
+            revert SequencerNotReady(sequencer, health, _params.emergencyHealth);
+        }
+    }
+
+    function _clearFlag(address account) internal {
+        if (_flaggedAt[account] == 0) return;
+        delete _flaggedAt[account];
+        emit AccountUnflagged(account);
+    }
+
+    function _oracle() internal view returns (IPriceOracle oracle) {
+        (oracle, , , ) = vault.parameters();
+    }
+
+    function _setParams(Params memory p) internal {
+        _bound("targetHealth", p.targetHealth, WAD, 1.5e18);
+        _bound("fullCloseHealth", p.fullCloseHealth, 0.5e18, WAD);
+        _bound("minBonusShare", p.minBonusShare, 0, WAD);
+        _bound("healthRamp", p.healthRamp, 0.01e18, WAD);
+        _bound("protocolFeeShare", p.protocolFeeShare, 0, 0.5e18);
+        _bound("emergencyHealth", p.emergencyHealth, 0, WAD);
+        _bound("timeRamp", p.timeRamp, 1 minutes, 1 days);
+        _bound("dustValue", p.dustValue, 0, 10_000e18);
+        _params = p;
+        emit ParamsSet(p);
+    }
+
+    function _bound(string memory name, uint256 value, uint256 min, uint256 max) internal pure {
+        if (value < min || value > max) revert ParameterOutOfBounds(name, value);
+    }
+}
