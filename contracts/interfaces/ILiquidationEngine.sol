@@ -66,6 +66,9 @@ interface ILiquidationEngine {
     error LiquidationTooSmall(uint256 repay, uint256 seize);
     /// @notice Thrown when `maxRepay` would leave the account with debt worth less than the dust threshold.
     error LeavesDust(uint256 remainingDebt, uint256 maxRepay);
+    /// @notice Thrown when `maxRepay` is below what closing the position takes while the account's health is so low
+    ///         that any partial liquidation of this collateral would lower it (INV-14): repay all, or take it all.
+    error PartialLowersHealth(uint256 health, uint256 maxRepay);
     /// @notice Thrown when a liquidation would pay the liquidator more than the collateral's maximum bonus allows.
     error SeizeAboveFloor(uint256 seizedValue, uint256 maxValue);
     /// @notice Thrown when an amount that must be positive is zero.
@@ -114,7 +117,8 @@ interface ILiquidationEngine {
     ///         sending the seized `collateral` to `receiver`. Writes off the rest of the debt when the collateral left
     ///         is dust. type(uint256).max as `maxRepay` takes as much as the close rules allow.
     /// @dev Reverts with `NotLiquidatable`, `PriceUnavailable`, `SequencerNotReady`, `NoCollateral`,
-    ///      `LiquidationTooSmall`, `LeavesDust`, `ZeroAmount`, `ZeroAddress` and the vault's transfer errors.
+    ///      `LiquidationTooSmall`, `LeavesDust`, `PartialLowersHealth`, `ZeroAmount`, `ZeroAddress` and the vault's
+    ///      transfer errors.
     function liquidate(
         address borrower,
         address collateral,

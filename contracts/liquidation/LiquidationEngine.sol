@@ -21,8 +21,8 @@ import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 ///        while the L2 sequencer is down or in grace, only below `emergencyHealth` (INV-25).
 ///      - INV-14 seized value ≤ repaid value × (1 + the collateral's maximum bonus), at the oracle's prices (the
 ///        floor: no zero-bid clearing); a partial liquidation repays no more than restores `targetHealth`, and the
-///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health, or when
-///        the rest would be dust.
+///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health (and
+///        there nothing but a close: the whole debt or all of the collateral), or when the rest would be dust.
 ///      - INV-15 no liquidation leaves debt below `dustValue` while the liquidator could have taken it, and an
 ///        unhealthy account whose collateral is dust is written off in the same transaction (INV-16).
 ///      - INV-18 a liquidator pays `protocolFeeShare` of the bonus to reserves, so self-liquidation never pays.
@@ -235,9 +235,12 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             flagged == 0 ? 0 : block.timestamp - flagged,
             LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
         );
-        uint256 allowed = _closeLimit(c, p, q);
+        (uint256 allowed, bool mustClose) = _closeLimit(c, p, q);
         q.repay = maxRepay < allowed ? maxRepay : allowed;
         _priceSeizure(c, q);
+        // Where any partial liquidation of this collateral would lower health, only a close is allowed: the whole
+        // debt, or all of this collateral.
+        if (mustClose && q.repay < c.liq.debt && q.seize < c.held) revert PartialLowersHealth(q.health, maxRepay);
         if (q.repay == 0 || q.seize == 0) revert LiquidationTooSmall(q.repay, q.seize);
 
         // INV-14, the floor: whatever the curve says, never more than the maximum bonus at the oracle's price.
@@ -301,11 +304,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     }
 
     /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial
-    ///      liquidation cannot raise health; else what restores `targetHealth`, or all of it when the rest would be
-    ///      dust.
-    function _closeLimit(Context memory c, Params memory p, Quote memory q) internal view returns (uint256) {
+    ///      liquidation cannot raise health (`mustClose`); else what restores `targetHealth`, or all of it when the
+    ///      rest would be dust.
+    function _closeLimit(
+        Context memory c,
+        Params memory p,
+        Quote memory q
+    ) internal view returns (uint256 allowed, bool mustClose) {
         uint256 debt = c.liq.debt;
-        if (q.health < p.fullCloseHealth) return debt;
         uint256 value = LiquidationMath.repayValueToTarget(
             c.liq.debtValue,
             c.liq.liquidationLimit,
@@ -313,11 +319,12 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             q.bonus,
             c.threshold
         );
-        if (value >= c.liq.debtValue) return debt;
+        if (value >= c.liq.debtValue) return (debt, true);
+        if (q.health < p.fullCloseHealth) return (debt, false);
         uint256 units = value.mulDivUp(10 ** _baseDecimals, c.basePrice);
-        if (units >= debt) return debt;
-        if (LiquidationMath.valueDown(debt - units, c.basePrice, _baseDecimals) < p.dustValue) return debt;
-        return units;
+        if (units >= debt) return (debt, false);
+        if (LiquidationMath.valueDown(debt - units, c.basePrice, _baseDecimals) < p.dustValue) return (debt, false);
+        return (units, false);
     }
 
     /// @dev INV-13 and INV-25: the account's position, and its health factor, if it may be liquidated now.

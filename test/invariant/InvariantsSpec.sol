@@ -15,8 +15,12 @@ library InvariantsSpec {
         "INV-03: per collateral, balanceOf(vault) >= total deposited == sum of account balances";
     string internal constant INV_03_GHOST_COLLATERAL =
         "INV-03: per collateral, total deposited == ghost deposits - ghost withdrawals";
-    string internal constant INV_04_TOTAL_ASSETS = "INV-04: totalAssets == cash + total debt - reserves";
-    string internal constant INV_06_SHARE_PRICE = "INV-06: the share price never decreases";
+    string internal constant INV_03_GHOST_COLLATERAL_SWEPT =
+        "INV-03: per collateral, total deposited + protocol-owned == ghost deposits - ghost withdrawals - ghost seized";
+    string internal constant INV_04_TOTAL_ASSETS =
+        "INV-04: totalAssets == cash + total debt - max(reserves, total provision)";
+    string internal constant INV_06_SHARE_PRICE =
+        "INV-06: the share price never decreases, except through a bad-debt provision or write-off";
     string internal constant INV_06_BORROW_INDEX = "INV-06: the borrow index never decreases";
     string internal constant INV_07_DONATION = "INV-07: a donation changes no share price, cash or borrow limit";
     string internal constant INV_09_ROUND_TRIP = "INV-09: redeem(deposit(a)) <= a";
@@ -25,5 +29,16 @@ library InvariantsSpec {
         "INV-11/12: no borrow or collateral withdrawal leaves its account above its borrow limit";
     string internal constant INV_12_DOUBTED_PRICE =
         "INV-12/22: no borrow or collateral withdrawal with debt relied on a DEGRADED or FAILED price";
+    string internal constant INV_13_ONLY_LIQUIDATABLE =
+        "INV-13: a liquidation succeeds only on an account liquidatable at validated prices";
+    string internal constant INV_13_LIVENESS =
+        "INV-13: a liquidatable account with the chosen collateral is always liquidated when the liquidator takes all";
+    string internal constant INV_14_HEALTHIER_OR_CLOSED =
+        "INV-14: a liquidation leaves the account healthier, or its debt or the seized position closed";
+    string internal constant INV_14_BONUS_BOUND =
+        "INV-14: seized value <= repaid value x (1 + max bonus); the liquidator pays repay + fee, no more, no less";
+    string internal constant INV_16_NO_DEBT_WITHOUT_COLLATERAL =
+        "INV-16: no account keeps debt with no collateral; a write-off leaves neither";
+    string internal constant INV_16_BAD_DEBT_TOTAL = "INV-16: badDebt == sum of the write-offs the handler saw";
     string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
 }

@@ -7,18 +7,23 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.sol";
+import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
-/// @notice Drives random sequences of lender and borrower actions, price moves, time warps, donations and round
-///         trips across several actors and collateral assets. Inputs are bounded so most calls succeed.
+/// @notice Drives random sequences of lender and borrower actions, price moves and crashes, time warps, donations,
+///         round trips, liquidations (by a keeper or by the borrower itself), flags and write-offs across several
+///         actors and collateral assets. Inputs are bounded so most calls succeed.
 /// @dev Post-conditions that must hold after a single action (monotonic share price and index, borrow limits after
 ///      borrow/withdrawal, donations, round trips) are recorded in `violation`: an assert inside a handler call
 ///      would only be a swallowed revert. Ghost variables keep an independent model of collateral flows.
 contract VaultHandler is CommonBase, StdCheats, StdUtils {
     CollateralVault public immutable vault;
+    LiquidationEngine public immutable engine;
+    address public immutable keeper;
     MockERC20 public immutable usdc;
     MockPriceOracle public immutable oracle;
     MockERC20[] internal _collaterals;
@@ -33,6 +38,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     ///         (withdrawals, redemptions, borrows). Donations are not booked, so they count in neither.
     uint256 public ghostBaseIn;
     uint256 public ghostBaseOut;
+    /// @notice Σ of the write-offs the handler saw, and how many liquidations went through.
+    uint256 public ghostBadDebt;
+    uint256 public liquidations;
     mapping(address token => uint256) internal _initialPrice;
     /// @dev The market price of each token, whatever status the oracle reports it with.
     mapping(address token => uint256) internal _marketPrice;
@@ -42,9 +50,21 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     uint256 internal _lastAssetsPlusOne;
     uint256 internal _lastSupplyPlusVirtual;
     uint256 internal _lastIndex;
+    uint256 internal _lastBadDebt;
+    uint256 internal _lastProvision;
 
-    constructor(CollateralVault vault_, MockERC20 usdc_, MockERC20[] memory collaterals_, MockPriceOracle oracle_) {
+    constructor(
+        CollateralVault vault_,
+        LiquidationEngine engine_,
+        MockERC20 usdc_,
+        MockERC20[] memory collaterals_,
+        MockPriceOracle oracle_
+    ) {
         vault = vault_;
+        engine = engine_;
+        keeper = makeAddr("keeper");
+        vm.prank(keeper);
+        usdc_.approve(address(vault_), type(uint256).max);
         usdc = usdc_;
         oracle = oracle_;
         for (uint256 i; i < collaterals_.length; ++i) {
@@ -176,15 +196,22 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function borrow(uint256 actorSeed, uint256 amount) external tracked("borrow") {
+        // The first actor from the seed with room to borrow, so positions get opened.
         address actor = _actor(actorSeed);
         ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(actor);
+        for (uint256 i = 1; i < _actors.length && liq.borrowLimit <= liq.debtValue; ++i) {
+            actor = _actor(actorSeed + i);
+            liq = vault.accountLiquidity(actor);
+        }
         if (liq.borrowLimit <= liq.debtValue) return;
         // Headroom in USDC at $1 (6 decimals from a WAD USD value), capped by cash; occasionally aim 1% past it.
         uint256 headroom = (liq.borrowLimit - liq.debtValue) / 1e12;
         uint256 cash = vault.cash();
         uint256 cap = headroom < cash ? headroom : cash;
         if (cap == 0) return;
-        amount = bound(amount, 1, cap + cap / 100 + 1);
+        // Mostly in the upper half of the headroom, so price moves make accounts liquidatable.
+        amount =
+            amount % 4 == 0 ? bound(amount, 1, cap + cap / 100 + 1) : bound(amount, cap / 2 + 1, cap + cap / 100 + 1);
         vm.prank(actor);
         try vault.borrow(amount, actor) {
             ghostBaseOut += amount;
@@ -210,6 +237,166 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         } catch {
             _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(usdc)]));
         }
+    }
+
+    // ----------------------------------------------------------------- liquidations
+
+    /// @dev What a liquidation post-condition compares, read before the call.
+    struct Before {
+        ICollateralVault.AccountLiquidity liq;
+        bool liquidatable;
+        uint256 held;
+        uint256 payerBase;
+        uint256 receiverCollateral;
+        uint256 badDebt;
+    }
+
+    /// @dev A keeper (or, one time in five, the borrower itself: self-liquidation) liquidates a random account,
+    ///      taking everything allowed or a random amount.
+    function liquidate(
+        uint256 liquidatorSeed,
+        uint256 borrowerSeed,
+        uint256 assetSeed,
+        uint256 maxRepay,
+        bool all
+    ) external tracked("liquidate") {
+        // Aim where liquidations are possible: the first liquidatable account from the seed, and a collateral it
+        // holds (the rest of the time a random one, to exercise refusals).
+        address borrower = _actor(borrowerSeed);
+        for (uint256 i; i < _actors.length && assetSeed % 4 != 0; ++i) {
+            address candidate = _actor(borrowerSeed + i);
+            if (vault.isLiquidatable(candidate)) {
+                borrower = candidate;
+                break;
+            }
+        }
+        address liquidator = liquidatorSeed % 5 == 0 ? borrower : keeper;
+        MockERC20 token = _collateral(assetSeed);
+        for (uint256 i; i < _collaterals.length && assetSeed % 4 != 0; ++i) {
+            if (vault.collateralOf(borrower, address(_collateral(assetSeed + i))) != 0) {
+                token = _collateral(assetSeed + i);
+                break;
+            }
+        }
+        uint256 debt = vault.debtOf(borrower);
+        maxRepay = all ? type(uint256).max : bound(maxRepay, 1, debt + 1);
+        usdc.mint(liquidator, debt * 2 + 1);
+        if (liquidator == borrower) {
+            vm.prank(borrower);
+            usdc.approve(address(vault), type(uint256).max);
+        }
+        Before memory b = _before(borrower, liquidator, token);
+
+        vm.prank(liquidator);
+        try engine.liquidate(borrower, address(token), maxRepay, liquidator) returns (
+            ILiquidationEngine.Quote memory q
+        ) {
+            liquidations += 1;
+            _afterLiquidation(borrower, liquidator, token, b, q);
+        } catch (bytes memory reason) {
+            // Liveness: an account the vault calls liquidatable, holding the asset, is liquidated when the
+            // liquidator takes what is allowed; only a liquidation too small to seize anything may be refused.
+            if (all && b.liquidatable && b.held != 0 && !_sequencerDown()) {
+                _expectSelector(reason, ILiquidationEngine.LiquidationTooSmall.selector, "liquidate (liveness)");
+            }
+        }
+    }
+
+    /// @dev Anyone flags an account: it starts the time ramp and provisions the loss already certain.
+    function flag(uint256 actorSeed) external tracked("flag") {
+        address account = _actor(actorSeed);
+        bool liquidatable = vault.isLiquidatable(account);
+        try engine.flag(account) {
+            if (!liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, 1);
+        } catch {
+            if (liquidatable) _fail("flag refused on a liquidatable account", 0);
+        }
+    }
+
+    /// @dev Anyone unflags an account that is no longer liquidatable.
+    function unflag(uint256 actorSeed) external tracked("unflag") {
+        try engine.unflag(_actor(actorSeed)) {} catch {} // solhint-disable-line no-empty-blocks
+    }
+
+    /// @dev Anyone writes off an unhealthy account whose collateral is dust.
+    function writeOff(uint256 actorSeed) external tracked("writeOff") {
+        address account = _actor(actorSeed);
+        try engine.writeOff(account) returns (uint256 amount) {
+            ghostBadDebt += amount;
+            _sweptAll(account);
+            if (vault.debtOf(account) != 0) _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, amount);
+        } catch {} // solhint-disable-line no-empty-blocks
+    }
+
+    function _before(address borrower, address liquidator, MockERC20 token) internal view returns (Before memory b) {
+        b.liq = vault.accountLiquidity(borrower);
+        b.liquidatable = vault.isLiquidatable(borrower);
+        b.held = vault.collateralOf(borrower, address(token));
+        b.payerBase = usdc.balanceOf(liquidator);
+        b.receiverCollateral = token.balanceOf(liquidator);
+        b.badDebt = vault.badDebt();
+    }
+
+    function _afterLiquidation(
+        address borrower,
+        address liquidator,
+        MockERC20 token,
+        Before memory b,
+        ILiquidationEngine.Quote memory q
+    ) internal {
+        if (!b.liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, q.repay);
+        // The liquidator paid exactly repay + fee and received exactly `seize`.
+        if (b.payerBase - usdc.balanceOf(liquidator) != q.repay + q.fee) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 1);
+        if (token.balanceOf(liquidator) - b.receiverCollateral != q.seize) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 2);
+        ghostBaseIn += q.repay + q.fee;
+        ghostCollateralOut[address(token)] += q.seize;
+
+        // The floor: at the oracle's prices, never more than the collateral's maximum bonus.
+        (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = vault.collateralInfo(address(token));
+        uint256 seizedValue = (q.seize * oracle.getPrice(address(token)).low) / 10 ** decimals;
+        uint256 repaidValue = (q.repay * oracle.getPrice(address(usdc)).high + 1e6 - 1) / 1e6;
+        if (seizedValue > (repaidValue * (1e18 + cfg.liquidationBonus) + 1e18 - 1) / 1e18) {
+            _fail(InvariantsSpec.INV_14_BONUS_BOUND, seizedValue);
+        }
+
+        if (q.writeOff) {
+            uint256 amount = vault.badDebt() - b.badDebt;
+            ghostBadDebt += amount;
+            _sweptAll(borrower);
+        }
+        uint256 debtAfter = vault.debtOf(borrower);
+        bool closed = debtAfter == 0 || vault.collateralOf(borrower, address(token)) == 0;
+        if (!closed) {
+            ICollateralVault.AccountLiquidity memory a = vault.accountLiquidity(borrower);
+            // health after ≥ health before ⇔ limitAfter × debtValueBefore ≥ limitBefore × debtValueAfter
+            if (a.liquidationLimit * b.liq.debtValue < b.liq.liquidationLimit * a.debtValue) {
+                _fail(InvariantsSpec.INV_14_HEALTHIER_OR_CLOSED, a.debtValue);
+            }
+        }
+        if (debtAfter != 0 && !holdsCollateral(borrower))
+            _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, debtAfter);
+    }
+
+    /// @dev After a write-off: the account holds nothing; what it held is the protocol's now.
+    function _sweptAll(address account) internal {
+        for (uint256 i; i < _collaterals.length; ++i) {
+            if (vault.collateralOf(account, address(_collaterals[i])) != 0) {
+                _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, i);
+            }
+        }
+        if (vault.debtOf(account) != 0) _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, 0);
+    }
+
+    /// @notice Whether `account` holds any collateral at all.
+    function holdsCollateral(address account) public view returns (bool) {
+        for (uint256 i; i < _collaterals.length; ++i) {
+            if (vault.collateralOf(account, address(_collaterals[i])) != 0) return true;
+        }
+        return false;
+    }
+
+    function _sequencerDown() internal view returns (bool) {
+        return oracle.sequencerReason() != IPriceOracle.Reason.NONE;
     }
 
     // ----------------------------------------------------------------- market and time
@@ -247,6 +434,18 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         } else oracle.setPriceData(token, 0, 0, status, IPriceOracle.Reason.STALE);
     }
 
+    /// @dev A market-wide crash: every collateral loses 30–70% at once (floored at 1% of its starting price).
+    function crash(uint256 dropBps) external tracked("crash") {
+        dropBps = bound(dropBps, 3_000, 7_000);
+        for (uint256 i; i < _collaterals.length; ++i) {
+            address token = address(_collaterals[i]);
+            uint256 price = (_marketPrice[token] * (10_000 - dropBps)) / 10_000;
+            uint256 floor = _initialPrice[token] / 100;
+            _marketPrice[token] = price < floor ? floor : price;
+            _publish(token);
+        }
+    }
+
     function warp(uint256 seconds_) external tracked("warp") {
         vm.warp(block.timestamp + bound(seconds_, 1, 30 days));
     }
@@ -278,11 +477,13 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     }
 
     /// @dev INV-06, checked across every action: (totalAssets + 1) / (totalSupply + 10^6), the exact ERC-4626
-    ///      conversion rate, compared by cross-multiplication so no rounding hides a fall.
+    ///      conversion rate, compared by cross-multiplication so no rounding hides a fall. It may fall only in an
+    ///      action that wrote off bad debt or raised the provisions for it.
     function _checkSharePriceAndIndex() internal {
         uint256 assetsPlusOne = vault.totalAssets() + 1;
         uint256 supplyPlusVirtual = vault.totalSupply() + 1e6;
-        if (assetsPlusOne * _lastSupplyPlusVirtual < _lastAssetsPlusOne * supplyPlusVirtual) {
+        bool lossRecorded = vault.badDebt() > _lastBadDebt || vault.totalProvision() > _lastProvision;
+        if (!lossRecorded && assetsPlusOne * _lastSupplyPlusVirtual < _lastAssetsPlusOne * supplyPlusVirtual) {
             _fail(InvariantsSpec.INV_06_SHARE_PRICE, assetsPlusOne);
         }
         uint256 index = vault.borrowIndex();
@@ -294,6 +495,8 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         _lastAssetsPlusOne = vault.totalAssets() + 1;
         _lastSupplyPlusVirtual = vault.totalSupply() + 1e6;
         _lastIndex = vault.borrowIndex();
+        _lastBadDebt = vault.badDebt();
+        _lastProvision = vault.totalProvision();
     }
 
     function _checkWithinBorrowLimit(address actor) internal {

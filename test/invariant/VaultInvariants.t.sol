@@ -17,9 +17,9 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
 
     function setUp() public {
         _deployMarket();
-        handler = new VaultHandler(vault, usdc, collaterals, oracle);
+        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](14);
+        bytes4[] memory selectors = new bytes4[](21);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -34,11 +34,20 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[11] = VaultHandler.warp.selector;
         selectors[12] = VaultHandler.donate.selector;
         selectors[13] = VaultHandler.setPriceStatus.selector;
+        selectors[14] = VaultHandler.liquidate.selector;
+        selectors[15] = VaultHandler.liquidate.selector; // twice: crashes leave many accounts to liquidate
+        selectors[16] = VaultHandler.crash.selector;
+        selectors[17] = VaultHandler.flag.selector;
+        selectors[18] = VaultHandler.unflag.selector;
+        selectors[19] = VaultHandler.writeOff.selector;
+        selectors[20] = VaultHandler.borrow.selector; // twice: open positions to liquidate
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
     /// @dev Post-conditions checked inside the handler (INV-06, INV-07, INV-09, INV-11/12, INV-12/22 doubted prices,
-    ///      INV-27/35 repay and add-collateral always open) recorded no violation.
+    ///      INV-13 liquidations only of liquidatable accounts and always of those, INV-14 healthier or closed and
+    ///      within the bonus, INV-16 write-offs leave nothing, INV-27/35 repay and add-collateral always open)
+    ///      recorded no violation.
     function invariant_handlerPostConditions() public view {
         string memory violation = handler.violation();
         assertEq(bytes(violation).length, 0, violation);
@@ -78,20 +87,43 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
             for (uint256 a; a < accounts.length; ++a) sum += vault.collateralOf(accounts[a], token);
             assertEq(sum, totalDeposited, InvariantsSpec.INV_03_COLLATERAL_BACKED);
             assertGe(tokens[t].balanceOf(address(vault)), totalDeposited, InvariantsSpec.INV_03_COLLATERAL_BACKED);
+            uint256 owned = vault.protocolCollateral(token);
+            assertGe(
+                tokens[t].balanceOf(address(vault)),
+                totalDeposited + owned,
+                InvariantsSpec.INV_03_COLLATERAL_BACKED
+            );
+            // Collateral leaves only by withdrawal or seizure; a write-off moves the dust to the protocol.
             assertEq(
-                totalDeposited,
+                totalDeposited + owned,
                 handler.ghostCollateralIn(token) - handler.ghostCollateralOut(token),
-                InvariantsSpec.INV_03_GHOST_COLLATERAL
+                InvariantsSpec.INV_03_GHOST_COLLATERAL_SWEPT
             );
         }
     }
 
     function invariant_INV04_totalAssetsIdentity() public view {
-        assertEq(
-            vault.totalAssets(),
-            vault.cash() + vault.totalDebt() - vault.reserves(),
-            InvariantsSpec.INV_04_TOTAL_ASSETS
-        );
+        uint256 reserves = vault.reserves();
+        uint256 provision = vault.totalProvision();
+        uint256 held = reserves > provision ? reserves : provision;
+        uint256 gross = vault.cash() + vault.totalDebt();
+        assertEq(vault.totalAssets(), gross > held ? gross - held : 0, InvariantsSpec.INV_04_TOTAL_ASSETS);
+    }
+
+    /// @dev No account keeps debt with no collateral at all: the liquidation that takes its last collateral writes
+    ///      the rest off in the same transaction.
+    function invariant_INV16_noDebtWithoutCollateral() public view {
+        address[] memory accounts = handler.actors();
+        for (uint256 i; i < accounts.length; ++i) {
+            if (vault.debtOf(accounts[i]) != 0) {
+                assertTrue(handler.holdsCollateral(accounts[i]), InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL);
+            }
+        }
+    }
+
+    /// @dev Bad debt grows only through write-offs, each seen and summed by the handler.
+    function invariant_INV16_badDebtAccounted() public view {
+        assertEq(vault.badDebt(), handler.ghostBadDebt(), InvariantsSpec.INV_16_BAD_DEBT_TOTAL);
     }
 
     function invariant_INV10_accrualNotInFuture() public view {

@@ -4,11 +4,14 @@ pragma solidity 0.8.28;
 import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
 import {KinkedRateModel} from "../../contracts/core/KinkedRateModel.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.sol";
+import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
 
 /// @notice Deploys the market the Solidity tests share: USDC (6) as base; WETH (18), WBTC (8) and GEM (0 decimals)
-///         as collateral, with Aave-like parameters and a settable price double.
+///         as collateral, with Aave-like parameters and a settable price double, and the liquidation engine with the
+///         default policy (scripts/lib/market.ts DEFAULT_ENGINE_PARAMS).
 contract VaultFixture {
     MockERC20 internal usdc;
     MockERC20 internal weth;
@@ -17,6 +20,7 @@ contract VaultFixture {
     MockPriceOracle internal oracle;
     KinkedRateModel internal rateModel;
     CollateralVault internal vault;
+    LiquidationEngine internal engine;
     MockERC20[] internal collaterals;
 
     function _deployMarket() internal {
@@ -41,6 +45,22 @@ contract VaultFixture {
         _list(weth, 3_000e18, 0.8e18, 0.85e18, 0.05e18, 1e9 * 1e18);
         _list(wbtc, 60_000e18, 0.73e18, 0.78e18, 0.065e18, 1e6 * 1e8);
         _list(gem, 250e18, 0.5e18, 0.6e18, 0.1e18, 1e9);
+
+        engine = new LiquidationEngine(
+            vault,
+            ILiquidationEngine.Params({
+                targetHealth: 1.05e18,
+                fullCloseHealth: 0.9e18,
+                minBonusShare: 0.5e18,
+                healthRamp: 0.1e18,
+                protocolFeeShare: 0.1e18,
+                emergencyHealth: 0.95e18,
+                timeRamp: 30 minutes,
+                dustValue: 100e18
+            }),
+            address(this)
+        );
+        vault.setLiquidationEngine(address(engine));
     }
 
     function _list(MockERC20 token, uint256 price, uint64 ltv, uint64 lt, uint64 bonus, uint128 cap) private {
