@@ -21,6 +21,7 @@ import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatGas, renderTable } from "./lib/format.js";
 import { collateral, deployChainlinkMarket, feedConfig } from "./lib/market.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
 const OUTPUT = path.join("bench", "gas.json");
@@ -33,6 +34,7 @@ const REFERENCE = {
   borrow: "Aave v3.6 borrow ≈215–250k",
   repay: "Aave v3.6 repay ≈158–162k",
   withdrawCollateral: "Compound III withdraw collateral <85k",
+  liquidate: "Morpho Blue liquidate measured side by side in issue 9",
 } as const;
 
 interface Measurement {
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
   const weth = collateral(market, "WETH");
   const wbtc = collateral(market, "WBTC");
   const vaultAddress = await vault.getAddress();
+  const wethAddress = await weth.getAddress();
   const shareDecimals = Number(await vault.decimals());
   const usd = (amount: string): bigint => parseUnits(amount, 6);
   const eth = (amount: string): bigint => parseUnits(amount, 18);
@@ -251,12 +254,92 @@ async function main(): Promise<void> {
   );
   expect((await vault.balanceOf(lender.address)) === 0n, "shares left after redeeming all");
 
+  // ---------------------------------------------------------------- liquidations
+  // 62 borrowers each post 1 WETH and borrow 2,300 USDC (LTV 77%); WETH then falls 3,000 → 2,650, every account's
+  // health factor to 0.979: a partial liquidation back to 1.05 at a 3.6% bonus. A keeper liquidates one account
+  // from its wallet, one through the UniswapV3FlashLiquidator (no capital: the seized WETH is sold in a real
+  // Uniswap v3 pool inside the callback, swap included in the figure), then batches of 10 and 50 from its wallet.
+  console.log(
+    "Setting up liquidations: 62 borrowers at 77% LTV, a real Uniswap v3 WETH/USDC pool, a WETH fall to 2,650",
+  );
+  const { engine } = market;
+  const [keeper] = await ethers.getSigners();
+  const borrowers: HardhatEthersSigner[] = [];
+  for (let i = 0; i < 62; i++) {
+    if (i % 10 === 0) await heartbeat(); // setup spans hours of 12 s blocks: keep the feeds fresh
+    const address = ethers.getAddress(`0x${(0xb0000 + i).toString(16).padStart(40, "0")}`);
+    await networkHelpers.impersonateAccount(address);
+    await networkHelpers.setBalance(address, 10n ** 18n);
+    const signer = await ethers.getSigner(address);
+    await fundAndApprove(timeline, weth, signer, eth("1"), vaultAddress);
+    await timeline.send(() => vaultAs(signer).depositCollateral(weth.target, eth("1"), address));
+    await timeline.send(() => vaultAs(signer).borrow(usd("2300"), address));
+    borrowers.push(signer);
+  }
+  await fundAndApprove(timeline, usdc, keeper, usd("1000000"), vaultAddress);
+  const factory = await deployUniswapV3Factory(ethers, keeper);
+  const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, usdc, eth("2650"), eth("2000"));
+  const flash = await ethers.deployContract("UniswapV3FlashLiquidator", [engine, vault, usdc, keeper.address]);
+  await timeline.send(() => flash.setPool(weth.target, pool));
+  await timeline.send(() => market.prices.set(wethAddress, eth("2650")));
+  await heartbeat();
+  const liquidatable = await vault.isLiquidatable(borrowers[0].address);
+  expect(liquidatable, "the first borrower is not liquidatable after the fall");
+  const liquidations = borrowers.map((b) => ({ borrower: b.address, collateral: wethAddress, maxRepay: MaxUint256 }));
+
+  await measure(
+    {
+      name: "liquidate.single",
+      scenario: "keeper repays from its wallet; partial, back to health 1.05",
+      reference: REFERENCE.liquidate,
+      accrues: true,
+    },
+    () => engine.connect(keeper).liquidate(borrowers[0].address, weth.target, MaxUint256, keeper.address),
+  );
+  await measure(
+    {
+      name: "liquidate.flash",
+      scenario: "no capital: seized WETH sold in a real Uniswap v3 pool in the callback",
+      reference: REFERENCE.liquidate,
+      accrues: true,
+    },
+    () => flash.connect(keeper).liquidate(borrowers[1].address, weth.target, MaxUint256, 0n),
+  );
+  for (const [size, start] of [
+    [10, 2],
+    [50, 12],
+  ] as const) {
+    const orders = liquidations.slice(start, start + size);
+    const receipt = await measure(
+      {
+        name: `liquidate.batch${size}`,
+        scenario: `liquidateBatch of ${size} accounts, whole transaction`,
+        accrues: true,
+      },
+      () => engine.connect(keeper).liquidateBatch(orders, keeper.address, "0x"),
+    );
+    const skipped = receipt.logs.filter(
+      (log) => log.topics[0] === engine.interface.getEvent("LiquidationSkipped").topicHash,
+    );
+    const reasons = skipped.map((log) => {
+      const raw = String(engine.interface.parseLog(log)?.args[2]);
+      return (engine.interface.parseError(raw) ?? market.adapter.interface.parseError(raw))?.name ?? raw;
+    });
+    expect(skipped.length === 0, `${skipped.length} of the batch of ${size} were skipped: ${reasons.join(", ")}`);
+    measurements.push({
+      name: `liquidate.batch${size}.perAccount`,
+      scenario: `the same, per account`,
+      reference: REFERENCE.liquidate,
+      gas: receipt.gasUsed / BigInt(size),
+    });
+  }
+  expect(!(await vault.isLiquidatable(borrowers[61].address)), "the last account is still liquidatable");
+
   // ---------------------------------------------------------------- oracle reads (not transactions)
   // Gas of IPriceOracle.getPrice measured inside one eth_call by OracleReadGauge: a cold read, then a warm one.
   // WETH is Chainlink-only with every check on: heartbeat, validity, bounds, and the previous round for the jump
   // bound. The L2 row adds a sequencer uptime feed.
   const gauge = await ethers.deployContract("OracleReadGauge");
-  const wethAddress = await weth.getAddress();
   const [cold, warm, read] = await gauge.measure(market.adapter, wethAddress);
   if (read.status !== 0n) throw new Error(`scenario drifted: WETH price is not OK (status ${read.status})`);
   const sequencer = await ethers.deployContract("TestAggregator", [0, "L2 Sequencer Uptime"]);

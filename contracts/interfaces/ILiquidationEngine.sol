@@ -79,6 +79,9 @@ interface ILiquidationEngine {
     error EmptyFlashData();
     /// @notice Thrown when a batch is empty or longer than MAX_BATCH.
     error BadBatchLength(uint256 length, uint256 max);
+    /// @notice Thrown when a batch runs short of gas at item `index` (before it, or inside it): the whole batch
+    ///         reverts, so a low gas limit can never turn into silently skipped liquidations.
+    error BatchOutOfGas(uint256 index);
     /// @notice Thrown when anyone but the engine itself calls its batch step.
     error OnlySelf(address caller);
     /// @notice Thrown when writing off an account whose collateral is not dust.
@@ -139,7 +142,7 @@ interface ILiquidationEngine {
 
     /// @notice Liquidates each order in turn; a failing order is skipped with `LiquidationSkipped`. With empty `data`
     ///         the caller pays for each; otherwise each is a flash liquidation through `receiver`.
-    /// @dev Reverts with `BadBatchLength` and `ZeroAddress` only.
+    /// @dev Reverts with `BadBatchLength`, `ZeroAddress` and `BatchOutOfGas` only.
     /// @return quotes What each order did (zeroes when skipped).
     /// @return succeeded Whether each order went through.
     function liquidateBatch(

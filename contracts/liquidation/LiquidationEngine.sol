@@ -32,6 +32,9 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @notice Most orders in one batch: keeps a batch inside a block's gas.
     uint256 public constant MAX_BATCH = 100;
+    /// @notice Gas a batch needs left before each item: the oracle adapter forwards a fixed budget to every feed
+    ///         it reads and refuses to read with less, so an item started below this could fail for want of gas.
+    uint256 public constant BATCH_ITEM_GAS = 400_000;
     uint256 private constant WAD = 1e18;
 
     /// @notice The vault whose accounts this engine liquidates.
@@ -93,9 +96,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         succeeded = new bool[](n);
         for (uint256 i; i < n; ++i) {
             Order calldata o = orders[i];
+            uint256 gasBefore = gasleft();
+            if (gasBefore < BATCH_ITEM_GAS) revert BatchOutOfGas(i);
             try this.batchStep(o, receiver, payer, msg.sender, data) returns (Quote memory q) {
                 (quotes[i], succeeded[i]) = (q, true);
             } catch (bytes memory reason) {
+                // An item that burnt (nearly) all the gas it was given ran out of it: that is the caller's gas
+                // limit, not the account, so nothing is skipped.
+                if (gasleft() < gasBefore / 32) revert BatchOutOfGas(i);
                 emit LiquidationSkipped(o.borrower, o.collateral, reason);
             }
         }

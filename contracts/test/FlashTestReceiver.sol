@@ -30,7 +30,7 @@ contract FlashTestReceiver is IFlashLiquidator {
     /// @notice Current behaviour.
     Mode public mode;
     /// @notice Contract the Reenter mode calls.
-    address public target;
+    address public reentryTarget;
     /// @notice Calldata the Reenter mode sends.
     bytes public payload;
     /// @notice Whether a failed reentrant call reverts the whole callback (else it is recorded and the callback pays).
@@ -70,7 +70,7 @@ contract FlashTestReceiver is IFlashLiquidator {
     /// @param bubble_ Whether a revert of that call reverts the callback.
     function arm(address target_, bytes calldata payload_, bool bubble_) external {
         mode = Mode.Reenter;
-        target = target_;
+        reentryTarget = target_;
         payload = payload_;
         bubble = bubble_;
     }
@@ -98,7 +98,7 @@ contract FlashTestReceiver is IFlashLiquidator {
         (lastInitiator, lastBorrower, lastSeized, lastOwed) = (initiator, borrower, seized, owed);
         Mode m = mode;
         if (m == Mode.Reenter) {
-            (bool ok, bytes memory result) = target.call(payload);
+            (bool ok, bytes memory result) = reentryTarget.call(payload);
             if (!ok && bubble) _revertWith(result);
             (reenteredOk, reenterResult) = (ok, result);
         }

@@ -1,0 +1,111 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { ContractFactory } from "ethers";
+import type {
+  ITestUniswapV3Factory,
+  ITestUniswapV3Pool,
+  MockERC20,
+  UniswapV3Actor,
+} from "../../typechain-types/index.js";
+
+/** A token the scripts can mint (the test tokens). */
+type MintableToken = MockERC20;
+
+const require = createRequire(import.meta.url);
+
+interface Artifact {
+  abi: ConstructorParameters<typeof ContractFactory>[0];
+  bytecode: string;
+}
+
+/**
+ * Uniswap v3 from its published, compiled artifacts (`@uniswap/v3-core`): the real factory and pools, for the bench,
+ * the simulation and the tests. Our own contracts talk to them through UniswapV3Types.sol's interfaces.
+ */
+
+/** Deploys Uniswap v3's real factory from the compiled artifact shipped in `@uniswap/v3-core`. */
+export async function deployUniswapV3Factory(
+  ethers: HardhatEthers,
+  deployer: HardhatEthersSigner,
+): Promise<ITestUniswapV3Factory> {
+  const path = require.resolve("@uniswap/v3-core/artifacts/contracts/UniswapV3Factory.sol/UniswapV3Factory.json");
+  const artifact = JSON.parse(readFileSync(path, "utf8")) as Artifact;
+  const factory = await new ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy();
+  await factory.waitForDeployment();
+  return ethers.getContractAt("ITestUniswapV3Factory", await factory.getAddress());
+}
+
+/** Integer square root (floor). */
+export function isqrt(x: bigint): bigint {
+  if (x < 2n) return x;
+  let z = x;
+  let y = (x + 1n) / 2n;
+  while (y < z) {
+    z = y;
+    y = (x / y + y) / 2n;
+  }
+  return z;
+}
+
+/** √(raw token1 per raw token0) as a Q64.96, for `priceWad` quote per whole base (base and quote as in the pool). */
+export function sqrtPriceX96For(
+  priceWad: bigint,
+  baseIsToken0: boolean,
+  baseDecimals: number,
+  quoteDecimals: number,
+): bigint {
+  // raw quote per raw base = price × 10^quoteDecimals / (1e18 × 10^baseDecimals)
+  const num = priceWad * 10n ** BigInt(quoteDecimals);
+  const den = 10n ** 18n * 10n ** BigInt(baseDecimals);
+  // token1 per token0: the base's price when base is token0, its inverse otherwise.
+  return baseIsToken0 ? isqrt((num << 192n) / den) : isqrt((den << 192n) / num);
+}
+
+/** Largest multiple of the 0.3% pool's tick spacing (60) inside Uniswap v3's tick range: a full-range position. */
+export const FULL_RANGE_TICK = 887220;
+
+/**
+ * Creates a real 0.3% Uniswap v3 pool of `base`/`quote` through `factory`, starts it at `priceWad` (quote per whole
+ * base) and adds full-range liquidity of about `baseAmount` base units and the matching quote, minted to a
+ * UniswapV3Actor owned by `deployer`. Returns the pool and the actor (to swap with later).
+ */
+export async function deployPoolWithLiquidity(
+  ethers: HardhatEthers,
+  factory: ITestUniswapV3Factory,
+  base: MintableToken,
+  quote: MintableToken,
+  priceWad: bigint,
+  baseAmount: bigint,
+): Promise<{ pool: ITestUniswapV3Pool; actor: UniswapV3Actor; baseIsToken0: boolean }> {
+  const [baseAddress, quoteAddress] = [await base.getAddress(), await quote.getAddress()];
+  const [baseDecimals, quoteDecimals] = [Number(await base.decimals()), Number(await quote.decimals())];
+  await (await factory.createPool(baseAddress, quoteAddress, 3000)).wait();
+  const pool = await ethers.getContractAt("ITestUniswapV3Pool", await factory.getPool(baseAddress, quoteAddress, 3000));
+  const baseIsToken0 = (await pool.token0()) === baseAddress;
+  await (await pool.initialize(sqrtPriceX96For(priceWad, baseIsToken0, baseDecimals, quoteDecimals))).wait();
+  const quoteAmount =
+    (baseAmount * priceWad * 10n ** BigInt(quoteDecimals)) / (10n ** 18n * 10n ** BigInt(baseDecimals));
+  const actor = await ethers.deployContract("UniswapV3Actor");
+  // Twice what the position needs: full-range liquidity L = √(x·y) takes x and y at the current price.
+  await (await base.mint(await actor.getAddress(), baseAmount * 2n)).wait();
+  await (await quote.mint(await actor.getAddress(), quoteAmount * 2n)).wait();
+  const liquidity = isqrt(baseAmount * quoteAmount);
+  await (await actor.mint(pool, -FULL_RANGE_TICK, FULL_RANGE_TICK, liquidity)).wait();
+  return { pool, actor, baseIsToken0 };
+}
+
+/** Spot price of one whole base token in quote, WAD, from the pool's current √price. */
+export async function spotPriceWad(
+  pool: ITestUniswapV3Pool,
+  baseIsToken0: boolean,
+  baseDecimals: number,
+  quoteDecimals: number,
+): Promise<bigint> {
+  const [sqrtPriceX96] = await pool.slot0();
+  const ratioX192 = sqrtPriceX96 * sqrtPriceX96;
+  const scale = 10n ** 18n * 10n ** BigInt(baseDecimals);
+  return baseIsToken0
+    ? (ratioX192 * scale) / ((10n ** BigInt(quoteDecimals)) << 192n)
+    : ((1n << 192n) * scale) / (ratioX192 * 10n ** BigInt(quoteDecimals));
+}
