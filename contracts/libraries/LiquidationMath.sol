@@ -41,6 +41,15 @@ library LiquidationMath {
         return maxBonus.wadMulDown(share);
     }
 
+    /// @notice `bonus`, cut so that closing a solvent account cannot make it insolvent: (1 + bonus) × debtValue ≤
+    ///         collateralValue whenever collateralValue ≥ debtValue. An insolvent account keeps the full bonus (its
+    ///         loss is certain already; the bonus is what gets it closed). Rounded down.
+    function capForSolvency(uint256 bonus, uint256 collateralValue, uint256 debtValue) internal pure returns (uint256) {
+        if (collateralValue < debtValue || debtValue == 0) return bonus;
+        uint256 room = collateralValue.mulDivDown(WAD, debtValue) - WAD;
+        return bonus < room ? bonus : room;
+    }
+
     /// @notice Debt value to repay, seizing one collateral at `bonus`, for the account's health to reach `target`:
     ///         (target × debtValue − liquidationLimit) / (target − (1 + bonus) × threshold). Rounded up, so the
     ///         target is reached. Returns 0 when the account is already at the target, and type(uint256).max when

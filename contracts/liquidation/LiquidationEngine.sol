@@ -25,6 +25,8 @@ import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 ///        there nothing but a close: the whole debt or all of the collateral), or when the rest would be dust.
 ///      - INV-15 no liquidation leaves debt below `dustValue` while the liquidator could have taken it, and an
 ///        unhealthy account whose collateral is dust is written off in the same transaction (INV-16).
+///      - A solvent account (collateral value ≥ debt value) is never made insolvent by its own liquidation: the bonus
+///        is capped at collateral value / debt value − 1.
 ///      - INV-18 a liquidator pays `protocolFeeShare` of the bonus to reserves, so self-liquidation never pays.
 ///      - No callback ever reaches the borrower; the liquidator's own callback runs under the vault's lock.
 contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardTransient {
@@ -243,6 +245,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             flagged == 0 ? 0 : block.timestamp - flagged,
             LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
         );
+        // A solvent account is never liquidated into bad debt: its bonus stops where its collateral would run out.
+        q.bonus = LiquidationMath.capForSolvency(q.bonus, c.liq.collateralValue, c.liq.debtValue);
         (uint256 allowed, bool mustClose) = _closeLimit(c, p, q);
         q.repay = maxRepay < allowed ? maxRepay : allowed;
         _priceSeizure(c, q);

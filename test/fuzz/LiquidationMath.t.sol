@@ -161,6 +161,24 @@ contract LiquidationMathFuzzTest is Test {
         assertEq(LiquidationMath.repayValueToTarget(debtValue, limit, target, 0.05e18, 0.8e18), 0);
     }
 
+    function testFuzz_capForSolvency_closingASolventAccountCreatesNoBadDebt(
+        uint256 bonus,
+        uint256 collateralValue,
+        uint256 debtValue
+    ) public pure {
+        bonus = bound(bonus, 0, MAX_BONUS);
+        debtValue = bound(debtValue, 1, 1e33);
+        collateralValue = bound(collateralValue, 0, 2 * debtValue);
+        uint256 capped = LiquidationMath.capForSolvency(bonus, collateralValue, debtValue);
+        assertLe(capped, bonus, "never raises the bonus");
+        if (collateralValue >= debtValue) {
+            // Seizing everything at the capped bonus repays the whole debt.
+            assertGe(collateralValue * WAD, debtValue * (WAD + capped), "no bad debt from a solvent account");
+        } else {
+            assertEq(capped, bonus, "an insolvent account keeps its bonus");
+        }
+    }
+
     // ----------------------------------------------------------------- seize, repay, fee
 
     function testFuzz_seizeFor_neverAboveTheBonus(
