@@ -1,10 +1,11 @@
 /**
  * `npm start`: a guided tour of one Bulwark market on the in-process chain. Two lenders supply USDC, five
  * borrowers post WETH and/or WBTC and borrow against it, a month of interest accrues, then WETH falls in steps
- * and every position is re-valued after each step until some become liquidatable.
+ * and every position is re-valued after each step; a keeper liquidates, through the LiquidationEngine, every account
+ * that crosses health 1.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { parseUnits } from "ethers";
+import { MaxUint256, parseUnits } from "ethers";
 import { network } from "hardhat";
 
 import { DAY, Timeline } from "./lib/chain.js";
@@ -191,29 +192,80 @@ async function main(): Promise<void> {
   const weth = collateral(market, "WETH");
   const wethAddress = await weth.getAddress();
   const startPrice = await prices.get(wethAddress);
+  // A keeper watches every step with 1,000,000 USDC; it repays from its wallet and keeps the seized collateral.
+  const [keeper] = signers;
+  await fundAndApprove(timeline, usdc, keeper, parseUnits("1000000", usdcDecimals), vaultAddress);
+  const liquidated: string[] = [];
   for (const [i, dropPct] of WETH_DROPS_PCT.entries()) {
     const price = (startPrice * (100n - dropPct)) / 100n;
     const previous = await prices.get(wethAddress);
     console.log(heading(`${5 + i}. WETH falls to -${dropPct}%: ${formatUsd(previous)} -> ${formatUsd(price)}`));
     await timeline.send(() => prices.set(wethAddress, price));
     await report(state);
+    for (const name of await keeperRound(state, timeline, keeper))
+      if (!liquidated.includes(name)) liquidated.push(name);
   }
 
   // ---------------------------------------------------------------- summary
   console.log(heading("Summary"));
   const finalPrice = await prices.get(wethAddress);
-  const flagged: string[] = [];
-  for (const borrower of state.borrowers) {
-    if (await vault.isLiquidatable(borrower.signer.address)) flagged.push(borrower.name);
-  }
   const sharePrice = await vault.convertToAssets(10n ** BigInt(state.shareDecimals));
+  const badDebt = await vault.badDebt();
   console.log(
-    `  With WETH at ${formatUsd(finalPrice)} (from ${formatUsd(startPrice)}), ${flagged.length} of ${state.borrowers.length}` +
-      ` borrowers are liquidatable${flagged.length > 0 ? `: ${flagged.join(", ")}` : ""}.` +
+    `  With WETH at ${formatUsd(finalPrice)} (from ${formatUsd(startPrice)}), the keeper liquidated` +
+      ` ${liquidated.length} of ${state.borrowers.length} borrowers${liquidated.length > 0 ? ` (${liquidated.join(", ")})` : ""}` +
+      " as they crossed health 1, each only back to 1.05, at the oracle's price less a bonus that grows as health falls." +
       "\n  The WBTC-only and low-LTV positions stay healthy; the closer a WETH position started to its limit, the sooner it fell." +
-      `\n  One bwUSDC share is worth ${formatAmount(sharePrice, state.usdcDecimals, state.usdcDecimals)} USDC after` +
-      ` ${INTEREST_DAYS} days of interest; collateral prices do not move it while every loan is still covered.`,
+      `\n  Bad debt written off: ${formatAmount(badDebt, state.usdcDecimals)} USDC. One bwUSDC share is worth` +
+      ` ${formatAmount(sharePrice, state.usdcDecimals, state.usdcDecimals)} USDC after ${INTEREST_DAYS} days of interest` +
+      " and the liquidation fees paid into reserves.",
   );
+}
+
+/** One keeper pass: liquidates every liquidatable account through the engine and prints what each liquidation did. */
+async function keeperRound(ctx: Context, timeline: Timeline, keeper: HardhatEthersSigner): Promise<string[]> {
+  const { vault, engine } = ctx.market;
+  const liquidated: string[] = [];
+  const rows: string[][] = [];
+  for (const { name, signer } of ctx.borrowers) {
+    const account = signer.address;
+    for (const asset of ctx.assets) {
+      if (!(await vault.isLiquidatable(account))) break;
+      if ((await vault.collateralOf(account, asset.address)) === 0n) continue;
+      const health = await vault.healthFactor(account);
+      const badDebtBefore = await vault.badDebt();
+      const quote = await engine.previewLiquidation(account, asset.address, MaxUint256);
+      await timeline.send(() => engine.connect(keeper).liquidate(account, asset.address, MaxUint256, keeper.address));
+      const after = await vault.healthFactor(account);
+      if (!liquidated.includes(name)) liquidated.push(name);
+      rows.push([
+        name,
+        `${formatToken(quote.seize, asset.decimals)} ${asset.symbol}`,
+        formatAmount(quote.repay, ctx.usdcDecimals),
+        formatPercent(quote.bonus, 2),
+        formatAmount(quote.fee, ctx.usdcDecimals),
+        `${formatWad(health, 3)} -> ${after === MaxUint256 ? "no debt" : formatWad(after, 3)}`,
+        formatAmount((await vault.badDebt()) - badDebtBefore, ctx.usdcDecimals),
+      ]);
+    }
+  }
+  if (rows.length === 0) return liquidated;
+  console.log(
+    "\n  A keeper liquidates through the LiquidationEngine:\n" +
+      renderTable(
+        [
+          { header: "Borrower" },
+          { header: "Seized" },
+          { header: "Repaid (USDC)", align: "right" },
+          { header: "Bonus", align: "right" },
+          { header: "Fee to reserves", align: "right" },
+          { header: "Health factor", align: "right" },
+          { header: "Bad debt written off", align: "right" },
+        ],
+        rows,
+      ),
+  );
+  return liquidated;
 }
 
 /** Prints every borrower and lender position and the vault's totals at current prices. */
