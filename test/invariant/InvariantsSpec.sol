@@ -39,6 +39,8 @@ library InvariantsSpec {
         "INV-14: seized value <= repaid value x (1 + max bonus); the liquidator pays repay + fee, no more, no less";
     string internal constant INV_16_NO_DEBT_WITHOUT_COLLATERAL =
         "INV-16: no account keeps debt with no collateral; a write-off leaves neither";
+    string internal constant INV_16_SOLVENT_NOT_WRITTEN_OFF =
+        "INV-16: a solvent account (collateral value >= debt value) is not liquidated into bad debt beyond dust";
     string internal constant INV_16_BAD_DEBT_TOTAL = "INV-16: badDebt == sum of the write-offs the handler saw";
     string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
 }

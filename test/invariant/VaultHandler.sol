@@ -363,6 +363,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             uint256 amount = vault.badDebt() - b.badDebt;
             ghostBadDebt += amount;
             _sweptAll(borrower);
+            // A solvent account is never liquidated into bad debt beyond a dust remainder ($100 = 100e6 units).
+            if (b.liq.collateralValue >= b.liq.debtValue && amount > 100e6) {
+                _fail(InvariantsSpec.INV_16_SOLVENT_NOT_WRITTEN_OFF, amount);
+            }
         }
         uint256 debtAfter = vault.debtOf(borrower);
         bool closed = debtAfter == 0 || vault.collateralOf(borrower, address(token)) == 0;
