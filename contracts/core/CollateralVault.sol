@@ -254,8 +254,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == type(uint256).max) amount = debt;
         else if (amount > debt) revert RepayExceedsDebt(debt, amount);
         uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
-        // A repayment makes a provisioned loss uncertain again; the engine re-provisions what is still certain.
-        _clearProvision(onBehalfOf);
+        // Every unit repaid is a unit of the provisioned loss that will not happen.
+        _reduceProvision(onBehalfOf, amount);
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _cash += amount;
@@ -586,6 +586,16 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             data
         );
         if (magic != FLASH_CALLBACK_SUCCESS) revert FlashCallbackFailed(o.receiver);
+    }
+
+    /// @dev Lowers `account`'s provision, if any, by `amount` (floored at zero).
+    function _reduceProvision(address account, uint256 amount) internal {
+        uint256 p = _provision[account];
+        if (p == 0) return;
+        uint256 cut = amount < p ? amount : p;
+        _provision[account] = p - cut;
+        _totalProvision -= cut;
+        emit BadDebtProvisioned(account, p - cut, _totalProvision);
     }
 
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).

@@ -56,7 +56,8 @@ interface ILiquidationEngine {
 
     /// @notice Thrown when the account has no debt, or its debt value does not exceed its liquidation limit.
     error NotLiquidatable(address account, uint256 health);
-    /// @notice Thrown when a price the account needs is FAILED: no liquidation at an unknown price.
+    /// @notice Thrown when a price the liquidation needs is FAILED: no liquidation at an unknown price. That is the base
+    ///         price, the seized collateral's, or that of any collateral the oracle gives no ceiling for.
     error PriceUnavailable(address account);
     /// @notice Thrown while the L2 sequencer is down or in its grace period and the account is above `emergencyHealth`.
     error SequencerNotReady(IPriceOracle.Reason reason, uint256 health, uint256 emergencyHealth);
@@ -107,7 +108,9 @@ interface ILiquidationEngine {
     );
     /// @notice Emitted when a batch item fails; the batch goes on.
     event LiquidationSkipped(address indexed borrower, address indexed collateral, bytes reason);
-    /// @notice Emitted when an account is first seen liquidatable: its bonus climbs from here with time.
+    /// @notice Emitted when an account is flagged: first seen liquidatable, seen again with better health than at its
+    ///         flag (a top-up or a bounce restarts the ramp), or left unhealthy by a partial liquidation. Its bonus
+    ///         climbs with time from here for as long as its health is no better than `health` (+0.1%).
     event AccountFlagged(address indexed account, uint256 health);
     /// @notice Emitted when an account's flag is cleared (healthy again, closed or written off).
     event AccountUnflagged(address indexed account);
@@ -160,7 +163,7 @@ interface ILiquidationEngine {
 
     // ----------------------------------------------------------------- keeper liveness and bad debt
 
-    /// @notice Marks a liquidatable account: from now its bonus climbs with time. Also records, as a provision in the
+    /// @notice Marks a liquidatable account: from now, while its health does not improve, its bonus climbs with time. Also records, as a provision in the
     ///         vault, the loss already certain on it (debt value beyond its collateral value), so lenders cannot leave
     ///         ahead of the write-off at a price that ignores it. Refreshes both when called again. Permissionless.
     /// @dev Reverts with `NotLiquidatable`, `PriceUnavailable`.

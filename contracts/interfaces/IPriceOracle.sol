@@ -51,4 +51,9 @@ interface IPriceOracle {
     ///         sequencer feed), else SEQUENCER_DOWN, SEQUENCER_GRACE or SEQUENCER_FEED_BROKEN. `getPrice` reports it
     ///         only on an otherwise OK price; the liquidation engine reads it here so no other doubt can mask it.
     function sequencerReason() external view returns (Reason);
+
+    /// @notice The highest price the oracle could ever accept for `asset` (its configured upper bound, WAD USD per
+    ///         whole token); 0 when it has none. Lets the liquidation engine bound what collateral with an unknown
+    ///         (FAILED) price could be worth, so a dust deposit of such an asset cannot shield an account.
+    function priceCeiling(address asset) external view returns (uint256);
 }

@@ -17,8 +17,10 @@ import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 ///         as health falls and as an unhealthy account is left untouched, up to the collateral's maximum; the
 ///         liquidator pays a share of it to reserves; the seized collateral can go out first (flash liquidation).
 /// @dev Invariants (IDs from InvariantsSpec.sol):
-///      - INV-13 only an account with debt, no FAILED price and debt value above its liquidation limit is liquidated;
-///        while the L2 sequencer is down or in grace, only below `emergencyHealth` (INV-25).
+///      - INV-13 only an account with debt and debt value above its liquidation limit is liquidated, never at an
+///        unknown price: collateral with a FAILED price counts at the oracle's ceiling and is never seized, and an
+///        unknown base price stops everything; while the L2 sequencer is down or in grace, only below
+///        `emergencyHealth` (INV-25).
 ///      - INV-14 seized value ≤ repaid value × (1 + the collateral's maximum bonus), at the oracle's prices (the
 ///        floor: no zero-bid clearing); a partial liquidation repays no more than restores `targetHealth`, and the
 ///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health (and
@@ -38,6 +40,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ///         it reads and refuses to read with less, so an item started below this could fail for want of gas.
     uint256 public constant BATCH_ITEM_GAS = 400_000;
     uint256 private constant WAD = 1e18;
+    /// @dev Health gained since a flag that restarts its time ramp: 0.1%.
+    uint256 private constant FLAG_HEALTH_TOLERANCE = 1e15;
 
     /// @notice The vault whose accounts this engine liquidates.
     ICollateralVault public immutable vault;
@@ -45,7 +49,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     uint8 private immutable _baseDecimals;
 
     Params private _params;
-    mapping(address account => uint256) private _flaggedAt;
+    /// @dev When an account was flagged and its health then. The time ramp runs only while health has not improved
+    ///      since: a top-up, a repayment or a partial liquidation restarts it, so a stale flag prices no later dip.
+    struct Flag {
+        uint64 at;
+        uint192 health;
+    }
+
+    mapping(address account => Flag) private _flags;
 
     /// @param vault_ The vault (it must name this engine through `setLiquidationEngine`).
     /// @param params_ Initial policy, inside the bounds.
@@ -139,10 +150,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     function flag(address account) external nonReentrant {
         IPriceOracle oracle = _oracle();
         (ICollateralVault.AccountLiquidity memory liq, uint256 health) = _requireLiquidatable(account, oracle);
-        if (_flaggedAt[account] == 0) {
-            _flaggedAt[account] = block.timestamp;
-            emit AccountFlagged(account, health);
-        }
+        Flag memory f = _flags[account];
+        if (f.at == 0 || _improved(health, f.health)) _setFlag(account, health);
         // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
         uint256 loss;
         if (liq.debtValue > liq.collateralValue) {
@@ -185,7 +194,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function flaggedAt(address account) external view returns (uint256) {
-        return _flaggedAt[account];
+        return _flags[account].at;
     }
 
     // ================================================================= internal
@@ -199,19 +208,16 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address initiator,
         bytes memory data
     ) internal returns (Quote memory q) {
-        bool stillUnhealthy;
-        (q, stillUnhealthy) = _quote(borrower, collateral, maxRepay);
+        uint256 healthAfter;
+        (q, healthAfter) = _quote(borrower, collateral, maxRepay);
         vault.executeLiquidation(
             ICollateralVault.Settlement(borrower, collateral, q.repay, q.seize, q.fee, receiver, payer, initiator),
             data
         );
         if (q.writeOff) vault.writeOffBadDebt(borrower);
-        if (!stillUnhealthy) _clearFlag(borrower);
-        else if (_flaggedAt[borrower] == 0) {
-            // Left unhealthy (the liquidator took less than allowed): its bonus starts climbing with time.
-            _flaggedAt[borrower] = block.timestamp;
-            emit AccountFlagged(borrower, q.health);
-        }
+        // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
+        if (healthAfter >= WAD) _clearFlag(borrower);
+        else _setFlag(borrower, healthAfter);
         emit LiquidationExecuted(borrower, collateral, initiator, q.repay, q.seize, q.fee, q.bonus, q.health);
     }
 
@@ -232,17 +238,16 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral,
         uint256 maxRepay
-    ) internal view returns (Quote memory q, bool stillUnhealthy) {
+    ) internal view returns (Quote memory q, uint256 healthAfter) {
         if (maxRepay == 0) revert ZeroAmount();
         Context memory c;
         (c, q.health) = _context(borrower, collateral);
         Params memory p = _params;
 
-        uint256 flagged = _flaggedAt[borrower];
         q.bonus = LiquidationMath.incentive(
             c.maxBonus,
             q.health,
-            flagged == 0 ? 0 : block.timestamp - flagged,
+            _elapsedSinceFlag(borrower, q.health),
             LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
         );
         // A solvent account is never liquidated into bad debt: its bonus stops where its collateral would run out.
@@ -271,7 +276,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         q.fee = LiquidationMath.protocolFee(q.repay, q.bonus, p.protocolFeeShare);
         uint256 collateralLeft = c.liq.collateralValue > seizedValue ? c.liq.collateralValue - seizedValue : 0;
         q.writeOff = remaining != 0 && collateralLeft < p.dustValue;
-        stillUnhealthy = remaining != 0 && !q.writeOff && _unhealthyAfter(c, q.repay, seizedValue);
+        healthAfter = remaining == 0 || q.writeOff ? type(uint256).max : _healthAfter(c, q.repay, seizedValue);
     }
 
     /// @dev Collateral for `q.repay` at `q.bonus`; when that is more than the account holds, all of it, for no more
@@ -291,13 +296,13 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (all < q.repay) q.repay = all;
     }
 
-    /// @dev Whether the account stays liquidatable after repaying `repay` and losing collateral worth `seizedValue`.
-    function _unhealthyAfter(Context memory c, uint256 repay, uint256 seizedValue) internal view returns (bool) {
+    /// @dev The account's health after repaying `repay` and losing collateral worth `seizedValue`, rounded down.
+    function _healthAfter(Context memory c, uint256 repay, uint256 seizedValue) internal view returns (uint256) {
         uint256 limitLost = seizedValue.wadMulUp(c.threshold);
         uint256 limitAfter = c.liq.liquidationLimit > limitLost ? c.liq.liquidationLimit - limitLost : 0;
         uint256 repaidValue = LiquidationMath.valueDown(repay, c.basePrice, _baseDecimals);
         uint256 debtValueAfter = c.liq.debtValue > repaidValue ? c.liq.debtValue - repaidValue : 0;
-        return debtValueAfter > limitAfter;
+        return debtValueAfter == 0 ? type(uint256).max : limitAfter.wadDivDown(debtValueAfter);
     }
 
     /// @dev Reads the account, the collateral's parameters and both prices.
@@ -310,8 +315,10 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         c.maxBonus = cfg.liquidationBonus;
         c.held = vault.collateralOf(borrower, collateral);
         if (c.held == 0) revert NoCollateral(borrower, collateral);
-        // Held collateral is in the valuation above, so neither price is FAILED here.
-        c.collateralPrice = oracle.getPrice(collateral).low;
+        // The base price is not FAILED here (see _requireLiquidatable); collateral of unknown price is never seized.
+        IPriceOracle.Price memory p = oracle.getPrice(collateral);
+        if (p.status == IPriceOracle.Status.FAILED) revert PriceUnavailable(borrower);
+        c.collateralPrice = p.low;
         c.basePrice = oracle.getPrice(_base).high;
     }
 
@@ -346,7 +353,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq, uint256 health) {
         liq = vault.accountLiquidity(account);
         if (liq.debt == 0) revert NotLiquidatable(account, type(uint256).max);
-        if (liq.priceStatus == IPriceOracle.Status.FAILED) revert PriceUnavailable(account);
+        if (liq.priceStatus == IPriceOracle.Status.FAILED) _boundUnknownCollateral(account, oracle, liq);
         health = liq.liquidationLimit.wadDivDown(liq.debtValue);
         if (liq.debtValue <= liq.liquidationLimit) revert NotLiquidatable(account, health);
         IPriceOracle.Reason sequencer = oracle.sequencerReason();
@@ -355,9 +362,49 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         }
     }
 
+    /// @dev An account holding collateral whose price is FAILED: that collateral is valued at the oracle's ceiling,
+    ///      the most it could ever be worth, so the account is liquidated only if no price of it could save it, and a
+    ///      dust deposit of an asset with a failed feed shields nothing. An unknown base price, or an asset without a
+    ///      ceiling, stops the liquidation (`PriceUnavailable`). Loops over the listed assets (≤ 16); FAILED path only.
+    function _boundUnknownCollateral(
+        address account,
+        IPriceOracle oracle,
+        ICollateralVault.AccountLiquidity memory liq
+    ) internal view {
+        if (oracle.getPrice(_base).status == IPriceOracle.Status.FAILED) revert PriceUnavailable(account);
+        address[] memory assets = vault.collateralAssets();
+        for (uint256 i; i < assets.length; ++i) {
+            uint256 held = vault.collateralOf(account, assets[i]);
+            if (held == 0 || oracle.getPrice(assets[i]).status != IPriceOracle.Status.FAILED) continue;
+            uint256 ceiling = oracle.priceCeiling(assets[i]);
+            if (ceiling == 0) revert PriceUnavailable(account);
+            (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = vault.collateralInfo(assets[i]);
+            uint256 value = LiquidationMath.valueUp(held, ceiling, decimals);
+            liq.collateralValue += value;
+            liq.liquidationLimit += value.wadMulUp(cfg.liquidationThreshold);
+        }
+    }
+
+    /// @dev Seconds the account has been flagged with its health no better than now; 0 when unflagged or stale.
+    function _elapsedSinceFlag(address account, uint256 health) internal view returns (uint256) {
+        Flag memory f = _flags[account];
+        if (f.at == 0 || _improved(health, f.health)) return 0;
+        return block.timestamp - f.at;
+    }
+
+    /// @dev Health better than at the flag by more than FLAG_HEALTH_TOLERANCE (rounding never restarts the ramp).
+    function _improved(uint256 health, uint256 flaggedHealth) internal pure returns (bool) {
+        return health > flaggedHealth + FLAG_HEALTH_TOLERANCE;
+    }
+
+    function _setFlag(address account, uint256 health) internal {
+        _flags[account] = Flag(uint64(block.timestamp), uint192(health));
+        emit AccountFlagged(account, health);
+    }
+
     function _clearFlag(address account) internal {
-        if (_flaggedAt[account] == 0) return;
-        delete _flaggedAt[account];
+        if (_flags[account].at == 0) return;
+        delete _flags[account];
         emit AccountUnflagged(account);
     }
 

@@ -333,6 +333,11 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
+    function priceCeiling(address asset) external view returns (uint256) {
+        return address(_configs[asset].primary.feed) == address(0) ? 0 : _configs[asset].maxPrice;
+    }
+
+    /// @inheritdoc IPriceOracle
     function sequencerReason() external view returns (Reason) {
         return address(sequencerFeed) == address(0) ? Reason.NONE : _sequencerReason();
     }

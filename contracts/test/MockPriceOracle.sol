@@ -12,6 +12,7 @@ contract MockPriceOracle is IPriceOracle {
     mapping(address asset => Price) private _prices;
     mapping(address asset => bool) public isSet;
     Reason private _sequencer;
+    mapping(address asset => uint256) private _ceiling;
 
     event PriceSet(address indexed asset, uint256 low, uint256 high, Status status, Reason reason);
 
@@ -30,6 +31,16 @@ contract MockPriceOracle is IPriceOracle {
     /// @notice Sets what `sequencerReason` reports (NONE by default: no sequencer).
     function setSequencerReason(Reason reason) external {
         _sequencer = reason;
+    }
+
+    /// @notice Sets what `priceCeiling` reports for `asset` (0 by default: no ceiling).
+    function setPriceCeiling(address asset, uint256 ceiling) external {
+        _ceiling[asset] = ceiling;
+    }
+
+    /// @inheritdoc IPriceOracle
+    function priceCeiling(address asset) external view returns (uint256) {
+        return _ceiling[asset];
     }
 
     /// @inheritdoc IPriceOracle

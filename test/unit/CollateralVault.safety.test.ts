@@ -3,7 +3,15 @@ import { MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { config, expectUnchanged, fundedMarketFixture, marketState, usd, wad } from "./helpers/vault.js";
+import {
+  config,
+  deployZeroRateModel,
+  expectUnchanged,
+  fundedMarketFixture,
+  marketState,
+  usd,
+  wad,
+} from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
 import type { ReentrantERC20 } from "../../typechain-types/index.js";
 
@@ -197,6 +205,94 @@ describe("CollateralVault: safety", function () {
     });
   });
 
+  describe("liquidation hooks", function () {
+    /** Funded market at 0% interest; alice posted 10 WETH and borrowed 24,000 USDC; WETH fell to $2740 (health 0.97). */
+    async function unhealthyFixture(connection: NetworkConnection): Promise<MarketFixture> {
+      const f = await fundedMarketFixture(connection);
+      await f.vault.connect(f.owner).setInterestRateModel(await deployZeroRateModel(connection.ethers));
+      await f.vault.connect(f.alice).depositCollateral(f.weth, wad("10"), f.alice.address);
+      await f.vault.connect(f.alice).borrow(usd("24000"), f.alice.address);
+      await f.oracle.setPrice(f.weth, wad("2740"));
+      return f;
+    }
+
+    it("NotLiquidationEngine: every hook rejects any caller but the engine, changing nothing", async function () {
+      const f = await networkHelpers.loadFixture(unhealthyFixture);
+      const { vault, weth, owner, alice, bob } = f;
+      const settlement = {
+        borrower: alice.address,
+        asset: await weth.getAddress(),
+        repay: usd("1000"),
+        seize: wad("0.1"),
+        fee: 0n,
+        receiver: bob.address,
+        payer: bob.address,
+        initiator: bob.address,
+      };
+      await expectUnchanged(marketState(f), async () => {
+        for (const caller of [owner, alice, bob]) {
+          await expect(vault.connect(caller).executeLiquidation(settlement, "0x"))
+            .to.be.revertedWithCustomError(vault, "NotLiquidationEngine")
+            .withArgs(caller.address);
+          await expect(vault.connect(caller).writeOffBadDebt(alice.address))
+            .to.be.revertedWithCustomError(vault, "NotLiquidationEngine")
+            .withArgs(caller.address);
+          await expect(vault.connect(caller).setProvision(alice.address, 0n))
+            .to.be.revertedWithCustomError(vault, "NotLiquidationEngine")
+            .withArgs(caller.address);
+        }
+      });
+    });
+
+    it("FlashCallbackFailed: a receiver that answers with the wrong magic value, changing nothing", async function () {
+      const f = await networkHelpers.loadFixture(unhealthyFixture);
+      const { vault, engine, weth, alice, bob } = f;
+      const receiver = await ethers.deployContract("LiqBadReceiver");
+      await expectUnchanged(marketState(f), async () => {
+        await expect(engine.connect(bob).flashLiquidate(alice.address, weth, MaxUint256, receiver, "0x01"))
+          .to.be.revertedWithCustomError(vault, "FlashCallbackFailed")
+          .withArgs(await receiver.getAddress());
+      });
+      expect(await weth.balanceOf(receiver)).to.equal(0n);
+    });
+
+    it("LiquidationExceedsPosition and ProvisionExceedsDebt: an engine asking for more than the account has", async function () {
+      const f = await networkHelpers.loadFixture(unhealthyFixture);
+      const { vault, weth, owner, alice, bob, attacker } = f;
+      // A plain signer as the engine, so it can send any settlement.
+      await vault.connect(owner).setLiquidationEngine(attacker.address);
+      const debt = await vault.debtOf(alice.address);
+      const held = await vault.collateralOf(alice.address, weth);
+      const settlement = {
+        borrower: alice.address,
+        asset: await weth.getAddress(),
+        repay: debt,
+        seize: held,
+        fee: 0n,
+        receiver: bob.address,
+        payer: bob.address,
+        initiator: bob.address,
+      };
+      await expectUnchanged(marketState(f), async () => {
+        await expect(vault.connect(attacker).executeLiquidation({ ...settlement, repay: debt + 1n }, "0x"))
+          .to.be.revertedWithCustomError(vault, "LiquidationExceedsPosition")
+          .withArgs(debt, debt + 1n, held, held);
+        await expect(vault.connect(attacker).executeLiquidation({ ...settlement, seize: held + 1n }, "0x"))
+          .to.be.revertedWithCustomError(vault, "LiquidationExceedsPosition")
+          .withArgs(debt, debt, held, held + 1n);
+        await expect(vault.connect(attacker).setProvision(alice.address, debt + 1n))
+          .to.be.revertedWithCustomError(vault, "ProvisionExceedsDebt")
+          .withArgs(debt, debt + 1n);
+        await expect(vault.connect(attacker).setProvision(bob.address, 1n))
+          .to.be.revertedWithCustomError(vault, "ProvisionExceedsDebt")
+          .withArgs(0n, 1n);
+      });
+      // Exactly the position passes.
+      await vault.connect(attacker).setProvision(alice.address, debt);
+      expect(await vault.provisionOf(alice.address)).to.equal(debt);
+    });
+  });
+
   describe("error coverage", function () {
     // Where each error in the vault's and the rate model's ABI is triggered. A new error in the ABI fails this
     // test until it is given a test (or a reason it cannot be reached through the public API).
@@ -217,15 +313,19 @@ describe("CollateralVault: safety", function () {
       ERC4626ExceededMaxMint: "unreachable: maxMint is type(uint256).max",
       ERC4626ExceededMaxRedeem: "lending",
       ERC4626ExceededMaxWithdraw: "lending",
+      FlashCallbackFailed: "safety (liquidation hooks)",
       InsufficientCollateral: "borrowing",
       InsufficientLiquidity: "borrowing",
       InsufficientReserves: "governance",
+      LiquidationExceedsPosition: "safety (liquidation hooks)",
       LtvAboveThreshold: "governance",
       NoDebt: "borrowing",
       NoLiquidationBuffer: "governance",
+      NotLiquidationEngine: "safety (liquidation hooks), LiquidationEngine rules",
       OwnableInvalidOwner: "lending (constructor)",
       OwnableUnauthorizedAccount: "governance",
       PriceNotOk: "oracle policy",
+      ProvisionExceedsDebt: "safety (liquidation hooks)",
       ReentrancyGuardReentrantCall: "safety",
       RepayExceedsDebt: "borrowing",
       ReserveFactorTooHigh: "lending (constructor), governance",
