@@ -140,8 +140,18 @@ function contractPaths(output: string): Map<string, string> {
   return paths;
 }
 
+/** The replay contract's name, in CapWords as solhint wants: ReplayVaultInvariantTestInvariantINV01DebtSumSeed5eed4. */
+function replayName(failure: Failure, options: Options): string {
+  const words = failure.test
+    .split("_")
+    .filter((w) => w !== "")
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join("");
+  return `Replay${failure.contract}${words}Seed${options.seed.replace(/^0x/, "")}`;
+}
+
 function replaySource(failure: Failure, testPath: string, options: Options): string {
-  const name = `Replay_${failure.contract}_${failure.test}_${options.seed.replace(/^0x/, "")}`;
+  const name = replayName(failure, options);
   const importPath = relative(REGRESSIONS, testPath).replace(/\\/g, "/");
   const isInvariant = failure.test.startsWith("invariant");
   const header = [
@@ -152,6 +162,8 @@ function replaySource(failure: Failure, testPath: string, options: Options): str
     `//   ${failure.message.replace(/\n/g, " ")}`,
     `// Budget: --runs ${options.runs} --depth ${options.depth} --seed ${options.seed}`,
     "// It fails until the bug is fixed; commit it with the fix so the bug cannot come back.",
+    "// One line per replayed call, however many:",
+    "// solhint-disable function-max-lines",
     "",
     `import {${failure.contract}} from "${importPath.startsWith(".") ? importPath : `./${importPath}`}";`,
     "",
@@ -253,10 +265,7 @@ async function main(): Promise<void> {
       console.error("  (no counterexample to replay: see the runner output above)");
       continue;
     }
-    const file = join(
-      REGRESSIONS,
-      `Replay_${failure.contract}_${failure.test}_${options.seed.replace(/^0x/, "")}.t.sol`,
-    );
+    const file = join(REGRESSIONS, `${replayName(failure, options)}.t.sol`);
     writeFileSync(join(ROOT, file), replaySource(failure, testPath, options));
     console.error(`  replay (${failure.calls.length} calls) written to ${file}`);
     console.error(`  run it: npx hardhat test solidity ${file}`);

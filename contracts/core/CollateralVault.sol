@@ -442,6 +442,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     }
 
     /// @inheritdoc ICollateralVault
+    function scaledDebtOf(address account) external view returns (uint256) {
+        return _scaledDebt[account];
+    }
+
+    /// @inheritdoc ICollateralVault
     function collateralOf(address account, address collateral) external view returns (uint256) {
         return _collateralBalance[account][collateral];
     }

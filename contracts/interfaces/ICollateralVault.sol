@@ -256,6 +256,9 @@ interface ICollateralVault {
     /// @notice Debt of `account` in base units with interest accrued to now, rounded up.
     function debtOf(address account) external view returns (uint256);
 
+    /// @notice Index-scaled debt of `account` (debt = scaled × borrowIndex / RAY, rounded up).
+    function scaledDebtOf(address account) external view returns (uint256);
+
     /// @notice Collateral `asset` held for `account`, in the asset's base units.
     function collateralOf(address account, address asset) external view returns (uint256);
 

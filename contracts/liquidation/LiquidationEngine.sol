@@ -40,6 +40,9 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ///         it reads and refuses to read with less, so an item started below this could fail for want of gas.
     uint256 public constant BATCH_ITEM_GAS = 400_000;
     uint256 private constant WAD = 1e18;
+    /// @dev Health above the point where partial liquidation stops raising it, below which only a close is allowed:
+    ///      near that point a partial liquidation changes health by less than rounding does.
+    uint256 private constant CLOSE_MARGIN = 1e12;
     /// @dev Health gained since a flag that restarts its time ramp: 0.1%.
     uint256 private constant FLAG_HEALTH_TOLERANCE = 1e15;
 
@@ -229,6 +232,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 basePrice;
         uint256 threshold;
         uint256 maxBonus;
+        uint256 index;
+        uint256 scaledDebt;
         uint8 decimals;
     }
 
@@ -281,8 +286,19 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @dev Collateral for `q.repay` at `q.bonus`; when that is more than the account holds, all of it, for no more
     ///      than it is worth at this bonus.
+    ///      The seizure is priced on the debt the repayment actually removes (the vault burns scaled debt rounded
+    ///      down, so a partial repayment can be credited a unit or two less than paid): the difference stays with
+    ///      lenders and can never cost the borrower collateral.
     function _priceSeizure(Context memory c, Quote memory q) internal view {
-        q.seize = LiquidationMath.seizeFor(q.repay, c.basePrice, _baseDecimals, c.collateralPrice, c.decimals, q.bonus);
+        uint256 credited = _credited(c, q.repay);
+        q.seize = LiquidationMath.seizeFor(
+            credited,
+            c.basePrice,
+            _baseDecimals,
+            c.collateralPrice,
+            c.decimals,
+            q.bonus
+        );
         if (q.seize < c.held) return;
         q.seize = c.held;
         uint256 all = LiquidationMath.repayFor(
@@ -296,11 +312,18 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (all < q.repay) q.repay = all;
     }
 
+    /// @dev Debt the vault removes for a repayment of `repay`: scaled debt burned rounded down, debt re-rounded up.
+    function _credited(Context memory c, uint256 repay) internal pure returns (uint256) {
+        if (repay >= c.liq.debt) return c.liq.debt;
+        uint256 burnt = repay.mulDivDown(FixedPointMath.RAY, c.index);
+        return c.liq.debt - (c.scaledDebt - burnt).mulDivUp(c.index, FixedPointMath.RAY);
+    }
+
     /// @dev The account's health after repaying `repay` and losing collateral worth `seizedValue`, rounded down.
     function _healthAfter(Context memory c, uint256 repay, uint256 seizedValue) internal view returns (uint256) {
         uint256 limitLost = seizedValue.wadMulUp(c.threshold);
         uint256 limitAfter = c.liq.liquidationLimit > limitLost ? c.liq.liquidationLimit - limitLost : 0;
-        uint256 repaidValue = LiquidationMath.valueDown(repay, c.basePrice, _baseDecimals);
+        uint256 repaidValue = LiquidationMath.valueDown(_credited(c, repay), c.basePrice, _baseDecimals);
         uint256 debtValueAfter = c.liq.debtValue > repaidValue ? c.liq.debtValue - repaidValue : 0;
         return debtValueAfter == 0 ? type(uint256).max : limitAfter.wadDivDown(debtValueAfter);
     }
@@ -314,6 +337,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         c.threshold = cfg.liquidationThreshold;
         c.maxBonus = cfg.liquidationBonus;
         c.held = vault.collateralOf(borrower, collateral);
+        c.index = vault.borrowIndex();
+        c.scaledDebt = vault.scaledDebtOf(borrower);
         if (c.held == 0) revert NoCollateral(borrower, collateral);
         // The base price is not FAILED here (see _requireLiquidatable); collateral of unknown price is never seized.
         IPriceOracle.Price memory p = oracle.getPrice(collateral);
@@ -338,7 +363,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             q.bonus,
             c.threshold
         );
-        if (value >= c.liq.debtValue) return (debt, true);
+        uint256 drag = (WAD + q.bonus).wadMulUp(c.threshold);
+        if (value >= c.liq.debtValue || q.health <= drag + CLOSE_MARGIN) return (debt, true);
         if (q.health < p.fullCloseHealth) return (debt, false);
         uint256 units = value.mulDivUp(10 ** _baseDecimals, c.basePrice);
         if (units >= debt) return (debt, false);

@@ -606,7 +606,23 @@ describe("LiquidationEngine: abuse", function () {
       return executed(engine, tx.hash);
     }
 
-    for (const unit of [1n, 10n, 1000n, usd("1")]) {
+    it("40 liquidations of 1 unit, which would remove no debt at this borrow index, are all refused", async function () {
+      // Regression (npm run fuzz, seed 0x5eed4): the vault burns scaled debt rounded down, so 1 unit repaid at an index
+      // above 1 removes no debt; such a liquidation used to seize collateral anyway.
+      const f = await networkHelpers.loadFixture(indexedFixture);
+      const { vault, engine, weth, alice, bob } = f;
+      expect(await vault.borrowIndex()).to.be.greaterThan(10n ** 27n);
+      await price(f, weth, "2740");
+      const order = { borrower: alice.address, collateral: await weth.getAddress(), maxRepay: 1n };
+      const reason = engine.interface.encodeErrorResult("LiquidationTooSmall", [1n, 0n]);
+      await expectUnchanged(liquidationState(f), async () => {
+        const tx = engine.connect(bob).liquidateBatch(Array(40).fill(order), bob.address, "0x");
+        await expect(tx).to.emit(engine, "LiquidationSkipped").withArgs(alice.address, order.collateral, reason);
+        await expect(tx).not.to.emit(engine, "LiquidationExecuted");
+      });
+    });
+
+    for (const unit of [10n, 1000n, usd("1")]) {
       it(`40 liquidations of ${unit} units get no more collateral per unit repaid than one of the same total`, async function () {
         const f = await networkHelpers.loadFixture(indexedFixture);
         const { vault, engine, usdc, weth, alice, bob } = f;
@@ -646,21 +662,21 @@ describe("LiquidationEngine: abuse", function () {
       });
     }
 
-    it("one-unit liquidations in separate transactions: each pays a fee, gets less than it pays, moves debt ≤ 1", async function () {
+    it("small liquidations in separate transactions: each pays a fee, gets less than it pays, removes debt", async function () {
       const f = await networkHelpers.loadFixture(indexedFixture);
       const { vault, engine, weth, alice, bob } = f;
       await price(f, weth, "2740");
       for (let i = 0; i < 10; i++) {
         const debt = await vault.debtOf(alice.address);
-        const tx = await engine.connect(bob).liquidate(alice.address, weth, 1n, bob.address);
+        const tx = await engine.connect(bob).liquidate(alice.address, weth, 3n, bob.address);
         const [e] = await executed(engine, tx.hash);
-        expect([e.repaid, e.fee]).to.deep.equal([1n, 1n]);
+        expect([e.repaid, e.fee]).to.deep.equal([3n, 1n]);
         const cut = debt - (await vault.debtOf(alice.address));
-        expect(cut).to.be.lessThanOrEqual(1n);
-        expect(cut).to.be.greaterThanOrEqual(0n);
-        // Collateral received is worth less than the 2 units paid: seize × 2740 / 1e18 < 2 × 1e-6 USD.
-        expect(e.seized * wad("2740")).to.be.lessThan(2n * WAD * 10n ** 12n);
-        expect(e.seized * wad("2740")).to.be.lessThanOrEqual(e.repaid * 10n ** 12n * (WAD + e.bonus));
+        expect(cut).to.be.lessThanOrEqual(3n);
+        expect(cut).to.be.greaterThanOrEqual(1n);
+        // Collateral received is worth less than the 4 units paid, and no more than the debt removed × (1 + bonus).
+        expect(e.seized * wad("2740")).to.be.lessThan(4n * WAD * 10n ** 12n);
+        expect(e.seized * wad("2740")).to.be.lessThanOrEqual(cut * 10n ** 12n * (WAD + e.bonus));
       }
     });
 
