@@ -442,6 +442,21 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     }
 
     /// @inheritdoc ICollateralVault
+    function liquidationView(address account, address collateral) external view returns (LiquidationView memory v) {
+        (v.index, , ) = _accrued();
+        v.oracle = _oracle;
+        v.scaledDebt = _scaledDebt[account];
+        uint256 debt = _debtOf(account, v.index);
+        if (debt != 0) v.basePrice = _price(asset());
+        v.liq = _liquidity(account, debt, v.basePrice);
+        CollateralState storage c = _collaterals[collateral];
+        if (!c.listed) return v;
+        (v.listed, v.config, v.decimals) = (true, c.config, c.decimals);
+        v.held = _collateralBalance[account][collateral];
+        if (v.held != 0) v.collateralPrice = _price(collateral);
+    }
+
+    /// @inheritdoc ICollateralVault
     function scaledDebtOf(address account) external view returns (uint256) {
         return _scaledDebt[account];
     }

@@ -62,6 +62,30 @@ interface ICollateralVault {
         address initiator;
     }
 
+    /// @notice What the liquidation engine needs to price one liquidation, read in one call.
+    /// @param liq The account's position (as `accountLiquidity`).
+    /// @param basePrice The base asset's price read for it (zero when the account has no debt).
+    /// @param collateralPrice The seized asset's price (zero when it is not listed).
+    /// @param config The seized asset's parameters.
+    /// @param held Units of the seized asset the account holds.
+    /// @param scaledDebt The account's index-scaled debt.
+    /// @param index The borrow index accrued to now (RAY).
+    /// @param decimals The seized asset's decimals.
+    /// @param listed Whether the seized asset is listed.
+    /// @param oracle The price oracle.
+    struct LiquidationView {
+        AccountLiquidity liq;
+        IPriceOracle.Price basePrice;
+        IPriceOracle.Price collateralPrice;
+        CollateralConfig config;
+        uint256 held;
+        uint256 scaledDebt;
+        uint256 index;
+        uint8 decimals;
+        bool listed;
+        IPriceOracle oracle;
+    }
+
     // ----------------------------------------------------------------- errors
 
     /// @notice Thrown when an amount that must be positive is zero (or a share amount rounds to zero).
@@ -255,6 +279,9 @@ interface ICollateralVault {
 
     /// @notice Debt of `account` in base units with interest accrued to now, rounded up.
     function debtOf(address account) external view returns (uint256);
+
+    /// @notice Everything pricing a liquidation of `account` seizing `asset` needs, in one call (each price read once).
+    function liquidationView(address account, address asset) external view returns (LiquidationView memory);
 
     /// @notice Index-scaled debt of `account` (debt = scaled × borrowIndex / RAY, rounded up).
     function scaledDebtOf(address account) external view returns (uint256);

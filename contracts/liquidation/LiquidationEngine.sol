@@ -330,21 +330,16 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @dev Reads the account, the collateral's parameters and both prices.
     function _context(address borrower, address collateral) internal view returns (Context memory c, uint256 health) {
-        IPriceOracle oracle = _oracle();
-        (c.liq, health) = _requireLiquidatable(borrower, oracle);
-        ICollateralVault.CollateralConfig memory cfg;
-        (cfg, c.decimals, ) = vault.collateralInfo(collateral);
-        c.threshold = cfg.liquidationThreshold;
-        c.maxBonus = cfg.liquidationBonus;
-        c.held = vault.collateralOf(borrower, collateral);
-        c.index = vault.borrowIndex();
-        c.scaledDebt = vault.scaledDebtOf(borrower);
-        if (c.held == 0) revert NoCollateral(borrower, collateral);
-        // The base price is not FAILED here (see _requireLiquidatable); collateral of unknown price is never seized.
-        IPriceOracle.Price memory p = oracle.getPrice(collateral);
-        if (p.status == IPriceOracle.Status.FAILED) revert PriceUnavailable(borrower);
-        c.collateralPrice = p.low;
-        c.basePrice = oracle.getPrice(_base).high;
+        ICollateralVault.LiquidationView memory v = vault.liquidationView(borrower, collateral);
+        c.liq = v.liq;
+        health = _checkLiquidatable(borrower, v.oracle, c.liq);
+        if (!v.listed) revert ICollateralVault.AssetNotListed(collateral);
+        if (v.held == 0) revert NoCollateral(borrower, collateral);
+        // The base price is not FAILED here (see _checkLiquidatable); collateral of unknown price is never seized.
+        if (v.collateralPrice.status == IPriceOracle.Status.FAILED) revert PriceUnavailable(borrower);
+        (c.held, c.index, c.scaledDebt, c.decimals) = (v.held, v.index, v.scaledDebt, v.decimals);
+        (c.threshold, c.maxBonus) = (v.config.liquidationThreshold, v.config.liquidationBonus);
+        (c.collateralPrice, c.basePrice) = (v.collateralPrice.low, v.basePrice.high);
     }
 
     /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial
@@ -378,6 +373,15 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         IPriceOracle oracle
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq, uint256 health) {
         liq = vault.accountLiquidity(account);
+        health = _checkLiquidatable(account, oracle, liq);
+    }
+
+    /// @dev The checks of `_requireLiquidatable` on a position already read; returns its health factor.
+    function _checkLiquidatable(
+        address account,
+        IPriceOracle oracle,
+        ICollateralVault.AccountLiquidity memory liq
+    ) internal view returns (uint256 health) {
         if (liq.debt == 0) revert NotLiquidatable(account, type(uint256).max);
         if (liq.priceStatus == IPriceOracle.Status.FAILED) _boundUnknownCollateral(account, oracle, liq);
         health = liq.liquidationLimit.wadDivDown(liq.debtValue);

@@ -1158,6 +1158,7 @@ describe("LiquidationEngine: rules", function () {
   describe("error coverage (ILiquidationEngine)", function () {
     // Where each error in the engine's ABI is triggered; a new error fails the listing test until it gets a test.
     const engineErrors: Record<string, string> = {
+      AssetNotListed: "below (the vault's error, raised by the engine for an unlisted collateral)",
       BadBatchLength: "below",
       BatchOutOfGas: "below",
       EmptyFlashData: "below",
@@ -1199,6 +1200,9 @@ describe("LiquidationEngine: rules", function () {
         await expect(engine.connect(bob).liquidate(alice.address, wbtc, MaxUint256, bob.address))
           .to.be.revertedWithCustomError(engine, "NoCollateral")
           .withArgs(alice.address, await wbtc.getAddress());
+        await expect(engine.connect(bob).liquidate(alice.address, f.usdc, MaxUint256, bob.address))
+          .to.be.revertedWithCustomError(engine, "AssetNotListed")
+          .withArgs(await f.usdc.getAddress());
         await expect(engine.connect(bob).liquidate(alice.address, weth, 0n, bob.address)).to.be.revertedWithCustomError(
           engine,
           "ZeroAmount",
