@@ -14,6 +14,8 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
+import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title CollateralVault
@@ -29,6 +31,9 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///      - Only the liquidation engine seizes collateral, writes off debt or records provisions.
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
+///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
+///        hook runs in a try/catch there), and it queues withdrawals rather than refusing them; once set, it cannot
+///        be removed.
 ///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
 ///      Parameters change only through `owner` (the timelock) and inside the MAX_* bounds below.
 contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyGuardTransient {
@@ -53,6 +58,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     uint8 private constant DECIMALS_OFFSET = 6;
     /// @notice What a flash liquidation's receiver must return from its callback.
     bytes32 public constant FLASH_CALLBACK_SUCCESS = keccak256("Bulwark.onFlashLiquidation");
+    /// @notice Longest a queued withdrawal can wait, whatever a breaker says: a delay, never a lock-up.
+    uint256 public constant MAX_QUEUE_DELAY = 3 days;
 
     // ----------------------------------------------------------------- state
 
@@ -87,6 +94,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     uint256 private _totalProvision;
     mapping(address account => uint256) private _provision;
     mapping(address asset => uint256) private _protocolCollateral;
+
+    ICircuitBreaker private _breaker;
+    IWithdrawalQueue private _queue;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -172,6 +182,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
+        if (address(_breaker) != address(0)) _breaker.onSupply(assets, _cash);
         _pullExact(IERC20(asset()), caller, assets);
         _cash += assets;
         _mint(receiver, shares);
@@ -190,8 +201,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (receiver == address(0)) revert ZeroAddress();
         if (caller != owner_) _spendAllowance(owner_, caller, shares);
         _burn(owner_, shares);
-        _cash -= assets;
-        IERC20(asset()).safeTransfer(receiver, assets);
+        uint256 cashBefore = _cash;
+        _cash = cashBefore - assets;
+        _payOut(asset(), receiver, assets, cashBefore);
         emit Withdraw(caller, receiver, owner_, assets, shares);
     }
 
@@ -205,6 +217,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 totalAfter = c.totalDeposited + amount;
         if (totalAfter > c.config.supplyCap) revert SupplyCapExceeded(collateral, c.config.supplyCap, totalAfter);
         _pullExact(IERC20(collateral), msg.sender, amount);
+        _notifyInflow(collateral, amount, c.totalDeposited);
         _increaseCollateral(onBehalfOf, collateral, c, amount);
         emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
     }
@@ -217,6 +230,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 balance = _collateralBalance[msg.sender][collateral];
         if (amount == type(uint256).max) amount = balance;
         if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
+        uint256 totalBefore = c.totalDeposited;
         _decreaseCollateral(msg.sender, collateral, c, amount);
         // INV-35: an account without debt needs neither a price nor accrued interest to leave (it touches no debt).
         if (_scaledDebt[msg.sender] != 0) {
@@ -225,7 +239,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _requireOkPrice(collateral);
             _requireWithinBorrowLimit(msg.sender);
         }
-        IERC20(collateral).safeTransfer(to, amount);
+        _payOut(collateral, to, amount, totalBefore);
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
     }
 
@@ -239,6 +253,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 debtAfter = _totalScaledDebt.mulDivUp(_borrowIndex, FixedPointMath.RAY);
         if (debtAfter > _borrowCap) revert BorrowCapExceeded(_borrowCap, debtAfter);
         _requireWithinBorrowLimit(msg.sender);
+        if (address(_breaker) != address(0)) _breaker.beforeBorrow(amount, _cash);
         _cash -= amount;
         IERC20(asset()).safeTransfer(to, amount);
         emit Borrowed(msg.sender, to, amount, scaled);
@@ -256,6 +271,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
         // Every unit repaid is a unit of the provisioned loss that will not happen.
         _reduceProvision(onBehalfOf, amount);
+        _notifyInflow(asset(), amount, _cash);
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _cash += amount;
@@ -316,6 +332,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _reserves -= absorbed;
         _badDebt += amount;
         emit BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
+        // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
+        if (address(_breaker) != address(0)) try _breaker.onBadDebt(amount, totalAssets()) {} catch {}
     }
 
     /// @inheritdoc ICollateralVault
@@ -335,6 +353,16 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (engine == address(0)) revert ZeroAddress();
         _engine = engine;
         emit LiquidationEngineSet(engine);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setCircuitBreaker(ICircuitBreaker breaker, IWithdrawalQueue queue) external onlyOwner {
+        if (address(breaker) == address(0) || address(queue) == address(0)) revert ZeroAddress();
+        if (breaker.vault() != address(this)) revert WrongVault(address(breaker));
+        if (queue.vault() != address(this)) revert WrongVault(address(queue));
+        _breaker = breaker;
+        _queue = queue;
+        emit CircuitBreakerSet(address(breaker), address(queue));
     }
 
     /// @inheritdoc ICollateralVault
@@ -444,11 +472,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function liquidationView(address account, address collateral) external view returns (LiquidationView memory v) {
         (v.index, , ) = _accrued();
-        v.oracle = _oracle;
+        (v.oracle, v.breaker) = (_oracle, _breaker);
         v.scaledDebt = _scaledDebt[account];
         uint256 debt = _debtOf(account, v.index);
         if (debt != 0) v.basePrice = _price(asset());
-        v.liq = _liquidity(account, debt, v.basePrice);
+        v.liq = _liquidity(account, debt, v.basePrice, ICircuitBreaker(address(0)));
         CollateralState storage c = _collaterals[collateral];
         if (!c.listed) return v;
         (v.listed, v.config, v.decimals) = (true, c.config, c.decimals);
@@ -494,6 +522,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function liquidationEngine() external view returns (address) {
         return _engine;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function circuitBreaker() external view returns (ICircuitBreaker breaker, IWithdrawalQueue queue) {
+        return (_breaker, _queue);
     }
 
     /// @inheritdoc ICollateralVault
@@ -618,6 +651,29 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         emit BadDebtProvisioned(account, p - cut, _totalProvision);
     }
 
+    /// @dev Pays `amount` of `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
+    ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY). Runs after every effect.
+    function _payOut(address token, address to, uint256 amount, uint256 balanceBefore) internal {
+        ICircuitBreaker breaker = _breaker;
+        uint256 readyAt = address(breaker) == address(0) ? 0 : breaker.onOutflow(token, amount, balanceBefore);
+        if (readyAt == 0) {
+            IERC20(token).safeTransfer(to, amount);
+            return;
+        }
+        if (readyAt > block.timestamp + MAX_QUEUE_DELAY) readyAt = block.timestamp + MAX_QUEUE_DELAY;
+        IWithdrawalQueue queue = _queue;
+        IERC20(token).safeTransfer(address(queue), amount);
+        uint256 id = queue.enqueue(to, token, amount, readyAt);
+        emit WithdrawalQueued(id, to, token, amount, readyAt);
+    }
+
+    /// @dev Tells the breaker about a repayment or a collateral deposit. INV-27: inside a try/catch, so nothing the
+    ///      breaker does can stop either.
+    function _notifyInflow(address token, uint256 amount, uint256 balanceBefore) internal {
+        ICircuitBreaker breaker = _breaker;
+        if (address(breaker) != address(0)) try breaker.onInflow(token, amount, balanceBefore) {} catch {}
+    }
+
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).
     function _clearProvision(address account) internal {
         uint256 p = _provision[account];
@@ -666,14 +722,17 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function _liquidity(address account, uint256 debt) internal view returns (AccountLiquidity memory liq) {
         IPriceOracle.Price memory base;
         if (debt != 0) base = _price(asset());
-        return _liquidity(account, debt, base);
+        return _liquidity(account, debt, base, ICircuitBreaker(address(0)));
     }
 
-    /// @dev As above, with the base asset's price already read (ignored when `debt` is 0).
+    /// @dev As above, with the base asset's price already read (ignored when `debt` is 0). With a `guard`, collateral
+    ///      the circuit breaker does not let back new borrows (stopped, or fallen beyond its bound) adds nothing to
+    ///      the borrow limit.
     function _liquidity(
         address account,
         uint256 debt,
-        IPriceOracle.Price memory base
+        IPriceOracle.Price memory base,
+        ICircuitBreaker guard
     ) internal view returns (AccountLiquidity memory liq) {
         liq.debt = debt;
         uint256 mask = _collateralMask[account];
@@ -689,7 +748,10 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
                         : _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
                 liq.collateralValue += value;
                 liq.liquidationLimit += value.wadMulDown(c.config.liquidationThreshold);
-                if (p.status == IPriceOracle.Status.OK) liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
+                if (
+                    p.status == IPriceOracle.Status.OK &&
+                    (address(guard) == address(0) || guard.borrowAllowed(collateral, p.low))
+                ) liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
                 if (p.status > liq.priceStatus) liq.priceStatus = p.status;
             }
             mask >>= 1;
@@ -707,7 +769,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function _requireWithinBorrowLimit(address account) internal view {
         IPriceOracle.Price memory base = _price(asset());
         if (base.status != IPriceOracle.Status.OK) revert PriceNotOk(asset(), base.status, base.reason);
-        AccountLiquidity memory liq = _liquidity(account, _debtOf(account, _borrowIndex), base);
+        AccountLiquidity memory liq = _liquidity(account, _debtOf(account, _borrowIndex), base, _breaker);
         if (liq.debtValue > liq.borrowLimit) revert BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
     }
 

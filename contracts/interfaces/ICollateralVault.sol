@@ -2,6 +2,8 @@
 pragma solidity 0.8.28;
 
 import {IPriceOracle} from "./IPriceOracle.sol";
+import {ICircuitBreaker} from "./ICircuitBreaker.sol";
+import {IWithdrawalQueue} from "./IWithdrawalQueue.sol";
 import {IInterestRateModel} from "./IInterestRateModel.sol";
 
 /// @title ICollateralVault
@@ -84,6 +86,7 @@ interface ICollateralVault {
         uint8 decimals;
         bool listed;
         IPriceOracle oracle;
+        ICircuitBreaker breaker;
     }
 
     // ----------------------------------------------------------------- errors
@@ -142,6 +145,8 @@ interface ICollateralVault {
     error LiquidationExceedsPosition(uint256 debt, uint256 repay, uint256 collateral, uint256 seize);
     /// @notice Thrown when a bad-debt provision would exceed the account's debt.
     error ProvisionExceedsDebt(uint256 debt, uint256 provision);
+    /// @notice Thrown when a circuit breaker or withdrawal queue is bound to another vault.
+    error WrongVault(address component);
 
     // ----------------------------------------------------------------- events
 
@@ -172,6 +177,16 @@ interface ICollateralVault {
     event ReservesWithdrawn(address indexed to, uint256 amount);
     /// @notice Emitted when governance sets the liquidation engine, the only address that may seize collateral.
     event LiquidationEngineSet(address indexed engine);
+    /// @notice Emitted when governance sets the circuit breaker and its withdrawal queue.
+    event CircuitBreakerSet(address indexed breaker, address indexed queue);
+    /// @notice Emitted when a withdrawal (lender's or collateral) is queued as claim `id` of `beneficiary`.
+    event WithdrawalQueued(
+        uint256 indexed id,
+        address indexed beneficiary,
+        address indexed asset,
+        uint256 amount,
+        uint256 readyAt
+    );
     /// @notice Emitted on a liquidation: `repaid` base units of the borrower's debt paid by `payer`, `seized` units
     ///         of `asset` sent to `receiver`, and `fee` base units paid on top of the debt into reserves.
     event Liquidated(
@@ -264,6 +279,13 @@ interface ICollateralVault {
     /// @notice Sets the liquidation engine (governance: the timelock).
     function setLiquidationEngine(address engine) external;
 
+    /// @notice Sets the circuit breaker the vault consults on every action and the queue its withdrawals wait in
+    ///         (governance: the timelock). Both must be bound to this vault; neither can be unset afterwards.
+    /// @dev Reverts with `ZeroAddress`, `WrongVault`.
+    /// @param breaker The circuit breaker.
+    /// @param queue The withdrawal queue.
+    function setCircuitBreaker(ICircuitBreaker breaker, IWithdrawalQueue queue) external;
+
     // ----------------------------------------------------------------- views
 
     /// @notice Position of `account` at current prices and accrued interest.
@@ -312,6 +334,9 @@ interface ICollateralVault {
 
     /// @notice The liquidation engine, the only address that may seize collateral (zero: none yet).
     function liquidationEngine() external view returns (address);
+
+    /// @notice The circuit breaker and withdrawal queue (zero: none set yet, the vault runs unguarded).
+    function circuitBreaker() external view returns (ICircuitBreaker breaker, IWithdrawalQueue queue);
 
     /// @notice Running total of debt written off, in base units.
     function badDebt() external view returns (uint256);

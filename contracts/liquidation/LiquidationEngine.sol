@@ -333,6 +333,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         ICollateralVault.LiquidationView memory v = vault.liquidationView(borrower, collateral);
         c.liq = v.liq;
         health = _checkLiquidatable(borrower, v.oracle, c.liq);
+        // INV-28: the circuit breaker stops liquidations only at a FAILED price, then holds them for a grace period.
+        if (address(v.breaker) != address(0)) v.breaker.checkLiquidation(collateral);
         if (!v.listed) revert ICollateralVault.AssetNotListed(collateral);
         if (v.held == 0) revert NoCollateral(borrower, collateral);
         // The base price is not FAILED here (see _checkLiquidatable); collateral of unknown price is never seized.

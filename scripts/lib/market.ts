@@ -1,7 +1,9 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { type ContractTransactionResponse, parseUnits, ZeroAddress } from "ethers";
 import type {
+  CircuitBreaker,
   CollateralVault,
+  ICircuitBreaker,
   ILiquidationEngine,
   KinkedRateModel,
   LiquidationEngine,
@@ -9,6 +11,7 @@ import type {
   MockPriceOracle,
   OracleAdapter,
   TestAggregator,
+  WithdrawalQueue,
 } from "../../typechain-types/index.js";
 
 /** WAD helper: `wad("0.8")` is 0.8e18. */
@@ -57,6 +60,12 @@ export interface MarketOptions {
   borrowCap?: string;
   /** Liquidation policy; DEFAULT_ENGINE_PARAMS by default. */
   engineParams?: ILiquidationEngine.ParamsStruct;
+  /** Circuit-breaker policy; DEFAULT_BREAKER_PARAMS by default. */
+  breakerParams?: ICircuitBreaker.ParamsStruct;
+  /** Triggers of every collateral; DEFAULT_ASSET_TRIGGERS by default. */
+  assetTriggers?: ICircuitBreaker.AssetParamsStruct;
+  /** Triggers of the base asset; DEFAULT_BASE_TRIGGERS by default. */
+  baseTriggers?: ICircuitBreaker.AssetParamsStruct;
 }
 
 /**
@@ -73,6 +82,34 @@ export const DEFAULT_ENGINE_PARAMS: ILiquidationEngine.ParamsStruct = {
   emergencyHealth: wad("0.95"),
   timeRamp: 1800n,
   dustValue: wad("100"),
+};
+
+/**
+ * The circuit-breaker policy Bulwark ships with (README, "Circuit breakers"): a trip holds at least an hour, a
+ * guardian's a day; a queued withdrawal waits a day; liquidations wait 10 minutes after resuming; an outflow trip
+ * resets below half its limit; 0.5% of supply in bad debt within a week stops borrows.
+ */
+export const DEFAULT_BREAKER_PARAMS: ICircuitBreaker.ParamsStruct = {
+  cooldown: 3600n,
+  guardianCooldown: 86_400n,
+  claimDelay: 86_400n,
+  liquidationGrace: 600n,
+  resumeShare: wad("0.5"),
+  badDebtShare: wad("0.005"),
+};
+
+/** Collateral triggers: 25% of the balance out, net, per 6 hours; a 25% fall within an hour (half of it: tighten). */
+export const DEFAULT_ASSET_TRIGGERS: ICircuitBreaker.AssetParamsStruct = {
+  outflowShare: wad("0.25"),
+  outflowWindow: 6n * 3600n,
+  maxFall: wad("0.25"),
+  fallWindow: 3600n,
+};
+
+/** Base-asset (stablecoin) triggers: the same outflow limit; a 5% fall within an hour is a depeg. */
+export const DEFAULT_BASE_TRIGGERS: ICircuitBreaker.AssetParamsStruct = {
+  ...DEFAULT_ASSET_TRIGGERS,
+  maxFall: wad("0.05"),
 };
 
 /** Mines the transaction `action` sends. */
@@ -92,6 +129,8 @@ interface MarketCore {
   rateModel: KinkedRateModel;
   vault: CollateralVault;
   engine: LiquidationEngine;
+  breaker: CircuitBreaker;
+  queue: WithdrawalQueue;
   owner: HardhatEthersSigner;
   prices: PriceControl;
 }
@@ -156,7 +195,18 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
     owner.address,
   ]);
   await (await vault.connect(owner).setLiquidationEngine(await engine.getAddress())).wait();
-  return { usdc, collaterals, rateModel, vault, engine, owner, prices };
+  const breaker = await ethers.deployContract("CircuitBreaker", [
+    await vault.getAddress(),
+    options.breakerParams ?? DEFAULT_BREAKER_PARAMS,
+    options.assetTriggers ?? DEFAULT_ASSET_TRIGGERS,
+    owner.address,
+  ]);
+  await (
+    await breaker.connect(owner).setAssetParams(await usdc.getAddress(), options.baseTriggers ?? DEFAULT_BASE_TRIGGERS)
+  ).wait();
+  const queue = await ethers.deployContract("WithdrawalQueue", [await vault.getAddress()]);
+  await (await vault.connect(owner).setCircuitBreaker(await breaker.getAddress(), await queue.getAddress())).wait();
+  return { usdc, collaterals, rateModel, vault, engine, breaker, queue, owner, prices };
 }
 
 /** Starting USD price of each asset of the market, by symbol. */
