@@ -35,7 +35,9 @@ library RateLimit {
         w.start = uint32(start);
         w.current = 0;
         w.previous = int128(_clamp(previous, type(int128).min, type(int128).max));
-        w.base = balance > type(uint128).max ? type(uint128).max : uint128(balance);
+        // Capped where `previous` saturates, so a saturated previous window always reads as at least the limit.
+        uint256 maxBase = uint256(int256(type(int128).max));
+        w.base = uint128(balance > maxBase ? maxBase : balance);
     }
 
     /// @dev Records an outflow (`amount` > 0 adds to use) or an inflow (`outflow` false: subtracts). Saturates.

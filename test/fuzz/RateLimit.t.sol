@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+import {RateLimit} from "../../contracts/libraries/RateLimit.sol";
+
+/// @notice The outflow window's accounting under fuzzing: no overflow, no draining past the limit by splitting,
+///         inflows credit exactly what they bring, and the previous window fades on one clock.
+contract RateLimitFuzzTest is Test {
+    using RateLimit for RateLimit.Window;
+
+    uint256 internal constant LENGTH = 6 hours;
+    uint256 internal constant T0 = 1_700_000_000;
+
+    RateLimit.Window internal w;
+
+    /// @dev Admits `amount` as the breaker does: only if it fits, then records it.
+    function _tryOut(uint256 amount, uint256 share) internal returns (bool ok) {
+        ok = w.fits(LENGTH, amount, w.limit(share, false));
+        if (ok) w.record(amount, true);
+    }
+
+    /// Splitting a drain into many withdrawals at any times inside one window admits no more than the limit.
+    function testFuzz_splitOutflowsStayWithinLimit(
+        uint128 base,
+        uint64 shareSeed,
+        uint256[12] memory amounts,
+        uint16[12] memory gaps
+    ) public {
+        uint256 share = bound(shareSeed, 0.01e18, 1e18);
+        vm.warp(T0);
+        w.roll(LENGTH, base);
+        uint256 cap = w.limit(share, false);
+        uint256 admitted;
+        for (uint256 i; i < amounts.length; ++i) {
+            vm.warp(block.timestamp + (gaps[i] % (LENGTH / 12)));
+            uint256 a = bound(amounts[i], 1, uint256(type(uint128).max));
+            if (_tryOut(a, share)) admitted += a;
+        }
+        assertLe(admitted, cap, "admitted past the limit");
+    }
+
+    /// Over any span of one window length, outflows admitted never exceed two limits of the largest base seen
+    /// (one fading in from the previous window, one in the current), whatever the timing and split.
+    function testFuzz_anySpanAdmitsAtMostTwoLimits(
+        uint64 baseSeed,
+        uint256[16] memory amounts,
+        uint32[16] memory gaps
+    ) public {
+        uint256 share = 0.25e18;
+        uint256 base = bound(baseSeed, 1e6, 1e30);
+        vm.warp(T0);
+        uint256[16] memory times;
+        uint256[16] memory outs;
+        for (uint256 i; i < amounts.length; ++i) {
+            vm.warp(block.timestamp + (gaps[i] % LENGTH));
+            w.roll(LENGTH, base);
+            uint256 a = bound(amounts[i], 1, base);
+            times[i] = block.timestamp;
+            if (_tryOut(a, share)) outs[i] = a;
+        }
+        uint256 cap = (base * share) / 1e18;
+        for (uint256 i; i < amounts.length; ++i) {
+            uint256 sum;
+            for (uint256 j = i; j < amounts.length && times[j] < times[i] + LENGTH; ++j) sum += outs[j];
+            assertLe(sum, 2 * cap, "a window-length span admitted more than two limits");
+        }
+    }
+
+    /// A deposit then a withdrawal of the same amount (a value-neutral loop) leaves the counter where it was, in
+    /// either order, so loops cannot grief honest users out of the limit.
+    function testFuzz_valueNeutralLoopsLeaveNetUnchanged(
+        uint128 base,
+        uint256 amount,
+        int128 startNet,
+        uint8 loops
+    ) public {
+        vm.warp(T0);
+        w.roll(LENGTH, base);
+        amount = bound(amount, 0, uint256(type(uint128).max));
+        w.current = startNet;
+        int256 before = w.net(LENGTH);
+        for (uint256 i; i < loops % 20; ++i) {
+            w.record(amount, false);
+            w.record(amount, true);
+            w.record(amount, true);
+            w.record(amount, false);
+        }
+        assertEq(w.net(LENGTH), before, "a neutral loop moved the counter");
+    }
+
+    /// Inflows credit outflows one for one: after an inflow of x, an outflow of limit + x fits and one unit more
+    /// does not.
+    function testFuzz_inflowCreditIsExact(uint128 base, uint64 shareSeed, uint128 inflow) public {
+        uint256 share = bound(shareSeed, 0.01e18, 1e18);
+        vm.warp(T0);
+        w.roll(LENGTH, base);
+        w.record(inflow, false);
+        uint256 cap = w.limit(share, false);
+        assertTrue(w.fits(LENGTH, cap + inflow, cap), "credit not honoured");
+        assertFalse(w.fits(LENGTH, cap + inflow + 1, cap), "credit over-honoured");
+    }
+
+    /// An inflow inside the window never raises the limit: it is a share of the balance when the window opened.
+    function testFuzz_inflowNeverRaisesLimit(uint128 base, uint128 inflow, uint32 later) public {
+        vm.warp(T0);
+        w.roll(LENGTH, base);
+        uint256 cap = w.limit(0.25e18, false);
+        w.record(inflow, false);
+        vm.warp(T0 + (later % LENGTH));
+        w.roll(LENGTH, uint256(base) + inflow);
+        assertEq(w.limit(0.25e18, false), cap, "limit moved inside the window");
+    }
+
+    /// The previous window's net fades on one clock: without flows, use never rises with time, is the same whether
+    /// or not the window was rolled, and is 0 two lengths after the bucket opened.
+    function testFuzz_fadeIsMonotoneAndRollInvariant(uint128 base, uint128 out, uint32 dt1Seed, uint32 dt2Seed) public {
+        vm.warp(T0);
+        w.roll(LENGTH, base);
+        // Below the int128 saturation of the previous bucket (which errs towards more use, tested below).
+        w.record(bound(out, 0, uint256(int256(type(int128).max))), true);
+        uint256 dt1 = bound(dt1Seed, 0, 3 * LENGTH);
+        uint256 dt2 = bound(dt2Seed, dt1, 3 * LENGTH);
+        vm.warp(T0 + dt1);
+        uint256 u1 = w.used(LENGTH);
+        vm.warp(T0 + dt2);
+        uint256 u2 = w.used(LENGTH);
+        assertLe(u2, u1, "use rose without flows");
+        RateLimit.Window memory unrolled = w;
+        w.roll(LENGTH, base);
+        assertEq(w.used(LENGTH), RateLimit.used(unrolled, LENGTH), "rolling changed the reading");
+        if (dt2 >= 2 * LENGTH) assertEq(u2, 0, "not faded after two lengths");
+    }
+
+    /// Saturation, not overflow: any sequence of extreme flows and rolls never reverts, and a saturated counter
+    /// reads as fully used (outflows) or as bounded credit (inflows).
+    function testFuzz_extremeFlowsNeverRevert(
+        uint256[10] memory amounts,
+        bool[10] memory outs,
+        uint32[10] memory gaps
+    ) public {
+        vm.warp(T0);
+        for (uint256 i; i < amounts.length; ++i) {
+            vm.warp(block.timestamp + (gaps[i] % (3 * LENGTH)));
+            w.roll(LENGTH, amounts[i]);
+            w.record(amounts[i], outs[i]);
+            w.fits(LENGTH, amounts[i], w.limit(1e18, i % 2 == 0));
+            w.used(LENGTH);
+        }
+        // From any reading, three maximal outflows reach the ceiling and stay there.
+        for (uint256 i; i < 4; ++i) w.record(type(uint256).max, true);
+        assertEq(int256(w.current), int256(type(int224).max), "outflow did not saturate");
+        assertFalse(w.fits(LENGTH, 1, type(uint128).max), "a saturated counter admitted an outflow");
+    }
+}
