@@ -43,4 +43,14 @@ library InvariantsSpec {
         "INV-16: a solvent account (collateral value >= debt value) is not liquidated into bad debt beyond dust";
     string internal constant INV_16_BAD_DEBT_TOTAL = "INV-16: badDebt == sum of the write-offs the handler saw";
     string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
+    string internal constant INV_27_ALWAYS_OPEN_TRIPPED =
+        "INV-27: with every breaker tripped, any user can still repay, add collateral and (debt-free) withdraw it";
+    string internal constant INV_28_LIQUIDATION_STOP =
+        "INV-28: liquidations stop only at a FAILED price or inside the grace period after a resume";
+    string internal constant INV_29_TRIP_NEUTRAL =
+        "INV-29: tripping or resetting a breaker changes no balance, debt, index or health";
+    string internal constant INV_30_CLAIMS_PAYABLE =
+        "INV-30: a queued withdrawal is payable after its delay: owed <= queue balance, and a due claim pays";
+    string internal constant INV_30_GUARDIAN_BOUNDED =
+        "INV-30/31: no reset before the cooldown; the guardian's restriction lapses after its cooldown";
 }

@@ -7,6 +7,7 @@ import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
+import {BreakerHandler} from "./BreakerHandler.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
 /// @notice The vault's system invariants, each a function named after its ID in InvariantsSpec, checked after
@@ -14,6 +15,7 @@ import {InvariantsSpec} from "./InvariantsSpec.sol";
 ///         `npm run fuzz` raises them).
 contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     VaultHandler internal handler;
+    BreakerHandler internal breakerHandler;
 
     function setUp() public {
         _deployMarket();
@@ -32,7 +34,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[9] = VaultHandler.repay.selector;
         selectors[10] = VaultHandler.movePrice.selector;
         selectors[11] = VaultHandler.warp.selector;
-        selectors[12] = VaultHandler.donate.selector;
+        selectors[12] = VaultHandler.depositCollateral.selector; // (donations are in BreakerHandler)
         selectors[13] = VaultHandler.setPriceStatus.selector;
         selectors[14] = VaultHandler.liquidate.selector;
         selectors[15] = VaultHandler.liquidate.selector; // twice: crashes leave many accounts to liquidate
@@ -42,6 +44,53 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[19] = VaultHandler.writeOff.selector;
         selectors[20] = VaultHandler.borrow.selector; // twice: open positions to liquidate
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+
+        // Breaker actions: pokes and claims often, the guardian now and then, "trip everything" rarely.
+        breakerHandler = new BreakerHandler(vault, breaker, queue, handler);
+        breaker.setGuardian(address(breakerHandler));
+        targetContract(address(breakerHandler));
+        bytes4[] memory breakerSelectors = new bytes4[](7);
+        breakerSelectors[0] = BreakerHandler.poke.selector;
+        breakerSelectors[1] = BreakerHandler.poke.selector;
+        breakerSelectors[2] = BreakerHandler.claim.selector;
+        breakerSelectors[3] = BreakerHandler.claim.selector;
+        breakerSelectors[4] = BreakerHandler.guardianTrip.selector;
+        breakerSelectors[5] = BreakerHandler.tripEverything.selector;
+        breakerSelectors[6] = BreakerHandler.donate.selector;
+        targetSelector(FuzzSelector({addr: address(breakerHandler), selectors: breakerSelectors}));
+    }
+
+    /// @dev The breaker handler's post-conditions (INV-27 with everything tripped, INV-28 the guardian cannot stop
+    ///      liquidations, INV-29 trips and resets move no books, INV-30 cooldowns hold and due claims pay).
+    function invariant_breakerPostConditions() public view {
+        string memory violation = breakerHandler.violation();
+        assertEq(bytes(violation).length, 0, violation);
+    }
+
+    /// @dev Every queued withdrawal is backed by tokens the queue holds, per asset.
+    function invariant_INV30_queueBacked() public view {
+        assertLe(queue.owed(address(usdc)), usdc.balanceOf(address(queue)), InvariantsSpec.INV_30_CLAIMS_PAYABLE);
+        MockERC20[] memory tokens = handler.collaterals();
+        for (uint256 t; t < tokens.length; ++t) {
+            assertLe(
+                queue.owed(address(tokens[t])),
+                tokens[t].balanceOf(address(queue)),
+                InvariantsSpec.INV_30_CLAIMS_PAYABLE
+            );
+        }
+    }
+
+    /// @dev Liquidations are stopped on an entry only while it holds an ORACLE_FAILED trip.
+    function invariant_INV28_liquidationsStopOnlyAtFailedPrice() public view {
+        MockERC20[] memory tokens = handler.collaterals();
+        for (uint256 t; t <= tokens.length; ++t) {
+            address asset = t == tokens.length ? address(usdc) : address(tokens[t]);
+            uint16 reasons = breaker.entry(asset).reasons;
+            bool stopped = breaker.entry(asset).actionMask & breaker.LIQUIDATE() != 0;
+            bool failedTrip = reasons & (1 << 2) != 0; // Reason.ORACLE_FAILED
+            assertEq(stopped, failedTrip, InvariantsSpec.INV_28_LIQUIDATION_STOP);
+        }
+        assertEq(breaker.entry(address(0)).actionMask & breaker.LIQUIDATE(), 0, InvariantsSpec.INV_28_LIQUIDATION_STOP);
     }
 
     /// @dev Post-conditions checked inside the handler (INV-06, INV-07, INV-09, INV-11/12, INV-12/22 doubted prices,

@@ -8,10 +8,14 @@ import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.
 import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
+import {CircuitBreaker} from "../../contracts/core/CircuitBreaker.sol";
+import {WithdrawalQueue} from "../../contracts/core/WithdrawalQueue.sol";
+import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 
 /// @notice Deploys the market the Solidity tests share: USDC (6) as base; WETH (18), WBTC (8) and GEM (0 decimals)
 ///         as collateral, with Aave-like parameters and a settable price double, and the liquidation engine with the
-///         default policy (scripts/lib/market.ts DEFAULT_ENGINE_PARAMS).
+///         default policy (scripts/lib/market.ts DEFAULT_ENGINE_PARAMS), and the circuit breaker and withdrawal queue
+///         with the default policy (DEFAULT_BREAKER_PARAMS, DEFAULT_ASSET_TRIGGERS, DEFAULT_BASE_TRIGGERS).
 contract VaultFixture {
     MockERC20 internal usdc;
     MockERC20 internal weth;
@@ -21,6 +25,8 @@ contract VaultFixture {
     KinkedRateModel internal rateModel;
     CollateralVault internal vault;
     LiquidationEngine internal engine;
+    CircuitBreaker internal breaker;
+    WithdrawalQueue internal queue;
     MockERC20[] internal collaterals;
 
     function _deployMarket() internal {
@@ -61,6 +67,36 @@ contract VaultFixture {
             address(this)
         );
         vault.setLiquidationEngine(address(engine));
+
+        breaker = new CircuitBreaker(
+            address(vault),
+            ICircuitBreaker.Params({
+                cooldown: 1 hours,
+                guardianCooldown: 1 days,
+                claimDelay: 1 days,
+                liquidationGrace: 10 minutes,
+                resumeShare: 0.5e18,
+                badDebtShare: 0.005e18
+            }),
+            ICircuitBreaker.AssetParams({
+                outflowShare: 0.25e18,
+                outflowWindow: 6 hours,
+                maxFall: 0.25e18,
+                fallWindow: 1 hours
+            }),
+            address(this)
+        );
+        breaker.setAssetParams(
+            address(usdc),
+            ICircuitBreaker.AssetParams({
+                outflowShare: 0.25e18,
+                outflowWindow: 6 hours,
+                maxFall: 0.05e18,
+                fallWindow: 1 hours
+            })
+        );
+        queue = new WithdrawalQueue(address(vault));
+        vault.setCircuitBreaker(breaker, queue);
     }
 
     function _list(MockERC20 token, uint256 price, uint64 ltv, uint64 lt, uint64 bonus, uint128 cap) private {
