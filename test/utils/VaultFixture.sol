@@ -68,6 +68,11 @@ contract VaultFixture {
         );
         vault.setLiquidationEngine(address(engine));
 
+        _deployBreaker();
+    }
+
+    /// @dev The breaker and queue with the shipped policy, wired into the vault.
+    function _deployBreaker() private {
         breaker = new CircuitBreaker(
             address(vault),
             ICircuitBreaker.Params({
