@@ -67,6 +67,10 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     uint64 public constant MIN_FALL = 0.02e18;
     uint64 public constant MAX_FALL = 0.9e18;
     uint256 private constant WAD = 1e18;
+    /// @dev Credit kinds: a deposit credits only withdrawals (of the same asset), a repayment only borrows, so an
+    ///      inflow that can leave again (a deposit) can never pay for an outflow that stays out (a borrow).
+    uint256 private constant LEND = 0;
+    uint256 private constant DEBT = 1;
 
     // ----------------------------------------------------------------- state
 
@@ -79,6 +83,15 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         uint32 resumedAt; // when liquidations last resumed
         uint32 floorUntil; // the price-fall floor holds until then (its reference window's end)
         uint104 fallFloor; // reference high × (1 − maxFall)
+    }
+
+    /// @dev An account's own net outflow of one kind in the current outflow window (negative: credit from its own
+    ///      inflows). Only what its own credit does not cover counts against the shared limit, and only its own
+    ///      earlier outflows are refunded by its inflows: nobody's flash loan pays for somebody else's exit, and a
+    ///      deposit-then-withdraw (or borrow-then-repay) loop nets to zero in either order.
+    struct Credit {
+        uint32 start; // the outflow window it belongs to; stale once the window rolls
+        int224 net;
     }
 
     /// @dev The highest accepted price in the current and previous fall windows.
@@ -97,6 +110,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     mapping(address asset => Status) private _status;
     mapping(address asset => RateLimit.Window) private _flows;
     mapping(address asset => Reference) private _refs;
+    mapping(address asset => mapping(address account => mapping(uint256 kind => Credit))) private _credits;
     mapping(address asset => AssetParams) private _assetParams; // address(0): the default
     uint256 private _badDebtSeen; // the vault's bad debt at the start of the current bad-debt window
     uint256 private _badDebtWindowStart;
@@ -141,31 +155,34 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     // ================================================================= vault hooks
 
     /// @inheritdoc ICircuitBreaker
-    function onSupply(uint256 amount, uint256 cashBefore) external onlyVault {
+    function onSupply(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, SUPPLY);
-        _flow(_base, cashBefore).record(amount, false);
+        _in(_flow(_base, cashBefore), _base, account, LEND, amount);
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onInflow(address asset, uint256 amount, uint256 balanceBefore) external onlyVault {
-        _flow(asset, balanceBefore).record(amount, false);
+    function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external onlyVault {
+        // The base asset comes in this way only as a repayment: it credits the account's borrowing.
+        _in(_flow(asset, balanceBefore), asset, account, asset == _base ? DEBT : LEND, amount);
     }
 
     /// @inheritdoc ICircuitBreaker
-    function beforeBorrow(uint256 amount, uint256 cashBefore) external onlyVault {
+    function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, BORROW);
         RateLimit.Window storage w = _flow(_base, cashBefore);
         AssetParams memory ap = _paramsOf(_base);
         uint256 limit = w.limit(ap.outflowShare, _tight(_base));
-        if (!w.fits(ap.outflowWindow, amount, limit)) {
+        (uint256 uncovered, int256 netAfter) = _debit(w, _base, account, DEBT, amount);
+        if (!w.fits(ap.outflowWindow, uncovered, limit)) {
             revert OutflowLimitReached(_base, w.used(ap.outflowWindow), limit, amount);
         }
-        w.record(amount, true);
+        _commit(w, _base, account, DEBT, uncovered, netAfter);
     }
 
     /// @inheritdoc ICircuitBreaker
     function onOutflow(
         address asset,
+        address account,
         uint256 amount,
         uint256 balanceBefore
     ) external onlyVault returns (uint256 readyAt) {
@@ -175,12 +192,25 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         readyAt = block.timestamp + _params.claimDelay;
         if (_mask(s, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) return readyAt;
         AssetParams memory ap = _paramsOf(asset);
-        if (!w.fits(ap.outflowWindow, amount, w.limit(ap.outflowShare, _tight(asset)))) {
+        (uint256 uncovered, int256 netAfter) = _debit(w, asset, account, LEND, amount);
+        if (!w.fits(ap.outflowWindow, uncovered, w.limit(ap.outflowShare, _tight(asset)))) {
             _trip(asset, s, Reason.OUTFLOW);
             return readyAt;
         }
-        w.record(amount, true);
+        _commit(w, asset, account, LEND, uncovered, netAfter);
         return 0;
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    function onShareTransfer(address from, address to, uint256 assets) external onlyVault {
+        RateLimit.Window storage w = _flows[_base];
+        Credit memory c = _credits[_base][from][LEND];
+        if (c.start != w.start || c.net >= 0) return;
+        // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
+        uint256 moved = uint256(-int256(c.net));
+        if (assets < moved) moved = assets;
+        _credits[_base][from][LEND] = Credit(w.start, int224(int256(c.net) + int256(moved)));
+        _in(w, _base, to, LEND, moved);
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -407,6 +437,54 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         try ICollateralVault(vault).collateralInfo(asset) {} catch {
             revert UnknownAsset(asset);
         }
+    }
+
+    /// @dev What an outflow of `amount` by `account` adds to the shared count (the part its own credit does not
+    ///      cover), and the account's net after it. Saturates.
+    function _debit(
+        RateLimit.Window storage w,
+        address asset,
+        address account,
+        uint256 kind,
+        uint256 amount
+    ) internal view returns (uint256 uncovered, int256 netAfter) {
+        Credit memory c = _credits[asset][account][kind];
+        int256 n = c.start == w.start ? int256(c.net) : int256(0);
+        uint256 credit = n < 0 ? uint256(-n) : 0;
+        uncovered = amount > credit ? amount - credit : 0;
+        netAfter = _clamp(n + _toInt(amount));
+    }
+
+    function _commit(
+        RateLimit.Window storage w,
+        address asset,
+        address account,
+        uint256 kind,
+        uint256 uncovered,
+        int256 netAfter
+    ) internal {
+        _credits[asset][account][kind] = Credit(w.start, int224(netAfter));
+        if (uncovered != 0) w.record(uncovered, true);
+    }
+
+    /// @dev An inflow of `amount` by `account`: refunds the shared count for the account's own earlier outflows in
+    ///      this window, and the rest becomes the account's credit.
+    function _in(RateLimit.Window storage w, address asset, address account, uint256 kind, uint256 amount) internal {
+        Credit memory c = _credits[asset][account][kind];
+        int256 n = c.start == w.start ? int256(c.net) : int256(0);
+        uint256 refund = n > 0 ? (amount < uint256(n) ? amount : uint256(n)) : 0;
+        _credits[asset][account][kind] = Credit(w.start, int224(_clamp(n - _toInt(amount))));
+        if (refund != 0) w.record(refund, false);
+    }
+
+    function _toInt(uint256 x) internal pure returns (int256) {
+        return x > uint256(int256(type(int224).max)) ? type(int224).max : int256(x);
+    }
+
+    function _clamp(int256 x) internal pure returns (int256) {
+        if (x > type(int224).max) return type(int224).max;
+        if (x < type(int224).min) return type(int224).min;
+        return x;
     }
 
     /// @dev Creates or rolls `asset`'s outflow window to now.

@@ -182,7 +182,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
-        if (address(_breaker) != address(0)) _breaker.onSupply(assets, _cash);
+        if (address(_breaker) != address(0)) _breaker.onSupply(receiver, assets, _cash);
         _pullExact(IERC20(asset()), caller, assets);
         _cash += assets;
         _mint(receiver, shares);
@@ -203,7 +203,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _burn(owner_, shares);
         uint256 cashBefore = _cash;
         _cash = cashBefore - assets;
-        _payOut(asset(), receiver, assets, cashBefore);
+        _payOut(asset(), owner_, receiver, assets, cashBefore);
         emit Withdraw(caller, receiver, owner_, assets, shares);
     }
 
@@ -217,7 +217,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 totalAfter = c.totalDeposited + amount;
         if (totalAfter > c.config.supplyCap) revert SupplyCapExceeded(collateral, c.config.supplyCap, totalAfter);
         _pullExact(IERC20(collateral), msg.sender, amount);
-        _notifyInflow(collateral, amount, c.totalDeposited);
+        _notifyInflow(collateral, onBehalfOf, amount, c.totalDeposited);
         _increaseCollateral(onBehalfOf, collateral, c, amount);
         emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
     }
@@ -239,7 +239,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _requireOkPrice(collateral);
             _requireWithinBorrowLimit(msg.sender);
         }
-        _payOut(collateral, to, amount, totalBefore);
+        _payOut(collateral, msg.sender, to, amount, totalBefore);
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
     }
 
@@ -253,7 +253,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 debtAfter = _totalScaledDebt.mulDivUp(_borrowIndex, FixedPointMath.RAY);
         if (debtAfter > _borrowCap) revert BorrowCapExceeded(_borrowCap, debtAfter);
         _requireWithinBorrowLimit(msg.sender);
-        if (address(_breaker) != address(0)) _breaker.beforeBorrow(amount, _cash);
+        if (address(_breaker) != address(0)) _breaker.beforeBorrow(msg.sender, amount, _cash);
         _cash -= amount;
         IERC20(asset()).safeTransfer(to, amount);
         emit Borrowed(msg.sender, to, amount, scaled);
@@ -271,7 +271,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 scaled = _decreaseDebt(onBehalfOf, amount, amount == debt);
         // Every unit repaid is a unit of the provisioned loss that will not happen.
         _reduceProvision(onBehalfOf, amount);
-        _notifyInflow(asset(), amount, _cash);
+        _notifyInflow(asset(), onBehalfOf, amount, _cash);
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _cash += amount;
@@ -651,11 +651,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         emit BadDebtProvisioned(account, p - cut, _totalProvision);
     }
 
-    /// @dev Pays `amount` of `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
+    /// @dev Pays `amount` of `account`'s `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
     ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY). Runs after every effect.
-    function _payOut(address token, address to, uint256 amount, uint256 balanceBefore) internal {
+    function _payOut(address token, address account, address to, uint256 amount, uint256 balanceBefore) internal {
         ICircuitBreaker breaker = _breaker;
-        uint256 readyAt = address(breaker) == address(0) ? 0 : breaker.onOutflow(token, amount, balanceBefore);
+        uint256 readyAt = address(breaker) == address(0) ? 0 : breaker.onOutflow(token, account, amount, balanceBefore);
         if (readyAt == 0) {
             IERC20(token).safeTransfer(to, amount);
             return;
@@ -669,9 +669,18 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @dev Tells the breaker about a repayment or a collateral deposit. INV-27: inside a try/catch, so nothing the
     ///      breaker does can stop either.
-    function _notifyInflow(address token, uint256 amount, uint256 balanceBefore) internal {
+    function _notifyInflow(address token, address account, uint256 amount, uint256 balanceBefore) internal {
         ICircuitBreaker breaker = _breaker;
-        if (address(breaker) != address(0)) try breaker.onInflow(token, amount, balanceBefore) {} catch {}
+        if (address(breaker) != address(0)) try breaker.onInflow(token, account, amount, balanceBefore) {} catch {}
+    }
+
+    /// @dev Share transfers (not mints or burns) move the sender's deposit credit with them. A failing breaker only
+    ///      loses that credit (the recipient's exit then counts in full), never blocks the transfer.
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        ICircuitBreaker breaker = _breaker;
+        if (from == address(0) || to == address(0) || address(breaker) == address(0)) return;
+        try breaker.onShareTransfer(from, to, _convertToAssets(value, Math.Rounding.Floor)) {} catch {}
     }
 
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).

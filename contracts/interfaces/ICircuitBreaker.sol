@@ -121,30 +121,49 @@ interface ICircuitBreaker {
 
     // ----------------------------------------------------------------- vault hooks (only the vault)
 
-    /// @notice A lender supplies `amount` of the base asset; reverts with ActionPaused when supply is stopped.
+    /// @notice `account` is credited a supply of `amount` of the base asset; reverts with ActionPaused when supply is
+    ///         stopped.
+    /// @param account Who receives the shares (whose later withdrawals the deposit covers).
     /// @param amount Base units in.
     /// @param cashBefore The vault's cash before it.
-    function onSupply(uint256 amount, uint256 cashBefore) external;
+    function onSupply(address account, uint256 amount, uint256 cashBefore) external;
 
-    /// @notice A repayment or a collateral deposit: credits the inflow. Never reverts for the vault.
+    /// @notice A repayment (base asset, credits `account`'s borrowing) or a collateral deposit (credits `account`'s
+    ///         withdrawals of it). Never reverts for the vault.
     /// @param asset The asset that came in.
+    /// @param account The account credited.
     /// @param amount Units in.
     /// @param balanceBefore The vault's booked balance of it before (cash, or collateral deposited).
-    function onInflow(address asset, uint256 amount, uint256 balanceBefore) external;
+    function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external;
 
-    /// @notice A borrow of `amount`: reverts with ActionPaused when borrowing is stopped (globally or on the base
-    ///         asset) and with OutflowLimitReached when it does not fit in the base asset's outflow limit.
+    /// @notice A borrow of `amount` by `account`: reverts with ActionPaused when borrowing is stopped (globally or on
+    ///         the base asset) and with OutflowLimitReached when the part its own repayments in this window do not
+    ///         cover does not fit in the base asset's outflow limit.
+    /// @param account The borrower.
     /// @param amount Base units out.
     /// @param cashBefore The vault's cash before it.
-    function beforeBorrow(uint256 amount, uint256 cashBefore) external;
+    function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external;
 
-    /// @notice A withdrawal (lender or collateral) of `amount`: counts it, or says to queue it (and trips OUTFLOW
-    ///         when it does not fit in the limit). Never reverts for the vault.
+    /// @notice A withdrawal (lender or collateral) of `amount` from `account`: counts the part its own deposits in
+    ///         this window do not cover, or says to queue it (and trips OUTFLOW when it does not fit in the limit).
+    ///         Never reverts for the vault.
     /// @param asset The asset going out.
+    /// @param account Whose shares or collateral it is.
     /// @param amount Units out.
     /// @param balanceBefore The vault's booked balance of it before.
     /// @return readyAt 0 to pay now; else when the queued claim becomes payable.
-    function onOutflow(address asset, uint256 amount, uint256 balanceBefore) external returns (uint256 readyAt);
+    function onOutflow(
+        address asset,
+        address account,
+        uint256 amount,
+        uint256 balanceBefore
+    ) external returns (uint256 readyAt);
+
+    /// @notice Shares worth `assets` moved from `from` to `to`: the deposit credit moves with them.
+    /// @param from Sender.
+    /// @param to Recipient.
+    /// @param assets Their value in base units.
+    function onShareTransfer(address from, address to, uint256 assets) external;
 
     /// @notice Bad debt of `amount` was just written off; trips BAD_DEBT when the window's total crosses its bound.
     /// @param amount Base units written off.
