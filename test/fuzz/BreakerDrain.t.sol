@@ -6,6 +6,9 @@ import {Test} from "forge-std/Test.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 
+error FlashLoanNotRepaid();
+error TransferFailed();
+
 /// @notice Exploit-style drains, as fast as an attacker can go, against the shipped breaker policy (25% of the
 ///         window-start balance per 6-hour window): whatever the split, the flash-loan padding or the number of
 ///         blocks tried inside the window, the vault loses at most the limit, and the breaker holds the rest.
@@ -60,7 +63,7 @@ contract BreakerDrainTest is Test, VaultFixture {
     }
 
     /// One attack transaction: flash loan in, deposit, borrow in chunks, redeem, flash loan out (or revert).
-    function attackBlock(uint256[6] memory chunks, uint256 flash) external {
+    function attackBlock(uint256[6] calldata chunks, uint256 flash) external {
         usdc.mint(attacker, flash);
         vm.startPrank(attacker);
         if (flash != 0) vault.deposit(flash, attacker);
@@ -73,7 +76,7 @@ contract BreakerDrainTest is Test, VaultFixture {
         uint256 shares = vault.balanceOf(attacker);
         if (shares != 0) vault.redeem(shares, attacker, attacker);
         // The flash loan is repaid from what actually arrived; a queued redemption cannot repay it.
-        require(usdc.transfer(makeAddr("flashLender"), flash), "flash loan not repaid");
+        if (!usdc.transfer(makeAddr("flashLender"), flash)) revert FlashLoanNotRepaid();
         vm.stopPrank();
     }
 
@@ -165,7 +168,7 @@ contract BreakerLoopTest is Test, VaultFixture {
             vm.startPrank(a);
             // deposit, hand the shares to b, b withdraws: the credit follows the shares.
             uint256 shares = vault.deposit(amount, a);
-            require(vault.transfer(b, shares), "transfer");
+            if (!vault.transfer(b, shares)) revert TransferFailed();
             vm.stopPrank();
             vm.prank(b);
             vault.redeem(shares, b, b);

@@ -43,7 +43,7 @@ import {
 import { deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import type { MockERC20, TimelockController } from "../../typechain-types/index.js";
 
-const { ethers, networkHelpers } = await network.connect();
+const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 const DAY = 86_400n;
