@@ -491,6 +491,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     function _flow(address asset, uint256 balanceBefore) internal returns (RateLimit.Window storage w) {
         w = _flows[asset];
         w.roll(_paramsOf(asset).outflowWindow, balanceBefore);
+        w.observe(balanceBefore);
     }
 
     function _tight(address asset) internal view returns (bool) {

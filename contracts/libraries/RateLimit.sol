@@ -4,8 +4,8 @@ pragma solidity 0.8.28;
 /// @title RateLimit
 /// @notice Net outflow of one asset over a rolling window, in the spirit of ERC-7265: a sliding two-bucket
 ///         counter. Outflows add, inflows subtract (a deposit followed by its withdrawal nets to zero, so loops grief
-///         no one), and the limit is a share of the balance *at the start of the window* (an inflow inside the
-///         window, a flash loan's included, never raises it).
+///         no one), and the limit is a share of the largest balance the asset had *at the start of a block* in this
+///         window: capital that stayed a block raises it, a flash loan (in and out inside one transaction) never does.
 /// @dev used(t) = previous × (length − (t − start)) / length + current, both signed, rounded up (towards more use),
 ///      floored at 0. `previous` is the last window's net, fading linearly as the current window ages; so any
 ///      stretch of `length` seconds sees at most about two limits out, and a single burst at most one.
@@ -16,9 +16,10 @@ library RateLimit {
 
     struct Window {
         uint32 start; // when the current bucket opened
-        int224 current; // net outflow since `start` (negative: net inflow)
+        uint32 baseBlock; // the block whose opening balance `base` last considered
+        int192 current; // net outflow since `start` (negative: net inflow)
         int128 previous; // net outflow of the bucket before, if it ended less than `length` ago
-        uint128 base; // the balance when the current bucket opened: what the limit is a share of
+        uint128 base; // the largest opening balance of a block in this bucket: what the limit is a share of
     }
 
     /// @dev Opens a new bucket when `length` has passed since the current one opened: the old bucket becomes the
@@ -33,6 +34,7 @@ library RateLimit {
         if (elapsed < 2 * length) (previous, start) = (w.current, start + length);
         else start = block.timestamp;
         w.start = uint32(start);
+        w.baseBlock = uint32(block.number);
         w.current = 0;
         w.previous = int128(_clamp(previous, type(int128).min, type(int128).max));
         // Capped where `previous` saturates, so a saturated previous window always reads as at least the limit.
@@ -40,11 +42,22 @@ library RateLimit {
         w.base = uint128(balance > maxBase ? maxBase : balance);
     }
 
+    /// @dev At the first flow of a block, `balance` (the balance before it) is the block's opening balance: the base
+    ///      rises to it if larger. Later flows in the block change nothing, so nothing deposited inside the block —
+    ///      a flash loan — counts.
+    function observe(Window storage w, uint256 balance) internal {
+        if (w.baseBlock == uint32(block.number)) return;
+        w.baseBlock = uint32(block.number);
+        uint256 maxBase = uint256(int256(type(int128).max));
+        if (balance > maxBase) balance = maxBase;
+        if (balance > w.base) w.base = uint128(balance);
+    }
+
     /// @dev Records an outflow (`amount` > 0 adds to use) or an inflow (`outflow` false: subtracts). Saturates.
     function record(Window storage w, uint256 amount, bool outflow) internal {
-        int256 a = amount > uint256(int256(type(int224).max)) ? type(int224).max : int256(amount);
+        int256 a = amount > uint256(int256(type(int192).max)) ? type(int192).max : int256(amount);
         int256 next = outflow ? int256(w.current) + a : int256(w.current) - a;
-        w.current = int224(_clamp(next, type(int224).min, type(int224).max));
+        w.current = int192(_clamp(next, type(int192).min, type(int192).max));
     }
 
     /// @dev Net outflow counted against the limit now (negative: net inflow, credit for outflows), rounded up. Works
@@ -64,7 +77,7 @@ library RateLimit {
 
     /// @dev Whether an outflow of `amount` keeps net outflow within `limit_`: credit from inflows counts.
     function fits(Window memory w, uint256 length, uint256 amount, uint256 limit_) internal view returns (bool) {
-        // |net| < 2^225 and amount, limit_ < 2^256: compare without overflow.
+        // |net| < 2^193 and amount, limit_ < 2^256: compare without overflow.
         int256 n = net(w, length);
         if (n < 0) return amount <= limit_ || amount - limit_ <= uint256(-n);
         return uint256(n) <= limit_ && amount <= limit_ - uint256(n);
@@ -78,7 +91,7 @@ library RateLimit {
         if (tight) cap /= 2;
     }
 
-    /// @dev ceil(x × num / den) for signed x (towards +∞: more use, less credit). |x| < 2^224, num ≤ den < 2^33.
+    /// @dev ceil(x × num / den) for signed x (towards +∞: more use, less credit). |x| < 2^192, num ≤ den < 2^33.
     function _fadeUp(int256 x, uint256 num, uint256 den) private pure returns (int256) {
         if (x >= 0) return int256((uint256(x) * num + den - 1) / den);
         return -int256((uint256(-x) * num) / den);

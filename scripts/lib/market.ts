@@ -66,6 +66,11 @@ export interface MarketOptions {
   assetTriggers?: ICircuitBreaker.AssetParamsStruct;
   /** Triggers of the base asset; DEFAULT_BASE_TRIGGERS by default. */
   baseTriggers?: ICircuitBreaker.AssetParamsStruct;
+  /**
+   * Wire the circuit breaker into the vault (default). `false` leaves the vault unguarded: only for measuring what
+   * the breaker costs (`npm run bench`); the contracts and queue are deployed either way.
+   */
+  wireBreaker?: boolean;
 }
 
 /**
@@ -205,7 +210,9 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
     await breaker.connect(owner).setAssetParams(await usdc.getAddress(), options.baseTriggers ?? DEFAULT_BASE_TRIGGERS)
   ).wait();
   const queue = await ethers.deployContract("WithdrawalQueue", [await vault.getAddress()]);
-  await (await vault.connect(owner).setCircuitBreaker(await breaker.getAddress(), await queue.getAddress())).wait();
+  if (options.wireBreaker ?? true) {
+    await (await vault.connect(owner).setCircuitBreaker(await breaker.getAddress(), await queue.getAddress())).wait();
+  }
   return { usdc, collaterals, rateModel, vault, engine, breaker, queue, owner, prices };
 }
 

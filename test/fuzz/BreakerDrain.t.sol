@@ -53,6 +53,7 @@ contract BreakerDrainTest is Test, VaultFixture {
         uint256 blocks = bound(blocksSeed, 1, 60);
         for (uint256 b; b < blocks; ++b) {
             vm.warp(block.timestamp + 12);
+            vm.roll(block.number + 1);
             try this.attackBlock(chunks, flash) {} catch {} // solhint-disable-line no-empty-blocks
         }
         assertLe(borrowed, LIMIT, "drained past the limit");
@@ -87,6 +88,7 @@ contract BreakerDrainTest is Test, VaultFixture {
         vm.startPrank(lender);
         for (uint256 b; b < blocks; ++b) {
             vm.warp(block.timestamp + 12);
+            vm.roll(block.number + 1);
             for (uint256 i; i < chunks.length; ++i) {
                 uint256 max = vault.maxWithdraw(lender);
                 if (max == 0) break;

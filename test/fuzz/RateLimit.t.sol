@@ -101,15 +101,28 @@ contract RateLimitFuzzTest is Test {
         assertFalse(w.fits(LENGTH, cap + inflow + 1, cap), "credit over-honoured");
     }
 
-    /// An inflow inside the window never raises the limit: it is a share of the balance when the window opened.
-    function testFuzz_inflowNeverRaisesLimit(uint128 base, uint128 inflow, uint32 later) public {
+    /// Money deposited inside a block (a flash loan) never raises the limit; capital that stayed a block raises it to
+    /// a share of that block's opening balance, never more.
+    function testFuzz_onlyCapitalThatStayedABlockRaisesLimit(
+        uint128 baseSeed,
+        uint128 inflowSeed,
+        uint32 later
+    ) public {
+        uint256 base = bound(baseSeed, 0, 2 ** 100);
+        uint256 inflow = bound(inflowSeed, 0, 2 ** 100);
+        vm.roll(100);
         vm.warp(T0);
         w.roll(LENGTH, base);
+        w.observe(base);
         uint256 cap = w.limit(0.25e18, false);
         w.record(inflow, false);
+        w.observe(base + inflow); // same block: a flash deposit
+        assertEq(w.limit(0.25e18, false), cap, "a same-block inflow raised the limit");
+        vm.roll(101);
         vm.warp(T0 + (later % LENGTH));
-        w.roll(LENGTH, uint256(base) + inflow);
-        assertEq(w.limit(0.25e18, false), cap, "limit moved inside the window");
+        w.roll(LENGTH, base + inflow);
+        w.observe(base + inflow); // the next block opens with the deposit still in
+        assertEq(w.limit(0.25e18, false), ((base + inflow) * 0.25e18) / 1e18, "limit not on the opening balance");
     }
 
     /// The previous window's net fades on one clock: without flows, use never rises with time, is the same whether
@@ -149,7 +162,7 @@ contract RateLimitFuzzTest is Test {
         }
         // From any reading, three maximal outflows reach the ceiling and stay there.
         for (uint256 i; i < 4; ++i) w.record(type(uint256).max, true);
-        assertEq(int256(w.current), int256(type(int224).max), "outflow did not saturate");
+        assertEq(int256(w.current), int256(type(int192).max), "outflow did not saturate");
         assertFalse(w.fits(LENGTH, 1, type(uint128).max), "a saturated counter admitted an outflow");
     }
 }
