@@ -11,7 +11,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import { MaxUint256, parseUnits } from "ethers";
 import hre, { network } from "hardhat";
@@ -20,7 +20,7 @@ import type { SolidityBuildInfo } from "hardhat/types/solidity";
 import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatGas, renderTable } from "./lib/format.js";
-import { collateral, deployChainlinkMarket, feedConfig } from "./lib/market.js";
+import { type ChainlinkMarket, collateral, deployChainlinkMarket, feedConfig } from "./lib/market.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
@@ -86,6 +86,11 @@ async function main(): Promise<void> {
   const { ethers, networkHelpers } = await network.create();
   const [, warmLender, warmBorrower, lender, borrower] = await ethers.getSigners();
   const market = await deployChainlinkMarket(ethers);
+  // Two more for the breaker's overhead (with and without it), deployed before the scripted timeline starts.
+  const overheadMarkets = [
+    await deployChainlinkMarket(ethers),
+    await deployChainlinkMarket(ethers, { wireBreaker: false }),
+  ];
   const timeline = await Timeline.start(networkHelpers);
   const heartbeat = () => market.heartbeat((action) => timeline.send(action));
   await heartbeat(); // fresh rounds on the scripted timeline
@@ -368,6 +373,7 @@ async function main(): Promise<void> {
 
   // Oracle rows last in the table, as before; they were measured before the liquidation scenario moved WETH.
   measurements.push(...oracleRows);
+  measurements.push(...(await measureBreakerOverhead(ethers, timeline, overheadMarkets)));
 
   // ---------------------------------------------------------------- report
   console.log(
@@ -396,6 +402,60 @@ async function main(): Promise<void> {
     `\nGas is receipt gasUsed: the whole transaction, 21,000 base included. solc ${solc}, optimizer ${optimizerRuns} runs.` +
       `\nWrote ${OUTPUT}.`,
   );
+}
+
+/**
+ * What the circuit breaker costs: the same operations on two fresh markets, one with the breaker wired in and one
+ * without, sent in lockstep (A then B, 12 s apart) so both see the same state and the same interest. Each row is
+ * gas(with) − gas(without).
+ */
+async function measureBreakerOverhead(
+  ethers: HardhatEthers,
+  timeline: Timeline,
+  [guarded, bare]: ChainlinkMarket[],
+): Promise<Measurement[]> {
+  console.log("Measuring the circuit breaker's overhead: the same operations with and without it");
+  const [, , , , , lender, borrower] = await ethers.getSigners();
+  const usd = (amount: string): bigint => parseUnits(amount, 6);
+  const eth = (amount: string): bigint => parseUnits(amount, 18);
+  for (const m of [guarded, bare]) {
+    const vaultAddress = await m.vault.getAddress();
+    await m.heartbeat((action) => timeline.send(action));
+    await fundAndApprove(timeline, m.usdc, lender, usd("2000000"), vaultAddress);
+    await fundAndApprove(timeline, m.usdc, borrower, usd("100000"), vaultAddress);
+    await fundAndApprove(timeline, collateral(m, "WETH"), borrower, eth("100"), vaultAddress);
+    await timeline.send(() => m.vault.connect(lender).deposit(usd("1000000"), lender.address));
+  }
+  const weth = (m: ChainlinkMarket) => collateral(m, "WETH").target;
+  // The sequence runs twice: a first round touches every slot (a new account's first flow pays for it, once), and
+  // the second, measured, round runs after a new outflow window has opened, as in a market quiet for a while.
+  const gas = new Map<string, bigint[]>();
+  for (const round of ["warm-up", "measured"]) {
+    await timeline.advance(7 * 3600);
+    for (const m of [guarded, bare]) await m.heartbeat((action) => timeline.send(action));
+    const both = async (name: string, op: (m: ChainlinkMarket) => Promise<ContractTransactionResponse>) => {
+      const pair: bigint[] = [];
+      for (const m of [guarded, bare]) pair.push((await timeline.send(() => op(m))).gasUsed);
+      if (round === "measured") gas.set(name, pair);
+    };
+    await both("deposit", (m) => m.vault.connect(lender).deposit(usd("50000"), lender.address));
+    await both("depositCollateral", (m) => m.vault.connect(borrower).depositCollateral(weth(m), eth("20"), borrower));
+    await both("borrow", (m) => m.vault.connect(borrower).borrow(usd("30000"), borrower.address));
+    await both("repay", (m) => m.vault.connect(borrower).repay(usd("15000"), borrower.address));
+    await both("withdrawCollateral", (m) =>
+      m.vault.connect(borrower).withdrawCollateral(weth(m), eth("5"), borrower.address),
+    );
+    await both("withdraw", (m) => m.vault.connect(lender).withdraw(usd("20000"), lender.address, lender.address));
+  }
+  const rows: Measurement[] = [];
+  for (const [name, [withBreaker, without]] of gas) {
+    rows.push({
+      name: `breaker.overhead.${name}`,
+      scenario: `${name}: ${formatGas(withBreaker)} with the breaker − ${formatGas(without)} without`,
+      gas: withBreaker - without,
+    });
+  }
+  return rows;
 }
 
 await runScript(`${COMMAND} (scripts/bench.ts)`, main);

@@ -161,11 +161,12 @@ async function main(): Promise<void> {
     const { collateralValue, borrowLimit } = await vault.accountLiquidity(signer.address);
     // USD (WAD) → USDC units at the oracle's USDC price.
     const amount = (borrowLimit * plan.limitUsedPct * 10n ** BigInt(state.usdcDecimals)) / (100n * usdcPrice);
-    await timeline.send(() => vault.connect(signer).borrow(amount, signer.address));
+    const note = await borrowWithinOutflowLimit(market, timeline, signer, amount);
     console.log(
       `  ${plan.name.padEnd(5)} posts ${posted.join(" + ")} (${formatUsd(collateralValue)}),` +
         ` borrows ${formatAmount(amount, state.usdcDecimals)} USDC = ${plan.limitUsedPct}% of a ${formatUsd(borrowLimit)} borrow limit`,
     );
+    if (note !== undefined) console.log(note);
   }
   await report(state);
   console.log(
@@ -269,6 +270,42 @@ async function keeperRound(ctx: Context, timeline: Timeline, keeper: HardhatEthe
 }
 
 /** Prints every borrower and lender position and the vault's totals at current prices. */
+/**
+ * The circuit breaker lets at most 25% of the vault's cash out, net, per 6-hour window: a loan larger than what is
+ * left in the window is taken in parts, one per window (a real market fills up over days, not in one block).
+ */
+async function borrowWithinOutflowLimit(
+  market: ChainlinkMarket,
+  timeline: Timeline,
+  signer: HardhatEthersSigner,
+  amount: bigint,
+): Promise<string | undefined> {
+  const usdc = await market.usdc.getAddress();
+  const { outflowWindow } = await market.breaker.assetParams(usdc);
+  let left = amount;
+  let parts = 0;
+  let waited = 0;
+  for (;;) {
+    const { outflowUsed, outflowLimit } = await market.breaker.entry(usdc);
+    const room = outflowLimit > outflowUsed ? outflowLimit - outflowUsed : 0n;
+    const part = left < room ? left : room;
+    if (part > 0n) {
+      await timeline.send(() => market.vault.connect(signer).borrow(part, signer.address));
+      left -= part;
+      parts += 1;
+    }
+    if (left === 0n) break;
+    await timeline.advance(Number(outflowWindow));
+    waited += Number(outflowWindow);
+    await market.heartbeat((action) => timeline.send(action));
+  }
+  if (parts === 1) return undefined;
+  return (
+    `        (in ${parts} parts over ${waited / 3600} h: the circuit breaker lets at most 25% of the vault's cash` +
+    ` out, net, per ${Number(outflowWindow) / 3600} h window)`
+  );
+}
+
 async function report(ctx: Context): Promise<void> {
   const { vault, rateModel } = ctx.market;
   const rows: string[][] = [];

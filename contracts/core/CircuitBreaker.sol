@@ -157,26 +157,30 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     /// @inheritdoc ICircuitBreaker
     function onSupply(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, SUPPLY);
-        _in(_flow(_base, cashBefore), _base, account, LEND, amount);
+        (RateLimit.Window memory w, ) = _flow(_base, cashBefore);
+        _in(w, _base, account, LEND, amount);
+        _flows[_base] = w;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external onlyVault {
+        (RateLimit.Window memory w, ) = _flow(asset, balanceBefore);
         // The base asset comes in this way only as a repayment: it credits the account's borrowing.
-        _in(_flow(asset, balanceBefore), asset, account, asset == _base ? DEBT : LEND, amount);
+        _in(w, asset, account, asset == _base ? DEBT : LEND, amount);
+        _flows[asset] = w;
     }
 
     /// @inheritdoc ICircuitBreaker
     function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, BORROW);
-        RateLimit.Window storage w = _flow(_base, cashBefore);
-        AssetParams memory ap = _paramsOf(_base);
+        (RateLimit.Window memory w, AssetParams memory ap) = _flow(_base, cashBefore);
         uint256 limit = w.limit(ap.outflowShare, _tight(_base));
         (uint256 uncovered, int256 netAfter) = _debit(w, _base, account, DEBT, amount);
         if (!w.fits(ap.outflowWindow, uncovered, limit)) {
             revert OutflowLimitReached(_base, w.used(ap.outflowWindow), limit, amount);
         }
         _commit(w, _base, account, DEBT, uncovered, netAfter);
+        _flows[_base] = w;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -186,24 +190,26 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         uint256 amount,
         uint256 balanceBefore
     ) external onlyVault returns (uint256 readyAt) {
-        RateLimit.Window storage w = _flow(asset, balanceBefore);
+        (RateLimit.Window memory w, AssetParams memory ap) = _flow(asset, balanceBefore);
         Status storage s = _status[asset];
-        _pokeOutflow(asset, s);
-        readyAt = block.timestamp + _params.claimDelay;
-        if (_mask(s, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) return readyAt;
-        AssetParams memory ap = _paramsOf(asset);
-        (uint256 uncovered, int256 netAfter) = _debit(w, asset, account, LEND, amount);
-        if (!w.fits(ap.outflowWindow, uncovered, w.limit(ap.outflowShare, _tight(asset)))) {
-            _trip(asset, s, Reason.OUTFLOW);
-            return readyAt;
+        if (_has(s, Reason.OUTFLOW)) _resetOutflow(asset, s, w, ap);
+        if (_mask(s, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) {
+            readyAt = block.timestamp + _params.claimDelay;
+        } else {
+            (uint256 uncovered, int256 netAfter) = _debit(w, asset, account, LEND, amount);
+            if (w.fits(ap.outflowWindow, uncovered, w.limit(ap.outflowShare, _tight(asset)))) {
+                _commit(w, asset, account, LEND, uncovered, netAfter);
+            } else {
+                _trip(asset, s, Reason.OUTFLOW);
+                readyAt = block.timestamp + _params.claimDelay;
+            }
         }
-        _commit(w, asset, account, LEND, uncovered, netAfter);
-        return 0;
+        _flows[asset] = w;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onShareTransfer(address from, address to, uint256 assets) external onlyVault {
-        RateLimit.Window storage w = _flows[_base];
+        RateLimit.Window memory w = _flows[_base];
         Credit memory c = _credits[_base][from][LEND];
         if (c.start != w.start || c.net >= 0) return;
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
@@ -211,6 +217,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         if (assets < moved) moved = assets;
         _credits[_base][from][LEND] = Credit(w.start, int224(int256(c.net) + int256(moved)));
         _in(w, _base, to, LEND, moved);
+        _flows[_base] = w;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -285,8 +292,8 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         e.liquidationsFrom = s.resumedAt == 0 ? 0 : uint256(s.resumedAt) + _params.liquidationGrace;
         if (block.timestamp < s.floorUntil) e.fallFloor = s.fallFloor;
         if (asset != GLOBAL) {
-            AssetParams memory ap = _paramsOf(asset);
-            RateLimit.Window memory w = _flows[asset];
+            // What a flow now would see: the window rolled to now over the vault's booked balance.
+            (RateLimit.Window memory w, AssetParams memory ap) = _flow(asset, _bookedBalance(asset));
             e.outflowUsed = w.used(ap.outflowWindow);
             e.outflowLimit = w.limit(ap.outflowShare, _tight(asset));
         }
@@ -339,9 +346,11 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
 
     /// @dev An outflow trip resets after its cooldown once use is back under `resumeShare` of the limit.
     function _pokeOutflow(address asset, Status storage s) internal {
-        if (!_has(s, Reason.OUTFLOW) || block.timestamp < s.cooldownUntil) return;
-        AssetParams memory ap = _paramsOf(asset);
-        RateLimit.Window memory w = _flows[asset];
+        if (_has(s, Reason.OUTFLOW)) _resetOutflow(asset, s, _flows[asset], _paramsOf(asset));
+    }
+
+    function _resetOutflow(address asset, Status storage s, RateLimit.Window memory w, AssetParams memory ap) internal {
+        if (block.timestamp < s.cooldownUntil) return;
         uint256 resumeAt = (w.limit(ap.outflowShare, _tight(asset)) * _params.resumeShare) / WAD;
         if (w.used(ap.outflowWindow) <= resumeAt) _clear(asset, s, Reason.OUTFLOW);
     }
@@ -431,6 +440,20 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         if (s.resumedAt != 0 && block.timestamp < from) revert LiquidationGrace(asset, from);
     }
 
+    /// @dev The vault's booked balance of `asset`: cash for the base asset, deposited collateral for the others.
+    function _bookedBalance(address asset) internal view returns (uint256 balance) {
+        if (asset == _base) return ICollateralVault(vault).cash();
+        try ICollateralVault(vault).collateralInfo(asset) returns (
+            ICollateralVault.CollateralConfig memory,
+            uint8,
+            uint256 totalDeposited
+        ) {
+            return totalDeposited;
+        } catch {
+            return 0;
+        }
+    }
+
     /// @dev `asset` is the vault's base asset or a listed collateral.
     function _requireKnown(address asset) internal view {
         if (asset == _base) return;
@@ -442,7 +465,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     /// @dev What an outflow of `amount` by `account` adds to the shared count (the part its own credit does not
     ///      cover), and the account's net after it. Saturates.
     function _debit(
-        RateLimit.Window storage w,
+        RateLimit.Window memory w,
         address asset,
         address account,
         uint256 kind,
@@ -456,7 +479,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     }
 
     function _commit(
-        RateLimit.Window storage w,
+        RateLimit.Window memory w,
         address asset,
         address account,
         uint256 kind,
@@ -469,7 +492,7 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
 
     /// @dev An inflow of `amount` by `account`: refunds the shared count for the account's own earlier outflows in
     ///      this window, and the rest becomes the account's credit.
-    function _in(RateLimit.Window storage w, address asset, address account, uint256 kind, uint256 amount) internal {
+    function _in(RateLimit.Window memory w, address asset, address account, uint256 kind, uint256 amount) internal {
         Credit memory c = _credits[asset][account][kind];
         int256 n = c.start == w.start ? int256(c.net) : int256(0);
         uint256 refund = n > 0 ? (amount < uint256(n) ? amount : uint256(n)) : 0;
@@ -487,10 +510,14 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         return x;
     }
 
-    /// @dev Creates or rolls `asset`'s outflow window to now.
-    function _flow(address asset, uint256 balanceBefore) internal returns (RateLimit.Window storage w) {
+    /// @dev `asset`'s outflow window rolled to now and its triggers, in memory (the caller stores the window back).
+    function _flow(
+        address asset,
+        uint256 balanceBefore
+    ) internal view returns (RateLimit.Window memory w, AssetParams memory ap) {
+        ap = _paramsOf(asset);
         w = _flows[asset];
-        w.roll(_paramsOf(asset).outflowWindow, balanceBefore);
+        w.roll(ap.outflowWindow, balanceBefore);
         w.observe(balanceBefore);
     }
 

@@ -678,8 +678,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     ///      loses that credit (the recipient's exit then counts in full), never blocks the transfer.
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
+        if (from == address(0) || to == address(0)) return;
         ICircuitBreaker breaker = _breaker;
-        if (from == address(0) || to == address(0) || address(breaker) == address(0)) return;
+        if (address(breaker) == address(0)) return;
         try breaker.onShareTransfer(from, to, _convertToAssets(value, Math.Rounding.Floor)) {} catch {}
     }
 

@@ -9,7 +9,7 @@ pragma solidity 0.8.28;
 /// @dev used(t) = previous × (length − (t − start)) / length + current, both signed, rounded up (towards more use),
 ///      floored at 0. `previous` is the last window's net, fading linearly as the current window ages; so any
 ///      stretch of `length` seconds sees at most about two limits out, and a single burst at most one.
-///      Storage is two slots; amounts saturate (never overflow, never revert): a saturated outflow reads as more
+///      Operations work on a memory copy (the caller loads it once and stores it once: two slots); amounts saturate (never overflow, never revert): a saturated outflow reads as more
 ///      used, a saturated inflow as less credit, both on the protocol's side.
 library RateLimit {
     uint256 internal constant WAD = 1e18;
@@ -25,7 +25,7 @@ library RateLimit {
     /// @dev Opens a new bucket when `length` has passed since the current one opened: the old bucket becomes the
     ///      previous one if it ended less than `length` ago (else it has faded out), and `balance` — the balance
     ///      before the flow being recorded — becomes the base. `length` > 0.
-    function roll(Window storage w, uint256 length, uint256 balance) internal {
+    function roll(Window memory w, uint256 length, uint256 balance) internal view {
         uint256 start = w.start;
         uint256 elapsed = block.timestamp - start;
         if (elapsed < length) return;
@@ -45,7 +45,7 @@ library RateLimit {
     /// @dev At the first flow of a block, `balance` (the balance before it) is the block's opening balance: the base
     ///      rises to it if larger. Later flows in the block change nothing, so nothing deposited inside the block —
     ///      a flash loan — counts.
-    function observe(Window storage w, uint256 balance) internal {
+    function observe(Window memory w, uint256 balance) internal view {
         if (w.baseBlock == uint32(block.number)) return;
         w.baseBlock = uint32(block.number);
         uint256 maxBase = uint256(int256(type(int128).max));
@@ -54,7 +54,7 @@ library RateLimit {
     }
 
     /// @dev Records an outflow (`amount` > 0 adds to use) or an inflow (`outflow` false: subtracts). Saturates.
-    function record(Window storage w, uint256 amount, bool outflow) internal {
+    function record(Window memory w, uint256 amount, bool outflow) internal pure {
         int256 a = amount > uint256(int256(type(int192).max)) ? type(int192).max : int256(amount);
         int256 next = outflow ? int256(w.current) + a : int256(w.current) - a;
         w.current = int192(_clamp(next, type(int192).min, type(int192).max));

@@ -3,14 +3,21 @@
  * proposer schedules, one executor executes after `minDelay`, and nobody holds the timelock's admin role (the
  * timelock administers itself, so even its own roles and delay change only through a delayed operation). The
  * circuit breaker's guardian is set through the timelock too: it can restrict, never configure.
+ *
+ * Also: helpers to run operations through the timelock (`scheduleBatch`, `executeBatch`, and for tests
+ * `timelockBatch` / `timelockCall`, which advance the clock by the delay), and to audit who may call what
+ * (`mutatingFunctions`, `zeroArgs`, `revertName`: probe every state-changing function of an ABI from any address).
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { Time } from "@nomicfoundation/hardhat-network-helpers/types";
 import {
   type AddressLike,
+  type BaseContract,
   type BytesLike,
   type ContractTransactionResponse,
+  type ParamType,
   type Signer,
+  FunctionFragment,
   hexlify,
   resolveAddress,
   toBeHex,
@@ -72,7 +79,10 @@ export interface GovernanceOptions {
   executor: HardhatEthersSigner;
   /** The circuit breaker's guardian (it can only `guardianTrip`); left unset when omitted. */
   guardian?: HardhatEthersSigner;
-  /** Advances the clock by the delay during the handover; on a simulated network, `evm_increaseTime` by default. */
+  /**
+   * Waits out the delay during the handover. By default `evm_increaseTime` + `evm_mine`, which only a simulated
+   * network supports: on a live network pass a function that waits `seconds` of real time.
+   */
   wait?: (seconds: bigint) => Promise<void>;
 }
 
@@ -217,4 +227,49 @@ export async function deployGovernance(
     }
   }
   return { timelock, minDelay, proposer, executor, owned, schedule, execute, run };
+}
+
+// ----------------------------------------------------------------------------------------------- auditing who may call
+
+/** Every state-changing function (neither view nor pure) of `contract`'s ABI. */
+export function mutatingFunctions(contract: BaseContract): FunctionFragment[] {
+  return contract.interface.fragments.filter(FunctionFragment.isFunction).filter((fn) => !fn.constant);
+}
+
+/** A well-formed zero value of an ABI type. */
+function zeroOf(p: ParamType): unknown {
+  if (p.isArray()) return p.arrayLength < 0 ? [] : Array.from({ length: p.arrayLength }, () => zeroOf(p.arrayChildren));
+  if (p.isTuple()) return p.components.map(zeroOf);
+  if (p.baseType === "address") return ZeroAddress;
+  if (p.baseType === "bool") return false;
+  if (p.baseType === "string") return "";
+  if (p.baseType === "bytes") return "0x";
+  if (p.baseType.startsWith("bytes")) return zeroPadValue("0x", Number(p.baseType.slice(5)));
+  return 0n;
+}
+
+/** Well-formed zero arguments for `fn`: enough to probe who may call it (an access check runs before the body). */
+export function zeroArgs(fn: FunctionFragment): unknown[] {
+  return fn.inputs.map(zeroOf);
+}
+
+/**
+ * The custom error (by name, decoded with `contract`'s ABI) that a static call of `fn(...args)` from `caller` reverts
+ * with; "revert" when the revert cannot be decoded, null when the call would succeed. Sends nothing.
+ */
+export async function revertName(
+  contract: BaseContract,
+  caller: Signer,
+  fn: string,
+  args: readonly unknown[],
+): Promise<string | null> {
+  try {
+    const method = contract.connect(caller).getFunction(fn);
+    await method.staticCall(...args);
+    return null;
+  } catch (error) {
+    // ethers' CallExceptionError and Hardhat's SolidityError both carry the revert data as `data`.
+    const data: unknown = error instanceof Error && "data" in error ? error.data : undefined;
+    return typeof data === "string" ? (contract.interface.parseError(data)?.name ?? "revert") : "revert";
+  }
 }

@@ -14,10 +14,29 @@ contract RateLimitFuzzTest is Test {
 
     RateLimit.Window internal w;
 
+    // The library works on memory copies; these load, apply and store, as the breaker does.
+    function _roll(uint256 length, uint256 balance) internal {
+        RateLimit.Window memory m = w;
+        m.roll(length, balance);
+        w = m;
+    }
+
+    function _observe(uint256 balance) internal {
+        RateLimit.Window memory m = w;
+        m.observe(balance);
+        w = m;
+    }
+
+    function _record(uint256 amount, bool outflow) internal {
+        RateLimit.Window memory m = w;
+        m.record(amount, outflow);
+        w = m;
+    }
+
     /// @dev Admits `amount` as the breaker does: only if it fits, then records it.
     function _tryOut(uint256 amount, uint256 share) internal returns (bool ok) {
         ok = w.fits(LENGTH, amount, w.limit(share, false));
-        if (ok) w.record(amount, true);
+        if (ok) _record(amount, true);
     }
 
     /// Splitting a drain into many withdrawals at any times inside one window admits no more than the limit.
@@ -29,7 +48,7 @@ contract RateLimitFuzzTest is Test {
     ) public {
         uint256 share = bound(shareSeed, 0.01e18, 1e18);
         vm.warp(T0);
-        w.roll(LENGTH, base);
+        _roll(LENGTH, base);
         uint256 cap = w.limit(share, false);
         uint256 admitted;
         for (uint256 i; i < amounts.length; ++i) {
@@ -54,7 +73,7 @@ contract RateLimitFuzzTest is Test {
         uint256[16] memory outs;
         for (uint256 i; i < amounts.length; ++i) {
             vm.warp(block.timestamp + (gaps[i] % LENGTH));
-            w.roll(LENGTH, base);
+            _roll(LENGTH, base);
             uint256 a = bound(amounts[i], 1, base);
             times[i] = block.timestamp;
             if (_tryOut(a, share)) outs[i] = a;
@@ -76,15 +95,15 @@ contract RateLimitFuzzTest is Test {
         uint8 loops
     ) public {
         vm.warp(T0);
-        w.roll(LENGTH, base);
+        _roll(LENGTH, base);
         amount = bound(amount, 0, uint256(type(uint128).max));
         w.current = startNet;
         int256 before = w.net(LENGTH);
         for (uint256 i; i < loops % 20; ++i) {
-            w.record(amount, false);
-            w.record(amount, true);
-            w.record(amount, true);
-            w.record(amount, false);
+            _record(amount, false);
+            _record(amount, true);
+            _record(amount, true);
+            _record(amount, false);
         }
         assertEq(w.net(LENGTH), before, "a neutral loop moved the counter");
     }
@@ -94,8 +113,8 @@ contract RateLimitFuzzTest is Test {
     function testFuzz_inflowCreditIsExact(uint128 base, uint64 shareSeed, uint128 inflow) public {
         uint256 share = bound(shareSeed, 0.01e18, 1e18);
         vm.warp(T0);
-        w.roll(LENGTH, base);
-        w.record(inflow, false);
+        _roll(LENGTH, base);
+        _record(inflow, false);
         uint256 cap = w.limit(share, false);
         assertTrue(w.fits(LENGTH, cap + inflow, cap), "credit not honoured");
         assertFalse(w.fits(LENGTH, cap + inflow + 1, cap), "credit over-honoured");
@@ -112,16 +131,16 @@ contract RateLimitFuzzTest is Test {
         uint256 inflow = bound(inflowSeed, 0, 2 ** 100);
         vm.roll(100);
         vm.warp(T0);
-        w.roll(LENGTH, base);
-        w.observe(base);
+        _roll(LENGTH, base);
+        _observe(base);
         uint256 cap = w.limit(0.25e18, false);
-        w.record(inflow, false);
-        w.observe(base + inflow); // same block: a flash deposit
+        _record(inflow, false);
+        _observe(base + inflow); // same block: a flash deposit
         assertEq(w.limit(0.25e18, false), cap, "a same-block inflow raised the limit");
         vm.roll(101);
         vm.warp(T0 + (later % LENGTH));
-        w.roll(LENGTH, base + inflow);
-        w.observe(base + inflow); // the next block opens with the deposit still in
+        _roll(LENGTH, base + inflow);
+        _observe(base + inflow); // the next block opens with the deposit still in
         assertEq(w.limit(0.25e18, false), ((base + inflow) * 0.25e18) / 1e18, "limit not on the opening balance");
     }
 
@@ -129,9 +148,9 @@ contract RateLimitFuzzTest is Test {
     /// or not the window was rolled, and is 0 two lengths after the bucket opened.
     function testFuzz_fadeIsMonotoneAndRollInvariant(uint128 base, uint128 out, uint32 dt1Seed, uint32 dt2Seed) public {
         vm.warp(T0);
-        w.roll(LENGTH, base);
+        _roll(LENGTH, base);
         // Below the int128 saturation of the previous bucket (which errs towards more use, tested below).
-        w.record(bound(out, 0, uint256(int256(type(int128).max))), true);
+        _record(bound(out, 0, uint256(int256(type(int128).max))), true);
         uint256 dt1 = bound(dt1Seed, 0, 3 * LENGTH);
         uint256 dt2 = bound(dt2Seed, dt1, 3 * LENGTH);
         vm.warp(T0 + dt1);
@@ -140,7 +159,7 @@ contract RateLimitFuzzTest is Test {
         uint256 u2 = w.used(LENGTH);
         assertLe(u2, u1, "use rose without flows");
         RateLimit.Window memory unrolled = w;
-        w.roll(LENGTH, base);
+        _roll(LENGTH, base);
         assertEq(w.used(LENGTH), RateLimit.used(unrolled, LENGTH), "rolling changed the reading");
         if (dt2 >= 2 * LENGTH) assertEq(u2, 0, "not faded after two lengths");
     }
@@ -155,13 +174,13 @@ contract RateLimitFuzzTest is Test {
         vm.warp(T0);
         for (uint256 i; i < amounts.length; ++i) {
             vm.warp(block.timestamp + (gaps[i] % (3 * LENGTH)));
-            w.roll(LENGTH, amounts[i]);
-            w.record(amounts[i], outs[i]);
+            _roll(LENGTH, amounts[i]);
+            _record(amounts[i], outs[i]);
             w.fits(LENGTH, amounts[i], w.limit(1e18, i % 2 == 0));
             w.used(LENGTH);
         }
         // From any reading, three maximal outflows reach the ceiling and stay there.
-        for (uint256 i; i < 4; ++i) w.record(type(uint256).max, true);
+        for (uint256 i; i < 4; ++i) _record(type(uint256).max, true);
         assertEq(int256(w.current), int256(type(int192).max), "outflow did not saturate");
         assertFalse(w.fits(LENGTH, 1, type(uint128).max), "a saturated counter admitted an outflow");
     }
