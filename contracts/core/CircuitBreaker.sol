@@ -241,6 +241,11 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         _emit(asset, s, Reason.GUARDIAN, true);
     }
 
+    /// @notice Disabled (reverts `RenounceDisabled`): an owner-less contract could never be corrected again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
+
     /// @inheritdoc ICircuitBreaker
     function setGuardian(address guardian_) external onlyOwner {
         _guardian = guardian_;

@@ -348,6 +348,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     // ================================================================= governance
 
+    /// @notice Disabled (reverts `RenounceDisabled`): an owner-less contract could never be corrected again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
+
     /// @inheritdoc ICollateralVault
     function setLiquidationEngine(address engine) external onlyOwner {
         if (engine == address(0)) revert ZeroAddress();

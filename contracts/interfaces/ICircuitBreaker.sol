@@ -109,6 +109,9 @@ interface ICircuitBreaker {
     error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
+    /// @notice Thrown by `renounceOwnership`: governance can be handed over (in two steps), never abandoned, so
+    ///         parameters can always be corrected and the guardian always replaced.
+    error RenounceDisabled();
 
     // ----------------------------------------------------------------- permissionless
 

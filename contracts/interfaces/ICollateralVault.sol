@@ -95,6 +95,9 @@ interface ICollateralVault {
     error ZeroAmount();
     /// @notice Thrown when an address argument that must be set is the zero address.
     error ZeroAddress();
+    /// @notice Thrown by `renounceOwnership`: governance can be handed over (in two steps), never abandoned, so
+    ///         parameters can always be corrected and the guardian always replaced.
+    error RenounceDisabled();
     /// @notice Thrown when `asset` is not a listed collateral.
     error AssetNotListed(address asset);
     /// @notice Thrown when listing an asset that is already listed.

@@ -76,6 +76,9 @@ interface ILiquidationEngine {
     error ZeroAmount();
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
+    /// @notice Thrown by `renounceOwnership`: governance can be handed over (in two steps), never abandoned, so
+    ///         parameters can always be corrected and the guardian always replaced.
+    error RenounceDisabled();
     /// @notice Thrown when a flash liquidation carries no callback data.
     error EmptyFlashData();
     /// @notice Thrown when a batch is empty or longer than MAX_BATCH.

@@ -185,6 +185,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     // ================================================================= governance and views
 
+    /// @notice Disabled (reverts `RenounceDisabled`): an owner-less contract could never be corrected again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
+
     /// @inheritdoc ILiquidationEngine
     function setParams(Params calldata params_) external onlyOwner {
         _setParams(params_);

@@ -76,6 +76,9 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     error InsufficientGasForFeed();
     /// @notice Thrown when an address argument that must be set is zero.
     error ZeroAddress();
+    /// @notice Thrown by `renounceOwnership`: governance can be handed over (in two steps), never abandoned, so
+    ///         parameters can always be corrected and the guardian always replaced.
+    error RenounceDisabled();
     /// @notice Thrown when a TWAP source cannot serve `asset`: the asset or the quote has no primary feed, the asset
     ///         already has a secondary feed, the pool is not a contract holding exactly the asset and the quote, or a
     ///         token has more than 18 decimals.
@@ -194,6 +197,11 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     }
 
     // ================================================================= governance
+
+    /// @notice Disabled (reverts `RenounceDisabled`): an owner-less contract could never be corrected again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
 
     /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals; a new source takes effect at once, so
     ///         the owner must be the timelock (INV-26).

@@ -328,6 +328,7 @@ describe("CollateralVault: safety", function () {
       ProvisionExceedsDebt: "safety (liquidation hooks)",
       ReentrancyGuardReentrantCall: "safety",
       RepayExceedsDebt: "borrowing",
+      RenounceDisabled: "Governance roles (renounceOwnership)",
       ReserveFactorTooHigh: "lending (constructor), governance",
       SafeERC20FailedOperation: "unreachable with the test tokens: they revert rather than return false",
       SupplyCapExceeded: "borrowing",
