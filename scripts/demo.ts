@@ -197,11 +197,14 @@ async function main(): Promise<void> {
   const [keeper] = signers;
   await fundAndApprove(timeline, usdc, keeper, parseUnits("1000000", usdcDecimals), vaultAddress);
   const liquidated: string[] = [];
+  // The keeper also pokes the circuit breaker (anyone may): the first poke records WETH's reference price.
+  let breakerLevel = await pokeBreaker(market, timeline, keeper, wethAddress, "");
   for (const [i, dropPct] of WETH_DROPS_PCT.entries()) {
     const price = (startPrice * (100n - dropPct)) / 100n;
     const previous = await prices.get(wethAddress);
     console.log(heading(`${5 + i}. WETH falls to -${dropPct}%: ${formatUsd(previous)} -> ${formatUsd(price)}`));
     await timeline.send(() => prices.set(wethAddress, price));
+    breakerLevel = await pokeBreaker(market, timeline, keeper, wethAddress, breakerLevel);
     await report(state);
     for (const name of await keeperRound(state, timeline, keeper))
       if (!liquidated.includes(name)) liquidated.push(name);
@@ -221,6 +224,46 @@ async function main(): Promise<void> {
       ` ${formatAmount(sharePrice, state.usdcDecimals, state.usdcDecimals)} USDC after ${INTEREST_DAYS} days of interest` +
       " and the liquidation fees paid into reserves.",
   );
+}
+
+const LEVELS = ["NONE", "TIGHTEN", "NO_BORROW", "QUEUE", "NO_LIQUIDATION"];
+const REASONS = [
+  "",
+  "ORACLE_DEGRADED",
+  "ORACLE_FAILED",
+  "PRICE_FALL_SOFT",
+  "PRICE_FALL",
+  "OUTFLOW",
+  "BAD_DEBT",
+  "GUARDIAN",
+];
+const LEVEL_MEANING: Record<string, string> = {
+  NONE: "nothing stopped",
+  TIGHTEN: "WETH's outflow limit is halved",
+  NO_BORROW: "WETH backs no new borrow",
+  QUEUE: "WETH withdrawals are queued, supply and borrows stop",
+  NO_LIQUIDATION: "WETH's price is unknown: liquidations seizing it stop",
+};
+
+/** Pokes the breaker for `asset` and prints its level when it changed; returns the level. */
+async function pokeBreaker(
+  market: ChainlinkMarket,
+  timeline: Timeline,
+  keeper: HardhatEthersSigner,
+  asset: string,
+  before: string,
+): Promise<string> {
+  await timeline.send(() => market.breaker.connect(keeper).poke(asset));
+  const entry = await market.breaker.entry(asset);
+  const level = LEVELS[Number(entry.level)] ?? String(entry.level);
+  if (level === before || (before === "" && level === "NONE")) return level;
+  const reasons = REASONS.filter((_, bit) => bit > 0 && (Number(entry.reasons) >> bit) & 1);
+  console.log(
+    `  Circuit breaker (poked by the keeper): WETH ${before || "NONE"} -> ${level}` +
+      `${reasons.length > 0 ? ` [${reasons.join(", ")}]` : ""}: ${LEVEL_MEANING[level] ?? ""};` +
+      " repay, adding collateral and liquidations stay open",
+  );
+  return level;
 }
 
 /** One keeper pass: liquidates every liquidatable account through the engine and prints what each liquidation did. */
