@@ -117,6 +117,15 @@ export const DEFAULT_BASE_TRIGGERS: ICircuitBreaker.AssetParamsStruct = {
   maxFall: wad("0.05"),
 };
 
+/**
+ * Triggers that keep the breaker wired (every hook runs) but let the whole window-start balance out: for tests of
+ * other rules that move most of a market in one block. Never a deployment default.
+ */
+export const PERMISSIVE_TRIGGERS: ICircuitBreaker.AssetParamsStruct = {
+  ...DEFAULT_ASSET_TRIGGERS,
+  outflowShare: wad("1"),
+};
+
 /** Mines the transaction `action` sends. */
 export type Sender = (action: () => Promise<ContractTransactionResponse>) => Promise<unknown>;
 

@@ -1164,6 +1164,7 @@ describe("LiquidationEngine: rules", function () {
       EmptyFlashData: "below",
       LeavesDust: "below; dust",
       LiquidationTooSmall: "below",
+      RenounceDisabled: "Governance.roles.test.ts (renounceOwnership)",
       NoCollateral: "below; previewLiquidation",
       NotDust: "below; writeOff()",
       NotLiquidatable: "below; flag and unflag; abuse (healthy accounts)",

@@ -10,7 +10,13 @@ import { MaxUint256, parseUnits } from "ethers";
 import type { AddressLike } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { collateral, deployMarket, wad } from "../../../scripts/lib/market.js";
+import {
+  collateral,
+  DEFAULT_BASE_TRIGGERS,
+  deployMarket,
+  PERMISSIVE_TRIGGERS,
+  wad,
+} from "../../../scripts/lib/market.js";
 import type { Market } from "../../../scripts/lib/market.js";
 import type {
   CollateralVault,
@@ -61,7 +67,13 @@ export function compoundFactorUp(ratePerSecondWad: bigint, elapsed: bigint): big
 /** Default market (USDC base; WETH $3000 LTV 80%; WBTC $60000 LTV 73%), actors funded and approved; nothing lent. */
 export async function emptyMarketFixture({ ethers }: NetworkConnection): Promise<MarketFixture> {
   const [owner, lender, borrower, alice, bob, attacker] = await ethers.getSigners();
-  const market = await deployMarket(ethers, { owner });
+  // The vault's own rules are tested here: the breaker is wired, with its outflow limit at 100% of the window's base
+  // (CircuitBreaker.*.test.ts test the shipped limits).
+  const market = await deployMarket(ethers, {
+    owner,
+    assetTriggers: PERMISSIVE_TRIGGERS,
+    baseTriggers: { ...PERMISSIVE_TRIGGERS, maxFall: DEFAULT_BASE_TRIGGERS.maxFall },
+  });
   const weth = collateral(market, "WETH");
   const wbtc = collateral(market, "WBTC");
   for (const actor of [lender, borrower, alice, bob, attacker]) {
