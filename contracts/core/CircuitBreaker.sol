@@ -221,9 +221,10 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onBadDebt(uint256, uint256 supply) external onlyVault {
+    function onBadDebt(uint256 amount, uint256 supply) external onlyVault {
         Status storage s = _status[GLOBAL];
-        _rollBadDebtWindow(s);
+        // A window that rolls now starts before this write-off: it counts in the new window, not in the baseline.
+        _rollBadDebtWindow(s, amount);
         if (_recentBadDebtTrips(supply)) _trip(GLOBAL, s, Reason.BAD_DEBT);
     }
 
@@ -269,8 +270,8 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     function borrowAllowed(address collateral, uint256 price) external view returns (bool) {
         Status memory s = _status[collateral];
         if (_mask(s) & BORROW != 0) return false;
-        // The price-fall trigger, checked inside the borrow before anyone pokes.
-        return block.timestamp >= s.floorUntil || price >= s.fallFloor;
+        // The price-fall trigger, checked inside the borrow before anyone pokes: at the floor, the fall is the bound.
+        return block.timestamp >= s.floorUntil || price > s.fallFloor;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -369,14 +370,16 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
             (_badDebtSeen, _badDebtWindowStart) = (ICollateralVault(vault).badDebt(), block.timestamp);
             return;
         }
-        _rollBadDebtWindow(s);
+        _rollBadDebtWindow(s, 0);
         if (_recentBadDebtTrips(IERC4626(vault).totalAssets())) _trip(GLOBAL, s, Reason.BAD_DEBT);
     }
 
-    function _rollBadDebtWindow(Status storage s) internal {
+    /// @dev Opens a new bad-debt window once the last is over; `pending` is bad debt already in the vault's total
+    ///      that belongs to the new window (a write-off being reported).
+    function _rollBadDebtWindow(Status storage s, uint256 pending) internal {
         if (block.timestamp < _badDebtWindowStart + BAD_DEBT_WINDOW || _has(s, Reason.BAD_DEBT)) return;
         _badDebtWindowStart = block.timestamp;
-        _badDebtSeen = ICollateralVault(vault).badDebt();
+        _badDebtSeen = ICollateralVault(vault).badDebt() - pending;
     }
 
     function _recentBadDebtTrips(uint256 supply) internal view returns (bool) {
@@ -526,8 +529,11 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         w.observe(balanceBefore);
     }
 
+    /// @dev Any trip but OUTFLOW itself (price, oracle, bad debt) halves the asset's outflow limit; an OUTFLOW trip
+    ///      already queues everything, and its reset is measured against the untightened limit.
     function _tight(address asset) internal view returns (bool) {
-        return _level(_status[asset]) >= Level.TIGHTEN || _level(_status[GLOBAL]) >= Level.TIGHTEN;
+        uint16 ignored = uint16(1 << uint8(Reason.OUTFLOW));
+        return (_status[asset].reasons | _status[GLOBAL].reasons) & ~ignored != 0;
     }
 
     function _paramsOf(address asset) internal view returns (AssetParams memory ap) {

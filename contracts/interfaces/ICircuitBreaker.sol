@@ -6,7 +6,8 @@ pragma solidity 0.8.28;
 ///         has a state: the reasons currently tripped, and the actions they stop. Triggers trip at once, from a
 ///         permissionless `poke` or inside the actions they guard; each trip has a cooldown, after which the next
 ///         `poke` resets it if its condition has cleared. Responses are graded:
-///         - TIGHTEN (a price fall of half the bound): the asset's outflow limit is halved;
+///         - TIGHTEN (a price fall of half the bound): the asset's outflow limit is halved (as under every trip but
+///           OUTFLOW itself);
 ///         - NO_BORROW (a price fall beyond the bound, a DEGRADED price, realised bad debt): the asset backs no new
 ///           borrow (for the base asset or the global entry: no borrow at all);
 ///         - QUEUE (outflow beyond the limit): every withdrawal of the asset becomes a claim payable after a delay,
@@ -50,7 +51,7 @@ interface ICircuitBreaker {
 
     /// @notice Per-asset triggers.
     struct AssetParams {
-        uint64 outflowShare; // WAD share of the window-start balance that may flow out, net, per window
+        uint64 outflowShare; // WAD share of the window's base (its largest block-opening balance) out, net, per window
         uint32 outflowWindow; // seconds
         uint64 maxFall; // WAD fall from the window's high that trips PRICE_FALL (half of it: PRICE_FALL_SOFT)
         uint32 fallWindow; // seconds
