@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
+import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 
 /// @notice Fuzz tests of interest accrual through the vault's public API: monotonicity, the reserve split,
 ///         rounding direction of account debt, path (in)dependence and full repayment.
@@ -25,6 +26,17 @@ contract InterestAccrualFuzzTest is Test, VaultFixture {
         usdc.approve(address(vault), type(uint256).max);
         vault.depositCollateral(address(weth), 10_000e18, borrower); // $30M, borrow limit $24M
         vm.stopPrank();
+        // Interest is tested here, not the breaker: let the whole balance out, from the next block on.
+        breaker.setAssetParams(
+            address(usdc),
+            ICircuitBreaker.AssetParams({
+                outflowShare: 1e18,
+                outflowWindow: 6 hours,
+                maxFall: 0.05e18,
+                fallWindow: 1 hours
+            })
+        );
+        vm.roll(block.number + 1);
     }
 
     function _borrow(uint256 amount) internal {

@@ -42,6 +42,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Σ of the write-offs the handler saw, and how many liquidations went through.
     uint256 public ghostBadDebt;
     uint256 public liquidations;
+    uint256 public borrows;
     mapping(address token => uint256) internal _initialPrice;
     /// @dev The market price of each token, whatever status the oracle reports it with.
     mapping(address token => uint256) internal _marketPrice;
@@ -216,6 +217,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(actor);
         try vault.borrow(amount, actor) {
             ghostBaseOut += amount;
+            borrows += 1;
             if (_status[address(usdc)] != IPriceOracle.Status.OK) _fail(InvariantsSpec.INV_12_DOUBTED_PRICE, amount);
             _checkWithinBorrowLimit(actor);
         } catch (bytes memory reason) {
@@ -465,14 +467,19 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @dev Time passes, and with it blocks (one per 12 s, at least one), so the breaker sees new block openings.
     function warp(uint256 seconds_) external tracked("warp") {
-        vm.warp(block.timestamp + bound(seconds_, 1, 30 days));
+        seconds_ = bound(seconds_, 1, 30 days);
+        vm.warp(block.timestamp + seconds_);
+        vm.roll(block.number + 1 + seconds_ / 12);
     }
 
     // ----------------------------------------------------------------- post-conditions
 
+    /// @dev Each action is a transaction of its own, in a block of its own (time moves only through `warp`).
     modifier tracked(bytes32 action) {
         calls[action] += 1;
+        vm.roll(block.number + 1);
         _;
         _checkSharePriceAndIndex();
     }
