@@ -9,6 +9,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 
@@ -176,6 +177,10 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     /// @inheritdoc ILiquidationEngine
     function writeOff(address account) external nonReentrant returns (uint256) {
         (ICollateralVault.AccountLiquidity memory liq, ) = _requireLiquidatable(account, _oracle());
+        // A write-off realises a loss like a liquidation does: it waits while the base asset's (or the global) entry
+        // stops liquidations or is in its grace period.
+        (ICircuitBreaker breaker, ) = vault.circuitBreaker();
+        if (address(breaker) != address(0)) breaker.checkLiquidation(_base);
         if (liq.collateralValue >= _params.dustValue) {
             revert NotDust(account, liq.collateralValue, _params.dustValue);
         }

@@ -277,6 +277,29 @@ describe("CircuitBreaker: triggers", function () {
       await expect(liquidate()).to.emit(engine, "LiquidationExecuted");
     });
 
+    it("a write-off waits like a liquidation: refused while the base asset's price is FAILED and in the grace after", async function () {
+      const f = await networkHelpers.loadFixture(debtFixture);
+      const { breaker, engine, oracle, usdc, weth, attacker, bob } = f;
+      const base = await usdc.getAddress();
+      const writeOff = () => engine.connect(bob).writeOff(attacker.address);
+      await oracle.setPrice(weth, wad("1800")); // attacker's 0.05 WETH = $90 for 120 USDC: dust, to write off
+      await oracle.setPriceData(usdc, 0n, 0n, Status.FAILED, OracleReason.STALE);
+      const t = await at();
+      await breaker.poke(usdc);
+      await oracle.setPrice(usdc, wad("1")); // the feed is back; the trip holds until its cooldown
+      await expect(writeOff())
+        .to.be.revertedWithCustomError(breaker, "ActionPaused")
+        .withArgs(base, Act.LIQUIDATE, Why.ORACLE_FAILED);
+      await at(t + COOLDOWN);
+      const resumed = await minedAt(await breaker.poke(usdc));
+      await at(resumed + GRACE - 1n);
+      await expect(writeOff())
+        .to.be.revertedWithCustomError(breaker, "LiquidationGrace")
+        .withArgs(base, resumed + GRACE);
+      await at(resumed + GRACE);
+      await expect(writeOff()).to.emit(f.vault, "BadDebtWrittenOff");
+    });
+
     it("the guardian can never stop liquidations: InvalidActionMask for LIQUIDATE, DEPOSIT_COLLATERAL, 0", async function () {
       const f = await networkHelpers.loadFixture(debtFixture);
       const { breaker, engine, oracle, owner, usdc, weth, alice, bob } = f;
