@@ -7,13 +7,15 @@
  * so compiling in groups — production contracts, test helpers, npm files, then the Solidity tests a few at a time —
  * leaves a complete cache, after which `hardhat test` and every script find nothing left to compile.
  *
- * Usage: node scripts/build.ts [--quiet]
+ * Usage: node scripts/build.ts [--quiet] [--coverage]
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 const quiet = process.argv.includes("--quiet");
+/** `--coverage` builds the instrumented profile `hardhat test --coverage` uses (same memory limit, same remedy). */
+const global = process.argv.includes("--coverage") ? ["--coverage"] : [];
 /** Solidity test files per job: each brings its whole dependency tree along. */
 const TESTS_PER_JOB = 3;
 
@@ -27,26 +29,36 @@ function solidityFiles(dir: string, predicate: (file: string) => boolean = () =>
   return out;
 }
 
-function hardhatBuild(label: string, args: string[]): void {
+/** Runs one `hardhat build`; returns whether solc ran out of memory (any other failure ends the script). */
+function hardhatBuild(label: string, args: string[]): "ok" | "out-of-memory" {
   if (!quiet) console.log(`build: ${label}`);
-  const result = spawnSync("npx", ["hardhat", "build", ...(quiet ? ["--quiet"] : []), ...args], {
-    stdio: quiet ? ["ignore", "ignore", "inherit"] : "inherit",
+  const result = spawnSync("npx", ["hardhat", ...global, "build", "--quiet", ...args], {
+    stdio: ["ignore", quiet ? "ignore" : "inherit", "pipe"],
   });
-  if (result.status !== 0) {
-    console.error(`build: failed while compiling ${label} (exit ${result.status ?? result.signal})`);
-    process.exit(result.status ?? 1);
+  if (result.status === 0) return "ok";
+  if (String(result.stderr).includes("HHE908")) return "out-of-memory";
+  process.stderr.write(result.stderr);
+  console.error(`build: failed while compiling ${label} (exit ${result.status ?? result.signal})`);
+  process.exit(result.status ?? 1);
+}
+
+/** Builds `files` in one job, or, if solc runs out of memory, in halves, recursively. */
+function buildGroup(flag: string, files: string[]): void {
+  const label = files.length > 4 ? `${files.length} files` : files.map((f) => path.basename(f)).join(", ");
+  if (hardhatBuild(label, [flag, ...files]) === "ok") return;
+  if (files.length === 1) {
+    console.error(`build: solc runs out of memory on ${files[0]} alone`);
+    process.exit(1);
   }
+  if (!quiet) console.log("build: too big for one job, splitting");
+  const half = Math.ceil(files.length / 2);
+  buildGroup(flag, files.slice(0, half));
+  buildGroup(flag, files.slice(half));
 }
 
 // Usually the cache is complete (or one job suffices) and a plain build is all it takes; only when solc runs out of
 // memory do we split.
-if (!quiet) console.log("build: everything in one job");
-const whole = spawnSync("npx", ["hardhat", "build", "--quiet"], { stdio: ["ignore", "ignore", "pipe"] });
-if (whole.status === 0) process.exit(0);
-if (!String(whole.stderr).includes("HHE908")) {
-  process.stderr.write(whole.stderr);
-  process.exit(whole.status ?? 1);
-}
+if (hardhatBuild("everything in one job", []) === "ok") process.exit(0);
 if (!quiet) console.log("build: solc ran out of memory on one job; compiling in groups");
 
 const production = solidityFiles("contracts", (file) => !file.startsWith(path.join("contracts", "test")));
@@ -54,12 +66,9 @@ const helpers = solidityFiles(path.join("contracts", "test"));
 // Hardhat treats every .sol file under test/ as a test root (handlers and specs included).
 const tests = solidityFiles("test");
 
-hardhatBuild(`${production.length} contracts`, ["--no-tests", ...production]);
-hardhatBuild(`${helpers.length} test helper contracts`, ["--no-tests", ...helpers]);
-hardhatBuild("npm files (OpenZeppelin's TimelockController)", ["--no-tests"]);
-for (let i = 0; i < tests.length; i += TESTS_PER_JOB) {
-  const chunk = tests.slice(i, i + TESTS_PER_JOB);
-  hardhatBuild(chunk.map((file) => path.basename(file)).join(", "), ["--no-contracts", ...chunk]);
-}
+buildGroup("--no-tests", production);
+buildGroup("--no-tests", helpers);
+if (hardhatBuild("npm files (OpenZeppelin's TimelockController)", ["--no-tests"]) !== "ok") process.exit(1);
+for (let i = 0; i < tests.length; i += TESTS_PER_JOB) buildGroup("--no-contracts", tests.slice(i, i + TESTS_PER_JOB));
 // Everything is cached now: this final pass compiles nothing, and fails loudly if anything was missed.
-hardhatBuild("check", []);
+if (hardhatBuild("check", []) !== "ok") process.exit(1);

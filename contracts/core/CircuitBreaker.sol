@@ -211,7 +211,8 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     function onShareTransfer(address from, address to, uint256 assets) external onlyVault {
         RateLimit.Window memory w = _flows[_base];
         Credit memory c = _credits[_base][from][LEND];
-        if (c.start != w.start || c.net >= 0) return;
+        // Credit lives only in the window it was earned in (one that is due to roll is over).
+        if (c.start != w.start || c.net >= 0 || block.timestamp >= w.start + _paramsOf(_base).outflowWindow) return;
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
         uint256 moved = uint256(-int256(c.net));
         if (assets < moved) moved = assets;

@@ -9,7 +9,6 @@ import {CircuitBreaker} from "../../contracts/core/CircuitBreaker.sol";
 import {WithdrawalQueue} from "../../contracts/core/WithdrawalQueue.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 import {IWithdrawalQueue} from "../../contracts/interfaces/IWithdrawalQueue.sol";
-import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 import {VaultHandler} from "./VaultHandler.sol";
@@ -164,10 +163,5 @@ contract BreakerHandler is CommonBase, StdUtils {
 
     function _fail(string memory what, uint256 value) internal {
         if (bytes(violation).length == 0) violation = string.concat(what, " (value ", vm.toString(value), ")");
-    }
-
-    /// @notice Whether the oracle double reports `asset` FAILED (for the invariant contract).
-    function failed(IPriceOracle oracle, address asset) external view returns (bool) {
-        return oracle.getPrice(asset).status == IPriceOracle.Status.FAILED;
     }
 }
