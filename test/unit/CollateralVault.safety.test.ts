@@ -335,7 +335,7 @@ describe("CollateralVault: safety", function () {
       ThresholdOutOfBounds: "governance",
       TooManyCollaterals: "governance",
       TransferAmountMismatch: "lending (base asset), borrowing (collateral)",
-      WrongVault: "CircuitBreaker roles (setCircuitBreaker)",
+      WrongVault: "WithdrawalQueue.test.ts (setCircuitBreaker)",
       UnsupportedDecimals: "lending (constructor), governance",
       ZeroAddress: "lending, borrowing, governance",
       ZeroAmount: "lending, borrowing, governance",
