@@ -208,12 +208,14 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onShareTransfer(address from, address to, uint256 assets) external onlyVault {
+    function onShareTransfer(address from, address to, uint256 shares) external onlyVault {
         RateLimit.Window memory w = _flows[_base];
         Credit memory c = _credits[_base][from][LEND];
         // Credit lives only in the window it was earned in (one that is due to roll is over).
         if (c.start != w.start || c.net >= 0 || block.timestamp >= w.start + _paramsOf(_base).outflowWindow) return;
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
+        // Priced only here, for the few transfers that carry credit (rounded down: credit never grows in transit).
+        uint256 assets = IERC4626(vault).convertToAssets(shares);
         uint256 moved = uint256(-int256(c.net));
         if (assets < moved) moved = assets;
         _credits[_base][from][LEND] = Credit(w.start, int224(int256(c.net) + int256(moved)));

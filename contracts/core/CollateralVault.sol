@@ -686,7 +686,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (from == address(0) || to == address(0)) return;
         ICircuitBreaker breaker = _breaker;
         if (address(breaker) == address(0)) return;
-        try breaker.onShareTransfer(from, to, _convertToAssets(value, Math.Rounding.Floor)) {} catch {}
+        try breaker.onShareTransfer(from, to, value) {} catch {}
     }
 
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).

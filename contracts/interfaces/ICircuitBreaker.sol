@@ -163,11 +163,11 @@ interface ICircuitBreaker {
         uint256 balanceBefore
     ) external returns (uint256 readyAt);
 
-    /// @notice Shares worth `assets` moved from `from` to `to`: the deposit credit moves with them.
+    /// @notice `shares` moved from `from` to `to`: the sender's deposit credit moves with them, up to their value.
     /// @param from Sender.
     /// @param to Recipient.
-    /// @param assets Their value in base units.
-    function onShareTransfer(address from, address to, uint256 assets) external;
+    /// @param shares Shares moved (valued by the breaker only when the sender has credit).
+    function onShareTransfer(address from, address to, uint256 shares) external;
 
     /// @notice Bad debt of `amount` was just written off; trips BAD_DEBT when the window's total crosses its bound.
     /// @param amount Base units written off.
