@@ -60,6 +60,17 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     bytes32 public constant FLASH_CALLBACK_SUCCESS = keccak256("Bulwark.onFlashLiquidation");
     /// @notice Longest a queued withdrawal can wait, whatever a breaker says: a delay, never a lock-up.
     uint256 public constant MAX_QUEUE_DELAY = 3 days;
+    /// @notice Fastest a liquidation threshold falls: 1 point (0.01) an hour, so no parameter change (governance's or
+    ///         the risk manager's) liquidates an account at once; a top-up or repayment has hours to land.
+    uint256 public constant THRESHOLD_CUT_PER_HOUR = 0.01e18;
+    /// @notice Fastest a liquidation threshold rises: a quarter of the cut rate; loosening is slower than tightening.
+    uint256 public constant THRESHOLD_RAISE_PER_HOUR = 0.0025e18;
+    /// @notice Fastest a borrow LTV rises (it falls at once): half a point an hour.
+    uint256 public constant LTV_RAISE_PER_HOUR = 0.005e18;
+    /// @notice Lowest threshold cap the risk manager may set, as a share of the governance threshold.
+    uint256 public constant MIN_THRESHOLD_CAP_SHARE = 0.5e18;
+    /// @notice Most the risk manager may add to the reserve factor while reserves rebuild.
+    uint256 public constant MAX_RESERVE_BOOST = 0.25e18;
 
     // ----------------------------------------------------------------- state
 
@@ -68,7 +79,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint8 decimals;
         uint8 index; // bit position in an account's collateral mask
         bool listed;
+        uint40 rampStart; // when `ramp` last restarted
+        uint64 ltvCap; // the risk manager's caps (type(uint64).max: none)
+        uint64 thresholdCap;
         uint256 totalDeposited;
+        RiskRamp ramp;
     }
 
     IPriceOracle private _oracle;
@@ -97,6 +112,10 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     ICircuitBreaker private _breaker;
     IWithdrawalQueue private _queue;
+
+    address private _riskManager;
+    address private _recovery;
+    uint256 private _reserveBoost;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -383,16 +402,24 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         c.decimals = decimals_;
         c.index = uint8(_collateralList.length);
         c.listed = true;
+        (c.ltvCap, c.thresholdCap) = (type(uint64).max, type(uint64).max);
         _collateralList.push(collateral);
         emit CollateralListed(collateral, decimals_, config);
+        _restartRamp(collateral, c);
     }
 
     /// @inheritdoc ICollateralVault
     function setCollateralConfig(address collateral, CollateralConfig calldata config) external onlyOwner {
         CollateralState storage c = _listedCollateral(collateral);
         _validateConfig(config);
+        // INV-17 holds all along the ramp: a threshold still above the new one must keep its buffer with the new bonus.
+        (, uint256 lt) = _effective(c);
+        if (lt.wadMulUp(FixedPointMath.WAD + config.liquidationBonus) >= FixedPointMath.WAD) {
+            revert NoLiquidationBuffer(lt, config.liquidationBonus);
+        }
         c.config = config;
         emit CollateralConfigUpdated(collateral, config);
+        _restartRamp(collateral, c);
     }
 
     /// @inheritdoc ICollateralVault
@@ -437,6 +464,75 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _cash -= amount;
         IERC20(asset()).safeTransfer(to, amount);
         emit ReservesWithdrawn(to, amount);
+    }
+
+    // ================================================================= risk modules
+
+    modifier onlyRiskModule(address module) {
+        if (msg.sender != module || module == address(0)) revert NotRiskModule(msg.sender);
+        _;
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setRiskModules(address riskManager, address recovery) external onlyOwner {
+        (_riskManager, _recovery) = (riskManager, recovery);
+        emit RiskModulesSet(riskManager, recovery);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setRiskCaps(
+        address collateral,
+        uint64 ltvCap,
+        uint64 thresholdCap
+    ) external onlyRiskModule(_riskManager) nonReentrant {
+        CollateralState storage c = _listedCollateral(collateral);
+        uint256 floor = uint256(c.config.liquidationThreshold).wadMulUp(MIN_THRESHOLD_CAP_SHARE);
+        if (thresholdCap < floor) revert ThresholdCapTooLow(thresholdCap, floor);
+        if (ltvCap == c.ltvCap && thresholdCap == c.thresholdCap) return;
+        (c.ltvCap, c.thresholdCap) = (ltvCap, thresholdCap);
+        _restartRamp(collateral, c);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function setReserveBoost(uint256 boost) external onlyRiskModule(_riskManager) nonReentrant {
+        if (boost > MAX_RESERVE_BOOST) revert ReserveBoostTooHigh(boost, MAX_RESERVE_BOOST);
+        if (boost == _reserveBoost) return;
+        _accrue();
+        _reserveBoost = boost;
+        emit ReserveBoostSet(boost);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function releaseProtocolCollateral(
+        address collateral,
+        uint256 amount
+    ) external onlyRiskModule(_recovery) nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        uint256 held = _protocolCollateral[collateral];
+        if (amount > held) revert InsufficientProtocolCollateral(collateral, held, amount);
+        _protocolCollateral[collateral] = held - amount;
+        IERC20(collateral).safeTransfer(msg.sender, amount);
+        emit ProtocolCollateralReleased(collateral, msg.sender, amount);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function settleRecovery(
+        address collateral,
+        uint256 returned,
+        uint256 proceeds
+    ) external onlyRiskModule(_recovery) nonReentrant {
+        _listedCollateral(collateral);
+        _accrue();
+        if (returned != 0) {
+            _pullExact(IERC20(collateral), msg.sender, returned);
+            _protocolCollateral[collateral] += returned;
+        }
+        if (proceeds != 0) {
+            _pullExact(IERC20(asset()), msg.sender, proceeds);
+            _cash += proceeds;
+            _reserves += proceeds;
+        }
+        emit RecoverySettled(collateral, returned, proceeds);
     }
 
     // ================================================================= views
@@ -485,6 +581,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         CollateralState storage c = _collaterals[collateral];
         if (!c.listed) return v;
         (v.listed, v.config, v.decimals) = (true, c.config, c.decimals);
+        (uint256 ltv, uint256 lt) = _effective(c);
+        (v.config.borrowLtv, v.config.liquidationThreshold) = (uint64(ltv), uint64(lt));
         v.held = _collateralBalance[account][collateral];
         if (v.held != 0) v.collateralPrice = _price(collateral);
     }
@@ -565,6 +663,24 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     ) external view returns (CollateralConfig memory config, uint8 decimals_, uint256 totalDeposited) {
         CollateralState storage c = _listedCollateral(collateral);
         return (c.config, c.decimals, c.totalDeposited);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function riskParams(address collateral) external view returns (uint256 borrowLtv, uint256 liquidationThreshold) {
+        return _effective(_listedCollateral(collateral));
+    }
+
+    /// @inheritdoc ICollateralVault
+    function riskRamp(
+        address collateral
+    ) external view returns (RiskRamp memory ramp, uint256 start, uint64 ltvCap, uint64 thresholdCap) {
+        CollateralState storage c = _listedCollateral(collateral);
+        return (c.ramp, c.rampStart, c.ltvCap, c.thresholdCap);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function riskModules() external view returns (address riskManager, address recovery, uint256 reserveBoost) {
+        return (_riskManager, _recovery, _reserveBoost);
     }
 
     /// @inheritdoc ICollateralVault
@@ -722,7 +838,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (rate > MAX_BORROW_RATE_PER_SECOND) rate = MAX_BORROW_RATE_PER_SECOND;
         index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
         uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
-        reserves_ += (newDebt - debt).wadMulUp(_reserveFactor);
+        uint256 factor = _reserveFactor + _reserveBoost;
+        if (factor > MAX_RESERVE_FACTOR) factor = MAX_RESERVE_FACTOR;
+        reserves_ += (newDebt - debt).wadMulUp(factor);
         debt = newDebt;
     }
 
@@ -754,19 +872,13 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address collateral = _collateralList[i];
-                CollateralState storage c = _collaterals[collateral];
-                IPriceOracle.Price memory p = _price(collateral);
-                // A FAILED read carries no price, whatever an oracle put in it.
-                uint256 value =
-                    p.status == IPriceOracle.Status.FAILED
-                        ? 0
-                        : _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
+                (uint256 value, uint256 ltv, uint256 lt, IPriceOracle.Price memory p) = _valued(account, collateral);
                 liq.collateralValue += value;
-                liq.liquidationLimit += value.wadMulDown(c.config.liquidationThreshold);
+                liq.liquidationLimit += value.wadMulDown(lt);
                 if (
                     p.status == IPriceOracle.Status.OK &&
                     (address(guard) == address(0) || guard.borrowAllowed(collateral, p.low))
-                ) liq.borrowLimit += value.wadMulDown(c.config.borrowLtv);
+                ) liq.borrowLimit += value.wadMulDown(ltv);
                 if (p.status > liq.priceStatus) liq.priceStatus = p.status;
             }
             mask >>= 1;
@@ -777,6 +889,20 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
                     ? type(uint256).max
                     : debt.mulDivUp(base.high, 10 ** _baseDecimals);
             if (base.status > liq.priceStatus) liq.priceStatus = base.status;
+        }
+    }
+
+    /// @dev `account`'s holding of `collateral`: its value at the oracle's low (rounded down; 0 when the price is
+    ///      FAILED, whatever the oracle put in the read), the effective LTV and threshold, and the price read.
+    function _valued(
+        address account,
+        address collateral
+    ) internal view returns (uint256 value, uint256 ltv, uint256 lt, IPriceOracle.Price memory p) {
+        CollateralState storage c = _collaterals[collateral];
+        (ltv, lt) = _effective(c);
+        p = _price(collateral);
+        if (p.status != IPriceOracle.Status.FAILED) {
+            value = _collateralBalance[account][collateral].mulDivDown(p.low, 10 ** c.decimals);
         }
     }
 
@@ -798,6 +924,40 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function _price(address token) internal view returns (IPriceOracle.Price memory p) {
         p = _oracle.getPrice(token);
         if (p.status != IPriceOracle.Status.FAILED && (p.low == 0 || p.high < p.low)) revert ZeroPrice(token);
+    }
+
+    /// @dev Restarts `c`'s ramp from its effective values now towards min(config, cap).
+    function _restartRamp(address collateral, CollateralState storage c) internal {
+        (uint256 ltvNow, uint256 ltNow) = c.rampStart == 0
+            ? (c.config.borrowLtv, c.config.liquidationThreshold)
+            : _effective(c);
+        uint64 ltvTarget = c.config.borrowLtv < c.ltvCap ? c.config.borrowLtv : c.ltvCap;
+        uint64 ltTarget =
+            c.config.liquidationThreshold < c.thresholdCap ? c.config.liquidationThreshold : c.thresholdCap;
+        c.ramp = RiskRamp(uint64(ltvNow), ltvTarget, uint64(ltNow), ltTarget);
+        c.rampStart = uint40(block.timestamp);
+        emit RiskRampStarted(collateral, c.ramp, c.ltvCap, c.thresholdCap);
+    }
+
+    /// @dev The effective borrow LTV and liquidation threshold of `c` now (the formula on `RiskRamp`), rounded
+    ///      towards the target: a ramp never overshoots.
+    function _effective(CollateralState storage c) internal view returns (uint256 ltv, uint256 lt) {
+        RiskRamp memory r = c.ramp;
+        uint256 elapsed = block.timestamp - c.rampStart;
+        if (r.thresholdTarget < r.thresholdFrom) {
+            uint256 cut = (THRESHOLD_CUT_PER_HOUR * elapsed) / 1 hours;
+            lt = r.thresholdFrom - r.thresholdTarget > cut ? r.thresholdFrom - cut : r.thresholdTarget;
+        } else {
+            uint256 raise = (THRESHOLD_RAISE_PER_HOUR * elapsed) / 1 hours;
+            lt = r.thresholdTarget - r.thresholdFrom > raise ? r.thresholdFrom + raise : r.thresholdTarget;
+        }
+        if (r.ltvTarget < r.ltvFrom) {
+            ltv = r.ltvTarget;
+        } else {
+            uint256 raise = (LTV_RAISE_PER_HOUR * elapsed) / 1 hours;
+            ltv = r.ltvTarget - r.ltvFrom > raise ? r.ltvFrom + raise : r.ltvTarget;
+        }
+        if (ltv > lt) ltv = lt;
     }
 
     function _listedCollateral(address collateral) internal view returns (CollateralState storage c) {

@@ -26,6 +26,20 @@ interface ICollateralVault {
         uint128 supplyCap;
     }
 
+    /// @notice Where a collateral's effective borrow LTV and liquidation threshold are heading, and from where (WAD).
+    ///         The effective value at time t, with dt = t − `start` (seconds):
+    ///         - LTV: the target at once when it is lower (tightening is immediate), else
+    ///           min(target, from + LTV_RAISE_PER_HOUR · dt / 1 hour);
+    ///         - threshold: max(target, from − THRESHOLD_CUT_PER_HOUR · dt / 1 hour) when lower, else
+    ///           min(target, from + THRESHOLD_RAISE_PER_HOUR · dt / 1 hour);
+    ///         and the LTV never above the threshold. Targets are min(governance config, risk manager's cap).
+    struct RiskRamp {
+        uint64 ltvFrom;
+        uint64 ltvTarget;
+        uint64 thresholdFrom;
+        uint64 thresholdTarget;
+    }
+
     /// @notice An account's position valued conservatively at current prices. Values in USD (WAD), `debt` in base
     ///         units. Collateral is valued at the oracle's `low` (0 when FAILED), debt at the base asset's `high`
     ///         (type(uint256).max when FAILED); only collateral with an OK price counts towards the borrow limit.
@@ -68,7 +82,7 @@ interface ICollateralVault {
     /// @param liq The account's position (as `accountLiquidity`).
     /// @param basePrice The base asset's price read for it (zero when the account has no debt).
     /// @param collateralPrice The seized asset's price (zero when it is not listed).
-    /// @param config The seized asset's parameters.
+    /// @param config The seized asset's parameters, with the effective borrow LTV and threshold (`riskParams`).
     /// @param held Units of the seized asset the account holds.
     /// @param scaledDebt The account's index-scaled debt.
     /// @param index The borrow index accrued to now (RAY).
@@ -151,6 +165,15 @@ interface ICollateralVault {
     /// @notice Thrown when a circuit breaker or withdrawal queue is bound to another vault.
     error WrongVault(address component);
 
+    /// @notice Thrown when a risk-module function is called by anyone but that module.
+    error NotRiskModule(address caller);
+    /// @notice Thrown when a risk manager's threshold cap is below the floor (half the governance threshold).
+    error ThresholdCapTooLow(uint256 cap, uint256 floor);
+    /// @notice Thrown when a reserve-factor boost is above MAX_RESERVE_BOOST.
+    error ReserveBoostTooHigh(uint256 boost, uint256 max);
+    /// @notice Thrown when more protocol-owned collateral is asked for than the protocol holds.
+    error InsufficientProtocolCollateral(address asset, uint256 available, uint256 requested);
+
     // ----------------------------------------------------------------- events
 
     /// @notice Emitted when governance lists a new collateral asset.
@@ -208,6 +231,18 @@ interface ICollateralVault {
     /// @notice Emitted when the engine records (or clears, with 0) a loss already certain on an insolvent account
     ///         awaiting liquidation. The share price reflects provisions at once, beyond what reserves cover.
     event BadDebtProvisioned(address indexed account, uint256 amount, uint256 totalProvision);
+
+    /// @notice Emitted when governance sets the risk manager and the recovery module.
+    event RiskModulesSet(address indexed riskManager, address indexed recovery);
+    /// @notice Emitted when a collateral's risk targets change (by governance or the risk manager): its ramp restarts
+    ///         from the current effective values towards the new targets.
+    event RiskRampStarted(address indexed asset, RiskRamp ramp, uint64 ltvCap, uint64 thresholdCap);
+    /// @notice Emitted when the risk manager sets the reserve-factor boost.
+    event ReserveBoostSet(uint256 boost);
+    /// @notice Emitted when protocol-owned collateral goes to the recovery module to be sold.
+    event ProtocolCollateralReleased(address indexed asset, address indexed to, uint256 amount);
+    /// @notice Emitted when the recovery module returns unsold collateral and pays the proceeds into reserves.
+    event RecoverySettled(address indexed asset, uint256 returned, uint256 proceeds);
 
     // ----------------------------------------------------------------- borrower actions
 
@@ -289,6 +324,45 @@ interface ICollateralVault {
     /// @param queue The withdrawal queue.
     function setCircuitBreaker(ICircuitBreaker breaker, IWithdrawalQueue queue) external;
 
+    // ----------------------------------------------------------------- risk modules
+
+    /// @notice Sets the risk manager (adaptive caps, reserve boost) and the recovery module (sells protocol-owned
+    ///         collateral). Governance only; either may be zero (that role disabled).
+    function setRiskModules(address riskManager, address recovery) external;
+
+    /// @notice The risk manager's caps on a collateral's borrow LTV and liquidation threshold (WAD). Caps above the
+    ///         governance config count as the config; the threshold cap may not be below half the governance
+    ///         threshold. The effective values then move towards min(config, cap) along the bounded ramp (`RiskRamp`):
+    ///         a cap alone never moves a threshold faster than THRESHOLD_CUT_PER_HOUR. Risk manager only.
+    /// @dev Reverts with `NotRiskModule`, `AssetNotListed`, `ThresholdCapTooLow`.
+    function setRiskCaps(address asset, uint64 ltvCap, uint64 thresholdCap) external;
+
+    /// @notice Adds `boost` to the reserve factor (the sum capped at MAX_RESERVE_FACTOR) while reserves rebuild.
+    ///         Accrues first. Risk manager only.
+    /// @dev Reverts with `NotRiskModule`, `ReserveBoostTooHigh`.
+    function setReserveBoost(uint256 boost) external;
+
+    /// @notice Sends `amount` of protocol-owned `asset` to the recovery module, to be sold for the base asset.
+    ///         Recovery module only; it must settle in the same transaction.
+    /// @dev Reverts with `NotRiskModule`, `ZeroAmount`, `InsufficientProtocolCollateral`.
+    function releaseProtocolCollateral(address asset, uint256 amount) external;
+
+    /// @notice Takes back `returned` unsold units of `asset` and `proceeds` of the base asset from the recovery
+    ///         module: the collateral is protocol-owned again, the proceeds become cash and reserves. Recovery only.
+    /// @dev Reverts with `NotRiskModule`, `AssetNotListed`, `TransferAmountMismatch`.
+    function settleRecovery(address asset, uint256 returned, uint256 proceeds) external;
+
+    /// @notice The effective borrow LTV and liquidation threshold of `asset` now (WAD): what every health check uses.
+    function riskParams(address asset) external view returns (uint256 borrowLtv, uint256 liquidationThreshold);
+
+    /// @notice `asset`'s ramp, when it started, and the risk manager's caps (type(uint64).max: none).
+    function riskRamp(
+        address asset
+    ) external view returns (RiskRamp memory ramp, uint256 start, uint64 ltvCap, uint64 thresholdCap);
+
+    /// @notice The risk manager, the recovery module and the reserve-factor boost.
+    function riskModules() external view returns (address riskManager, address recovery, uint256 reserveBoost);
+
     // ----------------------------------------------------------------- views
 
     /// @notice Position of `account` at current prices and accrued interest.
@@ -356,7 +430,8 @@ interface ICollateralVault {
     /// @notice Listed collateral assets, in listing order.
     function collateralAssets() external view returns (address[] memory);
 
-    /// @notice Risk parameters, decimals and total deposits of a listed collateral.
+    /// @notice Governance risk parameters (the ceilings of the effective ones, see `riskParams`), decimals and total
+    ///         deposits of a listed collateral.
     function collateralInfo(
         address asset
     ) external view returns (CollateralConfig memory config, uint8 decimals, uint256 totalDeposited);

@@ -54,4 +54,42 @@ library FixedPointMath {
         uint256 x3 = Math.mulDiv(x2, x, 3 * RAY, Math.Rounding.Ceil);
         return RAY + x + x2 + x3;
     }
+
+    /// @dev ln(2) in WAD, rounded down (0.693147180559945309417…).
+    int256 internal constant LN2_WAD = 693_147_180_559_945_309;
+
+    /// @notice Thrown by `lnWad` for a zero argument (the logarithm is −∞).
+    error LnOfZero();
+
+    /// @dev ln(x / WAD) × WAD for x > 0: WAD in, signed WAD out; reverts `LnOfZero` on 0.
+    ///      Method: x = m·2^k with m in [WAD/√2, WAD·√2), then ln m = 2·atanh(z), z = (m − 1)/(m + 1), |z| < 0.1716,
+    ///      summed to the z^25 term (the first term left out is below 1e-20). Each of the 13 terms truncates towards
+    ///      zero, so the result is within 14 wei of the exact value when k = 0 (x in [0.7071, 1.4142] WAD, every price
+    ///      ratio Bulwark takes the log of between two updates), and within 14 + |k| wei otherwise (k·ln 2 with ln 2
+    ///      rounded down). No rounding direction favours anyone here: the volatility estimator squares the result.
+    function lnWad(uint256 x) internal pure returns (int256) {
+        if (x == 0) revert LnOfZero();
+        // k = floor(log2 x) − 59, so that m = x / 2^k is in [2^59, 2^60) ≈ [0.576, 1.153] WAD; then into [1/√2, √2).
+        int256 k = int256(Math.log2(x)) - 59;
+        uint256 m = k >= 0 ? x >> uint256(k) : x << uint256(-k);
+        if (m < 707_106_781_186_547_524) {
+            m <<= 1;
+            k -= 1;
+        }
+        int256 w = int256(WAD);
+        int256 z = ((int256(m) - w) * w) / (int256(m) + w);
+        int256 z2 = (z * z) / w;
+        int256 term = z;
+        int256 sum = z;
+        for (int256 i = 3; i <= 25; i += 2) {
+            term = (term * z2) / w;
+            sum += term / i;
+        }
+        return k * LN2_WAD + 2 * sum;
+    }
+
+    /// @dev floor(√(x / WAD) × WAD): the square root of a WAD number, as a WAD number, rounded down.
+    function sqrtWadDown(uint256 x) internal pure returns (uint256) {
+        return Math.sqrt(x * WAD, Math.Rounding.Floor);
+    }
 }

@@ -420,10 +420,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             if (held == 0 || oracle.getPrice(assets[i]).status != IPriceOracle.Status.FAILED) continue;
             uint256 ceiling = oracle.priceCeiling(assets[i]);
             if (ceiling == 0) revert PriceUnavailable(account);
-            (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = vault.collateralInfo(assets[i]);
+            (, uint8 decimals, ) = vault.collateralInfo(assets[i]);
+            (, uint256 threshold) = vault.riskParams(assets[i]);
             uint256 value = LiquidationMath.valueUp(held, ceiling, decimals);
             liq.collateralValue += value;
-            liq.liquidationLimit += value.wadMulUp(cfg.liquidationThreshold);
+            liq.liquidationLimit += value.wadMulUp(threshold);
         }
     }
 
