@@ -8,6 +8,7 @@ import {MockERC20} from "../../contracts/test/MockERC20.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 import {BreakerHandler} from "./BreakerHandler.sol";
+import {RiskHandler} from "./RiskHandler.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
 /// @notice The vault's system invariants, each a function named after its ID in InvariantsSpec, checked after
@@ -16,6 +17,7 @@ import {InvariantsSpec} from "./InvariantsSpec.sol";
 contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     VaultHandler internal handler;
     BreakerHandler internal breakerHandler;
+    RiskHandler internal riskHandler;
 
     function setUp() public {
         _deployMarket();
@@ -52,6 +54,26 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         targetContract(address(breakerHandler));
         bytes4[] memory breakerSelectors = _breakerSelectors();
         targetSelector(FuzzSelector({addr: address(breakerHandler), selectors: breakerSelectors}));
+
+        // The risk manager: random valid caps, deep cuts and restores, against the vault's own ramp bounds.
+        riskHandler = new RiskHandler(vault, handler);
+        vault.setRiskModules(address(riskHandler), address(0));
+        targetContract(address(riskHandler));
+        bytes4[] memory riskSelectors = new bytes4[](2);
+        riskSelectors[0] = RiskHandler.setCaps.selector;
+        riskSelectors[1] = RiskHandler.clearCaps.selector;
+        targetSelector(FuzzSelector({addr: address(riskHandler), selectors: riskSelectors}));
+    }
+
+    /// @dev INV-38: the risk manager's post-conditions (no health moves in the block of a cap change), and every
+    ///      collateral's effective parameters against the ramp bounds since the handler's last snapshot.
+    function invariant_INV38_riskRamp() public view {
+        string memory violation = riskHandler.violation();
+        assertEq(bytes(violation).length, 0, violation);
+        address[] memory assets = vault.collateralAssets();
+        for (uint256 i; i < assets.length; ++i) {
+            assertEq(riskHandler.rampViolation(assets[i]), 0, InvariantsSpec.INV_38_RISK_RAMP);
+        }
     }
 
     function _breakerSelectors() internal pure virtual returns (bytes4[] memory selectors) {
