@@ -21,6 +21,7 @@ import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatGas, renderTable } from "./lib/format.js";
 import { type ChainlinkMarket, collateral, deployChainlinkMarket, feedConfig } from "./lib/market.js";
+import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
     await deployChainlinkMarket(ethers),
     await deployChainlinkMarket(ethers, { wireBreaker: false }),
   ];
+  // Adaptive risk on the measured market, wired before the timeline starts (vault operations never call it).
+  const risk = await deployRiskModules(ethers, market.vault, { collaterals: market.collaterals });
   const timeline = await Timeline.start(networkHelpers);
   const heartbeat = () => market.heartbeat((action) => timeline.send(action));
   await heartbeat(); // fresh rounds on the scripted timeline
@@ -370,6 +373,36 @@ async function main(): Promise<void> {
     });
   }
   expect(!(await vault.isLiquidatable(borrowers[61].address)), "the last account is still liquidatable");
+
+  // Adaptive risk: the keeper's hourly round (volatility sample, caps sync, reserve boost) and a risk score.
+  await measure(
+    { name: "risk.volatility.first", scenario: "first WETH sample: records the price", accrues: false },
+    () => risk.volatility.connect(keeper).update(wethAddress),
+  );
+  await timeline.advance(3600);
+  await timeline.send(() => market.prices.set(wethAddress, eth("2400")));
+  await heartbeat();
+  await measure(
+    { name: "risk.volatility.update", scenario: "an hour later, WETH −9.4%: ln, EWMA, √", accrues: false },
+    () => risk.volatility.connect(keeper).update(wethAddress),
+  );
+  await measure(
+    { name: "risk.sync", scenario: "WETH caps from the new volatility; the vault restarts the ramp", accrues: false },
+    () => risk.riskManager.connect(keeper).sync(wethAddress),
+  );
+  await measure(
+    {
+      name: "risk.syncReserves",
+      scenario: "reserves under 2% of debt: the boost goes on (vault accrues)",
+      accrues: true,
+    },
+    () => risk.riskManager.connect(keeper).syncReserves(),
+  );
+  measurements.push({
+    name: "risk.riskScore",
+    scenario: "view, account with WETH + WBTC (eth_estimateGas, 21,000 base included)",
+    gas: await risk.riskManager.riskScore.estimateGas(warmBorrower.address),
+  });
 
   // Oracle rows last in the table, as before; they were measured before the liquidation scenario moved WETH.
   measurements.push(...oracleRows);

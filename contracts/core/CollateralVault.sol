@@ -88,15 +88,17 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     IPriceOracle private _oracle;
     IInterestRateModel private _rateModel;
-    uint256 private _reserveFactor;
     uint256 private _borrowCap;
+    // One slot, read together by every accrual: the reserve factor, the risk manager's boost, the last accrual time.
+    uint64 private _reserveFactor;
+    uint64 private _reserveBoost;
+    uint64 private _lastAccrual;
     uint8 private immutable _baseDecimals;
 
     uint256 private _cash;
     uint256 private _reserves;
     uint256 private _totalScaledDebt;
     uint256 private _borrowIndex = FixedPointMath.RAY;
-    uint256 private _lastAccrual;
 
     address[] private _collateralList;
     mapping(address asset => CollateralState) private _collaterals;
@@ -115,7 +117,6 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     address private _riskManager;
     address private _recovery;
-    uint256 private _reserveBoost;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -140,9 +141,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _baseDecimals = _readDecimals(address(baseAsset));
         _oracle = oracle;
         _rateModel = rateModel;
-        _reserveFactor = reserveFactor_;
+        _reserveFactor = uint64(reserveFactor_); // ≤ MAX_RESERVE_FACTOR, checked above
         _borrowCap = borrowCap_;
-        _lastAccrual = block.timestamp;
+        _lastAccrual = uint64(block.timestamp);
     }
 
     // ================================================================= lender side (ERC-4626)
@@ -432,7 +433,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function setReserveFactor(uint256 reserveFactor_) external onlyOwner {
         if (reserveFactor_ > MAX_RESERVE_FACTOR) revert ReserveFactorTooHigh(reserveFactor_, MAX_RESERVE_FACTOR);
         _accrue();
-        _reserveFactor = reserveFactor_;
+        _reserveFactor = uint64(reserveFactor_); // ≤ MAX_RESERVE_FACTOR, checked above
         emit ReserveFactorSet(reserveFactor_);
     }
 
@@ -498,7 +499,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (boost > MAX_RESERVE_BOOST) revert ReserveBoostTooHigh(boost, MAX_RESERVE_BOOST);
         if (boost == _reserveBoost) return;
         _accrue();
-        _reserveBoost = boost;
+        _reserveBoost = uint64(boost); // ≤ MAX_RESERVE_BOOST, checked above
         emit ReserveBoostSet(boost);
     }
 
@@ -701,7 +702,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (block.timestamp == _lastAccrual) return;
         uint256 oldIndex = _borrowIndex;
         (uint256 index, uint256 debt, uint256 reserves_) = _accrued();
-        _lastAccrual = block.timestamp;
+        _lastAccrual = uint64(block.timestamp);
         if (index == oldIndex) return;
         uint256 reserveIncrease = reserves_ - _reserves;
         uint256 interest = debt - _totalScaledDebt.mulDivUp(oldIndex, FixedPointMath.RAY);
@@ -838,7 +839,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (rate > MAX_BORROW_RATE_PER_SECOND) rate = MAX_BORROW_RATE_PER_SECOND;
         index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
         uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
-        uint256 factor = _reserveFactor + _reserveBoost;
+        uint256 factor = uint256(_reserveFactor) + _reserveBoost;
         if (factor > MAX_RESERVE_FACTOR) factor = MAX_RESERVE_FACTOR;
         reserves_ += (newDebt - debt).wadMulUp(factor);
         debt = newDebt;
