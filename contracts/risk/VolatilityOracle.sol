@@ -154,7 +154,8 @@ contract VolatilityOracle is IVolatilityOracle, Ownable2Step {
         State memory s = _states[asset];
         if (s.lastUpdate != 0 && block.timestamp < uint256(s.lastUpdate) + c.minInterval) return (false, 0);
         IPriceOracle.Price memory p = oracle.getPrice(asset);
-        if (p.status != IPriceOracle.Status.OK || p.low == 0) return (false, 0);
+        // A price beyond uint128 cannot be stored: skipped here, reverted by `update` (no real asset is near it).
+        if (p.status != IPriceOracle.Status.OK || p.low == 0 || p.low > type(uint128).max) return (false, 0);
         return (true, p.low);
     }
 
