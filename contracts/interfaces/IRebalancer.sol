@@ -13,7 +13,7 @@ import {IPriceOracle} from "./IPriceOracle.sol";
 ///          reference = collateral.low / base.high            (the oracle adapter, both prices OK)
 ///          reference = max(reference, TWAP over twapWindow)   (when the route has a TWAP window)
 ///          floor     = reference · (1 − maxSlippage)          (rounded up)
-///      The swap runs with the pool's √price limit at the floor, so no unit is sold below it: a pool pushed below the
+///      The swap runs with the pool's √price limit at floor / (1 − pool fee), so no unit is sold below it, fee included: a pool pushed below the
 ///      floor sells nothing (`PoolOutsideBound`), and a pool that slides to it mid-chunk stops there and the rest
 ///      of the chunk goes back to the vault. The proceeds are checked once more against floor × sold. Anyone may
 ///      call `rebalance`; each asset waits `interval` between chunks, so a sandwich can win at most one chunk's

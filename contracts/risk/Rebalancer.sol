@@ -21,8 +21,8 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 /// @notice The vault's recovery module: sells protocol-owned collateral for the base asset in bounded chunks through
 ///         a Uniswap v3 pool and pays the proceeds into reserves (the bound is on the interface).
 /// @dev Invariants:
-///      - No unit is ever sold below the floor: the swap's √price limit sits at it and the proceeds are checked
-///        against it; a failing check reverts the whole chunk, collateral back in the vault.
+///      - No unit is ever sold below the floor, fee included: the swap's √price limit sits at floor / (1 − pool fee)
+///        and the proceeds are checked against floor × sold; a failing check reverts the whole chunk.
 ///      - The rebalancer holds nothing between transactions: what the vault releases is sold or returned within the
 ///        same call, and every unit received goes to the vault's reserves.
 ///      - Only the pool being swapped in (held in transient storage for the one call) can make it pay.
@@ -43,6 +43,8 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
     uint160 private constant MIN_SQRT_RATIO = 4295128739;
     uint160 private constant MAX_SQRT_RATIO = 1461446703485210103287273052203988822378723970342;
     uint256 private constant WAD = 1e18;
+    /// @dev Uniswap v3 fees are in hundredths of a basis point.
+    uint256 private constant FEE_UNITS = 1e6;
 
     /// @notice The vault whose protocol-owned collateral this module sells.
     ICollateralVault public immutable vault;
@@ -183,10 +185,11 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
             if (twap > reference_) reference_ = twap;
         }
         floor = reference_.wadMulUp(WAD - r.maxSlippage);
-        // The pool prices token1 in token0, raw units, as √p · 2^96. Selling token0 pushes p down to at least the
-        // floor (limit rounded up); selling token1 pushes p up to at most 1 / floor (limit rounded down).
-        uint256 scaledFloor = floor * 10 ** _baseDecimals;
-        uint256 scaledOne = WAD * 10 ** decimals;
+        // The pool prices token1 in token0, raw units, as √p · 2^96, before its fee: the seller of the marginal unit
+        // gets p · (1 − fee). So the limit sits at floor / (1 − fee): selling token0 pushes p down to at least that
+        // (limit rounded up); selling token1 pushes p up to at most (1 − fee) / floor (limit rounded down).
+        uint256 scaledFloor = floor * 10 ** _baseDecimals * FEE_UNITS;
+        uint256 scaledOne = WAD * 10 ** decimals * (FEE_UNITS - r.pool.fee());
         uint256 sqrtLimit =
             zeroForOne
                 ? Math.sqrt(Math.mulDiv(scaledFloor, 1 << 192, scaledOne, Math.Rounding.Ceil), Math.Rounding.Ceil)
