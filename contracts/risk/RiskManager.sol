@@ -21,8 +21,8 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///        vault itself bounds how fast they take effect, so this contract cannot liquidate anyone at once.
 ///      - sync, syncMany and syncReserves are permissionless and deterministic: the same market state gives the same
 ///        caps and boost whoever calls.
-///      - A proof-of-reserve feed is read with a fixed gas budget inside try/catch: a broken or griefing feed reads
-///        BROKEN (freeze) and never reverts a sync.
+///      - A proof-of-reserve feed is read with a fixed gas budget by a low-level call: a broken, code-less, malformed
+///        or griefing feed reads BROKEN (freeze) and never reverts a sync.
 ///      - Parameters change only through the owner (the timelock), inside the bounds below.
 contract RiskManager is IRiskManager, Ownable2Step {
     using FixedPointMath for uint256;
@@ -132,13 +132,8 @@ contract RiskManager is IRiskManager, Ownable2Step {
     function reserveStatus(address asset) public view returns (ReserveStatus status, uint256 reserves, uint256 supply) {
         ReserveCheck memory c = _reserveChecks[asset];
         if (address(c.feed) == address(0)) return (ReserveStatus.UNCHECKED, 0, 0);
-        int256 answer;
-        uint256 updatedAt;
-        try c.feed.latestRoundData{gas: FEED_GAS}() returns (uint80, int256 a, uint256, uint256 u, uint80) {
-            (answer, updatedAt) = (a, u);
-        } catch {
-            return (ReserveStatus.BROKEN, 0, 0);
-        }
+        (bool ok, int256 answer, uint256 updatedAt) = _latestRound(c.feed);
+        if (!ok) return (ReserveStatus.BROKEN, 0, 0);
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) return (ReserveStatus.BROKEN, 0, 0);
         supply = IERC20(asset).totalSupply();
         (, uint8 decimals, ) = vault.collateralInfo(asset);
@@ -235,13 +230,14 @@ contract RiskManager is IRiskManager, Ownable2Step {
         }
         _bound("heartbeat", heartbeat, 1, MAX_RESERVE_HEARTBEAT);
         _bound("tolerance", tolerance, 0, MAX_RESERVE_TOLERANCE);
-        uint8 decimals;
-        try feed.decimals() returns (uint8 d) {
-            decimals = d;
-        } catch {
-            revert BadReserveFeed(address(feed));
-        }
-        if (decimals > 36) revert BadReserveFeed(address(feed));
+        // A low-level call: `try` would not catch an address without code or an answer too short to decode.
+        (bool ok, bytes memory data) = address(feed).staticcall{gas: FEED_GAS}(
+            abi.encodeCall(AggregatorV3Interface.decimals, ())
+        );
+        if (!ok || data.length < 32) revert BadReserveFeed(address(feed));
+        uint256 raw = abi.decode(data, (uint256));
+        if (raw > 36) revert BadReserveFeed(address(feed));
+        uint8 decimals = uint8(raw);
         _reserveChecks[asset] = ReserveCheck(feed, heartbeat, tolerance, decimals);
         emit ReserveCheckSet(asset, address(feed), heartbeat, tolerance);
     }
@@ -252,6 +248,18 @@ contract RiskManager is IRiskManager, Ownable2Step {
     }
 
     // ================================================================= internal
+
+    /// @dev The feed's latest answer and its time, read with a fixed gas budget and a low-level call (`try` would not
+    ///      catch an address without code or malformed return data); `ok` is false when the call fails or answers
+    ///      fewer than the five words of `latestRoundData`. Words are decoded as uint256 so no value can revert.
+    function _latestRound(
+        AggregatorV3Interface feed
+    ) internal view returns (bool ok, int256 answer, uint256 updatedAt) {
+        bytes memory data;
+        (ok, data) = address(feed).staticcall{gas: FEED_GAS}(abi.encodeCall(AggregatorV3Interface.latestRoundData, ()));
+        if (!ok || data.length < 160) return (false, 0, 0);
+        (, answer, , updatedAt, ) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
+    }
 
     function _setParams(Params memory p) internal {
         _bound("horizon", p.horizon, MIN_HORIZON, MAX_HORIZON);
