@@ -108,6 +108,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     address private _engine;
     uint256 private _badDebt;
+    uint256 private _unrecoveredLoss; // bad debt lenders bore (beyond reserves) that recovery has not paid back
     uint256 private _totalProvision;
     mapping(address account => uint256) private _provision;
     mapping(address asset => uint256) private _protocolCollateral;
@@ -351,6 +352,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 absorbed = amount < _reserves ? amount : _reserves;
         _reserves -= absorbed;
         _badDebt += amount;
+        _unrecoveredLoss += amount - absorbed;
         emit BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
         // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
         if (address(_breaker) != address(0)) try _breaker.onBadDebt(amount, totalAssets()) {} catch {}
@@ -528,12 +530,15 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _pullExact(IERC20(collateral), msg.sender, returned);
             _protocolCollateral[collateral] += returned;
         }
+        // Lenders first, up to the loss they bore; the rest rebuilds reserves.
+        uint256 toLenders = proceeds < _unrecoveredLoss ? proceeds : _unrecoveredLoss;
         if (proceeds != 0) {
             _pullExact(IERC20(asset()), msg.sender, proceeds);
+            _unrecoveredLoss -= toLenders;
             _cash += proceeds;
-            _reserves += proceeds;
+            _reserves += proceeds - toLenders;
         }
-        emit RecoverySettled(collateral, returned, proceeds);
+        emit RecoverySettled(collateral, returned, proceeds, toLenders);
     }
 
     // ================================================================= views
@@ -677,6 +682,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     ) external view returns (RiskRamp memory ramp, uint256 start, uint64 ltvCap, uint64 thresholdCap) {
         CollateralState storage c = _listedCollateral(collateral);
         return (c.ramp, c.rampStart, c.ltvCap, c.thresholdCap);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function unrecoveredLoss() external view returns (uint256) {
+        return _unrecoveredLoss;
     }
 
     /// @inheritdoc ICollateralVault
@@ -927,15 +937,19 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (p.status != IPriceOracle.Status.FAILED && (p.low == 0 || p.high < p.low)) revert ZeroPrice(token);
     }
 
-    /// @dev Restarts `c`'s ramp from its effective values now towards min(config, cap).
+    /// @dev Restarts `c`'s ramp from its effective values now. Threshold target: min(config, cap), never below half
+    ///      the config (a cap set under an older config cannot outlive its floor). LTV target: min(config, cap), and
+    ///      never above the threshold target less governance's own LTV-to-threshold gap, so nobody borrows at a limit
+    ///      the falling threshold will liquidate.
     function _restartRamp(address collateral, CollateralState storage c) internal {
         (uint256 ltvNow, uint256 ltNow) = c.rampStart == 0
             ? (c.config.borrowLtv, c.config.liquidationThreshold)
             : _effective(c);
-        uint64 ltvTarget = c.config.borrowLtv < c.ltvCap ? c.config.borrowLtv : c.ltvCap;
-        uint64 ltTarget =
-            c.config.liquidationThreshold < c.thresholdCap ? c.config.liquidationThreshold : c.thresholdCap;
-        c.ramp = RiskRamp(uint64(ltvNow), ltvTarget, uint64(ltNow), ltTarget);
+        uint256 lt0 = c.config.liquidationThreshold;
+        uint256 ltTarget = Math.max(Math.min(lt0, c.thresholdCap), lt0.wadMulUp(MIN_THRESHOLD_CAP_SHARE));
+        uint256 gap = lt0 - c.config.borrowLtv;
+        uint256 ltvTarget = Math.min(Math.min(c.config.borrowLtv, c.ltvCap), ltTarget > gap ? ltTarget - gap : 0);
+        c.ramp = RiskRamp(uint64(ltvNow), uint64(ltvTarget), uint64(ltNow), uint64(ltTarget));
         c.rampStart = uint40(block.timestamp);
         emit RiskRampStarted(collateral, c.ramp, c.ltvCap, c.thresholdCap);
     }

@@ -241,8 +241,9 @@ interface ICollateralVault {
     event ReserveBoostSet(uint256 boost);
     /// @notice Emitted when protocol-owned collateral goes to the recovery module to be sold.
     event ProtocolCollateralReleased(address indexed asset, address indexed to, uint256 amount);
-    /// @notice Emitted when the recovery module returns unsold collateral and pays the proceeds into reserves.
-    event RecoverySettled(address indexed asset, uint256 returned, uint256 proceeds);
+    /// @notice Emitted when the recovery module returns unsold collateral and pays in the proceeds: `toLenders` of them
+    ///         back to lenders (cash only: the share price rises), the rest into reserves.
+    event RecoverySettled(address indexed asset, uint256 returned, uint256 proceeds, uint256 toLenders);
 
     // ----------------------------------------------------------------- borrower actions
 
@@ -348,9 +349,14 @@ interface ICollateralVault {
     function releaseProtocolCollateral(address asset, uint256 amount) external;
 
     /// @notice Takes back `returned` unsold units of `asset` and `proceeds` of the base asset from the recovery
-    ///         module: the collateral is protocol-owned again, the proceeds become cash and reserves. Recovery only.
+    ///         module: the collateral is protocol-owned again, the proceeds become cash. They first pay lenders back
+    ///         the bad debt they bore beyond reserves (`unrecoveredLoss`: the share price rises), and the rest goes
+    ///         to reserves. Recovery only.
     /// @dev Reverts with `NotRiskModule`, `AssetNotListed`, `TransferAmountMismatch`.
     function settleRecovery(address asset, uint256 returned, uint256 proceeds) external;
+
+    /// @notice Bad debt lenders bore beyond reserves that recovered collateral has not yet paid back, base units.
+    function unrecoveredLoss() external view returns (uint256);
 
     /// @notice The effective borrow LTV and liquidation threshold of `asset` now (WAD): what every health check uses.
     function riskParams(address asset) external view returns (uint256 borrowLtv, uint256 liquidationThreshold);

@@ -54,5 +54,5 @@ library InvariantsSpec {
     string internal constant INV_30_GUARDIAN_BOUNDED =
         "INV-30/31: no reset before the cooldown; the guardian's restriction lapses after its cooldown";
     string internal constant INV_38_RISK_RAMP =
-        "INV-38: effective LTV <= threshold, both in [config / 2, config]; a threshold moves <= 1 pt/h down and 0.25 pt/h up, an LTV <= 0.5 pt/h up; a cap change moves no health in its block";
+        "INV-38: effective LTV <= threshold <= config, threshold >= config / 2, LTV target <= threshold target - gap; a threshold moves <= 1 pt/h down and 0.25 pt/h up, an LTV <= 0.5 pt/h up; a cap change moves no health in its block";
 }

@@ -79,7 +79,8 @@ contract RiskHandler is CommonBase, StdUtils {
 
     /// @dev Compares `asset`'s effective parameters with the last snapshot: the threshold fell no faster than
     ///      THRESHOLD_CUT_PER_HOUR and rose no faster than THRESHOLD_RAISE_PER_HOUR, the LTV rose no faster than
-    ///      LTV_RAISE_PER_HOUR, the LTV is at most the threshold, and both are inside [floor, config].
+    ///      LTV_RAISE_PER_HOUR, the LTV is at most the threshold, both are inside [floor, config], and the LTV heads
+    ///      for no more than the threshold's target less governance's LTV-to-threshold gap.
     function rampViolation(address asset) public view returns (uint256 code) {
         Snapshot memory s = snapshots[asset];
         (uint256 ltv, uint256 threshold) = vault.riskParams(asset);
@@ -95,6 +96,10 @@ contract RiskHandler is CommonBase, StdUtils {
         if (ltv > threshold) return 13;
         if (threshold > cfg.liquidationThreshold || ltv > cfg.borrowLtv) return 14;
         if (threshold * WAD < uint256(cfg.liquidationThreshold) * vault.MIN_THRESHOLD_CAP_SHARE()) return 15;
+        // The LTV heads no higher than where the threshold heads, less governance's gap: no borrow the ramp liquidates.
+        (ICollateralVault.RiskRamp memory ramp, , , ) = vault.riskRamp(asset);
+        uint256 gap = cfg.liquidationThreshold - cfg.borrowLtv;
+        if (ramp.ltvTarget + gap > ramp.thresholdTarget && ramp.ltvTarget != 0) return 16;
         return 0;
     }
 

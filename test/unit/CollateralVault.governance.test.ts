@@ -193,12 +193,13 @@ describe("CollateralVault: governance", function () {
   });
 
   describe("setCollateralConfig", function () {
-    it("applies the new config at once and emits CollateralConfigUpdated", async function () {
+    it("cuts the LTV at once, ramps the threshold down at 1 point an hour, and emits CollateralConfigUpdated and RiskRampStarted", async function () {
       const { vault, owner, weth, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
       expect((await vault.accountLiquidity(alice.address)).borrowLimit).to.equal(wad("2400"));
       const cfg = config(wad("10"), wad("0.5"), wad("0.7"), wad("0.1"));
-      await expect(vault.connect(owner).setCollateralConfig(weth, cfg))
+      const tx = await vault.connect(owner).setCollateralConfig(weth, cfg);
+      await expect(tx)
         .to.emit(vault, "CollateralConfigUpdated")
         .withArgs(await weth.getAddress(), [
           cfg.borrowLtv,
@@ -206,11 +207,39 @@ describe("CollateralVault: governance", function () {
           cfg.liquidationBonus,
           cfg.supplyCap,
         ]);
+      // From the values in effect (LTV 80%, threshold 85%) towards the new config; no risk-manager caps.
+      const noCap = 2n ** 64n - 1n;
+      await expect(tx)
+        .to.emit(vault, "RiskRampStarted")
+        .withArgs(await weth.getAddress(), [wad("0.8"), wad("0.5"), wad("0.85"), wad("0.7")], noCap, noCap);
+      const start = BigInt((await tx.getBlock())?.timestamp ?? 0);
       const [stored, decimals, deposited] = await vault.collateralInfo(weth);
       expect(stored).to.deep.equal([cfg.borrowLtv, cfg.liquidationThreshold, cfg.liquidationBonus, cfg.supplyCap]);
       expect(decimals).to.equal(18n);
       expect(deposited).to.equal(wad("1"));
-      const liq = await vault.accountLiquidity(alice.address);
+      // In the block of the change: the LTV cut applies, the threshold has not moved.
+      expect(await networkHelpers.time.latest()).to.equal(Number(start));
+      expect(await vault.riskParams(weth)).to.deep.equal([wad("0.5"), wad("0.85")]);
+      let liq = await vault.accountLiquidity(alice.address);
+      expect(liq.borrowLimit).to.equal(wad("1500"));
+      expect(liq.liquidationLimit).to.equal(wad("2550"));
+      // An hour later: one point lower.
+      await networkHelpers.time.increaseTo(start + 3600n);
+      expect(await vault.riskParams(weth)).to.deep.equal([wad("0.5"), wad("0.84")]);
+      liq = await vault.accountLiquidity(alice.address);
+      expect(liq.borrowLimit).to.equal(wad("1500"));
+      expect(liq.liquidationLimit).to.equal(wad("2520"));
+      // A second before the end (15 h for 15 points) it is still a second's cut (rounded down) above the target...
+      await networkHelpers.time.increaseTo(start + 15n * 3600n - 1n);
+      const [, almost] = await vault.riskParams(weth);
+      expect(almost).to.equal(wad("0.85") - (wad("0.01") * (15n * 3600n - 1n)) / 3600n);
+      expect(almost).to.be.greaterThan(wad("0.7"));
+      // ...and from then on it is the new threshold, where it stays.
+      await networkHelpers.time.increaseTo(start + 15n * 3600n);
+      expect(await vault.riskParams(weth)).to.deep.equal([wad("0.5"), wad("0.7")]);
+      await networkHelpers.time.increase(30 * 24 * 3600);
+      expect(await vault.riskParams(weth)).to.deep.equal([wad("0.5"), wad("0.7")]);
+      liq = await vault.accountLiquidity(alice.address);
       expect(liq.borrowLimit).to.equal(wad("1500"));
       expect(liq.liquidationLimit).to.equal(wad("2100"));
     });

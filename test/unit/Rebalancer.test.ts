@@ -328,6 +328,7 @@ interface Snapshot {
   owned: bigint;
   reserves: bigint;
   cash: bigint;
+  unrecovered: bigint;
   vaultCollateral: bigint;
   vaultBase: bigint;
   poolCollateral: bigint;
@@ -343,6 +344,7 @@ async function snapshot(f: RebalancerFixture, a: Asset): Promise<Snapshot> {
     owned: await f.vault.protocolCollateral(a.token),
     reserves: await f.vault.reserves(),
     cash: await f.vault.cash(),
+    unrecovered: await f.vault.unrecoveredLoss(),
     vaultCollateral: await a.token.balanceOf(f.vault),
     vaultBase: await f.usdc.balanceOf(f.vault),
     poolCollateral: await a.token.balanceOf(a.pool),
@@ -364,7 +366,8 @@ interface Chunk {
 
 /**
  * Runs `rebalance(a)` (it must succeed) and checks everything it moves: what the pool took and paid is what the vault
- * lost and gained (protocolCollateral down by the units sold, reserves and cash up by exactly the proceeds), the
+ * lost and gained (protocolCollateral down by the units sold, cash up by exactly the proceeds, which pay lenders back
+ * their unrecovered loss first and then go to reserves), the
  * rebalancer ends empty, the event's numbers, and the bound: proceeds ≥ floor × sold, the pool left at or above the
  * floor.
  */
@@ -384,7 +387,10 @@ async function rebalanceChecked(f: RebalancerFixture, a: Asset, caller = f.stran
   expect(sold).to.be.greaterThan(0n);
   expect(sold).to.be.lessThanOrEqual(amount);
   expect(after.owned).to.equal(before.owned - sold);
-  expect(after.reserves).to.equal(before.reserves + received);
+  const toLenders = received < before.unrecovered ? received : before.unrecovered;
+  await expect(tx).to.emit(f.vault, "RecoverySettled").withArgs(a.address, returned, received, toLenders);
+  expect(after.unrecovered).to.equal(before.unrecovered - toLenders);
+  expect(after.reserves).to.equal(before.reserves + received - toLenders);
   expect(after.cash).to.equal(before.cash + received);
   expect(after.vaultCollateral).to.equal(before.vaultCollateral - sold);
   expect(after.vaultBase).to.equal(before.vaultBase + received);
@@ -548,9 +554,13 @@ describe("Rebalancer", function () {
 
   describe("rebalance", function () {
     for (let i = 0; i < 4; i++) {
-      it(`sells one chunk at a time, proceeds into reserves and cash exactly — ${NAMES[i]}`, async function () {
+      it(`sells one chunk at a time; proceeds pay lenders' loss back, then reserves — ${NAMES[i]}`, async function () {
         const f = await networkHelpers.loadFixture(rebalancerFixture);
         const a = f.assets[i];
+        // The write-offs of the fixture: reserves were empty, so lenders bore all of it.
+        const loss = await f.vault.unrecoveredLoss();
+        expect(loss).to.equal(await f.vault.badDebt());
+        const [reservesBefore, assetsBefore] = [await f.vault.reserves(), await f.vault.totalAssets()];
         // Protocol holds 10 (20) chunks: exactly one chunk goes.
         const first = await rebalanceChecked(f, a);
         expect(first.sold).to.equal(a.chunk);
@@ -570,7 +580,11 @@ describe("Rebalancer", function () {
         expect(second.sold).to.equal(a.owned - a.chunk);
         expect(second.returned).to.equal(0n);
         expect(await f.vault.protocolCollateral(a.token)).to.equal(0n);
-        expect(await f.vault.reserves()).to.equal(first.received + second.received);
+        const total = first.received + second.received;
+        const toLenders = total < loss ? total : loss;
+        expect(await f.vault.unrecoveredLoss()).to.equal(loss - toLenders);
+        expect(await f.vault.reserves()).to.equal(reservesBefore + total - toLenders);
+        expect(await f.vault.totalAssets()).to.equal(assetsBefore + toLenders);
         // Nothing left to sell.
         await time.increase(HOUR);
         expect(await f.rebalancer.isDue(a.token)).to.equal(false);
