@@ -31,8 +31,12 @@ import type {
   CollateralVault,
   LiquidationEngine,
   OracleAdapter,
+  Rebalancer,
+  RiskManager,
   TimelockController,
+  VolatilityOracle,
 } from "../../typechain-types/index.js";
+import type { RiskModules } from "./risk.js";
 
 /** Default timelock delay: two days, long enough for users to leave before a change takes effect. */
 export const DEFAULT_MIN_DELAY = 2n * 24n * 60n * 60n;
@@ -65,6 +69,8 @@ export interface GovernedMarket {
   engine: LiquidationEngine;
   breaker: CircuitBreaker;
   adapter?: OracleAdapter;
+  /** The adaptive-risk modules (volatility oracle, risk manager, rebalancer), when deployed. */
+  risk?: RiskModules;
   /** Their current owner, who starts the handover. */
   owner: HardhatEthersSigner;
 }
@@ -93,7 +99,9 @@ export interface Governance {
   proposer: HardhatEthersSigner;
   executor: HardhatEthersSigner;
   /** The contracts the timelock owns, in handover order. */
-  owned: Array<CollateralVault | LiquidationEngine | CircuitBreaker | OracleAdapter>;
+  owned: Array<
+    CollateralVault | LiquidationEngine | CircuitBreaker | OracleAdapter | VolatilityOracle | RiskManager | Rebalancer
+  >;
   /** Schedules `calls` as one batch (by the proposer, with the minimum delay). */
   schedule(calls: readonly TimelockCall[]): Promise<ScheduledBatch>;
   /** Executes a scheduled batch (by the executor); reverts unless its delay has passed. */
@@ -168,7 +176,7 @@ export function timelockCall(
 
 /**
  * Deploys a TimelockController (`minDelay`, proposers = [proposer], executors = [executor], admin = address(0)),
- * hands the market's vault, engine, breaker and adapter (when there is one) over to it with Ownable2Step — the
+ * hands the market's vault, engine, breaker, adapter and risk modules (when there are) over to it with Ownable2Step — the
  * current owner calls `transferOwnership(timelock)`, then one timelock batch accepts every transfer and sets the
  * breaker's guardian — and checks that the timelock owns them all with nothing pending.
  */
@@ -196,6 +204,7 @@ export async function deployGovernance(
 
   const owned: Governance["owned"] = [market.vault, market.engine, market.breaker];
   if (market.adapter !== undefined) owned.push(market.adapter);
+  if (market.risk !== undefined) owned.push(market.risk.volatility, market.risk.riskManager, market.risk.rebalancer);
 
   const schedule = (calls: readonly TimelockCall[]): Promise<ScheduledBatch> =>
     scheduleBatch(timelock, proposer, calls);

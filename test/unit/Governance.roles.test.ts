@@ -1,9 +1,11 @@
 /**
  * Bounded governance: after `deployGovernance`, a TimelockController owns the vault, the liquidation engine, the
- * circuit breaker and the oracle adapter. Who can do what: the timelock's own roles and delay; every owner-only
- * function (found from the ABIs, not listed by hand); the hard-coded bounds, which hold against the timelock too;
- * the guardian's single power; no admin call touches a user's shares, collateral or debt; the withdrawal queue pays
- * only where the beneficiary says; Ownable2Step's pending owner and renounceOwnership.
+ * circuit breaker, the oracle adapter and the adaptive-risk modules (volatility oracle, risk manager, rebalancer, wired
+ * to the vault as its risk manager and recovery module). Who can do what: the timelock's own roles and delay; every owner-only
+ * function (found from the ABIs, not listed by hand); the vault's risk-module functions, which answer to their module
+ * alone; the hard-coded bounds, which hold against the timelock too; the guardian's single power; no admin call
+ * touches a user's shares, collateral or debt; the withdrawal queue pays only where the beneficiary says;
+ * Ownable2Step's pending owner and renounceOwnership.
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
@@ -17,6 +19,8 @@ import { timelockBatch, timelockCall, type TimelockCall } from "../../scripts/li
 import { mutatingFunctions, revertName, zeroArgs } from "../../scripts/lib/governance.js";
 import { collateral, deployChainlinkMarket, feedConfig, wad, type ChainlinkMarket } from "../../scripts/lib/market.js";
 import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/market.js";
+import { DEFAULT_RISK_PARAMS, defaultAssetRisk, defaultTracking, deployRiskModules } from "../../scripts/lib/risk.js";
+import type { RiskModules } from "../../scripts/lib/risk.js";
 import { deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import type { MockERC20, TimelockController } from "../../typechain-types/index.js";
 
@@ -32,27 +36,35 @@ const UNAUTHORIZED = "OwnableUnauthorizedAccount";
 
 type Role = "owner" | "proposer" | "executor" | "guardian" | "lender" | "lender2" | "borrower" | "stranger";
 type Named = "vault" | "engine" | "breaker" | "adapter" | "queue" | "rateModel" | "timelock" | "newToken" | "wethFeed";
+type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed";
 
 interface GovFixture extends Record<Role, HardhatEthersSigner> {
   market: ChainlinkMarket;
+  /** The volatility oracle, risk manager and rebalancer, default-configured for WETH and WBTC. */
+  risk: RiskModules;
   timelock: TimelockController;
   weth: MockERC20;
   wbtc: MockERC20;
   /** A Uniswap v3 WETH/USDC pool (for setTwapSource). */
   pool: string;
-  /** Addresses, for encoding calldata (newToken: an unlisted token, for listCollateral). */
-  a: Record<Named | "usdc" | "weth" | "wbtc", string>;
+  /**
+   * Addresses, for encoding calldata (newToken: an unlisted token, for listCollateral; porFeed: an 8-decimal feed,
+   * for setReserveCheck).
+   */
+  a: Record<Named | RiskNamed | "usdc" | "weth" | "wbtc", string>;
 }
 
 /**
- * Chainlink-priced market with two lenders (600k + 400k USDC) and a borrower (300 WETH, 200k USDC borrowed), then
- * handed to a 2-day timelock (distinct proposer and executor; guardian set), feeds refreshed after the delay.
+ * Chainlink-priced market with two lenders (600k + 400k USDC) and a borrower (300 WETH, 200k USDC borrowed), its risk
+ * modules deployed and wired (`deployRiskModules`), then all handed to a 2-day timelock (distinct proposer and
+ * executor; guardian set), feeds refreshed after the delay.
  */
 async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection): Promise<GovFixture> {
   const [owner, proposer, executor, guardian, lender, lender2, borrower, stranger] = await e.getSigners();
   const market = await deployChainlinkMarket(e, { owner });
   const { vault, usdc } = market;
   const [weth, wbtc] = [collateral(market, "WETH"), collateral(market, "WBTC")];
+  const risk = await deployRiskModules(e, vault, { collaterals: market.collaterals });
   for (const actor of [lender, lender2, borrower, stranger, guardian]) {
     await usdc.mint(actor.address, usd("2000000"));
     await weth.mint(actor.address, wad("1000"));
@@ -67,18 +79,21 @@ async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkCo
   await vault.connect(borrower).borrow(usd("200000"), borrower.address);
 
   const wait = async (seconds: bigint): Promise<void> => void (await helpers.time.increase(seconds));
-  const { timelock } = await deployGovernance(e, market, { proposer, executor, guardian, wait });
+  const { timelock } = await deployGovernance(e, { ...market, risk }, { proposer, executor, guardian, wait });
   await market.heartbeat();
   const newToken = await e.deployContract("MockERC20", ["New", "NEW", 18]);
   const factory = await deployUniswapV3Factory(e, owner);
   await (await factory.createPool(weth, usdc, 3000)).wait();
   const pool = await factory.getPool(weth, usdc, 3000);
-  const named = { ...market, timelock, newToken, weth, wbtc, wethFeed: market.feeds.get("WETH") ?? usdc };
+  const porFeed = await e.deployContract("TestAggregator", [8, "WETH proof of reserve"]);
+  const wethFeed = market.feeds.get("WETH") ?? usdc;
+  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed };
   const keys = ["vault", "engine", "breaker", "adapter", "queue", "rateModel", "timelock", "newToken"] as const;
-  const all = [...keys, ...(["wethFeed", "usdc", "weth", "wbtc"] as const)];
+  const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed"] as const;
+  const all = [...keys, ...riskKeys, ...(["wethFeed", "usdc", "weth", "wbtc"] as const)];
   const a = Object.fromEntries(await Promise.all(all.map(async (k) => [k, await named[k].getAddress()])));
   const people = { owner, proposer, executor, guardian, lender, lender2, borrower, stranger };
-  return { market, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
+  return { market, risk, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
 }
 
 // ----------------------------------------------------------------------------------------------- helpers
@@ -94,12 +109,15 @@ function viaTimelock(f: GovFixture, calls: readonly TimelockCall[]) {
 }
 
 /**
- * A table row. `access`: gated by Ownable's `onlyOwner`, by Ownable2Step's pending owner, or "other" (open to all, or
- * its own check: only the vault, the engine, the guardian, itself). Gated rows have arguments the timelock can really
- * execute, and `before`: calls the timelock makes first in the same batch.
+ * A table row. `access`: gated by Ownable's `onlyOwner`, by Ownable2Step's pending owner, by the vault's risk
+ * manager or recovery module (`NotRiskModule`; the owner, the timelock included, is refused too), or "other" (open
+ * to all, or its own check: only the vault, the engine, the guardian, itself). Owner-gated rows have arguments the
+ * timelock can really execute, and `before`: calls the timelock makes first in the same batch; module-gated rows have
+ * arguments their module can pass the gate with.
  */
+type ModuleRole = "riskManager" | "recovery";
 interface Entry {
-  access: "owner" | "pendingOwner" | "other";
+  access: "owner" | "pendingOwner" | ModuleRole | "other";
   args?: readonly unknown[];
   before?: readonly TimelockCall[];
 }
@@ -113,6 +131,12 @@ interface Surface {
 const others = (...names: string[]): Record<string, Entry> =>
   Object.fromEntries(names.map((n) => [n, { access: "other" }]));
 const owner = (...args: unknown[]): Entry => ({ access: "owner", args });
+const moduleOnly = (access: ModuleRole, ...args: unknown[]): Entry => ({ access, args });
+const NOT_MODULE = "NotRiskModule";
+/** A rebalancer route for WETH through the fixture's pool: 10 WETH a chunk, 2% slippage, an hour apart. */
+const wethRoute = (f: GovFixture) => {
+  return { pool: f.pool, maxChunk: wad("10"), maxSlippage: wad("0.02"), interval: 3600, twapWindow: 0 };
+};
 /** A collateral config: LTV 50%, threshold 60%, bonus 5%, cap 1000 tokens (18 decimals). */
 const collateralConfig = (ltv = "0.5", lt = "0.6", bonus = "0.05", cap = wad("1000")) => {
   return { borrowLtv: wad(ltv), liquidationThreshold: wad(lt), liquidationBonus: wad(bonus), supplyCap: cap };
@@ -127,11 +151,14 @@ function ownership(f: GovFixture, contract: BaseContract): Record<string, Entry>
 }
 
 /**
- * Every non-view function of the four governed contracts, with its gate. A function added to a contract fails the
- * coverage test until it is added here.
+ * Every non-view function of the seven governed contracts, with its gate. A function added to a contract fails the
+ * coverage test until it is added here. The risk modules' updates, syncs and rebalances are permissionless (a keeper
+ * runs them; what they do is fixed by the owner's parameters and the market); the swap callback answers only the pool
+ * being swapped in.
  */
 function surfaces(f: GovFixture): Surface[] {
   const { vault, engine, breaker, adapter } = f.market;
+  const { volatility, riskManager, rebalancer } = f.risk;
   const { a } = f;
   const vaultTable = {
     ...others("approve", "transfer", "transferFrom", "deposit", "mint", "withdraw", "redeem", "depositCollateral"),
@@ -145,6 +172,11 @@ function surfaces(f: GovFixture): Surface[] {
     setInterestRateModel: owner(a.rateModel),
     setPriceOracle: owner(a.adapter),
     withdrawReserves: owner(f.stranger.address, 1n),
+    setRiskModules: owner(f.stranger.address, f.stranger.address),
+    setRiskCaps: moduleOnly("riskManager", a.weth, wad("0.5"), wad("0.6")),
+    setReserveBoost: moduleOnly("riskManager", wad("0.1")),
+    releaseProtocolCollateral: moduleOnly("recovery", a.weth, 1n),
+    settleRecovery: moduleOnly("recovery", a.weth, 0n, 0n),
     ...ownership(f, vault),
   };
   const engineTable = {
@@ -168,11 +200,31 @@ function surfaces(f: GovFixture): Surface[] {
     removeAsset: owner(a.wbtc),
     ...ownership(f, adapter),
   };
+  const volatilityTable = {
+    ...others("update", "updateMany"),
+    setTracking: owner(a.weth, defaultTracking(wad("0.9"))),
+    ...ownership(f, volatility),
+  };
+  const riskManagerTable = {
+    ...others("sync", "syncMany", "syncReserves"),
+    setParams: owner({ ...DEFAULT_RISK_PARAMS, horizon: 3600 }),
+    setAssetRisk: owner(a.weth, defaultAssetRisk(wad("0.9"))),
+    setReserveCheck: owner(a.weth, a.porFeed, 86_400, wad("0.01")),
+    ...ownership(f, riskManager),
+  };
+  const rebalancerTable = {
+    ...others("rebalance", "uniswapV3SwapCallback"),
+    setRoute: owner(a.weth, wethRoute(f)),
+    ...ownership(f, rebalancer),
+  };
   return [
     { name: "CollateralVault", contract: vault, table: vaultTable },
     { name: "LiquidationEngine", contract: engine, table: engineTable },
     { name: "CircuitBreaker", contract: breaker, table: breakerTable },
     { name: "OracleAdapter", contract: adapter, table: adapterTable },
+    { name: "VolatilityOracle", contract: volatility, table: volatilityTable },
+    { name: "RiskManager", contract: riskManager, table: riskManagerTable },
+    { name: "Rebalancer", contract: rebalancer, table: rebalancerTable },
   ];
 }
 
@@ -182,12 +234,21 @@ async function reverts(promise: Promise<unknown>, contract: BaseContract, error:
   await (args.length === 0 ? assertion : assertion.withArgs(...args));
 }
 
-/** The gated rows of a surface. */
+/** The owner-gated rows of a surface (Ownable's owner or pending owner). */
 function gated(s: Surface): Array<[string, Gated]> {
   return Object.entries(s.table).flatMap(([name, entry]): Array<[string, Gated]> => {
-    if (entry.access === "other") return [];
+    if (entry.access !== "owner" && entry.access !== "pendingOwner") return [];
     if (entry.args === undefined) throw new Error(`${s.name}.${name}: a gated function needs example args`);
     return [[name, { ...entry, args: entry.args }]];
+  });
+}
+
+/** The rows of a surface gated by a risk module of the vault. */
+function moduleGated(s: Surface): Array<[string, Gated & { access: ModuleRole }]> {
+  return Object.entries(s.table).flatMap(([name, entry]): Array<[string, Gated & { access: ModuleRole }]> => {
+    if (entry.access !== "riskManager" && entry.access !== "recovery") return [];
+    if (entry.args === undefined) throw new Error(`${s.name}.${name}: a gated function needs example args`);
+    return [[name, { ...entry, access: entry.access, args: entry.args }]];
   });
 }
 
@@ -203,12 +264,18 @@ async function userBooks(f: GovFixture): Promise<bigint[][]> {
 
 describe("Governance: roles and bounds under the timelock", function () {
   describe("the timelock", function () {
-    it("has a 2-day minimum delay by default (configurable) and owns vault, engine, breaker and adapter", async function () {
+    it("has a 2-day minimum delay by default (configurable) and owns vault, engine, breaker, adapter and risk modules", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       expect(await f.timelock.getMinDelay()).to.equal(2n * DAY);
+      const { volatility, riskManager, rebalancer } = f.risk;
       for (const c of [f.market.vault, f.market.engine, f.market.breaker, f.market.adapter]) {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
       }
+      for (const c of [volatility, riskManager, rebalancer]) {
+        expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
+      }
+      // Wired: the vault takes caps and the reserve boost from the risk manager, and sells through the rebalancer.
+      expect(await f.market.vault.riskModules()).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
       expect(await f.market.breaker.guardian()).to.equal(f.guardian.address);
       const other = await deployChainlinkMarket(ethers, { owner: f.owner });
       const options = { minDelay: 3n * DAY, proposer: f.proposer, executor: f.executor };
@@ -298,11 +365,127 @@ describe("Governance: roles and bounds under the timelock", function () {
         for (const fn of fragments) {
           const entry = s.table[fn.name];
           const error = await revertName(s.contract, f.stranger, fn.format(), entry.args ?? zeroArgs(fn));
-          expect(error === UNAUTHORIZED, `${s.name}.${fn.name} gated by Ownable?`).to.equal(entry.access !== "other");
+          const byOwner = entry.access === "owner" || entry.access === "pendingOwner";
+          const byModule = entry.access === "riskManager" || entry.access === "recovery";
+          expect(error === UNAUTHORIZED, `${s.name}.${fn.name} gated by Ownable?`).to.equal(byOwner);
+          expect(error === NOT_MODULE, `${s.name}.${fn.name} gated by a risk module?`).to.equal(byModule);
         }
       }
-      // Vault 11, engine 3, breaker 5, adapter 6 (2 of each for ownership; renounceOwnership is a reverting view).
-      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([11, 3, 5, 6]);
+      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3 (2 of each for
+      // ownership; renounceOwnership is a reverting view).
+      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3]);
+      // The vault's risk manager sets caps and the reserve boost; its recovery module takes and returns collateral.
+      const roles = surfaces(f).map((s) => moduleGated(s).map(([name, e]) => `${e.access}.${name}`));
+      expect(roles).to.deep.equal([
+        [
+          "riskManager.setRiskCaps",
+          "riskManager.setReserveBoost",
+          "recovery.releaseProtocolCollateral",
+          "recovery.settleRecovery",
+        ],
+        [],
+        [],
+        [],
+        [],
+        [],
+        [],
+      ]);
+    });
+
+    it("the vault's risk-module functions answer to their module alone: never the timelock, nobody while unset", async function () {
+      const f = await networkHelpers.loadFixture(governedFixture);
+      const { vault } = f.market;
+      const rows = moduleGated(surfaces(f)[0]);
+      const outsiders = [f.owner, f.guardian, f.proposer, f.executor, f.lender, f.borrower, f.stranger];
+      const refused = async (who: HardhatEthersSigner, name: string, args: readonly unknown[]) =>
+        reverts(vault.connect(who).getFunction(name)(...args), vault, NOT_MODULE, who.address);
+      // Wired to the deployed risk manager and rebalancer: every signer is refused, the timelock too.
+      expect(await vault.riskModules()).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
+      for (const [name, { args }] of rows) {
+        for (const who of outsiders) await refused(who, name, args);
+        await reverts(viaTimelock(f, [call(vault, name, args)]), vault, NOT_MODULE, f.a.timelock);
+      }
+      // Unset (the zero address): still every caller is refused, the timelock too.
+      await (await viaTimelock(f, [call(vault, "setRiskModules", [ZeroAddress, ZeroAddress])])).wait();
+      expect(await vault.riskModules()).to.deep.equal([ZeroAddress, ZeroAddress, 0n]);
+      for (const [name, { args }] of rows) {
+        for (const who of outsiders) await refused(who, name, args);
+        await reverts(viaTimelock(f, [call(vault, name, args)]), vault, NOT_MODULE, f.a.timelock);
+      }
+      // Only governance sets them (setRiskModules is in the owner-gated table); then each answers to its own module.
+      const [, , , , , , , , riskManager, recovery] = await ethers.getSigners();
+      const setModules = call(vault, "setRiskModules", [riskManager.address, recovery.address]);
+      await expect(viaTimelock(f, [setModules]))
+        .to.emit(vault, "RiskModulesSet")
+        .withArgs(riskManager.address, recovery.address);
+      const module = { riskManager, recovery };
+      for (const [name, { access, args }] of rows) {
+        const wrongModule = access === "riskManager" ? recovery : riskManager;
+        for (const who of [...outsiders, wrongModule]) await refused(who, name, args);
+        await reverts(viaTimelock(f, [call(vault, name, args)]), vault, NOT_MODULE, f.a.timelock);
+        // Past the gate: what the function itself says.
+        expect(await revertName(vault, module[access], name, args), name).to.be.oneOf([
+          null,
+          "InsufficientProtocolCollateral", // releaseProtocolCollateral: the protocol holds no WETH here
+        ]);
+      }
+      const manager = vault.connect(riskManager);
+      await expect(manager.setRiskCaps(f.weth, wad("0.5"), wad("0.6"))).to.emit(vault, "RiskRampStarted");
+      await expect(manager.setReserveBoost(wad("0.1")))
+        .to.emit(vault, "ReserveBoostSet")
+        .withArgs(wad("0.1"));
+      // Nothing was written off, so nothing is owed to lenders: 1 unit of proceeds all goes to reserves.
+      expect(await vault.unrecoveredLoss()).to.equal(0n);
+      await f.market.usdc.connect(recovery).approve(vault, 1n);
+      await f.market.usdc.mint(recovery.address, 1n);
+      await expect(vault.connect(recovery).settleRecovery(f.weth, 0n, 1n))
+        .to.emit(vault, "RecoverySettled")
+        .withArgs(f.a.weth, 0n, 1n, 0n);
+      await reverts(
+        vault.connect(recovery).releaseProtocolCollateral(f.weth, 1n),
+        vault,
+        "InsufficientProtocolCollateral",
+        f.a.weth,
+        0n,
+        1n,
+      );
+      // Unset again by governance: the former modules are refused.
+      await (await viaTimelock(f, [call(vault, "setRiskModules", [ZeroAddress, ZeroAddress])])).wait();
+      for (const [name, { access, args }] of rows) await refused(module[access], name, args);
+    });
+
+    it("the risk modules' updates, syncs and rebalances are permissionless: a stranger runs them, or fails for reasons of their own", async function () {
+      const f = await networkHelpers.loadFixture(governedFixture);
+      const { volatility, riskManager, rebalancer } = f.risk;
+      const assets = [f.a.weth, f.a.wbtc];
+      /** [contract, function, arguments, what a stranger's call says (null: it runs)]. */
+      const calls: Array<[BaseContract, string, unknown[], string | null]> = [
+        [volatility, "update", [f.a.weth], null],
+        [volatility, "updateMany", [assets], null],
+        [riskManager, "sync", [f.a.weth], null],
+        [riskManager, "syncMany", [assets], null],
+        [riskManager, "syncReserves", [], null],
+        [rebalancer, "rebalance", [f.a.weth], "NoRoute"], // governance has set no route
+        [rebalancer, "uniswapV3SwapCallback", [1n, 0n, "0x"], "UnexpectedCaller"], // only the pool mid-swap
+      ];
+      const open = surfaces(f)
+        .slice(4)
+        .flatMap((s) => Object.entries(s.table).flatMap(([name, e]) => (e.access === "other" ? [name] : [])));
+      expect(open).to.deep.equal(calls.map(([, name]) => name));
+      for (const [contract, name, args, expected] of calls) {
+        for (const who of [f.stranger, f.lender, f.guardian]) {
+          expect(await revertName(contract, who, name, args), `${name} by ${who.address}`).to.equal(expected);
+        }
+      }
+      // And they really run: a sample, a sync that reaches the vault (the ramp restarts at the caps), the boost.
+      await expect(volatility.connect(f.stranger).update(f.weth)).to.emit(volatility, "VolatilityUpdated");
+      const sync = riskManager.connect(f.stranger).sync(f.weth);
+      await expect(sync).to.emit(riskManager, "CapsSynced");
+      await expect(sync).to.emit(f.market.vault, "RiskRampStarted");
+      await expect(riskManager.connect(f.stranger).syncReserves()).to.emit(riskManager, "ReserveBoostSynced");
+      // With a route, a stranger's rebalance fails only for want of protocol-owned collateral to sell.
+      await (await viaTimelock(f, [call(rebalancer, "setRoute", [f.a.weth, wethRoute(f)])])).wait();
+      expect(await revertName(rebalancer, f.stranger, "rebalance", [f.a.weth])).to.equal("NothingToSell");
     });
 
     it("each reverts for the old owner, the guardian, the proposer, the executor and a stranger, and runs through the timelock", async function () {
@@ -331,8 +514,12 @@ describe("Governance: roles and bounds under the timelock", function () {
     const engine = (patch: object) => [{ ...DEFAULT_ENGINE_PARAMS, ...patch }];
     const breaker = (patch: object) => [{ ...DEFAULT_BREAKER_PARAMS, ...patch }];
     const triggers = (f: GovFixture, patch: object) => [f.a.usdc, { ...DEFAULT_BASE_TRIGGERS, ...patch }];
-    /** [what, surface index, function, arguments, error]. */
-    const CASES: Array<[string, number, string, (f: GovFixture) => unknown[], string]> = [
+    const tracking = (f: GovFixture, patch: object) => [f.a.weth, { ...defaultTracking(wad("0.8")), ...patch }];
+    const riskParams = (patch: object) => [{ ...DEFAULT_RISK_PARAMS, ...patch }];
+    const assetRisk = (f: GovFixture, patch: object) => [f.a.weth, { ...defaultAssetRisk(wad("0.8")), ...patch }];
+    const route = (f: GovFixture, patch: object) => [f.a.weth, { ...wethRoute(f), ...patch }];
+    /** [what, surface index, function, arguments, error, the error's arguments (when checked)]. */
+    const CASES: Array<[string, number, string, (f: GovFixture) => unknown[], string, unknown[]?]> = [
       ["LT 0.96", 0, "setCollateralConfig", (f) => cfg(f, "0.96", "0.01"), "ThresholdOutOfBounds"],
       ["LT 0", 0, "setCollateralConfig", (f) => cfg(f, "0", "0"), "ThresholdOutOfBounds"],
       ["bonus 0.21", 0, "setCollateralConfig", (f) => cfg(f, "0.6", "0.21"), "BonusTooHigh"],
@@ -357,15 +544,50 @@ describe("Governance: roles and bounds under the timelock", function () {
       ["claimDelay 4 d", 2, "setParams", () => breaker({ claimDelay: 4n * DAY }), P],
       ["outflowShare 0", 2, "setAssetParams", (f) => triggers(f, { outflowShare: 0n }), P],
       ["maxFall 0.95", 2, "setAssetParams", (f) => triggers(f, { maxFall: wad("0.95") }), P],
+      ["minInterval 59 s", 4, "setTracking", (f) => tracking(f, { minInterval: 59 }), P, ["minInterval", 59n]],
+      ["alpha 0.51", 4, "setTracking", (f) => tracking(f, { alpha: wad("0.51") }), P, ["alpha", wad("0.51")]],
+      [
+        "seedVolatility 1000% + 1 wei",
+        4,
+        "setTracking",
+        (f) => tracking(f, { seedVolatility: wad("10") + 1n }),
+        P,
+        ["seedVolatility", wad("10") + 1n],
+      ],
+      ["horizon 59 min", 5, "setParams", () => riskParams({ horizon: 3540 }), P, ["horizon", 3540n]],
+      ["reserveBoost 0.26", 5, "setParams", () => riskParams({ reserveBoost: wad("0.26") }), P],
+      ["ltvK 5.01", 5, "setAssetRisk", (f) => assetRisk(f, { ltvK: wad("5.01") }), P, ["ltvK", wad("5.01")]],
+      ["maxThresholdCut 0.26", 5, "setAssetRisk", (f) => assetRisk(f, { maxThresholdCut: wad("0.26") }), P],
+      [
+        "reserve heartbeat 7 d 1 s",
+        5,
+        "setReserveCheck",
+        (f) => [f.a.weth, f.a.porFeed, 7n * DAY + 1n, 0n],
+        P,
+        ["heartbeat", 7n * DAY + 1n],
+      ],
+      ["reserve tolerance 0.11", 5, "setReserveCheck", (f) => [f.a.weth, f.a.porFeed, DAY, wad("0.11")], P],
+      [
+        "maxSlippage 0.06",
+        6,
+        "setRoute",
+        (f) => route(f, { maxSlippage: wad("0.06") }),
+        P,
+        ["maxSlippage", wad("0.06")],
+      ],
+      ["interval 59 s", 6, "setRoute", (f) => route(f, { interval: 59 }), P, ["interval", 59n]],
+      ["maxChunk 0", 6, "setRoute", (f) => route(f, { maxChunk: 0n }), P, ["maxChunk", 0n]],
     ];
     /** Everything the bounded setters write, read back. */
     async function governed(f: GovFixture): Promise<string> {
       const { vault, engine: e, breaker: b, adapter: o } = f.market;
+      const { volatility: v, riskManager: r, rebalancer: rb } = f.risk;
       const reads = [vault.parameters(), vault.collateralInfo(f.weth), e.params(), b.params(), b.assetParams(f.a.usdc)];
-      const all = await Promise.all([...reads, o.assetConfig(f.weth), o.twapSource(f.weth)]);
+      const riskReads = [v.config(f.weth), r.params(), r.assetRisk(f.weth), r.reserveCheck(f.weth), rb.route(f.weth)];
+      const all = await Promise.all([...reads, o.assetConfig(f.weth), o.twapSource(f.weth), ...riskReads]);
       return JSON.stringify(all, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     }
-    for (const [what, index, fn, args, error] of CASES) {
+    for (const [what, index, fn, args, error, errorArgs = []] of CASES) {
       it(`${fn}: ${what} reverts with ${error} even when the timelock executes it, changing nothing`, async function () {
         const f = await networkHelpers.loadFixture(governedFixture);
         const { contract } = surfaces(f)[index];
@@ -375,6 +597,7 @@ describe("Governance: roles and bounds under the timelock", function () {
           timelockCall(f.timelock, f.proposer, contract, data, networkHelpers, f.executor),
           contract,
           error,
+          ...errorArgs,
         );
         expect(await governed(f)).to.equal(before);
       });
@@ -463,6 +686,7 @@ describe("Governance: roles and bounds under the timelock", function () {
     it("the most hostile valid admin calls leave every user's shares, collateral and scaled debt as they were", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       const { vault, engine, breaker, adapter } = f.market;
+      const { volatility, riskManager, rebalancer } = f.risk;
       const { a, stranger: s } = f;
       const at = (c: BaseContract) => c.getAddress();
       const deploy = (name: string, args: unknown[]) => ethers.deployContract(name, args, s).then(at);
@@ -481,7 +705,18 @@ describe("Governance: roles and bounds under the timelock", function () {
       const triggers = [wad("0.01"), 7n * DAY, wad("0.02"), 7n * DAY];
       const wideOpen = { primaryHeartbeat: 2n * DAY, minPrice: 1n, maxPrice: cap, maxDeviation: wad("0.5") };
       const evilConfig = { ...feedConfig(await at(evilFeed), W), ...wideOpen, maxJump: 0n, jumpWindow: 0n };
-      const lowestThreshold = { ...collateralConfig("0", "0", "0.2", 0n), liquidationThreshold: 1n };
+      // The threshold to 1 wei and the bonus to 20%: the bonus can only follow once the threshold has ramped down.
+      const lowestThreshold = { ...collateralConfig("0", "0", "0.05", 0n), liquidationThreshold: 1n };
+      const highestBonus = { ...lowestThreshold, liquidationBonus: wad("0.2") };
+      // The risk modules at their edges: the jumpiest volatility tracking (an asset already tracked keeps its estimate,
+      // so the highest seed does not apply); the deepest cuts at any volatility, over the longest horizon, and a
+      // reserve check that always reads short (the evil feed's 1 unit); the highest reserve target and boost; a route
+      // that sells without limit, as often and as far below the oracle as allowed.
+      const jumpiest = { minInterval: 60, alpha: wad("0.5"), seedVolatility: wad("10") };
+      const deepest = { referenceVolatility: 0n, ltvK: wad("5"), thresholdK: wad("5") };
+      const deepestCuts = { ...deepest, maxLtvCut: wad("0.5"), maxThresholdCut: wad("0.25") };
+      const hungriest = { horizon: 7n * DAY, reserveTarget: wad("0.2"), reserveBoost: wad("0.25") };
+      const fastestRoute = { ...wethRoute(f), maxChunk: cap, maxSlippage: wad("0.05"), interval: 60 };
       const hostile: TimelockCall[] = [
         call(vault, "setInterestRateModel", [zeroModel]), // lenders earn nothing from now on
         call(vault, "setReserveFactor", [wad("0.5")]),
@@ -491,6 +726,7 @@ describe("Governance: roles and bounds under the timelock", function () {
         // Known governance powers (see below): a new oracle, engine or breaker is trusted code.
         call(vault, "setPriceOracle", [await at(evilOracle)]),
         call(vault, "setLiquidationEngine", [s.address]),
+        call(vault, "setRiskModules", [s.address, s.address]), // the stranger as risk manager and recovery module
         call(vault, "setCircuitBreaker", [evilBreaker, evilQueue]),
         call(vault, "transferOwnership", [s.address]),
         call(engine, "setParams", [engineParams]),
@@ -499,12 +735,62 @@ describe("Governance: roles and bounds under the timelock", function () {
         call(breaker, "setAssetParams", [a.usdc, triggers]),
         call(adapter, "setAssetConfig", [a.weth, evilConfig]),
         call(adapter, "removeAsset", [a.wbtc]),
+        call(volatility, "setTracking", [a.weth, jumpiest]),
+        call(riskManager, "setParams", [hungriest]),
+        call(riskManager, "setAssetRisk", [a.weth, deepestCuts]),
+        call(riskManager, "setReserveCheck", [a.weth, await at(evilFeed), 1n, 0n]),
+        call(rebalancer, "setRoute", [a.weth, fastestRoute]),
       ];
       const books = await userBooks(f);
-      await (await viaTimelock(f, hostile)).wait();
+      // The bonus raise is scheduled with the rest, to run as soon as the timelock lets it: an hour after them.
+      const hostileBatch = await scheduleBatch(f.timelock, f.proposer, hostile);
+      const raise = await scheduleBatch(f.timelock, f.proposer, [
+        call(vault, "setCollateralConfig", [a.weth, highestBonus]),
+      ]);
+      await time.increase(2n * DAY);
+      const start = BigInt(
+        (await (await executeBatch(f.timelock, f.executor, hostileBatch)).getBlock())?.timestamp ?? 0,
+      );
       expect(await userBooks(f)).to.deep.equal(books);
       expect((await engine.params()).dustValue).to.equal(wad("10000")); // the edge values did apply
-      // Concern, documented: the threshold cut to 1 wei in one step makes the borrower liquidatable at once.
+      expect([
+        (await riskManager.assetRisk(f.weth)).maxThresholdCut,
+        (await rebalancer.route(f.weth)).maxChunk,
+      ]).to.deep.equal([wad("0.25"), cap]);
+      // The risk modules at their edges move no user funds either: the rebalancer sells only protocol-owned collateral
+      // (none here), and the risk manager, no longer the vault's, cannot even set a cap.
+      await reverts(rebalancer.connect(s).rebalance(f.weth), rebalancer, "NothingToSell", a.weth);
+      await reverts(riskManager.connect(s).sync(f.weth), vault, NOT_MODULE, a.riskManager);
+      expect(await userBooks(f)).to.deep.equal(books);
+      // The LTV cut applies at once; the threshold ramps down from 85% at 1 point an hour: nobody is liquidatable yet.
+      expect(await vault.riskParams(f.weth)).to.deep.equal([0n, wad("0.85")]);
+      expect(await vault.isLiquidatable(f.borrower)).to.equal(false);
+      // INV-17 holds along the ramp: mid-ramp (84% an hour later), a 20% bonus would leave no liquidation buffer.
+      await time.setNextBlockTimestamp(start + 3600n);
+      const early = executeBatch(f.timelock, f.executor, raise);
+      await reverts(early, vault, "NoLiquidationBuffer", wad("0.84"), wad("0.2"));
+      // The risk manager's worst: the deepest caps it may set, the highest reserve boost, and asking for collateral the
+      // protocol does not own.
+      const manager = vault.connect(s);
+      await manager.setRiskCaps(f.weth, 0n, 1n); // the floor: half of a 1-wei threshold, rounded up
+      await manager.setReserveBoost(await vault.MAX_RESERVE_BOOST());
+      await reverts(
+        manager.releaseProtocolCollateral(f.weth, 1n),
+        vault,
+        "InsufficientProtocolCollateral",
+        a.weth,
+        0n,
+        1n,
+      );
+      // The ramp has run its course (85 points at 1 an hour; the caps' restart kept its pace): the threshold is 1 wei,
+      // and the same scheduled raise now goes through.
+      await time.increaseTo(start + 86n * 3600n);
+      expect(await vault.riskParams(f.weth)).to.deep.equal([0n, 1n]);
+      await expect(executeBatch(f.timelock, f.executor, raise)).to.emit(vault, "CollateralConfigUpdated");
+      expect((await vault.collateralInfo(f.weth)).config.liquidationBonus).to.equal(wad("0.2"));
+      expect(await userBooks(f)).to.deep.equal(books);
+      // Concern, documented: governance can still lower a threshold until the borrower is liquidatable, but only
+      // along the ramp, which leaves hours to repay or top up.
       expect(await vault.isLiquidatable(f.borrower)).to.equal(true);
     });
 
@@ -599,10 +885,11 @@ describe("Governance: roles and bounds under the timelock", function () {
     it("a pending owner that has not accepted has no powers; the timelock keeps them until then", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       const { vault, engine, breaker, adapter } = f.market;
+      const { volatility, riskManager, rebalancer } = f.risk;
       const all = surfaces(f);
       const offers = all.map((s) => call(s.contract, "transferOwnership", [f.stranger.address]));
       await (await viaTimelock(f, offers)).wait();
-      for (const c of [vault, engine, breaker, adapter]) {
+      for (const c of [vault, engine, breaker, adapter, volatility, riskManager, rebalancer]) {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, f.stranger.address]);
       }
       for (const s of all) {
@@ -622,7 +909,8 @@ describe("Governance: roles and bounds under the timelock", function () {
     it("renounceOwnership is disabled on every governed contract: even the timelock gets RenounceDisabled, and nothing changes", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       const { vault, engine, breaker, adapter } = f.market;
-      const contracts = [vault, engine, breaker, adapter];
+      const { volatility, riskManager, rebalancer } = f.risk;
+      const contracts = [vault, engine, breaker, adapter, volatility, riskManager, rebalancer];
       for (const c of contracts) {
         await reverts(viaTimelock(f, [call(c, "renounceOwnership")]), c, "RenounceDisabled");
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
