@@ -34,6 +34,11 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
 ///        hook runs in a try/catch there), and it queues withdrawals rather than refusing them; once set, it cannot
 ///        be removed.
+///      - INV-38 every health check uses each collateral's effective LTV and threshold, which move only along the
+///        bounded ramp (`RiskRamp`): a threshold at most THRESHOLD_CUT_PER_HOUR down, whoever changes its target; the
+///        risk manager's caps never raise them above the governance config.
+///      - Protocol-owned collateral leaves only to the recovery module; its proceeds repay lenders' unrecovered loss
+///        before they reach reserves.
 ///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
 ///      Parameters change only through `owner` (the timelock) and inside the MAX_* bounds below.
 contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyGuardTransient {

@@ -32,7 +32,8 @@ interface ICollateralVault {
     ///           min(target, from + LTV_RAISE_PER_HOUR · dt / 1 hour);
     ///         - threshold: max(target, from − THRESHOLD_CUT_PER_HOUR · dt / 1 hour) when lower, else
     ///           min(target, from + THRESHOLD_RAISE_PER_HOUR · dt / 1 hour);
-    ///         and the LTV never above the threshold. Targets are min(governance config, risk manager's cap).
+    ///         and the LTV never above the threshold. Targets: threshold = max(min(config, cap), config / 2);
+    ///         LTV = min(config, cap, threshold target − (config threshold − config LTV)), floored at 0.
     struct RiskRamp {
         uint64 ltvFrom;
         uint64 ltvTarget;
