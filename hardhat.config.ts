@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 
 // solc cannot be downloaded on our machines: compile with the soljson build shipped in the `solc` npm package.
@@ -31,6 +31,8 @@ export default defineConfig({
   },
   paths: {
     tests: { mocha: "test/unit", solidity: "test" },
+    // Ignition modules in deploy/modules; deployment records are written to deploy/deployments/<id>.
+    ignition: "deploy",
   },
   test: {
     solidity: {
@@ -51,5 +53,13 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    // A live chain (deploy/parameters/mainnet.json): the RPC URL and the deployer's key come from Hardhat's keystore
+    // (`npx hardhat keystore set MAINNET_RPC_URL`) or, failing that, from environment variables of the same names.
+    mainnet: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("MAINNET_RPC_URL"),
+      accounts: [configVariable("MAINNET_DEPLOYER_KEY")],
+    },
   },
 });

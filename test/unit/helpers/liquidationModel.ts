@@ -16,20 +16,12 @@ import { DEFAULT_ENGINE_PARAMS } from "../../../scripts/lib/market.js";
 import type { LiquidationEngine, MockERC20 } from "../../../typechain-types/index.js";
 import { config, deployZeroRateModel, fundedMarketFixture, readState, usd, wad, WAD } from "./vault.js";
 import type { BalanceToken, MarketFixture, VaultState } from "./vault.js";
+import type { EngineParameters } from "../../../scripts/lib/deployment.js";
 
 // ----------------------------------------------------------------------------------------------- params and math
 
-/** The engine's policy as plain bigints. */
-export interface EngineParams {
-  targetHealth: bigint;
-  fullCloseHealth: bigint;
-  minBonusShare: bigint;
-  healthRamp: bigint;
-  protocolFeeShare: bigint;
-  emergencyHealth: bigint;
-  timeRamp: bigint;
-  dustValue: bigint;
-}
+/** The engine's policy as plain bigints (the deployment's own type of ILiquidationEngine.Params). */
+export type EngineParams = EngineParameters;
 
 /** DEFAULT_ENGINE_PARAMS as bigints. */
 export const DEFAULTS: EngineParams = {
