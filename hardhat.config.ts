@@ -30,7 +30,9 @@ export default defineConfig({
     },
   },
   paths: {
-    tests: { mocha: "test/unit", solidity: "test" },
+    // Under `npm run coverage` (BULWARK_COVERAGE=1) only the fuzz tests are Solidity test roots: instrumented, the
+    // invariant suites are more than the WebAssembly solc can hold (they run in `npm test` and `npm run fuzz`).
+    tests: { mocha: "test/unit", solidity: process.env.BULWARK_COVERAGE === "1" ? "test/fuzz" : "test" },
     // Ignition modules in deploy/modules; deployment records are written to deploy/deployments/<id>.
     ignition: "deploy",
   },

@@ -15,7 +15,8 @@ import path from "node:path";
 
 const quiet = process.argv.includes("--quiet");
 /** `--coverage` builds the instrumented profile `hardhat test --coverage` uses (same memory limit, same remedy). */
-const global = process.argv.includes("--coverage") ? ["--coverage"] : [];
+const coverage = process.argv.includes("--coverage");
+const global = coverage ? ["--coverage"] : [];
 /** Solidity test files per job: each brings its whole dependency tree along. */
 const TESTS_PER_JOB = 3;
 
@@ -63,8 +64,10 @@ if (!quiet) console.log("build: solc ran out of memory on one job; compiling in 
 
 const production = solidityFiles("contracts", (file) => !file.startsWith(path.join("contracts", "test")));
 const helpers = solidityFiles(path.join("contracts", "test"));
-// Hardhat treats every .sol file under test/ as a test root (handlers and specs included).
-const tests = solidityFiles("test");
+// Hardhat treats every .sol file under test/ as a test root (handlers and specs included). Under coverage only
+// test/fuzz is (hardhat.config.ts, BULWARK_COVERAGE): instrumented, BreakerInvariants.t.sol alone is more than solc
+// can hold; the invariant suites run in `npm test` and `npm run fuzz`.
+const tests = solidityFiles(coverage ? path.join("test", "fuzz") : "test");
 
 buildGroup("--no-tests", production);
 buildGroup("--no-tests", helpers);
