@@ -17,7 +17,20 @@ import LocalDependencies from "../../deploy/modules/LocalDependencies.js";
 import { FUTURE_IDS, TIMELOCK_ROLES, bigintReviver, loadParameters } from "../../scripts/lib/deployment.js";
 import { parseParameters } from "../../scripts/lib/deployment.js";
 import type { DeploymentParameters } from "../../scripts/lib/deployment.js";
+import {
+  DEFAULT_ASSET_TRIGGERS,
+  DEFAULT_BASE_TRIGGERS,
+  DEFAULT_BREAKER_PARAMS,
+  DEFAULT_COLLATERALS,
+  DEFAULT_ENGINE_PARAMS,
+} from "../../scripts/lib/market.js";
 import { addressesFromDeployment, mismatches, readBack, renderReadback } from "../../scripts/lib/readback.js";
+import {
+  DEFAULT_RISK_PARAMS,
+  defaultAssetRisk,
+  defaultTracking,
+  REFERENCE_VOLATILITY,
+} from "../../scripts/lib/risk.js";
 import type { SystemAddresses } from "../../scripts/lib/readback.js";
 import {
   CircuitBreaker__factory,
@@ -267,6 +280,35 @@ describe("Deploy (Ignition), live-chain module", function () {
 });
 
 describe("Deploy parameter files", function () {
+  it("ships the policy the scripts and tests use: engine, breaker, triggers, risk and collateral defaults", function () {
+    const big = (o: object): Record<string, bigint> =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, BigInt(v as bigint | number | string)]));
+    // mainnet.json names no governance accounts (Ignition must refuse to start until someone adds them): add some.
+    const mainnet = JSON.parse(readFileSync("deploy/parameters/mainnet.json", "utf8")) as Record<string, object>;
+    const someone = "0x0000000000000000000000000000000000000001";
+    mainnet.Bulwark = { ...mainnet.Bulwark, proposer: someone, executor: someone, guardian: someone };
+    const files: Array<[string, DeploymentParameters]> = [
+      ["deploy/parameters/hardhat.json", params],
+      ["deploy/parameters/mainnet.json", parseParameters(JSON.stringify(mainnet), "mainnet.json")],
+    ];
+    for (const [file, p] of files) {
+      expect(big(p.core.engineParams), file).to.deep.equal(big(DEFAULT_ENGINE_PARAMS));
+      expect(big(p.core.breakerParams), file).to.deep.equal(big(DEFAULT_BREAKER_PARAMS));
+      expect(big(p.core.riskParams), file).to.deep.equal(big(DEFAULT_RISK_PARAMS));
+      expect(big(p.base.triggers), file).to.deep.equal(big(DEFAULT_BASE_TRIGGERS));
+      for (const c of DEFAULT_COLLATERALS) {
+        const cp = p.collaterals[c.symbol];
+        expect(big(cp.triggers), `${file} ${c.symbol}`).to.deep.equal(big(DEFAULT_ASSET_TRIGGERS));
+        expect(cp.collateral.borrowLtv, `${file} ${c.symbol}`).to.equal(c.borrowLtv);
+        expect(cp.collateral.liquidationThreshold, `${file} ${c.symbol}`).to.equal(c.liquidationThreshold);
+        expect(cp.collateral.liquidationBonus, `${file} ${c.symbol}`).to.equal(c.liquidationBonus);
+        const reference = REFERENCE_VOLATILITY[c.symbol];
+        expect(big(cp.tracking), `${file} ${c.symbol}`).to.deep.equal(big(defaultTracking(reference)));
+        expect(big(cp.risk), `${file} ${c.symbol}`).to.deep.equal(big(defaultAssetRisk(reference)));
+      }
+    }
+  });
+
   it("reads the local files, which deploy the same system", function () {
     expect(loadParameters("deploy/parameters/localhost.json")).to.deep.equal(params);
   });
