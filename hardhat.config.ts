@@ -63,5 +63,13 @@ export default defineConfig({
       url: configVariable("MAINNET_RPC_URL"),
       accounts: [configVariable("MAINNET_DEPLOYER_KEY")],
     },
+    // Any other EVM chain, by URL: BULWARK_RPC_URL and BULWARK_DEPLOYER_KEY (keystore or environment), with
+    // `--parameters deploy/parameters/<file>.json`.
+    chain: {
+      type: "http",
+      chainType: "generic",
+      url: configVariable("BULWARK_RPC_URL"),
+      accounts: [configVariable("BULWARK_DEPLOYER_KEY")],
+    },
   },
 });

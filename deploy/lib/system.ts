@@ -13,14 +13,17 @@
  * 2. `BulwarkBase` — the base asset's price source (adapter.setAssetConfig) and breaker triggers (setAssetParams).
  * 3. `Bulwark<SYMBOL>` per collateral — price source, vault.listCollateral, breaker triggers, volatility tracking
  *    (setTracking) and adaptive risk (setAssetRisk).
- * 4. `Bulwark` — the TimelockController and the handover below. Returns every contract.
+ * 4. `Bulwark` — the TimelockController, the SecurityOps upkeep (Chainlink Automation; its flash liquidator's
+ *    proceeds go to the timelock, its pools are set later through the timelock) and the handover below. Returns
+ *    every contract.
  *
  * Handover, in this one deployment, without waiting out the delay on a live chain:
  *
  * - The timelock is deployed with minDelay 0, proposers [deployer, proposer], executors [deployer, executor] and no
  *   admin (it administers itself).
- * - After every configuration call above, the deployer calls `transferOwnership(timelock)` on each of the seven
- *   Ownable2Step contracts (adapter, vault, engine, breaker, volatility oracle, risk manager, rebalancer).
+ * - After every configuration call above, the deployer calls `transferOwnership(timelock)` on each of the eight
+ *   Ownable2Step contracts (adapter, vault, engine, breaker, volatility oracle, risk manager, rebalancer,
+ *   SecurityOps).
  * - The deployer then schedules (delay 0) and executes one batch in which the timelock calls `acceptOwnership` on
  *   each, `breaker.setGuardian(guardian)`, `updateDelay(minDelay)` on itself (2 days by default), and
  *   `revokeRole(PROPOSER_ROLE | EXECUTOR_ROLE | CANCELLER_ROLE, deployer)`. With delay 0 the batch is ready at once,
@@ -188,6 +191,12 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
     );
 
     const { adapter, vault, engine, breaker, volatility, riskManager, rebalancer } = contracts;
+    // The upkeep: its liquidation proceeds go to the timelock (the treasury that funds it).
+    const securityOps = m.contract(
+      "SecurityOps",
+      [vault, engine, volatility, param(m, "securityOps"), timelock, deployer],
+      { ...tx, after: configured },
+    );
     const owned: Record<string, CallableContractFuture<string>> = {
       adapter,
       vault,
@@ -196,6 +205,7 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       volatility,
       riskManager,
       rebalancer,
+      securityOps,
     };
     const transfers = Object.entries(owned).map(([name, contract]) =>
       m.call(contract, "transferOwnership", [timelock], { ...tx, id: `${name}_transferOwnership`, after: configured }),
@@ -235,6 +245,6 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       after: [scheduled],
     });
 
-    return { timelock, ...contracts, ...addresses.results(m) };
+    return { timelock, securityOps, ...contracts, ...addresses.results(m) };
   });
 }

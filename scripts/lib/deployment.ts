@@ -51,6 +51,7 @@ export const FUTURE_IDS = {
   volatility: `${MODULE_IDS.core}#VolatilityOracle`,
   riskManager: `${MODULE_IDS.core}#RiskManager`,
   rebalancer: `${MODULE_IDS.core}#Rebalancer`,
+  securityOps: `${MODULE_IDS.governance}#SecurityOps`,
 } as const;
 
 /** Future ids of the local dependencies: a mock token and a mock feed per symbol. */
@@ -163,6 +164,8 @@ export interface GovernanceParameters {
   proposer: string;
   executor: string;
   guardian: string;
+  /** ISecurityOps.Config: the upkeep's limits. */
+  securityOps: { scanSize: bigint; maxLiquidations: bigint; pokeInterval: bigint };
 }
 
 /** A whole parameter file, typed. Addresses are checksummed. */
@@ -296,6 +299,7 @@ export function parseParameters(text: string, source = "parameters"): Deployment
     proposer: g.address("proposer"),
     executor: g.address("executor"),
     guardian: g.address("guardian"),
+    securityOps: g.section("securityOps").bigints(["scanSize", "maxLiquidations", "pokeInterval"]),
   };
   g.done();
 

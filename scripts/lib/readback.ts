@@ -6,6 +6,8 @@
  * timelock owns every Ownable2Step contract with no transfer pending. `npm run readback` prints the result as a table
  * (scripts/readback.ts); tests call `readBack` directly.
  */
+import { readFileSync } from "node:fs";
+
 import { type ContractRunner, getAddress, isAddress, ZeroAddress } from "ethers";
 
 import {
@@ -16,7 +18,9 @@ import {
   OracleAdapter__factory,
   Rebalancer__factory,
   RiskManager__factory,
+  SecurityOps__factory,
   TimelockController__factory,
+  UniswapV3FlashLiquidator__factory,
   VolatilityOracle__factory,
   WithdrawalQueue__factory,
 } from "../../typechain-types/index.js";
@@ -51,6 +55,7 @@ export interface SystemAddresses {
   volatility: string;
   riskManager: string;
   rebalancer: string;
+  securityOps: string;
   base: AssetAddresses;
   /** By symbol. */
   collaterals: Record<string, AssetAddresses>;
@@ -112,6 +117,7 @@ export function addressesFromDeployment(
     volatility: at(FUTURE_IDS.volatility),
     riskManager: at(FUTURE_IDS.riskManager),
     rebalancer: at(FUTURE_IDS.rebalancer),
+    securityOps: at(FUTURE_IDS.securityOps),
     base: asset(BASE_SYMBOL, params.core.baseToken, params.base.oracle.feed),
     collaterals,
   };
@@ -153,6 +159,7 @@ export async function readBack(
   const volatility = VolatilityOracle__factory.connect(a.volatility, runner);
   const riskManager = RiskManager__factory.connect(a.riskManager, runner);
   const rebalancer = Rebalancer__factory.connect(a.rebalancer, runner);
+  const securityOps = SecurityOps__factory.connect(a.securityOps, runner);
   const { governance: g, core: c } = params;
   const collaterals = COLLATERAL_SYMBOLS.map((symbol) => ({
     symbol,
@@ -206,7 +213,7 @@ export async function readBack(
   );
 
   // ------------------------------------------------------------------ ownership and the guardian
-  const owned = { adapter, vault, engine, breaker, volatility, riskManager, rebalancer };
+  const owned = { adapter, vault, engine, breaker, volatility, riskManager, rebalancer, securityOps };
   for (const [name, contract] of Object.entries(owned)) {
     check(`${name}.owner`, a.timelock, await contract.owner());
     check(`${name}.pendingOwner`, ZeroAddress, await contract.pendingOwner());
@@ -287,6 +294,16 @@ export async function readBack(
   check("rebalancer.vault", a.vault, await rebalancer.vault());
   check("rebalancer.base", a.base.token, await rebalancer.base());
 
+  // ------------------------------------------------------------------ the upkeep
+  check("securityOps.vault", a.vault, await securityOps.vault());
+  check("securityOps.engine", a.engine, await securityOps.engine());
+  check("securityOps.volatilityOracle", a.volatility, await securityOps.volatilityOracle());
+  check("securityOps.proceedsRecipient", a.timelock, await securityOps.proceedsRecipient());
+  checkStruct("securityOps.config", g.securityOps, await securityOps.config());
+  const liquidator = UniswapV3FlashLiquidator__factory.connect(await securityOps.liquidator(), runner);
+  check("securityOps.liquidator.owner", a.securityOps, await liquidator.owner());
+  check("securityOps.liquidator.engine", a.engine, await liquidator.engine());
+
   return rows;
 }
 
@@ -298,5 +315,48 @@ export function renderReadback(rows: readonly ReadbackRow[]): string {
   return renderTable(
     [{ header: "check" }, { header: "expected" }, { header: "actual" }, { header: "" }],
     rows.map((row) => [row.check, row.expected, row.actual, row.ok ? "ok" : "MISMATCH"]),
+  );
+}
+
+/** Names of the contracts a deployment record lists (the keys of FUTURE_IDS). */
+export type ContractName = keyof typeof FUTURE_IDS;
+
+/**
+ * The Bulwark contracts a deployment record lists (`deployed_addresses.json`: future id → address), checksummed, by
+ * name; contracts it does not list are left out. Needs no parameter file (tokens and feeds are not included): for
+ * tools that only need the contracts, such as the keeper (`scripts/keeper.ts`).
+ */
+export function contractsFromDeployment(
+  deployed: Readonly<Record<string, string>>,
+): Partial<Record<ContractName, string>> {
+  const out: Partial<Record<ContractName, string>> = {};
+  for (const [name, futureId] of Object.entries(FUTURE_IDS) as Array<[ContractName, string]>) {
+    const address = deployed[futureId];
+    if (address !== undefined && isAddress(address)) out[name] = getAddress(address);
+  }
+  return out;
+}
+
+/**
+ * Reads `<dir>/deployed_addresses.json`, Ignition's record of a deployment, as future id → address. Throws an error
+ * naming the file when it is missing or not a JSON object of strings.
+ */
+export function loadDeployedAddresses(dir: string): Record<string, string> {
+  const file = `${dir.replace(/[\\/]+$/, "")}/deployed_addresses.json`;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`no deployment record at ${file}`);
+  }
+  let deployed: unknown;
+  try {
+    deployed = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not valid JSON`);
+  }
+  if (typeof deployed !== "object" || deployed === null) throw new Error(`${file}: expected a JSON object`);
+  return Object.fromEntries(
+    Object.entries(deployed).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   );
 }

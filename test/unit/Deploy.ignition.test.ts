@@ -14,6 +14,7 @@ import { network } from "hardhat";
 import Bulwark from "../../deploy/modules/Bulwark.js";
 import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
 import LocalDependencies from "../../deploy/modules/LocalDependencies.js";
+import { DEFAULT_SECURITY_OPS_CONFIG } from "../../scripts/lib/automation.js";
 import { FUTURE_IDS, TIMELOCK_ROLES, bigintReviver, loadParameters } from "../../scripts/lib/deployment.js";
 import { parseParameters } from "../../scripts/lib/deployment.js";
 import type { DeploymentParameters } from "../../scripts/lib/deployment.js";
@@ -76,6 +77,7 @@ async function deploySystem(): Promise<SystemAddresses> {
     volatility: await at("volatility"),
     riskManager: await at("riskManager"),
     rebalancer: await at("rebalancer"),
+    securityOps: await at("securityOps"),
     base: { token: await at("USDC"), feed: await at("USDCFeed") },
     collaterals: {
       WETH: { token: await at("WETH"), feed: await at("WETHFeed") },
@@ -295,6 +297,7 @@ describe("Deploy parameter files", function () {
       expect(big(p.core.engineParams), file).to.deep.equal(big(DEFAULT_ENGINE_PARAMS));
       expect(big(p.core.breakerParams), file).to.deep.equal(big(DEFAULT_BREAKER_PARAMS));
       expect(big(p.core.riskParams), file).to.deep.equal(big(DEFAULT_RISK_PARAMS));
+      expect(big(p.governance.securityOps), file).to.deep.equal(big(DEFAULT_SECURITY_OPS_CONFIG));
       expect(big(p.base.triggers), file).to.deep.equal(big(DEFAULT_BASE_TRIGGERS));
       for (const c of DEFAULT_COLLATERALS) {
         const cp = p.collaterals[c.symbol];
