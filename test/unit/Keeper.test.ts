@@ -1,0 +1,594 @@
+/**
+ * The keeper bot (scripts/lib/keeper/) in process, against a market priced by the real OracleAdapter over
+ * Chainlink-like feeds, with the risk modules wired and a real Uniswap v3 WETH/USDC pool: it indexes borrowers from
+ * the vault's events, liquidates unhealthy accounts through its own UniswapV3FlashLiquidator (no capital), sends
+ * nothing in a dry run nor anything whose simulation fails, pokes the breaker and samples volatility when due, and
+ * survives RPC errors. Also the CLI's argument checks and its error for an unreachable RPC.
+ */
+import { spawnSync } from "node:child_process";
+
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { expect } from "chai";
+import { MaxUint256, makeError, parseUnits, type Log, type Filter, type FilterByBlockHash } from "ethers";
+import { network } from "hardhat";
+
+import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
+import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/cli.js";
+import {
+  Keeper,
+  deployLiquidator,
+  discoverContracts,
+  setLiquidatorPools,
+  type KeeperContracts,
+  type KeeperOptions,
+} from "../../scripts/lib/keeper/keeper.js";
+import { memoryLogger, type LogRecord } from "../../scripts/lib/keeper/log.js";
+import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../../scripts/lib/market.js";
+import { deployRiskModules, type RiskModules } from "../../scripts/lib/risk.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
+import type { ITestUniswapV3Pool, MockERC20, UniswapV3FlashLiquidator } from "../../typechain-types/index.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { loadFixture, time, mine } = networkHelpers;
+
+const usd = (value: string): bigint => parseUnits(value, 6);
+const wad = (value: string): bigint => parseUnits(value, 18);
+/** A feed answer (8 decimals). */
+const answer = (value: string): bigint => parseUnits(value, 8);
+
+interface Fixture {
+  market: ChainlinkMarket;
+  risk: RiskModules;
+  weth: MockERC20;
+  wbtc: MockERC20;
+  pool: ITestUniswapV3Pool;
+  liquidator: UniswapV3FlashLiquidator;
+  keeperWallet: HardhatEthersSigner;
+  lender: HardhatEthersSigner;
+  /** 10 WETH / 24,000 USDC: health 1.0625 at $3,000, 0.956 at $2,700. */
+  alice: HardhatEthersSigner;
+  /** 8 WETH / 19,000 USDC: 1.074 at $3,000, 0.966 at $2,700. */
+  bob: HardhatEthersSigner;
+  /** 10 WETH / 15,000 USDC: healthy throughout. */
+  carol: HardhatEthersSigner;
+  /** Posts collateral, never borrows. */
+  dave: HardhatEthersSigner;
+}
+
+async function keeperFixture(): Promise<Fixture> {
+  const [owner, lender, alice, bob, carol, dave, keeperWallet] = await ethers.getSigners();
+  const market = await deployChainlinkMarket(ethers, { owner });
+  const weth = collateral(market, "WETH");
+  const wbtc = collateral(market, "WBTC");
+  const risk = await deployRiskModules(ethers, market.vault, { collaterals: market.collaterals });
+  const { vault, usdc } = market;
+
+  await usdc.mint(lender.address, usd("1000000"));
+  await usdc.connect(lender).approve(vault, MaxUint256);
+  await vault.connect(lender).deposit(usd("1000000"), lender.address);
+  const open = async (who: HardhatEthersSigner, amount: string, debt: string): Promise<void> => {
+    await weth.mint(who.address, wad(amount));
+    await weth.connect(who).approve(vault, MaxUint256);
+    await vault.connect(who).depositCollateral(weth, wad(amount), who.address);
+    if (debt !== "0") await vault.connect(who).borrow(usd(debt), who.address);
+  };
+  await open(alice, "10", "24000");
+  await open(bob, "8", "19000");
+  await open(carol, "10", "15000");
+  await open(dave, "1", "0");
+
+  // A deep WETH/USDC pool at $2,700 (1,000 WETH and 2.7M USDC, full range) and the keeper's own liquidator selling in it.
+  const factory = await deployUniswapV3Factory(ethers, owner);
+  const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, usdc, wad("2700"), wad("1000"));
+  const discovered = await discoverContracts(keeperWallet, await vault.getAddress());
+  const liquidator = await deployLiquidator(keeperWallet, discovered);
+  await setLiquidatorPools(liquidator, { [await weth.getAddress()]: await pool.getAddress() });
+  return { market, risk, weth, wbtc, pool, liquidator, keeperWallet, lender, alice, bob, carol, dave };
+}
+
+/** WETH falls 10% (inside the adapter's 20% jump bound, so the price stays OK): alice and bob become liquidatable. */
+async function crash(f: Fixture, price = "2700"): Promise<void> {
+  await f.market.feeds.get("WETH")?.push(answer(price));
+}
+
+/** A keeper over the fixture, logging to memory, retrying at once (no real waits). */
+async function makeKeeper(
+  f: Fixture,
+  options: KeeperOptions = {},
+  wallet: HardhatEthersSigner | undefined = f.keeperWallet,
+  liquidator?: string,
+): Promise<{ keeper: Keeper; records: LogRecord[]; contracts: KeeperContracts }> {
+  const { logger, records } = memoryLogger();
+  const contracts = await discoverContracts(
+    wallet ?? ethers.provider,
+    await f.market.vault.getAddress(),
+    liquidator ?? (await f.liquidator.getAddress()),
+  );
+  const keeper = new Keeper(contracts, ethers.provider, wallet, {
+    logger,
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    sleep: async () => {},
+    pollIntervalMs: 100,
+    maxBackoffMs: 1000,
+    ...options,
+  });
+  return { keeper, records, contracts };
+}
+
+const events = (records: readonly LogRecord[], event: string): LogRecord[] => records.filter((r) => r.event === event);
+
+/** Replaces `provider[name]` until `restore()`: for injecting RPC failures. */
+function intercept<K extends "getBlockNumber" | "getLogs">(
+  name: K,
+  replacement: (original: (typeof ethers.provider)[K]) => (typeof ethers.provider)[K],
+): () => void {
+  const provider = ethers.provider;
+  const original = provider[name].bind(provider) as (typeof ethers.provider)[K];
+  Object.defineProperty(provider, name, { value: replacement(original), configurable: true, writable: true });
+  return () => Reflect.deleteProperty(provider, name);
+}
+
+const networkError = () => makeError("connection reset by peer", "NETWORK_ERROR", { event: "request" });
+
+describe("Keeper", function () {
+  describe("account index", function () {
+    it("keeps the accounts that may have debt, from the vault's events, scanning at most maxBlockRange blocks per call", async function () {
+      const f = await loadFixture(keeperFixture);
+      const ranges: Array<[number, number]> = [];
+      const provider = {
+        getLogs: (filter: Filter | FilterByBlockHash): Promise<Log[]> => {
+          const { fromBlock, toBlock } = filter as Filter;
+          ranges.push([Number(fromBlock), Number(toBlock)]);
+          return ethers.provider.getLogs(filter);
+        },
+      };
+      const index = new AccountIndex(f.market.vault, provider, { maxBlockRange: 7, rescanDepth: 0 });
+      const latest = await ethers.provider.getBlockNumber();
+      const first = await index.catchUp(latest);
+
+      expect([...index.debtors].sort()).to.deep.equal([f.alice.address, f.bob.address, f.carol.address].sort());
+      expect(index.seen.has(f.dave.address), "collateral-only account seen").to.equal(true);
+      expect(index.debtors.has(f.dave.address), "no debt, not a debtor").to.equal(false);
+      expect(index.seen.has(f.lender.address), "lenders are not indexed").to.equal(false);
+      // Contiguous ranges from block 0 to the latest, none longer than 7 blocks.
+      expect(ranges[0][0]).to.equal(0);
+      expect(ranges.at(-1)?.[1]).to.equal(latest);
+      for (const [i, [from, to]] of ranges.entries()) {
+        expect(to - from + 1).to.be.at.most(7);
+        if (i > 0) expect(from).to.equal(ranges[i - 1][1] + 1);
+      }
+      expect(first.requests).to.equal(ranges.length);
+
+      // Carol repays everything: dropped. Dave borrows: added. Only the new blocks are scanned.
+      await f.market.usdc.mint(f.carol.address, usd("100"));
+      await f.market.usdc.connect(f.carol).approve(f.market.vault, MaxUint256);
+      await f.market.vault.connect(f.carol).repay(MaxUint256, f.carol.address);
+      await f.market.vault.connect(f.dave).borrow(usd("100"), f.dave.address);
+      ranges.length = 0;
+      const second = await index.catchUp(await ethers.provider.getBlockNumber());
+      expect(second.removed).to.deep.equal([f.carol.address]);
+      expect(second.added).to.deep.equal([f.dave.address]);
+      expect(ranges[0][0]).to.equal(latest + 1);
+      expect([...index.debtors].sort()).to.deep.equal([f.alice.address, f.bob.address, f.dave.address].sort());
+    });
+
+    it("is caught up by each step, including blocks the keeper missed", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { keeper, records } = await makeKeeper(f, { duties: { breaker: false, volatility: false } });
+      const first = await keeper.step();
+      expect(first.status).to.equal("processed");
+      expect(keeper.index.debtors.size).to.equal(3);
+      // Blocks go by unseen; dave borrows in between.
+      await mine(5);
+      await f.market.vault.connect(f.dave).borrow(usd("100"), f.dave.address);
+      await mine(5);
+      const second = await keeper.step();
+      expect(second.status).to.equal("processed");
+      if (second.status !== "processed") return;
+      expect(second.report.block).to.equal(await ethers.provider.getBlockNumber());
+      expect(keeper.index.debtors.has(f.dave.address)).to.equal(true);
+      expect(events(records, "blocks-skipped")).to.have.length(1);
+      expect(events(records, "index-updated").at(-1)?.fields.added).to.deep.equal([f.dave.address]);
+      // No new block: nothing to do.
+      expect((await keeper.step()).status).to.equal("idle");
+    });
+  });
+
+  describe("liquidations", function () {
+    it("liquidates the unhealthy accounts by flash liquidation through its own liquidator, with no capital", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const { vault, usdc } = f.market;
+      expect(await vault.isLiquidatable(f.alice.address)).to.equal(true);
+      expect(await vault.isLiquidatable(f.bob.address)).to.equal(true);
+      const carolDebt = await vault.debtOf(f.carol.address);
+      const { keeper, records } = await makeKeeper(f);
+
+      const result = await keeper.step();
+      expect(result.status).to.equal("processed");
+      if (result.status !== "processed") return;
+      const done = result.report.liquidations.map((l) => l.borrower).sort();
+      expect(done).to.deep.equal([f.alice.address, f.bob.address].sort());
+      for (const who of [f.alice, f.bob]) {
+        expect(await vault.isLiquidatable(who.address)).to.equal(false);
+        // Back to the engine's target health, 1.05.
+        expect(await vault.healthFactor(who.address)).to.be.closeTo(wad("1.05"), wad("0.001"));
+      }
+      expect(await vault.debtOf(f.carol.address)).to.be.at.least(carolDebt); // untouched (interest only)
+      // Capital-free: the wallet never held USDC; the liquidator kept the profit of the sales.
+      expect(await usdc.balanceOf(f.keeperWallet.address)).to.equal(0n);
+      const profit = await usdc.balanceOf(f.liquidator);
+      expect(profit).to.be.greaterThan(0n);
+
+      const liquidated = events(records, "liquidated");
+      expect(liquidated).to.have.length(2);
+      for (const record of liquidated) {
+        expect(record.level).to.equal("info");
+        expect(record.fields.txHash).to.match(/^0x[0-9a-f]{64}$/);
+        expect(record.fields.gasUsed).to.be.a("bigint");
+        expect(record.fields.batch, "two liquidations go as one batch").to.equal(2);
+      }
+      const profits = liquidated.map((r) => r.fields.profit as bigint);
+      expect(profits.reduce((a, b) => a + b, 0n)).to.equal(profit);
+      // The other duties ran too: every breaker entry poked once, volatility sampled and the caps synced.
+      expect(events(records, "breaker-poked")).to.have.length(4);
+      expect(events(records, "volatility-updated")).to.have.length(1);
+      expect(events(records, "risk-synced")).to.have.length(1);
+    });
+
+    it("takes the most urgent first when capped per block, one transaction each without batching", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const { keeper, records } = await makeKeeper(f, { maxLiquidationsPerBlock: 1, batch: false });
+      await keeper.step();
+      // Alice (health 0.956) before bob (0.966).
+      expect(events(records, "liquidated").map((r) => r.fields.borrower)).to.deep.equal([f.alice.address]);
+      expect(await f.market.vault.isLiquidatable(f.bob.address)).to.equal(true);
+      await keeper.step();
+      expect(events(records, "liquidated").map((r) => r.fields.borrower)).to.deep.equal([
+        f.alice.address,
+        f.bob.address,
+      ]);
+      expect(events(records, "liquidated")[1].fields.batch).to.equal(undefined);
+    });
+
+    it("sends nothing in a dry run, with or without a wallet, and logs what it would do", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      for (const wallet of [f.keeperWallet, undefined]) {
+        const block = await ethers.provider.getBlockNumber();
+        const nonce = await ethers.provider.getTransactionCount(f.keeperWallet.address);
+        const { keeper, records } = await makeKeeper(f, { dryRun: true }, wallet);
+        const result = await keeper.step();
+        expect(result.status).to.equal("processed");
+        if (result.status !== "processed") return;
+        expect(await ethers.provider.getBlockNumber(), "no block mined").to.equal(block);
+        expect(await ethers.provider.getTransactionCount(f.keeperWallet.address)).to.equal(nonce);
+        expect(result.report.sent).to.deep.equal([]);
+        expect(await f.market.vault.isLiquidatable(f.alice.address)).to.equal(true);
+        // The liquidation was simulated through the liquidator (as its owner when there is no wallet).
+        const would = events(records, "would-liquidate-batch");
+        expect(would, JSON.stringify(events(records, "simulation-failed"))).to.have.length(1);
+        expect(result.report.liquidations.map((l) => l.borrower).sort()).to.deep.equal(
+          [f.alice.address, f.bob.address].sort(),
+        );
+        expect(events(records, "would-breaker-poked")).to.have.length(4);
+        expect(events(records, "would-volatility-updated")).to.have.length(1);
+        expect(events(records, "liquidated")).to.deep.equal([]);
+      }
+    });
+
+    it("does not send a liquidation whose simulation fails, and says why", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      // No sale can leave a billion USDC of profit: every liquidation reverts Unprofitable in simulation.
+      const { keeper, records } = await makeKeeper(f, { minProfit: usd("1000000000") });
+      const result = await keeper.step();
+      expect(result.status).to.equal("processed");
+      if (result.status !== "processed") return;
+      const rejected = result.report.rejected.filter((r) => r.event === "liquidate");
+      expect(rejected).to.have.length(2);
+      for (const r of rejected) expect(r.error).to.match(/^reverted: Unprofitable\(/);
+      const failed = events(records, "simulation-failed").filter((r) => r.fields.action === "liquidate");
+      expect(failed.map((r) => r.fields.borrower).sort()).to.deep.equal([f.alice.address, f.bob.address].sort());
+      expect(events(records, "liquidated")).to.deep.equal([]);
+      expect(await f.market.vault.queryFilter(f.market.vault.filters.Liquidated())).to.deep.equal([]);
+      expect(await f.market.vault.isLiquidatable(f.alice.address)).to.equal(true);
+      // Left liquidatable, they are flagged instead (their bonus starts to climb).
+      expect(
+        events(records, "flagged")
+          .map((r) => r.fields.borrower)
+          .sort(),
+      ).to.deep.equal([f.alice.address, f.bob.address].sort());
+      expect(await f.market.engine.flaggedAt(f.alice.address)).to.be.greaterThan(0n);
+      // The same failure next block is not logged again at warn level.
+      await keeper.step();
+      const warned = events(records, "simulation-failed").filter(
+        (r) => r.fields.action === "liquidate" && r.level === "warn",
+      );
+      expect(warned).to.have.length(2);
+    });
+
+    it("never sends what it simulated in an earlier block: a new block after the simulation means simulate again", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const { keeper, records } = await makeKeeper(f, {
+        batch: false,
+        maxLiquidationsPerBlock: 1,
+        duties: { breaker: false, volatility: false, flag: false },
+      });
+      await keeper.init();
+      // Reads of the block number: the step's own (1), then before (2) and after (3) the first simulation; a block is
+      // mined just before read 3, as if one arrived while the keeper simulated.
+      let reads = 0;
+      const restore = intercept("getBlockNumber", (original) => async () => {
+        if (++reads === 3) await mine(1);
+        return original();
+      });
+      try {
+        await keeper.step();
+      } finally {
+        restore();
+      }
+      const trail = records
+        .filter((r) => ["resimulate", "tx-sent", "liquidated"].includes(r.event))
+        .map((r) => r.event);
+      expect(trail).to.deep.equal(["resimulate", "tx-sent", "liquidated"]);
+      const [resimulate] = events(records, "resimulate");
+      expect(resimulate.fields.now).to.equal((resimulate.fields.simulatedAt as number) + 1);
+    });
+
+    it("writes off an account whose collateral is dust, and drops it from the index", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { vault, engine } = f.market;
+      // 0.03 WETH ($90 at $3,000) against 70 USDC: at $2,700 its $81 is below the engine's $100 dust threshold.
+      const [, , , , , , , erin] = await ethers.getSigners();
+      await f.weth.mint(erin.address, wad("0.03"));
+      await f.weth.connect(erin).approve(vault, MaxUint256);
+      await vault.connect(erin).depositCollateral(f.weth, wad("0.03"), erin.address);
+      await vault.connect(erin).borrow(usd("70"), erin.address);
+      await crash(f);
+      expect(await vault.isLiquidatable(erin.address)).to.equal(true);
+      const { keeper, records } = await makeKeeper(f, { duties: { breaker: false, volatility: false } });
+
+      const result = await keeper.step();
+      if (result.status !== "processed") expect.fail(`step ${result.status}`);
+      const [writeOff] = events(records, "written-off");
+      expect(writeOff.fields.borrower).to.equal(erin.address);
+      expect(writeOff.fields.amount).to.be.greaterThanOrEqual(usd("70"));
+      expect(await vault.debtOf(erin.address)).to.equal(0n);
+      expect(await vault.badDebt()).to.equal(writeOff.fields.amount);
+      expect(await engine.flaggedAt(erin.address)).to.equal(0n);
+      // The other two were liquidated in the same block, as usual.
+      expect(events(records, "liquidated")).to.have.length(2);
+      await keeper.step();
+      expect(keeper.index.debtors.has(erin.address)).to.equal(false);
+    });
+
+    it("leaves alone, and flags, accounts whose collateral it has no pool for", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const bare = await deployLiquidator(
+        f.keeperWallet,
+        await discoverContracts(f.keeperWallet, await f.market.vault.getAddress()),
+      );
+      const { keeper, records } = await makeKeeper(
+        f,
+        { duties: { breaker: false, volatility: false } },
+        f.keeperWallet,
+        await bare.getAddress(),
+      );
+      const result = await keeper.step();
+      if (result.status !== "processed") expect.fail(`step ${result.status}`);
+      const wethAddress = await f.weth.getAddress();
+      expect(result.report.selection.actions).to.deep.equal([]);
+      expect(
+        result.report.selection.skipped.map((s) => [s.account, s.reason, s.detail?.[wethAddress]]),
+      ).to.have.deep.members([
+        [f.alice.address, "no-sellable-collateral", "no pool"],
+        [f.bob.address, "no-sellable-collateral", "no pool"],
+      ]);
+      expect(events(records, "liquidated")).to.deep.equal([]);
+      expect(events(records, "flagged").map((r) => r.fields.borrower)).to.have.members([
+        f.alice.address,
+        f.bob.address,
+      ]);
+      expect(await f.market.vault.isLiquidatable(f.alice.address)).to.equal(true);
+    });
+  });
+
+  describe("other duties", function () {
+    it("pokes a breaker entry when the poke would change it, and every entry each interval", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { breaker } = f.market;
+      const wethAddress = await f.weth.getAddress();
+      const { keeper, records } = await makeKeeper(f, { pokeIntervalSeconds: 3600, duties: { volatility: false } });
+      const pokes = () => events(records, "breaker-poked");
+
+      await keeper.step(); // first sight: every entry (base, WETH, WBTC, global), recording reference prices
+      expect(pokes().map((r) => r.fields.why)).to.deep.equal(["interval", "interval", "interval", "interval"]);
+      await mine(1);
+      await keeper.step(); // nothing changed, interval not over
+      expect(pokes()).to.have.length(4);
+
+      // WETH −13% from the recorded high: past half the 25% fall bound, the entry would tighten.
+      await crash(f, "2600");
+      expect((await breaker.entry(wethAddress)).level).to.equal(0n);
+      await keeper.step();
+      const changed = pokes().slice(4);
+      expect(changed.map((r) => [r.fields.symbol, r.fields.why, r.fields.levelAfter])).to.deep.equal([
+        ["WETH", "changed", "TIGHTEN"],
+      ]);
+      expect((await breaker.entry(wethAddress)).level).to.equal(1n);
+
+      // An hour later (fresh feed rounds), every entry is poked again.
+      await time.increase(3600);
+      await f.market.heartbeat();
+      await keeper.step();
+      expect(
+        pokes()
+          .slice(5)
+          .map((r) => r.fields.symbol),
+      ).to.deep.equal(["USDC", "WETH", "WBTC", "global"]);
+    });
+
+    it("samples volatility of the collaterals that are due, then syncs the risk manager; not again before the interval", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { volatility, riskManager } = f.risk;
+      const wethAddress = await f.weth.getAddress();
+      const { keeper, records } = await makeKeeper(f, { duties: { breaker: false } });
+      expect(await volatility.isDue(wethAddress)).to.equal(true);
+      const before = await volatility.state(wethAddress);
+
+      await keeper.step();
+      const first = await volatility.state(wethAddress);
+      expect(first.lastUpdate).to.be.greaterThan(before.lastUpdate);
+      expect(await volatility.isDue(wethAddress)).to.equal(false);
+      const [updated] = events(records, "volatility-updated");
+      expect(updated.fields.symbols).to.deep.equal(["WETH", "WBTC"]);
+      expect(updated.fields.updated).to.equal(2n);
+      expect(events(records, "risk-synced")).to.have.length(1);
+      expect(await riskManager.queryFilter(riskManager.filters.CapsSynced())).to.have.length(2);
+
+      await mine(1);
+      await keeper.step();
+      expect(events(records, "volatility-updated")).to.have.length(1);
+
+      await time.increase(3600);
+      await f.market.heartbeat();
+      await keeper.step();
+      expect(events(records, "volatility-updated")).to.have.length(2);
+      const second = await volatility.state(wethAddress);
+      expect(second.lastUpdate).to.be.greaterThanOrEqual(first.lastUpdate + 3600n);
+      expect(second.samples).to.equal(first.samples + 1n);
+    });
+  });
+
+  describe("RPC errors", function () {
+    it("retries a failing call with backoff and carries on", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const { keeper, records } = await makeKeeper(f);
+      let failures = 2;
+      const restore = intercept("getBlockNumber", (original) => () => {
+        if (failures-- > 0) return Promise.reject(networkError());
+        return original();
+      });
+      try {
+        const result = await keeper.step();
+        expect(result.status).to.equal("processed");
+      } finally {
+        restore();
+      }
+      const retries = events(records, "rpc-retry");
+      expect(retries.map((r) => r.fields.attempt)).to.deep.equal([1, 2]);
+      expect(retries[1].fields.retryInMs).to.equal(2); // doubled, capped
+      expect(events(records, "liquidated")).to.have.length(2);
+    });
+
+    it("turns a step that keeps failing into a logged error and a longer wait, never a crash; recovers after", async function () {
+      const f = await loadFixture(keeperFixture);
+      await crash(f);
+      const { keeper, records } = await makeKeeper(f);
+      const restore = intercept("getLogs", () => () => Promise.reject(networkError()));
+      const waits: number[] = [];
+      try {
+        for (let i = 0; i < 3; i++) {
+          const result = await keeper.step();
+          if (result.status !== "failed") expect.fail(`step ${i} should fail`);
+          waits.push(result.retryInMs);
+          expect(result.error).to.contain("connection reset");
+        }
+      } finally {
+        restore();
+      }
+      expect(waits).to.deep.equal([100, 200, 400]); // pollIntervalMs doubling, capped at maxBackoffMs
+      expect(events(records, "step-failed")).to.have.length(3);
+      expect(events(records, "step-failed")[0].level).to.equal("error");
+      const result = await keeper.step();
+      expect(result.status).to.equal("processed");
+      expect(events(records, "liquidated")).to.have.length(2);
+    });
+
+    it("run() follows the chain through failures, logs ready and stops cleanly", async function () {
+      const f = await loadFixture(keeperFixture);
+      let polls = 0;
+      const restore = intercept("getBlockNumber", (original) => () => {
+        polls++;
+        return polls === 3 ? Promise.reject(new Error("ECONNREFUSED 127.0.0.1:8545")) : original();
+      });
+      const { logger, records } = memoryLogger();
+      const contracts = await discoverContracts(f.keeperWallet, await f.market.vault.getAddress());
+      let keeper: Keeper | undefined = undefined;
+      let sleeps = 0;
+      keeper = new Keeper(contracts, ethers.provider, f.keeperWallet, {
+        logger,
+        retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+        duties: { breaker: false, volatility: false },
+        sleep: async () => {
+          if (++sleeps >= 4) keeper?.stop();
+        },
+      });
+      try {
+        await keeper.run();
+      } finally {
+        restore();
+      }
+      const names = records.map((r) => r.event);
+      expect(names).to.include("ready");
+      expect(names).to.include("step-failed");
+      expect(names.at(-1)).to.equal("stopped");
+    });
+  });
+
+  describe("CLI", function () {
+    it("rejects bad arguments with a message", function () {
+      const bad: Array<[string[], RegExp]> = [
+        [[], /--rpc URL is required/],
+        [["--rpc", "localhost:8545"], /http\(s\) URL/],
+        [["--rpc", "http://x", "--pool", "WETH"], /SYMBOL=ADDRESS/],
+        [["--rpc", "http://x", "--interval-ms", "fast"], /--interval-ms must be an integer/],
+        [["--rpc", "http://x", "--liquidator", "0x12"], /--liquidator must be an address/],
+        [["--rpc", "http://x", "--frobnicate"], /Unknown option '--frobnicate'/],
+        [["--rpc", "http://x", "--min-profit", "-1"], /--min-profit/],
+      ];
+      for (const [argv, message] of bad) expect(() => parseCliArgs(argv), argv.join(" ")).to.throw(UsageError, message);
+      const ok = parseCliArgs([
+        "--rpc",
+        "http://127.0.0.1:8545",
+        "--dry-run",
+        "--pool",
+        "WETH=0x000000000000000000000000000000000000dEaD",
+        "--pool",
+        "WBTC=0x000000000000000000000000000000000000bEEF",
+        "--interval-ms",
+        "500",
+      ]);
+      expect(ok).to.deep.include({
+        rpc: "http://127.0.0.1:8545",
+        dryRun: true,
+        intervalMs: 500,
+        keyEnv: "KEEPER_PRIVATE_KEY",
+      });
+      expect(ok === "help" ? [] : ok.pools.map((p) => p.asset)).to.deep.equal(["WETH", "WBTC"]);
+    });
+
+    it("says when the RPC cannot be reached, and refuses to send without a key (plain node, exit status)", async function () {
+      const probe = await probeRpc("http://127.0.0.1:9", 2000).then(
+        () => "reached",
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      expect(probe).to.match(/^cannot reach the RPC at http:\/\/127\.0\.0\.1:9 \(.+\): is the node running\?$/);
+      const env = { ...process.env, KEEPER_PRIVATE_KEY: "" };
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, ["scripts/keeper.ts", ...args], { env, encoding: "utf8" });
+      const unreachable = run(["--rpc", "http://127.0.0.1:9", "--dry-run"]);
+      expect(unreachable.status).to.equal(1);
+      expect(unreachable.stderr).to.contain("cannot reach the RPC");
+      expect(JSON.parse(unreachable.stdout.trim())).to.deep.include({ level: "error", event: "fatal" });
+      const keyless = run(["--rpc", "http://127.0.0.1:9"]);
+      expect(keyless.status).to.equal(2);
+      expect(keyless.stderr).to.contain("no private key: set KEEPER_PRIVATE_KEY");
+    });
+  });
+});
