@@ -1,0 +1,304 @@
+/**
+ * The keeper end to end, as an operator runs it: an upstream `hardhat node` in a child process, Bulwark deployed to it
+ * with Ignition (deploy/modules/BulwarkLocal.ts, deploy/parameters/localhost.json), a real Uniswap v3 WETH/USDC pool,
+ * a lender and a borrower near its limit; then `node scripts/keeper.ts` in another child process, reading the
+ * deployment record Ignition wrote. A WETH price fall through the feed makes the borrower liquidatable, and the keeper
+ * liquidates it within one block, through its own flash liquidator. Both processes are stopped in `after()`, the
+ * keeper by SIGINT (it logs `stopped` and exits 0).
+ *
+ * Lives in test/unit because that is mocha's test root (hardhat.config.ts `paths.tests.mocha`).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, rmdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { createInterface } from "node:readline";
+
+import { expect } from "chai";
+import { MaxUint256, parseUnits } from "ethers";
+import { network } from "hardhat";
+
+import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
+import { loadParameters } from "../../scripts/lib/deployment.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
+import { CollateralVault__factory, MockERC20__factory, TestAggregator__factory } from "../../typechain-types/index.js";
+
+const ROOT = process.cwd();
+/** `npx hardhat`, without npx in between (so the PID is the node's). */
+const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
+const PARAMETERS = "deploy/parameters/localhost.json";
+const DEPLOYMENT_ID = `e2e-keeper-${process.pid}-${Date.now()}`;
+const DEPLOYMENTS = path.join(ROOT, "deploy", "deployments");
+const DEPLOYMENT_DIR = path.join(DEPLOYMENTS, DEPLOYMENT_ID);
+/** Whether deploy/deployments/ was there before this file ran (if not, it is removed again when left empty). */
+const HAD_DEPLOYMENTS = existsSync(DEPLOYMENTS);
+/** Hardhat's default account #6 (the node's accounts come from the default mnemonic): the keeper's wallet. */
+const KEEPER_KEY = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
+const KEEPER_ADDRESS = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
+
+const usd = (value: string): bigint => parseUnits(value, 6);
+const wad = (value: string): bigint => parseUnits(value, 18);
+/** A feed answer (8 decimals). */
+const answer = (value: string): bigint => parseUnits(value, 8);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** A timeout for a race: does not keep the process alive once the race is won. */
+const timeout = (ms: number): Promise<"timeout"> =>
+  new Promise((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
+
+/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/** The chain id behind `url`, or undefined while nothing answers. */
+async function chainIdAt(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = (await response.json()) as { result?: string };
+    return body.result;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One JSON line of the keeper's stdout. */
+type KeeperLog = { event: string; level: string } & Record<string, unknown>;
+
+/** The keeper child: its records so far, and waits for one that matches. */
+class KeeperProcess {
+  readonly records: KeeperLog[] = [];
+  readonly stderr: string[] = [];
+  readonly exited: Promise<number | null>;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      try {
+        this.records.push(JSON.parse(line) as KeeperLog);
+      } catch {
+        this.stderr.push(`(stdout) ${line}`);
+      }
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    child.stderr!.on("data", (chunk: Buffer) => this.stderr.push(chunk.toString()));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        resolve(code);
+        for (const wake of this.waiters.splice(0)) wake();
+      }),
+    );
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** The first record matching `match`, waiting up to `timeoutMs` for it; fails with the log so far. */
+  async waitFor(match: (record: KeeperLog) => boolean, what: string, timeoutMs: number): Promise<KeeperLog> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.records.find(match);
+      if (found !== undefined) return found;
+      if (!this.running) throw new Error(`keeper exited before ${what}:\n${this.dump()}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${what} from the keeper within ${timeoutMs} ms:\n${this.dump()}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, Math.min(left, 500));
+      });
+    }
+  }
+
+  dump(): string {
+    return [...this.records.map((r) => JSON.stringify(r)), ...this.stderr].slice(-40).join("\n");
+  }
+}
+
+describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)", function () {
+  this.timeout(90_000);
+
+  let node: ChildProcess | undefined;
+  let nodeOutput = "";
+  let keeper: KeeperProcess | undefined;
+  let url = "";
+  let closeConnection: (() => Promise<void>) | undefined;
+
+  before(async function () {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    // Its own process group (detached), so that stopping it stops anything it started.
+    node = spawn(process.execPath, [HARDHAT_CLI, "node", "--port", String(port)], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Keep the last few kB of its (verbose) output for the failure message, and keep the pipes drained.
+    const keep = (chunk: Buffer): void => {
+      nodeOutput = (nodeOutput + chunk.toString()).slice(-4000);
+    };
+    node.stdout!.on("data", keep);
+    node.stderr!.on("data", keep);
+    const deadline = Date.now() + 30_000;
+    while ((await chainIdAt(url)) === undefined) {
+      if (node.exitCode !== null || node.signalCode !== null)
+        throw new Error(`hardhat node exited (${node.exitCode ?? node.signalCode}):\n${nodeOutput}`);
+      if (Date.now() > deadline) throw new Error(`hardhat node did not answer on ${url} within 30 s:\n${nodeOutput}`);
+      await sleep(200);
+    }
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    const problems: string[] = [];
+    if (keeper !== undefined && keeper.running) {
+      keeper.child.kill("SIGINT");
+      const code = await Promise.race([keeper.exited, timeout(20_000)]);
+      if (code === "timeout") {
+        keeper.child.kill("SIGKILL");
+        problems.push(`the keeper did not exit within 20 s of SIGINT:\n${keeper.dump()}`);
+      } else {
+        if (code !== 0) problems.push(`the keeper exited with ${code} after SIGINT:\n${keeper.dump()}`);
+        if (!keeper.records.some((r) => r.event === "stopped"))
+          problems.push(`the keeper did not log "stopped":\n${keeper.dump()}`);
+      }
+    }
+    await closeConnection?.().catch(() => undefined);
+    if (node?.pid !== undefined && node.exitCode === null && node.signalCode === null) {
+      const exited = new Promise((resolve) => node!.on("exit", resolve));
+      try {
+        process.kill(-node.pid, "SIGTERM");
+      } catch {
+        node.kill("SIGTERM");
+      }
+      if ((await Promise.race([exited, timeout(5000)])) === "timeout") {
+        try {
+          process.kill(-node.pid, "SIGKILL");
+        } catch {
+          node.kill("SIGKILL");
+        }
+      }
+    }
+    rmSync(DEPLOYMENT_DIR, { recursive: true, force: true });
+    if (!HAD_DEPLOYMENTS) {
+      try {
+        rmdirSync(DEPLOYMENTS); // only if empty: another deployment may have been written there meanwhile
+      } catch {
+        // not empty, or already gone
+      }
+    }
+    if (problems.length > 0) throw new Error(problems.join("\n\n"));
+  });
+
+  it("liquidates a borrower within one block of a price fall making it liquidatable", async function () {
+    // Hardhat's built-in `localhost` network, pointed at the node's port.
+    const connection = await network.create({ network: "localhost", override: { url } });
+    closeConnection = () => connection.close();
+    const { ethers, ignition, networkHelpers } = connection;
+    const { time } = networkHelpers;
+    const [deployer, , , , lender, borrower, keeperSigner] = await ethers.getSigners();
+    expect(keeperSigner.address).to.equal(KEEPER_ADDRESS); // the test itself sends nothing from the keeper's wallet
+
+    // ---------------------------------------------------------------- deploy, as `ignition deploy --network localhost`
+    const deployed = await ignition.deploy(BulwarkLocal, {
+      parameters: PARAMETERS,
+      deploymentId: DEPLOYMENT_ID,
+      config: { requiredConfirmations: 1 },
+    });
+    const params = loadParameters(PARAMETERS);
+    const vaultAddress = await deployed.vault.getAddress();
+    const wethAddress = await deployed.WETH.getAddress();
+    const vault = CollateralVault__factory.connect(vaultAddress, ethers.provider);
+    const usdc = MockERC20__factory.connect(await deployed.USDC.getAddress(), deployer);
+    const weth = MockERC20__factory.connect(wethAddress, deployer);
+    const feeds = await Promise.all(
+      [deployed.USDCFeed, deployed.WETHFeed, deployed.WBTCFeed].map(async (feed) =>
+        TestAggregator__factory.connect(await feed.getAddress(), deployer),
+      ),
+    );
+    const wethFeed = feeds[1];
+
+    // ---------------------------------------------------------------- a WETH/USDC pool at $3,000 with 200 WETH in it
+    const factory = await deployUniswapV3Factory(ethers, deployer);
+    const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, usdc, wad("3000"), wad("200"));
+    const poolAddress = await pool.getAddress();
+
+    // ---------------------------------------------------------------- a lender, and a borrower near its limit
+    await (await usdc.connect(lender).mint(lender.address, usd("1000000"))).wait();
+    await (await usdc.connect(lender).approve(vaultAddress, MaxUint256)).wait();
+    await (await vault.connect(lender).deposit(usd("1000000"), lender.address)).wait();
+    await (await weth.connect(borrower).mint(borrower.address, wad("10"))).wait();
+    await (await weth.connect(borrower).approve(vaultAddress, MaxUint256)).wait();
+    await (await vault.connect(borrower).depositCollateral(wethAddress, wad("10"), borrower.address)).wait();
+    // A new outflow window (its limit is a share of the cash lent); the feeds publish fresh rounds meanwhile (1-hour
+    // heartbeat).
+    await time.increase(params.core.defaultTriggers.outflowWindow);
+    for (const feed of feeds) await (await feed.push((await feed.latestRoundData())[1])).wait();
+    // 10 WETH at $3,000 (80% LTV: up to $24,000) back $23,000: health 25,500 / 23,000 = 1.109 at the 85% threshold.
+    await (await vault.connect(borrower).borrow(usd("23000"), borrower.address)).wait();
+    expect(await vault.isLiquidatable(borrower.address)).to.equal(false);
+
+    // ---------------------------------------------------------------- the keeper, as an operator starts it
+    const child = spawn(
+      process.execPath,
+      [
+        "scripts/keeper.ts",
+        "--rpc",
+        url,
+        "--deployment",
+        DEPLOYMENT_DIR,
+        "--pool",
+        `WETH=${poolAddress}`,
+        "--key-env",
+        "BULWARK_E2E_KEEPER_KEY",
+        "--interval-ms",
+        "100",
+      ],
+      { cwd: ROOT, env: { ...process.env, BULWARK_E2E_KEEPER_KEY: KEEPER_KEY }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    keeper = new KeeperProcess(child);
+    await keeper.waitFor((r) => r.event === "ready", '"ready"', 45_000);
+    expect(keeper.records.find((r) => r.event === "pool-set")).to.include({
+      collateral: wethAddress,
+      pool: poolAddress,
+    });
+    expect(keeper.records.filter((r) => r.event === "liquidated")).to.deep.equal([]);
+
+    // ---------------------------------------------------------------- WETH falls 13% in one round: 22,100 < 23,000
+    const debtBefore = await vault.debtOf(borrower.address);
+    const crash = await (await wethFeed.push(answer("2600"))).wait();
+    const crashBlock = crash!.blockNumber;
+    expect(await vault.isLiquidatable(borrower.address, { blockTag: crashBlock })).to.equal(true);
+    expect(await vault.isLiquidatable(borrower.address, { blockTag: crashBlock - 1 })).to.equal(false);
+
+    const liquidated = await keeper.waitFor(
+      (r) => r.event === "liquidated" && String(r.borrower).toLowerCase() === borrower.address.toLowerCase(),
+      `"liquidated" for ${borrower.address}`,
+      60_000,
+    );
+    expect(liquidated.collateral).to.equal(wethAddress);
+    const receipt = await ethers.provider.getTransactionReceipt(String(liquidated.txHash));
+    expect(receipt?.status).to.equal(1);
+    expect(receipt!.blockNumber).to.equal(Number(liquidated.block));
+    expect(receipt!.blockNumber, keeper.dump()).to.be.at.most(crashBlock + 1);
+
+    // Debt repaid, health restored, and the liquidator (not the keeper's wallet) kept the profit.
+    expect(await vault.debtOf(borrower.address)).to.be.lessThan(debtBefore);
+    expect(await vault.isLiquidatable(borrower.address)).to.equal(false);
+    expect(await vault.healthFactor(borrower.address)).to.be.greaterThan(wad("1"));
+    expect(BigInt(String(liquidated.repaid))).to.be.greaterThan(0n);
+    expect(BigInt(String(liquidated.profit))).to.be.greaterThan(0n);
+  });
+});
