@@ -1,7 +1,7 @@
 /**
  * Bounded governance: after `deployGovernance`, a TimelockController owns the vault, the liquidation engine, the
  * circuit breaker, the oracle adapter and the adaptive-risk modules (volatility oracle, risk manager, rebalancer, wired
- * to the vault as its risk manager and recovery module). Who can do what: the timelock's own roles and delay; every owner-only
+ * to the vault as its risk manager and recovery module) and the SecurityOps upkeep. Who can do what: the timelock's own roles and delay; every owner-only
  * function (found from the ABIs, not listed by hand); the vault's risk-module functions, which answer to their module
  * alone; the hard-coded bounds, which hold against the timelock too; the guardian's single power; no admin call
  * touches a user's shares, collateral or debt; the withdrawal queue pays only where the beneficiary says;
@@ -9,7 +9,7 @@
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { type BaseContract, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
+import { AbiCoder, type BaseContract, encodeBytes32String, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
 import { parseUnits, toBeHex, zeroPadValue } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -20,9 +20,10 @@ import { mutatingFunctions, revertName, zeroArgs } from "../../scripts/lib/gover
 import { collateral, deployChainlinkMarket, feedConfig, wad, type ChainlinkMarket } from "../../scripts/lib/market.js";
 import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/market.js";
 import { DEFAULT_RISK_PARAMS, defaultAssetRisk, defaultTracking, deployRiskModules } from "../../scripts/lib/risk.js";
+import { DEFAULT_SECURITY_OPS_CONFIG } from "../../scripts/lib/automation.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import { deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
-import type { MockERC20, TimelockController } from "../../typechain-types/index.js";
+import type { MockERC20, SecurityOps, TimelockController } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -36,12 +37,14 @@ const UNAUTHORIZED = "OwnableUnauthorizedAccount";
 
 type Role = "owner" | "proposer" | "executor" | "guardian" | "lender" | "lender2" | "borrower" | "stranger";
 type Named = "vault" | "engine" | "breaker" | "adapter" | "queue" | "rateModel" | "timelock" | "newToken" | "wethFeed";
-type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed";
+type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed" | "securityOps";
 
 interface GovFixture extends Record<Role, HardhatEthersSigner> {
   market: ChainlinkMarket;
   /** The volatility oracle, risk manager and rebalancer, default-configured for WETH and WBTC. */
   risk: RiskModules;
+  /** The SecurityOps upkeep, owned by the timelock, its proceeds swept to the timelock (as the Ignition modules). */
+  securityOps: SecurityOps;
   timelock: TimelockController;
   weth: MockERC20;
   wbtc: MockERC20;
@@ -57,7 +60,8 @@ interface GovFixture extends Record<Role, HardhatEthersSigner> {
 /**
  * Chainlink-priced market with two lenders (600k + 400k USDC) and a borrower (300 WETH, 200k USDC borrowed), its risk
  * modules deployed and wired (`deployRiskModules`), then all handed to a 2-day timelock (distinct proposer and
- * executor; guardian set), feeds refreshed after the delay.
+ * executor; guardian set), feeds refreshed after the delay; then a SecurityOps upkeep over the market, deployed with
+ * the timelock as its owner and proceeds recipient.
  */
 async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection): Promise<GovFixture> {
   const [owner, proposer, executor, guardian, lender, lender2, borrower, stranger] = await e.getSigners();
@@ -87,13 +91,21 @@ async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkCo
   const pool = await factory.getPool(weth, usdc, 3000);
   const porFeed = await e.deployContract("TestAggregator", [8, "WETH proof of reserve"]);
   const wethFeed = market.feeds.get("WETH") ?? usdc;
-  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed };
+  const securityOps = await e.deployContract("SecurityOps", [
+    vault,
+    market.engine,
+    risk.volatility,
+    DEFAULT_SECURITY_OPS_CONFIG,
+    timelock,
+    timelock,
+  ]);
+  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed, securityOps };
   const keys = ["vault", "engine", "breaker", "adapter", "queue", "rateModel", "timelock", "newToken"] as const;
-  const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed"] as const;
+  const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed", "securityOps"] as const;
   const all = [...keys, ...riskKeys, ...(["wethFeed", "usdc", "weth", "wbtc"] as const)];
   const a = Object.fromEntries(await Promise.all(all.map(async (k) => [k, await named[k].getAddress()])));
   const people = { owner, proposer, executor, guardian, lender, lender2, borrower, stranger };
-  return { market, risk, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
+  return { market, risk, securityOps, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
 }
 
 // ----------------------------------------------------------------------------------------------- helpers
@@ -142,6 +154,13 @@ const collateralConfig = (ltv = "0.5", lt = "0.6", bonus = "0.05", cap = wad("10
   return { borrowLtv: wad(ltv), liquidationThreshold: wad(lt), liquidationBonus: wad(bonus), supplyCap: cap };
 };
 
+/** SecurityOps `performData` with nothing in it: `abi.encode(Work)`, every list empty. */
+const noWork = (ops: SecurityOps): string => {
+  const empty = { track: [], liquidations: [], flags: [], pokes: [], volatility: [], syncs: [], syncReserves: false };
+  const workType = ops.interface.getFunction("findWork").outputs[0];
+  return AbiCoder.defaultAbiCoder().encode([workType], [{ ...empty, rebalances: [], prune: [] }]);
+};
+
 function ownership(f: GovFixture, contract: BaseContract): Record<string, Entry> {
   const before = [call(contract, "transferOwnership", [f.a.timelock])];
   return {
@@ -151,10 +170,11 @@ function ownership(f: GovFixture, contract: BaseContract): Record<string, Entry>
 }
 
 /**
- * Every non-view function of the seven governed contracts, with its gate. A function added to a contract fails the
+ * Every non-view function of the eight governed contracts, with its gate. A function added to a contract fails the
  * coverage test until it is added here. The risk modules' updates, syncs and rebalances are permissionless (a keeper
  * runs them; what they do is fixed by the owner's parameters and the market); the swap callback answers only the pool
- * being swapped in.
+ * being swapped in. SecurityOps' upkeep (check, perform, findWork, track, prune, sweep) is permissionless too
+ * (`performUpkeep` re-validates every item; `sweep` pays only `proceedsRecipient`); its poke probe answers only itself.
  */
 function surfaces(f: GovFixture): Surface[] {
   const { vault, engine, breaker, adapter } = f.market;
@@ -217,6 +237,15 @@ function surfaces(f: GovFixture): Surface[] {
     setRoute: owner(a.weth, wethRoute(f)),
     ...ownership(f, rebalancer),
   };
+  const securityOpsTable = {
+    ...others("checkUpkeep", "performUpkeep", "findWork", "track", "prune", "sweep", "probePoke"),
+    // Well-formed arguments where zero ones revert without data (an undecodable `Work`, a token with no code).
+    performUpkeep: { access: "other" as const, args: [noWork(f.securityOps)] },
+    sweep: { access: "other" as const, args: [a.usdc] },
+    setConfig: owner({ scanSize: 50, maxLiquidations: 3, pokeInterval: 3600 }),
+    setLiquidationPool: owner(a.weth, f.pool),
+    ...ownership(f, f.securityOps),
+  };
   return [
     { name: "CollateralVault", contract: vault, table: vaultTable },
     { name: "LiquidationEngine", contract: engine, table: engineTable },
@@ -225,6 +254,7 @@ function surfaces(f: GovFixture): Surface[] {
     { name: "VolatilityOracle", contract: volatility, table: volatilityTable },
     { name: "RiskManager", contract: riskManager, table: riskManagerTable },
     { name: "Rebalancer", contract: rebalancer, table: rebalancerTable },
+    { name: "SecurityOps", contract: f.securityOps, table: securityOpsTable },
   ];
 }
 
@@ -264,16 +294,17 @@ async function userBooks(f: GovFixture): Promise<bigint[][]> {
 
 describe("Governance: roles and bounds under the timelock", function () {
   describe("the timelock", function () {
-    it("has a 2-day minimum delay by default (configurable) and owns vault, engine, breaker, adapter and risk modules", async function () {
+    it("has a 2-day minimum delay by default (configurable) and owns vault, engine, breaker, adapter, risk modules and SecurityOps", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       expect(await f.timelock.getMinDelay()).to.equal(2n * DAY);
       const { volatility, riskManager, rebalancer } = f.risk;
       for (const c of [f.market.vault, f.market.engine, f.market.breaker, f.market.adapter]) {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
       }
-      for (const c of [volatility, riskManager, rebalancer]) {
+      for (const c of [volatility, riskManager, rebalancer, f.securityOps]) {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
       }
+      expect(await f.securityOps.proceedsRecipient()).to.equal(f.a.timelock);
       // Wired: the vault takes caps and the reserve boost from the risk manager, and sells through the rebalancer.
       expect(await f.market.vault.riskModules()).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
       expect(await f.market.breaker.guardian()).to.equal(f.guardian.address);
@@ -371,9 +402,9 @@ describe("Governance: roles and bounds under the timelock", function () {
           expect(error === NOT_MODULE, `${s.name}.${fn.name} gated by a risk module?`).to.equal(byModule);
         }
       }
-      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3 (2 of each for
-      // ownership; renounceOwnership is a reverting view).
-      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3]);
+      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3, SecurityOps 4 (2 of
+      // each for ownership; renounceOwnership is a reverting view).
+      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3, 4]);
       // The vault's risk manager sets caps and the reserve boost; its recovery module takes and returns collateral.
       const roles = surfaces(f).map((s) => moduleGated(s).map(([name, e]) => `${e.access}.${name}`));
       expect(roles).to.deep.equal([
@@ -383,6 +414,7 @@ describe("Governance: roles and bounds under the timelock", function () {
           "recovery.releaseProtocolCollateral",
           "recovery.settleRecovery",
         ],
+        [],
         [],
         [],
         [],
@@ -469,7 +501,7 @@ describe("Governance: roles and bounds under the timelock", function () {
         [rebalancer, "uniswapV3SwapCallback", [1n, 0n, "0x"], "UnexpectedCaller"], // only the pool mid-swap
       ];
       const open = surfaces(f)
-        .slice(4)
+        .slice(4, 7)
         .flatMap((s) => Object.entries(s.table).flatMap(([name, e]) => (e.access === "other" ? [name] : [])));
       expect(open).to.deep.equal(calls.map(([, name]) => name));
       for (const [contract, name, args, expected] of calls) {
@@ -486,6 +518,48 @@ describe("Governance: roles and bounds under the timelock", function () {
       // With a route, a stranger's rebalance fails only for want of protocol-owned collateral to sell.
       await (await viaTimelock(f, [call(rebalancer, "setRoute", [f.a.weth, wethRoute(f)])])).wait();
       expect(await revertName(rebalancer, f.stranger, "rebalance", [f.a.weth])).to.equal("NothingToSell");
+    });
+
+    it("SecurityOps' upkeep is permissionless (a stranger runs it, or fails for reasons of its own); its poke probe answers only itself", async function () {
+      const f = await networkHelpers.loadFixture(governedFixture);
+      const ops = f.securityOps;
+      const nothing = noWork(ops);
+      /** [function, arguments, what a stranger's call says (null: it runs)]. */
+      const calls: Array<[string, unknown[], string | null]> = [
+        ["checkUpkeep", ["0x"], null],
+        ["performUpkeep", [nothing], "NothingToPerform"], // empty work: nothing is due
+        ["findWork", ["0x"], null],
+        ["track", [[f.borrower.address]], null],
+        ["prune", [f.stranger.address], null],
+        ["sweep", [f.a.usdc], null],
+        ["probePoke", [f.a.usdc], "OnlySelf"], // only the contract itself, from its check and perform
+      ];
+      const open = Object.entries(surfaces(f)[7].table).flatMap(([name, e]) => (e.access === "other" ? [name] : []));
+      expect(open).to.deep.equal(calls.map(([name]) => name));
+      for (const [name, args, expected] of calls) {
+        for (const who of [f.stranger, f.lender, f.guardian]) {
+          expect(await revertName(ops, who, name, args), `${name} by ${who.address}`).to.equal(expected);
+        }
+      }
+      for (const who of [f.stranger, f.owner, f.executor]) {
+        await reverts(ops.connect(who).probePoke(f.a.usdc), ops, "OnlySelf", who.address);
+      }
+      await reverts(viaTimelock(f, [call(ops, "probePoke", [f.a.usdc])]), ops, "OnlySelf", f.a.timelock);
+      // checkLog (a view) reads a vault Borrowed log for anyone: the borrower, with debt and unregistered, is due.
+      const borrowed = (await f.market.vault.queryFilter(f.market.vault.filters.Borrowed()))[0];
+      const log = {
+        ...{ index: 0n, timestamp: 0n, txHash: ZeroHash, blockNumber: 0n, blockHash: ZeroHash },
+        ...{ source: f.a.vault, topics: [...borrowed.topics], data: borrowed.data },
+      };
+      expect((await ops.connect(f.stranger).checkLog(log, "0x")).upkeepNeeded).to.equal(true);
+      // And they really run: the borrower enters the registry; proceeds go to the timelock only.
+      await expect(ops.connect(f.stranger).track([f.borrower]))
+        .to.emit(ops, "AccountTracked")
+        .withArgs(f.borrower.address);
+      expect((await ops.connect(f.stranger).checkLog(log, "0x")).upkeepNeeded).to.equal(false);
+      await f.market.usdc.mint(await ops.liquidator(), 7n);
+      const sweep = ops.connect(f.stranger).sweep(f.market.usdc);
+      await expect(sweep).to.changeTokenBalances(ethers, f.market.usdc, [f.stranger, f.timelock], [0n, 7n]);
     });
 
     it("each reverts for the old owner, the guardian, the proposer, the executor and a stranger, and runs through the timelock", async function () {
@@ -518,6 +592,9 @@ describe("Governance: roles and bounds under the timelock", function () {
     const riskParams = (patch: object) => [{ ...DEFAULT_RISK_PARAMS, ...patch }];
     const assetRisk = (f: GovFixture, patch: object) => [f.a.weth, { ...defaultAssetRisk(wad("0.8")), ...patch }];
     const route = (f: GovFixture, patch: object) => [f.a.weth, { ...wethRoute(f), ...patch }];
+    const opsConfig = (patch: object) => [{ ...DEFAULT_SECURITY_OPS_CONFIG, ...patch }];
+    const [MAX_SCAN, MAX_LIQUIDATIONS, MIN_POKE, MAX_POKE] = [200n, 8n, 300n, DAY]; // SecurityOps' hard-coded bounds
+    const b32 = (n: string) => encodeBytes32String(n);
     /** [what, surface index, function, arguments, error, the error's arguments (when checked)]. */
     const CASES: Array<[string, number, string, (f: GovFixture) => unknown[], string, unknown[]?]> = [
       ["LT 0.96", 0, "setCollateralConfig", (f) => cfg(f, "0.96", "0.01"), "ThresholdOutOfBounds"],
@@ -577,6 +654,47 @@ describe("Governance: roles and bounds under the timelock", function () {
       ],
       ["interval 59 s", 6, "setRoute", (f) => route(f, { interval: 59 }), P, ["interval", 59n]],
       ["maxChunk 0", 6, "setRoute", (f) => route(f, { maxChunk: 0n }), P, ["maxChunk", 0n]],
+      ["scanSize 0", 7, "setConfig", () => opsConfig({ scanSize: 0 }), P, [b32("scanSize"), 0n, 1n, MAX_SCAN]],
+      [
+        "scanSize MAX_SCAN + 1",
+        7,
+        "setConfig",
+        () => opsConfig({ scanSize: MAX_SCAN + 1n }),
+        P,
+        [b32("scanSize"), MAX_SCAN + 1n, 1n, MAX_SCAN],
+      ],
+      [
+        "maxLiquidations 0",
+        7,
+        "setConfig",
+        () => opsConfig({ maxLiquidations: 0 }),
+        P,
+        [b32("maxLiquidations"), 0n, 1n, MAX_LIQUIDATIONS],
+      ],
+      [
+        "maxLiquidations MAX_LIQUIDATIONS + 1",
+        7,
+        "setConfig",
+        () => opsConfig({ maxLiquidations: MAX_LIQUIDATIONS + 1n }),
+        P,
+        [b32("maxLiquidations"), MAX_LIQUIDATIONS + 1n, 1n, MAX_LIQUIDATIONS],
+      ],
+      [
+        "pokeInterval MIN_POKE_INTERVAL - 1",
+        7,
+        "setConfig",
+        () => opsConfig({ pokeInterval: MIN_POKE - 1n }),
+        P,
+        [b32("pokeInterval"), MIN_POKE - 1n, MIN_POKE, MAX_POKE],
+      ],
+      [
+        "pokeInterval MAX_POKE_INTERVAL + 1",
+        7,
+        "setConfig",
+        () => opsConfig({ pokeInterval: MAX_POKE + 1n }),
+        P,
+        [b32("pokeInterval"), MAX_POKE + 1n, MIN_POKE, MAX_POKE],
+      ],
     ];
     /** Everything the bounded setters write, read back. */
     async function governed(f: GovFixture): Promise<string> {
@@ -584,7 +702,8 @@ describe("Governance: roles and bounds under the timelock", function () {
       const { volatility: v, riskManager: r, rebalancer: rb } = f.risk;
       const reads = [vault.parameters(), vault.collateralInfo(f.weth), e.params(), b.params(), b.assetParams(f.a.usdc)];
       const riskReads = [v.config(f.weth), r.params(), r.assetRisk(f.weth), r.reserveCheck(f.weth), rb.route(f.weth)];
-      const all = await Promise.all([...reads, o.assetConfig(f.weth), o.twapSource(f.weth), ...riskReads]);
+      const opsReads = [f.securityOps.config()];
+      const all = await Promise.all([...reads, o.assetConfig(f.weth), o.twapSource(f.weth), ...riskReads, ...opsReads]);
       return JSON.stringify(all, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
     }
     for (const [what, index, fn, args, error, errorArgs = []] of CASES) {
@@ -889,7 +1008,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       const all = surfaces(f);
       const offers = all.map((s) => call(s.contract, "transferOwnership", [f.stranger.address]));
       await (await viaTimelock(f, offers)).wait();
-      for (const c of [vault, engine, breaker, adapter, volatility, riskManager, rebalancer]) {
+      for (const c of [vault, engine, breaker, adapter, volatility, riskManager, rebalancer, f.securityOps]) {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, f.stranger.address]);
       }
       for (const s of all) {
@@ -910,7 +1029,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       const f = await networkHelpers.loadFixture(governedFixture);
       const { vault, engine, breaker, adapter } = f.market;
       const { volatility, riskManager, rebalancer } = f.risk;
-      const contracts = [vault, engine, breaker, adapter, volatility, riskManager, rebalancer];
+      const contracts = [vault, engine, breaker, adapter, volatility, riskManager, rebalancer, f.securityOps];
       for (const c of contracts) {
         await reverts(viaTimelock(f, [call(c, "renounceOwnership")]), c, "RenounceDisabled");
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
