@@ -262,8 +262,8 @@ contract SecurityOps is
 
     function _findWork(bytes calldata checkData) internal returns (Work memory work, bool needed) {
         (uint256 from, uint256 to) = _window(checkData);
-        _scanAccounts(work, from, to);
         address[] memory collaterals = vault.collateralAssets();
+        _scanAccounts(work, from, to, collaterals);
         _findAssetWork(work, collaterals);
         work.syncReserves = _reservesDue();
         needed =
@@ -292,13 +292,12 @@ contract SecurityOps is
         end = start + size < to ? start + size : to;
     }
 
-    function _scanAccounts(Work memory work, uint256 start, uint256 end) internal view {
+    function _scanAccounts(Work memory work, uint256 start, uint256 end, address[] memory collaterals) internal view {
         uint256 maxLiq = _config.maxLiquidations;
         work.liquidations = new ILiquidationEngine.Order[](maxLiq);
         work.flags = new address[](MAX_TRACK);
         work.prune = new address[](MAX_TRACK);
         (uint256 nLiq, uint256 nFlag, uint256 nPrune) = (0, 0, 0);
-        address[] memory collaterals = vault.collateralAssets();
         for (uint256 i = start; i < end && nLiq < maxLiq; ++i) {
             address account = _accounts[i];
             if (vault.debtOf(account) == 0) {
@@ -350,10 +349,11 @@ contract SecurityOps is
                         : collaterals[i - 2];
             if (_pokeDue(asset)) work.pokes[nPoke++] = asset;
             if (i == 0) continue;
-            if (_volatilityDue(asset)) work.volatility[nVol++] = asset;
+            bool sampleDue = _volatilityDue(asset);
+            if (sampleDue) work.volatility[nVol++] = asset;
             if (i == 1) continue;
             // A volatility update syncs its asset itself.
-            if (!_volatilityDue(asset) && _syncDue(asset)) work.syncs[nSync++] = asset;
+            if (!sampleDue && _syncDue(asset)) work.syncs[nSync++] = asset;
             if (_rebalanceDue(asset)) work.rebalances[nReb++] = asset;
         }
         _shrink(work.pokes, nPoke);
