@@ -465,11 +465,12 @@ export class Keeper {
       rpc: this.rpc,
     });
     const duties = this.options.duties ?? {};
+    const maxFlags = (duties.flag ?? true) ? (this.options.maxFlagsPerBlock ?? 10) : 0;
     const selection = selectLiquidations(snapshots, {
       maxPerBlock: this.options.maxLiquidationsPerBlock ?? 10,
       canSell: this.canSell,
       dustValue: (duties.writeOff ?? true) ? this.dustValue : undefined,
-      maxFlagsPerBlock: (duties.flag ?? true) ? (this.options.maxFlagsPerBlock ?? 10) : 0,
+      maxFlagsPerBlock: maxFlags,
     });
     const report: BlockReport = {
       block: blockNumber,
@@ -504,7 +505,6 @@ export class Keeper {
     }
     // Flag what is left liquidatable: the accounts selection left without an action, and those whose liquidation
     // failed its simulation (their bonus climbs from the flag, which may make them worth liquidating).
-    const maxFlags = (duties.flag ?? true) ? (this.options.maxFlagsPerBlock ?? 10) : 0;
     const unflagged = new Set(snapshots.filter((s) => s.flaggedAt === 0n).map((s) => s.account));
     const failed = report.rejected.flatMap((r) =>
       r.event === "liquidate" && typeof r.fields.borrower === "string" ? [r.fields.borrower] : [],
