@@ -22,7 +22,10 @@ export default defineConfig({
     version: "0.8.28",
     path: SOLC_0828,
     // Governance is OpenZeppelin's TimelockController as shipped; built here so tests and scripts can deploy it.
-    npmFilesToBuild: ["@openzeppelin/contracts/governance/TimelockController.sol"],
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/governance/TimelockController.sol",
+      "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
+    ],
     settings: {
       // Pinned: every deployment target we support has Cancun (transient storage for the reentrancy lock).
       evmVersion: "cancun",

@@ -12,6 +12,7 @@ import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
 import { formatAmount, formatPercent, formatToken, formatUsd, formatWad, heading, renderTable } from "./lib/format.js";
 import { FEED_HEARTBEAT, collateral, deployChainlinkMarket, wad, type ChainlinkMarket } from "./lib/market.js";
+import { BREAKER_LEVEL_NAMES, BREAKER_REASON_NAMES } from "./lib/sim/types.js";
 import { fundAndApprove } from "./lib/tokens.js";
 
 interface Lender {
@@ -226,17 +227,6 @@ async function main(): Promise<void> {
   );
 }
 
-const LEVELS = ["NONE", "TIGHTEN", "NO_BORROW", "QUEUE", "NO_LIQUIDATION"];
-const REASONS = [
-  "",
-  "ORACLE_DEGRADED",
-  "ORACLE_FAILED",
-  "PRICE_FALL_SOFT",
-  "PRICE_FALL",
-  "OUTFLOW",
-  "BAD_DEBT",
-  "GUARDIAN",
-];
 const LEVEL_MEANING: Record<string, string> = {
   NONE: "nothing stopped",
   TIGHTEN: "WETH's outflow limit is halved",
@@ -255,9 +245,9 @@ async function pokeBreaker(
 ): Promise<string> {
   await timeline.send(() => market.breaker.connect(keeper).poke(asset));
   const entry = await market.breaker.entry(asset);
-  const level = LEVELS[Number(entry.level)] ?? String(entry.level);
+  const level = BREAKER_LEVEL_NAMES[Number(entry.level)] ?? String(entry.level);
   if (level === before || (before === "" && level === "NONE")) return level;
-  const reasons = REASONS.filter((_, bit) => bit > 0 && (Number(entry.reasons) >> bit) & 1);
+  const reasons = BREAKER_REASON_NAMES.filter((_, bit) => bit > 0 && (Number(entry.reasons) >> bit) & 1);
   console.log(
     `  Circuit breaker (poked by the keeper): WETH ${before || "NONE"} -> ${level}` +
       `${reasons.length > 0 ? ` [${reasons.join(", ")}]` : ""}: ${LEVEL_MEANING[level] ?? ""};` +

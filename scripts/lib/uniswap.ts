@@ -95,14 +95,15 @@ export async function deployPoolWithLiquidity(
   return { pool, actor, baseIsToken0 };
 }
 
-/** Spot price of one whole base token in quote, WAD, from the pool's current √price. */
+/** Spot price of one whole base token in quote, WAD, from the pool's √price (now, or at `blockTag`). */
 export async function spotPriceWad(
   pool: ITestUniswapV3Pool,
   baseIsToken0: boolean,
   baseDecimals: number,
   quoteDecimals: number,
+  blockTag?: number,
 ): Promise<bigint> {
-  const [sqrtPriceX96] = await pool.slot0();
+  const [sqrtPriceX96] = await pool.slot0(blockTag === undefined ? {} : { blockTag });
   const ratioX192 = sqrtPriceX96 * sqrtPriceX96;
   const scale = 10n ** 18n * 10n ** BigInt(baseDecimals);
   return baseIsToken0

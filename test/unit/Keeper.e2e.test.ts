@@ -10,7 +10,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, rmdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
 
@@ -21,6 +20,7 @@ import { network } from "hardhat";
 import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
 import { loadParameters } from "../../scripts/lib/deployment.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
+import { chainIdAt, freePort } from "./helpers/forkMirror.js";
 import { CollateralVault__factory, MockERC20__factory, TestAggregator__factory } from "../../typechain-types/index.js";
 
 const ROOT = process.cwd();
@@ -44,35 +44,6 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** A timeout for a race: does not keep the process alive once the race is won. */
 const timeout = (ms: number): Promise<"timeout"> =>
   new Promise((resolve) => setTimeout(() => resolve("timeout"), ms).unref());
-
-/** A free TCP port on 127.0.0.1 (bind port 0, read it, release it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-/** The chain id behind `url`, or undefined while nothing answers. */
-async function chainIdAt(url: string): Promise<string | undefined> {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1000),
-    });
-    const body = (await response.json()) as { result?: string };
-    return body.result;
-  } catch {
-    return undefined;
-  }
-}
 
 /** One JSON line of the keeper's stdout. */
 type KeeperLog = { event: string; level: string } & Record<string, unknown>;

@@ -1,0 +1,262 @@
+/**
+ * `npm run simulate -- [options]` (and `npm start`, the default scenario): replays a historical crash against Bulwark
+ * and writes report.json and report.html. See `usage()`.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+import { describeError } from "../cli.js";
+import { PricePathError } from "../pricePath.js";
+import { summaryTable, writeReports } from "./report.js";
+import { SimulationError, runSimulation, type SimulationConfig, type SimulationUi } from "./run.js";
+import { DEFAULT_SCENARIO, SCENARIOS, SCENARIO_DIR, scenario } from "./scenarios.js";
+import type { ParamsMode } from "./types.js";
+
+/** The repository root (scripts/lib/sim/ → ../../..). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const DEFAULT_ADDRESS_BOOK = "deploy/address-book/mainnet.json";
+
+/** A mistake on the command line: printed with the usage, exit status 2. */
+export class UsageError extends Error {}
+
+export interface CliOptions {
+  scenario: string;
+  description: string;
+  prices: Map<string, string>;
+  accounts: number;
+  seed: string;
+  params: ParamsMode | "both";
+  keeperDelayBlocks: number;
+  keeperOutages: { from: number; to: number }[];
+  out: string;
+  fork?: { url: string; block?: number; addresses: string };
+}
+
+export function usage(): string {
+  return [
+    "usage: npm run simulate -- [--scenario NAME | --prices ASSET=FILE.csv ...] [options]",
+    "",
+    "Replays a price path against Bulwark on an in-process chain (or a fork) and writes report.json and report.html.",
+    "",
+    "  --scenario NAME         a shipped crash (default " + DEFAULT_SCENARIO + "); --list shows them",
+    "  --prices ASSET=FILE     a price path for ASSET (repeatable): CSV with the header timestamp,price (unix",
+    "                          seconds, USD); ASSET is USDC (a depeg), WETH, WBTC, SOL or LUNA",
+    "  --accounts N            borrowers in the population (default 200)",
+    "  --seed S                seed of the population (default bulwark)",
+    "  --params MODE           static, adaptive or both (default both: the same path twice, compared)",
+    "  --keeper-delay BLOCKS   blocks between the keeper seeing a block and its transactions landing, on top of",
+    "                          the next block (default 0)",
+    "  --keeper-outage FROM:TO the keeper is down from FROM to TO after the path's start (repeatable); durations",
+    "                          like 90, 30m, 6h, 1d (seconds by default)",
+    "  --out DIR               where the reports go (default sim-out/<scenario>)",
+    "  --fork URL              run on a fork of URL with the real tokens, feeds and pools of --addresses",
+    "  --block N               fork at block N (default: the latest)",
+    "  --addresses FILE        the fork's address book (default " + DEFAULT_ADDRESS_BOOK + ")",
+    "  --list                  list the shipped scenarios",
+    "  -h, --help              this text",
+  ].join("\n");
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(s|m|h|d)?$/;
+const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** Seconds in a duration such as "90", "30m", "6h", "1.5d". */
+export function parseDuration(text: string, flag: string): number {
+  const match = DURATION.exec(text.trim());
+  if (match === null) throw new UsageError(`${flag}: "${text}" is not a duration (like 90, 30m, 6h, 1d)`);
+  return Math.round(Number(match[1]) * UNIT[match[2] ?? "s"]);
+}
+
+const integer = (flag: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+};
+
+/** Parses the command line (without `node` and the script). */
+export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliOptions | "help" | "list" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        scenario: { type: "string" },
+        prices: { type: "string", multiple: true },
+        accounts: { type: "string" },
+        seed: { type: "string" },
+        params: { type: "string" },
+        "keeper-delay": { type: "string" },
+        "keeper-outage": { type: "string", multiple: true },
+        out: { type: "string" },
+        fork: { type: "string" },
+        block: { type: "string" },
+        addresses: { type: "string" },
+        list: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help === true) return "help";
+  if (v.list === true) return "list";
+  if (v.scenario !== undefined && v.prices !== undefined) throw new UsageError("give --scenario or --prices, not both");
+  const prices = new Map<string, string>();
+  let name = v.scenario ?? DEFAULT_SCENARIO;
+  let description: string;
+  if (v.prices !== undefined) {
+    name = "custom";
+    for (const spec of v.prices) {
+      const match = /^([A-Za-z0-9]+)=(.+)$/.exec(spec);
+      if (match === null) throw new UsageError(`--prices must be ASSET=FILE.csv, got "${spec}"`);
+      const symbol = match[1].toUpperCase();
+      if (prices.has(symbol)) throw new UsageError(`--prices names ${symbol} twice`);
+      prices.set(symbol, path.resolve(cwd, match[2]));
+    }
+    description = `Custom paths: ${[...prices].map(([s, f]) => `${s} from ${path.basename(f)}`).join(", ")}`;
+  } else {
+    let shipped;
+    try {
+      shipped = scenario(name);
+    } catch (error) {
+      throw new UsageError(describeError(error));
+    }
+    for (const [symbol, file] of Object.entries(shipped.prices)) prices.set(symbol, path.join(SCENARIO_DIR, file));
+    description = shipped.description;
+  }
+  const params = v.params ?? "both";
+  if (params !== "static" && params !== "adaptive" && params !== "both") {
+    throw new UsageError(`--params must be static, adaptive or both, got "${params}"`);
+  }
+  const keeperOutages = (v["keeper-outage"] ?? []).map((spec) => {
+    const [from, to, extra] = spec.split(":");
+    if (to === undefined || extra !== undefined) throw new UsageError(`--keeper-outage must be FROM:TO, got "${spec}"`);
+    const outage = { from: parseDuration(from, "--keeper-outage"), to: parseDuration(to, "--keeper-outage") };
+    if (outage.to <= outage.from) throw new UsageError(`--keeper-outage ${spec}: TO must be after FROM`);
+    return outage;
+  });
+  if (v.fork === undefined && (v.block !== undefined || v.addresses !== undefined)) {
+    throw new UsageError("--block and --addresses only apply with --fork URL");
+  }
+  let fork: CliOptions["fork"];
+  if (v.fork !== undefined) {
+    if (!/^https?:\/\//i.test(v.fork)) throw new UsageError(`--fork must be an http(s) URL, got "${v.fork}"`);
+    const addresses = path.resolve(cwd, v.addresses ?? path.join(ROOT, DEFAULT_ADDRESS_BOOK));
+    if (!existsSync(addresses)) throw new UsageError(`--addresses: ${addresses}: no such file`);
+    fork = {
+      url: v.fork,
+      block: v.block === undefined ? undefined : integer("block", v.block, 0, 0, Number.MAX_SAFE_INTEGER),
+      addresses,
+    };
+  }
+  return {
+    scenario: name,
+    description,
+    prices,
+    accounts: integer("accounts", v.accounts, 200, 1, 10_000),
+    seed: v.seed ?? "bulwark",
+    params,
+    keeperDelayBlocks: integer("keeper-delay", v["keeper-delay"], 0, 0, 10_000),
+    keeperOutages,
+    out: path.resolve(cwd, v.out ?? path.join("sim-out", name)),
+    fork,
+  };
+}
+
+/** A progress bar on a terminal; a line per 10% otherwise. */
+function consoleUi(stream: NodeJS.WriteStream = process.stderr): SimulationUi & { done(): void } {
+  const tty = stream.isTTY === true;
+  let label = "";
+  let lastDecile = -1;
+  let open = false;
+  return {
+    phase(text) {
+      if (open) stream.write("\n");
+      open = false;
+      label = text.split(":")[0];
+      stream.write(`${text}\n`);
+      lastDecile = -1;
+    },
+    progress(done, total) {
+      const share = total === 0 ? 1 : done / total;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round(share * width);
+        stream.write(`\r  ${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} steps`);
+        open = true;
+        if (done === total) {
+          stream.write("\n");
+          open = false;
+        }
+      } else {
+        const decile = Math.floor(share * 10);
+        if (decile > lastDecile) {
+          lastDecile = decile;
+          stream.write(`  ${label}: ${done}/${total} steps (${decile * 10}%)\n`);
+        }
+      }
+    },
+    done() {
+      if (open) stream.write("\n");
+    },
+  };
+}
+
+/** Runs the CLI; returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options;
+  try {
+    options = parseCliArgs(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`simulate: ${error.message}\n\n${usage()}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options === "help") {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  if (options === "list") {
+    for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(28)}${s.description}\n`);
+    return 0;
+  }
+  const ui = consoleUi();
+  try {
+    const config: SimulationConfig = {
+      scenario: options.scenario,
+      description: options.description,
+      prices: options.prices,
+      accounts: options.accounts,
+      seed: options.seed,
+      params: options.params,
+      keeperDelayBlocks: options.keeperDelayBlocks,
+      keeperOutages: options.keeperOutages,
+    };
+    process.stdout.write(`Bulwark crash simulation: ${options.description}\n`);
+    const report = await runSimulation(config, ui);
+    ui.done();
+    const files = writeReports(report, options.out);
+    process.stdout.write(`\n${summaryTable(report)}\n\n`);
+    process.stdout.write(`report: ${path.relative(process.cwd(), files.json)}\n`);
+    process.stdout.write(`charts: ${path.relative(process.cwd(), files.html)}\n`);
+    return 0;
+  } catch (error) {
+    ui.done();
+    if (error instanceof PricePathError || error instanceof SimulationError) {
+      process.stderr.write(`simulate: ${error.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`simulate failed: ${describeError(error)}\n`);
+    if (process.env.BULWARK_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,598 @@
+/**
+ * One simulation run: a market (`market.ts`) replaying merged price paths (`path.ts`) block by block, with an
+ * arbitrageur, Chainlink-style feeds, breaker pokes and a keeper that uses the keeper library's snapshot reader and
+ * selection rules (scripts/lib/keeper/) with a delay and outages.
+ *
+ * Time. Each path point is a block at (point's time + offset) on the chain; the offset maps the path's start to just
+ * after the market was set up. Blocks are mined by hand (automine off) so every transaction of a moment lands in one
+ * block, in the order sent. Between path points the chain mines a block only when something is due: a feed's
+ * heartbeat round, or keeper transactions.
+ *
+ * Each block, in order:
+ *   1. the keeper's transactions due now (decided `1 + keeperDelay` blocks of 12 s earlier), unless in an outage;
+ *   2. at a path point, the arbitrageur moves each collateral's pool to the path price when it is more than the
+ *      pool fee away (a real swap against the pool's liquidity);
+ *   3. each feed publishes a round when the price moved by its deviation threshold since its last round, or its
+ *      heartbeat passed (the value then is the latest path price);
+ *   4. every breaker entry is poked when a round was published or 10 minutes passed (the keeper's default);
+ * then, after the block: the step is recorded (at path points) and the keeper, unless in an outage, reads every
+ * borrower in one lens call, snapshots the unhealthy ones, selects liquidations, write-offs and flags with
+ * `selectLiquidations`, simulates them against this block and schedules those that would succeed. In adaptive mode
+ * it also samples volatility and syncs the caps hourly.
+ */
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import type { ContractTransactionResponse, Log } from "ethers";
+import { ZeroAddress } from "ethers";
+
+import {
+  MAX_UINT256,
+  WAD,
+  readAccountSnapshots,
+  revertName,
+  selectLiquidations,
+  type Action,
+} from "../keeper/index.js";
+import { spotPriceWad, sqrtPriceX96For } from "../uniswap.js";
+import {
+  FAILED,
+  liquidityOf,
+  sameLiquidity,
+  underwater,
+  type Liquidity,
+  type MarketView,
+  type PriceRead,
+} from "./health.js";
+import { FEED_DECIMALS, type MarketAsset, type SimMarket } from "./market.js";
+import { toFloat, type Step } from "./path.js";
+import {
+  BREAKER_LEVEL_NAMES,
+  BREAKER_REASON_NAMES,
+  type BreakerTrip,
+  type ParamsMode,
+  type RunReport,
+  type StepRecord,
+} from "./types.js";
+
+export const BLOCK_SECONDS = 12;
+/** The keeper pokes every breaker entry at least this often (its default `pokeIntervalSeconds`). */
+const POKE_INTERVAL = 600;
+/** The keeper samples volatility this often in adaptive mode (the estimator's minimum interval). */
+const VOLATILITY_INTERVAL = 3600;
+/** Liquidations and write-offs per block, and flags per block (the keeper's defaults). */
+const MAX_PER_BLOCK = 10;
+const MAX_FLAGS_PER_BLOCK = 10;
+/** Accounts per lens call. */
+const LENS_CHUNK = 500;
+const RAY = 10n ** 27n;
+const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
+/** Accounts whose mirrored health is checked against the vault each block. */
+const MIRROR_CHECKS = 2;
+/** Uniswap v3 pools the simulation builds charge 0.3%; the arbitrageur trades only past it. */
+const POOL_FEE = 0.003;
+const GAS = { keeper: 8_000_000n, swap: 1_000_000n, feed: 200_000n, poke: 400_000n };
+
+export interface RunOptions {
+  params: ParamsMode;
+  keeperDelayBlocks: number;
+  /** Keeper outages, in seconds from the path's start: [from, to). */
+  keeperOutages: readonly { from: number; to: number }[];
+  /** Called after each path step with (done, total). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** A keeper transaction waiting for its block. */
+interface Pending {
+  due: number;
+  label: string;
+  /** Accounts it acts on (not acted on again while pending). */
+  accounts: string[];
+  send: () => Promise<ContractTransactionResponse>;
+}
+
+/** Replays `steps` against `market` on `ethers`' chain and reports. Leaves automine off. */
+export async function replay(
+  ethers: HardhatEthers,
+  market: SimMarket,
+  steps: readonly Step[],
+  options: RunOptions,
+  setupSeconds: number,
+): Promise<RunReport> {
+  const started = performance.now();
+  const provider = ethers.provider;
+  const { vault, engine, breaker, lens, liquidator, keeper, base, collaterals } = market;
+  const assets = [base, ...collaterals];
+  const vaultAddress = await vault.getAddress();
+  const collateralAddresses = collaterals.map((asset) => asset.address);
+  const symbolOf = (address: string): string =>
+    address === ZeroAddress ? "global" : (market.byAddress.get(address.toLowerCase())?.spec.symbol ?? address);
+  const baseDecimals = 10 ** base.decimals;
+  const shareUnit = 10n ** (await vault.decimals());
+
+  await provider.send("evm_setAutomine", [false]);
+  const firstBlock = await provider.getBlock("latest");
+  if (firstBlock === null) throw new Error("no latest block");
+  const offset = firstBlock.timestamp + 60 - steps[0].timestamp;
+  const pathStart = steps[0].timestamp;
+  let lastBlockTime = firstBlock.timestamp;
+  const startBlock = firstBlock.number + 1;
+  let blocks = 0;
+
+  const feedState = new Map<string, { answer: bigint; at: number }>();
+  for (const asset of assets)
+    feedState.set(asset.address, { answer: answerOf(asset.startPriceWad), at: lastBlockTime });
+  let currentPrice: Record<string, bigint> = { ...steps[0].priceWad };
+  let lastPoke = lastBlockTime;
+  let lastVolatility = -Infinity;
+  let pending: Pending[] = [];
+  const keeperUp = (chainTime: number): boolean =>
+    !options.keeperOutages.some(
+      (o) => chainTime - offset - pathStart >= o.from && chainTime - offset - pathStart < o.to,
+    );
+
+  const initialDebt = await vault.totalDebt();
+
+  const blockTimes = new Map<number, number>(); // block → path time
+  const series: StepRecord[] = [];
+  const keeperTxs: string[] = [];
+  let peakSharePrice = 0n;
+  let lastSharePrice = 0n;
+  let minHealth: number | null = null;
+  let failed = 0;
+  const rejections: Record<string, number> = {};
+  const reject = (reason: string): void => {
+    rejections[reason] = (rejections[reason] ?? 0) + 1;
+  };
+
+  const mine = async (chainTime: number): Promise<number> => {
+    await provider.send("evm_mine", [chainTime]);
+    lastBlockTime = chainTime;
+    blocks++;
+    const number = await provider.getBlockNumber();
+    blockTimes.set(number, chainTime - offset);
+    return number;
+  };
+
+  /** Moves each collateral's pool toward the path price (when past the fee), as an arbitrageur would. */
+  const arbitrage = async (): Promise<void> => {
+    for (const asset of collaterals) {
+      if (asset.pool === undefined || asset.baseIsToken0 === undefined) continue;
+      const target = currentPrice[asset.spec.symbol];
+      const spot = await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals);
+      const gap = Number(spot) / Number(target) - 1;
+      if (Math.abs(gap) <= POOL_FEE) continue;
+      // Selling the collateral lowers its price: when the pool is above the path, sell collateral (token-in).
+      const sellCollateral = gap > 0;
+      const zeroForOne = sellCollateral === asset.baseIsToken0;
+      const limit = sqrtPriceX96For(target, asset.baseIsToken0, asset.decimals, base.decimals);
+      const tokenIn = sellCollateral ? asset : base;
+      const budget = await tokenIn.token.balanceOf(await market.arbitrageur.getAddress());
+      await market.arbitrageur.swap(await asset.pool.getAddress(), zeroForOne, budget, limit, { gasLimit: GAS.swap });
+    }
+  };
+
+  /** Publishes the rounds a Chainlink feed would at `chainTime`; true when any was published. */
+  const publishRounds = async (chainTime: number, pathPoint: boolean): Promise<boolean> => {
+    let published = false;
+    for (const asset of assets) {
+      const state = feedState.get(asset.address);
+      if (state === undefined) continue;
+      const answer = answerOf(currentPrice[asset.spec.symbol]);
+      const moved = Math.abs(Number(answer - state.answer)) / Number(state.answer) >= asset.spec.deviation;
+      if ((pathPoint && moved) || chainTime - state.at >= asset.spec.heartbeat) {
+        await asset.publish(answer, chainTime);
+        feedState.set(asset.address, { answer, at: chainTime });
+        published = true;
+      }
+    }
+    return published;
+  };
+
+  const poke = async (): Promise<void> => {
+    for (const address of [ZeroAddress, ...assets.map((a) => a.address)]) {
+      await breaker.connect(keeper).poke(address, { gasLimit: GAS.poke });
+    }
+  };
+
+  /** Prices and effective parameters at `blockTag`, read once for every account. */
+  const readView = async (blockTag: number): Promise<MarketView> => {
+    const read = async (asset: MarketAsset): Promise<PriceRead> => {
+      const p = await market.adapter.getPrice(asset.address, { blockTag });
+      return { low: p.low, high: p.high, status: Number(p.status) };
+    };
+    const collateralViews = [];
+    for (const asset of collaterals) {
+      const [borrowLtv, liquidationThreshold] = await vault.riskParams(asset.address, { blockTag });
+      collateralViews.push({
+        price: await read(asset),
+        unit: 10n ** BigInt(asset.decimals),
+        borrowLtv,
+        liquidationThreshold,
+      });
+    }
+    return { base: await read(base), baseUnit: 10n ** BigInt(base.decimals), collaterals: collateralViews };
+  };
+
+  // Every borrower's raw position (scaled debt, holdings), read once and again only for accounts a block's vault
+  // events name: in the simulation nothing else changes a position. Valued each block with that block's prices,
+  // parameters and borrow index (health.ts).
+  const scaledDebts: bigint[] = [];
+  const holdings: bigint[][] = [];
+  const position = new Map(market.borrowers.map((account, i) => [account.toLowerCase(), i] as const));
+  const refresh = async (indices: readonly number[], blockTag: number): Promise<void> => {
+    for (let k = 0; k < indices.length; k += LENS_CHUNK) {
+      const chunk = indices.slice(k, k + LENS_CHUNK);
+      const accounts = chunk.map((i) => market.borrowers[i]);
+      const [scaled, balances] = await lens.positions(vaultAddress, collateralAddresses, accounts, { blockTag });
+      chunk.forEach((i, j) => {
+        scaledDebts[i] = scaled[j];
+        holdings[i] = [...balances[j]];
+      });
+    }
+  };
+  /** Re-reads the positions of borrowers named by any vault event of `blockTag`. */
+  const refreshTouched = async (blockTag: number): Promise<void> => {
+    const touched = new Set<number>();
+    for (const log of await provider.getLogs({ address: vaultAddress, fromBlock: blockTag, toBlock: blockTag })) {
+      const parsed = vault.interface.parseLog(log);
+      if (parsed === null) continue;
+      for (const arg of parsed.args) {
+        const i = typeof arg === "string" ? position.get(arg.toLowerCase()) : undefined;
+        if (i !== undefined) touched.add(i);
+      }
+    }
+    if (touched.size > 0) await refresh([...touched], blockTag);
+  };
+  let checkCursor = 0;
+  const readLiquidities = async (blockTag: number, view: MarketView): Promise<Liquidity[]> => {
+    const index = await vault.borrowIndex({ blockTag });
+    const out = market.borrowers.map((_, i) =>
+      liquidityOf(view, scaledDebts[i] === 0n ? 0n : mulDivUp(scaledDebts[i], index, RAY), holdings[i]),
+    );
+    // The mirror must agree with the vault: check a rotating sample against accountLiquidity every block.
+    for (let k = 0; k < MIRROR_CHECKS && market.borrowers.length > 0; k++) {
+      const i = checkCursor++ % market.borrowers.length;
+      const onChain = await vault.accountLiquidity(market.borrowers[i], { blockTag });
+      const chain: Liquidity = {
+        collateralValue: onChain.collateralValue,
+        borrowLimit: onChain.borrowLimit,
+        liquidationLimit: onChain.liquidationLimit,
+        debtValue: onChain.debtValue,
+        debt: onChain.debt,
+        priceStatus: Number(onChain.priceStatus),
+      };
+      if (!sameLiquidity(chain, out[i])) {
+        throw new Error(`health mirror disagrees with the vault for ${market.borrowers[i]} at block ${blockTag}`);
+      }
+    }
+    return out;
+  };
+
+  /** The keeper's pass after a block: decides and schedules what lands `1 + delay` blocks later. */
+  const keeperPass = async (blockTag: number, chainTime: number, liquidities: Liquidity[]): Promise<void> => {
+    const due = chainTime + BLOCK_SECONDS * (1 + options.keeperDelayBlocks);
+    const busy = new Set(pending.flatMap((p) => p.accounts.map((a) => a.toLowerCase())));
+    const unhealthy = market.borrowers.filter((_, i) => underwater(liquidities[i]));
+    if (unhealthy.length > 0) {
+      const snapshots = await readAccountSnapshots(vault, engine, unhealthy, {
+        blockTag,
+        collaterals: collateralAddresses,
+      });
+      const selection = selectLiquidations(snapshots, {
+        maxPerBlock: MAX_PER_BLOCK,
+        canSell: (asset) => market.byAddress.get(asset.toLowerCase())?.pool !== undefined,
+        dustValue: market.dustValue,
+        maxFlagsPerBlock: MAX_FLAGS_PER_BLOCK,
+        exclude: busy,
+      });
+      for (const skipped of selection.skipped) if (skipped.reason !== "excluded") reject(skipped.reason);
+      const liquidations = selection.actions.filter(
+        (a): a is Extract<Action, { kind: "liquidate" }> => a.kind === "liquidate",
+      );
+      const orders = liquidations.map((a) => ({
+        borrower: a.borrower,
+        collateral: a.collateral,
+        maxRepay: a.maxRepay,
+      }));
+      if (orders.length === 1) {
+        const [o] = orders;
+        try {
+          await liquidator.liquidate.staticCall(o.borrower, o.collateral, o.maxRepay, 0n, { blockTag });
+          pending.push({
+            due,
+            label: "liquidate",
+            accounts: [o.borrower],
+            send: () => liquidator.liquidate(o.borrower, o.collateral, o.maxRepay, 0n, { gasLimit: GAS.keeper }),
+          });
+        } catch (error) {
+          // The sale would not cover the debt at this block (or the engine refuses): the keeper does not send.
+          reject(revertName(error) ?? "unknown");
+        }
+      } else if (orders.length > 1) {
+        const [, succeeded] = await liquidator.liquidateBatch.staticCall(orders, 0n, { blockTag });
+        const good = orders.filter((_, i) => succeeded[i]);
+        for (const o of orders.filter((_, i) => !succeeded[i])) {
+          // The batch only says which items failed: ask for this one's reason.
+          await liquidator.liquidate
+            .staticCall(o.borrower, o.collateral, o.maxRepay, 0n, { blockTag })
+            .then(() => reject("batch-only"))
+            .catch((error: unknown) => reject(revertName(error) ?? "unknown"));
+        }
+        if (good.length > 0) {
+          pending.push({
+            due,
+            label: "liquidateBatch",
+            accounts: good.map((o) => o.borrower),
+            send: () => liquidator.liquidateBatch(good, 0n, { gasLimit: GAS.keeper }),
+          });
+        }
+      }
+      for (const action of selection.actions) {
+        if (action.kind !== "writeOff") continue;
+        try {
+          await engine.connect(keeper).writeOff.staticCall(action.borrower, { blockTag });
+          pending.push({
+            due,
+            label: "writeOff",
+            accounts: [action.borrower],
+            send: () => engine.connect(keeper).writeOff(action.borrower, { gasLimit: GAS.keeper }),
+          });
+        } catch (error) {
+          reject(revertName(error) ?? "unknown");
+        }
+      }
+      for (const account of selection.flags) {
+        pending.push({
+          due,
+          label: "flag",
+          accounts: [account],
+          send: () => engine.connect(keeper).flag(account, { gasLimit: GAS.keeper }),
+        });
+      }
+    }
+    if (market.volatility !== undefined && market.riskManager !== undefined) {
+      if (chainTime - lastVolatility >= VOLATILITY_INTERVAL) {
+        lastVolatility = chainTime;
+        const volatility = market.volatility.connect(keeper);
+        const riskManager = market.riskManager.connect(keeper);
+        pending.push({
+          due,
+          label: "volatility",
+          accounts: [],
+          send: () => volatility.updateMany(collateralAddresses, { gasLimit: GAS.keeper }),
+        });
+        pending.push({
+          due,
+          label: "sync",
+          accounts: [],
+          send: () => riskManager.syncMany(collateralAddresses, { gasLimit: GAS.keeper }),
+        });
+      }
+    }
+  };
+
+  /** Records the state at a path point's block. */
+  const record = async (
+    step: Step,
+    blockTag: number,
+    view: MarketView,
+    liquidities: Liquidity[],
+    liquidations: number,
+    repaid: bigint,
+  ): Promise<void> => {
+    let limitSum = 0n;
+    let debtValueSum = 0n;
+    let lowest: bigint | undefined;
+    let liquidatable = 0;
+    for (const l of liquidities) {
+      if (l.debt === 0n) continue;
+      limitSum += l.liquidationLimit;
+      debtValueSum += l.debtValue;
+      if (l.debtValue > 0n && l.debtValue !== MAX_UINT256) {
+        const health = (l.liquidationLimit * WAD) / l.debtValue;
+        if (lowest === undefined || health < lowest) lowest = health;
+      }
+      if (underwater(l)) liquidatable++;
+    }
+    const at = { blockTag };
+    const price: Record<string, number> = {};
+    const oraclePrice: Record<string, number | null> = {};
+    const poolPrice: Record<string, number> = {};
+    const borrowLtv: Record<string, number> = {};
+    const liquidationThreshold: Record<string, number> = {};
+    assets.forEach((asset, i) => {
+      const symbol = asset.spec.symbol;
+      price[symbol] = toFloat(step.priceWad[symbol]);
+      const read = i === 0 ? view.base : view.collaterals[i - 1].price;
+      oraclePrice[symbol] = read.status === FAILED ? null : toFloat(read.low);
+      if (i > 0) {
+        borrowLtv[symbol] = toFloat(view.collaterals[i - 1].borrowLtv);
+        liquidationThreshold[symbol] = toFloat(view.collaterals[i - 1].liquidationThreshold);
+      }
+    });
+    for (const asset of collaterals) {
+      if (asset.pool !== undefined && asset.baseIsToken0 !== undefined) {
+        poolPrice[asset.spec.symbol] = toFloat(
+          await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals, blockTag),
+        );
+      }
+    }
+    const breakerLevel: Record<string, number> = {};
+    for (const entry of await breaker.state(at)) breakerLevel[symbolOf(entry.asset)] = Number(entry.level);
+    const basePrice = toFloat(step.priceWad[base.spec.symbol]);
+    const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
+    const sharePrice = await vault.convertToAssets(shareUnit, at);
+    if (sharePrice > peakSharePrice) peakSharePrice = sharePrice;
+    lastSharePrice = sharePrice;
+    const minHealthNow = lowest === undefined ? null : toFloat(lowest);
+    if (minHealthNow !== null && (minHealth === null || minHealthNow < minHealth)) minHealth = minHealthNow;
+    series.push({
+      timestamp: step.timestamp,
+      price,
+      oraclePrice,
+      poolPrice,
+      aggregateHealth: debtValueSum === 0n ? null : toFloat((limitSum * WAD) / debtValueSum),
+      minHealth: minHealthNow,
+      liquidatable,
+      liquidations,
+      liquidatedDebtUsd: usd(repaid),
+      badDebtUsd: usd(await vault.badDebt(at)),
+      totalDebtUsd: usd(await vault.totalDebt(at)),
+      breakerLevel,
+      borrowLtv,
+      liquidationThreshold,
+    });
+  };
+
+  const prof: Record<string, number> = {};
+  const timed = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      prof[label] = (prof[label] ?? 0) + performance.now() - t0;
+    }
+  };
+  const executed = engine.interface.getEvent("LiquidationExecuted");
+  let stepLiquidations = 0;
+  let stepRepaid = 0n;
+  await refresh(
+    market.borrowers.map((_, i) => i),
+    firstBlock.number,
+  );
+  let index = 0;
+  while (index < steps.length) {
+    const nextPath = steps[index].timestamp + offset;
+    const nextHeartbeat = Math.min(...assets.map((a) => (feedState.get(a.address)?.at ?? 0) + a.spec.heartbeat));
+    const nextPending = pending.length === 0 ? Infinity : Math.min(...pending.map((p) => p.due));
+    let chainTime = Math.min(nextPath, nextHeartbeat, nextPending);
+    const pathPoint = chainTime === nextPath;
+    chainTime = Math.max(chainTime, lastBlockTime + 1);
+    if (pathPoint) currentPrice = { ...steps[index].priceWad };
+
+    // 1. The keeper's transactions due now (dropped during an outage: the keeper re-decides after it).
+    const due = pending.filter((p) => p.due <= chainTime);
+    pending = pending.filter((p) => p.due > chainTime);
+    const sentNow: string[] = [];
+    if (keeperUp(chainTime)) {
+      for (const p of due) sentNow.push((await p.send()).hash);
+    }
+    // 2-4. Arbitrage, feed rounds, pokes.
+    if (pathPoint) await timed("arb", arbitrage);
+    const published = await timed("feeds", () => publishRounds(chainTime, pathPoint));
+    if (published || chainTime - lastPoke >= POKE_INTERVAL) {
+      await timed("poke", poke);
+      lastPoke = chainTime;
+    }
+    const block = await timed("mine", () => mine(chainTime));
+    for (const hash of sentNow) {
+      keeperTxs.push(hash);
+      const receipt = await provider.getTransactionReceipt(hash);
+      if (receipt === null || receipt.status !== 1) {
+        failed++;
+        continue;
+      }
+      for (const log of receipt.logs as readonly Log[]) {
+        if (log.topics[0] !== executed.topicHash) continue;
+        const parsed = engine.interface.parseLog(log);
+        if (parsed === null) continue;
+        stepLiquidations++;
+        stepRepaid += BigInt(parsed.args.repaid);
+      }
+    }
+    await timed("touched", () => refreshTouched(block));
+    const view = await timed("view", () => readView(block));
+    const liquidities = await timed("lens", () => readLiquidities(block, view));
+    if (pathPoint) {
+      await timed("record", () => record(steps[index], block, view, liquidities, stepLiquidations, stepRepaid));
+      stepLiquidations = 0;
+      stepRepaid = 0n;
+      index++;
+      options.progress?.(index, steps.length);
+    }
+    if (keeperUp(chainTime) && index < steps.length)
+      await timed("keeper", () => keeperPass(block, chainTime, liquidities));
+  }
+
+  if (process.env.BULWARK_PROFILE === "1") console.error(prof);
+  // Totals from the logs (exact): liquidations, breaker trips and time in breaker.
+  const endBlock = await provider.getBlockNumber();
+  const liquidationLogs = await engine.queryFilter(engine.filters.LiquidationExecuted(), startBlock, endBlock);
+  const liquidatedDebt = liquidationLogs.reduce((sum, log) => sum + log.args.repaid, 0n);
+  const breakerLogs = await breaker.queryFilter(breaker.filters.BreakerUpdated(), startBlock, endBlock);
+  const levels = new Map<string, number>();
+  const events: BreakerTrip[] = [];
+  let trips = 0;
+  let timeInBreaker = 0;
+  let anySince: number | undefined;
+  for (const log of breakerLogs) {
+    const time = blockTimes.get(log.blockNumber) ?? pathStart;
+    const entry = symbolOf(log.args.asset);
+    const level = Number(log.args.level);
+    const before = levels.get(entry) ?? 0;
+    levels.set(entry, level);
+    if (before === 0 && level > 0) {
+      trips++;
+      events.push({
+        timestamp: time,
+        entry,
+        reasons: [BREAKER_REASON_NAMES[Number(log.args.reason)] ?? String(log.args.reason)],
+        level: BREAKER_LEVEL_NAMES[level],
+      });
+    } else if (log.args.tripped && level > 0 && events.length > 0) {
+      const last = events.at(-1);
+      if (last !== undefined && last.entry === entry && last.timestamp === time)
+        last.reasons.push(BREAKER_REASON_NAMES[Number(log.args.reason)]);
+    }
+    const anyNow = [...levels.values()].some((l) => l > 0);
+    if (anyNow && anySince === undefined) anySince = time;
+    if (!anyNow && anySince !== undefined) {
+      timeInBreaker += time - anySince;
+      anySince = undefined;
+    }
+  }
+  const pathEnd = steps[steps.length - 1].timestamp;
+  if (anySince !== undefined) timeInBreaker += pathEnd - anySince;
+
+  const badDebt = await vault.badDebt();
+  const reserves = await vault.reserves();
+  const endLiquidities = await readLiquidities(endBlock, await readView(endBlock));
+  const basePrice = toFloat(steps[steps.length - 1].priceWad[base.spec.symbol]);
+  const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
+  const wallSeconds = (performance.now() - started) / 1000;
+  const lenderLoss =
+    peakSharePrice === 0n || lastSharePrice >= peakSharePrice
+      ? 0
+      : Number(((peakSharePrice - lastSharePrice) * 10n ** 12n) / peakSharePrice) / 1e10;
+  return {
+    params: options.params,
+    badDebt: {
+      baseUnits: badDebt.toString(),
+      usd: usd(badDebt),
+      pctOfInitialBorrows: initialDebt === 0n ? 0 : Number((badDebt * 10n ** 12n) / initialDebt) / 1e10,
+    },
+    liquidations: liquidationLogs.length,
+    liquidatedDebt: { baseUnits: liquidatedDebt.toString(), usd: usd(liquidatedDebt) },
+    failedLiquidations: failed,
+    keeperRejections: rejections,
+    breakerTrips: trips,
+    timeInBreakerSeconds: timeInBreaker,
+    lenderLossPct: lenderLoss,
+    minHealthFactor: minHealth,
+    borrowersAtStart: market.borrowers.length,
+    borrowersAtEnd: endLiquidities.filter((l) => l.debt > 0n).length,
+    initialBorrows: { baseUnits: initialDebt.toString(), usd: usd(initialDebt) },
+    reserves: { baseUnits: reserves.toString(), usd: usd(reserves) },
+    steps: steps.length,
+    blocks,
+    wallSeconds,
+    setupSeconds,
+    stepsPerSecond: steps.length / wallSeconds,
+    breakerEvents: events,
+    series,
+  };
+}
+
+/** A WAD USD price as a feed answer (8 decimals). */
+export const answerOf = (priceWad: bigint): bigint => priceWad / 10n ** BigInt(18 - FEED_DECIMALS);
+
+export type { MarketAsset };

@@ -1,0 +1,85 @@
+/**
+ * Account health computed off chain from raw positions, exactly as `CollateralVault.accountLiquidity` computes it
+ * (same roundings: collateral value and limits down, debt value up). The simulation reads each price and each
+ * effective threshold once per block and every account's debt and holdings in one `AccountLens.positions` call,
+ * instead of a thousand `accountLiquidity` calls that each read every price again. The replay checks this mirror
+ * against the vault on a rotating sample of accounts every block (`replay` throws on any difference), and
+ * test/unit/SimHealth.test.ts checks it over random states.
+ */
+
+/** `IPriceOracle.Status`. */
+export const OK = 0;
+export const DEGRADED = 1;
+export const FAILED = 2;
+
+const WAD = 10n ** 18n;
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+/** One oracle read. */
+export interface PriceRead {
+  low: bigint;
+  high: bigint;
+  status: number;
+}
+
+/** What valuing an account needs, read once per block. Collaterals in the order of the balances. */
+export interface MarketView {
+  base: PriceRead;
+  /** 10^decimals of the base asset. */
+  baseUnit: bigint;
+  collaterals: readonly { price: PriceRead; unit: bigint; borrowLtv: bigint; liquidationThreshold: bigint }[];
+}
+
+/** `ICollateralVault.AccountLiquidity`. */
+export interface Liquidity {
+  collateralValue: bigint;
+  borrowLimit: bigint;
+  liquidationLimit: bigint;
+  debtValue: bigint;
+  debt: bigint;
+  priceStatus: number;
+}
+
+const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
+
+/** The vault's `accountLiquidity` of an account with `debt` (interest included) and `balances` (per collateral). */
+export function liquidityOf(view: MarketView, debt: bigint, balances: readonly bigint[]): Liquidity {
+  const liq: Liquidity = {
+    collateralValue: 0n,
+    borrowLimit: 0n,
+    liquidationLimit: 0n,
+    debtValue: 0n,
+    debt,
+    priceStatus: OK,
+  };
+  view.collaterals.forEach((c, i) => {
+    const amount = balances[i] ?? 0n;
+    if (amount === 0n) return; // the vault only walks the assets the account holds
+    const value = c.price.status === FAILED ? 0n : (amount * c.price.low) / c.unit;
+    liq.collateralValue += value;
+    liq.liquidationLimit += (value * c.liquidationThreshold) / WAD;
+    if (c.price.status === OK) liq.borrowLimit += (value * c.borrowLtv) / WAD;
+    if (c.price.status > liq.priceStatus) liq.priceStatus = c.price.status;
+  });
+  if (debt !== 0n) {
+    liq.debtValue = view.base.status === FAILED ? MAX_UINT256 : mulDivUp(debt, view.base.high, view.baseUnit);
+    if (view.base.status > liq.priceStatus) liq.priceStatus = view.base.status;
+  }
+  return liq;
+}
+
+/** Whether the vault would call the account liquidatable by its numbers alone (FAILED prices aside). */
+export const underwater = (liq: Liquidity): boolean =>
+  liq.debt > 0n && (liq.priceStatus === FAILED || liq.debtValue > liq.liquidationLimit);
+
+/** Whether two liquidity reads are identical. */
+export function sameLiquidity(a: Liquidity, b: Liquidity): boolean {
+  return (
+    a.collateralValue === b.collateralValue &&
+    a.borrowLimit === b.borrowLimit &&
+    a.liquidationLimit === b.liquidationLimit &&
+    a.debtValue === b.debtValue &&
+    a.debt === b.debt &&
+    a.priceStatus === b.priceStatus
+  );
+}

@@ -1,0 +1,274 @@
+/**
+ * The market a simulation runs against: Bulwark's contracts deployed over a given set of tokens and Chainlink-style
+ * feeds, the borrower population opened, a lender's supply, a Uniswap v3 pool per collateral, the keeper's flash
+ * liquidator. The tokens, feeds and pools come from an `AssetSource`: fresh test tokens and replay feeds on the
+ * in-process chain (`inProcessSource` in engine.ts), or the real ones of a fork (`fork.ts`).
+ *
+ * The deployer keeps ownership (no timelock): the simulation sets nothing after the replay starts.
+ */
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
+
+import type {
+  AccountLens,
+  CircuitBreaker,
+  CollateralVault,
+  IERC20Metadata,
+  ITestUniswapV3Pool,
+  LiquidationEngine,
+  OracleAdapter,
+  RiskManager,
+  SimBorrowerFactory,
+  UniswapV3Actor,
+  UniswapV3FlashLiquidator,
+  VolatilityOracle,
+} from "../../../typechain-types/index.js";
+import { deployLiquidator, setLiquidatorPools } from "../keeper/index.js";
+import {
+  DEFAULT_BREAKER_PARAMS,
+  DEFAULT_ASSET_TRIGGERS,
+  DEFAULT_BASE_TRIGGERS,
+  DEFAULT_ENGINE_PARAMS,
+  wad,
+} from "../market.js";
+import { deployRiskModules } from "../risk.js";
+import { planPopulation, type PlannedPosition } from "./population.js";
+import type { AssetSpec } from "./scenarios.js";
+import type { ParamsMode } from "./types.js";
+
+/** Feed answers carry 8 decimals, as Chainlink's USD feeds. */
+export const FEED_DECIMALS = 8;
+/** Staleness grace of the oracle adapter on top of each feed's heartbeat (as the shipped deployment). */
+export const STALENESS_GRACE = 600;
+/** Target utilisation at the start: the lender supplies borrows / this. */
+export const START_UTILISATION = 0.8;
+/** The arbitrageur holds this many times the population's collateral, and the lender's supply in base. */
+const ARBITRAGE_BUDGET = 10_000n;
+/** Positions opened per transaction. */
+const OPEN_BATCH = 40;
+
+/** One asset as the market sees it. */
+export interface MarketAsset {
+  spec: AssetSpec;
+  token: IERC20Metadata;
+  address: string;
+  decimals: number;
+  /** Starting price, WAD. */
+  startPriceWad: bigint;
+  /** The feed the adapter reads (a proxy on a fork). */
+  feed: string;
+  /** Publishes a round with `answer` (8 decimals) updated at `updatedAt`; returns once sent (not mined). */
+  publish(answer: bigint, updatedAt: number): Promise<string>;
+  /** The asset's Uniswap v3 pool against the base asset (collaterals only; set by `attachPools`). */
+  pool?: ITestUniswapV3Pool;
+  baseIsToken0?: boolean;
+}
+
+/** Where a market's tokens, feeds and pools come from. */
+export interface AssetSource {
+  /** Describes the chain for the report ("in-process", or the fork). */
+  chain: string;
+  /** Base asset first, then collaterals, each with its token and feed (already publishing its starting price). */
+  assets(ethers: HardhatEthers, deployer: HardhatEthersSigner): Promise<MarketAsset[]>;
+  /** Gives `to` `amount` more of `token`. */
+  fund(token: MarketAsset, to: string, amount: bigint): Promise<void>;
+  /** Sets `asset.pool` for every collateral: an existing pool, or a new one sized for `collateralHeld` units. */
+  attachPools(
+    ethers: HardhatEthers,
+    deployer: HardhatEthersSigner,
+    base: MarketAsset,
+    collaterals: MarketAsset[],
+    collateralHeld: Map<string, bigint>,
+  ): Promise<void>;
+}
+
+export interface SimMarket {
+  base: MarketAsset;
+  collaterals: MarketAsset[];
+  /** Every asset by token address (lower case). */
+  byAddress: Map<string, MarketAsset>;
+  adapter: OracleAdapter;
+  vault: CollateralVault;
+  engine: LiquidationEngine;
+  breaker: CircuitBreaker;
+  volatility?: VolatilityOracle;
+  riskManager?: RiskManager;
+  lens: AccountLens;
+  liquidator: UniswapV3FlashLiquidator;
+  arbitrageur: UniswapV3Actor;
+  borrowers: string[];
+  positions: PlannedPosition[];
+  keeper: HardhatEthersSigner;
+  deployer: HardhatEthersSigner;
+  /** Dust threshold of the engine (USD WAD). */
+  dustValue: bigint;
+}
+
+/** Units of a token worth `usd` at `priceWad`, rounded down. */
+export function unitsFor(usd: number, priceWad: bigint, decimals: number): bigint {
+  const micros = BigInt(Math.floor(usd * 1e6));
+  return (micros * 10n ** 18n * 10n ** BigInt(decimals)) / (priceWad * 1_000_000n);
+}
+
+const ratio = (fraction: number): bigint => wad(fraction.toFixed(6));
+
+/** Deploys Bulwark over `source`'s assets, opens the population and readies the keeper. */
+export async function buildMarket(
+  ethers: HardhatEthers,
+  source: AssetSource,
+  options: { accounts: number; seed: string; params: ParamsMode; progress?: (what: string) => void },
+): Promise<SimMarket> {
+  const [deployer, keeper] = await ethers.getSigners();
+  const note = options.progress ?? (() => undefined);
+  const send = async (tx: Promise<{ wait(): Promise<unknown> }>): Promise<void> => {
+    await (await tx).wait();
+  };
+
+  note("tokens and feeds");
+  const [base, ...collaterals] = await source.assets(ethers, deployer);
+  const adapter = await ethers.deployContract("OracleAdapter", [deployer.address, ZeroAddress, 0n, STALENESS_GRACE]);
+  for (const asset of [base, ...collaterals]) {
+    await send(
+      adapter.setAssetConfig(asset.address, {
+        primary: asset.feed,
+        primaryHeartbeat: asset.spec.heartbeat,
+        secondary: ZeroAddress,
+        secondaryHeartbeat: 0,
+        // Plausible bounds as the shipped parameters: 1/1000× and 1000× the starting price.
+        minPrice: asset.startPriceWad / 1000n,
+        maxPrice: asset.startPriceWad * 1000n,
+        maxDeviation: wad("0.02"),
+        maxJump: wad("0.20"),
+        jumpWindow: asset.spec.heartbeat,
+      }),
+    );
+  }
+
+  note("Bulwark contracts");
+  const rateModel = await ethers.deployContract("KinkedRateModel", [0n, wad("0.04"), wad("0.60"), wad("0.90")]);
+  const vault = await ethers.deployContract("CollateralVault", [
+    base.address,
+    "Bulwark USDC",
+    "bwUSDC",
+    await adapter.getAddress(),
+    await rateModel.getAddress(),
+    wad("0.10"),
+    MaxUint256 / 2n,
+    deployer.address,
+  ]);
+  for (const asset of collaterals) {
+    const c = asset.spec.collateral;
+    if (c === undefined) throw new Error(`${asset.spec.symbol} cannot be collateral`);
+    await send(
+      vault.listCollateral(asset.address, {
+        borrowLtv: ratio(c.borrowLtv),
+        liquidationThreshold: ratio(c.liquidationThreshold),
+        liquidationBonus: ratio(c.liquidationBonus),
+        supplyCap: 2n ** 127n,
+      }),
+    );
+  }
+  const engine = await ethers.deployContract("LiquidationEngine", [
+    await vault.getAddress(),
+    DEFAULT_ENGINE_PARAMS,
+    deployer.address,
+  ]);
+  await send(vault.setLiquidationEngine(await engine.getAddress()));
+  const breaker = await ethers.deployContract("CircuitBreaker", [
+    await vault.getAddress(),
+    DEFAULT_BREAKER_PARAMS,
+    DEFAULT_ASSET_TRIGGERS,
+    deployer.address,
+  ]);
+  await send(breaker.setAssetParams(base.address, DEFAULT_BASE_TRIGGERS));
+  const queue = await ethers.deployContract("WithdrawalQueue", [await vault.getAddress()]);
+  let volatility: VolatilityOracle | undefined;
+  let riskManager: RiskManager | undefined;
+  if (options.params === "adaptive") {
+    const tokens = new Map(collaterals.map((asset) => [asset.spec.symbol, asset.token] as const));
+    ({ volatility, riskManager } = await deployRiskModules(ethers, vault, { collaterals: tokens }));
+  }
+
+  note(`${options.accounts} borrowers`);
+  const positions = planPopulation(
+    options.accounts,
+    options.seed,
+    collaterals.map((asset) => ({
+      symbol: asset.spec.symbol,
+      price: Number(asset.startPriceWad) / 1e18,
+      borrowLtv: asset.spec.collateral?.borrowLtv ?? 0,
+    })),
+  );
+  const held = new Map<string, bigint>(collaterals.map((asset) => [asset.address, 0n]));
+  const orders: SimBorrowerFactory.PositionStruct[] = positions.map((position) => {
+    const assets: string[] = [];
+    const amounts: bigint[] = [];
+    for (const asset of collaterals) {
+      const usd = position.collateralUsd[asset.spec.symbol];
+      if (usd === undefined) continue;
+      const amount = unitsFor(usd, asset.startPriceWad, asset.decimals);
+      assets.push(asset.address);
+      amounts.push(amount);
+      held.set(asset.address, (held.get(asset.address) ?? 0n) + amount);
+    }
+    return { assets, amounts, borrow: unitsFor(position.borrowUsd, base.startPriceWad, base.decimals) };
+  });
+  const totalBorrow = orders.reduce((sum, order) => sum + BigInt(order.borrow), 0n);
+  // The lender: supplies enough for the population at the target utilisation.
+  const supply = (totalBorrow * 1000n) / BigInt(Math.round(START_UTILISATION * 1000));
+  await source.fund(base, deployer.address, supply);
+  await send(base.token.connect(deployer).approve(await vault.getAddress(), supply));
+  await send(vault.connect(deployer).deposit(supply, deployer.address));
+  const factory = await ethers.deployContract("SimBorrowerFactory");
+  for (const asset of collaterals) await source.fund(asset, await factory.getAddress(), held.get(asset.address) ?? 0n);
+  const borrowers: string[] = [];
+  for (let i = 0; i < orders.length; i += OPEN_BATCH) {
+    const batch = orders.slice(i, i + OPEN_BATCH);
+    const receipt = await (await factory.openMany(await vault.getAddress(), batch, deployer.address)).wait();
+    for (const log of receipt?.logs ?? []) {
+      const parsed = factory.interface.parseLog(log);
+      if (parsed?.name === "BorrowerOpened") borrowers.push(String(parsed.args.borrower));
+    }
+    note(`${borrowers.length}/${orders.length} borrowers`);
+  }
+  // The breaker is wired once the population is in: opening a thousand positions in a few blocks is exactly the
+  // outflow it exists to stop.
+  await send(vault.setCircuitBreaker(await breaker.getAddress(), await queue.getAddress()));
+
+  note("pools and keeper");
+  await source.attachPools(ethers, deployer, base, collaterals, held);
+  const liquidator = await deployLiquidator(keeper, { vault, engine });
+  const pools: Record<string, string> = {};
+  for (const asset of collaterals) if (asset.pool !== undefined) pools[asset.address] = await asset.pool.getAddress();
+  await setLiquidatorPools(liquidator, pools);
+  // The arbitrageur: deep enough pockets to move any pool anywhere the path goes (its swaps stop at the path price).
+  const arbitrageur = await ethers.deployContract("UniswapV3Actor");
+  for (const asset of collaterals) {
+    await source.fund(asset, await arbitrageur.getAddress(), (held.get(asset.address) ?? 1n) * ARBITRAGE_BUDGET);
+  }
+  await source.fund(base, await arbitrageur.getAddress(), supply * ARBITRAGE_BUDGET);
+  const lens = await ethers.deployContract("AccountLens");
+  const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
+  return {
+    base,
+    collaterals,
+    byAddress,
+    adapter,
+    vault,
+    engine,
+    breaker,
+    volatility,
+    riskManager,
+    lens,
+    liquidator,
+    arbitrageur,
+    borrowers,
+    positions,
+    keeper,
+    deployer,
+    dustValue: (await engine.params()).dustValue,
+  };
+}
+
+/** Helper for sources: parses a float USD price into WAD. */
+export const priceWadOf = (usd: number): bigint => parseUnits(usd.toFixed(8), 18);

@@ -1,0 +1,49 @@
+/** The simulation's outputs: report.json, report.html and the terminal summary. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+import { renderTable } from "../format.js";
+import { renderReportHtml } from "./html.js";
+import type { ParamsMode, RunReport, SimulationReport } from "./types.js";
+
+const usd = (value: number): string =>
+  `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const pct = (value: number): string => `${value.toFixed(2)}%`;
+const hours = (seconds: number): string =>
+  `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}`;
+
+/** Rows of the summary: label and how to show a run's figure. */
+const ROWS: readonly [string, (run: RunReport) => string][] = [
+  ["Bad debt", (r) => `${usd(r.badDebt.usd)} (${pct(r.badDebt.pctOfInitialBorrows)} of borrows)`],
+  ["Liquidations", (r) => r.liquidations.toLocaleString("en-US")],
+  ["Liquidated debt", (r) => usd(r.liquidatedDebt.usd)],
+  ["Failed keeper txs", (r) => String(r.failedLiquidations)],
+  ["Breaker trips", (r) => String(r.breakerTrips)],
+  ["Time in breaker", (r) => hours(r.timeInBreakerSeconds)],
+  ["Lender loss", (r) => pct(r.lenderLossPct)],
+  ["Min health factor", (r) => (r.minHealthFactor === null ? "—" : r.minHealthFactor.toFixed(3))],
+  ["Borrowers (start → end)", (r) => `${r.borrowersAtStart} → ${r.borrowersAtEnd}`],
+  ["Initial borrows", (r) => usd(r.initialBorrows.usd)],
+  ["Steps / blocks", (r) => `${r.steps} / ${r.blocks}`],
+  ["Replay wall time", (r) => `${r.wallSeconds.toFixed(1)} s (${r.stepsPerSecond.toFixed(1)} steps/s)`],
+];
+
+/** The summary as a plain-text table: one column per run, static first. */
+export function summaryTable(report: SimulationReport): string {
+  const modes = (["static", "adaptive"] as const).filter((mode) => report.runs[mode] !== undefined);
+  const runs = modes.map((mode) => report.runs[mode] as RunReport);
+  return renderTable(
+    [{ header: "" }, ...modes.map((mode: ParamsMode) => ({ header: mode, align: "right" as const }))],
+    ROWS.map(([label, show]) => [label, ...runs.map(show)]),
+  );
+}
+
+/** Writes report.json and report.html into `dir` (created if missing); returns their paths. */
+export function writeReports(report: SimulationReport, dir: string): { json: string; html: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, "report.json");
+  const html = path.join(dir, "report.html");
+  writeFileSync(json, `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(html, renderReportHtml(report));
+  return { json, html };
+}

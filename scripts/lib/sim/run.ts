@@ -1,0 +1,127 @@
+/**
+ * Runs a whole simulation: reads the paths, merges them, and for each parameter mode builds a fresh chain (in-process,
+ * or a fork of `fork.url`), deploys the market, opens the population and replays the path.
+ */
+import { network } from "hardhat";
+
+import { readPricePath, type PricePoint } from "../pricePath.js";
+import { replay } from "./engine.js";
+import { inProcessSource } from "./inProcess.js";
+import { buildMarket, priceWadOf, type AssetSource } from "./market.js";
+import { mergePaths, toFloat } from "./path.js";
+import {
+  BASE_ASSET,
+  COLLATERAL_ASSETS,
+  DEFAULT_COLLATERALS,
+  KNOWN_ASSETS,
+  assetSpec,
+  type AssetSpec,
+} from "./scenarios.js";
+import type { ParamsMode, RunReport, SimulationMeta, SimulationReport } from "./types.js";
+
+export interface SimulationConfig {
+  scenario: string;
+  description: string;
+  /** Price file of each asset with a path, by symbol. */
+  prices: ReadonlyMap<string, string>;
+  accounts: number;
+  seed: string;
+  params: ParamsMode | "both";
+  keeperDelayBlocks: number;
+  keeperOutages: readonly { from: number; to: number }[];
+  /** Fork mode: builds each run's chain as a fork of `url` (at `block`), assets from `source`. */
+  fork?: { url: string; block?: number; source: (specs: readonly AssetSpec[]) => AssetSource; label: string };
+}
+
+export interface SimulationUi {
+  /** A phase starts ("static: deploying"…). */
+  phase(text: string): void;
+  /** Replay progress of the current run. */
+  progress(done: number, total: number): void;
+}
+
+/** Thrown for a configuration that cannot run; the message says what to change. */
+export class SimulationError extends Error {}
+
+/** The market's assets for `prices`: USDC, WETH, WBTC, and any other known collateral with a path. */
+export function marketAssets(prices: ReadonlyMap<string, string>): AssetSpec[] {
+  for (const symbol of prices.keys()) {
+    if (assetSpec(symbol) === undefined) {
+      throw new SimulationError(
+        `unknown asset "${symbol}": the simulation knows ${KNOWN_ASSETS.map((a) => a.symbol).join(", ")}`,
+      );
+    }
+  }
+  const wanted = new Set([...DEFAULT_COLLATERALS, ...[...prices.keys()].map((s) => s.toUpperCase())]);
+  return [BASE_ASSET, ...COLLATERAL_ASSETS.filter((a) => wanted.has(a.symbol))];
+}
+
+/** Runs `config`; returns the report (not yet written). */
+export async function runSimulation(config: SimulationConfig, ui: SimulationUi): Promise<SimulationReport> {
+  const specs = marketAssets(config.prices);
+  const paths = new Map<string, PricePoint[]>();
+  for (const [symbol, file] of config.prices) paths.set(symbol.toUpperCase(), readPricePath(file));
+  const fixed = new Map<string, bigint>();
+  for (const spec of specs) if (!paths.has(spec.symbol)) fixed.set(spec.symbol, priceWadOf(spec.defaultPrice));
+  const steps = mergePaths(paths, fixed);
+  const startPrices = specs.map((spec) => ({ spec, startPriceWad: steps[0].priceWad[spec.symbol] }));
+
+  const modes: ParamsMode[] = config.params === "both" ? ["static", "adaptive"] : [config.params];
+  const runs: Partial<Record<ParamsMode, RunReport>> = {};
+  for (const mode of modes) {
+    ui.phase(`${mode}: deploying Bulwark and opening ${config.accounts} positions`);
+    const setupStart = performance.now();
+    const connection =
+      config.fork === undefined
+        ? await network.create()
+        : await network.create({
+            override: { forking: { url: config.fork.url, blockNumber: config.fork.block, enabled: true } },
+          });
+    try {
+      const source = config.fork === undefined ? inProcessSource(startPrices) : config.fork.source(specs);
+      const market = await buildMarket(connection.ethers, source, {
+        accounts: config.accounts,
+        seed: config.seed,
+        params: mode,
+        progress: (what) => ui.phase(`${mode}: ${what}`),
+      });
+      const setupSeconds = (performance.now() - setupStart) / 1000;
+      ui.phase(`${mode}: replaying ${steps.length} steps`);
+      runs[mode] = await replay(
+        connection.ethers,
+        market,
+        steps,
+        {
+          params: mode,
+          keeperDelayBlocks: config.keeperDelayBlocks,
+          keeperOutages: config.keeperOutages,
+          progress: (done, total) => ui.progress(done, total),
+        },
+        setupSeconds,
+      );
+    } finally {
+      await connection.close();
+    }
+  }
+  const meta: SimulationMeta = {
+    scenario: config.scenario,
+    description: config.description,
+    prices: Object.fromEntries(config.prices),
+    assets: specs.map((spec, i) => ({
+      symbol: spec.symbol,
+      role: i === 0 ? "base" : "collateral",
+      startPriceUsd: toFloat(steps[0].priceWad[spec.symbol]),
+      hasPath: paths.has(spec.symbol),
+    })),
+    accounts: config.accounts,
+    seed: config.seed,
+    keeperDelayBlocks: config.keeperDelayBlocks,
+    keeperOutages: [...config.keeperOutages],
+    chain: config.fork === undefined ? "in-process" : config.fork.label,
+    pathStart: steps[0].timestamp,
+    pathEnd: steps[steps.length - 1].timestamp,
+  };
+  const primary = runs.adaptive ?? runs.static;
+  if (primary === undefined) throw new SimulationError("no run");
+  return { ...primary, meta, runs };
+}

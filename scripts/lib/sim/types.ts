@@ -1,0 +1,137 @@
+/**
+ * The crash simulation's data: what a run is asked to do and what it reports. Plain data only (no chain, no ethers),
+ * shared by the engine (`engine.ts`), the reports (`report.ts`, `html.ts`) and the CLI (`cli.ts`).
+ *
+ * Units: amounts of the base asset are base units as decimal strings (exact); USD figures in the series are floats
+ * (charts); ratios are plain fractions (0.05 = 5%), never percent, except fields whose name ends in `Pct`.
+ */
+
+/** Which risk parameters a run uses: `static` keeps the listed LTVs and thresholds; `adaptive` lets the risk manager
+ * tighten them with volatility (a keeper samples volatility and syncs caps every hour). */
+export type ParamsMode = "static" | "adaptive";
+
+/** Breaker levels, as ICircuitBreaker.Level. */
+export const BREAKER_LEVEL_NAMES = ["NONE", "TIGHTEN", "NO_BORROW", "QUEUE", "NO_LIQUIDATION"] as const;
+
+/** Breaker trip reasons, as ICircuitBreaker.Reason. */
+export const BREAKER_REASON_NAMES = [
+  "NONE",
+  "ORACLE_DEGRADED",
+  "ORACLE_FAILED",
+  "PRICE_FALL_SOFT",
+  "PRICE_FALL",
+  "OUTFLOW",
+  "BAD_DEBT",
+  "GUARDIAN",
+] as const;
+
+/** One step of a run: the chain state right after the keeper acted on one point of the path. */
+export interface StepRecord {
+  /** Unix seconds of the path point (historical time). */
+  timestamp: number;
+  /** Path price of each asset with a path or a fixed price, USD, by symbol. */
+  price: Record<string, number>;
+  /** Price the vault uses (the oracle adapter's low bound), USD, by symbol; null while the adapter reports FAILED. */
+  oraclePrice: Record<string, number | null>;
+  /** Spot price of each collateral's Uniswap v3 pool, USD, by symbol. */
+  poolPrice: Record<string, number>;
+  /** Σ liquidation limits / Σ debt values over accounts with debt (null without debt). */
+  aggregateHealth: number | null;
+  /** Lowest health factor of any account with debt (null without debt). */
+  minHealth: number | null;
+  /** Accounts liquidatable after the keeper acted. */
+  liquidatable: number;
+  /** Liquidations mined in this step. */
+  liquidations: number;
+  /** Debt repaid by this step's liquidations, USD. */
+  liquidatedDebtUsd: number;
+  /** Bad debt written off so far (cumulative), USD. */
+  badDebtUsd: number;
+  /** Total debt outstanding, USD. */
+  totalDebtUsd: number;
+  /** Breaker level of each entry (0 NONE … 4 NO_LIQUIDATION), by symbol; "global" for the global entry. */
+  breakerLevel: Record<string, number>;
+  /** Effective borrow LTV of each collateral (fraction). */
+  borrowLtv: Record<string, number>;
+  /** Effective liquidation threshold of each collateral (fraction). */
+  liquidationThreshold: Record<string, number>;
+}
+
+/** One breaker trip: an entry's level rose from NONE. */
+export interface BreakerTrip {
+  timestamp: number;
+  /** Symbol of the entry ("global" for the global entry). */
+  entry: string;
+  /** Reason names tripped (ICircuitBreaker.Reason). */
+  reasons: string[];
+  level: string;
+}
+
+/** The outcome of one run of a path against one parameter mode. */
+export interface RunReport {
+  params: ParamsMode;
+  /** Bad debt written off over the run. */
+  badDebt: { baseUnits: string; usd: number; pctOfInitialBorrows: number };
+  /** Liquidations mined (each a seizure of one collateral of one account). */
+  liquidations: number;
+  /** Debt repaid by liquidations. */
+  liquidatedDebt: { baseUnits: string; usd: number };
+  /** Keeper transactions that reverted when mined (the state changed between decision and inclusion). */
+  failedLiquidations: number;
+  /**
+   * Why the keeper held back, with counts over the run: a liquidation or write-off whose simulation reverted (by the
+   * custom error's name, e.g. `Unprofitable`), or an account the selection skipped (by its reason, e.g.
+   * `over-block-cap`).
+   */
+  keeperRejections: Record<string, number>;
+  /** Times an entry's level rose from NONE. */
+  breakerTrips: number;
+  /** Seconds during which at least one breaker entry was above NONE. */
+  timeInBreakerSeconds: number;
+  /** Lenders' loss: fall of the vault share price from its peak to the end, percent (0 when it never fell). */
+  lenderLossPct: number;
+  /** Lowest health factor any account with debt reached at a step (null: no debt ever). */
+  minHealthFactor: number | null;
+  /** Accounts with debt at the start, and at the end. */
+  borrowersAtStart: number;
+  borrowersAtEnd: number;
+  /** Total debt at the start (after the population borrowed). */
+  initialBorrows: { baseUnits: string; usd: number };
+  /** Reserves at the end. */
+  reserves: { baseUnits: string; usd: number };
+  /** Points of the path replayed. */
+  steps: number;
+  /** Blocks mined during the replay. */
+  blocks: number;
+  /** Wall-clock seconds of the replay (deployment and population excluded: `setupSeconds`). */
+  wallSeconds: number;
+  setupSeconds: number;
+  stepsPerSecond: number;
+  breakerEvents: BreakerTrip[];
+  series: StepRecord[];
+}
+
+/** What the run was asked to do, as the report records it. */
+export interface SimulationMeta {
+  /** Scenario name, or "custom" for `--prices`. */
+  scenario: string;
+  description: string;
+  /** Price files by asset symbol (paths relative to the project when inside it). */
+  prices: Record<string, string>;
+  /** Assets of the market: base first. */
+  assets: { symbol: string; role: "base" | "collateral"; startPriceUsd: number; hasPath: boolean }[];
+  accounts: number;
+  seed: string;
+  keeperDelayBlocks: number;
+  keeperOutages: { from: number; to: number }[];
+  /** "in-process" or the fork URL and block. */
+  chain: string;
+  pathStart: number;
+  pathEnd: number;
+}
+
+/** report.json: the primary run's fields at the top level (adaptive when both ran), every run in `runs`. */
+export interface SimulationReport extends RunReport {
+  meta: SimulationMeta;
+  runs: Partial<Record<ParamsMode, RunReport>>;
+}
