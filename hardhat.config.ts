@@ -56,6 +56,11 @@ export default defineConfig({
   typechain: {
     outDir: "typechain-types",
   },
+  // Fork mode of the crash simulation forks whatever chain `--fork URL` serves; the offline fork test serves a local
+  // `hardhat node` (chain id 31337), whose hardfork history the forking network must be told.
+  chainDescriptors: {
+    31337: { name: "Hardhat node", hardforkHistory: { prague: { blockNumber: 0 } } },
+  },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
     // A live chain (deploy/parameters/mainnet.json): the RPC URL and the deployer's key come from Hardhat's keystore

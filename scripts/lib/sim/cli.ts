@@ -9,6 +9,8 @@ import { parseArgs } from "node:util";
 
 import { describeError } from "../cli.js";
 import { PricePathError } from "../pricePath.js";
+import { AddressBookError } from "./fork.js";
+import { ForkError, forkPlan } from "./forkSource.js";
 import { summaryTable, writeReports } from "./report.js";
 import { SimulationError, runSimulation, type SimulationConfig, type SimulationUi } from "./run.js";
 import { DEFAULT_SCENARIO, SCENARIOS, SCENARIO_DIR, scenario } from "./scenarios.js";
@@ -241,6 +243,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       keeperDelayBlocks: options.keeperDelayBlocks,
       keeperOutages: options.keeperOutages,
     };
+    if (options.fork !== undefined) {
+      config.fork = forkPlan(options.fork);
+    }
     process.stdout.write(`Bulwark crash simulation: ${options.description}\n`);
     const report = await runSimulation(config, ui);
     ui.done();
@@ -251,7 +256,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     ui.done();
-    if (error instanceof PricePathError || error instanceof SimulationError) {
+    if (
+      error instanceof PricePathError ||
+      error instanceof SimulationError ||
+      error instanceof AddressBookError ||
+      error instanceof ForkError
+    ) {
       process.stderr.write(`simulate: ${error.message}\n`);
       return 1;
     }

@@ -67,8 +67,8 @@ const RAY = 10n ** 27n;
 const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
 /** Accounts whose mirrored health is checked against the vault each block. */
 const MIRROR_CHECKS = 2;
-/** Uniswap v3 pools the simulation builds charge 0.3%; the arbitrageur trades only past it. */
-const POOL_FEE = 0.003;
+/** The arbitrageur trades only when the pool is further from the path than its fee (0.3% unless known). */
+const DEFAULT_POOL_FEE = 0.003;
 const GAS = { keeper: 8_000_000n, swap: 1_000_000n, feed: 200_000n, poke: 400_000n };
 
 export interface RunOptions {
@@ -159,7 +159,7 @@ export async function replay(
       const target = currentPrice[asset.spec.symbol];
       const spot = await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals);
       const gap = Number(spot) / Number(target) - 1;
-      if (Math.abs(gap) <= POOL_FEE) continue;
+      if (Math.abs(gap) <= (asset.poolFee ?? DEFAULT_POOL_FEE)) continue;
       // Selling the collateral lowers its price: when the pool is above the path, sell collateral (token-in).
       const sellCollateral = gap > 0;
       const zeroForOne = sellCollateral === asset.baseIsToken0;

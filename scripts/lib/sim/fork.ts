@@ -64,13 +64,15 @@ export interface AddressBook {
 
 /** An address book that cannot be read, or a key in it that is missing or invalid. The message names the file. */
 export class AddressBookError extends Error {
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    problem: string,
-  ) {
+  readonly file: string;
+  readonly key: string;
+
+  // No parameter properties: the simulation CLI runs under Node's type stripping, which does not support them.
+  constructor(file: string, key: string, problem: string) {
     super(`${file}: ${key === "" ? "" : `${key} `}${problem}`);
     this.name = "AddressBookError";
+    this.file = file;
+    this.key = key;
   }
 }
 
@@ -84,7 +86,11 @@ type Json = unknown;
 
 /** Reads and validates keys of one parsed JSON file, naming the file and the key in every error. */
 class BookReader {
-  constructor(readonly file: string) {}
+  readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
+  }
 
   fail(key: string, problem: string): never {
     throw new AddressBookError(this.file, key, problem);

@@ -73,6 +73,7 @@ export function inProcessSource(
         );
         asset.pool = pool;
         asset.baseIsToken0 = baseIsToken0;
+        asset.poolFee = 0.003;
       }
     },
   };

@@ -62,6 +62,8 @@ export interface MarketAsset {
   /** The asset's Uniswap v3 pool against the base asset (collaterals only; set by `attachPools`). */
   pool?: ITestUniswapV3Pool;
   baseIsToken0?: boolean;
+  /** The pool's fee as a fraction (0.003 for a 0.3% pool). */
+  poolFee?: number;
 }
 
 /** Where a market's tokens, feeds and pools come from. */

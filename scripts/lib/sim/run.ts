@@ -7,8 +7,9 @@ import { network } from "hardhat";
 import { readPricePath, type PricePoint } from "../pricePath.js";
 import { replay } from "./engine.js";
 import { inProcessSource } from "./inProcess.js";
-import { buildMarket, priceWadOf, type AssetSource } from "./market.js";
-import { mergePaths, toFloat } from "./path.js";
+import type { ForkPlan } from "./forkSource.js";
+import { buildMarket, priceWadOf } from "./market.js";
+import { mergePaths, toFloat, type Step } from "./path.js";
 import {
   BASE_ASSET,
   COLLATERAL_ASSETS,
@@ -29,8 +30,8 @@ export interface SimulationConfig {
   params: ParamsMode | "both";
   keeperDelayBlocks: number;
   keeperOutages: readonly { from: number; to: number }[];
-  /** Fork mode: builds each run's chain as a fork of `url` (at `block`), assets from `source`. */
-  fork?: { url: string; block?: number; source: (specs: readonly AssetSpec[]) => AssetSource; label: string };
+  /** Fork mode: each run's chain is a fork of `fork.url` (at `fork.block`) with the assets `fork` names. */
+  fork?: ForkPlan;
 }
 
 export interface SimulationUi {
@@ -63,8 +64,8 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
   for (const [symbol, file] of config.prices) paths.set(symbol.toUpperCase(), readPricePath(file));
   const fixed = new Map<string, bigint>();
   for (const spec of specs) if (!paths.has(spec.symbol)) fixed.set(spec.symbol, priceWadOf(spec.defaultPrice));
-  const steps = mergePaths(paths, fixed);
-  const startPrices = specs.map((spec) => ({ spec, startPriceWad: steps[0].priceWad[spec.symbol] }));
+  let steps = mergePaths(paths, fixed);
+  let scaled = false;
 
   const modes: ParamsMode[] = config.params === "both" ? ["static", "adaptive"] : [config.params];
   const runs: Partial<Record<ParamsMode, RunReport>> = {};
@@ -78,7 +79,15 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
             override: { forking: { url: config.fork.url, blockNumber: config.fork.block, enabled: true } },
           });
     try {
-      const source = config.fork === undefined ? inProcessSource(startPrices) : config.fork.source(specs);
+      if (config.fork !== undefined && !scaled) {
+        steps = scaleSteps(steps, await config.fork.anchors(connection.ethers, specs));
+        scaled = true;
+      }
+      const startPrices = new Map(specs.map((spec) => [spec.symbol, steps[0].priceWad[spec.symbol]] as const));
+      const source =
+        config.fork === undefined
+          ? inProcessSource(specs.map((spec) => ({ spec, startPriceWad: steps[0].priceWad[spec.symbol] })))
+          : config.fork.source(specs, startPrices);
       const market = await buildMarket(connection.ethers, source, {
         accounts: config.accounts,
         seed: config.seed,
@@ -117,11 +126,24 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     seed: config.seed,
     keeperDelayBlocks: config.keeperDelayBlocks,
     keeperOutages: [...config.keeperOutages],
-    chain: config.fork === undefined ? "in-process" : config.fork.label,
+    chain: config.fork === undefined ? "in-process" : `${config.fork.label} (paths scaled to start at its feed prices)`,
     pathStart: steps[0].timestamp,
     pathEnd: steps[steps.length - 1].timestamp,
   };
   const primary = runs.adaptive ?? runs.static;
   if (primary === undefined) throw new SimulationError("no run");
   return { ...primary, meta, runs };
+}
+
+/** Scales every asset's prices so its path starts at `anchors` (WAD by symbol): the same moves from another level. */
+export function scaleSteps(steps: readonly Step[], anchors: ReadonlyMap<string, bigint>): Step[] {
+  const first = steps[0].priceWad;
+  return steps.map((step) => {
+    const priceWad: Record<string, bigint> = {};
+    for (const [symbol, wad] of Object.entries(step.priceWad)) {
+      const anchor = anchors.get(symbol);
+      priceWad[symbol] = anchor === undefined ? wad : (wad * anchor) / first[symbol];
+    }
+    return { timestamp: step.timestamp, priceWad };
+  });
 }

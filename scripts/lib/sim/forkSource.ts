@@ -1,0 +1,142 @@
+/**
+ * Fork mode's assets: the real tokens, Chainlink feed proxies and Uniswap v3 pools an address book names
+ * (deploy/address-book/mainnet.json by default), on an in-process fork of `--fork URL` at `--block N`.
+ *
+ * - Prices: each feed proxy is pointed at a fresh ReplayAggregator the simulation owns, by impersonating the proxy's
+ *   owner (proposeAggregator + confirmAggregator), so Bulwark's oracle adapter reads the real proxy address while the
+ *   path is replayed. Each path is scaled to start at the feed's price at the fork block (the crash's moves, replayed
+ *   from today's levels), so the pools' real liquidity around today's price is what liquidators trade against.
+ * - Tokens: balances are written into the token's storage (fork.ts `setTokenBalance`), no whales needed.
+ * - Pools: the deepest fee tier of collateral/base at the fork block (fork.ts `findPool`).
+ */
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { Contract } from "ethers";
+
+import { IERC20Metadata__factory } from "../../../typechain-types/index.js";
+import { answerOf } from "./engine.js";
+import {
+  deviationOf,
+  feedFor,
+  findPool,
+  readAddressBook,
+  repointFeed,
+  setTokenBalance,
+  type AddressBook,
+  type ForkProvider,
+} from "./fork.js";
+import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./market.js";
+import type { AssetSpec } from "./scenarios.js";
+
+const PROXY_ABI = ["function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)"];
+
+/** Thrown when the address book and the fork do not fit the simulation; the message says what is missing. */
+export class ForkError extends Error {}
+
+export interface ForkPlan {
+  url: string;
+  block?: number;
+  label: string;
+  /** Each asset's price at the fork block (WAD), from its feed proxy: where its path is scaled to start. */
+  anchors(ethers: HardhatEthers, specs: readonly AssetSpec[]): Promise<Map<string, bigint>>;
+  /** The assets of the fork, starting at `startPrices` (by symbol, WAD). */
+  source(specs: readonly AssetSpec[], startPrices: ReadonlyMap<string, bigint>): AssetSource;
+}
+
+/** Plans a fork of `url` at `block` with the addresses in `addresses`. */
+export function forkPlan(options: { url: string; block?: number; addresses: string }): ForkPlan {
+  const book: AddressBook = readAddressBook(options.addresses);
+  const token = (symbol: string): { address: string; decimals: number } => {
+    const entry = book.tokens[symbol];
+    if (entry === undefined) {
+      throw new ForkError(
+        `${options.addresses} has no token ${symbol} (it has ${Object.keys(book.tokens).join(", ")})`,
+      );
+    }
+    return entry;
+  };
+  const feed = (symbol: string) => {
+    const entry = feedFor(book, symbol);
+    if (entry.decimals !== FEED_DECIMALS) {
+      throw new ForkError(
+        `the ${entry.pair} feed has ${entry.decimals} decimals; the simulation replays USD feeds of 8`,
+      );
+    }
+    return entry;
+  };
+  return {
+    url: options.url,
+    block: options.block,
+    label: `fork of ${options.url}${options.block === undefined ? "" : ` at block ${options.block}`}`,
+    async anchors(ethers, specs) {
+      const out = new Map<string, bigint>();
+      for (const spec of specs) {
+        const proxy = new Contract(feed(spec.symbol).proxy, PROXY_ABI, ethers.provider);
+        const [, answer] = (await proxy.latestRoundData()) as [bigint, bigint];
+        if (answer <= 0n) throw new ForkError(`the ${spec.symbol} feed answers ${answer} at the fork block`);
+        out.set(spec.symbol, answer * 10n ** BigInt(18 - FEED_DECIMALS));
+      }
+      return out;
+    },
+    source(specs, startPrices) {
+      return {
+        chain: this.label,
+        async assets(ethers: HardhatEthers, deployer: HardhatEthersSigner): Promise<MarketAsset[]> {
+          const provider = ethers.provider as unknown as ForkProvider;
+          const out: MarketAsset[] = [];
+          for (const base of specs) {
+            const { address, decimals } = token(base.symbol);
+            const erc20 = IERC20Metadata__factory.connect(address, deployer);
+            const onChain = Number(await erc20.decimals());
+            if (onChain !== decimals) {
+              throw new ForkError(
+                `${base.symbol} at ${address} has ${onChain} decimals, the address book says ${decimals}`,
+              );
+            }
+            const entry = feed(base.symbol);
+            const spec: AssetSpec = {
+              ...base,
+              decimals,
+              heartbeat: entry.heartbeatSeconds,
+              deviation: deviationOf(entry),
+            };
+            const startPriceWad = startPrices.get(base.symbol);
+            if (startPriceWad === undefined) throw new ForkError(`no starting price for ${base.symbol}`);
+            const replay = await ethers.deployContract("ReplayAggregator", [
+              FEED_DECIMALS,
+              `${entry.pair} (replay)`,
+              deployer.address,
+            ]);
+            const now = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
+            await (await replay.publish(answerOf(startPriceWad), now)).wait();
+            await repointFeed(provider, entry.proxy, await replay.getAddress());
+            out.push({
+              spec,
+              token: erc20,
+              address,
+              decimals,
+              startPriceWad,
+              feed: entry.proxy,
+              publish: async (answer, updatedAt) =>
+                (await replay.publish(answer, updatedAt, { gasLimit: 200_000n })).hash,
+            });
+          }
+          return out;
+        },
+        async fund(asset, to, amount) {
+          const provider = asset.token.runner?.provider as unknown as ForkProvider;
+          const balance = await asset.token.balanceOf(to);
+          await setTokenBalance(provider, asset.address, to, balance + amount);
+        },
+        async attachPools(ethers, _deployer, base, collaterals) {
+          const provider = ethers.provider as unknown as ForkProvider;
+          for (const asset of collaterals) {
+            const choice = await findPool(provider, book.uniswapV3.factory.address, asset.address, base.address);
+            asset.pool = await ethers.getContractAt("ITestUniswapV3Pool", choice.pool);
+            asset.baseIsToken0 = (await asset.pool.token0()).toLowerCase() === asset.address.toLowerCase();
+            asset.poolFee = choice.fee / 1_000_000;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,623 @@
+/**
+ * The crash simulation's pure parts (scripts/lib/sim/), no chain: the seeded generator and the borrower population
+ * (population.ts), the merge of price paths onto one timeline (path.ts), token amounts for a USD value (market.ts,
+ * `unitsFor`), the command line (cli.ts: `parseCliArgs`, `parseDuration`), the market's asset list (run.ts,
+ * `marketAssets`), the shipped scenarios (scenarios.ts: every file exists, parses and names known assets) and the
+ * off-chain mirror of the vault's `accountLiquidity` (health.ts) on hand-made inputs, rounding and statuses included.
+ */
+import path from "node:path";
+import { existsSync } from "node:fs";
+
+import { expect } from "chai";
+import { parseUnits } from "ethers";
+
+import { readPricePath, type PricePoint } from "../../scripts/lib/pricePath.js";
+import { ROOT, UsageError, parseCliArgs, parseDuration, type CliOptions } from "../../scripts/lib/sim/cli.js";
+import {
+  DEGRADED,
+  FAILED,
+  OK,
+  liquidityOf,
+  sameLiquidity,
+  underwater,
+  type Liquidity,
+  type MarketView,
+  type PriceRead,
+} from "../../scripts/lib/sim/health.js";
+import { unitsFor } from "../../scripts/lib/sim/market.js";
+import { mergePaths } from "../../scripts/lib/sim/path.js";
+import { Rng, planPopulation, type PopulationAsset } from "../../scripts/lib/sim/population.js";
+import { SimulationError, marketAssets } from "../../scripts/lib/sim/run.js";
+import {
+  DEFAULT_SCENARIO,
+  KNOWN_ASSETS,
+  SCENARIOS,
+  SCENARIO_DIR,
+  assetSpec,
+  scenario,
+} from "../../scripts/lib/sim/scenarios.js";
+
+const wad = (value: string): bigint => parseUnits(value, 18);
+const MAX_UINT256 = (1n << 256n) - 1n;
+
+const WETH: PopulationAsset = { symbol: "WETH", price: 3000, borrowLtv: 0.8 };
+const WBTC: PopulationAsset = { symbol: "WBTC", price: 60000, borrowLtv: 0.73 };
+const SOL: PopulationAsset = { symbol: "SOL", price: 150, borrowLtv: 0.65 };
+const LTV: Record<string, number> = { WETH: 0.8, WBTC: 0.73, SOL: 0.65 };
+
+/** The message of the error `fn` throws, asserting it is a `type`. */
+function thrown(fn: () => unknown, type: new (...args: never[]) => Error = Error): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).to.be.instanceOf(type);
+    return (error as Error).message;
+  }
+  expect.fail("expected an error");
+}
+
+const cli = (argv: string[], cwd = "/tmp/simcwd"): CliOptions => {
+  const parsed = parseCliArgs(argv, cwd);
+  if (typeof parsed === "string") expect.fail(`expected options, got "${parsed}"`);
+  return parsed;
+};
+
+describe("Simulation (pure)", function () {
+  describe("Rng", function () {
+    it("gives the same sequence for the same seed, and a different one for another seed", function () {
+      const draw = (seed: string) => {
+        const rng = new Rng(seed);
+        return Array.from({ length: 50 }, () => rng.next());
+      };
+      const a = draw("bulwark");
+      expect(draw("bulwark")).to.deep.equal(a);
+      const b = draw("bulwark2");
+      expect(b).to.not.deep.equal(a);
+      // Not merely shifted or mostly equal: the sequences differ almost everywhere.
+      expect(a.filter((x, i) => x === b[i]).length).to.be.lessThan(2);
+      expect(draw("")).to.not.deep.equal(a);
+      for (const x of a) expect(x).to.be.within(0, 1 - Number.EPSILON);
+      expect(new Set(a).size).to.equal(a.length);
+    });
+
+    it("keeps uniform draws in [low, high) and picks in range", function () {
+      const rng = new Rng("range");
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < 5000; i++) {
+        const x = rng.uniform(-3, 7);
+        expect(x).to.be.at.least(-3);
+        expect(x).to.be.lessThan(7);
+        min = Math.min(min, x);
+        max = Math.max(max, x);
+        const k = rng.pick([1, 2, 3, 4]);
+        expect(Number.isInteger(k)).to.equal(true);
+        expect(k).to.be.within(0, 3);
+      }
+      // It spans the range.
+      expect(min).to.be.lessThan(-2.9);
+      expect(max).to.be.greaterThan(6.9);
+    });
+
+    it("never picks an index of weight zero, and picks by weight over 20,000 draws", function () {
+      const rng = new Rng("weights");
+      const weights = [45, 0, 30, 25];
+      const counts = [0, 0, 0, 0];
+      const n = 20_000;
+      for (let i = 0; i < n; i++) counts[rng.pick(weights)]++;
+      expect(counts[1]).to.equal(0);
+      expect(counts[0] / n).to.be.within(0.42, 0.48);
+      expect(counts[2] / n).to.be.within(0.27, 0.33);
+      expect(counts[3] / n).to.be.within(0.22, 0.28);
+      expect(counts.reduce((a, b) => a + b, 0)).to.equal(n);
+    });
+
+    it("draws normals with mean about 0 and variance about 1", function () {
+      const rng = new Rng("normal");
+      const n = 20_000;
+      const xs = Array.from({ length: n }, () => rng.normal());
+      const mean = xs.reduce((a, b) => a + b, 0) / n;
+      const variance = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
+      expect(mean).to.be.within(-0.05, 0.05);
+      expect(variance).to.be.within(0.93, 1.07);
+    });
+  });
+
+  describe("planPopulation", function () {
+    it("is deterministic per seed, and another seed gives another population", function () {
+      const a = planPopulation(100, "seed-a", [WETH, WBTC]);
+      expect(a).to.have.length(100);
+      expect(planPopulation(100, "seed-a", [WETH, WBTC])).to.deep.equal(a);
+      const b = planPopulation(100, "seed-b", [WETH, WBTC]);
+      expect(b.map((p) => p.borrowUsd)).to.not.deep.equal(a.map((p) => p.borrowUsd));
+    });
+
+    it("rejects fewer than one account and an empty asset list", function () {
+      expect(thrown(() => planPopulation(0, "s", [WETH]))).to.match(/at least one account/);
+      expect(thrown(() => planPopulation(-5, "s", [WETH]))).to.match(/at least one account/);
+      expect(thrown(() => planPopulation(1.5, "s", [WETH]))).to.match(/at least one account/);
+      expect(thrown(() => planPopulation(10, "s", []))).to.match(/at least one collateral/);
+    });
+
+    it("borrows 20%-97% of each account's borrow limit, on $1,000 to $2,000,000 of collateral", function () {
+      const positions = planPopulation(5000, "bounds", [WETH, WBTC, SOL]);
+      let atMin = 0;
+      for (const p of positions) {
+        const symbols = Object.keys(p.collateralUsd);
+        expect(symbols.length).to.be.within(1, 2);
+        const total = Object.values(p.collateralUsd).reduce((a, b) => a + b, 0);
+        expect(total).to.be.at.least(1000 - 1e-6);
+        expect(total).to.be.at.most(2_000_000 + 1e-6);
+        if (total < 1000 + 1e-6) atMin++;
+        for (const value of Object.values(p.collateralUsd)) {
+          expect(value).to.be.greaterThan(0);
+          // A split holds 20%-80% of the account in each asset.
+          if (symbols.length === 2) expect(value / total).to.be.within(0.2 - 1e-9, 0.8 + 1e-9);
+        }
+        const limit = symbols.reduce((sum, s) => sum + p.collateralUsd[s] * LTV[s], 0);
+        expect(p.borrowUsd).to.be.at.most(limit * 0.97 + 1e-6);
+        expect(p.borrowUsd).to.be.at.least(limit * 0.2 - 1e-6);
+        expect(p.limitUsed).to.be.within(0.2, 0.97);
+        expect(p.borrowUsd).to.be.closeTo(limit * p.limitUsed, 1e-6 * Math.max(1, limit));
+      }
+      // Log-normal around $20,000 with σ 1.2: some accounts hit the $1,000 floor (0.6%; the $2M cap is 1 in 16,000),
+      // the median is near $20,000.
+      expect(atMin).to.be.within(5, 100);
+      const totals = positions.map((p) => Object.values(p.collateralUsd).reduce((a, b) => a + b, 0)).sort((a, b) => a - b);
+      expect(totals[2500]).to.be.within(16_000, 25_000);
+      // Bands: 40% use 20-50% of the limit, 40% 50-80%, 20% 80-97%.
+      const high = positions.filter((p) => p.limitUsed >= 0.8).length / positions.length;
+      const low = positions.filter((p) => p.limitUsed < 0.5).length / positions.length;
+      expect(high).to.be.within(0.17, 0.23);
+      expect(low).to.be.within(0.36, 0.44);
+    });
+
+    it("gives about 30% of accounts two collaterals when two or more are listed", function () {
+      for (const assets of [[WETH, WBTC], [WETH, WBTC, SOL]]) {
+        const positions = planPopulation(5000, "mix", assets);
+        const two = positions.filter((p) => Object.keys(p.collateralUsd).length === 2).length / positions.length;
+        expect(two).to.be.within(0.26, 0.34);
+        const listed = new Set(assets.map((a) => a.symbol));
+        for (const p of positions) for (const s of Object.keys(p.collateralUsd)) expect(listed.has(s)).to.equal(true);
+      }
+    });
+
+    it("with a single asset, every account holds only it", function () {
+      const positions = planPopulation(2000, "single", [WETH]);
+      for (const p of positions) {
+        expect(Object.keys(p.collateralUsd)).to.deep.equal(["WETH"]);
+        expect(p.borrowUsd).to.be.at.most(p.collateralUsd.WETH * 0.8 * 0.97 + 1e-6);
+      }
+    });
+
+    it("draws other listed assets (SOL) too, and WETH most often", function () {
+      const positions = planPopulation(5000, "sol", [WETH, WBTC, SOL]);
+      const holding = (s: string) => positions.filter((p) => p.collateralUsd[s] !== undefined).length;
+      expect(holding("SOL")).to.be.greaterThan(500);
+      expect(holding("WETH")).to.be.greaterThan(holding("WBTC"));
+      expect(holding("WBTC")).to.be.greaterThan(holding("SOL"));
+      // Without SOL listed, nobody holds it.
+      expect(planPopulation(500, "sol", [WETH, WBTC]).some((p) => p.collateralUsd.SOL !== undefined)).to.equal(false);
+    });
+  });
+
+  describe("mergePaths", function () {
+    const point = (timestamp: number, usd: string): PricePoint => ({ timestamp, priceWad: wad(usd) });
+
+    it("steps on the sorted union of timestamps; each asset holds its last price, its first before it starts", function () {
+      const paths = new Map<string, PricePoint[]>([
+        ["WETH", [point(100, "10"), point(300, "30"), point(500, "50")]],
+        ["WBTC", [point(200, "20"), point(300, "31"), point(400, "40")]],
+      ]);
+      const fixed = new Map([["USDC", wad("1")]]);
+      const steps = mergePaths(paths, fixed);
+      expect(steps.map((s) => s.timestamp)).to.deep.equal([100, 200, 300, 400, 500]);
+      const at = (i: number) => steps[i].priceWad;
+      expect(at(0)).to.deep.equal({ USDC: wad("1"), WETH: wad("10"), WBTC: wad("20") }); // WBTC not started: its first
+      expect(at(1)).to.deep.equal({ USDC: wad("1"), WETH: wad("10"), WBTC: wad("20") }); // WETH holds
+      expect(at(2)).to.deep.equal({ USDC: wad("1"), WETH: wad("30"), WBTC: wad("31") }); // both on the shared time
+      expect(at(3)).to.deep.equal({ USDC: wad("1"), WETH: wad("30"), WBTC: wad("40") });
+      expect(at(4)).to.deep.equal({ USDC: wad("1"), WETH: wad("50"), WBTC: wad("40") }); // WBTC ended: holds its last
+    });
+
+    it("sorts timestamps from paths given in any order and keeps a fixed asset constant", function () {
+      const paths = new Map<string, PricePoint[]>([
+        ["WBTC", [point(50, "5"), point(70, "7")]],
+        ["WETH", [point(10, "1"), point(60, "6"), point(90, "9")]],
+      ]);
+      const steps = mergePaths(paths, new Map([["USDC", wad("0.99")], ["SOL", wad("150")]]));
+      expect(steps.map((s) => s.timestamp)).to.deep.equal([10, 50, 60, 70, 90]);
+      for (const s of steps) {
+        expect(s.priceWad.USDC).to.equal(wad("0.99"));
+        expect(s.priceWad.SOL).to.equal(wad("150"));
+      }
+      expect(steps.map((s) => s.priceWad.WBTC)).to.deep.equal([wad("5"), wad("5"), wad("5"), wad("7"), wad("7")]);
+      expect(steps.map((s) => s.priceWad.WETH)).to.deep.equal([wad("1"), wad("1"), wad("6"), wad("6"), wad("9")]);
+    });
+
+    it("throws without any path", function () {
+      expect(thrown(() => mergePaths(new Map(), new Map([["USDC", wad("1")]])))).to.match(/no price path/);
+    });
+  });
+
+  describe("unitsFor", function () {
+    it("converts USD at a price to token units", function () {
+      expect(unitsFor(3000, wad("3000"), 18)).to.equal(10n ** 18n);
+      expect(unitsFor(60000, wad("60000"), 8)).to.equal(10n ** 8n);
+      expect(unitsFor(30000, wad("60000"), 8)).to.equal(5n * 10n ** 7n);
+      expect(unitsFor(250, wad("1"), 6)).to.equal(250_000_000n);
+      expect(unitsFor(150, wad("150"), 9)).to.equal(10n ** 9n);
+      expect(unitsFor(0, wad("3000"), 18)).to.equal(0n);
+    });
+
+    it("rounds down", function () {
+      // $1 of a $3 token: 0.333… tokens.
+      expect(unitsFor(1, wad("3"), 18)).to.equal(333_333_333_333_333_333n);
+      expect(unitsFor(1, wad("3"), 6)).to.equal(333_333n);
+      // $2 of a $3 token: 0.666…, not 0.666…7.
+      expect(unitsFor(2, wad("3"), 18)).to.equal(666_666_666_666_666_666n);
+      // A USD amount below a micro-dollar is nothing; a fraction of a micro-dollar is dropped.
+      expect(unitsFor(0.0000009, wad("1"), 18)).to.equal(0n);
+      expect(unitsFor(1.0000019, wad("1"), 6)).to.equal(1_000_001n);
+    });
+  });
+
+  describe("parseCliArgs", function () {
+    const shipped = (file: string): string => path.join(SCENARIO_DIR, file);
+
+    it("defaults: black-thursday-2020, both modes, 200 accounts, seed bulwark, no delay, out sim-out/<scenario>", function () {
+      const o = cli([]);
+      expect(o.scenario).to.equal("black-thursday-2020");
+      expect(o.scenario).to.equal(DEFAULT_SCENARIO);
+      expect(o.description).to.equal(scenario(DEFAULT_SCENARIO).description);
+      expect(o.params).to.equal("both");
+      expect(o.accounts).to.equal(200);
+      expect(o.seed).to.equal("bulwark");
+      expect(o.keeperDelayBlocks).to.equal(0);
+      expect(o.keeperOutages).to.deep.equal([]);
+      expect(o.out).to.equal(path.resolve("/tmp/simcwd", "sim-out", "black-thursday-2020"));
+      expect(o.fork).to.equal(undefined);
+      expect([...o.prices]).to.deep.equal([
+        ["WETH", shipped("blackthursday2020_eth_usdt_1h_binance.csv")],
+        ["WBTC", shipped("blackthursday2020_btc_usdt_1h_binance.csv")],
+      ]);
+    });
+
+    it("takes a shipped scenario and the other options", function () {
+      const o = cli([
+        "--scenario",
+        "aug-2024",
+        "--accounts",
+        "10000",
+        "--seed",
+        "x",
+        "--params",
+        "static",
+        "--keeper-delay",
+        "3",
+        "--keeper-outage",
+        "1h:90m",
+        "--keeper-outage",
+        "1d:1.5d",
+        "--out",
+        "reports",
+      ]);
+      expect(o.scenario).to.equal("aug-2024");
+      expect([...o.prices.keys()]).to.deep.equal(["WETH", "WBTC", "SOL"]);
+      expect(o.prices.get("SOL")).to.equal(shipped("aug2024_sol_usdt_1h_binance.csv"));
+      expect(o.accounts).to.equal(10000);
+      expect(o.seed).to.equal("x");
+      expect(o.params).to.equal("static");
+      expect(o.keeperDelayBlocks).to.equal(3);
+      expect(o.keeperOutages).to.deep.equal([
+        { from: 3600, to: 5400 },
+        { from: 86_400, to: 129_600 },
+      ]);
+      expect(o.out).to.equal(path.resolve("/tmp/simcwd", "reports"));
+      expect(cli(["--scenario", "may-2021"]).out).to.equal(path.resolve("/tmp/simcwd", "sim-out", "may-2021"));
+      expect(cli(["--params", "adaptive", "--accounts", "1"]).accounts).to.equal(1);
+    });
+
+    it("--prices makes a custom scenario with upper-cased symbols and paths resolved against the cwd", function () {
+      const o = cli(["--prices", "WETH=f.csv", "--prices", "wbtc=data/g.csv", "--prices", "Sol=/abs/s.csv"]);
+      expect(o.scenario).to.equal("custom");
+      expect([...o.prices]).to.deep.equal([
+        ["WETH", path.resolve("/tmp/simcwd", "f.csv")],
+        ["WBTC", path.resolve("/tmp/simcwd", "data/g.csv")],
+        ["SOL", "/abs/s.csv"],
+      ]);
+      expect(o.description).to.include("WETH from f.csv").and.include("WBTC from g.csv");
+      expect(o.out).to.equal(path.resolve("/tmp/simcwd", "sim-out", "custom"));
+    });
+
+    it("parses --fork with --block, and the default address book", function () {
+      const o = cli(["--fork", "https://rpc.example/v1", "--block", "19000000"]);
+      expect(o.fork?.url).to.equal("https://rpc.example/v1");
+      expect(o.fork?.block).to.equal(19_000_000);
+      expect(o.fork?.addresses).to.equal(path.join(ROOT, "deploy/address-book/mainnet.json"));
+      expect(existsSync(o.fork?.addresses ?? "")).to.equal(true);
+      expect(cli(["--fork", "http://127.0.0.1:8545"]).fork?.block).to.equal(undefined);
+    });
+
+    it("returns help and list", function () {
+      expect(parseCliArgs(["--help"])).to.equal("help");
+      expect(parseCliArgs(["-h"])).to.equal("help");
+      expect(parseCliArgs(["--list"])).to.equal("list");
+    });
+
+    const usageErrors: Array<[string, string[], RegExp]> = [
+      ["--scenario with --prices", ["--scenario", "may-2021", "--prices", "WETH=f.csv"], /not both/],
+      ["--prices without =", ["--prices", "WETH"], /ASSET=FILE/],
+      ["--prices with no file", ["--prices", "WETH="], /ASSET=FILE/],
+      ["--prices with a bad symbol", ["--prices", "W-ETH=f.csv"], /ASSET=FILE/],
+      ["the same asset twice", ["--prices", "WETH=a.csv", "--prices", "weth=b.csv"], /WETH twice/],
+      ["bad --params", ["--params", "dynamic"], /static, adaptive or both/],
+      ["--keeper-outage without a colon", ["--keeper-outage", "1h"], /FROM:TO/],
+      ["--keeper-outage with three parts", ["--keeper-outage", "1:2:3"], /FROM:TO/],
+      ["--keeper-outage TO = FROM", ["--keeper-outage", "1h:60m"], /TO must be after FROM/],
+      ["--keeper-outage TO < FROM", ["--keeper-outage", "2h:1h"], /TO must be after FROM/],
+      ["--keeper-outage bad duration", ["--keeper-outage", "1h:soon"], /not a duration/],
+      ["--accounts 0", ["--accounts", "0"], /--accounts must be a whole number from 1 to 10000/],
+      ["--accounts 10001", ["--accounts", "10001"], /--accounts must be a whole number from 1 to 10000/],
+      ["--accounts abc", ["--accounts", "abc"], /--accounts must be a whole number/],
+      ["--accounts 2.5", ["--accounts", "2.5"], /--accounts must be a whole number/],
+      ["--keeper-delay -1", ["--keeper-delay", "-1"], /--keeper-delay/],
+      ["--block without --fork", ["--block", "100"], /only apply with --fork/],
+      ["--addresses without --fork", ["--addresses", "book.json"], /only apply with --fork/],
+      ["--fork not http(s)", ["--fork", "ws://localhost:8546"], /http\(s\) URL/],
+      ["--fork a bare host", ["--fork", "localhost:8545"], /http\(s\) URL/],
+      ["--fork with a missing address book", ["--fork", "http://x", "--addresses", "nope.json"], /no such file/],
+      ["--fork with a bad block", ["--fork", "http://x", "--block", "latest"], /--block must be a whole number/],
+      ["an unknown flag", ["--acounts", "5"], /acounts/],
+      ["a positional argument", ["black-thursday-2020"], /.+/],
+      ["a string flag without its value", ["--seed"], /seed/],
+    ];
+    for (const [what, argv, message] of usageErrors) {
+      it(`rejects ${what} with a UsageError`, function () {
+        expect(thrown(() => parseCliArgs(argv, "/tmp/simcwd"), UsageError)).to.match(message);
+      });
+    }
+
+    it("rejects an unknown --scenario, listing the shipped ones", function () {
+      const message = thrown(() => parseCliArgs(["--scenario", "black-monday-1987"]), UsageError);
+      expect(message).to.include("black-monday-1987");
+      for (const s of SCENARIOS) expect(message).to.include(s.name);
+    });
+  });
+
+  describe("parseDuration", function () {
+    it("reads seconds, minutes, hours and days", function () {
+      expect(parseDuration("90", "--x")).to.equal(90);
+      expect(parseDuration("90s", "--x")).to.equal(90);
+      expect(parseDuration("30m", "--x")).to.equal(1800);
+      expect(parseDuration("6h", "--x")).to.equal(21_600);
+      expect(parseDuration("1.5d", "--x")).to.equal(129_600);
+      expect(parseDuration(" 2h ", "--x")).to.equal(7200);
+      expect(parseDuration("0", "--x")).to.equal(0);
+    });
+
+    it("rejects anything else with a UsageError naming the flag", function () {
+      for (const bad of ["", "h", "-5", "5w", "1.5.2h", "1e3", "6 h", "abc"]) {
+        const message = thrown(() => parseDuration(bad, "--keeper-outage"), UsageError);
+        expect(message).to.include("--keeper-outage").and.include("not a duration");
+      }
+    });
+  });
+
+  describe("marketAssets", function () {
+    const symbols = (prices: Record<string, string>): string[] =>
+      marketAssets(new Map(Object.entries(prices))).map((a) => a.symbol);
+
+    it("always lists USDC (base first), WETH and WBTC", function () {
+      expect(symbols({ WETH: "a.csv" })).to.deep.equal(["USDC", "WETH", "WBTC"]);
+      expect(symbols({ WBTC: "a.csv" })).to.deep.equal(["USDC", "WETH", "WBTC"]);
+      expect(symbols({})).to.deep.equal(["USDC", "WETH", "WBTC"]);
+      const assets = marketAssets(new Map([["WETH", "a.csv"]]));
+      expect(assets[0].collateral).to.equal(undefined);
+      expect(assets[1].collateral?.borrowLtv).to.equal(0.8);
+    });
+
+    it("adds SOL (or LUNA) when it has a path; a USDC path adds nothing new", function () {
+      expect(symbols({ WETH: "a.csv", SOL: "s.csv" })).to.deep.equal(["USDC", "WETH", "WBTC", "SOL"]);
+      expect(symbols({ sol: "s.csv" })).to.deep.equal(["USDC", "WETH", "WBTC", "SOL"]);
+      expect(symbols({ LUNA: "l.csv", WETH: "a.csv" })).to.deep.equal(["USDC", "WETH", "WBTC", "LUNA"]);
+      expect(symbols({ USDC: "u.csv" })).to.deep.equal(["USDC", "WETH", "WBTC"]);
+      expect(symbols({ USDC: "u.csv", WETH: "a.csv" })).to.deep.equal(["USDC", "WETH", "WBTC"]);
+    });
+
+    it("rejects an unknown symbol with a SimulationError listing the known ones", function () {
+      const message = thrown(() => marketAssets(new Map([["DOGE", "d.csv"]])), SimulationError);
+      expect(message).to.include("DOGE");
+      for (const asset of KNOWN_ASSETS) expect(message).to.include(asset.symbol);
+    });
+  });
+
+  describe("scenarios", function () {
+    it("finds each shipped scenario by name, and rejects an unknown one listing the shipped names", function () {
+      expect(SCENARIOS.length).to.be.greaterThan(0);
+      expect(new Set(SCENARIOS.map((s) => s.name)).size).to.equal(SCENARIOS.length);
+      for (const s of SCENARIOS) expect(scenario(s.name)).to.equal(s);
+      expect(scenario(DEFAULT_SCENARIO).name).to.equal("black-thursday-2020");
+      const message = thrown(() => scenario("nope"));
+      for (const s of SCENARIOS) expect(message).to.include(s.name);
+    });
+
+    for (const s of SCENARIOS) {
+      it(`${s.name}: every file exists in scripts/scenarios/, parses, and names a known asset`, function () {
+        expect(SCENARIO_DIR).to.equal(path.join(ROOT, "scripts", "scenarios"));
+        expect(Object.keys(s.prices).length).to.be.greaterThan(0);
+        expect(s.description.length).to.be.greaterThan(0);
+        for (const [symbol, file] of Object.entries(s.prices)) {
+          const spec = assetSpec(symbol);
+          expect(spec, symbol).to.not.equal(undefined);
+          expect(spec?.symbol).to.equal(symbol);
+          const full = path.join(SCENARIO_DIR, file);
+          expect(existsSync(full), full).to.equal(true);
+          const points = readPricePath(full);
+          expect(points.length, file).to.be.greaterThan(2);
+          for (const p of points) expect(p.priceWad > 0n).to.equal(true);
+        }
+        // The CLI resolves it to the same files, and the market lists every asset with a path.
+        const o = cli(["--scenario", s.name]);
+        expect(Object.fromEntries(o.prices)).to.deep.equal(
+          Object.fromEntries(Object.entries(s.prices).map(([k, f]) => [k, path.join(SCENARIO_DIR, f)])),
+        );
+        const listed = marketAssets(o.prices).map((a) => a.symbol);
+        for (const symbol of Object.keys(s.prices)) expect(listed).to.include(symbol);
+      });
+    }
+
+    it("knows assets case-insensitively and nothing else", function () {
+      expect(assetSpec("weth")?.symbol).to.equal("WETH");
+      expect(assetSpec("usdc")?.decimals).to.equal(6);
+      expect(assetSpec("DOGE")).to.equal(undefined);
+    });
+  });
+
+  describe("liquidityOf", function () {
+    const price = (low: bigint, high = low, status = OK): PriceRead => ({ low, high, status });
+    const ONE_USD = price(wad("1"));
+    /** WETH: 18 decimals, LTV 0.8, threshold 0.85. */
+    const weth = (p: PriceRead) => ({ price: p, unit: 10n ** 18n, borrowLtv: wad("0.8"), liquidationThreshold: wad("0.85") });
+    /** WBTC: 8 decimals, LTV 0.73, threshold 0.78. */
+    const wbtc = (p: PriceRead) => ({ price: p, unit: 10n ** 8n, borrowLtv: wad("0.73"), liquidationThreshold: wad("0.78") });
+    const view = (base: PriceRead, ...collaterals: MarketView["collaterals"]): MarketView => ({
+      base,
+      baseUnit: 10n ** 6n,
+      collaterals,
+    });
+    const liq = (fields: Partial<Liquidity>): Liquidity => ({
+      collateralValue: 0n,
+      borrowLimit: 0n,
+      liquidationLimit: 0n,
+      debtValue: 0n,
+      debt: 0n,
+      priceStatus: OK,
+      ...fields,
+    });
+
+    it("values collateral at the low price and debt at the base's high price", function () {
+      const v = view(price(wad("0.99"), wad("1.01")), weth(price(wad("3000"), wad("3100"))), wbtc(price(wad("60000"))));
+      // 2 WETH and 0.5 WBTC; 10,000 USDC of debt.
+      expect(liquidityOf(v, 10_000n * 10n ** 6n, [2n * 10n ** 18n, 5n * 10n ** 7n])).to.deep.equal(
+        liq({
+          collateralValue: wad("36000"),
+          borrowLimit: wad("4800") + wad("21900"),
+          liquidationLimit: wad("5100") + wad("23400"),
+          debtValue: wad("10100"),
+          debt: 10_000n * 10n ** 6n,
+        }),
+      );
+    });
+
+    it("rounds the value and both limits down, and the debt value up", function () {
+      const v: MarketView = {
+        base: price(1n, 1_000_001n),
+        baseUnit: 1_000_000n,
+        collaterals: [{ price: price(1001n), unit: 1000n, borrowLtv: wad("0.6"), liquidationThreshold: wad("0.5") + 1n }],
+      };
+      // value 7 × 1001 / 1000 = 7.007 → 7; borrow 7 × 0.6 = 4.2 → 4; liquidation 7 × (0.5 + 1e-18) → 3;
+      // debt value 3 × 1,000,001 / 1,000,000 = 3.000003 → 4.
+      expect(liquidityOf(v, 3n, [7n])).to.deep.equal(
+        liq({ collateralValue: 7n, borrowLimit: 4n, liquidationLimit: 3n, debtValue: 4n, debt: 3n }),
+      );
+      // Exact figures are not rounded.
+      expect(liquidityOf(v, 2_000_000n, [1000n]).debtValue).to.equal(2_000_002n);
+      // Each collateral is rounded on its own before summing: 2 × floor(0.5 × 7.007) would differ from floor(7.007 × 2 × 0.5).
+      const two: MarketView = { ...v, collaterals: [v.collaterals[0], v.collaterals[0]] };
+      expect(liquidityOf(two, 0n, [7n, 7n])).to.deep.equal(
+        liq({ collateralValue: 14n, borrowLimit: 8n, liquidationLimit: 6n }),
+      );
+    });
+
+    it("a FAILED collateral adds no value and sets priceStatus FAILED, whatever price the read carries", function () {
+      const v = view(ONE_USD, weth(price(wad("3000"), wad("3000"), FAILED)), wbtc(price(wad("60000"))));
+      expect(liquidityOf(v, 1000n * 10n ** 6n, [10n ** 18n, 10n ** 8n])).to.deep.equal(
+        liq({
+          collateralValue: wad("60000"),
+          borrowLimit: wad("43800"),
+          liquidationLimit: wad("46800"),
+          debtValue: wad("1000"),
+          debt: 1000n * 10n ** 6n,
+          priceStatus: FAILED,
+        }),
+      );
+    });
+
+    it("a DEGRADED collateral counts toward the liquidation limit but not the borrow limit", function () {
+      const v = view(ONE_USD, weth(price(wad("2000"), wad("3000"), DEGRADED)), wbtc(price(wad("60000"))));
+      expect(liquidityOf(v, 0n, [10n ** 18n, 10n ** 8n])).to.deep.equal(
+        liq({
+          collateralValue: wad("62000"),
+          borrowLimit: wad("43800"),
+          liquidationLimit: wad("1700") + wad("46800"),
+          priceStatus: DEGRADED,
+        }),
+      );
+    });
+
+    it("a FAILED base price makes the debt value 2^256 − 1, and is ignored without debt", function () {
+      const v = view(price(0n, 0n, FAILED), weth(price(wad("3000"))));
+      const withDebt = liquidityOf(v, 1n, [10n ** 18n]);
+      expect(withDebt.debtValue).to.equal(MAX_UINT256);
+      expect(withDebt.priceStatus).to.equal(FAILED);
+      expect(withDebt.collateralValue).to.equal(wad("3000"));
+      expect(withDebt.borrowLimit).to.equal(wad("2400"));
+      const noDebt = liquidityOf(v, 0n, [10n ** 18n]);
+      expect(noDebt).to.deep.equal(
+        liq({ collateralValue: wad("3000"), borrowLimit: wad("2400"), liquidationLimit: wad("2550") }),
+      );
+      // A DEGRADED base is likewise ignored without debt, and counted with it (at its high bound).
+      const degraded = view(price(wad("0.9"), wad("1.2"), DEGRADED), weth(price(wad("3000"))));
+      expect(liquidityOf(degraded, 0n, [10n ** 18n]).priceStatus).to.equal(OK);
+      const owed = liquidityOf(degraded, 100n * 10n ** 6n, [10n ** 18n]);
+      expect(owed.priceStatus).to.equal(DEGRADED);
+      expect(owed.debtValue).to.equal(wad("120"));
+    });
+
+    it("ignores assets the account does not hold, even FAILED or DEGRADED ones", function () {
+      const v = view(ONE_USD, weth(price(0n, 0n, FAILED)), wbtc(price(wad("50000"), wad("60000"), DEGRADED)));
+      expect(liquidityOf(v, 0n, [0n, 0n])).to.deep.equal(liq({}));
+      expect(liquidityOf(v, 0n, [])).to.deep.equal(liq({}));
+      expect(liquidityOf(v, 5n * 10n ** 6n, [0n, 0n])).to.deep.equal(liq({ debtValue: wad("5"), debt: 5n * 10n ** 6n }));
+      const ok = view(ONE_USD, weth(price(0n, 0n, FAILED)), wbtc(price(wad("60000"))));
+      expect(liquidityOf(ok, 0n, [0n, 10n ** 8n]).priceStatus).to.equal(OK);
+    });
+
+    it("takes the worst status of the held collaterals and the base", function () {
+      const failedCollateral = view(
+        price(wad("0.9"), wad("1.1"), DEGRADED),
+        weth(price(0n, 0n, FAILED)),
+        wbtc(price(wad("60000"))),
+      );
+      expect(liquidityOf(failedCollateral, 1n, [1n, 1n]).priceStatus).to.equal(FAILED);
+      const degradedCollateral = view(ONE_USD, weth(price(wad("2900"), wad("3000"), DEGRADED)), wbtc(price(wad("60000"))));
+      expect(liquidityOf(degradedCollateral, 1n, [0n, 1n]).priceStatus).to.equal(OK);
+      expect(liquidityOf(degradedCollateral, 1n, [1n, 1n]).priceStatus).to.equal(DEGRADED);
+      const failedBase = view(price(0n, 0n, FAILED), weth(price(wad("2900"), wad("3000"), DEGRADED)));
+      expect(liquidityOf(failedBase, 1n, [1n]).priceStatus).to.equal(FAILED);
+    });
+
+    it("underwater: debt above the liquidation limit, or a FAILED price with debt", function () {
+      expect(underwater(liq({ debt: 1n, debtValue: 101n, liquidationLimit: 100n }))).to.equal(true);
+      expect(underwater(liq({ debt: 1n, debtValue: 100n, liquidationLimit: 100n }))).to.equal(false);
+      expect(underwater(liq({ debt: 1n, debtValue: 99n, liquidationLimit: 100n }))).to.equal(false);
+      expect(underwater(liq({ debt: 1n, debtValue: 1n, liquidationLimit: 100n, priceStatus: FAILED }))).to.equal(true);
+      expect(underwater(liq({ debt: 1n, debtValue: 1n, liquidationLimit: 100n, priceStatus: DEGRADED }))).to.equal(
+        false,
+      );
+      expect(underwater(liq({ debt: 0n, debtValue: 0n, liquidationLimit: 0n, priceStatus: FAILED }))).to.equal(false);
+      expect(underwater(liq({ debt: 0n, debtValue: 5n, liquidationLimit: 0n }))).to.equal(false);
+    });
+
+    it("sameLiquidity compares all six fields", function () {
+      const a = liq({ collateralValue: 1n, borrowLimit: 2n, liquidationLimit: 3n, debtValue: 4n, debt: 5n, priceStatus: 1 });
+      expect(sameLiquidity(a, { ...a })).to.equal(true);
+      for (const key of Object.keys(a) as (keyof Liquidity)[]) {
+        const b = { ...a, [key]: key === "priceStatus" ? 2 : (a[key] as bigint) + 1n };
+        expect(sameLiquidity(a, b), key).to.equal(false);
+        expect(sameLiquidity(b, a), key).to.equal(false);
+      }
+    });
+  });
+});
