@@ -6,6 +6,9 @@
  * and owes USDC, and a day has passed, so every measured call that accrues interest really moves the borrow
  * index. Every transaction is mined 12 s after the previous one (see Timeline), so the figures are identical on
  * every run. Unlimited approvals are given beforehand and not measured.
+ *
+ * Then the crash simulation's speed: a one-day, 1-minute path against 1,000 borrowers (wall time, steps per second),
+ * written to bench/simulation.json. `BULWARK_BENCH_ONLY=simulation npm run bench` runs only that part.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -30,10 +33,12 @@ import {
 } from "./lib/market.js";
 import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
+import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/sim/bench.js";
 import { fundAndApprove } from "./lib/tokens.js";
 import type { SecurityOps } from "../typechain-types/index.js";
 
 const OUTPUT = path.join("bench", "gas.json");
+const SIM_OUTPUT = path.join("bench", "simulation.json");
 const COMMAND = "npm run bench";
 
 /** Published transaction-level figures of comparable operations elsewhere; not measured here. */
@@ -92,6 +97,52 @@ async function compilerSettings(): Promise<{ solc: string; optimizerRuns: number
 }
 
 async function main(): Promise<void> {
+  if (process.env.BULWARK_BENCH_ONLY !== "simulation") await gasBench();
+  await simulationBench();
+}
+
+/**
+ * The crash simulation's speed (scripts/lib/sim/bench.ts): a one-day, 1-minute path with 1,000 accounts. Wall times
+ * depend on the machine; they go to bench/simulation.json, apart from the deterministic gas figures.
+ */
+async function simulationBench(): Promise<void> {
+  console.log(
+    `\nSimulation: ${BENCH_ACCOUNTS} borrowers, one day of LUNA at 1-minute closes (${BENCH_FILE}, 2022-05-10)`,
+  );
+  const run = await benchSimulation();
+  const figures = {
+    machine: machine(),
+    command: COMMAND,
+    path: `${BENCH_FILE}, 2022-05-10 00:00-23:59 UTC`,
+    accounts: BENCH_ACCOUNTS,
+    steps: run.steps,
+    blocks: run.blocks,
+    setupSeconds: Number(run.setupSeconds.toFixed(1)),
+    wallSeconds: Number(run.wallSeconds.toFixed(1)),
+    stepsPerSecond: Number(run.stepsPerSecond.toFixed(1)),
+    liquidations: run.liquidations,
+    badDebtPctOfBorrows: Number(run.badDebt.pctOfInitialBorrows.toFixed(4)),
+  };
+  console.log(
+    renderTable(
+      [{ header: "Simulation" }, { header: "Value", align: "right" }],
+      [
+        ["steps (path points)", String(figures.steps)],
+        ["blocks mined", String(figures.blocks)],
+        ["setup (deploy, 1,000 positions, pools)", `${figures.setupSeconds} s`],
+        ["replay wall time", `${figures.wallSeconds} s`],
+        ["steps per second", String(figures.stepsPerSecond)],
+        ["total (setup + replay)", `${(figures.setupSeconds + figures.wallSeconds).toFixed(1)} s`],
+        ["liquidations", String(figures.liquidations)],
+      ],
+    ),
+  );
+  await mkdir(path.dirname(SIM_OUTPUT), { recursive: true });
+  await writeFile(SIM_OUTPUT, `${JSON.stringify(figures, null, 2)}\n`);
+  console.log(`Wrote ${SIM_OUTPUT}.`);
+}
+
+async function gasBench(): Promise<void> {
   const { ethers, networkHelpers } = await network.create();
   const [, warmLender, warmBorrower, lender, borrower] = await ethers.getSigners();
   const market = await deployChainlinkMarket(ethers);

@@ -163,7 +163,9 @@ describe("Simulation (pure)", function () {
       // Log-normal around $20,000 with σ 1.2: some accounts hit the $1,000 floor (0.6%; the $2M cap is 1 in 16,000),
       // the median is near $20,000.
       expect(atMin).to.be.within(5, 100);
-      const totals = positions.map((p) => Object.values(p.collateralUsd).reduce((a, b) => a + b, 0)).sort((a, b) => a - b);
+      const totals = positions
+        .map((p) => Object.values(p.collateralUsd).reduce((a, b) => a + b, 0))
+        .sort((a, b) => a - b);
       expect(totals[2500]).to.be.within(16_000, 25_000);
       // Bands: 40% use 20-50% of the limit, 40% 50-80%, 20% 80-97%.
       const high = positions.filter((p) => p.limitUsed >= 0.8).length / positions.length;
@@ -173,7 +175,10 @@ describe("Simulation (pure)", function () {
     });
 
     it("gives about 30% of accounts two collaterals when two or more are listed", function () {
-      for (const assets of [[WETH, WBTC], [WETH, WBTC, SOL]]) {
+      for (const assets of [
+        [WETH, WBTC],
+        [WETH, WBTC, SOL],
+      ]) {
         const positions = planPopulation(5000, "mix", assets);
         const two = positions.filter((p) => Object.keys(p.collateralUsd).length === 2).length / positions.length;
         expect(two).to.be.within(0.26, 0.34);
@@ -225,7 +230,13 @@ describe("Simulation (pure)", function () {
         ["WBTC", [point(50, "5"), point(70, "7")]],
         ["WETH", [point(10, "1"), point(60, "6"), point(90, "9")]],
       ]);
-      const steps = mergePaths(paths, new Map([["USDC", wad("0.99")], ["SOL", wad("150")]]));
+      const steps = mergePaths(
+        paths,
+        new Map([
+          ["USDC", wad("0.99")],
+          ["SOL", wad("150")],
+        ]),
+      );
       expect(steps.map((s) => s.timestamp)).to.deep.equal([10, 50, 60, 70, 90]);
       for (const s of steps) {
         expect(s.priceWad.USDC).to.equal(wad("0.99"));
@@ -478,9 +489,19 @@ describe("Simulation (pure)", function () {
     const price = (low: bigint, high = low, status = OK): PriceRead => ({ low, high, status });
     const ONE_USD = price(wad("1"));
     /** WETH: 18 decimals, LTV 0.8, threshold 0.85. */
-    const weth = (p: PriceRead) => ({ price: p, unit: 10n ** 18n, borrowLtv: wad("0.8"), liquidationThreshold: wad("0.85") });
+    const weth = (p: PriceRead) => ({
+      price: p,
+      unit: 10n ** 18n,
+      borrowLtv: wad("0.8"),
+      liquidationThreshold: wad("0.85"),
+    });
     /** WBTC: 8 decimals, LTV 0.73, threshold 0.78. */
-    const wbtc = (p: PriceRead) => ({ price: p, unit: 10n ** 8n, borrowLtv: wad("0.73"), liquidationThreshold: wad("0.78") });
+    const wbtc = (p: PriceRead) => ({
+      price: p,
+      unit: 10n ** 8n,
+      borrowLtv: wad("0.73"),
+      liquidationThreshold: wad("0.78"),
+    });
     const view = (base: PriceRead, ...collaterals: MarketView["collaterals"]): MarketView => ({
       base,
       baseUnit: 10n ** 6n,
@@ -514,7 +535,9 @@ describe("Simulation (pure)", function () {
       const v: MarketView = {
         base: price(1n, 1_000_001n),
         baseUnit: 1_000_000n,
-        collaterals: [{ price: price(1001n), unit: 1000n, borrowLtv: wad("0.6"), liquidationThreshold: wad("0.5") + 1n }],
+        collaterals: [
+          { price: price(1001n), unit: 1000n, borrowLtv: wad("0.6"), liquidationThreshold: wad("0.5") + 1n },
+        ],
       };
       // value 7 × 1001 / 1000 = 7.007 → 7; borrow 7 × 0.6 = 4.2 → 4; liquidation 7 × (0.5 + 1e-18) → 3;
       // debt value 3 × 1,000,001 / 1,000,000 = 3.000003 → 4.
@@ -579,7 +602,9 @@ describe("Simulation (pure)", function () {
       const v = view(ONE_USD, weth(price(0n, 0n, FAILED)), wbtc(price(wad("50000"), wad("60000"), DEGRADED)));
       expect(liquidityOf(v, 0n, [0n, 0n])).to.deep.equal(liq({}));
       expect(liquidityOf(v, 0n, [])).to.deep.equal(liq({}));
-      expect(liquidityOf(v, 5n * 10n ** 6n, [0n, 0n])).to.deep.equal(liq({ debtValue: wad("5"), debt: 5n * 10n ** 6n }));
+      expect(liquidityOf(v, 5n * 10n ** 6n, [0n, 0n])).to.deep.equal(
+        liq({ debtValue: wad("5"), debt: 5n * 10n ** 6n }),
+      );
       const ok = view(ONE_USD, weth(price(0n, 0n, FAILED)), wbtc(price(wad("60000"))));
       expect(liquidityOf(ok, 0n, [0n, 10n ** 8n]).priceStatus).to.equal(OK);
     });
@@ -591,7 +616,11 @@ describe("Simulation (pure)", function () {
         wbtc(price(wad("60000"))),
       );
       expect(liquidityOf(failedCollateral, 1n, [1n, 1n]).priceStatus).to.equal(FAILED);
-      const degradedCollateral = view(ONE_USD, weth(price(wad("2900"), wad("3000"), DEGRADED)), wbtc(price(wad("60000"))));
+      const degradedCollateral = view(
+        ONE_USD,
+        weth(price(wad("2900"), wad("3000"), DEGRADED)),
+        wbtc(price(wad("60000"))),
+      );
       expect(liquidityOf(degradedCollateral, 1n, [0n, 1n]).priceStatus).to.equal(OK);
       expect(liquidityOf(degradedCollateral, 1n, [1n, 1n]).priceStatus).to.equal(DEGRADED);
       const failedBase = view(price(0n, 0n, FAILED), weth(price(wad("2900"), wad("3000"), DEGRADED)));
@@ -611,7 +640,14 @@ describe("Simulation (pure)", function () {
     });
 
     it("sameLiquidity compares all six fields", function () {
-      const a = liq({ collateralValue: 1n, borrowLimit: 2n, liquidationLimit: 3n, debtValue: 4n, debt: 5n, priceStatus: 1 });
+      const a = liq({
+        collateralValue: 1n,
+        borrowLimit: 2n,
+        liquidationLimit: 3n,
+        debtValue: 4n,
+        debt: 5n,
+        priceStatus: 1,
+      });
       expect(sameLiquidity(a, { ...a })).to.equal(true);
       for (const key of Object.keys(a) as (keyof Liquidity)[]) {
         const b = { ...a, [key]: key === "priceStatus" ? 2 : (a[key] as bigint) + 1n };

@@ -1,0 +1,65 @@
+/**
+ * The simulation's performance benchmark (part of `npm run bench`): one day of LUNA/USDT at 1-minute closes
+ * (2022-05-10 00:00-23:59 UTC, the 1,440 rows of that day in the shipped luna2022_luna_usdt_1m_binance.csv; LUNA
+ * −42% over the day) replayed with LUNA listed as collateral beside WETH and WBTC, against 1,000 borrowers, static
+ * parameters. Reports setup time, replay wall time and steps per second.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { runSimulation } from "./run.js";
+import { SCENARIO_DIR } from "./scenarios.js";
+import type { RunReport } from "./types.js";
+
+export const BENCH_FILE = "luna2022_luna_usdt_1m_binance.csv";
+/** 2022-05-10 00:00:00 UTC and 24 hours later: the day's 1,440 closes. */
+export const BENCH_DAY = { from: 1_652_140_800, to: 1_652_227_200 };
+export const BENCH_ACCOUNTS = 1000;
+
+/** The rows of the shipped LUNA file inside BENCH_DAY, as a CSV text. */
+export function benchDayCsv(): string {
+  const lines = readFileSync(path.join(SCENARIO_DIR, BENCH_FILE), "utf8").trim().split(/\r?\n/);
+  const rows = lines.slice(1).filter((line) => {
+    const t = Number(line.split(",")[0]);
+    return t >= BENCH_DAY.from && t < BENCH_DAY.to;
+  });
+  return [lines[0], ...rows].join("\n");
+}
+
+/** Runs the benchmark simulation, printing a progress line per 10%; returns the run. */
+export async function benchSimulation(): Promise<RunReport> {
+  const dir = mkdtempSync(path.join(tmpdir(), "bulwark-bench-"));
+  try {
+    const file = path.join(dir, "luna-2022-05-10.csv");
+    writeFileSync(file, benchDayCsv());
+    let lastDecile = -1;
+    const report = await runSimulation(
+      {
+        scenario: "bench",
+        description: "LUNA 2022-05-10, 1-minute closes",
+        prices: new Map([["LUNA", file]]),
+        accounts: BENCH_ACCOUNTS,
+        seed: "bench",
+        params: "static",
+        keeperDelayBlocks: 0,
+        keeperOutages: [],
+      },
+      {
+        phase: (text) => console.log(`  ${text}`),
+        progress: (done, total) => {
+          const decile = Math.floor((done / total) * 10);
+          if (decile > lastDecile) {
+            lastDecile = decile;
+            console.log(`    ${done}/${total} steps`);
+          }
+        },
+      },
+    );
+    const run = report.runs.static;
+    if (run === undefined) throw new Error("the benchmark run did not report");
+    return run;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
