@@ -1,7 +1,5 @@
 import { readFileSync } from "node:fs";
 
-import { parseUnits } from "ethers";
-
 /** One point of a price path: unix seconds and a USD price as a WAD (1e18 = $1). */
 export interface PricePoint {
   timestamp: number;
@@ -13,7 +11,8 @@ export class PricePathError extends Error {}
 
 /**
  * Reads a price path CSV: a `timestamp,price` header, then one row per point with unix seconds and a positive
- * decimal USD price (at most 18 decimals), timestamps strictly increasing. Blank lines are ignored.
+ * decimal USD price (at most 18 decimals; exponent notation such as `8e-05`, as exchange dumps write tiny prices, is
+ * read exactly), timestamps strictly increasing. Blank lines are ignored.
  */
 export function readPricePath(file: string): PricePoint[] {
   let text: string;
@@ -36,16 +35,18 @@ export function parsePricePath(text: string, name: string): PricePoint[] {
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === "") continue;
-    const fail = (why: string): never => {
+    // Annotated so that TypeScript narrows after a call (a `never` arrow alone does not).
+    const fail: (why: string) => never = (why) => {
       throw new PricePathError(`${name}:${i + 1}: ${why}: "${line}"`);
     };
     const cells = line.split(",");
     if (cells.length !== 2) fail("expected two columns, timestamp and price");
     const [ts, price] = cells.map((c) => c.trim());
     if (!/^\d+$/.test(ts)) fail("timestamp is not a whole number of unix seconds");
-    if (!/^\d+(\.\d{1,18})?$/.test(price) && !/^\.\d{1,18}$/.test(price)) fail("price is not a positive decimal");
+    const priceWad = decimalToWad(price);
+    if (priceWad === undefined) fail("price is not a positive decimal");
+    if (priceWad === null) fail("price has more than 18 decimals");
     const timestamp = Number(ts);
-    const priceWad = parseUnits(price.startsWith(".") ? `0${price}` : price, 18);
     if (priceWad === 0n) fail("price is zero");
     const previous = points.at(-1);
     if (previous !== undefined && timestamp <= previous.timestamp) fail("timestamps must increase strictly");
@@ -53,4 +54,20 @@ export function parsePricePath(text: string, name: string): PricePoint[] {
   }
   if (points.length === 0) throw new PricePathError(`${name}: no price rows after the header`);
   return points;
+}
+
+/**
+ * A decimal (`12.5`, `.5`, `8e-05`, `1.2E3`) as a WAD, exactly (no floating point): undefined when it is not a plain
+ * non-negative decimal, null when it has more than 18 decimals.
+ */
+export function decimalToWad(text: string): bigint | null | undefined {
+  const match = /^(\d*)(?:\.(\d*))?(?:[eE]([-+]?\d{1,2}))?$/.exec(text);
+  if (match === null) return undefined;
+  const [, whole, fraction = "", exponent = "0"] = match;
+  if ((whole === "" && fraction === "") || Math.abs(Number(exponent)) > 30) return undefined;
+  const digits = BigInt(`${whole}${fraction}` || "0");
+  const scale = 18 + Number(exponent) - fraction.length;
+  if (scale >= 0) return digits * 10n ** BigInt(scale);
+  const unit = 10n ** BigInt(-scale);
+  return digits % unit === 0n ? digits / unit : null;
 }

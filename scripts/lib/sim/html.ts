@@ -293,7 +293,7 @@ function legend(series: Series[], left: number): string {
     const dash = item.dashed ? ` stroke-dasharray="5 3"` : "";
     out += `<line x1="${offset}" y1="12" x2="${offset + 18}" y2="12" stroke="${item.color}" stroke-width="${item.kind === "bars" ? 6 : 2}"${dash}/>`;
     out += `<text x="${offset + 22}" y="16">${escapeHtml(item.label)}</text>`;
-    offset += 30 + item.label.length * 6.2;
+    offset += 36 + item.label.length * 7.5; // a generous width per character: serif fonts vary
   }
   return out;
 }

@@ -1,0 +1,219 @@
+/**
+ * The crash simulation on the in-process chain (scripts/lib/sim/): a shipped crash in both parameter modes, the
+ * same seed giving the same run, a calm market leaving breakers and parameters alone, a keeper outage, and the
+ * CLI's errors for a missing file, a malformed CSV and an unknown asset. Fork mode is in Simulate.fork.test.ts.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { expect } from "chai";
+
+import { Rng } from "../../scripts/lib/sim/population.js";
+import { near } from "./helpers/approx.js";
+import { summaryTable, writeReports } from "../../scripts/lib/sim/report.js";
+import { runSimulation, type SimulationConfig, type SimulationUi } from "../../scripts/lib/sim/run.js";
+import { SCENARIO_DIR, scenario } from "../../scripts/lib/sim/scenarios.js";
+import type { RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
+
+const quiet: SimulationUi = { phase: () => undefined, progress: () => undefined };
+
+function config(overrides: Partial<SimulationConfig>): SimulationConfig {
+  const shipped = scenario("black-thursday-2020-10min");
+  return {
+    scenario: shipped.name,
+    description: shipped.description,
+    prices: new Map(Object.entries(shipped.prices).map(([symbol, file]) => [symbol, path.join(SCENARIO_DIR, file)])),
+    accounts: 40,
+    seed: "test",
+    params: "static",
+    keeperDelayBlocks: 0,
+    keeperOutages: [],
+    ...overrides,
+  };
+}
+
+/** A calm random walk: `steps` closes `interval` seconds apart at annualised volatility `sigma`, seeded. */
+function calmPath(seed: string, start: number, sigma: number, steps: number, interval: number): string {
+  const rng = new Rng(seed);
+  const perStep = sigma * Math.sqrt(interval / (365 * 86_400));
+  const rows = ["timestamp,price"];
+  let price = start;
+  for (let i = 0; i < steps; i++) {
+    rows.push(`${1_700_000_000 + i * interval},${price.toFixed(2)}`);
+    price *= Math.exp(perStep * rng.normal() - (perStep * perStep) / 2);
+  }
+  return rows.join("\n");
+}
+
+function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["scripts/simulate.ts", ...args], { cwd: process.cwd() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("crash simulation (in-process)", function () {
+  this.timeout(300_000);
+  let dir: string;
+  let both: SimulationReport;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "bulwark-sim-"));
+    both = await runSimulation(config({ params: "both" }), quiet);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("replays Black Thursday in both modes and reports every figure", () => {
+    expect(Object.keys(both.runs)).to.deep.equal(["static", "adaptive"]);
+    // The top level is the adaptive run (the protocol as shipped), every run is in `runs`.
+    expect(both.badDebt).to.deep.equal(both.runs.adaptive!.badDebt);
+    expect(both.meta.assets.map((a) => a.symbol)).to.deep.equal(["USDC", "WETH", "WBTC"]);
+    expect(both.meta.pathStart).to.equal(1583971800);
+    for (const run of [both.runs.static!, both.runs.adaptive!]) {
+      expect(run.steps).to.equal(144);
+      expect(run.series).to.have.length(144);
+      expect(run.blocks).to.be.greaterThanOrEqual(144);
+      expect(run.liquidations).to.be.greaterThan(0);
+      expect(BigInt(run.liquidatedDebt.baseUnits)).to.be.greaterThan(0n);
+      expect(run.minHealthFactor).to.be.lessThan(1);
+      expect(run.breakerTrips).to.be.greaterThan(0);
+      expect(run.timeInBreakerSeconds).to.be.greaterThan(0);
+      expect(run.borrowersAtStart).to.equal(40);
+      expect(run.wallSeconds).to.be.greaterThan(0);
+      expect(BigInt(run.initialBorrows.baseUnits)).to.be.greaterThan(0n);
+      // The series sum to the totals.
+      expect(run.series.reduce((n, s) => n + s.liquidations, 0)).to.be.at.most(run.liquidations);
+      // ETH's path reached the oracle: the adapter's price at the day's low is the path's.
+      const low = run.series.reduce((a, b) => (b.price.WETH < a.price.WETH ? b : a));
+      near(low.oraclePrice.WETH, low.price.WETH, low.price.WETH * 0.005);
+      near(low.poolPrice.WETH, low.price.WETH, low.price.WETH * 0.02);
+    }
+    // Static keeps the listed parameters; adaptive tightens WETH during the crash.
+    const ltv = (run: RunReport) => Math.min(...run.series.map((s) => s.borrowLtv.WETH));
+    expect(ltv(both.runs.static!)).to.equal(0.8);
+    expect(ltv(both.runs.adaptive!)).to.be.lessThan(0.75);
+  });
+
+  it("gives the same run for the same seed", async () => {
+    const again = await runSimulation(config({ params: "static" }), quiet);
+    const a = both.runs.static!;
+    const b = again.runs.static!;
+    expect(b.badDebt).to.deep.equal(a.badDebt);
+    expect(b.liquidatedDebt).to.deep.equal(a.liquidatedDebt);
+    expect(b.liquidations).to.equal(a.liquidations);
+    expect(b.series.map((s) => s.minHealth)).to.deep.equal(a.series.map((s) => s.minHealth));
+  });
+
+  it("writes report.json and report.html, and a summary table with one column per run", () => {
+    const files = writeReports(both, path.join(dir, "out"));
+    const json = JSON.parse(readFileSync(files.json, "utf8")) as SimulationReport;
+    for (const key of [
+      "badDebt",
+      "liquidations",
+      "liquidatedDebt",
+      "breakerTrips",
+      "timeInBreakerSeconds",
+      "lenderLossPct",
+      "minHealthFactor",
+      "steps",
+      "wallSeconds",
+      "series",
+    ]) {
+      expect(json, key).to.have.property(key);
+    }
+    expect(json.badDebt).to.have.keys(["baseUnits", "usd", "pctOfInitialBorrows"]);
+    expect(readFileSync(files.html, "utf8")).to.contain("<svg");
+    const table = summaryTable(both);
+    expect(table).to.match(/static\s+adaptive/);
+    expect(table).to.contain("Bad debt").and.contain("Breaker trips");
+  });
+
+  it("leaves breakers and adaptive parameters alone on a calm day", async () => {
+    // Twelve hours at 2-minute closes; ETH at 45% and BTC at 35% annualised, under their 80% and 70% references.
+    const weth = path.join(dir, "calm-weth.csv");
+    const wbtc = path.join(dir, "calm-wbtc.csv");
+    writeFileSync(weth, calmPath("calm-eth", 3000, 0.45, 360, 120));
+    writeFileSync(wbtc, calmPath("calm-btc", 60000, 0.35, 360, 120));
+    const calm = await runSimulation(
+      config({
+        scenario: "calm",
+        prices: new Map([
+          ["WETH", weth],
+          ["WBTC", wbtc],
+        ]),
+        params: "adaptive",
+      }),
+      quiet,
+    );
+    const run = calm.runs.adaptive!;
+    expect(run.steps).to.equal(360);
+    expect(run.breakerTrips).to.equal(0);
+    expect(run.timeInBreakerSeconds).to.equal(0);
+    expect(run.series.every((s) => Object.values(s.breakerLevel).every((level) => level === 0))).to.equal(true);
+    expect(run.liquidations).to.equal(0);
+    expect(run.badDebt.baseUnits).to.equal("0");
+    // Base values: WETH 80% / 85%, WBTC 73% / 78%; within half a point all day.
+    for (const s of run.series) {
+      near(s.borrowLtv.WETH, 0.8, 0.005);
+      near(s.liquidationThreshold.WETH, 0.85, 0.005);
+      near(s.borrowLtv.WBTC, 0.73, 0.005);
+      near(s.liquidationThreshold.WBTC, 0.78, 0.005);
+    }
+  });
+
+  it("does nothing during a keeper outage and catches up after it", async () => {
+    // The static run liquidates during the 10:30-11:10 UTC fall; take the keeper down from 10:00 to 12:00.
+    const from = 10 * 3600 - 600;
+    const to = 12 * 3600 - 600;
+    const base = both.runs.static!;
+    const start = base.series[0].timestamp;
+    const inside = (run: RunReport) =>
+      run.series.filter((s) => s.timestamp - start >= from && s.timestamp - start < to + 600);
+    expect(inside(base).reduce((n, s) => n + s.liquidations, 0)).to.be.greaterThan(0);
+    const outage = await runSimulation(config({ keeperOutages: [{ from, to }] }), quiet);
+    const run = outage.runs.static!;
+    const during = run.series.filter((s) => s.timestamp - start >= from && s.timestamp - start < to);
+    expect(during.reduce((n, s) => n + s.liquidations, 0)).to.equal(0);
+    expect(Math.min(...during.map((s) => s.minHealth ?? Infinity))).to.be.lessThan(1);
+    const after = run.series.filter((s) => s.timestamp - start >= to && s.timestamp - start < to + 1200);
+    expect(after.reduce((n, s) => n + s.liquidations, 0)).to.be.greaterThan(0);
+  });
+
+  describe("CLI errors", () => {
+    it("names a missing price file", async () => {
+      const run = await cli(["--prices", `WETH=${path.join(dir, "nope.csv")}`]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.contain("nope.csv: no such file");
+    });
+
+    it("names the line of a malformed CSV", async () => {
+      const file = path.join(dir, "bad.csv");
+      writeFileSync(file, "timestamp,price\n1700000000,2000\n1700000060,abc\n");
+      const run = await cli(["--prices", `WETH=${file}`]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.contain("bad.csv:3: price is not a positive decimal");
+    });
+
+    it("names an unknown asset and lists the known ones", async () => {
+      const file = path.join(dir, "doge.csv");
+      writeFileSync(file, "timestamp,price\n1700000000,0.1\n");
+      const run = await cli(["--prices", `DOGE=${file}`]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.contain('unknown asset "DOGE"').and.contain("WETH");
+    });
+
+    it("prints the usage for a bad flag and exits 2", async () => {
+      const run = await cli(["--params", "sometimes"]);
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.contain("--params must be static, adaptive or both").and.contain("usage:");
+      expect(existsSync(path.join(dir, "out-bad"))).to.equal(false);
+    });
+  });
+});
