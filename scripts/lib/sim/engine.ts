@@ -61,6 +61,8 @@ const VOLATILITY_INTERVAL = 3600;
 /** Liquidations and write-offs per block, and flags per block (the keeper's defaults). */
 const MAX_PER_BLOCK = 10;
 const MAX_FLAGS_PER_BLOCK = 10;
+/** Unhealthy accounts the keeper snapshots per block, most urgent first: twice what it may act on. */
+const SNAPSHOT_LIMIT = 2 * (MAX_PER_BLOCK + MAX_FLAGS_PER_BLOCK);
 /** Accounts per lens call. */
 const LENS_CHUNK = 500;
 const RAY = 10n ** 27n;
@@ -271,7 +273,14 @@ export async function replay(
   const keeperPass = async (blockTag: number, chainTime: number, liquidities: Liquidity[]): Promise<void> => {
     const due = chainTime + BLOCK_SECONDS * (1 + options.keeperDelayBlocks);
     const busy = new Set(pending.flatMap((p) => p.accounts.map((a) => a.toLowerCase())));
-    const unhealthy = market.borrowers.filter((_, i) => underwater(liquidities[i]));
+    // The keeper snapshots (holdings, flags, engine previews: several reads each) only the most urgent accounts it
+    // could act on this block; the rest wait, as they would for the block cap.
+    const unhealthy = market.borrowers
+      .map((account, i) => ({ account, liq: liquidities[i] }))
+      .filter(({ liq }) => underwater(liq))
+      .sort((a, b) => compareHealth(a.liq, b.liq))
+      .slice(0, SNAPSHOT_LIMIT)
+      .map(({ account }) => account);
     if (unhealthy.length > 0) {
       const snapshots = await readAccountSnapshots(vault, engine, unhealthy, {
         blockTag,
@@ -594,5 +603,13 @@ export async function replay(
 
 /** A WAD USD price as a feed answer (8 decimals). */
 export const answerOf = (priceWad: bigint): bigint => priceWad / 10n ** BigInt(18 - FEED_DECIMALS);
+
+/** Orders two positions by health factor, lowest first (a FAILED base price sorts first). */
+function compareHealth(a: Liquidity, b: Liquidity): number {
+  // a.limit / a.debtValue < b.limit / b.debtValue  ⇔  a.limit · b.debtValue < b.limit · a.debtValue
+  const left = a.liquidationLimit * b.debtValue;
+  const right = b.liquidationLimit * a.debtValue;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
 
 export type { MarketAsset };
