@@ -120,8 +120,9 @@ export async function replay(
   let blocks = 0;
 
   const feedState = new Map<string, { answer: bigint; at: number }>();
-  for (const asset of assets)
-    feedState.set(asset.address, { answer: answerOf(asset.startPriceWad), at: lastBlockTime });
+  // Every feed publishes its starting price in a block of its own before the first point: its setup round may be
+  // older than a heartbeat (on a fork of an old block, setup blocks jump to the wall clock).
+  for (const asset of assets) feedState.set(asset.address, { answer: answerOf(asset.startPriceWad), at: -Infinity });
   let currentPrice: Record<string, bigint> = { ...steps[0].priceWad };
   let lastPoke = lastBlockTime;
   let lastVolatility = -Infinity;
@@ -145,6 +146,8 @@ export async function replay(
     rejections[reason] = (rejections[reason] ?? 0) + 1;
   };
 
+  let arbitrageTxs: string[] = [];
+  let failedArbitrage = 0;
   const mine = async (chainTime: number): Promise<number> => {
     await provider.send("evm_mine", [chainTime]);
     lastBlockTime = chainTime;
@@ -168,7 +171,10 @@ export async function replay(
       const limit = sqrtPriceX96For(target, asset.baseIsToken0, asset.decimals, base.decimals);
       const tokenIn = sellCollateral ? asset : base;
       const budget = await tokenIn.token.balanceOf(await market.arbitrageur.getAddress());
-      await market.arbitrageur.swap(await asset.pool.getAddress(), zeroForOne, budget, limit, { gasLimit: GAS.swap });
+      const tx = await market.arbitrageur.swap(await asset.pool.getAddress(), zeroForOne, budget, limit, {
+        gasLimit: GAS.swap,
+      });
+      arbitrageTxs.push(tx.hash);
     }
   };
 
@@ -493,6 +499,10 @@ export async function replay(
       lastPoke = chainTime;
     }
     const block = await timed("mine", () => mine(chainTime));
+    for (const hash of arbitrageTxs) {
+      if ((await provider.getTransactionReceipt(hash))?.status !== 1) failedArbitrage++;
+    }
+    arbitrageTxs = [];
     for (const hash of sentNow) {
       keeperTxs.push(hash);
       const receipt = await provider.getTransactionReceipt(hash);
@@ -581,7 +591,8 @@ export async function replay(
     },
     liquidations: liquidationLogs.length,
     liquidatedDebt: { baseUnits: liquidatedDebt.toString(), usd: usd(liquidatedDebt) },
-    failedLiquidations: failed,
+    failedKeeperTxs: failed,
+    failedArbitrageTxs: failedArbitrage,
     keeperRejections: rejections,
     breakerTrips: trips,
     timeInBreakerSeconds: timeInBreaker,

@@ -447,7 +447,7 @@ function summarySection(views: RunView[]): string {
     ["Initial borrows", (run) => formatUsd(run.initialBorrows.usd)],
     ["Liquidations", (run) => formatNumber(run.liquidations, 0)],
     ["Liquidated debt", (run) => formatUsd(run.liquidatedDebt.usd)],
-    ["Failed liquidations", (run) => formatNumber(run.failedLiquidations, 0)],
+    ["Failed keeper txs", (run) => formatNumber(run.failedKeeperTxs, 0)],
     ["Keeper rejections", (run) => rejections(run.keeperRejections ?? {})],
     ["Breaker trips", (run) => formatNumber(run.breakerTrips, 0)],
     ["Time in breaker (h:mm)", (run) => formatDuration(run.timeInBreakerSeconds)],

@@ -77,7 +77,9 @@ export interface RunReport {
   /** Debt repaid by liquidations. */
   liquidatedDebt: { baseUnits: string; usd: number };
   /** Keeper transactions that reverted when mined (the state changed between decision and inclusion). */
-  failedLiquidations: number;
+  failedKeeperTxs: number;
+  /** Arbitrage swaps that reverted (the pool then stays off the path until the next point). */
+  failedArbitrageTxs: number;
   /**
    * Why the keeper held back, with counts over the run: a liquidation or write-off whose simulation reverted (by the
    * custom error's name, e.g. `Unprofitable`), or an account the selection skipped (by its reason, e.g.
