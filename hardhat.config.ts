@@ -5,6 +5,9 @@ import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-et
 // solc cannot be downloaded on our machines: compile with the soljson build shipped in the `solc` npm package.
 const require = createRequire(import.meta.url);
 const SOLC_0828 = require.resolve("solc/soljson.js");
+// Morpho Blue (the gas peer of `npm run bench`) is `pragma solidity 0.8.19`: its own compiler, from the `solc-0819`
+// npm alias of solc 0.8.19.
+const SOLC_0819 = require.resolve("solc-0819/soljson.js");
 
 // Fuzz and invariant budgets. CI uses these defaults; `npm run fuzz` raises them through the environment
 // (same code, bigger budget). See scripts/fuzz.ts.
@@ -19,18 +22,37 @@ const envInt = (name: string, fallback: number): number => {
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
-    version: "0.8.28",
-    path: SOLC_0828,
+    // A file is compiled with the highest listed compiler its pragmas allow: Bulwark (0.8.28, and Morpho's
+    // `>=0.5.0` interfaces it imports) with 0.8.28, Morpho Blue's `0.8.19` sources with 0.8.19.
+    compilers: [
+      {
+        version: "0.8.28",
+        path: SOLC_0828,
+        settings: {
+          // Pinned: every deployment target we support has Cancun (transient storage for the reentrancy lock).
+          evmVersion: "cancun",
+          optimizer: { enabled: true, runs: 200 },
+        },
+      },
+      {
+        // Morpho Blue as it ships (its foundry.toml): via-IR, 999,999 optimizer runs, Paris, no metadata hash.
+        version: "0.8.19",
+        path: SOLC_0819,
+        settings: {
+          evmVersion: "paris",
+          viaIR: true,
+          optimizer: { enabled: true, runs: 999_999 },
+          metadata: { bytecodeHash: "none" },
+        },
+      },
+    ],
     // Governance is OpenZeppelin's TimelockController as shipped; built here so tests and scripts can deploy it.
+    // Morpho Blue is built from its npm source for the side-by-side gas bench (scripts/lib/morpho.ts).
     npmFilesToBuild: [
       "@openzeppelin/contracts/governance/TimelockController.sol",
       "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
+      "@morpho-org/morpho-blue/src/Morpho.sol",
     ],
-    settings: {
-      // Pinned: every deployment target we support has Cancun (transient storage for the reentrancy lock).
-      evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 200 },
-    },
   },
   paths: {
     // Under `npm run coverage` (BULWARK_COVERAGE=1) only the fuzz tests are Solidity test roots: instrumented, the

@@ -7,6 +7,10 @@
  * index. Every transaction is mined 12 s after the previous one (see Timeline), so the figures are identical on
  * every run. Unlimited approvals are given beforehand and not measured.
  *
+ * Then Bulwark side by side with Morpho Blue (compiled from its npm source): the same user operations and liquidations
+ * on both, on the same tokens, feeds and rate curve, written to bench/results.json. `BULWARK_BENCH_ONLY=morpho npm run
+ * bench` runs only that part.
+ *
  * Then the crash simulation's speed: a one-day, 1-minute path against 1,000 borrowers (wall time, steps per second),
  * written to bench/simulation.json. `BULWARK_BENCH_ONLY=simulation npm run bench` runs only that part.
  */
@@ -22,15 +26,17 @@ import type { SolidityBuildInfo } from "hardhat/types/solidity";
 
 import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/cli.js";
-import { formatGas, renderTable } from "./lib/format.js";
+import { formatGas, formatToken, renderTable } from "./lib/format.js";
 import { DEFAULT_SECURITY_OPS_CONFIG } from "./lib/automation.js";
 import {
   type ChainlinkMarket,
   collateral,
+  DEFAULT_COLLATERALS,
   deployChainlinkMarket,
   feedConfig,
   PERMISSIVE_TRIGGERS,
 } from "./lib/market.js";
+import { createMorphoMarket, deployMorpho, MORPHO_EVENTS } from "./lib/morpho.js";
 import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/sim/bench.js";
@@ -39,6 +45,7 @@ import type { SecurityOps } from "../typechain-types/index.js";
 
 const OUTPUT = path.join("bench", "gas.json");
 const SIM_OUTPUT = path.join("bench", "simulation.json");
+const PEER_OUTPUT = path.join("bench", "results.json");
 const COMMAND = "npm run bench";
 
 /** Published transaction-level figures of comparable operations elsewhere; not measured here. */
@@ -48,7 +55,7 @@ const REFERENCE = {
   borrow: "Aave v3.6 borrow ≈215–250k",
   repay: "Aave v3.6 repay ≈158–162k",
   withdrawCollateral: "Compound III withdraw collateral <85k",
-  liquidate: "Morpho Blue liquidate measured side by side in issue 9",
+  liquidate: "Morpho Blue liquidate: side by side below (bench/results.json)",
 } as const;
 
 interface Measurement {
@@ -83,22 +90,42 @@ function machine(): Machine {
   };
 }
 
-/** Compiler version and optimizer runs of the build that produced the measured vault bytecode. */
-async function compilerSettings(): Promise<{ solc: string; optimizerRuns: number }> {
-  const id = await hre.artifacts.getBuildInfoId("CollateralVault");
-  const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
-  if (file === undefined) throw new Error("no build info for CollateralVault: run `npx hardhat build`");
-  const buildInfo = JSON.parse(await readFile(file, "utf8")) as SolidityBuildInfo;
-  const { optimizer } = buildInfo.input.settings;
-  if (optimizer.enabled !== true || optimizer.runs === undefined) {
-    throw new Error(`CollateralVault was built without the optimizer (${JSON.stringify(optimizer)})`);
-  }
-  return { solc: buildInfo.solcVersion, optimizerRuns: optimizer.runs };
+interface CompilerSettings {
+  solc: string;
+  optimizerRuns: number;
+  viaIR: boolean;
+  evmVersion: string;
 }
 
+/** Compiler version and settings of the build that produced `contract`'s measured bytecode. */
+async function compilerSettings(contract: string): Promise<CompilerSettings> {
+  const id = await hre.artifacts.getBuildInfoId(contract);
+  const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
+  if (file === undefined) throw new Error(`no build info for ${contract}: run \`node scripts/build.ts\``);
+  const buildInfo = JSON.parse(await readFile(file, "utf8")) as SolidityBuildInfo;
+  const { optimizer, viaIR, evmVersion } = buildInfo.input.settings;
+  if (optimizer.enabled !== true || optimizer.runs === undefined) {
+    throw new Error(`${contract} was built without the optimizer (${JSON.stringify(optimizer)})`);
+  }
+  return {
+    solc: buildInfo.solcVersion,
+    optimizerRuns: optimizer.runs,
+    viaIR: viaIR === true,
+    evmVersion: evmVersion ?? "default",
+  };
+}
+
+/** Parts of the bench `BULWARK_BENCH_ONLY` may select; unset, all of them run. */
+const BENCH_PARTS = ["morpho", "simulation"] as const;
+
 async function main(): Promise<void> {
-  if (process.env.BULWARK_BENCH_ONLY !== "simulation") await gasBench();
-  await simulationBench();
+  const only = process.env.BULWARK_BENCH_ONLY ?? "";
+  if (only !== "" && !(BENCH_PARTS as readonly string[]).includes(only)) {
+    throw new Error(`BULWARK_BENCH_ONLY must be one of ${BENCH_PARTS.join(", ")} (or unset), got "${only}"`);
+  }
+  if (only === "") await gasBench();
+  if (only === "" || only === "morpho") await morphoBench();
+  if (only === "" || only === "simulation") await simulationBench();
 }
 
 /**
@@ -483,7 +510,7 @@ async function gasBench(): Promise<void> {
     ),
   );
 
-  const { solc, optimizerRuns } = await compilerSettings();
+  const { solc, optimizerRuns } = await compilerSettings("CollateralVault");
   const report: GasReport = {
     machine: machine(),
     command: COMMAND,
@@ -551,6 +578,298 @@ async function measureBreakerOverhead(
     });
   }
   return rows;
+}
+
+// ==================================================================== Bulwark vs Morpho Blue (gas, side by side)
+
+/** One row of the side-by-side table and of bench/results.json. */
+interface PeerRow {
+  name: string;
+  /** What each side does, exactly. */
+  scenario: string;
+  bulwark: bigint;
+  morpho: bigint;
+}
+
+interface PeerReport {
+  machine: Machine;
+  command: string;
+  solc: { bulwark: CompilerSettings; morpho: CompilerSettings };
+  operations: Record<string, { bulwark: number; morpho: number; ratio: number }>;
+}
+
+/** Bulwark / Morpho, rounded to 2 decimals. */
+const ratio = (bulwark: bigint, morpho: bigint): number => Math.round((Number(bulwark) / Number(morpho)) * 100) / 100;
+
+/**
+ * Bulwark and Morpho Blue, side by side, on one fresh in-process chain: the Chainlink market as shipped (breaker and
+ * risk modules wired) and a Morpho Blue WETH/USDC market over the SAME tokens and feeds, with LLTV = Bulwark's WETH
+ * liquidation threshold, ChainlinkMorphoOracle over the same two feeds, KinkedIrm over the same KinkedRateModel and a
+ * fee equal to Bulwark's reserve factor. Both are warm (a lender and a borrower already in, a day of interest
+ * pending); then the same script runs on both in lockstep (Bulwark, then Morpho, each transaction 12 s after the
+ * previous one), so both see the same amounts, prices and elapsed time. Written to bench/results.json.
+ */
+async function morphoBench(): Promise<void> {
+  console.log("\nBulwark vs Morpho Blue: the same operations on both, on the same tokens, feeds and rate curve");
+  const { ethers, networkHelpers } = await network.create();
+  const signers = await ethers.getSigners();
+  const [owner, keeper] = signers;
+  const [bWarmLender, bWarmBorrower, bLender, bBorrower] = signers.slice(2, 6);
+  const [mWarmLender, mWarmBorrower, mLender, mBorrower] = signers.slice(6, 10);
+  const usd = (amount: string): bigint => parseUnits(amount, 6);
+  const eth = (amount: string): bigint => parseUnits(amount, 18);
+
+  // ---------------------------------------------------------------- both markets (before the timeline starts)
+  const market = await deployChainlinkMarket(ethers, { owner });
+  await deployRiskModules(ethers, market.vault, { collaterals: market.collaterals });
+  const { vault, usdc, engine } = market;
+  const weth = collateral(market, "WETH");
+  const wethAddress = await weth.getAddress();
+  const vaultAddress = await vault.getAddress();
+  const wethFeed = market.feeds.get("WETH");
+  const usdcFeed = market.feeds.get("USDC");
+  if (wethFeed === undefined || usdcFeed === undefined) throw new Error("the market has no WETH or USDC feed");
+  const wethParams = DEFAULT_COLLATERALS.find((c) => c.symbol === "WETH");
+  if (wethParams === undefined) throw new Error("no WETH in the default collaterals");
+  const [, threshold] = await vault.riskParams(wethAddress);
+  if (threshold !== wethParams.liquidationThreshold) {
+    throw new Error(`Bulwark's WETH threshold is ${threshold}, expected ${wethParams.liquidationThreshold}`);
+  }
+  const [, , reserveFactor] = await vault.parameters();
+
+  const morpho = await deployMorpho(ethers, owner);
+  const morphoAddress = await morpho.getAddress();
+  const oracle = await ethers.deployContract("ChainlinkMorphoOracle", [
+    wethFeed,
+    Number(await weth.decimals()),
+    usdcFeed,
+    Number(await usdc.decimals()),
+  ]);
+  const irm = await ethers.deployContract("KinkedIrm", [market.rateModel]);
+  const { marketParams, id } = await createMorphoMarket(ethers, morpho, owner, {
+    loanToken: usdc,
+    collateralToken: weth,
+    oracle,
+    irm,
+    lltv: threshold,
+    fee: reserveFactor,
+  });
+
+  const timeline = await Timeline.start(networkHelpers);
+  const send = (action: () => Promise<ContractTransactionResponse>) => timeline.send(action);
+  const heartbeat = () => market.heartbeat(send);
+  await heartbeat();
+
+  // ---------------------------------------------------------------- warm markets (not measured)
+  console.log("Setting up: a warm market on each side (lender 1,000,000 USDC; borrower 100 WETH, 200,000 USDC; 1 day)");
+  for (const [spender, [warmLender, warmBorrower, lender, borrower]] of [
+    [vaultAddress, [bWarmLender, bWarmBorrower, bLender, bBorrower]],
+    [morphoAddress, [mWarmLender, mWarmBorrower, mLender, mBorrower]],
+  ] as const) {
+    await fundAndApprove(timeline, usdc, warmLender, usd("2000000"), spender);
+    await fundAndApprove(timeline, weth, warmBorrower, eth("100"), spender);
+    await fundAndApprove(timeline, usdc, lender, usd("200000"), spender);
+    await fundAndApprove(timeline, weth, borrower, eth("50"), spender);
+    // Covers the interest; the borrower never drains a balance to zero.
+    await fundAndApprove(timeline, usdc, borrower, usd("1000"), spender);
+  }
+  const onMorpho = (signer: HardhatEthersSigner) => morpho.connect(signer);
+  await send(() => vault.connect(bWarmLender).deposit(usd("1000000"), bWarmLender.address));
+  await send(() => onMorpho(mWarmLender).supply(marketParams, usd("1000000"), 0n, mWarmLender.address, "0x"));
+  await send(() => vault.connect(bWarmBorrower).depositCollateral(wethAddress, eth("100"), bWarmBorrower.address));
+  await send(() => onMorpho(mWarmBorrower).supplyCollateral(marketParams, eth("100"), mWarmBorrower.address, "0x"));
+  await send(() => vault.connect(bWarmBorrower).borrow(usd("200000"), bWarmBorrower.address));
+  await send(() =>
+    onMorpho(mWarmBorrower).borrow(marketParams, usd("200000"), 0n, mWarmBorrower.address, mWarmBorrower.address),
+  );
+  await timeline.advance(DAY);
+  await heartbeat();
+
+  // ---------------------------------------------------------------- measured, in lockstep
+  console.log("Measuring: each operation on Bulwark, then on Morpho, 12 s apart\n");
+  const interestTopic = vault.interface.getEvent("InterestAccrued").topicHash;
+  const morphoAccrueTopic = MORPHO_EVENTS.getEvent("AccrueInterest")?.topicHash;
+  if (morphoAccrueTopic === undefined) throw new Error("MORPHO_EVENTS has no AccrueInterest");
+  const rows: PeerRow[] = [];
+  /**
+   * Sends the Bulwark transaction, then the Morpho one, and records both receipts' gasUsed. `accrues` states whether
+   * both must accrue interest here (checked on both receipts, so that the scenario stays what it says).
+   */
+  const both = async (
+    entry: { name: string; scenario: string; accrues: boolean },
+    bulwarkAction: () => Promise<ContractTransactionResponse>,
+    morphoAction: () => Promise<ContractTransactionResponse>,
+  ): Promise<[ContractTransactionReceipt, ContractTransactionReceipt]> => {
+    const bulwark = await send(bulwarkAction);
+    const morphoReceipt = await send(morphoAction);
+    const accrued = [
+      bulwark.logs.some((log) => log.topics[0] === interestTopic),
+      morphoReceipt.logs.some((log) => log.topics[0] === morphoAccrueTopic),
+    ];
+    if (accrued.some((a) => a !== entry.accrues)) {
+      throw new Error(
+        `scenario drifted: ${entry.name} accrued interest on [Bulwark, Morpho] = [${accrued.join(", ")}]`,
+      );
+    }
+    rows.push({ name: entry.name, scenario: entry.scenario, bulwark: bulwark.gasUsed, morpho: morphoReceipt.gasUsed });
+    return [bulwark, morphoReceipt];
+  };
+  const expect = (condition: boolean, message: string): void => {
+    if (!condition) throw new Error(`scenario drifted: ${message}`);
+  };
+
+  await both(
+    { name: "supply", scenario: "lender's first supply, 50,000 USDC (deposit / supply)", accrues: true },
+    () => vault.connect(bLender).deposit(usd("50000"), bLender.address),
+    () => onMorpho(mLender).supply(marketParams, usd("50000"), 0n, mLender.address, "0x"),
+  );
+  await both(
+    {
+      name: "supplyCollateral",
+      scenario: "borrower's first collateral, 20 WETH (depositCollateral / supplyCollateral)",
+      accrues: false,
+    },
+    () => vault.connect(bBorrower).depositCollateral(wethAddress, eth("20"), bBorrower.address),
+    () => onMorpho(mBorrower).supplyCollateral(marketParams, eth("20"), mBorrower.address, "0x"),
+  );
+  await both(
+    { name: "borrow", scenario: "first borrow, 30,000 USDC against the 20 WETH", accrues: true },
+    () => vault.connect(bBorrower).borrow(usd("30000"), bBorrower.address),
+    () => onMorpho(mBorrower).borrow(marketParams, usd("30000"), 0n, mBorrower.address, mBorrower.address),
+  );
+  await both(
+    { name: "repay", scenario: "partial: 15,000 of ≈30,000 USDC", accrues: true },
+    () => vault.connect(bBorrower).repay(usd("15000"), bBorrower.address),
+    () => onMorpho(mBorrower).repay(marketParams, usd("15000"), 0n, mBorrower.address, "0x"),
+  );
+  await both(
+    { name: "withdrawCollateral", scenario: "partial, 5 of 20 WETH, debt outstanding (health check)", accrues: true },
+    () => vault.connect(bBorrower).withdrawCollateral(wethAddress, eth("5"), bBorrower.address),
+    () => onMorpho(mBorrower).withdrawCollateral(marketParams, eth("5"), mBorrower.address, mBorrower.address),
+  );
+  await both(
+    { name: "withdraw", scenario: "lender, partial: 20,000 of 50,000 USDC", accrues: true },
+    () => vault.connect(bLender).withdraw(usd("20000"), bLender.address, bLender.address),
+    () => onMorpho(mLender).withdraw(marketParams, usd("20000"), 0n, mLender.address, mLender.address),
+  );
+  const bulwarkDebt = await vault.debtOf(bBorrower.address);
+  const morphoPosition = await morpho.position(id, mBorrower.address);
+  expect(bulwarkDebt > usd("15000") && morphoPosition.borrowShares > 0n, "a borrower has no debt left");
+  expect(morphoPosition.collateral === eth("15"), "the Morpho borrower does not hold 15 WETH");
+
+  // ---------------------------------------------------------------- liquidations
+  // As in the gas bench: each account posts 1 WETH and borrows 2,300 USDC (LTV 77%); WETH then falls 3,000 → 2,650
+  // on the shared feed: 2,650 × 0.85 = 2,252.5 < 2,300 on both sides (Bulwark health 0.979). 61 accounts on Bulwark
+  // (one alone, then batches of 10 and 50), one on Morpho, which has no batch.
+  console.log("Setting up liquidations: 61 Bulwark accounts and 1 Morpho account at 77% LTV, then WETH 3,000 → 2,650");
+  const account = async (n: number): Promise<HardhatEthersSigner> => {
+    const address = ethers.getAddress(`0x${n.toString(16).padStart(40, "0")}`);
+    await networkHelpers.impersonateAccount(address);
+    await networkHelpers.setBalance(address, 10n ** 18n);
+    return ethers.getSigner(address);
+  };
+  const morphoVictim = await account(0xc0000);
+  await fundAndApprove(timeline, weth, morphoVictim, eth("1"), morphoAddress);
+  await send(() => onMorpho(morphoVictim).supplyCollateral(marketParams, eth("1"), morphoVictim.address, "0x"));
+  await send(() =>
+    onMorpho(morphoVictim).borrow(marketParams, usd("2300"), 0n, morphoVictim.address, morphoVictim.address),
+  );
+  const victims: HardhatEthersSigner[] = [];
+  for (let i = 0; i < 61; i++) {
+    if (i % 10 === 0) await heartbeat(); // setup spans hours of 12 s blocks: keep the feeds fresh
+    const signer = await account(0xb0000 + i);
+    await fundAndApprove(timeline, weth, signer, eth("1"), vaultAddress);
+    await send(() => vault.connect(signer).depositCollateral(wethAddress, eth("1"), signer.address));
+    await send(() => vault.connect(signer).borrow(usd("2300"), signer.address));
+    victims.push(signer);
+  }
+  await fundAndApprove(timeline, usdc, keeper, usd("1000000"), vaultAddress);
+  await fundAndApprove(timeline, usdc, keeper, usd("1000000"), morphoAddress);
+  await send(() => market.prices.set(wethAddress, eth("2650")));
+  await heartbeat();
+  expect(await vault.isLiquidatable(victims[0].address), "the first Bulwark account is not liquidatable");
+
+  // Single: Bulwark's engine picks the amount (back to health 1.05); Morpho repays the same USDC amount, given as
+  // shares at the share price before the call (Morpho's liquidator chooses the amount; it has no close factor).
+  const executedTopic = engine.interface.getEvent("LiquidationExecuted").topicHash;
+  const bulwarkSingle = await send(() =>
+    engine.connect(keeper).liquidate(victims[0].address, wethAddress, MaxUint256, keeper.address),
+  );
+  const executed = bulwarkSingle.logs.find((log) => log.topics[0] === executedTopic);
+  const repaid = executed === undefined ? undefined : (engine.interface.parseLog(executed)?.args[3] as bigint);
+  if (repaid === undefined) throw new Error("scenario drifted: the Bulwark liquidation did not execute");
+  const state = await morpho.market(id);
+  // SharesMathLib.toSharesDown with Morpho's virtual shares (1e6) and virtual assets (1).
+  const repaidShares = (repaid * (state.totalBorrowShares + 10n ** 6n)) / (state.totalBorrowAssets + 1n);
+  const morphoSingle = await send(() =>
+    onMorpho(keeper).liquidate(marketParams, morphoVictim.address, 0n, repaidShares, "0x"),
+  );
+  const victimAfter = await morpho.position(id, morphoVictim.address);
+  expect(victimAfter.borrowShares > 0n && victimAfter.collateral > 0n, "the Morpho liquidation was not partial");
+  rows.push({
+    name: "liquidate.single",
+    scenario: `one account, liquidator pays from its balance; same repayment (${formatToken(repaid, 6)} USDC)`,
+    bulwark: bulwarkSingle.gasUsed,
+    morpho: morphoSingle.gasUsed,
+  });
+
+  const skippedTopic = engine.interface.getEvent("LiquidationSkipped").topicHash;
+  for (const [size, start] of [
+    [10, 1],
+    [50, 11],
+  ] as const) {
+    const orders = victims
+      .slice(start, start + size)
+      .map((v) => ({ borrower: v.address, collateral: wethAddress, maxRepay: MaxUint256 }));
+    const receipt = await send(() => engine.connect(keeper).liquidateBatch(orders, keeper.address, "0x"));
+    const skipped = receipt.logs.filter((log) => log.topics[0] === skippedTopic).length;
+    expect(skipped === 0, `${skipped} of the batch of ${size} were skipped`);
+    rows.push({
+      name: `liquidate.batch${size}.perAccount`,
+      scenario: `liquidateBatch of ${size}, gas / ${size}; Morpho: its single liquidation (no batch)`,
+      bulwark: receipt.gasUsed / BigInt(size),
+      morpho: morphoSingle.gasUsed,
+    });
+  }
+
+  // ---------------------------------------------------------------- report
+  console.log(
+    renderTable(
+      [
+        { header: "Operation" },
+        { header: "Case (same on both)" },
+        { header: "Bulwark", align: "right" },
+        { header: "Morpho", align: "right" },
+        { header: "Bulwark/Morpho", align: "right" },
+      ],
+      rows.map((r) => [
+        r.name,
+        r.scenario,
+        formatGas(r.bulwark),
+        formatGas(r.morpho),
+        ratio(r.bulwark, r.morpho).toFixed(2),
+      ]),
+    ),
+  );
+  const report: PeerReport = {
+    machine: machine(),
+    command: `${COMMAND} (or BULWARK_BENCH_ONLY=morpho ${COMMAND})`,
+    solc: { bulwark: await compilerSettings("CollateralVault"), morpho: await compilerSettings("Morpho") },
+    operations: Object.fromEntries(
+      rows.map((r) => [
+        r.name,
+        { bulwark: Number(r.bulwark), morpho: Number(r.morpho), ratio: ratio(r.bulwark, r.morpho) },
+      ]),
+    ),
+  };
+  await mkdir(path.dirname(PEER_OUTPUT), { recursive: true });
+  await writeFile(PEER_OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
+  const describe = (s: CompilerSettings): string =>
+    `solc ${s.solc}, optimizer ${s.optimizerRuns} runs${s.viaIR ? ", via-IR" : ""}, EVM ${s.evmVersion}`;
+  console.log(
+    `\nReceipt gasUsed (21,000 base included). Bulwark: ${describe(report.solc.bulwark)}; ` +
+      `Morpho Blue 1.0.0: ${describe(report.solc.morpho)}.\nWrote ${PEER_OUTPUT}.`,
+  );
 }
 
 await runScript(`${COMMAND} (scripts/bench.ts)`, main);
