@@ -43,7 +43,7 @@ export const STALENESS_GRACE = 600;
 /** Target utilisation at the start: the lender supplies borrows / this. */
 export const START_UTILISATION = 0.8;
 /** The arbitrageur holds this many times the population's collateral, and the lender's supply in base. */
-const ARBITRAGE_BUDGET = 10_000n;
+export const ARBITRAGE_BUDGET = 10_000n;
 /** Positions opened per transaction. */
 const OPEN_BATCH = 40;
 
