@@ -18,7 +18,7 @@ import {
   WAD,
   type MorphoMarketState,
 } from "../../scripts/lib/sim/morphoHealth.js";
-import { answerOf } from "../../scripts/lib/sim/engine.js";
+import { answerOf } from "../../scripts/lib/sim/driver.js";
 import { BASE_ASSET, COLLATERAL_ASSETS, type AssetSpec } from "../../scripts/lib/sim/scenarios.js";
 
 const morphoChain = await network.create();

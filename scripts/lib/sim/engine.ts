@@ -1,27 +1,16 @@
 /**
- * One simulation run: a market (`market.ts`) replaying merged price paths (`path.ts`) block by block, with an
- * arbitrageur, Chainlink-style feeds, breaker pokes and a keeper that uses the keeper library's snapshot reader and
- * selection rules (scripts/lib/keeper/) with a delay and outages.
- *
- * Time. Each path point is a block at (point's time + offset) on the chain; the offset maps the path's start to just
- * after the market was set up. Blocks are mined by hand (automine off) so every transaction of a moment lands in one
- * block, in the order sent. Between path points the chain mines a block only when something is due: a feed's
- * heartbeat round, or keeper transactions.
- *
- * Each block, in order:
- *   1. the keeper's transactions due now (decided `1 + keeperDelay` blocks of 12 s earlier), unless in an outage;
- *   2. at a path point, the arbitrageur moves each collateral's pool to the path price when it is more than the
- *      pool fee away (a real swap against the pool's liquidity);
- *   3. each feed publishes a round when the price moved by its deviation threshold since its last round, or its
- *      heartbeat passed (the value then is the latest path price);
- *   4. every breaker entry is poked when a round was published or 10 minutes passed (the keeper's default);
- * then, after the block: the step is recorded (at path points) and the keeper, unless in an outage, reads every
- * borrower in one lens call, snapshots the unhealthy ones, selects liquidations, write-offs and flags with
- * `selectLiquidations`, simulates them against this block and schedules those that would succeed. In adaptive mode
- * it also samples volatility and syncs the caps hourly.
+ * One Bulwark run of the simulation: the market of `market.ts` replayed by the driver (`driver.ts`: blocks, feeds,
+ * arbitrage, the keeper's delay and outages), with Bulwark's own part of each block:
+ *   - before mining, every breaker entry is poked when a feed round went out or 10 minutes passed (the keeper's
+ *     default);
+ *   - after it, every borrower is valued (raw positions from the lens, the vault's formula off chain, checked against
+ *     the vault on a sample: health.ts), the step is recorded, and the keeper decides: it snapshots the most urgent
+ *     unhealthy accounts with the keeper library's `readAccountSnapshots`, selects liquidations, write-offs and flags
+ *     with `selectLiquidations`, simulates them against this block and queues those that would succeed; in adaptive
+ *     mode it also samples volatility and syncs the caps hourly.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
-import type { ContractTransactionResponse, Log } from "ethers";
+import type { Log } from "ethers";
 import { ZeroAddress } from "ethers";
 
 import {
@@ -32,7 +21,8 @@ import {
   selectLiquidations,
   type Action,
 } from "../keeper/index.js";
-import { spotPriceWad, sqrtPriceX96For } from "../uniswap.js";
+import { spotPriceWad } from "../uniswap.js";
+import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
 import {
   FAILED,
   liquidityOf,
@@ -42,7 +32,7 @@ import {
   type MarketView,
   type PriceRead,
 } from "./health.js";
-import { FEED_DECIMALS, type MarketAsset, type SimMarket } from "./market.js";
+import type { MarketAsset, SimMarket } from "./market.js";
 import { toFloat, type Step } from "./path.js";
 import {
   BREAKER_LEVEL_NAMES,
@@ -53,7 +43,6 @@ import {
   type StepRecord,
 } from "./types.js";
 
-export const BLOCK_SECONDS = 12;
 /** The keeper pokes every breaker entry at least this often (its default `pokeIntervalSeconds`). */
 const POKE_INTERVAL = 600;
 /** The keeper samples volatility this often in adaptive mode (the estimator's minimum interval). */
@@ -69,9 +58,7 @@ const RAY = 10n ** 27n;
 const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
 /** Accounts whose mirrored health is checked against the vault each block. */
 const MIRROR_CHECKS = 2;
-/** The arbitrageur trades only when the pool is further from the path than its fee (0.3% unless known). */
-const DEFAULT_POOL_FEE = 0.003;
-const GAS = { keeper: 8_000_000n, swap: 1_000_000n, feed: 200_000n, poke: 400_000n };
+const GAS = { keeper: 8_000_000n, poke: 400_000n };
 
 export interface RunOptions {
   params: ParamsMode;
@@ -80,15 +67,6 @@ export interface RunOptions {
   keeperOutages: readonly { from: number; to: number }[];
   /** Called after each path step with (done, total). */
   progress?: (done: number, total: number) => void;
-}
-
-/** A keeper transaction waiting for its block. */
-interface Pending {
-  due: number;
-  label: string;
-  /** Accounts it acts on (not acted on again while pending). */
-  accounts: string[];
-  send: () => Promise<ContractTransactionResponse>;
 }
 
 /** Replays `steps` against `market` on `ethers`' chain and reports. Leaves automine off. */
@@ -110,33 +88,14 @@ export async function replay(
   const baseDecimals = 10 ** base.decimals;
   const shareUnit = 10n ** (await vault.decimals());
 
-  await provider.send("evm_setAutomine", [false]);
-  const firstBlock = await provider.getBlock("latest");
-  if (firstBlock === null) throw new Error("no latest block");
-  const offset = firstBlock.timestamp + 60 - steps[0].timestamp;
+  const driver = new ReplayDriver(ethers, market, steps, options);
+  await driver.prepare(market.openedAt);
   const pathStart = steps[0].timestamp;
-  let lastBlockTime = firstBlock.timestamp;
-  const startBlock = firstBlock.number + 1;
-  let blocks = 0;
-
-  const feedState = new Map<string, { answer: bigint; at: number }>();
-  // Every feed publishes its starting price in a block of its own before the first point: its setup round may be
-  // older than a heartbeat (on a fork of an old block, setup blocks jump to the wall clock).
-  for (const asset of assets) feedState.set(asset.address, { answer: answerOf(asset.startPriceWad), at: -Infinity });
-  let currentPrice: Record<string, bigint> = { ...steps[0].priceWad };
-  let lastPoke = lastBlockTime;
+  let lastPoke = -Infinity;
   let lastVolatility = -Infinity;
-  let pending: Pending[] = [];
-  const keeperUp = (chainTime: number): boolean =>
-    !options.keeperOutages.some(
-      (o) => chainTime - offset - pathStart >= o.from && chainTime - offset - pathStart < o.to,
-    );
 
   const initialDebt = await vault.totalDebt();
-
-  const blockTimes = new Map<number, number>(); // block → path time
   const series: StepRecord[] = [];
-  const keeperTxs: string[] = [];
   let peakSharePrice = 0n;
   let lastSharePrice = 0n;
   let minHealth: number | null = null;
@@ -144,55 +103,6 @@ export async function replay(
   const rejections: Record<string, number> = {};
   const reject = (reason: string): void => {
     rejections[reason] = (rejections[reason] ?? 0) + 1;
-  };
-
-  let arbitrageTxs: string[] = [];
-  let failedArbitrage = 0;
-  const mine = async (chainTime: number): Promise<number> => {
-    await provider.send("evm_mine", [chainTime]);
-    lastBlockTime = chainTime;
-    blocks++;
-    const number = await provider.getBlockNumber();
-    blockTimes.set(number, chainTime - offset);
-    return number;
-  };
-
-  /** Moves each collateral's pool toward the path price (when past the fee), as an arbitrageur would. */
-  const arbitrage = async (): Promise<void> => {
-    for (const asset of collaterals) {
-      if (asset.pool === undefined || asset.baseIsToken0 === undefined) continue;
-      const target = currentPrice[asset.spec.symbol];
-      const spot = await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals);
-      const gap = Number(spot) / Number(target) - 1;
-      if (Math.abs(gap) <= (asset.poolFee ?? DEFAULT_POOL_FEE)) continue;
-      // Selling the collateral lowers its price: when the pool is above the path, sell collateral (token-in).
-      const sellCollateral = gap > 0;
-      const zeroForOne = sellCollateral === asset.baseIsToken0;
-      const limit = sqrtPriceX96For(target, asset.baseIsToken0, asset.decimals, base.decimals);
-      const tokenIn = sellCollateral ? asset : base;
-      const budget = await tokenIn.token.balanceOf(await market.arbitrageur.getAddress());
-      const tx = await market.arbitrageur.swap(await asset.pool.getAddress(), zeroForOne, budget, limit, {
-        gasLimit: GAS.swap,
-      });
-      arbitrageTxs.push(tx.hash);
-    }
-  };
-
-  /** Publishes the rounds a Chainlink feed would at `chainTime`; true when any was published. */
-  const publishRounds = async (chainTime: number, pathPoint: boolean): Promise<boolean> => {
-    let published = false;
-    for (const asset of assets) {
-      const state = feedState.get(asset.address);
-      if (state === undefined) continue;
-      const answer = answerOf(currentPrice[asset.spec.symbol]);
-      const moved = Math.abs(Number(answer - state.answer)) / Number(state.answer) >= asset.spec.deviation;
-      if ((pathPoint && moved) || chainTime - state.at >= asset.spec.heartbeat) {
-        await asset.publish(answer, chainTime);
-        feedState.set(asset.address, { answer, at: chainTime });
-        published = true;
-      }
-    }
-    return published;
   };
 
   const poke = async (): Promise<void> => {
@@ -275,10 +185,15 @@ export async function replay(
     return out;
   };
 
-  /** The keeper's pass after a block: decides and schedules what lands `1 + delay` blocks later. */
-  const keeperPass = async (blockTag: number, chainTime: number, liquidities: Liquidity[]): Promise<void> => {
-    const due = chainTime + BLOCK_SECONDS * (1 + options.keeperDelayBlocks);
-    const busy = new Set(pending.flatMap((p) => p.accounts.map((a) => a.toLowerCase())));
+  /** The keeper's pass after a block: what it sends for `due`, leaving `busy` accounts alone. */
+  const keeperPass = async (
+    blockTag: number,
+    chainTime: number,
+    liquidities: Liquidity[],
+    due: number,
+    busy: ReadonlySet<string>,
+  ): Promise<Pending[]> => {
+    const pending: Pending[] = [];
     // The keeper snapshots (holdings, flags, engine previews: several reads each) only the most urgent accounts it
     // could act on this block; the rest wait, as they would for the block cap.
     const unhealthy = market.borrowers
@@ -383,6 +298,7 @@ export async function replay(
         });
       }
     }
+    return pending;
   };
 
   /** Records the state at a path point's block. */
@@ -458,83 +374,53 @@ export async function replay(
     });
   };
 
-  const prof: Record<string, number> = {};
-  const timed = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    try {
-      return await f();
-    } finally {
-      prof[label] = (prof[label] ?? 0) + performance.now() - t0;
-    }
-  };
   const executed = engine.interface.getEvent("LiquidationExecuted");
   let stepLiquidations = 0;
   let stepRepaid = 0n;
+  let view: MarketView | undefined;
+  let liquidities: Liquidity[] = [];
   await refresh(
     market.borrowers.map((_, i) => i),
-    firstBlock.number,
+    driver.setupBlock,
   );
-  let index = 0;
-  while (index < steps.length) {
-    const nextPath = steps[index].timestamp + offset;
-    const nextHeartbeat = Math.min(...assets.map((a) => (feedState.get(a.address)?.at ?? 0) + a.spec.heartbeat));
-    const nextPending = pending.length === 0 ? Infinity : Math.min(...pending.map((p) => p.due));
-    let chainTime = Math.min(nextPath, nextHeartbeat, nextPending);
-    const pathPoint = chainTime === nextPath;
-    chainTime = Math.max(chainTime, lastBlockTime + 1);
-    if (pathPoint) currentPrice = { ...steps[index].priceWad };
-
-    // 1. The keeper's transactions due now (dropped during an outage: the keeper re-decides after it).
-    const due = pending.filter((p) => p.due <= chainTime);
-    pending = pending.filter((p) => p.due > chainTime);
-    const sentNow: string[] = [];
-    if (keeperUp(chainTime)) {
-      for (const p of due) sentNow.push((await p.send()).hash);
-    }
-    // 2-4. Arbitrage, feed rounds, pokes.
-    if (pathPoint) await timed("arb", arbitrage);
-    const published = await timed("feeds", () => publishRounds(chainTime, pathPoint));
-    if (published || chainTime - lastPoke >= POKE_INTERVAL) {
-      await timed("poke", poke);
-      lastPoke = chainTime;
-    }
-    const block = await timed("mine", () => mine(chainTime));
-    for (const hash of arbitrageTxs) {
-      if ((await provider.getTransactionReceipt(hash))?.status !== 1) failedArbitrage++;
-    }
-    arbitrageTxs = [];
-    for (const hash of sentNow) {
-      keeperTxs.push(hash);
-      const receipt = await provider.getTransactionReceipt(hash);
-      if (receipt === null || receipt.status !== 1) {
-        failed++;
-        continue;
+  await driver.run({
+    beforeMine: async (chainTime, published) => {
+      if (published || chainTime - lastPoke >= POKE_INTERVAL) {
+        await poke();
+        lastPoke = chainTime;
       }
-      for (const log of receipt.logs as readonly Log[]) {
-        if (log.topics[0] !== executed.topicHash) continue;
-        const parsed = engine.interface.parseLog(log);
-        if (parsed === null) continue;
-        stepLiquidations++;
-        stepRepaid += BigInt(parsed.args.repaid);
+    },
+    observe: async ({ block, sent }: BlockContext) => {
+      for (const hash of sent) {
+        const receipt = await provider.getTransactionReceipt(hash);
+        if (receipt === null || receipt.status !== 1) {
+          failed++;
+          continue;
+        }
+        for (const log of receipt.logs as readonly Log[]) {
+          if (log.topics[0] !== executed.topicHash) continue;
+          const parsed = engine.interface.parseLog(log);
+          if (parsed === null) continue;
+          stepLiquidations++;
+          stepRepaid += BigInt(parsed.args.repaid);
+        }
       }
-    }
-    await timed("touched", () => refreshTouched(block));
-    const view = await timed("view", () => readView(block));
-    const liquidities = await timed("lens", () => readLiquidities(block, view));
-    if (pathPoint) {
-      await timed("record", () => record(steps[index], block, view, liquidities, stepLiquidations, stepRepaid));
+      await refreshTouched(block);
+      view = await readView(block);
+      liquidities = await readLiquidities(block, view);
+    },
+    record: async (step, { block }) => {
+      if (view === undefined) throw new Error("record before observe");
+      await record(step, block, view, liquidities, stepLiquidations, stepRepaid);
       stepLiquidations = 0;
       stepRepaid = 0n;
-      index++;
-      options.progress?.(index, steps.length);
-    }
-    if (keeperUp(chainTime) && index < steps.length)
-      await timed("keeper", () => keeperPass(block, chainTime, liquidities));
-  }
+    },
+    decide: ({ block, chainTime }, due, busy) => keeperPass(block, chainTime, liquidities, due, busy),
+  });
 
-  if (process.env.BULWARK_PROFILE === "1") console.error(prof);
   // Totals from the logs (exact): liquidations, breaker trips and time in breaker.
   const endBlock = await provider.getBlockNumber();
+  const startBlock = driver.startBlock;
   const liquidationLogs = await engine.queryFilter(engine.filters.LiquidationExecuted(), startBlock, endBlock);
   const liquidatedDebt = liquidationLogs.reduce((sum, log) => sum + log.args.repaid, 0n);
   const breakerLogs = await breaker.queryFilter(breaker.filters.BreakerUpdated(), startBlock, endBlock);
@@ -544,7 +430,7 @@ export async function replay(
   let timeInBreaker = 0;
   let anySince: number | undefined;
   for (const log of breakerLogs) {
-    const time = blockTimes.get(log.blockNumber) ?? pathStart;
+    const time = driver.blockTimes.get(log.blockNumber) ?? pathStart;
     const entry = symbolOf(log.args.asset);
     const level = Number(log.args.level);
     const before = levels.get(entry) ?? 0;
@@ -592,7 +478,7 @@ export async function replay(
     liquidations: liquidationLogs.length,
     liquidatedDebt: { baseUnits: liquidatedDebt.toString(), usd: usd(liquidatedDebt) },
     failedKeeperTxs: failed,
-    failedArbitrageTxs: failedArbitrage,
+    failedArbitrageTxs: driver.failedArbitrage,
     keeperRejections: rejections,
     breakerTrips: trips,
     timeInBreakerSeconds: timeInBreaker,
@@ -603,7 +489,7 @@ export async function replay(
     initialBorrows: { baseUnits: initialDebt.toString(), usd: usd(initialDebt) },
     reserves: { baseUnits: reserves.toString(), usd: usd(reserves) },
     steps: steps.length,
-    blocks,
+    blocks: driver.blocks,
     wallSeconds,
     setupSeconds,
     stepsPerSecond: steps.length / wallSeconds,
@@ -611,9 +497,6 @@ export async function replay(
     series,
   };
 }
-
-/** A WAD USD price as a feed answer (8 decimals). */
-export const answerOf = (priceWad: bigint): bigint => priceWad / 10n ** BigInt(18 - FEED_DECIMALS);
 
 /** Orders two positions by health factor, lowest first (a FAILED base price sorts first). */
 function compareHealth(a: Liquidity, b: Liquidity): number {

@@ -13,7 +13,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { Contract } from "ethers";
 
 import { IERC20Metadata__factory } from "../../../typechain-types/index.js";
-import { answerOf } from "./engine.js";
+import { answerOf } from "./driver.js";
 import {
   deviationOf,
   feedFor,

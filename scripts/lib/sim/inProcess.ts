@@ -7,7 +7,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 
 import type { MockERC20 } from "../../../typechain-types/index.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../uniswap.js";
-import { answerOf } from "./engine.js";
+import { answerOf } from "./driver.js";
 import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./market.js";
 import type { AssetSpec } from "./scenarios.js";
 

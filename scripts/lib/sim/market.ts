@@ -40,6 +40,10 @@ import type { ParamsMode } from "./types.js";
 export const FEED_DECIMALS = 8;
 /** Staleness grace of the oracle adapter on top of each feed's heartbeat (as the shipped deployment). */
 export const STALENESS_GRACE = 600;
+/** Seconds between blocks on the simulation's fixed clocks. */
+export const BLOCK_SECONDS = 12;
+/** The replay's first point comes this long after the last loans were opened (setup finishes well within it). */
+export const OPENED_TO_REPLAY = 3600;
 /** Target utilisation at the start: the lender supplies borrows / this. */
 export const START_UTILISATION = 0.8;
 /** The arbitrageur holds this many times the population's collateral, and the lender's supply in base. */
@@ -85,6 +89,8 @@ export interface AssetSource {
 }
 
 export interface SimMarket {
+  /** Timestamp of the block the last loans were opened in. */
+  openedAt: number;
   base: MarketAsset;
   collaterals: MarketAsset[];
   /** Every asset by token address (lower case). */
@@ -224,7 +230,12 @@ export async function buildMarket(
   const factory = await ethers.deployContract("SimBorrowerFactory");
   for (const asset of collaterals) await source.fund(asset, await factory.getAddress(), held.get(asset.address) ?? 0n);
   const borrowers: string[] = [];
+  // Loans are opened on a fixed clock (one batch every 12 s from here), not at the wall clock's pace, so interest
+  // from the borrows to the replay's start (`OPENED_TO_REPLAY` later) is the same on every run.
+  let openedAt = ((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + BLOCK_SECONDS;
   for (let i = 0; i < orders.length; i += OPEN_BATCH) {
+    if (i > 0) openedAt += BLOCK_SECONDS;
+    await ethers.provider.send("evm_setNextBlockTimestamp", [openedAt]);
     const batch = orders.slice(i, i + OPEN_BATCH);
     const receipt = await (await factory.openMany(await vault.getAddress(), batch, deployer.address)).wait();
     for (const log of receipt?.logs ?? []) {
@@ -252,6 +263,7 @@ export async function buildMarket(
   const lens = await ethers.deployContract("AccountLens");
   const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
   return {
+    openedAt,
     base,
     collaterals,
     byAddress,
