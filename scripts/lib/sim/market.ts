@@ -47,7 +47,7 @@ export const OPENED_TO_REPLAY = 3600;
 /** Target utilisation at the start: the lender supplies borrows / this. */
 export const START_UTILISATION = 0.8;
 /** The arbitrageur holds this many times the population's collateral, and the lender's supply in base. */
-export const ARBITRAGE_BUDGET = 10_000n;
+const ARBITRAGE_BUDGET = 10_000n;
 /** Positions opened per transaction. */
 const OPEN_BATCH = 40;
 
@@ -254,12 +254,14 @@ export async function buildMarket(
   const pools: Record<string, string> = {};
   for (const asset of collaterals) if (asset.pool !== undefined) pools[asset.address] = await asset.pool.getAddress();
   await setLiquidatorPools(liquidator, pools);
-  // The arbitrageur: deep enough pockets to move any pool anywhere the path goes (its swaps stop at the path price).
-  const arbitrageur = await ethers.deployContract("UniswapV3Actor");
-  for (const asset of collaterals) {
-    await source.fund(asset, await arbitrageur.getAddress(), (held.get(asset.address) ?? 1n) * ARBITRAGE_BUDGET);
-  }
-  await source.fund(base, await arbitrageur.getAddress(), supply * ARBITRAGE_BUDGET);
+  const arbitrageur = await deployArbitrageur(
+    ethers,
+    source,
+    base,
+    collaterals,
+    (asset) => held.get(asset.address) ?? 0n,
+    supply,
+  );
   const lens = await ethers.deployContract("AccountLens");
   const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
   return {
@@ -282,6 +284,30 @@ export async function buildMarket(
     deployer,
     dustValue: (await engine.params()).dustValue,
   };
+}
+
+/**
+ * The arbitrageur every simulated market shares the design of: a `UniswapV3Actor` with deep enough pockets to move any
+ * pool anywhere the path goes (its swaps stop at the path price): `ARBITRAGE_BUDGET` times what the population holds
+ * of each collateral (at least one unit's worth, so a collateral nobody holds can still be arbitraged) and times the
+ * lenders' supply of the base asset.
+ */
+export async function deployArbitrageur(
+  ethers: HardhatEthers,
+  source: AssetSource,
+  base: MarketAsset,
+  collaterals: readonly MarketAsset[],
+  heldOf: (asset: MarketAsset) => bigint,
+  supplied: bigint,
+): Promise<UniswapV3Actor> {
+  const arbitrageur = await ethers.deployContract("UniswapV3Actor");
+  const address = await arbitrageur.getAddress();
+  for (const asset of collaterals) {
+    const held = heldOf(asset);
+    await source.fund(asset, address, (held > 0n ? held : 1n) * ARBITRAGE_BUDGET);
+  }
+  await source.fund(base, address, supplied * ARBITRAGE_BUDGET);
+  return arbitrageur;
 }
 
 /** Helper for sources: parses a float USD price into WAD. */

@@ -21,7 +21,7 @@ import type {
 } from "../../../typechain-types/index.js";
 import { wad } from "../market.js";
 import { createMorphoMarket, deployMorpho, morphoLiquidationIncentive, type MorphoMarketParams } from "../morpho.js";
-import { ARBITRAGE_BUDGET, START_UTILISATION, unitsFor, type AssetSource, type MarketAsset } from "./market.js";
+import { START_UTILISATION, deployArbitrageur, unitsFor, type AssetSource, type MarketAsset } from "./market.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 
 /** Bulwark's rate curve (scripts/lib/market.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
@@ -214,13 +214,14 @@ export async function buildMorphoMarket(
     );
   }
   const liquidator = await ethers.deployContract("MorphoFlashLiquidator", [await morpho.getAddress(), keeper.address]);
-  // The arbitrageur: deep enough pockets to move any pool anywhere the path goes (as buildMarket's).
-  const arbitrageur = await ethers.deployContract("UniswapV3Actor");
-  const arbitrageurAddress = await arbitrageur.getAddress();
-  for (const [j, asset] of collaterals.entries()) {
-    await source.fund(asset, arbitrageurAddress, (held[j] > 0n ? held[j] : 1n) * ARBITRAGE_BUDGET);
-  }
-  await source.fund(base, arbitrageurAddress, totalSupply * ARBITRAGE_BUDGET);
+  const arbitrageur = await deployArbitrageur(
+    ethers,
+    source,
+    base,
+    collaterals,
+    (asset) => held[collaterals.indexOf(asset)],
+    totalSupply,
+  );
   const lens = await ethers.deployContract("MorphoLens", [await morpho.getAddress()]);
   const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
   return {
