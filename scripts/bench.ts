@@ -13,6 +13,11 @@
  *
  * Then the crash simulation's speed: a one-day, 1-minute path against 1,000 borrowers (wall time, steps per second),
  * written to bench/simulation.json. `BULWARK_BENCH_ONLY=simulation npm run bench` runs only that part.
+ *
+ * Then solvency side by side: every shipped crash path against Bulwark (static and adaptive parameters) and Morpho
+ * Blue, the same 200 borrowers on each: bad debt, liquidations and lenders' loss, written to bench/solvency.json.
+ * `BULWARK_BENCH_ONLY=solvency npm run bench` runs only that part (about half an hour on 2 cores: luna-2022 alone is
+ * 10,145 one-minute steps).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -40,12 +45,14 @@ import { createMorphoMarket, deployMorpho, MORPHO_EVENTS } from "./lib/morpho.js
 import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/sim/bench.js";
+import { goalVerdicts, solvencyBench, SOLVENCY_ACCOUNTS, SOLVENCY_SEED } from "./lib/sim/solvency.js";
 import { fundAndApprove } from "./lib/tokens.js";
 import type { SecurityOps } from "../typechain-types/index.js";
 
 const OUTPUT = path.join("bench", "gas.json");
 const SIM_OUTPUT = path.join("bench", "simulation.json");
 const PEER_OUTPUT = path.join("bench", "results.json");
+const SOLVENCY_OUTPUT = path.join("bench", "solvency.json");
 const COMMAND = "npm run bench";
 
 /** Published transaction-level figures of comparable operations elsewhere; not measured here. */
@@ -116,7 +123,7 @@ async function compilerSettings(contract: string): Promise<CompilerSettings> {
 }
 
 /** Parts of the bench `BULWARK_BENCH_ONLY` may select; unset, all of them run. */
-const BENCH_PARTS = ["morpho", "simulation"] as const;
+const BENCH_PARTS = ["morpho", "simulation", "solvency"] as const;
 
 async function main(): Promise<void> {
   const only = process.env.BULWARK_BENCH_ONLY ?? "";
@@ -126,6 +133,67 @@ async function main(): Promise<void> {
   if (only === "") await gasBench();
   if (only === "" || only === "morpho") await morphoBench();
   if (only === "" || only === "simulation") await simulationBench();
+  if (only === "" || only === "solvency") await solvencyPart();
+}
+
+/**
+ * Solvency side by side (scripts/lib/sim/solvency.ts): every shipped crash path, Bulwark static and adaptive against
+ * Morpho Blue, one table. The figures are deterministic (same seed, fixed clock); the wall times are the machine's.
+ */
+async function solvencyPart(): Promise<void> {
+  const workers = Number(process.env.BULWARK_BENCH_WORKERS ?? Math.min(2, os.cpus().length));
+  if (!Number.isInteger(workers) || workers < 1) throw new Error("BULWARK_BENCH_WORKERS must be a positive integer");
+  console.log(
+    `\nSolvency: every shipped crash path against Bulwark (static, adaptive) and Morpho Blue, ${SOLVENCY_ACCOUNTS} ` +
+      `borrowers (seed ${SOLVENCY_SEED}), ${workers} run(s) at a time`,
+  );
+  const started = performance.now();
+  const rows = await solvencyBench({ workers, log: (line) => console.log(line) });
+  const usd = (value: number): string =>
+    `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  console.log(
+    `\n${renderTable(
+      [
+        { header: "Scenario" },
+        { header: "Steps", align: "right" },
+        { header: "Run" },
+        { header: "Bad debt", align: "right" },
+        { header: "% of borrows", align: "right" },
+        { header: "Liquidations", align: "right" },
+        { header: "Lender loss", align: "right" },
+      ],
+      rows.map((r) => [
+        r.scenario,
+        String(r.steps),
+        r.mode,
+        usd(r.badDebtUsd),
+        `${r.badDebtPctOfBorrows.toFixed(2)}%`,
+        r.liquidations.toLocaleString("en-US"),
+        `${r.lenderLossPct.toFixed(2)}%`,
+      ]),
+    )}`,
+  );
+  const verdicts = goalVerdicts(rows);
+  console.log(
+    `\nGoal: less bad debt than the Morpho market on every shipped path.\n${renderTable(
+      [{ header: "Scenario" }, { header: "static", align: "right" }, { header: "adaptive", align: "right" }],
+      verdicts.map((v) => [v.scenario, v.static, v.adaptive]),
+    )}`,
+  );
+  const minutes = (performance.now() - started) / 60_000;
+  const report = {
+    machine: machine(),
+    command: `${COMMAND} (or BULWARK_BENCH_ONLY=solvency ${COMMAND})`,
+    accounts: SOLVENCY_ACCOUNTS,
+    seed: SOLVENCY_SEED,
+    workers,
+    wallMinutes: Number(minutes.toFixed(1)),
+    runs: rows,
+    goal: verdicts,
+  };
+  await mkdir(path.dirname(SOLVENCY_OUTPUT), { recursive: true });
+  await writeFile(SOLVENCY_OUTPUT, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`${rows.length} runs in ${minutes.toFixed(1)} min. Wrote ${SOLVENCY_OUTPUT}.`);
 }
 
 /**

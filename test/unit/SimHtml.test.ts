@@ -1,7 +1,8 @@
 /**
  * The crash simulation's HTML report (scripts/lib/sim/html.ts), a pure function over a report: one column per run,
- * two runs side by side on the same y-scale, gaps for FAILED oracle prices, escaped text, no external resource, a
- * small file for a long run (down-sampling), and "no steps" for an empty series. No chain: synthetic reports only.
+ * two runs side by side on the same y-scale, three (static, adaptive, morpho) in report order, a morpho run without
+ * breaker figures or lines, gaps for FAILED oracle prices, escaped text, no external resource, a small file for a long
+ * run (down-sampling), and "no steps" for an empty series. No chain: synthetic reports only.
  */
 import { expect } from "chai";
 
@@ -76,9 +77,25 @@ function run(params: ParamsMode, options: RunOptions = {}): RunReport {
   };
 }
 
+/** A morpho run: no breaker (no levels, trips or time in breaker), both risk parameters at the LLTV. */
+function morphoRun(options: RunOptions = {}): RunReport {
+  const base = run("morpho", { ...options, breakerEvents: [] });
+  return {
+    ...base,
+    breakerTrips: 0,
+    timeInBreakerSeconds: 0,
+    series: base.series.map((s) => ({
+      ...s,
+      breakerLevel: {},
+      borrowLtv: { WETH: 0.86 },
+      liquidationThreshold: { WETH: 0.86 },
+    })),
+  };
+}
+
 /** A report of the given runs (the primary one, adaptive when present, at the top level). */
 function report(runs: Partial<Record<ParamsMode, RunReport>>, description = "Black Thursday replay"): SimulationReport {
-  const primary = runs.adaptive ?? runs.static;
+  const primary = runs.adaptive ?? runs.static ?? runs.morpho;
   if (primary === undefined) throw new Error("no run");
   return {
     ...primary,
@@ -112,6 +129,35 @@ function svg(html: string, chart: string): string | undefined {
 /** The y-axis tick labels of an SVG chart. */
 function yTicks(chart: string): string[] {
   return [...chart.matchAll(/<text class="ytick"[^>]*>([^<]*)<\/text>/g)].map((match) => match[1]);
+}
+
+/** The `data-run` columns of each chart row (`data-row`), in page order. */
+function runColumns(html: string): Map<string, string[]> {
+  const rows = new Map<string, string[]>();
+  for (const section of html.match(/<section class="row"[\s\S]*?<\/section>/g) ?? []) {
+    const id = /data-row="([^"]*)"/.exec(section)![1];
+    rows.set(
+      id,
+      [...section.matchAll(/<div class="col" data-run="([^"]*)"/g)].map((match) => match[1]),
+    );
+  }
+  return rows;
+}
+
+/** The cells of the summary row labelled `label`. */
+function summaryRow(html: string, label: string): string[] {
+  const match = new RegExp(`<tr><th>${label}</th>((?:<td[^>]*>[^<]*</td>)+)</tr>`).exec(html);
+  expect(match, `summary row ${label}`).to.not.equal(null);
+  return [...match![1].matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((cell) => cell[1]);
+}
+
+/** The `data-run` column of `run` in the chart row `row`. */
+function column(html: string, row: string, run: string): string {
+  const section = html.slice(html.indexOf(`data-row="${row}"`));
+  const start = section.indexOf(`data-run="${run}"`);
+  expect(start, `${row}:${run}`).to.be.at.least(0);
+  const end = section.indexOf(`<div class="col"`, start + 1);
+  return section.slice(start, end < 0 ? section.indexOf("</section>") : end);
 }
 
 /** The `d` of the path labelled `label` in an SVG chart. */
@@ -182,6 +228,70 @@ describe("Simulation HTML report", function () {
     expect(Math.min(...values)).to.be.at.most(95);
     expect(Math.max(...values)).to.be.at.least(615);
     expect(yTicks(svg(html, "debt:static")!)).to.deep.equal(yTicks(svg(html, "debt:adaptive")!));
+  });
+
+  it("puts three runs side by side in report order: static, adaptive, morpho", function () {
+    // Inserted out of order: the page orders them.
+    const html = renderReportHtml(
+      report({
+        morpho: morphoRun({ priceScale: 0.5 }),
+        adaptive: run("adaptive", { priceScale: 3 }),
+        static: run("static"),
+      }),
+    );
+
+    expect(html).to.contain(".cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}");
+    expect(html).to.not.contain(`class="cols cols-2"`);
+    const rows = runColumns(html);
+    expect([...rows.keys()]).to.include.members(["price-WETH", "health", "breaker", "risk-WETH", "debt"]);
+    expect(rows.size).to.equal(html.match(/class="cols cols-3"/g)!.length);
+    for (const [row, runs] of rows) expect(runs, row).to.deep.equal(["static", "adaptive", "morpho"]);
+    expect(html).to.match(/<thead><tr><th><\/th><th>static<\/th><th>adaptive<\/th><th>morpho<\/th><\/tr><\/thead>/);
+
+    // One y-scale over the three runs: static's lows (~$95) and adaptive's highs (~$615).
+    const ticks = yTicks(svg(html, "price-WETH:morpho")!);
+    expect(ticks).to.deep.equal(yTicks(svg(html, "price-WETH:static")!));
+    expect(ticks).to.deep.equal(yTicks(svg(html, "price-WETH:adaptive")!));
+
+    // Morpho has no breaker: "—" in its breaker cells, no line in its breaker chart, a note instead of the trips.
+    expect(summaryRow(html, "Breaker trips")).to.deep.equal(["2", "2", "—"]);
+    expect(summaryRow(html, "Time in breaker \\(h:mm\\)")).to.deep.equal(["3:05", "3:05", "—"]);
+    expect(summaryRow(html, "Liquidations")).to.deep.equal(["1,234", "1,234", "1,234"]);
+    const breaker = svg(html, "breaker:morpho")!;
+    expect(breaker).to.not.contain("<path");
+    expect(breaker).to.contain("NO_LIQUIDATION"); // the level axis is still drawn
+    expect(svg(html, "breaker:static")!).to.match(/<path data-label="global" d="M[\d.]+,[\d.]+/);
+    expect(column(html, "breaker", "morpho")).to.contain("Morpho Blue has no circuit breaker.");
+    expect(column(html, "breaker", "morpho")).to.not.contain("No breaker trips.");
+    expect(column(html, "breaker", "static")).to.not.contain("Morpho Blue");
+    expect(column(html, "breaker", "static")).to.contain("PRICE_DROP");
+    expect(html.match(/Morpho Blue has no circuit breaker\./g)).to.have.length(1);
+    expect(html).to.not.contain("NaN");
+
+    // Its risk chart draws the LLTV as both lines.
+    const risk = svg(html, "risk-WETH:morpho")!;
+    expect(pathOf(risk, "borrow LTV")).to.equal(pathOf(risk, "liquidation threshold"));
+  });
+
+  it("renders a morpho run alone in one column, without breaker lines", function () {
+    const html = renderReportHtml(report({ morpho: morphoRun() }));
+
+    expect(html).to.contain(`class="cols cols-1"`);
+    expect(html).to.not.contain('data-run="static"');
+    expect(html).to.not.contain('data-run="adaptive"');
+    for (const [row, runs] of runColumns(html)) expect(runs, row).to.deep.equal(["morpho"]);
+    expect(html).to.match(/<thead><tr><th><\/th><th>morpho<\/th><\/tr><\/thead>/);
+    expect(summaryRow(html, "Breaker trips")).to.deep.equal(["—"]);
+    expect(summaryRow(html, "Time in breaker \\(h:mm\\)")).to.deep.equal(["—"]);
+    for (const chart of ["price-WETH:morpho", "health:morpho", "debt:morpho", "risk-WETH:morpho"]) {
+      expect(svg(html, chart)!, chart).to.match(/<path data-label="[^"]+" d="M[\d.]+,[\d.]+/);
+    }
+    const breaker = svg(html, "breaker:morpho")!;
+    expect(breaker).to.not.contain("<path");
+    expect(breaker).to.not.contain("NaN");
+    expect(html).to.contain("Morpho Blue has no circuit breaker.");
+    expect(html).to.not.contain("No breaker trips.");
+    expect(html).to.not.contain("NaN");
   });
 
   it("leaves a gap, not a zero, where the oracle reported FAILED", function () {

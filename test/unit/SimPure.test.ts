@@ -1,7 +1,8 @@
 /**
  * The crash simulation's pure parts (scripts/lib/sim/), no chain: the seeded generator and the borrower population
  * (population.ts), the merge of price paths onto one timeline (path.ts), token amounts for a USD value (market.ts,
- * `unitsFor`), the command line (cli.ts: `parseCliArgs`, `parseDuration`), the market's asset list (run.ts,
+ * `unitsFor`), the command line (cli.ts: `parseCliArgs`, `parseDuration`), the terminal summary (report.ts:
+ * `summaryTable`, one column per run in report order, no breaker figures for Morpho), the market's asset list (run.ts,
  * `marketAssets`), the shipped scenarios (scenarios.ts: every file exists, parses and names known assets) and the
  * off-chain mirror of the vault's `accountLiquidity` (health.ts) on hand-made inputs, rounding and statuses included.
  */
@@ -18,7 +19,7 @@ import {
   readPricePath,
   type PricePoint,
 } from "../../scripts/lib/pricePath.js";
-import { ROOT, UsageError, parseCliArgs, parseDuration, type CliOptions } from "../../scripts/lib/sim/cli.js";
+import { ROOT, UsageError, parseCliArgs, parseDuration, usage, type CliOptions } from "../../scripts/lib/sim/cli.js";
 import {
   DEGRADED,
   FAILED,
@@ -33,6 +34,7 @@ import {
 import { unitsFor } from "../../scripts/lib/sim/market.js";
 import { mergePaths } from "../../scripts/lib/sim/path.js";
 import { Rng, planPopulation, type PopulationAsset } from "../../scripts/lib/sim/population.js";
+import { summaryTable } from "../../scripts/lib/sim/report.js";
 import { SimulationError, marketAssets } from "../../scripts/lib/sim/run.js";
 import {
   DEFAULT_SCENARIO,
@@ -42,6 +44,7 @@ import {
   assetSpec,
   scenario,
 } from "../../scripts/lib/sim/scenarios.js";
+import type { ParamsMode, RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
 
 const wad = (value: string): bigint => parseUnits(value, 18);
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -357,6 +360,21 @@ describe("Simulation (pure)", function () {
       expect(cli(["--fork", "http://127.0.0.1:8545"]).fork?.block).to.equal(undefined);
     });
 
+    it("--params takes each mode, both and all; the usage names them", function () {
+      for (const params of ["static", "adaptive", "morpho", "both", "all"] as const) {
+        expect(cli(["--params", params]).params, params).to.equal(params);
+      }
+      expect(usage()).to.match(/--params MODE +static, adaptive, morpho, both or all \(default both/);
+      expect(usage()).to.contain("all adds Morpho Blue");
+    });
+
+    it("rejects --params none (and a mode in capitals), naming the five choices", function () {
+      for (const bad of ["none", "Morpho", "static,morpho", ""]) {
+        const message = thrown(() => parseCliArgs(["--params", bad], "/tmp/simcwd"), UsageError);
+        expect(message, bad).to.equal(`--params must be static, adaptive, morpho, both or all, got "${bad}"`);
+      }
+    });
+
     it("returns help and list", function () {
       expect(parseCliArgs(["--help"])).to.equal("help");
       expect(parseCliArgs(["-h"])).to.equal("help");
@@ -369,7 +387,11 @@ describe("Simulation (pure)", function () {
       ["--prices with no file", ["--prices", "WETH="], /ASSET=FILE/],
       ["--prices with a bad symbol", ["--prices", "W-ETH=f.csv"], /ASSET=FILE/],
       ["the same asset twice", ["--prices", "WETH=a.csv", "--prices", "weth=b.csv"], /WETH twice/],
-      ["bad --params", ["--params", "dynamic"], /static, adaptive or both/],
+      [
+        "bad --params",
+        ["--params", "dynamic"],
+        /--params must be static, adaptive, morpho, both or all, got "dynamic"/,
+      ],
       ["--keeper-outage without a colon", ["--keeper-outage", "1h"], /FROM:TO/],
       ["--keeper-outage with three parts", ["--keeper-outage", "1:2:3"], /FROM:TO/],
       ["--keeper-outage TO = FROM", ["--keeper-outage", "1h:60m"], /TO must be after FROM/],
@@ -419,6 +441,73 @@ describe("Simulation (pure)", function () {
         const message = thrown(() => parseDuration(bad, "--keeper-outage"), UsageError);
         expect(message).to.include("--keeper-outage").and.include("not a duration");
       }
+    });
+  });
+
+  describe("summaryTable", function () {
+    /** A run of `params` with distinct figures (no series: the table does not read it). */
+    const runOf = (params: ParamsMode, breakerTrips: number, timeInBreakerSeconds: number, liquidations: number) =>
+      ({
+        params,
+        badDebt: { baseUnits: "0", usd: 1234.5, pctOfInitialBorrows: 0.12 },
+        liquidations,
+        liquidatedDebt: { baseUnits: "0", usd: 5000 },
+        failedKeeperTxs: 1,
+        failedArbitrageTxs: 0,
+        keeperRejections: {},
+        breakerTrips,
+        timeInBreakerSeconds,
+        lenderLossPct: 0.5,
+        minHealthFactor: 0.9,
+        borrowersAtStart: 10,
+        borrowersAtEnd: 8,
+        initialBorrows: { baseUnits: "0", usd: 1_000_000 },
+        reserves: { baseUnits: "0", usd: 0 },
+        steps: 10,
+        blocks: 20,
+        wallSeconds: 2,
+        setupSeconds: 1,
+        stepsPerSecond: 5,
+        breakerEvents: [],
+        series: [],
+      }) satisfies RunReport;
+    const reportOf = (runs: Partial<Record<ParamsMode, RunReport>>): SimulationReport =>
+      ({ ...(runs.adaptive ?? runs.static ?? runs.morpho)!, runs }) as SimulationReport;
+    /** The table's lines as cells (columns are two or more spaces apart). */
+    const cells = (table: string): string[][] => table.split("\n").map((line) => line.trim().split(/\s{2,}/));
+    const row = (table: string, label: string): string[] => {
+      const found = cells(table).find((line) => line[0] === label);
+      expect(found, label).to.not.equal(undefined);
+      return found!.slice(1);
+    };
+
+    it("has one column per run in report order, static, adaptive, morpho, with '—' for Morpho's breaker", function () {
+      // Inserted out of order: the table orders them.
+      const table = summaryTable(
+        reportOf({
+          morpho: runOf("morpho", 0, 0, 30),
+          adaptive: runOf("adaptive", 7, 0, 20),
+          static: runOf("static", 4, 3 * 3600 + 5 * 60, 10),
+        }),
+      );
+      expect(cells(table)[0]).to.deep.equal(["static", "adaptive", "morpho"]);
+      expect(row(table, "Breaker trips")).to.deep.equal(["4", "7", "—"]);
+      expect(row(table, "Time in breaker")).to.deep.equal(["3h05", "0h00", "—"]);
+      expect(row(table, "Liquidations")).to.deep.equal(["10", "20", "30"]);
+      expect(row(table, "Bad debt")).to.have.length(3);
+    });
+
+    it("shows only the runs present: static and adaptive, or morpho alone", function () {
+      const both = summaryTable(reportOf({ adaptive: runOf("adaptive", 1, 60, 2), static: runOf("static", 3, 0, 1) }));
+      expect(cells(both)[0]).to.deep.equal(["static", "adaptive"]);
+      expect(row(both, "Breaker trips")).to.deep.equal(["3", "1"]);
+      expect(both).to.not.contain("—");
+
+      const morpho = summaryTable(reportOf({ morpho: runOf("morpho", 0, 0, 5) }));
+      expect(cells(morpho)[0]).to.deep.equal(["morpho"]);
+      expect(row(morpho, "Breaker trips")).to.deep.equal(["—"]);
+      expect(row(morpho, "Time in breaker")).to.deep.equal(["—"]);
+      expect(row(morpho, "Liquidations")).to.deep.equal(["5"]);
     });
   });
 

@@ -212,7 +212,7 @@ describe("crash simulation (in-process)", function () {
     it("prints the usage for a bad flag and exits 2", async () => {
       const run = await cli(["--params", "sometimes"]);
       expect(run.code).to.equal(2);
-      expect(run.stderr).to.contain("--params must be static, adaptive or both").and.contain("usage:");
+      expect(run.stderr).to.contain("--params must be static, adaptive, morpho, both or all").and.contain("usage:");
       expect(existsSync(path.join(dir, "out-bad"))).to.equal(false);
     });
   });

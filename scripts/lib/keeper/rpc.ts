@@ -111,7 +111,7 @@ const KNOWN_ERRORS: Interface = (() => {
 })();
 
 /** Revert data carried by `error`, wherever ethers or the provider put it. */
-function revertData(error: unknown, depth = 0): string | undefined {
+export function revertData(error: unknown, depth = 0): string | undefined {
   if (depth > 4 || error === null || typeof error !== "object") return undefined;
   const record = error as Record<string, unknown>;
   const data = record.data;

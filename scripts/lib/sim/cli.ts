@@ -14,7 +14,7 @@ import { ForkError, forkPlan } from "./forkSource.js";
 import { summaryTable, writeReports } from "./report.js";
 import { SimulationError, runSimulation, type SimulationConfig, type SimulationUi } from "./run.js";
 import { DEFAULT_SCENARIO, SCENARIOS, SCENARIO_DIR, scenario } from "./scenarios.js";
-import type { ParamsMode } from "./types.js";
+import type { ParamsSelection } from "./types.js";
 
 /** The repository root (scripts/lib/sim/ → ../../..). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -29,7 +29,7 @@ export interface CliOptions {
   prices: Map<string, string>;
   accounts: number;
   seed: string;
-  params: ParamsMode | "both";
+  params: ParamsSelection;
   keeperDelayBlocks: number;
   keeperOutages: { from: number; to: number }[];
   out: string;
@@ -47,7 +47,8 @@ export function usage(): string {
     "                          seconds, USD); ASSET is USDC (a depeg), WETH, WBTC, SOL or LUNA",
     "  --accounts N            borrowers in the population (default 200)",
     "  --seed S                seed of the population (default bulwark)",
-    "  --params MODE           static, adaptive or both (default both: the same path twice, compared)",
+    "  --params MODE           static, adaptive, morpho, both or all (default both: Bulwark static and adaptive;",
+    "                          all adds Morpho Blue on the same path and population)",
     "  --keeper-delay BLOCKS   blocks between the keeper seeing a block and its transactions landing, on top of",
     "                          the next block (default 0)",
     "  --keeper-outage FROM:TO the keeper is down from FROM to TO after the path's start (repeatable); durations",
@@ -78,6 +79,11 @@ const integer = (flag: string, raw: string | undefined, fallback: number, min: n
   }
   return Number(raw);
 };
+
+/** What `--params` accepts. */
+const PARAMS_SELECTIONS: readonly ParamsSelection[] = ["static", "adaptive", "morpho", "both", "all"];
+const isParamsSelection = (value: string): value is ParamsSelection =>
+  (PARAMS_SELECTIONS as readonly string[]).includes(value);
 
 /** Parses the command line (without `node` and the script). */
 export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliOptions | "help" | "list" {
@@ -134,8 +140,8 @@ export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliO
     description = shipped.description;
   }
   const params = v.params ?? "both";
-  if (params !== "static" && params !== "adaptive" && params !== "both") {
-    throw new UsageError(`--params must be static, adaptive or both, got "${params}"`);
+  if (!isParamsSelection(params)) {
+    throw new UsageError(`--params must be static, adaptive, morpho, both or all, got "${params}"`);
   }
   const keeperOutages = (v["keeper-outage"] ?? []).map((spec) => {
     const [from, to, extra] = spec.split(":");

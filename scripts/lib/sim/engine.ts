@@ -21,8 +21,8 @@ import {
   selectLiquidations,
   type Action,
 } from "../keeper/index.js";
-import { spotPriceWad } from "../uniswap.js";
 import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
+import { Drawdown, lowerHealth, percentOf, poolPrices } from "./figures.js";
 import {
   FAILED,
   liquidityOf,
@@ -38,7 +38,7 @@ import {
   BREAKER_LEVEL_NAMES,
   BREAKER_REASON_NAMES,
   type BreakerTrip,
-  type ParamsMode,
+  type BulwarkMode,
   type RunReport,
   type StepRecord,
 } from "./types.js";
@@ -61,7 +61,7 @@ const MIRROR_CHECKS = 2;
 const GAS = { keeper: 8_000_000n, poke: 400_000n };
 
 export interface RunOptions {
-  params: ParamsMode;
+  params: BulwarkMode;
   keeperDelayBlocks: number;
   /** Keeper outages, in seconds from the path's start: [from, to). */
   keeperOutages: readonly { from: number; to: number }[];
@@ -96,8 +96,8 @@ export async function replay(
 
   const initialDebt = await vault.totalDebt();
   const series: StepRecord[] = [];
-  let peakSharePrice = 0n;
-  let lastSharePrice = 0n;
+  /** Lenders' loss: the vault share price's fall from its peak. */
+  const sharePrice = new Drawdown();
   let minHealth: number | null = null;
   let failed = 0;
   const rejections: Record<string, number> = {};
@@ -327,7 +327,6 @@ export async function replay(
     const at = { blockTag };
     const price: Record<string, number> = {};
     const oraclePrice: Record<string, number | null> = {};
-    const poolPrice: Record<string, number> = {};
     const borrowLtv: Record<string, number> = {};
     const liquidationThreshold: Record<string, number> = {};
     assets.forEach((asset, i) => {
@@ -340,22 +339,14 @@ export async function replay(
         liquidationThreshold[symbol] = toFloat(view.collaterals[i - 1].liquidationThreshold);
       }
     });
-    for (const asset of collaterals) {
-      if (asset.pool !== undefined && asset.baseIsToken0 !== undefined) {
-        poolPrice[asset.spec.symbol] = toFloat(
-          await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals, blockTag),
-        );
-      }
-    }
+    const poolPrice = await poolPrices(base, collaterals, blockTag);
     const breakerLevel: Record<string, number> = {};
     for (const entry of await breaker.state(at)) breakerLevel[symbolOf(entry.asset)] = Number(entry.level);
     const basePrice = toFloat(step.priceWad[base.spec.symbol]);
     const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
-    const sharePrice = await vault.convertToAssets(shareUnit, at);
-    if (sharePrice > peakSharePrice) peakSharePrice = sharePrice;
-    lastSharePrice = sharePrice;
+    sharePrice.observe(await vault.convertToAssets(shareUnit, at));
     const minHealthNow = lowest === undefined ? null : toFloat(lowest);
-    if (minHealthNow !== null && (minHealth === null || minHealthNow < minHealth)) minHealth = minHealthNow;
+    minHealth = lowerHealth(minHealth, minHealthNow);
     series.push({
       timestamp: step.timestamp,
       price,
@@ -464,16 +455,12 @@ export async function replay(
   const basePrice = toFloat(steps[steps.length - 1].priceWad[base.spec.symbol]);
   const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
   const wallSeconds = (performance.now() - started) / 1000;
-  const lenderLoss =
-    peakSharePrice === 0n || lastSharePrice >= peakSharePrice
-      ? 0
-      : Number(((peakSharePrice - lastSharePrice) * 10n ** 12n) / peakSharePrice) / 1e10;
   return {
     params: options.params,
     badDebt: {
       baseUnits: badDebt.toString(),
       usd: usd(badDebt),
-      pctOfInitialBorrows: initialDebt === 0n ? 0 : Number((badDebt * 10n ** 12n) / initialDebt) / 1e10,
+      pctOfInitialBorrows: percentOf(badDebt, initialDebt),
     },
     liquidations: liquidationLogs.length,
     liquidatedDebt: { baseUnits: liquidatedDebt.toString(), usd: usd(liquidatedDebt) },
@@ -482,7 +469,7 @@ export async function replay(
     keeperRejections: rejections,
     breakerTrips: trips,
     timeInBreakerSeconds: timeInBreaker,
-    lenderLossPct: lenderLoss,
+    lenderLossPct: sharePrice.fallPct,
     minHealthFactor: minHealth,
     borrowersAtStart: market.borrowers.length,
     borrowersAtEnd: endLiquidities.filter((l) => l.debt > 0n).length,

@@ -1,14 +1,15 @@
 /**
  * The crash simulation's report as one self-contained HTML page (`report.html`): the scenario, a summary table with
  * one column per run, and inline SVG charts drawn here (no chart library, no external resource: the page opens
- * offline). When both runs exist their charts sit side by side, static left, adaptive right, each chart pair on the
- * same y-scale so they compare at a glance.
+ * offline). The runs present sit side by side in report order (static, adaptive, morpho), each row of charts on one
+ * y-scale so they compare at a glance. A morpho run (Morpho Blue) has no circuit breaker: "—" in its breaker figures,
+ * an empty breaker chart and a note instead of the trip list; its risk-parameter charts show the LLTV as both lines.
  *
  * Series longer than `MAX_POINTS` are down-sampled for drawing: lines keep the lowest and highest point of each bucket
  * (a crash does not vanish) and a gap (null) when the bucket has one; bars sum their bucket; step lines keep their
  * change points.
  */
-import { BREAKER_LEVEL_NAMES, type RunReport, type SimulationReport, type StepRecord } from "./types.js";
+import { BREAKER_LEVEL_NAMES, PARAMS_MODES, type RunReport, type SimulationReport, type StepRecord } from "./types.js";
 
 /** Most points drawn per line (and per run), whatever the length of the series. */
 export const MAX_POINTS = 1000;
@@ -57,7 +58,7 @@ interface ChartOptions {
   xTitle: string;
 }
 
-/** A run as shown: its name (static/adaptive) and its data. */
+/** A run as shown: its name (static, adaptive or morpho) and its data. */
 interface RunView {
   name: string;
   run: RunReport;
@@ -387,11 +388,13 @@ function chartRow(
 
 // ---------------------------------------------------------------- sections
 
-/** The runs present, static first; the report's top-level run when `runs` is empty. */
+/** The runs present in report order (static, adaptive, morpho); the report's top-level run when `runs` is empty. */
 function runViews(report: SimulationReport): RunView[] {
   const views: RunView[] = [];
-  if (report.runs.static) views.push({ name: "static", run: report.runs.static });
-  if (report.runs.adaptive) views.push({ name: "adaptive", run: report.runs.adaptive });
+  for (const mode of PARAMS_MODES) {
+    const run = report.runs[mode];
+    if (run !== undefined) views.push({ name: mode, run });
+  }
   if (views.length === 0) views.push({ name: report.params, run: report });
   return views;
 }
@@ -432,6 +435,9 @@ function metaSection(report: SimulationReport): string {
   );
 }
 
+/** Morpho Blue has no circuit breaker. */
+const isMorpho = (run: RunReport): boolean => run.params === "morpho";
+
 /** Keeper rejections by reason, most frequent first: "Unprofitable: 3, over-block-cap: 2". */
 function rejections(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
@@ -449,8 +455,8 @@ function summarySection(views: RunView[]): string {
     ["Liquidated debt", (run) => formatUsd(run.liquidatedDebt.usd)],
     ["Failed keeper txs", (run) => formatNumber(run.failedKeeperTxs, 0)],
     ["Keeper rejections", (run) => rejections(run.keeperRejections ?? {})],
-    ["Breaker trips", (run) => formatNumber(run.breakerTrips, 0)],
-    ["Time in breaker (h:mm)", (run) => formatDuration(run.timeInBreakerSeconds)],
+    ["Breaker trips", (run) => (isMorpho(run) ? "—" : formatNumber(run.breakerTrips, 0))],
+    ["Time in breaker (h:mm)", (run) => (isMorpho(run) ? "—" : formatDuration(run.timeInBreakerSeconds))],
     ["Lender loss", (run) => formatPct(run.lenderLossPct)],
     ["Min health factor", (run) => (run.minHealthFactor === null ? "—" : formatNumber(run.minHealthFactor, 4))],
     [
@@ -471,8 +477,9 @@ function summarySection(views: RunView[]): string {
   return `<h2>Summary</h2><table class="summary"><thead><tr><th></th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-/** The breaker trips of a run, at most `MAX_TRIPS` rows. */
+/** The breaker trips of a run, at most `MAX_TRIPS` rows (a note for a morpho run, which has no breaker). */
 function tripsTable(run: RunReport): string {
+  if (isMorpho(run)) return `<p class="trips">Morpho Blue has no circuit breaker.</p>`;
   const events = run.breakerEvents;
   if (events.length === 0) return `<p class="trips">No breaker trips.</p>`;
   const rows = events
@@ -616,14 +623,16 @@ function chartsSection(report: SimulationReport, views: RunView[]): string {
       views,
       xAxis,
       (run) =>
-        entries.map((entry, i) => {
-          // A small vertical offset per entry keeps lines at the same level apart.
-          const offset = (i - (entries.length - 1) / 2) * 0.05;
-          const points = stepPoints(pointsOf(run.series, (s) => s.breakerLevel[entry])).map(
-            ([x, y]) => [x, y === null ? null : y + offset] as const,
-          );
-          return { label: entry, color: PALETTE[i % PALETTE.length], kind: "step", points };
-        }),
+        isMorpho(run)
+          ? [] // no breaker: axes only
+          : entries.map((entry, i) => {
+              // A small vertical offset per entry keeps lines at the same level apart.
+              const offset = (i - (entries.length - 1) / 2) * 0.05;
+              const points = stepPoints(pointsOf(run.series, (s) => s.breakerLevel[entry])).map(
+                ([x, y]) => [x, y === null ? null : y + offset] as const,
+              );
+              return { label: entry, color: PALETTE[i % PALETTE.length], kind: "step", points };
+            }),
       () => levelAxis,
       { ...options, marginLeft: 104 },
       tripsTable,
@@ -665,6 +674,7 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{font-weigh
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .cols{display:grid;gap:16px}.cols-1{grid-template-columns:minmax(0,1fr)}.cols-2{grid-template-columns:repeat(2,minmax(0,1fr))}
+.cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}
 svg{width:100%;height:auto;font-size:11px}svg text{fill:#333}
 .grid{stroke:#eee}.axis{stroke:#888}.ref{stroke:#d62728;stroke-dasharray:6 4}.reflabel{fill:#d62728}
 table.trips{font-size:12px}.empty{color:#888;font-style:italic}.note,.more{color:#666;font-size:13px}

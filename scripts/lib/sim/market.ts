@@ -34,7 +34,7 @@ import {
 import { deployRiskModules } from "../risk.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 import type { AssetSpec } from "./scenarios.js";
-import type { ParamsMode } from "./types.js";
+import type { BulwarkMode } from "./types.js";
 
 /** Feed answers carry 8 decimals, as Chainlink's USD feeds. */
 export const FEED_DECIMALS = 8;
@@ -124,7 +124,7 @@ const ratio = (fraction: number): bigint => wad(fraction.toFixed(6));
 export async function buildMarket(
   ethers: HardhatEthers,
   source: AssetSource,
-  options: { accounts: number; seed: string; params: ParamsMode; progress?: (what: string) => void },
+  options: { accounts: number; seed: string; params: BulwarkMode; progress?: (what: string) => void },
 ): Promise<SimMarket> {
   const [deployer, keeper] = await ethers.getSigners();
   const note = options.progress ?? (() => undefined);

@@ -21,7 +21,14 @@ import type {
 } from "../../../typechain-types/index.js";
 import { wad } from "../market.js";
 import { createMorphoMarket, deployMorpho, morphoLiquidationIncentive, type MorphoMarketParams } from "../morpho.js";
-import { START_UTILISATION, deployArbitrageur, unitsFor, type AssetSource, type MarketAsset } from "./market.js";
+import {
+  BLOCK_SECONDS,
+  START_UTILISATION,
+  deployArbitrageur,
+  unitsFor,
+  type AssetSource,
+  type MarketAsset,
+} from "./market.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 
 /** Bulwark's rate curve (scripts/lib/market.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
@@ -67,8 +74,12 @@ export interface SimMorphoMarket {
   liquidator: MorphoFlashLiquidator;
   arbitrageur: UniswapV3Actor;
   keeper: HardhatEthersSigner;
-  /** Morpho's owner, fee recipient and the lender of every market. */
+  /** Morpho's owner and every market's fee recipient. */
   deployer: HardhatEthersSigner;
+  /** The lender: supplies every market (apart from the fee recipient, so its shares measure lenders' loss). */
+  lender: HardhatEthersSigner;
+  /** Timestamp of the block that opened the last loans (the replay starts `OPENED_TO_REPLAY` after it). */
+  openedAt: number;
   base: MarketAsset;
   collaterals: MarketAsset[];
   /** Every asset by token address (lower case). */
@@ -125,7 +136,7 @@ export async function buildMorphoMarket(
   source: AssetSource,
   options: { accounts: number; seed: string; progress?: (what: string) => void; assets?: MarketAsset[] },
 ): Promise<SimMorphoMarket> {
-  const [deployer, keeper] = await ethers.getSigners();
+  const [deployer, keeper, lender] = await ethers.getSigners();
   const note = options.progress ?? (() => undefined);
   const send = async (tx: Promise<{ wait(): Promise<unknown> }>): Promise<void> => {
     await (await tx).wait();
@@ -182,18 +193,22 @@ export async function buildMorphoMarket(
   const utilisation = BigInt(Math.round(START_UTILISATION * 1000));
   const supplies = borrowed.map((b) => (b * 1000n) / utilisation);
   const totalSupply = supplies.reduce((a, b) => a + b, 0n);
-  await source.fund(base, deployer.address, totalSupply);
-  await send(base.token.connect(deployer).approve(await morpho.getAddress(), totalSupply));
+  await source.fund(base, lender.address, totalSupply);
+  await send(base.token.connect(lender).approve(await morpho.getAddress(), totalSupply));
   for (const [j, market] of markets.entries()) {
     if (supplies[j] === 0n) continue;
-    await send(morpho.connect(deployer).supply(market.params, supplies[j], 0n, deployer.address, "0x"));
+    await send(morpho.connect(lender).supply(market.params, supplies[j], 0n, lender.address, "0x"));
   }
   const factory = await ethers.deployContract("SimMorphoBorrowerFactory");
   const factoryAddress = await factory.getAddress();
   for (const [j, asset] of collaterals.entries()) await source.fund(asset, factoryAddress, held[j]);
   const params = markets.map((m) => m.params);
   const borrowers: string[] = [];
+  // Loans open on a fixed clock, one batch every 12 s, as buildMarket's: interest to the replay's start repeats.
+  let openedAt = ((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + BLOCK_SECONDS;
   for (let i = 0; i < accounts.length; i += OPEN_BATCH) {
+    if (i > 0) openedAt += BLOCK_SECONDS;
+    await ethers.provider.send("evm_setNextBlockTimestamp", [openedAt]);
     const batch: SimMorphoBorrowerFactory.AccountStruct[] = accounts.slice(i, i + OPEN_BATCH);
     const receipt = await (await factory.openMany(await morpho.getAddress(), params, batch, deployer.address)).wait();
     for (const log of receipt?.logs ?? []) {
@@ -235,6 +250,8 @@ export async function buildMorphoMarket(
     arbitrageur,
     keeper,
     deployer,
+    lender,
+    openedAt,
     base,
     collaterals,
     byAddress,

@@ -4,13 +4,19 @@ import path from "node:path";
 
 import { renderTable } from "../format.js";
 import { renderReportHtml } from "./html.js";
-import type { ParamsMode, RunReport, SimulationReport } from "./types.js";
+import { PARAMS_MODES, type RunReport, type SimulationReport } from "./types.js";
 
 const usd = (value: number): string =>
   `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const pct = (value: number): string => `${value.toFixed(2)}%`;
 const hours = (seconds: number): string =>
   `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}`;
+
+/** A breaker figure: "—" for a Morpho run (Morpho Blue has no circuit breaker). */
+const breaker =
+  (show: (run: RunReport) => string) =>
+  (run: RunReport): string =>
+    run.params === "morpho" ? "—" : show(run);
 
 /** Rows of the summary: label and how to show a run's figure. */
 const ROWS: readonly [string, (run: RunReport) => string][] = [
@@ -19,8 +25,8 @@ const ROWS: readonly [string, (run: RunReport) => string][] = [
   ["Liquidated debt", (r) => usd(r.liquidatedDebt.usd)],
   ["Failed keeper txs", (r) => String(r.failedKeeperTxs)],
   ["Failed arbitrage swaps", (r) => String(r.failedArbitrageTxs)],
-  ["Breaker trips", (r) => String(r.breakerTrips)],
-  ["Time in breaker", (r) => hours(r.timeInBreakerSeconds)],
+  ["Breaker trips", breaker((r) => String(r.breakerTrips))],
+  ["Time in breaker", breaker((r) => hours(r.timeInBreakerSeconds))],
   ["Lender loss", (r) => pct(r.lenderLossPct)],
   ["Min health factor", (r) => (r.minHealthFactor === null ? "—" : r.minHealthFactor.toFixed(3))],
   ["Borrowers (start → end)", (r) => `${r.borrowersAtStart} → ${r.borrowersAtEnd}`],
@@ -29,12 +35,12 @@ const ROWS: readonly [string, (run: RunReport) => string][] = [
   ["Replay wall time", (r) => `${r.wallSeconds.toFixed(1)} s (${r.stepsPerSecond.toFixed(1)} steps/s)`],
 ];
 
-/** The summary as a plain-text table: one column per run, static first. */
+/** The summary as a plain-text table: one column per run, in report order (static, adaptive, morpho). */
 export function summaryTable(report: SimulationReport): string {
-  const modes = (["static", "adaptive"] as const).filter((mode) => report.runs[mode] !== undefined);
+  const modes = PARAMS_MODES.filter((mode) => report.runs[mode] !== undefined);
   const runs = modes.map((mode) => report.runs[mode] as RunReport);
   return renderTable(
-    [{ header: "" }, ...modes.map((mode: ParamsMode) => ({ header: mode, align: "right" as const }))],
+    [{ header: "" }, ...modes.map((mode) => ({ header: mode, align: "right" as const }))],
     ROWS.map(([label, show]) => [label, ...runs.map(show)]),
   );
 }

@@ -18,7 +18,16 @@ import {
   assetSpec,
   type AssetSpec,
 } from "./scenarios.js";
-import type { ParamsMode, RunReport, SimulationMeta, SimulationReport } from "./types.js";
+import { buildMorphoMarket } from "./morphoMarket.js";
+import { replayMorpho } from "./morphoEngine.js";
+import {
+  modesOf,
+  type ParamsMode,
+  type ParamsSelection,
+  type RunReport,
+  type SimulationMeta,
+  type SimulationReport,
+} from "./types.js";
 
 export interface SimulationConfig {
   scenario: string;
@@ -27,7 +36,8 @@ export interface SimulationConfig {
   prices: ReadonlyMap<string, string>;
   accounts: number;
   seed: string;
-  params: ParamsMode | "both";
+  /** Which runs: one mode, `both` (Bulwark static and adaptive) or `all` (both, then Morpho Blue). */
+  params: ParamsSelection;
   keeperDelayBlocks: number;
   keeperOutages: readonly { from: number; to: number }[];
   /** Fork mode: each run's chain is a fork of `fork.url` (at `fork.block`) with the assets `fork` names. */
@@ -67,10 +77,12 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
   let steps = mergePaths(paths, fixed);
   let scaled = false;
 
-  const modes: ParamsMode[] = config.params === "both" ? ["static", "adaptive"] : [config.params];
+  const modes = modesOf(config.params);
   const runs: Partial<Record<ParamsMode, RunReport>> = {};
   for (const mode of modes) {
-    ui.phase(`${mode}: deploying Bulwark and opening ${config.accounts} positions`);
+    ui.phase(
+      `${mode}: deploying ${mode === "morpho" ? "Morpho Blue" : "Bulwark"}, opening ${config.accounts} positions`,
+    );
     const setupStart = performance.now();
     const connection =
       config.fork === undefined
@@ -88,26 +100,27 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
         config.fork === undefined
           ? inProcessSource(specs.map((spec) => ({ spec, startPriceWad: steps[0].priceWad[spec.symbol] })))
           : config.fork.source(specs, startPrices);
-      const market = await buildMarket(connection.ethers, source, {
+      const setup = {
         accounts: config.accounts,
         seed: config.seed,
-        params: mode,
-        progress: (what) => ui.phase(`${mode}: ${what}`),
-      });
-      const setupSeconds = (performance.now() - setupStart) / 1000;
-      ui.phase(`${mode}: replaying ${steps.length} steps`);
-      runs[mode] = await replay(
-        connection.ethers,
-        market,
-        steps,
-        {
-          params: mode,
-          keeperDelayBlocks: config.keeperDelayBlocks,
-          keeperOutages: config.keeperOutages,
-          progress: (done, total) => ui.progress(done, total),
-        },
-        setupSeconds,
-      );
+        progress: (what: string) => ui.phase(`${mode}: ${what}`),
+      };
+      const replayOptions = {
+        keeperDelayBlocks: config.keeperDelayBlocks,
+        keeperOutages: config.keeperOutages,
+        progress: (done: number, total: number) => ui.progress(done, total),
+      };
+      if (mode === "morpho") {
+        const market = await buildMorphoMarket(connection.ethers, source, setup);
+        const setupSeconds = (performance.now() - setupStart) / 1000;
+        ui.phase(`${mode}: replaying ${steps.length} steps`);
+        runs[mode] = await replayMorpho(connection.ethers, market, steps, replayOptions, setupSeconds);
+      } else {
+        const market = await buildMarket(connection.ethers, source, { ...setup, params: mode });
+        const setupSeconds = (performance.now() - setupStart) / 1000;
+        ui.phase(`${mode}: replaying ${steps.length} steps`);
+        runs[mode] = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
+      }
     } finally {
       await connection.close();
     }
@@ -130,7 +143,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     pathStart: steps[0].timestamp,
     pathEnd: steps[steps.length - 1].timestamp,
   };
-  const primary = runs.adaptive ?? runs.static;
+  const primary = runs.adaptive ?? runs.static ?? runs.morpho;
   if (primary === undefined) throw new SimulationError("no run");
   return { ...primary, meta, runs };
 }

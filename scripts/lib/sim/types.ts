@@ -6,9 +6,29 @@
  * (charts); ratios are plain fractions (0.05 = 5%), never percent, except fields whose name ends in `Pct`.
  */
 
-/** Which risk parameters a run uses: `static` keeps the listed LTVs and thresholds; `adaptive` lets the risk manager
- * tighten them with volatility (a keeper samples volatility and syncs caps every hour). */
-export type ParamsMode = "static" | "adaptive";
+/**
+ * What a run replays the path against: Bulwark with `static` risk parameters (the listed LTVs and thresholds) or
+ * `adaptive` ones (the risk manager tightens them with volatility; a keeper samples volatility and syncs caps every
+ * hour), or `morpho`: the peer, Morpho Blue, one market per collateral with LLTV = Bulwark's threshold, its fixed
+ * liquidation incentive and no breakers (morphoEngine.ts).
+ */
+export type ParamsMode = "static" | "adaptive" | "morpho";
+
+/** A mode that runs Bulwark. */
+export type BulwarkMode = Exclude<ParamsMode, "morpho">;
+
+/** Every run mode, in the order reports show them. */
+export const PARAMS_MODES: readonly ParamsMode[] = ["static", "adaptive", "morpho"];
+
+/** What `--params` selects: one mode, `both` (Bulwark static and adaptive) or `all` (both, and Morpho). */
+export type ParamsSelection = ParamsMode | "both" | "all";
+
+/** The modes a selection runs, in report order. */
+export function modesOf(selection: ParamsSelection): ParamsMode[] {
+  if (selection === "both") return ["static", "adaptive"];
+  if (selection === "all") return [...PARAMS_MODES];
+  return [selection];
+}
 
 /** Breaker levels, as ICircuitBreaker.Level. */
 export const BREAKER_LEVEL_NAMES = ["NONE", "TIGHTEN", "NO_BORROW", "QUEUE", "NO_LIQUIDATION"] as const;
@@ -25,7 +45,11 @@ export const BREAKER_REASON_NAMES = [
   "GUARDIAN",
 ] as const;
 
-/** One step of a run: the chain state right after the keeper acted on one point of the path. */
+/**
+ * One step of a run: the chain state right after the keeper acted on one point of the path. In a `morpho` run an
+ * "account" is a position (one borrower in one market: Morpho's markets are isolated), the oracle price is the feed's
+ * answer its oracle reads, both parameters are the market's LLTV (Morpho lends up to it) and there is no breaker.
+ */
 export interface StepRecord {
   /** Unix seconds of the path point (historical time). */
   timestamp: number;
@@ -49,7 +73,8 @@ export interface StepRecord {
   badDebtUsd: number;
   /** Total debt outstanding, USD. */
   totalDebtUsd: number;
-  /** Breaker level of each entry (0 NONE … 4 NO_LIQUIDATION), by symbol; "global" for the global entry. */
+  /** Breaker level of each entry (0 NONE … 4 NO_LIQUIDATION), by symbol; "global" for the global entry (none in a
+   * morpho run). */
   breakerLevel: Record<string, number>;
   /** Effective borrow LTV of each collateral (fraction). */
   borrowLtv: Record<string, number>;
@@ -70,7 +95,7 @@ export interface BreakerTrip {
 /** The outcome of one run of a path against one parameter mode. */
 export interface RunReport {
   params: ParamsMode;
-  /** Bad debt written off over the run. */
+  /** Bad debt written off over the run (morpho: Σ `badDebtAssets` of its Liquidate events). */
   badDebt: { baseUnits: string; usd: number; pctOfInitialBorrows: number };
   /** Liquidations mined (each a seizure of one collateral of one account). */
   liquidations: number;
@@ -90,7 +115,8 @@ export interface RunReport {
   breakerTrips: number;
   /** Seconds during which at least one breaker entry was above NONE. */
   timeInBreakerSeconds: number;
-  /** Lenders' loss: fall of the vault share price from its peak to the end, percent (0 when it never fell). */
+  /** Lenders' loss: fall of the vault share price from its peak to the end, percent (0 when it never fell); in a
+   * morpho run, of the value of the lender's supply shares over every market. */
   lenderLossPct: number;
   /** Lowest health factor any account with debt reached at a step (null: no debt ever). */
   minHealthFactor: number | null;
@@ -99,7 +125,7 @@ export interface RunReport {
   borrowersAtEnd: number;
   /** Total debt at the start (after the population borrowed). */
   initialBorrows: { baseUnits: string; usd: number };
-  /** Reserves at the end. */
+  /** Reserves at the end (morpho: the fee recipient's supply). */
   reserves: { baseUnits: string; usd: number };
   /** Points of the path replayed. */
   steps: number;

@@ -1,0 +1,52 @@
+/**
+ * Figures every run of the simulation computes the same way, whichever protocol it replays (engine.ts for Bulwark,
+ * morphoEngine.ts for Morpho Blue): a fall from a peak, a part as a percentage, the lowest health seen, pool prices.
+ */
+import { spotPriceWad } from "../uniswap.js";
+import type { MarketAsset } from "./market.js";
+import { toFloat } from "./path.js";
+
+/** `part` / `whole` in percent, to 10 decimals (0 when `whole` is 0). */
+export function percentOf(part: bigint, whole: bigint): number {
+  return whole === 0n ? 0 : Number((part * 10n ** 12n) / whole) / 1e10;
+}
+
+/** Tracks a value over a run: its peak and its last reading. */
+export class Drawdown {
+  peak = 0n;
+  last = 0n;
+
+  /** Records a reading. */
+  observe(value: bigint): void {
+    if (value > this.peak) this.peak = value;
+    this.last = value;
+  }
+
+  /** Fall from the peak to the last reading, percent (0 when it never fell). */
+  get fallPct(): number {
+    return this.last >= this.peak ? 0 : percentOf(this.peak - this.last, this.peak);
+  }
+}
+
+/** The lower of two health factors, either possibly null (no debt). */
+export function lowerHealth(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+
+/** Spot price of each collateral's Uniswap v3 pool at `blockTag`, USD per token (by symbol). */
+export async function poolPrices(
+  base: MarketAsset,
+  collaterals: readonly MarketAsset[],
+  blockTag: number,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const asset of collaterals) {
+    if (asset.pool === undefined || asset.baseIsToken0 === undefined) continue;
+    out[asset.spec.symbol] = toFloat(
+      await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals, blockTag),
+    );
+  }
+  return out;
+}
