@@ -161,6 +161,7 @@ async function solvencyPart(): Promise<void> {
         { header: "% of borrows", align: "right" },
         { header: "Liquidations", align: "right" },
         { header: "Lender loss", align: "right" },
+        { header: "Open shortfall", align: "right" },
       ],
       rows.map((r) => [
         r.scenario,
@@ -170,15 +171,17 @@ async function solvencyPart(): Promise<void> {
         `${r.badDebtPctOfBorrows.toFixed(2)}%`,
         r.liquidations.toLocaleString("en-US"),
         `${r.lenderLossPct.toFixed(2)}%`,
+        usd(r.openShortfallUsd),
       ]),
     )}`,
   );
   const verdicts = goalVerdicts(rows);
   console.log(
-    `\nGoal: less bad debt than the Morpho market on every shipped path.\n${renderTable(
-      [{ header: "Scenario" }, { header: "static", align: "right" }, { header: "adaptive", align: "right" }],
-      verdicts.map((v) => [v.scenario, v.static, v.adaptive]),
-    )}`,
+    `Open shortfall: debt still open at the end that its collateral does not cover, at the path's last prices ` +
+      `(a loss not written off yet).\n\nGoal: less bad debt than the Morpho market on every shipped path.\n${renderTable(
+        [{ header: "Scenario" }, { header: "static", align: "right" }, { header: "adaptive", align: "right" }],
+        verdicts.map((v) => [v.scenario, v.static, v.adaptive]),
+      )}`,
   );
   const minutes = (performance.now() - started) / 60_000;
   const report = {

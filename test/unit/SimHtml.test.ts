@@ -57,6 +57,7 @@ function run(params: ParamsMode, options: RunOptions = {}): RunReport {
     failedKeeperTxs: 3,
     failedArbitrageTxs: 0,
     keeperRejections: { "over-block-cap": 2, Unprofitable: 5 },
+    openShortfallUsd: 42.5,
     breakerTrips: 2,
     timeInBreakerSeconds: 3 * 3600 + 5 * 60,
     lenderLossPct: 1.5,

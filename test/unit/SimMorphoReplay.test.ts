@@ -16,6 +16,7 @@ import { MORPHO_EVENTS } from "../../scripts/lib/morpho.js";
 import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
 import { priceWadOf } from "../../scripts/lib/sim/market.js";
 import { morphoRevertReason, replayMorpho } from "../../scripts/lib/sim/morphoEngine.js";
+import { Drawdown, lowerHealth, percentOf, shortfallUsd } from "../../scripts/lib/sim/figures.js";
 import { toAssetsDown } from "../../scripts/lib/sim/morphoHealth.js";
 import { buildMorphoMarket } from "../../scripts/lib/sim/morphoMarket.js";
 import type { Step } from "../../scripts/lib/sim/path.js";
@@ -103,6 +104,8 @@ describe("Simulation: Morpho Blue replay", function () {
       );
       expect(run.series[CALM_BEFORE].liquidatable).to.be.greaterThan(0);
       expect(run.minHealthFactor).to.be.lessThan(1);
+      // Every underwater position was closed and written off: nothing is left short at the end.
+      expect(run.openShortfallUsd).to.equal(0);
     });
 
     it("leaves no position Morpho would liquidate, and counts borrowers as Morpho holds them", async () => {
@@ -219,6 +222,25 @@ describe("Simulation: Morpho Blue replay", function () {
     }
   });
 
+  it("computes the figures both engines share: drawdown, percent, lowest health, shortfall", () => {
+    const d = new Drawdown();
+    for (const v of [100n, 120n, 90n]) d.observe(v);
+    expect(d.fallPct).to.equal(25);
+    d.observe(130n);
+    expect(d.fallPct).to.equal(0);
+    expect(percentOf(1n, 3n)).to.equal(33.3333333333);
+    expect(percentOf(5n, 0n)).to.equal(0);
+    expect(lowerHealth(null, 0.9)).to.equal(0.9);
+    expect(lowerHealth(0.8, 0.9)).to.equal(0.8);
+    expect(lowerHealth(0.8, null)).to.equal(0.8);
+    // 1,000 USDC of debt against 0.5 WETH at $3,000 (covered) and at $1,000 ($500 short); USDC at $1.
+    const usdc = 10n ** 6n;
+    const weth = (priceUsd: bigint) => [{ units: 5n * 10n ** 17n, unit: 10n ** 18n, priceWad: priceUsd * 10n ** 18n }];
+    expect(shortfallUsd(1000n * usdc, usdc, 10n ** 18n, weth(3000n))).to.equal(0);
+    expect(shortfallUsd(1000n * usdc, usdc, 10n ** 18n, weth(1000n))).to.equal(500);
+    expect(shortfallUsd(1000n * usdc, usdc, 10n ** 18n, [])).to.equal(1000);
+  });
+
   describe("the solvency bench (npm run bench)", () => {
     const row = (scenarioName: string, mode: SolvencyRow["mode"], badDebtUsd: number): SolvencyRow => ({
       scenario: scenarioName,
@@ -228,6 +250,7 @@ describe("Simulation: Morpho Blue replay", function () {
       badDebtPctOfBorrows: 0,
       liquidations: 0,
       lenderLossPct: 0,
+      openShortfallUsd: 0,
       initialBorrowsUsd: 1,
       breakerTrips: 0,
       failedKeeperTxs: 0,

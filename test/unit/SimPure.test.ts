@@ -459,6 +459,7 @@ describe("Simulation (pure)", function () {
         timeInBreakerSeconds,
         lenderLossPct: 0.5,
         minHealthFactor: 0.9,
+        openShortfallUsd: 321,
         borrowersAtStart: 10,
         borrowersAtEnd: 8,
         initialBorrows: { baseUnits: "0", usd: 1_000_000 },
@@ -495,6 +496,9 @@ describe("Simulation (pure)", function () {
       expect(row(table, "Time in breaker")).to.deep.equal(["3h05", "0h00", "—"]);
       expect(row(table, "Liquidations")).to.deep.equal(["10", "20", "30"]);
       expect(row(table, "Bad debt")).to.have.length(3);
+      const shortfall = row(table, "Open shortfall at end");
+      expect(shortfall).to.have.length(3);
+      expect(shortfall.slice(1)).to.deep.equal(["$321.00", "$321.00"]);
     });
 
     it("shows only the runs present: static and adaptive, or morpho alone", function () {

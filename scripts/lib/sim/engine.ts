@@ -22,7 +22,7 @@ import {
   type Action,
 } from "../keeper/index.js";
 import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
-import { Drawdown, lowerHealth, percentOf, poolPrices } from "./figures.js";
+import { Drawdown, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
 import {
   FAILED,
   liquidityOf,
@@ -452,6 +452,24 @@ export async function replay(
   const badDebt = await vault.badDebt();
   const reserves = await vault.reserves();
   const endLiquidities = await readLiquidities(endBlock, await readView(endBlock));
+  const last = steps[steps.length - 1].priceWad;
+  const openShortfall = endLiquidities.reduce(
+    (sum, l, i) =>
+      l.debt === 0n
+        ? sum
+        : sum +
+          shortfallUsd(
+            l.debt,
+            10n ** BigInt(base.decimals),
+            last[base.spec.symbol],
+            collaterals.map((asset, k) => ({
+              units: holdings[i][k] ?? 0n,
+              unit: 10n ** BigInt(asset.decimals),
+              priceWad: last[asset.spec.symbol],
+            })),
+          ),
+    0,
+  );
   const basePrice = toFloat(steps[steps.length - 1].priceWad[base.spec.symbol]);
   const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
   const wallSeconds = (performance.now() - started) / 1000;
@@ -471,6 +489,7 @@ export async function replay(
     timeInBreakerSeconds: timeInBreaker,
     lenderLossPct: sharePrice.fallPct,
     minHealthFactor: minHealth,
+    openShortfallUsd: openShortfall,
     borrowersAtStart: market.borrowers.length,
     borrowersAtEnd: endLiquidities.filter((l) => l.debt > 0n).length,
     initialBorrows: { baseUnits: initialDebt.toString(), usd: usd(initialDebt) },

@@ -50,3 +50,25 @@ export async function poolPrices(
   }
   return out;
 }
+
+/** One holding valued by `shortfallUsd`: units of a token with `unit` = 10^decimals, at a WAD USD price. */
+export interface Holding {
+  units: bigint;
+  unit: bigint;
+  priceWad: bigint;
+}
+
+/**
+ * What a debt of `debtUnits` base units (10^decimals = `baseUnit`, at `basePriceWad`) exceeds its collateral by, in
+ * USD (0 when covered): a loss not yet written off. Valued at the path's prices, the same for every protocol.
+ */
+export function shortfallUsd(
+  debtUnits: bigint,
+  baseUnit: bigint,
+  basePriceWad: bigint,
+  holdings: readonly Holding[],
+): number {
+  const debt = (debtUnits * basePriceWad) / baseUnit;
+  const collateral = holdings.reduce((sum, h) => sum + (h.units * h.priceWad) / h.unit, 0n);
+  return debt > collateral ? toFloat(debt - collateral) : 0;
+}

@@ -450,6 +450,7 @@ function summarySection(views: RunView[]): string {
       "Bad debt",
       (run) => `${formatUsd(run.badDebt.usd)} (${formatPct(run.badDebt.pctOfInitialBorrows)} of initial borrows)`,
     ],
+    ["Open shortfall at end (path prices)", (run) => formatUsd(run.openShortfallUsd ?? 0)],
     ["Initial borrows", (run) => formatUsd(run.initialBorrows.usd)],
     ["Liquidations", (run) => formatNumber(run.liquidations, 0)],
     ["Liquidated debt", (run) => formatUsd(run.liquidatedDebt.usd)],

@@ -21,7 +21,7 @@ import { Contract, type Interface, type Log } from "ethers";
 import { decodeRevert, revertData } from "../keeper/index.js";
 import { MORPHO_EVENTS } from "../morpho.js";
 import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
-import { Drawdown, lowerHealth, percentOf, poolPrices } from "./figures.js";
+import { Drawdown, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
 import {
   ORACLE_PRICE_SCALE,
   WAD,
@@ -343,7 +343,20 @@ export async function replayMorpho(
   const feeShares: bigint[] = [];
   for (const m of markets) feeShares.push((await morpho.position(m.id, market.deployer.address)).supplyShares);
   const reserves = supplyValue(feeShares);
-  const basePrice = toFloat(steps[steps.length - 1].priceWad[base.spec.symbol]);
+  const last = steps[steps.length - 1].priceWad;
+  let openShortfall = 0;
+  markets.forEach((m, i) => {
+    for (const position of positions[i]) {
+      if (position.borrowShares === 0n) continue;
+      openShortfall += shortfallUsd(
+        borrowedAssets(position, totals[i]),
+        10n ** BigInt(base.decimals),
+        last[base.spec.symbol],
+        [{ units: position.collateral, unit: 10n ** BigInt(m.asset.decimals), priceWad: last[m.asset.spec.symbol] }],
+      );
+    }
+  });
+  const basePrice = toFloat(last[base.spec.symbol]);
   const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
   const wallSeconds = (performance.now() - started) / 1000;
   return {
@@ -362,6 +375,7 @@ export async function replayMorpho(
     timeInBreakerSeconds: 0,
     lenderLossPct: lenderValue.fallPct,
     minHealthFactor: minHealth,
+    openShortfallUsd: openShortfall,
     borrowersAtStart,
     borrowersAtEnd: everyone.filter((j) => positions.some((row) => row[j].borrowShares > 0n)).length,
     initialBorrows: { baseUnits: initialDebt.toString(), usd: usd(initialDebt) },

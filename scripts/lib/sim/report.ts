@@ -21,6 +21,7 @@ const breaker =
 /** Rows of the summary: label and how to show a run's figure. */
 const ROWS: readonly [string, (run: RunReport) => string][] = [
   ["Bad debt", (r) => `${usd(r.badDebt.usd)} (${pct(r.badDebt.pctOfInitialBorrows)} of borrows)`],
+  ["Open shortfall at end", (r) => usd(r.openShortfallUsd)],
   ["Liquidations", (r) => r.liquidations.toLocaleString("en-US")],
   ["Liquidated debt", (r) => usd(r.liquidatedDebt.usd)],
   ["Failed keeper txs", (r) => String(r.failedKeeperTxs)],

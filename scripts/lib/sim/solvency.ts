@@ -31,6 +31,8 @@ export interface SolvencyRow {
   badDebtPctOfBorrows: number;
   liquidations: number;
   lenderLossPct: number;
+  /** Underwater debt still open at the end (not written off), USD at the path's last prices. */
+  openShortfallUsd: number;
   initialBorrowsUsd: number;
   breakerTrips: number;
   failedKeeperTxs: number;
@@ -113,6 +115,7 @@ function rowOf(scenario: string, run: RunReport): SolvencyRow {
     badDebtPctOfBorrows: round(run.badDebt.pctOfInitialBorrows, 4),
     liquidations: run.liquidations,
     lenderLossPct: round(run.lenderLossPct, 4),
+    openShortfallUsd: round(run.openShortfallUsd, 2),
     initialBorrowsUsd: round(run.initialBorrows.usd, 2),
     breakerTrips: run.breakerTrips,
     failedKeeperTxs: run.failedKeeperTxs,

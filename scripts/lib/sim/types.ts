@@ -120,6 +120,12 @@ export interface RunReport {
   lenderLossPct: number;
   /** Lowest health factor any account with debt reached at a step (null: no debt ever). */
   minHealthFactor: number | null;
+  /**
+   * Debt still open at the end that its collateral does not cover, USD at the path's last prices: Σ over positions of
+   * max(0, debt − collateral). A loss the protocol has not written off (yet): Morpho realises bad debt only when a
+   * liquidation takes a position's last collateral, Bulwark when the collateral left is dust.
+   */
+  openShortfallUsd: number;
   /** Accounts with debt at the start, and at the end. */
   borrowersAtStart: number;
   borrowersAtEnd: number;
