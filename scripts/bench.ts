@@ -45,6 +45,7 @@ import { createMorphoMarket, deployMorpho, MORPHO_EVENTS } from "./lib/morpho.js
 import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
 import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/sim/bench.js";
+import { formatUsd } from "./lib/sim/html.js";
 import { goalVerdicts, solvencyBench, SOLVENCY_ACCOUNTS, SOLVENCY_SEED } from "./lib/sim/solvency.js";
 import { fundAndApprove } from "./lib/tokens.js";
 import type { SecurityOps } from "../typechain-types/index.js";
@@ -149,8 +150,6 @@ async function solvencyPart(): Promise<void> {
   );
   const started = performance.now();
   const rows = await solvencyBench({ workers, log: (line) => console.log(line) });
-  const usd = (value: number): string =>
-    `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   console.log(
     `\n${renderTable(
       [
@@ -167,11 +166,11 @@ async function solvencyPart(): Promise<void> {
         r.scenario,
         String(r.steps),
         r.mode,
-        usd(r.badDebtUsd),
+        formatUsd(r.badDebtUsd),
         `${r.badDebtPctOfBorrows.toFixed(2)}%`,
         r.liquidations.toLocaleString("en-US"),
         `${r.lenderLossPct.toFixed(2)}%`,
-        usd(r.openShortfallUsd),
+        formatUsd(r.openShortfallUsd),
       ]),
     )}`,
   );

@@ -13,16 +13,9 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { Log } from "ethers";
 import { ZeroAddress } from "ethers";
 
-import {
-  MAX_UINT256,
-  WAD,
-  readAccountSnapshots,
-  revertName,
-  selectLiquidations,
-  type Action,
-} from "../keeper/index.js";
+import { readAccountSnapshots, revertName, selectLiquidations, type Action } from "../keeper/index.js";
 import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
-import { Drawdown, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
+import { Drawdown, compareRatios, healthSummary, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
 import {
   FAILED,
   liquidityOf,
@@ -310,20 +303,11 @@ export async function replay(
     liquidations: number,
     repaid: bigint,
   ): Promise<void> => {
-    let limitSum = 0n;
-    let debtValueSum = 0n;
-    let lowest: bigint | undefined;
-    let liquidatable = 0;
-    for (const l of liquidities) {
-      if (l.debt === 0n) continue;
-      limitSum += l.liquidationLimit;
-      debtValueSum += l.debtValue;
-      if (l.debtValue > 0n && l.debtValue !== MAX_UINT256) {
-        const health = (l.liquidationLimit * WAD) / l.debtValue;
-        if (lowest === undefined || health < lowest) lowest = health;
-      }
-      if (underwater(l)) liquidatable++;
-    }
+    const health = healthSummary(
+      liquidities
+        .filter((l) => l.debt !== 0n)
+        .map((l) => ({ limit: l.liquidationLimit, debt: l.debtValue, liquidatable: underwater(l) })),
+    );
     const at = { blockTag };
     const price: Record<string, number> = {};
     const oraclePrice: Record<string, number | null> = {};
@@ -345,16 +329,15 @@ export async function replay(
     const basePrice = toFloat(step.priceWad[base.spec.symbol]);
     const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
     sharePrice.observe(await vault.convertToAssets(shareUnit, at));
-    const minHealthNow = lowest === undefined ? null : toFloat(lowest);
-    minHealth = lowerHealth(minHealth, minHealthNow);
+    minHealth = lowerHealth(minHealth, health.minHealth);
     series.push({
       timestamp: step.timestamp,
       price,
       oraclePrice,
       poolPrice,
-      aggregateHealth: debtValueSum === 0n ? null : toFloat((limitSum * WAD) / debtValueSum),
-      minHealth: minHealthNow,
-      liquidatable,
+      aggregateHealth: health.aggregateHealth,
+      minHealth: health.minHealth,
+      liquidatable: health.liquidatable,
       liquidations,
       liquidatedDebtUsd: usd(repaid),
       badDebtUsd: usd(await vault.badDebt(at)),
@@ -506,10 +489,7 @@ export async function replay(
 
 /** Orders two positions by health factor, lowest first (a FAILED base price sorts first). */
 function compareHealth(a: Liquidity, b: Liquidity): number {
-  // a.limit / a.debtValue < b.limit / b.debtValue  ⇔  a.limit · b.debtValue < b.limit · a.debtValue
-  const left = a.liquidationLimit * b.debtValue;
-  const right = b.liquidationLimit * a.debtValue;
-  return left < right ? -1 : left > right ? 1 : 0;
+  return compareRatios(a.liquidationLimit, a.debtValue, b.liquidationLimit, b.debtValue);
 }
 
 export type { MarketAsset };

@@ -2,6 +2,7 @@
  * Figures every run of the simulation computes the same way, whichever protocol it replays (engine.ts for Bulwark,
  * morphoEngine.ts for Morpho Blue): a fall from a peak, a part as a percentage, the lowest health seen, pool prices.
  */
+import { MAX_UINT256, WAD } from "../keeper/index.js";
 import { spotPriceWad } from "../uniswap.js";
 import type { MarketAsset } from "./market.js";
 import { toFloat } from "./path.js";
@@ -71,4 +72,45 @@ export function shortfallUsd(
   const debt = (debtUnits * basePriceWad) / baseUnit;
   const collateral = holdings.reduce((sum, h) => sum + (h.units * h.priceWad) / h.unit, 0n);
   return debt > collateral ? toFloat(debt - collateral) : 0;
+}
+
+/** Orders a/b against c/d (positive denominators), smallest first: a·d against c·b, exact. */
+export function compareRatios(a: bigint, b: bigint, c: bigint, d: bigint): number {
+  const left = a * d;
+  const right = c * b;
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+/** One position in debt, as a step's health figures see it: its liquidation limit and debt, in one unit. */
+export interface PositionHealth {
+  limit: bigint;
+  debt: bigint;
+  liquidatable: boolean;
+}
+
+/** A step's health figures over positions in debt: Σ limits / Σ debts, the lowest limit / debt, how many can go. */
+export function healthSummary(positions: Iterable<PositionHealth>): {
+  aggregateHealth: number | null;
+  minHealth: number | null;
+  liquidatable: number;
+} {
+  let limitSum = 0n;
+  let debtSum = 0n;
+  let lowest: bigint | undefined;
+  let liquidatable = 0;
+  for (const p of positions) {
+    limitSum += p.limit;
+    debtSum += p.debt;
+    // A debt valued at 2^256 − 1 (unknown base price) has no meaningful health.
+    if (p.debt > 0n && p.debt !== MAX_UINT256) {
+      const health = (p.limit * WAD) / p.debt;
+      if (lowest === undefined || health < lowest) lowest = health;
+    }
+    if (p.liquidatable) liquidatable++;
+  }
+  return {
+    aggregateHealth: debtSum === 0n ? null : toFloat((limitSum * WAD) / debtSum),
+    minHealth: lowest === undefined ? null : toFloat(lowest),
+    liquidatable,
+  };
 }

@@ -9,7 +9,14 @@
  * (a crash does not vanish) and a gap (null) when the bucket has one; bars sum their bucket; step lines keep their
  * change points.
  */
-import { BREAKER_LEVEL_NAMES, PARAMS_MODES, type RunReport, type SimulationReport, type StepRecord } from "./types.js";
+import {
+  BREAKER_LEVEL_NAMES,
+  PARAMS_MODES,
+  hasBreaker,
+  type RunReport,
+  type SimulationReport,
+  type StepRecord,
+} from "./types.js";
 
 /** Most points drawn per line (and per run), whatever the length of the series. */
 export const MAX_POINTS = 1000;
@@ -435,9 +442,6 @@ function metaSection(report: SimulationReport): string {
   );
 }
 
-/** Morpho Blue has no circuit breaker. */
-const isMorpho = (run: RunReport): boolean => run.params === "morpho";
-
 /** Keeper rejections by reason, most frequent first: "Unprofitable: 3, over-block-cap: 2". */
 function rejections(counts: Record<string, number>): string {
   const entries = Object.entries(counts).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
@@ -450,14 +454,14 @@ function summarySection(views: RunView[]): string {
       "Bad debt",
       (run) => `${formatUsd(run.badDebt.usd)} (${formatPct(run.badDebt.pctOfInitialBorrows)} of initial borrows)`,
     ],
-    ["Open shortfall at end (path prices)", (run) => formatUsd(run.openShortfallUsd ?? 0)],
+    ["Open shortfall at end (path prices)", (run) => formatUsd(run.openShortfallUsd)],
     ["Initial borrows", (run) => formatUsd(run.initialBorrows.usd)],
     ["Liquidations", (run) => formatNumber(run.liquidations, 0)],
     ["Liquidated debt", (run) => formatUsd(run.liquidatedDebt.usd)],
     ["Failed keeper txs", (run) => formatNumber(run.failedKeeperTxs, 0)],
     ["Keeper rejections", (run) => rejections(run.keeperRejections ?? {})],
-    ["Breaker trips", (run) => (isMorpho(run) ? "—" : formatNumber(run.breakerTrips, 0))],
-    ["Time in breaker (h:mm)", (run) => (isMorpho(run) ? "—" : formatDuration(run.timeInBreakerSeconds))],
+    ["Breaker trips", (run) => (hasBreaker(run) ? formatNumber(run.breakerTrips, 0) : "—")],
+    ["Time in breaker (h:mm)", (run) => (hasBreaker(run) ? formatDuration(run.timeInBreakerSeconds) : "—")],
     ["Lender loss", (run) => formatPct(run.lenderLossPct)],
     ["Min health factor", (run) => (run.minHealthFactor === null ? "—" : formatNumber(run.minHealthFactor, 4))],
     [
@@ -480,7 +484,7 @@ function summarySection(views: RunView[]): string {
 
 /** The breaker trips of a run, at most `MAX_TRIPS` rows (a note for a morpho run, which has no breaker). */
 function tripsTable(run: RunReport): string {
-  if (isMorpho(run)) return `<p class="trips">Morpho Blue has no circuit breaker.</p>`;
+  if (!hasBreaker(run)) return `<p class="trips">Morpho Blue has no circuit breaker.</p>`;
   const events = run.breakerEvents;
   if (events.length === 0) return `<p class="trips">No breaker trips.</p>`;
   const rows = events
@@ -624,7 +628,7 @@ function chartsSection(report: SimulationReport, views: RunView[]): string {
       views,
       xAxis,
       (run) =>
-        isMorpho(run)
+        !hasBreaker(run)
           ? [] // no breaker: axes only
           : entries.map((entry, i) => {
               // A small vertical offset per entry keeps lines at the same level apart.

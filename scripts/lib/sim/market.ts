@@ -7,7 +7,7 @@
  * The deployer keeps ownership (no timelock): the simulation sets nothing after the replay starts.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
+import { MaxUint256, ZeroAddress, parseUnits, type ContractTransactionReceipt, type Interface } from "ethers";
 
 import type {
   AccountLens,
@@ -48,8 +48,57 @@ export const OPENED_TO_REPLAY = 3600;
 export const START_UTILISATION = 0.8;
 /** The arbitrageur holds this many times the population's collateral, and the lender's supply in base. */
 const ARBITRAGE_BUDGET = 10_000n;
-/** Positions opened per transaction. */
+/** Positions opened per transaction (≈ 170k gas per account: 40 take ≈ 7M). */
 const OPEN_BATCH = 40;
+
+/** The seeded population over `collaterals`: the same draw for every protocol the simulation runs. */
+export function marketPopulation(
+  accounts: number,
+  seed: string,
+  collaterals: readonly MarketAsset[],
+): PlannedPosition[] {
+  return planPopulation(
+    accounts,
+    seed,
+    collaterals.map((asset) => ({
+      symbol: asset.spec.symbol,
+      price: Number(asset.startPriceWad) / 1e18,
+      borrowLtv: asset.spec.collateral?.borrowLtv ?? 0,
+    })),
+  );
+}
+
+/** What a lender supplies for `borrowed` base units to be lent at the target utilisation (`START_UTILISATION`). */
+export const supplyFor = (borrowed: bigint): bigint =>
+  (borrowed * 1000n) / BigInt(Math.round(START_UTILISATION * 1000));
+
+/**
+ * Opens `items` in batches of `OPEN_BATCH`, one batch a block on a fixed clock (every 12 s from the next block), not
+ * at the wall clock's pace, so interest from the borrows to the replay's start (`OPENED_TO_REPLAY` later) is the same
+ * on every run. `open` sends one batch and returns its receipt; every `BorrowerOpened` event of `factory` in it
+ * names a borrower. Returns the borrowers in order and the last batch's timestamp.
+ */
+export async function openOnClock<T>(
+  ethers: HardhatEthers,
+  items: readonly T[],
+  factory: { interface: Interface },
+  open: (batch: T[]) => Promise<ContractTransactionReceipt | null>,
+  note: (what: string) => void,
+): Promise<{ borrowers: string[]; openedAt: number }> {
+  const borrowers: string[] = [];
+  let openedAt = ((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + BLOCK_SECONDS;
+  for (let i = 0; i < items.length; i += OPEN_BATCH) {
+    if (i > 0) openedAt += BLOCK_SECONDS;
+    await ethers.provider.send("evm_setNextBlockTimestamp", [openedAt]);
+    const receipt = await open(items.slice(i, i + OPEN_BATCH));
+    for (const log of receipt?.logs ?? []) {
+      const parsed = factory.interface.parseLog(log);
+      if (parsed?.name === "BorrowerOpened") borrowers.push(String(parsed.args.borrower));
+    }
+    note(`${borrowers.length}/${items.length} borrowers`);
+  }
+  return { borrowers, openedAt };
+}
 
 /** One asset as the market sees it. */
 export interface MarketAsset {
@@ -198,15 +247,7 @@ export async function buildMarket(
   }
 
   note(`${options.accounts} borrowers`);
-  const positions = planPopulation(
-    options.accounts,
-    options.seed,
-    collaterals.map((asset) => ({
-      symbol: asset.spec.symbol,
-      price: Number(asset.startPriceWad) / 1e18,
-      borrowLtv: asset.spec.collateral?.borrowLtv ?? 0,
-    })),
-  );
+  const positions = marketPopulation(options.accounts, options.seed, collaterals);
   const held = new Map<string, bigint>(collaterals.map((asset) => [asset.address, 0n]));
   const orders: SimBorrowerFactory.PositionStruct[] = positions.map((position) => {
     const assets: string[] = [];
@@ -223,27 +264,20 @@ export async function buildMarket(
   });
   const totalBorrow = orders.reduce((sum, order) => sum + BigInt(order.borrow), 0n);
   // The lender: supplies enough for the population at the target utilisation.
-  const supply = (totalBorrow * 1000n) / BigInt(Math.round(START_UTILISATION * 1000));
+  const supply = supplyFor(totalBorrow);
   await source.fund(base, deployer.address, supply);
   await send(base.token.connect(deployer).approve(await vault.getAddress(), supply));
   await send(vault.connect(deployer).deposit(supply, deployer.address));
   const factory = await ethers.deployContract("SimBorrowerFactory");
   for (const asset of collaterals) await source.fund(asset, await factory.getAddress(), held.get(asset.address) ?? 0n);
-  const borrowers: string[] = [];
-  // Loans are opened on a fixed clock (one batch every 12 s from here), not at the wall clock's pace, so interest
-  // from the borrows to the replay's start (`OPENED_TO_REPLAY` later) is the same on every run.
-  let openedAt = ((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + BLOCK_SECONDS;
-  for (let i = 0; i < orders.length; i += OPEN_BATCH) {
-    if (i > 0) openedAt += BLOCK_SECONDS;
-    await ethers.provider.send("evm_setNextBlockTimestamp", [openedAt]);
-    const batch = orders.slice(i, i + OPEN_BATCH);
-    const receipt = await (await factory.openMany(await vault.getAddress(), batch, deployer.address)).wait();
-    for (const log of receipt?.logs ?? []) {
-      const parsed = factory.interface.parseLog(log);
-      if (parsed?.name === "BorrowerOpened") borrowers.push(String(parsed.args.borrower));
-    }
-    note(`${borrowers.length}/${orders.length} borrowers`);
-  }
+  const vaultAddress = await vault.getAddress();
+  const { borrowers, openedAt } = await openOnClock(
+    ethers,
+    orders,
+    factory,
+    async (batch) => (await factory.openMany(vaultAddress, batch, deployer.address)).wait(),
+    note,
+  );
   // The breaker is wired once the population is in: opening a thousand positions in a few blocks is exactly the
   // outflow it exists to stop.
   await send(vault.setCircuitBreaker(await breaker.getAddress(), await queue.getAddress()));

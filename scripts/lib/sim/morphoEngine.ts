@@ -21,12 +21,11 @@ import { Contract, type Interface, type Log } from "ethers";
 import { decodeRevert, revertData } from "../keeper/index.js";
 import { MORPHO_EVENTS } from "../morpho.js";
 import { ReplayDriver, type BlockContext, type Pending } from "./driver.js";
-import { Drawdown, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
+import { Drawdown, compareRatios, healthSummary, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
 import {
   ORACLE_PRICE_SCALE,
   WAD,
   borrowedAssets,
-  isHealthy,
   maxBorrow,
   planLiquidation,
   toAssetsDown,
@@ -65,11 +64,13 @@ interface Totals extends MorphoMarketState {
   price: bigint;
 }
 
-/** A position's health as a sortable fraction: maxBorrow / borrowed (borrowed > 0). */
-interface Unhealthy {
+/** A position in debt, valued at a block's totals and oracle price: what Morpho lends on it and what it owes. */
+interface Valued {
   market: number;
   account: number;
+  /** `maxBorrow`: collateral × price × LLTV, loan units. */
   limit: bigint;
+  /** `borrowedAssets`, loan units (> 0). */
   borrowed: bigint;
 }
 
@@ -114,6 +115,7 @@ export async function replayMorpho(
   const positions: MorphoPositionState[][] = markets.map(() => []);
   const accountIndex = new Map(borrowers.map((account, j) => [account.toLowerCase(), j] as const));
   let totals: Totals[] = [];
+  /** Reads every market's totals at `blockTag` and the positions of `accounts` (none: one call for the totals). */
   const read = async (accounts: readonly number[], blockTag: number): Promise<void> => {
     for (let k = 0; k < Math.max(accounts.length, 1); k += LENS_CHUNK) {
       const chunk = accounts.slice(k, k + LENS_CHUNK);
@@ -159,13 +161,14 @@ export async function replayMorpho(
   };
   const series: StepRecord[] = [];
 
-  /** Unhealthy positions with debt, least healthy first. */
-  const unhealthy = (): Unhealthy[] => {
-    const out: Unhealthy[] = [];
+  /** Every position in debt, valued once per block (after `read`): for the keeper and the step's figures. */
+  let valued: Valued[] = [];
+  const valueAll = (): Valued[] => {
+    const out: Valued[] = [];
     markets.forEach((m, i) => {
       const t = totals[i];
       positions[i].forEach((position, j) => {
-        if (position.borrowShares === 0n || isHealthy(position, t, t.price, m.lltv)) return;
+        if (position.borrowShares === 0n) return;
         out.push({
           market: i,
           account: j,
@@ -174,19 +177,18 @@ export async function replayMorpho(
         });
       });
     });
-    // a.limit / a.borrowed < b.limit / b.borrowed  ⇔  a.limit · b.borrowed < b.limit · a.borrowed
-    return out.sort((a, b) => {
-      const left = a.limit * b.borrowed;
-      const right = b.limit * a.borrowed;
-      return left < right ? -1 : left > right ? 1 : 0;
-    });
+    return out;
   };
+  /** Morpho's `_isHealthy` fails: maxBorrow < borrowed. */
+  const unhealthy = (v: Valued): boolean => v.limit < v.borrowed;
+  const poolAddresses = await Promise.all(markets.map((m) => m.asset.pool?.getAddress()));
 
   /** The keeper's pass after a block: the liquidations it sends for `due`, leaving `busy` positions alone. */
   const keeperPass = async (blockTag: number, due: number, busy: ReadonlySet<string>): Promise<Pending[]> => {
     const pending: Pending[] = [];
     let simulated = 0;
-    for (const candidate of unhealthy()) {
+    const candidates = valued.filter(unhealthy).sort((a, b) => compareRatios(a.limit, a.borrowed, b.limit, b.borrowed));
+    for (const candidate of candidates) {
       const m = markets[candidate.market];
       const borrower = borrowers[candidate.account];
       const key = positionKey(borrower, m.id);
@@ -205,12 +207,11 @@ export async function replayMorpho(
         reject("no-plan");
         continue;
       }
-      const pool = m.asset.pool;
-      if (pool === undefined) {
+      const poolAddress = poolAddresses[candidate.market];
+      if (poolAddress === undefined) {
         reject("no-pool");
         continue;
       }
-      const poolAddress = await pool.getAddress();
       simulated++;
       try {
         await liquidator.liquidate.staticCall(
@@ -244,25 +245,7 @@ export async function replayMorpho(
 
   /** Records the state at a path point's block. */
   const record = async (step: Step, blockTag: number): Promise<void> => {
-    let limitSum = 0n;
-    let borrowedSum = 0n;
-    let lowest: bigint | undefined;
-    let liquidatable = 0;
-    markets.forEach((m, i) => {
-      const t = totals[i];
-      for (const position of positions[i]) {
-        if (position.borrowShares === 0n) continue;
-        const limit = maxBorrow(position, t.price, m.lltv);
-        const borrowed = borrowedAssets(position, t);
-        limitSum += limit;
-        borrowedSum += borrowed;
-        if (borrowed > 0n) {
-          const health = (limit * WAD) / borrowed;
-          if (lowest === undefined || health < lowest) lowest = health;
-        }
-        if (limit < borrowed) liquidatable++;
-      }
-    });
+    const health = healthSummary(valued.map((v) => ({ limit: v.limit, debt: v.borrowed, liquidatable: unhealthy(v) })));
     const at = { blockTag };
     const basePrice = toFloat(step.priceWad[base.spec.symbol]);
     const usd = (units: bigint): number => (Number(units) / baseDecimals) * basePrice;
@@ -282,16 +265,15 @@ export async function replayMorpho(
       lltv[symbol] = toFloat(m.lltv);
     }
     lenderValue.observe(supplyValue(lenderShares));
-    const minHealthNow = lowest === undefined ? null : toFloat(lowest);
-    minHealth = lowerHealth(minHealth, minHealthNow);
+    minHealth = lowerHealth(minHealth, health.minHealth);
     series.push({
       timestamp: step.timestamp,
       price,
       oraclePrice,
       poolPrice,
-      aggregateHealth: borrowedSum === 0n ? null : toFloat((limitSum * WAD) / borrowedSum),
-      minHealth: minHealthNow,
-      liquidatable,
+      aggregateHealth: health.aggregateHealth,
+      minHealth: health.minHealth,
+      liquidatable: health.liquidatable,
       liquidations: stepLiquidations,
       liquidatedDebtUsd: usd(stepRepaid),
       badDebtUsd: usd(badDebtTotal),
@@ -333,6 +315,7 @@ export async function replayMorpho(
         if (j !== undefined) touched.add(j);
       }
       await read([...touched], block);
+      valued = valueAll();
     },
     record: (step, { block }) => record(step, block),
     decide: ({ block }, due, busy) => keeperPass(block, due, busy),

@@ -5,7 +5,7 @@
  * `KinkedIrm` over Bulwark's curve, LLTV = the collateral's liquidation threshold, fee = Bulwark's reserve factor.
  * Morpho has no breakers and a fixed liquidation incentive per LLTV.
  *
- * Population: `planPopulation` with the inputs `buildMarket` uses, so each account is Bulwark's account. Its holding
+ * Population: `marketPopulation`, the draw `buildMarket` makes, so each account is Bulwark's account. Its holding
  * of each collateral is a position in that collateral's market, with the same units; its borrow (the same base units
  * as on Bulwark) is split across its markets in proportion to holding value × borrow LTV, so every position uses the
  * same share of its borrow limit as the Bulwark account does. Σ borrows equals Bulwark's total exactly.
@@ -22,21 +22,20 @@ import type {
 import { wad } from "../market.js";
 import { createMorphoMarket, deployMorpho, morphoLiquidationIncentive, type MorphoMarketParams } from "../morpho.js";
 import {
-  BLOCK_SECONDS,
-  START_UTILISATION,
   deployArbitrageur,
+  marketPopulation,
+  openOnClock,
+  supplyFor,
   unitsFor,
   type AssetSource,
   type MarketAsset,
 } from "./market.js";
-import { planPopulation, type PlannedPosition } from "./population.js";
+import type { PlannedPosition } from "./population.js";
 
 /** Bulwark's rate curve (scripts/lib/market.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
 const RATE_CURVE = ["0", "0.04", "0.60", "0.90"] as const;
 /** Bulwark's reserve factor, used as every market's fee. */
 const FEE = wad("0.10");
-/** Accounts opened per transaction, as buildMarket (≈ 170k gas per account: 40 take ≈ 7M). */
-const OPEN_BATCH = 40;
 /** Weights of the borrow split are holding USD × borrow LTV in these units (micro-dollars). */
 const WEIGHT_SCALE = 1e6;
 
@@ -177,21 +176,12 @@ export async function buildMorphoMarket(
   }
 
   note(`${options.accounts} borrowers`);
-  const positions = planPopulation(
-    options.accounts,
-    options.seed,
-    collaterals.map((asset) => ({
-      symbol: asset.spec.symbol,
-      price: Number(asset.startPriceWad) / 1e18,
-      borrowLtv: asset.spec.collateral?.borrowLtv ?? 0,
-    })),
-  );
+  const positions = marketPopulation(options.accounts, options.seed, collaterals);
   const accounts = planMorphoAccounts(positions, base, collaterals);
   const held = collaterals.map((_, j) => accounts.reduce((sum, a) => sum + a.collateral[j], 0n));
   const borrowed = collaterals.map((_, j) => accounts.reduce((sum, a) => sum + a.borrows[j], 0n));
   // The lender: supplies each market enough for its borrows at the target utilisation (as buildMarket).
-  const utilisation = BigInt(Math.round(START_UTILISATION * 1000));
-  const supplies = borrowed.map((b) => (b * 1000n) / utilisation);
+  const supplies = borrowed.map(supplyFor);
   const totalSupply = supplies.reduce((a, b) => a + b, 0n);
   await source.fund(base, lender.address, totalSupply);
   await send(base.token.connect(lender).approve(await morpho.getAddress(), totalSupply));
@@ -203,20 +193,16 @@ export async function buildMorphoMarket(
   const factoryAddress = await factory.getAddress();
   for (const [j, asset] of collaterals.entries()) await source.fund(asset, factoryAddress, held[j]);
   const params = markets.map((m) => m.params);
-  const borrowers: string[] = [];
-  // Loans open on a fixed clock, one batch every 12 s, as buildMarket's: interest to the replay's start repeats.
-  let openedAt = ((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + BLOCK_SECONDS;
-  for (let i = 0; i < accounts.length; i += OPEN_BATCH) {
-    if (i > 0) openedAt += BLOCK_SECONDS;
-    await ethers.provider.send("evm_setNextBlockTimestamp", [openedAt]);
-    const batch: SimMorphoBorrowerFactory.AccountStruct[] = accounts.slice(i, i + OPEN_BATCH);
-    const receipt = await (await factory.openMany(await morpho.getAddress(), params, batch, deployer.address)).wait();
-    for (const log of receipt?.logs ?? []) {
-      const parsed = factory.interface.parseLog(log);
-      if (parsed?.name === "BorrowerOpened") borrowers.push(String(parsed.args.borrower));
-    }
-    note(`${borrowers.length}/${accounts.length} borrowers`);
-  }
+  const morphoAddress = await morpho.getAddress();
+  // The same fixed opening clock as buildMarket's: interest to the replay's start repeats.
+  const { borrowers, openedAt } = await openOnClock(
+    ethers,
+    accounts,
+    factory,
+    async (batch: SimMorphoBorrowerFactory.AccountStruct[]) =>
+      (await factory.openMany(morphoAddress, params, batch, deployer.address)).wait(),
+    note,
+  );
 
   note("pools and keeper");
   if (!shared || collaterals.some((asset) => asset.pool === undefined)) {

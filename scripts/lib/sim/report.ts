@@ -3,12 +3,9 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { renderTable } from "../format.js";
-import { renderReportHtml } from "./html.js";
-import { PARAMS_MODES, type RunReport, type SimulationReport } from "./types.js";
+import { formatPct as pct, formatUsd as usd, renderReportHtml } from "./html.js";
+import { PARAMS_MODES, hasBreaker, type RunReport, type SimulationReport } from "./types.js";
 
-const usd = (value: number): string =>
-  `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const pct = (value: number): string => `${value.toFixed(2)}%`;
 const hours = (seconds: number): string =>
   `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}`;
 
@@ -16,7 +13,7 @@ const hours = (seconds: number): string =>
 const breaker =
   (show: (run: RunReport) => string) =>
   (run: RunReport): string =>
-    run.params === "morpho" ? "—" : show(run);
+    hasBreaker(run) ? show(run) : "—";
 
 /** Rows of the summary: label and how to show a run's figure. */
 const ROWS: readonly [string, (run: RunReport) => string][] = [

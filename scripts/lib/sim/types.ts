@@ -23,6 +23,9 @@ export const PARAMS_MODES: readonly ParamsMode[] = ["static", "adaptive", "morph
 /** What `--params` selects: one mode, `both` (Bulwark static and adaptive) or `all` (both, and Morpho). */
 export type ParamsSelection = ParamsMode | "both" | "all";
 
+/** Whether the run's protocol has Bulwark's circuit breaker (a morpho run has none: its breaker figures are 0). */
+export const hasBreaker = (run: { params: ParamsMode }): boolean => run.params !== "morpho";
+
 /** The modes a selection runs, in report order. */
 export function modesOf(selection: ParamsSelection): ParamsMode[] {
   if (selection === "both") return ["static", "adaptive"];
