@@ -124,14 +124,14 @@ async function compilerSettings(contract: string): Promise<CompilerSettings> {
 }
 
 /** Parts of the bench `BULWARK_BENCH_ONLY` may select; unset, all of them run. */
-const BENCH_PARTS = ["morpho", "simulation", "solvency"] as const;
+const BENCH_PARTS = ["gas", "morpho", "simulation", "solvency"] as const;
 
 async function main(): Promise<void> {
   const only = process.env.BULWARK_BENCH_ONLY ?? "";
   if (only !== "" && !(BENCH_PARTS as readonly string[]).includes(only)) {
     throw new Error(`BULWARK_BENCH_ONLY must be one of ${BENCH_PARTS.join(", ")} (or unset), got "${only}"`);
   }
-  if (only === "") await gasBench();
+  if (only === "" || only === "gas") await gasBench();
   if (only === "" || only === "morpho") await morphoBench();
   if (only === "" || only === "simulation") await simulationBench();
   if (only === "" || only === "solvency") await solvencyPart();
