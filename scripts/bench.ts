@@ -30,7 +30,7 @@ import hre, { network } from "hardhat";
 import type { SolidityBuildInfo } from "hardhat/types/solidity";
 
 import { DAY, Timeline } from "./lib/chain.js";
-import { runScript } from "./lib/cli.js";
+import { runScript } from "./lib/scriptRunner.js";
 import { formatGas, formatToken, renderTable } from "./lib/format.js";
 import { DEFAULT_SECURITY_OPS_CONFIG } from "./lib/automation.js";
 import {
@@ -40,11 +40,11 @@ import {
   deployChainlinkMarket,
   feedConfig,
   PERMISSIVE_TRIGGERS,
-} from "./lib/market.js";
+} from "./lib/testMarket.js";
 import { createMorphoMarket, deployMorpho, MORPHO_EVENTS } from "./lib/morpho.js";
 import { deployRiskModules } from "./lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./lib/uniswap.js";
-import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/sim/bench.js";
+import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/bench/simulationSpeed.js";
 import { formatUsd } from "./lib/sim/html.js";
 import { goalVerdicts, solvencyBench, SOLVENCY_ACCOUNTS, SOLVENCY_SEED } from "./lib/sim/solvency.js";
 import { fundAndApprove } from "./lib/tokens.js";
@@ -199,7 +199,7 @@ async function solvencyPart(): Promise<void> {
 }
 
 /**
- * The crash simulation's speed (scripts/lib/sim/bench.ts): a one-day, 1-minute path with 1,000 accounts. Wall times
+ * The crash simulation's speed (scripts/lib/bench/simulationSpeed.ts): a one-day, 1-minute path with 1,000 accounts. Wall times
  * depend on the machine; they go to bench/simulation.json, apart from the deterministic gas figures.
  */
 async function simulationBench(): Promise<void> {

@@ -1,7 +1,7 @@
 // `npm run readback -- --network <name>`
 //
 // Reads a deployed Bulwark system back from the chain and compares it with the parameter file it was deployed from
-// (see scripts/lib/readback.ts for everything it checks); prints expected against actual for every value and exits
+// (see scripts/lib/deploymentReadback.ts for everything it checks); prints expected against actual for every value and exits
 // with status 1 on any mismatch. Inputs, each overridable by an environment variable:
 //
 //   BULWARK_PARAMETERS   the parameter file (default deploy/parameters/<network>.json)
@@ -15,9 +15,9 @@ import path from "node:path";
 
 import { network } from "hardhat";
 
-import { runScript } from "./lib/cli.js";
+import { runScript } from "./lib/scriptRunner.js";
 import { loadParameters } from "./lib/deployment.js";
-import { addressesFromDeployment, mismatches, readBack, renderReadback } from "./lib/readback.js";
+import { addressesFromDeployment, mismatches, readBack, renderReadback } from "./lib/deploymentReadback.js";
 
 await runScript("readback", async () => {
   const { ethers, networkName } = await network.getOrCreate();

@@ -10,5 +10,5 @@ const entry = (await import(new URL("./lib/entry.ts", import.meta.url).href)) as
 entry.installTsResolver();
 entry.requireTypechain("simulate");
 
-const { main } = (await import("./lib/sim/cli.js")) as typeof import("./lib/sim/cli.js");
+const { main } = (await import("./lib/sim/simulateCli.js")) as typeof import("./lib/sim/simulateCli.js");
 process.exit(await main(process.argv.slice(2)));

@@ -1,6 +1,6 @@
 /**
  * The deployment's parameter files (`deploy/parameters/<network>.json`), shared by the Ignition modules in
- * `deploy/` and by the read-back (`scripts/lib/readback.ts`): module ids, future ids, defaults, and a strict loader
+ * `deploy/` and by the read-back (`scripts/lib/deploymentReadback.ts`): module ids, future ids, defaults, and a strict loader
  * that turns a parameter file into typed values.
  *
  * A parameter file is Ignition's own format: one object per module id, bigints as strings ending in `n`

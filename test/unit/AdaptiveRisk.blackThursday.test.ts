@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { formatUnits } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_COLLATERALS, deployChainlinkMarket, wad } from "../../scripts/lib/market.js";
-import type { ChainlinkMarket } from "../../scripts/lib/market.js";
+import { DEFAULT_COLLATERALS, deployChainlinkMarket, wad } from "../../scripts/lib/testMarket.js";
+import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { readPricePath } from "../../scripts/lib/pricePath.js";
 import type { PricePoint } from "../../scripts/lib/pricePath.js";
 import { defaultAssetRisk, deployRiskModules, REFERENCE_VOLATILITY } from "../../scripts/lib/risk.js";

@@ -4,8 +4,13 @@ import { MaxUint256, parseUnits } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { collateral, deployChainlinkMarket, DEFAULT_ENGINE_PARAMS, FEED_HEARTBEAT } from "../../scripts/lib/market.js";
-import type { ChainlinkMarket } from "../../scripts/lib/market.js";
+import {
+  collateral,
+  deployChainlinkMarket,
+  DEFAULT_ENGINE_PARAMS,
+  FEED_HEARTBEAT,
+} from "../../scripts/lib/testMarket.js";
+import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { Reason, Status } from "./helpers/oracleAdapter.js";
 import { usd, wad, WAD } from "./helpers/vault.js";
 import type { MockERC20 } from "../../typechain-types/index.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { MaxUint256, ZeroAddress, encodeBytes32String } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_ASSET_TRIGGERS, DEFAULT_BREAKER_PARAMS } from "../../scripts/lib/market.js";
+import { DEFAULT_ASSET_TRIGGERS, DEFAULT_BREAKER_PARAMS } from "../../scripts/lib/testMarket.js";
 import {
   Act,
   COOLDOWN,

@@ -24,15 +24,15 @@ import {
   DEFAULT_BREAKER_PARAMS,
   DEFAULT_COLLATERALS,
   DEFAULT_ENGINE_PARAMS,
-} from "../../scripts/lib/market.js";
-import { addressesFromDeployment, mismatches, readBack, renderReadback } from "../../scripts/lib/readback.js";
+} from "../../scripts/lib/testMarket.js";
+import { addressesFromDeployment, mismatches, readBack, renderReadback } from "../../scripts/lib/deploymentReadback.js";
 import {
   DEFAULT_RISK_PARAMS,
   defaultAssetRisk,
   defaultTracking,
   REFERENCE_VOLATILITY,
 } from "../../scripts/lib/risk.js";
-import type { SystemAddresses } from "../../scripts/lib/readback.js";
+import type { SystemAddresses } from "../../scripts/lib/deploymentReadback.js";
 import {
   CircuitBreaker__factory,
   CollateralVault__factory,

@@ -17,8 +17,14 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { deployGovernance, executeBatch, scheduleBatch } from "../../scripts/lib/governance.js";
 import { timelockBatch, timelockCall, type TimelockCall } from "../../scripts/lib/governance.js";
 import { mutatingFunctions, revertName, zeroArgs } from "../../scripts/lib/governance.js";
-import { collateral, deployChainlinkMarket, feedConfig, wad, type ChainlinkMarket } from "../../scripts/lib/market.js";
-import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/market.js";
+import {
+  collateral,
+  deployChainlinkMarket,
+  feedConfig,
+  wad,
+  type ChainlinkMarket,
+} from "../../scripts/lib/testMarket.js";
+import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/testMarket.js";
 import { DEFAULT_RISK_PARAMS, defaultAssetRisk, defaultTracking, deployRiskModules } from "../../scripts/lib/risk.js";
 import { DEFAULT_SECURITY_OPS_CONFIG } from "../../scripts/lib/automation.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";

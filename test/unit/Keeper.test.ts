@@ -13,7 +13,7 @@ import { MaxUint256, makeError, parseUnits, type Log, type Filter, type FilterBy
 import { network } from "hardhat";
 
 import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
-import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/cli.js";
+import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/keeperCli.js";
 import {
   Keeper,
   deployLiquidator,
@@ -23,7 +23,7 @@ import {
   type KeeperOptions,
 } from "../../scripts/lib/keeper/keeper.js";
 import { memoryLogger, type LogRecord } from "../../scripts/lib/keeper/log.js";
-import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../../scripts/lib/market.js";
+import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { deployRiskModules, type RiskModules } from "../../scripts/lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import type { ITestUniswapV3Pool, MockERC20, UniswapV3FlashLiquidator } from "../../typechain-types/index.js";

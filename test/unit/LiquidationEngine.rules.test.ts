@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { type ContractTransactionResponse, MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/market.js";
+import { DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/testMarket.js";
 import type { ILiquidationEngine, MockERC20 } from "../../typechain-types/index.js";
 import {
   DEFAULTS,

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_COLLATERALS } from "../../scripts/lib/market.js";
+import { DEFAULT_COLLATERALS } from "../../scripts/lib/testMarket.js";
 import { MORPHO_EVENTS, createMorphoMarket, deployMorpho } from "../../scripts/lib/morpho.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory, sqrtPriceX96For } from "../../scripts/lib/uniswap.js";
 

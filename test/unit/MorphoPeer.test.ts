@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { MaxUint256, ZeroAddress } from "ethers";
 
-import { DEFAULT_COLLATERALS } from "../../scripts/lib/market.js";
+import { DEFAULT_COLLATERALS } from "../../scripts/lib/testMarket.js";
 import {
   createMorphoMarket,
   deployMorpho,
@@ -32,7 +32,7 @@ const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
 const ORACLE_SCALE = 10n ** 36n;
-/** Bulwark's shipped curve (scripts/lib/market.ts): 0% base, +4% to the 90% kink, +60% above it. */
+/** Bulwark's shipped curve (scripts/lib/testMarket.ts): 0% base, +4% to the 90% kink, +60% above it. */
 const CURVE = [0n, wad("0.04"), wad("0.60"), wad("0.90")] as const;
 const WETH_LLTV = DEFAULT_COLLATERALS.find((c) => c.symbol === "WETH")?.liquidationThreshold ?? 0n;
 

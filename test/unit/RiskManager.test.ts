@@ -12,8 +12,8 @@ import {
   deployChainlinkMarket,
   PERMISSIVE_TRIGGERS,
   wad,
-} from "../../scripts/lib/market.js";
-import type { ChainlinkMarket, CollateralParams } from "../../scripts/lib/market.js";
+} from "../../scripts/lib/testMarket.js";
+import type { ChainlinkMarket, CollateralParams } from "../../scripts/lib/testMarket.js";
 import {
   DEFAULT_RISK_PARAMS,
   defaultAssetRisk,

@@ -11,8 +11,8 @@ import {
   deployChainlinkMarket,
   PERMISSIVE_TRIGGERS,
   wad,
-} from "../../scripts/lib/market.js";
-import type { ChainlinkMarket } from "../../scripts/lib/market.js";
+} from "../../scripts/lib/testMarket.js";
+import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { defaultAssetRisk, deployRiskModules, REFERENCE_VOLATILITY } from "../../scripts/lib/risk.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import type {

@@ -17,7 +17,7 @@ import {
   collateral,
   deployChainlinkMarket,
   type ChainlinkMarket,
-} from "../../scripts/lib/market.js";
+} from "../../scripts/lib/testMarket.js";
 import {
   DEGRADED,
   FAILED,

@@ -8,7 +8,7 @@ import { Interface } from "ethers";
 import { network } from "hardhat";
 
 import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
-import { buildMarket, priceWadOf, unitsFor } from "../../scripts/lib/sim/market.js";
+import { buildMarket, priceWadOf, unitsFor } from "../../scripts/lib/sim/simMarket.js";
 import { buildMorphoMarket } from "../../scripts/lib/sim/morphoMarket.js";
 import {
   borrowedAssets,

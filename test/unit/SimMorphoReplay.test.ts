@@ -14,7 +14,7 @@ import { network } from "hardhat";
 
 import { MORPHO_EVENTS } from "../../scripts/lib/morpho.js";
 import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
-import { priceWadOf } from "../../scripts/lib/sim/market.js";
+import { priceWadOf } from "../../scripts/lib/sim/simMarket.js";
 import { morphoRevertReason, replayMorpho } from "../../scripts/lib/sim/morphoEngine.js";
 import { Drawdown, lowerHealth, percentOf, shortfallUsd } from "../../scripts/lib/sim/figures.js";
 import { toAssetsDown } from "../../scripts/lib/sim/morphoHealth.js";

@@ -1,7 +1,7 @@
 /**
  * The crash simulation's pure parts (scripts/lib/sim/), no chain: the seeded generator and the borrower population
- * (population.ts), the merge of price paths onto one timeline (path.ts), token amounts for a USD value (market.ts,
- * `unitsFor`), the command line (cli.ts: `parseCliArgs`, `parseDuration`), the terminal summary (report.ts:
+ * (population.ts), the merge of price paths onto one timeline (path.ts), token amounts for a USD value (simMarket.ts,
+ * `unitsFor`), the command line (simulateCli.ts: `parseCliArgs`, `parseDuration`), the terminal summary (report.ts:
  * `summaryTable`, one column per run in report order, no breaker figures for Morpho), the market's asset list (run.ts,
  * `marketAssets`), the shipped scenarios (scenarios.ts: every file exists, parses and names known assets) and the
  * off-chain mirror of the vault's `accountLiquidity` (health.ts) on hand-made inputs, rounding and statuses included.
@@ -19,7 +19,14 @@ import {
   readPricePath,
   type PricePoint,
 } from "../../scripts/lib/pricePath.js";
-import { ROOT, UsageError, parseCliArgs, parseDuration, usage, type CliOptions } from "../../scripts/lib/sim/cli.js";
+import {
+  ROOT,
+  UsageError,
+  parseCliArgs,
+  parseDuration,
+  usage,
+  type CliOptions,
+} from "../../scripts/lib/sim/simulateCli.js";
 import {
   DEGRADED,
   FAILED,
@@ -31,7 +38,7 @@ import {
   type MarketView,
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
-import { unitsFor } from "../../scripts/lib/sim/market.js";
+import { unitsFor } from "../../scripts/lib/sim/simMarket.js";
 import { mergePaths } from "../../scripts/lib/sim/path.js";
 import { Rng, planPopulation, type PopulationAsset } from "../../scripts/lib/sim/population.js";
 import { summaryTable } from "../../scripts/lib/sim/report.js";

@@ -15,8 +15,8 @@ import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { DEFAULT_COLLATERALS } from "../../scripts/lib/market.js";
-import type { CollateralParams } from "../../scripts/lib/market.js";
+import { DEFAULT_COLLATERALS } from "../../scripts/lib/testMarket.js";
+import type { CollateralParams } from "../../scripts/lib/testMarket.js";
 import type {
   CollateralVault,
   MockERC20,

@@ -12,8 +12,8 @@ import { getAddress, ZeroAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import { collateral, deployChainlinkMarket, wad } from "../../scripts/lib/market.js";
-import type { ChainlinkMarket } from "../../scripts/lib/market.js";
+import { collateral, deployChainlinkMarket, wad } from "../../scripts/lib/testMarket.js";
+import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { Reason, Status } from "./helpers/oracleAdapter.js";
 import type { IVolatilityOracle, MockPriceOracle, VolatilityOracle } from "../../typechain-types/index.js";
 

@@ -7,7 +7,7 @@ import { ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
 import { WithdrawalQueue__factory } from "../../typechain-types/index.js";
-import { deployMarket } from "../../scripts/lib/market.js";
+import { deployMarket } from "../../scripts/lib/testMarket.js";
 import type { NetworkConnection } from "hardhat/types/network";
 import { emptyMarketFixture, wad } from "./helpers/vault.js";
 

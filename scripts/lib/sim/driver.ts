@@ -13,7 +13,7 @@ import type { ContractTransactionResponse } from "ethers";
 
 import type { UniswapV3Actor } from "../../../typechain-types/index.js";
 import { sqrtPriceX96For, spotPriceWad } from "../uniswap.js";
-import { BLOCK_SECONDS, FEED_DECIMALS, OPENED_TO_REPLAY, type MarketAsset } from "./market.js";
+import { BLOCK_SECONDS, FEED_DECIMALS, OPENED_TO_REPLAY, type MarketAsset } from "./simMarket.js";
 import type { Step } from "./path.js";
 
 export { BLOCK_SECONDS };

@@ -1,5 +1,5 @@
 /**
- * One Bulwark run of the simulation: the market of `market.ts` replayed by the driver (`driver.ts`: blocks, feeds,
+ * One Bulwark run of the simulation: the market of `simMarket.ts` replayed by the driver (`driver.ts`: blocks, feeds,
  * arbitrage, the keeper's delay and outages), with Bulwark's own part of each block:
  *   - before mining, every breaker entry is poked when a feed round went out or 10 minutes passed (the keeper's
  *     default);
@@ -25,7 +25,7 @@ import {
   type MarketView,
   type PriceRead,
 } from "./health.js";
-import type { MarketAsset, SimMarket } from "./market.js";
+import type { MarketAsset, SimMarket } from "./simMarket.js";
 import { toFloat, type Step } from "./path.js";
 import {
   BREAKER_LEVEL_NAMES,

@@ -4,7 +4,7 @@
  */
 import { MAX_UINT256, WAD } from "../keeper/index.js";
 import { spotPriceWad } from "../uniswap.js";
-import type { MarketAsset } from "./market.js";
+import type { MarketAsset } from "./simMarket.js";
 import { toFloat } from "./path.js";
 
 /** `part` / `whole` in percent, to 10 decimals (0 when `whole` is 0). */

@@ -24,7 +24,7 @@ import {
   type AddressBook,
   type ForkProvider,
 } from "./fork.js";
-import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./market.js";
+import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./simMarket.js";
 import type { AssetSpec } from "./scenarios.js";
 
 const PROXY_ABI = ["function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)"];

@@ -8,7 +8,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import type { MockERC20 } from "../../../typechain-types/index.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../uniswap.js";
 import { answerOf } from "./driver.js";
-import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./market.js";
+import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./simMarket.js";
 import type { AssetSpec } from "./scenarios.js";
 
 /** By default each pool holds this many times the collateral the whole population posted (and the matching base). */

@@ -33,7 +33,7 @@ import {
   type MorphoPositionState,
 } from "./morphoHealth.js";
 import type { SimMorphoMarket } from "./morphoMarket.js";
-import { FEED_DECIMALS } from "./market.js";
+import { FEED_DECIMALS } from "./simMarket.js";
 import { toFloat, type Step } from "./path.js";
 import type { RunReport, StepRecord } from "./types.js";
 

@@ -1,6 +1,6 @@
 /**
  * The Morpho Blue side of the crash simulation's comparison (issue 9): the same tokens, feeds, pools and borrower
- * population as Bulwark's market (`buildMarket` in market.ts), opened on the real Morpho Blue instead. One Morpho
+ * population as Bulwark's market (`buildMarket` in simMarket.ts), opened on the real Morpho Blue instead. One Morpho
  * market per collateral (Morpho markets are isolated): oracle `ChainlinkMorphoOracle` over the same feeds, IRM
  * `KinkedIrm` over Bulwark's curve, LLTV = the collateral's liquidation threshold, fee = Bulwark's reserve factor.
  * Morpho has no breakers and a fixed liquidation incentive per LLTV.
@@ -19,7 +19,7 @@ import type {
   SimMorphoBorrowerFactory,
   UniswapV3Actor,
 } from "../../../typechain-types/index.js";
-import { wad } from "../market.js";
+import { wad } from "../testMarket.js";
 import { createMorphoMarket, deployMorpho, morphoLiquidationIncentive, type MorphoMarketParams } from "../morpho.js";
 import {
   deployArbitrageur,
@@ -29,10 +29,10 @@ import {
   unitsFor,
   type AssetSource,
   type MarketAsset,
-} from "./market.js";
+} from "./simMarket.js";
 import type { PlannedPosition } from "./population.js";
 
-/** Bulwark's rate curve (scripts/lib/market.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
+/** Bulwark's rate curve (scripts/lib/sim/simMarket.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
 const RATE_CURVE = ["0", "0.04", "0.60", "0.90"] as const;
 /** Bulwark's reserve factor, used as every market's fee. */
 const FEE = wad("0.10");

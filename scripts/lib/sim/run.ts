@@ -8,7 +8,7 @@ import { readPricePath, type PricePoint } from "../pricePath.js";
 import { replay } from "./engine.js";
 import { inProcessSource } from "./inProcess.js";
 import type { ForkPlan } from "./forkSource.js";
-import { buildMarket, priceWadOf } from "./market.js";
+import { buildMarket, priceWadOf } from "./simMarket.js";
 import { mergePaths, toFloat, type Step } from "./path.js";
 import {
   BASE_ASSET,

@@ -1,6 +1,6 @@
 /**
  * The crash simulation's data: what a run is asked to do and what it reports. Plain data only (no chain, no ethers),
- * shared by the engine (`engine.ts`), the reports (`report.ts`, `html.ts`) and the CLI (`cli.ts`).
+ * shared by the engine (`engine.ts`), the reports (`report.ts`, `html.ts`) and the CLI (`simulateCli.ts`).
  *
  * Units: amounts of the base asset are base units as decimal strings (exact); USD figures in the series are floats
  * (charts); ratios are plain fractions (0.05 = 5%), never percent, except fields whose name ends in `Pct`.

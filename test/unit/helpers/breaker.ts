@@ -10,7 +10,7 @@ import type { ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { CircuitBreaker, CollateralVault } from "../../../typechain-types/index.js";
-import { DEFAULT_ASSET_TRIGGERS, DEFAULT_BASE_TRIGGERS } from "../../../scripts/lib/market.js";
+import { DEFAULT_ASSET_TRIGGERS, DEFAULT_BASE_TRIGGERS } from "../../../scripts/lib/testMarket.js";
 import { deployZeroRateModel, emptyMarketFixture, usd, wad } from "./vault.js";
 import type { MarketFixture } from "./vault.js";
 

@@ -12,7 +12,7 @@ import { MaxUint256 } from "ethers";
 import type { AddressLike } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import { DEFAULT_ENGINE_PARAMS } from "../../../scripts/lib/market.js";
+import { DEFAULT_ENGINE_PARAMS } from "../../../scripts/lib/testMarket.js";
 import type { LiquidationEngine, MockERC20 } from "../../../typechain-types/index.js";
 import { config, deployZeroRateModel, fundedMarketFixture, readState, usd, wad, WAD } from "./vault.js";
 import type { BalanceToken, MarketFixture, VaultState } from "./vault.js";

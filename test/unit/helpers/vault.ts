@@ -16,8 +16,8 @@ import {
   deployMarket,
   PERMISSIVE_TRIGGERS,
   wad,
-} from "../../../scripts/lib/market.js";
-import type { Market } from "../../../scripts/lib/market.js";
+} from "../../../scripts/lib/testMarket.js";
+import type { Market } from "../../../scripts/lib/testMarket.js";
 import type {
   CollateralVault,
   FeeOnTransferERC20,

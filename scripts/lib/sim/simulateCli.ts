@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-import { describeError } from "../cli.js";
+import { describeError } from "../scriptRunner.js";
 import { PricePathError } from "../pricePath.js";
 import { AddressBookError } from "./fork.js";
 import { ForkError, forkPlan } from "./forkSource.js";

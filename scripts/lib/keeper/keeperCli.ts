@@ -27,7 +27,7 @@ import {
 
 import { MockERC20__factory } from "../../../typechain-types/index.js";
 import { FUTURE_IDS } from "../deployment.js";
-import { contractsFromDeployment, loadDeployedAddresses } from "../readback.js";
+import { contractsFromDeployment, loadDeployedAddresses } from "../deploymentReadback.js";
 import { Logger, type LogLevel } from "./log.js";
 import { Keeper, deployLiquidator, discoverContracts, setLiquidatorPools, type KeeperOptions } from "./keeper.js";
 import { describeError } from "./rpc.js";

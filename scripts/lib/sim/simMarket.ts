@@ -2,7 +2,7 @@
  * The market a simulation runs against: Bulwark's contracts deployed over a given set of tokens and Chainlink-style
  * feeds, the borrower population opened, a lender's supply, a Uniswap v3 pool per collateral, the keeper's flash
  * liquidator. The tokens, feeds and pools come from an `AssetSource`: fresh test tokens and replay feeds on the
- * in-process chain (`inProcessSource` in engine.ts), or the real ones of a fork (`fork.ts`).
+ * in-process chain (`inProcessSource` in inProcess.ts), or the real ones of a fork (`fork.ts`).
  *
  * The deployer keeps ownership (no timelock): the simulation sets nothing after the replay starts.
  */
@@ -30,7 +30,7 @@ import {
   DEFAULT_BASE_TRIGGERS,
   DEFAULT_ENGINE_PARAMS,
   wad,
-} from "../market.js";
+} from "../testMarket.js";
 import { deployRiskModules } from "../risk.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 import type { AssetSpec } from "./scenarios.js";

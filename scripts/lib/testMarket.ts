@@ -1,3 +1,9 @@
+/**
+ * A complete Bulwark market on test tokens (MockERC20) for a local chain, with the policies Bulwark ships with
+ * (engine, breaker, triggers): priced by the settable MockPriceOracle (`deployMarket`, for unit tests that set prices
+ * directly) or by the real OracleAdapter over Chainlink-like TestAggregator feeds (`deployChainlinkMarket`: the unit
+ * tests, `npm run bench`, `npm run demo`). The crash simulation's market is `sim/simMarket.ts`.
+ */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { type ContractTransactionResponse, parseUnits, ZeroAddress } from "ethers";
 import type {

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { runSimulation } from "./run.js";
-import { SCENARIO_DIR } from "./scenarios.js";
-import type { RunReport } from "./types.js";
+import { runSimulation } from "../sim/run.js";
+import { SCENARIO_DIR } from "../sim/scenarios.js";
+import type { RunReport } from "../sim/types.js";
 
 export const BENCH_FILE = "luna2022_luna_usdt_1m_binance.csv";
 /** 2022-05-10 00:00:00 UTC and 24 hours later: the day's 1,440 closes. */

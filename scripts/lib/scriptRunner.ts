@@ -1,3 +1,8 @@
+/**
+ * How the Hardhat-run scripts (`npm run bench`, `npm run demo`, `npm run readback`) start and fail: `runScript` runs a
+ * script's `main` and turns a failure into one line and exit status 1; `describeError` is that line (also used by the
+ * simulation's CLI).
+ */
 import { isError } from "ethers";
 
 /** One line a user can act on: the decoded custom error of a revert when there is one, else the first message line. */
