@@ -48,6 +48,7 @@ import { BENCH_ACCOUNTS, BENCH_FILE, benchSimulation } from "./lib/bench/simulat
 import { formatUsd } from "./lib/sim/html.js";
 import { goalVerdicts, solvencyBench, SOLVENCY_ACCOUNTS, SOLVENCY_SEED } from "./lib/sim/solvency.js";
 import { fundAndApprove } from "./lib/tokens.js";
+import { btc, eth, usd } from "./lib/units.js";
 import type { SecurityOps } from "../typechain-types/index.js";
 
 const OUTPUT = path.join("bench", "gas.json");
@@ -261,9 +262,6 @@ async function gasBench(): Promise<void> {
   const vaultAddress = await vault.getAddress();
   const wethAddress = await weth.getAddress();
   const shareDecimals = Number(await vault.decimals());
-  const usd = (amount: string): bigint => parseUnits(amount, 6);
-  const eth = (amount: string): bigint => parseUnits(amount, 18);
-  const btc = (amount: string): bigint => parseUnits(amount, 8);
   const shareUnits = (amount: string): bigint => parseUnits(amount, shareDecimals);
 
   // ---------------------------------------------------------------- setup (not measured)
@@ -608,8 +606,6 @@ async function measureBreakerOverhead(
 ): Promise<Measurement[]> {
   console.log("Measuring the circuit breaker's overhead: the same operations with and without it");
   const [, , , , , lender, borrower] = await ethers.getSigners();
-  const usd = (amount: string): bigint => parseUnits(amount, 6);
-  const eth = (amount: string): bigint => parseUnits(amount, 18);
   for (const m of [guarded, bare]) {
     const vaultAddress = await m.vault.getAddress();
     await m.heartbeat((action) => timeline.send(action));
@@ -686,8 +682,6 @@ async function morphoBench(): Promise<void> {
   const [owner, keeper] = signers;
   const [bWarmLender, bWarmBorrower, bLender, bBorrower] = signers.slice(2, 6);
   const [mWarmLender, mWarmBorrower, mLender, mBorrower] = signers.slice(6, 10);
-  const usd = (amount: string): bigint => parseUnits(amount, 6);
-  const eth = (amount: string): bigint => parseUnits(amount, 18);
 
   // ---------------------------------------------------------------- both markets (before the timeline starts)
   const market = await deployChainlinkMarket(ethers, { owner });
@@ -966,7 +960,6 @@ async function prepareSecurityOps(ethers: HardhatEthers): Promise<OpsBench> {
   const risk = await deployRiskModules(ethers, market.vault, { collaterals: market.collaterals });
   const weth = collateral(market, "WETH");
   const factory = await deployUniswapV3Factory(ethers, deployer);
-  const eth = (amount: string): bigint => parseUnits(amount, 18);
   const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, market.usdc, eth("2700"), eth("10000"));
   const ops = await ethers.deployContract("SecurityOps", [
     market.vault,
@@ -993,8 +986,6 @@ async function measureSecurityOps(ethers: HardhatEthers, timeline: Timeline, ben
   const signers = await ethers.getSigners();
   const [lender, keeper] = [signers[7], signers[8]];
   const borrowers = signers.slice(10, 16);
-  const usd = (amount: string): bigint => parseUnits(amount, 6);
-  const eth = (amount: string): bigint => parseUnits(amount, 18);
   const { vault, usdc } = market;
   const weth = collateral(market, "WETH");
   const wethAddress = await weth.getAddress();

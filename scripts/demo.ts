@@ -11,9 +11,10 @@ import { network } from "hardhat";
 import { DAY, Timeline } from "./lib/chain.js";
 import { runScript } from "./lib/scriptRunner.js";
 import { formatAmount, formatPercent, formatToken, formatUsd, formatWad, heading, renderTable } from "./lib/format.js";
-import { FEED_HEARTBEAT, collateral, deployChainlinkMarket, wad, type ChainlinkMarket } from "./lib/testMarket.js";
+import { FEED_HEARTBEAT, collateral, deployChainlinkMarket, type ChainlinkMarket } from "./lib/testMarket.js";
 import { BREAKER_LEVEL_NAMES, BREAKER_REASON_NAMES } from "./lib/sim/types.js";
 import { fundAndApprove } from "./lib/tokens.js";
+import { wad } from "./lib/units.js";
 
 interface Lender {
   name: string;

@@ -2,7 +2,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { AbiCoder, type AddressLike, Interface, keccak256, resolveAddress } from "ethers";
 
 import type { Morpho } from "../../typechain-types/index.js";
-import { wad } from "./testMarket.js";
+import { wad } from "./units.js";
 
 /**
  * Morpho Blue, the peer Bulwark's gas is measured against (`npm run bench`): the real `Morpho` contract compiled from

@@ -9,7 +9,7 @@ import type {
   RiskManager,
   VolatilityOracle,
 } from "../../typechain-types/index.js";
-import { wad } from "./testMarket.js";
+import { wad } from "./units.js";
 
 /**
  * How Bulwark tracks a collateral's volatility by default: a sample an hour, each weighing 10% (a half-life of about

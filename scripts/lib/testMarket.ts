@@ -19,9 +19,7 @@ import type {
   TestAggregator,
   WithdrawalQueue,
 } from "../../typechain-types/index.js";
-
-/** WAD helper: `wad("0.8")` is 0.8e18. */
-export const wad = (value: string): bigint => parseUnits(value, 18);
+import { wad } from "./units.js";
 
 /** Risk parameters of one collateral, as the vault takes them (all ratios WAD). */
 export interface CollateralParams {

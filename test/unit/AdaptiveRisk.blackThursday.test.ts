@@ -2,13 +2,14 @@ import { expect } from "chai";
 import { formatUnits } from "ethers";
 import { network } from "hardhat";
 
-import { DEFAULT_COLLATERALS, deployChainlinkMarket, wad } from "../../scripts/lib/testMarket.js";
+import { DEFAULT_COLLATERALS, deployChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { readPricePath } from "../../scripts/lib/pricePath.js";
 import type { PricePoint } from "../../scripts/lib/pricePath.js";
 import { defaultAssetRisk, deployRiskModules, REFERENCE_VOLATILITY } from "../../scripts/lib/risk.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import type { MockERC20 } from "../../typechain-types/index.js";
+import { wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 
 import { expect } from "chai";
-import { MaxUint256, parseUnits, ZeroHash } from "ethers";
+import { MaxUint256, ZeroHash } from "ethers";
 import { network } from "hardhat";
 
 import Bulwark from "../../deploy/modules/Bulwark.js";
@@ -41,6 +41,7 @@ import {
   TestAggregator__factory,
   TimelockController__factory,
 } from "../../typechain-types/index.js";
+import { usd, wad, feedAnswer } from "../../scripts/lib/units.js";
 
 const PARAMETERS = "deploy/parameters/hardhat.json";
 
@@ -56,11 +57,6 @@ const params = loadParameters(PARAMETERS);
 const { ethers, ignition, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 const [deployer, proposer, executor, guardian, lender, borrower, keeper, stranger] = await ethers.getSigners();
-
-const usd = (value: string): bigint => parseUnits(value, 6);
-const wad = (value: string): bigint => parseUnits(value, 18);
-/** A feed answer (8 decimals). */
-const answer = (value: string): bigint => parseUnits(value, 8);
 
 /** Deploys the system with Ignition, exactly as `npx hardhat ignition deploy` does, and collects its addresses. */
 async function deploySystem(): Promise<SystemAddresses> {
@@ -173,8 +169,8 @@ describe("Deploy (Ignition)", function () {
 
     // WETH falls from $3,000 to $2,250 in two rounds (each inside the adapter's 20% jump bound): 10 WETH at the 85%
     // threshold now back $19,125 against $20,000 of debt.
-    await wethFeed.push(answer("2600"));
-    await wethFeed.push(answer("2250"));
+    await wethFeed.push(feedAnswer("2600"));
+    await wethFeed.push(feedAnswer("2250"));
     expect(await vault.isLiquidatable(borrower.address)).to.equal(true);
     const debtBefore = await vault.debtOf(borrower.address);
 

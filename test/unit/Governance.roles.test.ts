@@ -10,32 +10,26 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
 import { AbiCoder, type BaseContract, encodeBytes32String, MaxUint256, ZeroAddress, ZeroHash } from "ethers";
-import { parseUnits, toBeHex, zeroPadValue } from "ethers";
+import { toBeHex, zeroPadValue } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { deployGovernance, executeBatch, scheduleBatch } from "../../scripts/lib/governance.js";
 import { timelockBatch, timelockCall, type TimelockCall } from "../../scripts/lib/governance.js";
 import { mutatingFunctions, revertName, zeroArgs } from "../../scripts/lib/governance.js";
-import {
-  collateral,
-  deployChainlinkMarket,
-  feedConfig,
-  wad,
-  type ChainlinkMarket,
-} from "../../scripts/lib/testMarket.js";
+import { collateral, deployChainlinkMarket, feedConfig, type ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/testMarket.js";
 import { DEFAULT_RISK_PARAMS, defaultAssetRisk, defaultTracking, deployRiskModules } from "../../scripts/lib/risk.js";
 import { DEFAULT_SECURITY_OPS_CONFIG } from "../../scripts/lib/automation.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import { deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import type { MockERC20, SecurityOps, TimelockController } from "../../typechain-types/index.js";
+import { usd, wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 const DAY = 86_400n;
-const usd = (value: string): bigint => parseUnits(value, 6);
 /** CircuitBreaker action bits. */
 const [SUPPLY, WITHDRAW, BORROW, DEPOSIT_COLLATERAL, WITHDRAW_COLLATERAL, LIQUIDATE] = [1, 2, 4, 8, 16, 32];
 const GUARDIAN_ACTIONS = SUPPLY | WITHDRAW | BORROW | WITHDRAW_COLLATERAL;

@@ -14,7 +14,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 
 import { expect } from "chai";
-import { MaxUint256, parseUnits } from "ethers";
+import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
 
 import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
@@ -22,6 +22,7 @@ import { loadParameters } from "../../scripts/lib/deployment.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import { chainIdAt, freePort } from "./helpers/forkMirror.js";
 import { CollateralVault__factory, MockERC20__factory, TestAggregator__factory } from "../../typechain-types/index.js";
+import { usd, wad, feedAnswer } from "../../scripts/lib/units.js";
 
 const ROOT = process.cwd();
 /** `npx hardhat`, without npx in between (so the PID is the node's). */
@@ -36,10 +37,6 @@ const HAD_DEPLOYMENTS = existsSync(DEPLOYMENTS);
 const KEEPER_KEY = "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e";
 const KEEPER_ADDRESS = "0x976EA74026E726554dB657fA54763abd0C3a0aa9";
 
-const usd = (value: string): bigint => parseUnits(value, 6);
-const wad = (value: string): bigint => parseUnits(value, 18);
-/** A feed answer (8 decimals). */
-const answer = (value: string): bigint => parseUnits(value, 8);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** A timeout for a race: does not keep the process alive once the race is won. */
 const timeout = (ms: number): Promise<"timeout"> =>
@@ -249,7 +246,7 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
 
     // ---------------------------------------------------------------- WETH falls 13% in one round: 22,100 < 23,000
     const debtBefore = await vault.debtOf(borrower.address);
-    const crash = await (await wethFeed.push(answer("2600"))).wait();
+    const crash = await (await wethFeed.push(feedAnswer("2600"))).wait();
     const crashBlock = crash!.blockNumber;
     expect(await vault.isLiquidatable(borrower.address, { blockTag: crashBlock })).to.equal(true);
     expect(await vault.isLiquidatable(borrower.address, { blockTag: crashBlock - 1 })).to.equal(false);

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { MaxUint256, makeError, parseUnits, type Log, type Filter, type FilterByBlockHash } from "ethers";
+import { MaxUint256, makeError, type Log, type Filter, type FilterByBlockHash } from "ethers";
 import { network } from "hardhat";
 
 import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
@@ -27,14 +27,10 @@ import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../../s
 import { deployRiskModules, type RiskModules } from "../../scripts/lib/risk.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import type { ITestUniswapV3Pool, MockERC20, UniswapV3FlashLiquidator } from "../../typechain-types/index.js";
+import { usd, wad, feedAnswer } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time, mine } = networkHelpers;
-
-const usd = (value: string): bigint => parseUnits(value, 6);
-const wad = (value: string): bigint => parseUnits(value, 18);
-/** A feed answer (8 decimals). */
-const answer = (value: string): bigint => parseUnits(value, 8);
 
 interface Fixture {
   market: ChainlinkMarket;
@@ -88,7 +84,7 @@ async function keeperFixture(): Promise<Fixture> {
 
 /** WETH falls 10% (inside the adapter's 20% jump bound, so the price stays OK): alice and bob become liquidatable. */
 async function crash(f: Fixture, price = "2700"): Promise<void> {
-  await f.market.feeds.get("WETH")?.push(answer(price));
+  await f.market.feeds.get("WETH")?.push(feedAnswer(price));
 }
 
 /** A keeper over the fixture, logging to memory, retrying at once (no real waits). */

@@ -16,8 +16,8 @@ import {
   type CollateralPosition,
   type SelectionPolicy,
 } from "../../scripts/lib/keeper/selection.js";
+import { wad } from "../../scripts/lib/units.js";
 
-const wad = (value: string): bigint => parseUnits(value, 18);
 const usd = (value: string): bigint => parseUnits(value, 18);
 
 const WETH = "0x00000000000000000000000000000000000000E1";

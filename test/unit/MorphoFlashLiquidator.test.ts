@@ -5,19 +5,17 @@
  * bad debt realised; every guard (owner, pool, profit, callers, sweep) refuses with its custom error.
  */
 import { expect } from "chai";
-import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
+import { MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
 import { DEFAULT_COLLATERALS } from "../../scripts/lib/testMarket.js";
 import { MORPHO_EVENTS, createMorphoMarket, deployMorpho } from "../../scripts/lib/morpho.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory, sqrtPriceX96For } from "../../scripts/lib/uniswap.js";
+import { usd, eth, feedAnswer } from "../../scripts/lib/units.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
-const usd = (value: string): bigint => parseUnits(value, 6);
-const eth = (value: string): bigint => parseUnits(value, 18);
-const answer = (value: string): bigint => parseUnits(value, 8);
 const LLTV = DEFAULT_COLLATERALS.find((c) => c.symbol === "WETH")?.liquidationThreshold ?? 0n;
 
 async function fixture() {
@@ -27,8 +25,8 @@ async function fixture() {
   const wbtc = await ethers.deployContract("MockERC20", ["Wrapped BTC", "WBTC", 8]);
   const wethFeed = await ethers.deployContract("TestAggregator", [8, "WETH / USD"]);
   const usdcFeed = await ethers.deployContract("TestAggregator", [8, "USDC / USD"]);
-  await wethFeed.push(answer("3000"));
-  await usdcFeed.push(answer("1"));
+  await wethFeed.push(feedAnswer("3000"));
+  await usdcFeed.push(feedAnswer("1"));
   const oracle = await ethers.deployContract("ChainlinkMorphoOracle", [wethFeed, 18, usdcFeed, 6]);
   const rateModel = await ethers.deployContract("KinkedRateModel", [0n, eth("0.04"), eth("0.60"), eth("0.90")]);
   const irm = await ethers.deployContract("KinkedIrm", [rateModel]);
@@ -63,7 +61,7 @@ async function fixture() {
 
   /** Moves the feed and arbitrages the pool to `price` (USD per WETH). */
   const setPrice = async (price: string): Promise<void> => {
-    await wethFeed.push(answer(price));
+    await wethFeed.push(feedAnswer(price));
     await weth.mint(actor, eth("100000"));
     await usdc.mint(actor, usd("1000000000"));
     const limit = sqrtPriceX96For(eth(price), baseIsToken0, 18, 6);

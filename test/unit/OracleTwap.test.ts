@@ -5,10 +5,10 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { Reason, Status } from "./helpers/oracleAdapter.js";
 import { deployUniswapV3Factory, spotPriceWad, sqrtPriceX96For } from "./helpers/uniswap.js";
+import { wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 
-const wad = (value: string): bigint => parseUnits(value, 18);
 const WINDOW = 1800; // 30-minute TWAP
 const FULL_RANGE = 887220; // largest multiple of the 0.3% pool's tick spacing (60) inside the tick range
 

@@ -11,7 +11,6 @@ import {
   DEFAULT_COLLATERALS,
   deployChainlinkMarket,
   PERMISSIVE_TRIGGERS,
-  wad,
 } from "../../scripts/lib/testMarket.js";
 import type { ChainlinkMarket, CollateralParams } from "../../scripts/lib/testMarket.js";
 import {
@@ -25,6 +24,7 @@ import type { MockERC20, TestAggregator } from "../../typechain-types/index.js";
 import { Mode } from "./helpers/oracleAdapter.js";
 import { isqrt } from "./helpers/uniswap.js";
 import { deployZeroRateModel } from "./helpers/vault.js";
+import { usd, wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
@@ -32,7 +32,6 @@ const { time } = networkHelpers;
 const WAD = 10n ** 18n;
 const YEAR = 365n * 24n * 3600n;
 const HOUR = 3600;
-const usd = (value: string): bigint => parseUnits(value, 6);
 
 /** IRiskManager.ReserveStatus, as ethers returns it. */
 const ReserveStatus = { UNCHECKED: 0n, OK: 1n, SHORT: 2n, STALE: 3n, BROKEN: 4n } as const;

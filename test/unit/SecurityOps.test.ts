@@ -10,7 +10,6 @@ import {
   DEFAULT_BASE_TRIGGERS,
   deployChainlinkMarket,
   PERMISSIVE_TRIGGERS,
-  wad,
 } from "../../scripts/lib/testMarket.js";
 import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { defaultAssetRisk, deployRiskModules, REFERENCE_VOLATILITY } from "../../scripts/lib/risk.js";
@@ -25,6 +24,7 @@ import type {
 import { bit, Level, Why } from "./helpers/breaker.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "./helpers/uniswap.js";
 import { deployZeroRateModel, usd } from "./helpers/vault.js";
+import { wad } from "../../scripts/lib/units.js";
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;

@@ -49,14 +49,12 @@ import {
   type MirrorInfo,
   type NodeHandle,
 } from "./helpers/forkMirror.js";
+import { wad, feedAnswer } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 const MAINNET_BOOK = "deploy/address-book/mainnet.json";
-/** A feed answer (8 decimals). */
-const answer = (value: string): bigint => parseUnits(value, 8);
-const wad = (value: string): bigint => parseUnits(value, 18);
 /** A proxy round id: phase in bits 64..79. */
 const proxyRound = (phase: number, round: number): bigint => (BigInt(phase) << 64n) | BigInt(round);
 
@@ -100,21 +98,33 @@ describe("Simulation fork mode", function () {
       const { deployer } = await signers();
       const feed = await replayAggregator(deployer.address);
       const t0 = await time.latest();
-      await expect(feed.publish(answer("3000"), t0 - 600))
+      await expect(feed.publish(feedAnswer("3000"), t0 - 600))
         .to.emit(feed, "NewRound")
         .withArgs(1n, deployer.address, t0 - 600)
         .and.to.emit(feed, "AnswerUpdated")
-        .withArgs(answer("3000"), 1n, t0 - 600);
-      await expect(feed.publish(answer("2900"), t0 - 300))
+        .withArgs(feedAnswer("3000"), 1n, t0 - 600);
+      await expect(feed.publish(feedAnswer("2900"), t0 - 300))
         .to.emit(feed, "AnswerUpdated")
-        .withArgs(answer("2900"), 2n, t0 - 300);
+        .withArgs(feedAnswer("2900"), 2n, t0 - 300);
 
-      expect(await feed.latestRoundData()).to.deep.equal([2n, answer("2900"), BigInt(t0 - 300), BigInt(t0 - 300), 2n]);
-      expect(await feed.getRoundData(1)).to.deep.equal([1n, answer("3000"), BigInt(t0 - 600), BigInt(t0 - 600), 1n]);
-      expect(await feed.latestAnswer()).to.equal(answer("2900"));
+      expect(await feed.latestRoundData()).to.deep.equal([
+        2n,
+        feedAnswer("2900"),
+        BigInt(t0 - 300),
+        BigInt(t0 - 300),
+        2n,
+      ]);
+      expect(await feed.getRoundData(1)).to.deep.equal([
+        1n,
+        feedAnswer("3000"),
+        BigInt(t0 - 600),
+        BigInt(t0 - 600),
+        1n,
+      ]);
+      expect(await feed.latestAnswer()).to.equal(feedAnswer("2900"));
       expect(await feed.latestTimestamp()).to.equal(BigInt(t0 - 300));
       expect(await feed.latestRound()).to.equal(2n);
-      expect(await feed.getAnswer(1)).to.equal(answer("3000"));
+      expect(await feed.getAnswer(1)).to.equal(feedAnswer("3000"));
       expect(await feed.getTimestamp(1)).to.equal(BigInt(t0 - 600));
       // Unknown rounds: V3 reads revert as real aggregators do, deprecated reads return 0.
       await expect(feed.getRoundData(3)).to.be.revertedWithCustomError(feed, "NoDataPresent").withArgs(3n);
@@ -126,7 +136,7 @@ describe("Simulation fork mode", function () {
     it("lets only its owner publish", async function () {
       const { deployer, stranger } = await signers();
       const feed = await replayAggregator(deployer.address);
-      await expect(feed.connect(stranger).publish(answer("1"), await time.latest()))
+      await expect(feed.connect(stranger).publish(feedAnswer("1"), await time.latest()))
         .to.be.revertedWithCustomError(feed, "NotOwner")
         .withArgs(stranger.address);
     });
@@ -144,25 +154,25 @@ describe("Simulation fork mode", function () {
       const feed = await replayAggregator(deployer.address);
       const next = (await time.latest()) + 100;
       await time.setNextBlockTimestamp(next);
-      await expect(feed.publish(answer("1"), next + 1))
+      await expect(feed.publish(feedAnswer("1"), next + 1))
         .to.be.revertedWithCustomError(feed, "UpdatedInFuture")
         .withArgs(next + 1, next);
       await time.setNextBlockTimestamp(next + 1);
-      await expect(feed.publish(answer("1"), next + 1)).to.emit(feed, "AnswerUpdated");
+      await expect(feed.publish(feedAnswer("1"), next + 1)).to.emit(feed, "AnswerUpdated");
     });
 
     it("refuses an updatedAt earlier than the previous round's (equal is fine) or zero", async function () {
       const { deployer } = await signers();
       const feed = await replayAggregator(deployer.address);
-      await expect(feed.publish(answer("1"), 0))
+      await expect(feed.publish(feedAnswer("1"), 0))
         .to.be.revertedWithCustomError(feed, "UpdatedBeforePrevious")
         .withArgs(0n, 0n);
       const t = (await time.latest()) - 1000;
-      await (await feed.publish(answer("1"), t)).wait();
-      await expect(feed.publish(answer("2"), t - 1))
+      await (await feed.publish(feedAnswer("1"), t)).wait();
+      await expect(feed.publish(feedAnswer("2"), t - 1))
         .to.be.revertedWithCustomError(feed, "UpdatedBeforePrevious")
         .withArgs(t - 1, t);
-      await (await feed.publish(answer("2"), t)).wait();
+      await (await feed.publish(feedAnswer("2"), t)).wait();
       expect(await feed.latestRound()).to.equal(2n);
     });
   });
@@ -175,8 +185,8 @@ describe("Simulation fork mode", function () {
       const second = await replayAggregator(deployer.address);
       const proxy = await ethers.deployContract("MirrorAggregatorProxy", [await first.getAddress(), feedOwner.address]);
       const t = (await time.latest()) - 3600;
-      await (await first.publish(answer("3000"), t)).wait();
-      await (await first.publish(answer("3100"), t + 60)).wait();
+      await (await first.publish(feedAnswer("3000"), t)).wait();
+      await (await first.publish(feedAnswer("3100"), t + 60)).wait();
       return { deployer, stranger, feedOwner, first, second, proxy, t };
     }
 
@@ -196,16 +206,16 @@ describe("Simulation fork mode", function () {
     it("adds the phase to round ids and answeredInRound", async function () {
       const { proxy, t } = await proxyFixture();
       const id = proxyRound(1, 2);
-      expect(await proxy.latestRoundData()).to.deep.equal([id, answer("3100"), BigInt(t + 60), BigInt(t + 60), id]);
+      expect(await proxy.latestRoundData()).to.deep.equal([id, feedAnswer("3100"), BigInt(t + 60), BigInt(t + 60), id]);
       expect(await proxy.getRoundData(proxyRound(1, 1))).to.deep.equal([
         proxyRound(1, 1),
-        answer("3000"),
+        feedAnswer("3000"),
         BigInt(t),
         BigInt(t),
         proxyRound(1, 1),
       ]);
       expect(await proxy.latestRound()).to.equal(id);
-      expect(await proxy.latestAnswer()).to.equal(answer("3100"));
+      expect(await proxy.latestAnswer()).to.equal(feedAnswer("3100"));
       expect(await proxy.latestTimestamp()).to.equal(BigInt(t + 60));
     });
 
@@ -218,9 +228,9 @@ describe("Simulation fork mode", function () {
       expect(await proxy.proposedAggregator()).to.equal(secondAddress);
       // Before confirmation, readers still see phase 1; the proposal is readable through proposed*.
       expect((await proxy.latestRoundData())[0]).to.equal(proxyRound(1, 2));
-      await (await second.connect(deployer).publish(answer("100"), t + 120)).wait();
+      await (await second.connect(deployer).publish(feedAnswer("100"), t + 120)).wait();
       expect((await proxy.proposedLatestRoundData())[0]).to.equal(1n); // the aggregator's own id, no phase
-      expect((await proxy.proposedGetRoundData(1))[1]).to.equal(answer("100"));
+      expect((await proxy.proposedGetRoundData(1))[1]).to.equal(feedAnswer("100"));
 
       await expect(proxy.connect(feedOwner).confirmAggregator(secondAddress))
         .to.emit(proxy, "AggregatorConfirmed")
@@ -234,16 +244,16 @@ describe("Simulation fork mode", function () {
 
       expect(await proxy.latestRoundData()).to.deep.equal([
         proxyRound(2, 1),
-        answer("100"),
+        feedAnswer("100"),
         BigInt(t + 120),
         BigInt(t + 120),
         proxyRound(2, 1),
       ]);
       // Round ids only grow across phases; old phases stay readable from their own aggregator.
       expect(proxyRound(2, 1)).to.be.greaterThan(proxyRound(1, 2));
-      expect((await proxy.getRoundData(proxyRound(1, 2)))[1]).to.equal(answer("3100"));
-      expect((await proxy.getRoundData(proxyRound(2, 1)))[1]).to.equal(answer("100"));
-      expect(await proxy.getAnswer(proxyRound(1, 1))).to.equal(answer("3000"));
+      expect((await proxy.getRoundData(proxyRound(1, 2)))[1]).to.equal(feedAnswer("3100"));
+      expect((await proxy.getRoundData(proxyRound(2, 1)))[1]).to.equal(feedAnswer("100"));
+      expect(await proxy.getAnswer(proxyRound(1, 1))).to.equal(feedAnswer("3000"));
       expect(await proxy.getTimestamp(proxyRound(2, 1))).to.equal(BigInt(t + 120));
       expect(await proxy.latestRound()).to.equal(proxyRound(2, 1));
       // A round the phase's aggregator does not have: its own error, bubbled up.
@@ -555,7 +565,7 @@ describe("Simulation fork mode", function () {
   describe("repointFeed", function () {
     async function ownedFeed(owner: string) {
       const original = await ethers.deployContract("TestAggregator", [8, "ETH / USD"]);
-      await (await original.push(answer("3000"))).wait();
+      await (await original.push(feedAnswer("3000"))).wait();
       const proxy = await ethers.deployContract("MirrorAggregatorProxy", [await original.getAddress(), owner]);
       return { original, proxy };
     }
@@ -565,7 +575,7 @@ describe("Simulation fork mode", function () {
       const { original, proxy } = await ownedFeed(feedOwner.address);
       const replay = await replayAggregator(deployer.address);
       const t = await time.latest();
-      await (await replay.publish(answer("2500"), t)).wait();
+      await (await replay.publish(feedAnswer("2500"), t)).wait();
 
       const result = await repointFeed(ethers.provider, await proxy.getAddress(), await replay.getAddress());
       expect(result).to.deep.equal({ owner: feedOwner.address, previousAggregator: await original.getAddress() });
@@ -573,7 +583,7 @@ describe("Simulation fork mode", function () {
       expect(await proxy.phaseId()).to.equal(2n);
       expect(await proxy.latestRoundData()).to.deep.equal([
         proxyRound(2, 1),
-        answer("2500"),
+        feedAnswer("2500"),
         BigInt(t),
         BigInt(t),
         proxyRound(2, 1),
@@ -582,8 +592,8 @@ describe("Simulation fork mode", function () {
       // them by its own phase-encoded ids, not the plain ids the proxy asks for.)
       expect(await proxy.phaseAggregators(1)).to.equal(await original.getAddress());
       // Published rounds show through the proxy at once.
-      await (await replay.publish(answer("2400"), t + 1)).wait();
-      expect((await proxy.latestRoundData()).slice(0, 2)).to.deep.equal([proxyRound(2, 2), answer("2400")]);
+      await (await replay.publish(feedAnswer("2400"), t + 1)).wait();
+      expect((await proxy.latestRoundData()).slice(0, 2)).to.deep.equal([proxyRound(2, 2), feedAnswer("2400")]);
     });
 
     it("impersonates an owner the chain holds no key for, pays its gas, and stops impersonating", async function () {
@@ -713,22 +723,22 @@ describe("Simulation fork mode", function () {
         // The original feeds answer realistic prices through their proxies.
         const ethFeed = MirrorAggregatorProxy__factory.connect(book.chainlinkFeeds["ETH/USD"].proxy, provider);
         expect(await ethFeed.owner()).to.equal(info.feedOwner);
-        expect((await ethFeed.latestRoundData()).slice(0, 2)).to.deep.equal([proxyRound(1, 1), answer("3000")]);
+        expect((await ethFeed.latestRoundData()).slice(0, 2)).to.deep.equal([proxyRound(1, 1), feedAnswer("3000")]);
         const btcFeed = MirrorAggregatorProxy__factory.connect(book.chainlinkFeeds["BTC/USD"].proxy, provider);
-        expect((await btcFeed.latestRoundData())[1]).to.equal(answer("60000"));
+        expect((await btcFeed.latestRoundData())[1]).to.equal(feedAnswer("60000"));
 
         // Repoint ETH/USD at a replay aggregator the deployer publishes through.
         const replay = await new ReplayAggregator__factory(deployer).deploy(8, "ETH / USD", info.deployer);
         await replay.waitForDeployment();
         const replayAddress = await replay.getAddress();
         const t = (await provider.getBlock("latest"))!.timestamp;
-        await (await replay.publish(answer("2000"), t)).wait();
+        await (await replay.publish(feedAnswer("2000"), t)).wait();
         const result = await repointFeed(provider, book.chainlinkFeeds["ETH/USD"].proxy, replayAddress);
         expect(result).to.deep.equal({ owner: info.feedOwner, previousAggregator: info.feeds["ETH/USD"].aggregator });
         expect(await ethFeed.aggregator()).to.equal(replayAddress);
         expect(await ethFeed.latestRoundData()).to.deep.equal([
           proxyRound(2, 1),
-          answer("2000"),
+          feedAnswer("2000"),
           BigInt(t),
           BigInt(t),
           proxyRound(2, 1),

@@ -10,7 +10,6 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 
 import { expect } from "chai";
-import { parseUnits } from "ethers";
 
 import {
   PricePathError,
@@ -52,8 +51,8 @@ import {
   scenario,
 } from "../../scripts/lib/sim/scenarios.js";
 import type { ParamsMode, RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
+import { wad } from "../../scripts/lib/units.js";
 
-const wad = (value: string): bigint => parseUnits(value, 18);
 const MAX_UINT256 = (1n << 256n) - 1n;
 
 const WETH: PopulationAsset = { symbol: "WETH", price: 3000, borrowLtv: 0.8 };

@@ -27,6 +27,7 @@ import type {
 import { Mode, Reason, Status } from "./helpers/oracleAdapter.js";
 import { WAD, deployZeroRateModel, expectUnchanged, readState, usd, wad } from "./helpers/vault.js";
 import type { VaultState } from "./helpers/vault.js";
+import { btc } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -42,7 +43,6 @@ const SEQUENCER_GRACE = 3600;
 
 /** A feed answer (8 decimals) for a USD price: `answer("3000")`. */
 const answer = (usdPrice: string): bigint => parseUnits(usdPrice, FEED_DECIMALS);
-const wbtcAmount = (value: string): bigint => parseUnits(value, 8);
 
 function params(symbol: string): CollateralParams {
   const p = DEFAULT_COLLATERALS.find((c) => c.symbol === symbol);
@@ -166,7 +166,7 @@ async function policyMarketFixture(connection: NetworkConnection): Promise<Polic
   for (const actor of [lender, borrower, alice, bob]) {
     await usdc.mint(actor.address, usd("10000000"));
     await weth.mint(actor.address, wad("1000"));
-    await wbtc.mint(actor.address, wbtcAmount("100"));
+    await wbtc.mint(actor.address, btc("100"));
     for (const token of [usdc, weth, wbtc]) await token.connect(actor).approve(vault, MaxUint256);
   }
   await vault.connect(lender).deposit(usd("1000000"), lender.address);
@@ -181,7 +181,7 @@ async function positionsFixture(connection: NetworkConnection): Promise<PolicyFi
   const f = await policyMarketFixture(connection);
   for (const account of [f.borrower, f.alice]) {
     await f.vault.connect(account).depositCollateral(f.weth, wad("10"), account.address);
-    await f.vault.connect(account).depositCollateral(f.wbtc, wbtcAmount("1"), account.address);
+    await f.vault.connect(account).depositCollateral(f.wbtc, btc("1"), account.address);
   }
   await f.vault.connect(f.borrower).borrow(usd("30000"), f.borrower.address);
   return f;
@@ -531,9 +531,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         const f = await networkHelpers.loadFixture(positionsFixture);
         const { vault, bob } = f;
         const { doubted } = collateralPair(f, c);
-        await vault
-          .connect(bob)
-          .depositCollateral(doubted, doubted === f.weth ? wad("10") : wbtcAmount("1"), bob.address);
+        await vault.connect(bob).depositCollateral(doubted, doubted === f.weth ? wad("10") : btc("1"), bob.address);
         await vault.connect(bob).borrow.staticCall(usd("10000"), bob.address); // allowed at the OK price
 
         await applyCause(f, c);
@@ -554,7 +552,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         const { vault, bob } = f;
         const { other } = collateralPair(f, c);
         await vault.connect(bob).depositCollateral(f.weth, wad("10"), bob.address);
-        await vault.connect(bob).depositCollateral(f.wbtc, wbtcAmount("1"), bob.address);
+        await vault.connect(bob).depositCollateral(f.wbtc, btc("1"), bob.address);
         // 50,000 needs both collaterals (limit 67,800 at OK prices; WETH alone 24,000, WBTC alone 43,800).
         await vault.connect(bob).borrow.staticCall(usd("50000"), bob.address);
 
@@ -580,7 +578,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         const f = await networkHelpers.loadFixture(positionsFixture);
         const { vault, bob, usdc } = f;
         await vault.connect(bob).depositCollateral(f.weth, wad("10"), bob.address);
-        await vault.connect(bob).depositCollateral(f.wbtc, wbtcAmount("1"), bob.address);
+        await vault.connect(bob).depositCollateral(f.wbtc, btc("1"), bob.address);
         await vault.connect(bob).borrow.staticCall(usd("10000"), bob.address);
 
         await applyCause(f, c);
@@ -624,8 +622,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
 
   describe("3. withdrawCollateral", function () {
     /** Small withdrawals that pass at OK prices for `borrower` (debt 30,000; limit 67,800). */
-    const smallAmount = (f: PolicyFixture, token: MockERC20): bigint =>
-      token === f.weth ? wad("1") : wbtcAmount("0.1");
+    const smallAmount = (f: PolicyFixture, token: MockERC20): bigint => (token === f.weth ? wad("1") : btc("0.1"));
 
     for (const c of [...COLLATERAL_CAUSES, ...SEQUENCER_CAUSES]) {
       it(`${title(c)}: an indebted account cannot withdraw the doubted collateral: PriceNotOk(asset, status, reason)`, async function () {
@@ -673,7 +670,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         const { other } = collateralPair(f, c);
         // Withdraw 5 WETH (leaves 5 WETH: 12,000) or 0.5 WBTC (leaves 0.5 WBTC: 21,900); either passes at OK prices
         // with the doubted collateral's limit added, and neither covers the 30,000 debt alone.
-        const amount = other === f.weth ? wad("5") : wbtcAmount("0.5");
+        const amount = other === f.weth ? wad("5") : btc("0.5");
         const limitAfter = other === f.weth ? wad("12000") : wad("21900");
         await vault.connect(borrower).withdrawCollateral.staticCall(other, amount, borrower.address);
 
@@ -698,7 +695,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
           ethers,
           f.wbtc,
           alice,
-          wbtcAmount("1"),
+          btc("1"),
         );
         expect(await vault.collateralOf(alice.address, f.weth)).to.equal(0n);
         expect(await vault.collateralOf(alice.address, f.wbtc)).to.equal(0n);
@@ -715,7 +712,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
       await vault.connect(alice).withdrawCollateral(f.weth, MaxUint256, alice.address);
       await vault.connect(alice).withdrawCollateral(f.wbtc, MaxUint256, alice.address);
       expect(await f.weth.balanceOf(alice.address)).to.equal(wad("1000"));
-      expect(await f.wbtc.balanceOf(alice.address)).to.equal(wbtcAmount("100"));
+      expect(await f.wbtc.balanceOf(alice.address)).to.equal(btc("100"));
     });
   });
 
@@ -730,11 +727,11 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         await expect(vault.connect(borrower).depositCollateral(weth, wad("1"), borrower.address))
           .to.emit(vault, "CollateralDeposited")
           .withArgs(borrower.address, borrower.address, await weth.getAddress(), wad("1"));
-        await expect(vault.connect(alice).depositCollateral(wbtc, wbtcAmount("0.1"), borrower.address))
+        await expect(vault.connect(alice).depositCollateral(wbtc, btc("0.1"), borrower.address))
           .to.emit(vault, "CollateralDeposited")
-          .withArgs(alice.address, borrower.address, await wbtc.getAddress(), wbtcAmount("0.1"));
+          .withArgs(alice.address, borrower.address, await wbtc.getAddress(), btc("0.1"));
         expect(await vault.collateralOf(borrower.address, weth)).to.equal(wad("11"));
-        expect(await vault.collateralOf(borrower.address, wbtc)).to.equal(wbtcAmount("1.1"));
+        expect(await vault.collateralOf(borrower.address, wbtc)).to.equal(btc("1.1"));
 
         // Repay part, part on behalf, then everything with type(uint256).max.
         await expect(vault.connect(borrower).repay(usd("1000"), borrower.address)).to.changeTokenBalance(
@@ -1018,7 +1015,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         const f = await networkHelpers.loadFixture(positionsFixture);
         const { vault, bob, usdc } = f;
         await vault.connect(bob).depositCollateral(f.weth, wad("10"), bob.address);
-        await vault.connect(bob).depositCollateral(f.wbtc, wbtcAmount("1"), bob.address);
+        await vault.connect(bob).depositCollateral(f.wbtc, btc("1"), bob.address);
         // 50,000 needs both collaterals (limit 67,800; 56,850 with WBTC at $45,000 after a confirmed jump).
         await applyCause(f, c);
         const refused = expect(vault.connect(bob).borrow(usd("50000"), bob.address));

@@ -12,10 +12,11 @@ import { getAddress, ZeroAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
-import { collateral, deployChainlinkMarket, wad } from "../../scripts/lib/testMarket.js";
+import { collateral, deployChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { Reason, Status } from "./helpers/oracleAdapter.js";
 import type { IVolatilityOracle, MockPriceOracle, VolatilityOracle } from "../../typechain-types/index.js";
+import { wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;

@@ -19,7 +19,6 @@ import type {
   SimMorphoBorrowerFactory,
   UniswapV3Actor,
 } from "../../../typechain-types/index.js";
-import { wad } from "../testMarket.js";
 import { createMorphoMarket, deployMorpho, morphoLiquidationIncentive, type MorphoMarketParams } from "../morpho.js";
 import {
   deployArbitrageur,
@@ -31,6 +30,7 @@ import {
   type MarketAsset,
 } from "./simMarket.js";
 import type { PlannedPosition } from "./population.js";
+import { wad } from "../units.js";
 
 /** Bulwark's rate curve (scripts/lib/sim/simMarket.ts, buildMarket): 0% base, +4% to the 90% kink, +60% above it. */
 const RATE_CURVE = ["0", "0.04", "0.60", "0.90"] as const;

@@ -29,12 +29,12 @@ import {
   DEFAULT_ASSET_TRIGGERS,
   DEFAULT_BASE_TRIGGERS,
   DEFAULT_ENGINE_PARAMS,
-  wad,
 } from "../testMarket.js";
 import { deployRiskModules } from "../risk.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 import type { AssetSpec } from "./scenarios.js";
 import type { BulwarkMode } from "./types.js";
+import { wad } from "../units.js";
 
 /** Feed answers carry 8 decimals, as Chainlink's USD feeds. */
 export const FEED_DECIMALS = 8;

@@ -5,12 +5,13 @@
  * interest (the borrow index stays 1 RAY) so repayments and values are exact.
  */
 import { expect } from "chai";
-import { parseUnits, ZeroAddress } from "ethers";
+import { ZeroAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { CircuitBreaker, CollateralVault } from "../../../typechain-types/index.js";
 import { DEFAULT_ASSET_TRIGGERS, DEFAULT_BASE_TRIGGERS } from "../../../scripts/lib/testMarket.js";
+import { btc } from "../../../scripts/lib/units.js";
 import { deployZeroRateModel, emptyMarketFixture, usd, wad } from "./vault.js";
 import type { MarketFixture } from "./vault.js";
 
@@ -57,7 +58,7 @@ export const OUTFLOW_WINDOW = 6n * HOUR;
 export const FALL_WINDOW = HOUR;
 
 /** WBTC amount (8 decimals). */
-export const btc = (value: string): bigint => parseUnits(value, 8);
+export { btc };
 
 /** Bit of `reason` in an entry's `reasons`. */
 export const bit = (reason: bigint): bigint => 1n << reason;

@@ -13,6 +13,7 @@ import type { AddressLike } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { IPriceOracle, OracleAdapter, OracleGasProbe, TestAggregator } from "../../../typechain-types/index.js";
+import { wad } from "../../../scripts/lib/units.js";
 
 // ----------------------------------------------------------------------------------------------- enums
 
@@ -46,7 +47,7 @@ export const Outcome = { Returned: 0n, InsufficientGas: 1n, OtherRevert: 2n } as
 // ----------------------------------------------------------------------------------------------- amounts and times
 
 /** WAD helper: `wad("0.02")` is 0.02e18. */
-export const wad = (value: string): bigint => parseUnits(value, 18);
+export { wad };
 /** A feed answer in the feed's decimals: `answer("3000", 8)` is 3000e8. */
 export const answer = (value: string, decimals: number): bigint => parseUnits(value, decimals);
 

@@ -15,9 +15,9 @@ import {
   DEFAULT_BASE_TRIGGERS,
   deployMarket,
   PERMISSIVE_TRIGGERS,
-  wad,
 } from "../../../scripts/lib/testMarket.js";
 import type { Market } from "../../../scripts/lib/testMarket.js";
+import { usd, wad } from "../../../scripts/lib/units.js";
 import type {
   CollateralVault,
   FeeOnTransferERC20,
@@ -26,14 +26,11 @@ import type {
   ReentrantERC20,
 } from "../../../typechain-types/index.js";
 
-export { wad };
+export { usd, wad };
 
 export const WAD = 10n ** 18n;
 export const RAY = 10n ** 27n;
 export const YEAR = 365n * 24n * 60n * 60n;
-
-/** USDC amount (6 decimals): `usd("1.5")` is 1_500_000. */
-export const usd = (value: string): bigint => parseUnits(value, 6);
 
 /** Any of the test tokens: all we read from them is a balance. */
 export type BalanceToken = MockERC20 | FeeOnTransferERC20 | ReentrantERC20;
