@@ -2,15 +2,20 @@
  * The simulation's performance benchmark (part of `npm run bench`): one day of LUNA/USDT at 1-minute closes
  * (2022-05-10 00:00-23:59 UTC, the 1,440 rows of that day in the shipped luna2022_luna_usdt_1m_binance.csv; LUNA
  * −42% over the day) replayed with LUNA listed as collateral beside WETH and WBTC, against 1,000 borrowers, static
- * parameters. Reports setup time, replay wall time and steps per second.
+ * parameters (`BULWARK_BENCH_ONLY=simulation`). Reports setup time, replay wall time and steps per second, written to
+ * bench/simulation.json: the times depend on the machine (the file names it); steps, blocks and liquidations do not.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
+import { renderTable } from "../format.js";
 import { runSimulation } from "../sim/run.js";
 import { SCENARIO_DIR } from "../sim/scenarios.js";
 import type { RunReport } from "../sim/types.js";
+import { COMMAND, machine, writeJson } from "./shared.js";
+
+const OUTPUT = path.join("bench", "simulation.json");
 
 export const BENCH_FILE = "luna2022_luna_usdt_1m_binance.csv";
 /** 2022-05-10 00:00:00 UTC and 24 hours later: the day's 1,440 closes. */
@@ -62,4 +67,41 @@ export async function benchSimulation(): Promise<RunReport> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs the benchmark, prints its figures as a table and writes them to bench/simulation.json. */
+export async function simulationBench(): Promise<void> {
+  console.log(
+    `\nSimulation: ${BENCH_ACCOUNTS} borrowers, one day of LUNA at 1-minute closes (${BENCH_FILE}, 2022-05-10)`,
+  );
+  const run = await benchSimulation();
+  const figures = {
+    machine: machine(),
+    command: COMMAND,
+    path: `${BENCH_FILE}, 2022-05-10 00:00-23:59 UTC`,
+    accounts: BENCH_ACCOUNTS,
+    steps: run.steps,
+    blocks: run.blocks,
+    setupSeconds: Number(run.setupSeconds.toFixed(1)),
+    wallSeconds: Number(run.wallSeconds.toFixed(1)),
+    stepsPerSecond: Number(run.stepsPerSecond.toFixed(1)),
+    liquidations: run.liquidations,
+    badDebtPctOfBorrows: Number(run.badDebt.pctOfInitialBorrows.toFixed(4)),
+  };
+  console.log(
+    renderTable(
+      [{ header: "Simulation" }, { header: "Value", align: "right" }],
+      [
+        ["steps (path points)", String(figures.steps)],
+        ["blocks mined", String(figures.blocks)],
+        ["setup (deploy, 1,000 positions, pools)", `${figures.setupSeconds} s`],
+        ["replay wall time", `${figures.wallSeconds} s`],
+        ["steps per second", String(figures.stepsPerSecond)],
+        ["total (setup + replay)", `${(figures.setupSeconds + figures.wallSeconds).toFixed(1)} s`],
+        ["liquidations", String(figures.liquidations)],
+      ],
+    ),
+  );
+  await writeJson(OUTPUT, figures);
+  console.log(`Wrote ${OUTPUT}.`);
 }
