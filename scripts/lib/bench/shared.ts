@@ -92,12 +92,14 @@ export type GasEntry = Omit<Measurement, "gas"> & { accrues: boolean };
 /** The rows of a gas table, each the receipt gasUsed of one transaction sent on the timeline. */
 export class GasRecorder {
   readonly rows: Measurement[] = [];
+  private readonly timeline: Timeline;
+  /** The event whose presence in a receipt says the transaction accrued interest. */
+  private readonly interestTopic: string;
 
-  /** `interestTopic`: the event whose presence in a receipt says the transaction accrued interest. */
-  constructor(
-    private readonly timeline: Timeline,
-    private readonly interestTopic: string,
-  ) {}
+  constructor(timeline: Timeline, interestTopic: string) {
+    this.timeline = timeline;
+    this.interestTopic = interestTopic;
+  }
 
   /**
    * Sends one transaction and records its receipt's gasUsed. `entry.accrues` states whether the operation must

@@ -1,0 +1,198 @@
+/**
+ * The keeper of a Bulwark replay (engine.ts): after each block it snapshots the most urgent unhealthy accounts with
+ * the keeper library's `readAccountSnapshots`, selects liquidations, write-offs and flags with `selectLiquidations`,
+ * simulates them against this block and queues those that would succeed (liquidations through the flash
+ * liquidator); in adaptive mode it also samples volatility and syncs the caps hourly. Why it did not send is counted
+ * in `rejections`.
+ */
+import { readAccountSnapshots, revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
+import type { Pending } from "./driver.js";
+import { compareRatios } from "./figures.js";
+import { underwater, type Liquidity } from "./health.js";
+import type { SimMarket } from "./simMarket.js";
+
+/** The keeper samples volatility this often in adaptive mode (the estimator's minimum interval). */
+const VOLATILITY_INTERVAL = 3600;
+/** Liquidations and write-offs per block, and flags per block (the keeper's defaults). */
+const MAX_PER_BLOCK = 10;
+const MAX_FLAGS_PER_BLOCK = 10;
+/** Unhealthy accounts the keeper snapshots per block, most urgent first: twice what it may act on. */
+const SNAPSHOT_LIMIT = 2 * (MAX_PER_BLOCK + MAX_FLAGS_PER_BLOCK);
+const KEEPER_GAS = 8_000_000n;
+
+type Order = { borrower: string; collateral: string; maxRepay: bigint };
+
+export class BulwarkReplayKeeper {
+  /** Transactions not sent, by reason (a simulation's revert, or the selection's skip reason). */
+  readonly rejections: Record<string, number> = {};
+  private lastVolatility = -Infinity;
+  private readonly collateralAddresses: string[];
+  private readonly market: SimMarket;
+
+  constructor(market: SimMarket) {
+    this.market = market;
+    this.collateralAddresses = market.collaterals.map((asset) => asset.address);
+  }
+
+  /** The keeper's pass after a block: what it sends for `due`, leaving `busy` accounts alone. */
+  async decide(
+    blockTag: number,
+    chainTime: number,
+    liquidities: readonly Liquidity[],
+    due: number,
+    busy: ReadonlySet<string>,
+  ): Promise<Pending[]> {
+    const pending: Pending[] = [];
+    const unhealthy = this.mostUrgent(liquidities);
+    if (unhealthy.length > 0) {
+      const selection = await this.select(unhealthy, blockTag, busy);
+      const liquidations = selection.actions.filter(
+        (a): a is Extract<Action, { kind: "liquidate" }> => a.kind === "liquidate",
+      );
+      const orders = liquidations.map((a) => ({
+        borrower: a.borrower,
+        collateral: a.collateral,
+        maxRepay: a.maxRepay,
+      }));
+      pending.push(...(await this.liquidations(orders, blockTag, due)));
+      pending.push(...(await this.writeOffs(selection, blockTag, due)));
+      pending.push(...this.flags(selection, due));
+    }
+    pending.push(...this.riskUpdates(chainTime, due));
+    return pending;
+  }
+
+  private reject(reason: string): void {
+    this.rejections[reason] = (this.rejections[reason] ?? 0) + 1;
+  }
+
+  /**
+   * The keeper snapshots (holdings, flags, engine previews: several reads each) only the most urgent accounts it
+   * could act on this block; the rest wait, as they would for the block cap.
+   */
+  private mostUrgent(liquidities: readonly Liquidity[]): string[] {
+    return this.market.borrowers
+      .map((account, i) => ({ account, liq: liquidities[i] }))
+      .filter(({ liq }) => underwater(liq))
+      .sort((a, b) => compareHealth(a.liq, b.liq))
+      .slice(0, SNAPSHOT_LIMIT)
+      .map(({ account }) => account);
+  }
+
+  /** Snapshots `accounts` at `blockTag` and selects what to do, as the keeper bot does. */
+  private async select(accounts: string[], blockTag: number, busy: ReadonlySet<string>): Promise<Selection> {
+    const { market } = this;
+    const snapshots = await readAccountSnapshots(market.vault, market.engine, accounts, {
+      blockTag,
+      collaterals: this.collateralAddresses,
+    });
+    const selection = selectLiquidations(snapshots, {
+      maxPerBlock: MAX_PER_BLOCK,
+      canSell: (asset) => market.byAddress.get(asset.toLowerCase())?.pool !== undefined,
+      dustValue: market.dustValue,
+      maxFlagsPerBlock: MAX_FLAGS_PER_BLOCK,
+      exclude: busy,
+    });
+    for (const skipped of selection.skipped) if (skipped.reason !== "excluded") this.reject(skipped.reason);
+    return selection;
+  }
+
+  /** One `liquidate`, or one `liquidateBatch` of the orders that simulate in the batch. */
+  private async liquidations(orders: Order[], blockTag: number, due: number): Promise<Pending[]> {
+    const { liquidator } = this.market;
+    if (orders.length === 1) {
+      const [o] = orders;
+      try {
+        await liquidator.liquidate.staticCall(o.borrower, o.collateral, o.maxRepay, 0n, { blockTag });
+        return [
+          {
+            due,
+            label: "liquidate",
+            accounts: [o.borrower],
+            send: () => liquidator.liquidate(o.borrower, o.collateral, o.maxRepay, 0n, { gasLimit: KEEPER_GAS }),
+          },
+        ];
+      } catch (error) {
+        // The sale would not cover the debt at this block (or the engine refuses): the keeper does not send.
+        this.reject(revertName(error) ?? "unknown");
+        return [];
+      }
+    }
+    if (orders.length === 0) return [];
+    const [, succeeded] = await liquidator.liquidateBatch.staticCall(orders, 0n, { blockTag });
+    const good = orders.filter((_, i) => succeeded[i]);
+    for (const o of orders.filter((_, i) => !succeeded[i])) {
+      // The batch only says which items failed: ask for this one's reason.
+      await liquidator.liquidate
+        .staticCall(o.borrower, o.collateral, o.maxRepay, 0n, { blockTag })
+        .then(() => this.reject("batch-only"))
+        .catch((error: unknown) => this.reject(revertName(error) ?? "unknown"));
+    }
+    if (good.length === 0) return [];
+    return [
+      {
+        due,
+        label: "liquidateBatch",
+        accounts: good.map((o) => o.borrower),
+        send: () => liquidator.liquidateBatch(good, 0n, { gasLimit: KEEPER_GAS }),
+      },
+    ];
+  }
+
+  /** The selection's write-offs that simulate at `blockTag`. */
+  private async writeOffs(selection: Selection, blockTag: number, due: number): Promise<Pending[]> {
+    const engine = this.market.engine.connect(this.market.keeper);
+    const pending: Pending[] = [];
+    for (const action of selection.actions) {
+      if (action.kind !== "writeOff") continue;
+      try {
+        await engine.writeOff.staticCall(action.borrower, { blockTag });
+        pending.push({
+          due,
+          label: "writeOff",
+          accounts: [action.borrower],
+          send: () => engine.writeOff(action.borrower, { gasLimit: KEEPER_GAS }),
+        });
+      } catch (error) {
+        this.reject(revertName(error) ?? "unknown");
+      }
+    }
+    return pending;
+  }
+
+  /** The selection's flags, queued without a simulation. */
+  private flags(selection: Selection, due: number): Pending[] {
+    const engine = this.market.engine.connect(this.market.keeper);
+    return selection.flags.map((account) => ({
+      due,
+      label: "flag",
+      accounts: [account],
+      send: () => engine.flag(account, { gasLimit: KEEPER_GAS }),
+    }));
+  }
+
+  /** In adaptive mode, hourly: a volatility sample of every collateral, then the caps synced. */
+  private riskUpdates(chainTime: number, due: number): Pending[] {
+    const { market } = this;
+    if (market.volatility === undefined || market.riskManager === undefined) return [];
+    if (chainTime - this.lastVolatility < VOLATILITY_INTERVAL) return [];
+    this.lastVolatility = chainTime;
+    const volatility = market.volatility.connect(market.keeper);
+    const riskManager = market.riskManager.connect(market.keeper);
+    const assets = this.collateralAddresses;
+    return [
+      {
+        due,
+        label: "volatility",
+        accounts: [],
+        send: () => volatility.updateMany(assets, { gasLimit: KEEPER_GAS }),
+      },
+      { due, label: "sync", accounts: [], send: () => riskManager.syncMany(assets, { gasLimit: KEEPER_GAS }) },
+    ];
+  }
+}
+
+/** Orders two positions by health factor, lowest first (a FAILED base price sorts first). */
+function compareHealth(a: Liquidity, b: Liquidity): number {
+  return compareRatios(a.liquidationLimit, a.debtValue, b.liquidationLimit, b.debtValue);
+}
