@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 
 import { renderTable } from "../format.js";
-import { formatUsd } from "../sim/html.js";
+import { formatUsd } from "../sim/reportText.js";
 import { goalVerdicts, solvencyBench, SOLVENCY_ACCOUNTS, SOLVENCY_SEED } from "../sim/solvency.js";
 import { COMMAND, machine, writeJson } from "./shared.js";
 

@@ -3,7 +3,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { renderTable } from "../format.js";
-import { formatPct as pct, formatUsd as usd, renderReportHtml } from "./html.js";
+import { renderReportHtml } from "./html.js";
+import { formatPct as pct, formatUsd as usd } from "./reportText.js";
 import { PARAMS_MODES, hasBreaker, type RunReport, type SimulationReport } from "./types.js";
 
 const hours = (seconds: number): string =>
