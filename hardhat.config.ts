@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
+import path from "node:path";
 import { configVariable, defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 
 // solc cannot be downloaded on our machines: compile with the soljson build shipped in the `solc` npm package.
@@ -19,8 +21,43 @@ const envInt = (name: string, fallback: number): number => {
   return value;
 };
 
+/**
+ * Solidity source folders. Only `contracts/` ships; `deploy/mocks/` holds the tokens and feeds a local deployment
+ * (deploy/modules/LocalDependencies.ts) deploys. The others are compiled for the tests, the bench and the crash
+ * simulation only: test doubles (`test/doubles/`), and the bench's Morpho Blue side and the simulation's helpers
+ * (`bench/contracts/`).
+ */
+const SHIPPED_SOURCES = ["contracts", "deploy/mocks"];
+const DEVELOPMENT_SOURCES = ["test/doubles", "bench/contracts"];
+/** npm files compiled for development only: Morpho Blue, the bench's peer. */
+const DEVELOPMENT_NPM_FILES = ["@morpho-org/morpho-blue/"];
+
+/**
+ * A production build (`ignition deploy` builds Hardhat's `production` profile) compiles only what ships: it drops
+ * every root under a development folder, and Morpho Blue, before the build runs. Every other build is untouched.
+ */
+const productionBuildsShipOnly: HardhatPlugin = {
+  id: "bulwark-production-builds-ship-only",
+  hookHandlers: {
+    solidity: async () => ({
+      default: async () => ({
+        build: async (context, rootFilePaths, options, next) => {
+          if (options?.buildProfile !== "production") return next(context, rootFilePaths, options);
+          const development = DEVELOPMENT_SOURCES.map((dir) => path.resolve(context.config.paths.root, dir) + path.sep);
+          const shipped = rootFilePaths.filter(
+            (root) =>
+              !development.some((dir) => root.startsWith(dir)) &&
+              !DEVELOPMENT_NPM_FILES.some((file) => root.includes(file)),
+          );
+          return next(context, shipped, options);
+        },
+      }),
+    }),
+  },
+};
+
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthers],
+  plugins: [hardhatToolboxMochaEthers, productionBuildsShipOnly],
   solidity: {
     // A file is compiled with the highest listed compiler its pragmas allow: Bulwark (0.8.28, and Morpho's
     // `>=0.5.0` interfaces it imports) with 0.8.28, Morpho Blue's `0.8.19` sources with 0.8.19.
@@ -55,6 +92,9 @@ export default defineConfig({
     ],
   },
   paths: {
+    // `test/doubles/` is also under the Solidity tests folder; being listed here makes it contracts (artifacts and
+    // TypeChain types), not tests.
+    sources: { solidity: [...SHIPPED_SOURCES, ...DEVELOPMENT_SOURCES] },
     // Under `npm run coverage` (BULWARK_COVERAGE=1) only the fuzz tests are Solidity test roots: instrumented, the
     // invariant suites are more than the WebAssembly solc can hold (they run in `npm test` and `npm run fuzz`).
     tests: { mocha: "test/unit", solidity: process.env.BULWARK_COVERAGE === "1" ? "test/fuzz" : "test" },

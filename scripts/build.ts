@@ -4,8 +4,8 @@
  * We compile with the WebAssembly solc from the `solc` npm package (no native compiler can be downloaded on our
  * machines), and a single job holding every contract and test now exceeds what that build can handle: a fresh
  * `hardhat build` dies with "RuntimeError: memory access out of bounds" (HHE908). Hardhat caches every job's output,
- * so compiling in groups — production contracts, test helpers, npm files, then the Solidity tests a few at a time —
- * leaves a complete cache, after which `hardhat test` and every script find nothing left to compile.
+ * so compiling in groups — shipped contracts, test doubles and bench helpers, npm files, then the Solidity tests a few
+ * at a time — leaves a complete cache, after which `hardhat test` and every script find nothing left to compile.
  *
  * Usage: node scripts/build.ts [--quiet] [--coverage]
  */
@@ -62,12 +62,14 @@ function buildGroup(flag: string, files: string[]): void {
 if (hardhatBuild("everything in one job", []) === "ok") process.exit(0);
 if (!quiet) console.log("build: solc ran out of memory on one job; compiling in groups");
 
-const production = solidityFiles("contracts", (file) => !file.startsWith(path.join("contracts", "test")));
-const helpers = solidityFiles(path.join("contracts", "test"));
-// Hardhat treats every .sol file under test/ as a test root (handlers and specs included). Under coverage only
-// test/fuzz is (hardhat.config.ts, BULWARK_COVERAGE): instrumented, BreakerInvariants.t.sol alone is more than solc
-// can hold; the invariant suites run in `npm test` and `npm run fuzz`.
-const tests = solidityFiles(coverage ? path.join("test", "fuzz") : "test");
+const production = [...solidityFiles("contracts"), ...solidityFiles(path.join("deploy", "mocks"))];
+const doubles = path.join("test", "doubles");
+const helpers = [...solidityFiles(doubles), ...solidityFiles(path.join("bench", "contracts"))];
+// Hardhat treats every .sol file under test/ as a test root (handlers and specs included), except test/doubles, which
+// hardhat.config.ts lists as a source folder. Under coverage only test/fuzz is (hardhat.config.ts,
+// BULWARK_COVERAGE): instrumented, BreakerInvariants.t.sol alone is more than solc can hold; the invariant suites run
+// in `npm test` and `npm run fuzz`.
+const tests = solidityFiles(coverage ? path.join("test", "fuzz") : "test", (file) => !file.startsWith(doubles));
 
 buildGroup("--no-tests", production);
 buildGroup("--no-tests", helpers);

@@ -8,6 +8,8 @@ import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {RateLimit} from "../libraries/RateLimit.sol";
+import {Bounds} from "../libraries/Bounds.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title CircuitBreaker
 /// @notice Notices on its own a failed or doubted oracle, a price collapse, money leaving too fast and realised bad
@@ -137,19 +139,19 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
 
     /// @inheritdoc ICircuitBreaker
     function poke(address asset) external returns (uint8, Level) {
-        Status storage s = _status[asset];
+        Status storage status = _status[asset];
         if (asset == GLOBAL) {
-            _pokeBadDebt(s);
+            _pokeBadDebt(status);
         } else {
             _requireKnown(asset);
-            _pokePrice(asset, s);
-            _pokeOutflow(asset, s);
+            _pokePrice(asset, status);
+            _pokeOutflow(asset, status);
         }
-        if (s.guardianMask != 0 && block.timestamp >= s.guardianUntil) {
-            s.guardianMask = 0;
-            _emit(asset, s, Reason.GUARDIAN, false);
+        if (status.guardianMask != 0 && block.timestamp >= status.guardianUntil) {
+            status.guardianMask = 0;
+            _emit(asset, status, Reason.GUARDIAN, false);
         }
-        return (_mask(s), _level(s));
+        return (_mask(status), _level(status));
     }
 
     // ================================================================= vault hooks
@@ -157,30 +159,30 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     /// @inheritdoc ICircuitBreaker
     function onSupply(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, SUPPLY);
-        (RateLimit.Window memory w, ) = _flow(_base, cashBefore);
-        _in(w, _base, account, LEND, amount);
-        _flows[_base] = w;
+        (RateLimit.Window memory window, ) = _flow(_base, cashBefore);
+        _in(window, _base, account, LEND, amount);
+        _flows[_base] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external onlyVault {
-        (RateLimit.Window memory w, ) = _flow(asset, balanceBefore);
+        (RateLimit.Window memory window, ) = _flow(asset, balanceBefore);
         // The base asset comes in this way only as a repayment: it credits the account's borrowing.
-        _in(w, asset, account, asset == _base ? DEBT : LEND, amount);
-        _flows[asset] = w;
+        _in(window, asset, account, asset == _base ? DEBT : LEND, amount);
+        _flows[asset] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
     function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, BORROW);
-        (RateLimit.Window memory w, AssetParams memory ap) = _flow(_base, cashBefore);
-        uint256 limit = w.limit(ap.outflowShare, _tight(_base));
-        (uint256 uncovered, int256 netAfter) = _debit(w, _base, account, DEBT, amount);
-        if (!w.fits(ap.outflowWindow, uncovered, limit)) {
-            revert OutflowLimitReached(_base, w.used(ap.outflowWindow), limit, amount);
+        (RateLimit.Window memory window, AssetParams memory triggers) = _flow(_base, cashBefore);
+        uint256 limit = window.limit(triggers.outflowShare, _tight(_base));
+        (uint256 uncovered, int256 netAfter) = _debit(window, _base, account, DEBT, amount);
+        if (!window.fits(triggers.outflowWindow, uncovered, limit)) {
+            revert OutflowLimitReached(_base, window.used(triggers.outflowWindow), limit, amount);
         }
-        _commit(w, _base, account, DEBT, uncovered, netAfter);
-        _flows[_base] = w;
+        _commit(window, _base, account, DEBT, uncovered, netAfter);
+        _flows[_base] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -190,45 +192,49 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         uint256 amount,
         uint256 balanceBefore
     ) external onlyVault returns (uint256 readyAt) {
-        (RateLimit.Window memory w, AssetParams memory ap) = _flow(asset, balanceBefore);
-        Status storage s = _status[asset];
-        if (_has(s, Reason.OUTFLOW)) _resetOutflow(asset, s, w, ap);
-        if (_mask(s, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) {
+        (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
+        Status storage status = _status[asset];
+        if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, window, triggers);
+        if (_mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) {
             readyAt = block.timestamp + _params.claimDelay;
         } else {
-            (uint256 uncovered, int256 netAfter) = _debit(w, asset, account, LEND, amount);
-            if (w.fits(ap.outflowWindow, uncovered, w.limit(ap.outflowShare, _tight(asset)))) {
-                _commit(w, asset, account, LEND, uncovered, netAfter);
+            (uint256 uncovered, int256 netAfter) = _debit(window, asset, account, LEND, amount);
+            if (window.fits(triggers.outflowWindow, uncovered, window.limit(triggers.outflowShare, _tight(asset)))) {
+                _commit(window, asset, account, LEND, uncovered, netAfter);
             } else {
-                _trip(asset, s, Reason.OUTFLOW);
+                _trip(asset, status, Reason.OUTFLOW);
                 readyAt = block.timestamp + _params.claimDelay;
             }
         }
-        _flows[asset] = w;
+        _flows[asset] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onShareTransfer(address from, address to, uint256 shares) external onlyVault {
-        RateLimit.Window memory w = _flows[_base];
-        Credit memory c = _credits[_base][from][LEND];
+        RateLimit.Window memory window = _flows[_base];
+        Credit memory credit = _credits[_base][from][LEND];
         // Credit lives only in the window it was earned in (one that is due to roll is over).
-        if (c.start != w.start || c.net >= 0 || block.timestamp >= w.start + _paramsOf(_base).outflowWindow) return;
+        if (
+            credit.start != window.start ||
+            credit.net >= 0 ||
+            block.timestamp >= window.start + _paramsOf(_base).outflowWindow
+        ) return;
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
         // Priced only here, for the few transfers that carry credit (rounded down: credit never grows in transit).
         uint256 assets = IERC4626(vault).convertToAssets(shares);
-        uint256 moved = uint256(-int256(c.net));
+        uint256 moved = uint256(-int256(credit.net));
         if (assets < moved) moved = assets;
-        _credits[_base][from][LEND] = Credit(w.start, int224(int256(c.net) + int256(moved)));
-        _in(w, _base, to, LEND, moved);
-        _flows[_base] = w;
+        _credits[_base][from][LEND] = Credit(window.start, int224(int256(credit.net) + int256(moved)));
+        _in(window, _base, to, LEND, moved);
+        _flows[_base] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onBadDebt(uint256 amount, uint256 supply) external onlyVault {
-        Status storage s = _status[GLOBAL];
+        Status storage status = _status[GLOBAL];
         // A window that rolls now starts before this write-off: it counts in the new window, not in the baseline.
-        _rollBadDebtWindow(s, amount);
-        if (_recentBadDebtTrips(supply)) _trip(GLOBAL, s, Reason.BAD_DEBT);
+        _rollBadDebtWindow(status, amount);
+        if (_recentBadDebtTrips(supply)) _trip(GLOBAL, status, Reason.BAD_DEBT);
     }
 
     // ================================================================= guardian and governance
@@ -238,11 +244,11 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         if (msg.sender != _guardian || msg.sender == address(0)) revert NotGuardian(msg.sender);
         if (mask == 0 || mask & ~GUARDIAN_ACTIONS != 0) revert InvalidActionMask(mask);
         if (asset != GLOBAL) _requireKnown(asset);
-        Status storage s = _status[asset];
+        Status storage status = _status[asset];
         uint256 until = block.timestamp + _params.guardianCooldown;
-        s.guardianMask = (block.timestamp < s.guardianUntil ? s.guardianMask : 0) | mask;
-        if (until > s.guardianUntil) s.guardianUntil = uint32(until);
-        _emit(asset, s, Reason.GUARDIAN, true);
+        status.guardianMask = (block.timestamp < status.guardianUntil ? status.guardianMask : 0) | mask;
+        if (until > status.guardianUntil) status.guardianUntil = uint32(until);
+        _emit(asset, status, Reason.GUARDIAN, true);
     }
 
     /// @notice Disabled (reverts `RenounceDisabled`): an owner-less contract could never be corrected again.
@@ -271,10 +277,10 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
 
     /// @inheritdoc ICircuitBreaker
     function borrowAllowed(address collateral, uint256 price) external view returns (bool) {
-        Status memory s = _status[collateral];
-        if (_mask(s) & BORROW != 0) return false;
+        Status memory status = _status[collateral];
+        if (_mask(status) & BORROW != 0) return false;
         // The price-fall trigger, checked inside the borrow before anyone pokes: at the floor, the fall is the bound.
-        return block.timestamp >= s.floorUntil || price > s.fallFloor;
+        return block.timestamp >= status.floorUntil || price > status.fallFloor;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -290,21 +296,21 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function entry(address asset) public view returns (EntryView memory e) {
-        Status memory s = _status[asset];
-        e.asset = asset;
-        e.actionMask = _mask(s);
-        e.level = _level(s);
-        e.reasons = s.reasons;
-        e.cooldownUntil = s.cooldownUntil;
-        e.guardianUntil = s.guardianUntil;
-        e.liquidationsFrom = s.resumedAt == 0 ? 0 : uint256(s.resumedAt) + _params.liquidationGrace;
-        if (block.timestamp < s.floorUntil) e.fallFloor = s.fallFloor;
+    function entry(address asset) public view returns (EntryView memory entryView) {
+        Status memory status = _status[asset];
+        entryView.asset = asset;
+        entryView.actionMask = _mask(status);
+        entryView.level = _level(status);
+        entryView.reasons = status.reasons;
+        entryView.cooldownUntil = status.cooldownUntil;
+        entryView.guardianUntil = status.guardianUntil;
+        entryView.liquidationsFrom = status.resumedAt == 0 ? 0 : uint256(status.resumedAt) + _params.liquidationGrace;
+        if (block.timestamp < status.floorUntil) entryView.fallFloor = status.fallFloor;
         if (asset != GLOBAL) {
             // What a flow now would see: the window rolled to now over the vault's booked balance.
-            (RateLimit.Window memory w, AssetParams memory ap) = _flow(asset, _bookedBalance(asset));
-            e.outflowUsed = w.used(ap.outflowWindow);
-            e.outflowLimit = w.limit(ap.outflowShare, _tight(asset));
+            (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, _bookedBalance(asset));
+            entryView.outflowUsed = window.used(triggers.outflowWindow);
+            entryView.outflowLimit = window.limit(triggers.outflowShare, _tight(asset));
         }
     }
 
@@ -335,52 +341,57 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     // ================================================================= internal: triggers
 
     /// @dev Oracle status and price fall. A FAILED read tells nothing about the fall: those reasons keep their state.
-    function _pokePrice(address asset, Status storage s) internal {
-        (IPriceOracle oracle, , , ) = ICollateralVault(vault).parameters();
-        IPriceOracle.Price memory p = oracle.getPrice(asset);
-        _set(asset, s, Reason.ORACLE_FAILED, p.status == IPriceOracle.Status.FAILED);
-        _set(asset, s, Reason.ORACLE_DEGRADED, p.status == IPriceOracle.Status.DEGRADED);
-        if (p.status == IPriceOracle.Status.FAILED || p.low == 0) return;
-        AssetParams memory ap = _paramsOf(asset);
-        uint256 high = _observe(asset, p.low, ap.fallWindow);
+    function _pokePrice(address asset, Status storage status) internal {
+        IPriceOracle oracle = VaultStorage.oracle(ICollateralVault(vault));
+        IPriceOracle.Price memory price = oracle.getPrice(asset);
+        _set(asset, status, Reason.ORACLE_FAILED, price.status == IPriceOracle.Status.FAILED);
+        _set(asset, status, Reason.ORACLE_DEGRADED, price.status == IPriceOracle.Status.DEGRADED);
+        if (price.status == IPriceOracle.Status.FAILED || price.low == 0) return;
+        AssetParams memory triggers = _paramsOf(asset);
+        uint256 high = _observe(asset, price.low, triggers.fallWindow);
         // fall = 1 − low / high, rounded up (a trip errs on the safe side).
-        uint256 fall = high > p.low ? ((high - p.low) * WAD + high - 1) / high : 0;
-        _set(asset, s, Reason.PRICE_FALL, fall >= ap.maxFall);
-        _set(asset, s, Reason.PRICE_FALL_SOFT, fall >= ap.maxFall / 2);
+        uint256 fall = high > price.low ? ((high - price.low) * WAD + high - 1) / high : 0;
+        _set(asset, status, Reason.PRICE_FALL, fall >= triggers.maxFall);
+        _set(asset, status, Reason.PRICE_FALL_SOFT, fall >= triggers.maxFall / 2);
         // The floor the vault checks inside borrows until the next poke: valid while this reference is.
-        uint256 floor = (high * (WAD - ap.maxFall)) / WAD;
-        s.fallFloor = floor > type(uint104).max ? type(uint104).max : uint104(floor);
-        s.floorUntil = uint32(uint256(_refs[asset].start) + 2 * uint256(ap.fallWindow));
+        uint256 floor = (high * (WAD - triggers.maxFall)) / WAD;
+        status.fallFloor = floor > type(uint104).max ? type(uint104).max : uint104(floor);
+        status.floorUntil = uint32(uint256(_refs[asset].start) + 2 * uint256(triggers.fallWindow));
     }
 
     /// @dev An outflow trip resets after its cooldown once use is back under `resumeShare` of the limit.
-    function _pokeOutflow(address asset, Status storage s) internal {
-        if (_has(s, Reason.OUTFLOW)) _resetOutflow(asset, s, _flows[asset], _paramsOf(asset));
+    function _pokeOutflow(address asset, Status storage status) internal {
+        if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, _flows[asset], _paramsOf(asset));
     }
 
-    function _resetOutflow(address asset, Status storage s, RateLimit.Window memory w, AssetParams memory ap) internal {
-        if (block.timestamp < s.cooldownUntil) return;
-        uint256 resumeAt = (w.limit(ap.outflowShare, _tight(asset)) * _params.resumeShare) / WAD;
-        if (w.used(ap.outflowWindow) <= resumeAt) _clear(asset, s, Reason.OUTFLOW);
+    function _resetOutflow(
+        address asset,
+        Status storage status,
+        RateLimit.Window memory window,
+        AssetParams memory triggers
+    ) internal {
+        if (block.timestamp < status.cooldownUntil) return;
+        uint256 resumeAt = (window.limit(triggers.outflowShare, _tight(asset)) * _params.resumeShare) / WAD;
+        if (window.used(triggers.outflowWindow) <= resumeAt) _clear(asset, status, Reason.OUTFLOW);
     }
 
     /// @dev Bad debt realised within the window, re-read from the vault (it only ever grows, so the condition cannot
     ///      clear by itself): once cooled down, the trip resets and the realised loss becomes the new baseline.
-    function _pokeBadDebt(Status storage s) internal {
-        if (_has(s, Reason.BAD_DEBT)) {
-            if (block.timestamp < s.cooldownUntil) return;
-            _clear(GLOBAL, s, Reason.BAD_DEBT);
+    function _pokeBadDebt(Status storage status) internal {
+        if (_has(status, Reason.BAD_DEBT)) {
+            if (block.timestamp < status.cooldownUntil) return;
+            _clear(GLOBAL, status, Reason.BAD_DEBT);
             (_badDebtSeen, _badDebtWindowStart) = (ICollateralVault(vault).badDebt(), block.timestamp);
             return;
         }
-        _rollBadDebtWindow(s, 0);
-        if (_recentBadDebtTrips(IERC4626(vault).totalAssets())) _trip(GLOBAL, s, Reason.BAD_DEBT);
+        _rollBadDebtWindow(status, 0);
+        if (_recentBadDebtTrips(IERC4626(vault).totalAssets())) _trip(GLOBAL, status, Reason.BAD_DEBT);
     }
 
     /// @dev Opens a new bad-debt window once the last is over; `pending` is bad debt already in the vault's total
     ///      that belongs to the new window (a write-off being reported).
-    function _rollBadDebtWindow(Status storage s, uint256 pending) internal {
-        if (block.timestamp < _badDebtWindowStart + BAD_DEBT_WINDOW || _has(s, Reason.BAD_DEBT)) return;
+    function _rollBadDebtWindow(Status storage status, uint256 pending) internal {
+        if (block.timestamp < _badDebtWindowStart + BAD_DEBT_WINDOW || _has(status, Reason.BAD_DEBT)) return;
         _badDebtWindowStart = block.timestamp;
         _badDebtSeen = ICollateralVault(vault).badDebt() - pending;
     }
@@ -392,123 +403,119 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
 
     /// @dev Records `price` in `asset`'s fall reference and returns the reference high (this window's and the last).
     function _observe(address asset, uint256 price, uint32 window) internal returns (uint256 high) {
-        Reference memory r = _refs[asset];
-        uint256 elapsed = block.timestamp - r.start;
+        Reference memory priceRef = _refs[asset];
+        uint256 elapsed = block.timestamp - priceRef.start;
         if (elapsed >= window) {
             // Same two-bucket clock as RateLimit: the last window is kept while it ended less than `window` ago.
             bool adjacent = elapsed < 2 * uint256(window);
-            r.previousHigh = adjacent ? r.currentHigh : 0;
-            r.currentHigh = 0;
-            r.start = adjacent ? r.start + window : uint32(block.timestamp);
+            priceRef.previousHigh = adjacent ? priceRef.currentHigh : 0;
+            priceRef.currentHigh = 0;
+            priceRef.start = adjacent ? priceRef.start + window : uint32(block.timestamp);
         }
         uint112 p = price > type(uint112).max ? type(uint112).max : uint112(price);
-        if (p > r.currentHigh) r.currentHigh = p;
-        _refs[asset] = r;
-        return r.previousHigh > r.currentHigh ? r.previousHigh : r.currentHigh;
+        if (p > priceRef.currentHigh) priceRef.currentHigh = p;
+        _refs[asset] = priceRef;
+        return priceRef.previousHigh > priceRef.currentHigh ? priceRef.previousHigh : priceRef.currentHigh;
     }
 
     // ================================================================= internal: state
 
     /// @dev Trips `reason` when `holds`; clears it when it does not and the cooldown has passed.
-    function _set(address asset, Status storage s, Reason reason, bool holds) internal {
-        if (holds) _trip(asset, s, reason);
-        else if (_has(s, reason) && block.timestamp >= s.cooldownUntil) _clear(asset, s, reason);
+    function _set(address asset, Status storage status, Reason reason, bool holds) internal {
+        if (holds) _trip(asset, status, reason);
+        else if (_has(status, reason) && block.timestamp >= status.cooldownUntil) _clear(asset, status, reason);
     }
 
-    function _trip(address asset, Status storage s, Reason reason) internal {
-        if (_has(s, reason)) return;
-        s.reasons |= uint16(1 << uint8(reason));
+    function _trip(address asset, Status storage status, Reason reason) internal {
+        if (_has(status, reason)) return;
+        status.reasons |= uint16(1 << uint8(reason));
         uint256 until = block.timestamp + _params.cooldown;
-        if (until > s.cooldownUntil) s.cooldownUntil = uint32(until);
-        _emit(asset, s, reason, true);
+        if (until > status.cooldownUntil) status.cooldownUntil = uint32(until);
+        _emit(asset, status, reason, true);
     }
 
-    function _clear(address asset, Status storage s, Reason reason) internal {
-        bool stopped = _mask(s) & LIQUIDATE != 0;
-        s.reasons &= ~uint16(1 << uint8(reason));
+    function _clear(address asset, Status storage status, Reason reason) internal {
+        bool stopped = _mask(status) & LIQUIDATE != 0;
+        status.reasons &= ~uint16(1 << uint8(reason));
         // INV-28: liquidations that resume wait the grace period.
-        if (stopped && _mask(s) & LIQUIDATE == 0) s.resumedAt = uint32(block.timestamp);
-        _emit(asset, s, reason, false);
+        if (stopped && _mask(status) & LIQUIDATE == 0) status.resumedAt = uint32(block.timestamp);
+        _emit(asset, status, reason, false);
     }
 
-    function _emit(address asset, Status storage s, Reason reason, bool tripped) internal {
-        emit BreakerUpdated(asset, reason, tripped, _mask(s), _level(s), s.cooldownUntil);
+    function _emit(address asset, Status storage status, Reason reason, bool tripped) internal {
+        emit BreakerUpdated(asset, reason, tripped, _mask(status), _level(status), status.cooldownUntil);
     }
 
     /// @dev The base asset's or the global entry's stop blocks `action` everywhere; withdrawals are checked by
     ///      `onOutflow` (queued), not here.
     function _requireOpen(address asset, uint8 action) internal view {
-        Status memory s = _status[asset];
-        Status memory g = _status[GLOBAL];
-        if (_mask(s) & action != 0) revert ActionPaused(asset, action, _reasonFor(s, action));
-        if (_mask(g) & action != 0) revert ActionPaused(GLOBAL, action, _reasonFor(g, action));
+        Status memory status = _status[asset];
+        Status memory globalStatus = _status[GLOBAL];
+        if (_mask(status) & action != 0) revert ActionPaused(asset, action, _reasonFor(status, action));
+        if (_mask(globalStatus) & action != 0) revert ActionPaused(GLOBAL, action, _reasonFor(globalStatus, action));
     }
 
     function _requireLiquidatable(address asset) internal view {
-        Status memory s = _status[asset];
-        if (_mask(s) & LIQUIDATE != 0) revert ActionPaused(asset, LIQUIDATE, Reason.ORACLE_FAILED);
-        uint256 from = uint256(s.resumedAt) + _params.liquidationGrace;
-        if (s.resumedAt != 0 && block.timestamp < from) revert LiquidationGrace(asset, from);
+        Status memory status = _status[asset];
+        if (_mask(status) & LIQUIDATE != 0) revert ActionPaused(asset, LIQUIDATE, Reason.ORACLE_FAILED);
+        uint256 from = uint256(status.resumedAt) + _params.liquidationGrace;
+        if (status.resumedAt != 0 && block.timestamp < from) revert LiquidationGrace(asset, from);
     }
 
     /// @dev The vault's booked balance of `asset`: cash for the base asset, deposited collateral for the others.
     function _bookedBalance(address asset) internal view returns (uint256 balance) {
         if (asset == _base) return ICollateralVault(vault).cash();
-        try ICollateralVault(vault).collateralInfo(asset) returns (
-            ICollateralVault.CollateralConfig memory,
-            uint8,
-            uint256 totalDeposited
-        ) {
-            return totalDeposited;
-        } catch {
-            return 0;
-        }
+        return VaultStorage.totalDeposited(ICollateralVault(vault), asset); // zero for an asset not listed
     }
 
     /// @dev `asset` is the vault's base asset or a listed collateral.
     function _requireKnown(address asset) internal view {
         if (asset == _base) return;
-        try ICollateralVault(vault).collateralInfo(asset) {} catch {
-            revert UnknownAsset(asset);
-        }
+        if (!VaultStorage.isListed(ICollateralVault(vault), asset)) revert UnknownAsset(asset);
     }
 
     /// @dev What an outflow of `amount` by `account` adds to the shared count (the part its own credit does not
     ///      cover), and the account's net after it. Saturates.
     function _debit(
-        RateLimit.Window memory w,
+        RateLimit.Window memory window,
         address asset,
         address account,
         uint256 kind,
         uint256 amount
     ) internal view returns (uint256 uncovered, int256 netAfter) {
-        Credit memory c = _credits[asset][account][kind];
-        int256 n = c.start == w.start ? int256(c.net) : int256(0);
-        uint256 credit = n < 0 ? uint256(-n) : 0;
+        Credit memory stored = _credits[asset][account][kind];
+        int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
+        uint256 credit = net < 0 ? uint256(-net) : 0;
         uncovered = amount > credit ? amount - credit : 0;
-        netAfter = _clamp(n + _toInt(amount));
+        netAfter = _clamp(net + _toInt(amount));
     }
 
     function _commit(
-        RateLimit.Window memory w,
+        RateLimit.Window memory window,
         address asset,
         address account,
         uint256 kind,
         uint256 uncovered,
         int256 netAfter
     ) internal {
-        _credits[asset][account][kind] = Credit(w.start, int224(netAfter));
-        if (uncovered != 0) w.record(uncovered, true);
+        _credits[asset][account][kind] = Credit(window.start, int224(netAfter));
+        if (uncovered != 0) window.record(uncovered, true);
     }
 
     /// @dev An inflow of `amount` by `account`: refunds the shared count for the account's own earlier outflows in
     ///      this window, and the rest becomes the account's credit.
-    function _in(RateLimit.Window memory w, address asset, address account, uint256 kind, uint256 amount) internal {
-        Credit memory c = _credits[asset][account][kind];
-        int256 n = c.start == w.start ? int256(c.net) : int256(0);
-        uint256 refund = n > 0 ? (amount < uint256(n) ? amount : uint256(n)) : 0;
-        _credits[asset][account][kind] = Credit(w.start, int224(_clamp(n - _toInt(amount))));
-        if (refund != 0) w.record(refund, false);
+    function _in(
+        RateLimit.Window memory window,
+        address asset,
+        address account,
+        uint256 kind,
+        uint256 amount
+    ) internal {
+        Credit memory stored = _credits[asset][account][kind];
+        int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
+        uint256 refund = net > 0 ? (amount < uint256(net) ? amount : uint256(net)) : 0;
+        _credits[asset][account][kind] = Credit(window.start, int224(_clamp(net - _toInt(amount))));
+        if (refund != 0) window.record(refund, false);
     }
 
     function _toInt(uint256 x) internal pure returns (int256) {
@@ -525,11 +532,11 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     function _flow(
         address asset,
         uint256 balanceBefore
-    ) internal view returns (RateLimit.Window memory w, AssetParams memory ap) {
-        ap = _paramsOf(asset);
-        w = _flows[asset];
-        w.roll(ap.outflowWindow, balanceBefore);
-        w.observe(balanceBefore);
+    ) internal view returns (RateLimit.Window memory window, AssetParams memory triggers) {
+        triggers = _paramsOf(asset);
+        window = _flows[asset];
+        window.roll(triggers.outflowWindow, balanceBefore);
+        window.observe(balanceBefore);
     }
 
     /// @dev Any trip but OUTFLOW itself (price, oracle, bad debt) halves the asset's outflow limit; an OUTFLOW trip
@@ -539,35 +546,35 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
         return (_status[asset].reasons | _status[GLOBAL].reasons) & ~ignored != 0;
     }
 
-    function _paramsOf(address asset) internal view returns (AssetParams memory ap) {
-        ap = _assetParams[asset];
-        if (ap.outflowWindow == 0) ap = _assetParams[GLOBAL];
+    function _paramsOf(address asset) internal view returns (AssetParams memory triggers) {
+        triggers = _assetParams[asset];
+        if (triggers.outflowWindow == 0) triggers = _assetParams[GLOBAL];
     }
 
-    function _has(Status storage s, Reason reason) internal view returns (bool) {
-        return s.reasons & (1 << uint8(reason)) != 0;
+    function _has(Status storage status, Reason reason) internal view returns (bool) {
+        return status.reasons & (1 << uint8(reason)) != 0;
     }
 
     // ================================================================= internal: pure
 
     /// @dev The level a set of reasons implies, and the guardian's actions while they hold.
-    function _level(Status memory s) internal view returns (Level level) {
-        level = _autoLevel(s.reasons);
-        uint8 g = _guardianMask(s);
-        if (g & (WITHDRAW | WITHDRAW_COLLATERAL) != 0 && level < Level.QUEUE) level = Level.QUEUE;
-        else if (g & (BORROW | SUPPLY) != 0 && level < Level.NO_BORROW) level = Level.NO_BORROW;
+    function _level(Status memory status) internal view returns (Level level) {
+        level = _autoLevel(status.reasons);
+        uint8 globalStatus = _guardianMask(status);
+        if (globalStatus & (WITHDRAW | WITHDRAW_COLLATERAL) != 0 && level < Level.QUEUE) level = Level.QUEUE;
+        else if (globalStatus & (BORROW | SUPPLY) != 0 && level < Level.NO_BORROW) level = Level.NO_BORROW;
     }
 
-    function _mask(Status memory s) internal view returns (uint8) {
-        return _levelMask(_autoLevel(s.reasons)) | _guardianMask(s);
+    function _mask(Status memory status) internal view returns (uint8) {
+        return _levelMask(_autoLevel(status.reasons)) | _guardianMask(status);
     }
 
-    function _mask(Status memory s, Status memory g) internal view returns (uint8) {
-        return _mask(s) | _mask(g);
+    function _mask(Status memory status, Status memory globalStatus) internal view returns (uint8) {
+        return _mask(status) | _mask(globalStatus);
     }
 
-    function _guardianMask(Status memory s) internal view returns (uint8) {
-        return block.timestamp < s.guardianUntil ? s.guardianMask : 0;
+    function _guardianMask(Status memory status) internal view returns (uint8) {
+        return block.timestamp < status.guardianUntil ? status.guardianMask : 0;
     }
 
     function _autoLevel(uint16 reasons) internal pure returns (Level) {
@@ -589,36 +596,33 @@ contract CircuitBreaker is ICircuitBreaker, Ownable2Step {
     }
 
     /// @dev The reason an error names: the guardian's if it stops `action`, else the highest tripped one.
-    function _reasonFor(Status memory s, uint8 action) internal view returns (Reason r) {
-        if (_guardianMask(s) & action != 0) return Reason.GUARDIAN;
+    function _reasonFor(Status memory status, uint8 action) internal view returns (Reason reason) {
+        if (_guardianMask(status) & action != 0) return Reason.GUARDIAN;
         for (uint8 i = uint8(Reason.BAD_DEBT); i > 0; --i) {
-            if (s.reasons & (1 << i) != 0 && _levelMask(_autoLevel(uint16(1 << i))) & action != 0) return Reason(i);
+            if (status.reasons & (1 << i) != 0 && _levelMask(_autoLevel(uint16(1 << i))) & action != 0)
+                return Reason(i);
         }
     }
 
     // ================================================================= internal: parameters
 
-    function _setParams(Params memory p) internal {
-        _bound("cooldown", p.cooldown, MIN_COOLDOWN, MAX_COOLDOWN);
-        _bound("guardianCooldown", p.guardianCooldown, MIN_GUARDIAN_COOLDOWN, MAX_GUARDIAN_COOLDOWN);
-        _bound("claimDelay", p.claimDelay, MIN_CLAIM_DELAY, MAX_CLAIM_DELAY);
-        _bound("liquidationGrace", p.liquidationGrace, 0, MAX_LIQUIDATION_GRACE);
-        _bound("resumeShare", p.resumeShare, MIN_RESUME_SHARE, MAX_RESUME_SHARE);
-        _bound("badDebtShare", p.badDebtShare, MIN_BAD_DEBT_SHARE, MAX_BAD_DEBT_SHARE);
-        _params = p;
-        emit ParamsSet(p);
+    function _setParams(Params memory params_) internal {
+        Bounds.check("cooldown", params_.cooldown, MIN_COOLDOWN, MAX_COOLDOWN);
+        Bounds.check("guardianCooldown", params_.guardianCooldown, MIN_GUARDIAN_COOLDOWN, MAX_GUARDIAN_COOLDOWN);
+        Bounds.check("claimDelay", params_.claimDelay, MIN_CLAIM_DELAY, MAX_CLAIM_DELAY);
+        Bounds.check("liquidationGrace", params_.liquidationGrace, 0, MAX_LIQUIDATION_GRACE);
+        Bounds.check("resumeShare", params_.resumeShare, MIN_RESUME_SHARE, MAX_RESUME_SHARE);
+        Bounds.check("badDebtShare", params_.badDebtShare, MIN_BAD_DEBT_SHARE, MAX_BAD_DEBT_SHARE);
+        _params = params_;
+        emit ParamsSet(params_);
     }
 
-    function _setAssetParams(address asset, AssetParams memory p) internal {
-        _bound("outflowShare", p.outflowShare, MIN_OUTFLOW_SHARE, MAX_OUTFLOW_SHARE);
-        _bound("outflowWindow", p.outflowWindow, MIN_WINDOW, MAX_WINDOW);
-        _bound("maxFall", p.maxFall, MIN_FALL, MAX_FALL);
-        _bound("fallWindow", p.fallWindow, MIN_WINDOW, MAX_WINDOW);
-        _assetParams[asset] = p;
-        emit AssetParamsSet(asset, p);
-    }
-
-    function _bound(bytes32 name, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert ParameterOutOfBounds(name, value, min, max);
+    function _setAssetParams(address asset, AssetParams memory triggers) internal {
+        Bounds.check("outflowShare", triggers.outflowShare, MIN_OUTFLOW_SHARE, MAX_OUTFLOW_SHARE);
+        Bounds.check("outflowWindow", triggers.outflowWindow, MIN_WINDOW, MAX_WINDOW);
+        Bounds.check("maxFall", triggers.maxFall, MIN_FALL, MAX_FALL);
+        Bounds.check("fallWindow", triggers.fallWindow, MIN_WINDOW, MAX_WINDOW);
+        _assetParams[asset] = triggers;
+        emit AssetParamsSet(asset, triggers);
     }
 }

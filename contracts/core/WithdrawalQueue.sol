@@ -53,8 +53,8 @@ contract WithdrawalQueue is IWithdrawalQueue, ReentrancyGuardTransient {
     /// @inheritdoc IWithdrawalQueue
     function claimTo(uint256 id, address to) external nonReentrant {
         if (to == address(0)) revert ZeroInput();
-        Claim storage c = _readyClaim(id);
-        if (msg.sender != c.beneficiary) revert NotBeneficiary(id, msg.sender);
+        Claim storage claim = _readyClaim(id);
+        if (msg.sender != claim.beneficiary) revert NotBeneficiary(id, msg.sender);
         _pay(id, to);
     }
 
@@ -74,20 +74,20 @@ contract WithdrawalQueue is IWithdrawalQueue, ReentrancyGuardTransient {
         return _claims.length;
     }
 
-    function _readyClaim(uint256 id) internal view returns (Claim storage c) {
+    function _readyClaim(uint256 id) internal view returns (Claim storage claim) {
         if (id >= _claims.length) revert NoClaim(id);
-        c = _claims[id];
-        if (c.paid) revert NoClaim(id);
-        if (block.timestamp < c.readyAt) revert NotReady(id, c.readyAt);
+        claim = _claims[id];
+        if (claim.paid) revert NoClaim(id);
+        if (block.timestamp < claim.readyAt) revert NotReady(id, claim.readyAt);
     }
 
     /// @dev Effects before the transfer: the claim is spent before any token hook runs.
     function _pay(uint256 id, address to) internal {
-        Claim storage c = _claims[id];
-        c.paid = true;
-        (address asset, uint256 amount) = (c.asset, c.amount);
+        Claim storage claim = _claims[id];
+        claim.paid = true;
+        (address asset, uint256 amount) = (claim.asset, claim.amount);
         _owed[asset] -= amount;
         IERC20(asset).safeTransfer(to, amount);
-        emit ClaimPaid(id, c.beneficiary, to, asset, amount);
+        emit ClaimPaid(id, claim.beneficiary, to, asset, amount);
     }
 }

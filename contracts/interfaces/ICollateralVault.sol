@@ -356,28 +356,13 @@ interface ICollateralVault {
     /// @dev Reverts with `NotRiskModule`, `AssetNotListed`, `TransferAmountMismatch`.
     function settleRecovery(address asset, uint256 returned, uint256 proceeds) external;
 
-    /// @notice Bad debt lenders bore beyond reserves that recovered collateral has not yet paid back, base units.
-    function unrecoveredLoss() external view returns (uint256);
-
     /// @notice The effective borrow LTV and liquidation threshold of `asset` now (WAD): what every health check uses.
     function riskParams(address asset) external view returns (uint256 borrowLtv, uint256 liquidationThreshold);
-
-    /// @notice `asset`'s ramp, when it started, and the risk manager's caps (type(uint64).max: none).
-    function riskRamp(
-        address asset
-    ) external view returns (RiskRamp memory ramp, uint256 start, uint64 ltvCap, uint64 thresholdCap);
-
-    /// @notice The risk manager, the recovery module and the reserve-factor boost.
-    function riskModules() external view returns (address riskManager, address recovery, uint256 reserveBoost);
 
     // ----------------------------------------------------------------- views
 
     /// @notice Position of `account` at current prices and accrued interest.
     function accountLiquidity(address account) external view returns (AccountLiquidity memory);
-
-    /// @notice Liquidation limit / debt value, WAD, at conservative prices: 1e18 is the liquidation point;
-    ///         type(uint256).max with no debt (no price read).
-    function healthFactor(address account) external view returns (uint256);
 
     /// @notice True when `account` has debt, its debt value exceeds its liquidation limit, and no price it needs is
     ///         FAILED (no liquidation at an unknown price).
@@ -388,9 +373,6 @@ interface ICollateralVault {
 
     /// @notice Everything pricing a liquidation of `account` seizing `asset` needs, in one call (each price read once).
     function liquidationView(address account, address asset) external view returns (LiquidationView memory);
-
-    /// @notice Index-scaled debt of `account` (debt = scaled × borrowIndex / RAY, rounded up).
-    function scaledDebtOf(address account) external view returns (uint256);
 
     /// @notice Collateral `asset` held for `account`, in the asset's base units.
     function collateralOf(address account, address asset) external view returns (uint256);
@@ -404,42 +386,15 @@ interface ICollateralVault {
     /// @notice Protocol reserves in base units with interest accrued to now.
     function reserves() external view returns (uint256);
 
-    /// @notice Timestamp interest was last accrued to storage (never after block.timestamp, INV-10).
-    function lastAccrual() external view returns (uint256);
-
     /// @notice Borrow index (RAY) with interest accrued to now.
     function borrowIndex() external view returns (uint256);
 
-    /// @notice Current price oracle, interest rate model, reserve factor and borrow cap.
-    function parameters()
-        external
-        view
-        returns (IPriceOracle oracle, IInterestRateModel rateModel, uint256 reserveFactor, uint256 borrowCap);
-
-    /// @notice The liquidation engine, the only address that may seize collateral (zero: none yet).
-    function liquidationEngine() external view returns (address);
-
-    /// @notice The circuit breaker and withdrawal queue (zero: none set yet, the vault runs unguarded).
-    function circuitBreaker() external view returns (ICircuitBreaker breaker, IWithdrawalQueue queue);
+    /// @notice The word at `slot` of the vault's storage, for `VaultLens` (which knows the layout); no other use.
+    function extsload(bytes32 slot) external view returns (bytes32 value);
 
     /// @notice Running total of debt written off, in base units.
     function badDebt() external view returns (uint256);
 
-    /// @notice Bad-debt provision on `account`, in base units.
-    function provisionOf(address account) external view returns (uint256);
-
-    /// @notice Σ provisions; the share price carries the part of it reserves do not cover.
-    function totalProvision() external view returns (uint256);
-
-    /// @notice Units of `asset` the protocol owns, swept from written-off accounts.
-    function protocolCollateral(address asset) external view returns (uint256);
-
     /// @notice Listed collateral assets, in listing order.
     function collateralAssets() external view returns (address[] memory);
-
-    /// @notice Governance risk parameters (the ceilings of the effective ones, see `riskParams`), decimals and total
-    ///         deposits of a listed collateral.
-    function collateralInfo(
-        address asset
-    ) external view returns (CollateralConfig memory config, uint8 decimals, uint256 totalDeposited);
 }

@@ -93,7 +93,7 @@ interface ILiquidationEngine {
     /// @notice Thrown when unflagging an account that is still liquidatable (or whose price is unknown).
     error StillLiquidatable(address account);
     /// @notice Thrown when a parameter is outside its hard-coded bounds.
-    error ParameterOutOfBounds(string name, uint256 value);
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
 
     // ----------------------------------------------------------------- events
 

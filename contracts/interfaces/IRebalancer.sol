@@ -52,7 +52,7 @@ interface IRebalancer {
     /// @notice Thrown when a swap callback does not come from the pool being swapped in.
     error UnexpectedCaller(address caller);
     /// @notice Thrown when a route parameter is outside its bounds.
-    error ParameterOutOfBounds(string name, uint256 value);
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
     /// @notice Thrown by `renounceOwnership`: an owner-less rebalancer could never get a new route.

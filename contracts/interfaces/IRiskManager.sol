@@ -67,7 +67,7 @@ interface IRiskManager {
     }
 
     /// @notice Thrown when a parameter is outside its bounds.
-    error ParameterOutOfBounds(string name, uint256 value);
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
     /// @notice Thrown when an asset is not a listed collateral of the vault.

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ILiquidationEngine} from "./ILiquidationEngine.sol";
+import {IUpkeepLiquidator} from "./IUpkeepLiquidator.sol";
 
 /// @title ISecurityOps
 /// @notice Every defensive action of one Bulwark market as a Chainlink Automation upkeep: `checkUpkeep` (simulated
@@ -81,6 +82,10 @@ interface ISecurityOps {
     error PokeProbe(bool changes);
     /// @notice Thrown by `renounceOwnership`: governance can be handed over, never abandoned.
     error RenounceDisabled();
+    /// @notice Thrown when too little gas is left for an item: a low gas limit reverts the upkeep, never skips work.
+    error UpkeepOutOfGas();
+    /// @notice Thrown by `sweep` and `setLiquidationPool` before a flash liquidator is set.
+    error NoLiquidator();
 
     // ----------------------------------------------------------------- events
 
@@ -101,6 +106,8 @@ interface ISecurityOps {
     event LiquidationPoolSet(address indexed collateral, address indexed pool);
     /// @notice Emitted when liquidation proceeds are swept to `proceedsRecipient`.
     event ProceedsSwept(address indexed token, uint256 amount);
+    /// @notice Emitted when governance gives the upkeep its flash liquidator (this contract now owns it).
+    event LiquidatorSet(address indexed liquidator);
 
     // ----------------------------------------------------------------- permissionless
 
@@ -114,6 +121,7 @@ interface ISecurityOps {
     function prune(address account) external returns (bool removed);
 
     /// @notice Sends the flash liquidator's whole balance of `token` to `proceedsRecipient`. Anyone may call it.
+    /// @dev Reverts with `NoLiquidator` before `setLiquidator`.
     function sweep(address token) external returns (uint256 amount);
 
     // ----------------------------------------------------------------- governance
@@ -123,7 +131,21 @@ interface ISecurityOps {
 
     /// @notice Sets the Uniswap v3 pool the flash liquidator sells `collateral` in (it must pair it with the base
     ///         asset). Owner only.
+    /// @dev Reverts with `NoLiquidator` before `setLiquidator`.
     function setLiquidationPool(address collateral, address pool) external;
+
+    /// @notice Gives the upkeep the flash liquidator it liquidates through, and takes ownership of it: the liquidator's
+    ///         owner must first `transferOwnership` to this contract. Owner (at deployment, then the timelock) only.
+    ///         Until it is set, liquidatable accounts are flagged instead of liquidated here.
+    /// @dev Reverts with `ZeroAddress`, or the liquidator's own error when this contract is not its pending owner.
+    function setLiquidator(IUpkeepLiquidator liquidator) external;
+
+    // ----------------------------------------------------------------- upkeep internals
+
+    /// @notice Pokes `asset`'s breaker entry and reverts with `PokeProbe(changes)`: nothing is kept. Only this contract
+    ///         may call it (from `checkUpkeep` and `performUpkeep`).
+    /// @dev Reverts with `OnlySelf`, and always with `PokeProbe`.
+    function probePoke(address asset) external;
 
     // ----------------------------------------------------------------- views
 
@@ -145,4 +167,7 @@ interface ISecurityOps {
 
     /// @notice When this contract last poked `asset`'s breaker entry.
     function lastPoked(address asset) external view returns (uint256);
+
+    /// @notice The flash liquidator the upkeep liquidates through (zero: none set yet).
+    function liquidator() external view returns (IUpkeepLiquidator);
 }

@@ -46,7 +46,7 @@ interface IVolatilityOracle {
     /// @notice Thrown when the oracle's price is not OK: a doubted price is never sampled.
     error PriceNotAccepted(address asset, IPriceOracle.Status status, IPriceOracle.Reason reason);
     /// @notice Thrown when a configuration value is outside its bounds.
-    error ParameterOutOfBounds(string name, uint256 value);
+    error ParameterOutOfBounds(bytes32 name, uint256 value, uint256 min, uint256 max);
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
     /// @notice Thrown by `renounceOwnership`: an owner-less estimator could never be configured again.

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+// Longest a queued withdrawal can wait, whatever a circuit breaker says: a delay, never a lock-up.
+uint256 constant MAX_QUEUE_DELAY = 3 days;
+
 /// @title IWithdrawalQueue
 /// @notice Holds withdrawals the circuit breaker queued. Each is a claim on tokens already in this contract, payable
 ///         to its beneficiary once its delay has passed. No one can cancel, redirect or take a claim: there is no

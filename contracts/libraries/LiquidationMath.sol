@@ -32,12 +32,12 @@ library LiquidationMath {
         uint256 maxBonus,
         uint256 health,
         uint256 elapsed,
-        Curve memory c
+        Curve memory curve
     ) internal pure returns (uint256) {
-        uint256 urgency = health < WAD ? (WAD - health).wadDivDown(c.healthRamp) : 0;
-        if (urgency < WAD) urgency += elapsed.mulDivDown(WAD, c.timeRamp);
+        uint256 urgency = health < WAD ? (WAD - health).wadDivDown(curve.healthRamp) : 0;
+        if (urgency < WAD) urgency += elapsed.mulDivDown(WAD, curve.timeRamp);
         if (urgency > WAD) urgency = WAD;
-        uint256 share = c.minShare + (WAD - c.minShare).wadMulDown(urgency);
+        uint256 share = curve.minShare + (WAD - curve.minShare).wadMulDown(urgency);
         return maxBonus.wadMulDown(share);
     }
 

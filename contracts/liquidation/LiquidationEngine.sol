@@ -11,7 +11,9 @@ import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {Bounds} from "../libraries/Bounds.sol";
 import {LiquidationMath} from "../libraries/LiquidationMath.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title LiquidationEngine
 /// @notice Decides who may be liquidated, for how much and at what price; the vault carries it out. The bonus grows
@@ -34,6 +36,7 @@ import {LiquidationMath} from "../libraries/LiquidationMath.sol";
 ///      - No callback ever reaches the borrower; the liquidator's own callback runs under the vault's lock.
 contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardTransient {
     using FixedPointMath for uint256;
+    using VaultStorage for ICollateralVault;
 
     /// @notice Most orders in one batch: keeps a batch inside a block's gas.
     uint256 public constant MAX_BATCH = 100;
@@ -112,16 +115,16 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         quotes = new Quote[](n);
         succeeded = new bool[](n);
         for (uint256 i; i < n; ++i) {
-            Order calldata o = orders[i];
+            Order calldata order = orders[i];
             uint256 gasBefore = gasleft();
             if (gasBefore < BATCH_ITEM_GAS) revert BatchOutOfGas(i);
-            try this.batchStep(o, receiver, payer, msg.sender, data) returns (Quote memory q) {
-                (quotes[i], succeeded[i]) = (q, true);
+            try this.batchStep(order, receiver, payer, msg.sender, data) returns (Quote memory quote) {
+                (quotes[i], succeeded[i]) = (quote, true);
             } catch (bytes memory reason) {
                 // An item that burnt (nearly) all the gas it was given ran out of it: that is the caller's gas
                 // limit, not the account, so nothing is skipped.
                 if (gasleft() < gasBefore / 32) revert BatchOutOfGas(i);
-                emit LiquidationSkipped(o.borrower, o.collateral, reason);
+                emit LiquidationSkipped(order.borrower, order.collateral, reason);
             }
         }
     }
@@ -129,14 +132,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     /// @notice One batch item, callable only by the engine itself (so a failure reverts just this item).
     /// @dev Reverts with `OnlySelf`, and as `liquidate`.
     function batchStep(
-        Order calldata o,
+        Order calldata order,
         address receiver,
         address payer,
         address initiator,
         bytes calldata data
     ) external returns (Quote memory) {
         if (msg.sender != address(this)) revert OnlySelf(msg.sender);
-        return _liquidate(o.borrower, o.collateral, o.maxRepay, receiver, payer, initiator, data);
+        return _liquidate(order.borrower, order.collateral, order.maxRepay, receiver, payer, initiator, data);
     }
 
     /// @inheritdoc ILiquidationEngine
@@ -144,8 +147,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral,
         uint256 maxRepay
-    ) external view returns (Quote memory q) {
-        (q, ) = _quote(borrower, collateral, maxRepay);
+    ) external view returns (Quote memory quote) {
+        (quote, ) = _quote(borrower, collateral, maxRepay);
     }
 
     // ================================================================= keeper liveness and bad debt
@@ -154,8 +157,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     function flag(address account) external nonReentrant {
         IPriceOracle oracle = _oracle();
         (ICollateralVault.AccountLiquidity memory liq, uint256 health) = _requireLiquidatable(account, oracle);
-        Flag memory f = _flags[account];
-        if (f.at == 0 || _improved(health, f.health)) _setFlag(account, health);
+        Flag memory flagged = _flags[account];
+        if (flagged.at == 0 || _improved(health, flagged.health)) _setFlag(account, health);
         // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
         uint256 loss;
         if (liq.debtValue > liq.collateralValue) {
@@ -179,7 +182,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         (ICollateralVault.AccountLiquidity memory liq, ) = _requireLiquidatable(account, _oracle());
         // A write-off realises a loss like a liquidation does: it waits while the base asset's (or the global) entry
         // stops liquidations or is in its grace period.
-        (ICircuitBreaker breaker, ) = vault.circuitBreaker();
+        ICircuitBreaker breaker = vault.circuitBreaker();
         if (address(breaker) != address(0)) breaker.checkLiquidation(_base);
         if (liq.collateralValue >= _params.dustValue) {
             revert NotDust(account, liq.collateralValue, _params.dustValue);
@@ -220,18 +223,36 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address payer,
         address initiator,
         bytes memory data
-    ) internal returns (Quote memory q) {
+    ) internal returns (Quote memory quote) {
         uint256 healthAfter;
-        (q, healthAfter) = _quote(borrower, collateral, maxRepay);
+        (quote, healthAfter) = _quote(borrower, collateral, maxRepay);
         vault.executeLiquidation(
-            ICollateralVault.Settlement(borrower, collateral, q.repay, q.seize, q.fee, receiver, payer, initiator),
+            ICollateralVault.Settlement(
+                borrower,
+                collateral,
+                quote.repay,
+                quote.seize,
+                quote.fee,
+                receiver,
+                payer,
+                initiator
+            ),
             data
         );
-        if (q.writeOff) vault.writeOffBadDebt(borrower);
+        if (quote.writeOff) vault.writeOffBadDebt(borrower);
         // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
         if (healthAfter >= WAD) _clearFlag(borrower);
         else _setFlag(borrower, healthAfter);
-        emit LiquidationExecuted(borrower, collateral, initiator, q.repay, q.seize, q.fee, q.bonus, q.health);
+        emit LiquidationExecuted(
+            borrower,
+            collateral,
+            initiator,
+            quote.repay,
+            quote.seize,
+            quote.fee,
+            quote.bonus,
+            quote.health
+        );
     }
 
     /// @dev What pricing one liquidation needs, read once.
@@ -253,45 +274,50 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral,
         uint256 maxRepay
-    ) internal view returns (Quote memory q, uint256 healthAfter) {
+    ) internal view returns (Quote memory quote, uint256 healthAfter) {
         if (maxRepay == 0) revert ZeroAmount();
-        Context memory c;
-        (c, q.health) = _context(borrower, collateral);
-        Params memory p = _params;
+        Context memory context;
+        (context, quote.health) = _context(borrower, collateral);
+        Params memory policy = _params;
 
-        q.bonus = LiquidationMath.incentive(
-            c.maxBonus,
-            q.health,
-            _elapsedSinceFlag(borrower, q.health),
-            LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
+        quote.bonus = LiquidationMath.incentive(
+            context.maxBonus,
+            quote.health,
+            _elapsedSinceFlag(borrower, quote.health),
+            LiquidationMath.Curve(policy.minBonusShare, policy.healthRamp, policy.timeRamp)
         );
         // A solvent account is never liquidated into bad debt: its bonus stops where its collateral would run out.
-        q.bonus = LiquidationMath.capForSolvency(q.bonus, c.liq.collateralValue, c.liq.debtValue);
-        (uint256 allowed, bool mustClose) = _closeLimit(c, p, q);
-        q.repay = maxRepay < allowed ? maxRepay : allowed;
-        _priceSeizure(c, q);
+        quote.bonus = LiquidationMath.capForSolvency(quote.bonus, context.liq.collateralValue, context.liq.debtValue);
+        (uint256 allowed, bool mustClose) = _closeLimit(context, policy, quote);
+        quote.repay = maxRepay < allowed ? maxRepay : allowed;
+        _priceSeizure(context, quote);
         // Where any partial liquidation of this collateral would lower health, only a close is allowed: the whole
         // debt, or all of this collateral.
-        if (mustClose && q.repay < c.liq.debt && q.seize < c.held) revert PartialLowersHealth(q.health, maxRepay);
-        if (q.repay == 0 || q.seize == 0) revert LiquidationTooSmall(q.repay, q.seize);
+        if (mustClose && quote.repay < context.liq.debt && quote.seize < context.held)
+            revert PartialLowersHealth(quote.health, maxRepay);
+        if (quote.repay == 0 || quote.seize == 0) revert LiquidationTooSmall(quote.repay, quote.seize);
 
         // INV-14, the floor: whatever the curve says, never more than the maximum bonus at the oracle's price.
-        uint256 seizedValue = LiquidationMath.valueDown(q.seize, c.collateralPrice, c.decimals);
-        uint256 maxValue = LiquidationMath.valueUp(q.repay, c.basePrice, _baseDecimals).wadMulUp(WAD + c.maxBonus);
+        uint256 seizedValue = LiquidationMath.valueDown(quote.seize, context.collateralPrice, context.decimals);
+        uint256 maxValue = LiquidationMath.valueUp(quote.repay, context.basePrice, _baseDecimals).wadMulUp(
+            WAD + context.maxBonus
+        );
         if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
 
-        uint256 remaining = c.liq.debt - q.repay;
+        uint256 remaining = context.liq.debt - quote.repay;
         if (
             remaining != 0 &&
-            q.repay == maxRepay &&
+            quote.repay == maxRepay &&
             maxRepay < allowed &&
-            LiquidationMath.valueDown(remaining, c.basePrice, _baseDecimals) < p.dustValue
+            LiquidationMath.valueDown(remaining, context.basePrice, _baseDecimals) < policy.dustValue
         ) revert LeavesDust(remaining, maxRepay);
 
-        q.fee = LiquidationMath.protocolFee(q.repay, q.bonus, p.protocolFeeShare);
-        uint256 collateralLeft = c.liq.collateralValue > seizedValue ? c.liq.collateralValue - seizedValue : 0;
-        q.writeOff = remaining != 0 && collateralLeft < p.dustValue;
-        healthAfter = remaining == 0 || q.writeOff ? type(uint256).max : _healthAfter(c, q.repay, seizedValue);
+        quote.fee = LiquidationMath.protocolFee(quote.repay, quote.bonus, policy.protocolFeeShare);
+        uint256 collateralLeft =
+            context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
+        quote.writeOff = remaining != 0 && collateralLeft < policy.dustValue;
+        healthAfter =
+            remaining == 0 || quote.writeOff ? type(uint256).max : _healthAfter(context, quote.repay, seizedValue);
     }
 
     /// @dev Collateral for `q.repay` at `q.bonus`; when that is more than the account holds, all of it, for no more
@@ -299,83 +325,95 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ///      The seizure is priced on the debt the repayment actually removes (the vault burns scaled debt rounded
     ///      down, so a partial repayment can be credited a unit or two less than paid): the difference stays with
     ///      lenders and can never cost the borrower collateral.
-    function _priceSeizure(Context memory c, Quote memory q) internal view {
-        uint256 credited = _credited(c, q.repay);
-        q.seize = LiquidationMath.seizeFor(
+    function _priceSeizure(Context memory context, Quote memory quote) internal view {
+        uint256 credited = _credited(context, quote.repay);
+        quote.seize = LiquidationMath.seizeFor(
             credited,
-            c.basePrice,
+            context.basePrice,
             _baseDecimals,
-            c.collateralPrice,
-            c.decimals,
-            q.bonus
+            context.collateralPrice,
+            context.decimals,
+            quote.bonus
         );
-        if (q.seize < c.held) return;
-        q.seize = c.held;
+        if (quote.seize < context.held) return;
+        quote.seize = context.held;
         uint256 all = LiquidationMath.repayFor(
-            c.held,
-            c.basePrice,
+            context.held,
+            context.basePrice,
             _baseDecimals,
-            c.collateralPrice,
-            c.decimals,
-            q.bonus
+            context.collateralPrice,
+            context.decimals,
+            quote.bonus
         );
-        if (all < q.repay) q.repay = all;
+        if (all < quote.repay) quote.repay = all;
     }
 
     /// @dev Debt the vault removes for a repayment of `repay`: scaled debt burned rounded down, debt re-rounded up.
-    function _credited(Context memory c, uint256 repay) internal pure returns (uint256) {
-        if (repay >= c.liq.debt) return c.liq.debt;
-        uint256 burnt = repay.mulDivDown(FixedPointMath.RAY, c.index);
-        return c.liq.debt - (c.scaledDebt - burnt).mulDivUp(c.index, FixedPointMath.RAY);
+    function _credited(Context memory context, uint256 repay) internal pure returns (uint256) {
+        if (repay >= context.liq.debt) return context.liq.debt;
+        uint256 burnt = repay.mulDivDown(FixedPointMath.RAY, context.index);
+        return context.liq.debt - (context.scaledDebt - burnt).mulDivUp(context.index, FixedPointMath.RAY);
     }
 
     /// @dev The account's health after repaying `repay` and losing collateral worth `seizedValue`, rounded down.
-    function _healthAfter(Context memory c, uint256 repay, uint256 seizedValue) internal view returns (uint256) {
-        uint256 limitLost = seizedValue.wadMulUp(c.threshold);
-        uint256 limitAfter = c.liq.liquidationLimit > limitLost ? c.liq.liquidationLimit - limitLost : 0;
-        uint256 repaidValue = LiquidationMath.valueDown(_credited(c, repay), c.basePrice, _baseDecimals);
-        uint256 debtValueAfter = c.liq.debtValue > repaidValue ? c.liq.debtValue - repaidValue : 0;
+    function _healthAfter(Context memory context, uint256 repay, uint256 seizedValue) internal view returns (uint256) {
+        uint256 limitLost = seizedValue.wadMulUp(context.threshold);
+        uint256 limitAfter = context.liq.liquidationLimit > limitLost ? context.liq.liquidationLimit - limitLost : 0;
+        uint256 repaidValue = LiquidationMath.valueDown(_credited(context, repay), context.basePrice, _baseDecimals);
+        uint256 debtValueAfter = context.liq.debtValue > repaidValue ? context.liq.debtValue - repaidValue : 0;
         return debtValueAfter == 0 ? type(uint256).max : limitAfter.wadDivDown(debtValueAfter);
     }
 
     /// @dev Reads the account, the collateral's parameters and both prices.
-    function _context(address borrower, address collateral) internal view returns (Context memory c, uint256 health) {
-        ICollateralVault.LiquidationView memory v = vault.liquidationView(borrower, collateral);
-        c.liq = v.liq;
-        health = _checkLiquidatable(borrower, v.oracle, c.liq);
+    function _context(
+        address borrower,
+        address collateral
+    ) internal view returns (Context memory context, uint256 health) {
+        ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, collateral);
+        context.liq = snapshot.liq;
+        health = _checkLiquidatable(borrower, snapshot.oracle, context.liq);
         // INV-28: the circuit breaker stops liquidations only at a FAILED price, then holds them for a grace period.
-        if (address(v.breaker) != address(0)) v.breaker.checkLiquidation(collateral);
-        if (!v.listed) revert ICollateralVault.AssetNotListed(collateral);
-        if (v.held == 0) revert NoCollateral(borrower, collateral);
+        if (address(snapshot.breaker) != address(0)) snapshot.breaker.checkLiquidation(collateral);
+        if (!snapshot.listed) revert ICollateralVault.AssetNotListed(collateral);
+        if (snapshot.held == 0) revert NoCollateral(borrower, collateral);
         // The base price is not FAILED here (see _checkLiquidatable); collateral of unknown price is never seized.
-        if (v.collateralPrice.status == IPriceOracle.Status.FAILED) revert PriceUnavailable(borrower);
-        (c.held, c.index, c.scaledDebt, c.decimals) = (v.held, v.index, v.scaledDebt, v.decimals);
-        (c.threshold, c.maxBonus) = (v.config.liquidationThreshold, v.config.liquidationBonus);
-        (c.collateralPrice, c.basePrice) = (v.collateralPrice.low, v.basePrice.high);
+        if (snapshot.collateralPrice.status == IPriceOracle.Status.FAILED) revert PriceUnavailable(borrower);
+        (context.held, context.index, context.scaledDebt, context.decimals) = (
+            snapshot.held,
+            snapshot.index,
+            snapshot.scaledDebt,
+            snapshot.decimals
+        );
+        (context.threshold, context.maxBonus) = (
+            snapshot.config.liquidationThreshold,
+            snapshot.config.liquidationBonus
+        );
+        (context.collateralPrice, context.basePrice) = (snapshot.collateralPrice.low, snapshot.basePrice.high);
     }
 
     /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial
     ///      liquidation cannot raise health (`mustClose`); else what restores `targetHealth`, or all of it when the
     ///      rest would be dust.
     function _closeLimit(
-        Context memory c,
-        Params memory p,
-        Quote memory q
+        Context memory context,
+        Params memory policy,
+        Quote memory quote
     ) internal view returns (uint256 allowed, bool mustClose) {
-        uint256 debt = c.liq.debt;
+        uint256 debt = context.liq.debt;
         uint256 value = LiquidationMath.repayValueToTarget(
-            c.liq.debtValue,
-            c.liq.liquidationLimit,
-            p.targetHealth,
-            q.bonus,
-            c.threshold
+            context.liq.debtValue,
+            context.liq.liquidationLimit,
+            policy.targetHealth,
+            quote.bonus,
+            context.threshold
         );
-        uint256 drag = (WAD + q.bonus).wadMulUp(c.threshold);
-        if (value >= c.liq.debtValue || q.health <= drag + CLOSE_MARGIN) return (debt, true);
-        if (q.health < p.fullCloseHealth) return (debt, false);
-        uint256 units = value.mulDivUp(10 ** _baseDecimals, c.basePrice);
+        uint256 drag = (WAD + quote.bonus).wadMulUp(context.threshold);
+        if (value >= context.liq.debtValue || quote.health <= drag + CLOSE_MARGIN) return (debt, true);
+        if (quote.health < policy.fullCloseHealth) return (debt, false);
+        uint256 units = value.mulDivUp(10 ** _baseDecimals, context.basePrice);
         if (units >= debt) return (debt, false);
-        if (LiquidationMath.valueDown(debt - units, c.basePrice, _baseDecimals) < p.dustValue) return (debt, false);
+        if (LiquidationMath.valueDown(debt - units, context.basePrice, _baseDecimals) < policy.dustValue)
+            return (debt, false);
         return (units, false);
     }
 
@@ -420,7 +458,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             if (held == 0 || oracle.getPrice(assets[i]).status != IPriceOracle.Status.FAILED) continue;
             uint256 ceiling = oracle.priceCeiling(assets[i]);
             if (ceiling == 0) revert PriceUnavailable(account);
-            (, uint8 decimals, ) = vault.collateralInfo(assets[i]);
+            uint8 decimals = vault.collateralDecimals(assets[i]);
             (, uint256 threshold) = vault.riskParams(assets[i]);
             uint256 value = LiquidationMath.valueUp(held, ceiling, decimals);
             liq.collateralValue += value;
@@ -430,9 +468,9 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @dev Seconds the account has been flagged with its health no better than now; 0 when unflagged or stale.
     function _elapsedSinceFlag(address account, uint256 health) internal view returns (uint256) {
-        Flag memory f = _flags[account];
-        if (f.at == 0 || _improved(health, f.health)) return 0;
-        return block.timestamp - f.at;
+        Flag memory flagged = _flags[account];
+        if (flagged.at == 0 || _improved(health, flagged.health)) return 0;
+        return block.timestamp - flagged.at;
     }
 
     /// @dev Health better than at the flag by more than FLAG_HEALTH_TOLERANCE (rounding never restarts the ramp).
@@ -452,23 +490,19 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     }
 
     function _oracle() internal view returns (IPriceOracle oracle) {
-        (oracle, , , ) = vault.parameters();
+        oracle = vault.oracle();
     }
 
-    function _setParams(Params memory p) internal {
-        _bound("targetHealth", p.targetHealth, WAD, 1.5e18);
-        _bound("fullCloseHealth", p.fullCloseHealth, 0.5e18, WAD);
-        _bound("minBonusShare", p.minBonusShare, 0, WAD);
-        _bound("healthRamp", p.healthRamp, 0.01e18, WAD);
-        _bound("protocolFeeShare", p.protocolFeeShare, 0, 0.5e18);
-        _bound("emergencyHealth", p.emergencyHealth, 0, WAD);
-        _bound("timeRamp", p.timeRamp, 1 minutes, 1 days);
-        _bound("dustValue", p.dustValue, 0, 10_000e18);
-        _params = p;
-        emit ParamsSet(p);
-    }
-
-    function _bound(string memory name, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert ParameterOutOfBounds(name, value);
+    function _setParams(Params memory policy) internal {
+        Bounds.check("targetHealth", policy.targetHealth, WAD, 1.5e18);
+        Bounds.check("fullCloseHealth", policy.fullCloseHealth, 0.5e18, WAD);
+        Bounds.check("minBonusShare", policy.minBonusShare, 0, WAD);
+        Bounds.check("healthRamp", policy.healthRamp, 0.01e18, WAD);
+        Bounds.check("protocolFeeShare", policy.protocolFeeShare, 0, 0.5e18);
+        Bounds.check("emergencyHealth", policy.emergencyHealth, 0, WAD);
+        Bounds.check("timeRamp", policy.timeRamp, 1 minutes, 1 days);
+        Bounds.check("dustValue", policy.dustValue, 0, 10_000e18);
+        _params = policy;
+        emit ParamsSet(policy);
     }
 }

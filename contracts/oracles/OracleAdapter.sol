@@ -6,6 +6,7 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 
+import {IOracleAdapter} from "../interfaces/IOracleAdapter.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {TwapMath} from "../libraries/TwapMath.sol";
@@ -27,7 +28,7 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 ///      - sources and bounds change only through the owner (the timelock, INV-26) and inside the MAX_* bounds.
 ///      The unconfirmed-move check compares the latest round with the round before it on the same feed: a jump is
 ///      confirmed when the secondary agrees with it, or when the next round stays within the bound of it.
-contract OracleAdapter is IPriceOracle, Ownable2Step {
+contract OracleAdapter is IOracleAdapter, Ownable2Step {
     using FixedPointMath for uint256;
 
     /// @notice Longest heartbeat a feed may be configured with (Chainlink's longest are 24 h).
@@ -59,105 +60,12 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     /// @notice Longest TWAP window: a longer average lags a real move too much to cross-check it.
     uint32 public constant MAX_TWAP_WINDOW = 1 days;
 
-    /// @notice Thrown when a feed is not a contract, or its decimals() reverts or exceeds MAX_FEED_DECIMALS.
-    error InvalidFeed(address feed);
-    /// @notice Thrown when a heartbeat is zero or above MAX_HEARTBEAT.
-    error HeartbeatOutOfBounds(uint256 heartbeat);
-    /// @notice Thrown when a grace period is above its maximum.
-    error GraceOutOfBounds(uint256 grace, uint256 max);
-    /// @notice Thrown when the price bounds are not 0 < minPrice < maxPrice.
-    error PriceBoundsInvalid(uint256 minPrice, uint256 maxPrice);
-    /// @notice Thrown when the deviation threshold is outside [MIN_DEVIATION, MAX_DEVIATION].
-    error DeviationOutOfBounds(uint256 maxDeviation);
-    /// @notice Thrown when the jump bound is neither 0 (off) nor inside [MIN_JUMP, MAX_JUMP], or its window is too long.
-    error JumpOutOfBounds(uint256 maxJump, uint256 jumpWindow);
-    /// @notice Thrown when the caller left too little gas to give a source its full FEED_GAS_LIMIT: a starved call
-    ///         must not make a healthy feed look FAILED (anti-griefing).
-    error InsufficientGasForFeed();
-    /// @notice Thrown when an address argument that must be set is zero.
-    error ZeroAddress();
-    /// @notice Thrown by `renounceOwnership`: governance can be handed over (in two steps), never abandoned, so
-    ///         parameters can always be corrected and the guardian always replaced.
-    error RenounceDisabled();
-    /// @notice Thrown when a TWAP source cannot serve `asset`: the asset or the quote has no primary feed, the asset
-    ///         already has a secondary feed, the pool is not a contract holding exactly the asset and the quote, or a
-    ///         token has more than 18 decimals.
-    error TwapSourceInvalid(address asset, address pool);
-    /// @notice Thrown when the TWAP window is outside [MIN_TWAP_WINDOW, MAX_TWAP_WINDOW].
-    error TwapWindowOutOfBounds(uint256 window);
-
-    /// @notice Emitted when governance configures an asset's sources and bounds.
-    event AssetConfigured(address indexed asset, AssetConfigInput config);
-    /// @notice Emitted when governance removes an asset (its reads become FAILED / NOT_CONFIGURED).
-    event AssetRemoved(address indexed asset);
-    /// @notice Emitted when governance sets a Uniswap v3 TWAP as `asset`'s secondary source.
-    event TwapSourceSet(address indexed asset, address indexed pool, address indexed quote, uint32 window);
-    /// @notice Emitted when an asset's TWAP source is removed (explicitly, or replaced by a secondary feed).
-    event TwapSourceRemoved(address indexed asset);
-    /// @notice Emitted by `poke` when an asset's status or reason changed since the last poke.
-    event PriceStatusChanged(
-        address indexed asset,
-        Status previousStatus,
-        Status status,
-        Reason reason,
-        uint256 low,
-        uint256 high
-    );
-
-    /// @notice An asset's sources and bounds, as governance sets them. Prices are WAD USD per whole token.
-    /// @param primary The Chainlink feed (proxy) the price comes from.
-    /// @param primaryHeartbeat Seconds between the primary's guaranteed updates.
-    /// @param secondary Optional cross-check feed (address(0) for none).
-    /// @param secondaryHeartbeat Seconds between the secondary's guaranteed updates.
-    /// @param minPrice An answer at or below this is a failed feed (a feed pinned at its floor).
-    /// @param maxPrice An answer at or above this is a failed feed.
-    /// @param maxDeviation Largest relative gap between the sources before the price is DEGRADED.
-    /// @param maxJump Largest relative move between consecutive rounds before it needs confirming; 0 disables.
-    /// @param jumpWindow Consecutive rounds further apart than this are not compared.
-    struct AssetConfigInput {
-        AggregatorV3Interface primary;
-        uint32 primaryHeartbeat;
-        AggregatorV3Interface secondary;
-        uint32 secondaryHeartbeat;
-        uint128 minPrice;
-        uint128 maxPrice;
-        uint64 maxDeviation;
-        uint64 maxJump;
-        uint32 jumpWindow;
-    }
-
-    struct Source {
-        AggregatorV3Interface feed;
-        uint32 heartbeat;
-        uint8 decimals;
-    }
-
-    struct AssetConfig {
-        Source primary;
-        Source secondary;
-        uint128 minPrice;
-        uint128 maxPrice;
-        uint64 maxDeviation;
-        uint64 maxJump;
-        uint32 jumpWindow;
-    }
-
     /// @dev A feed read: the normalised price, or the reason it is unusable.
     struct Read {
         uint256 price;
         Reason reason;
         uint80 roundId;
         uint256 updatedAt;
-    }
-
-    /// @dev A Uniswap v3 TWAP secondary: the pool, its window, and how to turn its tick into a USD price.
-    struct TwapSource {
-        IUniswapV3Pool pool;
-        uint32 window;
-        bool assetIsToken0;
-        uint8 assetDecimals;
-        uint8 quoteDecimals;
-        address quote;
     }
 
     struct LastStatus {
@@ -203,10 +111,7 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         revert RenounceDisabled();
     }
 
-    /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals; a new source takes effect at once, so
-    ///         the owner must be the timelock (INV-26).
-    /// @param asset The token priced.
-    /// @param config Sources and bounds; see AssetConfigInput.
+    /// @inheritdoc IOracleAdapter
     function setAssetConfig(address asset, AssetConfigInput calldata config) external onlyOwner {
         if (asset == address(0)) revert ZeroAddress();
         if (config.minPrice == 0 || config.minPrice >= config.maxPrice) {
@@ -222,17 +127,17 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
             config.jumpWindow > MAX_JUMP_WINDOW
         ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
 
-        AssetConfig storage c = _configs[asset];
-        c.primary = _source(config.primary, config.primaryHeartbeat);
-        c.secondary =
+        AssetConfig storage stored = _configs[asset];
+        stored.primary = _source(config.primary, config.primaryHeartbeat);
+        stored.secondary =
             address(config.secondary) == address(0)
                 ? Source(AggregatorV3Interface(address(0)), 0, 0)
                 : _source(config.secondary, config.secondaryHeartbeat);
-        c.minPrice = config.minPrice;
-        c.maxPrice = config.maxPrice;
-        c.maxDeviation = config.maxDeviation;
-        c.maxJump = config.maxJump;
-        c.jumpWindow = config.jumpWindow;
+        stored.minPrice = config.minPrice;
+        stored.maxPrice = config.maxPrice;
+        stored.maxDeviation = config.maxDeviation;
+        stored.maxJump = config.maxJump;
+        stored.jumpWindow = config.jumpWindow;
         emit AssetConfigured(asset, config);
         // One secondary per asset: a secondary feed replaces a TWAP source.
         if (address(config.secondary) != address(0) && address(_twaps[asset].pool) != address(0)) {
@@ -241,20 +146,13 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         }
     }
 
-    /// @notice Uses `pool`'s time-weighted average price over `window` seconds as `asset`'s secondary source, priced
-    ///         in USD through `quote`'s primary feed. `asset` must have a primary feed and no secondary feed; the pool
-    ///         must hold exactly `asset` and `quote`, and should keep enough observations for the window (a pool
-    ///         that cannot answer makes the secondary fail, and the price DEGRADED).
-    /// @param asset The token priced.
-    /// @param pool The Uniswap v3 pool of `asset` against `quote`.
-    /// @param window Averaging window in seconds, inside [MIN_TWAP_WINDOW, MAX_TWAP_WINDOW].
-    /// @param quote The pool's other token, which must have a primary feed here.
+    /// @inheritdoc IOracleAdapter
     function setTwapSource(address asset, IUniswapV3Pool pool, uint32 window, address quote) external onlyOwner {
         if (window < MIN_TWAP_WINDOW || window > MAX_TWAP_WINDOW) revert TwapWindowOutOfBounds(window);
-        AssetConfig storage c = _configs[asset];
+        AssetConfig storage stored = _configs[asset];
         if (
-            address(c.primary.feed) == address(0) ||
-            address(c.secondary.feed) != address(0) ||
+            address(stored.primary.feed) == address(0) ||
+            address(stored.secondary.feed) != address(0) ||
             quote == asset ||
             address(_configs[quote].primary.feed) == address(0) ||
             address(pool).code.length == 0
@@ -270,21 +168,18 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         emit TwapSourceSet(asset, address(pool), quote, window);
     }
 
-    /// @notice Removes `asset`'s TWAP source.
-    /// @param asset The token.
+    /// @inheritdoc IOracleAdapter
     function removeTwapSource(address asset) external onlyOwner {
         delete _twaps[asset];
         emit TwapSourceRemoved(asset);
     }
 
-    /// @notice `asset`'s TWAP source (pool address zero when it has none).
-    /// @param asset The token.
+    /// @inheritdoc IOracleAdapter
     function twapSource(address asset) external view returns (TwapSource memory) {
         return _twaps[asset];
     }
 
-    /// @notice Removes `asset`: its reads become FAILED with reason NOT_CONFIGURED.
-    /// @param asset The token to stop pricing.
+    /// @inheritdoc IOracleAdapter
     function removeAsset(address asset) external onlyOwner {
         delete _configs[asset];
         emit AssetRemoved(asset);
@@ -293,17 +188,17 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     // ================================================================= reads
 
     /// @inheritdoc IPriceOracle
-    function getPrice(address asset) public view returns (Price memory p) {
-        AssetConfig storage c = _configs[asset];
-        Source memory primary = c.primary;
+    function getPrice(address asset) public view returns (Price memory price) {
+        AssetConfig storage config = _configs[asset];
+        Source memory primary = config.primary;
         if (address(primary.feed) == address(0)) return Price(0, 0, Status.FAILED, Reason.NOT_CONFIGURED);
-        uint256 minPrice = c.minPrice;
-        uint256 maxPrice = c.maxPrice;
+        uint256 minPrice = config.minPrice;
+        uint256 maxPrice = config.maxPrice;
 
         Read memory first = _read(primary, minPrice, maxPrice);
         Read memory second;
         bool hasSecondary = true;
-        if (address(c.secondary.feed) != address(0)) second = _read(c.secondary, minPrice, maxPrice);
+        if (address(config.secondary.feed) != address(0)) second = _read(config.secondary, minPrice, maxPrice);
         else {
             TwapSource memory twap = _twaps[asset];
             if (address(twap.pool) != address(0)) second = _readTwap(twap, minPrice, maxPrice);
@@ -313,30 +208,31 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         if (first.reason != Reason.NONE) {
             // Primary unusable: fall back to the secondary as DEGRADED, or FAILED without one.
             if (hasSecondary && second.reason == Reason.NONE) {
-                p = Price(second.price, second.price, Status.DEGRADED, first.reason);
+                price = Price(second.price, second.price, Status.DEGRADED, first.reason);
             } else {
                 return Price(0, 0, Status.FAILED, first.reason);
             }
         } else if (hasSecondary && second.reason == Reason.NONE) {
             // Both usable: agreement also confirms any jump of the primary.
-            p =
-                _outsideBand(first.price, second.price, c.maxDeviation)
+            price =
+                _outsideBand(first.price, second.price, config.maxDeviation)
                     ? _degraded(first.price, second.price, Reason.SOURCES_DISAGREE)
                     : Price(first.price, first.price, Status.OK, Reason.NONE);
         } else {
-            uint256 previous = c.maxJump == 0 ? 0 : _previousPrice(primary, first, c.jumpWindow, minPrice, maxPrice);
-            if (previous != 0 && _outsideBand(first.price, previous, c.maxJump)) {
-                p = _degraded(first.price, previous, Reason.UNCONFIRMED_JUMP);
+            uint256 previous =
+                config.maxJump == 0 ? 0 : _previousPrice(primary, first, config.jumpWindow, minPrice, maxPrice);
+            if (previous != 0 && _outsideBand(first.price, previous, config.maxJump)) {
+                price = _degraded(first.price, previous, Reason.UNCONFIRMED_JUMP);
             } else {
-                p = Price(first.price, first.price, Status.OK, Reason.NONE);
+                price = Price(first.price, first.price, Status.OK, Reason.NONE);
             }
-            if (hasSecondary && p.status == Status.OK)
-                (p.status, p.reason) = (Status.DEGRADED, Reason.SECONDARY_FAILED);
+            if (hasSecondary && price.status == Status.OK)
+                (price.status, price.reason) = (Status.DEGRADED, Reason.SECONDARY_FAILED);
         }
 
-        if (p.status == Status.OK && address(sequencerFeed) != address(0)) {
+        if (price.status == Status.OK && address(sequencerFeed) != address(0)) {
             Reason sequencer = _sequencerReason();
-            if (sequencer != Reason.NONE) (p.status, p.reason) = (Status.DEGRADED, sequencer);
+            if (sequencer != Reason.NONE) (price.status, price.reason) = (Status.DEGRADED, sequencer);
         }
     }
 
@@ -350,46 +246,40 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         return address(sequencerFeed) == address(0) ? Reason.NONE : _sequencerReason();
     }
 
-    /// @notice The secondary source alone (Chainlink feed or TWAP), for monitors: its price and NONE, or 0 and why it
-    ///         is unusable (NOT_CONFIGURED when the asset has no secondary).
-    /// @param asset The token.
+    /// @inheritdoc IOracleAdapter
     function secondaryPrice(address asset) external view returns (uint256 price, Reason reason) {
-        AssetConfig storage c = _configs[asset];
-        Read memory r;
-        if (address(c.secondary.feed) != address(0)) r = _read(c.secondary, c.minPrice, c.maxPrice);
-        else if (address(_twaps[asset].pool) != address(0)) r = _readTwap(_twaps[asset], c.minPrice, c.maxPrice);
-        else r.reason = Reason.NOT_CONFIGURED;
-        return (r.price, r.reason);
+        AssetConfig storage config = _configs[asset];
+        Read memory read;
+        if (address(config.secondary.feed) != address(0))
+            read = _read(config.secondary, config.minPrice, config.maxPrice);
+        else if (address(_twaps[asset].pool) != address(0))
+            read = _readTwap(_twaps[asset], config.minPrice, config.maxPrice);
+        else read.reason = Reason.NOT_CONFIGURED;
+        return (read.price, read.reason);
     }
 
-    /// @notice Reads `asset`'s price and, when its status or reason changed since the last poke, records it and
-    ///         emits PriceStatusChanged. Permissionless: keepers and monitors call it; the circuit breaker acts on it.
-    /// @param asset The token to check.
-    /// @return p The read.
-    function poke(address asset) public returns (Price memory p) {
-        p = getPrice(asset);
+    /// @inheritdoc IOracleAdapter
+    function poke(address asset) public returns (Price memory price) {
+        price = getPrice(asset);
         LastStatus memory last = _lastStatus[asset];
-        if (p.status != last.status || p.reason != last.reason) {
-            _lastStatus[asset] = LastStatus(p.status, p.reason);
-            emit PriceStatusChanged(asset, last.status, p.status, p.reason, p.low, p.high);
+        if (price.status != last.status || price.reason != last.reason) {
+            _lastStatus[asset] = LastStatus(price.status, price.reason);
+            emit PriceStatusChanged(asset, last.status, price.status, price.reason, price.low, price.high);
         }
     }
 
-    /// @notice `poke` for several assets.
-    /// @param assets The tokens to check.
+    /// @inheritdoc IOracleAdapter
     function pokeMany(address[] calldata assets) external {
         for (uint256 i; i < assets.length; ++i) poke(assets[i]);
     }
 
-    /// @notice The status and reason recorded by the last poke of `asset` (OK/NONE before any).
-    /// @param asset The token.
+    /// @inheritdoc IOracleAdapter
     function lastStatus(address asset) external view returns (Status status, Reason reason) {
         LastStatus memory last = _lastStatus[asset];
         return (last.status, last.reason);
     }
 
-    /// @notice `asset`'s stored configuration, with the decimals read from each feed.
-    /// @param asset The token.
+    /// @inheritdoc IOracleAdapter
     function assetConfig(address asset) external view returns (AssetConfig memory) {
         return _configs[asset];
     }
@@ -397,20 +287,20 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
     // ================================================================= internal
 
     /// @dev Reads the latest round of a feed and validates it.
-    function _read(Source memory source, uint256 minPrice, uint256 maxPrice) internal view returns (Read memory r) {
+    function _read(Source memory source, uint256 minPrice, uint256 maxPrice) internal view returns (Read memory read) {
         (bool ok, uint256 roundId, int256 answer, , uint256 updatedAt) = _call(
             source.feed,
             abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
         );
         if (!ok) return Read(0, Reason.FEED_REVERTED, 0, 0);
-        r.roundId = uint80(roundId);
-        r.updatedAt = updatedAt;
-        if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) r.reason = Reason.INVALID_ANSWER;
-        else if (block.timestamp - updatedAt > source.heartbeat + stalenessGrace) r.reason = Reason.STALE;
+        read.roundId = uint80(roundId);
+        read.updatedAt = updatedAt;
+        if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) read.reason = Reason.INVALID_ANSWER;
+        else if (block.timestamp - updatedAt > source.heartbeat + stalenessGrace) read.reason = Reason.STALE;
         else {
-            r.price = _normalise(uint256(answer), source.decimals);
-            if (r.price <= minPrice || r.price >= maxPrice) {
-                (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
+            read.price = _normalise(uint256(answer), source.decimals);
+            if (read.price <= minPrice || read.price >= maxPrice) {
+                (read.price, read.reason) = (0, Reason.OUT_OF_BOUNDS);
             }
         }
     }
@@ -421,7 +311,7 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         TwapSource memory twap,
         uint256 minPrice,
         uint256 maxPrice
-    ) internal view returns (Read memory r) {
+    ) internal view returns (Read memory read) {
         uint32[] memory secondsAgo = new uint32[](2);
         secondsAgo[0] = twap.window;
         _requireGasForSource();
@@ -437,11 +327,11 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
                 twap.assetDecimals,
                 twap.quoteDecimals
             );
-            AssetConfig storage q = _configs[twap.quote];
-            Read memory quote = _read(q.primary, q.minPrice, q.maxPrice);
+            AssetConfig storage quoteConfig = _configs[twap.quote];
+            Read memory quote = _read(quoteConfig.primary, quoteConfig.minPrice, quoteConfig.maxPrice);
             if (quote.reason != Reason.NONE) return Read(0, quote.reason, 0, 0);
-            r.price = inQuote.wadMulDown(quote.price);
-            if (r.price <= minPrice || r.price >= maxPrice) (r.price, r.reason) = (0, Reason.OUT_OF_BOUNDS);
+            read.price = inQuote.wadMulDown(quote.price);
+            if (read.price <= minPrice || read.price >= maxPrice) (read.price, read.reason) = (0, Reason.OUT_OF_BOUNDS);
         } catch {
             return Read(0, Reason.FEED_REVERTED, 0, 0);
         }
@@ -529,8 +419,8 @@ contract OracleAdapter is IPriceOracle, Ownable2Step {
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert HeartbeatOutOfBounds(heartbeat);
         (bool ok, bytes memory ret) = address(feed).staticcall(abi.encodeCall(AggregatorV3Interface.decimals, ()));
         if (!ok || ret.length < 32) revert InvalidFeed(address(feed));
-        uint256 d = abi.decode(ret, (uint256));
-        if (d > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
-        return Source(feed, heartbeat, uint8(d));
+        uint256 decimals = abi.decode(ret, (uint256));
+        if (decimals > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
+        return Source(feed, heartbeat, uint8(decimals));
     }
 }

@@ -7,8 +7,9 @@ import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {IUniswapV3SwapCallback} from "@uniswap/v3-core/contracts/interfaces/callback/IUniswapV3SwapCallback.sol";
 
-import {IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
+import {FLASH_CALLBACK_SUCCESS, IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
 import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
+import {IUpkeepLiquidator} from "../interfaces/IUpkeepLiquidator.sol";
 
 /// @title UniswapV3FlashLiquidator
 /// @notice A keeper's liquidator that needs no capital: it receives the seized collateral, sells all of it for the
@@ -17,7 +18,7 @@ import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
 /// @dev Only its owner starts liquidations, and the callback accepts only liquidations this contract started
 ///      (`initiator == this`) and only from the vault, so nobody else can make it pay. The swap callback accepts only
 ///      the pool it is swapping in (held in transient storage for the one call).
-contract UniswapV3FlashLiquidator is IFlashLiquidator, IUniswapV3SwapCallback, Ownable2Step {
+contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUniswapV3SwapCallback, Ownable2Step {
     using SafeERC20 for IERC20;
 
     /// @notice Thrown when a callback does not come from the expected caller.
@@ -40,7 +41,6 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUniswapV3SwapCallback, O
 
     uint160 private constant MIN_SQRT_RATIO_PLUS_ONE = 4295128740;
     uint160 private constant MAX_SQRT_RATIO_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
-    bytes32 private constant CALLBACK_SUCCESS = keccak256("Bulwark.onFlashLiquidation");
 
     /// @notice The engine liquidations go through.
     ILiquidationEngine public immutable engine;
@@ -131,7 +131,7 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUniswapV3SwapCallback, O
         if (received < owed + minProfit) revert Unprofitable(received, owed + minProfit);
         base.forceApprove(vault, owed);
         emit CollateralSold(collateral, seized, received, owed);
-        return CALLBACK_SUCCESS;
+        return FLASH_CALLBACK_SUCCESS;
     }
 
     /// @inheritdoc IUniswapV3SwapCallback

@@ -15,7 +15,9 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRebalancer} from "../interfaces/IRebalancer.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {Bounds} from "../libraries/Bounds.sol";
 import {TwapMath} from "../libraries/TwapMath.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title Rebalancer
 /// @notice The vault's recovery module: sells protocol-owned collateral for the base asset in bounded chunks through
@@ -30,6 +32,7 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using FixedPointMath for uint256;
+    using VaultStorage for ICollateralVault;
 
     /// @notice Largest slippage allowance: 5% below the reference.
     uint64 public constant MAX_SLIPPAGE = 0.05e18;
@@ -69,17 +72,17 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
 
     /// @inheritdoc IRebalancer
     function rebalance(address asset) external nonReentrant returns (uint256 sold, uint256 received) {
-        Route memory r = _routes[asset];
-        if (address(r.pool) == address(0)) revert NoRoute(asset);
-        uint256 nextAt = _lastChunk[asset] + r.interval;
+        Route memory saleRoute = _routes[asset];
+        if (address(saleRoute.pool) == address(0)) revert NoRoute(asset);
+        uint256 nextAt = _lastChunk[asset] + saleRoute.interval;
         if (_lastChunk[asset] != 0 && block.timestamp < nextAt) revert TooSoon(asset, nextAt);
         uint256 held = vault.protocolCollateral(asset);
-        uint256 amount = held < r.maxChunk ? held : r.maxChunk;
+        uint256 amount = held < saleRoute.maxChunk ? held : saleRoute.maxChunk;
         if (amount == 0) revert NothingToSell(asset);
 
         _lastChunk[asset] = block.timestamp;
         uint256 floor;
-        (sold, received, floor) = _sell(asset, r, amount);
+        (sold, received, floor) = _sell(asset, saleRoute, amount);
         uint256 returned = amount - sold;
         IERC20(asset).forceApprove(address(vault), returned);
         base.forceApprove(address(vault), received);
@@ -90,19 +93,19 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
     /// @dev Takes `amount` from the vault and swaps it with the √price limit at the floor; checks the proceeds.
     function _sell(
         address asset,
-        Route memory r,
+        Route memory saleRoute,
         uint256 amount
     ) internal returns (uint256 sold, uint256 received, uint256 floor) {
         uint160 limit;
         bool zeroForOne;
         uint8 decimals;
-        (floor, limit, zeroForOne, decimals) = _bound(asset, r);
-        (uint160 current, , , , , , ) = r.pool.slot0();
+        (floor, limit, zeroForOne, decimals) = _saleLimits(asset, saleRoute);
+        (uint160 current, , , , , , ) = saleRoute.pool.slot0();
         if (zeroForOne ? current <= limit : current >= limit) revert PoolOutsideBound(current, limit);
 
         vault.releaseProtocolCollateral(asset, amount);
-        _swapping = r.pool;
-        (int256 amount0, int256 amount1) = r.pool.swap(address(this), zeroForOne, int256(amount), limit, "");
+        _swapping = saleRoute.pool;
+        (int256 amount0, int256 amount1) = saleRoute.pool.swap(address(this), zeroForOne, int256(amount), limit, "");
         _swapping = IUniswapV3Pool(address(0));
         (sold, received) = zeroForOne ? (uint256(amount0), uint256(-amount1)) : (uint256(amount1), uint256(-amount0));
 
@@ -123,16 +126,16 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
 
     /// @inheritdoc IRebalancer
     function floorPrice(address asset) external view returns (uint256 floor, uint160 sqrtPriceLimitX96) {
-        Route memory r = _routes[asset];
-        if (address(r.pool) == address(0)) revert NoRoute(asset);
-        (floor, sqrtPriceLimitX96, , ) = _bound(asset, r);
+        Route memory saleRoute = _routes[asset];
+        if (address(saleRoute.pool) == address(0)) revert NoRoute(asset);
+        (floor, sqrtPriceLimitX96, , ) = _saleLimits(asset, saleRoute);
     }
 
     /// @inheritdoc IRebalancer
     function isDue(address asset) external view returns (bool) {
-        Route memory r = _routes[asset];
-        if (address(r.pool) == address(0)) return false;
-        if (_lastChunk[asset] != 0 && block.timestamp < _lastChunk[asset] + r.interval) return false;
+        Route memory saleRoute = _routes[asset];
+        if (address(saleRoute.pool) == address(0)) return false;
+        if (_lastChunk[asset] != 0 && block.timestamp < _lastChunk[asset] + saleRoute.interval) return false;
         return vault.protocolCollateral(asset) != 0;
     }
 
@@ -144,22 +147,22 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
     // ================================================================= governance
 
     /// @inheritdoc IRebalancer
-    function setRoute(address asset, Route calldata r) external onlyOwner {
+    function setRoute(address asset, Route calldata saleRoute) external onlyOwner {
         if (asset == address(0)) revert ZeroAddress();
-        if (address(r.pool) == address(0)) {
+        if (address(saleRoute.pool) == address(0)) {
             delete _routes[asset];
-            emit RouteSet(asset, r);
+            emit RouteSet(asset, saleRoute);
             return;
         }
-        (address t0, address t1) = (r.pool.token0(), r.pool.token1());
+        (address t0, address t1) = (saleRoute.pool.token0(), saleRoute.pool.token1());
         bool pairs = (t0 == asset && t1 == address(base)) || (t1 == asset && t0 == address(base));
-        if (!pairs) revert PoolMismatch(asset, address(r.pool));
-        _check("maxChunk", r.maxChunk, 1, type(uint128).max);
-        _check("maxSlippage", r.maxSlippage, 0, MAX_SLIPPAGE);
-        _check("interval", r.interval, MIN_INTERVAL, MAX_INTERVAL);
-        _check("twapWindow", r.twapWindow, 0, MAX_TWAP_WINDOW);
-        _routes[asset] = r;
-        emit RouteSet(asset, r);
+        if (!pairs) revert PoolMismatch(asset, address(saleRoute.pool));
+        Bounds.check("maxChunk", saleRoute.maxChunk, 1, type(uint128).max);
+        Bounds.check("maxSlippage", saleRoute.maxSlippage, 0, MAX_SLIPPAGE);
+        Bounds.check("interval", saleRoute.interval, MIN_INTERVAL, MAX_INTERVAL);
+        Bounds.check("twapWindow", saleRoute.twapWindow, 0, MAX_TWAP_WINDOW);
+        _routes[asset] = saleRoute;
+        emit RouteSet(asset, saleRoute);
     }
 
     /// @notice Disabled (reverts `RenounceDisabled`): an owner-less rebalancer could never get a new route.
@@ -170,26 +173,26 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
     // ================================================================= internal
 
     /// @dev The floor (WAD base per whole `asset`), the √price limit at it, the swap direction and `asset`'s decimals.
-    function _bound(
+    function _saleLimits(
         address asset,
-        Route memory r
+        Route memory saleRoute
     ) internal view returns (uint256 floor, uint160 limit, bool zeroForOne, uint8 decimals) {
         decimals = IERC20Metadata(asset).decimals();
-        zeroForOne = r.pool.token0() == asset;
-        (IPriceOracle oracle, , , ) = vault.parameters();
+        zeroForOne = saleRoute.pool.token0() == asset;
+        IPriceOracle oracle = vault.oracle();
         IPriceOracle.Price memory pc = _okPrice(oracle, asset);
         IPriceOracle.Price memory pb = _okPrice(oracle, address(base));
         uint256 reference_ = pc.low.wadDivUp(pb.high);
-        if (r.twapWindow != 0) {
-            uint256 twap = _twap(r.pool, r.twapWindow, zeroForOne, decimals);
+        if (saleRoute.twapWindow != 0) {
+            uint256 twap = _twap(saleRoute.pool, saleRoute.twapWindow, zeroForOne, decimals);
             if (twap > reference_) reference_ = twap;
         }
-        floor = reference_.wadMulUp(WAD - r.maxSlippage);
+        floor = reference_.wadMulUp(WAD - saleRoute.maxSlippage);
         // The pool prices token1 in token0, raw units, as √p · 2^96, before its fee: the seller of the marginal unit
         // gets p · (1 − fee). So the limit sits at floor / (1 − fee): selling token0 pushes p down to at least that
         // (limit rounded up); selling token1 pushes p up to at most (1 − fee) / floor (limit rounded down).
         uint256 scaledFloor = floor * 10 ** _baseDecimals * FEE_UNITS;
-        uint256 scaledOne = WAD * 10 ** decimals * (FEE_UNITS - r.pool.fee());
+        uint256 scaledOne = WAD * 10 ** decimals * (FEE_UNITS - saleRoute.pool.fee());
         uint256 sqrtLimit =
             zeroForOne
                 ? Math.sqrt(Math.mulDiv(scaledFloor, 1 << 192, scaledOne, Math.Rounding.Ceil), Math.Rounding.Ceil)
@@ -209,8 +212,8 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
         uint32[] memory ago = new uint32[](2);
         ago[0] = window;
         int56[] memory cumulatives;
-        try pool.observe(ago) returns (int56[] memory c, uint160[] memory) {
-            cumulatives = c;
+        try pool.observe(ago) returns (int56[] memory tickCumulatives, uint160[] memory) {
+            cumulatives = tickCumulatives;
         } catch {
             revert TwapUnavailable(address(pool));
         }
@@ -218,12 +221,9 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
         return TwapMath.priceWad(TwapMath.sqrtRatioAtTick(tick), collateralIsToken0, decimals, _baseDecimals);
     }
 
-    function _okPrice(IPriceOracle oracle, address asset) internal view returns (IPriceOracle.Price memory p) {
-        p = oracle.getPrice(asset);
-        if (p.status != IPriceOracle.Status.OK || p.low == 0) revert PriceNotOk(asset, p.status, p.reason);
-    }
-
-    function _check(string memory name, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert ParameterOutOfBounds(name, value);
+    function _okPrice(IPriceOracle oracle, address asset) internal view returns (IPriceOracle.Price memory price) {
+        price = oracle.getPrice(asset);
+        if (price.status != IPriceOracle.Status.OK || price.low == 0)
+            revert PriceNotOk(asset, price.status, price.reason);
     }
 }

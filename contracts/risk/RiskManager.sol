@@ -10,7 +10,10 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IRiskManager} from "../interfaces/IRiskManager.sol";
 import {IVolatilityOracle} from "../interfaces/IVolatilityOracle.sol";
+import {LendingBook} from "../core/LendingBook.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {Bounds} from "../libraries/Bounds.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title RiskManager
 /// @notice Adaptive risk for one vault: volatility-driven caps on each collateral's LTV and threshold, a
@@ -26,6 +29,7 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///      - Parameters change only through the owner (the timelock), inside the bounds below.
 contract RiskManager is IRiskManager, Ownable2Step {
     using FixedPointMath for uint256;
+    using VaultStorage for ICollateralVault;
 
     /// @notice Seconds in a year: volatilities are annualised.
     uint256 public constant YEAR = 365 days;
@@ -35,8 +39,8 @@ contract RiskManager is IRiskManager, Ownable2Step {
     uint32 public constant MAX_HORIZON = 7 days;
     /// @notice Highest reserve target: 20% of total debt.
     uint64 public constant MAX_RESERVE_TARGET = 0.2e18;
-    /// @notice Highest reserve-factor boost: the vault's own MAX_RESERVE_BOOST.
-    uint64 public constant MAX_RESERVE_BOOST = 0.25e18;
+    /// @notice Highest reserve-factor boost: the vault's own (LendingBook.MAX_RESERVE_BOOST).
+    uint64 public constant MAX_RESERVE_BOOST = uint64(LendingBook.MAX_RESERVE_BOOST);
     /// @notice Highest reference volatility: 500% a year.
     uint64 public constant MAX_REFERENCE_VOLATILITY = 5e18;
     /// @notice Highest number of sigmas cut.
@@ -112,35 +116,35 @@ contract RiskManager is IRiskManager, Ownable2Step {
     function caps(
         address asset
     ) public view returns (uint64 ltvCap, uint64 thresholdCap, uint256 vol, ReserveStatus status) {
-        ICollateralVault.CollateralConfig memory cfg = _config(asset);
-        AssetRisk memory r = _risk[asset];
+        ICollateralVault.CollateralConfig memory config = _config(asset);
+        AssetRisk memory risk = _risk[asset];
         vol = volatilityOracle.volatility(asset);
         (status, , ) = reserveStatus(asset);
-        uint256 excess = vol > r.referenceVolatility ? vol - r.referenceVolatility : 0;
-        uint256 s = excess.wadMulUp(_sqrtHorizon());
-        uint256 ltvCut = _min(uint256(r.ltvK).wadMulUp(s), r.maxLtvCut);
-        uint256 thresholdCut = _min(uint256(r.thresholdK).wadMulUp(s), r.maxThresholdCut);
+        uint256 excess = vol > risk.referenceVolatility ? vol - risk.referenceVolatility : 0;
+        uint256 stress = excess.wadMulUp(_sqrtHorizon());
+        uint256 ltvCut = _min(uint256(risk.ltvK).wadMulUp(stress), risk.maxLtvCut);
+        uint256 thresholdCut = _min(uint256(risk.thresholdK).wadMulUp(stress), risk.maxThresholdCut);
         bool short = status != ReserveStatus.UNCHECKED && status != ReserveStatus.OK;
-        if (short) (ltvCut, thresholdCut) = (cfg.borrowLtv, r.maxThresholdCut);
-        ltvCap = uint64(cfg.borrowLtv > ltvCut ? cfg.borrowLtv - ltvCut : 0);
-        uint256 floor = uint256(cfg.liquidationThreshold).wadMulUp(0.5e18);
-        uint256 lt = cfg.liquidationThreshold > thresholdCut ? cfg.liquidationThreshold - thresholdCut : 0;
+        if (short) (ltvCut, thresholdCut) = (config.borrowLtv, risk.maxThresholdCut);
+        ltvCap = uint64(config.borrowLtv > ltvCut ? config.borrowLtv - ltvCut : 0);
+        uint256 floor = uint256(config.liquidationThreshold).wadMulUp(0.5e18);
+        uint256 lt = config.liquidationThreshold > thresholdCut ? config.liquidationThreshold - thresholdCut : 0;
         thresholdCap = uint64(lt > floor ? lt : floor);
     }
 
     /// @inheritdoc IRiskManager
     function reserveStatus(address asset) public view returns (ReserveStatus status, uint256 reserves, uint256 supply) {
-        ReserveCheck memory c = _reserveChecks[asset];
-        if (address(c.feed) == address(0)) return (ReserveStatus.UNCHECKED, 0, 0);
-        (bool ok, int256 answer, uint256 updatedAt) = _latestRound(c.feed);
+        ReserveCheck memory check = _reserveChecks[asset];
+        if (address(check.feed) == address(0)) return (ReserveStatus.UNCHECKED, 0, 0);
+        (bool ok, int256 answer, uint256 updatedAt) = _latestRound(check.feed);
         if (!ok) return (ReserveStatus.BROKEN, 0, 0);
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) return (ReserveStatus.BROKEN, 0, 0);
         supply = IERC20(asset).totalSupply();
-        (, uint8 decimals, ) = vault.collateralInfo(asset);
-        reserves = uint256(answer).mulDivDown(10 ** decimals, 10 ** c.feedDecimals);
-        if (block.timestamp - updatedAt > c.heartbeat) return (ReserveStatus.STALE, reserves, supply);
+        uint8 decimals = vault.collateralDecimals(asset);
+        reserves = uint256(answer).mulDivDown(10 ** decimals, 10 ** check.feedDecimals);
+        if (block.timestamp - updatedAt > check.heartbeat) return (ReserveStatus.STALE, reserves, supply);
         // Short when reserves < supply × (1 − tolerance); the product rounds up, so the check errs towards SHORT.
-        if (reserves < supply.wadMulUp(WAD - c.tolerance)) return (ReserveStatus.SHORT, reserves, supply);
+        if (reserves < supply.wadMulUp(WAD - check.tolerance)) return (ReserveStatus.SHORT, reserves, supply);
         return (ReserveStatus.OK, reserves, supply);
     }
 
@@ -152,18 +156,18 @@ contract RiskManager is IRiskManager, Ownable2Step {
         uint256 sqrtH = _sqrtHorizon();
         // Σ valueᵢ·LTᵢ·σᵢ and Σ valueᵢ·LTᵢ over the account's collateral (≤ 16 listed assets), then the weighted
         // volatility applied to the vault's own limit, so the score orders accounts exactly as health does.
-        (IPriceOracle oracle, , , ) = vault.parameters();
+        IPriceOracle oracle = vault.oracle();
         address[] memory assets = vault.collateralAssets();
         uint256 weighted;
         uint256 total;
         for (uint256 i; i < assets.length; ++i) {
             uint256 held = vault.collateralOf(account, assets[i]);
             if (held == 0) continue;
-            IPriceOracle.Price memory p = oracle.getPrice(assets[i]);
-            if (p.status == IPriceOracle.Status.FAILED) continue;
-            (, uint8 decimals, ) = vault.collateralInfo(assets[i]);
+            IPriceOracle.Price memory price = oracle.getPrice(assets[i]);
+            if (price.status == IPriceOracle.Status.FAILED) continue;
+            uint8 decimals = vault.collateralDecimals(assets[i]);
             (, uint256 lt) = vault.riskParams(assets[i]);
-            uint256 limit = held.mulDivDown(p.low, 10 ** decimals).wadMulDown(lt);
+            uint256 limit = held.mulDivDown(price.low, 10 ** decimals).wadMulDown(lt);
             weighted += limit.wadMulUp(volatilityOracle.volatility(assets[i]));
             total += limit;
         }
@@ -199,20 +203,20 @@ contract RiskManager is IRiskManager, Ownable2Step {
     // ================================================================= governance
 
     /// @inheritdoc IRiskManager
-    function setParams(Params calldata p) external onlyOwner {
-        _setParams(p);
+    function setParams(Params calldata params_) external onlyOwner {
+        _setParams(params_);
     }
 
     /// @inheritdoc IRiskManager
-    function setAssetRisk(address asset, AssetRisk calldata r) external onlyOwner {
+    function setAssetRisk(address asset, AssetRisk calldata risk) external onlyOwner {
         _config(asset);
-        _bound("referenceVolatility", r.referenceVolatility, 0, MAX_REFERENCE_VOLATILITY);
-        _bound("ltvK", r.ltvK, 0, MAX_K);
-        _bound("thresholdK", r.thresholdK, 0, MAX_K);
-        _bound("maxLtvCut", r.maxLtvCut, 0, MAX_LTV_CUT);
-        _bound("maxThresholdCut", r.maxThresholdCut, 0, MAX_THRESHOLD_CUT);
-        _risk[asset] = r;
-        emit AssetRiskSet(asset, r);
+        Bounds.check("referenceVolatility", risk.referenceVolatility, 0, MAX_REFERENCE_VOLATILITY);
+        Bounds.check("ltvK", risk.ltvK, 0, MAX_K);
+        Bounds.check("thresholdK", risk.thresholdK, 0, MAX_K);
+        Bounds.check("maxLtvCut", risk.maxLtvCut, 0, MAX_LTV_CUT);
+        Bounds.check("maxThresholdCut", risk.maxThresholdCut, 0, MAX_THRESHOLD_CUT);
+        _risk[asset] = risk;
+        emit AssetRiskSet(asset, risk);
     }
 
     /// @inheritdoc IRiskManager
@@ -228,8 +232,8 @@ contract RiskManager is IRiskManager, Ownable2Step {
             emit ReserveCheckSet(asset, address(0), 0, 0);
             return;
         }
-        _bound("heartbeat", heartbeat, 1, MAX_RESERVE_HEARTBEAT);
-        _bound("tolerance", tolerance, 0, MAX_RESERVE_TOLERANCE);
+        Bounds.check("heartbeat", heartbeat, 1, MAX_RESERVE_HEARTBEAT);
+        Bounds.check("tolerance", tolerance, 0, MAX_RESERVE_TOLERANCE);
         // A low-level call: `try` would not catch an address without code or an answer too short to decode.
         (bool ok, bytes memory data) = address(feed).staticcall{gas: FEED_GAS}(
             abi.encodeCall(AggregatorV3Interface.decimals, ())
@@ -261,12 +265,12 @@ contract RiskManager is IRiskManager, Ownable2Step {
         (, answer, , updatedAt, ) = abi.decode(data, (uint256, int256, uint256, uint256, uint256));
     }
 
-    function _setParams(Params memory p) internal {
-        _bound("horizon", p.horizon, MIN_HORIZON, MAX_HORIZON);
-        _bound("reserveTarget", p.reserveTarget, 0, MAX_RESERVE_TARGET);
-        _bound("reserveBoost", p.reserveBoost, 0, MAX_RESERVE_BOOST);
-        _params = p;
-        emit ParamsSet(p);
+    function _setParams(Params memory params_) internal {
+        Bounds.check("horizon", params_.horizon, MIN_HORIZON, MAX_HORIZON);
+        Bounds.check("reserveTarget", params_.reserveTarget, 0, MAX_RESERVE_TARGET);
+        Bounds.check("reserveBoost", params_.reserveBoost, 0, MAX_RESERVE_BOOST);
+        _params = params_;
+        emit ParamsSet(params_);
     }
 
     /// @dev √(H / YEAR) in WAD, rounded down.
@@ -274,19 +278,13 @@ contract RiskManager is IRiskManager, Ownable2Step {
         return ((uint256(_params.horizon) * WAD) / YEAR).sqrtWadDown();
     }
 
-    function _config(address asset) internal view returns (ICollateralVault.CollateralConfig memory cfg) {
-        try vault.collateralInfo(asset) returns (ICollateralVault.CollateralConfig memory c, uint8, uint256) {
-            return c;
-        } catch {
-            revert NotCollateral(asset);
-        }
+    function _config(address asset) internal view returns (ICollateralVault.CollateralConfig memory config) {
+        bool listed;
+        (config, , listed) = vault.collateral(asset);
+        if (!listed) revert NotCollateral(asset);
     }
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
-    }
-
-    function _bound(string memory name, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert ParameterOutOfBounds(name, value);
     }
 }

@@ -7,6 +7,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IVolatilityOracle} from "../interfaces/IVolatilityOracle.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {Bounds} from "../libraries/Bounds.sol";
 
 /// @title VolatilityOracle
 /// @notice Estimates each tracked asset's annualised volatility on chain from the oracle adapter's accepted prices
@@ -54,14 +55,15 @@ contract VolatilityOracle is IVolatilityOracle, Ownable2Step {
 
     /// @inheritdoc IVolatilityOracle
     function update(address asset) external returns (uint256) {
-        Config memory c = _configs[asset];
-        if (c.minInterval == 0) revert NotTracked(asset);
-        State memory s = _states[asset];
-        uint256 nextAt = uint256(s.lastUpdate) + c.minInterval;
-        if (s.lastUpdate != 0 && block.timestamp < nextAt) revert UpdateTooEarly(asset, nextAt);
-        IPriceOracle.Price memory p = oracle.getPrice(asset);
-        if (p.status != IPriceOracle.Status.OK || p.low == 0) revert PriceNotAccepted(asset, p.status, p.reason);
-        return _sample(asset, c, s, p.low);
+        Config memory tracking = _configs[asset];
+        if (tracking.minInterval == 0) revert NotTracked(asset);
+        State memory history = _states[asset];
+        uint256 nextAt = uint256(history.lastUpdate) + tracking.minInterval;
+        if (history.lastUpdate != 0 && block.timestamp < nextAt) revert UpdateTooEarly(asset, nextAt);
+        IPriceOracle.Price memory read = oracle.getPrice(asset);
+        if (read.status != IPriceOracle.Status.OK || read.low == 0)
+            revert PriceNotAccepted(asset, read.status, read.reason);
+        return _sample(asset, tracking, history, read.low);
     }
 
     /// @inheritdoc IVolatilityOracle
@@ -100,21 +102,21 @@ contract VolatilityOracle is IVolatilityOracle, Ownable2Step {
     // ================================================================= governance
 
     /// @inheritdoc IVolatilityOracle
-    function setTracking(address asset, Config calldata c) external onlyOwner {
+    function setTracking(address asset, Config calldata tracking) external onlyOwner {
         if (asset == address(0)) revert ZeroAddress();
-        if (c.minInterval == 0 && c.alpha == 0 && c.seedVolatility == 0) {
+        if (tracking.minInterval == 0 && tracking.alpha == 0 && tracking.seedVolatility == 0) {
             delete _configs[asset];
             delete _states[asset];
-            emit TrackingSet(asset, c);
+            emit TrackingSet(asset, tracking);
             return;
         }
-        _bound("minInterval", c.minInterval, MIN_INTERVAL, MAX_INTERVAL);
-        _bound("alpha", c.alpha, MIN_ALPHA, MAX_ALPHA);
-        _bound("seedVolatility", c.seedVolatility, 0, MAX_SEED_VOLATILITY);
+        Bounds.check("minInterval", tracking.minInterval, MIN_INTERVAL, MAX_INTERVAL);
+        Bounds.check("alpha", tracking.alpha, MIN_ALPHA, MAX_ALPHA);
+        Bounds.check("seedVolatility", tracking.seedVolatility, 0, MAX_SEED_VOLATILITY);
         bool fresh = _configs[asset].minInterval == 0;
-        _configs[asset] = c;
-        if (fresh) _states[asset].variance = uint256(c.seedVolatility).wadMulUp(c.seedVolatility);
-        emit TrackingSet(asset, c);
+        _configs[asset] = tracking;
+        if (fresh) _states[asset].variance = uint256(tracking.seedVolatility).wadMulUp(tracking.seedVolatility);
+        emit TrackingSet(asset, tracking);
     }
 
     /// @notice Disabled (reverts `RenounceDisabled`): an owner-less estimator could never be configured again.
@@ -125,41 +127,43 @@ contract VolatilityOracle is IVolatilityOracle, Ownable2Step {
     // ================================================================= internal
 
     /// @dev Folds the return from the last sample to `price` into the estimate (the interface's formula).
-    function _sample(address asset, Config memory c, State memory s, uint256 price) internal returns (uint256 vol) {
+    function _sample(
+        address asset,
+        Config memory tracking,
+        State memory history,
+        uint256 price
+    ) internal returns (uint256 vol) {
         int256 logReturn;
-        uint256 variance = s.variance;
-        if (s.lastPrice != 0) {
+        uint256 variance = history.variance;
+        if (history.lastPrice != 0) {
             // A fall of more than 1e18× rounds the ratio to 0; it counts as a fall of exactly 1e18× (ln = −41.4).
-            uint256 ratio = price.wadDivDown(s.lastPrice);
+            uint256 ratio = price.wadDivDown(history.lastPrice);
             logReturn = FixedPointMath.lnWad(ratio == 0 ? 1 : ratio);
             uint256 r2 = uint256(logReturn * logReturn) / WAD;
-            uint256 sample = r2.mulDivUp(YEAR, block.timestamp - s.lastUpdate);
+            uint256 sample = r2.mulDivUp(YEAR, block.timestamp - history.lastUpdate);
             if (sample > MAX_VARIANCE) sample = MAX_VARIANCE;
-            variance = variance.wadMulUp(WAD - c.alpha) + sample.wadMulUp(c.alpha);
+            variance = variance.wadMulUp(WAD - tracking.alpha) + sample.wadMulUp(tracking.alpha);
             if (variance > MAX_VARIANCE) variance = MAX_VARIANCE;
-            s.samples += 1;
+            history.samples += 1;
         }
-        s.lastPrice = SafeCast.toUint128(price);
-        s.lastUpdate = uint40(block.timestamp);
-        s.variance = variance;
-        _states[asset] = s;
+        history.lastPrice = SafeCast.toUint128(price);
+        history.lastUpdate = uint40(block.timestamp);
+        history.variance = variance;
+        _states[asset] = history;
         vol = variance.sqrtWadDown();
         emit VolatilityUpdated(asset, price, logReturn, variance, vol);
     }
 
     /// @dev Whether `asset` may be sampled now, and at what price.
     function _due(address asset) internal view returns (bool, uint256) {
-        Config memory c = _configs[asset];
-        if (c.minInterval == 0) return (false, 0);
-        State memory s = _states[asset];
-        if (s.lastUpdate != 0 && block.timestamp < uint256(s.lastUpdate) + c.minInterval) return (false, 0);
-        IPriceOracle.Price memory p = oracle.getPrice(asset);
+        Config memory tracking = _configs[asset];
+        if (tracking.minInterval == 0) return (false, 0);
+        State memory history = _states[asset];
+        if (history.lastUpdate != 0 && block.timestamp < uint256(history.lastUpdate) + tracking.minInterval)
+            return (false, 0);
+        IPriceOracle.Price memory read = oracle.getPrice(asset);
         // A price beyond uint128 cannot be stored: skipped here, reverted by `update` (no real asset is near it).
-        if (p.status != IPriceOracle.Status.OK || p.low == 0 || p.low > type(uint128).max) return (false, 0);
-        return (true, p.low);
-    }
-
-    function _bound(string memory name, uint256 value, uint256 min, uint256 max) internal pure {
-        if (value < min || value > max) revert ParameterOutOfBounds(name, value);
+        if (read.status != IPriceOracle.Status.OK || read.low == 0 || read.low > type(uint128).max) return (false, 0);
+        return (true, read.low);
     }
 }

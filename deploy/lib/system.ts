@@ -7,15 +7,18 @@
  *
  * Modules, in execution order (Ignition runs what is independent in parallel batches):
  *
- * 1. `BulwarkCore` — OracleAdapter, KinkedRateModel, CollateralVault, LiquidationEngine (+ vault.setLiquidationEngine),
+ * 1. `BulwarkCore` — OracleAdapter, KinkedRateModel, the vault's three libraries (CollateralBook, LossLedger,
+ *    LiquidationSettlement) and CollateralVault linked to them, LiquidationEngine (+ vault.setLiquidationEngine),
  *    CircuitBreaker and WithdrawalQueue (+ vault.setCircuitBreaker), VolatilityOracle, RiskManager, Rebalancer
- *    (+ vault.setRiskModules). Every Ownable2Step contract starts owned by the deployer (account 0).
+ *    (+ vault.setRiskModules), and VaultLens (stateless reads). Every Ownable2Step contract starts owned by the
+ *    deployer (account 0).
  * 2. `BulwarkBase` — the base asset's price source (adapter.setAssetConfig) and breaker triggers (setAssetParams).
  * 3. `Bulwark<SYMBOL>` per collateral — price source, vault.listCollateral, breaker triggers, volatility tracking
  *    (setTracking) and adaptive risk (setAssetRisk).
- * 4. `Bulwark` — the TimelockController, the SecurityOps upkeep (Chainlink Automation; its flash liquidator's
- *    proceeds go to the timelock, its pools are set later through the timelock) and the handover below. Returns
- *    every contract.
+ * 4. `Bulwark` — the TimelockController, the SecurityOps upkeep (Chainlink Automation) and the flash liquidator it is
+ *    given (UniswapV3FlashLiquidator: deployed, offered to SecurityOps with transferOwnership, and taken with
+ *    securityOps.setLiquidator; its proceeds go to the timelock, its pools are set later through the timelock), and
+ *    the handover below. Returns every contract.
  *
  * Handover, in this one deployment, without waiting out the delay on a live chain:
  *
@@ -122,6 +125,11 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       [param(m, "baseApr"), param(m, "slope1Apr"), param(m, "slope2Apr"), param(m, "kink")],
       tx,
     );
+    const libraries = {
+      CollateralBook: m.library("CollateralBook", tx),
+      LossLedger: m.library("LossLedger", tx),
+      LiquidationSettlement: m.library("LiquidationSettlement", tx),
+    };
     const vault = m.contract(
       "CollateralVault",
       [
@@ -134,7 +142,7 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
         param(m, "borrowCap"),
         deployer,
       ],
-      tx,
+      { ...tx, libraries },
     );
     const engine = m.contract("LiquidationEngine", [vault, param(m, "engineParams"), deployer], tx);
     m.call(vault, "setLiquidationEngine", [engine], tx);
@@ -149,7 +157,8 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
     const riskManager = m.contract("RiskManager", [vault, volatility, param(m, "riskParams"), deployer], tx);
     const rebalancer = m.contract("Rebalancer", [vault, deployer], tx);
     m.call(vault, "setRiskModules", [riskManager, rebalancer], tx);
-    return { adapter, rateModel, vault, engine, breaker, queue, volatility, riskManager, rebalancer };
+    const lens = m.contract("VaultLens", [], tx);
+    return { adapter, rateModel, vault, engine, breaker, queue, volatility, riskManager, rebalancer, lens };
   });
 
   const base = buildModule(MODULE_IDS.base, (m) => {
@@ -191,12 +200,17 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
     );
 
     const { adapter, vault, engine, breaker, volatility, riskManager, rebalancer } = contracts;
-    // The upkeep: its liquidation proceeds go to the timelock (the treasury that funds it).
+    // The upkeep: its liquidation proceeds go to the timelock (the treasury that funds it). It is given its flash
+    // liquidator, which it must own: the deployer offers it, and setLiquidator takes it.
     const securityOps = m.contract(
       "SecurityOps",
       [vault, engine, volatility, param(m, "securityOps"), timelock, deployer],
       { ...tx, after: configured },
     );
+    const baseToken = m.staticCall(vault, "asset", [], 0, { id: "liquidatorBaseToken" });
+    const liquidator = m.contract("UniswapV3FlashLiquidator", [engine, vault, baseToken, deployer], tx);
+    const offered = m.call(liquidator, "transferOwnership", [securityOps], { ...tx, id: "liquidator_transferOwnership" });
+    const given = m.call(securityOps, "setLiquidator", [liquidator], { ...tx, after: [offered] });
     const owned: Record<string, CallableContractFuture<string>> = {
       adapter,
       vault,
@@ -208,7 +222,11 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       securityOps,
     };
     const transfers = Object.entries(owned).map(([name, contract]) =>
-      m.call(contract, "transferOwnership", [timelock], { ...tx, id: `${name}_transferOwnership`, after: configured }),
+      m.call(contract, "transferOwnership", [timelock], {
+        ...tx,
+        id: `${name}_transferOwnership`,
+        after: [...configured, given],
+      }),
     );
 
     const targets: CallableContractFuture<string>[] = [];
@@ -245,6 +263,6 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       after: [scheduled],
     });
 
-    return { timelock, securityOps, ...contracts, ...addresses.results(m) };
+    return { timelock, securityOps, liquidator, ...contracts, ...addresses.results(m) };
   });
 }

@@ -51,7 +51,9 @@ export const FUTURE_IDS = {
   volatility: `${MODULE_IDS.core}#VolatilityOracle`,
   riskManager: `${MODULE_IDS.core}#RiskManager`,
   rebalancer: `${MODULE_IDS.core}#Rebalancer`,
+  lens: `${MODULE_IDS.core}#VaultLens`,
   securityOps: `${MODULE_IDS.governance}#SecurityOps`,
+  liquidator: `${MODULE_IDS.governance}#UniswapV3FlashLiquidator`,
 } as const;
 
 /** Future ids of the local dependencies: a mock token and a mock feed per symbol. */

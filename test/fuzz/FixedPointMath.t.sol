@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
 import {FixedPointMath} from "../../contracts/libraries/FixedPointMath.sol";
-import {FixedPointMathHarness} from "../../contracts/test/FixedPointMathHarness.sol";
+import {FixedPointMathHarness} from "../doubles/FixedPointMathHarness.sol";
 
 /// @notice Fuzz tests of every math path in FixedPointMath, against plain-arithmetic references on ranges where
 ///         the reference cannot overflow.

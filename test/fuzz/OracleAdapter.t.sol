@@ -6,7 +6,7 @@ import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interf
 
 import {OracleAdapter} from "../../contracts/oracles/OracleAdapter.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
-import {TestAggregator} from "../../contracts/test/TestAggregator.sol";
+import {TestAggregator} from "../../deploy/mocks/TestAggregator.sol";
 
 /// @notice Fuzz tests of the adapter's math paths through its public API: normalisation of any feed decimals to
 ///         WAD, the deviation band between two sources, and the jump band between consecutive rounds.

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {Vm} from "forge-std/Vm.sol";
 
+import {CollateralBook} from "../../contracts/core/CollateralBook.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 
@@ -36,9 +37,9 @@ contract RiskRampFuzzTest is Test, VaultFixture {
         _deployMarket();
         vm.warp(1_700_000_000);
         vault.setRiskModules(address(this), address(0));
-        cutPerHour = vault.THRESHOLD_CUT_PER_HOUR();
-        raisePerHour = vault.THRESHOLD_RAISE_PER_HOUR();
-        ltvRaisePerHour = vault.LTV_RAISE_PER_HOUR();
+        cutPerHour = CollateralBook.THRESHOLD_CUT_PER_HOUR;
+        raisePerHour = CollateralBook.THRESHOLD_RAISE_PER_HOUR;
+        ltvRaisePerHour = CollateralBook.LTV_RAISE_PER_HOUR;
     }
 
     /// @dev Each step: a warp of `dt` (0 in a quarter of the steps), an observation, then one of: new risk caps
@@ -75,14 +76,14 @@ contract RiskRampFuzzTest is Test, VaultFixture {
         (uint256 ltvTarget, uint256 ltTarget) = _targets();
         assertEq(prevLt, ltTarget, "threshold target not reached");
         assertEq(prevLtv, ltvTarget < ltTarget ? ltvTarget : ltTarget, "LTV target not reached");
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
         assertGe(prevLt, _floor(cfg.liquidationThreshold), "threshold below half the config");
     }
 
     /// @dev Risk caps: the threshold cap from the floor (half the config, rounded up) to 10 points above the config,
     ///      the LTV cap from 0 to 10 points above the config; either may be "none" (type(uint64).max).
     function _setCaps(uint256 ltvSeed, uint256 ltSeed) internal {
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
         uint256 floor = _floor(cfg.liquidationThreshold);
         uint64 thresholdCap =
             ltSeed % 8 == 0
@@ -96,13 +97,13 @@ contract RiskRampFuzzTest is Test, VaultFixture {
     /// @dev A governance config: any threshold (1%–95%), LTV up to it, and the highest bonus INV-17 allows against
     ///      both the new threshold and the one still in effect, scaled by a seed.
     function _setConfig(uint256 ltvSeed, uint256 ltSeed, uint256 bonusSeed) internal {
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
-        uint256 lt = bound(ltSeed, 0.01e18, vault.MAX_LIQUIDATION_THRESHOLD());
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
+        uint256 lt = bound(ltSeed, 0.01e18, CollateralBook.MAX_LIQUIDATION_THRESHOLD);
         uint256 ltv = bound(ltvSeed, 0, lt);
         uint256 highest = lt > prevLt ? lt : prevLt;
         // (1 + bonus) · highest < 1, with the vault's upward rounding: highest · (WAD + bonus) ≤ WAD² − WAD.
         uint256 maxBonus = (WAD * WAD - WAD) / highest - WAD;
-        if (maxBonus > vault.MAX_LIQUIDATION_BONUS()) maxBonus = vault.MAX_LIQUIDATION_BONUS();
+        if (maxBonus > CollateralBook.MAX_LIQUIDATION_BONUS) maxBonus = CollateralBook.MAX_LIQUIDATION_BONUS;
         cfg.borrowLtv = uint64(ltv);
         cfg.liquidationThreshold = uint64(lt);
         cfg.liquidationBonus = uint64(bound(bonusSeed, 0, maxBonus));
@@ -123,8 +124,8 @@ contract RiskRampFuzzTest is Test, VaultFixture {
     /// @dev The targets now. Threshold: min(config, cap), never below half the config (rounded up). LTV: min(config,
     ///      cap, threshold target less the config's LTV-to-threshold gap), floored at 0.
     function _targets() internal view returns (uint256 ltvTarget, uint256 ltTarget) {
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
-        (, , uint64 ltvCap, uint64 thresholdCap) = vault.riskRamp(asset);
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
+        (, , uint64 ltvCap, uint64 thresholdCap) = lens.riskRamp(vault, asset);
         ltTarget = cfg.liquidationThreshold < thresholdCap ? cfg.liquidationThreshold : thresholdCap;
         uint256 floor = _floor(cfg.liquidationThreshold);
         if (ltTarget < floor) ltTarget = floor;
@@ -136,7 +137,7 @@ contract RiskRampFuzzTest is Test, VaultFixture {
 
     /// @dev Half a threshold, rounded up: the lowest threshold cap the vault accepts.
     function _floor(uint256 lt) internal view returns (uint256) {
-        return (lt * vault.MIN_THRESHOLD_CAP_SHARE() + WAD - 1) / WAD;
+        return (lt * CollateralBook.MIN_THRESHOLD_CAP_SHARE + WAD - 1) / WAD;
     }
 
     /// @dev Checks the effective values against the last observation, then makes them the last observation.
@@ -147,7 +148,7 @@ contract RiskRampFuzzTest is Test, VaultFixture {
     function _observe(bool restarted) internal {
         (uint256 ltv, uint256 lt) = vault.riskParams(asset);
         uint256 dt = block.timestamp - prevTime;
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
         (uint256 ltvTarget, uint256 ltTarget) = _targets();
 
         assertLe(ltv, lt, "LTV above the threshold");
@@ -168,7 +169,7 @@ contract RiskRampFuzzTest is Test, VaultFixture {
         assertLe(ltv, prevLtv > ltvTarget ? prevLtv : ltvTarget, "LTV above both the last value and the target");
         // A restart starts from the values in effect: what was observed just before, in the same block.
         if (restarted) {
-            (ICollateralVault.RiskRamp memory ramp, uint256 start, , ) = vault.riskRamp(asset);
+            (ICollateralVault.RiskRamp memory ramp, uint256 start, , ) = lens.riskRamp(vault, asset);
             assertEq(start, block.timestamp, "ramp restarted at another time");
             assertEq(ramp.thresholdFrom, prevLt, "ramp restarted from another threshold");
             assertEq(ramp.ltvFrom, prevLtv, "ramp restarted from another LTV");

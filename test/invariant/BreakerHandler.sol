@@ -9,7 +9,7 @@ import {CircuitBreaker} from "../../contracts/core/CircuitBreaker.sol";
 import {WithdrawalQueue} from "../../contracts/core/WithdrawalQueue.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 import {IWithdrawalQueue} from "../../contracts/interfaces/IWithdrawalQueue.sol";
-import {MockERC20} from "../../contracts/test/MockERC20.sol";
+import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 

@@ -5,7 +5,9 @@ import {CommonBase} from "forge-std/Base.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
+import {CollateralBook} from "../../contracts/core/CollateralBook.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 
@@ -17,6 +19,7 @@ contract RiskHandler is CommonBase, StdUtils {
     uint256 internal constant WAD = 1e18;
 
     CollateralVault public immutable vault;
+    VaultLens private immutable lens = new VaultLens();
     VaultHandler public immutable vaultHandler;
 
     string public violation;
@@ -43,8 +46,8 @@ contract RiskHandler is CommonBase, StdUtils {
     ///      the block the caps change, and nothing but the ramp moves.
     function setCaps(uint256 assetSeed, uint256 ltvSeed, uint256 thresholdSeed) external tracked("setCaps") {
         address asset = _asset(assetSeed);
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
-        uint256 floor = (uint256(cfg.liquidationThreshold) * vault.MIN_THRESHOLD_CAP_SHARE() + WAD - 1) / WAD;
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
+        uint256 floor = (uint256(cfg.liquidationThreshold) * CollateralBook.MIN_THRESHOLD_CAP_SHARE + WAD - 1) / WAD;
         uint64 thresholdCap = uint64(bound(thresholdSeed, floor, uint256(cfg.liquidationThreshold) + 0.05e18));
         uint64 ltvCap = uint64(bound(ltvSeed, 0, uint256(cfg.borrowLtv) + 0.05e18));
         _apply(asset, ltvCap, thresholdCap);
@@ -61,7 +64,7 @@ contract RiskHandler is CommonBase, StdUtils {
         uint256[] memory health = new uint256[](actors.length);
         bool[] memory liquidatable = new bool[](actors.length);
         for (uint256 i; i < actors.length; ++i) {
-            health[i] = vault.healthFactor(actors[i]);
+            health[i] = lens.healthFactor(vault, actors[i]);
             liquidatable[i] = vault.isLiquidatable(actors[i]);
         }
         (uint256 ltvBefore, uint256 thresholdBefore) = vault.riskParams(asset);
@@ -71,7 +74,7 @@ contract RiskHandler is CommonBase, StdUtils {
         // An LTV cut applies at once (that is the point); a raise waits for the ramp.
         if (ltvAfter > ltvBefore) _fail(InvariantsSpec.INV_38_RISK_RAMP, 2);
         for (uint256 i; i < actors.length; ++i) {
-            if (vault.healthFactor(actors[i]) != health[i]) _fail(InvariantsSpec.INV_38_RISK_RAMP, 3);
+            if (lens.healthFactor(vault, actors[i]) != health[i]) _fail(InvariantsSpec.INV_38_RISK_RAMP, 3);
             if (vault.isLiquidatable(actors[i]) != liquidatable[i]) _fail(InvariantsSpec.INV_38_RISK_RAMP, 4);
         }
         _snapshot(asset);
@@ -84,23 +87,25 @@ contract RiskHandler is CommonBase, StdUtils {
     function rampViolation(address asset) public view returns (uint256 code) {
         Snapshot memory s = snapshots[asset];
         (uint256 ltv, uint256 threshold) = vault.riskParams(asset);
-        (ICollateralVault.CollateralConfig memory cfg, , ) = vault.collateralInfo(asset);
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, asset);
         uint256 dt = block.timestamp - s.time;
         // The vault rounds each move down from the ramp's start, not from this snapshot, so over a sub-interval a move
         // can exceed rate × dt by under one wei: the bound is rounded up (exact when dt = 0). Found by the campaign
         // with seed 0x6a6e (test/regressions/*INV38*Seed6a6e.t.sol).
-        if (threshold < s.threshold && s.threshold - threshold > _allowed(vault.THRESHOLD_CUT_PER_HOUR(), dt)) {
+        if (threshold < s.threshold && s.threshold - threshold > _allowed(CollateralBook.THRESHOLD_CUT_PER_HOUR, dt)) {
             return 10;
         }
-        if (threshold > s.threshold && threshold - s.threshold > _allowed(vault.THRESHOLD_RAISE_PER_HOUR(), dt)) {
+        if (
+            threshold > s.threshold && threshold - s.threshold > _allowed(CollateralBook.THRESHOLD_RAISE_PER_HOUR, dt)
+        ) {
             return 11;
         }
-        if (ltv > s.ltv && ltv - s.ltv > _allowed(vault.LTV_RAISE_PER_HOUR(), dt)) return 12;
+        if (ltv > s.ltv && ltv - s.ltv > _allowed(CollateralBook.LTV_RAISE_PER_HOUR, dt)) return 12;
         if (ltv > threshold) return 13;
         if (threshold > cfg.liquidationThreshold || ltv > cfg.borrowLtv) return 14;
-        if (threshold * WAD < uint256(cfg.liquidationThreshold) * vault.MIN_THRESHOLD_CAP_SHARE()) return 15;
+        if (threshold * WAD < uint256(cfg.liquidationThreshold) * CollateralBook.MIN_THRESHOLD_CAP_SHARE) return 15;
         // The LTV heads no higher than where the threshold heads, less governance's gap: no borrow the ramp liquidates.
-        (ICollateralVault.RiskRamp memory ramp, , , ) = vault.riskRamp(asset);
+        (ICollateralVault.RiskRamp memory ramp, , , ) = lens.riskRamp(vault, asset);
         uint256 gap = cfg.liquidationThreshold - cfg.borrowLtv;
         if (ramp.ltvTarget + gap > ramp.thresholdTarget && ramp.ltvTarget != 0) return 16;
         return 0;

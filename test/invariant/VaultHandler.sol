@@ -11,8 +11,9 @@ import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.
 import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
-import {MockERC20} from "../../contracts/test/MockERC20.sol";
-import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
+import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
+import {MockPriceOracle} from "../doubles/MockPriceOracle.sol";
+import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
 /// @notice Drives random sequences of lender and borrower actions, price moves and crashes, time warps, donations,
@@ -23,6 +24,7 @@ import {InvariantsSpec} from "./InvariantsSpec.sol";
 ///      would only be a swallowed revert. Ghost variables keep an independent model of collateral flows.
 contract VaultHandler is CommonBase, StdCheats, StdUtils {
     CollateralVault public immutable vault;
+    VaultLens private immutable lens = new VaultLens();
     LiquidationEngine public immutable engine;
     address public immutable keeper;
     MockERC20 public immutable usdc;
@@ -359,7 +361,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         ghostCollateralOut[address(token)] += q.seize;
 
         // The floor: at the oracle's prices, never more than the collateral's maximum bonus.
-        (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = vault.collateralInfo(address(token));
+        (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = lens.collateralInfo(vault, address(token));
         uint256 seizedValue = (q.seize * oracle.getPrice(address(token)).low) / 10 ** decimals;
         uint256 repaidValue = (q.repay * oracle.getPrice(address(usdc)).high + 1e6 - 1) / 1e6;
         if (seizedValue > (repaidValue * (1e18 + cfg.liquidationBonus) + 1e18 - 1) / 1e18) {
@@ -408,7 +410,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev INV-28: the breaker may hold a liquidation only at a FAILED price or in the grace after a resume.
     function _breakerStopsLiquidation(MockERC20 token) internal view returns (bool) {
-        (ICircuitBreaker breaker, ) = vault.circuitBreaker();
+        (ICircuitBreaker breaker, ) = lens.circuitBreaker(vault);
         try breaker.checkLiquidation(address(token)) {
             return false;
         } catch {
@@ -490,7 +492,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     function _checkSharePriceAndIndex() internal {
         uint256 assetsPlusOne = vault.totalAssets() + 1;
         uint256 supplyPlusVirtual = vault.totalSupply() + 1e6;
-        bool lossRecorded = vault.badDebt() > _lastBadDebt || vault.totalProvision() > _lastProvision;
+        bool lossRecorded = vault.badDebt() > _lastBadDebt || lens.totalProvision(vault) > _lastProvision;
         if (!lossRecorded && assetsPlusOne * _lastSupplyPlusVirtual < _lastAssetsPlusOne * supplyPlusVirtual) {
             _fail(InvariantsSpec.INV_06_SHARE_PRICE, assetsPlusOne);
         }
@@ -504,7 +506,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         _lastSupplyPlusVirtual = vault.totalSupply() + 1e6;
         _lastIndex = vault.borrowIndex();
         _lastBadDebt = vault.badDebt();
-        _lastProvision = vault.totalProvision();
+        _lastProvision = lens.totalProvision(vault);
     }
 
     function _checkWithinBorrowLimit(address actor) internal {

@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 
-import {MockERC20} from "../../contracts/test/MockERC20.sol";
+import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 import {BreakerHandler} from "./BreakerHandler.sol";
@@ -156,12 +156,12 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         address[] memory accounts = handler.actors();
         for (uint256 t; t < tokens.length; ++t) {
             address token = address(tokens[t]);
-            (, , uint256 totalDeposited) = vault.collateralInfo(token);
+            (, , uint256 totalDeposited) = lens.collateralInfo(vault, token);
             uint256 sum;
             for (uint256 a; a < accounts.length; ++a) sum += vault.collateralOf(accounts[a], token);
             assertEq(sum, totalDeposited, InvariantsSpec.INV_03_COLLATERAL_BACKED);
             assertGe(tokens[t].balanceOf(address(vault)), totalDeposited, InvariantsSpec.INV_03_COLLATERAL_BACKED);
-            uint256 owned = vault.protocolCollateral(token);
+            uint256 owned = lens.protocolCollateral(vault, token);
             assertGe(
                 tokens[t].balanceOf(address(vault)),
                 totalDeposited + owned,
@@ -178,7 +178,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
 
     function invariant_INV04_totalAssetsIdentity() public view {
         uint256 reserves = vault.reserves();
-        uint256 provision = vault.totalProvision();
+        uint256 provision = lens.totalProvision(vault);
         uint256 held = reserves > provision ? reserves : provision;
         uint256 gross = vault.cash() + vault.totalDebt();
         assertEq(vault.totalAssets(), gross > held ? gross - held : 0, InvariantsSpec.INV_04_TOTAL_ASSETS);
@@ -201,6 +201,6 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     }
 
     function invariant_INV10_accrualNotInFuture() public view {
-        assertLe(vault.lastAccrual(), block.timestamp, InvariantsSpec.INV_10_ACCRUAL_TIME);
+        assertLe(lens.lastAccrual(vault), block.timestamp, InvariantsSpec.INV_10_ACCRUAL_TIME);
     }
 }

@@ -6,11 +6,12 @@ import {KinkedRateModel} from "../../contracts/core/KinkedRateModel.sol";
 import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.sol";
 import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
-import {MockERC20} from "../../contracts/test/MockERC20.sol";
-import {MockPriceOracle} from "../../contracts/test/MockPriceOracle.sol";
+import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
+import {MockPriceOracle} from "../doubles/MockPriceOracle.sol";
 import {CircuitBreaker} from "../../contracts/core/CircuitBreaker.sol";
 import {WithdrawalQueue} from "../../contracts/core/WithdrawalQueue.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
+import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
 
 /// @notice Deploys the market the Solidity tests share: USDC (6) as base; WETH (18), WBTC (8) and GEM (0 decimals)
 ///         as collateral, with Aave-like parameters and a settable price double, and the liquidation engine with the
@@ -28,6 +29,8 @@ contract VaultFixture {
     CircuitBreaker internal breaker;
     WithdrawalQueue internal queue;
     MockERC20[] internal collaterals;
+    /// @dev Reads the vault serves no longer itself (the lens holds no state: one serves every test).
+    VaultLens internal lens = new VaultLens();
 
     function _deployMarket() internal {
         usdc = new MockERC20("USD Coin", "USDC", 6);

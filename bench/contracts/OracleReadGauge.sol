@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 
 /// @notice Measures the gas of IPriceOracle.getPrice inside one call: first read (cold accounts and storage) and a
 ///         second read of the same asset (warm), as a vault action that prices an asset twice would see it.

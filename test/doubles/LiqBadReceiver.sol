@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
+import {IFlashLiquidator} from "../../contracts/interfaces/IFlashLiquidator.sol";
 
 /// @notice Flash-liquidation receiver that misbehaves on purpose: it answers with a wrong magic value, or, when armed,
 ///         calls `target` with `payload` from inside the callback and bubbles any revert (reentrancy probes).

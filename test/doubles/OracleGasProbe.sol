@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 
 /// @notice Calls an oracle's getPrice with an exact gas budget and reports how the call ended, to test the
 ///         adapter's anti-griefing check (InsufficientGasForFeed) without guessing eth_call gas. Test helper only.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 
 /// @notice Settable price double behind IPriceOracle, for vault unit tests that need to set a price or a status
 ///         directly. The real adapter is contracts/oracles/OracleAdapter.sol. Test helper only.

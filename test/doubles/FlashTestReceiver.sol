@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
-import {IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
+import {IFlashLiquidator} from "../../contracts/interfaces/IFlashLiquidator.sol";
 
 /// @notice A flash liquidation receiver that misbehaves on demand: it pays from its own balance (the well-behaved
 ///         control), answers with the wrong magic, returns without approving the vault, or calls back into the vault

@@ -4,7 +4,7 @@ pragma solidity 0.8.28;
 import {IIrm} from "@morpho-org/morpho-blue/src/interfaces/IIrm.sol";
 import {MarketParams, Market} from "@morpho-org/morpho-blue/src/interfaces/IMorpho.sol";
 
-import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+import {IInterestRateModel} from "../../../contracts/interfaces/IInterestRateModel.sol";
 
 /// @title KinkedIrm
 /// @notice Morpho Blue's `IIrm` over a Bulwark interest rate model (KinkedRateModel), so that a Morpho market in the

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {FixedPointMath} from "../../contracts/libraries/FixedPointMath.sol";
 
 /// @notice Exposes FixedPointMath's logarithm and square root to the TypeScript tests (the differential test of
 ///         `lnWad` against an off-chain high-precision reference). Test helper only.

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Clones} from "@openzeppelin/contracts/proxy/Clones.sol";
 
-import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {ICollateralVault} from "../../../contracts/interfaces/ICollateralVault.sol";
 
 /// @title SimBorrower
 /// @notice One borrower of the crash simulation's population: an account that posts collateral and borrows once, on

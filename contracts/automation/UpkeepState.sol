@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
+import {IRiskManager} from "../interfaces/IRiskManager.sol";
+import {ISecurityOps} from "../interfaces/ISecurityOps.sol";
+import {IUpkeepLiquidator} from "../interfaces/IUpkeepLiquidator.sol";
+import {IVolatilityOracle} from "../interfaces/IVolatilityOracle.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
+
+/// @title UpkeepState
+/// @notice What SecurityOps knows: the contracts it works on, its limits and flash liquidator, the registry of
+///         accounts it scans, and when it last poked each breaker entry; with the gas guard every caught call uses.
+/// @dev Invariants:
+///      - The registry holds each account at most once: `_index[account]` is its position plus one, or zero.
+///      - `_gasForItem` refuses to start an item with less than ITEM_GAS left, and `_afterFailure` turns a caught
+///        failure that burnt (nearly) all its gas into a revert of the whole upkeep: a low gas limit never passes
+///        for "not due" or "failed".
+abstract contract UpkeepState is ISecurityOps {
+    using VaultStorage for ICollateralVault;
+
+    /// @notice Largest scan window: 200 accounts (a few million gas of views, inside Automation's check limit).
+    uint32 public constant MAX_SCAN = 200;
+    /// @notice Most liquidations per upkeep: 8 flash liquidations stay under about 4M gas.
+    uint32 public constant MAX_LIQUIDATIONS = 8;
+    /// @notice Pokes repeat at least every day and at most every 5 minutes.
+    uint32 public constant MIN_POKE_INTERVAL = 5 minutes;
+    uint32 public constant MAX_POKE_INTERVAL = 1 days;
+    /// @notice Longest asset list in one upkeep: every collateral (the vault lists at most 16), the base asset and
+    ///         the global entry.
+    uint256 public constant MAX_ASSET_ITEMS = 18;
+    /// @notice Longest account list (track, flags, prune) in one upkeep or one `track` call.
+    uint256 public constant MAX_TRACK = 50;
+    /// @notice Gas that must be left before each call whose failure is caught (a due check or an action): the oracle
+    ///         adapter refuses to read a feed with less than its fixed budget, so a call started below this could fail
+    ///         for want of gas and pass for "not due" or "failed" (as LiquidationEngine's BATCH_ITEM_GAS).
+    uint256 public constant ITEM_GAS = 400_000;
+
+    /// @notice The vault this upkeep defends.
+    ICollateralVault public immutable vault;
+    /// @notice The engine liquidations and flags go through.
+    ILiquidationEngine public immutable engine;
+    /// @notice The volatility estimator (zero: no volatility work).
+    IVolatilityOracle public immutable volatilityOracle;
+    /// @notice Where liquidation proceeds are swept (the treasury that funds the upkeep).
+    address public immutable proceedsRecipient;
+    address internal immutable _base;
+
+    /// @dev The limits and the flash liquidator, one slot: an upkeep reads its limits first, then the liquidator warm.
+    struct Settings {
+        uint32 scanSize;
+        uint32 maxLiquidations;
+        uint32 pokeInterval;
+        IUpkeepLiquidator liquidator;
+    }
+
+    Settings internal _settings;
+    address[] internal _accounts;
+    mapping(address account => uint256 indexPlusOne) internal _index;
+    mapping(address asset => uint256) internal _lastPoked;
+
+    /// @param vault_ The vault.
+    /// @param engine_ The vault's liquidation engine.
+    /// @param volatilityOracle_ The volatility estimator, or zero.
+    /// @param proceedsRecipient_ Where proceeds go.
+    constructor(
+        ICollateralVault vault_,
+        ILiquidationEngine engine_,
+        IVolatilityOracle volatilityOracle_,
+        address proceedsRecipient_
+    ) {
+        if (address(vault_) == address(0) || address(engine_) == address(0) || proceedsRecipient_ == address(0)) {
+            revert ZeroAddress();
+        }
+        vault = vault_;
+        engine = engine_;
+        volatilityOracle = volatilityOracle_;
+        proceedsRecipient = proceedsRecipient_;
+        _base = IERC4626(address(vault_)).asset();
+    }
+
+    /// @dev Reverts unless ITEM_GAS is left; returns the gas left, for `_afterFailure`.
+    function _gasForItem() internal view returns (uint256 gasBefore) {
+        gasBefore = gasleft();
+        if (gasBefore < ITEM_GAS) revert UpkeepOutOfGas();
+    }
+
+    /// @dev A caught call that burnt (nearly) all the gas it was given ran out of it: that is the caller's gas limit,
+    ///      not the item, so the whole upkeep reverts rather than skip or fail the item.
+    function _afterFailure(uint256 gasBefore) internal view {
+        if (gasleft() < gasBefore / 32) revert UpkeepOutOfGas();
+    }
+
+    function _addAccount(address account) internal {
+        _accounts.push(account);
+        _index[account] = _accounts.length;
+        emit AccountTracked(account);
+    }
+
+    function _removeAccount(address account) internal {
+        uint256 position = _index[account] - 1;
+        address last = _accounts[_accounts.length - 1];
+        _accounts[position] = last;
+        _index[last] = position + 1;
+        _accounts.pop();
+        delete _index[account];
+        emit AccountPruned(account);
+    }
+
+    function _breaker() internal view returns (ICircuitBreaker) {
+        return vault.circuitBreaker();
+    }
+
+    function _riskManager() internal view returns (IRiskManager) {
+        return IRiskManager(vault.riskManager());
+    }
+
+    /// @dev The revert data after its 4-byte selector.
+    function _tail(bytes memory reason) internal pure returns (bytes memory tail) {
+        tail = new bytes(reason.length - 4);
+        for (uint256 i; i < tail.length; ++i) tail[i] = reason[i + 4];
+    }
+
+    function _shrink(address[] memory list, uint256 n) internal pure {
+        assembly ("memory-safe") {
+            mstore(list, n)
+        }
+    }
+
+    function _shrink(ILiquidationEngine.Order[] memory list, uint256 n) internal pure {
+        assembly ("memory-safe") {
+            mstore(list, n)
+        }
+    }
+}

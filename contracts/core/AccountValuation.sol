@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {CollateralBook} from "./CollateralBook.sol";
+import {LendingBook} from "./LendingBook.sol";
+import {VaultState} from "./VaultState.sol";
+
+/// @title AccountValuation
+/// @notice How the vault values an account: each collateral it holds at the oracle's low (nothing when the price
+///         FAILED) times its effective threshold or LTV, its debt at the base asset's high; and the rule every new
+///         borrow and collateral withdrawal must pass. Part of `CollateralVault`, on its state (`VaultState`).
+/// @dev Invariants (IDs from InvariantsSpec.sol):
+///      - INV-11/12 `_requireWithinBorrowLimit` passes only with the base price OK and the debt value (rounded up)
+///        within the borrow limit (rounded down), which counts only collateral with an OK price that the circuit
+///        breaker lets back new borrows.
+///      - INV-24 no price of zero, or with its high below its low, reaches a valuation: such a read reverts
+///        `ZeroPrice`; a FAILED read carries no price and values its collateral at zero.
+///      - INV-38 each collateral counts at its effective LTV and threshold (`CollateralBook.effective`).
+///      - Each price is read once per valuation; the loop runs over the account's own mask (≤ MAX_COLLATERALS).
+abstract contract AccountValuation is VaultState {
+    using FixedPointMath for uint256;
+    using LendingBook for LendingBook.Book;
+
+    /// @dev Values the account conservatively: collateral at the oracle's `low` (0 when FAILED), rounded down; debt at
+    ///      the base asset's `high`, rounded up (type(uint256).max when FAILED). Only OK prices lend: a DEGRADED or
+    ///      FAILED collateral adds nothing to the borrow limit. Loops over the account's own collateral mask: at most
+    ///      MAX_COLLATERALS iterations.
+    function _liquidity(
+        address account,
+        uint256 debt
+    ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
+        IPriceOracle.Price memory base;
+        if (debt != 0) base = _price(_base);
+        (liq, ) = _liquidity(account, debt, base, ICircuitBreaker(address(0)), address(0));
+    }
+
+    /// @dev As above, with the base asset's price already read (ignored when `debt` is 0). With a `guard`, collateral
+    ///      the circuit breaker does not let back new borrows (stopped, or fallen beyond its bound) adds nothing to
+    ///      the borrow limit. Also returns the price read for `priced`, if the account holds it.
+    function _liquidity(
+        address account,
+        uint256 debt,
+        IPriceOracle.Price memory base,
+        ICircuitBreaker guard,
+        address priced
+    ) internal view returns (ICollateralVault.AccountLiquidity memory liq, IPriceOracle.Price memory pricedPrice) {
+        liq.debt = debt;
+        uint256 mask = _collateral.masks[account];
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address collateral = _collateral.assetList[i];
+                (uint256 value, uint256 ltv, uint256 threshold, IPriceOracle.Price memory price) = _valued(
+                    account,
+                    collateral
+                );
+                liq.collateralValue += value;
+                liq.liquidationLimit += value.wadMulDown(threshold);
+                if (
+                    price.status == IPriceOracle.Status.OK &&
+                    (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low))
+                ) liq.borrowLimit += value.wadMulDown(ltv);
+                if (price.status > liq.priceStatus) liq.priceStatus = price.status;
+                if (collateral == priced) pricedPrice = price;
+            }
+            mask >>= 1;
+        }
+        if (debt != 0) {
+            liq.debtValue =
+                base.status == IPriceOracle.Status.FAILED
+                    ? type(uint256).max
+                    : debt.mulDivUp(base.high, 10 ** _baseDecimals);
+            if (base.status > liq.priceStatus) liq.priceStatus = base.status;
+        }
+    }
+
+    /// @dev `account`'s holding of `collateral`: its value at the oracle's low (rounded down; 0 when the price is
+    ///      FAILED, whatever the oracle put in the read), the effective LTV and threshold, and the price read.
+    function _valued(
+        address account,
+        address collateral
+    ) internal view returns (uint256 value, uint256 ltv, uint256 threshold, IPriceOracle.Price memory price) {
+        CollateralBook.Asset storage record = _collateral.assets[collateral];
+        (ltv, threshold) = CollateralBook.effective(record);
+        price = _price(collateral);
+        if (price.status != IPriceOracle.Status.FAILED) {
+            value = _collateral.balances[account][collateral].mulDivDown(price.low, 10 ** record.decimals);
+        }
+    }
+
+    /// @dev INV-11/12: reverts unless the base price is OK and the account's debt value is within its borrow limit.
+    function _requireWithinBorrowLimit(address account) internal view {
+        IPriceOracle.Price memory base = _price(_base);
+        if (base.status != IPriceOracle.Status.OK) revert ICollateralVault.PriceNotOk(_base, base.status, base.reason);
+        uint256 debt = _lending.debtOf(account, _lending.borrowIndex);
+        (ICollateralVault.AccountLiquidity memory liq, ) = _liquidity(account, debt, base, _breaker, address(0));
+        if (liq.debtValue > liq.borrowLimit)
+            revert ICollateralVault.BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
+    }
+
+    /// @dev A new borrow or a collateral withdrawal never relies on a doubted price.
+    function _requireOkPrice(address token) internal view {
+        IPriceOracle.Price memory price = _price(token);
+        if (price.status != IPriceOracle.Status.OK)
+            revert ICollateralVault.PriceNotOk(token, price.status, price.reason);
+    }
+
+    /// @dev INV-24: a zero price never reaches a solvency computation; FAILED reads carry no price by definition.
+    function _price(address token) internal view returns (IPriceOracle.Price memory price) {
+        price = _oracle.getPrice(token);
+        if (price.status != IPriceOracle.Status.FAILED && (price.low == 0 || price.high < price.low)) {
+            revert ICollateralVault.ZeroPrice(token);
+        }
+    }
+}

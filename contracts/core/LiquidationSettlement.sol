@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {FLASH_CALLBACK_SUCCESS, IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
+import {TokenTransfers} from "../libraries/TokenTransfers.sol";
+import {CollateralBook} from "./CollateralBook.sol";
+import {LendingBook} from "./LendingBook.sol";
+import {LossLedger} from "./LossLedger.sol";
+
+/// @title LiquidationSettlement
+/// @notice Carries out a liquidation the engine has priced, on the vault's books: an external library the vault calls
+///         by DELEGATECALL from `executeLiquidation`, after checking the caller is the engine, taking its lock and
+///         accruing interest. Its code is deployed once, here, which keeps the vault's own code small.
+/// @dev Invariants (IDs from InvariantsSpec.sol):
+///      - Never more debt repaid than the account owes, nor more collateral seized than it holds.
+///      - Effects first: the debt is gone, the collateral moved, cash and fee booked and any provision cleared before
+///        any token moves or any callback runs; the `Liquidated` event is emitted with them.
+///      - INV-37 the base asset comes in with `pullExact`: exactly `repay + fee`, or the whole liquidation reverts.
+///      - A flash receiver is called only when there is data, and must answer FLASH_CALLBACK_SUCCESS.
+library LiquidationSettlement {
+    using SafeERC20 for IERC20;
+    using TokenTransfers for IERC20;
+    using LendingBook for LendingBook.Book;
+    using CollateralBook for CollateralBook.Book;
+    using LossLedger for LossLedger.Ledger;
+
+    /// @notice Settles `settlement` (see `ICollateralVault.executeLiquidation`), interest already accrued.
+    /// @dev Reverts with `ZeroAmount`, `AssetNotListed`, `LiquidationExceedsPosition`, `FlashCallbackFailed`,
+    ///      `TransferAmountMismatch`.
+    /// @param lending The vault's lending book.
+    /// @param collateral The vault's collateral book.
+    /// @param losses The vault's loss ledger.
+    /// @param settlement The liquidation as the engine priced it.
+    /// @param data Flash callback data (empty: the payer pays directly).
+    /// @param base The base asset.
+    function execute(
+        LendingBook.Book storage lending,
+        CollateralBook.Book storage collateral,
+        LossLedger.Ledger storage losses,
+        ICollateralVault.Settlement calldata settlement,
+        bytes calldata data,
+        IERC20 base
+    ) external {
+        if (settlement.repay == 0 || settlement.seize == 0) revert ICollateralVault.ZeroAmount();
+        CollateralBook.Asset storage record = collateral.listed(settlement.asset);
+        uint256 debt = lending.debtOf(settlement.borrower, lending.borrowIndex);
+        uint256 held = collateral.balances[settlement.borrower][settlement.asset];
+        if (settlement.repay > debt || settlement.seize > held) {
+            revert ICollateralVault.LiquidationExceedsPosition(debt, settlement.repay, held, settlement.seize);
+        }
+
+        lending.decreaseDebt(settlement.borrower, settlement.repay, settlement.repay == debt);
+        collateral.decrease(settlement.borrower, settlement.asset, record, settlement.seize);
+        uint256 owed = settlement.repay + settlement.fee;
+        lending.cash += owed;
+        lending.reserves += settlement.fee;
+        losses.clearProvision(settlement.borrower);
+        emit ICollateralVault.Liquidated(
+            settlement.borrower,
+            settlement.asset,
+            settlement.receiver,
+            settlement.payer,
+            settlement.repay,
+            settlement.seize,
+            settlement.fee
+        );
+
+        IERC20(settlement.asset).safeTransfer(settlement.receiver, settlement.seize);
+        if (data.length != 0) _flashCallback(settlement, owed, data);
+        base.pullExact(settlement.payer, owed);
+    }
+
+    /// @dev Calls a flash liquidation's receiver, which must answer with FLASH_CALLBACK_SUCCESS.
+    function _flashCallback(
+        ICollateralVault.Settlement calldata settlement,
+        uint256 owed,
+        bytes calldata data
+    ) private {
+        bytes32 magic = IFlashLiquidator(settlement.receiver).onFlashLiquidation(
+            settlement.initiator,
+            settlement.borrower,
+            settlement.asset,
+            settlement.seize,
+            owed,
+            data
+        );
+        if (magic != FLASH_CALLBACK_SUCCESS) revert ICollateralVault.FlashCallbackFailed(settlement.receiver);
+    }
+}

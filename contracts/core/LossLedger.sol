@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {TokenTransfers} from "../libraries/TokenTransfers.sol";
+import {CollateralBook} from "./CollateralBook.sol";
+import {LendingBook} from "./LendingBook.sol";
+
+/// @title LossLedger
+/// @notice The vault's record of losses: provisions (the loss already certain on an insolvent account awaiting
+///         liquidation), bad debt written off, the part of it lenders bore that recovery has not paid back, and the
+///         collateral the protocol took from written-off accounts; and the reserves' two exits: a withdrawal by
+///         governance and a loss they absorb. Its rare entry points (a provision, a write-off, a release to or a
+///         settlement from the recovery module, a reserve withdrawal) are external functions, deployed once here and
+///         called by the vault with DELEGATECALL on its own storage; what a repayment or a liquidation runs is
+///         internal, compiled into the vault.
+/// @dev Invariants (IDs from InvariantsSpec.sol):
+///      - `totalProvision` == Σ `provision[account]`, and a provision never exceeds its account's debt when set; it
+///        only falls with a repayment, and is cleared by a liquidation or a write-off of the account.
+///      - INV-16 a write-off leaves its account with neither debt (the vault's part) nor collateral: every unit it held
+///        becomes protocol collateral, and total deposits fall by as much.
+///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part reserves did not absorb
+///        and falls only by what recovery pays back, never below zero.
+///      - Protocol collateral leaves only to the recovery module (the vault checks the caller), never more than held;
+///        recovery proceeds repay lenders' unrecovered loss before they reach reserves.
+///      - Reserves earmarked for provisions (min(reserves, Σ provisions)) are never withdrawn, nor more than cash.
+library LossLedger {
+    using SafeERC20 for IERC20;
+    using TokenTransfers for IERC20;
+    using CollateralBook for CollateralBook.Book;
+
+    /// @notice The vault's loss records, one storage struct.
+    struct Ledger {
+        uint256 badDebt; // Σ debt written off, base units
+        uint256 unrecoveredLoss; // bad debt lenders bore beyond reserves that recovery has not paid back
+        uint256 totalProvision; // Σ provision
+        mapping(address account => uint256) provision;
+        mapping(address asset => uint256) protocolCollateral; // swept from written-off accounts
+    }
+
+    // ================================================================= external (deployed once, here)
+
+    /// @notice Records `amount` as the loss already certain on `account`, whose debt is `debt`; 0 clears it. Emits
+    ///         `BadDebtProvisioned`.
+    /// @dev Reverts with `ProvisionExceedsDebt`.
+    /// @param ledger The vault's ledger.
+    /// @param account The account.
+    /// @param amount The provision, base units.
+    /// @param debt The account's debt now (interest accrued), base units.
+    function setProvision(Ledger storage ledger, address account, uint256 amount, uint256 debt) external {
+        if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
+        ledger.totalProvision = ledger.totalProvision - ledger.provision[account] + amount;
+        ledger.provision[account] = amount;
+        emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
+    }
+
+    /// @notice Books the write-off of `amount` of `account`'s debt (the vault has removed the debt and taken
+    ///         `absorbed` of it out of reserves): every unit of the account's collateral becomes the protocol's, its
+    ///         provision goes, and the rest of the loss falls on lenders until recovered. Loops over the account's
+    ///         own collateral mask: at most MAX_COLLATERALS iterations. Emits `BadDebtWrittenOff`.
+    /// @param ledger The vault's ledger.
+    /// @param book The vault's collateral book.
+    /// @param account The written-off account.
+    /// @param amount Its debt written off, base units.
+    /// @param absorbed The part of `amount` reserves absorbed.
+    function writeOff(
+        Ledger storage ledger,
+        CollateralBook.Book storage book,
+        address account,
+        uint256 amount,
+        uint256 absorbed
+    ) external {
+        // INV-16: the account ends with no collateral; its dust becomes the protocol's.
+        uint256 mask = book.masks[account];
+        for (uint256 i; mask != 0; ++i) {
+            if (mask & 1 != 0) {
+                address asset = book.assetList[i];
+                uint256 held = book.balances[account][asset];
+                book.assets[asset].totalDeposited -= held;
+                book.balances[account][asset] = 0;
+                ledger.protocolCollateral[asset] += held;
+            }
+            mask >>= 1;
+        }
+        book.masks[account] = 0;
+        clearProvision(ledger, account);
+        ledger.badDebt += amount;
+        ledger.unrecoveredLoss += amount - absorbed;
+        emit ICollateralVault.BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
+    }
+
+    /// @notice Sends `amount` of protocol-owned `asset` to the caller (the vault has checked it is the recovery
+    ///         module). Emits `ProtocolCollateralReleased` before the transfer.
+    /// @dev Reverts with `ZeroAmount`, `InsufficientProtocolCollateral`.
+    /// @param ledger The vault's ledger.
+    /// @param asset The collateral asset.
+    /// @param amount Units to send.
+    function releaseProtocolCollateral(Ledger storage ledger, address asset, uint256 amount) external {
+        if (amount == 0) revert ICollateralVault.ZeroAmount();
+        uint256 held = ledger.protocolCollateral[asset];
+        if (amount > held) revert ICollateralVault.InsufficientProtocolCollateral(asset, held, amount);
+        ledger.protocolCollateral[asset] = held - amount;
+        emit ICollateralVault.ProtocolCollateralReleased(asset, msg.sender, amount);
+        IERC20(asset).safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Sends `amount` of reserves, out of cash, to `to` (governance: the vault has checked the caller and
+    ///         accrued interest). Reserves earmarked for a provisioned loss stay in. Emits `ReservesWithdrawn`.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `InsufficientReserves`.
+    /// @param ledger The vault's ledger.
+    /// @param lending The vault's lending book.
+    /// @param to Recipient.
+    /// @param amount Base units.
+    /// @param base The base asset.
+    function withdrawReserves(
+        Ledger storage ledger,
+        LendingBook.Book storage lending,
+        address to,
+        uint256 amount,
+        IERC20 base
+    ) external {
+        if (amount == 0) revert ICollateralVault.ZeroAmount();
+        if (to == address(0)) revert ICollateralVault.ZeroAddress();
+        uint256 provisions = ledger.totalProvision;
+        uint256 reserves = lending.reserves;
+        uint256 free = reserves > provisions ? reserves - provisions : 0;
+        uint256 available = free < lending.cash ? free : lending.cash;
+        if (amount > available) revert ICollateralVault.InsufficientReserves(available, amount);
+        lending.reserves = reserves - amount;
+        lending.cash -= amount;
+        emit ICollateralVault.ReservesWithdrawn(to, amount);
+        base.safeTransfer(to, amount);
+    }
+
+    /// @notice Takes back what the recovery module (the caller, checked by the vault) sold and did not sell:
+    ///         `returned` units of `asset` are protocol collateral again, and `proceeds` of the base asset become cash,
+    ///         repaying lenders' unrecovered loss first and rebuilding reserves with the rest. Books first, then pulls
+    ///         exactly those amounts (interest already accrued). Emits `RecoverySettled`.
+    /// @dev Reverts with `AssetNotListed`, `TransferAmountMismatch`.
+    /// @param ledger The vault's ledger.
+    /// @param lending The vault's lending book.
+    /// @param collateral The vault's collateral book.
+    /// @param asset The collateral sold.
+    /// @param returned Units of `asset` handed back unsold.
+    /// @param proceeds Base units the sale raised.
+    /// @param base The base asset.
+    function settleRecovery(
+        Ledger storage ledger,
+        LendingBook.Book storage lending,
+        CollateralBook.Book storage collateral,
+        address asset,
+        uint256 returned,
+        uint256 proceeds,
+        IERC20 base
+    ) external {
+        collateral.listed(asset);
+        if (returned != 0) ledger.protocolCollateral[asset] += returned;
+        // Lenders first, up to the loss they bore; the rest rebuilds reserves.
+        uint256 unrecovered = ledger.unrecoveredLoss;
+        uint256 toLenders = proceeds < unrecovered ? proceeds : unrecovered;
+        ledger.unrecoveredLoss = unrecovered - toLenders;
+        lending.cash += proceeds;
+        lending.reserves += proceeds - toLenders;
+        emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
+        if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);
+        if (proceeds != 0) base.pullExact(msg.sender, proceeds);
+    }
+
+    // ================================================================= internal (compiled into the vault)
+
+    /// @dev Lowers `account`'s provision, if any, by `amount` (floored at zero): every unit repaid is a unit of the
+    ///      provisioned loss that will not happen.
+    function reduceProvision(Ledger storage ledger, address account, uint256 amount) internal {
+        uint256 provision = ledger.provision[account];
+        if (provision == 0) return;
+        uint256 cut = amount < provision ? amount : provision;
+        ledger.provision[account] = provision - cut;
+        ledger.totalProvision -= cut;
+        emit ICollateralVault.BadDebtProvisioned(account, provision - cut, ledger.totalProvision);
+    }
+
+    /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).
+    function clearProvision(Ledger storage ledger, address account) internal {
+        uint256 provision = ledger.provision[account];
+        if (provision == 0) return;
+        ledger.provision[account] = 0;
+        ledger.totalProvision -= provision;
+        emit ICollateralVault.BadDebtProvisioned(account, 0, ledger.totalProvision);
+    }
+}
