@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   for (const [symbol, token] of market.collaterals) symbols.set(await token.getAddress(), symbol);
   const assets: Context["assets"][number][] = [];
   for (const address of await vault.collateralAssets()) {
-    const [config, decimals] = await vault.collateralInfo(address);
+    const [config, decimals] = await market.lens.collateralInfo(vault, address);
     const symbol = symbols.get(address) ?? address;
     const price = await prices.get(address);
     console.log(
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     );
     assets.push({ symbol, address, decimals: Number(decimals) });
   }
-  const [, , reserveFactor] = await vault.parameters();
+  const [, , reserveFactor] = await market.lens.parameters(vault);
   console.log(
     `  rate model: ${formatPercent(await rateModel.baseApr(), 0)} APR at 0% utilization,` +
       ` +${formatPercent(await rateModel.slope1Apr(), 0)} up to the ${formatPercent(await rateModel.kink(), 0)} kink,` +
@@ -259,7 +259,7 @@ async function pokeBreaker(
 
 /** One keeper pass: liquidates every liquidatable account through the engine and prints what each liquidation did. */
 async function keeperRound(ctx: Context, timeline: Timeline, keeper: HardhatEthersSigner): Promise<string[]> {
-  const { vault, engine } = ctx.market;
+  const { vault, lens, engine } = ctx.market;
   const liquidated: string[] = [];
   const rows: string[][] = [];
   for (const { name, signer } of ctx.borrowers) {
@@ -267,11 +267,11 @@ async function keeperRound(ctx: Context, timeline: Timeline, keeper: HardhatEthe
     for (const asset of ctx.assets) {
       if (!(await vault.isLiquidatable(account))) break;
       if ((await vault.collateralOf(account, asset.address)) === 0n) continue;
-      const health = await vault.healthFactor(account);
+      const health = await lens.healthFactor(vault, account);
       const badDebtBefore = await vault.badDebt();
       const quote = await engine.previewLiquidation(account, asset.address, MaxUint256);
       await timeline.send(() => engine.connect(keeper).liquidate(account, asset.address, MaxUint256, keeper.address));
-      const after = await vault.healthFactor(account);
+      const after = await lens.healthFactor(vault, account);
       if (!liquidated.includes(name)) liquidated.push(name);
       rows.push([
         name,
@@ -354,7 +354,7 @@ async function report(ctx: Context): Promise<void> {
     }
     const liquidatable = await vault.isLiquidatable(account);
     if (liquidatable) flagged.push(name);
-    const health = await vault.healthFactor(account);
+    const health = await ctx.market.lens.healthFactor(vault, account);
     const status = liquidatable ? "LIQUIDATABLE" : liq.debtValue > liq.borrowLimit ? "over limit" : "ok";
     rows.push([
       name,

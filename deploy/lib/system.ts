@@ -209,7 +209,10 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
     );
     const baseToken = m.staticCall(vault, "asset", [], 0, { id: "liquidatorBaseToken" });
     const liquidator = m.contract("UniswapV3FlashLiquidator", [engine, vault, baseToken, deployer], tx);
-    const offered = m.call(liquidator, "transferOwnership", [securityOps], { ...tx, id: "liquidator_transferOwnership" });
+    const offered = m.call(liquidator, "transferOwnership", [securityOps], {
+      ...tx,
+      id: "liquidator_transferOwnership",
+    });
     const given = m.call(securityOps, "setLiquidator", [liquidator], { ...tx, after: [offered] });
     const owned: Record<string, CallableContractFuture<string>> = {
       adapter,

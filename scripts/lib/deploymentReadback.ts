@@ -21,6 +21,7 @@ import {
   SecurityOps__factory,
   TimelockController__factory,
   UniswapV3FlashLiquidator__factory,
+  VaultLens__factory,
   VolatilityOracle__factory,
   WithdrawalQueue__factory,
 } from "../../typechain-types/index.js";
@@ -56,6 +57,7 @@ export interface SystemAddresses {
   riskManager: string;
   rebalancer: string;
   securityOps: string;
+  lens: string;
   base: AssetAddresses;
   /** By symbol. */
   collaterals: Record<string, AssetAddresses>;
@@ -118,6 +120,7 @@ export function addressesFromDeployment(
     riskManager: at(FUTURE_IDS.riskManager),
     rebalancer: at(FUTURE_IDS.rebalancer),
     securityOps: at(FUTURE_IDS.securityOps),
+    lens: at(FUTURE_IDS.lens),
     base: asset(BASE_SYMBOL, params.core.baseToken, params.base.oracle.feed),
     collaterals,
   };
@@ -160,6 +163,7 @@ export async function readBack(
   const riskManager = RiskManager__factory.connect(a.riskManager, runner);
   const rebalancer = Rebalancer__factory.connect(a.rebalancer, runner);
   const securityOps = SecurityOps__factory.connect(a.securityOps, runner);
+  const lens = VaultLens__factory.connect(a.lens, runner);
   const { governance: g, core: c } = params;
   const collaterals = COLLATERAL_SYMBOLS.map((symbol) => ({
     symbol,
@@ -224,16 +228,16 @@ export async function readBack(
   check("vault.asset", a.base.token, await vault.asset());
   check("vault.name", c.vaultName, await vault.name());
   check("vault.symbol", c.vaultSymbol, await vault.symbol());
-  const [oracle, model, reserveFactor, borrowCap] = await vault.parameters();
+  const [oracle, model, reserveFactor, borrowCap] = await lens.parameters(vault);
   check("vault.parameters.oracle", a.adapter, oracle);
   check("vault.parameters.rateModel", a.rateModel, model);
   check("vault.parameters.reserveFactor", c.reserveFactor, reserveFactor);
   check("vault.parameters.borrowCap", c.borrowCap, borrowCap);
-  check("vault.liquidationEngine", a.engine, await vault.liquidationEngine());
-  const [breakerAddress, queueAddress] = await vault.circuitBreaker();
+  check("vault.liquidationEngine", a.engine, await lens.liquidationEngine(vault));
+  const [breakerAddress, queueAddress] = await lens.circuitBreaker(vault);
   check("vault.circuitBreaker.breaker", a.breaker, breakerAddress);
   check("vault.circuitBreaker.queue", a.queue, queueAddress);
-  const [riskManagerAddress, recovery] = await vault.riskModules();
+  const [riskManagerAddress, recovery] = await lens.riskModules(vault);
   check("vault.riskModules.riskManager", a.riskManager, riskManagerAddress);
   check("vault.riskModules.recovery", a.rebalancer, recovery);
   const listed = (await vault.collateralAssets()).map((token) => getAddress(token)).sort();
@@ -241,7 +245,7 @@ export async function readBack(
   check("vault.collateralAssets", expectedListed.join(" "), listed.join(" "));
   for (const { symbol, token, p } of collaterals) {
     if (!listed.includes(getAddress(token))) continue; // reported above; collateralInfo would revert
-    const [config] = await vault.collateralInfo(token);
+    const [config] = await lens.collateralInfo(vault, token);
     checkStruct(`vault.collateralInfo(${symbol})`, p.collateral, config);
   }
 

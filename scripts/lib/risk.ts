@@ -7,9 +7,11 @@ import type {
   IVolatilityOracle,
   Rebalancer,
   RiskManager,
+  VaultLens,
   VolatilityOracle,
 } from "../../typechain-types/index.js";
 import { wad } from "./units.js";
+import { deployVaultLens } from "./vaultLibraries.js";
 
 /**
  * How Bulwark tracks a collateral's volatility by default: a sample an hour, each weighing 10% (a half-life of about
@@ -66,6 +68,8 @@ export interface RiskOptions {
   params?: IRiskManager.ParamsStruct;
   /** Whether the vault takes the risk manager's caps (default true); false deploys the modules unwired. */
   wire?: boolean;
+  /** A VaultLens to read the vault's oracle through (default: a new one). */
+  lens?: VaultLens;
 }
 
 /**
@@ -80,7 +84,8 @@ export async function deployRiskModules(
 ): Promise<RiskModules> {
   const ownerAddress = await vault.owner();
   const owner = await ethers.getSigner(ownerAddress);
-  const [oracleAddress] = await vault.parameters();
+  const lens = options.lens ?? (await deployVaultLens(ethers));
+  const [oracleAddress] = await lens.parameters(vault);
   const volatility = await ethers.deployContract("VolatilityOracle", [oracleAddress, ownerAddress]);
   const riskManager = await ethers.deployContract("RiskManager", [
     await vault.getAddress(),

@@ -11,15 +11,18 @@ import type {
   CollateralVault,
   ICircuitBreaker,
   ILiquidationEngine,
+  IOracleAdapter,
   KinkedRateModel,
   LiquidationEngine,
   MockERC20,
   MockPriceOracle,
   OracleAdapter,
   TestAggregator,
+  VaultLens,
   WithdrawalQueue,
 } from "../../typechain-types/index.js";
 import { wad } from "./units.js";
+import { deployCollateralVault, deployVaultLens } from "./vaultLibraries.js";
 
 /** Risk parameters of one collateral, as the vault takes them (all ratios WAD). */
 export interface CollateralParams {
@@ -146,6 +149,8 @@ interface MarketCore {
   collaterals: Map<string, MockERC20>;
   rateModel: KinkedRateModel;
   vault: CollateralVault;
+  /** Reads the vault no longer serves itself (see VaultLens). */
+  lens: VaultLens;
   engine: LiquidationEngine;
   breaker: CircuitBreaker;
   queue: WithdrawalQueue;
@@ -184,7 +189,7 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
   const usdc = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
   // 0% base, +4% to the 90% kink, +60% above it: Aave v3's stablecoin curve.
   const rateModel = await ethers.deployContract("KinkedRateModel", [0n, wad("0.04"), wad("0.60"), wad("0.90")]);
-  const vault = await ethers.deployContract("CollateralVault", [
+  const vault = await deployCollateralVault(ethers, [
     await usdc.getAddress(),
     "Bulwark USDC",
     "bwUSDC",
@@ -194,6 +199,7 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
     parseUnits(options.borrowCap ?? "100000000", 6),
     owner.address,
   ]);
+  const lens = await deployVaultLens(ethers);
   const collaterals = new Map<string, MockERC20>();
   for (const params of options.collaterals ?? DEFAULT_COLLATERALS) {
     const token = await ethers.deployContract("MockERC20", [params.symbol, params.symbol, params.decimals]);
@@ -226,7 +232,7 @@ async function deployCore(ethers: HardhatEthers, oracle: string, options: Market
   if (options.wireBreaker ?? true) {
     await (await vault.connect(owner).setCircuitBreaker(await breaker.getAddress(), await queue.getAddress())).wait();
   }
-  return { usdc, collaterals, rateModel, vault, engine, breaker, queue, owner, prices };
+  return { usdc, collaterals, rateModel, vault, lens, engine, breaker, queue, owner, prices };
 }
 
 /** Starting USD price of each asset of the market, by symbol. */
@@ -255,7 +261,7 @@ export async function deployMarket(ethers: HardhatEthers, options: MarketOptions
  * The adapter configuration the scripted market gives an asset priced by `feed` starting at `startWad`: Chainlink
  * only, 1-hour heartbeat, plausible bounds at 1/1000× and 1000× the start, 2% deviation, 20% jump bound.
  */
-export function feedConfig(feed: string, startWad: bigint): OracleAdapter.AssetConfigInputStruct {
+export function feedConfig(feed: string, startWad: bigint): IOracleAdapter.AssetConfigInputStruct {
   return {
     primary: feed,
     primaryHeartbeat: FEED_HEARTBEAT,

@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
 import {OracleAdapter} from "../../contracts/oracles/OracleAdapter.sol";
+import {IOracleAdapter} from "../../contracts/interfaces/IOracleAdapter.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {TestAggregator} from "../../deploy/mocks/TestAggregator.sol";
 
@@ -25,7 +26,7 @@ contract OracleAdapterFuzzTest is Test {
     function _config(TestAggregator primary, TestAggregator secondary, uint64 maxDeviation, uint64 maxJump) internal {
         adapter.setAssetConfig(
             ASSET,
-            OracleAdapter.AssetConfigInput({
+            IOracleAdapter.AssetConfigInput({
                 primary: primary,
                 primaryHeartbeat: 1 days,
                 secondary: secondary,

@@ -151,7 +151,7 @@ export async function morphoBench(): Promise<void> {
   if (threshold !== wethParams.liquidationThreshold) {
     throw new Error(`Bulwark's WETH threshold is ${threshold}, expected ${wethParams.liquidationThreshold}`);
   }
-  const [, , reserveFactor] = await vault.parameters();
+  const [, , reserveFactor] = await market.lens.parameters(vault);
 
   const morpho = await deployMorpho(ethers, owner);
   const morphoAddress = await morpho.getAddress();

@@ -10,7 +10,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
 
 import type { SecurityOps } from "../../../typechain-types/index.js";
-import { DEFAULT_SECURITY_OPS_CONFIG } from "../automation.js";
+import { deploySecurityOps } from "../automation.js";
 import type { Timeline } from "../chain.js";
 import { deployRiskModules } from "../risk.js";
 import { collateral, deployChainlinkMarket, PERMISSIVE_TRIGGERS, type ChainlinkMarket } from "../testMarket.js";
@@ -36,14 +36,13 @@ export async function prepareSecurityOps(ethers: HardhatEthers): Promise<OpsBenc
   const weth = collateral(market, "WETH");
   const factory = await deployUniswapV3Factory(ethers, deployer);
   const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, market.usdc, eth("2700"), eth("10000"));
-  const ops = await ethers.deployContract("SecurityOps", [
-    market.vault,
-    market.engine,
-    risk.volatility,
-    DEFAULT_SECURITY_OPS_CONFIG,
-    treasury.address,
-    deployer.address,
-  ]);
+  const { ops } = await deploySecurityOps(ethers, {
+    vault: market.vault,
+    engine: market.engine,
+    volatility: risk.volatility,
+    proceedsRecipient: treasury.address,
+    owner: deployer,
+  });
   await (await ops.setLiquidationPool(weth.target, pool)).wait();
   return { market, ops };
 }

@@ -175,8 +175,9 @@ export class AccountIndex {
       this.onRange?.(start, end, logs.length);
     }
     const accounts = [...check];
+    // Zero debt exactly when zero scaled debt (the index is never below 1).
     const debts = await mapLimit(accounts, this.concurrency, (account) =>
-      this.rpc(`scaledDebtOf ${account}`, () => this.vault.scaledDebtOf(account, { blockTag: toBlock })),
+      this.rpc(`debtOf ${account}`, () => this.vault.debtOf(account, { blockTag: toBlock })),
     );
     accounts.forEach((account, i) => {
       if (debts[i] === 0n) this.debtors.delete(account);

@@ -1,6 +1,6 @@
 /**
- * The contracts a keeper works with: found from the vault's own wiring (`discoverContracts`), and the flash
- * liquidator its wallet owns (`deployLiquidator`, `setLiquidatorPools`).
+ * The contracts a keeper works with: found from the vault's own wiring, read through a VaultLens
+ * (`discoverContracts`), and the flash liquidator its wallet owns (`deployLiquidator`, `setLiquidatorPools`).
  */
 import { type ContractRunner, type Signer, ZeroAddress, getAddress } from "ethers";
 
@@ -11,6 +11,7 @@ import {
   Rebalancer__factory,
   RiskManager__factory,
   UniswapV3FlashLiquidator__factory,
+  VaultLens__factory,
   VolatilityOracle__factory,
   type CircuitBreaker,
   type CollateralVault,
@@ -18,12 +19,15 @@ import {
   type Rebalancer,
   type RiskManager,
   type UniswapV3FlashLiquidator,
+  type VaultLens,
   type VolatilityOracle,
 } from "../../../typechain-types/index.js";
 
 /** The contracts a keeper works with. Optional ones it leaves alone when absent. */
 export interface KeeperContracts {
   vault: CollateralVault;
+  /** Reads the vault does not serve itself (its wiring, among them). */
+  lens: VaultLens;
   engine: LiquidationEngine;
   breaker?: CircuitBreaker;
   volatility?: VolatilityOracle;
@@ -35,19 +39,26 @@ export interface KeeperContracts {
 
 /**
  * Finds every contract from the vault's own wiring (the engine, the breaker, the risk modules, the volatility oracle
- * behind the risk manager), so the keeper follows governance when it replaces one. `liquidator` is connected as given.
+ * behind the risk manager), read through the VaultLens at `lensAddress`, so the keeper follows governance when it
+ * replaces one. `liquidator` is connected as given.
  */
 export async function discoverContracts(
   runner: ContractRunner,
   vaultAddress: string,
+  lensAddress: string,
   liquidatorAddress?: string,
 ): Promise<KeeperContracts> {
   const vault = CollateralVault__factory.connect(vaultAddress, runner);
-  const engineAddress = await vault.liquidationEngine();
+  const lens = VaultLens__factory.connect(lensAddress, runner);
+  const engineAddress = await lens.liquidationEngine(vaultAddress);
   if (engineAddress === ZeroAddress) throw new Error(`the vault at ${vaultAddress} has no liquidation engine`);
-  const [breakerAddress] = await vault.circuitBreaker();
-  const [riskManagerAddress, rebalancerAddress] = await vault.riskModules();
-  const contracts: KeeperContracts = { vault, engine: LiquidationEngine__factory.connect(engineAddress, runner) };
+  const [breakerAddress] = await lens.circuitBreaker(vaultAddress);
+  const [riskManagerAddress, rebalancerAddress] = await lens.riskModules(vaultAddress);
+  const contracts: KeeperContracts = {
+    vault,
+    lens,
+    engine: LiquidationEngine__factory.connect(engineAddress, runner),
+  };
   if (breakerAddress !== ZeroAddress) contracts.breaker = CircuitBreaker__factory.connect(breakerAddress, runner);
   if (riskManagerAddress !== ZeroAddress) {
     contracts.riskManager = RiskManager__factory.connect(riskManagerAddress, runner);
@@ -59,6 +70,13 @@ export async function discoverContracts(
     contracts.liquidator = UniswapV3FlashLiquidator__factory.connect(liquidatorAddress, runner);
   }
   return contracts;
+}
+
+/** Deploys a VaultLens from `owner` (a keeper given only a vault address, with a wallet). */
+export async function deployLens(owner: Signer): Promise<VaultLens> {
+  const lens = await new VaultLens__factory(owner).deploy();
+  await lens.waitForDeployment();
+  return lens;
 }
 
 /** Deploys a UniswapV3FlashLiquidator owned by `owner`'s address, for `contracts`' engine and vault. */

@@ -40,7 +40,13 @@ import { WriteOffTask } from "./tasks/writeOffs.js";
 import { TransactionRunner } from "./txRunner.js";
 
 export type { BlockReport, LiquidationResult, StepResult } from "./blockReport.js";
-export { deployLiquidator, discoverContracts, setLiquidatorPools, type KeeperContracts } from "./contracts.js";
+export {
+  deployLens,
+  deployLiquidator,
+  discoverContracts,
+  setLiquidatorPools,
+  type KeeperContracts,
+} from "./contracts.js";
 export type { KeeperOptions } from "./options.js";
 export { BREAKER_LEVELS } from "./tasks/breakerPokes.js";
 

@@ -29,7 +29,14 @@ import { MockERC20__factory } from "../../../typechain-types/index.js";
 import { FUTURE_IDS } from "../deployment.js";
 import { contractsFromDeployment, loadDeployedAddresses } from "../deploymentReadback.js";
 import { Logger, type LogLevel } from "./log.js";
-import { Keeper, deployLiquidator, discoverContracts, setLiquidatorPools, type KeeperOptions } from "./keeper.js";
+import {
+  Keeper,
+  deployLens,
+  deployLiquidator,
+  discoverContracts,
+  setLiquidatorPools,
+  type KeeperOptions,
+} from "./keeper.js";
 import { describeError } from "./rpc.js";
 
 /** The repository root (scripts/lib/keeper/ → ../../..). */
@@ -42,6 +49,8 @@ export interface CliOptions {
   dryRun: boolean;
   deployment?: string;
   vault?: string;
+  /** `--lens ADDR`: a VaultLens (default: the deployment record's, or one the wallet deploys). */
+  lens?: string;
   keyEnv: string;
   liquidator?: string;
   /** `--pool SYMBOL=ADDR` (or `TOKEN=ADDR`), as given. */
@@ -67,6 +76,8 @@ export function usage(): string {
     "  --dry-run              simulate and log every transaction, send none (needs no key)",
     "  --deployment DIR       Ignition deployment directory (default deploy/deployments/chain-<chain id>)",
     "  --vault ADDR           the vault, instead of reading a deployment record",
+    "  --lens ADDR            a VaultLens, for reads the vault does not serve (default: the deployment record's;",
+    "                         with --vault, one the wallet deploys)",
     `  --key-env NAME         environment variable holding the wallet's private key (default ${DEFAULT_KEY_ENV})`,
     "  --liquidator ADDR      a UniswapV3FlashLiquidator the wallet owns (default: deploy a new one)",
     "  --pool SYMBOL=ADDR     Uniswap v3 pool to sell a collateral in (SYMBOL or token address); repeatable",
@@ -110,6 +121,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | "help" {
         "dry-run": { type: "boolean" },
         deployment: { type: "string" },
         vault: { type: "string" },
+        lens: { type: "string" },
         "key-env": { type: "string" },
         liquidator: { type: "string" },
         pool: { type: "string", multiple: true },
@@ -156,6 +168,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions | "help" {
     dryRun: v["dry-run"] ?? false,
     deployment: v.deployment,
     vault: address("vault", v.vault),
+    lens: address("lens", v.lens),
     keyEnv,
     liquidator: address("liquidator", v.liquidator),
     pools,
@@ -310,6 +323,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
 
     let vaultAddress = options.vault;
+    let lensAddress = options.lens;
     let deploymentDir: string | undefined;
     if (vaultAddress === undefined) {
       deploymentDir = path.resolve(options.deployment ?? path.join(ROOT, "deploy", "deployments", `chain-${chainId}`));
@@ -324,6 +338,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       vaultAddress = contracts.vault;
       if (vaultAddress === undefined)
         return fail(`the deployment record in ${deploymentDir} lists no ${FUTURE_IDS.vault}`);
+      lensAddress ??= contracts.lens;
     }
     if ((await provider.getCode(vaultAddress)) === "0x") {
       return fail(
@@ -333,7 +348,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const fromBlock =
       options.fromBlock ?? (deploymentDir === undefined ? undefined : deploymentBlock(deploymentDir)) ?? 0;
     const runner = wallet ?? provider;
-    const contracts = await discoverContracts(runner, vaultAddress, options.liquidator);
+    if (lensAddress === undefined) {
+      if (wallet === undefined || options.dryRun) {
+        return fail(
+          "no VaultLens known: give --lens ADDR (the deployment's VaultLens), or run with a wallet to deploy one",
+        );
+      }
+      const lens = await deployLens(wallet);
+      lensAddress = await lens.getAddress();
+      logger.info("lens-deployed", { lens: lensAddress, txHash: lens.deploymentTransaction()?.hash });
+    } else if ((await provider.getCode(lensAddress)) === "0x") {
+      return fail(`no contract at the lens address ${lensAddress}`);
+    }
+    const contracts = await discoverContracts(runner, vaultAddress, lensAddress, options.liquidator);
     const collaterals = (await contracts.vault.collateralAssets()).map((a) => getAddress(a));
     const pools = await resolvePools(options.pools, collaterals, provider);
     const baseDecimals = Number(await MockERC20__factory.connect(await contracts.vault.asset(), provider).decimals());

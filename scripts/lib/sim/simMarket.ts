@@ -10,7 +10,6 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { MaxUint256, ZeroAddress, parseUnits, type ContractTransactionReceipt, type Interface } from "ethers";
 
 import type {
-  AccountLens,
   CircuitBreaker,
   CollateralVault,
   IERC20Metadata,
@@ -21,6 +20,7 @@ import type {
   SimBorrowerFactory,
   UniswapV3Actor,
   UniswapV3FlashLiquidator,
+  VaultLens,
   VolatilityOracle,
 } from "../../../typechain-types/index.js";
 import { deployLiquidator, setLiquidatorPools } from "../keeper/index.js";
@@ -31,6 +31,7 @@ import {
   DEFAULT_ENGINE_PARAMS,
 } from "../testMarket.js";
 import { deployRiskModules } from "../risk.js";
+import { deployCollateralVault, deployVaultLens } from "../vaultLibraries.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 import type { AssetSpec } from "./scenarios.js";
 import type { BulwarkMode } from "./types.js";
@@ -150,7 +151,7 @@ export interface SimMarket {
   breaker: CircuitBreaker;
   volatility?: VolatilityOracle;
   riskManager?: RiskManager;
-  lens: AccountLens;
+  lens: VaultLens;
   liquidator: UniswapV3FlashLiquidator;
   arbitrageur: UniswapV3Actor;
   borrowers: string[];
@@ -203,7 +204,7 @@ export async function buildMarket(
 
   note("Bulwark contracts");
   const rateModel = await ethers.deployContract("KinkedRateModel", [0n, wad("0.04"), wad("0.60"), wad("0.90")]);
-  const vault = await ethers.deployContract("CollateralVault", [
+  const vault = await deployCollateralVault(ethers, [
     base.address,
     "Bulwark USDC",
     "bwUSDC",
@@ -283,8 +284,9 @@ export async function buildMarket(
   await send(vault.setCircuitBreaker(await breaker.getAddress(), await queue.getAddress()));
 
   note("pools and keeper");
+  const lens = await deployVaultLens(ethers);
   await source.attachPools(ethers, deployer, base, collaterals, held);
-  const liquidator = await deployLiquidator(keeper, { vault, engine });
+  const liquidator = await deployLiquidator(keeper, { vault, lens, engine });
   const pools: Record<string, string> = {};
   for (const asset of collaterals) if (asset.pool !== undefined) pools[asset.address] = await asset.pool.getAddress();
   await setLiquidatorPools(liquidator, pools);
@@ -296,7 +298,6 @@ export async function buildMarket(
     (asset) => held.get(asset.address) ?? 0n,
     supply,
   );
-  const lens = await ethers.deployContract("AccountLens");
   const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
   return {
     openedAt,

@@ -139,7 +139,7 @@ export async function readPosition(f: MarketFixture, account: AddressLike): Prom
   for (const asset of await f.vault.collateralAssets()) {
     const amount = await f.vault.collateralOf(account, asset);
     if (amount === 0n) continue;
-    const [cfg, decimals] = await f.vault.collateralInfo(asset);
+    const [cfg, decimals] = await f.lens.collateralInfo(f.vault, asset);
     const price = await f.oracle.getPrice(asset);
     const h: Holding = {
       asset,
@@ -379,15 +379,15 @@ export function liquidationState(
     const provisions: bigint[] = [];
     for (const account of accounts) {
       flaggedAt.push(await f.engine.flaggedAt(account));
-      provisions.push(await f.vault.provisionOf(account));
+      provisions.push(await f.lens.provisionOf(f.vault, account));
     }
     const protocolCollateral: bigint[] = [];
-    for (const token of tokens) protocolCollateral.push(await f.vault.protocolCollateral(token));
+    for (const token of tokens) protocolCollateral.push(await f.lens.protocolCollateral(f.vault, token));
     return {
-      market: await readState(f.vault, f.usdc, tokens, accounts),
+      market: await readState(f.vault, f.lens, f.usdc, tokens, accounts),
       flaggedAt,
       provisions,
-      totalProvision: await f.vault.totalProvision(),
+      totalProvision: await f.lens.totalProvision(f.vault),
       badDebt: await f.vault.badDebt(),
       protocolCollateral,
       engineParams: await readParams(f.engine),

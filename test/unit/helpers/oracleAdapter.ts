@@ -12,7 +12,13 @@ import { getAddress, parseUnits, ZeroAddress } from "ethers";
 import type { AddressLike } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { IPriceOracle, OracleAdapter, OracleGasProbe, TestAggregator } from "../../../typechain-types/index.js";
+import type {
+  IOracleAdapter,
+  IPriceOracle,
+  OracleAdapter,
+  OracleGasProbe,
+  TestAggregator,
+} from "../../../typechain-types/index.js";
 import { wad } from "../../../scripts/lib/units.js";
 
 // ----------------------------------------------------------------------------------------------- enums
@@ -75,7 +81,7 @@ export const UNKNOWN = getAddress("0x000000000000000000000000000000000000dead");
 
 // ----------------------------------------------------------------------------------------------- configs
 
-export type ConfigInput = OracleAdapter.AssetConfigInputStruct;
+export type ConfigInput = IOracleAdapter.AssetConfigInputStruct;
 
 /** An asset config with the primary only and the defaults above; `overrides` replaces any field. */
 export function assetConfig(primary: AddressLike, overrides: Partial<ConfigInput> = {}): ConfigInput {

@@ -24,6 +24,7 @@ import type {
   KinkedRateModel,
   MockERC20,
   ReentrantERC20,
+  VaultLens,
 } from "../../../typechain-types/index.js";
 
 export { usd, wad };
@@ -152,6 +153,7 @@ export interface VaultState {
 /** Everything a vault call could change for `accounts` and `tokens` (collateral-like tokens, listed or not). */
 export async function readState(
   vault: CollateralVault,
+  lens: VaultLens,
   base: BalanceToken,
   tokens: readonly BalanceToken[],
   accounts: readonly AddressLike[],
@@ -161,7 +163,7 @@ export async function readState(
   const vaultTokenBalances: bigint[] = [];
   for (const token of tokens) {
     const address = (await token.getAddress()).toLowerCase();
-    totalDeposited.push(listed.has(address) ? (await vault.collateralInfo(address)).totalDeposited : -1n);
+    totalDeposited.push(listed.has(address) ? (await lens.collateralInfo(vault, address)).totalDeposited : -1n);
     vaultTokenBalances.push(await token.balanceOf(vault));
   }
   const accountStates: AccountState[] = [];
@@ -198,7 +200,7 @@ export async function readState(
 export function marketState(f: MarketFixture, extraTokens: readonly BalanceToken[] = []): () => Promise<VaultState> {
   const tokens = [f.weth, f.wbtc, ...extraTokens];
   const accounts = [f.owner, f.lender, f.borrower, f.alice, f.bob, f.attacker];
-  return () => readState(f.vault, f.usdc, tokens, accounts);
+  return () => readState(f.vault, f.lens, f.usdc, tokens, accounts);
 }
 
 /** Runs `action` (a revert assertion) and asserts that the state read by `read` is exactly the same afterwards. */
