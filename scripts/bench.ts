@@ -1,5 +1,7 @@
 /**
- * `npm run bench`: four benches, in this order, each in its own file under scripts/lib/bench/:
+ * `npm run bench`: five benches, in this order, each in its own file under scripts/lib/bench/:
+ *   - sizes (contractSizes.ts): the runtime bytecode of every shipped contract against EIP-170's limit, a table and
+ *     bench/sizes.json (also `npm run sizes`);
  *   - gas (vaultGas.ts): transaction-level gas of every user operation of the vault, liquidations, the risk modules,
  *     the breaker's overhead and the SecurityOps upkeep, from one fixed scenario on the in-process chain: a table and
  *     bench/gas.json;
@@ -11,8 +13,9 @@
  *     Morpho Blue, the same 200 borrowers on each (bad debt, liquidations, lenders' loss): bench/solvency.json (about
  *     half an hour on 2 cores: luna-2022 alone is 10,145 one-minute steps).
  *
- * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (gas, morpho, simulation or solvency).
+ * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (sizes, gas, morpho, simulation or solvency).
  */
+import { sizesBench } from "./lib/bench/contractSizes.js";
 import { gasBench } from "./lib/bench/vaultGas.js";
 import { morphoBench } from "./lib/bench/morphoGas.js";
 import { COMMAND } from "./lib/bench/shared.js";
@@ -22,6 +25,7 @@ import { runScript } from "./lib/scriptRunner.js";
 
 /** The parts `BULWARK_BENCH_ONLY` may select, in the order they run; unset, all of them run. */
 const BENCH_PARTS = {
+  sizes: sizesBench,
   gas: gasBench,
   morpho: morphoBench,
   simulation: simulationBench,

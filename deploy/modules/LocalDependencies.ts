@@ -1,7 +1,7 @@
 /**
  * What a local chain lacks and a live one has: the tokens and the Chainlink feeds. Deploys a mintable mock token
- * (contracts/test/MockERC20.sol) for the base asset and each collateral — USDC (6 decimals), WETH (18), WBTC (8) — and
- * a Chainlink-like feed (contracts/test/TestAggregator.sol, 8 decimals, "<SYMBOL> / USD") for each, with a first round
+ * (deploy/mocks/MockERC20.sol) for the base asset and each collateral — USDC (6 decimals), WETH (18), WBTC (8) — and
+ * a Chainlink-like feed (deploy/mocks/TestAggregator.sol, 8 decimals, "<SYMBOL> / USD") for each, with a first round
  * at the parameter `<SYMBOL>Price` (the answer, 8 decimals: "300000000000n" is $3,000).
  *
  * Test helpers only: anyone may mint the tokens and push the feeds. Used by `BulwarkLocal.ts` on the in-process

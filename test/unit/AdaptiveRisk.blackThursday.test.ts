@@ -140,8 +140,8 @@ describe("Adaptive risk on Black Thursday (ETH/USD, 2020-03-12, 10-minute closes
 
   it("moves the threshold by at most 1 point an hour, so no update liquidates anyone at once", async function () {
     const { crash, calm, market } = await networkHelpers.loadFixture(replayFixture);
-    const cut = await market.vault.THRESHOLD_CUT_PER_HOUR();
-    const raise = await market.vault.THRESHOLD_RAISE_PER_HOUR();
+    const cut = await market.lens.THRESHOLD_CUT_PER_HOUR();
+    const raise = await market.lens.THRESHOLD_RAISE_PER_HOUR();
     const all = [...crash, ...calm];
     let moved = false;
     for (let i = 1; i < all.length; i++) {

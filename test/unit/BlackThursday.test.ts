@@ -137,7 +137,7 @@ async function largestCollateral(f: CrashFixture, account: string): Promise<stri
   for (const token of [f.weth, f.wbtc]) {
     const held = await f.vault.collateralOf(account, token);
     if (held === 0n) continue;
-    const [, decimals] = await f.vault.collateralInfo(token);
+    const [, decimals] = await f.lens.collateralInfo(f.vault, token);
     const value = (held * (await f.adapter.getPrice(token)).low) / 10n ** decimals;
     if (value > bestValue) [best, bestValue] = [await token.getAddress(), value];
   }
@@ -203,7 +203,7 @@ async function crash(c: NetworkConnection, f: CrashFixture): Promise<CrashFixtur
   }
   const bonusOf = new Map<string, bigint>();
   for (const token of [f.weth, f.wbtc]) {
-    const [config] = await f.vault.collateralInfo(token);
+    const [config] = await f.lens.collateralInfo(f.vault, token);
     bonusOf.set(await token.getAddress(), config.liquidationBonus);
   }
   const atCrash = new Map<string, AtCrash>();
@@ -212,7 +212,7 @@ async function crash(c: NetworkConnection, f: CrashFixture): Promise<CrashFixtur
     let recoverableValue = 0n;
     for (const token of [f.weth, f.wbtc]) {
       const held = await f.vault.collateralOf(signer.address, token);
-      const [, decimals] = await f.vault.collateralInfo(token);
+      const [, decimals] = await f.lens.collateralInfo(f.vault, token);
       const value = (held * (await f.adapter.getPrice(token)).low) / 10n ** decimals;
       recoverableValue += (value * WAD) / (WAD + (bonusOf.get(await token.getAddress()) ?? 0n));
     }
@@ -224,7 +224,7 @@ async function crash(c: NetworkConnection, f: CrashFixture): Promise<CrashFixtur
       debtValue: liq.debtValue,
       collateralValue: liq.collateralValue,
       recoverableValue,
-      health: await f.vault.healthFactor(signer.address),
+      health: await f.lens.healthFactor(f.vault, signer.address),
       liquidatable,
       insolvent: liq.collateralValue < liq.debtValue,
       choice,
@@ -267,7 +267,7 @@ async function liquidateOnce(f: CrashFixture, account: string): Promise<Liquidat
   if (executed === undefined) throw new Error("no LiquidationExecuted");
   const price = await f.adapter.getPrice(col, { blockTag: block });
   const base = await f.adapter.getPrice(f.usdc, { blockTag: block });
-  const [config, decimals] = await f.vault.collateralInfo(col);
+  const [config, decimals] = await f.lens.collateralInfo(f.vault, col);
   return {
     account,
     collateral: col,
@@ -358,7 +358,7 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
         continue;
       }
       await expect(f.engine.connect(f.watcher).flag(signer.address)).to.emit(f.engine, "AccountFlagged");
-      const provision = await f.vault.provisionOf(signer.address);
+      const provision = await f.lens.provisionOf(f.vault, signer.address);
       if (a.insolvent) {
         // debt − collateral value, in USDC (priced at $1): within a unit of rounding, plus a second of interest.
         const shortfall = (a.debtValue - a.collateralValue) / 10n ** 12n;
@@ -396,10 +396,10 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
         expect(await f.vault.isLiquidatable(signer.address), position.name).to.equal(false);
         const debt = await f.vault.debtOf(signer.address);
         if (debt !== 0n)
-          expect(await f.vault.healthFactor(signer.address), position.name).to.be.greaterThanOrEqual(WAD);
+          expect(await f.lens.healthFactor(f.vault, signer.address), position.name).to.be.greaterThanOrEqual(WAD);
         expect(await f.engine.flaggedAt(signer.address), position.name).to.equal(0n);
       }
-      expect(await f.vault.totalProvision()).to.equal(0n);
+      expect(await f.lens.totalProvision(f.vault)).to.equal(0n);
       // Once the jump is confirmed by the next round, nothing changes: the accounts were cleared at the low price.
       await f.heartbeat();
       expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
@@ -520,7 +520,7 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
     const r = await liquidateOnce(f, a4.address);
     expect(r.bonus).to.equal(r.maxBonus);
     expect(r.bonus).to.be.greaterThan(f.atCrash.get(a4.address)?.bonus ?? MaxUint256);
-    expect(await f.vault.healthFactor(a4)).to.be.greaterThanOrEqual(WAD);
+    expect(await f.lens.healthFactor(f.vault, a4)).to.be.greaterThanOrEqual(WAD);
   });
 
   it("a solvent account (collateral ≥ debt) below the full-close line is closed without bad debt", async function () {

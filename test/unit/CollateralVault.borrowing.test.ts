@@ -29,14 +29,14 @@ const usdValue = (amount: bigint): bigint => amount * 10n ** 12n;
 describe("CollateralVault: borrowing", function () {
   describe("depositCollateral", function () {
     it("books the collateral, emits CollateralDeposited and moves the tokens", async function () {
-      const { vault, weth, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, lens, weth, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       const tx = vault.connect(alice).depositCollateral(weth, wad("2"), alice.address);
       await expect(tx)
         .to.emit(vault, "CollateralDeposited")
         .withArgs(alice.address, alice.address, await weth.getAddress(), wad("2"));
       await expect(tx).to.changeTokenBalances(ethers, weth, [alice, vault], [-wad("2"), wad("2")]);
       expect(await vault.collateralOf(alice.address, weth)).to.equal(wad("2"));
-      expect((await vault.collateralInfo(weth)).totalDeposited).to.equal(wad("2"));
+      expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(wad("2"));
       const liq = await vault.accountLiquidity(alice.address);
       expect(liq.collateralValue).to.equal(wad("6000"));
       expect(liq.borrowLimit).to.equal(wad("4800"));
@@ -87,7 +87,7 @@ describe("CollateralVault: borrowing", function () {
 
     it("reverts with SupplyCapExceeded one unit above the cap; exactly the cap passes", async function () {
       const f = await networkHelpers.loadFixture(fundedMarketFixture);
-      const { vault, weth, owner, alice, bob } = f;
+      const { vault, lens, weth, owner, alice, bob } = f;
       const wethAddress = await weth.getAddress();
       await vault.connect(owner).setCollateralConfig(wethAddress, config(wad("10"), wad("0.8"), wad("0.85")));
       await vault.connect(alice).depositCollateral(weth, wad("4"), alice.address);
@@ -97,7 +97,7 @@ describe("CollateralVault: borrowing", function () {
           .withArgs(wethAddress, wad("10"), wad("10") + 1n);
       });
       await vault.connect(bob).depositCollateral(weth, wad("6"), bob.address);
-      expect((await vault.collateralInfo(weth)).totalDeposited).to.equal(wad("10"));
+      expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(wad("10"));
     });
 
     it("a supply cap of 0 freezes new deposits but not withdrawals", async function () {
@@ -387,15 +387,15 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("values 0-, 8- and 18-decimal collateral by whole units", async function () {
-      const { vault, oracle, owner, weth, wbtc, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, lens, oracle, owner, weth, wbtc, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       const gold = await ethers.deployContract("MockERC20", ["Gold bar", "GOLD", 0]);
       await oracle.setPrice(gold, wad("2000"));
       await expect(vault.connect(owner).listCollateral(gold, config()))
         .to.emit(vault, "CollateralListed")
         .withArgs(await gold.getAddress(), 0n, [wad("0.5"), wad("0.6"), wad("0.05"), MaxUint256 >> 128n]);
-      expect((await vault.collateralInfo(gold))[1]).to.equal(0n);
-      expect((await vault.collateralInfo(weth))[1]).to.equal(18n);
-      expect((await vault.collateralInfo(wbtc))[1]).to.equal(8n);
+      expect((await lens.collateralInfo(vault, gold))[1]).to.equal(0n);
+      expect((await lens.collateralInfo(vault, weth))[1]).to.equal(18n);
+      expect((await lens.collateralInfo(vault, wbtc))[1]).to.equal(8n);
       await gold.mint(alice.address, 3n);
       await gold.connect(alice).approve(vault, MaxUint256);
 
@@ -425,34 +425,34 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("healthFactor is max uint with no debt, even with collateral; isLiquidatable is false", async function () {
-      const { vault, weth, alice, bob } = await networkHelpers.loadFixture(fundedMarketFixture);
-      expect(await vault.healthFactor(bob.address)).to.equal(MaxUint256);
+      const { vault, lens, weth, alice, bob } = await networkHelpers.loadFixture(fundedMarketFixture);
+      expect(await lens.healthFactor(vault, bob.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(bob.address)).to.equal(false);
       await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
-      expect(await vault.healthFactor(alice.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, alice.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
     });
 
     // Regression: both views used to value every collateral first, so a debt-free account reverted (ZeroPrice or the
     // oracle's own error) instead of reading healthy when a price was unavailable.
     it("healthFactor is max uint and isLiquidatable false without debt even when prices are unavailable", async function () {
-      const { vault, weth, oracle, owner, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, lens, weth, oracle, owner, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
       await oracle.setPrice(weth, 0n);
-      expect(await vault.healthFactor(alice.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, alice.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
       await vault.connect(owner).setPriceOracle(await ethers.deployContract("MockPriceOracle"));
-      expect(await vault.healthFactor(alice.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, alice.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
     });
 
     it("a price drop takes healthFactor below 1e18 and makes the account liquidatable", async function () {
-      const { vault, weth, wbtc, oracle, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, lens, weth, wbtc, oracle, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
       await vault.connect(alice).depositCollateral(wbtc, parseUnits("0.1", 8), alice.address);
       await vault.connect(alice).borrow(usd("6780"), alice.address);
       const liq = await vault.accountLiquidity(alice.address);
-      const hf = await vault.healthFactor(alice.address);
+      const hf = await lens.healthFactor(vault, alice.address);
       expect(hf).to.equal(mulDivDown(liq.liquidationLimit, WAD, liq.debtValue));
       expect(hf).to.be.greaterThan(WAD);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
@@ -460,7 +460,7 @@ describe("CollateralVault: borrowing", function () {
       await oracle.setPrice(weth, wad("2000"));
       await oracle.setPrice(wbtc, wad("50000"));
       // Liquidation limit 2000 × 0.85 + 5000 × 0.78 = 5600 < 6780.
-      const after = await vault.healthFactor(alice.address);
+      const after = await lens.healthFactor(vault, alice.address);
       expect(after).to.be.lessThan(WAD);
       expect(after).to.equal(mulDivDown(wad("5600"), WAD, (await vault.accountLiquidity(alice.address)).debtValue));
       expect(await vault.isLiquidatable(alice.address)).to.equal(true);
@@ -482,7 +482,7 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("repay(type(uint256).max) repays everything and leaves debtOf == 0", async function () {
-      const { vault, usdc, weth, borrower, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, usdc, weth, borrower, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
       await networkHelpers.time.increase(30 * 24 * 3600);
       const before = await usdc.balanceOf(borrower.address);
       const cashBefore = await vault.cash();
@@ -496,7 +496,7 @@ describe("CollateralVault: borrowing", function () {
       expect(await vault.debtOf(borrower.address)).to.equal(0n);
       expect(await vault.totalDebt()).to.equal(0n);
       expect(await vault.cash()).to.equal(cashBefore + paid);
-      expect(await vault.healthFactor(borrower.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, borrower.address)).to.equal(MaxUint256);
       // Debt-free: the collateral leaves even with a dead oracle.
       await vault.connect(owner).setPriceOracle(await ethers.deployContract("MockPriceOracle"));
       await vault.connect(borrower).withdrawCollateral(weth, MaxUint256, borrower.address);
@@ -555,10 +555,10 @@ describe("CollateralVault: borrowing", function () {
 
   describe("interest", function () {
     it("accrues per the rate model: the index, debt, totalAssets and reserves grow exactly as computed", async function () {
-      const { vault, rateModel, borrower, alice } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, rateModel, borrower, alice } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const debt0 = await vault.totalDebt();
       const assets0 = await vault.totalAssets();
-      const last = await vault.lastAccrual();
+      const last = await lens.lastAccrual(vault);
       expect(await vault.borrowIndex()).to.equal(RAY);
       const rate = await rateModel.borrowRatePerSecond(await vault.cash(), debt0);
       expect(rate).to.equal(mulDivDown(wad("0.04"), wad("0.5"), wad("0.9")) / YEAR);
@@ -573,7 +573,7 @@ describe("CollateralVault: borrowing", function () {
       await expect(vault.connect(alice).deposit(usd("1"), alice.address))
         .to.emit(vault, "InterestAccrued")
         .withArgs(index, interest, reserveIncrease);
-      expect(await vault.lastAccrual()).to.equal(last + elapsed);
+      expect(await lens.lastAccrual(vault)).to.equal(last + elapsed);
       expect(await vault.borrowIndex()).to.equal(index);
       expect(await vault.debtOf(borrower.address)).to.equal(debt1);
       expect(await vault.totalDebt()).to.equal(debt1);
@@ -585,10 +585,10 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("views include interest not yet accrued on chain (INV-04: totalAssets = cash + debt − reserves)", async function () {
-      const { vault, rateModel, borrower } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, rateModel, borrower } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const rate = await rateModel.borrowRatePerSecond(await vault.cash(), await vault.totalDebt());
       await networkHelpers.time.increase(90 * 24 * 3600);
-      const elapsed = BigInt(await networkHelpers.time.latest()) - (await vault.lastAccrual());
+      const elapsed = BigInt(await networkHelpers.time.latest()) - (await lens.lastAccrual(vault));
       expect(elapsed).to.equal(90n * 24n * 3600n);
       const index = mulDivUp(RAY, compoundFactorUp(rate, elapsed), RAY);
       const debt = mulDivUp(usd("500000"), index, RAY);
@@ -620,7 +620,7 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("the share price never decreases over a full borrowing lifecycle (and the books stay backed)", async function () {
-      const { vault, usdc, owner, weth, borrower, lender, alice } =
+      const { vault, lens, usdc, owner, weth, borrower, lender, alice } =
         await networkHelpers.loadFixture(borrowedMarketFixture);
       let last = await sharePrice(vault);
       const check = async (): Promise<void> => {
@@ -629,7 +629,7 @@ describe("CollateralVault: borrowing", function () {
         last = now;
         // INV-03: booked cash and collateral are held; INV-04: totalAssets = cash + debt − reserves.
         expect(await usdc.balanceOf(vault)).to.be.at.least(await vault.cash());
-        expect(await weth.balanceOf(vault)).to.be.at.least((await vault.collateralInfo(weth)).totalDeposited);
+        expect(await weth.balanceOf(vault)).to.be.at.least((await lens.collateralInfo(vault, weth)).totalDeposited);
         expect(await vault.totalAssets()).to.equal(
           (await vault.cash()) + (await vault.totalDebt()) - (await vault.reserves()),
         );
@@ -689,14 +689,14 @@ describe("CollateralVault: borrowing", function () {
     });
 
     it("the vault caps the model's rate at MAX_BORROW_RATE_PER_SECOND", async function () {
-      const { vault, owner, alice } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, owner, alice } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const wild = await ethers.deployContract("KinkedRateModel", [wad("10"), wad("10"), wad("10"), wad("0.5")]);
       await vault.connect(owner).setInterestRateModel(wild);
-      const cap = await vault.MAX_BORROW_RATE_PER_SECOND();
+      const cap = await lens.MAX_BORROW_RATE_PER_SECOND();
       expect(cap).to.equal(wad("10") / YEAR);
       expect(await wild.borrowRatePerSecond(await vault.cash(), await vault.totalDebt())).to.be.greaterThan(cap);
       const index0 = await vault.borrowIndex();
-      const last = await vault.lastAccrual();
+      const last = await lens.lastAccrual(vault);
       await networkHelpers.time.setNextBlockTimestamp(last + 86_400n);
       await vault.connect(alice).deposit(usd("1"), alice.address);
       expect(await vault.borrowIndex()).to.equal(mulDivUp(index0, compoundFactorUp(cap, 86_400n), RAY));

@@ -25,24 +25,24 @@ const { ethers, networkHelpers } = await network.create();
 
 /** Governance-visible state: parameters, listed assets and their configs, ownership. */
 async function governanceState(f: MarketFixture): Promise<unknown[]> {
-  const { vault } = f;
+  const { vault, lens } = f;
   const assets = await vault.collateralAssets();
   const infos: unknown[] = [];
-  for (const asset of assets) infos.push(await vault.collateralInfo(asset));
+  for (const asset of assets) infos.push(await lens.collateralInfo(vault, asset));
   return [
-    await vault.parameters(),
+    await lens.parameters(vault),
     assets,
     infos,
     await vault.owner(),
     await vault.pendingOwner(),
-    await readState(vault, f.usdc, [f.weth, f.wbtc], [f.owner, f.lender, f.borrower, f.alice]),
+    await readState(vault, lens, f.usdc, [f.weth, f.wbtc], [f.owner, f.lender, f.borrower, f.alice]),
   ];
 }
 
 describe("CollateralVault: governance", function () {
   describe("listCollateral", function () {
     it("lists an asset with its decimals and config, and emits CollateralListed", async function () {
-      const { vault, oracle, owner, weth, wbtc } = await networkHelpers.loadFixture(emptyMarketFixture);
+      const { vault, lens, oracle, owner, weth, wbtc } = await networkHelpers.loadFixture(emptyMarketFixture);
       const link = await ethers.deployContract("MockERC20", ["Chainlink", "LINK", 18]);
       await oracle.setPrice(link, wad("15"));
       const cfg = config(wad("5000"), wad("0.6"), wad("0.7"), wad("0.1"));
@@ -59,7 +59,7 @@ describe("CollateralVault: governance", function () {
         await wbtc.getAddress(),
         await link.getAddress(),
       ]);
-      const [stored, decimals, deposited] = await vault.collateralInfo(link);
+      const [stored, decimals, deposited] = await lens.collateralInfo(vault, link);
       expect(stored).to.deep.equal([cfg.borrowLtv, cfg.liquidationThreshold, cfg.liquidationBonus, cfg.supplyCap]);
       expect(decimals).to.equal(18n);
       expect(deposited).to.equal(0n);
@@ -108,8 +108,8 @@ describe("CollateralVault: governance", function () {
 
     it("reverts with TooManyCollaterals on the 17th asset", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
-      const { vault, owner } = f;
-      const max = await vault.MAX_COLLATERALS();
+      const { vault, lens, owner } = f;
+      const max = await lens.MAX_COLLATERALS();
       expect(max).to.equal(16n);
       for (let i = (await vault.collateralAssets()).length; i < Number(max); i++) {
         const token = await ethers.deployContract("MockERC20", [`T${i}`, `T${i}`, i]);
@@ -194,7 +194,7 @@ describe("CollateralVault: governance", function () {
 
   describe("setCollateralConfig", function () {
     it("cuts the LTV at once, ramps the threshold down at 1 point an hour, and emits CollateralConfigUpdated and RiskRampStarted", async function () {
-      const { vault, owner, weth, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, lens, owner, weth, alice } = await networkHelpers.loadFixture(fundedMarketFixture);
       await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
       expect((await vault.accountLiquidity(alice.address)).borrowLimit).to.equal(wad("2400"));
       const cfg = config(wad("10"), wad("0.5"), wad("0.7"), wad("0.1"));
@@ -213,7 +213,7 @@ describe("CollateralVault: governance", function () {
         .to.emit(vault, "RiskRampStarted")
         .withArgs(await weth.getAddress(), [wad("0.8"), wad("0.5"), wad("0.85"), wad("0.7")], noCap, noCap);
       const start = BigInt((await tx.getBlock())?.timestamp ?? 0);
-      const [stored, decimals, deposited] = await vault.collateralInfo(weth);
+      const [stored, decimals, deposited] = await lens.collateralInfo(vault, weth);
       expect(stored).to.deep.equal([cfg.borrowLtv, cfg.liquidationThreshold, cfg.liquidationBonus, cfg.supplyCap]);
       expect(decimals).to.equal(18n);
       expect(deposited).to.equal(wad("1"));
@@ -246,7 +246,7 @@ describe("CollateralVault: governance", function () {
 
     it("reverts with AssetNotListed and the config errors, changing nothing", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
-      const { vault, owner, usdc, weth } = f;
+      const { vault, lens, owner, usdc, weth } = f;
       const set = (cfg: ReturnType<typeof config>) => vault.connect(owner).setCollateralConfig(weth, cfg);
       await expectUnchanged(
         () => governanceState(f),
@@ -254,7 +254,7 @@ describe("CollateralVault: governance", function () {
           await expect(vault.connect(owner).setCollateralConfig(usdc, config()))
             .to.be.revertedWithCustomError(vault, "AssetNotListed")
             .withArgs(await usdc.getAddress());
-          await expect(vault.collateralInfo(usdc))
+          await expect(lens.collateralInfo(vault, usdc))
             .to.be.revertedWithCustomError(vault, "AssetNotListed")
             .withArgs(await usdc.getAddress());
           await expect(set(config(1n, wad("0.9"), wad("0.8"))))
@@ -279,17 +279,17 @@ describe("CollateralVault: governance", function () {
 
   describe("rate and price parameters", function () {
     it("setBorrowCap applies and emits BorrowCapSet", async function () {
-      const { vault, owner } = await networkHelpers.loadFixture(emptyMarketFixture);
+      const { vault, lens, owner } = await networkHelpers.loadFixture(emptyMarketFixture);
       await expect(vault.connect(owner).setBorrowCap(usd("42")))
         .to.emit(vault, "BorrowCapSet")
         .withArgs(usd("42"));
-      expect((await vault.parameters()).borrowCap).to.equal(usd("42"));
+      expect((await lens.parameters(vault)).borrowCap).to.equal(usd("42"));
     });
 
     it("setReserveFactor accrues with the old factor first, then applies and emits ReserveFactorSet", async function () {
-      const { vault, rateModel, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, rateModel, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const rate = await rateModel.borrowRatePerSecond(await vault.cash(), await vault.totalDebt());
-      const last = await vault.lastAccrual();
+      const last = await lens.lastAccrual(vault);
       await networkHelpers.time.setNextBlockTimestamp(last + YEAR);
       const index = mulDivUp(10n ** 27n, compoundFactorUp(rate, YEAR), 10n ** 27n);
       const interest = mulDivUp(usd("500000"), index, 10n ** 27n) - usd("500000");
@@ -298,7 +298,7 @@ describe("CollateralVault: governance", function () {
         .to.emit(vault, "InterestAccrued")
         .withArgs(index, interest, ceilDiv(interest * wad("0.1"), WAD));
       await expect(tx).to.emit(vault, "ReserveFactorSet").withArgs(wad("0.5"));
-      expect((await vault.parameters()).reserveFactor).to.equal(wad("0.5"));
+      expect((await lens.parameters(vault)).reserveFactor).to.equal(wad("0.5"));
       // From now on half of the interest goes to reserves.
       const reserves0 = await vault.reserves();
       const debt0 = await vault.totalDebt();
@@ -318,14 +318,14 @@ describe("CollateralVault: governance", function () {
         },
       );
       await f.vault.connect(f.owner).setReserveFactor(0n);
-      expect((await f.vault.parameters()).reserveFactor).to.equal(0n);
+      expect((await f.lens.parameters(f.vault)).reserveFactor).to.equal(0n);
     });
 
     it("setInterestRateModel accrues under the old model, then applies and emits InterestRateModelSet", async function () {
-      const { vault, rateModel, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, rateModel, owner } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const steep = await ethers.deployContract("KinkedRateModel", [wad("1"), wad("1"), wad("1"), wad("0.5")]);
       const rate = await rateModel.borrowRatePerSecond(await vault.cash(), await vault.totalDebt());
-      const last = await vault.lastAccrual();
+      const last = await lens.lastAccrual(vault);
       await networkHelpers.time.setNextBlockTimestamp(last + YEAR);
       const index = mulDivUp(10n ** 27n, compoundFactorUp(rate, YEAR), 10n ** 27n);
       const tx = vault.connect(owner).setInterestRateModel(steep);
@@ -339,7 +339,7 @@ describe("CollateralVault: governance", function () {
       await expect(tx)
         .to.emit(vault, "InterestRateModelSet")
         .withArgs(await steep.getAddress());
-      expect((await vault.parameters()).rateModel).to.equal(await steep.getAddress());
+      expect((await lens.parameters(vault)).rateModel).to.equal(await steep.getAddress());
       expect(await vault.borrowIndex()).to.equal(index);
       // The new model now drives accrual.
       const steepRate = await steep.borrowRatePerSecond(await vault.cash(), await vault.totalDebt());
@@ -365,14 +365,14 @@ describe("CollateralVault: governance", function () {
     });
 
     it("setPriceOracle applies at once and emits PriceOracleSet", async function () {
-      const { vault, owner, usdc, weth, borrower } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, owner, usdc, weth, borrower } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const next = await ethers.deployContract("MockPriceOracle");
       await next.setPrice(usdc, wad("1"));
       await next.setPrice(weth, wad("1500"));
       await expect(vault.connect(owner).setPriceOracle(next))
         .to.emit(vault, "PriceOracleSet")
         .withArgs(await next.getAddress());
-      expect((await vault.parameters()).oracle).to.equal(await next.getAddress());
+      expect((await lens.parameters(vault)).oracle).to.equal(await next.getAddress());
       expect((await vault.accountLiquidity(borrower.address)).collateralValue).to.equal(wad("450000"));
       expect(await vault.isLiquidatable(borrower.address)).to.equal(true);
     });
@@ -467,7 +467,7 @@ describe("CollateralVault: governance", function () {
     });
 
     it("ownership moves in two steps (Ownable2Step)", async function () {
-      const { vault, owner, alice, bob } = await networkHelpers.loadFixture(emptyMarketFixture);
+      const { vault, lens, owner, alice, bob } = await networkHelpers.loadFixture(emptyMarketFixture);
       await expect(vault.connect(owner).transferOwnership(alice.address))
         .to.emit(vault, "OwnershipTransferStarted")
         .withArgs(owner.address, alice.address);
@@ -487,7 +487,7 @@ describe("CollateralVault: governance", function () {
       expect(await vault.owner()).to.equal(alice.address);
       expect(await vault.pendingOwner()).to.equal(ZeroAddress);
       await vault.connect(alice).setBorrowCap(2n);
-      expect((await vault.parameters()).borrowCap).to.equal(2n);
+      expect((await lens.parameters(vault)).borrowCap).to.equal(2n);
       await expect(vault.connect(owner).setBorrowCap(3n))
         .to.be.revertedWithCustomError(vault, "OwnableUnauthorizedAccount")
         .withArgs(owner.address);

@@ -2,6 +2,8 @@ import { expect } from "chai";
 import { MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 
+import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
+
 import {
   RAY,
   borrowedMarketFixture,
@@ -39,12 +41,12 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
   describe("deployment", function () {
     it("stores its parameters and starts with an empty book", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
-      const { vault } = f;
+      const { vault, lens } = f;
       expect(await vault.name()).to.equal("Bulwark USDC");
       expect(await vault.symbol()).to.equal("bwUSDC");
       expect(await vault.asset()).to.equal(await f.usdc.getAddress());
       expect(await vault.owner()).to.equal(f.owner.address);
-      expect(await vault.parameters()).to.deep.equal([
+      expect(await lens.parameters(vault)).to.deep.equal([
         await f.oracle.getAddress(),
         await f.rateModel.getAddress(),
         wad("0.1"),
@@ -66,34 +68,32 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
     it("reverts with ZeroAddress for a zero oracle or rate model", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
       await expect(
-        ethers.deployContract("CollateralVault", await vaultArgs(f, { oracle: ZeroAddress })),
+        deployCollateralVault(ethers, await vaultArgs(f, { oracle: ZeroAddress })),
       ).to.be.revertedWithCustomError(f.vault, "ZeroAddress");
       await expect(
-        ethers.deployContract("CollateralVault", await vaultArgs(f, { rateModel: ZeroAddress })),
+        deployCollateralVault(ethers, await vaultArgs(f, { rateModel: ZeroAddress })),
       ).to.be.revertedWithCustomError(f.vault, "ZeroAddress");
     });
 
     it("reverts with ReserveFactorTooHigh above 50% and accepts exactly 50%", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
-      const max = await f.vault.MAX_RESERVE_FACTOR();
+      const max = await f.lens.MAX_RESERVE_FACTOR();
       expect(max).to.equal(wad("0.5"));
-      await expect(ethers.deployContract("CollateralVault", await vaultArgs(f, { reserveFactor: max + 1n })))
+      await expect(deployCollateralVault(ethers, await vaultArgs(f, { reserveFactor: max + 1n })))
         .to.be.revertedWithCustomError(f.vault, "ReserveFactorTooHigh")
         .withArgs(max + 1n, max);
-      const ok = await ethers.deployContract("CollateralVault", await vaultArgs(f, { reserveFactor: max }));
-      expect((await ok.parameters()).reserveFactor).to.equal(max);
+      const ok = await deployCollateralVault(ethers, await vaultArgs(f, { reserveFactor: max }));
+      expect((await f.lens.parameters(ok)).reserveFactor).to.equal(max);
     });
 
     it("reverts with UnsupportedDecimals for a 19-decimal base asset and for one without decimals()", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
       const t19 = await ethers.deployContract("MockERC20", ["Nineteen", "T19", 19]);
-      await expect(ethers.deployContract("CollateralVault", await vaultArgs(f, { base: await t19.getAddress() })))
+      await expect(deployCollateralVault(ethers, await vaultArgs(f, { base: await t19.getAddress() })))
         .to.be.revertedWithCustomError(f.vault, "UnsupportedDecimals")
         .withArgs(await t19.getAddress(), 19n);
       const noDecimals = await ethers.deployContract("NoDecimalsERC20");
-      await expect(
-        ethers.deployContract("CollateralVault", await vaultArgs(f, { base: await noDecimals.getAddress() })),
-      )
+      await expect(deployCollateralVault(ethers, await vaultArgs(f, { base: await noDecimals.getAddress() })))
         .to.be.revertedWithCustomError(f.vault, "UnsupportedDecimals")
         .withArgs(await noDecimals.getAddress(), MaxUint256);
     });
@@ -102,17 +102,14 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
       for (const decimals of [0n, 18n]) {
         const token = await ethers.deployContract("MockERC20", ["Base", "B", decimals]);
-        const v = await ethers.deployContract(
-          "CollateralVault",
-          await vaultArgs(f, { base: await token.getAddress() }),
-        );
+        const v = await deployCollateralVault(ethers, await vaultArgs(f, { base: await token.getAddress() }));
         expect(await v.decimals()).to.equal(decimals + 6n);
       }
     });
 
     it("reverts with OwnableInvalidOwner for a zero owner", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
-      await expect(ethers.deployContract("CollateralVault", await vaultArgs(f, { owner: ZeroAddress })))
+      await expect(deployCollateralVault(ethers, await vaultArgs(f, { owner: ZeroAddress })))
         .to.be.revertedWithCustomError(f.vault, "OwnableInvalidOwner")
         .withArgs(ZeroAddress);
     });
@@ -172,10 +169,7 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
     it("reverts with TransferAmountMismatch when the base asset takes a fee on transfer", async function () {
       const f = await networkHelpers.loadFixture(emptyMarketFixture);
       const fot = await ethers.deployContract("FeeOnTransferERC20");
-      const fotVault = await ethers.deployContract(
-        "CollateralVault",
-        await vaultArgs(f, { base: await fot.getAddress() }),
-      );
+      const fotVault = await deployCollateralVault(ethers, await vaultArgs(f, { base: await fot.getAddress() }));
       await fot.mint(f.alice.address, wad("1000"));
       await fot.connect(f.alice).approve(fotVault, MaxUint256);
       const read = async (): Promise<bigint[]> => [
@@ -410,14 +404,14 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
 
   describe("donations and the first-depositor attack", function () {
     it("a direct USDC or collateral transfer is booked neither as cash nor as collateral", async function () {
-      const { vault, usdc, weth, borrower, attacker } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const { vault, lens, usdc, weth, borrower, attacker } = await networkHelpers.loadFixture(borrowedMarketFixture);
       const cash = await vault.cash();
-      const deposited = (await vault.collateralInfo(weth)).totalDeposited;
+      const deposited = (await lens.collateralInfo(vault, weth)).totalDeposited;
       const borrowerCollateral = await vault.collateralOf(borrower.address, weth);
       await usdc.connect(attacker).transfer(vault, usd("1000000"));
       await weth.connect(attacker).transfer(vault, wad("100"));
       expect(await vault.cash()).to.equal(cash);
-      expect((await vault.collateralInfo(weth)).totalDeposited).to.equal(deposited);
+      expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(deposited);
       expect(await vault.collateralOf(borrower.address, weth)).to.equal(borrowerCollateral);
       expect(await vault.collateralOf(attacker.address, weth)).to.equal(0n);
       expect(await usdc.balanceOf(vault)).to.equal(cash + usd("1000000"));
@@ -426,7 +420,7 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
 
     it("with rates frozen, a donation leaves every lender- and borrower-facing number identical", async function () {
       const f = await networkHelpers.loadFixture(frozenMarketFixture);
-      const { vault, usdc, weth, wbtc, borrower, attacker, lender } = f;
+      const { vault, lens, usdc, weth, wbtc, borrower, attacker, lender } = f;
       const read = async (): Promise<unknown[]> => [
         await vault.totalAssets(),
         await vault.cash(),
@@ -436,10 +430,10 @@ describe("CollateralVault: lending (ERC-4626 side)", function () {
         await vault.maxWithdraw(lender.address),
         await vault.maxRedeem(lender.address),
         await vault.accountLiquidity(borrower.address),
-        await vault.healthFactor(borrower.address),
+        await lens.healthFactor(vault, borrower.address),
         await vault.collateralOf(attacker.address, weth),
         await vault.collateralOf(attacker.address, wbtc),
-        (await vault.collateralInfo(weth)).totalDeposited,
+        (await lens.collateralInfo(vault, weth)).totalDeposited,
         await vault.totalDebt(),
         await vault.reserves(),
       ];

@@ -8,8 +8,8 @@
 import { readFileSync } from "node:fs";
 
 import { expect } from "chai";
-import { MaxUint256, ZeroHash } from "ethers";
-import { network } from "hardhat";
+import { MaxUint256, ZeroAddress, ZeroHash, getAddress, hexlify } from "ethers";
+import hre, { network } from "hardhat";
 
 import Bulwark from "../../deploy/modules/Bulwark.js";
 import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
@@ -38,8 +38,11 @@ import {
   CollateralVault__factory,
   LiquidationEngine__factory,
   MockERC20__factory,
+  SecurityOps__factory,
   TestAggregator__factory,
   TimelockController__factory,
+  UniswapV3FlashLiquidator__factory,
+  VaultLens__factory,
 } from "../../typechain-types/index.js";
 import { usd, wad, feedAnswer } from "../../scripts/lib/units.js";
 
@@ -58,8 +61,13 @@ const { ethers, ignition, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 const [deployer, proposer, executor, guardian, lender, borrower, keeper, stranger] = await ethers.getSigners();
 
+/** The addresses the read-back takes, and the flash liquidator Ignition deployed for SecurityOps. */
+interface DeployedSystem extends SystemAddresses {
+  liquidator: string;
+}
+
 /** Deploys the system with Ignition, exactly as `npx hardhat ignition deploy` does, and collects its addresses. */
-async function deploySystem(): Promise<SystemAddresses> {
+async function deploySystem(): Promise<DeployedSystem> {
   const deployed = await ignition.deploy(BulwarkLocal, { parameters: PARAMETERS });
   const at = (name: keyof typeof deployed): Promise<string> => deployed[name].getAddress();
   return {
@@ -74,6 +82,8 @@ async function deploySystem(): Promise<SystemAddresses> {
     riskManager: await at("riskManager"),
     rebalancer: await at("rebalancer"),
     securityOps: await at("securityOps"),
+    lens: await at("lens"),
+    liquidator: await at("liquidator"),
     base: { token: await at("USDC"), feed: await at("USDCFeed") },
     collaterals: {
       WETH: { token: await at("WETH"), feed: await at("WETHFeed") },
@@ -137,14 +147,51 @@ describe("Deploy (Ignition)", function () {
     expect(bad, table).to.deep.equal([]);
     // Every group of checks ran (10 contracts' wiring, 3 assets, governance).
     expect(rows.length).to.be.greaterThan(120);
-    for (const name of ["adapter", "vault", "engine", "breaker", "volatility", "riskManager", "rebalancer"]) {
+    const owned = ["adapter", "vault", "engine", "breaker", "volatility", "riskManager", "rebalancer", "securityOps"];
+    for (const name of owned) {
       expect(rows.find((row) => row.check === `${name}.owner`)?.actual).to.equal(addresses.timelock);
     }
+    expect(rows.find((row) => row.check === "securityOps.liquidator.owner")?.actual).to.equal(addresses.securityOps);
+  });
+
+  it("deploys the vault linked to its three libraries, the lens, and a flash liquidator handed to SecurityOps", async function () {
+    const a = await loadFixture(deploySystem);
+    // The vault's code calls each library (at the offsets its artifact's link references give) at one address with code.
+    const code = ethers.getBytes(await ethers.provider.getCode(a.vault));
+    const artifact = await hre.artifacts.readArtifact("CollateralVault");
+    const linked = new Map<string, Set<string>>();
+    for (const libraries of Object.values(artifact.deployedLinkReferences ?? {})) {
+      for (const [name, references] of Object.entries(libraries)) {
+        const at = linked.get(name) ?? new Set<string>();
+        for (const { start, length } of references) at.add(getAddress(hexlify(code.slice(start, start + length))));
+        linked.set(name, at);
+      }
+    }
+    expect([...linked.keys()].sort()).to.deep.equal(["CollateralBook", "LiquidationSettlement", "LossLedger"]);
+    for (const [name, at] of linked) {
+      expect(at.size, name).to.equal(1);
+      expect(await ethers.provider.getCode([...at][0]), name).to.not.equal("0x");
+    }
+    // The lens reads the vault's wiring.
+    const lens = VaultLens__factory.connect(a.lens, ethers.provider);
+    expect(await lens.liquidationEngine(a.vault)).to.equal(a.engine);
+    // SecurityOps holds Ignition's liquidator and owns it, nothing pending; the timelock owns SecurityOps.
+    const ops = SecurityOps__factory.connect(a.securityOps, ethers.provider);
+    const liquidator = UniswapV3FlashLiquidator__factory.connect(a.liquidator, ethers.provider);
+    expect(await ops.liquidator()).to.equal(a.liquidator);
+    expect([await liquidator.owner(), await liquidator.pendingOwner()]).to.deep.equal([a.securityOps, ZeroAddress]);
+    expect([await liquidator.engine(), await liquidator.vault(), await liquidator.base()]).to.deep.equal([
+      a.engine,
+      a.vault,
+      a.base.token,
+    ]);
+    expect([await ops.owner(), await ops.pendingOwner()]).to.deep.equal([a.timelock, ZeroAddress]);
   });
 
   it("works end to end: deposit, collateral, borrow, a price fall through the local feed, a liquidation", async function () {
     const a = await loadFixture(deploySystem);
     const vault = CollateralVault__factory.connect(a.vault, ethers.provider);
+    const lens = VaultLens__factory.connect(a.lens, ethers.provider);
     const engine = LiquidationEngine__factory.connect(a.engine, keeper);
     const usdc = MockERC20__factory.connect(a.base.token, ethers.provider);
     const weth = MockERC20__factory.connect(a.collaterals.WETH.token, ethers.provider);
@@ -165,7 +212,7 @@ describe("Deploy (Ignition)", function () {
     for (const feed of feeds) await feed.push((await feed.latestRoundData())[1]);
     await vault.connect(borrower).borrow(usd("20000"), borrower.address);
     expect(await usdc.balanceOf(borrower.address)).to.equal(usd("20000"));
-    expect(await vault.healthFactor(borrower.address)).to.be.greaterThan(wad("1"));
+    expect(await lens.healthFactor(vault, borrower.address)).to.be.greaterThan(wad("1"));
 
     // WETH falls from $3,000 to $2,250 in two rounds (each inside the adapter's 20% jump bound): 10 WETH at the 85%
     // threshold now back $19,125 against $20,000 of debt.
@@ -182,7 +229,7 @@ describe("Deploy (Ignition)", function () {
     expect(await vault.debtOf(borrower.address)).to.be.lessThan(debtBefore);
     expect(await vault.isLiquidatable(borrower.address)).to.equal(false);
     // Back to the engine's target health (1.05), to rounding.
-    expect(await vault.healthFactor(borrower.address)).to.be.closeTo(wad("1.05"), wad("0.000001"));
+    expect(await lens.healthFactor(vault, borrower.address)).to.be.closeTo(wad("1.05"), wad("0.000001"));
   });
 
   it("leaves the timelock in sole control, with the configured delay: a change waits it out", async function () {

@@ -20,10 +20,15 @@ import { mutatingFunctions, revertName, zeroArgs } from "../../scripts/lib/gover
 import { collateral, deployChainlinkMarket, feedConfig, type ChainlinkMarket } from "../../scripts/lib/testMarket.js";
 import { DEFAULT_BASE_TRIGGERS, DEFAULT_BREAKER_PARAMS, DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/testMarket.js";
 import { DEFAULT_RISK_PARAMS, defaultAssetRisk, defaultTracking, deployRiskModules } from "../../scripts/lib/risk.js";
-import { DEFAULT_SECURITY_OPS_CONFIG } from "../../scripts/lib/automation.js";
+import { DEFAULT_SECURITY_OPS_CONFIG, deploySecurityOps } from "../../scripts/lib/automation.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import { deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
-import type { MockERC20, SecurityOps, TimelockController } from "../../typechain-types/index.js";
+import type {
+  MockERC20,
+  SecurityOps,
+  TimelockController,
+  UniswapV3FlashLiquidator,
+} from "../../typechain-types/index.js";
 import { usd, wad } from "../../scripts/lib/units.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -37,7 +42,7 @@ const UNAUTHORIZED = "OwnableUnauthorizedAccount";
 
 type Role = "owner" | "proposer" | "executor" | "guardian" | "lender" | "lender2" | "borrower" | "stranger";
 type Named = "vault" | "engine" | "breaker" | "adapter" | "queue" | "rateModel" | "timelock" | "newToken" | "wethFeed";
-type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed" | "securityOps";
+type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed" | "securityOps" | "spareLiquidator";
 
 interface GovFixture extends Record<Role, HardhatEthersSigner> {
   market: ChainlinkMarket;
@@ -45,6 +50,10 @@ interface GovFixture extends Record<Role, HardhatEthersSigner> {
   risk: RiskModules;
   /** The SecurityOps upkeep, owned by the timelock, its proceeds swept to the timelock (as the Ignition modules). */
   securityOps: SecurityOps;
+  /** SecurityOps' flash liquidator (SecurityOps owns it). */
+  liquidator: UniswapV3FlashLiquidator;
+  /** Another flash liquidator, owned by the timelock (for setLiquidator). */
+  spareLiquidator: UniswapV3FlashLiquidator;
   timelock: TimelockController;
   weth: MockERC20;
   wbtc: MockERC20;
@@ -60,8 +69,9 @@ interface GovFixture extends Record<Role, HardhatEthersSigner> {
 /**
  * Chainlink-priced market with two lenders (600k + 400k USDC) and a borrower (300 WETH, 200k USDC borrowed), its risk
  * modules deployed and wired (`deployRiskModules`), then all handed to a 2-day timelock (distinct proposer and
- * executor; guardian set), feeds refreshed after the delay; then a SecurityOps upkeep over the market, deployed with
- * the timelock as its owner and proceeds recipient.
+ * executor; guardian set); then, as the Ignition modules do, a SecurityOps upkeep over the market (its proceeds to
+ * the timelock) given its flash liquidator and handed to the timelock in a second batch; feeds refreshed after the
+ * delays. Also a spare flash liquidator the timelock owns.
  */
 async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection): Promise<GovFixture> {
   const [owner, proposer, executor, guardian, lender, lender2, borrower, stranger] = await e.getSigners();
@@ -83,7 +93,19 @@ async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkCo
   await vault.connect(borrower).borrow(usd("200000"), borrower.address);
 
   const wait = async (seconds: bigint): Promise<void> => void (await helpers.time.increase(seconds));
-  const { timelock } = await deployGovernance(e, { ...market, risk }, { proposer, executor, guardian, wait });
+  const { timelock, run } = await deployGovernance(e, { ...market, risk }, { proposer, executor, guardian, wait });
+  const { ops: securityOps, liquidator } = await deploySecurityOps(e, {
+    vault,
+    engine: market.engine,
+    volatility: risk.volatility,
+    config: DEFAULT_SECURITY_OPS_CONFIG,
+    proceedsRecipient: timelock,
+    owner,
+  });
+  await (await securityOps.connect(owner).transferOwnership(timelock)).wait();
+  await (
+    await run([{ target: securityOps, data: securityOps.interface.encodeFunctionData("acceptOwnership") }])
+  ).wait();
   await market.heartbeat();
   const newToken = await e.deployContract("MockERC20", ["New", "NEW", 18]);
   const factory = await deployUniswapV3Factory(e, owner);
@@ -91,21 +113,15 @@ async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkCo
   const pool = await factory.getPool(weth, usdc, 3000);
   const porFeed = await e.deployContract("TestAggregator", [8, "WETH proof of reserve"]);
   const wethFeed = market.feeds.get("WETH") ?? usdc;
-  const securityOps = await e.deployContract("SecurityOps", [
-    vault,
-    market.engine,
-    risk.volatility,
-    DEFAULT_SECURITY_OPS_CONFIG,
-    timelock,
-    timelock,
-  ]);
-  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed, securityOps };
+  const spareLiquidator = await e.deployContract("UniswapV3FlashLiquidator", [market.engine, vault, usdc, timelock]);
+  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed, securityOps, spareLiquidator };
   const keys = ["vault", "engine", "breaker", "adapter", "queue", "rateModel", "timelock", "newToken"] as const;
-  const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed", "securityOps"] as const;
+  const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed", "securityOps", "spareLiquidator"] as const;
   const all = [...keys, ...riskKeys, ...(["wethFeed", "usdc", "weth", "wbtc"] as const)];
   const a = Object.fromEntries(await Promise.all(all.map(async (k) => [k, await named[k].getAddress()])));
   const people = { owner, proposer, executor, guardian, lender, lender2, borrower, stranger };
-  return { market, risk, securityOps, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
+  const liquidators = { liquidator, spareLiquidator };
+  return { market, risk, securityOps, ...liquidators, timelock, ...people, weth, wbtc, pool, a: a as GovFixture["a"] };
 }
 
 // ----------------------------------------------------------------------------------------------- helpers
@@ -244,6 +260,12 @@ function surfaces(f: GovFixture): Surface[] {
     sweep: { access: "other" as const, args: [a.usdc] },
     setConfig: owner({ scanSize: 50, maxLiquidations: 3, pokeInterval: 3600 }),
     setLiquidationPool: owner(a.weth, f.pool),
+    // The timelock's spare liquidator, offered to SecurityOps first in the same batch (it takes only one offered).
+    setLiquidator: {
+      access: "owner" as const,
+      args: [a.spareLiquidator],
+      before: [call(f.spareLiquidator, "transferOwnership", [a.securityOps])],
+    },
     ...ownership(f, f.securityOps),
   };
   return [
@@ -284,9 +306,9 @@ function moduleGated(s: Surface): Array<[string, Gated & { access: ModuleRole }]
 
 /** What every user owns in the books: shares, collateral of each asset, scaled debt. */
 async function userBooks(f: GovFixture): Promise<bigint[][]> {
-  const { vault } = f.market;
+  const { vault, lens } = f.market;
   const held = (u: HardhatEthersSigner) => [vault.collateralOf(u, f.weth), vault.collateralOf(u, f.wbtc)];
-  const row = (u: HardhatEthersSigner) => Promise.all([vault.balanceOf(u), ...held(u), vault.scaledDebtOf(u)]);
+  const row = (u: HardhatEthersSigner) => Promise.all([vault.balanceOf(u), ...held(u), lens.scaledDebtOf(vault, u)]);
   return Promise.all([f.lender, f.lender2, f.borrower, f.stranger, f.guardian].map(row));
 }
 
@@ -305,8 +327,14 @@ describe("Governance: roles and bounds under the timelock", function () {
         expect([await c.owner(), await c.pendingOwner()]).to.deep.equal([f.a.timelock, ZeroAddress]);
       }
       expect(await f.securityOps.proceedsRecipient()).to.equal(f.a.timelock);
+      // SecurityOps owns its flash liquidator, nothing pending.
+      expect(await f.securityOps.liquidator()).to.equal(await f.liquidator.getAddress());
+      expect([await f.liquidator.owner(), await f.liquidator.pendingOwner()]).to.deep.equal([
+        f.a.securityOps,
+        ZeroAddress,
+      ]);
       // Wired: the vault takes caps and the reserve boost from the risk manager, and sells through the rebalancer.
-      expect(await f.market.vault.riskModules()).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
+      expect(await f.market.lens.riskModules(f.market.vault)).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
       expect(await f.market.breaker.guardian()).to.equal(f.guardian.address);
       const other = await deployChainlinkMarket(ethers, { owner: f.owner });
       const options = { minDelay: 3n * DAY, proposer: f.proposer, executor: f.executor };
@@ -327,7 +355,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       await reverts(execute(), timelock, "TimelockUnexpectedOperationState", batch.id, READY);
       await time.increaseTo(readyAt - 10n);
       await reverts(execute(), timelock, "TimelockUnexpectedOperationState", batch.id, READY);
-      expect((await market.vault.parameters()).borrowCap).to.not.equal(usd("123"));
+      expect((await market.lens.parameters(market.vault)).borrowCap).to.not.equal(usd("123"));
       await time.increaseTo(readyAt);
       await expect(execute()).to.emit(market.vault, "BorrowCapSet").withArgs(usd("123"));
       // Done is final: the same operation cannot run twice.
@@ -402,9 +430,9 @@ describe("Governance: roles and bounds under the timelock", function () {
           expect(error === NOT_MODULE, `${s.name}.${fn.name} gated by a risk module?`).to.equal(byModule);
         }
       }
-      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3, SecurityOps 4 (2 of
+      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3, SecurityOps 5 (2 of
       // each for ownership; renounceOwnership is a reverting view).
-      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3, 4]);
+      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3, 5]);
       // The vault's risk manager sets caps and the reserve boost; its recovery module takes and returns collateral.
       const roles = surfaces(f).map((s) => moduleGated(s).map(([name, e]) => `${e.access}.${name}`));
       expect(roles).to.deep.equal([
@@ -426,20 +454,20 @@ describe("Governance: roles and bounds under the timelock", function () {
 
     it("the vault's risk-module functions answer to their module alone: never the timelock, nobody while unset", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       const rows = moduleGated(surfaces(f)[0]);
       const outsiders = [f.owner, f.guardian, f.proposer, f.executor, f.lender, f.borrower, f.stranger];
       const refused = async (who: HardhatEthersSigner, name: string, args: readonly unknown[]) =>
         reverts(vault.connect(who).getFunction(name)(...args), vault, NOT_MODULE, who.address);
       // Wired to the deployed risk manager and rebalancer: every signer is refused, the timelock too.
-      expect(await vault.riskModules()).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
+      expect(await lens.riskModules(vault)).to.deep.equal([f.a.riskManager, f.a.rebalancer, 0n]);
       for (const [name, { args }] of rows) {
         for (const who of outsiders) await refused(who, name, args);
         await reverts(viaTimelock(f, [call(vault, name, args)]), vault, NOT_MODULE, f.a.timelock);
       }
       // Unset (the zero address): still every caller is refused, the timelock too.
       await (await viaTimelock(f, [call(vault, "setRiskModules", [ZeroAddress, ZeroAddress])])).wait();
-      expect(await vault.riskModules()).to.deep.equal([ZeroAddress, ZeroAddress, 0n]);
+      expect(await lens.riskModules(vault)).to.deep.equal([ZeroAddress, ZeroAddress, 0n]);
       for (const [name, { args }] of rows) {
         for (const who of outsiders) await refused(who, name, args);
         await reverts(viaTimelock(f, [call(vault, name, args)]), vault, NOT_MODULE, f.a.timelock);
@@ -467,7 +495,7 @@ describe("Governance: roles and bounds under the timelock", function () {
         .to.emit(vault, "ReserveBoostSet")
         .withArgs(wad("0.1"));
       // Nothing was written off, so nothing is owed to lenders: 1 unit of proceeds all goes to reserves.
-      expect(await vault.unrecoveredLoss()).to.equal(0n);
+      expect(await lens.unrecoveredLoss(vault)).to.equal(0n);
       await f.market.usdc.connect(recovery).approve(vault, 1n);
       await f.market.usdc.mint(recovery.address, 1n);
       await expect(vault.connect(recovery).settleRecovery(f.weth, 0n, 1n))
@@ -621,19 +649,47 @@ describe("Governance: roles and bounds under the timelock", function () {
       ["claimDelay 4 d", 2, "setParams", () => breaker({ claimDelay: 4n * DAY }), P],
       ["outflowShare 0", 2, "setAssetParams", (f) => triggers(f, { outflowShare: 0n }), P],
       ["maxFall 0.95", 2, "setAssetParams", (f) => triggers(f, { maxFall: wad("0.95") }), P],
-      ["minInterval 59 s", 4, "setTracking", (f) => tracking(f, { minInterval: 59 }), P, ["minInterval", 59n]],
-      ["alpha 0.51", 4, "setTracking", (f) => tracking(f, { alpha: wad("0.51") }), P, ["alpha", wad("0.51")]],
+      [
+        "minInterval 59 s",
+        4,
+        "setTracking",
+        (f) => tracking(f, { minInterval: 59 }),
+        P,
+        [b32("minInterval"), 59n, 60n, DAY],
+      ],
+      [
+        "alpha 0.51",
+        4,
+        "setTracking",
+        (f) => tracking(f, { alpha: wad("0.51") }),
+        P,
+        [b32("alpha"), wad("0.51"), wad("0.01"), wad("0.5")],
+      ],
       [
         "seedVolatility 1000% + 1 wei",
         4,
         "setTracking",
         (f) => tracking(f, { seedVolatility: wad("10") + 1n }),
         P,
-        ["seedVolatility", wad("10") + 1n],
+        [b32("seedVolatility"), wad("10") + 1n, 0n, wad("10")],
       ],
-      ["horizon 59 min", 5, "setParams", () => riskParams({ horizon: 3540 }), P, ["horizon", 3540n]],
+      [
+        "horizon 59 min",
+        5,
+        "setParams",
+        () => riskParams({ horizon: 3540 }),
+        P,
+        [b32("horizon"), 3540n, 3600n, 7n * DAY],
+      ],
       ["reserveBoost 0.26", 5, "setParams", () => riskParams({ reserveBoost: wad("0.26") }), P],
-      ["ltvK 5.01", 5, "setAssetRisk", (f) => assetRisk(f, { ltvK: wad("5.01") }), P, ["ltvK", wad("5.01")]],
+      [
+        "ltvK 5.01",
+        5,
+        "setAssetRisk",
+        (f) => assetRisk(f, { ltvK: wad("5.01") }),
+        P,
+        [b32("ltvK"), wad("5.01"), 0n, wad("5")],
+      ],
       ["maxThresholdCut 0.26", 5, "setAssetRisk", (f) => assetRisk(f, { maxThresholdCut: wad("0.26") }), P],
       [
         "reserve heartbeat 7 d 1 s",
@@ -641,7 +697,7 @@ describe("Governance: roles and bounds under the timelock", function () {
         "setReserveCheck",
         (f) => [f.a.weth, f.a.porFeed, 7n * DAY + 1n, 0n],
         P,
-        ["heartbeat", 7n * DAY + 1n],
+        [b32("heartbeat"), 7n * DAY + 1n, 1n, 7n * DAY],
       ],
       ["reserve tolerance 0.11", 5, "setReserveCheck", (f) => [f.a.weth, f.a.porFeed, DAY, wad("0.11")], P],
       [
@@ -650,10 +706,10 @@ describe("Governance: roles and bounds under the timelock", function () {
         "setRoute",
         (f) => route(f, { maxSlippage: wad("0.06") }),
         P,
-        ["maxSlippage", wad("0.06")],
+        [b32("maxSlippage"), wad("0.06"), 0n, wad("0.05")],
       ],
-      ["interval 59 s", 6, "setRoute", (f) => route(f, { interval: 59 }), P, ["interval", 59n]],
-      ["maxChunk 0", 6, "setRoute", (f) => route(f, { maxChunk: 0n }), P, ["maxChunk", 0n]],
+      ["interval 59 s", 6, "setRoute", (f) => route(f, { interval: 59 }), P, [b32("interval"), 59n, 60n, DAY]],
+      ["maxChunk 0", 6, "setRoute", (f) => route(f, { maxChunk: 0n }), P, [b32("maxChunk"), 0n, 1n, 2n ** 128n - 1n]],
       ["scanSize 0", 7, "setConfig", () => opsConfig({ scanSize: 0 }), P, [b32("scanSize"), 0n, 1n, MAX_SCAN]],
       [
         "scanSize MAX_SCAN + 1",
@@ -698,9 +754,15 @@ describe("Governance: roles and bounds under the timelock", function () {
     ];
     /** Everything the bounded setters write, read back. */
     async function governed(f: GovFixture): Promise<string> {
-      const { vault, engine: e, breaker: b, adapter: o } = f.market;
+      const { vault, lens, engine: e, breaker: b, adapter: o } = f.market;
       const { volatility: v, riskManager: r, rebalancer: rb } = f.risk;
-      const reads = [vault.parameters(), vault.collateralInfo(f.weth), e.params(), b.params(), b.assetParams(f.a.usdc)];
+      const reads = [
+        lens.parameters(vault),
+        lens.collateralInfo(vault, f.weth),
+        e.params(),
+        b.params(),
+        b.assetParams(f.a.usdc),
+      ];
       const riskReads = [v.config(f.weth), r.params(), r.assetRisk(f.weth), r.reserveCheck(f.weth), rb.route(f.weth)];
       const opsReads = [f.securityOps.config()];
       const all = await Promise.all([...reads, o.assetConfig(f.weth), o.twapSource(f.weth), ...riskReads, ...opsReads]);
@@ -804,7 +866,7 @@ describe("Governance: roles and bounds under the timelock", function () {
   describe("no address can sweep user funds", function () {
     it("the most hostile valid admin calls leave every user's shares, collateral and scaled debt as they were", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
-      const { vault, engine, breaker, adapter } = f.market;
+      const { vault, lens, engine, breaker, adapter } = f.market;
       const { volatility, riskManager, rebalancer } = f.risk;
       const { a, stranger: s } = f;
       const at = (c: BaseContract) => c.getAddress();
@@ -892,7 +954,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       // protocol does not own.
       const manager = vault.connect(s);
       await manager.setRiskCaps(f.weth, 0n, 1n); // the floor: half of a 1-wei threshold, rounded up
-      await manager.setReserveBoost(await vault.MAX_RESERVE_BOOST());
+      await manager.setReserveBoost(await lens.MAX_RESERVE_BOOST());
       await reverts(
         manager.releaseProtocolCollateral(f.weth, 1n),
         vault,
@@ -906,7 +968,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       await time.increaseTo(start + 86n * 3600n);
       expect(await vault.riskParams(f.weth)).to.deep.equal([0n, 1n]);
       await expect(executeBatch(f.timelock, f.executor, raise)).to.emit(vault, "CollateralConfigUpdated");
-      expect((await vault.collateralInfo(f.weth)).config.liquidationBonus).to.equal(wad("0.2"));
+      expect((await lens.collateralInfo(vault, f.weth)).config.liquidationBonus).to.equal(wad("0.2"));
       expect(await userBooks(f)).to.deep.equal(books);
       // Concern, documented: governance can still lower a threshold until the borrower is liquidatable, but only
       // along the ramp, which leaves hours to repay or top up.
@@ -915,10 +977,14 @@ describe("Governance: roles and bounds under the timelock", function () {
 
     it("withdrawReserves takes at most the free reserves: lenders' claims and the books stay whole", async function () {
       const f = await networkHelpers.loadFixture(governedFixture);
-      const { vault, usdc } = f.market;
+      const { vault, lens, usdc } = f.market;
       const zeroModel = await ethers.deployContract("KinkedRateModel", [0n, 0n, 0n, wad("0.5")]);
       await (await viaTimelock(f, [call(vault, "setInterestRateModel", [await zeroModel.getAddress()])])).wait();
-      const [reserves, provisions, cash] = [await vault.reserves(), await vault.totalProvision(), await vault.cash()];
+      const [reserves, provisions, cash] = [
+        await vault.reserves(),
+        await lens.totalProvision(vault),
+        await vault.cash(),
+      ];
       const free = reserves - provisions < cash ? reserves - provisions : cash;
       expect(free).to.be.greaterThan(0n);
       const claimOf = async (u: HardhatEthersSigner) => vault.convertToAssets(await vault.balanceOf(u));

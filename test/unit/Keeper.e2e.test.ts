@@ -21,7 +21,12 @@ import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
 import { loadParameters } from "../../scripts/lib/deployment.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import { chainIdAt, freePort } from "./helpers/forkMirror.js";
-import { CollateralVault__factory, MockERC20__factory, TestAggregator__factory } from "../../typechain-types/index.js";
+import {
+  CollateralVault__factory,
+  MockERC20__factory,
+  TestAggregator__factory,
+  VaultLens__factory,
+} from "../../typechain-types/index.js";
 import { usd, wad, feedAnswer } from "../../scripts/lib/units.js";
 
 const ROOT = process.cwd();
@@ -189,6 +194,7 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
     const vaultAddress = await deployed.vault.getAddress();
     const wethAddress = await deployed.WETH.getAddress();
     const vault = CollateralVault__factory.connect(vaultAddress, ethers.provider);
+    const lens = VaultLens__factory.connect(await deployed.lens.getAddress(), ethers.provider);
     const usdc = MockERC20__factory.connect(await deployed.USDC.getAddress(), deployer);
     const weth = MockERC20__factory.connect(wethAddress, deployer);
     const feeds = await Promise.all(
@@ -265,7 +271,7 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
     // Debt repaid, health restored, and the liquidator (not the keeper's wallet) kept the profit.
     expect(await vault.debtOf(borrower.address)).to.be.lessThan(debtBefore);
     expect(await vault.isLiquidatable(borrower.address)).to.equal(false);
-    expect(await vault.healthFactor(borrower.address)).to.be.greaterThan(wad("1"));
+    expect(await lens.healthFactor(vault, borrower.address)).to.be.greaterThan(wad("1"));
     expect(BigInt(String(liquidated.repaid))).to.be.greaterThan(0n);
     expect(BigInt(String(liquidated.profit))).to.be.greaterThan(0n);
   });

@@ -76,7 +76,7 @@ async function keeperFixture(): Promise<Fixture> {
   // A deep WETH/USDC pool at $2,700 (1,000 WETH and 2.7M USDC, full range) and the keeper's own liquidator selling in it.
   const factory = await deployUniswapV3Factory(ethers, owner);
   const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, usdc, wad("2700"), wad("1000"));
-  const discovered = await discoverContracts(keeperWallet, await vault.getAddress());
+  const discovered = await discoverContracts(keeperWallet, await vault.getAddress(), await market.lens.getAddress());
   const liquidator = await deployLiquidator(keeperWallet, discovered);
   await setLiquidatorPools(liquidator, { [await weth.getAddress()]: await pool.getAddress() });
   return { market, risk, weth, wbtc, pool, liquidator, keeperWallet, lender, alice, bob, carol, dave };
@@ -98,6 +98,7 @@ async function makeKeeper(
   const contracts = await discoverContracts(
     wallet ?? ethers.provider,
     await f.market.vault.getAddress(),
+    await f.market.lens.getAddress(),
     liquidator ?? (await f.liquidator.getAddress()),
   );
   const keeper = new Keeper(contracts, ethers.provider, wallet, {
@@ -194,7 +195,7 @@ describe("Keeper", function () {
     it("liquidates the unhealthy accounts by flash liquidation through its own liquidator, with no capital", async function () {
       const f = await loadFixture(keeperFixture);
       await crash(f);
-      const { vault, usdc } = f.market;
+      const { vault, lens, usdc } = f.market;
       expect(await vault.isLiquidatable(f.alice.address)).to.equal(true);
       expect(await vault.isLiquidatable(f.bob.address)).to.equal(true);
       const carolDebt = await vault.debtOf(f.carol.address);
@@ -208,7 +209,7 @@ describe("Keeper", function () {
       for (const who of [f.alice, f.bob]) {
         expect(await vault.isLiquidatable(who.address)).to.equal(false);
         // Back to the engine's target health, 1.05.
-        expect(await vault.healthFactor(who.address)).to.be.closeTo(wad("1.05"), wad("0.001"));
+        expect(await lens.healthFactor(vault, who.address)).to.be.closeTo(wad("1.05"), wad("0.001"));
       }
       expect(await vault.debtOf(f.carol.address)).to.be.at.least(carolDebt); // untouched (interest only)
       // Capital-free: the wallet never held USDC; the liquidator kept the profit of the sales.
@@ -366,7 +367,7 @@ describe("Keeper", function () {
       await crash(f);
       const bare = await deployLiquidator(
         f.keeperWallet,
-        await discoverContracts(f.keeperWallet, await f.market.vault.getAddress()),
+        await discoverContracts(f.keeperWallet, await f.market.vault.getAddress(), await f.market.lens.getAddress()),
       );
       const { keeper, records } = await makeKeeper(
         f,
@@ -514,7 +515,11 @@ describe("Keeper", function () {
         return polls === 3 ? Promise.reject(new Error("ECONNREFUSED 127.0.0.1:8545")) : original();
       });
       const { logger, records } = memoryLogger();
-      const contracts = await discoverContracts(f.keeperWallet, await f.market.vault.getAddress());
+      const contracts = await discoverContracts(
+        f.keeperWallet,
+        await f.market.vault.getAddress(),
+        await f.market.lens.getAddress(),
+      );
       let keeper: Keeper | undefined = undefined;
       let sleeps = 0;
       keeper = new Keeper(contracts, ethers.provider, f.keeperWallet, {

@@ -237,7 +237,7 @@ describe("LiquidationEngine: abuse", function () {
   describe("(b) a borrower cannot block its own liquidation", function () {
     it("a contract borrower that reverts on any call is liquidated: nothing calls the borrower", async function () {
       const f = await networkHelpers.loadFixture(borrowerContractFixture);
-      const { vault, engine, weth, hostile, bob, alice } = f;
+      const { vault, lens, engine, weth, hostile, bob, alice } = f;
       // Positive control: the borrower really refuses calls.
       await expect(alice.sendTransaction({ to: await hostile.getAddress(), data: "0x12345678" }))
         .to.be.revertedWithCustomError(hostile, "NoCallsAccepted")
@@ -250,7 +250,7 @@ describe("LiquidationEngine: abuse", function () {
         engine,
         "LiquidationExecuted",
       );
-      expect(await vault.healthFactor(hostile)).to.be.greaterThanOrEqual(wad("1.05"));
+      expect(await lens.healthFactor(vault, hostile)).to.be.greaterThanOrEqual(wad("1.05"));
       // The flash path, a batch and the write-off do not call it either.
       await price(f, weth, "2532");
       const [receiver] = [bob.address];
@@ -337,14 +337,14 @@ describe("LiquidationEngine: abuse", function () {
 
     it("depositing dust of another collateral does not block a write-off: the dust goes with it", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, wbtc, alice, bob } = f;
+      const { vault, lens, engine, weth, wbtc, alice, bob } = f;
       await price(f, weth, "9"); // $90 of WETH
       await vault.connect(alice).depositCollateral(wbtc, 1n, alice.address);
       await vault.connect(alice).depositCollateral(wbtc, 16_000n, alice.address); // + $9.60 of WBTC: $99.6 in all
       await expect(engine.connect(bob).writeOff(alice.address))
         .to.emit(vault, "BadDebtWrittenOff")
         .withArgs(alice.address, usd("24000"), usd("1200"), usd("22800"));
-      expect(await vault.protocolCollateral(wbtc)).to.equal(16_001n);
+      expect(await lens.protocolCollateral(vault, wbtc)).to.equal(16_001n);
       expect(await vault.collateralOf(alice.address, wbtc)).to.equal(0n);
       // The same dust does not block the liquidation path's write-off either.
       const g = await networkHelpers.loadFixture(liquidationFixture);
@@ -443,7 +443,7 @@ describe("LiquidationEngine: abuse", function () {
       await price(f, weth, "2000");
       const pos = await readPosition(f, carol.address);
       expect([pos.liquidationLimit, pos.debtValue, pos.health]).to.deep.equal([wad("34000"), wad("34000"), WAD]);
-      expect(await f.vault.healthFactor(carol.address)).to.equal(WAD);
+      expect(await f.lens.healthFactor(f.vault, carol.address)).to.equal(WAD);
       await expectNotLiquidatable(f, carol.address, WAD);
       await f.oracle.setPrice(weth, wad("2000") - 1n);
       await engine.flag(carol.address);

@@ -1,7 +1,7 @@
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { type ContractTransactionResponse, MaxUint256, ZeroAddress } from "ethers";
+import { type ContractTransactionResponse, MaxUint256, ZeroAddress, encodeBytes32String } from "ethers";
 import { network } from "hardhat";
 
 import { DEFAULT_ENGINE_PARAMS } from "../../scripts/lib/testMarket.js";
@@ -122,7 +122,7 @@ describe("LiquidationEngine: rules", function () {
   describe("partial liquidation to targetHealth", function () {
     it("repays exactly what restores health 1.05, at the bonus the curve gives (WETH $2740, health 0.9704)", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice, bob } = f;
+      const { vault, lens, engine, weth, alice, bob } = f;
       await price(f, weth, "2740");
       const pos = await readPosition(f, alice.address);
       // Independently of the model: limit 10 × 2740 × 0.85 = 23,290 against 24,000 of debt.
@@ -143,7 +143,7 @@ describe("LiquidationEngine: rules", function () {
 
       const q = await liquidateAsModelled(f, alice, weth, MaxUint256);
       expect([q.bonus, q.repay, q.seize, q.fee, q.writeOff]).to.deep.equal([bonus, repay, seize, fee, false]);
-      const after = await vault.healthFactor(alice.address);
+      const after = await lens.healthFactor(vault, alice.address);
       expect(after).to.be.greaterThanOrEqual(wad("1.05"));
       expect(after).to.be.lessThan(wad("1.05") + TARGET_SLACK);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
@@ -164,7 +164,7 @@ describe("LiquidationEngine: rules", function () {
 
     it("maxRepay below the target amount repays exactly maxRepay and flags the account, still unhealthy", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice, bob } = f;
+      const { vault, lens, engine, weth, alice, bob } = f;
       await price(f, weth, "2740");
       const health = (await readPosition(f, alice.address)).health;
       const tx = engine.connect(bob).liquidate(alice.address, weth, usd("5000"), bob.address);
@@ -172,25 +172,25 @@ describe("LiquidationEngine: rules", function () {
       await expect(tx).to.emit(engine, "AccountFlagged").withArgs(alice.address, anyValue);
       const flaggedHealth = await flagHealthOf(engine, await tx);
       expect(flaggedHealth).to.be.greaterThan(health).and.lessThan(wad("1"));
-      expect(await vault.healthFactor(alice.address)).to.be.closeTo(flaggedHealth, wad("0.000001"));
+      expect(await lens.healthFactor(vault, alice.address)).to.be.closeTo(flaggedHealth, wad("0.000001"));
       expect(await engine.flaggedAt(alice.address)).to.equal(BigInt(await networkHelpers.time.latest()));
       expect(await vault.debtOf(alice.address)).to.equal(usd("19000"));
       expect(await vault.isLiquidatable(alice.address)).to.equal(true);
       // A second liquidation is priced with the time ramp running from that flag.
       await networkHelpers.time.increase(100);
       await liquidateAsModelled(f, alice, weth, MaxUint256);
-      expect(await vault.healthFactor(alice.address)).to.be.greaterThanOrEqual(wad("1.05"));
+      expect(await lens.healthFactor(vault, alice.address)).to.be.greaterThanOrEqual(wad("1.05"));
     });
 
     it("a WBTC position (8 decimals, bonus 6.5%) is liquidated to the target as well", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, wbtc, borrower } = f;
+      const { vault, lens, wbtc, borrower } = f;
       await vault.connect(borrower).depositCollateral(wbtc, 10n ** 8n, borrower.address);
       await vault.connect(borrower).borrow(usd("43800"), borrower.address);
       await price(f, wbtc, "56000"); // limit 43,680 against 43,800: health 0.99726
       const q = await liquidateAsModelled(f, borrower, wbtc, MaxUint256, f.lender);
       expect(q.repay).to.be.lessThan(usd("43800"));
-      const after = await vault.healthFactor(borrower.address);
+      const after = await lens.healthFactor(vault, borrower.address);
       expect(after).to.be.greaterThanOrEqual(wad("1.05"));
       expect(after).to.be.lessThan(wad("1.05") + TARGET_SLACK);
     });
@@ -229,7 +229,7 @@ describe("LiquidationEngine: rules", function () {
 
     it("when health ≤ (1 + bonus) × LT of the seized asset, no partial helps: the whole debt is allowed", async function () {
       const f = await networkHelpers.loadFixture(lstFixture);
-      const { vault, engine, weth, lst, carol } = f;
+      const { vault, lens, engine, weth, lst, carol } = f;
       await price(f, weth, "2700");
       await price(f, lst, "900");
       const pos = await readPosition(f, carol.address); // limit 22,950 + 8,100 = 31,050 against 32,500: 0.9554
@@ -262,7 +262,7 @@ describe("LiquidationEngine: rules", function () {
       const q = await liquidateAsModelled(f, carol, lst, MaxUint256);
       expect(q.seize).to.equal(wad("10"));
       // Taking all of it still lowers health: the account stays liquidatable (and is now flagged).
-      expect(await vault.healthFactor(carol.address)).to.be.lessThan(pos.health);
+      expect(await lens.healthFactor(vault, carol.address)).to.be.lessThan(pos.health);
       expect(await engine.flaggedAt(carol.address)).to.not.equal(0n);
     });
 
@@ -527,14 +527,14 @@ describe("LiquidationEngine: rules", function () {
 
     it("a dust remainder of another collateral moves to the protocol on write-off", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, wbtc, weth, alice } = f;
+      const { vault, lens, wbtc, weth, alice } = f;
       await vault.connect(alice).depositCollateral(wbtc, 100_000n, alice.address); // 0.001 WBTC: $60
       await price(f, weth, "2300"); // $23,060 in all for 24,000: insolvent
       const q = await liquidateAsModelled(f, alice, weth, MaxUint256);
       expect(q.writeOff).to.equal(true);
-      expect(await vault.protocolCollateral(wbtc)).to.equal(100_000n);
-      expect(await vault.protocolCollateral(weth)).to.equal(0n);
-      expect((await vault.collateralInfo(wbtc)).totalDeposited).to.equal(0n);
+      expect(await lens.protocolCollateral(vault, wbtc)).to.equal(100_000n);
+      expect(await lens.protocolCollateral(vault, weth)).to.equal(0n);
+      expect((await lens.collateralInfo(vault, wbtc)).totalDeposited).to.equal(0n);
       expect(await wbtc.balanceOf(vault)).to.equal(100_000n); // still in the vault, now the protocol's
     });
   });
@@ -542,7 +542,7 @@ describe("LiquidationEngine: rules", function () {
   describe("bad-debt write-off", function () {
     it("a loss larger than reserves: reserves go to 0 and the share price drops by exactly the rest", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, usdc, weth, alice, attacker } = f;
+      const { vault, lens, engine, usdc, weth, alice, attacker } = f;
       await price(f, weth, "9"); // 10 WETH = $90 < $100: dust
       const reserves = await vault.reserves();
       expect(reserves).to.equal(usd("1200"));
@@ -562,7 +562,7 @@ describe("LiquidationEngine: rules", function () {
       expect(await vault.badDebt()).to.equal(usd("24000"));
       expect(await vault.debtOf(alice.address)).to.equal(0n);
       expect(await vault.collateralOf(alice.address, weth)).to.equal(0n);
-      expect(await vault.protocolCollateral(weth)).to.equal(wad("10"));
+      expect(await lens.protocolCollateral(vault, weth)).to.equal(wad("10"));
     });
 
     it("a loss within reserves: reserves absorb all of it and the share price does not move", async function () {
@@ -582,12 +582,12 @@ describe("LiquidationEngine: rules", function () {
 
     it("write-offs add up: badDebt is the running total and protocolCollateral sums the swept dust", async function () {
       const f = await networkHelpers.loadFixture(smallAccountFixture);
-      const { vault, engine, weth, alice, small, bob } = f;
+      const { vault, lens, engine, weth, alice, small, bob } = f;
       await price(f, weth, "9");
       await engine.connect(bob).writeOff(small.address);
       await engine.connect(bob).writeOff(alice.address);
       expect(await vault.badDebt()).to.equal(usd("24120"));
-      expect(await vault.protocolCollateral(weth)).to.equal(wad("10.05"));
+      expect(await lens.protocolCollateral(vault, weth)).to.equal(wad("10.05"));
       expect(await vault.reserves()).to.equal(0n);
     });
   });
@@ -595,14 +595,14 @@ describe("LiquidationEngine: rules", function () {
   describe("provisions", function () {
     it("flag provisions debt − collateral value; totalAssets drops at once by what reserves do not cover", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, owner, weth, alice, attacker } = f;
+      const { vault, lens, engine, owner, weth, alice, attacker } = f;
       await price(f, weth, "2000"); // $20,000 of collateral for 24,000 of debt: a certain loss of 4,000
       const totalAssets = await vault.totalAssets();
       await expect(engine.connect(attacker).flag(alice.address))
         .to.emit(vault, "BadDebtProvisioned")
         .withArgs(alice.address, usd("4000"), usd("4000"));
-      expect(await vault.provisionOf(alice.address)).to.equal(usd("4000"));
-      expect(await vault.totalProvision()).to.equal(usd("4000"));
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(usd("4000"));
+      expect(await lens.totalProvision(vault)).to.equal(usd("4000"));
       // totalAssets = cash + debt − max(reserves 1,200, provisions 4,000)
       expect(await vault.totalAssets()).to.equal(totalAssets - (usd("4000") - usd("1200")));
       // The reserves are all earmarked for the loss.
@@ -613,11 +613,11 @@ describe("LiquidationEngine: rules", function () {
 
     it("a provision within reserves does not move totalAssets, but earmarks that much of them", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, owner, weth, alice } = f;
+      const { vault, lens, engine, owner, weth, alice } = f;
       await price(f, weth, "2350"); // loss 500
       const totalAssets = await vault.totalAssets();
       await engine.flag(alice.address);
-      expect(await vault.provisionOf(alice.address)).to.equal(usd("500"));
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(usd("500"));
       expect(await vault.totalAssets()).to.equal(totalAssets);
       await expect(vault.connect(owner).withdrawReserves(owner.address, usd("700") + 1n))
         .to.be.revertedWithCustomError(vault, "InsufficientReserves")
@@ -648,15 +648,15 @@ describe("LiquidationEngine: rules", function () {
 
     it("a solvent but liquidatable account gets no provision", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice } = f;
+      const { vault, lens, engine, weth, alice } = f;
       await price(f, weth, "2740");
       await expect(engine.flag(alice.address)).not.to.emit(vault, "BadDebtProvisioned");
-      expect(await vault.provisionOf(alice.address)).to.equal(0n);
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(0n);
     });
 
     it("a repayment lowers the provision by what it repaid; the next flag re-provisions the same", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice } = f;
+      const { vault, lens, engine, weth, alice } = f;
       await price(f, weth, "2000");
       await engine.flag(alice.address);
       const provisioned = await vault.totalAssets();
@@ -665,17 +665,17 @@ describe("LiquidationEngine: rules", function () {
         .withArgs(alice.address, usd("3999"), usd("3999"));
       expect(await vault.totalAssets()).to.equal(provisioned + usd("1")); // cash +1, debt −1, provision −1
       await expect(engine.flag(alice.address)).not.to.emit(vault, "BadDebtProvisioned"); // unchanged: 3,999
-      expect(await vault.provisionOf(alice.address)).to.equal(usd("3999"));
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(usd("3999"));
     });
 
     it("a repayment lowers the provision by what it repaid, no more (a 1-unit repay cannot lift the share price)", async function () {
       // Regression: repay used to clear the whole provision, so anyone could repay 1 unit of a flagged insolvent
       // account and redeem in the same transaction at a share price lifted by the unreserved loss (+2,800 USDC here).
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice, lender } = f;
+      const { vault, lens, engine, weth, alice, lender } = f;
       await price(f, weth, "2000"); // certain loss 4,000; reserves 1,200
       await engine.flag(alice.address);
-      const provision = await vault.provisionOf(alice.address);
+      const provision = await lens.provisionOf(vault, alice.address);
       const provisioned = await vault.totalAssets();
       await expect(vault.connect(lender).repay(1n, alice.address))
         .to.emit(vault, "BadDebtProvisioned")
@@ -683,26 +683,26 @@ describe("LiquidationEngine: rules", function () {
       expect(await vault.totalAssets()).to.be.lessThanOrEqual(provisioned + 1n);
       // Repaying more than the provision clears it.
       await vault.connect(lender).repay(provision, alice.address);
-      expect(await vault.provisionOf(alice.address)).to.equal(0n);
-      expect(await vault.totalProvision()).to.equal(0n);
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(0n);
+      expect(await lens.totalProvision(vault)).to.equal(0n);
     });
 
     it("a liquidation clears the provision", async function () {
       const f = await networkHelpers.loadFixture(lstFixture);
-      const { vault, engine, weth, lst, carol, bob } = f;
+      const { vault, lens, engine, weth, lst, carol, bob } = f;
       await price(f, weth, "2000");
       await price(f, lst, "800"); // $28,000 for 32,500
       await engine.flag(carol.address);
-      expect(await vault.provisionOf(carol.address)).to.equal(usd("4500"));
+      expect(await lens.provisionOf(vault, carol.address)).to.equal(usd("4500"));
       await expect(engine.connect(bob).liquidate(carol.address, lst, MaxUint256, bob.address))
         .to.emit(vault, "BadDebtProvisioned")
         .withArgs(carol.address, 0n, 0n);
-      expect(await vault.totalProvision()).to.equal(0n);
+      expect(await lens.totalProvision(vault)).to.equal(0n);
     });
 
     it("unflag clears the provision once the account is healthy again", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice } = f;
+      const { vault, lens, engine, weth, alice } = f;
       await price(f, weth, "2000");
       await engine.flag(alice.address);
       await price(f, weth, "3000");
@@ -710,7 +710,7 @@ describe("LiquidationEngine: rules", function () {
       await expect(tx).to.emit(engine, "AccountUnflagged").withArgs(alice.address);
       await expect(tx).to.emit(vault, "BadDebtProvisioned").withArgs(alice.address, 0n, 0n);
       expect(await engine.flaggedAt(alice.address)).to.equal(0n);
-      expect(await vault.totalProvision()).to.equal(0n);
+      expect(await lens.totalProvision(vault)).to.equal(0n);
     });
   });
 
@@ -815,7 +815,7 @@ describe("LiquidationEngine: rules", function () {
   describe("writeOff()", function () {
     it("is permissionless, returns the amount, clears the flag and leaves the account empty", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice, attacker } = f;
+      const { vault, lens, engine, weth, alice, attacker } = f;
       await price(f, weth, "2000");
       await engine.flag(alice.address);
       await price(f, weth, "9");
@@ -824,8 +824,8 @@ describe("LiquidationEngine: rules", function () {
       await expect(tx).to.emit(vault, "BadDebtWrittenOff");
       await expect(tx).to.changeTokenBalances(ethers, weth, [attacker, vault], [0n, 0n]);
       expect(await engine.flaggedAt(alice.address)).to.equal(0n);
-      expect(await vault.provisionOf(alice.address)).to.equal(0n);
-      expect(await vault.totalProvision()).to.equal(0n);
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(0n);
+      expect(await lens.totalProvision(vault)).to.equal(0n);
       expect(await vault.debtOf(alice.address)).to.equal(0n);
       expect(await vault.collateralOf(alice.address, weth)).to.equal(0n);
     });
@@ -980,7 +980,7 @@ describe("LiquidationEngine: rules", function () {
           for (const value of outside) {
             await expect(engine.connect(owner).setParams({ ...DEFAULT_ENGINE_PARAMS, [field]: value }), field)
               .to.be.revertedWithCustomError(engine, "ParameterOutOfBounds")
-              .withArgs(field, value);
+              .withArgs(encodeBytes32String(field), value, min, max);
           }
         });
         for (const value of [min, max]) {
@@ -1013,7 +1013,7 @@ describe("LiquidationEngine: rules", function () {
         ethers.deployContract("LiquidationEngine", [vault, { ...DEFAULT_ENGINE_PARAMS, timeRamp: 59n }, owner.address]),
       )
         .to.be.revertedWithCustomError(engine, "ParameterOutOfBounds")
-        .withArgs("timeRamp", 59n);
+        .withArgs(encodeBytes32String("timeRamp"), 59n, 60n, 86400n);
       await expect(
         ethers.deployContract("LiquidationEngine", [ZeroAddress, DEFAULT_ENGINE_PARAMS, owner.address]),
       ).to.be.revertedWithCustomError(engine, "ZeroAddress");
@@ -1024,13 +1024,13 @@ describe("LiquidationEngine: rules", function () {
 
     it("new params apply to the next liquidation (targetHealth 1.2, minBonusShare 1)", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, owner, weth, alice } = f;
+      const { vault, lens, engine, owner, weth, alice } = f;
       await price(f, weth, "2740");
       await engine.connect(owner).setParams({ ...DEFAULT_ENGINE_PARAMS, targetHealth: wad("1.2"), minBonusShare: WAD });
       const q = await liquidateAsModelled(f, alice, weth, MaxUint256);
       expect(q.bonus).to.equal(wad("0.05"));
-      expect(await vault.healthFactor(alice.address)).to.be.greaterThanOrEqual(wad("1.2"));
-      expect(await vault.healthFactor(alice.address)).to.be.lessThan(wad("1.2") + TARGET_SLACK);
+      expect(await lens.healthFactor(vault, alice.address)).to.be.greaterThanOrEqual(wad("1.2"));
+      expect(await lens.healthFactor(vault, alice.address)).to.be.lessThan(wad("1.2") + TARGET_SLACK);
     });
   });
 
@@ -1114,7 +1114,7 @@ describe("LiquidationEngine: rules", function () {
 
     it("a liquidation that leaves the account unhealthy emits AccountFlagged with the health after", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, weth, alice, bob } = f;
+      const { vault, lens, engine, weth, alice, bob } = f;
       await price(f, weth, "2740");
       const health = (await readPosition(f, alice.address)).health;
       for (let i = 0; i < 2; i++) {
@@ -1122,7 +1122,7 @@ describe("LiquidationEngine: rules", function () {
         await expect(tx).to.emit(engine, "AccountFlagged").withArgs(alice.address, anyValue);
         const flagged = await flagHealthOf(engine, tx);
         expect(flagged).to.be.greaterThan(health);
-        expect(await vault.healthFactor(alice.address)).to.be.closeTo(flagged, wad("0.000001"));
+        expect(await lens.healthFactor(vault, alice.address)).to.be.closeTo(flagged, wad("0.000001"));
       }
     });
   });
@@ -1132,7 +1132,7 @@ describe("LiquidationEngine: rules", function () {
 
     it("setLiquidationEngine is owner-only and refuses the zero address; the old engine is locked out", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, engine, owner, weth, alice, bob, attacker } = f;
+      const { vault, lens, engine, owner, weth, alice, bob, attacker } = f;
       await price(f, weth, "2740");
       await expectUnchanged(liquidationState(f), async () => {
         await expect(vault.connect(attacker).setLiquidationEngine(attacker.address))
@@ -1143,7 +1143,7 @@ describe("LiquidationEngine: rules", function () {
           "ZeroAddress",
         );
       });
-      expect(await vault.liquidationEngine()).to.equal(await engine.getAddress());
+      expect(await lens.liquidationEngine(vault)).to.equal(await engine.getAddress());
       const next = await ethers.deployContract("LiquidationEngine", [vault, DEFAULT_ENGINE_PARAMS, owner.address]);
       await expect(vault.connect(owner).setLiquidationEngine(next))
         .to.emit(vault, "LiquidationEngineSet")
@@ -1324,7 +1324,7 @@ describe("LiquidationEngine: rules", function () {
       const { engine, vault, owner, attacker } = f;
       await expect(engine.connect(owner).setParams({ ...DEFAULT_ENGINE_PARAMS, targetHealth: wad("1.5") + 1n }))
         .to.be.revertedWithCustomError(engine, "ParameterOutOfBounds")
-        .withArgs("targetHealth", wad("1.5") + 1n);
+        .withArgs(encodeBytes32String("targetHealth"), wad("1.5") + 1n, WAD, wad("1.5"));
       await expect(engine.connect(attacker).setParams(DEFAULT_ENGINE_PARAMS))
         .to.be.revertedWithCustomError(engine, "OwnableUnauthorizedAccount")
         .withArgs(attacker.address);

@@ -160,7 +160,7 @@ function flashState(f: FlashFixture, extra: readonly AddressLike[] = []): () => 
         await f.vault.collateralOf(a, f.weth),
         await f.vault.collateralOf(a, f.wbtc),
         await f.engine.flaggedAt(a),
-        await f.vault.provisionOf(a),
+        await f.lens.provisionOf(f.vault, a),
       ]);
     }
     const [deepSqrt, deepTick] = await f.pool.slot0();
@@ -171,7 +171,7 @@ function flashState(f: FlashFixture, extra: readonly AddressLike[] = []): () => 
       perAccount,
       pools: [deepSqrt, deepTick, shallowSqrt, shallowTick],
       badDebt: await f.vault.badDebt(),
-      totalProvision: await f.vault.totalProvision(),
+      totalProvision: await f.lens.totalProvision(f.vault),
     };
   };
 }
@@ -204,7 +204,7 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
   describe("liquidating with no capital", function () {
     it("a keeper holding zero USDC liquidates an unhealthy account, reserves get the fee, the keeper the profit", async function () {
       const f = await networkHelpers.loadFixture(flashFixture);
-      const { vault, engine, liquidator, usdc, weth, pool, keeper, borrower } = f;
+      const { vault, lens, engine, liquidator, usdc, weth, pool, keeper, borrower } = f;
       expect(await usdc.balanceOf(keeper)).to.equal(0n);
       expect(await usdc.balanceOf(liquidator)).to.equal(0n);
 
@@ -235,7 +235,7 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
       expect(await vault.collateralOf(borrower, weth)).to.equal(heldBefore - q.seize);
       expect(await vault.cash()).to.equal(cashBefore + owed);
       expect(await vault.reserves()).to.equal(reservesBefore + q.fee);
-      expect(await vault.healthFactor(borrower)).to.be.greaterThanOrEqual(WAD);
+      expect(await lens.healthFactor(vault, borrower)).to.be.greaterThanOrEqual(WAD);
       // A real swap: the pool took all the seized WETH and its price fell.
       expect(await weth.balanceOf(pool)).to.equal(poolWethBefore + q.seize);
       expect(await spotPriceWad(pool, f.wethIsToken0, 18, 6)).to.be.lessThan(spotBefore);
@@ -253,7 +253,7 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
 
     it("liquidateBatch flash-liquidates several accounts in one transaction, skipping a healthy one", async function () {
       const f = await networkHelpers.loadFixture(flashFixture);
-      const { vault, engine, liquidator, usdc, weth, pool, keeper } = f;
+      const { vault, lens, engine, liquidator, usdc, weth, pool, keeper } = f;
       const accounts = [f.borrower, f.alice, f.carol, f.bob];
       const orders = accounts.map((a) => ({ borrower: a.address, collateral: weth, maxRepay: MaxUint256 }));
       const debts = await Promise.all(accounts.map((a) => vault.debtOf(a)));
@@ -277,7 +277,7 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
       for (const [i, a] of accounts.entries()) {
         const repaid = succeeded[i] ? quotes[i].repay : 0n;
         expect(await vault.debtOf(a)).to.equal(debts[i] - repaid);
-        expect(await vault.healthFactor(a)).to.be.greaterThanOrEqual(WAD);
+        expect(await lens.healthFactor(vault, a)).to.be.greaterThanOrEqual(WAD);
         fees += quotes[i].fee;
         owedTotal += quotes[i].repay + quotes[i].fee;
       }
@@ -668,7 +668,7 @@ describe("LiquidationEngine.liquidateBatch: the caller pays", function () {
 
   it("skips failing orders with LiquidationSkipped and the right error, liquidates the rest, flags match", async function () {
     const f = await networkHelpers.loadFixture(flashFixture);
-    const { engine, vault, weth, wbtc, usdc, lender, borrower, alice, bob, carol, owner } = f;
+    const { engine, vault, lens, weth, wbtc, usdc, lender, borrower, alice, bob, carol, owner } = f;
     const payer = f.attacker; // any funded account with USDC approved to the vault
     const unlisted = await ethers.deployContract("MockERC20", ["Unlisted", "UNL", 18]);
     const order = (who: AddressLike, collateral: AddressLike, maxRepay: bigint = MaxUint256) => ({
@@ -691,7 +691,7 @@ describe("LiquidationEngine.liquidateBatch: the caller pays", function () {
     const debts = await Promise.all(accounts.map((a) => vault.debtOf(a)));
     const payerBefore = await usdc.balanceOf(payer);
     const reservesBefore = await vault.reserves();
-    const carolHealth = await vault.healthFactor(carol);
+    const carolHealth = await lens.healthFactor(vault, carol);
 
     const [quotes, succeeded] = await engine.connect(payer).liquidateBatch.staticCall(orders, payer.address, "0x");
     const expected = [true, false, false, true, false, false, false, false, true];

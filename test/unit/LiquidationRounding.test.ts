@@ -46,9 +46,9 @@ describe("LiquidationEngine: rounding of the debt a repayment removes", function
 
   it("small partial liquidations never lower health and never seize more than the debt they remove allows", async function () {
     const f = await networkHelpers.loadFixture(accruedFixture);
-    const { vault, engine, weth, alice, bob } = f;
+    const { vault, lens, engine, weth, alice, bob } = f;
     for (const maxRepay of [2n, 3n, 7n, 100n, usd("1"), usd("250")]) {
-      const healthBefore = await vault.healthFactor(alice.address);
+      const healthBefore = await lens.healthFactor(vault, alice.address);
       const debtBefore = await vault.debtOf(alice.address);
       const heldBefore = await vault.collateralOf(alice.address, weth);
       const q = await engine.previewLiquidation(alice.address, weth, maxRepay).catch(() => undefined);
@@ -59,7 +59,9 @@ describe("LiquidationEngine: rounding of the debt a repayment removes", function
       const bonus = log === undefined ? 0n : (engine.interface.parseLog(log)?.args[6] as bigint); // as executed
       const removed = debtBefore - (await vault.debtOf(alice.address));
       const seized = heldBefore - (await vault.collateralOf(alice.address, weth));
-      expect(await vault.healthFactor(alice.address), `maxRepay ${maxRepay}`).to.be.greaterThanOrEqual(healthBefore);
+      expect(await lens.healthFactor(vault, alice.address), `maxRepay ${maxRepay}`).to.be.greaterThanOrEqual(
+        healthBefore,
+      );
       // Seized value ≤ removed debt × (1 + bonus): 1 USDC unit is $1e-6, WETH at $2,700.
       const seizedValue = (seized * 2700n * 10n ** 18n) / 10n ** 18n;
       const removedValue = removed * 10n ** 12n;

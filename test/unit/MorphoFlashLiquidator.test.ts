@@ -1,5 +1,5 @@
 /**
- * MorphoFlashLiquidator (contracts/peers): the capital-free liquidator the crash simulation uses on Morpho Blue, the
+ * MorphoFlashLiquidator (bench/contracts/peers): the capital-free liquidator the crash simulation uses on Morpho Blue, the
  * peer Bulwark is compared with. Against the real Morpho (npm source) and a real Uniswap v3 pool: a liquidation pays
  * for itself from the sale and leaves the profit with the liquidator; an underwater position is closed with Morpho's
  * bad debt realised; every guard (owner, pool, profit, callers, sweep) refuses with its custom error.

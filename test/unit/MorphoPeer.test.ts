@@ -10,7 +10,7 @@ import {
   morphoLiquidationIncentive,
   morphoMarketId,
 } from "../../scripts/lib/morpho.js";
-import type { MarketParamsStruct, MarketStruct } from "../../typechain-types/contracts/peers/KinkedIrm.js";
+import type { MarketParamsStruct, MarketStruct } from "../../typechain-types/bench/contracts/peers/KinkedIrm.js";
 import {
   borrowedMarketFixture,
   compoundFactorUp,
@@ -24,7 +24,7 @@ import {
 } from "./helpers/vault.js";
 
 /**
- * The peer adapters the side-by-side gas bench runs Morpho Blue with (contracts/peers, scripts/lib/morpho.ts): the
+ * The peer adapters the side-by-side gas bench runs Morpho Blue with (bench/contracts/peers, scripts/lib/morpho.ts): the
  * Chainlink-backed oracle's scaling, the IRM's equality with Bulwark's rate, and a Morpho market that really works
  * end to end (supply, collateral, borrow, a price drop, a liquidation at Morpho's incentive).
  */
@@ -184,8 +184,8 @@ describe("Morpho Blue peer (gas bench)", function () {
     });
 
     it("caps the rate as the vault does (MAX_BORROW_RATE_PER_SECOND)", async function () {
-      const { vault } = await networkHelpers.loadFixture(borrowedMarketFixture);
-      const cap = await vault.MAX_BORROW_RATE_PER_SECOND();
+      const { lens } = await networkHelpers.loadFixture(borrowedMarketFixture);
+      const cap = await lens.MAX_BORROW_RATE_PER_SECOND();
       // A curve at 1000% APR on every slope reaches 3000% at 100% utilisation: capped at 1000%.
       const steep = await ethers.deployContract("KinkedRateModel", [wad("10"), wad("10"), wad("10"), wad("0.5")]);
       const irm = await ethers.deployContract("KinkedIrm", [steep]);
@@ -195,7 +195,7 @@ describe("Morpho Blue peer (gas bench)", function () {
 
     it("matches a live vault: its index grows by compoundFactorUp(the IRM's rate) at 50% utilisation", async function () {
       const f = await networkHelpers.loadFixture(borrowedMarketFixture);
-      const [, rateModel] = await f.vault.parameters();
+      const [, rateModel] = await f.lens.parameters(f.vault);
       const irm = await ethers.deployContract("KinkedIrm", [rateModel]);
       // Read everything at the block of an accrual (views accrue to the call's block: at that block, nothing).
       const accrue = async (): Promise<number> => {
@@ -211,7 +211,7 @@ describe("Morpho Blue peer (gas bench)", function () {
       const rate = await irm.borrowRateView(ANY_PARAMS, marketState(cash + debt, debt));
       expect(rate).to.equal((CURVE[0] + mulDivDown(CURVE[1], mulDivDown(debt, WAD, cash + debt), CURVE[3])) / YEAR);
       const elapsed = 3600n;
-      await networkHelpers.time.setNextBlockTimestamp((await f.vault.lastAccrual()) + elapsed);
+      await networkHelpers.time.setNextBlockTimestamp((await f.lens.lastAccrual(f.vault)) + elapsed);
       const second = await accrue();
       expect(await f.vault.borrowIndex({ blockTag: second })).to.equal(
         mulDivUp(index, compoundFactorUp(rate, elapsed), RAY),

@@ -6,6 +6,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { Reason, Status } from "./helpers/oracleAdapter.js";
 import { deployUniswapV3Factory, spotPriceWad, sqrtPriceX96For } from "./helpers/uniswap.js";
 import { wad } from "../../scripts/lib/units.js";
+import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -59,7 +60,7 @@ async function twapFixture({ ethers: e, networkHelpers: h }: NetworkConnection) 
 
   // A vault lending USDC against WETH through the adapter.
   const rateModel = await e.deployContract("KinkedRateModel", [0n, 0n, 0n, wad("0.9")]);
-  const vault = await e.deployContract("CollateralVault", [
+  const vault = await deployCollateralVault(e, [
     usdc,
     "Bulwark USDC",
     "bwUSDC",

@@ -1,7 +1,7 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
-import { MaxUint256, parseUnits, ZeroAddress } from "ethers";
+import { encodeBytes32String, MaxUint256, parseUnits, ZeroAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
@@ -202,7 +202,7 @@ describe("RiskManager", function () {
         factory.deploy(f.market.vault, f.risk.volatility, { ...DEFAULT_RISK_PARAMS, horizon: 3599 }, f.owner.address),
       )
         .to.be.revertedWithCustomError(f.risk.riskManager, "ParameterOutOfBounds")
-        .withArgs("horizon", 3599n);
+        .withArgs(encodeBytes32String("horizon"), 3599n, 3600n, 7n * 86_400n);
       const rm = await factory.deploy(f.market.vault, f.risk.volatility, DEFAULT_RISK_PARAMS, f.owner.address);
       expect(await rm.vault()).to.equal(await f.market.vault.getAddress());
       expect(await rm.volatilityOracle()).to.equal(await f.risk.volatility.getAddress());
@@ -230,7 +230,7 @@ describe("RiskManager", function () {
         for (const bad of past) {
           await expect(rm.setParams({ ...base, [field]: bad }))
             .to.be.revertedWithCustomError(rm, "ParameterOutOfBounds")
-            .withArgs(field, bad);
+            .withArgs(encodeBytes32String(field), bad, lo, hi);
         }
       }
     });
@@ -262,7 +262,7 @@ describe("RiskManager", function () {
         }
         await expect(rm.setAssetRisk(f.weth, { ...base, [field]: hi + 1n }))
           .to.be.revertedWithCustomError(rm, "ParameterOutOfBounds")
-          .withArgs(field, hi + 1n);
+          .withArgs(encodeBytes32String(field), hi + 1n, 0n, hi);
       }
       for (const unlisted of [await f.market.usdc.getAddress(), f.stranger.address, ZeroAddress]) {
         await expect(rm.setAssetRisk(unlisted, base))
@@ -285,12 +285,12 @@ describe("RiskManager", function () {
       for (const heartbeat of [0n, 7n * 86_400n + 1n]) {
         await expect(rm.setReserveCheck(weth, feed, heartbeat, 0n))
           .to.be.revertedWithCustomError(rm, "ParameterOutOfBounds")
-          .withArgs("heartbeat", heartbeat);
+          .withArgs(encodeBytes32String("heartbeat"), heartbeat, 1n, 7n * 86_400n);
       }
       await expect(rm.setReserveCheck(weth, feed, 3600, 0n)).to.emit(rm, "ReserveCheckSet");
       await expect(rm.setReserveCheck(weth, feed, 3600, wad("0.1") + 1n))
         .to.be.revertedWithCustomError(rm, "ParameterOutOfBounds")
-        .withArgs("tolerance", wad("0.1") + 1n);
+        .withArgs(encodeBytes32String("tolerance"), wad("0.1") + 1n, 0n, wad("0.1"));
       // A 36-decimals feed is the largest accepted.
       const feed36 = await reserveFeed(36, 1n);
       await rm.setReserveCheck(weth, feed36, 3600, 0n);
@@ -475,7 +475,7 @@ describe("RiskManager", function () {
         86_400n,
       );
       expect(e.ltvCap).to.be.lessThan(WETH_PARAMS.borrowLtv);
-      const [, , ltvCapBefore, thresholdCapBefore] = await f.market.vault.riskRamp(weth);
+      const [, , ltvCapBefore, thresholdCapBefore] = await f.market.lens.riskRamp(f.market.vault, weth);
       expect([ltvCapBefore, thresholdCapBefore]).to.deep.equal([2n ** 64n - 1n, 2n ** 64n - 1n]);
       expect(await f.risk.riskManager.connect(f.stranger).sync.staticCall(weth)).to.deep.equal([
         e.ltvCap,
@@ -493,7 +493,7 @@ describe("RiskManager", function () {
           e.ltvCap,
           e.thresholdCap,
         );
-      const [ramp, start, ltvCap, thresholdCap] = await f.market.vault.riskRamp(weth);
+      const [ramp, start, ltvCap, thresholdCap] = await f.market.lens.riskRamp(f.market.vault, weth);
       expect([ltvCap, thresholdCap]).to.deep.equal([e.ltvCap, e.thresholdCap]);
       expect([ramp.ltvTarget, ramp.thresholdTarget]).to.deep.equal([e.ltvCap, e.thresholdCap]);
       expect(start).to.equal(BigInt(await time.latest()));
@@ -508,13 +508,13 @@ describe("RiskManager", function () {
       const f = await networkHelpers.loadFixture(volatileFixture);
       const weth = await f.weth.getAddress();
       await (await f.risk.riskManager.sync(weth)).wait();
-      const before = await f.market.vault.riskRamp(weth);
+      const before = await f.market.lens.riskRamp(f.market.vault, weth);
       const params = await f.market.vault.riskParams(weth);
       await time.increase(600);
       const tx = f.risk.riskManager.connect(f.keeper).sync(weth);
       await expect(tx).to.emit(f.risk.riskManager, "CapsSynced");
       await expect(tx).not.to.emit(f.market.vault, "RiskRampStarted");
-      expect(await f.market.vault.riskRamp(weth)).to.deep.equal(before);
+      expect(await f.market.lens.riskRamp(f.market.vault, weth)).to.deep.equal(before);
       // The ramp keeps running from its original start (10 minutes of a 1-point-an-hour cut).
       const [, lt] = await f.market.vault.riskParams(weth);
       expect(lt).to.be.lessThan(params[1]);
@@ -527,7 +527,7 @@ describe("RiskManager", function () {
       for (const asset of assets) {
         const [ltvCap, thresholdCap, vol, status] = await f.risk.riskManager.caps(asset);
         await expect(tx).to.emit(f.risk.riskManager, "CapsSynced").withArgs(asset, vol, status, ltvCap, thresholdCap);
-        const [, , vaultLtvCap, vaultThresholdCap] = await f.market.vault.riskRamp(asset);
+        const [, , vaultLtvCap, vaultThresholdCap] = await f.market.lens.riskRamp(f.market.vault, asset);
         expect([vaultLtvCap, vaultThresholdCap]).to.deep.equal([ltvCap, thresholdCap]);
       }
       const usdc = await f.market.usdc.getAddress();
@@ -677,7 +677,7 @@ describe("RiskManager", function () {
           await expect(tx)
             .to.emit(f.risk.riskManager, "CapsSynced")
             .withArgs(weth, REFERENCE_VOLATILITY.WETH, ReserveStatus.BROKEN, 0n, wad("0.75"));
-          const [, , ltvCap, thresholdCap] = await f.market.vault.riskRamp(weth);
+          const [, , ltvCap, thresholdCap] = await f.market.lens.riskRamp(f.market.vault, weth);
           expect([ltvCap, thresholdCap]).to.deep.equal([0n, wad("0.75")]);
           // syncMany over every asset goes through as well.
           await expect(f.risk.riskManager.syncMany([weth, await f.wbtc.getAddress()])).to.emit(
@@ -737,7 +737,7 @@ describe("RiskManager", function () {
 
     it("boosts the reserve factor while reserves are below target × total debt, clears it once they are not", async function () {
       const f = await networkHelpers.loadFixture(reservesFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       const rm = f.risk.riskManager;
       const reserves = await vault.reserves();
       const debt = await vault.totalDebt();
@@ -748,7 +748,7 @@ describe("RiskManager", function () {
       const tx = rm.connect(f.stranger).syncReserves();
       await expect(tx).to.emit(rm, "ReserveBoostSynced").withArgs(reserves, target, wad("0.1"));
       await expect(tx).to.emit(vault, "ReserveBoostSet").withArgs(wad("0.1"));
-      expect((await vault.riskModules())[2]).to.equal(wad("0.1"));
+      expect((await lens.riskModules(vault))[2]).to.equal(wad("0.1"));
       expect(await rm.syncReserves.staticCall()).to.equal(wad("0.1"));
       // A second sync changes nothing in the vault.
       await expect(rm.syncReserves()).not.to.emit(vault, "ReserveBoostSet");
@@ -761,28 +761,28 @@ describe("RiskManager", function () {
       const cleared = rm.connect(f.stranger).syncReserves();
       await expect(cleared).to.emit(rm, "ReserveBoostSynced").withArgs(reserves, wadMulUp(debt, edge), 0n);
       await expect(cleared).to.emit(vault, "ReserveBoostSet").withArgs(0n);
-      expect((await vault.riskModules())[2]).to.equal(0n);
+      expect((await lens.riskModules(vault))[2]).to.equal(0n);
       // One wei of target share more and they are short again.
       await rm.connect(f.owner).setParams({ ...DEFAULT_RISK_PARAMS, reserveTarget: edge + 1n });
       await expect(rm.syncReserves())
         .to.emit(rm, "ReserveBoostSynced")
         .withArgs(reserves, wadMulUp(debt, edge + 1n), wad("0.1"));
-      expect((await vault.riskModules())[2]).to.equal(wad("0.1"));
+      expect((await lens.riskModules(vault))[2]).to.equal(wad("0.1"));
       // A zero reserveBoost parameter clears the boost even while short.
       await rm.connect(f.owner).setParams({ ...DEFAULT_RISK_PARAMS, reserveTarget: edge + 1n, reserveBoost: 0n });
       await expect(rm.syncReserves()).to.emit(rm, "ReserveBoostSynced").withArgs(reserves, anyValue, 0n);
-      expect((await vault.riskModules())[2]).to.equal(0n);
+      expect((await lens.riskModules(vault))[2]).to.equal(0n);
     });
 
     it("the boost raises the share of interest that goes to reserves, and real interest rebuilds them", async function () {
       const f = await networkHelpers.loadFixture(riskFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       const rm = f.risk.riskManager;
       await vault.connect(f.alice).depositCollateral(f.wbtc, parseUnits("100", 8), f.alice.address);
       await beat(f);
       await vault.connect(f.alice).borrow(usd("4000000"), f.alice.address);
       await (await rm.syncReserves()).wait();
-      expect((await vault.riskModules())[2]).to.equal(wad("0.1"));
+      expect((await lens.riskModules(vault))[2]).to.equal(wad("0.1"));
       // With the boost the reserve factor is 20%: reserves grow by 20% of the interest.
       const [debt0, reserves0] = [await vault.totalDebt(), await vault.reserves()];
       await time.increase(30 * 86_400);
@@ -802,7 +802,7 @@ describe("RiskManager", function () {
         boost = b;
       }
       expect(boost, "reserves were rebuilt").to.equal(0n);
-      expect((await vault.riskModules())[2]).to.equal(0n);
+      expect((await lens.riskModules(vault))[2]).to.equal(0n);
     });
   });
 
@@ -858,7 +858,7 @@ describe("RiskManager", function () {
       const rows = [];
       for (let i = 0; i < accounts.length; i++) {
         expect(scores[i]).to.equal(await rm.riskScore(accounts[i]));
-        rows.push({ hf: await f.market.vault.healthFactor(accounts[i]), score: scores[i] });
+        rows.push({ hf: await f.market.lens.healthFactor(f.market.vault, accounts[i]), score: scores[i] });
       }
       expect(new Set(rows.map((r) => r.hf)).size, "distinct health factors").to.equal(accounts.length);
       rows.sort((a, b) => (a.hf < b.hf ? -1 : 1));
@@ -873,7 +873,7 @@ describe("RiskManager", function () {
       const after = await rm.riskScores(accounts);
       const rows2 = [];
       for (let i = 0; i < accounts.length; i++) {
-        rows2.push({ hf: await f.market.vault.healthFactor(accounts[i]), score: after[i] });
+        rows2.push({ hf: await f.market.lens.healthFactor(f.market.vault, accounts[i]), score: after[i] });
       }
       rows2.sort((a, b) => (a.hf < b.hf ? -1 : 1));
       for (let i = 1; i < rows2.length; i++) {
@@ -887,7 +887,7 @@ describe("RiskManager", function () {
 
     it("matches the formula for a two-collateral account", async function () {
       const f = await networkHelpers.loadFixture(volatileFixture);
-      const { vault, adapter } = f.market;
+      const { vault, lens, adapter } = f.market;
       const rm = f.risk.riskManager;
       // A different horizon, so √(H/YEAR) is not the default's.
       await rm.connect(f.owner).setParams({ ...DEFAULT_RISK_PARAMS, horizon: 5 * 3600 + 17 });
@@ -910,7 +910,7 @@ describe("RiskManager", function () {
         const asset = await token.getAddress();
         const held = await vault.collateralOf(a.address, asset);
         const price = await adapter.getPrice(asset);
-        const [, decimals] = await vault.collateralInfo(asset);
+        const [, decimals] = await lens.collateralInfo(vault, asset);
         const [, lt] = await vault.riskParams(asset);
         const limit = wadMulDown((held * price.low) / 10n ** decimals, lt);
         const vol = await f.risk.volatility.volatility(asset);
@@ -948,7 +948,7 @@ describe("RiskManager", function () {
       for (let i = 0; i < accounts.length; i++) {
         expect(after[i], `account ${i}`).to.be.lessThan(before[i]);
         // Under one collateral: z = (HF − 1) / ((HF·σ + σ_b)·√H), in plain numbers.
-        const hf = Number(await f.market.vault.healthFactor(accounts[i])) / 1e18;
+        const hf = Number(await f.market.lens.healthFactor(f.market.vault, accounts[i])) / 1e18;
         const sigma = Number(await f.risk.volatility.volatility(f.weth)) / 1e18;
         const z = (hf - 1) / ((hf * sigma + 0.05) * Math.sqrt(1 / 365));
         expect(Math.abs(Number(after[i]) / 1e18 / z - 1)).to.be.lessThan(1e-6);

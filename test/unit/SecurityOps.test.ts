@@ -12,6 +12,7 @@ import {
   PERMISSIVE_TRIGGERS,
 } from "../../scripts/lib/testMarket.js";
 import type { ChainlinkMarket } from "../../scripts/lib/testMarket.js";
+import { deploySecurityOps } from "../../scripts/lib/automation.js";
 import { defaultAssetRisk, deployRiskModules, REFERENCE_VOLATILITY } from "../../scripts/lib/risk.js";
 import type { RiskModules } from "../../scripts/lib/risk.js";
 import type {
@@ -259,15 +260,14 @@ async function deployOps(wireBreaker: boolean): Promise<OpsFixture> {
   const factory = await deployUniswapV3Factory(ethers, owner);
   const { pool } = await deployPoolWithLiquidity(ethers, factory, weth, usdc, CRASH, wad("10000"));
 
-  const ops = await ethers.deployContract("SecurityOps", [
+  const { ops, liquidator } = await deploySecurityOps(ethers, {
     vault,
     engine,
-    risk.volatility,
-    CONFIG,
-    treasury.address,
-    governance.address,
-  ]);
-  const liquidator = await ethers.getContractAt("UniswapV3FlashLiquidator", await ops.liquidator());
+    volatility: risk.volatility,
+    config: CONFIG,
+    proceedsRecipient: treasury.address,
+    owner: governance,
+  });
   await ops.connect(governance).setLiquidationPool(weth, pool);
   const tracked = [...wethBorrowers, dave, carol, mixed];
   await ops.connect(keeper).track(tracked.map((s) => s.address));
@@ -323,7 +323,7 @@ async function setPrice(f: OpsFixture, token: MockERC20, priceWad: bigint): Prom
 
 /** Everything an upkeep could change for the fixture's accounts, entries and proceeds. */
 async function opsState(f: OpsFixture): Promise<unknown> {
-  const { vault, engine, breaker } = f.market;
+  const { vault, lens, engine, breaker } = f.market;
   const accounts = [...f.tracked, f.spare];
   const perAccount = [];
   for (const a of accounts) {
@@ -332,7 +332,7 @@ async function opsState(f: OpsFixture): Promise<unknown> {
       await vault.collateralOf(a, f.weth),
       await vault.collateralOf(a, f.wbtc),
       await engine.flaggedAt(a),
-      await vault.provisionOf(a),
+      await lens.provisionOf(vault, a),
       await f.ops.isTracked(a),
     ]);
   }
@@ -343,7 +343,7 @@ async function opsState(f: OpsFixture): Promise<unknown> {
   }
   const perCollateral = [];
   for (const c of [f.weth, f.wbtc]) {
-    const [, , ltvCap, thresholdCap] = await vault.riskRamp(c);
+    const [, , ltvCap, thresholdCap] = await lens.riskRamp(vault, c);
     const s = await f.risk.volatility.state(c);
     perCollateral.push([ltvCap, thresholdCap, s.lastUpdate, s.variance, s.samples]);
   }
@@ -352,7 +352,7 @@ async function opsState(f: OpsFixture): Promise<unknown> {
     perEntry,
     perCollateral,
     registry: await f.ops.accounts(0, 1000),
-    boost: (await vault.riskModules())[2],
+    boost: (await lens.riskModules(vault))[2],
     balances: [
       await f.usdc.balanceOf(f.liquidator),
       await f.usdc.balanceOf(f.ops),
@@ -368,7 +368,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
   describe("finding and performing work", function () {
     it("wants pokes of every entry, both volatility samples and the reserve sync at first; records lastPoked", async function () {
       const f = await networkHelpers.loadFixture(opsFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       for (const e of f.entries) expect(await f.ops.lastPoked(e)).to.equal(0n);
       const { needed, data, work } = await check(f);
       expect(needed).to.equal(true);
@@ -391,11 +391,11 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
       await expect(receipt.hash).to.emit(f.ops, "UpkeepPerformed").withArgs(f.keeper.address, 7n, 0n);
       for (const c of [f.weth, f.wbtc]) {
         const [ltvCap, thresholdCap] = await f.risk.riskManager.caps(c);
-        const [, , vaultLtvCap, vaultThresholdCap] = await vault.riskRamp(c);
+        const [, , vaultLtvCap, vaultThresholdCap] = await lens.riskRamp(vault, c);
         expect([vaultLtvCap, vaultThresholdCap]).to.deep.equal([ltvCap, thresholdCap]);
         expect((await f.risk.volatility.state(c)).lastUpdate).to.equal(stamp);
       }
-      expect((await vault.riskModules())[2]).to.equal((await f.risk.riskManager.params()).reserveBoost);
+      expect((await lens.riskModules(vault))[2]).to.equal((await f.risk.riskManager.params()).reserveBoost);
     });
 
     it("finds nothing on a calm, healthy market after the first round; performing its data reverts", async function () {
@@ -585,7 +585,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
 
     it("with no breaker wired, nothing is due for a poke and liquidations still go through", async function () {
       const f = await networkHelpers.loadFixture(unguardedFixture);
-      expect((await f.market.vault.circuitBreaker())[0]).to.equal(ZeroAddress);
+      expect((await f.market.lens.circuitBreaker(f.market.vault))[0]).to.equal(ZeroAddress);
       const first = await check(f);
       expect(first.work.pokes).to.deep.equal([]);
       await perform(f, first.data); // samples and syncs
@@ -771,10 +771,10 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
   describe("volatility and risk syncs", function () {
     it("samples a due asset, then syncs its new caps into the vault", async function () {
       const f = await networkHelpers.loadFixture(calmFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       const { riskManager, volatility } = f.risk;
       const [weth, wbtc] = [await f.weth.getAddress(), await f.wbtc.getAddress()];
-      const [, , ltvBefore, thresholdBefore] = await vault.riskRamp(weth);
+      const [, , ltvBefore, thresholdBefore] = await lens.riskRamp(vault, weth);
       expect(await volatility.isDue(weth)).to.equal(false);
       await time.increase(HOUR);
       await setPrice(f, f.weth, wad("3240")); // +8% in an hour: far above WETH's 80% reference volatility
@@ -797,7 +797,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
       expect(synced.map((e) => (e.args as unknown[])[0])).to.deep.equal([weth]);
 
       const [ltvCap, thresholdCap] = await riskManager.caps(weth);
-      const [, , vaultLtvCap, vaultThresholdCap] = await vault.riskRamp(weth);
+      const [, , vaultLtvCap, vaultThresholdCap] = await lens.riskRamp(vault, weth);
       expect(ltvCap).to.be.lessThan(ltvBefore);
       expect(thresholdCap).to.be.lessThan(thresholdBefore);
       expect([vaultLtvCap, vaultThresholdCap]).to.deep.equal([ltvCap, thresholdCap]);
@@ -809,14 +809,14 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
 
     it("lists a sync when governance changes the risk manager's parameters, and brings the vault in line", async function () {
       const f = await networkHelpers.loadFixture(calmFixture);
-      const { vault } = f.market;
+      const { vault, lens } = f.market;
       const { riskManager } = f.risk;
       const weth = await f.weth.getAddress();
       await riskManager
         .connect(f.owner)
         .setAssetRisk(weth, { ...defaultAssetRisk(REFERENCE_VOLATILITY.WETH), referenceVolatility: wad("0.2") });
       const [ltvCap, thresholdCap] = await riskManager.caps(weth);
-      const [, , vaultLtvCap] = await vault.riskRamp(weth);
+      const [, , vaultLtvCap] = await lens.riskRamp(vault, weth);
       expect(ltvCap).to.not.equal(vaultLtvCap);
 
       const { needed, data, work } = await check(f);
@@ -825,7 +825,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
       await expect(f.ops.connect(f.keeper).performUpkeep(data))
         .to.emit(riskManager, "CapsSynced")
         .withArgs(weth, anyValue, anyValue, ltvCap, thresholdCap);
-      const [, , ltvAfter, thresholdAfter] = await vault.riskRamp(weth);
+      const [, , ltvAfter, thresholdAfter] = await lens.riskRamp(vault, weth);
       expect([ltvAfter, thresholdAfter]).to.deep.equal([ltvCap, thresholdCap]);
       expect((await check(f)).needed).to.equal(false);
     });
@@ -1125,6 +1125,9 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
         await expect(f.ops.connect(who).setLiquidationPool(f.weth, f.pool))
           .to.be.revertedWithCustomError(f.ops, "OwnableUnauthorizedAccount")
           .withArgs(who.address);
+        await expect(f.ops.connect(who).setLiquidator(f.liquidator))
+          .to.be.revertedWithCustomError(f.ops, "OwnableUnauthorizedAccount")
+          .withArgs(who.address);
         await expect(f.ops.connect(who).renounceOwnership())
           .to.be.revertedWithCustomError(f.ops, "OwnableUnauthorizedAccount")
           .withArgs(who.address);
@@ -1148,6 +1151,63 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
           .to.be.revertedWithCustomError(f.ops, "OnlySelf")
           .withArgs(who.address);
       }
+    });
+  });
+
+  describe("its flash liquidator", function () {
+    it("none until given one: liquidator() is zero, sweep and pools revert NoLiquidator, crashed accounts are flagged", async function () {
+      const f = await networkHelpers.loadFixture(calmFixture);
+      const { vault, engine } = f.market;
+      const ops = await ethers.deployContract("SecurityOps", [
+        vault,
+        engine,
+        f.risk.volatility,
+        CONFIG,
+        f.treasury.address,
+        f.governance.address,
+      ]);
+      const [b0, b1] = f.wethBorrowers;
+      await ops.connect(f.keeper).track([b0.address, b1.address]);
+      expect(await ops.liquidator()).to.equal(ZeroAddress);
+      await expect(ops.connect(f.stranger).sweep(f.usdc)).to.be.revertedWithCustomError(ops, "NoLiquidator");
+      await expect(ops.connect(f.governance).setLiquidationPool(f.weth, f.pool)).to.be.revertedWithCustomError(
+        ops,
+        "NoLiquidator",
+      );
+      await setPrice(f, f.weth, CRASH);
+      const [needed, data] = await ops.checkUpkeep.staticCall("0x");
+      const work = decodeWork(ops, data);
+      expect(needed).to.equal(true);
+      expect(work.liquidations).to.deep.equal([]);
+      expect(work.flags).to.deep.equal([b0.address, b1.address]);
+      const tx = ops.connect(f.keeper).performUpkeep(data);
+      await expect(tx).to.emit(engine, "AccountFlagged").withArgs(b0.address, anyValue);
+      await expect(tx).to.emit(engine, "AccountFlagged").withArgs(b1.address, anyValue);
+      await expect(tx).not.to.emit(engine, "LiquidationExecuted");
+    });
+
+    it("setLiquidator: owner only, takes only a liquidator offered to it (LiquidatorSet), which it then drives", async function () {
+      const f = await networkHelpers.loadFixture(opsFixture);
+      const { vault, engine } = f.market;
+      const opsAddress = await f.ops.getAddress();
+      const next = await ethers.deployContract("UniswapV3FlashLiquidator", [engine, vault, f.usdc, f.governance]);
+      const gov = f.ops.connect(f.governance);
+      await expect(gov.setLiquidator(ZeroAddress)).to.be.revertedWithCustomError(f.ops, "ZeroAddress");
+      // Not offered (no pending owner): the liquidator refuses to be taken, and nothing changes.
+      await expect(gov.setLiquidator(next))
+        .to.be.revertedWithCustomError(next, "OwnableUnauthorizedAccount")
+        .withArgs(opsAddress);
+      expect(await f.ops.liquidator()).to.equal(f.liquidator);
+      await next.connect(f.governance).transferOwnership(opsAddress);
+      await expect(gov.setLiquidator(next)).to.emit(f.ops, "LiquidatorSet").withArgs(next);
+      expect(await f.ops.liquidator()).to.equal(next);
+      expect([await next.owner(), await next.pendingOwner()]).to.deep.equal([opsAddress, ZeroAddress]);
+      // The new one takes the pools; the old one is still SecurityOps'.
+      await expect(gov.setLiquidationPool(f.weth, f.pool))
+        .to.emit(f.ops, "LiquidationPoolSet")
+        .withArgs(await f.weth.getAddress(), f.pool);
+      expect(await next.poolFor(f.weth)).to.equal(f.pool);
+      expect(await f.liquidator.owner()).to.equal(opsAddress);
     });
   });
 

@@ -1,8 +1,8 @@
 /**
  * The crash simulation's fork-mode building blocks (scripts/lib/sim/fork.ts) and the contracts they drive:
  *
- * - ReplayAggregator (contracts/sim): every rule of `publish` and of the reads, with its errors and events;
- * - MirrorAggregatorProxy (contracts/test), the double of mainnet's EACAggregatorProxy: phase-encoded round ids,
+ * - ReplayAggregator (bench/contracts/sim): every rule of `publish` and of the reads, with its errors and events;
+ * - MirrorAggregatorProxy (test/doubles), the double of mainnet's EACAggregatorProxy: phase-encoded round ids,
  *   reads across phases, the owner-only two-step aggregator change and ownership transfer;
  * - readAddressBook / feedFor / deviationOf over deploy/address-book/mainnet.json and broken copies of it;
  * - setTokenBalance on an OpenZeppelin token (slot 0) and on tokens whose balances live elsewhere (OffsetSlotERC20);

@@ -5,8 +5,8 @@
  * (price moves, jumps beyond the adapter's 20% bound that read DEGRADED until confirmed, feeds that revert and read
  * FAILED, a failing and a depegging base asset, time passing with interest, repayments, deposits, borrows and
  * withdrawals). After every round each account's mirrored liquidity, computed from one `MarketView` and
- * `AccountLens.positions` exactly as the simulation reads them, must equal `vault.accountLiquidity` field for field;
- * `AccountLens` must agree with the vault's own per-account reads.
+ * `VaultLens.positions` exactly as the simulation reads them, must equal `vault.accountLiquidity` field for field;
+ * `VaultLens` must agree with the vault's own per-account reads.
  */
 import { expect } from "chai";
 import { MaxUint256, Wallet, id, parseUnits } from "ethers";
@@ -28,7 +28,7 @@ import {
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
 import { Rng } from "../../scripts/lib/sim/population.js";
-import type { AccountLens, MockERC20, TestAggregator } from "../../typechain-types/index.js";
+import type { MockERC20, TestAggregator, VaultLens } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time, setBalance } = networkHelpers;
@@ -50,7 +50,7 @@ const START: Record<string, bigint> = {
 
 interface Fixture {
   market: ChainlinkMarket;
-  lens: AccountLens;
+  lens: VaultLens;
   weth: MockERC20;
   wbtc: MockERC20;
   borrowers: Wallet[];
@@ -64,10 +64,9 @@ async function fixture(): Promise<Fixture> {
     assetTriggers: PERMISSIVE_TRIGGERS,
     baseTriggers: PERMISSIVE_TRIGGERS,
   });
-  const { vault, usdc } = market;
+  const { vault, usdc, lens } = market;
   const weth = collateral(market, "WETH");
   const wbtc = collateral(market, "WBTC");
-  const lens = await ethers.deployContract("AccountLens");
 
   const supply = parseUnits("20000000", 6);
   await (await usdc.mint(lender.address, supply)).wait();
@@ -144,8 +143,8 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
 
   const mirrored: Liquidity[] = [];
   for (const [i, account] of accounts.entries()) {
-    // AccountLens.positions is the vault's own per-account reads.
-    expect(scaledDebts[i]).to.equal(await vault.scaledDebtOf(account, { blockTag }));
+    // VaultLens.positions is the vault's own per-account reads.
+    expect(scaledDebts[i]).to.equal(await lens.scaledDebtOf(vault, account, { blockTag }));
     expect(balances[i]).to.have.length(assets.length);
     for (const [j, asset] of assets.entries()) {
       expect(balances[i][j]).to.equal(await vault.collateralOf(account, asset, { blockTag }));
@@ -159,7 +158,7 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
       debt: onChain.debt,
       priceStatus: Number(onChain.priceStatus),
     };
-    // AccountLens.liquidities is accountLiquidity.
+    // VaultLens.liquidities is accountLiquidity.
     const fromLens = lensLiquidities[i];
     expect({
       collateralValue: fromLens.collateralValue,
@@ -181,7 +180,7 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
 describe("Simulation health mirror (liquidityOf) against CollateralVault.accountLiquidity", function () {
   this.timeout(600_000);
 
-  it("agrees with the vault right after the book opens, and AccountLens agrees with the vault's own reads", async function () {
+  it("agrees with the vault right after the book opens, and VaultLens agrees with the vault's own reads", async function () {
     const f = await loadFixture(fixture);
     const { view, mirrored } = await compare(f, await ethers.provider.getBlockNumber());
     expect(view.base.status).to.equal(OK);

@@ -23,11 +23,13 @@ import type {
   MockPriceOracle,
   OracleAdapter,
   TestAggregator,
+  VaultLens,
 } from "../../typechain-types/index.js";
 import { Mode, Reason, Status } from "./helpers/oracleAdapter.js";
 import { WAD, deployZeroRateModel, expectUnchanged, readState, usd, wad } from "./helpers/vault.js";
 import type { VaultState } from "./helpers/vault.js";
 import { btc } from "../../scripts/lib/units.js";
+import { deployCollateralVault, deployVaultLens } from "../../scripts/lib/vaultLibraries.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -67,6 +69,7 @@ interface Feeds {
 
 interface PolicyFixture {
   vault: CollateralVault;
+  lens: VaultLens;
   adapter: OracleAdapter;
   usdc: MockERC20;
   weth: MockERC20;
@@ -140,7 +143,7 @@ async function policyMarketFixture(connection: NetworkConnection): Promise<Polic
   await configure(wbtc, feeds.wbtc, null, "600", "6000000");
   await configure(usdc, feeds.usdcPrimary, feeds.usdcSecondary, "0.5", "2");
 
-  const vault = await e.deployContract("CollateralVault", [
+  const vault = await deployCollateralVault(e, [
     await usdc.getAddress(),
     "Bulwark USDC",
     "bwUSDC",
@@ -170,7 +173,8 @@ async function policyMarketFixture(connection: NetworkConnection): Promise<Polic
     for (const token of [usdc, weth, wbtc]) await token.connect(actor).approve(vault, MaxUint256);
   }
   await vault.connect(lender).deposit(usd("1000000"), lender.address);
-  return { vault, adapter, usdc, weth, wbtc, feeds, owner, lender, borrower, alice, bob };
+  const lens = await deployVaultLens(e);
+  return { vault, lens, adapter, usdc, weth, wbtc, feeds, owner, lender, borrower, alice, bob };
 }
 
 /**
@@ -191,7 +195,7 @@ async function positionsFixture(connection: NetworkConnection): Promise<PolicyFi
 const stateOf =
   (f: PolicyFixture): (() => Promise<VaultState>) =>
   () =>
-    readState(f.vault, f.usdc, [f.weth, f.wbtc], [f.owner, f.lender, f.borrower, f.alice, f.bob]);
+    readState(f.vault, f.lens, f.usdc, [f.weth, f.wbtc], [f.owner, f.lender, f.borrower, f.alice, f.bob]);
 
 // ----------------------------------------------------------------------------------------------- causes
 
@@ -804,11 +808,13 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
     it("healthFactor takes both conservative sides: collateral at low, debt at high, rounded down", async function () {
       const f = await networkHelpers.loadFixture(positionsFixture);
       const liquidationLimitOk = wad("25500") + wad("46800");
-      expect(await f.vault.healthFactor(f.borrower.address)).to.equal((liquidationLimitOk * WAD) / wad("30000"));
+      expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal(
+        (liquidationLimitOk * WAD) / wad("30000"),
+      );
       await applyCause(f, COLLATERAL_CAUSES[1]); // WETH low 2500
       await f.feeds.usdcSecondary.push(answer("1.05")); // USDC high 1.05
       const liquidationLimit = wad("21250") + wad("46800");
-      expect(await f.vault.healthFactor(f.borrower.address)).to.equal((liquidationLimit * WAD) / wad("31500"));
+      expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal((liquidationLimit * WAD) / wad("31500"));
       expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
     });
 
@@ -831,13 +837,13 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
       expect(liq.debt).to.equal(usd("30000"));
       expect(liq.collateralValue).to.equal(wad("90000"));
       expect(liq.priceStatus).to.equal(Status.FAILED);
-      expect(await f.vault.healthFactor(f.borrower.address)).to.equal(0n);
+      expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal(0n);
       expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
     });
 
     it("isLiquidatable: true underwater at OK or DEGRADED prices, false while a needed price is FAILED, true on recovery", async function () {
       const f = await networkHelpers.loadFixture(policyMarketFixture);
-      const { vault, bob, feeds } = f;
+      const { vault, lens, bob, feeds } = f;
       await vault.connect(bob).depositCollateral(f.weth, wad("10"), bob.address);
       await vault.connect(bob).borrow(usd("24000"), bob.address); // at the limit
       expect(await vault.isLiquidatable(bob.address)).to.equal(false);
@@ -859,7 +865,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
       await feeds.wethSecondary.setMode(Mode.Revert);
       await expectRead(f, f.weth, Status.FAILED, Reason.FEED_REVERTED);
       expect((await vault.accountLiquidity(bob.address)).collateralValue).to.equal(0n);
-      expect(await vault.healthFactor(bob.address)).to.equal(0n);
+      expect(await lens.healthFactor(vault, bob.address)).to.equal(0n);
       expect(await vault.isLiquidatable(bob.address)).to.equal(false);
       await repair(feeds.wethPrimary, "2500");
       await repair(feeds.wethSecondary, "2500");
@@ -882,13 +888,13 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
 
     it("healthFactor with no debt is type(uint256).max and reads no price (feeds reverting, then an oracle that reverts)", async function () {
       const f = await networkHelpers.loadFixture(positionsFixture);
-      const { vault, alice } = f;
+      const { vault, lens, alice } = f;
       for (const feed of priceFeeds(f)) await feed.setMode(Mode.Revert);
       await expectRead(f, f.weth, Status.FAILED, Reason.FEED_REVERTED);
-      expect(await vault.healthFactor(alice.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, alice.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
       await installRevertingOracle(f); // accountLiquidity(alice) now reverts: any read would
-      expect(await vault.healthFactor(alice.address)).to.equal(MaxUint256);
+      expect(await lens.healthFactor(vault, alice.address)).to.equal(MaxUint256);
       expect(await vault.isLiquidatable(alice.address)).to.equal(false);
     });
   });
@@ -946,7 +952,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
     for (const z of zeroPriceCases) {
       it(`${z.symbol} ${z.what}: borrow, withdrawal and the views revert ZeroPrice(${z.symbol}), changing nothing`, async function () {
         const f = await networkHelpers.loadFixture(mockOracleFixture);
-        const { vault, mock, borrower } = f;
+        const { vault, lens, mock, borrower } = f;
         const token = tokenOf(f, z.symbol);
         await mock.setPriceData(token, wad(z.low), wad(z.high), z.status, z.reason);
         await expectUnchanged(stateOf(f), async () => {
@@ -960,7 +966,7 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
         await expect(vault.accountLiquidity(borrower.address))
           .to.be.revertedWithCustomError(vault, "ZeroPrice")
           .withArgs(await token.getAddress());
-        await expect(vault.healthFactor(borrower.address))
+        await expect(lens.healthFactor(vault, borrower.address))
           .to.be.revertedWithCustomError(vault, "ZeroPrice")
           .withArgs(await token.getAddress());
         // Repay and add-collateral never read it.
@@ -987,13 +993,13 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
     // always returns 0/0, but IPriceOracle is an interface): the views overstated health.
     it("FAILED collateral counts 0 even when the read carries a price (an oracle breaking IPriceOracle)", async function () {
       const f = await networkHelpers.loadFixture(mockOracleFixture);
-      const { vault, mock, borrower } = f;
+      const { vault, lens, mock, borrower } = f;
       await mock.setPriceData(f.weth, wad("3000"), wad("3000"), Status.FAILED, Reason.FEED_REVERTED);
       const liq = await vault.accountLiquidity(borrower.address);
       expect(liq.priceStatus).to.equal(Status.FAILED);
       expect(liq.collateralValue).to.equal(wad("60000")); // before the fix: 90,000 (10 WETH counted at $3000)
       expect(liq.liquidationLimit).to.equal(wad("46800")); // actual: 72,300
-      expect(await vault.healthFactor(borrower.address)).to.equal((wad("46800") * WAD) / wad("30000"));
+      expect(await lens.healthFactor(vault, borrower.address)).to.equal((wad("46800") * WAD) / wad("30000"));
     });
 
     it("FAILED base at 0 is a status, not a ZeroPrice: borrow reverts PriceNotOk, debt valued at max", async function () {

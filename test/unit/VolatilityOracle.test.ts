@@ -8,7 +8,7 @@
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { getAddress, ZeroAddress } from "ethers";
+import { encodeBytes32String, getAddress, ZeroAddress } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
@@ -293,7 +293,7 @@ describe("VolatilityOracle", function () {
         for (const value of beyond) {
           await expect(vol.connect(owner).setTracking(weth, { ...CONFIG, [name]: value }))
             .to.be.revertedWithCustomError(vol, "ParameterOutOfBounds")
-            .withArgs(name, value);
+            .withArgs(encodeBytes32String(name), value, min, max);
         }
       });
     }
@@ -302,10 +302,10 @@ describe("VolatilityOracle", function () {
       const { vol, owner, weth } = await networkHelpers.loadFixture(marketFixture);
       await expect(vol.connect(owner).setTracking(weth, { ...CONFIG, minInterval: 0n }))
         .to.be.revertedWithCustomError(vol, "ParameterOutOfBounds")
-        .withArgs("minInterval", 0n);
+        .withArgs(encodeBytes32String("minInterval"), 0n, 60n, 86_400n);
       await expect(vol.connect(owner).setTracking(weth, { minInterval: 0n, alpha: 0n, seedVolatility: 1n }))
         .to.be.revertedWithCustomError(vol, "ParameterOutOfBounds")
-        .withArgs("minInterval", 0n);
+        .withArgs(encodeBytes32String("minInterval"), 0n, 60n, 86_400n);
       expect([...(await vol.config(weth))]).to.deep.equal(config(CONFIG));
     });
 

@@ -68,7 +68,7 @@ describe("WithdrawalQueue", function () {
 
 describe("CollateralVault.setCircuitBreaker", function () {
   it("refuses zero addresses and a breaker or queue bound to another vault (WrongVault), changing nothing", async function () {
-    const { vault, owner, breaker, queue } = await networkHelpers.loadFixture(emptyMarketFixture);
+    const { vault, lens, owner, breaker, queue } = await networkHelpers.loadFixture(emptyMarketFixture);
     await expect(vault.connect(owner).setCircuitBreaker(ZeroAddress, queue)).to.be.revertedWithCustomError(
       vault,
       "ZeroAddress",
@@ -84,6 +84,6 @@ describe("CollateralVault.setCircuitBreaker", function () {
     await expect(vault.connect(owner).setCircuitBreaker(breaker, other.queue))
       .to.be.revertedWithCustomError(vault, "WrongVault")
       .withArgs(await other.queue.getAddress());
-    expect(await vault.circuitBreaker()).to.deep.equal([await breaker.getAddress(), await queue.getAddress()]);
+    expect(await lens.circuitBreaker(vault)).to.deep.equal([await breaker.getAddress(), await queue.getAddress()]);
   });
 });

@@ -15,7 +15,7 @@ import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
 
 /// @notice Deploys the market the Solidity tests share: USDC (6) as base; WETH (18), WBTC (8) and GEM (0 decimals)
 ///         as collateral, with Aave-like parameters and a settable price double, and the liquidation engine with the
-///         default policy (scripts/lib/market.ts DEFAULT_ENGINE_PARAMS), and the circuit breaker and withdrawal queue
+///         default policy (scripts/lib/testMarket.ts DEFAULT_ENGINE_PARAMS), and the circuit breaker and withdrawal queue
 ///         with the default policy (DEFAULT_BREAKER_PARAMS, DEFAULT_ASSET_TRIGGERS, DEFAULT_BASE_TRIGGERS).
 contract VaultFixture {
     MockERC20 internal usdc;

@@ -1,7 +1,7 @@
 /**
  * Account health computed off chain from raw positions, exactly as `CollateralVault.accountLiquidity` computes it
  * (same roundings: collateral value and limits down, debt value up). The simulation reads each price and each
- * effective threshold once per block and every account's debt and holdings in one `AccountLens.positions` call,
+ * effective threshold once per block and every account's debt and holdings in one `VaultLens.positions` call,
  * instead of a thousand `accountLiquidity` calls that each read every price again. The replay checks this mirror
  * against the vault on a rotating sample of accounts every block (`replay` throws on any difference), and
  * test/unit/SimHealth.test.ts checks it over random states.

@@ -1,6 +1,6 @@
 /**
  * The Bulwark replay's view of every borrower (engine.ts): each raw position (scaled debt, holdings) read once
- * through the `AccountLens` and again only for accounts a block's vault events name (in the simulation nothing else
+ * through the `VaultLens` and again only for accounts a block's vault events name (in the simulation nothing else
  * changes a position), valued each block with that block's prices, parameters and borrow index (health.ts), and
  * checked against the vault's own `accountLiquidity` on a rotating sample every block.
  */

@@ -1,0 +1,214 @@
+/**
+ * VaultStorage (contracts/libraries/VaultStorage.sol) reads the vault's stored words by slot, for the engine, the
+ * breaker, the risk modules, the upkeep and VaultLens. Two checks that it reads the right words:
+ * - the layout: every slot constant and every field position of a collateral's record, against the compiler's own
+ *   storage layout of CollateralVault (recompiled from the build's exact input, with `storageLayout` selected);
+ * - the values: every VaultLens read of a stored word against what the vault was told or emitted.
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+import { expect } from "chai";
+import { ZeroAddress } from "ethers";
+import hre, { network } from "hardhat";
+import type { SolidityBuildInfo } from "hardhat/types/solidity";
+
+import { collateral } from "../../scripts/lib/testMarket.js";
+import { emptyMarketFixture, usd, wad } from "./helpers/vault.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+interface StorageEntry {
+  label: string;
+  slot: string;
+  offset: number;
+  type: string;
+}
+interface StorageType {
+  members?: StorageEntry[];
+}
+interface StorageLayout {
+  storage: StorageEntry[];
+  types: Record<string, StorageType>;
+}
+
+/** CollateralVault's storage layout, compiled by the build's own solc from the build's own input. */
+async function vaultLayout(): Promise<StorageLayout> {
+  const id = await hre.artifacts.getBuildInfoId("CollateralVault");
+  const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
+  if (file === undefined) throw new Error("no build info for CollateralVault: run `npm run build`");
+  const buildInfo = JSON.parse(readFileSync(file, "utf8")) as SolidityBuildInfo;
+  const source = Object.keys(buildInfo.input.sources).find((name) =>
+    name.endsWith("contracts/core/CollateralVault.sol"),
+  );
+  if (source === undefined) throw new Error("CollateralVault.sol is not in its build info");
+  const input = {
+    ...buildInfo.input,
+    // The layout does not depend on the optimizer; without it and without bytecode this takes seconds.
+    settings: {
+      ...buildInfo.input.settings,
+      optimizer: { enabled: false },
+      outputSelection: { [source]: { CollateralVault: ["storageLayout"] } },
+    },
+  };
+  const solc = createRequire(import.meta.url)("solc") as { compile(input: string): string };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
+    contracts: Record<string, Record<string, { storageLayout: StorageLayout }>>;
+  };
+  return output.contracts[source].CollateralVault.storageLayout;
+}
+
+/** `VaultStorage`'s slot constants, read from its source: name (without `_SLOT`) → slot. */
+function slotConstants(): Map<string, number> {
+  const text = readFileSync("contracts/libraries/VaultStorage.sol", "utf8");
+  const out = new Map<string, number>();
+  for (const match of text.matchAll(/uint256 internal constant (\w+)_SLOT = (\d+);/g))
+    out.set(match[1], Number(match[2]));
+  return out;
+}
+
+/** Where each slot constant must point: a top-level variable, or a member of a struct variable. */
+const EXPECTED: Record<string, [variable: string, member?: string]> = {
+  ORACLE: ["_oracle"],
+  RATE_MODEL: ["_rateModel"],
+  BORROW_CAP: ["_borrowCap"],
+  ACCRUAL: ["_reserveFactor"],
+  CASH: ["_lending", "cash"],
+  SCALED_DEBT: ["_lending", "scaledDebt"],
+  ASSETS: ["_collateral", "assets"],
+  BAD_DEBT: ["_losses", "badDebt"],
+  UNRECOVERED_LOSS: ["_losses", "unrecoveredLoss"],
+  TOTAL_PROVISION: ["_losses", "totalProvision"],
+  PROVISION: ["_losses", "provision"],
+  PROTOCOL_COLLATERAL: ["_losses", "protocolCollateral"],
+  ENGINE: ["_engine"],
+  BREAKER: ["_breaker"],
+  QUEUE: ["_queue"],
+  RISK_MANAGER: ["_riskManager"],
+  RECOVERY: ["_recovery"],
+};
+
+describe("VaultStorage: the vault's slots", function () {
+  let layout: StorageLayout;
+
+  before(async function () {
+    this.timeout(120_000);
+    layout = await vaultLayout();
+  });
+
+  function slotOf(variable: string, member?: string): number {
+    const entry = layout.storage.find((e) => e.label === variable);
+    if (entry === undefined) throw new Error(`the vault has no state variable ${variable}`);
+    if (member === undefined) return Number(entry.slot);
+    const field = layout.types[entry.type].members?.find((m) => m.label === member);
+    if (field === undefined) throw new Error(`${variable} has no member ${member}`);
+    return Number(entry.slot) + Number(field.slot);
+  }
+
+  it("every slot constant points at the variable it names", function () {
+    const constants = slotConstants();
+    expect([...constants.keys()].sort()).to.deep.equal(Object.keys(EXPECTED).sort());
+    for (const [name, [variable, member]] of Object.entries(EXPECTED)) {
+      expect(constants.get(name), `${name}_SLOT`).to.equal(slotOf(variable, member));
+    }
+  });
+
+  it("the accrual word packs the reserve factor, its boost and the last accrual time at bits 0, 64 and 128", function () {
+    const accrual = slotOf("_reserveFactor");
+    for (const [label, offset] of [
+      ["_reserveFactor", 0],
+      ["_reserveBoost", 8],
+      ["_lastAccrual", 16],
+    ] as const) {
+      const entry = layout.storage.find((e) => e.label === label);
+      expect([Number(entry?.slot), entry?.offset], label).to.deep.equal([accrual, offset]);
+    }
+  });
+
+  it("a collateral record's words and fields are where VaultStorage reads them", function () {
+    const assets = layout.storage.find((e) => e.label === "_collateral");
+    const book = layout.types[assets?.type ?? ""].members?.find((m) => m.label === "assets");
+    // mapping(address => Asset): the value type is the last type id in the mapping's own type string.
+    const assetType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(Asset)"));
+    expect(book, "CollateralBook.Book.assets").to.not.equal(undefined);
+    const members = layout.types[assetType ?? ""].members ?? [];
+    const at = (label: string): [number, number] => {
+      const m = members.find((x) => x.label === label);
+      return [Number(m?.slot), m?.offset ?? -1];
+    };
+    // CONFIG = 0 (LTV, threshold, bonus at bits 0, 64, 128), SUPPLY_CAP = 1, TERMS = 2 (decimals bits 0-7, index
+    // 8-15, listed 16-23, ramp start 24-63, LTV cap 64-127, threshold cap 128-191), TOTAL_DEPOSITED = 3, RAMP = 4.
+    expect(at("config")).to.deep.equal([0, 0]);
+    const configType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(CollateralConfig)"));
+    const config = layout.types[configType ?? ""].members ?? [];
+    expect(config.map((m) => [m.label, Number(m.slot), m.offset])).to.deep.equal([
+      ["borrowLtv", 0, 0],
+      ["liquidationThreshold", 0, 8],
+      ["liquidationBonus", 0, 16],
+      ["supplyCap", 1, 0],
+    ]);
+    expect(at("decimals")).to.deep.equal([2, 0]);
+    expect(at("index")).to.deep.equal([2, 1]);
+    expect(at("listed")).to.deep.equal([2, 2]);
+    expect(at("rampStart")).to.deep.equal([2, 3]);
+    expect(at("ltvCap")).to.deep.equal([2, 8]);
+    expect(at("thresholdCap")).to.deep.equal([2, 16]);
+    expect(at("totalDeposited")).to.deep.equal([3, 0]);
+    expect(at("ramp")).to.deep.equal([4, 0]);
+    const rampType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(RiskRamp)"));
+    expect((layout.types[rampType ?? ""].members ?? []).map((m) => [m.label, Number(m.slot), m.offset])).to.deep.equal([
+      ["ltvFrom", 0, 0],
+      ["ltvTarget", 0, 8],
+      ["thresholdFrom", 0, 16],
+      ["thresholdTarget", 0, 24],
+    ]);
+  });
+
+  it("VaultLens reads back what the vault was told: wiring, parameters, records, caps, ramp, debt and accrual", async function () {
+    const f = await networkHelpers.loadFixture(emptyMarketFixture);
+    const { vault, lens, owner } = f;
+    const weth = collateral(f, "WETH");
+    const [oracle, rateModel, reserveFactor, borrowCap] = await lens.parameters(vault);
+    expect(oracle).to.not.equal(ZeroAddress);
+    expect(rateModel).to.equal(await f.rateModel.getAddress());
+    expect(reserveFactor).to.equal(wad("0.10"));
+    expect(borrowCap).to.equal(usd("100000000"));
+    expect(await lens.liquidationEngine(vault)).to.equal(await f.engine.getAddress());
+    expect(await lens.circuitBreaker(vault)).to.deep.equal([await f.breaker.getAddress(), await f.queue.getAddress()]);
+
+    const [config, decimals, totalBefore] = await lens.collateralInfo(vault, weth);
+    expect(decimals).to.equal(18n);
+    expect(config.liquidationThreshold).to.equal((await vault.riskParams(weth))[1]);
+    await (await vault.connect(f.borrower).depositCollateral(weth, wad("10"), f.borrower.address)).wait();
+    expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(totalBefore + wad("10"));
+
+    // The risk manager's caps and the ramp they restart (the owner stands in as the risk manager).
+    await (await vault.connect(owner).setRiskModules(owner.address, f.alice.address)).wait();
+    const receipt = await (await vault.connect(owner).setRiskCaps(weth, wad("0.5"), wad("0.7"))).wait();
+    const started = receipt?.logs
+      .map((log) => vault.interface.parseLog(log))
+      .find((event) => event?.name === "RiskRampStarted");
+    const block = await ethers.provider.getBlock(receipt?.blockNumber ?? 0);
+    const [ramp, start, ltvCap, thresholdCap] = await lens.riskRamp(vault, weth);
+    expect([ltvCap, thresholdCap]).to.deep.equal([wad("0.5"), wad("0.7")]);
+    expect(start).to.equal(BigInt(block?.timestamp ?? 0));
+    expect([...ramp]).to.deep.equal([...(started?.args.ramp ?? [])]);
+    await (await vault.connect(owner).setReserveBoost(wad("0.05"))).wait();
+    expect(await lens.riskModules(vault)).to.deep.equal([owner.address, f.alice.address, wad("0.05")]);
+
+    // Debt: the scaled amount the Borrowed event reported, and the accrual time of that block.
+    await (await vault.connect(f.lender).deposit(usd("100000"), f.lender.address)).wait();
+    const borrowed = await (await vault.connect(f.borrower).borrow(usd("1000"), f.borrower.address)).wait();
+    const event = borrowed?.logs.map((log) => vault.interface.parseLog(log)).find((e) => e?.name === "Borrowed");
+    expect(await lens.scaledDebtOf(vault, f.borrower.address)).to.equal(event?.args.scaledAmount);
+    const borrowBlock = await ethers.provider.getBlock(borrowed?.blockNumber ?? 0);
+    expect(await lens.lastAccrual(vault)).to.equal(BigInt(borrowBlock?.timestamp ?? 0));
+
+    // Nothing written off or provisioned yet.
+    expect(await lens.totalProvision(vault)).to.equal(0n);
+    expect(await lens.provisionOf(vault, f.borrower.address)).to.equal(0n);
+    expect(await lens.unrecoveredLoss(vault)).to.equal(0n);
+    expect(await lens.protocolCollateral(vault, weth)).to.equal(0n);
+    await expect(lens.collateralInfo(vault, f.usdc)).to.be.revertedWithCustomError(vault, "AssetNotListed");
+  });
+});
