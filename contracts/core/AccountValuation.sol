@@ -25,6 +25,14 @@ abstract contract AccountValuation is VaultState {
     using FixedPointMath for uint256;
     using LendingBook for LendingBook.Book;
 
+    /// @dev One collateral's price, read once per transaction and shared between the checks that need it: a caller
+    ///      that has read it sets `read`; a valuation that reads it (when the account holds `asset`) records it.
+    struct SharedPrice {
+        address asset;
+        bool read;
+        IPriceOracle.Price price;
+    }
+
     /// @dev Values the account conservatively: collateral at the oracle's `low` (0 when FAILED), rounded down; debt at
     ///      the base asset's `high`, rounded up (type(uint256).max when FAILED). Only OK prices lend: a DEGRADED or
     ///      FAILED collateral adds nothing to the borrow limit. Loops over the account's own collateral mask: at most
@@ -35,28 +43,33 @@ abstract contract AccountValuation is VaultState {
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         IPriceOracle.Price memory base;
         if (debt != 0) base = _price(_base);
-        (liq, ) = _liquidity(account, debt, base, ICircuitBreaker(address(0)), address(0));
+        SharedPrice memory none;
+        liq = _liquidity(account, debt, base, ICircuitBreaker(address(0)), none);
     }
 
     /// @dev As above, with the base asset's price already read (ignored when `debt` is 0). With a `guard`, collateral
     ///      the circuit breaker does not let back new borrows (stopped, or fallen beyond its bound) adds nothing to
-    ///      the borrow limit. Also returns the price read for `priced`, if the account holds it.
+    ///      the borrow limit. `shared.asset`'s price is taken from `shared` when already read, else recorded there.
     function _liquidity(
         address account,
         uint256 debt,
         IPriceOracle.Price memory base,
         ICircuitBreaker guard,
-        address priced
-    ) internal view returns (ICollateralVault.AccountLiquidity memory liq, IPriceOracle.Price memory pricedPrice) {
+        SharedPrice memory shared
+    ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         liq.debt = debt;
         uint256 mask = _collateral.masks[account];
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address collateral = _collateral.assetList[i];
-                (uint256 value, uint256 ltv, uint256 threshold, IPriceOracle.Price memory price) = _valued(
-                    account,
-                    collateral
-                );
+                IPriceOracle.Price memory price;
+                if (collateral != shared.asset) price = _price(collateral);
+                else if (shared.read) price = shared.price;
+                else {
+                    price = _price(collateral);
+                    (shared.read, shared.price) = (true, price);
+                }
+                (uint256 value, uint256 ltv, uint256 threshold) = _valued(account, collateral, price);
                 liq.collateralValue += value;
                 liq.liquidationLimit += value.wadMulDown(threshold);
                 if (
@@ -64,7 +77,6 @@ abstract contract AccountValuation is VaultState {
                     (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low))
                 ) liq.borrowLimit += value.wadMulDown(ltv);
                 if (price.status > liq.priceStatus) liq.priceStatus = price.status;
-                if (collateral == priced) pricedPrice = price;
             }
             mask >>= 1;
         }
@@ -77,33 +89,39 @@ abstract contract AccountValuation is VaultState {
         }
     }
 
-    /// @dev `account`'s holding of `collateral`: its value at the oracle's low (rounded down; 0 when the price is
-    ///      FAILED, whatever the oracle put in the read), the effective LTV and threshold, and the price read.
+    /// @dev `account`'s holding of `collateral` at `price`: its value at the oracle's low (rounded down; 0 when the
+    ///      price is FAILED, whatever the oracle put in the read), and the effective LTV and threshold.
     function _valued(
         address account,
-        address collateral
-    ) internal view returns (uint256 value, uint256 ltv, uint256 threshold, IPriceOracle.Price memory price) {
+        address collateral,
+        IPriceOracle.Price memory price
+    ) internal view returns (uint256 value, uint256 ltv, uint256 threshold) {
         CollateralBook.Asset storage record = _collateral.assets[collateral];
         (ltv, threshold) = CollateralBook.effective(record);
-        price = _price(collateral);
         if (price.status != IPriceOracle.Status.FAILED) {
             value = _collateral.balances[account][collateral].mulDivDown(price.low, 10 ** record.decimals);
         }
     }
 
     /// @dev INV-11/12: reverts unless the base price is OK and the account's debt value is within its borrow limit.
-    function _requireWithinBorrowLimit(address account) internal view {
+    ///      `guard`: the circuit breaker (it may withhold a collateral's borrow power); `shared`: a collateral price
+    ///      the caller has already read (or none).
+    function _requireWithinBorrowLimit(
+        address account,
+        ICircuitBreaker guard,
+        SharedPrice memory shared
+    ) internal view {
         IPriceOracle.Price memory base = _price(_base);
         if (base.status != IPriceOracle.Status.OK) revert ICollateralVault.PriceNotOk(_base, base.status, base.reason);
         uint256 debt = _lending.debtOf(account, _lending.borrowIndex);
-        (ICollateralVault.AccountLiquidity memory liq, ) = _liquidity(account, debt, base, _breaker, address(0));
+        ICollateralVault.AccountLiquidity memory liq = _liquidity(account, debt, base, guard, shared);
         if (liq.debtValue > liq.borrowLimit)
             revert ICollateralVault.BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
     }
 
     /// @dev A new borrow or a collateral withdrawal never relies on a doubted price.
-    function _requireOkPrice(address token) internal view {
-        IPriceOracle.Price memory price = _price(token);
+    function _requireOkPrice(address token) internal view returns (IPriceOracle.Price memory price) {
+        price = _price(token);
         if (price.status != IPriceOracle.Status.OK)
             revert ICollateralVault.PriceNotOk(token, price.status, price.reason);
     }

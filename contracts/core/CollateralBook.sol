@@ -121,6 +121,24 @@ library CollateralBook {
         restartRamp(asset, record);
     }
 
+    /// @notice The risk manager's caps on a listed asset's LTV and threshold; when they change, its ramp restarts
+    ///         from today's effective values towards the capped targets (emits `RiskRampStarted`). Unchanged caps
+    ///         change nothing and emit nothing.
+    /// @dev Reverts with `AssetNotListed`, and `ThresholdCapTooLow` under MIN_THRESHOLD_CAP_SHARE of the config's
+    ///      threshold (rounded up: the floor errs on the side of a higher threshold).
+    /// @param book The vault's book.
+    /// @param asset The listed token.
+    /// @param ltvCap Cap on its borrow LTV (WAD).
+    /// @param thresholdCap Cap on its liquidation threshold (WAD).
+    function setCaps(Book storage book, address asset, uint64 ltvCap, uint64 thresholdCap) external {
+        Asset storage record = listed(book, asset);
+        uint256 floor = uint256(record.config.liquidationThreshold).wadMulUp(MIN_THRESHOLD_CAP_SHARE);
+        if (thresholdCap < floor) revert ICollateralVault.ThresholdCapTooLow(thresholdCap, floor);
+        if (ltvCap == record.ltvCap && thresholdCap == record.thresholdCap) return;
+        (record.ltvCap, record.thresholdCap) = (ltvCap, thresholdCap);
+        restartRamp(asset, record);
+    }
+
     // ================================================================= internal (compiled into the vault)
 
     /// @dev The listed asset's record; reverts `AssetNotListed` otherwise.
@@ -142,16 +160,18 @@ library CollateralBook {
         book.masks[account] |= 1 << record.index;
     }
 
-    /// @dev Removes `amount` of `asset` from `account`'s holding; an emptied holding leaves the account's mask.
+    /// @dev Removes `amount` of `asset` from `account`'s holding, `held` (the caller has just read it, and checked
+    ///      `amount` ≤ `held`); an emptied holding leaves the account's mask.
     function decrease(
         Book storage book,
         address account,
         address asset,
         Asset storage record,
+        uint256 held,
         uint256 amount
     ) internal {
         record.totalDeposited -= amount;
-        uint256 remaining = book.balances[account][asset] - amount;
+        uint256 remaining = held - amount;
         book.balances[account][asset] = remaining;
         if (remaining == 0) book.masks[account] &= ~(1 << record.index);
     }

@@ -143,9 +143,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
-        if (address(_breaker) != address(0)) _breaker.onSupply(receiver, assets, _lending.cash);
+        uint256 cashBefore = _lending.cash;
+        ICircuitBreaker breaker = _breaker;
+        if (address(breaker) != address(0)) breaker.onSupply(receiver, assets, cashBefore);
         IERC20(asset()).pullExact(caller, assets);
-        _lending.cash += assets;
+        _lending.cash = cashBefore + assets;
         _mint(receiver, shares);
         emit Deposit(caller, receiver, assets, shares);
     }
@@ -175,12 +177,13 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (onBehalfOf == address(0)) revert ZeroAddress();
         CollateralBook.Asset storage record = _collateral.listed(collateral);
-        uint256 totalAfter = record.totalDeposited + amount;
+        uint256 totalBefore = record.totalDeposited;
+        uint256 totalAfter = totalBefore + amount;
         if (totalAfter > record.config.supplyCap) {
             revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
         }
         IERC20(collateral).pullExact(msg.sender, amount);
-        _notifyInflow(collateral, onBehalfOf, amount, record.totalDeposited);
+        _notifyInflow(collateral, onBehalfOf, amount, totalBefore);
         _collateral.increase(onBehalfOf, collateral, record, amount);
         emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
     }
@@ -194,13 +197,13 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == type(uint256).max) amount = balance;
         if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
         uint256 totalBefore = record.totalDeposited;
-        _collateral.decrease(msg.sender, collateral, record, amount);
+        _collateral.decrease(msg.sender, collateral, record, balance, amount);
         // INV-35: an account without debt needs neither a price nor accrued interest to leave (it touches no debt).
         if (_lending.scaledDebt[msg.sender] != 0) {
             _accrue();
-            // A doubted price moves no collateral out of an indebted account.
-            _requireOkPrice(collateral);
-            _requireWithinBorrowLimit(msg.sender);
+            // A doubted price moves no collateral out of an indebted account; the limit check reuses this read.
+            SharedPrice memory read = SharedPrice(collateral, true, _requireOkPrice(collateral));
+            _requireWithinBorrowLimit(msg.sender, _breaker, read);
         }
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
         _payOut(collateral, msg.sender, to, amount, totalBefore);
@@ -211,13 +214,16 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         _accrue();
-        if (amount > _lending.cash) revert InsufficientLiquidity(_lending.cash, amount);
-        uint256 scaled = _lending.increaseDebt(msg.sender, amount);
-        uint256 debtAfter = _lending.totalScaledDebt.mulDivUp(_lending.borrowIndex, FixedPointMath.RAY);
-        if (debtAfter > _borrowCap) revert BorrowCapExceeded(_borrowCap, debtAfter);
-        _requireWithinBorrowLimit(msg.sender);
-        if (address(_breaker) != address(0)) _breaker.beforeBorrow(msg.sender, amount, _lending.cash);
-        _lending.cash -= amount;
+        uint256 cashBefore = _lending.cash;
+        if (amount > cashBefore) revert InsufficientLiquidity(cashBefore, amount);
+        (uint256 scaled, uint256 debtAfter) = _lending.increaseDebt(msg.sender, amount);
+        uint256 cap = _borrowCap;
+        if (debtAfter > cap) revert BorrowCapExceeded(cap, debtAfter);
+        ICircuitBreaker breaker = _breaker;
+        SharedPrice memory none;
+        _requireWithinBorrowLimit(msg.sender, breaker, none);
+        if (address(breaker) != address(0)) breaker.beforeBorrow(msg.sender, amount, cashBefore);
+        _lending.cash = cashBefore - amount;
         emit Borrowed(msg.sender, to, amount, scaled);
         IERC20(asset()).safeTransfer(to, amount);
     }
@@ -233,12 +239,14 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         else if (amount > debt) revert RepayExceedsDebt(debt, amount);
         uint256 scaled = _lending.decreaseDebt(onBehalfOf, amount, amount == debt);
         _losses.reduceProvision(onBehalfOf, amount);
-        _notifyInflow(asset(), onBehalfOf, amount, _lending.cash);
+        address base = asset();
+        uint256 cashBefore = _lending.cash;
+        _notifyInflow(base, onBehalfOf, amount, cashBefore);
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
-        _lending.cash += amount;
+        _lending.cash = cashBefore + amount;
         emit Repaid(msg.sender, onBehalfOf, amount, scaled);
-        IERC20(asset()).pullExact(msg.sender, amount);
+        IERC20(base).pullExact(msg.sender, amount);
         return amount;
     }
 
@@ -364,12 +372,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint64 ltvCap,
         uint64 thresholdCap
     ) external onlyRiskModule(_riskManager) nonReentrant {
-        CollateralBook.Asset storage record = _collateral.listed(collateral);
-        uint256 floor = uint256(record.config.liquidationThreshold).wadMulUp(CollateralBook.MIN_THRESHOLD_CAP_SHARE);
-        if (thresholdCap < floor) revert ThresholdCapTooLow(thresholdCap, floor);
-        if (ltvCap == record.ltvCap && thresholdCap == record.thresholdCap) return;
-        (record.ltvCap, record.thresholdCap) = (ltvCap, thresholdCap);
-        CollateralBook.restartRamp(collateral, record);
+        CollateralBook.setCaps(_collateral, collateral, ltvCap, thresholdCap);
     }
 
     /// @inheritdoc ICollateralVault
@@ -430,8 +433,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         view_.scaledDebt = _lending.scaledDebt[account];
         uint256 debt = _lending.debtOf(account, view_.index);
         if (debt != 0) view_.basePrice = _price(asset());
-        IPriceOracle.Price memory seizedPrice;
-        (view_.liq, seizedPrice) = _liquidity(account, debt, view_.basePrice, ICircuitBreaker(address(0)), collateral);
+        SharedPrice memory seized;
+        seized.asset = collateral;
+        view_.liq = _liquidity(account, debt, view_.basePrice, ICircuitBreaker(address(0)), seized);
         CollateralBook.Asset storage record = _collateral.assets[collateral];
         if (!record.listed) return view_;
         (view_.listed, view_.config, view_.decimals) = (true, record.config, record.decimals);
@@ -439,7 +443,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (view_.config.borrowLtv, view_.config.liquidationThreshold) = (uint64(ltv), uint64(threshold));
         view_.held = _collateral.balances[account][collateral];
         // Held means in the account's mask: the valuation above read this price (each price is read once).
-        if (view_.held != 0) view_.collateralPrice = seizedPrice;
+        if (view_.held != 0) view_.collateralPrice = seized.price;
     }
 
     /// @inheritdoc ICollateralVault

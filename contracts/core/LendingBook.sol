@@ -38,10 +38,18 @@ library LendingBook {
     }
 
     /// @dev Adds `amount` of debt at the current index. Scaled debt rounds up: the borrower owes at least `amount`.
-    function increaseDebt(Book storage book, address account, uint256 amount) internal returns (uint256 scaled) {
-        scaled = amount.mulDivUp(FixedPointMath.RAY, book.borrowIndex);
+    ///      Returns the scaled debt added and the total debt after it (rounded up).
+    function increaseDebt(
+        Book storage book,
+        address account,
+        uint256 amount
+    ) internal returns (uint256 scaled, uint256 totalDebtAfter) {
+        uint256 index = book.borrowIndex;
+        scaled = amount.mulDivUp(FixedPointMath.RAY, index);
         book.scaledDebt[account] += scaled;
-        book.totalScaledDebt += scaled;
+        uint256 totalScaled = book.totalScaledDebt + scaled;
+        book.totalScaledDebt = totalScaled;
+        totalDebtAfter = totalScaled.mulDivUp(index, FixedPointMath.RAY);
     }
 
     /// @dev Removes `amount` of debt at the current index. Scaled debt burned rounds down (the borrower is credited

@@ -54,7 +54,7 @@ library LiquidationSettlement {
         }
 
         lending.decreaseDebt(settlement.borrower, settlement.repay, settlement.repay == debt);
-        collateral.decrease(settlement.borrower, settlement.asset, record, settlement.seize);
+        collateral.decrease(settlement.borrower, settlement.asset, record, held, settlement.seize);
         uint256 owed = settlement.repay + settlement.fee;
         lending.cash += owed;
         lending.reserves += settlement.fee;

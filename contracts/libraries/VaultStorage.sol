@@ -167,6 +167,18 @@ library VaultStorage {
         return (config, uint8(terms), uint8(terms >> 16) != 0);
     }
 
+    /// @dev `asset`'s governance LTV and threshold (the ceilings of its effective ones) and whether it is listed
+    ///      (all zero if not): the two words of `collateral` the risk manager needs.
+    function riskConfig(
+        ICollateralVault vault,
+        address asset
+    ) internal view returns (uint256 borrowLtv, uint256 liquidationThreshold, bool listed) {
+        uint256 slot = _assetSlot(asset);
+        uint256 word = _word(vault, slot + CONFIG);
+        listed = uint8(_word(vault, slot + TERMS) >> 16) != 0;
+        return (uint64(word), uint64(word >> 64), listed);
+    }
+
     /// @dev Units of `asset` deposited in all, for every account (zero for an asset the vault has not listed).
     function totalDeposited(ICollateralVault vault, address asset) internal view returns (uint256) {
         return _word(vault, _assetSlot(asset) + TOTAL_DEPOSITED);

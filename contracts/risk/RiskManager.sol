@@ -116,7 +116,7 @@ contract RiskManager is IRiskManager, Ownable2Step {
     function caps(
         address asset
     ) public view returns (uint64 ltvCap, uint64 thresholdCap, uint256 vol, ReserveStatus status) {
-        ICollateralVault.CollateralConfig memory config = _config(asset);
+        (uint256 borrowLtv, uint256 liquidationThreshold) = _config(asset);
         AssetRisk memory risk = _risk[asset];
         vol = volatilityOracle.volatility(asset);
         (status, , ) = reserveStatus(asset);
@@ -125,10 +125,10 @@ contract RiskManager is IRiskManager, Ownable2Step {
         uint256 ltvCut = _min(uint256(risk.ltvK).wadMulUp(stress), risk.maxLtvCut);
         uint256 thresholdCut = _min(uint256(risk.thresholdK).wadMulUp(stress), risk.maxThresholdCut);
         bool short = status != ReserveStatus.UNCHECKED && status != ReserveStatus.OK;
-        if (short) (ltvCut, thresholdCut) = (config.borrowLtv, risk.maxThresholdCut);
-        ltvCap = uint64(config.borrowLtv > ltvCut ? config.borrowLtv - ltvCut : 0);
-        uint256 floor = uint256(config.liquidationThreshold).wadMulUp(0.5e18);
-        uint256 lt = config.liquidationThreshold > thresholdCut ? config.liquidationThreshold - thresholdCut : 0;
+        if (short) (ltvCut, thresholdCut) = (borrowLtv, risk.maxThresholdCut);
+        ltvCap = uint64(borrowLtv > ltvCut ? borrowLtv - ltvCut : 0);
+        uint256 floor = liquidationThreshold.wadMulUp(0.5e18);
+        uint256 lt = liquidationThreshold > thresholdCut ? liquidationThreshold - thresholdCut : 0;
         thresholdCap = uint64(lt > floor ? lt : floor);
     }
 
@@ -278,9 +278,10 @@ contract RiskManager is IRiskManager, Ownable2Step {
         return ((uint256(_params.horizon) * WAD) / YEAR).sqrtWadDown();
     }
 
-    function _config(address asset) internal view returns (ICollateralVault.CollateralConfig memory config) {
+    /// @dev `asset`'s governance LTV and threshold; reverts `NotCollateral` unless the vault lists it.
+    function _config(address asset) internal view returns (uint256 borrowLtv, uint256 liquidationThreshold) {
         bool listed;
-        (config, , listed) = vault.collateral(asset);
+        (borrowLtv, liquidationThreshold, listed) = vault.riskConfig(asset);
         if (!listed) revert NotCollateral(asset);
     }
 

@@ -58,7 +58,10 @@ contract VolatilityOracle is IVolatilityOracle, Ownable2Step {
         Config memory tracking = _configs[asset];
         if (tracking.minInterval == 0) revert NotTracked(asset);
         State memory history = _states[asset];
-        uint256 nextAt = uint256(history.lastUpdate) + tracking.minInterval;
+        uint256 nextAt;
+        unchecked {
+            nextAt = uint256(history.lastUpdate) + tracking.minInterval; // a uint40 plus a uint32: no overflow
+        }
         if (history.lastUpdate != 0 && block.timestamp < nextAt) revert UpdateTooEarly(asset, nextAt);
         IPriceOracle.Price memory read = oracle.getPrice(asset);
         if (read.status != IPriceOracle.Status.OK || read.low == 0)
