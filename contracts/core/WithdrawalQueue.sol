@@ -53,8 +53,8 @@ contract WithdrawalQueue is IWithdrawalQueue, ReentrancyGuardTransient {
     /// @inheritdoc IWithdrawalQueue
     function claimTo(uint256 id, address to) external nonReentrant {
         if (to == address(0)) revert ZeroInput();
-        Claim storage claim = _readyClaim(id);
-        if (msg.sender != claim.beneficiary) revert NotBeneficiary(id, msg.sender);
+        Claim storage record = _readyClaim(id);
+        if (msg.sender != record.beneficiary) revert NotBeneficiary(id, msg.sender);
         _pay(id, to);
     }
 
@@ -74,20 +74,21 @@ contract WithdrawalQueue is IWithdrawalQueue, ReentrancyGuardTransient {
         return _claims.length;
     }
 
-    function _readyClaim(uint256 id) internal view returns (Claim storage claim) {
+    /// @dev The unpaid claim `id`, once its delay has passed; reverts `NoClaim` or `NotReady` otherwise.
+    function _readyClaim(uint256 id) internal view returns (Claim storage record) {
         if (id >= _claims.length) revert NoClaim(id);
-        claim = _claims[id];
-        if (claim.paid) revert NoClaim(id);
-        if (block.timestamp < claim.readyAt) revert NotReady(id, claim.readyAt);
+        record = _claims[id];
+        if (record.paid) revert NoClaim(id);
+        if (block.timestamp < record.readyAt) revert NotReady(id, record.readyAt);
     }
 
-    /// @dev Effects before the transfer: the claim is spent before any token hook runs.
+    /// @dev Effects and their event before the transfer: the claim is spent before any token hook runs.
     function _pay(uint256 id, address to) internal {
-        Claim storage claim = _claims[id];
-        claim.paid = true;
-        (address asset, uint256 amount) = (claim.asset, claim.amount);
+        Claim storage record = _claims[id];
+        record.paid = true;
+        (address asset, uint256 amount) = (record.asset, record.amount);
         _owed[asset] -= amount;
+        emit ClaimPaid(id, record.beneficiary, to, asset, amount);
         IERC20(asset).safeTransfer(to, amount);
-        emit ClaimPaid(id, claim.beneficiary, to, asset, amount);
     }
 }
