@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
+import {IKinkedRateModel} from "../interfaces/IKinkedRateModel.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title KinkedRateModel
@@ -10,25 +11,20 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 /// @dev Immutable: a new curve is a new contract, set through the timelock.
 ///      Invariants: the rate is non-decreasing in utilization; at most base + slope1 + slope2 (≤ 3 × MAX_APR).
 ///      utilization = debt / (cash + debt), rounded down; rate = APR / 365 days, rounded down.
-contract KinkedRateModel is IInterestRateModel {
+contract KinkedRateModel is IKinkedRateModel {
     using FixedPointMath for uint256;
 
     /// @notice Highest APR any single parameter may take (1000%).
     uint256 public constant MAX_APR = 10e18;
     uint256 private constant YEAR = 365 days;
 
-    /// @notice Thrown when the kink is not strictly between 0 and 100%.
-    error KinkOutOfBounds(uint256 kink);
-    /// @notice Thrown when an APR parameter exceeds MAX_APR.
-    error AprTooHigh(uint256 apr, uint256 max);
-
-    /// @notice APR at zero utilization (WAD).
+    /// @inheritdoc IKinkedRateModel
     uint256 public immutable baseApr;
-    /// @notice APR added from 0 to the kink (WAD).
+    /// @inheritdoc IKinkedRateModel
     uint256 public immutable slope1Apr;
-    /// @notice APR added from the kink to 100% utilization (WAD).
+    /// @inheritdoc IKinkedRateModel
     uint256 public immutable slope2Apr;
-    /// @notice Utilization at which the second slope starts (WAD).
+    /// @inheritdoc IKinkedRateModel
     uint256 public immutable kink;
 
     /// @param baseApr_ APR at zero utilization.

@@ -10,6 +10,24 @@ import {ILiquidationEngine} from "./ILiquidationEngine.sol";
 /// @notice What SecurityOps needs of the flash liquidator it is given (UniswapV3FlashLiquidator): liquidations that need
 ///         no capital, the pool each collateral is sold in, and its proceeds. SecurityOps owns it (Ownable2Step).
 interface IUpkeepLiquidator {
+    /// @notice Thrown when a callback does not come from the expected caller.
+    error UnexpectedCaller(address caller);
+    /// @notice Thrown when the flash callback serves a liquidation this contract did not start.
+    error UnexpectedInitiator(address initiator);
+    /// @notice Thrown when no pool is set for a collateral, or the pool does not pair it with the base asset.
+    error NoPool(address collateral);
+    /// @notice Thrown when the swap returns less than the debt owed plus the minimum profit.
+    error Unprofitable(uint256 received, uint256 required);
+    /// @notice Thrown when an address that must be set is zero.
+    error ZeroAddress();
+
+    /// @notice Emitted when the owner sets the pool a collateral is sold in.
+    event PoolSet(address indexed collateral, address indexed pool);
+    /// @notice Emitted after each liquidation: collateral sold, base received, base owed to the vault.
+    event CollateralSold(address indexed collateral, uint256 sold, uint256 received, uint256 owed);
+    /// @notice Emitted when the owner sweeps tokens out.
+    event Swept(address indexed token, address indexed to, uint256 amount);
+
     /// @notice The pool `collateral` is sold in (zero: none, it cannot be liquidated here).
     function poolFor(address collateral) external view returns (IUniswapV3Pool);
 

@@ -21,24 +21,6 @@ import {IUpkeepLiquidator} from "../interfaces/IUpkeepLiquidator.sol";
 contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUniswapV3SwapCallback, Ownable2Step {
     using SafeERC20 for IERC20;
 
-    /// @notice Thrown when a callback does not come from the expected caller.
-    error UnexpectedCaller(address caller);
-    /// @notice Thrown when the flash callback serves a liquidation this contract did not start.
-    error UnexpectedInitiator(address initiator);
-    /// @notice Thrown when no pool is set for a collateral, or the pool does not pair it with the base asset.
-    error NoPool(address collateral);
-    /// @notice Thrown when the swap returns less than the debt owed plus the minimum profit.
-    error Unprofitable(uint256 received, uint256 required);
-    /// @notice Thrown when an address that must be set is zero.
-    error ZeroAddress();
-
-    /// @notice Emitted when the owner sets the pool a collateral is sold in.
-    event PoolSet(address indexed collateral, address indexed pool);
-    /// @notice Emitted after each liquidation: collateral sold, base received, base owed to the vault.
-    event CollateralSold(address indexed collateral, uint256 sold, uint256 received, uint256 owed);
-    /// @notice Emitted when the owner sweeps tokens out.
-    event Swept(address indexed token, address indexed to, uint256 amount);
-
     uint160 private constant MIN_SQRT_RATIO_PLUS_ONE = 4295128740;
     uint160 private constant MAX_SQRT_RATIO_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
 
