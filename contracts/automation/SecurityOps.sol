@@ -211,8 +211,8 @@ contract SecurityOps is
 
     /// @inheritdoc ISecurityOps
     function accounts(uint256 from, uint256 to) external view returns (address[] memory list) {
-        uint256 n = _accounts.length;
-        if (to > n) to = n;
+        uint256 count = _accounts.length;
+        if (to > count) to = count;
         if (from >= to) return list;
         list = new address[](to - from);
         for (uint256 i; i < list.length; ++i) list[i] = _accounts[from + i];

@@ -129,7 +129,7 @@ abstract contract UpkeepActions is UpkeepRules {
 
     function _performLiquidations(ILiquidationEngine.Order[] memory orders, Tally memory tally) internal {
         ILiquidationEngine.Order[] memory valid = new ILiquidationEngine.Order[](orders.length);
-        uint256 n;
+        uint256 count;
         IUpkeepLiquidator liquidator = _settings.liquidator;
         for (uint256 i; i < orders.length; ++i) {
             ILiquidationEngine.Order memory order = orders[i];
@@ -138,22 +138,22 @@ abstract contract UpkeepActions is UpkeepRules {
                     vault.isLiquidatable(order.borrower) &&
                     address(liquidator.poolFor(order.collateral)) != address(0) &&
                     vault.collateralOf(order.borrower, order.collateral) != 0 &&
-                    !_listed(valid, n, order.borrower);
+                    !_listed(valid, count, order.borrower);
             if (due) {
-                valid[n++] = order;
+                valid[count++] = order;
             } else {
                 ++tally.skipped;
                 emit WorkSkipped(Kind.LIQUIDATE, order.borrower);
             }
         }
-        if (n == 0) return;
-        _shrink(valid, n);
+        if (count == 0) return;
+        _shrink(valid, count);
         // The engine skips (and reports) a liquidation that fails; the batch itself reverts only if out of gas. Only
         // a liquidation that went through counts as done, so an upkeep whose liquidations all fail (the pool cannot
         // cover the debt, say) and that has nothing else due reverts, and Automation stops sending it. A failed
         // account is flagged instead when it is not yet: its bonus ramp draws liquidators with other routes.
         (, bool[] memory ok) = liquidator.liquidateBatch(valid, 0);
-        for (uint256 i; i < n; ++i) {
+        for (uint256 i; i < count; ++i) {
             if (ok[i]) {
                 ++tally.done;
                 continue;
@@ -219,8 +219,12 @@ abstract contract UpkeepActions is UpkeepRules {
         }
     }
 
-    function _listed(ILiquidationEngine.Order[] memory list, uint256 n, address borrower) internal pure returns (bool) {
-        for (uint256 i; i < n; ++i) if (list[i].borrower == borrower) return true;
+    function _listed(
+        ILiquidationEngine.Order[] memory list,
+        uint256 count,
+        address borrower
+    ) internal pure returns (bool) {
+        for (uint256 i; i < count; ++i) if (list[i].borrower == borrower) return true;
         return false;
     }
 }

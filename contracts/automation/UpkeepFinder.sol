@@ -28,14 +28,14 @@ abstract contract UpkeepFinder is UpkeepRules {
     /// @dev The registry indices `checkUpkeep` examines: `scanSize` of them from `[from, to)` (the whole registry for
     ///      empty `checkData`), the window chosen by the block number so consecutive blocks cover the range.
     function _window(bytes calldata checkData) internal view returns (uint256 start, uint256 end) {
-        uint256 n = _accounts.length;
-        if (n == 0) return (0, 0);
-        (uint256 from, uint256 to) = (0, n);
+        uint256 count = _accounts.length;
+        if (count == 0) return (0, 0);
+        (uint256 from, uint256 to) = (0, count);
         if (checkData.length != 0) {
             if (checkData.length != 64) revert BadCheckData();
             (from, to) = abi.decode(checkData, (uint256, uint256));
             if (from >= to) revert BadCheckData();
-            if (to > n) to = n;
+            if (to > count) to = count;
             if (from >= to) return (0, 0);
         }
         uint256 size = _settings.scanSize;
@@ -95,14 +95,14 @@ abstract contract UpkeepFinder is UpkeepRules {
     }
 
     function _findAssetWork(Work memory work, address[] memory collaterals) internal {
-        uint256 n = collaterals.length;
-        work.pokes = new address[](n + 2);
-        work.volatility = new address[](n + 1);
-        work.syncs = new address[](n);
-        work.rebalances = new address[](n);
+        uint256 count = collaterals.length;
+        work.pokes = new address[](count + 2);
+        work.volatility = new address[](count + 1);
+        work.syncs = new address[](count);
+        work.rebalances = new address[](count);
         (uint256 nPoke, uint256 nVol, uint256 nSync, uint256 nReb) = (0, 0, 0, 0);
         // Entries: the global one, the base asset, then each collateral.
-        for (uint256 i; i < n + 2; ++i) {
+        for (uint256 i; i < count + 2; ++i) {
             address asset =
                 i == 0
                     ? address(0)

@@ -125,15 +125,15 @@ abstract contract UpkeepState is ISecurityOps {
         for (uint256 i; i < tail.length; ++i) tail[i] = reason[i + 4];
     }
 
-    function _shrink(address[] memory list, uint256 n) internal pure {
+    function _shrink(address[] memory list, uint256 length) internal pure {
         assembly ("memory-safe") {
-            mstore(list, n)
+            mstore(list, length)
         }
     }
 
-    function _shrink(ILiquidationEngine.Order[] memory list, uint256 n) internal pure {
+    function _shrink(ILiquidationEngine.Order[] memory list, uint256 length) internal pure {
         assembly ("memory-safe") {
-            mstore(list, n)
+            mstore(list, length)
         }
     }
 }

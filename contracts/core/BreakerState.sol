@@ -170,6 +170,7 @@ abstract contract BreakerState is ICircuitBreaker {
         if (!VaultStorage.isListed(ICollateralVault(vault), asset)) revert UnknownAsset(asset);
     }
 
+    /// @dev Any trip but OUTFLOW itself (price, oracle, bad debt) halves the asset's outflow limit; an OUTFLOW trip
     ///      already queues everything, and its reset is measured against the untightened limit.
     function _tight(address asset) internal view returns (bool) {
         uint16 ignored = uint16(1 << uint8(Reason.OUTFLOW));

@@ -36,6 +36,7 @@ abstract contract BreakerTriggers is BreakerState {
         status.floorUntil = uint32(uint256(_refs[asset].start) + 2 * uint256(triggers.fallWindow));
     }
 
+    /// @dev Bad debt realised within the window, re-read from the vault (it only ever grows, so the condition cannot
     ///      clear by itself): once cooled down, the trip resets and the realised loss becomes the new baseline.
     function _pokeBadDebt(Status storage status) internal {
         if (_has(status, Reason.BAD_DEBT)) {
@@ -72,8 +73,8 @@ abstract contract BreakerTriggers is BreakerState {
             priceRef.currentHigh = 0;
             priceRef.start = adjacent ? priceRef.start + window : uint32(block.timestamp);
         }
-        uint112 p = price > type(uint112).max ? type(uint112).max : uint112(price);
-        if (p > priceRef.currentHigh) priceRef.currentHigh = p;
+        uint112 capped = price > type(uint112).max ? type(uint112).max : uint112(price);
+        if (capped > priceRef.currentHigh) priceRef.currentHigh = capped;
         _refs[asset] = priceRef;
         return priceRef.previousHigh > priceRef.currentHigh ? priceRef.previousHigh : priceRef.currentHigh;
     }

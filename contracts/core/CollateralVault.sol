@@ -443,7 +443,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (view_.config.borrowLtv, view_.config.liquidationThreshold) = (uint64(ltv), uint64(threshold));
         view_.held = _collateral.balances[account][collateral];
         // Held means in the account's mask: the valuation above read this price (each price is read once).
-        if (view_.held != 0) view_.collateralPrice = seized.price;
+        if (view_.held != 0) view_.collateralPrice = seized.read ? seized.price : _price(collateral);
     }
 
     /// @inheritdoc ICollateralVault
@@ -524,6 +524,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         IWithdrawalQueue queue = _queue;
         IERC20(token).safeTransfer(address(queue), amount);
         uint256 id = queue.enqueue(to, token, amount, readyAt);
+        // The one event after a call: it names the claim the queue has just created.
         emit WithdrawalQueued(id, to, token, amount, readyAt);
     }
 

@@ -54,9 +54,9 @@ contract KinkedRateModel is IKinkedRateModel {
     /// @param cash Base asset available in the vault.
     /// @param debt Outstanding debt.
     function borrowApr(uint256 cash, uint256 debt) public view returns (uint256) {
-        uint256 u = utilization(cash, debt);
-        if (u <= kink) return baseApr + slope1Apr.mulDivDown(u, kink);
-        return baseApr + slope1Apr + slope2Apr.mulDivDown(u - kink, FixedPointMath.WAD - kink);
+        uint256 utilized = utilization(cash, debt);
+        if (utilized <= kink) return baseApr + slope1Apr.mulDivDown(utilized, kink);
+        return baseApr + slope1Apr + slope2Apr.mulDivDown(utilized - kink, FixedPointMath.WAD - kink);
     }
 
     /// @inheritdoc IInterestRateModel

@@ -75,14 +75,14 @@ abstract contract OutflowLimiter is BreakerState {
         if (refund != 0) window.record(refund, false);
     }
 
-    function _toInt(uint256 x) internal pure returns (int256) {
-        return x > uint256(int256(type(int224).max)) ? type(int224).max : int256(x);
+    function _toInt(uint256 value) internal pure returns (int256) {
+        return value > uint256(int256(type(int224).max)) ? type(int224).max : int256(value);
     }
 
-    function _clamp(int256 x) internal pure returns (int256) {
-        if (x > type(int224).max) return type(int224).max;
-        if (x < type(int224).min) return type(int224).min;
-        return x;
+    function _clamp(int256 value) internal pure returns (int256) {
+        if (value > type(int224).max) return type(int224).max;
+        if (value < type(int224).min) return type(int224).min;
+        return value;
     }
 
     /// @dev `asset`'s outflow window rolled to now and its triggers, in memory (the caller stores the window back).

@@ -140,8 +140,8 @@ interface IOracleAdapter is IPriceOracle {
     /// @notice Reads `asset`'s price and, when its status or reason changed since the last poke, records it and
     ///         emits PriceStatusChanged. Permissionless: keepers and monitors call it; the circuit breaker acts on it.
     /// @param asset The token to check.
-    /// @return p The read.
-    function poke(address asset) external returns (Price memory p);
+    /// @return price The read.
+    function poke(address asset) external returns (Price memory price);
 
     /// @notice `poke` for several assets.
     /// @param assets The tokens to check.

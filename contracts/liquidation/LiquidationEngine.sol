@@ -108,13 +108,13 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address receiver,
         bytes calldata data
     ) external nonReentrant returns (Quote[] memory quotes, bool[] memory succeeded) {
-        uint256 n = orders.length;
-        if (n == 0 || n > MAX_BATCH) revert BadBatchLength(n, MAX_BATCH);
+        uint256 count = orders.length;
+        if (count == 0 || count > MAX_BATCH) revert BadBatchLength(count, MAX_BATCH);
         if (receiver == address(0)) revert ZeroAddress();
         address payer = data.length == 0 ? msg.sender : receiver;
-        quotes = new Quote[](n);
-        succeeded = new bool[](n);
-        for (uint256 i; i < n; ++i) {
+        quotes = new Quote[](count);
+        succeeded = new bool[](count);
+        for (uint256 i; i < count; ++i) {
             Order calldata order = orders[i];
             uint256 gasBefore = gasleft();
             if (gasBefore < BATCH_ITEM_GAS) revert BatchOutOfGas(i);
@@ -239,10 +239,6 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             ),
             data
         );
-        if (quote.writeOff) vault.writeOffBadDebt(borrower);
-        // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
-        if (healthAfter >= WAD) _clearFlag(borrower);
-        else _setFlag(borrower, healthAfter);
         emit LiquidationExecuted(
             borrower,
             collateral,
@@ -253,6 +249,10 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
+        if (quote.writeOff) vault.writeOffBadDebt(borrower);
+        // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
+        if (healthAfter >= WAD) _clearFlag(borrower);
+        else _setFlag(borrower, healthAfter);
     }
 
     /// @dev What pricing one liquidation needs, read once.

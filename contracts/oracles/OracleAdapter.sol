@@ -404,14 +404,17 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         return answer * scale;
     }
 
-    /// @dev True when a and b differ by more than `band` relative to the smaller (WAD), i.e. |a − b| > band × min.
-    function _outsideBand(uint256 a, uint256 b, uint256 band) private pure returns (bool) {
-        (uint256 lo, uint256 hi) = a < b ? (a, b) : (b, a);
+    /// @dev True when `first` and `second` differ by more than `band` (WAD) of the smaller of the two.
+    function _outsideBand(uint256 first, uint256 second, uint256 band) private pure returns (bool) {
+        (uint256 lo, uint256 hi) = first < second ? (first, second) : (second, first);
         return hi - lo > lo.wadMulDown(band);
     }
 
-    function _degraded(uint256 a, uint256 b, Reason reason) private pure returns (Price memory) {
-        return a < b ? Price(a, b, Status.DEGRADED, reason) : Price(b, a, Status.DEGRADED, reason);
+    function _degraded(uint256 first, uint256 second, Reason reason) private pure returns (Price memory) {
+        return
+            first < second
+                ? Price(first, second, Status.DEGRADED, reason)
+                : Price(second, first, Status.DEGRADED, reason);
     }
 
     function _source(AggregatorV3Interface feed, uint32 heartbeat) private view returns (Source memory) {

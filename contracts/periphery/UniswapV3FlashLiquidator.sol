@@ -80,8 +80,8 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
     /// @notice Sends `amount` of `token` held here to `to` (the proceeds).
     function sweep(IERC20 token, address to, uint256 amount) external onlyOwner {
         if (to == address(0)) revert ZeroAddress();
-        token.safeTransfer(to, amount);
         emit Swept(address(token), to, amount);
+        token.safeTransfer(to, amount);
     }
 
     /// @inheritdoc IFlashLiquidator
@@ -111,8 +111,8 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         _swapping = IUniswapV3Pool(address(0));
         uint256 received = uint256(-(zeroForOne ? amount1 : amount0));
         if (received < owed + minProfit) revert Unprofitable(received, owed + minProfit);
-        base.forceApprove(vault, owed);
         emit CollateralSold(collateral, seized, received, owed);
+        base.forceApprove(vault, owed);
         return FLASH_CALLBACK_SUCCESS;
     }
 

@@ -84,10 +84,10 @@ contract Rebalancer is IRebalancer, IUniswapV3SwapCallback, Ownable2Step, Reentr
         uint256 floor;
         (sold, received, floor) = _sell(asset, saleRoute, amount);
         uint256 returned = amount - sold;
+        emit Rebalanced(asset, sold, received, floor, returned);
         IERC20(asset).forceApprove(address(vault), returned);
         base.forceApprove(address(vault), received);
         vault.settleRecovery(asset, returned, received);
-        emit Rebalanced(asset, sold, received, floor, returned);
     }
 
     /// @dev Takes `amount` from the vault and swaps it with the √price limit at the floor; checks the proceeds.

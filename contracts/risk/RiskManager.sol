@@ -285,7 +285,7 @@ contract RiskManager is IRiskManager, Ownable2Step {
         if (!listed) revert NotCollateral(asset);
     }
 
-    function _min(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a < b ? a : b;
+    function _min(uint256 first, uint256 second) internal pure returns (uint256) {
+        return first < second ? first : second;
     }
 }
