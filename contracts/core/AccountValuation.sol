@@ -10,9 +10,15 @@ import {LendingBook} from "./LendingBook.sol";
 import {VaultState} from "./VaultState.sol";
 
 /// @title AccountValuation
-/// @notice How the vault values an account: each collateral it holds at the oracle's low (nothing when the price
-///         FAILED) times its effective threshold or LTV, its debt at the base asset's high; and the rule every new
-///         borrow and collateral withdrawal must pass. Part of `CollateralVault`, on its state (`VaultState`).
+/// @notice How the vault values an account, and the rule every new borrow and collateral withdrawal must pass. Part of
+///         `CollateralVault`, on its state (`VaultState`). Two valuations, one per side of a doubted price (a
+///         DEGRADED read's `low` < `high`; for an OK read the two are one):
+///         - the borrow side: each collateral at the oracle's `low` (nothing when FAILED), debt at the base asset's
+///           `high`: what a new borrow or a withdrawal must pass;
+///         - the liquidation side: each collateral at its `high`, debt at the base's `low`: the bounds that favour
+///           the borrower. An account liquidatable there is liquidatable at every price the doubt allows, so a
+///           doubted price (an unconfirmed jump, sources that disagree) never liquidates an account that either
+///           bound calls healthy, and the engine prices what it loses at these bounds.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-11/12 `_requireWithinBorrowLimit` passes only with the base price OK and the debt value (rounded up)
 ///        within the borrow limit (rounded down), which counts only collateral with an OK price that the circuit
@@ -20,6 +26,7 @@ import {VaultState} from "./VaultState.sol";
 ///      - INV-24 no price of zero, or with its high below its low, reaches a valuation: such a read reverts
 ///        `ZeroPrice`; a FAILED read carries no price and values its collateral at zero.
 ///      - INV-38 each collateral counts at its effective LTV and threshold (`CollateralBook.effective`).
+///      - INV-13 the liquidation side values collateral at no less, and debt at no more, than the borrow side.
 ///      - Each price is read once per valuation; the loop runs over the account's own mask (≤ MAX_COLLATERALS).
 abstract contract AccountValuation is VaultState {
     using FixedPointMath for uint256;
@@ -37,14 +44,16 @@ abstract contract AccountValuation is VaultState {
     ///      the base asset's `high`, rounded up (type(uint256).max when FAILED). Only OK prices lend: a DEGRADED or
     ///      FAILED collateral adds nothing to the borrow limit. Loops over the account's own collateral mask: at most
     ///      MAX_COLLATERALS iterations.
+    ///      `liquidation`: the liquidation side (collateral at `high`, debt at the base's `low`) instead.
     function _liquidity(
         address account,
-        uint256 debt
+        uint256 debt,
+        bool liquidation
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         IPriceOracle.Price memory base;
         if (debt != 0) base = _price(_base);
         SharedPrice memory none;
-        liq = _liquidity(account, debt, base, ICircuitBreaker(address(0)), none);
+        liq = _liquidity(account, debt, base, ICircuitBreaker(address(0)), none, liquidation);
     }
 
     /// @dev As above, with the base asset's price already read (ignored when `debt` is 0). With a `guard`, collateral
@@ -55,7 +64,8 @@ abstract contract AccountValuation is VaultState {
         uint256 debt,
         IPriceOracle.Price memory base,
         ICircuitBreaker guard,
-        SharedPrice memory shared
+        SharedPrice memory shared,
+        bool liquidation
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         liq.debt = debt;
         uint256 mask = _collateral.masks[account];
@@ -69,7 +79,7 @@ abstract contract AccountValuation is VaultState {
                     price = _price(collateral);
                     (shared.read, shared.price) = (true, price);
                 }
-                (uint256 value, uint256 ltv, uint256 threshold) = _valued(account, collateral, price);
+                (uint256 value, uint256 ltv, uint256 threshold) = _valued(account, collateral, price, liquidation);
                 liq.collateralValue += value;
                 liq.liquidationLimit += value.wadMulDown(threshold);
                 if (
@@ -84,22 +94,25 @@ abstract contract AccountValuation is VaultState {
             liq.debtValue =
                 base.status == IPriceOracle.Status.FAILED
                     ? type(uint256).max
-                    : debt.mulDivUp(base.high, 10 ** _baseDecimals);
+                    : debt.mulDivUp(liquidation ? base.low : base.high, 10 ** _baseDecimals);
             if (base.status > liq.priceStatus) liq.priceStatus = base.status;
         }
     }
 
-    /// @dev `account`'s holding of `collateral` at `price`: its value at the oracle's low (rounded down; 0 when the
-    ///      price is FAILED, whatever the oracle put in the read), and the effective LTV and threshold.
+    /// @dev `account`'s holding of `collateral` at `price`: its value at the oracle's low, or its high on the
+    ///      liquidation side (rounded down; 0 when the price is FAILED, whatever the oracle put in the read), and the
+    ///      effective LTV and threshold. Only an OK price lends, and an OK price's bounds are one.
     function _valued(
         address account,
         address collateral,
-        IPriceOracle.Price memory price
+        IPriceOracle.Price memory price,
+        bool liquidation
     ) internal view returns (uint256 value, uint256 ltv, uint256 threshold) {
         CollateralBook.Asset storage record = _collateral.assets[collateral];
         (ltv, threshold) = CollateralBook.effective(record);
         if (price.status != IPriceOracle.Status.FAILED) {
-            value = _collateral.balances[account][collateral].mulDivDown(price.low, 10 ** record.decimals);
+            uint256 unitPrice = liquidation ? price.high : price.low;
+            value = _collateral.balances[account][collateral].mulDivDown(unitPrice, 10 ** record.decimals);
         }
     }
 
@@ -114,7 +127,7 @@ abstract contract AccountValuation is VaultState {
         IPriceOracle.Price memory base = _price(_base);
         if (base.status != IPriceOracle.Status.OK) revert ICollateralVault.PriceNotOk(_base, base.status, base.reason);
         uint256 debt = _lending.debtOf(account, _lending.borrowIndex);
-        ICollateralVault.AccountLiquidity memory liq = _liquidity(account, debt, base, guard, shared);
+        ICollateralVault.AccountLiquidity memory liq = _liquidity(account, debt, base, guard, shared, false);
         if (liq.debtValue > liq.borrowLimit)
             revert ICollateralVault.BorrowLimitExceeded(account, liq.debtValue, liq.borrowLimit);
     }

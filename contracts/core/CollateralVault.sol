@@ -407,7 +407,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function accountLiquidity(address account) public view returns (AccountLiquidity memory liq) {
         (uint256 index, , ) = _accrued();
-        return _liquidity(account, _lending.debtOf(account, index));
+        return _liquidity(account, _lending.debtOf(account, index), false);
     }
 
     /// @inheritdoc ICollateralVault
@@ -415,7 +415,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (uint256 index, , ) = _accrued();
         uint256 debt = _lending.debtOf(account, index);
         if (debt == 0) return false;
-        AccountLiquidity memory liq = _liquidity(account, debt);
+        // The liquidation side: liquidatable at both bounds of any doubted price, or not at all.
+        AccountLiquidity memory liq = _liquidity(account, debt, true);
         // No liquidation at an unknown price.
         return liq.priceStatus != IPriceOracle.Status.FAILED && liq.debtValue > liq.liquidationLimit;
     }
@@ -435,7 +436,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (debt != 0) view_.basePrice = _price(asset());
         SharedPrice memory seized;
         seized.asset = collateral;
-        view_.liq = _liquidity(account, debt, view_.basePrice, ICircuitBreaker(address(0)), seized);
+        view_.liq = _liquidity(account, debt, view_.basePrice, ICircuitBreaker(address(0)), seized, true);
         CollateralBook.Asset storage record = _collateral.assets[collateral];
         if (!record.listed) return view_;
         (view_.listed, view_.config, view_.decimals) = (true, record.config, record.decimals);

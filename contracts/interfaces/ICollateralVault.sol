@@ -80,7 +80,7 @@ interface ICollateralVault {
     }
 
     /// @notice What the liquidation engine needs to price one liquidation, read in one call.
-    /// @param liq The account's position (as `accountLiquidity`).
+    /// @param liq The account's position on the liquidation side (collateral at `high`, debt at the base's `low`).
     /// @param basePrice The base asset's price read for it (zero when the account has no debt).
     /// @param collateralPrice The seized asset's price (zero when it is not listed).
     /// @param config The seized asset's parameters, with the effective borrow LTV and threshold (`riskParams`).
@@ -361,17 +361,21 @@ interface ICollateralVault {
 
     // ----------------------------------------------------------------- views
 
-    /// @notice Position of `account` at current prices and accrued interest.
+    /// @notice Position of `account` at current prices and accrued interest, on the borrow side: collateral at each
+    ///         price's `low`, debt at the base's `high` (what a borrow or a withdrawal must pass).
     function accountLiquidity(address account) external view returns (AccountLiquidity memory);
 
-    /// @notice True when `account` has debt, its debt value exceeds its liquidation limit, and no price it needs is
-    ///         FAILED (no liquidation at an unknown price).
+    /// @notice True when `account` has debt, its debt value exceeds its liquidation limit on the liquidation side
+    ///         (collateral at each price's `high`, debt at the base's `low`: liquidatable at both bounds of a doubted
+    ///         price), and no price it needs is FAILED (no liquidation at an unknown price).
     function isLiquidatable(address account) external view returns (bool);
 
     /// @notice Debt of `account` in base units with interest accrued to now, rounded up.
     function debtOf(address account) external view returns (uint256);
 
-    /// @notice Everything pricing a liquidation of `account` seizing `asset` needs, in one call (each price read once).
+    /// @notice Everything pricing a liquidation of `account` seizing `asset` needs, in one call (each price read once);
+    ///         `liq` is on the liquidation side (see `isLiquidatable`). With an unlisted `asset` (address(0)), only
+    ///         the account's side of it.
     function liquidationView(address account, address asset) external view returns (LiquidationView memory);
 
     /// @notice Collateral `asset` held for `account`, in the asset's base units.

@@ -24,6 +24,10 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        unknown price: collateral with a FAILED price counts at the oracle's ceiling and is never seized, and an
 ///        unknown base price stops everything; while the L2 sequencer is down or in grace, only below
 ///        `emergencyHealth` (INV-25).
+///      - INV-13 under a doubted price: health, the close limits and the seizure are computed on the vault's
+///        liquidation side (collateral at its price's `high`, debt at the base's `low`), so an account is liquidated
+///        only if it is liquidatable at both bounds of the doubt, and what it loses is priced at the bound that
+///        favours it. A confirmed price (OK) has one bound and liquidates at once.
 ///      - INV-14 seized value ≤ repaid value × (1 + the collateral's maximum bonus), at the oracle's prices (the
 ///        floor: no zero-bid clearing); a partial liquidation repays no more than restores `targetHealth`, and the
 ///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health (and
@@ -162,7 +166,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
         uint256 loss;
         if (liq.debtValue > liq.collateralValue) {
-            uint256 covered = liq.collateralValue.mulDivDown(10 ** _baseDecimals, oracle.getPrice(_base).high);
+            uint256 covered = liq.collateralValue.mulDivDown(10 ** _baseDecimals, oracle.getPrice(_base).low);
             loss = liq.debt > covered ? liq.debt - covered : 0;
         }
         if (loss != vault.provisionOf(account)) vault.setProvision(account, loss);
@@ -170,7 +174,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function unflag(address account) external nonReentrant {
-        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(account);
+        ICollateralVault.AccountLiquidity memory liq = _liquidationSide(account);
         bool unknown = liq.priceStatus == IPriceOracle.Status.FAILED;
         if (liq.debt != 0 && (unknown || liq.debtValue > liq.liquidationLimit)) revert StillLiquidatable(account);
         _clearFlag(account);
@@ -268,8 +272,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint8 decimals;
     }
 
-    /// @dev Prices a liquidation from the vault's conservative valuation: collateral at the oracle's `low`, debt at
-    ///      the base asset's `high` — the prices that made the account liquidatable.
+    /// @dev Prices a liquidation on the vault's liquidation side: collateral at the oracle's `high`, debt at the base
+    ///      asset's `low` — the prices at which the account is liquidatable whatever a doubt allows (INV-13).
     function _quote(
         address borrower,
         address collateral,
@@ -388,7 +392,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             snapshot.config.liquidationThreshold,
             snapshot.config.liquidationBonus
         );
-        (context.collateralPrice, context.basePrice) = (snapshot.collateralPrice.low, snapshot.basePrice.high);
+        // The bounds that favour the borrower (one and the same for a confirmed price): INV-13.
+        (context.collateralPrice, context.basePrice) = (snapshot.collateralPrice.high, snapshot.basePrice.low);
     }
 
     /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial
@@ -422,8 +427,13 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address account,
         IPriceOracle oracle
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq, uint256 health) {
-        liq = vault.accountLiquidity(account);
+        liq = _liquidationSide(account);
         health = _checkLiquidatable(account, oracle, liq);
+    }
+
+    /// @dev `account`'s position on the vault's liquidation side (INV-13).
+    function _liquidationSide(address account) internal view returns (ICollateralVault.AccountLiquidity memory) {
+        return vault.liquidationView(account, address(0)).liq;
     }
 
     /// @dev The checks of `_requireLiquidatable` on a position already read; returns its health factor.

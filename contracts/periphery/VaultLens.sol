@@ -56,14 +56,15 @@ contract VaultLens {
 
     // ----------------------------------------------------------------- accounts
 
-    /// @notice Liquidation limit / debt value, WAD, at the vault's conservative prices: 1e18 is the liquidation
-    ///         point; type(uint256).max with no debt (no price read).
+    /// @notice Liquidation limit / debt value, WAD, on the vault's liquidation side (collateral at each price's
+    ///         `high`, debt at the base's `low`: the engine's own view), so 1e18 is the liquidation point even under a
+    ///         doubted price; type(uint256).max with no debt (no price read).
     /// @param vault The vault to read.
     /// @param account The account.
     function healthFactor(ICollateralVault vault, address account) external view returns (uint256) {
         // No debt, no price read: a broken oracle cannot make a debt-free account look unhealthy or revert.
         if (vault.debtOf(account) == 0) return type(uint256).max;
-        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(account);
+        ICollateralVault.AccountLiquidity memory liq = vault.liquidationView(account, address(0)).liq;
         // Rounded down: an account reads as no healthier than it is.
         return liq.liquidationLimit.wadDivDown(liq.debtValue);
     }

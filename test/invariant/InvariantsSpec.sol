@@ -31,6 +31,8 @@ library InvariantsSpec {
         "INV-12/22: no borrow or collateral withdrawal with debt relied on a DEGRADED or FAILED price";
     string internal constant INV_13_ONLY_LIQUIDATABLE =
         "INV-13: a liquidation succeeds only on an account liquidatable at validated prices";
+    string internal constant INV_13_DOUBTED_PRICE =
+        "INV-13: a doubted price liquidates only an account liquidatable at both of its bounds (issue 19, property 1)";
     string internal constant INV_13_LIVENESS =
         "INV-13: a liquidatable account with the chosen collateral is always liquidated when the liquidator takes all";
     string internal constant INV_14_HEALTHIER_OR_CLOSED =

@@ -45,6 +45,11 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     uint256 public ghostBadDebt;
     uint256 public liquidations;
     uint256 public borrows;
+    /// @notice Reach of INV-13 under doubted prices: liquidations that went through while a price the account needs
+    ///         was DEGRADED with `low` < `high`, and liquidations refused because only the doubt's worse bound made
+    ///         the account liquidatable.
+    uint256 public doubtedLiquidations;
+    uint256 public doubtedRefusals;
     mapping(address token => uint256) internal _initialPrice;
     /// @dev The market price of each token, whatever status the oracle reports it with.
     mapping(address token => uint256) internal _marketPrice;
@@ -254,6 +259,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     struct Before {
         ICollateralVault.AccountLiquidity liq;
         bool liquidatable;
+        bool atBothBounds;
+        bool doubted;
+        bool unhealthyOnBorrowSide;
         uint256 held;
         uint256 payerBase;
         uint256 receiverCollateral;
@@ -301,8 +309,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             ILiquidationEngine.Quote memory q
         ) {
             liquidations += 1;
+            if (b.doubted) doubtedLiquidations += 1;
             _afterLiquidation(borrower, liquidator, token, b, q);
         } catch (bytes memory reason) {
+            if (b.doubted && b.unhealthyOnBorrowSide && !b.atBothBounds) doubtedRefusals += 1;
             // Liveness: an account the vault calls liquidatable, holding the asset, is liquidated when the
             // liquidator takes what is allowed; only a liquidation too small to seize anything may be refused.
             if (all && b.liquidatable && b.held != 0 && !_sequencerDown() && !_breakerStopsLiquidation(token)) {
@@ -338,7 +348,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _before(address borrower, address liquidator, MockERC20 token) internal view returns (Before memory b) {
-        b.liq = vault.accountLiquidity(borrower);
+        b.liq = vault.liquidationView(borrower, address(0)).liq;
+        ICollateralVault.AccountLiquidity memory borrowSide = vault.accountLiquidity(borrower);
+        b.unhealthyOnBorrowSide = borrowSide.debt != 0 && borrowSide.debtValue > borrowSide.liquidationLimit;
+        (b.atBothBounds, b.doubted) = _liquidatableAtBothBounds(borrower);
         b.liquidatable = vault.isLiquidatable(borrower);
         b.held = vault.collateralOf(borrower, address(token));
         b.payerBase = usdc.balanceOf(liquidator);
@@ -354,16 +367,18 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         ILiquidationEngine.Quote memory q
     ) internal {
         if (!b.liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, q.repay);
+        if (!b.atBothBounds) _fail(InvariantsSpec.INV_13_DOUBTED_PRICE, q.repay);
         // The liquidator paid exactly repay + fee and received exactly `seize`.
         if (b.payerBase - usdc.balanceOf(liquidator) != q.repay + q.fee) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 1);
         if (token.balanceOf(liquidator) - b.receiverCollateral != q.seize) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 2);
         ghostBaseIn += q.repay + q.fee;
         ghostCollateralOut[address(token)] += q.seize;
 
-        // The floor: at the oracle's prices, never more than the collateral's maximum bonus.
+        // The floor, at the bounds that favour the borrower (collateral at its high, the base at its low): at any price
+        // a doubt allows, never more than the collateral's maximum bonus.
         (ICollateralVault.CollateralConfig memory cfg, uint8 decimals, ) = lens.collateralInfo(vault, address(token));
-        uint256 seizedValue = (q.seize * oracle.getPrice(address(token)).low) / 10 ** decimals;
-        uint256 repaidValue = (q.repay * oracle.getPrice(address(usdc)).high + 1e6 - 1) / 1e6;
+        uint256 seizedValue = (q.seize * oracle.getPrice(address(token)).high) / 10 ** decimals;
+        uint256 repaidValue = (q.repay * oracle.getPrice(address(usdc)).low + 1e6 - 1) / 1e6;
         if (seizedValue > (repaidValue * (1e18 + cfg.liquidationBonus) + 1e18 - 1) / 1e18) {
             _fail(InvariantsSpec.INV_14_BONUS_BOUND, seizedValue);
         }
@@ -380,7 +395,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 debtAfter = vault.debtOf(borrower);
         bool closed = debtAfter == 0 || vault.collateralOf(borrower, address(token)) == 0;
         if (!closed) {
-            ICollateralVault.AccountLiquidity memory a = vault.accountLiquidity(borrower);
+            ICollateralVault.AccountLiquidity memory a = vault.liquidationView(borrower, address(0)).liq;
             // health after ≥ health before ⇔ limitAfter × debtValueBefore ≥ limitBefore × debtValueAfter
             if (a.liquidationLimit * b.liq.debtValue < b.liq.liquidationLimit * a.debtValue) {
                 _fail(InvariantsSpec.INV_14_HEALTHIER_OR_CLOSED, a.debtValue);
@@ -388,6 +403,31 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
         if (debtAfter != 0 && !holdsCollateral(borrower))
             _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, debtAfter);
+    }
+
+    /// @dev INV-13 under doubted prices, recomputed here from balances and raw reads, not from the vault's views:
+    ///      whether `account` is liquidatable with every collateral at its price's `high` (a FAILED one at the oracle's
+    ///      ceiling: the engine's rule) and its debt at the base's `low`; and whether any of those reads is a doubt
+    ///      (DEGRADED with `low` < `high`). A margin of 1e9 (a billionth of a dollar) absorbs the vault's roundings.
+    function _liquidatableAtBothBounds(address account) internal view returns (bool liquidatable, bool doubted) {
+        uint256 debt = vault.debtOf(account);
+        IPriceOracle.Price memory base = oracle.getPrice(address(usdc));
+        if (debt == 0 || base.status == IPriceOracle.Status.FAILED) return (false, false);
+        doubted = base.low < base.high;
+        uint256 limit;
+        for (uint256 i; i < _collaterals.length; ++i) {
+            address token = address(_collaterals[i]);
+            uint256 held = vault.collateralOf(account, token);
+            if (held == 0) continue;
+            IPriceOracle.Price memory read = oracle.getPrice(token);
+            if (read.low < read.high) doubted = true;
+            uint256 unitPrice = read.status == IPriceOracle.Status.FAILED ? oracle.priceCeiling(token) : read.high;
+            (, uint8 decimals, ) = lens.collateralInfo(vault, token);
+            (, uint256 threshold) = vault.riskParams(token);
+            limit += (((held * unitPrice) / 10 ** decimals) * threshold) / 1e18;
+        }
+        uint256 debtValue = (debt * base.low + 1e6 - 1) / 1e6;
+        liquidatable = debtValue + 1e9 > limit;
     }
 
     /// @dev After a write-off: the account holds nothing; what it held is the protocol's now.

@@ -127,6 +127,24 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         assertEq(bytes(violation).length, 0, violation);
     }
 
+    /// @dev The handler reaches INV-13's doubted-price states (issue 19, property 1): with WETH DEGRADED between
+    ///      $2,700 and $3,300, an account unhealthy only at the low bound is refused; once both bounds are below its
+    ///      liquidation point, it is liquidated under the doubt. The random runs reach the same states through
+    ///      `setPriceStatus`, `movePrice` and `crash` (counted in `doubtedRefusals` and `doubtedLiquidations`).
+    function test_handlerReachesDoubtedPriceLiquidations() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($3,000, threshold 85%)
+        handler.borrow(1, 23_999_000_001); // just under the 80% LTV: health 1.0626
+        assertGt(vault.debtOf(handler.actors()[1]), 0, "the position opened");
+        handler.setPriceStatus(3, 2); // WETH DEGRADED: $2,700 .. $3,300
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.doubtedRefusals(), 1, "refused: liquidatable only at the doubt's low bound");
+        handler.movePrice(3, 8_000); // WETH $2,400 DEGRADED: $2,160 .. $2,640, unhealthy at both bounds
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.doubtedLiquidations(), 1, "liquidated under the doubt, at the bound that favours it");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
     function invariant_INV01_debtSum() public view {
         address[] memory accounts = handler.actors();
         uint256 sum;

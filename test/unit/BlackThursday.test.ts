@@ -49,7 +49,10 @@ const BOOK: readonly Position[] = [
 /** Solvent after the crash (collateral $15,000 ≥ debt $14,500) but below the full-close line (health ≈ 0.879). */
 const SOLVENT_BAND: Position = { name: "S2 WETH, LTV 48%", weth: "10", wbtc: "0", debt: "14500" };
 
-/** The crash: four feed rounds ten minutes apart; the last WETH move (−19% → −23%) is an unconfirmed jump. */
+/**
+ * The crash: four feed rounds ten minutes apart. The last WETH move ($1850 → $1500) is beyond the adapter's 20% bound
+ * on unconfirmed moves, so it reads DEGRADED until WETH's next round, a minute later at the same level, confirms it.
+ */
 const ROUNDS = [
   { weth: "2600", wbtc: "58000" },
   { weth: "2200", wbtc: "56000" },
@@ -89,6 +92,10 @@ interface CrashFixture extends ChainlinkMarket {
   watcher: HardhatEthersSigner;
   accounts: Account[];
   atCrash: Map<string, AtCrash>;
+  /** Each account's `isLiquidatable` while the last WETH round was still unconfirmed. */
+  atJump: Map<string, boolean>;
+  /** WETH's read while the last round was still unconfirmed. */
+  jumpRead: { low: bigint; high: bigint; status: bigint; reason: bigint };
   crashTime: number;
 }
 
@@ -189,6 +196,8 @@ async function openBook(c: NetworkConnection, book: readonly Position[]): Promis
     watcher,
     accounts,
     atCrash: new Map(),
+    atJump: new Map(),
+    jumpRead: { low: 0n, high: 0n, status: 0n, reason: 0n },
     crashTime: 0,
   };
 }
@@ -201,6 +210,14 @@ async function crash(c: NetworkConnection, f: CrashFixture): Promise<CrashFixtur
     await (await f.prices.set(await f.wbtc.getAddress(), wad(round.wbtc))).wait();
     await usdcHeartbeat(f);
   }
+  // The last WETH round is a doubt until the next one: it liquidates only the accounts unhealthy at both its bounds.
+  const jump = await f.adapter.getPrice(f.weth);
+  const jumpRead = { low: jump.low, high: jump.high, status: jump.status, reason: jump.reason };
+  const atJump = new Map<string, boolean>();
+  for (const { signer } of f.accounts) atJump.set(signer.address, await f.vault.isLiquidatable(signer.address));
+  // Chainlink's next WETH round (its deviation trigger fires again within minutes in a crash) confirms the level.
+  await c.networkHelpers.time.increase(60);
+  await (await f.prices.set(await f.weth.getAddress(), wad(ROUNDS[ROUNDS.length - 1].weth))).wait();
   const bonusOf = new Map<string, bigint>();
   for (const token of [f.weth, f.wbtc]) {
     const [config] = await f.lens.collateralInfo(f.vault, token);
@@ -232,7 +249,7 @@ async function crash(c: NetworkConnection, f: CrashFixture): Promise<CrashFixtur
     });
   }
   const crashTime = await c.networkHelpers.time.latest();
-  return { ...f, atCrash, crashTime };
+  return { ...f, atCrash, atJump, jumpRead, crashTime };
 }
 
 /** The book, crashed. */
@@ -292,7 +309,7 @@ async function aftermath(c: NetworkConnection, f: CrashFixture): Promise<Afterma
     if (await f.vault.isLiquidatable(signer.address)) await f.engine.connect(f.watcher).flag(signer.address);
   }
   await c.networkHelpers.mine(OUTAGE_BLOCKS, { interval: BLOCK_TIME });
-  // The WBTC and USDC feeds beat again; WETH's last round (the jump) is still unconfirmed when the keeper returns.
+  // The WBTC and USDC feeds beat again; WETH's confirming round is still its latest when the keeper returns.
   await (await f.prices.set(await f.wbtc.getAddress(), wad(ROUNDS[ROUNDS.length - 1].wbtc))).wait();
   await usdcHeartbeat(f);
   const p = await f.adapter.getPrice(f.weth);
@@ -319,12 +336,24 @@ async function aftermathFixture(c: NetworkConnection): Promise<AftermathFixture>
 // ----------------------------------------------------------------------------------------------- tests
 
 describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers away, then one keeper", function () {
-  it("the crash leaves every class of account, and the last, unconfirmed WETH round reads DEGRADED", async function () {
+  it("the last WETH round, unconfirmed, liquidates only accounts unhealthy at both bounds; the next confirms it", async function () {
     const f = await networkHelpers.loadFixture(crashFixture);
+    expect(f.jumpRead.status).to.equal(Status.DEGRADED);
+    expect(f.jumpRead.reason).to.equal(Reason.UNCONFIRMED_JUMP);
+    expect([f.jumpRead.low, f.jumpRead.high]).to.deep.equal([wad("1500"), wad("1850")]);
+    // While doubted, fewer accounts are liquidatable (WETH counts at $1850), none that the confirmed price spares.
+    const doubted = f.accounts.filter(({ signer }) => f.atJump.get(signer.address));
+    const confirmed = f.accounts.filter(({ signer }) => f.atCrash.get(signer.address)?.liquidatable);
+    expect(doubted.length).to.be.greaterThan(0);
+    expect(doubted.length).to.be.lessThan(confirmed.length);
+    for (const a of doubted) expect(confirmed).to.include(a);
+    // The confirming round: WETH is OK at $1500, and a real crash liquidates at once.
     const p = await f.adapter.getPrice(f.weth);
-    expect(p.status).to.equal(Status.DEGRADED);
-    expect(p.reason).to.equal(Reason.UNCONFIRMED_JUMP);
-    expect([p.low, p.high]).to.deep.equal([wad("1500"), wad("1850")]);
+    expect([p.status, p.low, p.high]).to.deep.equal([BigInt(Status.OK), wad("1500"), wad("1500")]);
+  });
+
+  it("the crash leaves every class of account", async function () {
+    const f = await networkHelpers.loadFixture(crashFixture);
     expect((await f.adapter.getPrice(f.wbtc)).status).to.equal(Status.OK);
     expect((await f.adapter.getPrice(f.usdc)).status).to.equal(Status.OK);
 
@@ -342,7 +371,7 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
       expect(a.health).to.be.lessThan(WAD);
     }
     for (const a of healthy) expect(a.health).to.be.greaterThanOrEqual(WAD);
-    // Liquidations are open at DEGRADED: every liquidatable account can be priced now.
+    // Every liquidatable account can be priced now.
     for (const a of crashed) if (a.liquidatable) expect(a.bonus).to.be.greaterThan(0n);
   });
 
@@ -370,9 +399,9 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
   });
 
   describe("after a 30-block keeper outage, one keeper liquidates everything liquidatable", function () {
-    it("the keeper came back to a still-DEGRADED WETH price and cleared the book in a bounded number of passes", async function () {
+    it("the keeper came back to the confirmed WETH price and cleared the book in a bounded number of passes", async function () {
       const f = await networkHelpers.loadFixture(aftermathFixture);
-      expect(f.wethAtReturn.status).to.equal(Status.DEGRADED);
+      expect(f.wethAtReturn.status).to.equal(Status.OK);
       expect(f.wethAtReturn.low).to.equal(wad("1500"));
       expect(f.passes).to.be.lessThan(10);
       const liquidatedAccounts = new Set(f.records.map((r) => r.account));
@@ -380,12 +409,12 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
         const a = f.atCrash.get(signer.address);
         expect(liquidatedAccounts.has(signer.address), signer.address).to.equal(a?.liquidatable);
       }
-      // Some WETH liquidations went through at the DEGRADED read, priced at its low bound.
+      // The WETH liquidations went through at the confirmed read.
       const wethAddress = await f.weth.getAddress();
       const wethRecords = f.records.filter((r) => r.collateral === wethAddress);
       expect(wethRecords.length).to.be.greaterThan(0);
       for (const r of wethRecords) {
-        expect(r.collateralStatus).to.equal(Status.DEGRADED);
+        expect(r.collateralStatus).to.equal(Status.OK);
         expect(r.collateralLow).to.equal(wad("1500"));
       }
     });
@@ -400,7 +429,7 @@ describe("Black Thursday: WETH −50% through the real OracleAdapter, keepers aw
         expect(await f.engine.flaggedAt(signer.address), position.name).to.equal(0n);
       }
       expect(await f.lens.totalProvision(f.vault)).to.equal(0n);
-      // Once the jump is confirmed by the next round, nothing changes: the accounts were cleared at the low price.
+      // Another round at the same level changes nothing.
       await f.heartbeat();
       expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
       for (const { signer } of f.accounts) expect(await f.vault.isLiquidatable(signer.address)).to.equal(false);

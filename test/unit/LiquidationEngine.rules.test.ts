@@ -626,7 +626,7 @@ describe("LiquidationEngine: rules", function () {
       expect(await vault.totalAssets()).to.equal(totalAssets);
     });
 
-    it("the provision uses the base asset's high price and is refreshed (not reset) by a second flag", async function () {
+    it("the provision is the loss on the liquidation side (base at its low) and a second flag refreshes it", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
       const { vault, engine, oracle, usdc, weth, alice } = f;
       await price(f, weth, "2000");
@@ -636,8 +636,8 @@ describe("LiquidationEngine: rules", function () {
       await oracle.setPriceData(usdc, wad("0.99"), wad("1.01"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
       const tx = engine.flag(alice.address);
       await expect(tx).not.to.emit(engine, "AccountFlagged");
-      // covered = 19,000 / 1.01 USDC, rounded down; loss = 24,000 − covered
-      const covered = (wad("19000") * 10n ** 6n) / wad("1.01");
+      // covered = 19,000 / 0.99 USDC, rounded down (the loss certain at both bounds); loss = 24,000 − covered
+      const covered = (wad("19000") * 10n ** 6n) / wad("0.99");
       await expect(tx)
         .to.emit(vault, "BadDebtProvisioned")
         .withArgs(alice.address, usd("24000") - covered, usd("24000") - covered);
@@ -935,25 +935,39 @@ describe("LiquidationEngine: rules", function () {
       await liquidateAsModelled(f, alice, weth, MaxUint256);
     });
 
-    it("a DEGRADED collateral price still liquidates: collateral valued and seized at its low bound", async function () {
+    it("a DEGRADED collateral price liquidates only if unhealthy at its high bound, seized at that bound", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { vault, oracle, weth, alice } = f;
+      const { vault, engine, oracle, weth, alice } = f;
+      // Unhealthy at $2700, healthy at $2900 (limit 24,650): a doubt between the two liquidates nobody.
+      await oracle.setPriceData(weth, wad("2700"), wad("2900"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
+      expect(await vault.isLiquidatable(alice.address)).to.equal(false);
+      await expect(engine.previewLiquidation(alice.address, weth, MaxUint256)).to.be.revertedWithCustomError(
+        engine,
+        "NotLiquidatable",
+      );
+      // Unhealthy at both $2700 and $2800: liquidated on the $2800 side.
       await oracle.setPriceData(weth, wad("2700"), wad("2800"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
       expect(await vault.isLiquidatable(alice.address)).to.equal(true);
       const q = await liquidateAsModelled(f, alice, weth, MaxUint256);
-      expect(q.health).to.equal((wad("22950") * WAD) / wad("24000"));
-      expect(q.seize).to.equal(seizeFor(q.repay, WAD, 6n, wad("2700"), 18n, q.bonus));
-      expect(q.seize).to.be.greaterThan(seizeFor(q.repay, WAD, 6n, wad("2750"), 18n, q.bonus));
+      expect(q.health).to.equal((wad("23800") * WAD) / wad("24000"));
+      expect(q.seize).to.equal(seizeFor(q.repay, WAD, 6n, wad("2800"), 18n, q.bonus));
+      expect(q.seize).to.be.lessThan(seizeFor(q.repay, WAD, 6n, wad("2750"), 18n, q.bonus));
     });
 
-    it("a DEGRADED base price: debt valued and repaid at its high bound", async function () {
+    it("a DEGRADED base price: debt valued and repaid at its low bound", async function () {
       const f = await networkHelpers.loadFixture(liquidationFixture);
-      const { oracle, usdc, weth, alice } = f;
+      const { engine, oracle, usdc, weth, alice } = f;
       await price(f, weth, "2800"); // limit 23,800
+      // Debt 24,000 at $0.99 is 23,760: healthy at the low bound, so not liquidated.
       await oracle.setPriceData(usdc, wad("0.99"), wad("1.01"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
+      await expect(engine.previewLiquidation(alice.address, weth, MaxUint256)).to.be.revertedWithCustomError(
+        engine,
+        "NotLiquidatable",
+      );
+      await price(f, weth, "2750"); // limit 23,375 < 23,760
       const q = await liquidateAsModelled(f, alice, weth, MaxUint256);
-      expect(q.health).to.equal((wad("23800") * WAD) / wad("24240"));
-      expect(q.seize).to.equal(seizeFor(q.repay, wad("1.01"), 6n, wad("2800"), 18n, q.bonus));
+      expect(q.health).to.equal((wad("23375") * WAD) / wad("23760"));
+      expect(q.seize).to.equal(seizeFor(q.repay, wad("0.99"), 6n, wad("2750"), 18n, q.bonus));
     });
   });
 

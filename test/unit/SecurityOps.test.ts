@@ -321,6 +321,15 @@ async function setPrice(f: OpsFixture, token: MockERC20, priceWad: bigint): Prom
   await (await f.market.prices.set(await token.getAddress(), priceWad)).wait();
 }
 
+/**
+ * Publishes `priceWad` in two rounds: a move beyond the adapter's 20% jump bound reads DEGRADED until the next round
+ * confirms it, and a doubted price liquidates only accounts unhealthy at both of its bounds (issue 19).
+ */
+async function setConfirmedPrice(f: OpsFixture, token: MockERC20, priceWad: bigint): Promise<void> {
+  await setPrice(f, token, priceWad);
+  await setPrice(f, token, priceWad);
+}
+
 /** Everything an upkeep could change for the fixture's accounts, entries and proceeds. */
 async function opsState(f: OpsFixture): Promise<unknown> {
   const { vault, lens, engine, breaker } = f.market;
@@ -957,7 +966,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
     async function crashedWindowsFixture(): Promise<OpsFixture> {
       const f = await calmFixture();
       await f.ops.connect(f.governance).setConfig({ ...CONFIG, scanSize: 4 });
-      await setPrice(f, f.weth, DEEP_CRASH);
+      await setConfirmedPrice(f, f.weth, DEEP_CRASH);
       await setPrice(f, f.wbtc, WBTC_CRASH);
       return f;
     }
@@ -1218,7 +1227,7 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
       await f.ops.connect(f.governance).setConfig({ ...CONFIG, maxLiquidations: MAX_LIQUIDATIONS });
       await time.increase(POKE_INTERVAL);
       await f.market.heartbeat();
-      await setPrice(f, f.weth, DEEP_CRASH);
+      await setConfirmedPrice(f, f.weth, DEEP_CRASH);
       const { needed, data, work } = await check(f);
       expect(needed).to.equal(true);
       expect(work.liquidations).to.have.length(Number(MAX_LIQUIDATIONS));

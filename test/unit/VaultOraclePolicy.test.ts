@@ -805,16 +805,22 @@ describe("CollateralVault: oracle policy (through the real OracleAdapter)", func
       expect((await f.vault.accountLiquidity(f.alice.address)).priceStatus).to.equal(Status.OK);
     });
 
-    it("healthFactor takes both conservative sides: collateral at low, debt at high, rounded down", async function () {
+    it("healthFactor is the liquidation side (collateral at high, debt at low); accountLiquidity the borrow side", async function () {
       const f = await networkHelpers.loadFixture(positionsFixture);
       const liquidationLimitOk = wad("25500") + wad("46800");
       expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal(
         (liquidationLimitOk * WAD) / wad("30000"),
       );
-      await applyCause(f, COLLATERAL_CAUSES[1]); // WETH low 2500
-      await f.feeds.usdcSecondary.push(answer("1.05")); // USDC high 1.05
-      const liquidationLimit = wad("21250") + wad("46800");
-      expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal((liquidationLimit * WAD) / wad("31500"));
+      await applyCause(f, COLLATERAL_CAUSES[1]); // WETH low 2500, high 3000
+      await f.feeds.usdcSecondary.push(answer("1.05")); // USDC low 1.00, high 1.05
+      // Liquidation side: WETH at $3000, the debt at $1.00: the doubts change nothing there.
+      expect(await f.lens.healthFactor(f.vault, f.borrower.address)).to.equal(
+        (liquidationLimitOk * WAD) / wad("30000"),
+      );
+      // Borrow side: WETH at $2500, the debt at $1.05.
+      const liq = await f.vault.accountLiquidity(f.borrower.address);
+      expect(liq.liquidationLimit).to.equal(wad("21250") + wad("46800"));
+      expect(liq.debtValue).to.equal(wad("31500"));
       expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
     });
 

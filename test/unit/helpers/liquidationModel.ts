@@ -116,7 +116,10 @@ export interface Holding {
   maxBonus: bigint;
 }
 
-/** An account as the model sees it: collateral at `low` rounded down, debt at the base's `high` rounded up. */
+/**
+ * An account as the engine sees it, on the vault's liquidation side: collateral at its price's `high` rounded down,
+ * debt at the base's `low` rounded up (the bounds that favour the borrower; one and the same for an OK price).
+ */
 export interface Position {
   holdings: Holding[];
   debt: bigint;
@@ -152,13 +155,13 @@ export async function readPosition(f: MarketFixture, account: AddressLike): Prom
       maxBonus: cfg.liquidationBonus,
     };
     holdings.push(h);
-    const value = h.status === 2n ? 0n : valueDown(amount, h.low, h.decimals);
+    const value = h.status === 2n ? 0n : valueDown(amount, h.high, h.decimals);
     collateralValue += value;
     liquidationLimit += down(value, h.threshold, WAD);
   }
   const debt = await f.vault.debtOf(account);
   const baseDecimals = 6n;
-  const debtValue = valueUp(debt, base.high, baseDecimals);
+  const debtValue = valueUp(debt, base.low, baseDecimals);
   const health = debtValue === 0n ? MaxUint256 : down(liquidationLimit, WAD, debtValue);
   return {
     holdings,
@@ -186,7 +189,7 @@ export interface ModelQuote {
   allowed: bigint;
   /** Whether every partial liquidation of this collateral would lower health (only a close is allowed). */
   mustClose: boolean;
-  /** Value of the seized collateral at `low`, rounded down. */
+  /** Value of the seized collateral at `high` (the liquidation side), rounded down. */
   seizedValue: bigint;
   error?: "PartialLowersHealth" | "LiquidationTooSmall" | "LeavesDust";
 }
@@ -209,19 +212,19 @@ export function modelQuote(
   let allowed: bigint;
   if (mustClose || health < p.fullCloseHealth) allowed = pos.debt;
   else {
-    const units = up(value, pow10(pos.baseDecimals), pos.baseHigh);
+    const units = up(value, pow10(pos.baseDecimals), pos.baseLow);
     if (units >= pos.debt) allowed = pos.debt;
-    else if (valueDown(pos.debt - units, pos.baseHigh, pos.baseDecimals) < p.dustValue) allowed = pos.debt;
+    else if (valueDown(pos.debt - units, pos.baseLow, pos.baseDecimals) < p.dustValue) allowed = pos.debt;
     else allowed = units;
   }
   let repay = maxRepay < allowed ? maxRepay : allowed;
-  let seize = seizeFor(repay, pos.baseHigh, pos.baseDecimals, h.low, h.decimals, bonus);
+  let seize = seizeFor(repay, pos.baseLow, pos.baseDecimals, h.high, h.decimals, bonus);
   if (seize >= h.amount) {
     seize = h.amount;
-    const all = repayFor(h.amount, pos.baseHigh, pos.baseDecimals, h.low, h.decimals, bonus);
+    const all = repayFor(h.amount, pos.baseLow, pos.baseDecimals, h.high, h.decimals, bonus);
     if (all < repay) repay = all;
   }
-  const seizedValue = valueDown(seize, h.low, h.decimals);
+  const seizedValue = valueDown(seize, h.high, h.decimals);
   const base = { repay, seize, bonus, health, allowed, mustClose, seizedValue };
   if (mustClose && repay < pos.debt && seize < h.amount) {
     return { ...base, fee: 0n, writeOff: false, stillUnhealthy: true, error: "PartialLowersHealth" };
@@ -234,7 +237,7 @@ export function modelQuote(
     remaining !== 0n &&
     repay === maxRepay &&
     maxRepay < allowed &&
-    valueDown(remaining, pos.baseHigh, pos.baseDecimals) < p.dustValue
+    valueDown(remaining, pos.baseLow, pos.baseDecimals) < p.dustValue
   ) {
     return { ...base, fee: 0n, writeOff: false, stillUnhealthy: true, error: "LeavesDust" };
   }
@@ -243,7 +246,7 @@ export function modelQuote(
   const writeOff = remaining !== 0n && left < p.dustValue;
   const limitLost = up(seizedValue, h.threshold, WAD);
   const limitAfter = pos.liquidationLimit > limitLost ? pos.liquidationLimit - limitLost : 0n;
-  const repaidValue = valueDown(repay, pos.baseHigh, pos.baseDecimals);
+  const repaidValue = valueDown(repay, pos.baseLow, pos.baseDecimals);
   const debtValueAfter = pos.debtValue > repaidValue ? pos.debtValue - repaidValue : 0n;
   const stillUnhealthy = remaining !== 0n && !writeOff && debtValueAfter > limitAfter;
   return { ...base, fee, writeOff, stillUnhealthy };
