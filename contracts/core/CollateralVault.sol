@@ -177,6 +177,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (onBehalfOf == address(0)) revert ZeroAddress();
         CollateralBook.Asset storage record = _collateral.listed(collateral);
+        if (msg.sender != onBehalfOf && _collateral.balances[onBehalfOf][collateral] == 0) {
+            revert UnsolicitedCollateral(onBehalfOf, collateral);
+        }
         uint256 totalBefore = record.totalDeposited;
         uint256 totalAfter = totalBefore + amount;
         if (totalAfter > record.config.supplyCap) {
@@ -235,8 +238,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _accrue();
         uint256 debt = _lending.debtOf(onBehalfOf, _lending.borrowIndex);
         if (debt == 0) revert NoDebt(onBehalfOf);
-        if (amount == type(uint256).max) amount = debt;
-        else if (amount > debt) revert RepayExceedsDebt(debt, amount);
+        if (amount > debt) amount = debt;
         uint256 scaled = _lending.decreaseDebt(onBehalfOf, amount, amount == debt);
         _losses.reduceProvision(onBehalfOf, amount);
         address base = asset();

@@ -143,8 +143,9 @@ interface ICollateralVault {
     error InsufficientLiquidity(uint256 available, uint256 requested);
     /// @notice Thrown when a borrow or collateral withdrawal would leave debt above the borrow limit (INV-11, INV-12).
     error BorrowLimitExceeded(address account, uint256 debtValue, uint256 borrowLimit);
-    /// @notice Thrown when repaying more than the debt (use type(uint256).max to repay all).
-    error RepayExceedsDebt(uint256 debt, uint256 amount);
+    /// @notice Thrown when someone other than the account adds an asset the account does not hold yet: each held
+    ///         asset is a price every health check of the account reads, so only the account opens one.
+    error UnsolicitedCollateral(address account, address asset);
     /// @notice Thrown when repaying for an account that owes nothing.
     error NoDebt(address account);
     /// @notice Thrown when a transfer in delivers a different amount than asked (fee-on-transfer tokens, INV-37).
@@ -248,9 +249,11 @@ interface ICollateralVault {
 
     // ----------------------------------------------------------------- borrower actions
 
-    /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may add to any account:
-    ///         more collateral never lowers an account's health (INV-19).
-    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `SupplyCapExceeded`, `TransferAmountMismatch`.
+    /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may top up an asset the account
+    ///         holds (more collateral never lowers an account's health, INV-19); only the account itself adds an asset
+    ///         it does not hold yet, so nobody can make its health checks read prices it never chose.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `UnsolicitedCollateral`, `SupplyCapExceeded`,
+    ///      `TransferAmountMismatch`.
     function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;
 
     /// @notice Withdraws `amount` of the caller's collateral `asset` to `to` (type(uint256).max withdraws all).
@@ -266,8 +269,10 @@ interface ICollateralVault {
     ///      `BorrowLimitExceeded`.
     function borrow(uint256 amount, address to) external;
 
-    /// @notice Repays `amount` of `onBehalfOf`'s debt from the caller; type(uint256).max repays all of it.
-    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `NoDebt`, `RepayExceedsDebt`, `TransferAmountMismatch`.
+    /// @notice Repays up to `amount` of `onBehalfOf`'s debt from the caller: an amount above the debt (type(uint256).max
+    ///         included) repays all of it and takes only the debt, so interest or a front-run repayment never makes a
+    ///         repayment revert.
+    /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `NoDebt`, `TransferAmountMismatch`.
     /// @return repaid The amount of base asset taken from the caller.
     function repay(uint256 amount, address onBehalfOf) external returns (uint256 repaid);
 

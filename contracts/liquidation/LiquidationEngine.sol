@@ -32,6 +32,9 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        floor: no zero-bid clearing); a partial liquidation repays no more than restores `targetHealth`, and the
 ///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health (and
 ///        there nothing but a close: the whole debt or all of the collateral), or when the rest would be dust.
+///      - Provisions: a liquidation lowers the account's provision only by the shortfall it removed, and an account
+///        it leaves with debt keeps at least its shortfall booked (`_provisionAfter`), so the share price never rises
+///        on a loss nobody recovered (issue 19, property 2).
 ///      - INV-15 no liquidation leaves debt below `dustValue` while the liquidator could have taken it, and an
 ///        unhealthy account whose collateral is dust is written off in the same transaction (INV-16).
 ///      - A solvent account (collateral value ≥ debt value) is never made insolvent by its own liquidation: the bonus
@@ -152,7 +155,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address collateral,
         uint256 maxRepay
     ) external view returns (Quote memory quote) {
-        (quote, ) = _quote(borrower, collateral, maxRepay);
+        (quote, , ) = _quote(borrower, collateral, maxRepay);
     }
 
     // ================================================================= keeper liveness and bad debt
@@ -165,10 +168,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (flagged.at == 0 || _improved(health, flagged.health)) _setFlag(account, health);
         // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
         uint256 loss;
-        if (liq.debtValue > liq.collateralValue) {
-            uint256 covered = liq.collateralValue.mulDivDown(10 ** _baseDecimals, oracle.getPrice(_base).low);
-            loss = liq.debt > covered ? liq.debt - covered : 0;
-        }
+        if (liq.debtValue > liq.collateralValue)
+            loss = _shortfall(liq.debt, liq.collateralValue, oracle.getPrice(_base).low);
         if (loss != vault.provisionOf(account)) vault.setProvision(account, loss);
     }
 
@@ -229,7 +230,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         bytes memory data
     ) internal returns (Quote memory quote) {
         uint256 healthAfter;
-        (quote, healthAfter) = _quote(borrower, collateral, maxRepay);
+        uint256 provisionAfter;
+        (quote, healthAfter, provisionAfter) = _quote(borrower, collateral, maxRepay);
         vault.executeLiquidation(
             ICollateralVault.Settlement(
                 borrower,
@@ -253,7 +255,10 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
-        if (quote.writeOff) vault.writeOffBadDebt(borrower);
+        if (quote.writeOff)
+            vault.writeOffBadDebt(borrower);
+            // The settlement cleared the account's provision; what it did not recover stays booked (issue 19, property 2).
+        else if (provisionAfter != 0) vault.setProvision(borrower, provisionAfter);
         // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
         if (healthAfter >= WAD) _clearFlag(borrower);
         else _setFlag(borrower, healthAfter);
@@ -278,7 +283,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral,
         uint256 maxRepay
-    ) internal view returns (Quote memory quote, uint256 healthAfter) {
+    ) internal view returns (Quote memory quote, uint256 healthAfter, uint256 provisionAfter) {
         if (maxRepay == 0) revert ZeroAmount();
         Context memory context;
         (context, quote.health) = _context(borrower, collateral);
@@ -320,8 +325,44 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 collateralLeft =
             context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
         quote.writeOff = remaining != 0 && collateralLeft < policy.dustValue;
-        healthAfter =
-            remaining == 0 || quote.writeOff ? type(uint256).max : _healthAfter(context, quote.repay, seizedValue);
+        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0);
+        healthAfter = _healthAfter(context, quote.repay, seizedValue);
+        provisionAfter = _provisionAfter(borrower, context, quote.repay, seizedValue, healthAfter);
+    }
+
+    /// @dev The provision an account keeps after a partial liquidation: its shortfall afterwards (debt beyond what its
+    ///      collateral covers, base units, at the liquidation's prices), plus whatever its provision held beyond its
+    ///      shortfall before. A liquidation thus lowers a provision only by the shortfall it removed, and an account it
+    ///      leaves insolvent keeps a provision that matches its shortfall: the share price never rises on a loss that
+    ///      was not recovered, so nobody who deposits before a liquidation and redeems after takes lenders' loss.
+    ///      Capped at the debt left. An account left healthy has no shortfall (its collateral covers its liquidation
+    ///      limit, which covers its debt); one with nothing booked has no excess: each skips its part.
+    function _provisionAfter(
+        address borrower,
+        Context memory context,
+        uint256 repay,
+        uint256 seizedValue,
+        uint256 healthAfter
+    ) internal view returns (uint256 provision) {
+        uint256 booked = vault.provisionOf(borrower);
+        if (booked != 0) {
+            uint256 shortfallBefore = _shortfall(context.liq.debt, context.liq.collateralValue, context.basePrice);
+            if (booked > shortfallBefore) provision = booked - shortfallBefore;
+        }
+        if (healthAfter >= WAD && provision == 0) return 0;
+        uint256 debtAfter = context.liq.debt - _credited(context, repay);
+        if (healthAfter < WAD) {
+            uint256 valueAfter =
+                context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
+            provision += _shortfall(debtAfter, valueAfter, context.basePrice);
+        }
+        if (provision > debtAfter) provision = debtAfter;
+    }
+
+    /// @dev Debt (base units) beyond what `collateralValue` (WAD USD) covers at `basePrice`; the cover rounds down.
+    function _shortfall(uint256 debt, uint256 collateralValue, uint256 basePrice) internal view returns (uint256) {
+        uint256 covered = collateralValue.mulDivDown(10 ** _baseDecimals, basePrice);
+        return debt > covered ? debt - covered : 0;
     }
 
     /// @dev Collateral for `q.repay` at `q.bonus`; when that is more than the account holds, all of it, for no more

@@ -1,3 +1,4 @@
+import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { MaxUint256, ZeroAddress, parseUnits } from "ethers";
 import { network } from "hardhat";
@@ -43,12 +44,16 @@ describe("CollateralVault: borrowing", function () {
       expect(liq.liquidationLimit).to.equal(wad("5100"));
     });
 
-    it("anyone can deposit collateral on behalf of another account, which alone can withdraw it", async function () {
+    it("anyone can top up another account's collateral, which alone can withdraw it", async function () {
       const { vault, weth, alice, bob } = await networkHelpers.loadFixture(fundedMarketFixture);
+      // bob opens WETH himself (only the account adds an asset it does not hold yet), then sends his own away.
+      await vault.connect(bob).depositCollateral(weth, 1n, bob.address);
+      await vault.connect(bob).withdrawCollateral(weth, 1n, bob.address);
+      await vault.connect(bob).depositCollateral(weth, 1n, bob.address);
       await expect(vault.connect(alice).depositCollateral(weth, wad("5"), bob.address))
         .to.emit(vault, "CollateralDeposited")
         .withArgs(alice.address, bob.address, await weth.getAddress(), wad("5"));
-      expect(await vault.collateralOf(bob.address, weth)).to.equal(wad("5"));
+      expect(await vault.collateralOf(bob.address, weth)).to.equal(wad("5") + 1n);
       expect(await vault.collateralOf(alice.address, weth)).to.equal(0n);
       await expect(vault.connect(alice).withdrawCollateral(weth, wad("5"), alice.address))
         .to.be.revertedWithCustomError(vault, "InsufficientCollateral")
@@ -98,6 +103,21 @@ describe("CollateralVault: borrowing", function () {
       });
       await vault.connect(bob).depositCollateral(weth, wad("6"), bob.address);
       expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(wad("10"));
+    });
+
+    it("a third party cannot add an asset to someone else's account (issue 19, property 12); it may top one up", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, weth, wbtc, alice, bob } = f;
+      // 1 wei of each asset would make every health check of alice's read one more price: refused, nothing moves.
+      await expectUnchanged(marketState(f), async () => {
+        await expect(vault.connect(bob).depositCollateral(wbtc, 1n, alice.address))
+          .to.be.revertedWithCustomError(vault, "UnsolicitedCollateral")
+          .withArgs(alice.address, await wbtc.getAddress());
+      });
+      // Alice opens WETH herself; then anyone may add to it (more collateral never lowers her health).
+      await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
+      await vault.connect(bob).depositCollateral(weth, 1n, alice.address);
+      expect(await vault.collateralOf(alice.address, weth)).to.equal(wad("1") + 1n);
     });
 
     it("a supply cap of 0 freezes new deposits but not withdrawals", async function () {
@@ -538,18 +558,23 @@ describe("CollateralVault: borrowing", function () {
       });
     });
 
-    it("reverts with RepayExceedsDebt above the debt, changing nothing", async function () {
+    it("a repay of more than the debt repays the debt (issue 19, property 12): a 1-wei front-run cannot make it revert", async function () {
       const f = await networkHelpers.loadFixture(frozenMarketFixture);
-      const { vault, borrower } = f;
+      const { vault, usdc, borrower, alice } = f;
       const debt = await vault.debtOf(borrower.address);
-      await expectUnchanged(marketState(f), async () => {
-        await expect(vault.connect(borrower).repay(debt + 1n, borrower.address))
-          .to.be.revertedWithCustomError(vault, "RepayExceedsDebt")
-          .withArgs(debt, debt + 1n);
-      });
-      // Exactly the debt is a full repayment.
-      await vault.connect(borrower).repay(debt, borrower.address);
+      // Someone repays 1 unit first: the borrower's exact repayment is now more than the debt.
+      await usdc.mint(alice.address, 1n);
+      await usdc.connect(alice).approve(vault, 1n);
+      await vault.connect(alice).repay(1n, borrower.address);
+      const left = await vault.debtOf(borrower.address);
+      expect(left).to.be.lessThan(debt + 1n);
+      const before = await usdc.balanceOf(borrower.address);
+      await expect(vault.connect(borrower).repay(debt + 1n, borrower.address))
+        .to.emit(vault, "Repaid")
+        .withArgs(borrower.address, borrower.address, left, anyValue);
       expect(await vault.debtOf(borrower.address)).to.equal(0n);
+      // Only the debt left was taken.
+      expect(before - (await usdc.balanceOf(borrower.address))).to.equal(left);
     });
   });
 

@@ -687,16 +687,19 @@ describe("LiquidationEngine: rules", function () {
       expect(await lens.totalProvision(vault)).to.equal(0n);
     });
 
-    it("a liquidation clears the provision", async function () {
+    it("a liquidation that leaves the account insolvent keeps its shortfall provisioned; the close clears it", async function () {
       const f = await networkHelpers.loadFixture(lstFixture);
       const { vault, lens, engine, weth, lst, carol, bob } = f;
       await price(f, weth, "2000");
       await price(f, lst, "800"); // $28,000 for 32,500
       await engine.flag(carol.address);
       expect(await lens.provisionOf(vault, carol.address)).to.equal(usd("4500"));
-      await expect(engine.connect(bob).liquidate(carol.address, lst, MaxUint256, bob.address))
-        .to.emit(vault, "BadDebtProvisioned")
-        .withArgs(carol.address, 0n, 0n);
+      // All 10 LST ($8,000) go for 8,000 / 1.10 of debt: 25,227.27 left against $20,000 of WETH.
+      await engine.connect(bob).liquidate(carol.address, lst, MaxUint256, bob.address);
+      const debt = await vault.debtOf(carol.address);
+      expect(await lens.provisionOf(vault, carol.address)).to.equal(debt - usd("20000"));
+      expect(await lens.totalProvision(vault)).to.equal(debt - usd("20000"));
+      await engine.connect(bob).liquidate(carol.address, weth, MaxUint256, bob.address);
       expect(await lens.totalProvision(vault)).to.equal(0n);
     });
 

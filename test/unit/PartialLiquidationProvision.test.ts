@@ -1,0 +1,88 @@
+/**
+ * Issue 19, property 2: a partial liquidation never hands lenders' loss to a depositor.
+ *
+ * The review's attack: an insolvent account is flagged (its certain loss is provisioned, the share price falls); a
+ * depositor deposits, a keeper liquidates part of the account, the depositor redeems. Before the fix every
+ * liquidation cleared the whole provision, even one that left the account insolvent: the share price jumped back with
+ * nothing recovered, and the depositor took part of the loss that the lenders who stayed then bore. Now a liquidation
+ * lowers the provision only by the shortfall it removed, and an account it leaves with debt keeps its shortfall
+ * booked.
+ */
+import { expect } from "chai";
+import { MaxUint256 } from "ethers";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { lstFixture } from "./helpers/liquidationModel.js";
+import type { LstFixture } from "./helpers/liquidationModel.js";
+import { usd, wad } from "./helpers/vault.js";
+
+const { networkHelpers } = await network.create();
+
+/** carol's debt beyond what her collateral covers at the mock oracle's prices (USDC at $1), in USDC units. */
+async function shortfall(f: LstFixture): Promise<bigint> {
+  let covered = 0n;
+  for (const token of [f.weth, f.lst]) {
+    covered += (await f.vault.collateralOf(f.carol, token)) * (await f.oracle.getPrice(token)).low;
+  }
+  const debt = await f.vault.debtOf(f.carol);
+  const coveredUsdc = covered / wad("1") / 10n ** 12n;
+  return debt > coveredUsdc ? debt - coveredUsdc : 0n;
+}
+
+/** carol (10 WETH + 10 LST, 32,500 USDC owed) at WETH $2000 and LST $800: $28,000 of collateral, flagged. */
+async function insolventFixture(connection: NetworkConnection): Promise<LstFixture> {
+  const f = await lstFixture(connection);
+  await f.oracle.setPrice(f.weth, wad("2000"));
+  await f.oracle.setPrice(f.lst, wad("800"));
+  await f.engine.connect(f.alice).flag(f.carol);
+  return f;
+}
+
+describe("A partial liquidation never hands lenders' loss to a depositor (issue 19, property 2)", function () {
+  it("deposit, a liquidation of all her LST (she stays insolvent), redeem: no profit for the depositor", async function () {
+    const f = await networkHelpers.loadFixture(insolventFixture);
+    const { vault, lens, engine, usdc, lst, carol, bob, attacker } = f;
+    expect(await lens.provisionOf(vault, carol)).to.equal(usd("4500"));
+    const stake = usd("500000");
+    await usdc.mint(attacker.address, stake);
+    await usdc.connect(attacker).approve(vault, MaxUint256);
+    const before = await usdc.balanceOf(attacker.address);
+    await vault.connect(attacker).deposit(stake, attacker.address);
+    const assetsBefore = await vault.totalAssets();
+
+    await engine.connect(bob).liquidate(carol, lst, MaxUint256, bob.address);
+    expect(await vault.collateralOf(carol, lst)).to.equal(0n);
+    // She owes 25,227 against $20,000 of WETH: the 5,227 shortfall stays booked (the bonus made it larger), so the
+    // share price does not rise on a loss nobody recovered.
+    expect(await lens.provisionOf(vault, carol)).to.equal(await shortfall(f));
+    expect(await lens.provisionOf(vault, carol)).to.be.greaterThan(usd("4500"));
+    expect(await vault.totalAssets()).to.be.lessThanOrEqual(assetsBefore);
+
+    await vault.connect(attacker).redeem(await vault.balanceOf(attacker.address), attacker.address, attacker.address);
+    expect(await usdc.balanceOf(attacker.address)).to.be.lessThanOrEqual(before);
+  });
+
+  it("the liquidation that closes the account leaves nothing provisioned", async function () {
+    const f = await networkHelpers.loadFixture(insolventFixture);
+    const { vault, lens, engine, weth, lst, carol, bob } = f;
+    await engine.connect(bob).liquidate(carol, lst, MaxUint256, bob.address);
+    expect(await lens.provisionOf(vault, carol)).to.equal(await shortfall(f));
+    await engine.connect(bob).liquidate(carol, weth, MaxUint256, bob.address);
+    expect(await vault.debtOf(carol)).to.equal(0n);
+    expect(await lens.provisionOf(vault, carol)).to.equal(0n);
+    expect(await lens.totalProvision(vault)).to.equal(0n);
+  });
+
+  it("a provision booked at lower prices is released by a liquidation only as far as it removes shortfall", async function () {
+    const f = await networkHelpers.loadFixture(insolventFixture);
+    const { vault, lens, engine, oracle, weth, lst, carol, bob } = f;
+    // WETH back to $2200: shortfall 2,500 now, 4,500 still booked (nobody re-flagged).
+    await oracle.setPrice(weth, wad("2200"));
+    const shortfallBefore = await shortfall(f);
+    expect(shortfallBefore).to.equal(usd("2500"));
+    await engine.connect(bob).liquidate(carol, lst, MaxUint256, bob.address);
+    // The liquidation removed no shortfall (the bonus added some): the 2,000 booked beyond it stays, on top.
+    expect(await lens.provisionOf(vault, carol)).to.equal(usd("4500") - shortfallBefore + (await shortfall(f)));
+  });
+});
