@@ -18,8 +18,9 @@ import {LendingBook} from "./LendingBook.sol";
 ///         called by the vault with DELEGATECALL on its own storage; what a repayment or a liquidation runs is
 ///         internal, compiled into the vault.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
-///      - `totalProvision` == Σ `provision[account]`, and a provision never exceeds its account's debt when set; it
-///        only falls with a repayment, and is cleared by a liquidation or a write-off of the account.
+///      - `totalProvision` == Σ `provision[account]`, and a provision never exceeds its account's debt when set. Here it
+///        falls with a repayment and is cleared by a liquidation or a write-off; the engine then books again what a
+///        liquidation that leaves debt did not recover (`setProvision`).
 ///      - INV-16 a write-off leaves its account with neither debt (the vault's part) nor collateral: every unit it held
 ///        becomes protocol collateral, and total deposits fall by as much.
 ///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part reserves did not absorb

@@ -170,12 +170,18 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 loss;
         if (liq.debtValue > liq.collateralValue)
             loss = _shortfall(liq.debt, liq.collateralValue, oracle.getPrice(_base).low);
-        if (loss != vault.provisionOf(account)) vault.setProvision(account, loss);
+        uint256 booked = vault.provisionOf(account);
+        // A doubted price never releases a booked loss: the release would be undone as soon as the doubt resolves,
+        // and whoever deposited before it and redeemed after would keep it.
+        if (loss < booked && liq.priceStatus != IPriceOracle.Status.OK) return;
+        if (loss != booked) vault.setProvision(account, loss);
     }
 
     /// @inheritdoc ILiquidationEngine
     function unflag(address account) external nonReentrant {
-        ICollateralVault.AccountLiquidity memory liq = _liquidationSide(account);
+        // The borrow side: an account that any bound of a doubted price calls unhealthy keeps its flag and provision,
+        // so a doubt can neither release a booked loss nor restart the time ramp.
+        ICollateralVault.AccountLiquidity memory liq = vault.accountLiquidity(account);
         bool unknown = liq.priceStatus == IPriceOracle.Status.FAILED;
         if (liq.debt != 0 && (unknown || liq.debtValue > liq.liquidationLimit)) revert StillLiquidatable(account);
         _clearFlag(account);

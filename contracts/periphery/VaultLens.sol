@@ -57,8 +57,9 @@ contract VaultLens {
     // ----------------------------------------------------------------- accounts
 
     /// @notice Liquidation limit / debt value, WAD, on the vault's liquidation side (collateral at each price's
-    ///         `high`, debt at the base's `low`: the engine's own view), so 1e18 is the liquidation point even under a
-    ///         doubted price; type(uint256).max with no debt (no price read).
+    ///         `high`, debt at the base's `low`), so 1e18 is the liquidation point even under a doubted price;
+    ///         type(uint256).max with no debt (no price read). Collateral with a FAILED price counts 0 here, where the
+    ///         engine counts it at the oracle's ceiling: with a FAILED price, ask `previewLiquidation`.
     /// @param vault The vault to read.
     /// @param account The account.
     function healthFactor(ICollateralVault vault, address account) external view returns (uint256) {

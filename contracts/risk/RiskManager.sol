@@ -155,7 +155,7 @@ contract RiskManager is IRiskManager, Ownable2Step {
         if (liq.liquidationLimit <= liq.debtValue) return 0;
         uint256 sqrtH = _sqrtHorizon();
         // Σ valueᵢ·LTᵢ·σᵢ and Σ valueᵢ·LTᵢ over the account's collateral (≤ 16 listed assets), then the weighted
-        // volatility applied to the vault's own limit, so the score orders accounts exactly as health does.
+        // volatility applied to the vault's own limit, so the score orders accounts exactly as borrow-side health does.
         IPriceOracle oracle = vault.oracle();
         address[] memory assets = vault.collateralAssets();
         uint256 weighted;

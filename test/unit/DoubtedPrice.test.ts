@@ -146,6 +146,31 @@ describe("A doubted price never liquidates a healthy account (issue 19, property
     await expectSafe(f);
   });
 
+  it("a doubted price never releases a booked loss: flag keeps the provision, unflag refuses", async function () {
+    const f = await networkHelpers.loadFixture(doubtFixture);
+    const { vault, lens, engine } = f.market;
+    // WETH falls to $2100 and the next round confirms it: insolvent by 3,000, flagged, 3,000 booked.
+    await (await f.wethFeed.push(answer("2100"))).wait();
+    await (await f.wethFeed.push(answer("2100"))).wait();
+    await (await engine.connect(f.keeper).flag(f.victim)).wait();
+    const booked = await lens.provisionOf(vault, f.victim);
+    expect(booked).to.be.closeTo(usd("3000"), usd("0.01"));
+    const flagged = await networkHelpers.takeSnapshot();
+    // An unconfirmed round up to $2600 (a doubt between $2100 and $2600): still liquidatable at $2600, and solvent
+    // there, so a flag at the doubt's favourable end would book nothing; it keeps the 3,000.
+    await (await f.wethFeed.push(answer("2600"))).wait();
+    expect((await f.market.adapter.getPrice(f.weth)).status).to.equal(BigInt(Status.DEGRADED));
+    await (await engine.connect(f.keeper).flag(f.victim)).wait();
+    expect(await lens.provisionOf(vault, f.victim)).to.equal(booked);
+    // An unconfirmed round up to $3000 instead (healthy at the doubt's high end): unflag reads the borrow side and
+    // refuses; the provision stays.
+    await flagged.restore();
+    await (await f.wethFeed.push(answer("3000"))).wait();
+    expect((await f.market.adapter.getPrice(f.weth)).status).to.equal(BigInt(Status.DEGRADED));
+    await expect(engine.unflag(f.victim)).to.be.revertedWithCustomError(engine, "StillLiquidatable");
+    expect(await lens.provisionOf(vault, f.victim)).to.equal(booked);
+  });
+
   it("liquidatable at both bounds: liquidated, and the seizure priced at the bound that favours the borrower", async function () {
     const f = await networkHelpers.loadFixture(doubtFixture);
     // WETH unconfirmed at $2350 after $2750: unhealthy at both (limit 19,975 and 23,375 against 24,000).
