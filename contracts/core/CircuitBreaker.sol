@@ -72,7 +72,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     function onSupply(address account, uint256 amount, uint256 cashBefore) external onlyVault {
         _requireOpen(_base, SUPPLY);
         (RateLimit.Window memory window, ) = _flow(_base, cashBefore);
-        _in(window, _base, account, LEND, amount);
+        _in(window, _credits[_base][account], LEND, amount);
         _flows[_base] = window;
     }
 
@@ -80,7 +80,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external onlyVault {
         (RateLimit.Window memory window, ) = _flow(asset, balanceBefore);
         // The base asset comes in this way only as a repayment: it credits the account's borrowing.
-        _in(window, asset, account, asset == _base ? DEBT : LEND, amount);
+        _in(window, _credits[asset][account], asset == _base ? DEBT : LEND, amount);
         _flows[asset] = window;
     }
 
@@ -89,11 +89,12 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         _requireOpen(_base, BORROW);
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(_base, cashBefore);
         uint256 limit = window.limit(triggers.outflowShare, _tight(_base));
-        (uint256 uncovered, int256 netAfter) = _debit(window, _base, account, DEBT, amount);
+        mapping(uint256 kind => Credit) storage credits = _credits[_base][account];
+        (uint256 uncovered, int256 netAfter) = _debit(window, credits, DEBT, amount);
         if (!window.fits(triggers.outflowWindow, uncovered, limit)) {
             revert OutflowLimitReached(_base, window.used(triggers.outflowWindow), limit, amount);
         }
-        _commit(window, _base, account, DEBT, uncovered, netAfter);
+        _commit(window, credits, DEBT, uncovered, netAfter);
         _flows[_base] = window;
     }
 
@@ -110,9 +111,10 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         if (_mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) {
             readyAt = block.timestamp + _params.claimDelay;
         } else {
-            (uint256 uncovered, int256 netAfter) = _debit(window, asset, account, LEND, amount);
-            if (window.fits(triggers.outflowWindow, uncovered, window.limit(triggers.outflowShare, _tight(asset)))) {
-                _commit(window, asset, account, LEND, uncovered, netAfter);
+            mapping(uint256 kind => Credit) storage credits = _credits[asset][account];
+            (uint256 uncovered, int256 netAfter) = _debit(window, credits, LEND, amount);
+            if (_fits(window, triggers, asset, uncovered)) {
+                _commit(window, credits, LEND, uncovered, netAfter);
             } else {
                 _trip(asset, status, Reason.OUTFLOW);
                 readyAt = block.timestamp + _params.claimDelay;
@@ -124,7 +126,8 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     /// @inheritdoc ICircuitBreaker
     function onShareTransfer(address from, address to, uint256 shares) external onlyVault {
         RateLimit.Window memory window = _flows[_base];
-        Credit memory credit = _credits[_base][from][LEND];
+        mapping(uint256 kind => Credit) storage fromCredits = _credits[_base][from];
+        Credit memory credit = fromCredits[LEND];
         // Credit lives only in the window it was earned in (one that is due to roll is over).
         if (
             credit.start != window.start ||
@@ -136,8 +139,8 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         uint256 assets = IERC4626(vault).convertToAssets(shares);
         uint256 moved = uint256(-int256(credit.net));
         if (assets < moved) moved = assets;
-        _credits[_base][from][LEND] = Credit(window.start, int224(int256(credit.net) + int256(moved)));
-        _in(window, _base, to, LEND, moved);
+        fromCredits[LEND] = Credit(window.start, int224(int256(credit.net) + int256(moved)));
+        _in(window, _credits[_base][to], LEND, moved);
         _flows[_base] = window;
     }
 

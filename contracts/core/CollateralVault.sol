@@ -445,8 +445,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (uint256 ltv, uint256 threshold) = CollateralBook.effective(record);
         (view_.config.borrowLtv, view_.config.liquidationThreshold) = (uint64(ltv), uint64(threshold));
         view_.held = _collateral.balances[account][collateral];
-        // Held means in the account's mask: the valuation above read this price (each price is read once).
-        if (view_.held != 0) view_.collateralPrice = seized.read ? seized.price : _price(collateral);
+        // Held means in the account's mask (CollateralBook moves both together): the valuation above read this price.
+        if (view_.held != 0) view_.collateralPrice = seized.price;
     }
 
     /// @inheritdoc ICollateralVault

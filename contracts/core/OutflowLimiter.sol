@@ -30,16 +30,16 @@ abstract contract OutflowLimiter is BreakerState {
         if (window.used(triggers.outflowWindow) <= resumeAt) _clear(asset, status, Reason.OUTFLOW);
     }
 
-    /// @dev What an outflow of `amount` by `account` adds to the shared count (the part its own credit does not
-    ///      cover), and the account's net after it. Saturates.
+    /// @dev What an outflow of `amount` by the account whose credit records are `credits` adds to the shared count
+    ///      (the part its own credit of `kind` does not cover), and its net after it. Saturates. The caller looks the
+    ///      account's records up once and passes them to `_debit` and `_commit`.
     function _debit(
         RateLimit.Window memory window,
-        address asset,
-        address account,
+        mapping(uint256 kind => Credit) storage credits,
         uint256 kind,
         uint256 amount
     ) internal view returns (uint256 uncovered, int256 netAfter) {
-        Credit memory stored = _credits[asset][account][kind];
+        Credit memory stored = credits[kind];
         int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
         uint256 credit = net < 0 ? uint256(-net) : 0;
         uncovered = amount > credit ? amount - credit : 0;
@@ -48,30 +48,37 @@ abstract contract OutflowLimiter is BreakerState {
 
     function _commit(
         RateLimit.Window memory window,
-        address asset,
-        address account,
+        mapping(uint256 kind => Credit) storage credits,
         uint256 kind,
         uint256 uncovered,
         int256 netAfter
     ) internal {
-        _credits[asset][account][kind] = Credit(window.start, int224(netAfter));
+        credits[kind] = Credit(window.start, int224(netAfter));
         if (uncovered != 0) window.record(uncovered, true);
     }
 
-    /// @dev An inflow of `amount` by `account`: refunds the shared count for the account's own earlier outflows in
-    ///      this window, and the rest becomes the account's credit.
+    /// @dev Whether `uncovered` more outflow of `asset` fits its limit in `window` (halved under any other trip).
+    function _fits(
+        RateLimit.Window memory window,
+        AssetParams memory triggers,
+        address asset,
+        uint256 uncovered
+    ) internal view returns (bool) {
+        return window.fits(triggers.outflowWindow, uncovered, window.limit(triggers.outflowShare, _tight(asset)));
+    }
+
+    /// @dev An inflow of `amount` by the account whose credit records are `credits`: refunds the shared count for its
+    ///      own earlier outflows in this window, and the rest becomes its credit.
     function _in(
         RateLimit.Window memory window,
-        address asset,
-        address account,
+        mapping(uint256 kind => Credit) storage credits,
         uint256 kind,
         uint256 amount
     ) internal {
-        mapping(uint256 kind => Credit) storage accountCredits = _credits[asset][account];
-        Credit memory stored = accountCredits[kind];
+        Credit memory stored = credits[kind];
         int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
         uint256 refund = net > 0 ? (amount < uint256(net) ? amount : uint256(net)) : 0;
-        accountCredits[kind] = Credit(window.start, int224(_clamp(net - _toInt(amount))));
+        credits[kind] = Credit(window.start, int224(_clamp(net - _toInt(amount))));
         if (refund != 0) window.record(refund, false);
     }
 

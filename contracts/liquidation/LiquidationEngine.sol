@@ -9,7 +9,6 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {Bounds} from "../libraries/Bounds.sol";
 import {LiquidationMath} from "../libraries/LiquidationMath.sol";
@@ -162,14 +161,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function flag(address account) external nonReentrant {
-        IPriceOracle oracle = _oracle();
-        (ICollateralVault.AccountLiquidity memory liq, uint256 health) = _requireLiquidatable(account, oracle);
+        (ICollateralVault.LiquidationView memory snapshot, uint256 health) = _requireLiquidatable(account);
+        ICollateralVault.AccountLiquidity memory liq = snapshot.liq;
         Flag memory flagged = _flags[account];
         if (flagged.at == 0 || _improved(health, flagged.health)) _setFlag(account, health);
         // The loss already certain at today's prices, before any bonus: debt beyond what the collateral is worth.
         uint256 loss;
         if (liq.debtValue > liq.collateralValue)
-            loss = _shortfall(liq.debt, liq.collateralValue, oracle.getPrice(_base).low);
+            loss = _shortfall(liq.debt, liq.collateralValue, snapshot.basePrice.low);
         uint256 booked = vault.provisionOf(account);
         // A doubted price never releases a booked loss: the release would be undone as soon as the doubt resolves,
         // and whoever deposited before it and redeemed after would keep it.
@@ -190,13 +189,12 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function writeOff(address account) external nonReentrant returns (uint256) {
-        (ICollateralVault.AccountLiquidity memory liq, ) = _requireLiquidatable(account, _oracle());
+        (ICollateralVault.LiquidationView memory snapshot, ) = _requireLiquidatable(account);
         // A write-off realises a loss like a liquidation does: it waits while the base asset's (or the global) entry
         // stops liquidations or is in its grace period.
-        ICircuitBreaker breaker = vault.circuitBreaker();
-        if (address(breaker) != address(0)) breaker.checkLiquidation(_base);
-        if (liq.collateralValue >= _params.dustValue) {
-            revert NotDust(account, liq.collateralValue, _params.dustValue);
+        if (address(snapshot.breaker) != address(0)) snapshot.breaker.checkLiquidation(_base);
+        if (snapshot.liq.collateralValue >= _params.dustValue) {
+            revert NotDust(account, snapshot.liq.collateralValue, _params.dustValue);
         }
         _clearFlag(account);
         return vault.writeOffBadDebt(account);
@@ -420,6 +418,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral
     ) internal view returns (Context memory context, uint256 health) {
+        // Read directly, not through `_requireLiquidatable`: on this hot path a returned struct costs its allocation.
         ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, collateral);
         context.liq = snapshot.liq;
         health = _checkLiquidatable(borrower, snapshot.oracle, context.liq);
@@ -469,18 +468,13 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         return (units, false);
     }
 
-    /// @dev INV-13 and INV-25: the account's position, and its health factor, if it may be liquidated now.
+    /// @dev INV-13 and INV-25: the account on the vault's liquidation side (with the oracle, breaker and base price
+    ///      read for it), and its health factor, if it may be liquidated now.
     function _requireLiquidatable(
-        address account,
-        IPriceOracle oracle
-    ) internal view returns (ICollateralVault.AccountLiquidity memory liq, uint256 health) {
-        liq = _liquidationSide(account);
-        health = _checkLiquidatable(account, oracle, liq);
-    }
-
-    /// @dev `account`'s position on the vault's liquidation side (INV-13).
-    function _liquidationSide(address account) internal view returns (ICollateralVault.AccountLiquidity memory) {
-        return vault.liquidationView(account, address(0)).liq;
+        address account
+    ) internal view returns (ICollateralVault.LiquidationView memory snapshot, uint256 health) {
+        snapshot = vault.liquidationView(account, address(0));
+        health = _checkLiquidatable(account, snapshot.oracle, snapshot.liq);
     }
 
     /// @dev The checks of `_requireLiquidatable` on a position already read; returns its health factor.
@@ -544,10 +538,6 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (_flags[account].at == 0) return;
         delete _flags[account];
         emit AccountUnflagged(account);
-    }
-
-    function _oracle() internal view returns (IPriceOracle oracle) {
-        oracle = vault.oracle();
     }
 
     function _setParams(Params memory policy) internal {

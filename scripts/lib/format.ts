@@ -33,8 +33,11 @@ export const formatWad = (valueWad: bigint, shown = 3): string => formatAmount(v
 /** A WAD ratio as a percentage: `formatPercent(0.8e18)` is "80.00%". */
 export const formatPercent = (valueWad: bigint, shown = 2): string => `${formatAmount(valueWad * 100n, 18, shown)}%`;
 
+/** Formats a whole number with thousands separators: "142,371". */
+export const formatInteger = (value: number | bigint): string => group(value.toString());
+
 /** Formats a gas figure with thousands separators: "142,371". */
-export const formatGas = (gas: number | bigint): string => group(gas.toString());
+export const formatGas = formatInteger;
 
 export type Align = "left" | "right";
 

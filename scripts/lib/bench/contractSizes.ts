@@ -8,7 +8,7 @@ import path from "node:path";
 
 import hre from "hardhat";
 
-import { renderTable } from "../format.js";
+import { formatInteger, renderTable } from "../format.js";
 import { COMMAND, compilerSettings, machine, writeJson } from "./shared.js";
 
 /** EIP-170: the largest runtime bytecode a chain accepts. */
@@ -46,7 +46,8 @@ export async function shippedSizes(): Promise<ContractSize[]> {
   for (const { source, name, artifact } of artifacts) {
     const runtimeBytes = (artifact.deployedBytecode.length - 2) / 2;
     // Interfaces and abstract contracts have no code; libraries with only internal functions are compiled into their
-    // callers and never deployed (no function in the ABI, linked by nobody).
+    // callers and never deployed (no function in the ABI, linked by nobody). Link references name sources as solc saw
+    // them (with Hardhat's "project/" prefix), hence the suffix match.
     const hasFunctions = artifact.abi.some((entry: { type: string }) => entry.type === "function");
     const isLinked = [...linked].some((id) => id.endsWith(`${source}:${name}`));
     if (runtimeBytes === 0 || !(hasFunctions || isLinked)) continue;
@@ -67,12 +68,7 @@ export async function sizesBench(): Promise<void> {
         { header: "Runtime bytes", align: "right" },
         { header: "Headroom", align: "right" },
       ],
-      sizes.map((s) => [
-        s.name,
-        s.source,
-        s.runtimeBytes.toLocaleString("en-US"),
-        s.headroomBytes.toLocaleString("en-US"),
-      ]),
+      sizes.map((s) => [s.name, s.source, formatInteger(s.runtimeBytes), formatInteger(s.headroomBytes)]),
     ),
   );
   const vault = sizes.find((s) => s.name === "CollateralVault");
@@ -86,7 +82,7 @@ export async function sizesBench(): Promise<void> {
       value: largestOther?.runtimeBytes ?? 0,
     },
   ];
-  for (const g of goals) console.log(`${g.met ? "met" : "NOT met"}: ${g.goal} (${g.value.toLocaleString("en-US")})`);
+  for (const g of goals) console.log(`${g.met ? "met" : "NOT met"}: ${g.goal} (${formatInteger(g.value)})`);
   const { solc, optimizerRuns, viaIR, evmVersion } = await compilerSettings("CollateralVault");
   await writeJson(OUTPUT, {
     machine: machine(),
