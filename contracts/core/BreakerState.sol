@@ -151,11 +151,14 @@ abstract contract BreakerState is ICircuitBreaker {
         if (_mask(globalStatus) & action != 0) revert ActionPaused(GLOBAL, action, _reasonFor(globalStatus, action));
     }
 
-    function _requireLiquidatable(address asset) internal view {
+    /// @dev Reverts while `asset`'s entry stops liquidations or holds them in their grace; returns since when they
+    ///      have been open (0: never stopped).
+    function _requireLiquidatable(address asset) internal view returns (uint256 from) {
         Status memory status = _status[asset];
         if (_mask(status) & LIQUIDATE != 0) revert ActionPaused(asset, LIQUIDATE, Reason.ORACLE_FAILED);
-        uint256 from = uint256(status.resumedAt) + _params.liquidationGrace;
-        if (status.resumedAt != 0 && block.timestamp < from) revert LiquidationGrace(asset, from);
+        if (status.resumedAt == 0) return 0;
+        from = uint256(status.resumedAt) + _params.liquidationGrace;
+        if (block.timestamp < from) revert LiquidationGrace(asset, from);
     }
 
     /// @dev The vault's booked balance of `asset`: cash for the base asset, deposited collateral for the others.

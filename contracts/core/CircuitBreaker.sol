@@ -199,10 +199,12 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function checkLiquidation(address collateral) external view {
-        _requireLiquidatable(collateral);
-        _requireLiquidatable(_base);
-        _requireLiquidatable(GLOBAL);
+    function checkLiquidation(address collateral) external view returns (uint256 openSince) {
+        openSince = _requireLiquidatable(collateral);
+        uint256 since = _requireLiquidatable(_base);
+        if (since > openSince) openSince = since;
+        since = _requireLiquidatable(GLOBAL);
+        if (since > openSince) openSince = since;
     }
 
     /// @inheritdoc ICircuitBreaker

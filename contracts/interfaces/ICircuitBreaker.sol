@@ -209,7 +209,9 @@ interface ICircuitBreaker {
     /// @notice Reverts with ActionPaused or LiquidationGrace when liquidations seizing `collateral` (or any, for the
     ///         base asset's or the global entry) are stopped or inside their grace period.
     /// @param collateral The collateral to seize.
-    function checkLiquidation(address collateral) external view;
+    /// @return openSince Since when they have been open: the latest end of a grace period after a resume among the
+    ///         three entries, 0 if none ever stopped. The liquidation engine counts its time ramp only from then.
+    function checkLiquidation(address collateral) external view returns (uint256 openSince);
 
     /// @notice The actions stopped on `asset` now, its own entry combined with the global one.
     /// @param asset The asset.

@@ -15,7 +15,9 @@ interface ILiquidationEngine {
     /// @param protocolFeeShare Share of the bonus the liquidator pays on top, into reserves (WAD, 0–0.5).
     /// @param emergencyHealth While the L2 sequencer is down or in its grace period, only accounts below this
     ///        health factor may be liquidated (WAD, 0–1).
-    /// @param timeRamp Seconds after an account is flagged over which the bonus climbs to its maximum (1 min–1 day).
+    /// @param timeRamp Seconds after an account is flagged over which the bonus climbs to its maximum (1 min–1 day);
+    ///        only seconds in which liquidations were open count (a breaker stop, its grace, or the sequencer's
+    ///        downtime and grace restart the ramp at their end).
     /// @param dustValue Positions worth less than this are dust (USD WAD, ≤ 10,000): no liquidation may leave debt
     ///        below it, and an unhealthy account whose collateral is worth less is written off.
     struct Params {
@@ -166,9 +168,11 @@ interface ILiquidationEngine {
 
     // ----------------------------------------------------------------- keeper liveness and bad debt
 
-    /// @notice Marks a liquidatable account: from now, while its health does not improve, its bonus climbs with time. Also records, as a provision in the
-    ///         vault, the loss already certain on it (debt value beyond its collateral value), so lenders cannot leave
-    ///         ahead of the write-off at a price that ignores it. Refreshes both when called again. Permissionless.
+    /// @notice Marks a liquidatable account: from now, while its health does not improve, its bonus climbs with time
+    ///         (only while liquidations are open). Also records, as a provision in the vault, the loss already certain
+    ///         on it (debt value beyond its collateral value), so lenders cannot leave ahead of the write-off at a
+    ///         price that ignores it. Refreshes both when called again. Works whenever prices can be read, also while
+    ///         the sequencer or the breaker stops liquidations. Permissionless.
     /// @dev Reverts with `NotLiquidatable`, `PriceUnavailable`.
     function flag(address account) external;
 

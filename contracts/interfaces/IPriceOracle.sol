@@ -50,7 +50,11 @@ interface IPriceOracle {
     /// @notice The L2 sequencer's state on its own: NONE when up past its grace period (or on a chain without a
     ///         sequencer feed), else SEQUENCER_DOWN, SEQUENCER_GRACE or SEQUENCER_FEED_BROKEN. `getPrice` reports it
     ///         only on an otherwise OK price; the liquidation engine reads it here so no other doubt can mask it.
-    function sequencerReason() external view returns (Reason);
+    /// @return reason Why the sequencer makes prices doubtful now, or NONE.
+    /// @return readySince When it last stopped doing so: the end of the grace period after its last restart; 0 on a
+    ///         chain without a sequencer feed; type(uint256).max while `reason` is not NONE. The liquidation engine
+    ///         counts its time ramp only from then, so no penalty grows while the sequencer stops liquidations.
+    function sequencerState() external view returns (Reason reason, uint256 readySince);
 
     /// @notice The highest price the oracle could ever accept for `asset` (its configured upper bound, WAD USD per
     ///         whole token); 0 when it has none. Lets the liquidation engine bound what collateral with an unknown

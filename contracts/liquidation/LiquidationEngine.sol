@@ -22,7 +22,8 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///      - INV-13 only an account with debt and debt value above its liquidation limit is liquidated, never at an
 ///        unknown price: collateral with a FAILED price counts at the oracle's ceiling and is never seized, and an
 ///        unknown base price stops everything; while the L2 sequencer is down or in grace, only below
-///        `emergencyHealth` (INV-25).
+///        `emergencyHealth` (INV-25). `flag` books the certain loss whatever stops liquidations (issue 19,
+///        property 3), and the time ramp counts only seconds in which liquidations were open (property 7).
 ///      - INV-13 under a doubted price: health, the close limits and the seizure are computed on the vault's
 ///        liquidation side (collateral at its price's `high`, debt at the base's `low`), so an account is liquidated
 ///        only if it is liquidatable at both bounds of the doubt, and what it loses is priced at the bound that
@@ -161,7 +162,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function flag(address account) external nonReentrant {
-        (ICollateralVault.LiquidationView memory snapshot, uint256 health) = _requireLiquidatable(account);
+        // Not gated on the sequencer (issue 19, property 3): a loss is booked whenever prices can be read, whatever
+        // stops liquidations, so lenders cannot exit ahead of it; the time ramp this starts counts only from when
+        // liquidations are open again (`_elapsedSinceFlag`).
+        ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(account, address(0));
+        (uint256 health, ) = _checkLiquidatable(account, snapshot.oracle, snapshot.liq, false);
         ICollateralVault.AccountLiquidity memory liq = snapshot.liq;
         Flag memory flagged = _flags[account];
         if (flagged.at == 0 || _improved(health, flagged.health)) _setFlag(account, health);
@@ -189,7 +194,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @inheritdoc ILiquidationEngine
     function writeOff(address account) external nonReentrant returns (uint256) {
-        (ICollateralVault.LiquidationView memory snapshot, ) = _requireLiquidatable(account);
+        ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(account, address(0));
+        _checkLiquidatable(account, snapshot.oracle, snapshot.liq, true);
         // A write-off realises a loss like a liquidation does: it waits while the base asset's (or the global) entry
         // stops liquidations or is in its grace period.
         if (address(snapshot.breaker) != address(0)) snapshot.breaker.checkLiquidation(_base);
@@ -278,6 +284,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 maxBonus;
         uint256 index;
         uint256 scaledDebt;
+        uint256 openSince; // since when nothing has stopped this liquidation (sequencer, breaker)
         uint8 decimals;
     }
 
@@ -296,7 +303,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         quote.bonus = LiquidationMath.incentive(
             context.maxBonus,
             quote.health,
-            _elapsedSinceFlag(borrower, quote.health),
+            _elapsedSinceFlag(borrower, quote.health, context.openSince),
             LiquidationMath.Curve(policy.minBonusShare, policy.healthRamp, policy.timeRamp)
         );
         // A solvent account is never liquidated into bad debt: its bonus stops where its collateral would run out.
@@ -418,12 +425,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral
     ) internal view returns (Context memory context, uint256 health) {
-        // Read directly, not through `_requireLiquidatable`: on this hot path a returned struct costs its allocation.
         ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, collateral);
         context.liq = snapshot.liq;
-        health = _checkLiquidatable(borrower, snapshot.oracle, context.liq);
+        (health, context.openSince) = _checkLiquidatable(borrower, snapshot.oracle, context.liq, true);
         // INV-28: the circuit breaker stops liquidations only at a FAILED price, then holds them for a grace period.
-        if (address(snapshot.breaker) != address(0)) snapshot.breaker.checkLiquidation(collateral);
+        if (address(snapshot.breaker) != address(0)) {
+            uint256 breakerSince = snapshot.breaker.checkLiquidation(collateral);
+            if (breakerSince > context.openSince) context.openSince = breakerSince;
+        }
         if (!snapshot.listed) revert ICollateralVault.AssetNotListed(collateral);
         if (snapshot.held == 0) revert NoCollateral(borrower, collateral);
         // The base price is not FAILED here (see _checkLiquidatable); collateral of unknown price is never seized.
@@ -468,26 +477,22 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         return (units, false);
     }
 
-    /// @dev INV-13 and INV-25: the account on the vault's liquidation side (with the oracle, breaker and base price
-    ///      read for it), and its health factor, if it may be liquidated now.
-    function _requireLiquidatable(
-        address account
-    ) internal view returns (ICollateralVault.LiquidationView memory snapshot, uint256 health) {
-        snapshot = vault.liquidationView(account, address(0));
-        health = _checkLiquidatable(account, snapshot.oracle, snapshot.liq);
-    }
-
-    /// @dev The checks of `_requireLiquidatable` on a position already read; returns its health factor.
+    /// @dev INV-13 and INV-25 on a position read on the vault's liquidation side: reverts unless the account may be
+    ///      liquidated now (with `gated`, also while the L2 sequencer stops liquidations at its health); returns its
+    ///      health factor and since when the sequencer has let liquidations run (`IPriceOracle.sequencerState`).
     function _checkLiquidatable(
         address account,
         IPriceOracle oracle,
-        ICollateralVault.AccountLiquidity memory liq
-    ) internal view returns (uint256 health) {
+        ICollateralVault.AccountLiquidity memory liq,
+        bool gated
+    ) internal view returns (uint256 health, uint256 readySince) {
         if (liq.debt == 0) revert NotLiquidatable(account, type(uint256).max);
         if (liq.priceStatus == IPriceOracle.Status.FAILED) _boundUnknownCollateral(account, oracle, liq);
         health = liq.liquidationLimit.wadDivDown(liq.debtValue);
         if (liq.debtValue <= liq.liquidationLimit) revert NotLiquidatable(account, health);
-        IPriceOracle.Reason sequencer = oracle.sequencerReason();
+        if (!gated) return (health, 0);
+        IPriceOracle.Reason sequencer;
+        (sequencer, readySince) = oracle.sequencerState();
         if (sequencer != IPriceOracle.Reason.NONE && health >= _params.emergencyHealth) {
             revert SequencerNotReady(sequencer, health, _params.emergencyHealth);
         }
@@ -517,11 +522,15 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         }
     }
 
-    /// @dev Seconds the account has been flagged with its health no better than now; 0 when unflagged or stale.
-    function _elapsedSinceFlag(address account, uint256 health) internal view returns (uint256) {
+    /// @dev Seconds the account has been flagged with its health no better than now, counted only from `openSince`
+    ///      (when liquidations last became possible); 0 when unflagged or stale. The ramp never advances while
+    ///      liquidations are stopped (issue 19, property 7): a stop that ends after the flag restarts it at its end
+    ///      (what ran before the stop is not kept, which errs on the borrower's side).
+    function _elapsedSinceFlag(address account, uint256 health, uint256 openSince) internal view returns (uint256) {
         Flag memory flagged = _flags[account];
         if (flagged.at == 0 || _improved(health, flagged.health)) return 0;
-        return block.timestamp - flagged.at;
+        uint256 from = flagged.at > openSince ? flagged.at : openSince;
+        return block.timestamp > from ? block.timestamp - from : 0;
     }
 
     /// @dev Health better than at the flag by more than FLAG_HEALTH_TOLERANCE (rounding never restarts the ramp).

@@ -231,7 +231,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         }
 
         if (price.status == Status.OK && address(sequencerFeed) != address(0)) {
-            Reason sequencer = _sequencerReason();
+            (Reason sequencer, ) = _sequencerState();
             if (sequencer != Reason.NONE) (price.status, price.reason) = (Status.DEGRADED, sequencer);
         }
     }
@@ -242,8 +242,8 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     }
 
     /// @inheritdoc IPriceOracle
-    function sequencerReason() external view returns (Reason) {
-        return address(sequencerFeed) == address(0) ? Reason.NONE : _sequencerReason();
+    function sequencerState() external view returns (Reason reason, uint256 readySince) {
+        if (address(sequencerFeed) != address(0)) return _sequencerState();
     }
 
     /// @inheritdoc IOracleAdapter
@@ -357,18 +357,20 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         return price <= minPrice || price >= maxPrice ? 0 : price;
     }
 
-    /// @dev Reason the sequencer makes prices doubtful, or NONE. Answer 0 = up, 1 = down; the grace period runs from
-    ///      `startedAt`, the time the current status began (not `updatedAt`, which moves on every heartbeat).
-    function _sequencerReason() internal view returns (Reason) {
+    /// @dev Reason the sequencer makes prices doubtful, or NONE, and since when it has not (`sequencerState`). Answer
+    ///      0 = up, 1 = down; the grace period runs from `startedAt`, the time the current status began (not
+    ///      `updatedAt`, which moves on every heartbeat).
+    function _sequencerState() internal view returns (Reason reason, uint256 readySince) {
         (bool ok, , int256 answer, uint256 startedAt, ) = _call(
             sequencerFeed,
             abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
         );
-        if (!ok || (answer != 0 && answer != 1)) return Reason.SEQUENCER_FEED_BROKEN;
-        if (answer == 1) return Reason.SEQUENCER_DOWN;
-        if (startedAt == 0 || startedAt > block.timestamp) return Reason.SEQUENCER_FEED_BROKEN;
-        if (block.timestamp - startedAt < sequencerGrace) return Reason.SEQUENCER_GRACE;
-        return Reason.NONE;
+        readySince = type(uint256).max;
+        if (!ok || (answer != 0 && answer != 1)) reason = Reason.SEQUENCER_FEED_BROKEN;
+        else if (answer == 1) reason = Reason.SEQUENCER_DOWN;
+        else if (startedAt == 0 || startedAt > block.timestamp) reason = Reason.SEQUENCER_FEED_BROKEN;
+        else if (block.timestamp - startedAt < sequencerGrace) reason = Reason.SEQUENCER_GRACE;
+        else readySince = startedAt + sequencerGrace;
     }
 
     /// @dev Static call to a feed that cannot revert the caller: a revert, running out of its FEED_GAS_LIMIT, or

@@ -12,6 +12,7 @@ contract MockPriceOracle is IPriceOracle {
     mapping(address asset => Price) private _prices;
     mapping(address asset => bool) public isSet;
     Reason private _sequencer;
+    uint256 private _readySince;
     mapping(address asset => uint256) private _ceiling;
 
     event PriceSet(address indexed asset, uint256 low, uint256 high, Status status, Reason reason);
@@ -28,9 +29,15 @@ contract MockPriceOracle is IPriceOracle {
         emit PriceSet(asset, low, high, status, reason);
     }
 
-    /// @notice Sets what `sequencerReason` reports (NONE by default: no sequencer).
+    /// @notice Sets what `sequencerState` reports (NONE since 0 by default: no sequencer); any other reason reports
+    ///         `readySince` type(uint256).max, as the adapter does.
     function setSequencerReason(Reason reason) external {
         _sequencer = reason;
+    }
+
+    /// @notice Sets the `readySince` that `sequencerState` reports with NONE (the end of the last restart's grace).
+    function setSequencerReadySince(uint256 readySince) external {
+        _readySince = readySince;
     }
 
     /// @notice Sets what `priceCeiling` reports for `asset` (0 by default: no ceiling).
@@ -44,8 +51,8 @@ contract MockPriceOracle is IPriceOracle {
     }
 
     /// @inheritdoc IPriceOracle
-    function sequencerReason() external view returns (Reason) {
-        return _sequencer;
+    function sequencerState() external view returns (Reason, uint256) {
+        return (_sequencer, _sequencer == Reason.NONE ? _readySince : type(uint256).max);
     }
 
     /// @notice The OK price of `asset` (its `low`), for scripts that only deal in OK prices.

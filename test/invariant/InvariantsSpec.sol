@@ -47,6 +47,10 @@ library InvariantsSpec {
     string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
     string internal constant INV_27_ALWAYS_OPEN_TRIPPED =
         "INV-27: with every breaker tripped, any user can still repay, add collateral and (debt-free) withdraw it";
+    string internal constant INV_25_LOSS_BOOKED_WHEN_STOPPED =
+        "INV-25: flag books a certain loss whatever stops liquidations, the sequencer included (issue 19, property 3)";
+    string internal constant INV_28_RAMP_STANDS_STILL =
+        "INV-27/28: no penalty grows while liquidations are stopped: the time ramp counts only open seconds (issue 19, property 7)";
     string internal constant INV_28_LIQUIDATION_STOP =
         "INV-28: liquidations stop only at a FAILED price or inside the grace period after a resume";
     string internal constant INV_29_TRIP_NEUTRAL =

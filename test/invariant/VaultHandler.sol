@@ -13,6 +13,7 @@ import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
 import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {MockPriceOracle} from "../doubles/MockPriceOracle.sol";
+import {LiquidationMath} from "../../contracts/libraries/LiquidationMath.sol";
 import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
@@ -50,6 +51,16 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     ///         the account liquidatable.
     uint256 public doubtedLiquidations;
     uint256 public doubtedRefusals;
+    /// @notice Reach of properties 3 and 7: sequencer outages started, flags that went through while liquidations of
+    ///         some asset were stopped, and liquidations of an account flagged before a stop that ended since.
+    uint256 public sequencerOutages;
+    uint256 public flagsWhileStopped;
+    uint256 public liquidationsAcrossStops;
+    /// @dev The last moment the handler saw liquidations of a collateral stopped (by its breaker entry, the base's or
+    ///      the global one, or the grace after a resume) or the sequencer stopping them. The true end of that stop is
+    ///      later, so no open ramp started before it: the bound property 7 checks.
+    mapping(address token => uint256) internal _stopSeenAt;
+    uint256 internal _sequencerStopSeenAt;
     mapping(address token => uint256) internal _initialPrice;
     /// @dev The market price of each token, whatever status the oracle reports it with.
     mapping(address token => uint256) internal _marketPrice;
@@ -266,6 +277,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 payerBase;
         uint256 receiverCollateral;
         uint256 badDebt;
+        uint256 flaggedAt;
     }
 
     /// @dev A keeper (or, one time in five, the borrower itself: self-liquidation) liquidates a random account,
@@ -325,10 +337,14 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     function flag(uint256 actorSeed) external tracked("flag") {
         address account = _actor(actorSeed);
         bool liquidatable = vault.isLiquidatable(account);
+        bool stopped = _sequencerDown();
+        for (uint256 i; i < _collaterals.length && !stopped; ++i) stopped = _breakerStopsLiquidation(_collaterals[i]);
         try engine.flag(account) {
             if (!liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, 1);
+            if (stopped) flagsWhileStopped += 1;
         } catch {
-            if (liquidatable) _fail("flag refused on a liquidatable account", 0);
+            // Property 3: whatever stops liquidations, a liquidatable account is flagged and its loss booked.
+            if (liquidatable) _fail(InvariantsSpec.INV_25_LOSS_BOOKED_WHEN_STOPPED, 0);
         }
     }
 
@@ -357,6 +373,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         b.payerBase = usdc.balanceOf(liquidator);
         b.receiverCollateral = token.balanceOf(liquidator);
         b.badDebt = vault.badDebt();
+        b.flaggedAt = engine.flaggedAt(borrower);
     }
 
     function _afterLiquidation(
@@ -368,6 +385,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     ) internal {
         if (!b.liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, q.repay);
         if (!b.atBothBounds) _fail(InvariantsSpec.INV_13_DOUBTED_PRICE, q.repay);
+        _checkRamp(token, b.flaggedAt, q);
         // The liquidator paid exactly repay + fee and received exactly `seize`.
         if (b.payerBase - usdc.balanceOf(liquidator) != q.repay + q.fee) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 1);
         if (token.balanceOf(liquidator) - b.receiverCollateral != q.seize) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 2);
@@ -403,6 +421,33 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
         if (debtAfter != 0 && !holdsCollateral(borrower))
             _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, debtAfter);
+    }
+
+    /// @dev Property 7: the bonus paid is at most the curve's at the quoted health with the ramp counted from the flag
+    ///      or from the last moment the handler saw this liquidation stopped, whichever is later.
+    function _checkRamp(MockERC20 token, uint256 flaggedAt, ILiquidationEngine.Quote memory q) internal {
+        uint256 from = flaggedAt;
+        if (_stopSeenAt[address(token)] > from) from = _stopSeenAt[address(token)];
+        if (_sequencerStopSeenAt > from) from = _sequencerStopSeenAt;
+        uint256 elapsed = flaggedAt == 0 || block.timestamp <= from ? 0 : block.timestamp - from;
+        if (flaggedAt != 0 && from > flaggedAt) liquidationsAcrossStops += 1;
+        ILiquidationEngine.Params memory p = engine.params();
+        (ICollateralVault.CollateralConfig memory cfg, , ) = lens.collateralInfo(vault, address(token));
+        uint256 most = LiquidationMath.incentive(
+            cfg.liquidationBonus,
+            q.health,
+            elapsed,
+            LiquidationMath.Curve(p.minBonusShare, p.healthRamp, p.timeRamp)
+        );
+        if (q.bonus > most) _fail(InvariantsSpec.INV_28_RAMP_STANDS_STILL, q.bonus);
+    }
+
+    /// @dev Notes every stop of liquidations in force now (see `_stopSeenAt`).
+    function _noteStops() internal {
+        if (_sequencerDown()) _sequencerStopSeenAt = block.timestamp;
+        for (uint256 i; i < _collaterals.length; ++i) {
+            if (_breakerStopsLiquidation(_collaterals[i])) _stopSeenAt[address(_collaterals[i])] = block.timestamp;
+        }
     }
 
     /// @dev INV-13 under doubted prices, recomputed here from balances and raw reads, not from the vault's views:
@@ -459,7 +504,8 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _sequencerDown() internal view returns (bool) {
-        return oracle.sequencerReason() != IPriceOracle.Reason.NONE;
+        (IPriceOracle.Reason reason, ) = oracle.sequencerState();
+        return reason != IPriceOracle.Reason.NONE;
     }
 
     // ----------------------------------------------------------------- market and time
@@ -509,6 +555,19 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @dev The L2 sequencer goes down, or comes back (its grace, zero here, ends at once): liquidations above the
+    ///      engine's emergency health stop meanwhile; flags and the loss they book do not (properties 3 and 7).
+    function setSequencer(bool down) external tracked("setSequencer") {
+        if (down == _sequencerDown()) return;
+        if (down) {
+            oracle.setSequencerReason(IPriceOracle.Reason.SEQUENCER_DOWN);
+            sequencerOutages += 1;
+        } else {
+            oracle.setSequencerReason(IPriceOracle.Reason.NONE);
+            oracle.setSequencerReadySince(block.timestamp);
+        }
+    }
+
     /// @dev Time passes, and with it blocks (one per 12 s, at least one), so the breaker sees new block openings.
     function warp(uint256 seconds_) external tracked("warp") {
         seconds_ = bound(seconds_, 1, 30 days);
@@ -522,7 +581,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     modifier tracked(bytes32 action) {
         calls[action] += 1;
         vm.roll(block.number + 1);
+        _noteStops();
         _;
+        _noteStops();
         _checkSharePriceAndIndex();
     }
 

@@ -23,7 +23,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         _deployMarket();
         handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](21);
+        bytes4[] memory selectors = new bytes4[](22);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -45,6 +45,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[18] = VaultHandler.unflag.selector;
         selectors[19] = VaultHandler.writeOff.selector;
         selectors[20] = VaultHandler.borrow.selector; // twice: open positions to liquidate
+        selectors[21] = VaultHandler.setSequencer.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
         // Breaker actions: pokes, claims and donations here; `BreakerInvariantTest` adds the guardian and "trip
@@ -125,6 +126,35 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     function invariant_handlerPostConditions() public view {
         string memory violation = handler.violation();
         assertEq(bytes(violation).length, 0, violation);
+    }
+
+    /// @dev The handler reaches the states of properties 3 and 7 (issue 19): an account flagged while the sequencer
+    ///      stops liquidations, then liquidated after a day-long outage at health 0.956 (where the time ramp, not
+    ///      health, sets the bonus) with the ramp counted from the restart, not from the flag; and an insolvent one
+    ///      whose loss is booked during an outage. The random runs reach them through `setSequencer`, `warp` and the
+    ///      breaker handler's pokes (counted in `flagsWhileStopped` and `liquidationsAcrossStops`).
+    function test_handlerReachesStoppedLiquidations() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($3,000, threshold 85%)
+        handler.borrow(1, 23_999_000_001); // health 1.0626
+        handler.movePrice(3, 9_000); // WETH $2,700: health 0.956
+        handler.setSequencer(true);
+        handler.flag(1);
+        assertEq(handler.flagsWhileStopped(), 1, "flagged while the sequencer was down");
+        handler.warp(1 days);
+        handler.setSequencer(false);
+        handler.warp(60);
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.liquidationsAcrossStops(), 1, "liquidated after the outage, the ramp counted from its end");
+
+        handler.depositCollateral(2, 0, 10e18); // actor 2: 10 WETH ($27,000)
+        handler.borrow(2, 21_599_000_000);
+        handler.setSequencer(true);
+        handler.movePrice(3, 7_000); // WETH $1,890: $18,900 against $21,599 owed
+        handler.flag(2);
+        assertEq(handler.flagsWhileStopped(), 2, "flagged while the sequencer was down");
+        assertGt(lens.provisionOf(vault, handler.actors()[2]), 0, "its loss booked while liquidations were stopped");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
     /// @dev The handler reaches INV-13's doubted-price states (issue 19, property 1): with WETH DEGRADED between

@@ -15,6 +15,7 @@ import {
   lstFixture,
   modelQuote,
   protocolFee,
+  rampElapsed,
   readParams,
   readPosition,
   repayFor,
@@ -53,10 +54,10 @@ async function liquidateAsModelled(
 ): Promise<ModelQuote> {
   const asset = await collateral.getAddress();
   const pos = await readPosition(f, account.address);
-  const flagged = await f.engine.flaggedAt(account.address);
   const time = at ?? BigInt(await networkHelpers.time.latest()) + 1n;
+  const elapsed = await rampElapsed(f, account.address, asset, time);
   await networkHelpers.time.setNextBlockTimestamp(time);
-  const q = modelQuote(pos, asset, maxRepay, flagged === 0n ? 0n : time - flagged, await readParams(f.engine));
+  const q = modelQuote(pos, asset, maxRepay, elapsed, await readParams(f.engine));
   expect(q.error, "the model expects a revert").to.equal(undefined);
 
   const before = {
@@ -896,7 +897,7 @@ describe("LiquidationEngine: rules", function () {
       ["SEQUENCER_GRACE", Reason.SEQUENCER_GRACE],
       ["SEQUENCER_FEED_BROKEN", Reason.SEQUENCER_FEED_BROKEN],
     ] as const) {
-      it(`${name}: only accounts below emergencyHealth (0.95) are liquidated or flagged`, async function () {
+      it(`${name}: only accounts below emergencyHealth (0.95) are liquidated; any may be flagged`, async function () {
         const f = await networkHelpers.loadFixture(liquidationFixture);
         const { engine, oracle, weth, alice, bob } = f;
         await oracle.setSequencerReason(reason);
@@ -906,19 +907,22 @@ describe("LiquidationEngine: rules", function () {
           for (const call of [
             () => engine.connect(bob).liquidate(alice.address, weth, MaxUint256, bob.address),
             () => engine.previewLiquidation(alice.address, weth, MaxUint256),
-            () => engine.flag(alice.address),
           ]) {
             await expect(call())
               .to.be.revertedWithCustomError(engine, "SequencerNotReady")
               .withArgs(reason, health, wad("0.95"));
           }
         });
+        // A flag books the loss whatever stops liquidations (issue 19, property 3); this account is solvent.
+        await expect(engine.flag(alice.address)).to.emit(engine, "AccountFlagged");
         // 24,000 × 0.95 / 8.5 = 2682.35…: at $2682.36 health is just above 0.95, at $2682.35 just below.
         await price(f, weth, "2682.36");
-        await expect(engine.flag(alice.address)).to.be.revertedWithCustomError(engine, "SequencerNotReady");
+        await expect(engine.previewLiquidation(alice.address, weth, MaxUint256)).to.be.revertedWithCustomError(
+          engine,
+          "SequencerNotReady",
+        );
         await price(f, weth, "2682.35");
         expect((await readPosition(f, alice.address)).health).to.be.lessThan(wad("0.95"));
-        await engine.flag(alice.address);
         await liquidateAsModelled(f, alice, weth, MaxUint256);
       });
     }

@@ -3,6 +3,8 @@
  * unconfirmed moves between consecutive rounds, and the L2 sequencer uptime feed. Each check is paired with the
  * boundary case just inside it.
  */
+import { expect } from "chai";
+import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -18,6 +20,7 @@ import {
   HOUR,
   Mode,
   ok,
+  Reason,
   SECONDARY_HEARTBEAT,
   SEQUENCER_GRACE,
   sequencerFixture,
@@ -371,6 +374,24 @@ describe("OracleAdapter: L2 sequencer (grace 1 h)", function () {
     await expectPrice(adapter, WETH, degraded("SEQUENCER_GRACE", wad("3000")));
     await time.increaseTo(t + SEQUENCER_GRACE);
     await expectPrice(adapter, WETH, ok(wad("3000")));
+  });
+
+  it("sequencerState: (NONE, restart + grace) when ready; (reason, max) while down, in grace or broken; (NONE, 0) on an L1", async function () {
+    const { adapter, uptime, upSince } = await networkHelpers.loadFixture(sequencerFixture);
+    const { NONE, SEQUENCER_DOWN: DOWN, SEQUENCER_GRACE: GRACE, SEQUENCER_FEED_BROKEN: BROKEN } = Reason;
+    expect(await adapter.sequencerState()).to.deep.equal([NONE, upSince + SEQUENCER_GRACE]);
+    await uptime.pushAt(1n, upSince, BigInt(await time.latest()));
+    expect(await adapter.sequencerState()).to.deep.equal([DOWN, MaxUint256]);
+    const t = await soon();
+    await time.setNextBlockTimestamp(t);
+    await uptime.push(0n);
+    expect(await adapter.sequencerState()).to.deep.equal([GRACE, MaxUint256]);
+    await time.increaseTo(t + SEQUENCER_GRACE);
+    expect(await adapter.sequencerState()).to.deep.equal([NONE, t + SEQUENCER_GRACE]);
+    await uptime.setMode(Mode.Revert);
+    expect(await adapter.sequencerState()).to.deep.equal([BROKEN, MaxUint256]);
+    const { adapter: l1 } = await networkHelpers.loadFixture(adapterFixture);
+    expect(await l1.sequencerState()).to.deep.equal([NONE, 0n]);
   });
 
   // Regression: the grace counts from startedAt (when the current status began), not from updatedAt, which the

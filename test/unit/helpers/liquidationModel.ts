@@ -8,7 +8,7 @@
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { MaxUint256 } from "ethers";
+import { MaxUint256, ZeroAddress } from "ethers";
 import type { AddressLike } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
 
@@ -352,6 +352,29 @@ export async function lstFixture(connection: NetworkConnection): Promise<LstFixt
   await f.vault.connect(carol).depositCollateral(lst, wad("10"), carol.address);
   await f.vault.connect(carol).borrow(usd("32500"), carol.address);
   return { ...f, lst, carol };
+}
+
+/**
+ * Seconds of open time ramp `account` has at `time` when `collateral` is liquidated: counted from its flag, or from
+ * when liquidations last became possible if later (the sequencer's `readySince`, each breaker entry's
+ * `liquidationsFrom`); 0 when unflagged or while the sequencer doubts prices (issue 19, property 7).
+ */
+export async function rampElapsed(
+  f: MarketFixture,
+  account: AddressLike,
+  collateral: AddressLike,
+  time: bigint,
+): Promise<bigint> {
+  const flagged = await f.engine.flaggedAt(account);
+  if (flagged === 0n) return 0n;
+  const [reason, readySince] = await f.oracle.sequencerState();
+  if (reason !== 0n) return 0n;
+  let from = flagged > readySince ? flagged : readySince;
+  for (const asset of [collateral, f.usdc, ZeroAddress]) {
+    const since = (await f.breaker.entry(asset)).liquidationsFrom;
+    if (since > from) from = since;
+  }
+  return time > from ? time - from : 0n;
 }
 
 // ----------------------------------------------------------------------------------------------- state snapshots
