@@ -17,8 +17,10 @@ interface IOracleAdapter is IPriceOracle {
     /// @param primaryHeartbeat Seconds between the primary's guaranteed updates.
     /// @param secondary Optional cross-check feed (address(0) for none).
     /// @param secondaryHeartbeat Seconds between the secondary's guaranteed updates.
-    /// @param minPrice An answer at or below this is a failed feed (a feed pinned at its floor).
-    /// @param maxPrice An answer at or above this is a failed feed.
+    /// @param minPrice An answer at or below this is a failed feed (a feed pinned at its floor). Must sit at least
+    ///        CLAMP_MARGIN above each feed's own `minAnswer` clamp where the feed exposes it (`feedClamp`), so a feed
+    ///        pinned at its clamp while the market falls through it is never OK.
+    /// @param maxPrice An answer at or above this is a failed feed; at least CLAMP_MARGIN below each `maxAnswer`.
     /// @param maxDeviation Largest relative gap between the sources before the price is DEGRADED.
     /// @param maxJump Largest relative move between consecutive rounds before it needs confirming; 0 disables.
     /// @param jumpWindow Consecutive rounds further apart than this are not compared.
@@ -72,6 +74,10 @@ interface IOracleAdapter is IPriceOracle {
     error GraceOutOfBounds(uint256 grace, uint256 max);
     /// @notice Thrown when the price bounds are not 0 < minPrice < maxPrice.
     error PriceBoundsInvalid(uint256 minPrice, uint256 maxPrice);
+    /// @notice Thrown when the bounds cannot see `feed`'s own clamp: `minPrice` is not at least CLAMP_MARGIN above
+    ///         its `minAnswer` (`floor`, WAD), or `maxPrice` not at least CLAMP_MARGIN below its `maxAnswer`
+    ///         (`ceiling`, WAD; 0 when it exposes none). A pinned answer would then read as a live price.
+    error BoundsBlindToClamp(address feed, uint256 floor, uint256 ceiling, uint256 minPrice, uint256 maxPrice);
     /// @notice Thrown when the deviation threshold is outside [MIN_DEVIATION, MAX_DEVIATION].
     error DeviationOutOfBounds(uint256 maxDeviation);
     /// @notice Thrown when the jump bound is neither 0 (off) nor inside [MIN_JUMP, MAX_JUMP], or its window is too long.
@@ -150,6 +156,13 @@ interface IOracleAdapter is IPriceOracle {
     /// @notice `asset`'s TWAP source (pool address zero when it has none).
     /// @param asset The token.
     function twapSource(address asset) external view returns (TwapSource memory);
+
+    /// @notice The clamp a Chainlink feed applies to its answers, read from its current aggregator (`aggregator()`,
+    ///         then `minAnswer()`/`maxAnswer()`) or from the feed itself, in WAD USD; (0, 0) when it exposes none.
+    ///         `setAssetConfig` refuses bounds that cannot see it; monitors compare it with the configured bounds
+    ///         after Chainlink replaces an aggregator.
+    /// @param feed The feed (proxy).
+    function feedClamp(AggregatorV3Interface feed) external view returns (uint256 floor, uint256 ceiling);
 
     /// @notice The secondary source alone (Chainlink feed or TWAP), for monitors: its price and NONE, or 0 and why it
     ///         is unusable (NOT_CONFIGURED when the asset has no secondary).

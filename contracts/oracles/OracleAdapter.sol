@@ -25,7 +25,9 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 ///      - an OK price is > 0, inside the asset's bounds, fresh, and agrees with the secondary (when configured)
 ///        and with the previous round (unless confirmed); DEGRADED bounds satisfy 0 < low <= high;
 ///      - a FAILED read carries no price (low == high == 0) (INV-22, INV-24);
-///      - sources and bounds change only through the owner (the timelock, INV-26) and inside the MAX_* bounds.
+///      - sources and bounds change only through the owner (the timelock, INV-26) and inside the MAX_* bounds;
+///        the bounds sit CLAMP_MARGIN inside each feed's own minAnswer/maxAnswer clamp where it exposes one, so a
+///        feed pinned at its clamp is OUT_OF_BOUNDS, never OK (issue 19, property 5).
 ///      The unconfirmed-move check compares the latest round with the round before it on the same feed: a jump is
 ///      confirmed when the secondary agrees with it, or when the next round stays within the bound of it.
 contract OracleAdapter is IOracleAdapter, Ownable2Step {
@@ -47,6 +49,9 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     uint256 public constant MIN_JUMP = 0.01e18;
     /// @notice Longest window in which two consecutive rounds count as a jump.
     uint256 public constant MAX_JUMP_WINDOW = 1 days;
+    /// @notice How far inside a feed's own clamp (`minAnswer`/`maxAnswer`) the bounds must sit (5%): an answer at or
+    ///         near the clamp may be the clamp, not the market, so it is never OK.
+    uint256 public constant CLAMP_MARGIN = 0.05e18;
     /// @notice Highest feed decimals supported.
     uint8 public constant MAX_FEED_DECIMALS = 18;
     /// @notice Gas every feed or pool call gets. At least ten times what a Chainlink proxy read costs; a source that
@@ -128,11 +133,11 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
 
         AssetConfig storage stored = _configs[asset];
-        stored.primary = _source(config.primary, config.primaryHeartbeat);
+        stored.primary = _source(config.primary, config.primaryHeartbeat, config.minPrice, config.maxPrice);
         stored.secondary =
             address(config.secondary) == address(0)
                 ? Source(AggregatorV3Interface(address(0)), 0, 0)
-                : _source(config.secondary, config.secondaryHeartbeat);
+                : _source(config.secondary, config.secondaryHeartbeat, config.minPrice, config.maxPrice);
         stored.minPrice = config.minPrice;
         stored.maxPrice = config.maxPrice;
         stored.maxDeviation = config.maxDeviation;
@@ -419,13 +424,55 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
                 : Price(second, first, Status.DEGRADED, reason);
     }
 
-    function _source(AggregatorV3Interface feed, uint32 heartbeat) private view returns (Source memory) {
+    /// @dev A source as stored, after checking the feed, its heartbeat, and that `minPrice`/`maxPrice` can see its
+    ///      clamp (issue 19, property 5): a floor at or under `minAnswer` would read a pinned feed as OK.
+    function _source(
+        AggregatorV3Interface feed,
+        uint32 heartbeat,
+        uint256 minPrice,
+        uint256 maxPrice
+    ) private view returns (Source memory) {
         if (address(feed).code.length == 0) revert InvalidFeed(address(feed));
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert HeartbeatOutOfBounds(heartbeat);
-        (bool ok, bytes memory ret) = address(feed).staticcall(abi.encodeCall(AggregatorV3Interface.decimals, ()));
-        if (!ok || ret.length < 32) revert InvalidFeed(address(feed));
-        uint256 decimals = abi.decode(ret, (uint256));
-        if (decimals > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
+        (bool ok, uint256 decimals) = _uintCall(address(feed), abi.encodeCall(AggregatorV3Interface.decimals, ()));
+        if (!ok || decimals > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
+        (uint256 floor, uint256 ceiling) = _clamp(feed, uint8(decimals));
+        if (
+            (floor != 0 && (floor > type(uint128).max || minPrice < floor.wadMulUp(1e18 + CLAMP_MARGIN))) ||
+            (ceiling != 0 && maxPrice > ceiling.wadMulDown(1e18 - CLAMP_MARGIN))
+        ) revert BoundsBlindToClamp(address(feed), floor, ceiling, minPrice, maxPrice);
         return Source(feed, heartbeat, uint8(decimals));
+    }
+
+    /// @inheritdoc IOracleAdapter
+    function feedClamp(AggregatorV3Interface feed) external view returns (uint256 floor, uint256 ceiling) {
+        (bool ok, uint256 decimals) = _uintCall(address(feed), abi.encodeCall(AggregatorV3Interface.decimals, ()));
+        if (ok && decimals <= MAX_FEED_DECIMALS) return _clamp(feed, uint8(decimals));
+    }
+
+    /// @dev `feed`'s clamp in WAD: `minAnswer`/`maxAnswer` of its current aggregator, or of the feed itself when it
+    ///      has no `aggregator()` (or that aggregator exposes none); 0 for a bound it does not expose or that is ≤ 0.
+    function _clamp(AggregatorV3Interface feed, uint8 decimals) private view returns (uint256 floor, uint256 ceiling) {
+        (bool ok, uint256 aggregator) = _uintCall(address(feed), abi.encodeWithSignature("aggregator()"));
+        address target = ok && aggregator >> 160 == 0 && address(uint160(aggregator)).code.length != 0
+            ? address(uint160(aggregator))
+            : address(feed);
+        (bool hasMin, uint256 minAnswer) = _uintCall(target, abi.encodeWithSignature("minAnswer()"));
+        (bool hasMax, uint256 maxAnswer) = _uintCall(target, abi.encodeWithSignature("maxAnswer()"));
+        if (!hasMin && !hasMax && target != address(feed)) {
+            (hasMin, minAnswer) = _uintCall(address(feed), abi.encodeWithSignature("minAnswer()"));
+            (hasMax, maxAnswer) = _uintCall(address(feed), abi.encodeWithSignature("maxAnswer()"));
+        }
+        // int192 answers: a negative one (two's complement, top bit set) clamps nothing a price could reach.
+        if (hasMin && int256(minAnswer) > 0) floor = _normalise(minAnswer, decimals);
+        if (hasMax && int256(maxAnswer) > 0) ceiling = _normalise(maxAnswer, decimals);
+    }
+
+    /// @dev A static call returning one word; `ok` false when it reverts or returns less.
+    function _uintCall(address target, bytes memory data) private view returns (bool ok, uint256 value) {
+        bytes memory ret;
+        (ok, ret) = target.staticcall(data);
+        if (!ok || ret.length < 32) return (false, 0);
+        value = abi.decode(ret, (uint256));
     }
 }

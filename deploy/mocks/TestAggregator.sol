@@ -11,6 +11,8 @@ contract TestAggregator is AggregatorV3Interface {
     error NoDataPresent();
     /// @notice Thrown by every read in Mode.Revert.
     error FeedDown();
+    /// @notice Thrown by `minAnswer`/`maxAnswer` until `setClamp`: a feed that exposes no clamp.
+    error NoClamp();
 
     enum Mode {
         Normal,
@@ -32,6 +34,10 @@ contract TestAggregator is AggregatorV3Interface {
     uint16 public phaseId = 1;
     uint64 public latestAggregatorRound;
     mapping(uint80 roundId => Round) private _rounds;
+    /// @notice Whether answers are clamped to [minAnswer, maxAnswer], as a Chainlink OCR aggregator does.
+    bool public clamped;
+    int192 private _minAnswer;
+    int192 private _maxAnswer;
 
     constructor(uint8 decimals_, string memory description_) {
         decimals = decimals_;
@@ -47,8 +53,11 @@ contract TestAggregator is AggregatorV3Interface {
         pushAt(answer, block.timestamp, block.timestamp);
     }
 
-    /// @notice Publishes a new round with explicit timestamps (to model stale or future rounds).
+    /// @notice Publishes a new round with explicit timestamps (to model stale or future rounds). Clamped, once
+    ///         `setClamp` was called: an answer below `minAnswer` is published as `minAnswer` (a pinned feed).
     function pushAt(int256 answer, uint256 startedAt, uint256 updatedAt) public {
+        if (clamped && answer < _minAnswer) answer = _minAnswer;
+        if (clamped && answer > _maxAnswer) answer = _maxAnswer;
         latestAggregatorRound += 1;
         _rounds[_roundId(latestAggregatorRound)] = Round(answer, startedAt, updatedAt);
     }
@@ -57,6 +66,23 @@ contract TestAggregator is AggregatorV3Interface {
     function newPhase() external {
         phaseId += 1;
         latestAggregatorRound = 0;
+    }
+
+    /// @notice From now on answers are clamped to [min, max] and the feed exposes `minAnswer`/`maxAnswer`.
+    function setClamp(int192 min, int192 max) external {
+        (clamped, _minAnswer, _maxAnswer) = (true, min, max);
+    }
+
+    /// @notice The lowest answer this feed can publish (as an OCR aggregator's `minAnswer`).
+    function minAnswer() external view returns (int192) {
+        if (!clamped) revert NoClamp();
+        return _minAnswer;
+    }
+
+    /// @notice The highest answer this feed can publish (as an OCR aggregator's `maxAnswer`).
+    function maxAnswer() external view returns (int192) {
+        if (!clamped) revert NoClamp();
+        return _maxAnswer;
     }
 
     function setMode(Mode mode_) external {
