@@ -22,7 +22,8 @@ import {VaultState} from "./VaultState.sol";
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-11/12 `_requireWithinBorrowLimit` passes only with the base price OK and the debt value (rounded up)
 ///        within the borrow limit (rounded down), which counts only collateral with an OK price that the circuit
-///        breaker lets back new borrows.
+///        breaker lets back new borrows, and no holding the account took past its asset's supply cap while the
+///        asset is still above it (issue 19, property 6: a cap bounds what lends, never a top-up).
 ///      - INV-24 no price of zero, or with its high below its low, reaches a valuation: such a read reverts
 ///        `ZeroPrice`; a FAILED read carries no price and values its collateral at zero.
 ///      - INV-38 each collateral counts at its effective LTV and threshold (`CollateralBook.effective`).
@@ -68,7 +69,8 @@ abstract contract AccountValuation is VaultState {
         bool liquidation
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         liq.debt = debt;
-        uint256 mask = _collateral.masks[account];
+        uint256 marks = _collateral.masks[account];
+        uint256 mask = uint128(marks);
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address collateral = _collateral.assetList[i];
@@ -84,7 +86,9 @@ abstract contract AccountValuation is VaultState {
                 liq.liquidationLimit += value.wadMulDown(threshold);
                 if (
                     price.status == IPriceOracle.Status.OK &&
-                    (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low))
+                    (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low)) &&
+                    (marks >> CollateralBook.OVER_CAP == 0 ||
+                        !CollateralBook.overCapNow(marks, i, _collateral.assets[collateral]))
                 ) liq.borrowLimit += value.wadMulDown(ltv);
                 if (price.status > liq.priceStatus) liq.priceStatus = price.status;
             }

@@ -25,11 +25,16 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///        asset's `index` is its position in `assetList`, the bit it sets in an account's mask.
 ///      - An account's mask has bit `index` set exactly when it holds some of that asset, and an asset's
 ///        `totalDeposited` is Σ accounts' balances of it: `increase` and `decrease` move all three together.
+///      - Bit OVER_CAP + `index` is set only while the account holds the asset, once it topped the asset up past its
+///        supply cap (issue 19, property 6); the vault's valuation reads it (`overCapBit`).
 library CollateralBook {
     using FixedPointMath for uint256;
 
     /// @notice Collateral assets per vault; bounds every loop over an account's collateral.
     uint256 internal constant MAX_COLLATERALS = 16;
+    /// @notice Where an account's mask keeps its over-cap bits: bit OVER_CAP + i marks asset i as topped up past its
+    ///         supply cap by this account while indebted; bits below OVER_CAP say what it holds.
+    uint256 internal constant OVER_CAP = 128;
     /// @notice Highest liquidation threshold: keeps at least a 5% equity cushion for liquidators.
     uint256 internal constant MAX_LIQUIDATION_THRESHOLD = 0.95e18;
     /// @notice Highest liquidation bonus: above 20% a liquidation destroys more value than it saves.
@@ -64,7 +69,7 @@ library CollateralBook {
     struct Book {
         address[] assetList; // listed assets, in listing order
         mapping(address asset => Asset) assets;
-        mapping(address account => uint256) masks; // bit i set: the account holds assetList[i]
+        mapping(address account => uint256) masks; // bit i: holds assetList[i]; bit OVER_CAP + i: topped it up past its cap
         mapping(address account => mapping(address asset => uint256)) balances;
     }
 
@@ -173,7 +178,19 @@ library CollateralBook {
         record.totalDeposited -= amount;
         uint256 remaining = held - amount;
         book.balances[account][asset] = remaining;
-        if (remaining == 0) book.masks[account] &= ~(1 << record.index);
+        if (remaining == 0) book.masks[account] &= ~((1 << record.index) | (1 << (OVER_CAP + record.index)));
+    }
+
+    /// @dev Marks `account`'s holding of `record`'s asset as topped up past the asset's supply cap: while the asset's
+    ///      total stays above the cap, that holding lends the account nothing (it still protects it).
+    function markOverCap(Book storage book, address account, Asset storage record) internal {
+        book.masks[account] |= 1 << (OVER_CAP + record.index);
+    }
+
+    /// @dev Whether holding `index` of an account with `mask` lends nothing now: marked over the cap, and the asset's
+    ///      total deposits still above its supply cap.
+    function overCapNow(uint256 mask, uint256 index, Asset storage record) internal view returns (bool) {
+        return (mask >> (OVER_CAP + index)) & 1 != 0 && record.totalDeposited > record.config.supplyCap;
     }
 
     /// @dev The effective borrow LTV and liquidation threshold of `record` now (the formula on `RiskRamp`), rounded

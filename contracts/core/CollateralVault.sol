@@ -183,7 +183,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 totalBefore = record.totalDeposited;
         uint256 totalAfter = totalBefore + amount;
         if (totalAfter > record.config.supplyCap) {
-            revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
+            // A full cap never blocks an indebted account's top-up (issue 19, property 6); what it holds of an asset
+            // it took past the cap lends it nothing while the asset stays above the cap (`CollateralBook.overCapNow`).
+            if (_lending.scaledDebt[onBehalfOf] == 0)
+                revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
+            _collateral.markOverCap(onBehalfOf, record);
         }
         IERC20(collateral).pullExact(msg.sender, amount);
         _notifyInflow(collateral, onBehalfOf, amount, totalBefore);

@@ -75,7 +75,7 @@ library LossLedger {
         uint256 absorbed
     ) external {
         // INV-16: the account ends with no collateral; its dust becomes the protocol's.
-        uint256 mask = book.masks[account];
+        uint256 mask = uint128(book.masks[account]); // the holding bits (the over-cap ones go with them)
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address asset = book.assetList[i];

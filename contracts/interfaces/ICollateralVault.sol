@@ -18,7 +18,9 @@ interface ICollateralVault {
     /// @param borrowLtv Share of the collateral's value that may be borrowed against.
     /// @param liquidationThreshold Share of the collateral's value above which debt makes the account liquidatable.
     /// @param liquidationBonus Extra share of seized collateral a liquidator receives (used by the liquidation engine).
-    /// @param supplyCap Maximum total deposits of the asset, in its base units; 0 freezes new deposits.
+    /// @param supplyCap Maximum total deposits of the asset, in its base units; 0 freezes new deposits. An indebted
+    ///        account may still top up past it, but what it then holds of the asset lends it nothing while the
+    ///        asset's total stays above the cap (it counts in full towards its liquidation limit).
     struct CollateralConfig {
         uint64 borrowLtv;
         uint64 liquidationThreshold;
@@ -133,7 +135,8 @@ interface ICollateralVault {
     error NoLiquidationBuffer(uint256 liquidationThreshold, uint256 liquidationBonus);
     /// @notice Thrown when the reserve factor is above `MAX_RESERVE_FACTOR`.
     error ReserveFactorTooHigh(uint256 reserveFactor, uint256 max);
-    /// @notice Thrown when a collateral deposit would take the asset's total above its supply cap.
+    /// @notice Thrown when a collateral deposit to an account without debt would take the asset's total above its
+    ///         supply cap (an indebted account's top-up is never refused: issue 19, property 6).
     error SupplyCapExceeded(address asset, uint256 cap, uint256 totalAfter);
     /// @notice Thrown when a borrow would take total debt above the borrow cap.
     error BorrowCapExceeded(uint256 cap, uint256 totalAfter);
@@ -251,7 +254,8 @@ interface ICollateralVault {
 
     /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may top up an asset the account
     ///         holds (more collateral never lowers an account's health, INV-19); only the account itself adds an asset
-    ///         it does not hold yet, so nobody can make its health checks read prices it never chose.
+    ///         it does not hold yet, so nobody can make its health checks read prices it never chose. A supply cap
+    ///         refuses only deposits to accounts without debt: a full cap never blocks an indebted account's top-up.
     /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `UnsolicitedCollateral`, `SupplyCapExceeded`,
     ///      `TransferAmountMismatch`.
     function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;

@@ -54,6 +54,9 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Reach of properties 3 and 7: sequencer outages started, flags that went through while liquidations of
     ///         some asset were stopped, and liquidations of an account flagged before a stop that ended since.
     uint256 public sequencerOutages;
+    /// @notice Reach of property 6: top-ups of indebted accounts past a full supply cap, and deposits the cap refused.
+    uint256 public topUpsPastCap;
+    uint256 public capRefusals;
     uint256 public flagsWhileStopped;
     uint256 public liquidationsAcrossStops;
     /// @dev The last moment the handler saw liquidations of a collateral stopped (by its breaker entry, the base's or
@@ -180,11 +183,19 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         MockERC20 token = _collateral(assetSeed);
         amount = bound(amount, 1, 1_000 * 10 ** token.decimals());
         token.mint(actor, amount);
+        (ICollateralVault.CollateralConfig memory cfg, , uint256 total) = lens.collateralInfo(vault, address(token));
+        bool pastCap = total + amount > cfg.supplyCap;
+        bool indebted = vault.debtOf(actor) != 0;
         vm.prank(actor);
         try vault.depositCollateral(address(token), amount, actor) {
             ghostCollateralIn[address(token)] += amount;
-        } catch {
-            _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
+            if (pastCap && indebted) topUpsPastCap += 1;
+            if (pastCap && !indebted) _fail("a deposit without debt went past the supply cap", amount);
+        } catch (bytes memory reason) {
+            // Property 6: only a deposit to an account without debt may be refused, and only by the supply cap.
+            if (indebted || !pastCap) _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
+            _expectSelector(reason, ICollateralVault.SupplyCapExceeded.selector, "depositCollateral (cap)");
+            capRefusals += 1;
         }
     }
 
@@ -566,6 +577,16 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             oracle.setSequencerReason(IPriceOracle.Reason.NONE);
             oracle.setSequencerReadySince(block.timestamp);
         }
+    }
+
+    /// @dev Governance moves a collateral's supply cap to between 50% and 150% of what is deposited now (its other
+    ///      terms unchanged), so full caps meet indebted top-ups (property 6).
+    function setSupplyCap(uint256 assetSeed, uint256 shareBps) external tracked("setSupplyCap") {
+        MockERC20 token = _collateral(assetSeed);
+        (ICollateralVault.CollateralConfig memory cfg, , uint256 total) = lens.collateralInfo(vault, address(token));
+        cfg.supplyCap = uint128((total * bound(shareBps, 5_000, 15_000)) / 10_000);
+        vm.prank(vault.owner());
+        vault.setCollateralConfig(address(token), cfg);
     }
 
     /// @dev Time passes, and with it blocks (one per 12 s, at least one), so the breaker sees new block openings.

@@ -23,7 +23,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         _deployMarket();
         handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](22);
+        bytes4[] memory selectors = new bytes4[](23);
         selectors[0] = VaultHandler.deposit.selector;
         selectors[1] = VaultHandler.mint.selector;
         selectors[2] = VaultHandler.withdraw.selector;
@@ -46,6 +46,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         selectors[19] = VaultHandler.writeOff.selector;
         selectors[20] = VaultHandler.borrow.selector; // twice: open positions to liquidate
         selectors[21] = VaultHandler.setSequencer.selector;
+        selectors[22] = VaultHandler.setSupplyCap.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
         // Breaker actions: pokes, claims and donations here; `BreakerInvariantTest` adds the guardian and "trip
@@ -154,6 +155,22 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         handler.flag(2);
         assertEq(handler.flagsWhileStopped(), 2, "flagged while the sequencer was down");
         assertGt(lens.provisionOf(vault, handler.actors()[2]), 0, "its loss booked while liquidations were stopped");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The handler reaches property 6's states (issue 19): a cap moved to what is deposited, an indebted
+    ///      account's top-up past it accepted, a debt-free account's refused. The random runs reach them through
+    ///      `setSupplyCap` and `depositCollateral` (counted in `topUpsPastCap` and `capRefusals`).
+    function test_handlerReachesFullCaps() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18);
+        handler.borrow(1, 10_000e6);
+        handler.depositCollateral(2, 0, 10e18);
+        handler.setSupplyCap(0, 5_000); // WETH capped at 10, 20 deposited
+        handler.depositCollateral(1, 0, 1e18);
+        assertEq(handler.topUpsPastCap(), 1, "the indebted account topped up past the cap");
+        handler.depositCollateral(2, 0, 1e18);
+        assertEq(handler.capRefusals(), 1, "the account without debt was held to the cap");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
