@@ -50,7 +50,7 @@ abstract contract BreakerState is ICircuitBreaker {
     uint64 public constant MIN_BAD_DEBT_SHARE = 0.0001e18;
     uint64 public constant MAX_BAD_DEBT_SHARE = 0.1e18;
     uint256 public constant BAD_DEBT_WINDOW = 7 days;
-    /// @notice Net outflow per window: 1%–100% of the window-start balance, over 5 minutes to 7 days.
+    /// @notice Net outflow in any window-length span: 1%–100% of the bucket's base balance, over 5 minutes to 7 days.
     uint64 public constant MIN_OUTFLOW_SHARE = 0.01e18;
     uint64 public constant MAX_OUTFLOW_SHARE = 1e18;
     uint32 public constant MIN_WINDOW = 5 minutes;
@@ -82,7 +82,7 @@ abstract contract BreakerState is ICircuitBreaker {
     ///      earlier outflows are refunded by its inflows: nobody's flash loan pays for somebody else's exit, and a
     ///      deposit-then-withdraw (or borrow-then-repay) loop nets to zero in either order.
     struct Credit {
-        uint32 start; // the outflow window it belongs to; stale once the window rolls
+        uint32 start; // the outflow bucket (half a window) it belongs to; stale once the bucket rolls
         int224 net;
     }
 

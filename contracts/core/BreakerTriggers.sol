@@ -67,7 +67,7 @@ abstract contract BreakerTriggers is BreakerState {
         Reference memory priceRef = _refs[asset];
         uint256 elapsed = block.timestamp - priceRef.start;
         if (elapsed >= window) {
-            // Same two-bucket clock as RateLimit: the last window is kept while it ended less than `window` ago.
+            // Two buckets of one window each: the last window is kept while it ended less than `window` ago.
             bool adjacent = elapsed < 2 * uint256(window);
             priceRef.previousHigh = adjacent ? priceRef.currentHigh : 0;
             priceRef.currentHigh = 0;

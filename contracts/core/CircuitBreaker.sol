@@ -132,7 +132,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         if (
             credit.start != window.start ||
             credit.net >= 0 ||
-            block.timestamp >= window.start + _paramsOf(_base).outflowWindow
+            block.timestamp >= window.start + RateLimit.bucket(_paramsOf(_base).outflowWindow)
         ) return;
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
         // Priced only here, for the few transfers that carry credit (rounded down: credit never grows in transit).

@@ -10,7 +10,7 @@ import {BreakerState} from "./BreakerState.sol";
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 an inflow is never refused: `_in` only refunds and credits, it has no failure path.
 ///      - an outflow counts against the shared limit only for the part its account's own credit in the current
-///        window does not cover (`_debit`); credit never outlives its window.
+///        window does not cover (`_debit`); credit never outlives its bucket (half a window).
 abstract contract OutflowLimiter is BreakerState {
     using RateLimit for RateLimit.Window;
 
@@ -68,7 +68,7 @@ abstract contract OutflowLimiter is BreakerState {
     }
 
     /// @dev An inflow of `amount` by the account whose credit records are `credits`: refunds the shared count for its
-    ///      own earlier outflows in this window, and the rest becomes its credit.
+    ///      own earlier outflows in this bucket (half a window), and the rest becomes its credit.
     function _in(
         RateLimit.Window memory window,
         mapping(uint256 kind => Credit) storage credits,

@@ -51,7 +51,7 @@ interface ICircuitBreaker {
 
     /// @notice Per-asset triggers.
     struct AssetParams {
-        uint64 outflowShare; // WAD share of the window's base (its largest block-opening balance) out, net, per window
+        uint64 outflowShare; // WAD share of the base (the bucket's largest block-opening balance) out, net, in any window-length span
         uint32 outflowWindow; // seconds
         uint64 maxFall; // WAD fall from the window's high that trips PRICE_FALL (half of it: PRICE_FALL_SOFT)
         uint32 fallWindow; // seconds
@@ -141,7 +141,7 @@ interface ICircuitBreaker {
     function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external;
 
     /// @notice A borrow of `amount` by `account`: reverts with ActionPaused when borrowing is stopped (globally or on
-    ///         the base asset) and with OutflowLimitReached when the part its own repayments in this window do not
+    ///         the base asset) and with OutflowLimitReached when the part its own repayments in this bucket do not
     ///         cover does not fit in the base asset's outflow limit.
     /// @param account The borrower.
     /// @param amount Base units out.
@@ -149,7 +149,7 @@ interface ICircuitBreaker {
     function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external;
 
     /// @notice A withdrawal (lender or collateral) of `amount` from `account`: counts the part its own deposits in
-    ///         this window do not cover, or says to queue it (and trips OUTFLOW when it does not fit in the limit).
+    ///         this bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in the limit).
     ///         Never reverts for the vault.
     /// @param asset The asset going out.
     /// @param account Whose shares or collateral it is.

@@ -430,14 +430,24 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       // _tight() used to hold at every level ≥ TIGHTEN, QUEUE included: while OUTFLOW held, the limit read 112,500
       // instead of 225,000, so the trip waited until use was 25% of the real limit. OUTFLOW no longer tightens.
       const f = await networkHelpers.loadFixture(queueFixture);
-      const { breaker, usdc } = f;
-      const { start, tripped } = await tripBaseOutflow(f);
-      // Nine hours after the window opened (three hours into the next), the carried-over use has faded to exactly
-      // half the limit: ceil(225,000 × 3 h / 6 h) = 112,500 = resumeShare × limit.
+      const { breaker, usdc, vault, lender } = f;
+      const withdraw = (amount: bigint) => vault.connect(lender).withdraw(amount, lender.address, lender.address);
+      // Half the limit in the first bucket (three hours); in the next, whose limit is 25% of its opening cash plus
+      // what the first still counts (787,500 + 112,500), the other half and one more USDC (queued: the trip).
+      const start = await minedAt(await withdraw(BASE_LIMIT / 2n));
+      await at(start + OUTFLOW_WINDOW / 2n);
+      await withdraw(BASE_LIMIT / 2n);
+      const tripped = await minedAt(await withdraw(usd("1")));
+      // Six hours on, the first bucket still counts (use 225,000: no reset); nine hours on it has dropped out and the
+      // second is exactly resumeShare × the untightened limit: 112,500 of 225,000 (halved, it would not reset).
+      await at(start + OUTFLOW_WINDOW);
+      expect(await updates(breaker, await breaker.poke(usdc))).to.deep.equal([]);
+      expect((await breaker.entry(usdc)).outflowUsed).to.equal(BASE_LIMIT);
       await at(start + (3n * OUTFLOW_WINDOW) / 2n);
       expect(await updates(breaker, await breaker.poke(usdc))).to.deep.equal([
         [await usdc.getAddress(), Why.OUTFLOW, false, 0n, Level.NONE, tripped + COOLDOWN],
       ]);
+      expect((await breaker.entry(usdc)).outflowUsed).to.equal(BASE_LIMIT / 2n);
     });
   });
 });
