@@ -26,7 +26,7 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///      - An account's mask has bit `index` set exactly when it holds some of that asset, and an asset's
 ///        `totalDeposited` is Σ accounts' balances of it: `increase` and `decrease` move all three together.
 ///      - Bit OVER_CAP + `index` is set only while the account holds the asset, once it topped the asset up past its
-///        supply cap (issue 19, property 6); the vault's valuation reads it (`overCapBit`).
+///        supply cap (issue 19, property 6); the vault's valuation reads it (`overCapNow`).
 library CollateralBook {
     using FixedPointMath for uint256;
 

@@ -183,9 +183,11 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 totalBefore = record.totalDeposited;
         uint256 totalAfter = totalBefore + amount;
         if (totalAfter > record.config.supplyCap) {
-            // A full cap never blocks an indebted account's top-up (issue 19, property 6); what it holds of an asset
-            // it took past the cap lends it nothing while the asset stays above the cap (`CollateralBook.overCapNow`).
-            if (_lending.scaledDebt[onBehalfOf] == 0)
+            // A full cap never blocks an indebted account's own top-up (issue 19, property 6); what it holds of an
+            // asset it took past the cap lends it nothing while the asset stays above the cap (`overCapNow`). Only the
+            // account may mark itself so (nobody can freeze another's borrow power with 1 wei), and a cap of 0 stays a
+            // freeze: governance's stop for an asset it no longer trusts.
+            if (_lending.scaledDebt[onBehalfOf] == 0 || msg.sender != onBehalfOf || record.config.supplyCap == 0)
                 revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
             _collateral.markOverCap(onBehalfOf, record);
         }
@@ -281,6 +283,24 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         LossLedger.writeOff(_losses, _collateral, account, amount, absorbed);
         // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
         if (address(_breaker) != address(0)) try _breaker.onBadDebt(amount, totalAssets()) {} catch {}
+    }
+
+    /// @inheritdoc ICollateralVault
+    function closeRemainder(
+        address account,
+        address collateral,
+        uint256 seize
+    ) external onlyEngine nonReentrant returns (uint256 amount) {
+        _accrue();
+        amount = _lending.debtOf(account, _lending.borrowIndex);
+        if (amount == 0) revert NoDebt(account);
+        // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
+        uint256 reserves = _lending.reserves;
+        uint256 free = reserves > _losses.totalProvision ? reserves - _losses.totalProvision : 0;
+        if (free < amount) revert RemainderNotCovered(amount, free);
+        _lending.decreaseDebt(account, amount, true);
+        _lending.reserves = reserves - amount;
+        LossLedger.closeRemainder(_losses, _collateral, account, collateral, seize, amount);
     }
 
     /// @inheritdoc ICollateralVault

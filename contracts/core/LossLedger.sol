@@ -24,7 +24,8 @@ import {LendingBook} from "./LendingBook.sol";
 ///      - INV-16 a write-off leaves its account with neither debt (the vault's part) nor collateral: every unit it held
 ///        becomes protocol collateral, and total deposits fall by as much.
 ///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part reserves did not absorb
-///        and falls only by what recovery pays back, never below zero.
+///        and falls only by what recovery pays back, never below zero. A dust remainder closed at no loss
+///        (`closeRemainder`) touches neither: free reserves paid it, and collateral worth it became the protocol's.
 ///      - Protocol collateral leaves only to the recovery module (the vault checks the caller), never more than held;
 ///        recovery proceeds repay lenders' unrecovered loss before they reach reserves.
 ///      - Reserves earmarked for provisions (min(reserves, Σ provisions)) are never withdrawn, nor more than cash.
@@ -43,6 +44,33 @@ library LossLedger {
     }
 
     // ================================================================= external (deployed once, here)
+
+    /// @notice Books the close of `account`'s solvent dust remainder of `amount` (the vault has removed the debt and
+    ///         paid it from free reserves): `seize` of `asset` becomes the protocol's, its provision goes. No loss is
+    ///         booked: the collateral taken is worth the debt. Emits `RemainderClosed`.
+    /// @dev Reverts with `AssetNotListed`, `InsufficientCollateral`.
+    /// @param ledger The vault's ledger.
+    /// @param book The vault's collateral book.
+    /// @param account The account closed.
+    /// @param asset The collateral taken.
+    /// @param seize How much of it, token units.
+    /// @param amount The debt closed, base units.
+    function closeRemainder(
+        Ledger storage ledger,
+        CollateralBook.Book storage book,
+        address account,
+        address asset,
+        uint256 seize,
+        uint256 amount
+    ) external {
+        CollateralBook.Asset storage record = book.listed(asset);
+        uint256 held = book.balances[account][asset];
+        if (seize == 0 || seize > held) revert ICollateralVault.InsufficientCollateral(asset, held, seize);
+        book.decrease(account, asset, record, held, seize);
+        ledger.protocolCollateral[asset] += seize;
+        clearProvision(ledger, account);
+        emit ICollateralVault.RemainderClosed(account, asset, amount, seize);
+    }
 
     /// @notice Records `amount` as the loss already certain on `account`, whose debt is `debt`; 0 clears it. Emits
     ///         `BadDebtProvisioned`.

@@ -19,8 +19,8 @@ interface ICollateralVault {
     /// @param liquidationThreshold Share of the collateral's value above which debt makes the account liquidatable.
     /// @param liquidationBonus Extra share of seized collateral a liquidator receives (used by the liquidation engine).
     /// @param supplyCap Maximum total deposits of the asset, in its base units; 0 freezes new deposits. An indebted
-    ///        account may still top up past it, but what it then holds of the asset lends it nothing while the
-    ///        asset's total stays above the cap (it counts in full towards its liquidation limit).
+    ///        account may still top up past a cap above 0 itself, but what it then holds of the asset lends it nothing
+    ///        while the asset's total stays above the cap (it counts in full towards its liquidation limit).
     struct CollateralConfig {
         uint64 borrowLtv;
         uint64 liquidationThreshold;
@@ -135,8 +135,8 @@ interface ICollateralVault {
     error NoLiquidationBuffer(uint256 liquidationThreshold, uint256 liquidationBonus);
     /// @notice Thrown when the reserve factor is above `MAX_RESERVE_FACTOR`.
     error ReserveFactorTooHigh(uint256 reserveFactor, uint256 max);
-    /// @notice Thrown when a collateral deposit to an account without debt would take the asset's total above its
-    ///         supply cap (an indebted account's top-up is never refused: issue 19, property 6).
+    /// @notice Thrown when a collateral deposit would take the asset's total above its supply cap, unless it is an
+    ///         indebted account's own top-up of an asset whose cap is not 0 (issue 19, property 6).
     error SupplyCapExceeded(address asset, uint256 cap, uint256 totalAfter);
     /// @notice Thrown when a borrow would take total debt above the borrow cap.
     error BorrowCapExceeded(uint256 cap, uint256 totalAfter);
@@ -178,6 +178,8 @@ interface ICollateralVault {
     error ReserveBoostTooHigh(uint256 boost, uint256 max);
     /// @notice Thrown when more protocol-owned collateral is asked for than the protocol holds.
     error InsufficientProtocolCollateral(address asset, uint256 available, uint256 requested);
+    /// @notice Thrown when reserves not earmarked for provisions (`free`) cannot pay a dust remainder of `amount`.
+    error RemainderNotCovered(uint256 amount, uint256 free);
 
     // ----------------------------------------------------------------- events
 
@@ -233,6 +235,9 @@ interface ICollateralVault {
     ///         `socialised`, lowered the share price (INV-06's only exception). Its leftover collateral, worth less
     ///         than the engine's dust threshold, moved to the protocol.
     event BadDebtWrittenOff(address indexed account, uint256 amount, uint256 absorbedByReserves, uint256 socialised);
+    /// @notice Emitted when a solvent dust remainder of `amount` is closed at no loss (issue 19, property 4): reserves
+    ///         paid the debt and `seized` of `asset`, worth it, moved from the account to the protocol.
+    event RemainderClosed(address indexed account, address indexed asset, uint256 amount, uint256 seized);
     /// @notice Emitted when the engine records (or clears, with 0) a loss already certain on an insolvent account
     ///         awaiting liquidation. The share price reflects provisions at once, beyond what reserves cover.
     event BadDebtProvisioned(address indexed account, uint256 amount, uint256 totalProvision);
@@ -254,8 +259,8 @@ interface ICollateralVault {
 
     /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may top up an asset the account
     ///         holds (more collateral never lowers an account's health, INV-19); only the account itself adds an asset
-    ///         it does not hold yet, so nobody can make its health checks read prices it never chose. A supply cap
-    ///         refuses only deposits to accounts without debt: a full cap never blocks an indebted account's top-up.
+    ///         it does not hold yet, so nobody can make its health checks read prices it never chose. A full supply cap
+    ///         never blocks an indebted account's own top-up (a cap of 0, a freeze, does).
     /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `UnsolicitedCollateral`, `SupplyCapExceeded`,
     ///      `TransferAmountMismatch`.
     function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;
@@ -319,6 +324,14 @@ interface ICollateralVault {
     ///         account's collateral is dust. Returns the amount written off.
     /// @dev Reverts with `NotLiquidationEngine`, `NoDebt`.
     function writeOffBadDebt(address account) external returns (uint256 amount);
+
+    /// @notice Closes `account`'s remaining debt, a solvent remainder below the engine's dust minimum, at no loss:
+    ///         reserves not earmarked for provisions pay it and `seize` of collateral `asset` (priced by the engine
+    ///         at the value of that debt) moves to the protocol, to be sold by recovery. The share price does not
+    ///         move. Engine only.
+    /// @dev Reverts with `NotLiquidationEngine`, `NoDebt`, `RemainderNotCovered`, `AssetNotListed`,
+    ///      `InsufficientCollateral`.
+    function closeRemainder(address account, address asset, uint256 seize) external returns (uint256 amount);
 
     /// @notice Records `amount` (≤ the account's debt) as the loss already certain on `account`; 0 clears it.
     ///         Engine only.

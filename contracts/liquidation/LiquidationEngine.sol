@@ -155,7 +155,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address collateral,
         uint256 maxRepay
     ) external view returns (Quote memory quote) {
-        (quote, , ) = _quote(borrower, collateral, maxRepay);
+        (quote, , , ) = _quote(borrower, collateral, maxRepay);
     }
 
     // ================================================================= keeper liveness and bad debt
@@ -241,7 +241,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ) internal returns (Quote memory quote) {
         uint256 healthAfter;
         uint256 provisionAfter;
-        (quote, healthAfter, provisionAfter) = _quote(borrower, collateral, maxRepay);
+        bool dustLeft;
+        (quote, healthAfter, provisionAfter, dustLeft) = _quote(borrower, collateral, maxRepay);
         vault.executeLiquidation(
             ICollateralVault.Settlement(
                 borrower,
@@ -265,8 +266,9 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
-        if (quote.writeOff)
-            vault.writeOffBadDebt(borrower);
+        if (quote.writeOff) vault.writeOffBadDebt(borrower);
+        else if (dustLeft && _closeRemainder(borrower, collateral))
+            healthAfter = type(uint256).max;
             // The settlement cleared the account's provision; what it did not recover stays booked (issue 19, property 2).
         else if (provisionAfter != 0) vault.setProvision(borrower, provisionAfter);
         // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
@@ -294,7 +296,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address borrower,
         address collateral,
         uint256 maxRepay
-    ) internal view returns (Quote memory quote, uint256 healthAfter, uint256 provisionAfter) {
+    ) internal view returns (Quote memory quote, uint256 healthAfter, uint256 provisionAfter, bool dustLeft) {
         if (maxRepay == 0) revert ZeroAmount();
         Context memory context;
         (context, quote.health) = _context(borrower, collateral);
@@ -325,18 +327,18 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
 
         uint256 remaining = context.liq.debt - quote.repay;
-        if (
-            remaining != 0 &&
-            quote.repay == maxRepay &&
-            maxRepay < allowed &&
-            LiquidationMath.valueDown(remaining, context.basePrice, _baseDecimals) < policy.dustValue
-        ) revert LeavesDust(remaining, maxRepay);
+        // Debt left below the dust minimum: refused when the liquidator chose it; else closed (see below).
+        dustLeft = LiquidationMath.valueDown(remaining, context.basePrice, _baseDecimals) < policy.dustValue;
+        if (remaining != 0 && dustLeft && quote.repay == maxRepay && maxRepay < allowed)
+            revert LeavesDust(remaining, maxRepay);
 
         quote.fee = LiquidationMath.protocolFee(quote.repay, quote.bonus, policy.protocolFeeShare);
         uint256 collateralLeft =
             context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
         quote.writeOff = remaining != 0 && collateralLeft < policy.dustValue;
-        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0);
+        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0, false);
+        // Issue 19, property 4: with `dustLeft` the seizure took all of this collateral and left debt below the dust
+        // minimum, which its other collateral (worth at least the minimum) covers: `_liquidate` closes it.
         healthAfter = _healthAfter(context, quote.repay, seizedValue);
         provisionAfter = _provisionAfter(borrower, context, quote.repay, seizedValue, healthAfter);
     }
@@ -368,6 +370,34 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             provision += _shortfall(debtAfter, valueAfter, context.basePrice);
         }
         if (provision > debtAfter) provision = debtAfter;
+    }
+
+    /// @dev Closes the dust remainder a liquidation of `seized` left on `borrower` (issue 19, property 4): the first
+    ///      other collateral with a usable price that covers the remaining debt gives up just its value (debt at the
+    ///      base's `low`, collateral at its `high`: the bounds that favour the borrower; tokens rounded up), and free
+    ///      reserves pay the debt, so the share price does not move and the borrower loses nothing beyond the debt.
+    ///      Returns false, leaving the remainder, when free reserves cannot pay it or no single holding covers it
+    ///      (README, known issues). Loops over the listed assets (≤ 16); dust path only.
+    function _closeRemainder(address borrower, address seized) internal returns (bool) {
+        ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, address(0));
+        uint256 debt = snapshot.liq.debt;
+        uint256 provisions = vault.totalProvision();
+        uint256 reserves = vault.reserves();
+        if (reserves < provisions || reserves - provisions < debt) return false;
+        uint256 debtValue = LiquidationMath.valueUp(debt, snapshot.basePrice.low, _baseDecimals);
+        address[] memory assets = vault.collateralAssets();
+        for (uint256 i; i < assets.length; ++i) {
+            if (assets[i] == seized) continue;
+            uint256 held = vault.collateralOf(borrower, assets[i]);
+            if (held == 0) continue;
+            IPriceOracle.Price memory price = snapshot.oracle.getPrice(assets[i]);
+            if (price.status == IPriceOracle.Status.FAILED) continue;
+            uint256 seize = debtValue.mulDivUp(10 ** vault.collateralDecimals(assets[i]), price.high);
+            if (seize == 0 || seize > held) continue;
+            vault.closeRemainder(borrower, assets[i], seize);
+            return true;
+        }
+        return false;
     }
 
     /// @dev Debt (base units) beyond what `collateralValue` (WAD USD) covers at `basePrice`; the cover rounds down.

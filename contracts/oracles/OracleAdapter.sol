@@ -454,9 +454,10 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     ///      has no `aggregator()` (or that aggregator exposes none); 0 for a bound it does not expose or that is ≤ 0.
     function _clamp(AggregatorV3Interface feed, uint8 decimals) private view returns (uint256 floor, uint256 ceiling) {
         (bool ok, uint256 aggregator) = _uintCall(address(feed), abi.encodeWithSignature("aggregator()"));
-        address target = ok && aggregator >> 160 == 0 && address(uint160(aggregator)).code.length != 0
-            ? address(uint160(aggregator))
-            : address(feed);
+        address target =
+            ok && aggregator >> 160 == 0 && address(uint160(aggregator)).code.length != 0
+                ? address(uint160(aggregator))
+                : address(feed);
         (bool hasMin, uint256 minAnswer) = _uintCall(target, abi.encodeWithSignature("minAnswer()"));
         (bool hasMax, uint256 maxAnswer) = _uintCall(target, abi.encodeWithSignature("maxAnswer()"));
         if (!hasMin && !hasMax && target != address(feed)) {

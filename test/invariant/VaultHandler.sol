@@ -57,6 +57,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     /// @notice Reach of property 6: top-ups of indebted accounts past a full supply cap, and deposits the cap refused.
     uint256 public topUpsPastCap;
     uint256 public capRefusals;
+    /// @notice Reach of property 4: liquidations whose seizure left debt below the dust minimum that the same
+    ///         transaction closed, and remainders left because free reserves could not pay them.
+    uint256 public remaindersClosed;
+    uint256 public remaindersLeft;
     uint256 public flagsWhileStopped;
     uint256 public liquidationsAcrossStops;
     /// @dev The last moment the handler saw liquidations of a collateral stopped (by its breaker entry, the base's or
@@ -190,10 +194,13 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         try vault.depositCollateral(address(token), amount, actor) {
             ghostCollateralIn[address(token)] += amount;
             if (pastCap && indebted) topUpsPastCap += 1;
-            if (pastCap && !indebted) _fail("a deposit without debt went past the supply cap", amount);
+            if (pastCap && (!indebted || cfg.supplyCap == 0))
+                _fail("a deposit went past a supply cap it may not", amount);
         } catch (bytes memory reason) {
-            // Property 6: only a deposit to an account without debt may be refused, and only by the supply cap.
-            if (indebted || !pastCap) _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
+            // Property 6: only the supply cap may refuse a deposit: to an account without debt, or past a cap of 0 (a
+            // freeze); never an indebted account's own top-up past a cap above 0.
+            if (!pastCap || (indebted && cfg.supplyCap != 0))
+                _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
             _expectSelector(reason, ICollateralVault.SupplyCapExceeded.selector, "depositCollateral (cap)");
             capRefusals += 1;
         }
@@ -422,6 +429,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             }
         }
         uint256 debtAfter = vault.debtOf(borrower);
+        _checkNoDust(borrower, debtAfter, b.liq.debt, q);
         bool closed = debtAfter == 0 || vault.collateralOf(borrower, address(token)) == 0;
         if (!closed) {
             ICollateralVault.AccountLiquidity memory a = vault.liquidationView(borrower, address(0)).liq;
@@ -432,6 +440,44 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
         if (debtAfter != 0 && !holdsCollateral(borrower))
             _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, debtAfter);
+    }
+
+    /// @dev Property 4 (INV-15): after a liquidation the account owes nothing, or owes and holds each at least the
+    ///      dust minimum (at the liquidation side's prices, less a billionth of a dollar for rounding), or it is the
+    ///      documented exception: a solvent remainder that free reserves (not earmarked for provisions) cannot pay.
+    function _checkNoDust(
+        address borrower,
+        uint256 debtAfter,
+        uint256 debtBefore,
+        ILiquidationEngine.Quote memory q
+    ) internal {
+        if (debtAfter == 0) {
+            if (!q.writeOff && q.repay < debtBefore) remaindersClosed += 1;
+            return;
+        }
+        uint256 dust = engine.params().dustValue;
+        ICollateralVault.AccountLiquidity memory a = vault.liquidationView(borrower, address(0)).liq;
+        if (a.priceStatus == IPriceOracle.Status.FAILED) return; // valued at no price: nothing to compare
+        if (a.collateralValue + 1e9 < dust) _fail(InvariantsSpec.INV_15_NO_DUST, a.collateralValue);
+        if (a.debtValue + 1e9 >= dust) return;
+        uint256 reserves = vault.reserves();
+        uint256 provisions = lens.totalProvision(vault);
+        bool payable_ = reserves >= provisions && reserves - provisions >= debtAfter;
+        if (payable_ && _oneHoldingCovers(borrower, a.debtValue)) _fail(InvariantsSpec.INV_15_NO_DUST, debtAfter);
+        remaindersLeft += 1;
+    }
+
+    /// @dev Whether one holding of `account` with a usable price is worth `value` at its price's `high`.
+    function _oneHoldingCovers(address account, uint256 value) internal view returns (bool) {
+        for (uint256 i; i < _collaterals.length; ++i) {
+            address token = address(_collaterals[i]);
+            uint256 held = vault.collateralOf(account, token);
+            IPriceOracle.Price memory read = oracle.getPrice(token);
+            if (held == 0 || read.status == IPriceOracle.Status.FAILED) continue;
+            (, uint8 decimals, ) = lens.collateralInfo(vault, token);
+            if ((held * read.high) / 10 ** decimals >= value) return true;
+        }
+        return false;
     }
 
     /// @dev Property 7: the bonus paid is at most the curve's at the quoted health with the ramp counted from the flag

@@ -158,6 +158,22 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
+    /// @dev The handler reaches property 4's state (issue 19): a full close of 10 WETH at the maximum bonus leaves
+    ///      about $49 owed against $120 of WBTC, and the same transaction closes it (counted in `remaindersClosed`;
+    ///      `remaindersLeft` counts the documented exception, a remainder free reserves cannot pay).
+    function test_handlerReachesDustRemainders() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH
+        handler.depositCollateral(1, 1, 200_000); // and 0.002 WBTC ($120)
+        handler.borrow(1, 19_097e6);
+        handler.movePrice(3, 7_000); // WETH $2,100
+        handler.movePrice(3, 9_524); // WETH $2,000.04: health 0.895, below the full-close health
+        handler.liquidate(1, 1, 3, 0, true);
+        assertEq(vault.debtOf(handler.actors()[1]), 0, "no remainder left");
+        assertEq(handler.remaindersClosed(), 1, "the dust remainder was closed in the same transaction");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
     /// @dev The handler reaches property 6's states (issue 19): a cap moved to what is deposited, an indebted
     ///      account's top-up past it accepted, a debt-free account's refused. The random runs reach them through
     ///      `setSupplyCap` and `depositCollateral` (counted in `topUpsPastCap` and `capRefusals`).

@@ -5,7 +5,9 @@
  * longer top up: `depositCollateral` reverted `SupplyCapExceeded` for it like for anyone. Now a supply cap refuses only
  * deposits to accounts without debt. What an indebted account takes past the cap protects it (its liquidation limit
  * counts it) but lends it nothing while the asset stays above its cap, so the cap still bounds how much debt the asset
- * can back: borrowing 1 wei to slip a large deposit past the cap, then borrowing against it, is refused.
+ * can back: borrowing 1 wei to slip a large deposit past the cap, then borrowing against it, is refused. Only the
+ * account itself may go past the cap (nobody can freeze another's borrow power with 1 wei), and a cap of 0 stays a
+ * freeze (found by the review of this change).
  */
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
@@ -40,9 +42,11 @@ describe("Adding collateral and repaying always work (issue 19, property 6)", fu
     expect((await lens.collateralInfo(vault, weth)).totalDeposited).to.equal(wad("25"));
     const after = await vault.accountLiquidity(alice.address);
     expect(after.liquidationLimit).to.equal((before.liquidationLimit * 15n) / 10n);
-    // A third party may top up an asset she holds, past the cap too.
-    await vault.connect(f.borrower).depositCollateral(weth, wad("1"), alice.address);
-    expect(await vault.collateralOf(alice.address, weth)).to.equal(wad("16"));
+    // Only she may take her holding past the cap: a third party's 1 wei cannot freeze her borrow power.
+    await expect(vault.connect(f.borrower).depositCollateral(weth, 1n, alice.address)).to.be.revertedWithCustomError(
+      vault,
+      "SupplyCapExceeded",
+    );
   });
 
   it("an account without debt is still held to the cap", async function () {
@@ -94,11 +98,12 @@ describe("Adding collateral and repaying always work (issue 19, property 6)", fu
     await vault.connect(attacker).borrow(usd("1000"), attacker.address);
   });
 
-  it("a cap of 0 (a frozen asset) does not block an indebted account's top-up either", async function () {
+  it("a cap of 0 stays a freeze: governance's stop for an asset it no longer trusts refuses even a top-up", async function () {
     const f = await networkHelpers.loadFixture(fullCapFixture);
     const { vault, weth, alice } = f;
     await vault.connect(f.owner).setCollateralConfig(weth, config(0n, wad("0.8"), wad("0.85")));
-    await vault.connect(alice).depositCollateral(weth, wad("1"), alice.address);
-    expect(await vault.collateralOf(alice.address, weth)).to.equal(wad("11"));
+    await expect(vault.connect(alice).depositCollateral(weth, wad("1"), alice.address))
+      .to.be.revertedWithCustomError(vault, "SupplyCapExceeded")
+      .withArgs(await weth.getAddress(), 0n, wad("21"));
   });
 });

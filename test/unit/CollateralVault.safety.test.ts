@@ -332,6 +332,7 @@ describe("CollateralVault: safety", function () {
       ProvisionExceedsDebt: "safety (liquidation hooks)",
       ReentrancyGuardReentrantCall: "safety",
       RenounceDisabled: "Governance roles (renounceOwnership)",
+      RemainderNotCovered: "NoDust.test.ts (the engine checks free reserves first: a direct engine call)",
       ReserveBoostTooHigh: "risk (setReserveBoost)",
       ReserveFactorTooHigh: "lending (constructor), governance",
       SafeERC20FailedOperation: "unreachable with the test tokens: they revert rather than return false",

@@ -198,7 +198,15 @@ function surfaces(f: GovFixture): Surface[] {
   const { a } = f;
   const vaultTable = {
     ...others("approve", "transfer", "transferFrom", "deposit", "mint", "withdraw", "redeem", "depositCollateral"),
-    ...others("withdrawCollateral", "borrow", "repay", "executeLiquidation", "writeOffBadDebt", "setProvision"),
+    ...others(
+      "withdrawCollateral",
+      "borrow",
+      "repay",
+      "executeLiquidation",
+      "writeOffBadDebt",
+      "closeRemainder",
+      "setProvision",
+    ),
     setLiquidationEngine: owner(a.engine),
     setCircuitBreaker: owner(a.breaker, a.queue),
     listCollateral: owner(a.newToken, collateralConfig()),
