@@ -37,7 +37,9 @@ interface ILiquidationEngine {
     /// @param fee Base units paid on top of `repay`, into reserves.
     /// @param bonus The bonus applied (WAD).
     /// @param health The account's health factor before (WAD).
-    /// @param writeOff Whether the account's remaining debt is written off afterwards (its collateral left is dust).
+    /// @param writeOff Whether the account's remaining debt is settled afterwards because its collateral left is dust:
+    ///        written off, or, when that debt is itself dust and one holding covers it, closed at no loss (the vault's
+    ///        `closeRemainder`: issue 19, property 4).
     struct Quote {
         uint256 repay;
         uint256 seize;

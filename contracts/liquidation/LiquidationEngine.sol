@@ -266,11 +266,15 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
-        if (quote.writeOff) vault.writeOffBadDebt(borrower);
-        else if (dustLeft && _closeRemainder(borrower, collateral))
+        // A solvent dust remainder is closed at no loss; an insolvent one (or one nothing can close) is written off.
+        if (quote.writeOff) {
+            if (!dustLeft || !_closeRemainder(borrower, collateral)) vault.writeOffBadDebt(borrower);
+        } else if (dustLeft && _closeRemainder(borrower, collateral)) {
             healthAfter = type(uint256).max;
-            // The settlement cleared the account's provision; what it did not recover stays booked (issue 19, property 2).
-        else if (provisionAfter != 0) vault.setProvision(borrower, provisionAfter);
+        } else if (provisionAfter != 0) {
+            // The settlement cleared the provision; what it did not recover stays booked (issue 19, property 2).
+            vault.setProvision(borrower, provisionAfter);
+        }
         // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
         if (healthAfter >= WAD) _clearFlag(borrower);
         else _setFlag(borrower, healthAfter);
@@ -336,7 +340,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 collateralLeft =
             context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
         quote.writeOff = remaining != 0 && collateralLeft < policy.dustValue;
-        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0, false);
+        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0, quote.writeOff && dustLeft);
         // Issue 19, property 4: with `dustLeft` the seizure took all of this collateral and left debt below the dust
         // minimum, which its other collateral (worth at least the minimum) covers: `_liquidate` closes it.
         healthAfter = _healthAfter(context, quote.repay, seizedValue);

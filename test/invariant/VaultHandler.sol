@@ -419,7 +419,8 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
             _fail(InvariantsSpec.INV_14_BONUS_BOUND, seizedValue);
         }
 
-        if (q.writeOff) {
+        // A write-off, unless the dust remainder was closed at no loss (no bad debt: the account keeps its surplus).
+        if (q.writeOff && vault.badDebt() != b.badDebt) {
             uint256 amount = vault.badDebt() - b.badDebt;
             ghostBadDebt += amount;
             _sweptAll(borrower);
@@ -452,14 +453,13 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         ILiquidationEngine.Quote memory q
     ) internal {
         if (debtAfter == 0) {
-            if (!q.writeOff && q.repay < debtBefore) remaindersClosed += 1;
+            if (q.repay < debtBefore && vault.badDebt() == _lastBadDebt) remaindersClosed += 1;
             return;
         }
         uint256 dust = engine.params().dustValue;
         ICollateralVault.AccountLiquidity memory a = vault.liquidationView(borrower, address(0)).liq;
         if (a.priceStatus == IPriceOracle.Status.FAILED) return; // valued at no price: nothing to compare
-        if (a.collateralValue + 1e9 < dust) _fail(InvariantsSpec.INV_15_NO_DUST, a.collateralValue);
-        if (a.debtValue + 1e9 >= dust) return;
+        if (a.collateralValue + 1e9 >= dust && a.debtValue + 1e9 >= dust) return;
         uint256 reserves = vault.reserves();
         uint256 provisions = lens.totalProvision(vault);
         bool payable_ = reserves >= provisions && reserves - provisions >= debtAfter;

@@ -62,13 +62,30 @@ describe("No liquidation leaves dust (issue 19, property 4)", function () {
   it("an insolvent remainder is still written off", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
     const { vault, engine, wbtc, weth, attacker, bob, oracle } = f;
-    await oracle.setPrice(wbtc, wad("30000")); // $60 of WBTC: under the dust minimum too
+    // Insolvent before (WETH $1,850: $18,500 + $60 of WBTC for 19,097 owed), it owes $1,478 after all its WETH goes,
+    // against $60 of WBTC.
+    await oracle.setPrice(weth, wad("1850"));
+    await oracle.setPrice(wbtc, wad("30000"));
     await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).to.emit(
       vault,
       "BadDebtWrittenOff",
     );
     expect(await vault.debtOf(attacker)).to.equal(0n);
     expect(await vault.collateralOf(attacker, wbtc)).to.equal(0n);
+  });
+
+  it("a solvent remainder whose collateral left is dust too is closed, not written off (the LUNA write-offs)", async function () {
+    const f = await networkHelpers.loadFixture(dustFixture);
+    const { vault, engine, wbtc, weth, attacker, bob, oracle } = f;
+    await oracle.setPrice(wbtc, wad("30000")); // $60 of WBTC for $49 owed: solvent, all of it under $100
+    const quote = await engine.previewLiquidation(attacker, weth, MaxUint256);
+    expect(quote.writeOff).to.equal(true); // the rest is settled, here at no loss
+    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address))
+      .to.emit(vault, "RemainderClosed")
+      .and.not.to.emit(vault, "BadDebtWrittenOff");
+    expect(await vault.debtOf(attacker)).to.equal(0n);
+    expect(await vault.badDebt()).to.equal(0n);
+    expect(await vault.collateralOf(attacker, wbtc)).to.be.greaterThan(0n); // she keeps her surplus
   });
 
   it("the liquidation's own fee can pay the remainder: reserves emptied beforehand, still closed", async function () {
