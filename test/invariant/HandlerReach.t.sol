@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+
+import {VaultFixture} from "../utils/VaultFixture.sol";
+import {VaultHandler} from "./VaultHandler.sol";
+
+/// @notice The states the invariant suites must reach, reached on purpose through VaultHandler's own actions (issue 19:
+///         doubted prices, stopped liquidations, full caps, dust remainders), each with the handler's counter that the
+///         random runs raise too. Kept apart from VaultInvariants.t.sol so the suites that inherit it (the replays of
+///         `npm run fuzz`, BreakerInvariantTest) do not compile and run these again.
+contract HandlerReachTest is Test, VaultFixture {
+    VaultHandler internal handler;
+
+    function setUp() public {
+        _deployMarket();
+        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
+    }
+
+    /// @dev The handler reaches the states of properties 3 and 7 (issue 19): an account flagged while the sequencer
+    ///      stops liquidations, then liquidated after a day-long outage at health 0.956 (where the time ramp, not
+    ///      health, sets the bonus) with the ramp counted from the restart, not from the flag; and an insolvent one
+    ///      whose loss is booked during an outage. The random runs reach them through `setSequencer`, `warp` and the
+    ///      breaker handler's pokes (counted in `flagsWhileStopped` and `liquidationsAcrossStops`).
+    function test_handlerReachesStoppedLiquidations() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($3,000, threshold 85%)
+        handler.borrow(1, 23_999_000_001); // health 1.0626
+        handler.movePrice(3, 9_000); // WETH $2,700: health 0.956
+        handler.setSequencer(true);
+        handler.flag(1);
+        assertEq(handler.flagsWhileStopped(), 1, "flagged while the sequencer was down");
+        handler.warp(1 days);
+        handler.setSequencer(false);
+        handler.warp(60);
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.liquidationsAcrossStops(), 1, "liquidated after the outage, the ramp counted from its end");
+
+        handler.depositCollateral(2, 0, 10e18); // actor 2: 10 WETH ($27,000)
+        handler.borrow(2, 21_599_000_000);
+        handler.setSequencer(true);
+        handler.movePrice(3, 7_000); // WETH $1,890: $18,900 against $21,599 owed
+        handler.flag(2);
+        assertEq(handler.flagsWhileStopped(), 2, "flagged while the sequencer was down");
+        assertGt(lens.provisionOf(vault, handler.actors()[2]), 0, "its loss booked while liquidations were stopped");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The handler reaches property 4's state (issue 19): a full close of 10 WETH at the maximum bonus leaves
+    ///      about $49 owed against $120 of WBTC, and the same transaction closes it (counted in `remaindersClosed`;
+    ///      `remaindersLeft` counts the documented exception, a remainder free reserves cannot pay).
+    function test_handlerReachesDustRemainders() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH
+        handler.depositCollateral(1, 1, 200_000); // and 0.002 WBTC ($120)
+        handler.borrow(1, 19_097e6);
+        handler.movePrice(3, 7_000); // WETH $2,100
+        handler.movePrice(3, 9_524); // WETH $2,000.04: health 0.895, below the full-close health
+        handler.liquidate(1, 1, 3, 0, true);
+        assertEq(vault.debtOf(handler.actors()[1]), 0, "no remainder left");
+        assertEq(handler.remaindersClosed(), 1, "the dust remainder was closed in the same transaction");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The handler reaches property 6's states (issue 19): a cap moved to what is deposited, an indebted
+    ///      account's top-up past it accepted, a debt-free account's refused. The random runs reach them through
+    ///      `setSupplyCap` and `depositCollateral` (counted in `topUpsPastCap` and `capRefusals`).
+    function test_handlerReachesFullCaps() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18);
+        handler.borrow(1, 10_000e6);
+        handler.depositCollateral(2, 0, 10e18);
+        handler.setSupplyCap(0, 5_000); // WETH capped at 10, 20 deposited
+        handler.depositCollateral(1, 0, 1e18);
+        assertEq(handler.topUpsPastCap(), 1, "the indebted account topped up past the cap");
+        handler.depositCollateral(2, 0, 1e18);
+        assertEq(handler.capRefusals(), 1, "the account without debt was held to the cap");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The handler reaches INV-13's doubted-price states (issue 19, property 1): with WETH DEGRADED between
+    ///      $2,700 and $3,300, an account unhealthy only at the low bound is refused; once both bounds are below its
+    ///      liquidation point, it is liquidated under the doubt. The random runs reach the same states through
+    ///      `setPriceStatus`, `movePrice` and `crash` (counted in `doubtedRefusals` and `doubtedLiquidations`).
+    function test_handlerReachesDoubtedPriceLiquidations() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($3,000, threshold 85%)
+        handler.borrow(1, 23_999_000_001); // just under the 80% LTV: health 1.0626
+        assertGt(vault.debtOf(handler.actors()[1]), 0, "the position opened");
+        handler.setPriceStatus(3, 2); // WETH DEGRADED: $2,700 .. $3,300
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.doubtedRefusals(), 1, "refused: liquidatable only at the doubt's low bound");
+        handler.movePrice(3, 8_000); // WETH $2,400 DEGRADED: $2,160 .. $2,640, unhealthy at both bounds
+        handler.liquidate(1, 1, 1, 0, true);
+        assertEq(handler.doubtedLiquidations(), 1, "liquidated under the doubt, at the bound that favours it");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+}
