@@ -4,9 +4,11 @@ import { configVariable, defineConfig } from "hardhat/config";
 import type { HardhatPlugin } from "hardhat/types/plugins";
 import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 
-// solc cannot be downloaded on our machines: compile with the soljson build shipped in the `solc` npm package.
+// solc cannot be downloaded on our machines: compile with the soljson build shipped in the `solc` npm package, loaded
+// through scripts/solc/soljson-heap.cjs, which passes the compiler input through the heap rather than the WebAssembly
+// stack (the invariant suites' job, about 1.27 MB of input, overflowed the stack and killed solc at once: HHE908).
 const require = createRequire(import.meta.url);
-const SOLC_0828 = require.resolve("solc/soljson.js");
+const SOLC_0828 = path.resolve(import.meta.dirname, "scripts", "solc", "soljson-heap.cjs");
 // Morpho Blue (the gas peer of `npm run bench`) is `pragma solidity 0.8.19`: its own compiler, from the `solc-0819`
 // npm alias of solc 0.8.19.
 const SOLC_0819 = require.resolve("solc-0819/soljson.js");

@@ -22,8 +22,8 @@ import {VaultState} from "./VaultState.sol";
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-11/12 `_requireWithinBorrowLimit` passes only with the base price OK and the debt value (rounded up)
 ///        within the borrow limit (rounded down), which counts only collateral with an OK price that the circuit
-///        breaker lets back new borrows, and no holding the account took past its asset's supply cap while the
-///        asset is still above it (issue 19, property 6: a cap bounds what lends, never a top-up).
+///        breaker lets back new borrows, and none of the units the account took past its asset's supply cap while
+///        the asset is still above it (issue 19, property 6: a cap bounds what lends, never a top-up).
 ///      - INV-24 no price of zero, or with its high below its low, reaches a valuation: such a read reverts
 ///        `ZeroPrice`; a FAILED read carries no price and values its collateral at zero.
 ///      - INV-38 each collateral counts at its effective LTV and threshold (`CollateralBook.effective`).
@@ -86,10 +86,12 @@ abstract contract AccountValuation is VaultState {
                 liq.liquidationLimit += value.wadMulDown(threshold);
                 if (
                     price.status == IPriceOracle.Status.OK &&
-                    (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low)) &&
-                    (marks >> CollateralBook.OVER_CAP == 0 ||
-                        !CollateralBook.overCapNow(marks, i, _collateral.assets[collateral]))
-                ) liq.borrowLimit += value.wadMulDown(ltv);
+                    (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low))
+                ) {
+                    if ((marks >> (CollateralBook.OVER_CAP + i)) & 1 != 0)
+                        value -= _pastCapValue(account, collateral, value);
+                    liq.borrowLimit += value.wadMulDown(ltv);
+                }
                 if (price.status > liq.priceStatus) liq.priceStatus = price.status;
             }
             mask >>= 1;
@@ -118,6 +120,20 @@ abstract contract AccountValuation is VaultState {
             uint256 unitPrice = liquidation ? price.high : price.low;
             value = _collateral.balances[account][collateral].mulDivDown(unitPrice, 10 ** record.decimals);
         }
+    }
+
+    /// @dev The part of `value` (the account's whole holding of `collateral`) that lends nothing now: the units it took
+    ///      past the asset's supply cap while the asset is above it (`CollateralBook.pastCapNow`), rounded up.
+    function _pastCapValue(address account, address collateral, uint256 value) internal view returns (uint256) {
+        uint256 held = _collateral.balances[account][collateral];
+        uint256 past = CollateralBook.pastCapNow(
+            _collateral,
+            account,
+            collateral,
+            _collateral.assets[collateral],
+            held
+        );
+        return value.mulDivUp(past, held);
     }
 
     /// @dev INV-11/12: reverts unless the base price is OK and the account's debt value is within its borrow limit.

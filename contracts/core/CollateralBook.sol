@@ -5,6 +5,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title CollateralBook
@@ -25,16 +26,25 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///        asset's `index` is its position in `assetList`, the bit it sets in an account's mask.
 ///      - An account's mask has bit `index` set exactly when it holds some of that asset, and an asset's
 ///        `totalDeposited` is Σ accounts' balances of it: `increase` and `decrease` move all three together.
-///      - Bit OVER_CAP + `index` is set only while the account holds the asset, once it topped the asset up past its
-///        supply cap (issue 19, property 6); the vault's valuation reads it (`overCapNow`).
+///      - Bit OVER_CAP + `index` is set whenever `overCap[account][asset]` is non-zero: the units the account added
+///        past the asset's supply cap (issue 19, property 6) in the asset's current `capEpoch` (`pastOf`; an entry of
+///        an earlier epoch is void), which leave first and never outlast the holding. They back at most
+///        MAX_OVER_CAP_COVER × the account's debt when added; the vault's valuation lends on none of them while the
+///        asset is above its cap, nor on more than it is above it (`pastCapNow`).
 library CollateralBook {
     using FixedPointMath for uint256;
 
     /// @notice Collateral assets per vault; bounds every loop over an account's collateral.
     uint256 internal constant MAX_COLLATERALS = 16;
-    /// @notice Where an account's mask keeps its over-cap bits: bit OVER_CAP + i marks asset i as topped up past its
-    ///         supply cap by this account while indebted; bits below OVER_CAP say what it holds.
+    /// @notice Where an account's mask keeps its over-cap bits: bit OVER_CAP + i says the account holds units of asset
+    ///         i it added past the asset's supply cap (`overCap`); bits below OVER_CAP say what it holds.
     uint256 internal constant OVER_CAP = 128;
+    /// @notice Most an account may hold past a supply cap, as cover of its debt: what it adds past the cap backs at
+    ///         most twice its debt at the asset's liquidation threshold (enough to take any account to health 2 on
+    ///         its own), so a top-up always can, and a borrow of 1 wei cannot carry an unbounded deposit past the cap.
+    uint256 internal constant MAX_OVER_CAP_COVER = 2;
+    /// @dev Where an `overCap` entry keeps the asset's `capEpoch` it was made in.
+    uint256 private constant EPOCH_SHIFT = 192;
     /// @notice Highest liquidation threshold: keeps at least a 5% equity cushion for liquidators.
     uint256 internal constant MAX_LIQUIDATION_THRESHOLD = 0.95e18;
     /// @notice Highest liquidation bonus: above 20% a liquidation destroys more value than it saves.
@@ -52,7 +62,7 @@ library CollateralBook {
     uint256 internal constant MIN_THRESHOLD_CAP_SHARE = 0.5e18;
 
     /// @notice One listed asset. Slots: config (LTV, threshold, bonus; its supply cap in the next slot); decimals,
-    ///         index, listed, ramp start and both caps; total deposited; ramp.
+    ///         index, listed, ramp start, both caps and the cap epoch; total deposited; ramp.
     struct Asset {
         ICollateralVault.CollateralConfig config;
         uint8 decimals;
@@ -61,6 +71,7 @@ library CollateralBook {
         uint40 rampStart; // when `ramp` last restarted
         uint64 ltvCap; // the risk manager's caps (type(uint64).max: none)
         uint64 thresholdCap;
+        uint64 capEpoch; // bumped when a top-up takes the asset from within its cap to past it (`overCap`)
         uint256 totalDeposited;
         ICollateralVault.RiskRamp ramp;
     }
@@ -69,8 +80,11 @@ library CollateralBook {
     struct Book {
         address[] assetList; // listed assets, in listing order
         mapping(address asset => Asset) assets;
-        mapping(address account => uint256) masks; // bit i: holds assetList[i]; bit OVER_CAP + i: topped it up past its cap
+        mapping(address account => uint256) masks; // bit i: holds assetList[i]; bit OVER_CAP + i: holds some past its cap
         mapping(address account => mapping(address asset => uint256)) balances;
+        // Units of the holding added past the cap (bits 0–191), with the asset's `capEpoch` then (bits 192–255): an
+        // entry of an earlier epoch is void, since the asset has been back within its cap since.
+        mapping(address account => mapping(address asset => uint256)) overCap;
     }
 
     // ================================================================= governance (external: deployed once, here)
@@ -178,19 +192,112 @@ library CollateralBook {
         record.totalDeposited -= amount;
         uint256 remaining = held - amount;
         book.balances[account][asset] = remaining;
-        if (remaining == 0) book.masks[account] &= ~((1 << record.index) | (1 << (OVER_CAP + record.index)));
+        uint256 before = book.masks[account];
+        uint256 mask = before;
+        uint256 overCapBit = 1 << (OVER_CAP + record.index);
+        if (mask & overCapBit != 0) {
+            // What it took past the cap leaves first: the holding that lends stays as it was.
+            uint256 past = pastOf(book, account, asset, record);
+            past = past > amount ? past - amount : 0;
+            book.overCap[account][asset] = past == 0 ? 0 : (uint256(record.capEpoch) << EPOCH_SHIFT) | past;
+            if (past == 0) mask &= ~overCapBit;
+        }
+        if (remaining == 0) mask &= ~(1 << record.index);
+        if (mask != before) book.masks[account] = mask;
     }
 
-    /// @dev Marks `account`'s holding of `record`'s asset as topped up past the asset's supply cap: while the asset's
-    ///      total stays above the cap, that holding lends the account nothing (it still protects it).
-    function markOverCap(Book storage book, address account, Asset storage record) internal {
+    /// @notice Books `amount` of `asset` that indebted `account` is adding for itself past the asset's supply cap
+    ///         (issue 19, property 6): the part the cap cannot hold joins the account's `overCap`, which protects the
+    ///         account but lends it nothing while the asset stays above its cap. The vault makes the deposit.
+    /// @dev Reverts `SupplyCapExceeded` for a cap of 0 (governance's freeze) or when the account's holding past the
+    ///      cap would back more than MAX_OVER_CAP_COVER × its debt (the holding at its price's `high`, the debt at
+    ///      the base's `low`); `PriceNotOk` or `ZeroPrice` when either price cannot be read (the bound needs both).
+    /// @param book The vault's book.
+    /// @param account The account topping up (the depositor itself).
+    /// @param asset The collateral.
+    /// @param amount What it adds, token units.
+    /// @param oracle The vault's price oracle.
+    /// @param debt The account's debt, base units, interest accrued to now.
+    /// @param base The vault's base asset.
+    /// @param baseDecimals Its decimals.
+    function addPastCap(
+        Book storage book,
+        address account,
+        address asset,
+        uint256 amount,
+        IPriceOracle oracle,
+        uint256 debt,
+        address base,
+        uint8 baseDecimals
+    ) external {
+        Asset storage record = book.assets[asset];
+        uint256 cap = record.config.supplyCap;
+        uint256 total = record.totalDeposited;
+        if (cap == 0) revert ICollateralVault.SupplyCapExceeded(asset, cap, total + amount); // a freeze, whatever prices
+        uint256 past;
+        if (total <= cap) {
+            // The asset goes past its cap from within it: whatever anyone took past it before fits again, so every
+            // earlier entry is void (a new epoch). Nobody can revive another account's old entry by this top-up.
+            ++record.capEpoch;
+            past = amount - (cap - total);
+        } else {
+            past = pastOf(book, account, asset, record) + amount;
+        }
+        uint256 debtValue = debt.mulDivDown(_known(oracle, base).low, 10 ** baseDecimals);
+        if (_cover(record, oracle, asset, past) > MAX_OVER_CAP_COVER * debtValue)
+            revert ICollateralVault.SupplyCapExceeded(asset, cap, total + amount);
+        book.overCap[account][asset] = (uint256(record.capEpoch) << EPOCH_SHIFT) | past;
         book.masks[account] |= 1 << (OVER_CAP + record.index);
     }
 
-    /// @dev Whether holding `index` of an account with `mask` lends nothing now: marked over the cap, and the asset's
-    ///      total deposits still above its supply cap.
-    function overCapNow(uint256 mask, uint256 index, Asset storage record) internal view returns (bool) {
-        return (mask >> (OVER_CAP + index)) & 1 != 0 && record.totalDeposited > record.config.supplyCap;
+    /// @dev The units of `account`'s holding it added past `record`'s cap in the asset's current epoch (0 when none,
+    ///      or when its entry is of an earlier epoch).
+    function pastOf(
+        Book storage book,
+        address account,
+        address asset,
+        Asset storage record
+    ) internal view returns (uint256) {
+        uint256 entry = book.overCap[account][asset];
+        if (entry >> EPOCH_SHIFT != record.capEpoch) return 0;
+        return uint192(entry);
+    }
+
+    /// @dev What `units` of `record`'s asset back at its price's `high` and its effective threshold, WAD USD, up.
+    function _cover(
+        Asset storage record,
+        IPriceOracle oracle,
+        address asset,
+        uint256 units
+    ) private view returns (uint256) {
+        (, uint256 threshold) = effective(record);
+        return units.mulDivUp(_known(oracle, asset).high, 10 ** record.decimals).wadMulUp(threshold);
+    }
+
+    /// @dev A price that can be used: not FAILED, not zero, its bounds in order (else the vault's own errors).
+    function _known(IPriceOracle oracle, address token) private view returns (IPriceOracle.Price memory price) {
+        price = oracle.getPrice(token);
+        if (price.status == IPriceOracle.Status.FAILED)
+            revert ICollateralVault.PriceNotOk(token, price.status, price.reason);
+        if (price.low == 0 || price.high < price.low) revert ICollateralVault.ZeroPrice(token);
+    }
+
+    /// @dev The units of `held` (of `record`'s asset, at `index`) that lend nothing now: what the account took past
+    ///      the cap, but no more than the asset's total is above its cap now (none once it is back under: another
+    ///      account's top-up can suspend no more than this account itself took past the cap).
+    function pastCapNow(
+        Book storage book,
+        address account,
+        address asset,
+        Asset storage record,
+        uint256 held
+    ) internal view returns (uint256 past) {
+        uint256 total = record.totalDeposited;
+        uint256 cap = record.config.supplyCap;
+        if (total <= cap) return 0;
+        past = pastOf(book, account, asset, record);
+        if (past > total - cap) past = total - cap;
+        if (past > held) past = held;
     }
 
     /// @dev The effective borrow LTV and liquidation threshold of `record` now (the formula on `RiskRamp`), rounded

@@ -23,6 +23,7 @@ import {LiquidationSettlement} from "./LiquidationSettlement.sol";
 import {LossLedger} from "./LossLedger.sol";
 import {AccountValuation} from "./AccountValuation.sol";
 import {VaultState} from "./VaultState.sol";
+import {VaultWiring} from "./VaultWiring.sol";
 
 /// @title CollateralVault
 /// @notice Bulwark's core ledger: an ERC-4626 vault over one base asset that lends it against several collateral assets.
@@ -144,7 +145,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         uint256 cashBefore = _lending.cash;
-        ICircuitBreaker breaker = _breaker;
+        ICircuitBreaker breaker = _wiring.breaker;
         if (address(breaker) != address(0)) breaker.onSupply(receiver, assets, cashBefore);
         IERC20(asset()).pullExact(caller, assets);
         _lending.cash = cashBefore + assets;
@@ -183,13 +184,15 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 totalBefore = record.totalDeposited;
         uint256 totalAfter = totalBefore + amount;
         if (totalAfter > record.config.supplyCap) {
-            // A full cap never blocks an indebted account's own top-up (issue 19, property 6); what it holds of an
-            // asset it took past the cap lends it nothing while the asset stays above the cap (`overCapNow`). Only the
-            // account may mark itself so (nobody can freeze another's borrow power with 1 wei), and a cap of 0 stays a
-            // freeze: governance's stop for an asset it no longer trusts.
-            if (_lending.scaledDebt[onBehalfOf] == 0 || msg.sender != onBehalfOf || record.config.supplyCap == 0)
+            // A full cap never blocks an indebted account's own top-up (issue 19, property 6): the units it adds past
+            // the cap protect it but lend it nothing while the asset stays above the cap, and back at most twice its
+            // debt (`CollateralBook.addPastCap`; a cap of 0 stays governance's freeze). Only the account itself may
+            // go past the cap: nobody can load another's holding with units that do not lend.
+            if (_lending.scaledDebt[onBehalfOf] == 0 || msg.sender != onBehalfOf)
                 revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
-            _collateral.markOverCap(onBehalfOf, record);
+            _accrue();
+            uint256 debt = _lending.debtOf(onBehalfOf, _lending.borrowIndex);
+            _collateral.addPastCap(onBehalfOf, collateral, amount, _oracle, debt, _base, _baseDecimals);
         }
         IERC20(collateral).pullExact(msg.sender, amount);
         _notifyInflow(collateral, onBehalfOf, amount, totalBefore);
@@ -212,7 +215,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _accrue();
             // A doubted price moves no collateral out of an indebted account; the limit check reuses this read.
             SharedPrice memory read = SharedPrice(collateral, true, _requireOkPrice(collateral));
-            _requireWithinBorrowLimit(msg.sender, _breaker, read);
+            _requireWithinBorrowLimit(msg.sender, _wiring.breaker, read);
         }
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
         _payOut(collateral, msg.sender, to, amount, totalBefore);
@@ -228,7 +231,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (uint256 scaled, uint256 debtAfter) = _lending.increaseDebt(msg.sender, amount);
         uint256 cap = _borrowCap;
         if (debtAfter > cap) revert BorrowCapExceeded(cap, debtAfter);
-        ICircuitBreaker breaker = _breaker;
+        ICircuitBreaker breaker = _wiring.breaker;
         SharedPrice memory none;
         _requireWithinBorrowLimit(msg.sender, breaker, none);
         if (address(breaker) != address(0)) breaker.beforeBorrow(msg.sender, amount, cashBefore);
@@ -274,15 +277,10 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function writeOffBadDebt(address account) external onlyEngine nonReentrant returns (uint256 amount) {
         _accrue();
-        amount = _lending.debtOf(account, _lending.borrowIndex);
-        if (amount == 0) revert NoDebt(account);
-        _lending.decreaseDebt(account, amount, true);
         // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
-        uint256 absorbed = amount < _lending.reserves ? amount : _lending.reserves;
-        _lending.reserves -= absorbed;
-        LossLedger.writeOff(_losses, _collateral, account, amount, absorbed);
+        amount = LossLedger.writeOff(_losses, _collateral, _lending, account);
         // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
-        if (address(_breaker) != address(0)) try _breaker.onBadDebt(amount, totalAssets()) {} catch {}
+        if (address(_wiring.breaker) != address(0)) try _wiring.breaker.onBadDebt(amount, totalAssets()) {} catch {}
     }
 
     /// @inheritdoc ICollateralVault
@@ -292,15 +290,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 seize
     ) external onlyEngine nonReentrant returns (uint256 amount) {
         _accrue();
-        amount = _lending.debtOf(account, _lending.borrowIndex);
-        if (amount == 0) revert NoDebt(account);
         // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
-        uint256 reserves = _lending.reserves;
-        uint256 free = reserves > _losses.totalProvision ? reserves - _losses.totalProvision : 0;
-        if (free < amount) revert RemainderNotCovered(amount, free);
-        _lending.decreaseDebt(account, amount, true);
-        _lending.reserves = reserves - amount;
-        LossLedger.closeRemainder(_losses, _collateral, account, collateral, seize, amount);
+        amount = LossLedger.closeRemainder(_losses, _collateral, _lending, account, collateral, seize);
     }
 
     /// @inheritdoc ICollateralVault
@@ -318,19 +309,12 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @inheritdoc ICollateralVault
     function setLiquidationEngine(address engine) external onlyOwner {
-        if (engine == address(0)) revert ZeroAddress();
-        _engine = engine;
-        emit LiquidationEngineSet(engine);
+        VaultWiring.setEngine(_wiring, engine);
     }
 
     /// @inheritdoc ICollateralVault
     function setCircuitBreaker(ICircuitBreaker breaker, IWithdrawalQueue queue) external onlyOwner {
-        if (address(breaker) == address(0) || address(queue) == address(0)) revert ZeroAddress();
-        _requireServesThisVault(address(breaker));
-        _requireServesThisVault(address(queue));
-        _breaker = breaker;
-        _queue = queue;
-        emit CircuitBreakerSet(address(breaker), address(queue));
+        VaultWiring.setBreaker(_wiring, breaker, queue);
     }
 
     /// @inheritdoc ICollateralVault
@@ -388,8 +372,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @inheritdoc ICollateralVault
     function setRiskModules(address riskManager, address recovery) external onlyOwner {
-        (_riskManager, _recovery) = (riskManager, recovery);
-        emit RiskModulesSet(riskManager, recovery);
+        VaultWiring.setRiskModules(_wiring, riskManager, recovery);
     }
 
     /// @inheritdoc ICollateralVault
@@ -397,12 +380,12 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         address collateral,
         uint64 ltvCap,
         uint64 thresholdCap
-    ) external onlyRiskModule(_riskManager) nonReentrant {
+    ) external onlyRiskModule(_wiring.riskManager) nonReentrant {
         CollateralBook.setCaps(_collateral, collateral, ltvCap, thresholdCap);
     }
 
     /// @inheritdoc ICollateralVault
-    function setReserveBoost(uint256 boost) external onlyRiskModule(_riskManager) nonReentrant {
+    function setReserveBoost(uint256 boost) external onlyRiskModule(_wiring.riskManager) nonReentrant {
         if (boost > LendingBook.MAX_RESERVE_BOOST) revert ReserveBoostTooHigh(boost, LendingBook.MAX_RESERVE_BOOST);
         if (boost == _reserveBoost) return;
         _accrue();
@@ -414,7 +397,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function releaseProtocolCollateral(
         address collateral,
         uint256 amount
-    ) external onlyRiskModule(_recovery) nonReentrant {
+    ) external onlyRiskModule(_wiring.recovery) nonReentrant {
         LossLedger.releaseProtocolCollateral(_losses, collateral, amount);
     }
 
@@ -423,7 +406,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         address collateral,
         uint256 returned,
         uint256 proceeds
-    ) external onlyRiskModule(_recovery) nonReentrant {
+    ) external onlyRiskModule(_wiring.recovery) nonReentrant {
         _accrue();
         LossLedger.settleRecovery(_losses, _lending, _collateral, collateral, returned, proceeds, IERC20(asset()));
     }
@@ -456,7 +439,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function liquidationView(address account, address collateral) external view returns (LiquidationView memory view_) {
         (view_.index, , ) = _accrued();
-        (view_.oracle, view_.breaker) = (_oracle, _breaker);
+        (view_.oracle, view_.breaker) = (_oracle, _wiring.breaker);
         view_.scaledDebt = _lending.scaledDebt[account];
         uint256 debt = _lending.debtOf(account, view_.index);
         if (debt != 0) view_.basePrice = _price(asset());
@@ -541,14 +524,14 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @dev Pays `amount` of `account`'s `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
     ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY). Runs after every effect.
     function _payOut(address token, address account, address to, uint256 amount, uint256 balanceBefore) internal {
-        ICircuitBreaker breaker = _breaker;
+        ICircuitBreaker breaker = _wiring.breaker;
         uint256 readyAt = address(breaker) == address(0) ? 0 : breaker.onOutflow(token, account, amount, balanceBefore);
         if (readyAt == 0) {
             IERC20(token).safeTransfer(to, amount);
             return;
         }
         if (readyAt > block.timestamp + MAX_QUEUE_DELAY) readyAt = block.timestamp + MAX_QUEUE_DELAY;
-        IWithdrawalQueue queue = _queue;
+        IWithdrawalQueue queue = _wiring.queue;
         IERC20(token).safeTransfer(address(queue), amount);
         uint256 id = queue.enqueue(to, token, amount, readyAt);
         // The one event after a call: it names the claim the queue has just created.
@@ -558,7 +541,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @dev Tells the breaker about a repayment or a collateral deposit. INV-27: inside a try/catch, so nothing the
     ///      breaker does can stop either.
     function _notifyInflow(address token, address account, uint256 amount, uint256 balanceBefore) internal {
-        ICircuitBreaker breaker = _breaker;
+        ICircuitBreaker breaker = _wiring.breaker;
         if (address(breaker) != address(0)) try breaker.onInflow(token, account, amount, balanceBefore) {} catch {}
     }
 
@@ -567,24 +550,19 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
         if (from == address(0) || to == address(0)) return;
-        ICircuitBreaker breaker = _breaker;
+        ICircuitBreaker breaker = _wiring.breaker;
         if (address(breaker) == address(0)) return;
         try breaker.onShareTransfer(from, to, value) {} catch {}
     }
 
     /// @dev Reverts unless the caller is the liquidation engine.
     function _checkEngine() internal view {
-        if (msg.sender != _engine || msg.sender == address(0)) revert NotLiquidationEngine(msg.sender);
+        if (msg.sender != _wiring.engine || msg.sender == address(0)) revert NotLiquidationEngine(msg.sender);
     }
 
     /// @dev Reverts unless the caller is `module` (the risk manager or the recovery module), which is set.
     function _checkRiskModule(address module) internal view {
         if (msg.sender != module || module == address(0)) revert NotRiskModule(msg.sender);
-    }
-
-    /// @dev Reverts unless `component` (a circuit breaker or a withdrawal queue: both have `vault()`) serves this vault.
-    function _requireServesThisVault(address component) internal view {
-        if (ICircuitBreaker(component).vault() != address(this)) revert WrongVault(component);
     }
 
     // ================================================================= internal: interest

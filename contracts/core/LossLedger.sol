@@ -33,6 +33,7 @@ library LossLedger {
     using SafeERC20 for IERC20;
     using TokenTransfers for IERC20;
     using CollateralBook for CollateralBook.Book;
+    using LendingBook for LendingBook.Book;
 
     /// @notice The vault's loss records, one storage struct.
     struct Ledger {
@@ -45,24 +46,34 @@ library LossLedger {
 
     // ================================================================= external (deployed once, here)
 
-    /// @notice Books the close of `account`'s solvent dust remainder of `amount` (the vault has removed the debt and
-    ///         paid it from free reserves): `seize` of `asset` becomes the protocol's, its provision goes. No loss is
-    ///         booked: the collateral taken is worth the debt. Emits `RemainderClosed`.
-    /// @dev Reverts with `AssetNotListed`, `InsufficientCollateral`.
+    /// @notice Closes `account`'s solvent dust remainder: its whole debt is removed and paid from free reserves
+    ///         (reserves no provision holds, so the share price does not move), `seize` of `asset` becomes the
+    ///         protocol's, its provision goes. No loss is booked: the collateral taken is worth the debt. Emits
+    ///         `RemainderClosed`.
+    /// @dev Reverts with `NoDebt`, `RemainderNotCovered`, `AssetNotListed`, `InsufficientCollateral`.
     /// @param ledger The vault's ledger.
     /// @param book The vault's collateral book.
+    /// @param lending The vault's lending book (interest accrued to now).
     /// @param account The account closed.
     /// @param asset The collateral taken.
     /// @param seize How much of it, token units.
-    /// @param amount The debt closed, base units.
+    /// @return amount The debt closed, base units.
     function closeRemainder(
         Ledger storage ledger,
         CollateralBook.Book storage book,
+        LendingBook.Book storage lending,
         address account,
         address asset,
-        uint256 seize,
-        uint256 amount
-    ) external {
+        uint256 seize
+    ) external returns (uint256 amount) {
+        amount = lending.debtOf(account, lending.borrowIndex);
+        if (amount == 0) revert ICollateralVault.NoDebt(account);
+        // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
+        uint256 reserves = lending.reserves;
+        uint256 free = reserves > ledger.totalProvision ? reserves - ledger.totalProvision : 0;
+        if (free < amount) revert ICollateralVault.RemainderNotCovered(amount, free);
+        lending.decreaseDebt(account, amount, true);
+        lending.reserves = reserves - amount;
         CollateralBook.Asset storage record = book.listed(asset);
         uint256 held = book.balances[account][asset];
         if (seize == 0 || seize > held) revert ICollateralVault.InsufficientCollateral(asset, held, seize);
@@ -86,30 +97,37 @@ library LossLedger {
         emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
     }
 
-    /// @notice Books the write-off of `amount` of `account`'s debt (the vault has removed the debt and taken
-    ///         `absorbed` of it out of reserves): every unit of the account's collateral becomes the protocol's, its
-    ///         provision goes, and the rest of the loss falls on lenders until recovered. Loops over the account's
+    /// @notice Writes off `account`'s whole debt: reserves absorb what they can, every unit of the account's
+    ///         collateral becomes the protocol's, its provision goes, and the rest of the loss falls on lenders until
+    ///         recovered. Reverts with `NoDebt`. Loops over the account's
     ///         own collateral mask: at most MAX_COLLATERALS iterations. Emits `BadDebtWrittenOff`.
     /// @param ledger The vault's ledger.
     /// @param book The vault's collateral book.
+    /// @param lending The vault's lending book (interest accrued to now).
     /// @param account The written-off account.
-    /// @param amount Its debt written off, base units.
-    /// @param absorbed The part of `amount` reserves absorbed.
+    /// @return amount Its debt written off, base units.
     function writeOff(
         Ledger storage ledger,
         CollateralBook.Book storage book,
-        address account,
-        uint256 amount,
-        uint256 absorbed
-    ) external {
+        LendingBook.Book storage lending,
+        address account
+    ) external returns (uint256 amount) {
+        amount = lending.debtOf(account, lending.borrowIndex);
+        if (amount == 0) revert ICollateralVault.NoDebt(account);
+        lending.decreaseDebt(account, amount, true);
+        // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
+        uint256 absorbed = amount < lending.reserves ? amount : lending.reserves;
+        lending.reserves -= absorbed;
         // INV-16: the account ends with no collateral; its dust becomes the protocol's.
-        uint256 mask = uint128(book.masks[account]); // the holding bits (the over-cap ones go with them)
+        uint256 marks = book.masks[account];
+        uint256 mask = uint128(marks); // the holding bits; the over-cap ones, and what they count, go with them
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address asset = book.assetList[i];
                 uint256 held = book.balances[account][asset];
                 book.assets[asset].totalDeposited -= held;
                 book.balances[account][asset] = 0;
+                if ((marks >> (CollateralBook.OVER_CAP + i)) & 1 != 0) book.overCap[account][asset] = 0;
                 ledger.protocolCollateral[asset] += held;
             }
             mask >>= 1;

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
-import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
 import {CollateralBook} from "./CollateralBook.sol";
 import {LendingBook} from "./LendingBook.sol";
 import {LossLedger} from "./LossLedger.sol";
+import {VaultWiring} from "./VaultWiring.sol";
 
 /// @title VaultState
 /// @notice The vault's storage, in one place: what `CollateralVault` and `AccountValuation` read and write, and what
 ///         `VaultStorage` reads by slot from outside.
 /// @dev Slots (OpenZeppelin's ERC20 holds 0–4 and Ownable2Step 5–6; the reentrancy lock is transient): 7 oracle,
-///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost | last accrual, 11–15 lending book, 16–19
-///      collateral book, 20–24 loss ledger, 25 engine, 26 breaker, 27 queue, 28 risk manager, 29 recovery.
+///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost | last accrual, 11–15 lending book, 16–20
+///      collateral book, 21–25 loss ledger, 26–30 wiring (engine, breaker, queue, risk manager, recovery).
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.
 abstract contract VaultState {
     /// @dev The base asset (immutable: read without a call) and its decimals.
@@ -33,11 +32,7 @@ abstract contract VaultState {
     CollateralBook.Book internal _collateral;
     LossLedger.Ledger internal _losses;
 
-    address internal _engine;
-    ICircuitBreaker internal _breaker;
-    IWithdrawalQueue internal _queue;
-    address internal _riskManager;
-    address internal _recovery;
+    VaultWiring.Wiring internal _wiring;
 
     /// @param base The base asset.
     constructor(address base) {

@@ -260,9 +260,11 @@ interface ICollateralVault {
     /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may top up an asset the account
     ///         holds (more collateral never lowers an account's health, INV-19); only the account itself adds an asset
     ///         it does not hold yet, so nobody can make its health checks read prices it never chose. A full supply cap
-    ///         never blocks an indebted account's own top-up (a cap of 0, a freeze, does).
+    ///         does not block an indebted account's own top-up: the units past it lend nothing while the asset stays
+    ///         past its cap, and may back at most twice its debt (a cap of 0, a freeze, refuses; so does a top-up past
+    ///         a cap while a price the bound needs is FAILED).
     /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `AssetNotListed`, `UnsolicitedCollateral`, `SupplyCapExceeded`,
-    ///      `TransferAmountMismatch`.
+    ///      `PriceNotOk` and `ZeroPrice` (past a cap only), `TransferAmountMismatch`.
     function depositCollateral(address asset, uint256 amount, address onBehalfOf) external;
 
     /// @notice Withdraws `amount` of the caller's collateral `asset` to `to` (type(uint256).max withdraws all).

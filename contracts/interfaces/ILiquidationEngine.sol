@@ -76,6 +76,8 @@ interface ILiquidationEngine {
     error PartialLowersHealth(uint256 health, uint256 maxRepay);
     /// @notice Thrown when a liquidation would pay the liquidator more than the collateral's maximum bonus allows.
     error SeizeAboveFloor(uint256 seizedValue, uint256 maxValue);
+    /// @notice Thrown when a liquidation would seize less than the liquidator's `minSeize`.
+    error SeizeBelowMinimum(uint256 seize, uint256 minSeize);
     /// @notice Thrown when an amount that must be positive is zero.
     error ZeroAmount();
     /// @notice Thrown when an address that must be set is zero.
@@ -139,6 +141,19 @@ interface ILiquidationEngine {
         address receiver
     ) external returns (Quote memory);
 
+    /// @notice As `liquidate`, with price protection for the liquidator (issue 19, property 11): reverts unless at
+    ///         least `minSeize` units of `collateral` are seized, so a price or position that moves between the
+    ///         keeper's quote and its inclusion (a front-run repayment, a partial liquidation ahead of it) can only make
+    ///         the call fail, never pay the liquidator less than it priced.
+    /// @dev Reverts as `liquidate`, and with `SeizeBelowMinimum`.
+    function liquidateWithMinSeize(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        address receiver,
+        uint256 minSeize
+    ) external returns (Quote memory);
+
     /// @notice As `liquidate`, needing no capital: the collateral goes to `receiver` first, which is called back
     ///         (IFlashLiquidator) with `data` and must have the base asset owed approved to the vault when it returns.
     /// @dev Reverts as `liquidate`, and with `EmptyFlashData` and the vault's `FlashCallbackFailed`.
@@ -197,4 +212,8 @@ interface ILiquidationEngine {
 
     /// @notice When `account` was flagged (0 when it is not).
     function flaggedAt(address account) external view returns (uint256);
+
+    /// @notice The health `account` had when its flag was last set (0 when it is not flagged): below the policy's
+    ///         `emergencyHealth`, its time ramp runs through a sequencer outage (emergency liquidations never stop).
+    function flaggedHealth(address account) external view returns (uint256);
 }

@@ -26,21 +26,22 @@ library VaultStorage {
     uint256 internal constant ACCRUAL_SLOT = 10;
     uint256 internal constant CASH_SLOT = 11; // LendingBook.Book at 11–15
     uint256 internal constant SCALED_DEBT_SLOT = 15; // mapping(account => scaled debt)
-    uint256 internal constant ASSETS_SLOT = 17; // CollateralBook.Book at 16–19: mapping(asset => Asset)
-    uint256 internal constant BAD_DEBT_SLOT = 20; // LossLedger.Ledger at 20–24
-    uint256 internal constant UNRECOVERED_LOSS_SLOT = 21;
-    uint256 internal constant TOTAL_PROVISION_SLOT = 22;
-    uint256 internal constant PROVISION_SLOT = 23; // mapping(account => provision)
-    uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 24; // mapping(asset => units)
-    uint256 internal constant ENGINE_SLOT = 25;
-    uint256 internal constant BREAKER_SLOT = 26;
-    uint256 internal constant QUEUE_SLOT = 27;
-    uint256 internal constant RISK_MANAGER_SLOT = 28;
-    uint256 internal constant RECOVERY_SLOT = 29;
+    uint256 internal constant ASSETS_SLOT = 17; // CollateralBook.Book at 16–20: mapping(asset => Asset)
+    uint256 internal constant OVER_CAP_SLOT = 20; // mapping(account => mapping(asset => units past the cap))
+    uint256 internal constant BAD_DEBT_SLOT = 21; // LossLedger.Ledger at 21–25
+    uint256 internal constant UNRECOVERED_LOSS_SLOT = 22;
+    uint256 internal constant TOTAL_PROVISION_SLOT = 23;
+    uint256 internal constant PROVISION_SLOT = 24; // mapping(account => provision)
+    uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 25; // mapping(asset => units)
+    uint256 internal constant ENGINE_SLOT = 26; // VaultWiring.Wiring at 26–30
+    uint256 internal constant BREAKER_SLOT = 27;
+    uint256 internal constant QUEUE_SLOT = 28;
+    uint256 internal constant RISK_MANAGER_SLOT = 29;
+    uint256 internal constant RECOVERY_SLOT = 30;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap
-    ///      64–127, threshold cap 128–191); total deposited; ramp (LTV from, LTV target, threshold from, threshold
+    ///      64–127, threshold cap 128–191, cap epoch 192–255); total deposited; ramp (LTV from, LTV target, threshold from, threshold
     ///      target: 64 bits each, in that order).
     uint256 private constant CONFIG = 0;
     uint256 private constant SUPPLY_CAP = 1;
@@ -130,6 +131,14 @@ library VaultStorage {
     /// @dev `account`'s bad-debt provision, base units.
     function provisionOf(ICollateralVault vault, address account) internal view returns (uint256) {
         return _word(vault, _mappingSlot(account, PROVISION_SLOT));
+    }
+
+    /// @dev Units of `account`'s holding of `asset` it added past the asset's supply cap (CollateralBook.overCap).
+    ///      An entry made in an earlier cap epoch of the asset is void: 0.
+    function overCapOf(ICollateralVault vault, address account, address asset) internal view returns (uint256) {
+        uint256 entry = _word(vault, uint256(keccak256(abi.encode(asset, _mappingSlot(account, OVER_CAP_SLOT)))));
+        if (entry >> 192 != _word(vault, _assetSlot(asset) + TERMS) >> 192) return 0;
+        return uint192(entry);
     }
 
     /// @dev Units of `asset` the protocol owns, swept from written-off accounts.

@@ -8,6 +8,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {Bounds} from "../libraries/Bounds.sol";
@@ -94,6 +95,20 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ) external nonReentrant returns (Quote memory) {
         if (receiver == address(0)) revert ZeroAddress();
         return _liquidate(borrower, collateral, maxRepay, receiver, msg.sender, msg.sender, "");
+    }
+
+    /// @inheritdoc ILiquidationEngine
+    function liquidateWithMinSeize(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        address receiver,
+        uint256 minSeize
+    ) external nonReentrant returns (Quote memory quote) {
+        if (receiver == address(0)) revert ZeroAddress();
+        quote = _liquidate(borrower, collateral, maxRepay, receiver, msg.sender, msg.sender, "");
+        // Checked once the quote is known; the revert undoes the settlement.
+        if (quote.seize < minSeize) revert SeizeBelowMinimum(quote.seize, minSeize);
     }
 
     /// @inheritdoc ILiquidationEngine
@@ -228,6 +243,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         return _flags[account].at;
     }
 
+    /// @inheritdoc ILiquidationEngine
+    function flaggedHealth(address account) external view returns (uint256) {
+        return _flags[account].health;
+    }
+
     // ================================================================= internal
 
     function _liquidate(
@@ -266,10 +286,12 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
-        // A solvent dust remainder is closed at no loss; an insolvent one (or one nothing can close) is written off.
+        // A solvent dust remainder is closed at no loss (or, when nothing can close it, left: README, known issues);
+        // only an insolvent one is written off.
         if (quote.writeOff) {
-            if (!dustLeft || !_closeRemainder(borrower, collateral)) vault.writeOffBadDebt(borrower);
-        } else if (dustLeft && _closeRemainder(borrower, collateral)) {
+            (bool closed, bool solvent) = dustLeft ? _closeRemainder(borrower, collateral) : (false, false);
+            if (!closed && !solvent) vault.writeOffBadDebt(borrower);
+        } else if (dustLeft && _closed(borrower, collateral)) {
             healthAfter = type(uint256).max;
         } else if (provisionAfter != 0) {
             // The settlement cleared the provision; what it did not recover stays booked (issue 19, property 2).
@@ -377,31 +399,80 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     }
 
     /// @dev Closes the dust remainder a liquidation of `seized` left on `borrower` (issue 19, property 4): the first
-    ///      other collateral with a usable price that covers the remaining debt gives up just its value (debt at the
-    ///      base's `low`, collateral at its `high`: the bounds that favour the borrower; tokens rounded up), and free
-    ///      reserves pay the debt, so the share price does not move and the borrower loses nothing beyond the debt.
-    ///      Returns false, leaving the remainder, when free reserves cannot pay it or no single holding covers it
-    ///      (README, known issues). Loops over the listed assets (≤ 16); dust path only.
-    function _closeRemainder(address borrower, address seized) internal returns (bool) {
+    ///      other collateral whose liquidation is open and that covers the remaining debt gives up just its value
+    ///      (tokens rounded up), and free reserves pay the debt, so the share price does not move and the borrower
+    ///      loses nothing beyond the debt. Only at confirmed prices: the base's and the collateral's must both be OK
+    ///      (a doubted price is never a price reserves buy at, nor one a borrower sells at), and the breaker must let
+    ///      that collateral be liquidated. Returns `closed` false, leaving the remainder, when free reserves cannot
+    ///      pay it, a price is doubted or no single open holding covers it (README, known issues); and whether the
+    ///      account is solvent (collateral at its `high` covering the debt at the base's `low`, no price FAILED), which
+    ///      a write-off must not touch. Loops over the listed assets (≤ 16); dust path only.
+    function _closeRemainder(address borrower, address seized) internal returns (bool closed, bool solvent) {
         ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, address(0));
+        // Solvent at the bounds that favour the borrower, with every price known: what a write-off must never take.
+        solvent =
+            snapshot.liq.priceStatus != IPriceOracle.Status.FAILED &&
+            snapshot.liq.collateralValue >= snapshot.liq.debtValue;
+        if (snapshot.basePrice.status != IPriceOracle.Status.OK) return (false, solvent);
         uint256 debt = snapshot.liq.debt;
         uint256 provisions = vault.totalProvision();
         uint256 reserves = vault.reserves();
-        if (reserves < provisions || reserves - provisions < debt) return false;
-        uint256 debtValue = LiquidationMath.valueUp(debt, snapshot.basePrice.low, _baseDecimals);
+        if (reserves < provisions || reserves - provisions < debt) return (false, solvent);
+        closed = _closeIn(
+            borrower,
+            seized,
+            snapshot,
+            LiquidationMath.valueUp(debt, snapshot.basePrice.low, _baseDecimals)
+        );
+    }
+
+    /// @dev `_closeRemainder`'s search: the first holding other than `seized`, at a confirmed price and open to
+    ///      liquidation, that covers `debtValue`, gives up just that value (tokens rounded up).
+    function _closeIn(
+        address borrower,
+        address seized,
+        ICollateralVault.LiquidationView memory snapshot,
+        uint256 debtValue
+    ) internal returns (bool) {
         address[] memory assets = vault.collateralAssets();
         for (uint256 i; i < assets.length; ++i) {
-            if (assets[i] == seized) continue;
-            uint256 held = vault.collateralOf(borrower, assets[i]);
+            address asset = assets[i];
+            if (asset == seized) continue;
+            uint256 held = vault.collateralOf(borrower, asset);
             if (held == 0) continue;
-            IPriceOracle.Price memory price = snapshot.oracle.getPrice(assets[i]);
-            if (price.status == IPriceOracle.Status.FAILED) continue;
-            uint256 seize = debtValue.mulDivUp(10 ** vault.collateralDecimals(assets[i]), price.high);
+            IPriceOracle.Price memory price = snapshot.oracle.getPrice(asset);
+            if (price.status != IPriceOracle.Status.OK || !_liquidationOpen(snapshot.breaker, asset)) continue;
+            uint256 seize = debtValue.mulDivUp(10 ** vault.collateralDecimals(asset), price.low);
             if (seize == 0 || seize > held) continue;
-            vault.closeRemainder(borrower, assets[i], seize);
+            vault.closeRemainder(borrower, asset, seize);
             return true;
         }
         return false;
+    }
+
+    /// @dev `_closeRemainder`'s first answer: whether the remainder was closed.
+    function _closed(address borrower, address seized) internal returns (bool closed) {
+        (closed, ) = _closeRemainder(borrower, seized);
+    }
+
+    /// @dev The breaker (if any) lets `asset` be liquidated now: its stop (`ActionPaused`) or its grace
+    ///      (`LiquidationGrace`) reads as closed; any other failure of the breaker reverts the liquidation, as it
+    ///      would the liquidation's own check.
+    function _liquidationOpen(ICircuitBreaker breaker, address asset) internal view returns (bool) {
+        if (address(breaker) == address(0)) return true;
+        try breaker.checkLiquidation(asset) returns (uint256) {
+            return true;
+        } catch (bytes memory reason) {
+            bytes4 selector = bytes4(reason);
+            if (
+                reason.length >= 4 &&
+                (selector == ICircuitBreaker.ActionPaused.selector ||
+                    selector == ICircuitBreaker.LiquidationGrace.selector)
+            ) return false;
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
     }
 
     /// @dev Debt (base units) beyond what `collateralValue` (WAD USD) covers at `basePrice`; the cover rounds down.
@@ -513,7 +584,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
     /// @dev INV-13 and INV-25 on a position read on the vault's liquidation side: reverts unless the account may be
     ///      liquidated now (with `gated`, also while the L2 sequencer stops liquidations at its health); returns its
-    ///      health factor and since when the sequencer has let liquidations run (`IPriceOracle.sequencerState`).
+    ///      health factor and since when the sequencer has let liquidations of it run (`IPriceOracle.sequencerState`;
+    ///      0 for an account flagged below `emergencyHealth`, whose liquidation no outage stopped).
     function _checkLiquidatable(
         address account,
         IPriceOracle oracle,
@@ -527,9 +599,13 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (!gated) return (health, 0);
         IPriceOracle.Reason sequencer;
         (sequencer, readySince) = oracle.sequencerState();
-        if (sequencer != IPriceOracle.Reason.NONE && health >= _params.emergencyHealth) {
-            revert SequencerNotReady(sequencer, health, _params.emergencyHealth);
-        }
+        uint256 emergency = _params.emergencyHealth;
+        if (sequencer != IPriceOracle.Reason.NONE && health >= emergency)
+            revert SequencerNotReady(sequencer, health, emergency);
+        // An account flagged below `emergencyHealth` was never stopped by the sequencer, during an outage or its
+        // grace: its ramp runs from its flag, and goes on when the sequencer is back. One flagged above it ramps only
+        // from then (its flag is older than its emergency).
+        if (_flags[account].health < emergency) readySince = 0;
     }
 
     /// @dev An account holding collateral whose price is FAILED: that collateral is valued at the oracle's ceiling,

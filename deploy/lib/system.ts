@@ -7,8 +7,8 @@
  *
  * Modules, in execution order (Ignition runs what is independent in parallel batches):
  *
- * 1. `BulwarkCore` — OracleAdapter, KinkedRateModel, the vault's three libraries (CollateralBook, LossLedger,
- *    LiquidationSettlement) and CollateralVault linked to them, LiquidationEngine (+ vault.setLiquidationEngine),
+ * 1. `BulwarkCore` — OracleAdapter, KinkedRateModel, the vault's four libraries (CollateralBook, LossLedger,
+ *    LiquidationSettlement, VaultWiring) and CollateralVault linked to them, LiquidationEngine (+ vault.setLiquidationEngine),
  *    CircuitBreaker and WithdrawalQueue (+ vault.setCircuitBreaker), VolatilityOracle, RiskManager, Rebalancer
  *    (+ vault.setRiskModules), and VaultLens (stateless reads). Every Ownable2Step contract starts owned by the
  *    deployer (account 0).
@@ -129,6 +129,7 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       CollateralBook: m.library("CollateralBook", tx),
       LossLedger: m.library("LossLedger", tx),
       LiquidationSettlement: m.library("LiquidationSettlement", tx),
+      VaultWiring: m.library("VaultWiring", tx),
     };
     const vault = m.contract(
       "CollateralVault",

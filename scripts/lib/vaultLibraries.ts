@@ -1,7 +1,8 @@
 /**
- * CollateralVault links three external libraries — its rare paths, deployed once and called by DELEGATECALL:
- * `CollateralBook` (listing and reconfiguring collateral), `LossLedger` (provisions, write-offs, recovery, reserve
- * withdrawals) and `LiquidationSettlement` (carrying out a liquidation). Every script and test deploys the vault
+ * CollateralVault links four external libraries — its rare paths, deployed once and called by DELEGATECALL:
+ * `CollateralBook` (listing and reconfiguring collateral, top-ups past a supply cap), `LossLedger` (provisions,
+ * write-offs, remainders, recovery, reserve withdrawals), `LiquidationSettlement` (carrying out a liquidation) and
+ * `VaultWiring` (governance setting the engine, the breaker and the risk modules). Every script and test deploys the vault
  * through `deployCollateralVault`, which deploys them first and links them; Ignition does the same in
  * deploy/lib/system.ts. Also deploys the stateless `VaultLens`, which serves the vault's reads that it no longer
  * serves itself.
@@ -12,7 +13,7 @@ import type { AddressLike, BigNumberish, Signer } from "ethers";
 import type { CollateralVault, VaultLens } from "../../typechain-types/index.js";
 
 /** The libraries CollateralVault links, by name. */
-export const VAULT_LIBRARIES = ["CollateralBook", "LossLedger", "LiquidationSettlement"] as const;
+export const VAULT_LIBRARIES = ["CollateralBook", "LossLedger", "LiquidationSettlement", "VaultWiring"] as const;
 export type VaultLibraryName = (typeof VAULT_LIBRARIES)[number];
 
 /** The constructor arguments of CollateralVault, in order. */

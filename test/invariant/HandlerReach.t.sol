@@ -15,7 +15,7 @@ contract HandlerReachTest is Test, VaultFixture {
 
     function setUp() public {
         _deployMarket();
-        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
+        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle, lens);
     }
 
     /// @dev The handler reaches the states of properties 3 and 7 (issue 19): an account flagged while the sequencer

@@ -19,7 +19,7 @@ contract RiskHandler is CommonBase, StdUtils {
     uint256 internal constant WAD = 1e18;
 
     CollateralVault public immutable vault;
-    VaultLens private immutable lens = new VaultLens();
+    VaultLens private immutable lens;
     VaultHandler public immutable vaultHandler;
 
     string public violation;
@@ -37,6 +37,7 @@ contract RiskHandler is CommonBase, StdUtils {
     constructor(CollateralVault vault_, VaultHandler vaultHandler_) {
         vault = vault_;
         vaultHandler = vaultHandler_;
+        lens = vaultHandler_.lens();
         address[] memory assets = vault_.collateralAssets();
         for (uint256 i; i < assets.length; ++i) _snapshot(assets[i]);
     }

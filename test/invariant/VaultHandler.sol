@@ -15,6 +15,7 @@ import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {MockPriceOracle} from "../doubles/MockPriceOracle.sol";
 import {LiquidationMath} from "../../contracts/libraries/LiquidationMath.sol";
 import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
+import {VaultStorage} from "../../contracts/libraries/VaultStorage.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
 /// @notice Drives random sequences of lender and borrower actions, price moves and crashes, time warps, donations,
@@ -25,7 +26,9 @@ import {InvariantsSpec} from "./InvariantsSpec.sol";
 ///      would only be a swallowed revert. Ghost variables keep an independent model of collateral flows.
 contract VaultHandler is CommonBase, StdCheats, StdUtils {
     CollateralVault public immutable vault;
-    VaultLens private immutable lens = new VaultLens();
+    /// @dev The fixture's lens, passed in (not deployed here: each `new` embeds a contract's whole creation code in
+    ///      its deployer, and the invariant suites' compile job is already as large as the WebAssembly solc handles).
+    VaultLens public immutable lens;
     LiquidationEngine public immutable engine;
     address public immutable keeper;
     MockERC20 public immutable usdc;
@@ -85,9 +88,11 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         LiquidationEngine engine_,
         MockERC20 usdc_,
         MockERC20[] memory collaterals_,
-        MockPriceOracle oracle_
+        MockPriceOracle oracle_,
+        VaultLens lens_
     ) {
         vault = vault_;
+        lens = lens_;
         engine = engine_;
         keeper = makeAddr("keeper");
         vm.prank(keeper);
@@ -190,20 +195,73 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         (ICollateralVault.CollateralConfig memory cfg, , uint256 total) = lens.collateralInfo(vault, address(token));
         bool pastCap = total + amount > cfg.supplyCap;
         bool indebted = vault.debtOf(actor) != 0;
+        Bound memory cover;
+        if (pastCap && indebted && cfg.supplyCap != 0)
+            cover = _overCapBound(actor, token, amount, total, cfg.supplyCap);
+        uint256 limitBefore = vault.accountLiquidity(actor).borrowLimit;
         vm.prank(actor);
         try vault.depositCollateral(address(token), amount, actor) {
             ghostCollateralIn[address(token)] += amount;
-            if (pastCap && indebted) topUpsPastCap += 1;
             if (pastCap && (!indebted || cfg.supplyCap == 0))
                 _fail("a deposit went past a supply cap it may not", amount);
+            if (pastCap && indebted) {
+                topUpsPastCap += 1;
+                if (!cover.fits && !cover.near) _fail("a top-up went past the cap beyond twice its debt", amount);
+                _checkPastCapLendsNothing(actor, token, cover.room, limitBefore);
+            }
         } catch (bytes memory reason) {
-            // Property 6: only the supply cap may refuse a deposit: to an account without debt, or past a cap of 0 (a
-            // freeze); never an indebted account's own top-up past a cap above 0.
-            if (!pastCap || (indebted && cfg.supplyCap != 0))
+            // Property 6: only the supply cap may refuse a deposit: to an account without debt, past a cap of 0 (a
+            // freeze), or beyond what backs twice the account's debt (or with a price the bound cannot read); never
+            // an indebted account's own top-up within that bound.
+            if (!pastCap || (indebted && cfg.supplyCap != 0 && cover.fits && !cover.near))
                 _fail(InvariantsSpec.INV_27_ALWAYS_OPEN, uint256(_status[address(token)]));
-            _expectSelector(reason, ICollateralVault.SupplyCapExceeded.selector, "depositCollateral (cap)");
+            if (cover.unknownPrice) {
+                _expectSelector(reason, ICollateralVault.PriceNotOk.selector, "depositCollateral (price)");
+            } else {
+                _expectSelector(reason, ICollateralVault.SupplyCapExceeded.selector, "depositCollateral (cap)");
+            }
             capRefusals += 1;
         }
+    }
+
+    /// @dev What the vault's cover bound on a top-up past a supply cap should say, recomputed here from raw reads.
+    struct Bound {
+        uint256 room; // units that still fit under the cap
+        bool fits; // the holding past the cap backs at most twice the debt
+        bool near; // within rounding of the bound: either answer is right
+        bool unknownPrice; // a price the bound needs is FAILED: refused with PriceNotOk
+    }
+
+    function _overCapBound(
+        address actor,
+        MockERC20 token,
+        uint256 amount,
+        uint256 total,
+        uint256 cap
+    ) internal view returns (Bound memory b) {
+        b.room = cap > total ? cap - total : 0;
+        IPriceOracle.Price memory price = oracle.getPrice(address(token));
+        IPriceOracle.Price memory base = oracle.getPrice(address(usdc));
+        if (price.status == IPriceOracle.Status.FAILED || base.status == IPriceOracle.Status.FAILED) {
+            b.unknownPrice = true;
+            return b;
+        }
+        uint256 past = VaultStorage.overCapOf(vault, actor, address(token)) + amount - b.room;
+        (, uint256 threshold) = vault.riskParams(address(token));
+        uint256 coverValue = (((past * price.high) / 10 ** token.decimals()) * threshold) / 1e18;
+        uint256 most = (2 * vault.debtOf(actor) * base.low) / 1e6;
+        b.fits = coverValue <= most;
+        uint256 gap = coverValue > most ? coverValue - most : most - coverValue;
+        b.near = gap <= most / 1_000 + 1e12;
+    }
+
+    /// @dev Property 6: a top-up past the cap raises the borrow limit by no more than the units that fit under it lend.
+    function _checkPastCapLendsNothing(address actor, MockERC20 token, uint256 room, uint256 limitBefore) internal {
+        IPriceOracle.Price memory price = oracle.getPrice(address(token));
+        (uint256 ltv, ) = vault.riskParams(address(token));
+        uint256 most = limitBefore + (((room * price.low) / 10 ** token.decimals()) * ltv) / 1e18 + 1e9;
+        uint256 limitAfter = vault.accountLiquidity(actor).borrowLimit;
+        if (limitAfter > most) _fail("units past a supply cap lend", limitAfter - limitBefore);
     }
 
     function withdrawCollateral(
@@ -296,6 +354,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 receiverCollateral;
         uint256 badDebt;
         uint256 flaggedAt;
+        uint256 flaggedHealth;
     }
 
     /// @dev A keeper (or, one time in five, the borrower itself: self-liquidation) liquidates a random account,
@@ -392,6 +451,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         b.receiverCollateral = token.balanceOf(liquidator);
         b.badDebt = vault.badDebt();
         b.flaggedAt = engine.flaggedAt(borrower);
+        b.flaggedHealth = engine.flaggedHealth(borrower);
     }
 
     function _afterLiquidation(
@@ -403,7 +463,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     ) internal {
         if (!b.liquidatable) _fail(InvariantsSpec.INV_13_ONLY_LIQUIDATABLE, q.repay);
         if (!b.atBothBounds) _fail(InvariantsSpec.INV_13_DOUBTED_PRICE, q.repay);
-        _checkRamp(token, b.flaggedAt, q);
+        _checkRamp(token, b, q);
         // The liquidator paid exactly repay + fee and received exactly `seize`.
         if (b.payerBase - usdc.balanceOf(liquidator) != q.repay + q.fee) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 1);
         if (token.balanceOf(liquidator) - b.receiverCollateral != q.seize) _fail(InvariantsSpec.INV_14_BONUS_BOUND, 2);
@@ -482,10 +542,13 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
 
     /// @dev Property 7: the bonus paid is at most the curve's at the quoted health with the ramp counted from the flag
     ///      or from the last moment the handler saw this liquidation stopped, whichever is later.
-    function _checkRamp(MockERC20 token, uint256 flaggedAt, ILiquidationEngine.Quote memory q) internal {
+    function _checkRamp(MockERC20 token, Before memory b, ILiquidationEngine.Quote memory q) internal {
+        uint256 flaggedAt = b.flaggedAt;
         uint256 from = flaggedAt;
         if (_stopSeenAt[address(token)] > from) from = _stopSeenAt[address(token)];
-        if (_sequencerStopSeenAt > from) from = _sequencerStopSeenAt;
+        // The sequencer never stops the liquidation of an account flagged below emergencyHealth.
+        bool emergency = b.flaggedHealth < engine.params().emergencyHealth;
+        if (_sequencerStopSeenAt > from && !emergency) from = _sequencerStopSeenAt;
         uint256 elapsed = flaggedAt == 0 || block.timestamp <= from ? 0 : block.timestamp - from;
         if (flaggedAt != 0 && from > flaggedAt) liquidationsAcrossStops += 1;
         ILiquidationEngine.Params memory p = engine.params();

@@ -21,7 +21,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
 
     function setUp() public {
         _deployMarket();
-        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle);
+        handler = new VaultHandler(vault, engine, usdc, collaterals, oracle, lens);
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](23);
         selectors[0] = VaultHandler.deposit.selector;

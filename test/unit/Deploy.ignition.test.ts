@@ -154,7 +154,7 @@ describe("Deploy (Ignition)", function () {
     expect(rows.find((row) => row.check === "securityOps.liquidator.owner")?.actual).to.equal(addresses.securityOps);
   });
 
-  it("deploys the vault linked to its three libraries, the lens, and a flash liquidator handed to SecurityOps", async function () {
+  it("deploys the vault linked to its four libraries, the lens, and a flash liquidator handed to SecurityOps", async function () {
     const a = await loadFixture(deploySystem);
     // The vault's code calls each library (at the offsets its artifact's link references give) at one address with code.
     const code = ethers.getBytes(await ethers.provider.getCode(a.vault));
@@ -167,7 +167,12 @@ describe("Deploy (Ignition)", function () {
         linked.set(name, at);
       }
     }
-    expect([...linked.keys()].sort()).to.deep.equal(["CollateralBook", "LiquidationSettlement", "LossLedger"]);
+    expect([...linked.keys()].sort()).to.deep.equal([
+      "CollateralBook",
+      "LiquidationSettlement",
+      "LossLedger",
+      "VaultWiring",
+    ]);
     for (const [name, at] of linked) {
       expect(at.size, name).to.equal(1);
       expect(await ethers.provider.getCode([...at][0]), name).to.not.equal("0x");

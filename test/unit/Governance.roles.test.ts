@@ -224,7 +224,16 @@ function surfaces(f: GovFixture): Surface[] {
     ...ownership(f, vault),
   };
   const engineTable = {
-    ...others("liquidate", "flashLiquidate", "liquidateBatch", "batchStep", "flag", "unflag", "writeOff"),
+    ...others(
+      "liquidate",
+      "liquidateWithMinSeize",
+      "flashLiquidate",
+      "liquidateBatch",
+      "batchStep",
+      "flag",
+      "unflag",
+      "writeOff",
+    ),
     setParams: owner(DEFAULT_ENGINE_PARAMS),
     ...ownership(f, engine),
   };

@@ -1197,6 +1197,7 @@ describe("LiquidationEngine: rules", function () {
       PriceUnavailable: "below; price and sequencer gating",
       ReentrancyGuardReentrantCall: "below (a flash receiver calling back into the engine)",
       SeizeAboveFloor: "unreachable: a defence in depth, see below",
+      SeizeBelowMinimum: "LiquidatorPriceProtection.test.ts",
       SequencerNotReady: "below; price and sequencer gating",
       StillLiquidatable: "below; flag and unflag",
       ZeroAddress: "below; setParams (constructor)",

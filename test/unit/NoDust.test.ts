@@ -16,6 +16,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { liquidationFixture } from "./helpers/liquidationModel.js";
 import type { LiquidationFixture } from "./helpers/liquidationModel.js";
 import { btc } from "./helpers/breaker.js";
+import { Reason, Status } from "./helpers/oracleAdapter.js";
 import { usd, wad } from "./helpers/vault.js";
 
 const { networkHelpers, ethers } = await network.create();
@@ -88,6 +89,22 @@ describe("No liquidation leaves dust (issue 19, property 4)", function () {
     expect(await vault.collateralOf(attacker, wbtc)).to.be.greaterThan(0n); // she keeps her surplus
   });
 
+  // Review of the price gate: when nothing could close a solvent remainder whose collateral left is dust, the engine
+  // wrote it off, sweeping the borrower's surplus and booking bad debt that was not there.
+  it("a solvent dust remainder nothing can close is left, never written off", async function () {
+    const f = await networkHelpers.loadFixture(dustFixture);
+    const { vault, engine, wbtc, weth, attacker, bob, oracle } = f;
+    // $60 of WBTC (doubted: $30,000 to $30,000.01) for $49 owed: solvent, all of it under $100, not closable.
+    await oracle.setPriceData(wbtc, wad("30000"), wad("30000.01"), Status.DEGRADED, Reason.UNCONFIRMED_JUMP);
+    expect((await engine.previewLiquidation(attacker, weth, MaxUint256)).writeOff).to.equal(true);
+    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address))
+      .not.to.emit(vault, "BadDebtWrittenOff")
+      .and.not.to.emit(vault, "RemainderClosed");
+    expect(await vault.badDebt()).to.equal(0n);
+    expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
+    expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+  });
+
   it("the liquidation's own fee can pay the remainder: reserves emptied beforehand, still closed", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
     const { vault, engine, owner, weth, attacker, bob } = f;
@@ -114,6 +131,47 @@ describe("No liquidation leaves dust (issue 19, property 4)", function () {
     );
     expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
     expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+  });
+
+  // Review of property 4: the close bought the other collateral with reserves at any usable price, a doubted one's
+  // `high` included, and ignored the breaker. A manipulated high would buy a few satoshis for the whole remainder.
+  it("a doubted price on the other collateral: the remainder is not bought at either bound of the doubt", async function () {
+    const f = await networkHelpers.loadFixture(dustFixture);
+    const { vault, engine, oracle, wbtc, weth, attacker, bob } = f;
+    await oracle.setPriceData(wbtc, wad("30000"), wad("60000"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
+    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
+      vault,
+      "RemainderClosed",
+    );
+    expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
+    expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
+    expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+  });
+
+  it("a doubted base price: the remainder is not closed", async function () {
+    const f = await networkHelpers.loadFixture(dustFixture);
+    const { vault, engine, oracle, usdc, weth, attacker, bob } = f;
+    await oracle.setPriceData(usdc, wad("0.999"), wad("1"), Status.DEGRADED, Reason.UNCONFIRMED_JUMP);
+    expect((await engine.previewLiquidation(attacker, weth, MaxUint256)).seize).to.equal(wad("10")); // capped
+    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
+      vault,
+      "RemainderClosed",
+    );
+    expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
+  });
+
+  it("the breaker stops liquidations of the other collateral: the remainder is not closed in it", async function () {
+    const f = await networkHelpers.loadFixture(dustFixture);
+    const { vault, breaker, engine, oracle, wbtc, weth, attacker, bob } = f;
+    await oracle.setPriceData(wbtc, 0n, 0n, Status.FAILED, Reason.FEED_REVERTED);
+    await breaker.poke(wbtc); // WBTC liquidations stop until the cooldown has passed, then wait out the grace
+    await oracle.setPrice(wbtc, wad("60000"));
+    await expect(breaker.checkLiquidation(wbtc)).to.be.revertedWithCustomError(breaker, "ActionPaused");
+    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
+      vault,
+      "RemainderClosed",
+    );
+    expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
   });
 
   it("closeRemainder refuses what free reserves cannot pay (RemainderNotCovered) and more than the holding", async function () {

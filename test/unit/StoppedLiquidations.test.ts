@@ -138,6 +138,32 @@ describe("No penalty grows while liquidations are stopped (issue 19, property 7)
     expect(await bonusNow(f)).to.equal(await modelBonus(f, BigInt(await time.latest()) - readySince));
   });
 
+  // Review of property 7: an account below emergencyHealth can be liquidated all through an outage, yet its ramp was
+  // held at zero, so the keeper who takes it then is paid as for a fresh flag however long it has been left.
+  it("an account flagged below emergencyHealth: its liquidation never stops, nor does its ramp", async function () {
+    const f = await networkHelpers.loadFixture(debtFixture);
+    const { engine, oracle, weth, alice } = f;
+    await oracle.setPrice(weth, wad("2600")); // health 0.9208 < emergencyHealth 0.95
+    await engine.flag(alice);
+    const flagged = await engine.flaggedAt(alice);
+    await oracle.setSequencerReason(OracleReason.SEQUENCER_DOWN);
+    await time.increase(600);
+    expect(await bonusNow(f)).to.equal(await modelBonus(f, BigInt(await time.latest()) - flagged));
+    expect(await bonusNow(f)).to.be.greaterThan(await modelBonus(f, 0n));
+    // A flag raised during the outage below emergencyHealth ramps from then too.
+    await oracle.setPrice(weth, wad("2550")); // health 0.9032
+    await engine.connect(f.bob).liquidate(alice, weth, usd("1000"), f.bob.address); // partial: re-flags, still < 0.95
+    const reflagged = await engine.flaggedAt(alice);
+    expect(await engine.flaggedHealth(alice)).to.be.lessThan(DEFAULT_ENGINE_PARAMS.emergencyHealth);
+    await time.increase(300);
+    expect(await bonusNow(f)).to.equal(await modelBonus(f, BigInt(await time.latest()) - reflagged));
+    // The sequencer back and its grace over: the ramp goes on from the flag, it does not restart (review finding).
+    await oracle.setSequencerReason(OracleReason.NONE);
+    await oracle.setSequencerReadySince(BigInt(await time.latest()));
+    await time.increase(60);
+    expect(await bonusNow(f)).to.equal(await modelBonus(f, BigInt(await time.latest()) - reflagged));
+  });
+
   it("a flag raised during a stop starts its ramp only when the stop ends", async function () {
     const f = await networkHelpers.loadFixture(debtFixture);
     const { engine, oracle, weth, alice } = f;

@@ -76,16 +76,17 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   CASH: ["_lending", "cash"],
   SCALED_DEBT: ["_lending", "scaledDebt"],
   ASSETS: ["_collateral", "assets"],
+  OVER_CAP: ["_collateral", "overCap"],
   BAD_DEBT: ["_losses", "badDebt"],
   UNRECOVERED_LOSS: ["_losses", "unrecoveredLoss"],
   TOTAL_PROVISION: ["_losses", "totalProvision"],
   PROVISION: ["_losses", "provision"],
   PROTOCOL_COLLATERAL: ["_losses", "protocolCollateral"],
-  ENGINE: ["_engine"],
-  BREAKER: ["_breaker"],
-  QUEUE: ["_queue"],
-  RISK_MANAGER: ["_riskManager"],
-  RECOVERY: ["_recovery"],
+  ENGINE: ["_wiring", "engine"],
+  BREAKER: ["_wiring", "breaker"],
+  QUEUE: ["_wiring", "queue"],
+  RISK_MANAGER: ["_wiring", "riskManager"],
+  RECOVERY: ["_wiring", "recovery"],
 };
 
 describe("VaultStorage: the vault's slots", function () {

@@ -357,7 +357,8 @@ export async function lstFixture(connection: NetworkConnection): Promise<LstFixt
 /**
  * Seconds of open time ramp `account` has at `time` when `collateral` is liquidated: counted from its flag, or from
  * when liquidations last became possible if later (the sequencer's `readySince`, each breaker entry's
- * `liquidationsFrom`); 0 when unflagged or while the sequencer doubts prices (issue 19, property 7).
+ * `liquidationsFrom`); 0 when unflagged, or during a sequencer outage unless it was flagged below emergencyHealth,
+ * whose ramp no outage stops (issue 19, property 7).
  */
 export async function rampElapsed(
   f: MarketFixture,
@@ -367,8 +368,12 @@ export async function rampElapsed(
 ): Promise<bigint> {
   const flagged = await f.engine.flaggedAt(account);
   if (flagged === 0n) return 0n;
-  const [reason, readySince] = await f.oracle.sequencerState();
-  if (reason !== 0n) return 0n;
+  const [reason, sequencerReadySince] = await f.oracle.sequencerState();
+  // An account flagged below emergencyHealth was never stopped by the sequencer: its ramp runs from its flag, through
+  // an outage and after it. Any other has none during an outage, and ramps from its end.
+  const emergency = (await f.engine.flaggedHealth(account)) < (await f.engine.params()).emergencyHealth;
+  if (reason !== 0n && !emergency) return 0n;
+  const readySince = emergency ? 0n : sequencerReadySince;
   let from = flagged > readySince ? flagged : readySince;
   for (const asset of [collateral, f.usdc, ZeroAddress]) {
     const since = (await f.breaker.entry(asset)).liquidationsFrom;
