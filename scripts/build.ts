@@ -2,8 +2,9 @@
  * `npm run build`: compiles the project in several smaller solc jobs instead of one.
  *
  * We compile with the WebAssembly solc from the `solc` npm package (no native compiler can be downloaded on our
- * machines), and a single job holding every contract and test now exceeds what that build can handle: a fresh
- * `hardhat build` dies with "RuntimeError: memory access out of bounds" (HHE908). Hardhat caches every job's output,
+ * machines). Its input used to go through the WebAssembly stack, and a job past about 1.27 MB died at once with
+ * "RuntimeError: memory access out of bounds" (HHE908); scripts/solc/soljson-heap.cjs now passes it through the heap,
+ * and one job holding every contract and test compiles. Should one still run out of memory, we fall back to groups. Hardhat caches every job's output,
  * so compiling in groups — shipped contracts, test doubles and bench helpers, npm files, then the Solidity tests a few
  * at a time — leaves a complete cache, after which `hardhat test` and every script find nothing left to compile.
  *

@@ -63,6 +63,24 @@ contract HandlerReachTest is Test, VaultFixture {
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
+    /// @dev The handler reaches property 2's state (issue 19): a liquidation that takes all of one collateral and
+    ///      leaves the account insolvent, whose shortfall must stay booked (checked in `_checkProvisionKept`, counted in
+    ///      `insolventAfterLiquidation`). 10 WETH and 0.1 WBTC ($6,000) owing 28,000; WETH falls to $2,100.
+    function test_handlerReachesInsolventPartialLiquidations() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH
+        handler.depositCollateral(1, 1, 10_000_000); // and 0.1 WBTC ($6,000)
+        handler.borrow(1, 28_000e6);
+        handler.movePrice(3, 7_000); // WETH $2,100: $27,000 of collateral for 28,000 owed
+        handler.liquidate(1, 1, 3, 0, true); // all the WETH goes; about 7,000 owed against $6,000 of WBTC
+        address account = handler.actors()[1];
+        assertEq(vault.collateralOf(account, address(weth)), 0, "all of its WETH was seized");
+        assertGt(vault.debtOf(account), 0, "debt left");
+        assertEq(handler.insolventAfterLiquidation(), 1, "left insolvent, its shortfall checked as booked");
+        assertGt(lens.provisionOf(vault, account), 0, "the shortfall is booked");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
     /// @dev The handler reaches property 6's states (issue 19): a cap moved to what is deposited, an indebted
     ///      account's top-up past it accepted, a debt-free account's refused. The random runs reach them through
     ///      `setSupplyCap` and `depositCollateral` (counted in `topUpsPastCap` and `capRefusals`).

@@ -41,6 +41,8 @@ library InvariantsSpec {
         "INV-14: seized value <= repaid value x (1 + max bonus); the liquidator pays repay + fee, no more, no less";
     string internal constant INV_15_NO_DUST =
         "INV-15: after a liquidation an account owes nothing, or owes and holds each at least the dust minimum, or free reserves could not close its solvent remainder (issue 19, property 4)";
+    string internal constant INV_06_PROVISION_KEPT =
+        "INV-06: an account a liquidation leaves with debt keeps at least its shortfall booked as a provision (issue 19, property 2)";
     string internal constant INV_16_NO_DEBT_WITHOUT_COLLATERAL =
         "INV-16: no account keeps debt with no collateral; a write-off leaves neither";
     string internal constant INV_16_SOLVENT_NOT_WRITTEN_OFF =

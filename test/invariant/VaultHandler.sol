@@ -64,6 +64,8 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     ///         transaction closed, and remainders left because free reserves could not pay them.
     uint256 public remaindersClosed;
     uint256 public remaindersLeft;
+    /// @notice Reach of property 2: liquidations that left an account insolvent (its shortfall then must stay booked).
+    uint256 public insolventAfterLiquidation;
     uint256 public flagsWhileStopped;
     uint256 public liquidationsAcrossStops;
     /// @dev The last moment the handler saw liquidations of a collateral stopped (by its breaker entry, the base's or
@@ -491,6 +493,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
         uint256 debtAfter = vault.debtOf(borrower);
         _checkNoDust(borrower, debtAfter, b.liq.debt, q);
+        if (debtAfter != 0) _checkProvisionKept(borrower, debtAfter);
         bool closed = debtAfter == 0 || vault.collateralOf(borrower, address(token)) == 0;
         if (!closed) {
             ICollateralVault.AccountLiquidity memory a = vault.liquidationView(borrower, address(0)).liq;
@@ -501,6 +504,24 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         }
         if (debtAfter != 0 && !holdsCollateral(borrower))
             _fail(InvariantsSpec.INV_16_NO_DEBT_WITHOUT_COLLATERAL, debtAfter);
+    }
+
+    /// @dev Property 2: a liquidation that leaves debt leaves at least the account's shortfall (debt beyond what its
+    ///      collateral covers at the liquidation side's prices, recomputed here from the vault's view after it) booked
+    ///      as its provision, so the share price never rises on a loss nobody recovered. Two base units, plus one per
+    ///      1,000 USDC of shortfall, absorb the difference between the engine's and the view's roundings. Skipped at
+    ///      an unknown price (no shortfall can be stated there).
+    function _checkProvisionKept(address borrower, uint256 debtAfter) internal {
+        ICollateralVault.LiquidationView memory view_ = vault.liquidationView(borrower, address(0));
+        if (view_.basePrice.status == IPriceOracle.Status.FAILED) return;
+        if (view_.liq.priceStatus == IPriceOracle.Status.FAILED) return;
+        uint256 covered = (view_.liq.collateralValue * 1e6) / view_.basePrice.low;
+        if (debtAfter <= covered) return;
+        uint256 shortfall = debtAfter - covered;
+        insolventAfterLiquidation += 1;
+        if (lens.provisionOf(vault, borrower) + shortfall / 1e9 + 2 < shortfall) {
+            _fail(InvariantsSpec.INV_06_PROVISION_KEPT, shortfall);
+        }
     }
 
     /// @dev Property 4 (INV-15): after a liquidation the account owes nothing, or owes and holds each at least the
