@@ -96,6 +96,9 @@ interface ILiquidationEngine {
     error OnlySelf(address caller);
     /// @notice Thrown when writing off an account whose collateral is not dust.
     error NotDust(address account, uint256 collateralValue, uint256 dustValue);
+    /// @notice Thrown when writing off an account whose collateral still covers its debt (both at the bounds that
+    ///         favour it): a solvent remainder is never written off (issue 19, property 4).
+    error StillSolvent(address account, uint256 collateralValue, uint256 debtValue);
     /// @notice Thrown when unflagging an account that is still liquidatable (or whose price is unknown).
     error StillLiquidatable(address account);
     /// @notice Thrown when a parameter is outside its hard-coded bounds.
@@ -197,9 +200,10 @@ interface ILiquidationEngine {
     /// @dev Reverts with `StillLiquidatable`.
     function unflag(address account) external;
 
-    /// @notice Writes off the debt of a liquidatable account whose collateral is worth less than `dustValue`: the
-    ///         dust moves to the protocol, reserves absorb the loss first, then lenders. Permissionless.
-    /// @dev Reverts with `NotLiquidatable`, `PriceUnavailable`, `NotDust`.
+    /// @notice Writes off the debt of a liquidatable, insolvent account whose collateral is worth less than
+    ///         `dustValue`: the dust moves to the protocol, reserves absorb the loss first, then lenders.
+    ///         Permissionless.
+    /// @dev Reverts with `NotLiquidatable`, `PriceUnavailable`, `NotDust`, `StillSolvent`.
     function writeOff(address account) external returns (uint256 amount);
 
     // ----------------------------------------------------------------- governance and views

@@ -214,9 +214,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         // A write-off realises a loss like a liquidation does: it waits while the base asset's (or the global) entry
         // stops liquidations or is in its grace period.
         if (address(snapshot.breaker) != address(0)) snapshot.breaker.checkLiquidation(_base);
-        if (snapshot.liq.collateralValue >= _params.dustValue) {
-            revert NotDust(account, snapshot.liq.collateralValue, _params.dustValue);
-        }
+        ICollateralVault.AccountLiquidity memory liq = snapshot.liq;
+        if (liq.collateralValue >= _params.dustValue) revert NotDust(account, liq.collateralValue, _params.dustValue);
+        // A solvent remainder is never written off, by a liquidation or here (the rule `_liquidate` keeps).
+        if (liq.priceStatus != IPriceOracle.Status.FAILED && liq.collateralValue >= liq.debtValue)
+            revert StillSolvent(account, liq.collateralValue, liq.debtValue);
         _clearFlag(account);
         return vault.writeOffBadDebt(account);
     }

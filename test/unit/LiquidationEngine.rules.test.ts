@@ -1200,6 +1200,7 @@ describe("LiquidationEngine: rules", function () {
       SeizeBelowMinimum: "LiquidatorPriceProtection.test.ts",
       SequencerNotReady: "below; price and sequencer gating",
       StillLiquidatable: "below; flag and unflag",
+      StillSolvent: "NoDust.test.ts (writeOff of a solvent dust remainder)",
       ZeroAddress: "below; setParams (constructor)",
       ZeroAmount: "below; previewLiquidation",
     };

@@ -103,6 +103,9 @@ describe("No liquidation leaves dust (issue 19, property 4)", function () {
     expect(await vault.badDebt()).to.equal(0n);
     expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
     expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+    // Nor can anyone write it off by hand (review finding: writeOff checked only that the collateral was dust).
+    await expect(engine.writeOff(attacker)).to.be.revertedWithCustomError(engine, "StillSolvent");
+    expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
   });
 
   it("the liquidation's own fee can pay the remainder: reserves emptied beforehand, still closed", async function () {
