@@ -338,13 +338,17 @@ describe("Keeper", function () {
     it("writes off an account whose collateral is dust, and drops it from the index", async function () {
       const f = await loadFixture(keeperFixture);
       const { vault, engine } = f.market;
-      // 0.03 WETH ($90 at $3,000) against 70 USDC: at $2,700 its $81 is below the engine's $100 dust threshold.
+      // 0.0015 WBTC ($90 at $60,000) against 65 USDC; WBTC then falls to $41,600 (four rounds, each within the jump
+      // check): its $62.40 is below the engine's $100 dust threshold and below its debt, insolvent (a solvent one is
+      // never written off). WETH's crash liquidates the other two as usual.
       const [, , , , , , , erin] = await ethers.getSigners();
-      await f.weth.mint(erin.address, wad("0.03"));
-      await f.weth.connect(erin).approve(vault, MaxUint256);
-      await vault.connect(erin).depositCollateral(f.weth, wad("0.03"), erin.address);
-      await vault.connect(erin).borrow(usd("70"), erin.address);
+      await f.wbtc.mint(erin.address, 150_000n);
+      await f.wbtc.connect(erin).approve(vault, MaxUint256);
+      await vault.connect(erin).depositCollateral(f.wbtc, 150_000n, erin.address);
+      await vault.connect(erin).borrow(usd("65"), erin.address);
       await crash(f);
+      for (const price of ["54000", "48600", "43740", "41600"])
+        await f.market.feeds.get("WBTC")?.push(feedAnswer(price));
       expect(await vault.isLiquidatable(erin.address)).to.equal(true);
       const { keeper, records } = await makeKeeper(f, { duties: { breaker: false, volatility: false } });
 
@@ -352,7 +356,7 @@ describe("Keeper", function () {
       if (result.status !== "processed") expect.fail(`step ${result.status}`);
       const [writeOff] = events(records, "written-off");
       expect(writeOff.fields.borrower).to.equal(erin.address);
-      expect(writeOff.fields.amount).to.be.greaterThanOrEqual(usd("70"));
+      expect(writeOff.fields.amount).to.be.greaterThanOrEqual(usd("65"));
       expect(await vault.debtOf(erin.address)).to.equal(0n);
       expect(await vault.badDebt()).to.equal(writeOff.fields.amount);
       expect(await engine.flaggedAt(erin.address)).to.equal(0n);
