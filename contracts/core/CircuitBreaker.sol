@@ -103,12 +103,15 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         address asset,
         address account,
         uint256 amount,
-        uint256 balanceBefore
+        uint256 balanceBefore,
+        bool mayQueue
     ) external onlyVault returns (uint256 readyAt) {
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
         Status storage status = _status[asset];
         if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, window, triggers);
-        if (_mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) {
+        uint8 action = asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL;
+        if (_mask(status, _status[GLOBAL]) & action != 0) {
+            if (!mayQueue) _requireOpen(asset, action); // reverts ActionPaused with the entry and reason
             readyAt = block.timestamp + _params.claimDelay;
         } else {
             mapping(uint256 kind => Credit) storage credits = _credits[asset][account];
@@ -116,6 +119,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
             if (_fits(window, triggers, asset, uncovered)) {
                 _commit(window, credits, LEND, uncovered, netAfter);
             } else {
+                if (!mayQueue) _refuseOutflow(asset, window, triggers, amount);
                 _trip(asset, status, Reason.OUTFLOW);
                 readyAt = block.timestamp + _params.claimDelay;
             }
@@ -205,6 +209,11 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         if (since > openSince) openSince = since;
         since = _requireLiquidatable(GLOBAL);
         if (since > openSince) openSince = since;
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    function outflowRoom(address asset, address account, uint256 balanceBefore) external view returns (uint256) {
+        return _payableNow(asset, account, balanceBefore);
     }
 
     /// @inheritdoc ICircuitBreaker

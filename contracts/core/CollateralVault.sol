@@ -14,7 +14,7 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
-import {IWithdrawalQueue, MAX_QUEUE_DELAY} from "../interfaces/IWithdrawalQueue.sol";
+import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {TokenTransfers} from "../libraries/TokenTransfers.sol";
 import {CollateralBook} from "./CollateralBook.sol";
@@ -40,8 +40,11 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
 ///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
-///        hook runs in a try/catch there), and it queues withdrawals rather than refusing them; once set, it cannot
-///        be removed.
+///        hook runs in a try/catch there), and it queues collateral withdrawals rather than refusing them; a lender's
+///        `withdraw`/`redeem` pays now or reverts, and `withdrawOrQueue` is the lender's exit that queues; once set,
+///        it cannot be removed.
+///      - ERC-4626 limits tell the truth (issue 19, property 8): `maxDeposit`/`maxMint` are 0 while supply is stopped,
+///        and a `withdraw` within `maxWithdraw` (a `redeem` within `maxRedeem`) pays in the same transaction.
 ///      - INV-38 every health check uses each collateral's effective LTV and threshold (`CollateralBook.effective`).
 ///      - Recovery proceeds repay lenders' unrecovered loss before they reach reserves.
 ///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
@@ -57,6 +60,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @dev Virtual shares (10**6 per unit) against the first-depositor inflation attack (INV-08).
     uint8 private constant DECIMALS_OFFSET = 6;
+    /// @dev The circuit breaker's SUPPLY action bit (ICircuitBreaker's action bits).
+    uint8 private constant SUPPLY_ACTION = 1;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -90,27 +95,65 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     // ================================================================= lender side (ERC-4626)
 
     /// @inheritdoc ERC4626
-    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
+    /// @dev `maxDeposit` is not read: it is 0 exactly while the circuit breaker stops supply, and its `onSupply` hook
+    ///      refuses then (ActionPaused), so the check would cost every deposit a call and change no outcome.
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
         _accrue();
-        return super.deposit(assets, receiver);
+        shares = previewDeposit(assets);
+        _deposit(msg.sender, receiver, assets, shares);
     }
 
     /// @inheritdoc ERC4626
-    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256) {
+    /// @dev As `deposit`: supply the breaker stops is refused in its hook.
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
         _accrue();
-        return super.mint(shares, receiver);
+        assets = previewMint(shares);
+        _deposit(msg.sender, receiver, assets, shares);
     }
 
     /// @inheritdoc ERC4626
-    function withdraw(uint256 assets, address receiver, address owner_) public override nonReentrant returns (uint256) {
+    /// @dev Pays in this transaction or reverts (issue 19, property 8): past the claim or cash with
+    ///      ERC4626ExceededMaxWithdraw, past what the circuit breaker lets out now with its OutflowLimitReached or
+    ///      ActionPaused. `withdrawOrQueue` is the exit that queues instead.
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner_
+    ) public override nonReentrant returns (uint256 shares) {
         _accrue();
-        return super.withdraw(assets, receiver, owner_);
+        uint256 claim = _convertToAssets(balanceOf(owner_), Math.Rounding.Floor);
+        if (assets > claim || assets > _lending.cash) {
+            revert ERC4626ExceededMaxWithdraw(owner_, assets, maxWithdraw(owner_));
+        }
+        shares = previewWithdraw(assets);
+        _exit(receiver, owner_, assets, shares, false);
     }
 
     /// @inheritdoc ERC4626
-    function redeem(uint256 shares, address receiver, address owner_) public override nonReentrant returns (uint256) {
+    /// @dev Pays in this transaction or reverts, as `withdraw` (ERC4626ExceededMaxRedeem past the shares or cash).
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner_
+    ) public override nonReentrant returns (uint256 assets) {
         _accrue();
-        return super.redeem(shares, receiver, owner_);
+        assets = previewRedeem(shares);
+        if (shares > balanceOf(owner_) || assets > _lending.cash) {
+            revert ERC4626ExceededMaxRedeem(owner_, shares, maxRedeem(owner_));
+        }
+        _exit(receiver, owner_, assets, shares, false);
+    }
+
+    /// @inheritdoc ICollateralVault
+    function withdrawOrQueue(
+        uint256 assets,
+        address receiver,
+        address owner_
+    ) external nonReentrant returns (uint256 shares) {
+        _accrue();
+        if (assets > _lending.cash) revert InsufficientLiquidity(_lending.cash, assets);
+        shares = previewWithdraw(assets);
+        _exit(receiver, owner_, assets, shares, true);
     }
 
     /// @notice cash + total debt − max(reserves, Σ provisions), with interest accrued to now (INV-04). Reserves are
@@ -124,17 +167,41 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return gross > held ? gross - held : 0;
     }
 
-    /// @notice Lenders withdraw against available cash only: min(claim rounded down, cash).
-    function maxWithdraw(address owner_) public view override returns (uint256) {
-        uint256 claim = _convertToAssets(balanceOf(owner_), Math.Rounding.Floor);
-        return claim < _lending.cash ? claim : _lending.cash;
+    /// @notice 0 while the circuit breaker stops supply (a deposit would revert), else unlimited.
+    function maxDeposit(address) public view override returns (uint256) {
+        ICircuitBreaker breaker = _wiring.breaker;
+        return
+            address(breaker) != address(0) && breaker.actionMask(asset()) & SUPPLY_ACTION != 0 ? 0 : type(uint256).max;
     }
 
-    /// @notice Lenders redeem against available cash only; when cash binds, shares are rounded down.
+    /// @notice 0 while the circuit breaker stops supply (a mint would revert), else unlimited.
+    function maxMint(address receiver) public view override returns (uint256) {
+        return maxDeposit(receiver);
+    }
+
+    /// @notice What a `withdraw` pays in this transaction: min(claim rounded down, cash, what the circuit breaker lets
+    ///         `owner_` out now). Past it `withdraw` reverts; `withdrawOrQueue` queues instead.
+    function maxWithdraw(address owner_) public view override returns (uint256) {
+        return _payableNow(owner_, _convertToAssets(balanceOf(owner_), Math.Rounding.Floor));
+    }
+
+    /// @notice The shares a `redeem` pays for in this transaction (`maxWithdraw`'s bound; shares rounded down when it
+    ///         binds).
     function maxRedeem(address owner_) public view override returns (uint256) {
         uint256 shares = balanceOf(owner_);
-        if (_convertToAssets(shares, Math.Rounding.Floor) <= _lending.cash) return shares;
-        return _convertToShares(_lending.cash, Math.Rounding.Floor);
+        uint256 claim = _convertToAssets(shares, Math.Rounding.Floor);
+        uint256 payable_ = _payableNow(owner_, claim);
+        return payable_ == claim ? shares : _convertToShares(payable_, Math.Rounding.Floor);
+    }
+
+    /// @dev min(`amount`, cash, the breaker's room for `owner_` now).
+    function _payableNow(address owner_, uint256 amount) internal view returns (uint256) {
+        uint256 cash_ = _lending.cash;
+        if (amount > cash_) amount = cash_;
+        ICircuitBreaker breaker = _wiring.breaker;
+        if (address(breaker) == address(0)) return amount;
+        uint256 room = breaker.outflowRoom(asset(), owner_, cash_);
+        return amount < room ? amount : room;
     }
 
     function _decimalsOffset() internal pure override returns (uint8) {
@@ -153,22 +220,17 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev OZ flow against booked cash (maxWithdraw/maxRedeem already capped `assets` at cash). Shares were rounded up.
-    function _withdraw(
-        address caller,
-        address receiver,
-        address owner_,
-        uint256 assets,
-        uint256 shares
-    ) internal override {
+    /// @dev A lender's exit of `assets` for `shares` (the caller checked cash; shares were rounded up): pays now, or
+    ///      queues when `mayQueue` and the circuit breaker says so (else the breaker refuses).
+    function _exit(address receiver, address owner_, uint256 assets, uint256 shares, bool mayQueue) internal {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
-        if (caller != owner_) _spendAllowance(owner_, caller, shares);
+        if (msg.sender != owner_) _spendAllowance(owner_, msg.sender, shares);
         _burn(owner_, shares);
         uint256 cashBefore = _lending.cash;
         _lending.cash = cashBefore - assets;
-        emit Withdraw(caller, receiver, owner_, assets, shares);
-        _payOut(asset(), owner_, receiver, assets, cashBefore);
+        emit Withdraw(msg.sender, receiver, owner_, assets, shares);
+        _payOut(asset(), owner_, receiver, assets, cashBefore, mayQueue);
     }
 
     // ================================================================= borrower side
@@ -218,7 +280,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _requireWithinBorrowLimit(msg.sender, _wiring.breaker, read);
         }
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
-        _payOut(collateral, msg.sender, to, amount, totalBefore);
+        _payOut(collateral, msg.sender, to, amount, totalBefore, true);
     }
 
     /// @inheritdoc ICollateralVault
@@ -522,20 +584,24 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     }
 
     /// @dev Pays `amount` of `account`'s `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
-    ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY). Runs after every effect.
-    function _payOut(address token, address account, address to, uint256 amount, uint256 balanceBefore) internal {
+    ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY, `VaultWiring.enqueue`);
+    ///      where `mayQueue` is false the breaker refuses instead. Runs after every effect.
+    function _payOut(
+        address token,
+        address account,
+        address to,
+        uint256 amount,
+        uint256 balanceBefore,
+        bool mayQueue
+    ) internal {
         ICircuitBreaker breaker = _wiring.breaker;
-        uint256 readyAt = address(breaker) == address(0) ? 0 : breaker.onOutflow(token, account, amount, balanceBefore);
+        uint256 readyAt =
+            address(breaker) == address(0) ? 0 : breaker.onOutflow(token, account, amount, balanceBefore, mayQueue);
         if (readyAt == 0) {
             IERC20(token).safeTransfer(to, amount);
             return;
         }
-        if (readyAt > block.timestamp + MAX_QUEUE_DELAY) readyAt = block.timestamp + MAX_QUEUE_DELAY;
-        IWithdrawalQueue queue = _wiring.queue;
-        IERC20(token).safeTransfer(address(queue), amount);
-        uint256 id = queue.enqueue(to, token, amount, readyAt);
-        // The one event after a call: it names the claim the queue has just created.
-        emit WithdrawalQueued(id, to, token, amount, readyAt);
+        VaultWiring.enqueue(_wiring, token, to, amount, readyAt);
     }
 
     /// @dev Tells the breaker about a repayment or a collateral deposit. INV-27: inside a try/catch, so nothing the

@@ -25,9 +25,52 @@ abstract contract OutflowLimiter is BreakerState {
         RateLimit.Window memory window,
         AssetParams memory triggers
     ) internal {
-        if (block.timestamp < status.cooldownUntil) return;
+        if (_outflowResumes(asset, status, window, triggers)) _clear(asset, status, Reason.OUTFLOW);
+    }
+
+    /// @dev Whether an outflow trip of `asset` resets now: its cooldown is over and use is back under `resumeShare` of
+    ///      the limit.
+    function _outflowResumes(
+        address asset,
+        Status memory status,
+        RateLimit.Window memory window,
+        AssetParams memory triggers
+    ) internal view returns (bool) {
+        if (block.timestamp < status.cooldownUntil) return false;
         uint256 resumeAt = (window.limit(triggers.outflowShare, _tight(asset)) * _params.resumeShare) / WAD;
-        if (window.used(triggers.outflowWindow) <= resumeAt) _clear(asset, status, Reason.OUTFLOW);
+        return window.used(triggers.outflowWindow) <= resumeAt;
+    }
+
+    /// @dev The most of `asset` an outflow by `account` may take now and be paid at once, to the unit what
+    ///      `onOutflow` pays rather than queues: 0 while the asset's withdrawals queue (after the reset an outflow
+    ///      would make first), else the account's own credit plus the room left in the limit.
+    function _payableNow(address asset, address account, uint256 balanceBefore) internal view returns (uint256) {
+        (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
+        Status memory status = _status[asset];
+        uint16 outflow = uint16(1 << uint8(Reason.OUTFLOW));
+        if (status.reasons & outflow != 0 && _outflowResumes(asset, status, window, triggers))
+            status.reasons &= ~outflow;
+        if (_mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) return 0;
+        uint256 credit = _creditOf(_credits[asset][account][LEND], window.start);
+        uint256 free = window.room(triggers.outflowWindow, window.limit(triggers.outflowShare, _tight(asset)));
+        return free > type(uint256).max - credit ? type(uint256).max : credit + free;
+    }
+
+    /// @dev The credit (own net inflow) `stored` gives in the bucket that opened at `start` (`_debit`'s coverage).
+    function _creditOf(Credit memory stored, uint256 start) internal pure returns (uint256) {
+        int256 net = stored.start == start ? int256(stored.net) : int256(0);
+        return net < 0 ? uint256(-net) : 0;
+    }
+
+    /// @dev Reverts OutflowLimitReached for an outflow of `amount` that does not fit and may not be queued.
+    function _refuseOutflow(
+        address asset,
+        RateLimit.Window memory window,
+        AssetParams memory triggers,
+        uint256 amount
+    ) internal view {
+        uint256 limit = window.limit(triggers.outflowShare, _tight(asset));
+        revert OutflowLimitReached(asset, window.used(triggers.outflowWindow), limit, amount);
     }
 
     /// @dev What an outflow of `amount` by the account whose credit records are `credits` adds to the shared count

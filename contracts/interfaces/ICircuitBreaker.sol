@@ -98,7 +98,8 @@ interface ICircuitBreaker {
     error NotGuardian(address caller);
     /// @notice Thrown when an action is stopped on `asset`'s entry (address(0): global) for `reason`.
     error ActionPaused(address asset, uint8 action, Reason reason);
-    /// @notice Thrown when a borrow would take net outflow of `asset` past its limit (borrows are refused, not queued).
+    /// @notice Thrown when a borrow, or a lender's `withdraw`/`redeem` (which pay now or not at all), would take net
+    ///         outflow of `asset` past its limit.
     error OutflowLimitReached(address asset, uint256 used, uint256 limit, uint256 amount);
     /// @notice Thrown when liquidations of `asset` resumed less than the grace period ago.
     error LiquidationGrace(address asset, uint256 until);
@@ -149,18 +150,22 @@ interface ICircuitBreaker {
     function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external;
 
     /// @notice A withdrawal (lender or collateral) of `amount` from `account`: counts the part its own deposits in
-    ///         this bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in the limit).
-    ///         Never reverts for the vault.
+    ///         this bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in
+    ///         the limit). Where the vault may not queue (`mayQueue` false: a lender's ERC-4626 `withdraw` or `redeem`,
+    ///         which pays now or reverts), it reverts instead: ActionPaused while the asset's withdrawals queue,
+    ///         OutflowLimitReached when it does not fit (tripping nothing). Otherwise never reverts for the vault.
     /// @param asset The asset going out.
     /// @param account Whose shares or collateral it is.
     /// @param amount Units out.
     /// @param balanceBefore The vault's booked balance of it before.
+    /// @param mayQueue Whether the vault would queue it (else the call must pay now or revert).
     /// @return readyAt 0 to pay now; else when the queued claim becomes payable.
     function onOutflow(
         address asset,
         address account,
         uint256 amount,
-        uint256 balanceBefore
+        uint256 balanceBefore,
+        bool mayQueue
     ) external returns (uint256 readyAt);
 
     /// @notice `shares` moved from `from` to `to`: the sender's deposit credit moves with them, up to their value.
@@ -212,6 +217,14 @@ interface ICircuitBreaker {
     /// @return openSince Since when they have been open: the latest end of a grace period after a resume among the
     ///         three entries, 0 if none ever stopped. The liquidation engine counts its time ramp only from then.
     function checkLiquidation(address collateral) external view returns (uint256 openSince);
+
+    /// @notice The most of `asset` that `account` can take out now and be paid in the same transaction (`onOutflow`
+    ///         pays it rather than queueing it): 0 while withdrawals of `asset` queue, else the account's own credit
+    ///         plus what is left of the outflow limit. The vault's `maxWithdraw` and `maxRedeem` read it.
+    /// @param asset The asset going out.
+    /// @param account Whose shares or collateral would go.
+    /// @param balanceBefore The vault's booked balance of `asset` now (cash, or collateral deposited).
+    function outflowRoom(address asset, address account, uint256 balanceBefore) external view returns (uint256);
 
     /// @notice The actions stopped on `asset` now, its own entry combined with the global one.
     /// @param asset The asset.

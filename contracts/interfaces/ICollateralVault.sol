@@ -255,6 +255,19 @@ interface ICollateralVault {
     ///         back to lenders (cash only: the share price rises), the rest into reserves.
     event RecoverySettled(address indexed asset, uint256 returned, uint256 proceeds, uint256 toLenders);
 
+    // ----------------------------------------------------------------- lender actions (beyond ERC-4626)
+
+    /// @notice Withdraws `assets` of `owner_`'s claim for `receiver` whatever the circuit breaker lets out now: paid at
+    ///         once when it fits, else queued whole as a claim on the withdrawal queue payable after the breaker's
+    ///         delay. The explicit exit past `maxWithdraw`, which counts only what pays in the same transaction (issue
+    ///         19, property 8). Bounded by cash like every exit.
+    /// @dev Reverts with `InsufficientLiquidity`, `ZeroAmount`, `ZeroAddress`, and ERC-20 allowance or balance errors.
+    /// @param assets Base units to take out.
+    /// @param receiver Who is paid (or named on the claim).
+    /// @param owner_ Whose shares are burned (the caller, or an owner who approved it).
+    /// @return shares Shares burned (`previewWithdraw(assets)`, rounded up).
+    function withdrawOrQueue(uint256 assets, address receiver, address owner_) external returns (uint256 shares);
+
     // ----------------------------------------------------------------- borrower actions
 
     /// @notice Adds `amount` of collateral `asset` to `onBehalfOf`'s account. Anyone may top up an asset the account

@@ -88,12 +88,22 @@ library RateLimit {
         return n > 0 ? uint256(n) : 0;
     }
 
-    /// @dev Whether an outflow of `amount` keeps net outflow within `limit_`: credit from inflows counts.
+    /// @dev Whether an outflow of `amount` keeps net outflow within `limit_`: credit from inflows counts. Nothing
+    ///      (an outflow its account's own credit covers) always fits, even where use is above a limit that shrank.
     function fits(Window memory w, uint256 length, uint256 amount, uint256 limit_) internal view returns (bool) {
+        if (amount == 0) return true;
         // |net| < 2^114 and amount, limit_ < 2^256: compare without overflow.
         int256 n = net(w, length);
         if (n < 0) return amount <= limit_ || amount - limit_ <= uint256(-n);
         return uint256(n) <= limit_ && amount <= limit_ - uint256(n);
+    }
+
+    /// @dev The largest outflow that `fits` under `limit_` now: the limit less the net use, plus any net inflow it
+    ///      carries as credit (saturates at 2^256 − 1). `fits(w, length, a, limit_)` holds exactly when a ≤ this.
+    function room(Window memory w, uint256 length, uint256 limit_) internal view returns (uint256) {
+        int256 n = net(w, length);
+        if (n < 0) return limit_ > type(uint256).max - uint256(-n) ? type(uint256).max : limit_ + uint256(-n);
+        return uint256(n) < limit_ ? limit_ - uint256(n) : 0;
     }
 
     /// @dev The limit now: `share` (WAD) of the window's base, rounded down; halved when `tight`. Callers roll first;

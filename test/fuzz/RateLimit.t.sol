@@ -146,6 +146,28 @@ contract RateLimitFuzzTest is Test {
         assertFalse(w.fits(LENGTH, cap + inflow + 1, cap), "credit over-honoured");
     }
 
+    /// `room` is the largest outflow that fits (issue 19, property 8: `maxWithdraw` reads it): after arbitrary flows
+    /// and time, an outflow of `room` fits and one unit more does not (unless room saturated), at any limit.
+    function testFuzz_roomIsTheLargestFit(
+        uint128 base,
+        uint256[4] memory flows,
+        uint32[4] memory gaps,
+        uint256 limitSeed
+    ) public {
+        vm.warp(T0);
+        _roll(LENGTH, base);
+        for (uint256 i; i < flows.length; ++i) {
+            vm.warp(block.timestamp + (gaps[i] % (2 * LENGTH)));
+            _roll(LENGTH, base);
+            _record(flows[i] % 2 ** 113, flows[i] % 3 != 0);
+        }
+        // Any limit, from none to far above the counters (the breaker's is at most base × WAD / WAD < 2^112).
+        uint256 cap = limitSeed % 5 == 0 ? limitSeed : bound(limitSeed, 0, 2 ** 114);
+        uint256 room = w.room(LENGTH, cap);
+        assertTrue(w.fits(LENGTH, room, cap), "room does not fit");
+        if (room != type(uint256).max) assertFalse(w.fits(LENGTH, room + 1, cap), "room is not the largest fit");
+    }
+
     /// Money deposited inside a block (a flash loan) never raises the limit; capital that stayed a block raises it to
     /// a share of that block's opening balance, never more.
     function testFuzz_onlyCapitalThatStayedABlockRaisesLimit(

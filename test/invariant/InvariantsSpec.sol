@@ -49,6 +49,8 @@ library InvariantsSpec {
         "INV-16: a solvent account (collateral value >= debt value) is not liquidated into bad debt beyond dust";
     string internal constant INV_16_BAD_DEBT_TOTAL = "INV-16: badDebt == sum of the write-offs the handler saw";
     string internal constant INV_27_ALWAYS_OPEN = "INV-27/35: repay and add-collateral are never refused";
+    string internal constant INV_27_MAX_PAYS_NOW =
+        "INV-27 (issue 19, P8): a withdraw within maxWithdraw, a redeem within maxRedeem, pays now: nothing is queued";
     string internal constant INV_27_ALWAYS_OPEN_TRIPPED =
         "INV-27: with every breaker tripped, any user can still repay, add collateral and (debt-free) withdraw it";
     string internal constant INV_25_LOSS_BOOKED_WHEN_STOPPED =

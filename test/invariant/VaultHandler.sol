@@ -11,6 +11,7 @@ import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.
 import {LiquidationEngine} from "../../contracts/liquidation/LiquidationEngine.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {ICircuitBreaker} from "../../contracts/interfaces/ICircuitBreaker.sol";
+import {IWithdrawalQueue} from "../../contracts/interfaces/IWithdrawalQueue.sol";
 import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {MockPriceOracle} from "../doubles/MockPriceOracle.sol";
 import {LiquidationMath} from "../../contracts/libraries/LiquidationMath.sol";
@@ -152,9 +153,11 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 max = vault.maxWithdraw(actor);
         if (max == 0) return;
         amount = bound(amount, 1, max);
+        uint256 claims = _claimCount();
         vm.prank(actor);
         vault.withdraw(amount, actor, actor);
         ghostBaseOut += amount;
+        if (_claimCount() != claims) _fail(InvariantsSpec.INV_27_MAX_PAYS_NOW, amount);
     }
 
     function redeem(uint256 actorSeed, uint256 shares) external tracked("redeem") {
@@ -163,8 +166,16 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         if (max == 0) return;
         shares = bound(shares, 1, max);
         if (vault.previewRedeem(shares) == 0) return; // dust share amounts are rejected by design (ZeroAmount)
+        uint256 claims = _claimCount();
         vm.prank(actor);
         ghostBaseOut += vault.redeem(shares, actor, actor);
+        if (_claimCount() != claims) _fail(InvariantsSpec.INV_27_MAX_PAYS_NOW, shares);
+    }
+
+    /// @dev Claims the withdrawal queue has ever created (0 without a breaker).
+    function _claimCount() internal view returns (uint256) {
+        (, IWithdrawalQueue queue) = lens.circuitBreaker(vault);
+        return address(queue) == address(0) ? 0 : queue.claimCount();
     }
 
     /// @dev INV-09: depositing then redeeming the minted shares never returns more than went in.

@@ -12,6 +12,7 @@ import {
   OUTFLOW_WINDOW,
   QUEUE_MASK,
   Why,
+  bit,
   expectEntry,
   expectPaid,
   expectQueued,
@@ -41,7 +42,9 @@ const WETH_LIMIT = wad("100");
  */
 async function tripBaseOutflow(f: MarketFixture): Promise<{ start: bigint; tripped: bigint }> {
   const start = await minedAt(await f.vault.connect(f.lender).withdraw(BASE_LIMIT, f.lender.address, f.lender.address));
-  const tripped = await minedAt(await f.vault.connect(f.lender).withdraw(usd("1"), f.lender.address, f.lender.address));
+  const tripped = await minedAt(
+    await f.vault.connect(f.lender).withdrawOrQueue(usd("1"), f.lender.address, f.lender.address),
+  );
   return { start, tripped };
 }
 
@@ -64,9 +67,14 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       expect([e.outflowUsed, e.outflowLimit]).to.deep.equal([usd("200000"), BASE_LIMIT]);
       await expect(withdraw(usd("25000"))).to.changeTokenBalance(ethers, usdc, lender, usd("25000"));
       expect((await breaker.entry(usdc)).outflowUsed).to.equal(BASE_LIMIT);
-      // Full: one more USDC goes to the queue as claim 0, payable a day later.
+      // Full: `withdraw` pays now or not at all (issue 19, property 8), so it refuses one more USDC, tripping nothing...
+      expect(await vault.maxWithdraw(lender.address)).to.equal(0n);
+      await expect(withdraw(usd("1")))
+        .to.be.revertedWithCustomError(breaker, "OutflowLimitReached")
+        .withArgs(asset, BASE_LIMIT, BASE_LIMIT, usd("1"));
+      // ...and the explicit exit sends it to the queue as claim 0, payable a day later.
       const t = await at();
-      const tx = await withdraw(usd("1"));
+      const tx = await vault.connect(lender).withdrawOrQueue(usd("1"), lender.address, lender.address);
       await expect(tx)
         .to.emit(vault, "WithdrawalQueued")
         .withArgs(0n, lender.address, asset, usd("1"), t + CLAIM_DELAY);
@@ -89,7 +97,7 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       const asset = await usdc.getAddress();
       await tripBaseOutflow(f);
       for (const amount of [usd("10"), 1n]) {
-        const tx = vault.connect(lender).withdraw(amount, lender.address, lender.address);
+        const tx = vault.connect(lender).withdrawOrQueue(amount, lender.address, lender.address);
         await expectQueued(vault, tx);
         await expect(tx).to.changeTokenBalances(ethers, usdc, [lender, queue], [0n, amount]);
       }
@@ -97,6 +105,8 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       await expect(vault.connect(borrower).borrow(usd("1"), borrower.address))
         .to.be.revertedWithCustomError(breaker, "ActionPaused")
         .withArgs(asset, Act.BORROW, Why.OUTFLOW);
+      // Supply is stopped, and ERC-4626's limits say so (issue 19, property 8).
+      expect([await vault.maxDeposit(alice.address), await vault.maxMint(alice.address)]).to.deep.equal([0n, 0n]);
       await expect(vault.connect(alice).deposit(usd("1000"), alice.address))
         .to.be.revertedWithCustomError(breaker, "ActionPaused")
         .withArgs(asset, Act.SUPPLY, Why.OUTFLOW);
@@ -238,6 +248,26 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       expect((await breaker.entry(weth)).outflowUsed).to.equal(wad("200"));
     });
 
+    it("an exit its own deposit covers pays at once even when a tightened limit is below use (was queued, and tripped OUTFLOW)", async function () {
+      // Found by the fuzzed ERC-4626 limits (issue 19, property 8): `fits(0)` was false once use exceeded a limit
+      // that had shrunk (any other trip halves it), so a withdrawal fully covered by its own deposit adds nothing to
+      // use yet was queued; `maxWithdraw` must be what pays now, so the rule and the limit had to agree.
+      const f = await networkHelpers.loadFixture(queueFixture);
+      const { breaker, oracle, vault, usdc, lender, alice } = f;
+      await vault.connect(lender).withdraw(BASE_LIMIT, lender.address, lender.address);
+      // Any trip but OUTFLOW halves the limit: here a doubted base price (NO_BORROW; supply and exits stay open).
+      await oracle.setPriceData(usdc, wad("1"), wad("1"), Status.DEGRADED, OracleReason.SOURCES_DISAGREE);
+      await breaker.poke(usdc);
+      const e = await breaker.entry(usdc);
+      expect(e.outflowUsed).to.be.greaterThan(e.outflowLimit);
+      await vault.connect(alice).deposit(usd("1000"), alice.address);
+      expect(await vault.maxWithdraw(alice.address)).to.equal(usd("1000"));
+      const out = vault.connect(alice).withdraw(usd("1000"), alice.address, alice.address);
+      await expect(out).to.changeTokenBalance(ethers, usdc, alice, usd("1000"));
+      await expectPaid(vault, out);
+      expect((await breaker.entry(usdc)).reasons & bit(Why.OUTFLOW)).to.equal(0n);
+    });
+
     it("the deposit credit follows the shares on transfer", async function () {
       const f = await networkHelpers.loadFixture(queueFixture);
       const { breaker, vault, usdc, attacker, bob } = f;
@@ -326,7 +356,7 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
         () => b.onSupply(attacker.address, 1n, 1n),
         () => b.onInflow(usdc, attacker.address, 1n, 1n),
         () => b.beforeBorrow(attacker.address, 1n, 1n),
-        () => b.onOutflow(usdc, attacker.address, 1n, 1n),
+        () => b.onOutflow(usdc, attacker.address, 1n, 1n, true),
         () => b.onShareTransfer(attacker.address, attacker.address, 1n),
         () => b.onBadDebt(1n, 1n),
       ]) {
@@ -360,8 +390,8 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       .to.emit(vault, "WithdrawalQueued")
       .withArgs(0n, alice.address, await weth.getAddress(), wad("100"), t + CLAIM_DELAY);
     expect(await vault.collateralOf(alice.address, weth)).to.equal(0n);
-    // A lender's exit is queued too, never refused.
-    await expectQueued(vault, vault.connect(lender).withdraw(usd("1000"), lender.address, lender.address));
+    // A lender's explicit exit is queued too, never refused.
+    await expectQueued(vault, vault.connect(lender).withdrawOrQueue(usd("1000"), lender.address, lender.address));
     await at(t + CLAIM_DELAY);
     await expect(queue.connect(alice).claim(0n)).to.changeTokenBalance(ethers, weth, alice, wad("100"));
   });
@@ -374,7 +404,8 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
     await expectQueued(vault, vault.connect(borrower).withdrawCollateral(wbtc, 1000n, borrower.address));
     await expectPaid(vault, vault.connect(lender).withdraw(usd("1"), lender.address, lender.address));
     await breaker.connect(owner).guardianTrip(ZeroAddress, Number(Act.WITHDRAW));
-    await expectQueued(vault, vault.connect(lender).withdraw(usd("1"), lender.address, lender.address));
+    expect(await vault.maxWithdraw(lender.address)).to.equal(0n);
+    await expectQueued(vault, vault.connect(lender).withdrawOrQueue(usd("1"), lender.address, lender.address));
   });
 
   describe("reset of OUTFLOW", function () {
@@ -401,7 +432,9 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       await vault.connect(borrower).depositCollateral(wbtc, 3n * 10n ** 8n, borrower.address); // 8 WBTC: limit $350,400
       await vault.connect(lender).withdraw(usd("25000"), lender.address, lender.address);
       await vault.connect(borrower).borrow(usd("200000"), borrower.address); // the whole 225,000 used
-      const tripped = await minedAt(await vault.connect(lender).withdraw(usd("1"), lender.address, lender.address));
+      const tripped = await minedAt(
+        await vault.connect(lender).withdrawOrQueue(usd("1"), lender.address, lender.address),
+      );
       await expectEntry(breaker, asset, QUEUE_MASK, Level.QUEUE, [Why.OUTFLOW]);
       await vault.connect(borrower).repay(usd("200000"), borrower.address);
       expect((await breaker.entry(usdc)).outflowUsed).to.equal(usd("25000"));
@@ -437,7 +470,9 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       const start = await minedAt(await withdraw(BASE_LIMIT / 2n));
       await at(start + OUTFLOW_WINDOW / 2n);
       await withdraw(BASE_LIMIT / 2n);
-      const tripped = await minedAt(await withdraw(usd("1")));
+      const tripped = await minedAt(
+        await vault.connect(lender).withdrawOrQueue(usd("1"), lender.address, lender.address),
+      );
       // Six hours on, the first bucket still counts (use 225,000: no reset); nine hours on it has dropped out and the
       // second is exactly resumeShare × the untightened limit: 112,500 of 225,000 (halved, it would not reset).
       await at(start + OUTFLOW_WINDOW);

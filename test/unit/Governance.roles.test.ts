@@ -197,7 +197,8 @@ function surfaces(f: GovFixture): Surface[] {
   const { volatility, riskManager, rebalancer } = f.risk;
   const { a } = f;
   const vaultTable = {
-    ...others("approve", "transfer", "transferFrom", "deposit", "mint", "withdraw", "redeem", "depositCollateral"),
+    ...others("approve", "transfer", "transferFrom", "deposit", "mint", "withdraw", "redeem", "withdrawOrQueue"),
+    ...others("depositCollateral"),
     ...others(
       "withdrawCollateral",
       "borrow",
@@ -866,12 +867,13 @@ describe("Governance: roles and bounds under the timelock", function () {
       const v = vault.connect(g);
       const ALLOWANCE = "ERC20InsufficientAllowance";
       await reverts(v.withdraw(usd("1"), g, f.lender), vault, ALLOWANCE);
+      await reverts(v.withdrawOrQueue(usd("1"), g, f.lender), vault, ALLOWANCE);
       await reverts(v.redeem(await vault.balanceOf(f.lender2), g, f.lender2), vault, ALLOWANCE);
       await reverts(v.transferFrom(f.lender, g, 1n), vault, ALLOWANCE);
       await reverts(v.withdrawCollateral(f.weth, 1n, g), vault, "InsufficientCollateral");
       await reverts(v.withdrawReserves(g, 1n), vault, UNAUTHORIZED);
       await reverts(queue.connect(g).enqueue(g, usdc, 1n, 0n), queue, "NotVault");
-      await expect(vault.connect(f.lender).withdraw(usd("1000"), f.lender, f.lender))
+      await expect(vault.connect(f.lender).withdrawOrQueue(usd("1000"), f.lender, f.lender))
         .to.emit(vault, "WithdrawalQueued")
         .withArgs(0n, f.lender.address, f.a.usdc, usd("1000"), (readyAt: bigint) => readyAt > 0n);
       expect((await queue.claimOf(0n)).beneficiary).to.equal(f.lender.address);
@@ -1064,7 +1066,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       expect(names.sort()).to.deep.equal(["claim", "claimTo", "enqueue"]);
       expect(queue.interface.hasFunction("owner")).to.equal(false);
       await breaker.connect(f.guardian).guardianTrip(f.a.usdc, WITHDRAW);
-      await vault.connect(f.lender).withdraw(usd("1000"), f.lender, f.lender);
+      await vault.connect(f.lender).withdrawOrQueue(usd("1000"), f.lender, f.lender);
       const id = 0n;
       expect((await queue.claimOf(id)).beneficiary).to.equal(f.lender.address);
       const viaGovernance = viaTimelock(f, [call(queue, "claimTo", [id, f.a.timelock])]);

@@ -51,7 +51,11 @@ async function vaultLayout(): Promise<StorageLayout> {
       outputSelection: { [source]: { CollateralVault: ["storageLayout"] } },
     },
   };
-  const solc = createRequire(import.meta.url)("solc") as { compile(input: string): string };
+  // The build's input holds every source of its job (over a megabyte when it is one job): load soljson through the
+  // heap shim the build uses (scripts/solc/soljson-heap.cjs), as the stack copy of the stock wrapper overflows.
+  const require = createRequire(import.meta.url);
+  const wrap = require("solc/wrapper") as (soljson: unknown) => { compile(input: string): string };
+  const solc = wrap(require("../../scripts/solc/soljson-heap.cjs"));
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     contracts: Record<string, Record<string, { storageLayout: StorageLayout }>>;
   };
