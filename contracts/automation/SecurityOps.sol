@@ -33,8 +33,11 @@ import {UpkeepState} from "./UpkeepState.sol";
 ///        asset list and MAX_TRACK per account list; longer lists revert `WorkTooLarge` before anything runs.
 ///      - It never holds user funds: the flash liquidator it is given (and owns) keeps only liquidation proceeds,
 ///        which anyone can sweep to the fixed `proceedsRecipient`.
-///      - The registry holds only accounts that had debt when added, and `checkUpkeep` examines at most `scanSize`
-///        of them per call: a window that rotates with the block number, or the `(from, to)` shard in `checkData`.
+///      - The registry holds only accounts that had at least `minDebt` of debt when added, and `checkUpkeep` examines
+///        at most `scanSize` of them per call: a window that rotates with the block number, or the `(from, to)` shard
+///        in `checkData`, starting at an offset that changes with every visit.
+///      - `checkUpkeep` never reverts for want of gas or for a failing read (issue 19, property 10): it stops
+///        examining with SCAN_GAS_RESERVE left and returns what it found.
 ///      - Limits, pools and the liquidator change only through the owner (the timelock), inside the bounds.
 contract SecurityOps is
     AutomationCompatibleInterface,
@@ -196,7 +199,7 @@ contract SecurityOps is
     /// @inheritdoc ISecurityOps
     function config() external view returns (Config memory) {
         Settings memory settings = _settings;
-        return Config(settings.scanSize, settings.maxLiquidations, settings.pokeInterval);
+        return Config(settings.scanSize, settings.maxLiquidations, settings.pokeInterval, uint128(_minDebt));
     }
 
     /// @inheritdoc ISecurityOps
@@ -234,11 +237,13 @@ contract SecurityOps is
         Bounds.check("scanSize", config_.scanSize, 1, MAX_SCAN);
         Bounds.check("maxLiquidations", config_.maxLiquidations, 1, MAX_LIQUIDATIONS);
         Bounds.check("pokeInterval", config_.pokeInterval, MIN_POKE_INTERVAL, MAX_POKE_INTERVAL);
+        Bounds.check("minDebt", config_.minDebt, 0, _maxMinDebt);
         (_settings.scanSize, _settings.maxLiquidations, _settings.pokeInterval) = (
             config_.scanSize,
             config_.maxLiquidations,
             config_.pokeInterval
         );
+        _minDebt = config_.minDebt;
         emit ConfigSet(config_);
     }
 

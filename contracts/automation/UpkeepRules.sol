@@ -19,11 +19,16 @@ abstract contract UpkeepRules is UpkeepState {
     using VaultStorage for ICollateralVault;
 
     function _trackable(address account) internal view returns (bool) {
-        return account != address(0) && _index[account] == 0 && vault.debtOf(account) != 0;
+        return account != address(0) && _index[account] == 0 && !_belowMinDebt(vault.debtOf(account));
     }
 
     function _prunable(address account) internal view returns (bool) {
-        return _index[account] != 0 && vault.debtOf(account) == 0;
+        return _index[account] != 0 && _belowMinDebt(vault.debtOf(account));
+    }
+
+    /// @dev Whether `debt` is too small to keep a registry entry: none, or under `minDebt` (issue 19, property 10).
+    function _belowMinDebt(uint256 debt) internal view returns (bool) {
+        return debt == 0 || debt < _minDebt;
     }
 
     function _pokeDue(address asset) internal returns (bool) {
@@ -76,7 +81,14 @@ abstract contract UpkeepRules is UpkeepState {
         address rm = vault.riskManager();
         if (rm == address(0)) return false;
         (, uint256 boostNow, ) = vault.accrualTerms();
-        IRiskManager.Params memory params = IRiskManager(rm).params();
+        IRiskManager.Params memory params;
+        uint256 gasBefore = _gasForItem();
+        try IRiskManager(rm).params() returns (IRiskManager.Params memory read) {
+            params = read;
+        } catch {
+            _afterFailure(gasBefore);
+            return false;
+        }
         uint256 target = vault.totalDebt().wadMulUp(params.reserveTarget);
         uint256 boost = vault.reserves() < target ? params.reserveBoost : 0;
         return boost != boostNow;

@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
@@ -17,6 +18,7 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///         accounts it scans, and when it last poked each breaker entry; with the gas guard every caught call uses.
 /// @dev Invariants:
 ///      - The registry holds each account at most once: `_index[account]` is its position plus one, or zero.
+///      - `_minDebt` ≤ MAX_MIN_DEBT_UNITS whole base units.
 ///      - `_gasForItem` refuses to start an item with less than ITEM_GAS left, and `_afterFailure` turns a caught
 ///        failure that burnt (nearly) all its gas into a revert of the whole upkeep: a low gas limit never passes
 ///        for "not due" or "failed".
@@ -39,6 +41,24 @@ abstract contract UpkeepState is ISecurityOps {
     ///         adapter refuses to read a feed with less than its fixed budget, so a call started below this could fail
     ///         for want of gas and pass for "not due" or "failed" (as LiquidationEngine's BATCH_ITEM_GAS).
     uint256 public constant ITEM_GAS = 400_000;
+    /// @notice Gas `checkUpkeep` keeps back to encode and return what it found: it stops examining (never reverts)
+    ///         below it, and no read it makes is given the gas under it.
+    uint256 public constant SCAN_GAS_RESERVE = 300_000;
+    /// @notice Perform gas one upkeep may be expected to need: `checkUpkeep` finds the asset work (bounded by the
+    ///         entries), then adds liquidations and flags only while the estimate stays within it (always allowing
+    ///         one). A flag or an asset item is estimated at PERFORM_GAS_FACTOR times the gas the check spent finding it
+    ///         due (the perform asks the same rule again, then acts on what it read), a liquidation at that gas once
+    ///         (the engine's own quote is most of it) plus SWAP_GAS for the flash sale; so a perform
+    ///         stays under Automation's 5M perform limit even when every account holds 16 collaterals (issue 19,
+    ///         property 10; measured in the bench).
+    uint256 public constant PERFORM_GAS_BUDGET = 4_500_000;
+    uint256 public constant PERFORM_GAS_FACTOR = 2;
+    uint256 public constant SWAP_GAS = 150_000;
+    /// @notice Estimated perform gas of a volatility sample or a cap sync beyond its due check (a price read and a few
+    ///         writes).
+    uint256 public constant SAMPLE_GAS = 100_000;
+    /// @notice Largest `minDebt`, in whole base units (bounds a governance mistake that would empty the registry).
+    uint256 public constant MAX_MIN_DEBT_UNITS = 1_000_000;
 
     /// @notice The vault this upkeep defends.
     ICollateralVault public immutable vault;
@@ -49,6 +69,8 @@ abstract contract UpkeepState is ISecurityOps {
     /// @notice Where liquidation proceeds are swept (the treasury that funds the upkeep).
     address public immutable proceedsRecipient;
     address internal immutable _base;
+    /// @dev MAX_MIN_DEBT_UNITS in base units.
+    uint256 internal immutable _maxMinDebt;
 
     /// @dev The limits and the flash liquidator, one slot: an upkeep reads its limits first, then the liquidator warm.
     struct Settings {
@@ -59,6 +81,8 @@ abstract contract UpkeepState is ISecurityOps {
     }
 
     Settings internal _settings;
+    /// @dev Debt (base units) an account needs to be registered and stay registered.
+    uint256 internal _minDebt;
     address[] internal _accounts;
     mapping(address account => uint256 indexPlusOne) internal _index;
     mapping(address asset => uint256) internal _lastPoked;
@@ -81,6 +105,7 @@ abstract contract UpkeepState is ISecurityOps {
         volatilityOracle = volatilityOracle_;
         proceedsRecipient = proceedsRecipient_;
         _base = IERC4626(address(vault_)).asset();
+        _maxMinDebt = MAX_MIN_DEBT_UNITS * 10 ** IERC20Metadata(_base).decimals();
     }
 
     /// @dev Reverts unless ITEM_GAS is left; returns the gas left, for `_afterFailure`.

@@ -11,7 +11,7 @@ import {IUpkeepLiquidator} from "./IUpkeepLiquidator.sol";
 ///         anyway, and a call with nothing valid in it reverts. The same contract serves a log-triggered upkeep
 ///         (`checkLog` on the vault's `Borrowed` events), which is how accounts enter the scanned registry.
 /// @dev Work kinds, and what makes each one due (checked again in `performUpkeep`):
-///      - track: an account with debt not yet in the registry;
+///      - track: an account with at least `minDebt` of debt not yet in the registry;
 ///      - liquidations: a liquidatable account, seizing the collateral the engine would repay most debt for, among
 ///        those the upkeep's flash liquidator has a pool for; executed as one flash-liquidation batch that needs no
 ///        capital (failures are skipped by the engine);
@@ -23,7 +23,11 @@ import {IUpkeepLiquidator} from "./IUpkeepLiquidator.sol";
 ///      - syncs: a collateral whose caps in the vault differ from what the risk manager computes now;
 ///      - syncReserves: the reserve-factor boost in the vault differs from what the reserves call for;
 ///      - rebalances: protocol-owned collateral due for a chunk sale;
-///      - prune: a registered account without debt (never due on its own).
+///      - prune: a registered account with less than `minDebt` of debt, or none (never due on its own).
+///      `checkUpkeep` never reverts for want of gas or for one failing read: it finds the asset work first, then
+///      examines registered accounts while gas lasts (keeping SCAN_GAS_RESERVE back to return), each read given only
+///      the gas above that reserve, and returns what it found; the order it examines a window in starts at an offset
+///      that changes with every visit, so a check cut short by gas still covers every account over time.
 ///      Liquidation proceeds (the bonus, in the base asset) collect in the flash liquidator and are swept by anyone
 ///      to `proceedsRecipient`. A sandwich around an upkeep's swap can take at most that bonus: the liquidator
 ///      reverts unless the sale covers the debt repaid, and the borrower's seizure is priced by the oracle.
@@ -45,10 +49,14 @@ interface ISecurityOps {
     /// @param scanSize Registered accounts one `checkUpkeep` examines (a window that rotates with the block number).
     /// @param maxLiquidations Liquidations in one upkeep: bounds `performUpkeep`'s gas.
     /// @param pokeInterval Seconds after which an entry is poked even if nothing would change.
+    /// @param minDebt Base units: an account with less debt is not registered, and a registered one is pruned. Each
+    ///        entry in the scanned registry then costs its owner that much debt, with collateral and interest behind
+    ///        it, rather than one wei (issue 19, property 10); below it a liquidation is not worth a keeper's gas.
     struct Config {
         uint32 scanSize;
         uint32 maxLiquidations;
         uint32 pokeInterval;
+        uint128 minDebt;
     }
 
     /// @notice The kinds of work, as events name them.
@@ -111,12 +119,13 @@ interface ISecurityOps {
 
     // ----------------------------------------------------------------- permissionless
 
-    /// @notice Adds each account with debt that is not registered yet; others are ignored. Anyone (keepers, the log
+    /// @notice Adds each account with at least `minDebt` of debt that is not registered yet; others are ignored. Anyone (keepers, the log
     ///         upkeep) may call it; at most MAX_TRACK accounts per call.
     /// @return added How many accounts entered the registry.
     function track(address[] calldata accounts) external returns (uint256 added);
 
-    /// @notice Removes `account` from the registry if it has no debt (no-op otherwise). Anyone may call it.
+    /// @notice Removes `account` from the registry if it has less than `minDebt` of debt, or none (no-op otherwise).
+    ///         Anyone may call it.
     /// @return removed Whether it was removed.
     function prune(address account) external returns (bool removed);
 

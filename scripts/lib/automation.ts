@@ -14,13 +14,16 @@ import {
 
 /**
  * Default limits: scan 100 registered accounts per check (a few million gas of views, inside Chainlink Automation's
- * check gas limit), at most 5 flash liquidations per upkeep (about 2.5M gas, inside the 5M perform limit), and a poke
- * of every breaker entry at least every 15 minutes (the price-fall reference needs regular samples).
+ * check gas limit), at most 5 flash liquidations per upkeep (about 2.5M gas, inside the 5M perform limit), a poke
+ * of every breaker entry at least every 15 minutes (the price-fall reference needs regular samples), and a registry
+ * that keeps only accounts owing at least 100 units of a 6-decimal base asset (100 USDC; in base units, so a market
+ * over another base sets its own `minDebt`).
  */
 export const DEFAULT_SECURITY_OPS_CONFIG: ISecurityOps.ConfigStruct = {
   scanSize: 100,
   maxLiquidations: 5,
   pokeInterval: 15 * 60,
+  minDebt: 100_000_000n,
 };
 
 /**

@@ -167,7 +167,7 @@ export interface GovernanceParameters {
   executor: string;
   guardian: string;
   /** ISecurityOps.Config: the upkeep's limits. */
-  securityOps: { scanSize: bigint; maxLiquidations: bigint; pokeInterval: bigint };
+  securityOps: { scanSize: bigint; maxLiquidations: bigint; pokeInterval: bigint; minDebt: bigint };
 }
 
 /** A whole parameter file, typed. Addresses are checksummed. */
@@ -301,7 +301,7 @@ export function parseParameters(text: string, source = "parameters"): Deployment
     proposer: g.address("proposer"),
     executor: g.address("executor"),
     guardian: g.address("guardian"),
-    securityOps: g.section("securityOps").bigints(["scanSize", "maxLiquidations", "pokeInterval"]),
+    securityOps: g.section("securityOps").bigints(["scanSize", "maxLiquidations", "pokeInterval", "minDebt"]),
   };
   g.done();
 

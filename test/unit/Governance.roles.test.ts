@@ -276,7 +276,7 @@ function surfaces(f: GovFixture): Surface[] {
     // Well-formed arguments where zero ones revert without data (an undecodable `Work`, a token with no code).
     performUpkeep: { access: "other" as const, args: [noWork(f.securityOps)] },
     sweep: { access: "other" as const, args: [a.usdc] },
-    setConfig: owner({ scanSize: 50, maxLiquidations: 3, pokeInterval: 3600 }),
+    setConfig: owner({ scanSize: 50, maxLiquidations: 3, pokeInterval: 3600, minDebt: 0n }),
     setLiquidationPool: owner(a.weth, f.pool),
     // The timelock's spare liquidator, offered to SecurityOps first in the same batch (it takes only one offered).
     setLiquidator: {

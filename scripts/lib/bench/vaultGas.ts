@@ -29,6 +29,7 @@ import { measureBreakerOverhead } from "./breakerOverhead.js";
 import { measureLiquidations, measureRiskRound } from "./liquidationGas.js";
 import { measureOracleReads } from "./oracleReadGas.js";
 import { measureSecurityOps, prepareSecurityOps } from "./securityOpsGas.js";
+import { measureWorstUpkeep, prepareWorstUpkeep } from "./upkeepWorstCase.js";
 import {
   COMMAND,
   GasRecorder,
@@ -194,6 +195,8 @@ export async function gasBench(): Promise<void> {
   ];
   // The upkeep's market: its own, so its borrowers and crash leave the measured market alone.
   const ops = await prepareSecurityOps(ethers);
+  // The upkeep's worst case (16 collaterals, a full scan window): its own market too.
+  const worstUpkeep = await prepareWorstUpkeep(ethers);
   // Adaptive risk on the measured market, wired before the timeline starts (vault operations never call it).
   const risk = await deployRiskModules(ethers, market.vault, { collaterals: market.collaterals });
   const timeline = await Timeline.start(networkHelpers);
@@ -240,6 +243,7 @@ export async function gasBench(): Promise<void> {
   recorder.add(...oracleRows);
   recorder.add(...(await measureBreakerOverhead(ethers, timeline, overheadMarkets)));
   recorder.add(...(await measureSecurityOps(ethers, timeline, ops)));
+  recorder.add(...(await measureWorstUpkeep(ethers, timeline, worstUpkeep)));
 
   // ---------------------------------------------------------------- report
   const measurements = recorder.rows;
