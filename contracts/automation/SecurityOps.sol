@@ -36,8 +36,10 @@ import {UpkeepState} from "./UpkeepState.sol";
 ///      - The registry holds only accounts that had at least `minDebt` of debt when added, and `checkUpkeep` examines
 ///        at most `scanSize` of them per call: a window that rotates with the block number, or the `(from, to)` shard
 ///        in `checkData`, starting at an offset that changes with every visit.
-///      - `checkUpkeep` never reverts for want of gas or for a failing read (issue 19, property 10): it stops
-///        examining with SCAN_GAS_RESERVE left and returns what it found.
+///      - `checkUpkeep` does not revert for want of gas or for a failing read (issue 19, property 10): every read it
+///        makes gets only the gas above SCAN_GAS_RESERVE and a failure counts as not due; it stops with that reserve
+///        left and returns what it found (below the reserve itself, no call can return anything). The work it
+///        returns is estimated to fit PERFORM_GAS_BUDGET.
 ///      - Limits, pools and the liquidator change only through the owner (the timelock), inside the bounds.
 contract SecurityOps is
     AutomationCompatibleInterface,

@@ -8,20 +8,42 @@ import {UpkeepRules} from "./UpkeepRules.sol";
 /// @title UpkeepFinder
 /// @notice How SecurityOps finds the work due (`checkUpkeep`): every breaker entry and collateral for pokes,
 ///         volatility samples, cap syncs and rebalances first, then a window of the registry for liquidations, flags
-///         and pruning, while gas lasts.
-/// @dev Invariants: it examines at most `scanSize` registered accounts and finds at most `maxLiquidations`
-///      liquidations, MAX_TRACK flags and prunes, and one item of each asset kind per entry; liquidations and flags
-///      stop once their estimated perform gas would pass ACCOUNT_WORK_GAS (at least one is always allowed); it changes nothing (its
-///      poke probes revert). It never reverts for want of gas or because one read fails (issue 19, property 10):
-///      below ITEM_GAS + SCAN_GAS_RESERVE it starts no more asset items, below SCAN_GAS_RESERVE no more accounts, an
-///      account's reads get only the gas above SCAN_GAS_RESERVE, and a read that fails skips its account.
+///         and pruning, while gas lasts and while the perform it asks for fits its budget.
+/// @dev Invariants (issue 19, property 10):
+///      - It examines at most `scanSize` registered accounts and finds at most `maxLiquidations` liquidations,
+///        MAX_TRACK flags and prunes, and one item of each asset kind per entry; it changes nothing (probes revert).
+///      - Every item it returns is counted in an estimate of the perform's gas, and an item joins only while that
+///        estimate stays within PERFORM_GAS_BUDGET (an item alone, when nothing else is due, always joins).
+///      - It does not revert for want of gas or because one read fails: below ITEM_GAS + SCAN_GAS_RESERVE it asks no
+///        more asset rules, below SCAN_GAS_RESERVE it examines no more accounts, every read it makes gets only the
+///        gas above SCAN_GAS_RESERVE, and a read that fails counts as not due (its account skipped).
+///      - A registered account is listed to prune only if it owes nothing, or owes less than `minDebt` and is not
+///        liquidatable.
 abstract contract UpkeepFinder is UpkeepRules {
+    /// @dev The scan's tallies: items of each account kind found, the items in the work and the perform gas they are
+    ///      estimated to need, and whether the next liquidation or flag no longer fits (`full`).
+    struct Found {
+        uint256 liquidations;
+        uint256 flags;
+        uint256 prunes;
+        uint256 items;
+        uint256 performGas;
+        bool full;
+    }
+
     function _findWork(bytes calldata checkData) internal returns (Work memory work, bool needed) {
         (uint256 from, uint256 to, uint256 visit) = _window(checkData);
         address[] memory collaterals = vault.collateralAssets();
-        uint256 performGas = _findAssetWork(work, collaterals);
-        if (!_gasLowForItem()) work.syncReserves = _reservesDue();
-        _scanAccounts(work, from, to, visit, collaterals, performGas);
+        Found memory found;
+        _checking = true;
+        _findAssetWork(work, found, collaterals);
+        if (!_gasLowForItem() && _fits(found, SAMPLE_GAS)) {
+            uint256 gasBefore = gasleft();
+            work.syncReserves = _reservesDue();
+            if (work.syncReserves) _add(found, PERFORM_GAS_FACTOR * (gasBefore - gasleft()) + SAMPLE_GAS);
+        }
+        _scanAccounts(work, found, from, to, visit, collaterals);
+        _checking = false;
         needed =
             work.liquidations.length + work.flags.length + work.pokes.length + work.volatility.length != 0 ||
             work.syncs.length + work.rebalances.length != 0 ||
@@ -50,32 +72,20 @@ abstract contract UpkeepFinder is UpkeepRules {
         visit = block.number / windows;
     }
 
-    /// @dev How many of each account item one scan has found, and the perform gas the work found so far is estimated
-    ///      to need (`full`: the next liquidation or flag would pass PERFORM_GAS_BUDGET).
-    struct Found {
-        uint256 liquidations;
-        uint256 flags;
-        uint256 prunes;
-        uint256 performGas;
-        bool full;
-    }
-
     /// @dev Examines the window `[start, end)` from a point that moves with each `visit` (a scrambled offset, so a
-    ///      check that gas cuts short reaches a different part of the window next time), until gas runs low.
+    ///      check that gas or the budget cuts short reaches a different part of the window next time).
     function _scanAccounts(
         Work memory work,
+        Found memory found,
         uint256 start,
         uint256 end,
         uint256 visit,
-        address[] memory collaterals,
-        uint256 assetWorkGas
+        address[] memory collaterals
     ) internal view {
         uint256 maxLiq = _settings.maxLiquidations;
         work.liquidations = new ILiquidationEngine.Order[](maxLiq);
         work.flags = new address[](MAX_TRACK);
         work.prune = new address[](MAX_TRACK);
-        Found memory found;
-        found.performGas = assetWorkGas;
         uint256 length = end - start;
         uint256 offset = length == 0 ? 0 : uint256(keccak256(abi.encode(visit))) % length;
         for (uint256 j; j < length && found.liquidations < maxLiq && !found.full && gasleft() > SCAN_GAS_RESERVE; ++j) {
@@ -86,9 +96,8 @@ abstract contract UpkeepFinder is UpkeepRules {
         _shrink(work.prune, found.prunes);
     }
 
-    /// @dev One registered account: to prune (debt below the minimum), to liquidate (through the collateral the
-    ///      engine repays most for, among those the liquidator sells), to flag, or nothing; a liquidation or flag only
-    ///      while the perform gas estimated for the whole work stays within PERFORM_GAS_BUDGET (the first always).
+    /// @dev One registered account: to prune, to liquidate (through the collateral the engine repays most for,
+    ///      among those the liquidator sells), to flag, or nothing; each only if the perform still fits its budget.
     function _scanOne(
         Work memory work,
         Found memory found,
@@ -96,71 +105,93 @@ abstract contract UpkeepFinder is UpkeepRules {
         address[] memory collaterals
     ) internal view {
         uint256 gasBefore = gasleft();
-        (bool ok, bool liquidatable, bool belowMin) = _examine(account);
+        (bool ok, bool liquidatable, bool prunable) = _examine(account);
         if (!ok) return;
-        if (belowMin) {
-            if (found.prunes < MAX_TRACK) work.prune[found.prunes++] = account;
+        if (prunable) {
+            // The perform reads what the check read (its debt, and its health if it owes anything), then prunes.
+            uint256 pruneCost = PRUNE_GAS + (gasBefore - gasleft());
+            if (found.prunes < MAX_TRACK && _fits(found, pruneCost)) {
+                work.prune[found.prunes++] = account;
+                _add(found, pruneCost);
+            }
             return;
         }
         if (!liquidatable) return;
-        address collateral = _bestCollateral(_settings.liquidator, account, collaterals);
+        uint256 examined = gasBefore - gasleft();
+        (address collateral, uint256 quoteGas) = _bestCollateral(_settings.liquidator, account, collaterals);
         bool flag = collateral == address(0);
         if (flag && (engine.flaggedAt(account) != 0 || found.flags >= MAX_TRACK)) return;
-        uint256 found_ = gasBefore - gasleft();
-        uint256 cost = flag ? PERFORM_GAS_FACTOR * found_ : found_ + SWAP_GAS;
-        if (found.liquidations + found.flags != 0 && found.performGas + cost > PERFORM_GAS_BUDGET) {
+        // A flag reads what the check read and values the account again; a liquidation reads it once more and
+        // quotes one collateral (the engine's own), then sells it.
+        uint256 cost = flag ? PERFORM_GAS_FACTOR * examined : examined + quoteGas + SWAP_GAS;
+        if (!_fits(found, cost)) {
             found.full = true;
             return;
         }
-        found.performGas += cost;
-        if (!flag) {
-            work.liquidations[found.liquidations++] = ILiquidationEngine.Order(account, collateral, type(uint256).max);
-        } else {
-            work.flags[found.flags++] = account;
-        }
+        _add(found, cost);
+        if (flag) work.flags[found.flags++] = account;
+        else work.liquidations[found.liquidations++] = ILiquidationEngine.Order(account, collateral, type(uint256).max);
     }
 
-    /// @dev Whether `account`'s reads succeeded (`ok`), whether it is liquidatable, and whether its debt is below the
-    ///      registry's minimum. Each read gets only the gas above SCAN_GAS_RESERVE: one that runs out (a feed
-    ///      burning its budget, the adapter refusing a read it cannot fund) fails alone.
-    function _examine(address account) internal view returns (bool ok, bool liquidatable, bool belowMin) {
+    /// @dev Whether `account`'s reads succeeded (`ok`), whether it is liquidatable, and whether it is to be pruned:
+    ///      no debt, or less than `minDebt` and not liquidatable (a small account in trouble stays registered). Each
+    ///      read gets only the gas above SCAN_GAS_RESERVE: one that runs out (a feed burning its budget, the adapter
+    ///      refusing a read it cannot fund) fails alone.
+    function _examine(address account) internal view returns (bool ok, bool liquidatable, bool prunable) {
+        uint256 debt;
         uint256 budget = _readGas();
         if (budget == 0) return (false, false, false);
-        try vault.debtOf{gas: budget}(account) returns (uint256 debt) {
-            if (_belowMinDebt(debt)) return (true, false, true);
+        try vault.debtOf{gas: budget}(account) returns (uint256 owed) {
+            debt = owed;
         } catch {
             return (false, false, false);
         }
+        if (debt == 0) return (true, false, true);
         budget = _readGas();
         if (budget == 0) return (false, false, false);
         try vault.isLiquidatable{gas: budget}(account) returns (bool yes) {
-            return (true, yes, false);
+            return (true, yes, !yes && debt < _minDebt);
         } catch {
             return (false, false, false);
         }
     }
 
     /// @dev The collateral the engine would repay most debt for, among those the liquidator can sell (zero: none, or
-    ///      no liquidator yet). Each quote gets only the gas above SCAN_GAS_RESERVE; one that fails is skipped.
+    ///      no liquidator yet), and the gas of one of the quotes that found it. Each quote gets only the gas above
+    ///      SCAN_GAS_RESERVE; one that fails is skipped.
     function _bestCollateral(
         IUpkeepLiquidator liquidator,
         address account,
         address[] memory collaterals
-    ) internal view returns (address best) {
-        if (address(liquidator) == address(0)) return address(0);
+    ) internal view returns (address best, uint256 quoteGas) {
+        if (address(liquidator) == address(0)) return (address(0), 0);
         uint256 bestRepay;
-        for (uint256 j; j < collaterals.length && gasleft() > SCAN_GAS_RESERVE; ++j) {
+        for (uint256 j; j < collaterals.length; ++j) {
             address collateral = collaterals[j];
             if (address(liquidator.poolFor(collateral)) == address(0) || vault.collateralOf(account, collateral) == 0)
                 continue;
             uint256 budget = _readGas();
             if (budget == 0) break;
+            uint256 gasBefore = gasleft();
             try engine.previewLiquidation{gas: budget}(account, collateral, type(uint256).max) returns (
                 ILiquidationEngine.Quote memory quote
             ) {
+                uint256 spent = gasBefore - gasleft();
+                if (spent > quoteGas) quoteGas = spent;
                 if (quote.repay > bestRepay) (best, bestRepay) = (collateral, quote.repay);
             } catch {} // solhint-disable-line no-empty-blocks
         }
+    }
+
+    /// @dev Whether an item estimated at `cost` joins the work: the perform stays within PERFORM_GAS_BUDGET, or the
+    ///      work is otherwise empty.
+    function _fits(Found memory found, uint256 cost) internal pure returns (bool) {
+        return found.items == 0 || found.performGas + cost <= PERFORM_GAS_BUDGET;
+    }
+
+    function _add(Found memory found, uint256 cost) internal pure {
+        ++found.items;
+        found.performGas += cost;
     }
 
     /// @dev The gas a scan read may use: what is left above SCAN_GAS_RESERVE (0: too little to start one).
@@ -174,9 +205,9 @@ abstract contract UpkeepFinder is UpkeepRules {
         return gasleft() < ITEM_GAS + SCAN_GAS_RESERVE;
     }
 
-    /// @dev The asset work due, and the perform gas it is estimated to need (PERFORM_GAS_FACTOR × what finding each
-    ///      due item cost).
-    function _findAssetWork(Work memory work, address[] memory collaterals) internal returns (uint256 performGas) {
+    /// @dev The asset work due, each item counted in `found` and joining only while the perform fits its budget
+    ///      (estimated at PERFORM_GAS_FACTOR × what finding it due cost, plus its action's own gas).
+    function _findAssetWork(Work memory work, Found memory found, address[] memory collaterals) internal {
         uint256 count = collaterals.length;
         work.pokes = new address[](count + 2);
         work.volatility = new address[](count + 1);
@@ -194,33 +225,30 @@ abstract contract UpkeepFinder is UpkeepRules {
                         : collaterals[i - 2];
             if (_gasLowForItem()) break;
             uint256 gasBefore = gasleft();
-            if (_pokeDue(asset)) {
-                work.pokes[nPoke++] = asset;
-                performGas += PERFORM_GAS_FACTOR * (gasBefore - gasleft());
-            }
+            if (_pokeDue(asset) && _join(found, gasBefore, 0)) work.pokes[nPoke++] = asset;
             if (i == 0 || _gasLowForItem()) continue;
             gasBefore = gasleft();
             bool sampleDue = _volatilityDue(asset);
-            if (sampleDue) {
-                work.volatility[nVol++] = asset;
-                performGas += PERFORM_GAS_FACTOR * (gasBefore - gasleft()) + SAMPLE_GAS;
-            }
+            if (sampleDue && _join(found, gasBefore, SAMPLE_GAS)) work.volatility[nVol++] = asset;
             if (i == 1 || _gasLowForItem()) continue;
             gasBefore = gasleft();
             // A volatility update syncs its asset itself.
-            if (!sampleDue && _syncDue(asset)) {
-                work.syncs[nSync++] = asset;
-                performGas += PERFORM_GAS_FACTOR * (gasBefore - gasleft()) + SAMPLE_GAS;
-            }
+            if (!sampleDue && _syncDue(asset) && _join(found, gasBefore, SAMPLE_GAS)) work.syncs[nSync++] = asset;
+            if (_gasLowForItem()) continue;
             gasBefore = gasleft();
-            if (!_gasLowForItem() && _rebalanceDue(asset)) {
-                work.rebalances[nReb++] = asset;
-                performGas += PERFORM_GAS_FACTOR * (gasBefore - gasleft()) + SWAP_GAS;
-            }
+            if (_rebalanceDue(asset) && _join(found, gasBefore, SWAP_GAS)) work.rebalances[nReb++] = asset;
         }
         _shrink(work.pokes, nPoke);
         _shrink(work.volatility, nVol);
         _shrink(work.syncs, nSync);
         _shrink(work.rebalances, nReb);
+    }
+
+    /// @dev Adds an asset item found due since `gasBefore`, with `actionGas` of its own, if it fits the budget.
+    function _join(Found memory found, uint256 gasBefore, uint256 actionGas) internal view returns (bool) {
+        uint256 cost = PERFORM_GAS_FACTOR * (gasBefore - gasleft()) + actionGas;
+        if (!_fits(found, cost)) return false;
+        _add(found, cost);
+        return true;
     }
 }

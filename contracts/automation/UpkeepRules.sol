@@ -22,8 +22,12 @@ abstract contract UpkeepRules is UpkeepState {
         return account != address(0) && _index[account] == 0 && !_belowMinDebt(vault.debtOf(account));
     }
 
+    /// @dev Registered, and owing nothing, or less than `minDebt` while not liquidatable: a small account in trouble
+    ///      stays until it is settled.
     function _prunable(address account) internal view returns (bool) {
-        return _index[account] != 0 && _belowMinDebt(vault.debtOf(account));
+        if (_index[account] == 0) return false;
+        uint256 debt = vault.debtOf(account);
+        return debt == 0 || (debt < _minDebt && !vault.isLiquidatable(account));
     }
 
     /// @dev Whether `debt` is too small to keep a registry entry: none, or under `minDebt` (issue 19, property 10).
@@ -34,7 +38,7 @@ abstract contract UpkeepRules is UpkeepState {
     function _pokeDue(address asset) internal returns (bool) {
         if (block.timestamp >= _lastPoked[asset] + _settings.pokeInterval) return _isEntry(asset);
         uint256 gasBefore = _gasForItem();
-        try this.probePoke(asset) {
+        try this.probePoke{gas: _ruleGas()}(asset) {
             return false; // unreachable: the probe always reverts
         } catch (bytes memory reason) {
             _afterFailure(gasBefore);
@@ -56,7 +60,7 @@ abstract contract UpkeepRules is UpkeepState {
     function _volatilityDue(address asset) internal view returns (bool) {
         if (address(volatilityOracle) == address(0)) return false;
         uint256 gasBefore = _gasForItem();
-        try volatilityOracle.isDue(asset) returns (bool due) {
+        try volatilityOracle.isDue{gas: _ruleGas()}(asset) returns (bool due) {
             return due;
         } catch {
             _afterFailure(gasBefore);
@@ -68,7 +72,12 @@ abstract contract UpkeepRules is UpkeepState {
         IRiskManager rm = _riskManager();
         if (address(rm) == address(0)) return false;
         uint256 gasBefore = _gasForItem();
-        try rm.caps(asset) returns (uint64 ltvCap, uint64 thresholdCap, uint256, IRiskManager.ReserveStatus) {
+        try rm.caps{gas: _ruleGas()}(asset) returns (
+            uint64 ltvCap,
+            uint64 thresholdCap,
+            uint256,
+            IRiskManager.ReserveStatus
+        ) {
             (uint64 ltvNow, uint64 thresholdNow) = vault.riskCaps(asset);
             return ltvCap != ltvNow || thresholdCap != thresholdNow;
         } catch {
@@ -83,7 +92,7 @@ abstract contract UpkeepRules is UpkeepState {
         (, uint256 boostNow, ) = vault.accrualTerms();
         IRiskManager.Params memory params;
         uint256 gasBefore = _gasForItem();
-        try IRiskManager(rm).params() returns (IRiskManager.Params memory read) {
+        try IRiskManager(rm).params{gas: _ruleGas()}() returns (IRiskManager.Params memory read) {
             params = read;
         } catch {
             _afterFailure(gasBefore);
@@ -98,7 +107,7 @@ abstract contract UpkeepRules is UpkeepState {
         address recovery = vault.recovery();
         if (recovery == address(0)) return false;
         uint256 gasBefore = _gasForItem();
-        try IRebalancer(recovery).isDue(asset) returns (bool due) {
+        try IRebalancer(recovery).isDue{gas: _ruleGas()}(asset) returns (bool due) {
             return due;
         } catch {
             _afterFailure(gasBefore);

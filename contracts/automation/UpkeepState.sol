@@ -19,9 +19,11 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 /// @dev Invariants:
 ///      - The registry holds each account at most once: `_index[account]` is its position plus one, or zero.
 ///      - `_minDebt` ≤ MAX_MIN_DEBT_UNITS whole base units.
-///      - `_gasForItem` refuses to start an item with less than ITEM_GAS left, and `_afterFailure` turns a caught
-///        failure that burnt (nearly) all its gas into a revert of the whole upkeep: a low gas limit never passes
-///        for "not due" or "failed".
+///      - In `performUpkeep`, `_gasForItem` refuses to start an item with less than ITEM_GAS left, and
+///        `_afterFailure` turns a caught failure that burnt (nearly) all its gas into a revert of the whole upkeep: a
+///        low gas limit never passes for "not due" or "failed". While `checkUpkeep` runs (`_checking`), a rule's
+///        calls get only the gas above SCAN_GAS_RESERVE and a failure counts as not due: a check never reverts for
+///        want of gas, it finds less (the perform re-checks every item anyway).
 abstract contract UpkeepState is ISecurityOps {
     using VaultStorage for ICollateralVault;
 
@@ -54,6 +56,8 @@ abstract contract UpkeepState is ISecurityOps {
     uint256 public constant PERFORM_GAS_BUDGET = 4_500_000;
     uint256 public constant PERFORM_GAS_FACTOR = 2;
     uint256 public constant SWAP_GAS = 150_000;
+    /// @notice Estimated perform gas of pruning one registered account.
+    uint256 public constant PRUNE_GAS = 30_000;
     /// @notice Estimated perform gas of a volatility sample or a cap sync beyond its due check (a price read and a few
     ///         writes).
     uint256 public constant SAMPLE_GAS = 100_000;
@@ -83,6 +87,8 @@ abstract contract UpkeepState is ISecurityOps {
     Settings internal _settings;
     /// @dev Debt (base units) an account needs to be registered and stay registered.
     uint256 internal _minDebt;
+    /// @dev Set while `checkUpkeep` (or `findWork`) runs: rules then spare the reserve and never revert for gas.
+    bool internal transient _checking;
     address[] internal _accounts;
     mapping(address account => uint256 indexPlusOne) internal _index;
     mapping(address asset => uint256) internal _lastPoked;
@@ -117,7 +123,14 @@ abstract contract UpkeepState is ISecurityOps {
     /// @dev A caught call that burnt (nearly) all the gas it was given ran out of it: that is the caller's gas limit,
     ///      not the item, so the whole upkeep reverts rather than skip or fail the item.
     function _afterFailure(uint256 gasBefore) internal view {
-        if (gasleft() < gasBefore / 32) revert UpkeepOutOfGas();
+        if (!_checking && gasleft() < gasBefore / 32) revert UpkeepOutOfGas();
+    }
+
+    /// @dev Gas for a rule's call: all there is in a perform; in a check, only what is above SCAN_GAS_RESERVE.
+    function _ruleGas() internal view returns (uint256) {
+        uint256 left = gasleft();
+        if (!_checking) return left;
+        return left > SCAN_GAS_RESERVE ? left - SCAN_GAS_RESERVE : 0;
     }
 
     function _addAccount(address account) internal {

@@ -143,7 +143,7 @@ abstract contract BreakerState is ICircuitBreaker {
     }
 
     /// @dev The base asset's or the global entry's stop blocks `action` everywhere; withdrawals are checked by
-    ///      `onOutflow` (queued), not here.
+    ///      `onOutflow`, which queues them, or calls this to refuse one the vault may not queue.
     function _requireOpen(address asset, uint8 action) internal view {
         Status memory status = _status[asset];
         Status memory globalStatus = _status[GLOBAL];

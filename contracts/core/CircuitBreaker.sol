@@ -19,7 +19,9 @@ import {OutflowLimiter} from "./OutflowLimiter.sol";
 ///         limits in OutflowLimiter, the poke-driven triggers in BreakerTriggers.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 no entry, level or role can stop repay or depositCollateral (the vault calls `onInflow` inside a
-///        try/catch and nothing here refuses it), and withdrawals are queued, never refused.
+///        try/catch and nothing here refuses it), and withdrawals the vault may queue (collateral, and a lender's
+///        `withdrawOrQueue`) are queued, never refused; a lender's ERC-4626 exit, which pays now or not at all, is
+///        refused instead (`mayQueue` false).
 ///      - INV-29 tripping or resetting changes no balance, index or health: this contract holds no funds and writes
 ///        only its own state.
 ///      - INV-30 every trigger is permissionless (`poke`) or runs inside the action it guards.

@@ -191,7 +191,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 shares = balanceOf(owner_);
         uint256 claim = _convertToAssets(shares, Math.Rounding.Floor);
         uint256 payable_ = _payableNow(owner_, claim);
-        return payable_ == claim ? shares : _convertToShares(payable_, Math.Rounding.Floor);
+        uint256 max = payable_ == claim ? shares : _convertToShares(payable_, Math.Rounding.Floor);
+        // Shares that buy nothing would revert (ZeroAmount): they are no limit a redeem can use.
+        return _convertToAssets(max, Math.Rounding.Floor) == 0 ? 0 : max;
     }
 
     /// @dev min(`amount`, cash, the breaker's room for `owner_` now).

@@ -23,11 +23,13 @@ import {IUpkeepLiquidator} from "./IUpkeepLiquidator.sol";
 ///      - syncs: a collateral whose caps in the vault differ from what the risk manager computes now;
 ///      - syncReserves: the reserve-factor boost in the vault differs from what the reserves call for;
 ///      - rebalances: protocol-owned collateral due for a chunk sale;
-///      - prune: a registered account with less than `minDebt` of debt, or none (never due on its own).
-///      `checkUpkeep` never reverts for want of gas or for one failing read: it finds the asset work first, then
+///      - prune: a registered account that owes nothing, or less than `minDebt` and is not liquidatable (never due on
+///        its own).
+///      `checkUpkeep` does not revert for want of gas or for one failing read: it finds the asset work first, then
 ///      examines registered accounts while gas lasts (keeping SCAN_GAS_RESERVE back to return), each read given only
 ///      the gas above that reserve, and returns what it found; the order it examines a window in starts at an offset
-///      that changes with every visit, so a check cut short by gas still covers every account over time.
+///      that changes with every visit, so a check cut short still reaches every account over time. It adds an item
+///      only while the perform's estimated gas stays within PERFORM_GAS_BUDGET (an item alone always joins).
 ///      Liquidation proceeds (the bonus, in the base asset) collect in the flash liquidator and are swept by anyone
 ///      to `proceedsRecipient`. A sandwich around an upkeep's swap can take at most that bonus: the liquidator
 ///      reverts unless the sale covers the debt repaid, and the borrower's seizure is priced by the oracle.
@@ -124,8 +126,8 @@ interface ISecurityOps {
     /// @return added How many accounts entered the registry.
     function track(address[] calldata accounts) external returns (uint256 added);
 
-    /// @notice Removes `account` from the registry if it has less than `minDebt` of debt, or none (no-op otherwise).
-    ///         Anyone may call it.
+    /// @notice Removes `account` from the registry if it owes nothing, or less than `minDebt` while not liquidatable
+    ///         (no-op otherwise). Anyone may call it.
     /// @return removed Whether it was removed.
     function prune(address account) external returns (bool removed);
 

@@ -78,6 +78,17 @@ describe("ERC-4626 limits tell the truth (issue 19, property 8)", function () {
       await expectPaid(vault, paid);
     });
 
+    it("maxRedeem is 0 for shares that buy nothing (a redeem of them would revert ZeroAmount)", async function () {
+      const { vault, lender, bob } = await networkHelpers.loadFixture(queueFixture);
+      await vault.connect(lender).transfer(bob.address, 1n); // one share: 10⁻⁶ of a unit of USDC
+      expect(await vault.convertToAssets(1n)).to.equal(0n);
+      expect(await vault.maxRedeem(bob.address)).to.equal(0n);
+      await expect(vault.connect(bob).redeem(1n, bob.address, bob.address)).to.be.revertedWithCustomError(
+        vault,
+        "ZeroAmount",
+      );
+    });
+
     it("an account's own deposit credit counts: it takes its own deposit out when the shared limit is spent", async function () {
       const { vault, usdc, lender, alice } = await networkHelpers.loadFixture(queueFixture);
       await vault.connect(lender).withdraw(BASE_LIMIT, lender.address, lender.address);

@@ -134,6 +134,37 @@ describe("the upkeep cannot be starved (issue 19, property 10)", function () {
       await ops.connect(governance).setConfig({ ...DEFAULT_SECURITY_OPS_CONFIG, minDebt: usd("1001") });
       expect(await ops.connect(keeper).prune.staticCall(b1.address)).to.equal(true);
     });
+    it("a small account in trouble stays registered: below minDebt but liquidatable, it is neither listed nor pruned", async function () {
+      const { market, ops, borrowers, keeper } = await networkHelpers.loadFixture(starveFixture);
+      const [b0] = borrowers;
+      await market.vault.connect(b0).repay(usd("950"), b0.address); // 50 USDC left on 1 WETH
+      // WETH −99.5% (confirmed): 50 USDC against $15 of WETH, liquidatable.
+      const weth = await collateral(market, "WETH").getAddress();
+      for (const price of [
+        "2000",
+        "1400",
+        "1000",
+        "700",
+        "500",
+        "350",
+        "250",
+        "175",
+        "120",
+        "80",
+        "55",
+        "40",
+        "28",
+        "20",
+        "15",
+        "15",
+      ]) {
+        await market.prices.set(weth, wad(price));
+      }
+      expect(await market.vault.isLiquidatable(b0.address)).to.equal(true);
+      const [, data] = await ops.checkUpkeep.staticCall("0x");
+      expect(decodeWork(ops, data).prune).to.not.include(b0.address);
+      expect(await ops.connect(keeper).prune.staticCall(b0.address)).to.equal(false);
+    });
   });
 
   describe("checkUpkeep never reverts", function () {
