@@ -31,8 +31,10 @@ import {IUpkeepLiquidator} from "./IUpkeepLiquidator.sol";
 ///      that changes with every visit, so a check cut short still reaches every account over time. It adds an item
 ///      only while the perform's estimated gas stays within PERFORM_GAS_BUDGET (an item alone always joins).
 ///      Liquidation proceeds (the bonus, in the base asset) collect in the flash liquidator and are swept by anyone
-///      to `proceedsRecipient`. A sandwich around an upkeep's swap can take at most that bonus: the liquidator
-///      reverts unless the sale covers the debt repaid, and the borrower's seizure is priced by the oracle.
+///      to `proceedsRecipient`. A sandwich around an upkeep's swap can take at most the liquidator's
+///      SALE_TOLERANCE of what it sells: the liquidator reverts unless the sale covers the debt repaid and returns
+///      at least the oracle value less that tolerance (issue 19, property 11); the borrower's seizure is priced by
+///      the oracle.
 interface ISecurityOps {
     /// @notice What one upkeep does; every list is re-validated item by item in `performUpkeep`.
     struct Work {

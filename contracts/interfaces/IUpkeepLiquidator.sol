@@ -18,6 +18,9 @@ interface IUpkeepLiquidator {
     error NoPool(address collateral);
     /// @notice Thrown when the swap returns less than the debt owed plus the minimum profit.
     error Unprofitable(uint256 received, uint256 required);
+    /// @notice Thrown when the sale returns less than `floor`: the seized collateral's oracle value less the sale
+    ///         tolerance (a pool moved against the sale, by a sandwich or a thin book).
+    error SaleBelowOracle(uint256 received, uint256 floor);
     /// @notice Thrown when an address that must be set is zero.
     error ZeroAddress();
 
@@ -34,7 +37,9 @@ interface IUpkeepLiquidator {
     /// @notice Sets the pool `collateral` is sold in; it must pair `collateral` with the base asset. Owner only.
     function setPool(address collateral, IUniswapV3Pool pool) external;
 
-    /// @notice Flash-liquidates many accounts in one transaction; failures are skipped by the engine. Owner only.
+    /// @notice Flash-liquidates many accounts in one transaction; an order that fails (a sale below the oracle floor
+    ///         included) is skipped by the engine. A price read that reverts before the batch (the adapter refusing a
+    ///         read it cannot fund) reverts the whole call. Owner only.
     function liquidateBatch(
         ILiquidationEngine.Order[] calldata orders,
         uint256 minProfit

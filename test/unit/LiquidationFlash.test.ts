@@ -355,6 +355,74 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
     });
   });
 
+  describe("the oracle floor on the sale (issue 19, property 11)", function () {
+    /**
+     * The borrower flagged and its time ramp run out (bonus 5%), so the debt owed is about 95.7% of the seized WETH's
+     * oracle value: a sandwich could push the pool down almost 4.3% and the sale would still cover the debt. The floor
+     * is the oracle value less SALE_TOLERANCE (4%).
+     */
+    async function sandwichFixture(c: NetworkConnection) {
+      const f = await flashFixture(c);
+      await f.engine.flag(f.borrower.address);
+      await c.networkHelpers.time.increase(3600);
+      const q = await f.engine.previewLiquidation(f.borrower, f.weth, MaxUint256);
+      const owed = q.repay + q.fee;
+      const tolerance = await f.liquidator.SALE_TOLERANCE();
+      const value = (q.seize * CRASH_PRICE) / WAD / 10n ** 12n; // USDC units
+      const floor = (value * (WAD - tolerance)) / WAD;
+      return { ...f, q, owed, floor };
+    }
+
+    /** The attacker's front-run: sells WETH into the deep pool until a sale of `seize` would pay about `target`. */
+    async function pushPoolTo(f: FlashFixture, seize: bigint, target: bigint): Promise<void> {
+      let [lo, hi] = [0n, wad("2000")];
+      const limit = f.wethIsToken0 ? MIN_SQRT_RATIO_PLUS_ONE : MAX_SQRT_RATIO_MINUS_ONE;
+      for (let i = 0; i < 40; i++) {
+        const mid = (lo + hi) / 2n;
+        const snapshot = await networkHelpers.takeSnapshot();
+        await f.lp.swap(f.pool, f.wethIsToken0, mid, limit);
+        const quote = await quoteSale(f, f.pool, seize);
+        await snapshot.restore();
+        if (quote > target) lo = mid;
+        else hi = mid;
+      }
+      await f.lp.swap(f.pool, f.wethIsToken0, lo, limit);
+    }
+
+    it("a sandwich that leaves the sale above the debt but below the floor reverts SaleBelowOracle; nothing moves", async function () {
+      const f = await networkHelpers.loadFixture(sandwichFixture);
+      const { liquidator, keeper, borrower, weth, q, owed, floor } = f;
+      expect(q.bonus).to.equal(wad("0.05"));
+      expect(owed).to.be.lessThan(floor); // the band a sandwich used to have: sales that cover the debt, below the floor
+      await pushPoolTo(f, q.seize, (owed + floor) / 2n);
+      const received = await quoteSale(f, f.pool, q.seize);
+      expect(received).to.be.greaterThan(owed);
+      expect(received).to.be.lessThan(floor);
+      await expectUnchanged(flashState(f), async () => {
+        await expect(liquidator.connect(keeper).liquidate(borrower, weth, MaxUint256, 0n))
+          .to.be.revertedWithCustomError(liquidator, "SaleBelowOracle")
+          .withArgs(received, (v: bigint) => v >= floor - 1n && v <= floor);
+      });
+      // The upkeep's path, a batch with minProfit 0, skips it for the same reason.
+      const order = { borrower: borrower.address, collateral: await weth.getAddress(), maxRepay: MaxUint256 };
+      const receipt = await (await liquidator.connect(keeper).liquidateBatch([order], 0n)).wait();
+      const skipped = eventsOf(f.engine, receipt!, "LiquidationSkipped");
+      expect(skipped).to.have.length(1);
+      expect(liquidator.interface.parseError(skipped[0].args.reason)?.name).to.equal("SaleBelowOracle");
+    });
+
+    it("a sale within the tolerance goes through, at a price the pool gives", async function () {
+      const f = await networkHelpers.loadFixture(sandwichFixture);
+      const { liquidator, keeper, borrower, weth, q, floor } = f;
+      await pushPoolTo(f, q.seize, floor + usd("50"));
+      const received = await quoteSale(f, f.pool, q.seize);
+      expect(received).to.be.at.least(floor);
+      await expect(liquidator.connect(keeper).liquidate(borrower, weth, MaxUint256, 0n))
+        .to.emit(liquidator, "CollateralSold")
+        .withArgs(await weth.getAddress(), q.seize, received, f.owed);
+    });
+  });
+
   describe("forged callbacks and access control", function () {
     it("onFlashLiquidation called directly (not by the vault) reverts UnexpectedCaller", async function () {
       const f = await networkHelpers.loadFixture(flashFixture);
