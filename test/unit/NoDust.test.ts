@@ -34,6 +34,21 @@ async function dustFixture(connection: NetworkConnection): Promise<LiquidationFi
   return f;
 }
 
+/**
+ * Bob liquidates all of the attacker's WETH and the remainder is left, not closed (no `RemainderClosed`): the
+ * documented exception. Returns the debt the attacker still owes (never zero: the remainder stays).
+ */
+async function liquidateLeavingRemainder(f: LiquidationFixture): Promise<bigint> {
+  const { vault, engine, weth, attacker, bob } = f;
+  await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
+    vault,
+    "RemainderClosed",
+  );
+  const left = await vault.debtOf(attacker);
+  expect(left).to.be.greaterThan(0n);
+  return left;
+}
+
 describe("No liquidation leaves dust (issue 19, property 4)", function () {
   it("a seizure capped at the WETH holding leaves $49 owed: closed in the same transaction, at no loss", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
@@ -121,59 +136,44 @@ describe("No liquidation leaves dust (issue 19, property 4)", function () {
 
   it("with no free reserves to pay it, the remainder stays (the documented exception) and the liquidation goes on", async function () {
     const f = await networkHelpers.loadFixture(liquidationFixture);
-    const { vault, engine, owner, oracle, weth, wbtc, attacker, bob } = f;
+    const { vault, owner, oracle, weth, wbtc, attacker } = f;
     // 2.5 WETH and $120 of WBTC, 4,852 owed; at $2,000 the close leaves $90.05, more than its $23.81 fee.
     await vault.connect(attacker).depositCollateral(weth, wad("2.5"), attacker.address);
     await vault.connect(attacker).depositCollateral(wbtc, btc("0.002"), attacker.address);
     await vault.connect(attacker).borrow(usd("4852"), attacker.address);
     await oracle.setPrice(weth, wad("2000"));
     await vault.connect(owner).withdrawReserves(owner.address, await vault.reserves());
-    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
-      vault,
-      "RemainderClosed",
-    );
-    expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
-    expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+    const left = await liquidateLeavingRemainder(f);
+    expect(left).to.be.lessThan(usd("100"));
   });
 
   // Review of property 4: the close bought the other collateral with reserves at any usable price, a doubted one's
   // `high` included, and ignored the breaker. A manipulated high would buy a few satoshis for the whole remainder.
   it("a doubted price on the other collateral: the remainder is not bought at either bound of the doubt", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
-    const { vault, engine, oracle, wbtc, weth, attacker, bob } = f;
+    const { vault, oracle, wbtc, attacker } = f;
     await oracle.setPriceData(wbtc, wad("30000"), wad("60000"), Status.DEGRADED, Reason.SOURCES_DISAGREE);
-    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
-      vault,
-      "RemainderClosed",
-    );
+    const left = await liquidateLeavingRemainder(f);
     expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
-    expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
-    expect(await vault.debtOf(attacker)).to.be.lessThan(usd("100"));
+    expect(left).to.be.lessThan(usd("100"));
   });
 
   it("a doubted base price: the remainder is not closed", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
-    const { vault, engine, oracle, usdc, weth, attacker, bob } = f;
+    const { engine, oracle, usdc, weth, attacker } = f;
     await oracle.setPriceData(usdc, wad("0.999"), wad("1"), Status.DEGRADED, Reason.UNCONFIRMED_JUMP);
     expect((await engine.previewLiquidation(attacker, weth, MaxUint256)).seize).to.equal(wad("10")); // capped
-    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
-      vault,
-      "RemainderClosed",
-    );
-    expect(await vault.debtOf(attacker)).to.be.greaterThan(0n);
+    await liquidateLeavingRemainder(f);
   });
 
   it("the breaker stops liquidations of the other collateral: the remainder is not closed in it", async function () {
     const f = await networkHelpers.loadFixture(dustFixture);
-    const { vault, breaker, engine, oracle, wbtc, weth, attacker, bob } = f;
+    const { vault, breaker, oracle, wbtc, attacker } = f;
     await oracle.setPriceData(wbtc, 0n, 0n, Status.FAILED, Reason.FEED_REVERTED);
     await breaker.poke(wbtc); // WBTC liquidations stop until the cooldown has passed, then wait out the grace
     await oracle.setPrice(wbtc, wad("60000"));
     await expect(breaker.checkLiquidation(wbtc)).to.be.revertedWithCustomError(breaker, "ActionPaused");
-    await expect(engine.connect(bob).liquidate(attacker, weth, MaxUint256, bob.address)).not.to.emit(
-      vault,
-      "RemainderClosed",
-    );
+    await liquidateLeavingRemainder(f);
     expect(await vault.collateralOf(attacker, wbtc)).to.equal(btc("0.002"));
   });
 
