@@ -151,7 +151,9 @@ abstract contract UpkeepActions is UpkeepRules {
         // The engine skips (and reports) a liquidation that fails; the batch itself reverts only if out of gas. Only
         // a liquidation that went through counts as done, so an upkeep whose liquidations all fail (the pool cannot
         // cover the debt, say) and that has nothing else due reverts, and Automation stops sending it. A failed
-        // account is flagged instead when it is not yet: its bonus ramp draws liquidators with other routes.
+        // account is flagged instead when it is not yet: its bonus ramp draws liquidators with other routes. That
+        // flag is extra work the check did not budget, so it is left (still due, found by a later check as a flag)
+        // rather than started without ITEM_GAS: a crash whose sales all fail never reverts the pokes with it.
         (, bool[] memory ok) = liquidator.liquidateBatch(valid, 0);
         for (uint256 i; i < count; ++i) {
             if (ok[i]) {
@@ -160,7 +162,7 @@ abstract contract UpkeepActions is UpkeepRules {
             }
             address borrower = valid[i].borrower;
             emit WorkFailed(Kind.LIQUIDATE, borrower, "");
-            if (engine.flaggedAt(borrower) != 0) continue;
+            if (engine.flaggedAt(borrower) != 0 || gasleft() < ITEM_GAS) continue;
             uint256 gasBefore = _gasForItem();
             try engine.flag(borrower) {
                 ++tally.done;

@@ -495,6 +495,52 @@ describe("SecurityOps: the market's security operations as a Chainlink Automatio
       expect((await check(f)).needed).to.equal(false);
     });
 
+    // Outside audit of issue 19, property 10 (M-1): after a liquidation fails, the upkeep flags the account, work the
+    // check never budgeted. Each such flag asked for ITEM_GAS and reverted the whole perform, pokes included, once a
+    // crash's sales all failed (here: the only pool trades 20% below the oracle) and the gas ran short.
+    it("a crash whose sales all fail: the unbudgeted fallback flags are left when gas runs short, never revert the perform", async function () {
+      const f = await networkHelpers.loadFixture(calmFixture);
+      const { engine } = f.market;
+      const factory = await deployUniswapV3Factory(ethers, f.owner);
+      const { pool: lowPool } = await deployPoolWithLiquidity(
+        ethers,
+        factory,
+        f.weth,
+        f.usdc,
+        wad("1968"),
+        wad("10000"),
+      );
+      await f.ops.connect(f.governance).setLiquidationPool(f.weth, lowPool);
+      await time.increase(POKE_INTERVAL);
+      await f.market.heartbeat();
+      await setConfirmedPrice(f, f.weth, DEEP_CRASH);
+      const { data, work } = await check(f);
+      expect(work.liquidations.length).to.be.greaterThan(1);
+      expect(work.pokes.length).to.be.greaterThan(0);
+      // The least gas at which the perform goes through: before the fix, that was enough for every fallback flag
+      // (a flag started without ITEM_GAS reverted the whole perform); now the last flags are left.
+      const keeperOps = f.ops.connect(f.keeper);
+      const goes = async (gasLimit: bigint) =>
+        keeperOps.performUpkeep.staticCall(data, { gasLimit }).then(
+          () => true,
+          () => false,
+        );
+      let [lo, hi] = [1_000_000n, 16_000_000n];
+      while (hi - lo > 10_000n) {
+        const mid = (lo + hi) / 2n;
+        if (await goes(mid)) hi = mid;
+        else lo = mid;
+      }
+      const receipt = await (await keeperOps.performUpkeep(data, { gasLimit: hi })).wait();
+      expect(eventsOf(engine, receipt!, "LiquidationExecuted")).to.have.length(0);
+      const stamp = BigInt((await receipt!.getBlock()).timestamp);
+      for (const e of work.pokes) expect(await f.ops.lastPoked(e)).to.equal(stamp);
+      // At that gas some fallback flags were left (before, none could be): they stay due for a later upkeep.
+      let unflagged = 0;
+      for (const o of work.liquidations) if ((await engine.flaggedAt(o.borrower)) === 0n) unflagged++;
+      expect(unflagged).to.be.greaterThan(0);
+    });
+
     it("flags a liquidatable account whose collateral no pool sells, once", async function () {
       const f = await networkHelpers.loadFixture(calmFixture);
       const { vault, engine } = f.market;
