@@ -63,6 +63,8 @@ library InvariantsSpec {
         "INV-29: tripping or resetting a breaker changes no balance, debt, index or health";
     string internal constant INV_30_CLAIMS_PAYABLE =
         "INV-30: a queued withdrawal is payable after its delay: owed <= queue balance, and a due claim pays";
+    string internal constant INV_30_OUTFLOW_PER_SPAN =
+        "INV-30 (issue 19, P9): in every span of one window, outflow paid at once less creditable inflow <= the limit";
     string internal constant INV_30_GUARDIAN_BOUNDED =
         "INV-30/31: no reset before the cooldown; the guardian's restriction lapses after its cooldown";
     string internal constant INV_38_RISK_RAMP =
