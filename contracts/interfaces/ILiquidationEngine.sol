@@ -186,6 +186,12 @@ interface ILiquidationEngine {
         uint256 maxRepay
     ) external view returns (Quote memory);
 
+    /// @notice Inside a flash liquidation's callback: what the collateral it seizes is worth, in base units, at the
+    ///         oracle bounds least favourable to its seller (the collateral at its `low`, the base at its `high`;
+    ///         one price when confirmed), read by the engine for this very liquidation. 0 at any other time. A
+    ///         receiver can bound its sale by it without reading the oracle again (issue 19, property 11).
+    function flashSeizedValue() external view returns (uint256);
+
     // ----------------------------------------------------------------- keeper liveness and bad debt
 
     /// @notice Marks a liquidatable account: from now, while its health does not improve, its bonus climbs with time

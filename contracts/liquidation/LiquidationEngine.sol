@@ -72,6 +72,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     }
 
     mapping(address account => Flag) private _flags;
+    /// @dev During a flash liquidation's callback, the oracle value of the collateral it seizes (see `flashSeizedValue`).
+    uint256 private transient _flashSeizedValue;
 
     /// @param vault_ The vault (it must name this engine through `setLiquidationEngine`).
     /// @param params_ Initial policy, inside the bounds.
@@ -170,10 +172,16 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         address collateral,
         uint256 maxRepay
     ) external view returns (Quote memory quote) {
-        (quote, , , ) = _quote(borrower, collateral, maxRepay);
+        if (maxRepay == 0) revert ZeroAmount();
+        (quote, , , ) = _quote(_context(borrower, collateral), borrower, maxRepay);
     }
 
     // ================================================================= keeper liveness and bad debt
+
+    /// @inheritdoc ILiquidationEngine
+    function flashSeizedValue() external view returns (uint256) {
+        return _flashSeizedValue;
+    }
 
     /// @inheritdoc ILiquidationEngine
     function flag(address account) external nonReentrant {
@@ -264,7 +272,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 healthAfter;
         uint256 provisionAfter;
         bool dustLeft;
-        (quote, healthAfter, provisionAfter, dustLeft) = _quote(borrower, collateral, maxRepay);
+        (quote, healthAfter, provisionAfter, dustLeft) = _price(borrower, collateral, maxRepay, data.length != 0);
         vault.executeLiquidation(
             ICollateralVault.Settlement(
                 borrower,
@@ -278,6 +286,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             ),
             data
         );
+        if (data.length != 0) _flashSeizedValue = 0;
         emit LiquidationExecuted(
             borrower,
             collateral,
@@ -304,30 +313,45 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         else _setFlag(borrower, healthAfter);
     }
 
+    /// @dev Reads and prices a liquidation (see `_quote`); for a flash liquidation, also holds the seizure's value at
+    ///      the seller's least favourable bounds for its callback (`flashSeizedValue`).
+    function _price(
+        address borrower,
+        address collateral,
+        uint256 maxRepay,
+        bool flash
+    ) internal returns (Quote memory quote, uint256 healthAfter, uint256 provisionAfter, bool dustLeft) {
+        if (maxRepay == 0) revert ZeroAmount();
+        Context memory context = _context(borrower, collateral);
+        (quote, healthAfter, provisionAfter, dustLeft) = _quote(context, borrower, maxRepay);
+        if (flash) _flashSeizedValue = _saleValue(context, quote.seize);
+    }
+
     /// @dev What pricing one liquidation needs, read once.
     struct Context {
         ICollateralVault.AccountLiquidity liq;
         uint256 held;
         uint256 collateralPrice;
         uint256 basePrice;
+        uint256 collateralLow; // the bounds least favourable to a seller of the seized collateral (flash sale floor)
+        uint256 baseHigh;
         uint256 threshold;
         uint256 maxBonus;
         uint256 index;
         uint256 scaledDebt;
         uint256 openSince; // since when nothing has stopped this liquidation (sequencer, breaker)
+        uint256 health; // on the liquidation side
         uint8 decimals;
     }
 
     /// @dev Prices a liquidation on the vault's liquidation side: collateral at the oracle's `high`, debt at the base
     ///      asset's `low` — the prices at which the account is liquidatable whatever a doubt allows (INV-13).
     function _quote(
+        Context memory context,
         address borrower,
-        address collateral,
         uint256 maxRepay
     ) internal view returns (Quote memory quote, uint256 healthAfter, uint256 provisionAfter, bool dustLeft) {
-        if (maxRepay == 0) revert ZeroAmount();
-        Context memory context;
-        (context, quote.health) = _context(borrower, collateral);
+        quote.health = context.health;
         Params memory policy = _params;
 
         quote.bonus = LiquidationMath.incentive(
@@ -349,10 +373,12 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
         // INV-14, the floor: whatever the curve says, never more than the maximum bonus at the oracle's price.
         uint256 seizedValue = LiquidationMath.valueDown(quote.seize, context.collateralPrice, context.decimals);
-        uint256 maxValue = LiquidationMath.valueUp(quote.repay, context.basePrice, _baseDecimals).wadMulUp(
-            WAD + context.maxBonus
-        );
-        if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
+        {
+            uint256 maxValue = LiquidationMath.valueUp(quote.repay, context.basePrice, _baseDecimals).wadMulUp(
+                WAD + context.maxBonus
+            );
+            if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
+        }
 
         uint256 remaining = context.liq.debt - quote.repay;
         // Debt left below the dust minimum: refused when the liquidator chose it; else closed (see below).
@@ -511,6 +537,14 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         if (all < quote.repay) quote.repay = all;
     }
 
+    /// @dev What `seize` units of the collateral are worth in base units at the bounds least favourable to a seller:
+    ///      the collateral at its `low`, the base at its `high`, rounded down (0 where the base has no usable bound).
+    function _saleValue(Context memory context, uint256 seize) internal view returns (uint256) {
+        if (context.baseHigh == 0) return 0;
+        uint256 usd = LiquidationMath.valueDown(seize, context.collateralLow, context.decimals);
+        return usd.mulDivDown(10 ** _baseDecimals, context.baseHigh);
+    }
+
     /// @dev Debt the vault removes for a repayment of `repay`: scaled debt burned rounded down, debt re-rounded up.
     function _credited(Context memory context, uint256 repay) internal pure returns (uint256) {
         if (repay >= context.liq.debt) return context.liq.debt;
@@ -527,14 +561,11 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         return debtValueAfter == 0 ? type(uint256).max : limitAfter.wadDivDown(debtValueAfter);
     }
 
-    /// @dev Reads the account, the collateral's parameters and both prices.
-    function _context(
-        address borrower,
-        address collateral
-    ) internal view returns (Context memory context, uint256 health) {
+    /// @dev Reads the account, its health, the collateral's parameters and both prices.
+    function _context(address borrower, address collateral) internal view returns (Context memory context) {
         ICollateralVault.LiquidationView memory snapshot = vault.liquidationView(borrower, collateral);
         context.liq = snapshot.liq;
-        (health, context.openSince) = _checkLiquidatable(borrower, snapshot.oracle, context.liq, true);
+        (context.health, context.openSince) = _checkLiquidatable(borrower, snapshot.oracle, context.liq, true);
         // INV-28: the circuit breaker stops liquidations only at a FAILED price, then holds them for a grace period.
         if (address(snapshot.breaker) != address(0)) {
             uint256 breakerSince = snapshot.breaker.checkLiquidation(collateral);
@@ -556,6 +587,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         );
         // The bounds that favour the borrower (one and the same for a confirmed price): INV-13.
         (context.collateralPrice, context.basePrice) = (snapshot.collateralPrice.high, snapshot.basePrice.low);
+        (context.collateralLow, context.baseHigh) = (snapshot.collateralPrice.low, snapshot.basePrice.high);
     }
 
     /// @dev Most debt this liquidation may repay, in base units: all of it below `fullCloseHealth` or where partial

@@ -2,19 +2,15 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IUniswapV3Pool} from "@uniswap/v3-core/contracts/interfaces/IUniswapV3Pool.sol";
 import {IUniswapV3SwapCallback} from "@uniswap/v3-core/contracts/interfaces/callback/IUniswapV3SwapCallback.sol";
 
 import {FLASH_CALLBACK_SUCCESS, IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
-import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../interfaces/ILiquidationEngine.sol";
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IUpkeepLiquidator} from "../interfaces/IUpkeepLiquidator.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
-import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title UniswapV3FlashLiquidator
 /// @notice A keeper's liquidator that needs no capital: it receives the seized collateral, sells all of it for the
@@ -39,10 +35,6 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
     ///         sandwich can take the tolerance plus the doubt's width, bounded as before by the debt owed.
     uint256 public constant SALE_TOLERANCE = 0.04e18;
 
-    /// @dev Scale of a sale rate (base units per unit sold): 1e36, i.e. WAD × RATE_SCALE_OVER_WAD.
-    uint256 private constant RATE_SCALE = 1e36;
-    uint256 private constant RATE_SCALE_OVER_WAD = 1e18;
-
     uint160 private constant MIN_SQRT_RATIO_PLUS_ONE = 4295128740;
     uint160 private constant MAX_SQRT_RATIO_MINUS_ONE = 1461446703485210103287273052203988822378723970341;
 
@@ -52,7 +44,6 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
     address public immutable vault;
     /// @notice The base asset debts are paid in.
     IERC20 public immutable base;
-    uint8 private immutable _baseDecimals;
     /// @notice Pool each collateral is sold in.
     mapping(address collateral => IUniswapV3Pool) public poolFor;
 
@@ -69,7 +60,6 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         engine = engine_;
         vault = vault_;
         base = base_;
-        _baseDecimals = IERC20Metadata(address(base_)).decimals();
     }
 
     /// @notice Sets the pool `collateral` is sold in; it must pair `collateral` with the base asset.
@@ -90,9 +80,7 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         uint256 maxRepay,
         uint256 minProfit
     ) external onlyOwner returns (ILiquidationEngine.Quote memory quote) {
-        address[] memory collaterals = new address[](1);
-        collaterals[0] = collateral;
-        return engine.flashLiquidate(borrower, collateral, maxRepay, address(this), _saleTerms(minProfit, collaterals));
+        return engine.flashLiquidate(borrower, collateral, maxRepay, address(this), abi.encode(minProfit));
     }
 
     /// @notice Flash-liquidates many accounts in one transaction; failures are skipped by the engine.
@@ -100,18 +88,7 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         ILiquidationEngine.Order[] calldata orders,
         uint256 minProfit
     ) external onlyOwner returns (ILiquidationEngine.Quote[] memory quotes, bool[] memory succeeded) {
-        address[] memory collaterals = new address[](orders.length);
-        uint256 count;
-        for (uint256 i; i < orders.length; ++i) {
-            address collateral = orders[i].collateral;
-            bool seen;
-            for (uint256 j; j < count && !seen; ++j) seen = collaterals[j] == collateral;
-            if (!seen) collaterals[count++] = collateral;
-        }
-        assembly ("memory-safe") {
-            mstore(collaterals, count)
-        }
-        return engine.liquidateBatch(orders, address(this), _saleTerms(minProfit, collaterals));
+        return engine.liquidateBatch(orders, address(this), abi.encode(minProfit));
     }
 
     /// @notice Sends `amount` of `token` held here to `to` (the proceeds).
@@ -133,7 +110,7 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         if (msg.sender != vault) revert UnexpectedCaller(msg.sender);
         if (initiator != address(this)) revert UnexpectedInitiator(initiator);
         uint256 received = _sell(collateral, seized);
-        _checkSale(collateral, seized, received, owed, data);
+        _checkSale(received, owed, data);
         emit CollateralSold(collateral, seized, received, owed);
         base.forceApprove(vault, owed);
         return FLASH_CALLBACK_SUCCESS;
@@ -156,58 +133,19 @@ contract UniswapV3FlashLiquidator is IFlashLiquidator, IUpkeepLiquidator, IUnisw
         received = uint256(-(zeroForOne ? amount1 : amount0));
     }
 
-    /// @dev Reverts unless the sale covers what is owed plus the caller's minimum profit, and the oracle floor.
-    function _checkSale(
-        address collateral,
-        uint256 seized,
-        uint256 received,
-        uint256 owed,
-        bytes calldata data
-    ) private pure {
-        (uint256 minProfit, address[] memory collaterals, uint256[] memory rates) = abi.decode(
-            data,
-            (uint256, address[], uint256[])
-        );
+    /// @dev Reverts unless the sale covers what is owed plus the caller's minimum profit, and the oracle floor: the
+    ///      value the engine put on this very seizure (`flashSeizedValue`, the collateral at its low bound and the base
+    ///      at its high bound) less SALE_TOLERANCE. The engine read those prices anyway; reading them here again cost
+    ///      about 32,000 gas per liquidation.
+    function _checkSale(uint256 received, uint256 owed, bytes calldata data) private view {
+        uint256 minProfit = abi.decode(data, (uint256));
         if (received < owed + minProfit) revert Unprofitable(received, owed + minProfit);
-        uint256 floor = _saleFloor(collateral, seized, collaterals, rates);
+        uint256 floor = FixedPointMath.mulDivDown(
+            engine.flashSeizedValue(),
+            FixedPointMath.WAD - SALE_TOLERANCE,
+            FixedPointMath.WAD
+        );
         if (received < floor) revert SaleBelowOracle(received, floor);
-    }
-
-    /// @dev The callback's terms: `minProfit`, and for each collateral the least a sale may return per unit sold
-    ///      (base units, scaled by 1e36 so a cheap or many-decimal token keeps its precision): its oracle value, the
-    ///      collateral at its low bound and the base at its high bound (the value least favourable to this seller),
-    ///      less SALE_TOLERANCE; 0 when a price has no usable bound (the engine does not liquidate at such a price).
-    ///      Read here, before the engine runs, with the whole gas of the call: the engine's own reads of the same
-    ///      prices are then warm. A read that reverts (the adapter refuses one it cannot fund) reverts the whole call,
-    ///      batch included, before anything is liquidated.
-    function _saleTerms(uint256 minProfit, address[] memory collaterals) private view returns (bytes memory) {
-        IPriceOracle oracle = VaultStorage.oracle(ICollateralVault(vault));
-        uint256 basePrice = oracle.getPrice(address(base)).high;
-        uint256[] memory rates = new uint256[](collaterals.length);
-        for (uint256 i; i < collaterals.length && basePrice != 0; ++i) {
-            uint256 collateralPrice = oracle.getPrice(collaterals[i]).low;
-            uint256 collateralUnit = 10 ** IERC20Metadata(collaterals[i]).decimals();
-            rates[i] = FixedPointMath.mulDivDown(
-                collateralPrice,
-                10 ** _baseDecimals * (FixedPointMath.WAD - SALE_TOLERANCE) * RATE_SCALE_OVER_WAD,
-                basePrice * collateralUnit
-            );
-        }
-        return abi.encode(minProfit, collaterals, rates);
-    }
-
-    /// @dev The least a sale of `amount` of `collateral` must return, by the terms read before the liquidation; a
-    ///      collateral the terms do not name (the engine calls back only with the order's) has no sale that passes.
-    function _saleFloor(
-        address collateral,
-        uint256 amount,
-        address[] memory collaterals,
-        uint256[] memory rates
-    ) private pure returns (uint256) {
-        for (uint256 i; i < collaterals.length; ++i) {
-            if (collaterals[i] == collateral) return FixedPointMath.mulDivDown(amount, rates[i], RATE_SCALE);
-        }
-        return type(uint256).max;
     }
 
     /// @inheritdoc IUniswapV3SwapCallback

@@ -622,6 +622,32 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
       expect(await vault.reserves()).to.equal(reservesBefore + q.fee);
     });
 
+    it("inside the callback the engine tells the receiver what the seizure is worth at the oracle (the sale floor's input); 0 outside", async function () {
+      const f = await networkHelpers.loadFixture(receiverFixture);
+      const { engine, receiver, borrower, weth } = f;
+      const q = await engine.previewLiquidation(borrower, weth, MaxUint256);
+      await receiver.arm(engine, engine.interface.encodeFunctionData("flashSeizedValue"), true);
+      expect(await engine.flashSeizedValue()).to.equal(0n);
+      await flash(f);
+      const [value] = engine.interface.decodeFunctionResult("flashSeizedValue", await receiver.reenterResult());
+      expect(value).to.equal((q.seize * CRASH_PRICE) / WAD / 10n ** 12n); // USDC units at $2,700 a WETH, $1 a USDC
+      expect(await engine.flashSeizedValue()).to.equal(0n);
+    });
+
+    it("under a doubted price the value is at the bounds least favourable to the seller: WETH at its low, USDC at its high", async function () {
+      const f = await networkHelpers.loadFixture(receiverFixture);
+      const { engine, receiver, borrower, weth, usdc, oracle } = f;
+      // WETH doubted between $2,600 and $2,700, USDC between $1.00 and $1.01 (the engine liquidates at WETH's high and
+      // USDC's low, the sides that favour the borrower, so the account is as liquidatable as before).
+      await oracle.setPriceData(weth, wad("2600"), CRASH_PRICE, 1, 6); // DEGRADED, SOURCES_DISAGREE
+      await oracle.setPriceData(usdc, wad("1"), wad("1.01"), 1, 6);
+      const q = await engine.previewLiquidation(borrower, weth, MaxUint256);
+      await receiver.arm(engine, engine.interface.encodeFunctionData("flashSeizedValue"), true);
+      await flash(f);
+      const [value] = engine.interface.decodeFunctionResult("flashSeizedValue", await receiver.reenterResult());
+      expect(value).to.equal((((q.seize * wad("2600")) / WAD) * 10n ** 6n) / wad("1.01"));
+    });
+
     it("a receiver that answers with the wrong magic: FlashCallbackFailed, nothing changes", async function () {
       const f = await networkHelpers.loadFixture(receiverFixture);
       await f.receiver.setMode(1); // WrongMagic (it even approves what it owes)
