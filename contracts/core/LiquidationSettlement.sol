@@ -17,8 +17,10 @@ import {LossLedger} from "./LossLedger.sol";
 ///         accruing interest. Its code is deployed once, here, which keeps the vault's own code small.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - Never more debt repaid than the account owes, nor more collateral seized than it holds.
-///      - Effects first: the debt is gone, the collateral moved, cash and fee booked and any provision cleared before
-///        any token moves or any callback runs; the `Liquidated` event is emitted with them.
+///      - Effects first: the debt is gone, the collateral moved, cash and fee booked and the provision set to what the
+///        account keeps (issue 19, property 2) before any token moves or any callback runs; the `Liquidated` event is
+///        emitted with them.
+///      - The provision kept never exceeds the debt left.
 ///      - INV-37 the base asset comes in with `pullExact`: exactly `repay + fee`, or the whole liquidation reverts.
 ///      - A flash receiver is called only when there is data, and must answer FLASH_CALLBACK_SUCCESS.
 library LiquidationSettlement {
@@ -29,8 +31,8 @@ library LiquidationSettlement {
     using LossLedger for LossLedger.Ledger;
 
     /// @notice Settles `settlement` (see `ICollateralVault.executeLiquidation`), interest already accrued.
-    /// @dev Reverts with `ZeroAmount`, `AssetNotListed`, `LiquidationExceedsPosition`, `FlashCallbackFailed`,
-    ///      `TransferAmountMismatch`.
+    /// @dev Reverts with `ZeroAmount`, `AssetNotListed`, `LiquidationExceedsPosition`, `ProvisionExceedsDebt`,
+    ///      `FlashCallbackFailed`, `TransferAmountMismatch`.
     /// @param lending The vault's lending book.
     /// @param collateral The vault's collateral book.
     /// @param losses The vault's loss ledger.
@@ -58,7 +60,7 @@ library LiquidationSettlement {
         uint256 owed = settlement.repay + settlement.fee;
         lending.cash += owed;
         lending.reserves += settlement.fee;
-        losses.clearProvision(settlement.borrower);
+        _keepProvision(lending, losses, settlement.borrower, settlement.provision);
         emit ICollateralVault.Liquidated(
             settlement.borrower,
             settlement.asset,
@@ -72,6 +74,17 @@ library LiquidationSettlement {
         IERC20(settlement.asset).safeTransfer(settlement.receiver, settlement.seize);
         if (data.length != 0) _flashCallback(settlement, owed, data);
         base.pullExact(settlement.payer, owed);
+    }
+
+    /// @dev Sets the provision `borrower` keeps after its liquidation (0 clears it), at most the debt it has left.
+    function _keepProvision(
+        LendingBook.Book storage lending,
+        LossLedger.Ledger storage losses,
+        address borrower,
+        uint256 provision
+    ) private {
+        if (provision == 0) losses.clearProvision(borrower);
+        else losses.keepProvision(borrower, provision, lending.debtOf(borrower, lending.borrowIndex));
     }
 
     /// @dev Calls a flash liquidation's receiver, which must answer with FLASH_CALLBACK_SUCCESS.

@@ -19,8 +19,8 @@ import {LendingBook} from "./LendingBook.sol";
 ///         internal, compiled into the vault.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - `totalProvision` == Σ `provision[account]`, and a provision never exceeds its account's debt when set. Here it
-///        falls with a repayment and is cleared by a liquidation or a write-off; the engine then books again what a
-///        liquidation that leaves debt did not recover (`setProvision`).
+///        falls with a repayment, is set by a liquidation to what the engine says the account keeps (at most the debt
+///        it leaves, `keepProvision`, before any token moves), and is cleared by a write-off or a closed remainder.
 ///      - INV-16 a write-off leaves its account with neither debt (the vault's part) nor collateral: every unit it held
 ///        becomes protocol collateral, and total deposits fall by as much.
 ///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part reserves did not absorb
@@ -68,7 +68,9 @@ library LossLedger {
     ) external returns (uint256 amount) {
         amount = lending.debtOf(account, lending.borrowIndex);
         if (amount == 0) revert ICollateralVault.NoDebt(account);
-        // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
+        // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were. The
+        // account's own provision (at most its debt) goes first: it earmarks nothing once the debt is paid.
+        clearProvision(ledger, account);
         uint256 reserves = lending.reserves;
         uint256 free = reserves > ledger.totalProvision ? reserves - ledger.totalProvision : 0;
         if (free < amount) revert ICollateralVault.RemainderNotCovered(amount, free);
@@ -79,7 +81,6 @@ library LossLedger {
         if (seize == 0 || seize > held) revert ICollateralVault.InsufficientCollateral(asset, held, seize);
         book.decrease(account, asset, record, held, seize);
         ledger.protocolCollateral[asset] += seize;
-        clearProvision(ledger, account);
         emit ICollateralVault.RemainderClosed(account, asset, amount, seize);
     }
 
@@ -227,6 +228,16 @@ library LossLedger {
         ledger.provision[account] = provision - cut;
         ledger.totalProvision -= cut;
         emit ICollateralVault.BadDebtProvisioned(account, provision - cut, ledger.totalProvision);
+    }
+
+    /// @dev Sets `account`'s provision to `amount` (> 0) after a liquidation, whose debt left is `debt`.
+    function keepProvision(Ledger storage ledger, address account, uint256 amount, uint256 debt) internal {
+        if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
+        uint256 provision = ledger.provision[account];
+        if (provision == amount) return;
+        ledger.provision[account] = amount;
+        ledger.totalProvision = ledger.totalProvision - provision + amount;
+        emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
     }
 
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).

@@ -70,6 +70,9 @@ interface ICollateralVault {
     /// @param receiver Where the collateral goes (and, for a flash liquidation, who is called back).
     /// @param payer Who pays `repay + fee` in the base asset (the liquidator, or `receiver` for a flash liquidation).
     /// @param initiator Who asked the engine, passed to the flash callback.
+    /// @param provision The loss the account keeps booked once this liquidation is done (base units, at most the debt
+    ///        it leaves), set before any token moves or callback runs, so no view inside a flash callback sees a
+    ///        loss that was not recovered unbooked (issue 19, property 2).
     struct Settlement {
         address borrower;
         address asset;
@@ -79,6 +82,7 @@ interface ICollateralVault {
         address receiver;
         address payer;
         address initiator;
+        uint256 provision;
     }
 
     /// @notice What the liquidation engine needs to price one liquidation, read in one call.
@@ -329,9 +333,10 @@ interface ICollateralVault {
     ///         `repay` of `borrower`'s debt and `seize` of its `asset`, books `repay + fee` as cash (`fee` into
     ///         reserves), sends the collateral to `receiver`, calls it back when `data` is not empty (flash
     ///         liquidation: it must return FLASH_CALLBACK_SUCCESS), then pulls exactly `repay + fee` of the base
-    ///         asset from `payer`. Clears any bad-debt provision on the account. Engine only.
+    ///         asset from `payer`. Sets the account's bad-debt provision to `settlement.provision` before any token
+    ///         moves. Engine only.
     /// @dev Reverts with `NotLiquidationEngine`, `AssetNotListed`, `ZeroAmount`, `LiquidationExceedsPosition`,
-    ///      `FlashCallbackFailed`, `TransferAmountMismatch`.
+    ///      `ProvisionExceedsDebt`, `FlashCallbackFailed`, `TransferAmountMismatch`.
     function executeLiquidation(Settlement calldata settlement, bytes calldata data) external;
 
     /// @notice Writes off all of `account`'s debt: its leftover collateral moves to the protocol, reserves absorb the

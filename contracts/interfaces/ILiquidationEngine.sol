@@ -188,7 +188,7 @@ interface ILiquidationEngine {
 
     /// @notice Inside a flash liquidation's callback: what the collateral it seizes is worth, in base units, at the
     ///         oracle bounds least favourable to its seller (the collateral at its `low`, the base at its `high`;
-    ///         one price when confirmed), read by the engine for this very liquidation. 0 at any other time. A
+    ///         one price when confirmed), read by the engine for this very liquidation; 0 outside a flash liquidation. A
     ///         receiver can bound its sale by it without reading the oracle again (issue 19, property 11).
     function flashSeizedValue() external view returns (uint256);
 

@@ -38,8 +38,7 @@ interface IUpkeepLiquidator {
     function setPool(address collateral, IUniswapV3Pool pool) external;
 
     /// @notice Flash-liquidates many accounts in one transaction; an order that fails (a sale below the oracle floor
-    ///         included) is skipped by the engine. A price read that reverts before the batch (the adapter refusing a
-    ///         read it cannot fund) reverts the whole call. Owner only.
+    ///         included) is skipped by the engine. Owner only.
     function liquidateBatch(
         ILiquidationEngine.Order[] calldata orders,
         uint256 minProfit

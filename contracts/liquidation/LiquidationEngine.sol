@@ -34,8 +34,9 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        whole debt only below `fullCloseHealth`, below the point where partial liquidation lowers health (and
 ///        there nothing but a close: the whole debt or all of the collateral), or when the rest would be dust.
 ///      - Provisions: a liquidation lowers the account's provision only by the shortfall it removed, and an account
-///        it leaves with debt keeps at least its shortfall booked (`_provisionAfter`), so the share price never rises
-///        on a loss nobody recovered (issue 19, property 2).
+///        it leaves with debt keeps at least its shortfall booked (`_provisionAfter`, set by the settlement itself
+///        before any callback runs), so the share price never rises on a loss nobody recovered, not even inside a
+///        flash callback (issue 19, property 2).
 ///      - INV-15 no liquidation leaves debt below `dustValue` while the liquidator could have taken it, and an
 ///        unhealthy account whose collateral is dust is written off in the same transaction (INV-16).
 ///      - A solvent account (collateral value ≥ debt value) is never made insolvent by its own liquidation: the bonus
@@ -282,7 +283,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
                 quote.fee,
                 receiver,
                 payer,
-                initiator
+                initiator,
+                provisionAfter
             ),
             data
         );
@@ -304,9 +306,6 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             if (!closed && !solvent) vault.writeOffBadDebt(borrower);
         } else if (dustLeft && _closed(borrower, collateral)) {
             healthAfter = type(uint256).max;
-        } else if (provisionAfter != 0) {
-            // The settlement cleared the provision; what it did not recover stays booked (issue 19, property 2).
-            vault.setProvision(borrower, provisionAfter);
         }
         // Left unhealthy (the liquidator took less than allowed), its bonus climbs with time from now.
         if (healthAfter >= WAD) _clearFlag(borrower);
@@ -373,12 +372,10 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
 
         // INV-14, the floor: whatever the curve says, never more than the maximum bonus at the oracle's price.
         uint256 seizedValue = LiquidationMath.valueDown(quote.seize, context.collateralPrice, context.decimals);
-        {
-            uint256 maxValue = LiquidationMath.valueUp(quote.repay, context.basePrice, _baseDecimals).wadMulUp(
-                WAD + context.maxBonus
-            );
-            if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
-        }
+        uint256 maxValue = LiquidationMath.valueUp(quote.repay, context.basePrice, _baseDecimals).wadMulUp(
+            WAD + context.maxBonus
+        );
+        if (seizedValue > maxValue) revert SeizeAboveFloor(seizedValue, maxValue);
 
         uint256 remaining = context.liq.debt - quote.repay;
         // Debt left below the dust minimum: refused when the liquidator chose it; else closed (see below).
@@ -390,14 +387,18 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
         uint256 collateralLeft =
             context.liq.collateralValue > seizedValue ? context.liq.collateralValue - seizedValue : 0;
         quote.writeOff = remaining != 0 && collateralLeft < policy.dustValue;
-        if (remaining == 0 || quote.writeOff) return (quote, type(uint256).max, 0, quote.writeOff && dustLeft);
+        if (remaining == 0) return (quote, type(uint256).max, 0, false);
         // Issue 19, property 4: with `dustLeft` the seizure took all of this collateral and left debt below the dust
         // minimum, which its other collateral (worth at least the minimum) covers: `_liquidate` closes it.
         healthAfter = _healthAfter(context, quote.repay, seizedValue);
+        // Booked by the settlement (property 2), also for a remainder about to be written off or closed (no callback
+        // sees its loss unbooked).
         provisionAfter = _provisionAfter(borrower, context, quote.repay, seizedValue, healthAfter);
+        if (quote.writeOff) healthAfter = type(uint256).max; // written off, closed or left solvent: no flag
     }
 
-    /// @dev The provision an account keeps after a partial liquidation: its shortfall afterwards (debt beyond what its
+    /// @dev The provision an account keeps after a liquidation that leaves debt (partial, or a remainder about to be
+    ///      written off or closed): its shortfall afterwards (debt beyond what its
     ///      collateral covers, base units, at the liquidation's prices), plus whatever its provision held beyond its
     ///      shortfall before. A liquidation thus lowers a provision only by the shortfall it removed, and an account it
     ///      leaves insolvent keeps a provision that matches its shortfall: the share price never rises on a loss that
@@ -443,7 +444,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             snapshot.liq.collateralValue >= snapshot.liq.debtValue;
         if (snapshot.basePrice.status != IPriceOracle.Status.OK) return (false, solvent);
         uint256 debt = snapshot.liq.debt;
-        uint256 provisions = vault.totalProvision();
+        // The account's own provision goes with the close: only the others' earmark reserves.
+        uint256 provisions = vault.totalProvision() - vault.provisionOf(borrower);
         uint256 reserves = vault.reserves();
         if (reserves < provisions || reserves - provisions < debt) return (false, solvent);
         closed = _closeIn(

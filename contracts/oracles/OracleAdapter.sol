@@ -52,6 +52,10 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     /// @notice How far inside a feed's own clamp (`minAnswer`/`maxAnswer`) the bounds must sit (5%): an answer at or
     ///         near the clamp may be the clamp, not the market, so it is never OK.
     uint256 public constant CLAMP_MARGIN = 0.05e18;
+    /// @notice Longest a stale primary's last answer stays a bound of the doubt a TWAP secondary alone leaves, past
+    ///         its heartbeat and grace (at most its heartbeat): long enough that a pool held away from the market must
+    ///         be held for it, short enough that a real crash the feed missed is liquidated within it.
+    uint256 public constant STALE_BOUND_SPAN = 1 hours;
     /// @notice Highest feed decimals supported.
     uint8 public constant MAX_FEED_DECIMALS = 18;
     /// @notice Gas every feed or pool call gets. At least ten times what a Chainlink proxy read costs; a source that
@@ -65,7 +69,8 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     /// @notice Longest TWAP window: a longer average lags a real move too much to cross-check it.
     uint32 public constant MAX_TWAP_WINDOW = 1 days;
 
-    /// @dev A feed read: the normalised price, or the reason it is unusable.
+    /// @dev A feed read: the normalised price, or the reason it is unusable; a STALE read keeps its price for a while
+    ///      (see `_read`) as a bound of a doubt, never as a price to act on.
     struct Read {
         uint256 price;
         Reason reason;
@@ -203,17 +208,22 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         Read memory first = _read(primary, minPrice, maxPrice);
         Read memory second;
         bool hasSecondary = true;
+        bool pool; // the secondary is a TWAP: one pool, which can be held away from the market
         if (address(config.secondary.feed) != address(0)) second = _read(config.secondary, minPrice, maxPrice);
         else {
             TwapSource memory twap = _twaps[asset];
-            if (address(twap.pool) != address(0)) second = _readTwap(twap, minPrice, maxPrice);
+            if (address(twap.pool) != address(0)) (second, pool) = (_readTwap(twap, minPrice, maxPrice), true);
             else hasSecondary = false;
         }
 
         if (first.reason != Reason.NONE) {
-            // Primary unusable: fall back to the secondary as DEGRADED, or FAILED without one.
+            // Primary unusable: the secondary as DEGRADED, or FAILED. A TWAP alone is a pool nobody confirms, so a
+            // recent stale answer (STALE_BOUND_SPAN past due) bounds the doubt too (issue 19, property 1).
             if (hasSecondary && second.reason == Reason.NONE) {
-                price = Price(second.price, second.price, Status.DEGRADED, first.reason);
+                price =
+                    first.price == 0 || !pool
+                        ? Price(second.price, second.price, Status.DEGRADED, first.reason)
+                        : _degraded(first.price, second.price, first.reason);
             } else {
                 return Price(0, 0, Status.FAILED, first.reason);
             }
@@ -260,7 +270,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         else if (address(_twaps[asset].pool) != address(0))
             read = _readTwap(_twaps[asset], config.minPrice, config.maxPrice);
         else read.reason = Reason.NOT_CONFIGURED;
-        return (read.price, read.reason);
+        return (read.reason == Reason.NONE ? read.price : 0, read.reason);
     }
 
     /// @inheritdoc IOracleAdapter
@@ -301,11 +311,18 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         read.roundId = uint80(roundId);
         read.updatedAt = updatedAt;
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) read.reason = Reason.INVALID_ANSWER;
-        else if (block.timestamp - updatedAt > source.heartbeat + stalenessGrace) read.reason = Reason.STALE;
         else {
-            read.price = _normalise(uint256(answer), source.decimals);
-            if (read.price <= minPrice || read.price >= maxPrice) {
-                (read.price, read.reason) = (0, Reason.OUT_OF_BOUNDS);
+            uint256 past = block.timestamp - updatedAt;
+            uint256 fresh = uint256(source.heartbeat) + stalenessGrace;
+            if (past <= fresh) {
+                read.price = _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
+                if (read.price == 0) read.reason = Reason.OUT_OF_BOUNDS;
+            } else {
+                read.reason = Reason.STALE;
+                // A stale answer keeps its price for a while (STALE_BOUND_SPAN, at most one heartbeat): not a price
+                // to act on, but a bound of the doubt a TWAP secondary alone leaves (getPrice).
+                uint256 span = source.heartbeat < STALE_BOUND_SPAN ? source.heartbeat : STALE_BOUND_SPAN;
+                if (past <= fresh + span) read.price = _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
             }
         }
     }
@@ -358,8 +375,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         );
         if (!ok || answer <= 0 || updatedAt == 0 || updatedAt > latest.updatedAt) return 0;
         if (latest.updatedAt - updatedAt > jumpWindow) return 0;
-        uint256 price = _normalise(uint256(answer), source.decimals);
-        return price <= minPrice || price >= maxPrice ? 0 : price;
+        return _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
     }
 
     /// @dev Reason the sequencer makes prices doubtful, or NONE, and since when it has not (`sequencerState`). Answer
@@ -409,6 +425,12 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         uint256 scale = 10 ** (18 - decimals);
         if (answer > type(uint256).max / scale) return type(uint256).max;
         return answer * scale;
+    }
+
+    /// @dev `answer` in WAD, or 0 when it is at or beyond the asset's bounds.
+    function _bounded(uint256 answer, uint8 decimals, uint256 minPrice, uint256 maxPrice) private pure returns (uint256) {
+        uint256 price = _normalise(answer, decimals);
+        return price <= minPrice || price >= maxPrice ? 0 : price;
     }
 
     /// @dev True when `first` and `second` differ by more than `band` (WAD) of the smaller of the two.

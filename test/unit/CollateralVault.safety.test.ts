@@ -230,6 +230,7 @@ describe("CollateralVault: safety", function () {
         receiver: bob.address,
         payer: bob.address,
         initiator: bob.address,
+        provision: 0n,
       };
       await expectUnchanged(marketState(f), async () => {
         for (const caller of [owner, alice, bob]) {
@@ -274,6 +275,7 @@ describe("CollateralVault: safety", function () {
         receiver: bob.address,
         payer: bob.address,
         initiator: bob.address,
+        provision: 0n,
       };
       await expectUnchanged(marketState(f), async () => {
         await expect(vault.connect(attacker).executeLiquidation({ ...settlement, repay: debt + 1n }, "0x"))

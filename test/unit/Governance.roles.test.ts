@@ -1029,7 +1029,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       // 1. Any address can be made the liquidation engine, and the vault carries out the engine's settlement as is.
       await (await viaTimelock(f, [call(vault, "setLiquidationEngine", [s.address])])).wait();
       const seize = await vault.collateralOf(f.borrower, f.weth);
-      const settlement = { borrower: f.borrower.address, asset: f.a.weth, repay: 1n, seize, fee: 0n };
+      const settlement = { borrower: f.borrower.address, asset: f.a.weth, repay: 1n, seize, fee: 0n, provision: 0n };
       await vault.connect(s).executeLiquidation({ ...settlement, receiver: s, payer: s, initiator: s }, "0x");
       expect(await vault.collateralOf(f.borrower, f.weth)).to.equal(0n); // 300 WETH for one unit of USDC
       expect(await vault.debtOf(f.borrower)).to.be.greaterThan(usd("199000"));

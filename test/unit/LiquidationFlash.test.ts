@@ -730,6 +730,7 @@ describe("Flash liquidation: UniswapV3FlashLiquidator on a real Uniswap v3 pool"
         receiver: r,
         payer: r,
         initiator: r,
+        provision: 0n,
       };
       await f.receiver.arm(
         f.vault,

@@ -102,6 +102,14 @@ async function pumpSpot(f: Fixture, factor: string): Promise<void> {
   await f.attackerActor.swap(f.pool, !f.wethIsToken0, parseUnits("100000000", 6), limit);
 }
 
+/** Pushes WETH's spot price down by `factor` (e.g. 0.5) with one swap of WETH in. */
+async function dumpSpot(f: Fixture, factor: string): Promise<void> {
+  const [sqrtNow] = await f.pool.slot0();
+  const sqrtFactor = BigInt(Math.round(Math.sqrt(Number(factor)) * 1e9));
+  const limit = f.wethIsToken0 ? (sqrtNow * sqrtFactor) / 10n ** 9n : (sqrtNow * 10n ** 9n) / sqrtFactor;
+  await f.attackerActor.swap(f.pool, f.wethIsToken0, wad("100000"), limit); // WETH in
+}
+
 describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
   it("reads OK at the Chainlink price with the TWAP agreeing", async function () {
     const f = await networkHelpers.loadFixture(twapFixture);
@@ -161,6 +169,35 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     await expect(
       f.vault.connect(f.borrower).borrow(parseUnits("1", 6), f.borrower.address),
     ).to.be.revertedWithCustomError(f.vault, "BorrowLimitExceeded");
+  });
+
+  it("issue 19, property 1: the Chainlink round past due and the pool held 50% down liquidates nobody healthy at the last round", async function () {
+    // The review's manipulated-secondary attack, waiting for the one moment the pool would price alone. Before the
+    // fix the adapter priced WETH at the TWAP alone (DEGRADED, low = high = about $1,500) and the borrower, healthy
+    // at the last Chainlink $3,000, was liquidatable. The stale round now bounds the doubt for STALE_BOUND_SPAN past
+    // due; after that the pool prices alone (README, known issues).
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await f.vault.connect(f.borrower).borrow(parseUnits("24000", 6), f.borrower.address); // health 1.0625
+    const span = await f.adapter.STALE_BOUND_SPAN();
+    await networkHelpers.time.increase(86_400 + 600 - WINDOW); // the WETH round will be past due by the read
+    await f.usdcFeed.push(10n ** 8n); // the quote's feed stays fresh
+    await dumpSpot(f, "0.5");
+    await networkHelpers.time.increase(WINDOW + 60); // held for the whole window
+    await f.usdcFeed.push(10n ** 8n);
+    const p = await f.adapter.getPrice(f.weth);
+    expect([p.status, p.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
+    expect(p.low).to.be.closeTo(wad("1500"), wad("30"));
+    expect(p.high).to.equal(wad("3000"));
+    expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
+
+    // Past the span the pool prices alone again: a feed silent that long is an outage, and a real crash must not
+    // wait for governance.
+    await networkHelpers.time.increase(span);
+    await f.usdcFeed.push(10n ** 8n);
+    const alone = await f.adapter.getPrice(f.weth);
+    expect([alone.status, alone.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
+    expect(alone.low).to.equal(alone.high);
+    expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(true);
   });
 
   it("falls back to the TWAP as DEGRADED when the Chainlink feed fails", async function () {

@@ -17,7 +17,7 @@ import { lstFixture } from "./helpers/liquidationModel.js";
 import type { LstFixture } from "./helpers/liquidationModel.js";
 import { usd, wad } from "./helpers/vault.js";
 
-const { networkHelpers } = await network.create();
+const { ethers, networkHelpers } = await network.create();
 
 /** carol's debt beyond what her collateral covers at the mock oracle's prices (USDC at $1), in USDC units. */
 async function shortfall(f: LstFixture): Promise<bigint> {
@@ -61,6 +61,23 @@ describe("A partial liquidation never hands lenders' loss to a depositor (issue 
 
     await vault.connect(attacker).redeem(await vault.balanceOf(attacker.address), attacker.address, attacker.address);
     expect(await usdc.balanceOf(attacker.address)).to.be.lessThanOrEqual(before);
+  });
+
+  it("inside a flash liquidation's callback the loss is already booked: totalAssets there is what it is after", async function () {
+    // A lending market or an AMM pricing bwUSDC from totalAssets, read from the callback, used to see the provision
+    // cleared (the settlement dropped it and the engine booked it again only after the callback): a share price
+    // above the true one, for the length of the callback. Now the settlement sets what the account keeps.
+    const f = await networkHelpers.loadFixture(insolventFixture);
+    const { vault, lens, engine, usdc, lst, carol, bob } = f;
+    const receiver = await ethers.deployContract("FlashTestReceiver", [vault, usdc]);
+    await usdc.mint(receiver, usd("100000"));
+    await receiver.arm(vault, vault.interface.encodeFunctionData("totalAssets"), true);
+    const assetsBefore = await vault.totalAssets();
+    await engine.connect(bob).flashLiquidate(carol, lst, MaxUint256, receiver, "0x01");
+    const [inCallback] = vault.interface.decodeFunctionResult("totalAssets", await receiver.reenterResult());
+    expect(await lens.provisionOf(vault, carol)).to.equal(await shortfall(f));
+    expect(inCallback).to.equal(await vault.totalAssets());
+    expect(inCallback).to.be.lessThanOrEqual(assetsBefore);
   });
 
   it("the liquidation that closes the account leaves nothing provisioned", async function () {
