@@ -35,7 +35,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-11/12 no borrow or collateral withdrawal leaves its account above its borrow limit.
 ///      - INV-06 the borrow index never decreases; the share price decreases only through a bad-debt provision or
 ///        write-off, both event-logged and both made by the liquidation engine.
-///      - INV-04 totalAssets == cash + total debt − max(reserves, Σ provisions): reserves take losses first.
+///      - INV-04 totalAssets == cash + total debt − max(reserves, Σ provisions) − gains held back: reserves take
+///        losses first; gains on the loss side reach lenders over LossLedger.RELEASE_PERIOD (issue 19, property 2).
 ///      - Only the liquidation engine seizes collateral, writes off debt or records provisions.
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
@@ -156,13 +157,14 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _exit(receiver, owner_, assets, shares, true);
     }
 
-    /// @notice cash + total debt − max(reserves, Σ provisions), with interest accrued to now (INV-04). Reserves are
-    ///         the first loss: a provisioned loss lowers lenders' claims only by what reserves do not cover, and it
-    ///         does so as soon as the engine records it, so no lender leaves at a price that ignores it.
+    /// @notice cash + total debt − max(reserves, Σ provisions) − gains still held back, with interest accrued to now
+    ///         (INV-04). Reserves are the first loss: a provisioned loss lowers lenders' claims only by what reserves
+    ///         do not cover, and it does so as soon as the engine records it, so no lender leaves at a price that
+    ///         ignores it; a provision released (or recovery proceeds) reaches them over LossLedger.RELEASE_PERIOD.
     function totalAssets() public view override returns (uint256) {
         (, uint256 debt, uint256 reserves_) = _accrued();
         uint256 provisions = _losses.totalProvision;
-        uint256 held = reserves_ > provisions ? reserves_ : provisions;
+        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.held(_losses.release);
         uint256 gross = _lending.cash + debt;
         return gross > held ? gross - held : 0;
     }
@@ -313,7 +315,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (debt == 0) revert NoDebt(onBehalfOf);
         if (amount > debt) amount = debt;
         uint256 scaled = _lending.decreaseDebt(onBehalfOf, amount, amount == debt);
-        _losses.reduceProvision(onBehalfOf, amount);
+        if (_losses.provision[onBehalfOf] != 0) {
+            LossLedger.reduceProvision(_losses, onBehalfOf, amount, _lending.reserves);
+        }
         address base = asset();
         uint256 cashBefore = _lending.cash;
         _notifyInflow(base, onBehalfOf, amount, cashBefore);
@@ -361,7 +365,13 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     /// @inheritdoc ICollateralVault
     function setProvision(address account, uint256 amount) external onlyEngine nonReentrant {
         _accrue();
-        LossLedger.setProvision(_losses, account, amount, _lending.debtOf(account, _lending.borrowIndex));
+        LossLedger.setProvision(
+            _losses,
+            account,
+            amount,
+            _lending.debtOf(account, _lending.borrowIndex),
+            _lending.reserves
+        );
     }
 
     // ================================================================= governance

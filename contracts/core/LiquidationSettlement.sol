@@ -59,8 +59,9 @@ library LiquidationSettlement {
         collateral.decrease(settlement.borrower, settlement.asset, record, held, settlement.seize);
         uint256 owed = settlement.repay + settlement.fee;
         lending.cash += owed;
-        lending.reserves += settlement.fee;
-        _keepProvision(lending, losses, settlement.borrower, settlement.provision);
+        uint256 reserves = lending.reserves;
+        lending.reserves = reserves + settlement.fee;
+        _keepProvision(lending, losses, settlement, reserves);
         emit ICollateralVault.Liquidated(
             settlement.borrower,
             settlement.asset,
@@ -76,15 +77,18 @@ library LiquidationSettlement {
         base.pullExact(settlement.payer, owed);
     }
 
-    /// @dev Sets the provision `borrower` keeps after its liquidation (0 clears it), at most the debt it has left.
+    /// @dev Sets the provision the borrower keeps after its liquidation (0 clears it), at most the debt it has left;
+    ///      what the liquidation adds to `totalAssets` at once is held back (reserves stood at `reservesBefore`).
     function _keepProvision(
         LendingBook.Book storage lending,
         LossLedger.Ledger storage losses,
-        address borrower,
-        uint256 provision
+        ICollateralVault.Settlement calldata settlement,
+        uint256 reservesBefore
     ) private {
-        if (provision == 0) losses.clearProvision(borrower);
-        else losses.keepProvision(borrower, provision, lending.debtOf(borrower, lending.borrowIndex));
+        address borrower = settlement.borrower;
+        uint256 provision = settlement.provision;
+        uint256 debt = provision == 0 ? 0 : lending.debtOf(borrower, lending.borrowIndex);
+        losses.keepProvision(borrower, provision, debt, settlement.fee, reservesBefore);
     }
 
     /// @dev Calls a flash liquidation's receiver, which must answer with FLASH_CALLBACK_SUCCESS.

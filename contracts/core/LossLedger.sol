@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {TokenTransfers} from "../libraries/TokenTransfers.sol";
@@ -29,11 +30,29 @@ import {LendingBook} from "./LendingBook.sol";
 ///      - Protocol collateral leaves only to the recovery module (the vault checks the caller), never more than held;
 ///        recovery proceeds repay lenders' unrecovered loss before they reach reserves.
 ///      - Reserves earmarked for provisions (min(reserves, Σ provisions)) are never withdrawn, nor more than cash.
+///      - Losses count at once, gains slowly (issue 19, property 2): whatever a step on the loss side would add to
+///        `totalAssets` at once — a provision that falls while its loss is not realised (a repayment, a flag at
+///        better prices, an unflag, a liquidation that recovers part of it), recovery proceeds that repay lenders —
+///        is held back and released linearly over RELEASE_PERIOD, so no deposit placed just before such a step and
+///        redeemed just after it gains from it. A new release restarts the period for what is still held, so the
+///        held amount never jumps down.
 library LossLedger {
     using SafeERC20 for IERC20;
     using TokenTransfers for IERC20;
     using CollateralBook for CollateralBook.Book;
     using LendingBook for LendingBook.Book;
+
+    /// @notice How long a gain on the loss side (a provision released, recovery proceeds) takes to reach the share
+    ///         price, linearly: the circuit breaker's outflow window, so a depositor who wants all of it stays as
+    ///         long as the outflow limit counts its exit.
+    uint256 internal constant RELEASE_PERIOD = 6 hours;
+
+    /// @dev What is still held back of released gains: `amount` at `start`, falling linearly to 0 at `end`. One slot.
+    struct Release {
+        uint128 amount;
+        uint64 start;
+        uint64 end;
+    }
 
     /// @notice The vault's loss records, one storage struct.
     struct Ledger {
@@ -42,6 +61,7 @@ library LossLedger {
         uint256 totalProvision; // Σ provision
         mapping(address account => uint256) provision;
         mapping(address asset => uint256) protocolCollateral; // swept from written-off accounts
+        Release release; // released gains not yet in the share price
     }
 
     // ================================================================= external (deployed once, here)
@@ -91,11 +111,21 @@ library LossLedger {
     /// @param account The account.
     /// @param amount The provision, base units.
     /// @param debt The account's debt now (interest accrued), base units.
-    function setProvision(Ledger storage ledger, address account, uint256 amount, uint256 debt) external {
+    /// @param reserves The vault's reserves now (what a lowered provision adds to `totalAssets` depends on them).
+    function setProvision(
+        Ledger storage ledger,
+        address account,
+        uint256 amount,
+        uint256 debt,
+        uint256 reserves
+    ) external {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
-        ledger.totalProvision = ledger.totalProvision - ledger.provision[account] + amount;
+        uint256 before = ledger.totalProvision;
+        ledger.totalProvision = before - ledger.provision[account] + amount;
         ledger.provision[account] = amount;
         emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
+        // A loss booked counts at once; one released (better prices, an unflag) reaches lenders slowly.
+        _holdBack(ledger, 0, 0, reserves, reserves, before);
     }
 
     /// @notice Writes off `account`'s whole debt: reserves absorb what they can, every unit of the account's
@@ -117,8 +147,9 @@ library LossLedger {
         if (amount == 0) revert ICollateralVault.NoDebt(account);
         lending.decreaseDebt(account, amount, true);
         // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
-        uint256 absorbed = amount < lending.reserves ? amount : lending.reserves;
-        lending.reserves -= absorbed;
+        uint256 reserves = lending.reserves;
+        uint256 absorbed = amount < reserves ? amount : reserves;
+        lending.reserves = reserves - absorbed;
         // INV-16: the account ends with no collateral; its dust becomes the protocol's.
         uint256 marks = book.masks[account];
         uint256 mask = uint128(marks); // the holding bits; the over-cap ones, and what they count, go with them
@@ -134,7 +165,10 @@ library LossLedger {
             mask >>= 1;
         }
         book.masks[account] = 0;
+        uint256 provisionsBefore = ledger.totalProvision;
         clearProvision(ledger, account);
+        // The loss meets gains still held back first (they are lenders' only on paper until released).
+        _holdBack(ledger, 0, amount, reserves, reserves - absorbed, provisionsBefore);
         ledger.badDebt += amount;
         ledger.unrecoveredLoss += amount - absorbed;
         emit ICollateralVault.BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
@@ -210,34 +244,62 @@ library LossLedger {
         uint256 unrecovered = ledger.unrecoveredLoss;
         uint256 toLenders = proceeds < unrecovered ? proceeds : unrecovered;
         ledger.unrecoveredLoss = unrecovered - toLenders;
+        uint256 reserves = lending.reserves;
         lending.cash += proceeds;
-        lending.reserves += proceeds - toLenders;
+        lending.reserves = reserves + proceeds - toLenders;
+        _holdBack(ledger, proceeds, 0, reserves, reserves + proceeds - toLenders, ledger.totalProvision);
         emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
         if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);
         if (proceeds != 0) base.pullExact(msg.sender, proceeds);
     }
 
-    // ================================================================= internal (compiled into the vault)
-
-    /// @dev Lowers `account`'s provision, if any, by `amount` (floored at zero): every unit repaid is a unit of the
-    ///      provisioned loss that will not happen.
-    function reduceProvision(Ledger storage ledger, address account, uint256 amount) internal {
+    /// @notice Lowers `account`'s provision by `amount` (floored at zero): every unit repaid is a unit of the
+    ///         provisioned loss that will not happen; what that adds to `totalAssets` is held back. The vault calls it
+    ///         only for an account with a provision (rare), so an ordinary repayment pays for no library call.
+    /// @param ledger The vault's ledger.
+    /// @param account The account repaid.
+    /// @param amount Base units repaid.
+    /// @param reserves The vault's reserves now.
+    function reduceProvision(Ledger storage ledger, address account, uint256 amount, uint256 reserves) external {
         uint256 provision = ledger.provision[account];
-        if (provision == 0) return;
         uint256 cut = amount < provision ? amount : provision;
+        uint256 before = ledger.totalProvision;
         ledger.provision[account] = provision - cut;
-        ledger.totalProvision -= cut;
-        emit ICollateralVault.BadDebtProvisioned(account, provision - cut, ledger.totalProvision);
+        ledger.totalProvision = before - cut;
+        emit ICollateralVault.BadDebtProvisioned(account, provision - cut, before - cut);
+        _holdBack(ledger, 0, 0, reserves, reserves, before);
     }
 
-    /// @dev Sets `account`'s provision to `amount` (> 0) after a liquidation, whose debt left is `debt`.
-    function keepProvision(Ledger storage ledger, address account, uint256 amount, uint256 debt) internal {
+    // ================================================================= internal (compiled into the vault)
+
+    /// @dev Sets `account`'s provision to `amount` after a liquidation (0: it owes nothing, or nothing is certain),
+    ///      whose debt left is `debt`. What the liquidation adds to `totalAssets` at once (`fee` into reserves that
+    ///      stood at `reservesBefore`, and the provision it recovered) is held back. A liquidation that changes no
+    ///      provision holds nothing back: its fee reaches lenders at once only while reserves stand below Σ provisions
+    ///      (at most the protocol's share of the bonus; README, known issues).
+    function keepProvision(
+        Ledger storage ledger,
+        address account,
+        uint256 amount,
+        uint256 debt,
+        uint256 fee,
+        uint256 reservesBefore
+    ) internal {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
         uint256 provision = ledger.provision[account];
-        if (provision == amount) return;
+        if (provision == amount) return; // most liquidations: nothing booked before or after, no further read
+        uint256 before = ledger.totalProvision;
         ledger.provision[account] = amount;
-        ledger.totalProvision = ledger.totalProvision - provision + amount;
-        emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
+        ledger.totalProvision = before - provision + amount;
+        emit ICollateralVault.BadDebtProvisioned(account, amount, before - provision + amount);
+        _holdBack(ledger, fee, 0, reservesBefore, reservesBefore + fee, before);
+    }
+
+    /// @dev What released gains still hold back from `totalAssets` now, rounded up (lenders who stay keep the unit).
+    function held(Release memory release) internal view returns (uint256) {
+        if (block.timestamp >= release.end) return 0;
+        uint256 span = release.end - release.start; // > 0: start <= now < end
+        return (uint256(release.amount) * (release.end - block.timestamp) + span - 1) / span;
     }
 
     /// @dev Drops `account`'s provision, if any (its loss is being realised or no longer certain).
@@ -247,5 +309,46 @@ library LossLedger {
         ledger.provision[account] = 0;
         ledger.totalProvision -= provision;
         emit ICollateralVault.BadDebtProvisioned(account, 0, ledger.totalProvision);
+    }
+
+    /// @dev Keeps `totalAssets` (= cash + debt − max(reserves, Σ provisions) − held) from jumping up: a step that
+    ///      brings `valueIn` and takes `valueOut` (net of the debt it repays or writes off), with reserves going from
+    ///      `reservesBefore` to `reservesAfter` and Σ provisions from `provisionsBefore` to its value now, would move it
+    ///      by valueIn − valueOut − (max after − max before). A rise is held back: released by a weighted end time, so
+    ///      new gains never delay what is already on its way beyond their weight (no griefing by tiny releases). A
+    ///      fall is a loss: it counts at once, and first against gains still held (they are lenders' only on paper),
+    ///      so a loss released and booked again is never counted twice.
+    function _holdBack(
+        Ledger storage ledger,
+        uint256 valueIn,
+        uint256 valueOut,
+        uint256 reservesBefore,
+        uint256 reservesAfter,
+        uint256 provisionsBefore
+    ) private {
+        uint256 provisionsAfter = ledger.totalProvision;
+        uint256 up = valueIn + (reservesBefore > provisionsBefore ? reservesBefore : provisionsBefore);
+        uint256 down = valueOut + (reservesAfter > provisionsAfter ? reservesAfter : provisionsAfter);
+        if (up == down) return;
+        Release memory release = ledger.release;
+        uint256 heldNow = held(release);
+        if (up > down) {
+            uint256 gain = up - down;
+            uint256 total = heldNow + gain;
+            uint256 left = heldNow == 0 ? 0 : release.end - block.timestamp;
+            // Rounded down: rounding up would let each tiny release push the end a second later.
+            uint256 span = (heldNow * left + gain * RELEASE_PERIOD) / total;
+            ledger.release = Release(
+                SafeCast.toUint128(total),
+                uint64(block.timestamp),
+                uint64(block.timestamp + span)
+            );
+            emit ICollateralVault.GainsHeldBack(gain, 0, total);
+        } else if (heldNow != 0) {
+            uint256 loss = down - up;
+            uint256 netted = loss < heldNow ? loss : heldNow;
+            ledger.release = Release(uint128(heldNow - netted), uint64(block.timestamp), release.end);
+            emit ICollateralVault.GainsHeldBack(0, netted, heldNow - netted);
+        }
     }
 }

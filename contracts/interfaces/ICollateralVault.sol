@@ -245,6 +245,10 @@ interface ICollateralVault {
     /// @notice Emitted when the engine records (or clears, with 0) a loss already certain on an insolvent account
     ///         awaiting liquidation. The share price reflects provisions at once, beyond what reserves cover.
     event BadDebtProvisioned(address indexed account, uint256 amount, uint256 totalProvision);
+    /// @notice Gains on the loss side (a provision released, recovery proceeds for lenders) held back from the share
+    ///         price and released linearly (LossLedger.RELEASE_PERIOD): `added` joined them, `netted` of them met a
+    ///         new loss instead, and `held` is what is held back now.
+    event GainsHeldBack(uint256 added, uint256 netted, uint256 held);
 
     /// @notice Emitted when governance sets the risk manager and the recovery module.
     event RiskModulesSet(address indexed riskManager, address indexed recovery);

@@ -6,6 +6,7 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
+import {LossLedger} from "../core/LossLedger.sol";
 
 /// @title VaultStorage
 /// @notice Reads words the vault stores, by slot, through its `extsload`: what the vault keeps but computes nothing
@@ -33,11 +34,12 @@ library VaultStorage {
     uint256 internal constant TOTAL_PROVISION_SLOT = 23;
     uint256 internal constant PROVISION_SLOT = 24; // mapping(account => provision)
     uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 25; // mapping(asset => units)
-    uint256 internal constant ENGINE_SLOT = 26; // VaultWiring.Wiring at 26–30
-    uint256 internal constant BREAKER_SLOT = 27;
-    uint256 internal constant QUEUE_SLOT = 28;
-    uint256 internal constant RISK_MANAGER_SLOT = 29;
-    uint256 internal constant RECOVERY_SLOT = 30;
+    uint256 internal constant RELEASE_SLOT = 26; // LossLedger.Release: amount (bits 0–127), start (128–191), end
+    uint256 internal constant ENGINE_SLOT = 27; // VaultWiring.Wiring at 27–31
+    uint256 internal constant BREAKER_SLOT = 28;
+    uint256 internal constant QUEUE_SLOT = 29;
+    uint256 internal constant RISK_MANAGER_SLOT = 30;
+    uint256 internal constant RECOVERY_SLOT = 31;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap
@@ -126,6 +128,12 @@ library VaultStorage {
     /// @dev Σ provisions, base units.
     function totalProvision(ICollateralVault vault) internal view returns (uint256) {
         return _word(vault, TOTAL_PROVISION_SLOT);
+    }
+
+    /// @dev What released gains still hold back from the share price now (LossLedger.Release), base units.
+    function gainsHeldBack(ICollateralVault vault) internal view returns (uint256) {
+        uint256 word = _word(vault, RELEASE_SLOT);
+        return LossLedger.held(LossLedger.Release(uint128(word), uint64(word >> 128), uint64(word >> 192)));
     }
 
     /// @dev `account`'s bad-debt provision, base units.

@@ -428,7 +428,12 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     }
 
     /// @dev `answer` in WAD, or 0 when it is at or beyond the asset's bounds.
-    function _bounded(uint256 answer, uint8 decimals, uint256 minPrice, uint256 maxPrice) private pure returns (uint256) {
+    function _bounded(
+        uint256 answer,
+        uint8 decimals,
+        uint256 minPrice,
+        uint256 maxPrice
+    ) private pure returns (uint256) {
         uint256 price = _normalise(answer, decimals);
         return price <= minPrice || price >= maxPrice ? 0 : price;
     }

@@ -173,6 +173,14 @@ contract VaultLens {
         return vault.totalProvision();
     }
 
+    /// @notice Gains on the loss side (provisions released, recovery proceeds for lenders) still held back from the
+    ///         share price, released linearly over LossLedger.RELEASE_PERIOD; `totalAssets` deducts it after
+    ///         max(reserves, totalProvision).
+    /// @param vault The vault to read.
+    function gainsHeldBack(ICollateralVault vault) external view returns (uint256) {
+        return vault.gainsHeldBack();
+    }
+
     /// @notice Bad debt lenders bore beyond reserves that recovered collateral has not yet paid back, base units.
     /// @param vault The vault to read.
     function unrecoveredLoss(ICollateralVault vault) external view returns (uint256) {

@@ -169,7 +169,8 @@ abstract contract VaultHandlerChecks is VaultHandlerBase {
         if (a.priceStatus == IPriceOracle.Status.FAILED) return; // valued at no price: nothing to compare
         if (a.collateralValue + 1e9 >= dust && a.debtValue + 1e9 >= dust) return;
         uint256 reserves = vault.reserves();
-        uint256 provisions = lens.totalProvision(vault);
+        // What earmarks reserves, as the engine counts it: every provision but this account's own.
+        uint256 provisions = lens.totalProvision(vault) - lens.provisionOf(vault, borrower);
         bool payable_ = reserves >= provisions && reserves - provisions >= debtAfter;
         if (payable_ && _oneHoldingCovers(borrower, a.debtValue)) _fail(InvariantsSpec.INV_15_NO_DUST, debtAfter);
         remaindersLeft += 1;

@@ -181,7 +181,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     function invariant_INV04_totalAssetsIdentity() public view {
         uint256 reserves = vault.reserves();
         uint256 provision = lens.totalProvision(vault);
-        uint256 held = reserves > provision ? reserves : provision;
+        uint256 held = (reserves > provision ? reserves : provision) + lens.gainsHeldBack(vault);
         uint256 gross = vault.cash() + vault.totalDebt();
         assertEq(vault.totalAssets(), gross > held ? gross - held : 0, InvariantsSpec.INV_04_TOTAL_ASSETS);
     }

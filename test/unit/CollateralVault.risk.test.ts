@@ -42,6 +42,8 @@ import {
 } from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
 
+/** LossLedger.RELEASE_PERIOD: gains on the loss side reach lenders linearly over it. */
+const RELEASE_PERIOD = 6 * 3600;
 const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
@@ -831,6 +833,10 @@ describe("CollateralVault: adaptive risk", function () {
       expect(await lens.protocolCollateral(vault, weth)).to.equal(wad("7"));
       expect(await vault.cash()).to.equal(cash + usd("9000"));
       expect(await vault.reserves()).to.equal(reserves);
+      // Lenders get it over RELEASE_PERIOD (issue 19, property 2: no deposit around a recovery gains from it).
+      expect(await vault.totalAssets()).to.equal(assets);
+      expect(await lens.gainsHeldBack(vault)).to.equal(usd("9000"));
+      await networkHelpers.time.increase(RELEASE_PERIOD);
       expect(await vault.totalAssets()).to.equal(assets + usd("9000"));
       expect(await sharePrice(vault)).to.be.greaterThan(price);
       expect(await lens.unrecoveredLoss(vault)).to.equal(usd("15000"));
@@ -850,6 +856,7 @@ describe("CollateralVault: adaptive risk", function () {
       await expect(vault.connect(recovery).settleRecovery(weth, 0n, 0n))
         .to.emit(vault, "RecoverySettled")
         .withArgs(await weth.getAddress(), 0n, 0n, 0n);
+      await networkHelpers.time.increase(RELEASE_PERIOD);
       expect(await vault.totalAssets()).to.equal(assets + usd("9001"));
     });
 
@@ -880,6 +887,8 @@ describe("CollateralVault: adaptive risk", function () {
         ];
         const price = await sharePrice(vault);
         const tx = await vault.connect(recovery).settleRecovery(weth, 0n, proceeds);
+        expect(await lens.gainsHeldBack(vault), "what lenders get is held back").to.equal(toLenders);
+        await networkHelpers.time.increase(RELEASE_PERIOD); // and reaches them over RELEASE_PERIOD
         expect(await vault.totalAssets(), "totalAssets rises by what lenders get").to.equal(before[0] + toLenders);
         expect(await vault.reserves(), "reserves get the rest").to.equal(before[1] + proceeds - toLenders);
         expect((await claim()) - before[3], "the lender's claim").to.be.closeTo(toLenders, 1n); // virtual shares
@@ -943,6 +952,7 @@ describe("CollateralVault: adaptive risk", function () {
       await usdc.connect(recovery).approve(vault, MaxUint256);
       await vault.connect(recovery).releaseProtocolCollateral(weth, wad("10"));
       const tx = await vault.connect(recovery).settleRecovery(weth, 0n, socialised + extra);
+      await networkHelpers.time.increase(RELEASE_PERIOD); // what lenders get is held back until then
       expect([await vault.totalAssets(), await vault.reserves()]).to.deep.equal([afterWriteOff + socialised, extra]);
       expect(await vault.totalAssets()).to.be.closeTo(assets, 1n);
       expect(await lens.unrecoveredLoss(vault)).to.equal(0n);

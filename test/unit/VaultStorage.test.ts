@@ -86,6 +86,7 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   TOTAL_PROVISION: ["_losses", "totalProvision"],
   PROVISION: ["_losses", "provision"],
   PROTOCOL_COLLATERAL: ["_losses", "protocolCollateral"],
+  RELEASE: ["_losses", "release"],
   ENGINE: ["_wiring", "engine"],
   BREAKER: ["_wiring", "breaker"],
   QUEUE: ["_wiring", "queue"],
