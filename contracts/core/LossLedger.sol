@@ -33,9 +33,11 @@ import {LendingBook} from "./LendingBook.sol";
 ///      - Losses count at once, gains slowly (issue 19, property 2): whatever a step on the loss side would add to
 ///        `totalAssets` at once — a provision that falls while its loss is not realised (a repayment, a flag at
 ///        better prices, an unflag, a liquidation that recovers part of it), recovery proceeds that repay lenders —
-///        is held back and released linearly over RELEASE_PERIOD, so no deposit placed just before such a step and
-///        redeemed just after it gains from it. A new release restarts the period for what is still held, so the
-///        held amount never jumps down.
+///        is held back and released linearly over RELEASE_PERIOD, so a deposit placed just before such a step and
+///        redeemed just after it gains no more than any lender for those seconds. A new gain joins what is still held
+///        with an amount-weighted end (as Yearn v3 unlocks profit), so tiny gains cannot stall a release; the price:
+///        a gain arriving while a larger one is nearly released reaches the share price sooner than RELEASE_PERIOD.
+///        A new loss meets what is held first. `held` never jumps up, and down only by a loss it meets.
 library LossLedger {
     using SafeERC20 for IERC20;
     using TokenTransfers for IERC20;
@@ -43,8 +45,8 @@ library LossLedger {
     using LendingBook for LendingBook.Book;
 
     /// @notice How long a gain on the loss side (a provision released, recovery proceeds) takes to reach the share
-    ///         price, linearly: the circuit breaker's outflow window, so a depositor who wants all of it stays as
-    ///         long as the outflow limit counts its exit.
+    ///         price, linearly, when nothing else is held back: the circuit breaker's outflow window. Merged with
+    ///         gains still held, it ends at the amount-weighted mean of the two ends.
     uint256 internal constant RELEASE_PERIOD = 6 hours;
 
     /// @dev What is still held back of released gains: `amount` at `start`, falling linearly to 0 at `end`. One slot.

@@ -13,7 +13,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///         `VaultStorage` reads by slot from outside.
 /// @dev Slots (OpenZeppelin's ERC20 holds 0–4 and Ownable2Step 5–6; the reentrancy lock is transient): 7 oracle,
 ///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost | last accrual, 11–15 lending book, 16–20
-///      collateral book, 21–25 loss ledger, 26–30 wiring (engine, breaker, queue, risk manager, recovery).
+///      collateral book, 21–26 loss ledger (26: gains held back), 27–31 wiring (engine, breaker, queue, risk manager,
+///      recovery).
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.
 abstract contract VaultState {
     /// @dev The base asset (immutable: read without a call) and its decimals.

@@ -29,7 +29,7 @@ library VaultStorage {
     uint256 internal constant SCALED_DEBT_SLOT = 15; // mapping(account => scaled debt)
     uint256 internal constant ASSETS_SLOT = 17; // CollateralBook.Book at 16–20: mapping(asset => Asset)
     uint256 internal constant OVER_CAP_SLOT = 20; // mapping(account => mapping(asset => units past the cap))
-    uint256 internal constant BAD_DEBT_SLOT = 21; // LossLedger.Ledger at 21–25
+    uint256 internal constant BAD_DEBT_SLOT = 21; // LossLedger.Ledger at 21–26
     uint256 internal constant UNRECOVERED_LOSS_SLOT = 22;
     uint256 internal constant TOTAL_PROVISION_SLOT = 23;
     uint256 internal constant PROVISION_SLOT = 24; // mapping(account => provision)
