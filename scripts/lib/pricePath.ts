@@ -10,9 +10,10 @@ export interface PricePoint {
 export class PricePathError extends Error {}
 
 /**
- * Reads a price path CSV: a `timestamp,price` header, then one row per point with unix seconds and a positive
- * decimal USD price (at most 18 decimals; exponent notation such as `8e-05`, as exchange dumps write tiny prices, is
- * read exactly), timestamps strictly increasing. Blank lines are ignored.
+ * Reads a price path CSV: a `timestamp,price` header, then at least two rows, one per point, with unix seconds and a
+ * positive decimal USD price (at most 18 decimals; exponent notation such as `8e-05`, as exchange dumps write tiny
+ * prices, is read exactly), timestamps strictly increasing and at most MAX_GAP_SECONDS apart. Milliseconds, the most
+ * common export mistake, are refused with the fix. Blank lines are ignored.
  */
 export function readPricePath(file: string): PricePoint[] {
   let text: string;
@@ -24,6 +25,11 @@ export function readPricePath(file: string): PricePoint[] {
   }
   return parsePricePath(text, file);
 }
+
+/** Largest gap between two rows: a week. The replay steps row by row, so a longer gap is a hole in the data. */
+export const MAX_GAP_SECONDS = 7 * 24 * 3600;
+/** Unix seconds above this (the year 5138) are milliseconds written by mistake. */
+const MAX_SECONDS = 99_999_999_999;
 
 /** Parses the text of a price path CSV (see `readPricePath`); `name` is used in error messages. */
 export function parsePricePath(text: string, name: string): PricePoint[] {
@@ -47,12 +53,26 @@ export function parsePricePath(text: string, name: string): PricePoint[] {
     if (priceWad === undefined) fail("price is not a positive decimal");
     if (priceWad === null) fail("price has more than 18 decimals");
     const timestamp = Number(ts);
+    if (timestamp > MAX_SECONDS) {
+      fail(
+        `timestamp looks like milliseconds, not unix seconds (divide the column by 1000: ${Math.floor(timestamp / 1000)})`,
+      );
+    }
     if (priceWad === 0n) fail("price is zero");
     const previous = points.at(-1);
     if (previous !== undefined && timestamp <= previous.timestamp) fail("timestamps must increase strictly");
+    if (previous !== undefined && timestamp - previous.timestamp > MAX_GAP_SECONDS) {
+      const gap = timestamp - previous.timestamp;
+      fail(
+        `${gap} s (${(gap / 86_400).toFixed(2)} days) after the row before, more than a week (a hole in the data: fill it or split the path)`,
+      );
+    }
     points.push({ timestamp, priceWad });
   }
   if (points.length === 0) throw new PricePathError(`${name}: no price rows after the header`);
+  if (points.length === 1) {
+    throw new PricePathError(`${name}: one price row; a path needs at least two (a start and where it goes)`);
+  }
   return points;
 }
 

@@ -786,6 +786,28 @@ describe("price path decimals", () => {
       PricePathError,
       'f.csv:3: price has more than 18 decimals: "2,3e-19"',
     );
-    expect(parsePricePath("timestamp,price\n1,8e-05\n", "f.csv")[0].priceWad).to.equal(80_000_000_000_000n);
+    expect(parsePricePath("timestamp,price\n1,8e-05\n2,1\n", "f.csv")[0].priceWad).to.equal(80_000_000_000_000n);
+  });
+
+  it("refuses millisecond timestamps with the fix (issue 20)", () => {
+    expect(() => parsePricePath("timestamp,price\n1700000000000,2\n1700000060000,3\n", "ms.csv")).to.throw(
+      PricePathError,
+      "ms.csv:2: timestamp looks like milliseconds, not unix seconds (divide the column by 1000: 1700000000)",
+    );
+    // The last second that is still seconds is read as such.
+    expect(parsePricePath("timestamp,price\n99999999998,2\n99999999999,3\n", "s.csv")).to.have.length(2);
+  });
+
+  it("refuses a path of one row, and a gap of more than a week (issue 20)", () => {
+    expect(() => parsePricePath("timestamp,price\n1700000000,2\n", "one.csv")).to.throw(
+      PricePathError,
+      "one.csv: one price row; a path needs at least two (a start and where it goes)",
+    );
+    const week = 7 * 86_400;
+    expect(parsePricePath(`timestamp,price\n1700000000,2\n${1700000000 + week},3\n`, "w.csv")).to.have.length(2);
+    expect(() => parsePricePath(`timestamp,price\n1700000000,2\n${1700000001 + week},3\n`, "gap.csv")).to.throw(
+      PricePathError,
+      "gap.csv:3: 604801 s (7.00 days) after the row before, more than a week (a hole in the data: fill it or split the path)",
+    );
   });
 });

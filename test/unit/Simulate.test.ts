@@ -201,9 +201,24 @@ describe("crash simulation (in-process)", function () {
       expect(run.stderr).to.contain("bad.csv:3: price is not a positive decimal");
     });
 
+    it("refuses millisecond timestamps and one-row paths in one line, exit 1 (issue 20)", async () => {
+      const ms = path.join(dir, "ms.csv");
+      writeFileSync(ms, "timestamp,price\n1700000000000,2000\n1700000060000,1900\n");
+      const run = await cli(["--prices", `WETH=${ms}`]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr)
+        .to.contain("ms.csv:2: timestamp looks like milliseconds")
+        .and.contain("divide the column by 1000");
+      const one = path.join(dir, "one.csv");
+      writeFileSync(one, "timestamp,price\n1700000000,2000\n");
+      const single = await cli(["--prices", `WETH=${one}`]);
+      expect(single.code).to.equal(1);
+      expect(single.stderr).to.contain("one.csv: one price row; a path needs at least two");
+    });
+
     it("names an unknown asset and lists the known ones", async () => {
       const file = path.join(dir, "doge.csv");
-      writeFileSync(file, "timestamp,price\n1700000000,0.1\n");
+      writeFileSync(file, "timestamp,price\n1700000000,0.1\n1700000060,0.1\n");
       const run = await cli(["--prices", `DOGE=${file}`]);
       expect(run.code).to.equal(1);
       expect(run.stderr).to.contain('unknown asset "DOGE"').and.contain("WETH");
