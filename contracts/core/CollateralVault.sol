@@ -164,7 +164,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function totalAssets() public view override returns (uint256) {
         (, uint256 debt, uint256 reserves_) = _accrued();
         uint256 provisions = _losses.totalProvision;
-        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.held(_losses.release);
+        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.heldBack(_losses.release);
         uint256 gross = _lending.cash + debt;
         return gross > held ? gross - held : 0;
     }

@@ -298,7 +298,7 @@ library LossLedger {
     }
 
     /// @dev What released gains still hold back from `totalAssets` now, rounded up (lenders who stay keep the unit).
-    function held(Release memory release) internal view returns (uint256) {
+    function heldBack(Release memory release) internal view returns (uint256) {
         if (block.timestamp >= release.end) return 0;
         uint256 span = release.end - release.start; // > 0: start <= now < end
         return (uint256(release.amount) * (release.end - block.timestamp) + span - 1) / span;
@@ -333,7 +333,7 @@ library LossLedger {
         uint256 down = valueOut + (reservesAfter > provisionsAfter ? reservesAfter : provisionsAfter);
         if (up == down) return;
         Release memory release = ledger.release;
-        uint256 heldNow = held(release);
+        uint256 heldNow = heldBack(release);
         if (up > down) {
             uint256 gain = up - down;
             uint256 total = heldNow + gain;

@@ -133,7 +133,7 @@ library VaultStorage {
     /// @dev What released gains still hold back from the share price now (LossLedger.Release), base units.
     function gainsHeldBack(ICollateralVault vault) internal view returns (uint256) {
         uint256 word = _word(vault, RELEASE_SLOT);
-        return LossLedger.held(LossLedger.Release(uint128(word), uint64(word >> 128), uint64(word >> 192)));
+        return LossLedger.heldBack(LossLedger.Release(uint128(word), uint64(word >> 128), uint64(word >> 192)));
     }
 
     /// @dev `account`'s bad-debt provision, base units.

@@ -680,8 +680,8 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     }
 
     /// @dev Health better than at the flag by more than FLAG_HEALTH_TOLERANCE (rounding never restarts the ramp).
-    function _improved(uint256 health, uint256 flaggedHealth) internal pure returns (bool) {
-        return health > flaggedHealth + FLAG_HEALTH_TOLERANCE;
+    function _improved(uint256 health, uint256 flagged) internal pure returns (bool) {
+        return health > flagged + FLAG_HEALTH_TOLERANCE;
     }
 
     function _setFlag(address account, uint256 health) internal {

@@ -99,24 +99,24 @@ contract MirrorAggregatorProxy is AggregatorV2V3Interface {
 
     // ------------------------------------------------------------------------------------------------ aggregator
 
-    /// @notice Proposes `aggregator` as the next one (replacing any earlier proposal). Owner only.
-    /// @param aggregator The aggregator to confirm next.
-    function proposeAggregator(address aggregator) external onlyOwner {
-        proposedAggregator = AggregatorV2V3Interface(aggregator);
-        emit AggregatorProposed(address(_currentPhase.aggregator), aggregator);
+    /// @notice Proposes `next` as the next aggregator (replacing any earlier proposal). Owner only.
+    /// @param next The aggregator to confirm next.
+    function proposeAggregator(address next) external onlyOwner {
+        proposedAggregator = AggregatorV2V3Interface(next);
+        emit AggregatorProposed(address(_currentPhase.aggregator), next);
     }
 
     /// @notice Confirms the proposed aggregator: it becomes current in a new phase. Owner only.
-    /// @dev Reverts with InvalidProposedAggregator when `aggregator` is not the proposed one.
-    /// @param aggregator Must equal proposedAggregator().
-    function confirmAggregator(address aggregator) external onlyOwner {
-        if (aggregator != address(proposedAggregator)) {
-            revert InvalidProposedAggregator(aggregator, address(proposedAggregator));
+    /// @dev Reverts with InvalidProposedAggregator when `next` is not the proposed one.
+    /// @param next Must equal proposedAggregator().
+    function confirmAggregator(address next) external onlyOwner {
+        if (next != address(proposedAggregator)) {
+            revert InvalidProposedAggregator(next, address(proposedAggregator));
         }
         address previous = address(_currentPhase.aggregator);
         delete proposedAggregator;
-        _setAggregator(aggregator);
-        emit AggregatorConfirmed(previous, aggregator, _currentPhase.id);
+        _setAggregator(next);
+        emit AggregatorConfirmed(previous, next, _currentPhase.id);
     }
 
     /// @notice The current phase's aggregator.

@@ -136,7 +136,7 @@ contract RiskRampFuzzTest is Test, VaultFixture {
     }
 
     /// @dev Half a threshold, rounded up: the lowest threshold cap the vault accepts.
-    function _floor(uint256 lt) internal view returns (uint256) {
+    function _floor(uint256 lt) internal pure returns (uint256) {
         return (lt * CollateralBook.MIN_THRESHOLD_CAP_SHARE + WAD - 1) / WAD;
     }
 
