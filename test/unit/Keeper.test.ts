@@ -552,9 +552,16 @@ describe("Keeper", function () {
         [[], /--rpc URL is required/],
         [["--rpc", "localhost:8545"], /http\(s\) URL/],
         [["--rpc", "http://x", "--pool", "WETH"], /SYMBOL=ADDRESS/],
-        [["--rpc", "http://x", "--interval-ms", "fast"], /--interval-ms must be an integer/],
+        [
+          ["--rpc", "http://x", "--interval-ms", "fast"],
+          /--interval-ms must be a whole number of 10 or more, got "fast"/,
+        ],
+        [
+          ["--rpc", "http://x", "--max-per-block", "-3"],
+          /^--max-per-block cannot be negative: give a whole number of 1 or more, not -3$/,
+        ],
         [["--rpc", "http://x", "--liquidator", "0x12"], /--liquidator must be an address/],
-        [["--rpc", "http://x", "--frobnicate"], /Unknown option '--frobnicate'/],
+        [["--rpc", "http://x", "--frobnicate"], /^unknown option --frobnicate$/],
         [["--rpc", "http://x", "--min-profit", "-1"], /--min-profit/],
       ];
       for (const [argv, message] of bad) expect(() => parseCliArgs(argv), argv.join(" ")).to.throw(UsageError, message);

@@ -224,11 +224,25 @@ describe("crash simulation (in-process)", function () {
       expect(run.stderr).to.contain('unknown asset "DOGE"').and.contain("WETH");
     });
 
-    it("prints the usage for a bad flag and exits 2", async () => {
+    it("refuses a bad flag in one line, without the usage text, and exits 2", async () => {
       const run = await cli(["--params", "sometimes"]);
       expect(run.code).to.equal(2);
-      expect(run.stderr).to.contain("--params must be static, adaptive, morpho, both or all").and.contain("usage:");
+      expect(run.stderr).to.equal(
+        'simulate: --params must be static, adaptive, morpho, both or all, got "sometimes" (npm run simulate -- --help lists the options)\n',
+      );
       expect(existsSync(path.join(dir, "out-bad"))).to.equal(false);
+      const negative = await cli(["--accounts", "-5"]);
+      expect(negative.code).to.equal(2);
+      expect(negative.stderr).to.equal(
+        "simulate: --accounts (borrowers) cannot be negative: give a whole number from 1 to 10,000, not -5 (npm run simulate -- --help lists the options)\n",
+      );
+    });
+
+    it("prints the usage only with --help, on stdout, and exits 0", async () => {
+      const run = await cli(["--help"]);
+      expect(run.code).to.equal(0);
+      expect(run.stdout).to.contain("usage: npm run simulate --");
+      expect(run.stderr).to.equal("");
     });
   });
 });

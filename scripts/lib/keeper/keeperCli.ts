@@ -9,10 +9,10 @@
  * UniswapV3FlashLiquidator deployed by the wallet) and set its pools from `--pool`; then follow the chain, logging
  * `ready` once it does. SIGINT/SIGTERM end it cleanly (`stopped`, exit 0).
  */
+import { UsageError, parseOptions, usageLine, wholeNumber } from "../cliArgs.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 
 import {
   JsonRpcProvider,
@@ -66,8 +66,8 @@ export interface CliOptions {
   logLevel: LogLevel;
 }
 
-/** A mistake on the command line: printed with the usage, exit status 2. */
-export class UsageError extends Error {}
+/** A mistake on the command line: one line, exit status 2. */
+export { UsageError };
 
 export function usage(): string {
   return [
@@ -93,14 +93,8 @@ export function usage(): string {
   ].join("\n");
 }
 
-const integer = (name: string, raw: string | undefined, fallback: number, min = 0): number => {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
-    throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${raw}"`);
-  }
-  return value;
-};
+const integer = (name: string, raw: string | undefined, fallback: number, min = 0): number =>
+  wholeNumber(name, raw, fallback, min);
 
 const address = (name: string, raw: string | undefined): string | undefined => {
   if (raw === undefined) return undefined;
@@ -110,36 +104,25 @@ const address = (name: string, raw: string | undefined): string | undefined => {
 
 /** Parses the command line (without `node` and the script). Throws UsageError on a bad argument. */
 export function parseCliArgs(argv: readonly string[]): CliOptions | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        rpc: { type: "string" },
-        "dry-run": { type: "boolean" },
-        deployment: { type: "string" },
-        vault: { type: "string" },
-        lens: { type: "string" },
-        "key-env": { type: "string" },
-        liquidator: { type: "string" },
-        pool: { type: "string", multiple: true },
-        "interval-ms": { type: "string" },
-        "from-block": { type: "string" },
-        "max-per-block": { type: "string" },
-        "min-profit": { type: "string" },
-        "poke-interval": { type: "string" },
-        "no-batch": { type: "boolean" },
-        once: { type: "boolean" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const v = parsed.values;
+  const v = parseOptions(argv, {
+    rpc: { type: "string" },
+    "dry-run": { type: "boolean" },
+    deployment: { type: "string" },
+    vault: { type: "string" },
+    lens: { type: "string" },
+    "key-env": { type: "string" },
+    liquidator: { type: "string" },
+    pool: { type: "string", multiple: true },
+    "interval-ms": { type: "string" },
+    "from-block": { type: "string" },
+    "max-per-block": { type: "string" },
+    "min-profit": { type: "string" },
+    "poke-interval": { type: "string" },
+    "no-batch": { type: "boolean" },
+    once: { type: "boolean" },
+    "log-level": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (v.help === true) return "help";
   if (v.rpc === undefined || v.rpc === "") throw new UsageError("--rpc URL is required");
   if (!/^(https?|wss?):\/\//i.test(v.rpc)) throw new UsageError(`--rpc must be an http(s) URL, got "${v.rpc}"`);
@@ -268,7 +251,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     options = parseCliArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`keeper: ${error.message}\n${usage()}\n`);
+    process.stderr.write(usageLine("keeper", error.message, "npm run keeper -- --help"));
     return 2;
   }
   if (options === "help") {

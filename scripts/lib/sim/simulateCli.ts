@@ -5,8 +5,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 
+import { UsageError, parseOptions, usageLine, wholeNumber } from "../cliArgs.js";
 import { describeError } from "../scriptRunner.js";
 import { PricePathError } from "../pricePath.js";
 import { AddressBookError } from "./fork.js";
@@ -20,8 +20,8 @@ import type { ParamsSelection } from "./types.js";
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const DEFAULT_ADDRESS_BOOK = "deploy/address-book/mainnet.json";
 
-/** A mistake on the command line: printed with the usage, exit status 2. */
-export class UsageError extends Error {}
+/** A mistake on the command line: one line, exit status 2. */
+export { UsageError };
 
 export interface CliOptions {
   scenario: string;
@@ -72,13 +72,8 @@ export function parseDuration(text: string, flag: string): number {
   return Math.round(Number(match[1]) * UNIT[match[2] ?? "s"]);
 }
 
-const integer = (flag: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return Number(raw);
-};
+const integer = (flag: string, raw: string | undefined, fallback: number, min: number, max: number, what?: string) =>
+  wholeNumber(flag, raw, fallback, min, max, what);
 
 /** What `--params` accepts. */
 const PARAMS_SELECTIONS: readonly ParamsSelection[] = ["static", "adaptive", "morpho", "both", "all"];
@@ -87,32 +82,21 @@ const isParamsSelection = (value: string): value is ParamsSelection =>
 
 /** Parses the command line (without `node` and the script). */
 export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliOptions | "help" | "list" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        scenario: { type: "string" },
-        prices: { type: "string", multiple: true },
-        accounts: { type: "string" },
-        seed: { type: "string" },
-        params: { type: "string" },
-        "keeper-delay": { type: "string" },
-        "keeper-outage": { type: "string", multiple: true },
-        out: { type: "string" },
-        fork: { type: "string" },
-        block: { type: "string" },
-        addresses: { type: "string" },
-        list: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const v = parsed.values;
+  const v = parseOptions(argv, {
+    scenario: { type: "string" },
+    prices: { type: "string", multiple: true },
+    accounts: { type: "string" },
+    seed: { type: "string" },
+    params: { type: "string" },
+    "keeper-delay": { type: "string" },
+    "keeper-outage": { type: "string", multiple: true },
+    out: { type: "string" },
+    fork: { type: "string" },
+    block: { type: "string" },
+    addresses: { type: "string" },
+    list: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
   if (v.help === true) return "help";
   if (v.list === true) return "list";
   if (v.scenario !== undefined && v.prices !== undefined) throw new UsageError("give --scenario or --prices, not both");
@@ -168,10 +152,10 @@ export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliO
     scenario: name,
     description,
     prices,
-    accounts: integer("accounts", v.accounts, 200, 1, 10_000),
+    accounts: integer("accounts", v.accounts, 200, 1, 10_000, "borrowers"),
     seed: v.seed ?? "bulwark",
     params,
-    keeperDelayBlocks: integer("keeper-delay", v["keeper-delay"], 0, 0, 10_000),
+    keeperDelayBlocks: integer("keeper-delay", v["keeper-delay"], 0, 0, 10_000, "blocks"),
     keeperOutages,
     out: path.resolve(cwd, v.out ?? path.join("sim-out", name)),
     fork,
@@ -224,7 +208,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     options = parseCliArgs(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`simulate: ${error.message}\n\n${usage()}\n`);
+      process.stderr.write(usageLine("simulate", error.message, "npm run simulate -- --help"));
       return 2;
     }
     throw error;
