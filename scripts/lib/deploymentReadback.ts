@@ -13,6 +13,7 @@ import { type ContractRunner, getAddress, isAddress, ZeroAddress } from "ethers"
 import {
   CircuitBreaker__factory,
   CollateralVault__factory,
+  IERC20Metadata__factory,
   KinkedRateModel__factory,
   LiquidationEngine__factory,
   OracleAdapter__factory,
@@ -37,6 +38,7 @@ import {
   localTokenId,
 } from "./deployment.js";
 import { renderTable } from "./format.js";
+import { formatCheck, formatValue, unitOf, type Unit } from "./readbackFormat.js";
 
 /** A token and its primary feed. */
 export interface AssetAddresses {
@@ -66,9 +68,12 @@ export interface SystemAddresses {
 /** One comparison: what the parameter file says and what the chain holds. */
 export interface ReadbackRow {
   check: string;
+  /** Raw values (integers in decimal, checksummed addresses): compared as they are. */
   expected: string;
   actual: string;
   ok: boolean;
+  /** What the raw values mean, for display (scripts/lib/readbackFormat.ts); none for addresses, flags and names. */
+  unit?: Unit;
 }
 
 export interface ReadbackOptions {
@@ -137,20 +142,31 @@ export async function readBack(
   options: ReadbackOptions,
 ): Promise<ReadbackRow[]> {
   const rows: ReadbackRow[] = [];
-  const check = (name: string, expected: Value, actual: Value): void => {
+  const check = (name: string, expected: Value, actual: Value, unit = unitOf(name)): void => {
     const [e, x] = [show(expected), show(actual)];
-    rows.push({ check: name, expected: e, actual: x, ok: e === x });
+    rows.push({ check: name, expected: e, actual: x, ok: e === x, ...(unit === undefined ? {} : { unit }) });
   };
-  /** Compares each field of `expected` with the same field of `actual` (a struct as the contract returns it). */
+  /**
+   * Compares each field of `expected` with the same field of `actual` (a struct as the contract returns it); `units`
+   * names the unit of fields FIELD_UNITS does not know (token amounts).
+   */
   const checkStruct = <T extends Record<keyof T, Value>>(
     prefix: string,
     expected: T,
     actual: Readonly<Record<keyof T, Value>>,
+    units: Partial<Record<keyof T, Unit>> = {},
   ): void => {
     for (const key of Object.keys(expected) as Array<keyof T & string>) {
-      check(`${prefix}.${key}`, expected[key], actual[key]);
+      check(`${prefix}.${key}`, expected[key], actual[key], units[key] ?? unitOf(key));
     }
   };
+  /** Token units of `token`, as the token reports its decimals. */
+  const amountOf = async (token: string, symbol: string): Promise<Unit> => ({
+    kind: "amount",
+    decimals: Number(await IERC20Metadata__factory.connect(token, runner).decimals()),
+    symbol,
+  });
+  const baseUnit = await amountOf(a.base.token, BASE_SYMBOL);
 
   const timelock = TimelockController__factory.connect(a.timelock, runner);
   const adapter = OracleAdapter__factory.connect(a.adapter, runner);
@@ -232,7 +248,7 @@ export async function readBack(
   check("vault.parameters.oracle", a.adapter, oracle);
   check("vault.parameters.rateModel", a.rateModel, model);
   check("vault.parameters.reserveFactor", c.reserveFactor, reserveFactor);
-  check("vault.parameters.borrowCap", c.borrowCap, borrowCap);
+  check("vault.parameters.borrowCap", c.borrowCap, borrowCap, baseUnit);
   check("vault.liquidationEngine", a.engine, await lens.liquidationEngine(vault));
   const [breakerAddress, queueAddress] = await lens.circuitBreaker(vault);
   check("vault.circuitBreaker.breaker", a.breaker, breakerAddress);
@@ -246,7 +262,7 @@ export async function readBack(
   for (const { symbol, token, p } of collaterals) {
     if (!listed.includes(getAddress(token))) continue; // reported above; collateralInfo would revert
     const [config] = await lens.collateralInfo(vault, token);
-    checkStruct(`vault.collateralInfo(${symbol})`, p.collateral, config);
+    checkStruct(`vault.collateralInfo(${symbol})`, p.collateral, config, { supplyCap: await amountOf(token, symbol) });
   }
 
   // ------------------------------------------------------------------ rate model
@@ -303,7 +319,7 @@ export async function readBack(
   check("securityOps.engine", a.engine, await securityOps.engine());
   check("securityOps.volatilityOracle", a.volatility, await securityOps.volatilityOracle());
   check("securityOps.proceedsRecipient", a.timelock, await securityOps.proceedsRecipient());
-  checkStruct("securityOps.config", g.securityOps, await securityOps.config());
+  checkStruct("securityOps.config", g.securityOps, await securityOps.config(), { minDebt: baseUnit });
   const liquidator = UniswapV3FlashLiquidator__factory.connect(await securityOps.liquidator(), runner);
   check("securityOps.liquidator.owner", a.securityOps, await liquidator.owner());
   check("securityOps.liquidator.engine", a.engine, await liquidator.engine());
@@ -315,11 +331,28 @@ export async function readBack(
 export const mismatches = (rows: readonly ReadbackRow[]): ReadbackRow[] => rows.filter((row) => !row.ok);
 
 /** The rows as an aligned table: check, expected, actual, and MISMATCH where they differ. */
-export function renderReadback(rows: readonly ReadbackRow[]): string {
+export function renderReadback(rows: readonly ReadbackRow[], names: ReadonlyMap<string, string> = new Map()): string {
   return renderTable(
     [{ header: "check" }, { header: "expected" }, { header: "actual" }, { header: "" }],
-    rows.map((row) => [row.check, row.expected, row.actual, row.ok ? "ok" : "MISMATCH"]),
+    rows.map((row) => [
+      formatCheck(row.check, names),
+      formatValue(row.expected, row.unit, names),
+      formatValue(row.actual, row.unit, names),
+      row.ok ? "ok" : "MISMATCH",
+    ]),
   );
+}
+
+/** Every address of the system by name ("vault", "WETH", "WETH feed"), for display. */
+export function addressNames(a: SystemAddresses): Map<string, string> {
+  const names = new Map<string, string>();
+  const { base, collaterals, ...contracts } = a;
+  for (const [name, address] of Object.entries(contracts)) names.set(getAddress(address), name);
+  for (const [symbol, asset] of [[BASE_SYMBOL, base], ...Object.entries(collaterals)] as const) {
+    names.set(getAddress(asset.token), symbol);
+    if (asset.feed !== ZeroAddress) names.set(getAddress(asset.feed), `${symbol} feed`);
+  }
+  return names;
 }
 
 /** Names of the contracts a deployment record lists (the keys of FUTURE_IDS). */
