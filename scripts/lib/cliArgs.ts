@@ -89,3 +89,35 @@ function fail(message: string): never {
 /** The line a CLI prints for a UsageError: the mistake and where the options are listed. */
 export const usageLine = (command: string, message: string, help: string): string =>
   `${command}: ${message} (${help} lists the options)\n`;
+
+/**
+ * A CLI's `main`: parses `argv` (`"help"` prints `usage` on stdout, exit 0), runs it, and turns a mistake on the
+ * command line into one line and exit 2, any other failure into "<command> failed: <reason>" and exit 1.
+ */
+export async function runCli<T>(
+  command: string,
+  argv: readonly string[],
+  cli: {
+    parse: (argv: readonly string[]) => T | "help";
+    usage: () => string;
+    run: (options: T) => Promise<number>;
+    describe?: (error: unknown) => string;
+  },
+): Promise<number> {
+  try {
+    const options = cli.parse(argv);
+    if (options === "help") {
+      process.stdout.write(`${cli.usage()}\n`);
+      return 0;
+    }
+    return await cli.run(options);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(usageLine(command, error.message, `npm run ${command} -- --help`));
+      return 2;
+    }
+    const reason = cli.describe?.(error) ?? (error instanceof Error ? error.message : String(error));
+    process.stderr.write(`${command} failed: ${reason}\n`);
+    return 1;
+  }
+}

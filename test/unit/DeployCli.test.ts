@@ -5,7 +5,6 @@
  * read-back in units no wider than a terminal, raw values in --json, a mismatch named in units, and a record from an
  * earlier chain refused until --reset.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,27 +17,14 @@ import { parseReadbackArgs } from "../../scripts/lib/deploy/readbackCli.js";
 import type { ReadbackRow } from "../../scripts/lib/deploymentReadback.js";
 import { formatAddress, formatDuration, formatValue } from "../../scripts/lib/readbackFormat.js";
 import { startNode, type NodeHandle } from "./helpers/forkMirror.js";
+import { runScript } from "./helpers/runScript.js";
 import { thrown } from "./helpers/thrown.js";
 
 const ROOT = process.cwd();
 /** `hardhat node`'s first account (a well-known test key). */
 const NODE_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-function run(
-  script: string,
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runScript;
 
 describe("deploy and read-back CLIs", function () {
   describe("command lines", function () {

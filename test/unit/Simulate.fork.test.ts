@@ -7,7 +7,6 @@
  * would, and checks the report: the path replayed through the real proxies (scaled to start at the mirror's price),
  * liquidations through the fork's pool, both parameter modes. The node is stopped by process group in `after()`.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,9 +16,8 @@ import { Contract, JsonRpcProvider } from "ethers";
 
 import type { SimulationReport } from "../../scripts/lib/sim/types.js";
 import { near } from "./helpers/approx.js";
+import { runScript, type ScriptRun } from "./helpers/runScript.js";
 import { buildMirror, startNode, type MirrorInfo, type NodeHandle } from "./helpers/forkMirror.js";
-
-const ROOT = process.cwd();
 
 /** A crash no file in the project holds: ETH −40% over five hours, then a bounce. */
 const CRASH_CSV = [
@@ -35,17 +33,7 @@ const CRASH_CSV = [
 ].join("\n");
 
 /** Runs the simulation CLI; resolves with its exit code and output. */
-function simulate(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/simulate.ts", ...args], { cwd: ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const simulate = (args: readonly string[]): Promise<ScriptRun> => runScript("scripts/simulate.ts", args);
 
 const isRunning = (pid: number): boolean => {
   try {

@@ -3,7 +3,6 @@
  * same seed giving the same run, a calm market leaving breakers and parameters alone, a keeper outage, and the
  * CLI's errors for a missing file, a malformed CSV and an unknown asset. Fork mode is in Simulate.fork.test.ts.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +11,7 @@ import { expect } from "chai";
 
 import { Rng } from "../../scripts/lib/sim/population.js";
 import { near } from "./helpers/approx.js";
+import { runScript, type ScriptRun } from "./helpers/runScript.js";
 import { summaryTable, writeReports } from "../../scripts/lib/sim/report.js";
 import { runSimulation, type SimulationConfig, type SimulationUi } from "../../scripts/lib/sim/run.js";
 import { SCENARIO_DIR, scenario } from "../../scripts/lib/sim/scenarios.js";
@@ -47,17 +47,7 @@ function calmPath(seed: string, start: number, sigma: number, steps: number, int
   return rows.join("\n");
 }
 
-function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/simulate.ts", ...args], { cwd: process.cwd() });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: readonly string[]): Promise<ScriptRun> => runScript("scripts/simulate.ts", args);
 
 describe("crash simulation (in-process)", function () {
   this.timeout(300_000);

@@ -21,7 +21,7 @@ import {
 import { getAddress, isAddress } from "ethers";
 import hre from "hardhat";
 
-import { UsageError, parseOptions, usageLine } from "../cliArgs.js";
+import { UsageError, parseOptions, runCli } from "../cliArgs.js";
 import { bigintReviver, loadParameters, FUTURE_IDS } from "../deployment.js";
 import { describeError } from "../scriptRunner.js";
 
@@ -218,20 +218,5 @@ async function run(options: DeployOptions): Promise<number> {
 }
 
 /** Runs the CLI; returns the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const options = parseDeployArgs(argv);
-    if (options === "help") {
-      process.stdout.write(`${usage()}\n`);
-      return 0;
-    }
-    return await run(options);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(usageLine("deploy", error.message, "npm run deploy -- --help"));
-      return 2;
-    }
-    process.stderr.write(`deploy: failed: ${describeError(error)}\n`);
-    return 1;
-  }
-}
+export const main = (argv: readonly string[]): Promise<number> =>
+  runCli("deploy", argv, { parse: (args) => parseDeployArgs(args), usage, run: run, describe: describeError });

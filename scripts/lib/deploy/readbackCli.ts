@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { getAddress } from "ethers";
 import hre from "hardhat";
 
-import { UsageError, parseOptions, usageLine, wholeNumber } from "../cliArgs.js";
+import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
 import { loadParameters } from "../deployment.js";
 import {
   addressNames,
@@ -111,20 +111,5 @@ async function run(options: ReadbackOptions): Promise<number> {
 }
 
 /** Runs the CLI; returns the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const options = parseReadbackArgs(argv);
-    if (options === "help") {
-      process.stdout.write(`${usage()}\n`);
-      return 0;
-    }
-    return await run(options);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(usageLine("readback", error.message, "npm run readback -- --help"));
-      return 2;
-    }
-    process.stderr.write(`readback failed: ${describeError(error)}\n`);
-    return 1;
-  }
-}
+export const main = (argv: readonly string[]): Promise<number> =>
+  runCli("readback", argv, { parse: (args) => parseReadbackArgs(args), usage, run: run, describe: describeError });

@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-import { UsageError, parseOptions, usageLine, wholeNumber } from "../cliArgs.js";
+import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
 import { renderTable } from "../format.js";
 import { REGRESSIONS, contractPaths, parseFailures, replayName, replaySource, type Budget } from "./replay.js";
 
@@ -244,20 +244,5 @@ async function campaign(options: FuzzOptions): Promise<number> {
 }
 
 /** Runs the CLI; returns the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
-  try {
-    const options = parseFuzzArgs(argv);
-    if (options === "help") {
-      process.stdout.write(`${usage()}\n`);
-      return 0;
-    }
-    return await campaign(options);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(usageLine("fuzz", error.message, "npm run fuzz -- --help"));
-      return 2;
-    }
-    process.stderr.write(`fuzz: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
-}
+export const main = (argv: readonly string[]): Promise<number> =>
+  runCli("fuzz", argv, { parse: (args) => parseFuzzArgs(args), usage, run: campaign });
