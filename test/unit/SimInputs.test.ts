@@ -24,7 +24,7 @@ import { thrown } from "./helpers/thrown.js";
 
 const cli = (argv: string[], cwd = "/tmp/simcwd"): CliOptions => {
   const parsed = parseCliArgs(argv, cwd);
-  if (typeof parsed === "string") expect.fail(`expected options, got "${parsed}"`);
+  if (typeof parsed === "string" || "compare" in parsed) expect.fail(`expected options, got ${JSON.stringify(parsed)}`);
   return parsed;
 };
 

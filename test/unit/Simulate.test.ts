@@ -125,6 +125,27 @@ describe("crash simulation (in-process)", function () {
     expect(table).to.contain("Bad debt").and.contain("Breaker trips");
   });
 
+  it("records the commit, the options and every run's parameters as its contracts hold them (issue 20)", () => {
+    const meta = both.meta;
+    expect(meta.params).to.equal("both");
+    expect(meta.limits).to.deep.equal({ maxBadDebtPct: null, maxLenderLossPct: null });
+    expect(meta.commit?.sha).to.match(/^[0-9a-f]{40}$/);
+    expect(meta.commit?.dirty).to.be.a("boolean");
+    expect(Date.parse(meta.generatedAt ?? "")).to.be.closeTo(Date.now(), 3_600_000);
+    const fixed = both.runs.static!.deployed!;
+    const adaptive = both.runs.adaptive!.deployed!;
+    // As listed for WETH (scenarios.ts) and the engine's defaults (testMarket.ts), read back from the contracts.
+    expect(fixed["WETH.borrowLtv"]).to.equal(0.8);
+    expect(fixed["WETH.liquidationThreshold"]).to.equal(0.85);
+    expect(fixed["engine.targetHealth"]).to.equal(1.05);
+    expect(fixed["engine.timeRamp"]).to.equal(1800);
+    expect(fixed["WETH.oracle.heartbeat"]).to.equal(3600);
+    expect(fixed["USDC.breaker.maxFall"]).to.be.a("number");
+    expect(Object.keys(fixed).some((key) => key.includes(".risk."))).to.equal(false);
+    expect(adaptive["WETH.risk.ltvK"]).to.be.a("number");
+    expect(adaptive["risk.horizon"]).to.be.a("number");
+  });
+
   it("leaves breakers and adaptive parameters alone on a calm day", async () => {
     // Twelve hours at 2-minute closes; ETH at 45% and BTC at 35% annualised, under their 80% and 70% references.
     const weth = path.join(dir, "calm-weth.csv");
@@ -226,6 +247,68 @@ describe("crash simulation (in-process)", function () {
       expect(negative.stderr).to.equal(
         "simulate: --accounts (borrowers) cannot be negative: give a whole number from 1 to 10,000, not -5 (npm run simulate -- --help lists the options)\n",
       );
+    });
+
+    it("ends with a verdict per run and exits 3 when a run exceeds --max-bad-debt (issue 20)", async () => {
+      // ETH −70% in one hour: positions at 80% LTV end under water, booked or still open.
+      const gap = path.join(dir, "gap.csv");
+      writeFileSync(gap, "timestamp,price\n1700000000,2000\n1700003600,600\n1700007200,600\n");
+      const out = path.join(dir, "gap-out");
+      const run = await cli([
+        "--prices",
+        `WETH=${gap}`,
+        "--accounts",
+        "12",
+        "--params",
+        "static",
+        "--out",
+        out,
+        "--max-bad-debt",
+        "0",
+      ]);
+      expect(run.code, run.stderr).to.equal(3);
+      expect(run.stdout).to.match(
+        /^verdict static: FAIL — bad debt \d+\.\d\d% of borrows \(limit 0\.00%\): \$[\d,.]+ booked \+ \$[\d,.]+ open; lender loss/m,
+      );
+      expect(run.stderr).to.match(/simulate: static exceeds its limit: bad debt \d+\.\d\d% > --max-bad-debt 0\.00%/);
+      const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      expect(report.meta.limits).to.deep.equal({ maxBadDebtPct: 0, maxLenderLossPct: null });
+      expect(report.verdicts?.map((v) => v.status)).to.deep.equal(["FAIL"]);
+
+      // The same run within a generous limit passes: exit 0.
+      const pass = await cli([
+        "--prices",
+        `WETH=${gap}`,
+        "--accounts",
+        "12",
+        "--params",
+        "static",
+        "--out",
+        out,
+        "--max-bad-debt",
+        "100",
+      ]);
+      expect(pass.code, pass.stderr).to.equal(0);
+      expect(pass.stdout).to.match(/^verdict static: PASS — /m);
+
+      // --compare names what changed between two reports: here, a threshold and the seed edited into a copy.
+      const edited = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      edited.meta.seed = "other";
+      edited.runs.static!.deployed!["WETH.liquidationThreshold"] = 0.8;
+      edited.runs.static!.liquidations += 2;
+      const copy = path.join(dir, "edited.json");
+      writeFileSync(copy, JSON.stringify(edited));
+      const compared = await cli(["--compare", path.join(out, "report.json"), copy]);
+      expect(compared.code, compared.stderr).to.equal(0);
+      expect(compared.stdout).to.match(/seed +test +other|seed +bulwark +other/);
+      expect(compared.stdout).to.match(/static WETH\.liquidationThreshold +0\.85 +0\.8/);
+      expect(compared.stdout).to.match(/liquidations +\d+ +\d+ +\+2/);
+      const missing = await cli(["--compare", path.join(dir, "nope.json"), copy]);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr).to.equal(`simulate: ${path.join(dir, "nope.json")}: no such file\n`);
+      const one = await cli(["--compare", copy]);
+      expect(one.code).to.equal(2);
+      expect(one.stderr).to.contain("--compare takes two report.json files");
     });
 
     it("prints the usage only with --help, on stdout, and exits 0", async () => {

@@ -4,7 +4,12 @@
  */
 import { network } from "hardhat";
 
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { gitCommit } from "../gitCommit.js";
 import { readPricePath, type PricePoint } from "../pricePath.js";
+import { bulwarkParameters, morphoParameters } from "./deployedParams.js";
 import { replay } from "./engine.js";
 import { inProcessSource } from "./inProcess.js";
 import type { ForkPlan } from "./forkSource.js";
@@ -42,6 +47,8 @@ export interface SimulationConfig {
   keeperOutages: readonly { from: number; to: number }[];
   /** Fork mode: each run's chain is a fork of `fork.url` (at `fork.block`) with the assets `fork` names. */
   fork?: ForkPlan;
+  /** `--max-bad-debt` and `--max-lender-loss` (percent), recorded in the report; null when not set. */
+  limits?: { maxBadDebtPct: number | null; maxLenderLossPct: number | null };
 }
 
 export interface SimulationUi {
@@ -50,6 +57,9 @@ export interface SimulationUi {
   /** Replay progress of the current run. */
   progress(done: number, total: number): void;
 }
+
+/** The repository root (scripts/lib/sim/ → ../../..). */
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** Thrown for a configuration that cannot run; the message says what to change. */
 export class SimulationError extends Error {}
@@ -114,12 +124,18 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
         const market = await buildMorphoMarket(connection.ethers, source, setup);
         const setupSeconds = (performance.now() - setupStart) / 1000;
         ui.phase(`${mode}: replaying ${steps.length} steps`);
-        runs[mode] = await replayMorpho(connection.ethers, market, steps, replayOptions, setupSeconds);
+        const deployed = morphoParameters(market);
+        runs[mode] = {
+          ...(await replayMorpho(connection.ethers, market, steps, replayOptions, setupSeconds)),
+          deployed,
+        };
       } else {
         const market = await buildMarket(connection.ethers, source, { ...setup, params: mode });
+        const deployed = await bulwarkParameters(market);
         const setupSeconds = (performance.now() - setupStart) / 1000;
         ui.phase(`${mode}: replaying ${steps.length} steps`);
-        runs[mode] = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
+        const run = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
+        runs[mode] = { ...run, deployed };
       }
     } finally {
       await connection.close();
@@ -142,6 +158,10 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     chain: config.fork === undefined ? "in-process" : `${config.fork.label} (paths scaled to start at its feed prices)`,
     pathStart: steps[0].timestamp,
     pathEnd: steps[steps.length - 1].timestamp,
+    params: config.params,
+    commit: gitCommit(PROJECT_ROOT),
+    generatedAt: new Date().toISOString(),
+    limits: config.limits ?? { maxBadDebtPct: null, maxLenderLossPct: null },
   };
   const primary = runs.adaptive ?? runs.static ?? runs.morpho;
   if (primary === undefined) throw new SimulationError("no run");

@@ -11,10 +11,12 @@ import { describeError } from "../scriptRunner.js";
 import { PricePathError } from "../pricePath.js";
 import { AddressBookError } from "./fork.js";
 import { ForkError, forkPlan } from "./forkSource.js";
+import { ReportFileError, compareReports, readReport } from "./compare.js";
 import { summaryTable, writeReports } from "./report.js";
 import { SimulationError, runSimulation, type SimulationConfig, type SimulationUi } from "./run.js";
 import { DEFAULT_SCENARIO, SCENARIOS, SCENARIO_DIR, scenario } from "./scenarios.js";
 import type { ParamsSelection } from "./types.js";
+import { verdicts, type Limits } from "./verdict.js";
 
 /** The repository root (scripts/lib/sim/ → ../../..). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -34,6 +36,8 @@ export interface CliOptions {
   keeperOutages: { from: number; to: number }[];
   out: string;
   fork?: { url: string; block?: number; addresses: string };
+  /** `--max-bad-debt` and `--max-lender-loss`, percent; null when not given. */
+  limits: Limits;
 }
 
 export function usage(): string {
@@ -57,8 +61,15 @@ export function usage(): string {
     "  --fork URL              run on a fork of URL with the real tokens, feeds and pools of --addresses",
     "  --block N               fork at block N (default: the latest)",
     "  --addresses FILE        the fork's address book (default " + DEFAULT_ADDRESS_BOOK + ")",
+    "  --max-bad-debt PCT      exit 3 if a run's bad debt (booked + still open at the end) exceeds PCT% of its",
+    "                          initial borrows, e.g. 0.5 (for CI)",
+    "  --max-lender-loss PCT   exit 3 if a run's lender loss (fall of the share price) exceeds PCT%",
+    "  --compare A B           print what changed between two report.json files (inputs, deployed parameters,",
+    "                          outcomes) and exit",
     "  --list                  list the shipped scenarios",
     "  -h, --help              this text",
+    "",
+    "Exit status: 0 done (every run within the limits), 1 error, 2 bad command line, 3 a run exceeded a limit.",
   ].join("\n");
 }
 
@@ -80,8 +91,32 @@ const PARAMS_SELECTIONS: readonly ParamsSelection[] = ["static", "adaptive", "mo
 const isParamsSelection = (value: string): value is ParamsSelection =>
   (PARAMS_SELECTIONS as readonly string[]).includes(value);
 
+/** A percentage limit (`raw` undefined: null): a number ≥ 0, "%" allowed. */
+export function percentLimit(flag: string, raw: string | undefined): number | null {
+  if (raw === undefined) return null;
+  const text = raw.trim().replace(/%$/, "");
+  if (/^-/.test(text)) throw new UsageError(`--${flag} cannot be negative: give a percentage such as 0.5, not ${raw}`);
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > 100) {
+    throw new UsageError(`--${flag} must be a percentage from 0 to 100 such as 0.5, got "${raw}"`);
+  }
+  return Number(text);
+}
+
 /** Parses the command line (without `node` and the script). */
-export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliOptions | "help" | "list" {
+export function parseCliArgs(
+  argv: readonly string[],
+  cwd = process.cwd(),
+): CliOptions | "help" | "list" | { compare: [string, string] } {
+  const at = argv.indexOf("--compare");
+  if (at !== -1) {
+    const files = argv.slice(at + 1);
+    if (argv.length !== 3 || at !== 0 || files.some((file) => file.startsWith("-"))) {
+      throw new UsageError(
+        "--compare takes two report.json files and nothing else: --compare A/report.json B/report.json",
+      );
+    }
+    return { compare: [path.resolve(cwd, files[0] ?? ""), path.resolve(cwd, files[1] ?? "")] };
+  }
   const v = parseOptions(argv, {
     scenario: { type: "string" },
     prices: { type: "string", multiple: true },
@@ -94,6 +129,8 @@ export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliO
     fork: { type: "string" },
     block: { type: "string" },
     addresses: { type: "string" },
+    "max-bad-debt": { type: "string" },
+    "max-lender-loss": { type: "string" },
     list: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -159,6 +196,10 @@ export function parseCliArgs(argv: readonly string[], cwd = process.cwd()): CliO
     keeperOutages,
     out: path.resolve(cwd, v.out ?? path.join("sim-out", name)),
     fork,
+    limits: {
+      maxBadDebtPct: percentLimit("max-bad-debt", v["max-bad-debt"]),
+      maxLenderLossPct: percentLimit("max-lender-loss", v["max-lender-loss"]),
+    },
   };
 }
 
@@ -221,6 +262,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(28)}${s.description}\n`);
     return 0;
   }
+  if ("compare" in options) {
+    try {
+      const [a, b] = options.compare;
+      const rel = (file: string): string => path.relative(process.cwd(), file);
+      process.stdout.write(`${compareReports(readReport(a), readReport(b), [rel(a), rel(b)])}\n`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof ReportFileError)) throw error;
+      process.stderr.write(`simulate: ${error.message}\n`);
+      return 1;
+    }
+  }
   const ui = consoleUi();
   try {
     const config: SimulationConfig = {
@@ -232,6 +285,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       params: options.params,
       keeperDelayBlocks: options.keeperDelayBlocks,
       keeperOutages: options.keeperOutages,
+      limits: options.limits,
     };
     if (options.fork !== undefined) {
       config.fork = forkPlan(options.fork);
@@ -239,11 +293,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`Bulwark crash simulation: ${options.description}\n`);
     const report = await runSimulation(config, ui);
     ui.done();
+    report.verdicts = verdicts(report, options.limits);
     const files = writeReports(report, options.out);
     process.stdout.write(`\n${summaryTable(report)}\n\n`);
-    process.stdout.write(`report: ${path.relative(process.cwd(), files.json)}\n`);
+    for (const verdict of report.verdicts) process.stdout.write(`${verdict.line}\n`);
+    process.stdout.write(`\nreport: ${path.relative(process.cwd(), files.json)}\n`);
     process.stdout.write(`charts: ${path.relative(process.cwd(), files.html)}\n`);
-    return 0;
+    const failed = report.verdicts.filter((verdict) => verdict.status === "FAIL");
+    for (const verdict of failed) {
+      process.stderr.write(`simulate: ${verdict.params} exceeds its limit: ${verdict.exceeded.join("; ")}\n`);
+    }
+    return failed.length > 0 ? 3 : 0;
   } catch (error) {
     ui.done();
     if (

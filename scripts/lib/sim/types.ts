@@ -146,6 +146,24 @@ export interface RunReport {
   stepsPerSecond: number;
   breakerEvents: BreakerTrip[];
   series: StepRecord[];
+  /**
+   * The risk parameters the run's contracts held when the replay started, read back from them ("scope.field" →
+   * number; deployedParams.ts). Absent in reports written before it existed.
+   */
+  deployed?: Record<string, number>;
+}
+
+/** A run's verdict (verdict.ts): its loss against the limits the command line set. */
+export interface Verdict {
+  params: ParamsMode;
+  /** PASS/FAIL with limits set; LOSS/NO LOSS without. */
+  status: "PASS" | "FAIL" | "LOSS" | "NO LOSS";
+  /** Bad debt booked plus the shortfall still open at the end, percent of initial borrows. */
+  lossPct: number;
+  lenderLossPct: number;
+  /** The limits exceeded, in words ("bad debt 0.37% > --max-bad-debt 0.1%"). */
+  exceeded: string[];
+  line: string;
 }
 
 /** What the run was asked to do, as the report records it. */
@@ -165,10 +183,20 @@ export interface SimulationMeta {
   chain: string;
   pathStart: number;
   pathEnd: number;
+  /** Which runs `--params` asked for. Absent in older reports, as are the fields below. */
+  params?: ParamsSelection;
+  /** The git commit the contracts and scripts came from (dirty: uncommitted changes), null outside a checkout. */
+  commit?: { sha: string; dirty: boolean } | null;
+  /** When the report was written (ISO 8601, UTC). */
+  generatedAt?: string;
+  /** `--max-bad-debt` and `--max-lender-loss`, percent (null: not set). */
+  limits?: { maxBadDebtPct: number | null; maxLenderLossPct: number | null };
 }
 
 /** report.json: the primary run's fields at the top level (adaptive when both ran), every run in `runs`. */
 export interface SimulationReport extends RunReport {
   meta: SimulationMeta;
   runs: Partial<Record<ParamsMode, RunReport>>;
+  /** One per run, in report order (absent in older reports). */
+  verdicts?: Verdict[];
 }
