@@ -261,7 +261,26 @@ function show(value: unknown): string {
   return typeof value === "bigint" ? `${value}n` : JSON.stringify(value);
 }
 
-const TRIGGER_KEYS = ["outflowShare", "outflowWindow", "maxFall", "fallWindow"] as const;
+/** Field names of each parameter struct, as the contracts and the parameter files name them. */
+export const STRUCT_FIELDS = {
+  engine: [
+    "targetHealth",
+    "fullCloseHealth",
+    "minBonusShare",
+    "healthRamp",
+    "protocolFeeShare",
+    "emergencyHealth",
+    "timeRamp",
+    "dustValue",
+  ],
+  breaker: ["cooldown", "guardianCooldown", "claimDelay", "liquidationGrace", "resumeShare", "badDebtShare"],
+  risk: ["horizon", "reserveTarget", "reserveBoost"],
+  triggers: ["outflowShare", "outflowWindow", "maxFall", "fallWindow"],
+  collateral: ["borrowLtv", "liquidationThreshold", "liquidationBonus", "supplyCap"],
+  tracking: ["minInterval", "alpha", "seedVolatility"],
+  assetRisk: ["referenceVolatility", "ltvK", "thresholdK", "maxLtvCut", "maxThresholdCut"],
+} as const;
+const TRIGGER_KEYS = STRUCT_FIELDS.triggers;
 
 function readOracle(s: Section, local: boolean): OracleParameters {
   return {
@@ -319,23 +338,10 @@ export function parseParameters(text: string, source = "parameters"): Deployment
     sequencerFeed: c.address("sequencerFeed", PARAMETER_DEFAULTS.sequencerFeed),
     sequencerGrace: c.bigint("sequencerGrace", PARAMETER_DEFAULTS.sequencerGrace),
     stalenessGrace: c.bigint("stalenessGrace"),
-    engineParams: c
-      .section("engineParams")
-      .bigints([
-        "targetHealth",
-        "fullCloseHealth",
-        "minBonusShare",
-        "healthRamp",
-        "protocolFeeShare",
-        "emergencyHealth",
-        "timeRamp",
-        "dustValue",
-      ]),
-    breakerParams: c
-      .section("breakerParams")
-      .bigints(["cooldown", "guardianCooldown", "claimDelay", "liquidationGrace", "resumeShare", "badDebtShare"]),
+    engineParams: c.section("engineParams").bigints(STRUCT_FIELDS.engine),
+    breakerParams: c.section("breakerParams").bigints(STRUCT_FIELDS.breaker),
     defaultTriggers: c.section("defaultTriggers").bigints(TRIGGER_KEYS),
-    riskParams: c.section("riskParams").bigints(["horizon", "reserveTarget", "reserveBoost"]),
+    riskParams: c.section("riskParams").bigints(STRUCT_FIELDS.risk),
   };
   c.done();
 
@@ -353,11 +359,9 @@ export function parseParameters(text: string, source = "parameters"): Deployment
       token: local ? undefined : s.address("token"),
       oracle: readOracle(s, local),
       triggers: s.section("triggers").bigints(TRIGGER_KEYS),
-      collateral: s
-        .section("collateral")
-        .bigints(["borrowLtv", "liquidationThreshold", "liquidationBonus", "supplyCap"]),
-      tracking: s.section("tracking").bigints(["minInterval", "alpha", "seedVolatility"]),
-      risk: s.section("risk").bigints(["referenceVolatility", "ltvK", "thresholdK", "maxLtvCut", "maxThresholdCut"]),
+      collateral: s.section("collateral").bigints(STRUCT_FIELDS.collateral),
+      tracking: s.section("tracking").bigints(STRUCT_FIELDS.tracking),
+      risk: s.section("risk").bigints(STRUCT_FIELDS.assetRisk),
     };
     s.done();
   }

@@ -6,6 +6,8 @@
  */
 import { formatUnits } from "ethers";
 
+import { STRUCT_FIELDS } from "../deployment.js";
+import { unitOf } from "../readbackFormat.js";
 import type { SimMarket } from "./simMarket.js";
 import type { SimMorphoMarket } from "./morphoMarket.js";
 
@@ -15,60 +17,22 @@ export type DeployedParameters = Record<string, number>;
 /** A WAD figure as a plain number (exact to 18 decimals as text, then parsed). */
 const fromWad = (value: bigint): number => Number(formatUnits(value, 18));
 
-const WAD_FIELDS = new Set([
-  "borrowLtv",
-  "liquidationThreshold",
-  "liquidationBonus",
-  "maxDeviation",
-  "maxJump",
-  "minPrice",
-  "maxPrice",
-  "targetHealth",
-  "fullCloseHealth",
-  "minBonusShare",
-  "healthRamp",
-  "protocolFeeShare",
-  "emergencyHealth",
-  "dustValue",
-  "resumeShare",
-  "badDebtShare",
-  "outflowShare",
-  "maxFall",
-  "reserveTarget",
-  "reserveBoost",
-  "referenceVolatility",
-  "ltvK",
-  "thresholdK",
-  "maxLtvCut",
-  "maxThresholdCut",
-]);
+/** WAD fields: those read-back shows as a percentage, a factor or a USD value. */
+const isWad = (field: string): boolean => ["percent", "ratio", "usd"].includes(unitOf(field)?.kind ?? "");
 
-/** Adds each of `fields` of `struct` under `scope`: WAD fields (WAD_FIELDS) as numbers, the rest as integers. */
+/** Adds each of `fields` of `struct` under `scope`: WAD fields (isWad) as numbers, the rest as integers. */
 function add(out: DeployedParameters, scope: string, struct: object, fields: readonly string[]): void {
   const values = struct as Readonly<Record<string, unknown>>;
   for (const field of fields) {
     const value = values[field];
     if (typeof value !== "bigint" && typeof value !== "number") throw new Error(`${scope}.${field}: no such field`);
-    out[`${scope}.${field}`] = WAD_FIELDS.has(field) ? fromWad(BigInt(value)) : Number(value);
+    out[`${scope}.${field}`] = isWad(field) ? fromWad(BigInt(value)) : Number(value);
   }
 }
 
-const ENGINE = [
-  "targetHealth",
-  "fullCloseHealth",
-  "minBonusShare",
-  "healthRamp",
-  "protocolFeeShare",
-  "emergencyHealth",
-  "timeRamp",
-  "dustValue",
-];
-const BREAKER = ["cooldown", "guardianCooldown", "claimDelay", "liquidationGrace", "resumeShare", "badDebtShare"];
-const RISK = ["horizon", "reserveTarget", "reserveBoost"];
-const TRIGGERS = ["outflowShare", "outflowWindow", "maxFall", "fallWindow"];
+const { engine: ENGINE, breaker: BREAKER, risk: RISK, triggers: TRIGGERS, assetRisk: ASSET_RISK } = STRUCT_FIELDS;
 const ORACLE = ["minPrice", "maxPrice", "maxDeviation", "maxJump", "jumpWindow"];
-const COLLATERAL = ["borrowLtv", "liquidationThreshold", "liquidationBonus"];
-const ASSET_RISK = ["referenceVolatility", "ltvK", "thresholdK", "maxLtvCut", "maxThresholdCut"];
+const COLLATERAL = STRUCT_FIELDS.collateral.filter((field) => field !== "supplyCap");
 
 /** Bulwark's parameters as its contracts hold them: engine, breaker, and per asset vault, oracle, breaker, risk. */
 export async function bulwarkParameters(market: SimMarket): Promise<DeployedParameters> {
