@@ -278,7 +278,7 @@ library LossLedger {
     ///      whose debt left is `debt`. What the liquidation adds to `totalAssets` at once (`fee` into reserves that
     ///      stood at `reservesBefore`, and the provision it recovered) is held back. A liquidation that changes no
     ///      provision holds nothing back: its fee reaches lenders at once only while reserves stand below Σ provisions
-    ///      (at most the protocol's share of the bonus; README, known issues).
+    ///      (at most the protocol's share of the bonus; docs/known-issues.md).
     function keepProvision(
         Ledger storage ledger,
         address account,

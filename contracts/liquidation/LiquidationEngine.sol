@@ -299,7 +299,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
             quote.bonus,
             quote.health
         );
-        // A solvent dust remainder is closed at no loss (or, when nothing can close it, left: README, known issues);
+        // A solvent dust remainder is closed at no loss (or, when nothing can close it, left: docs/known-issues.md);
         // only an insolvent one is written off.
         if (quote.writeOff) {
             (bool closed, bool solvent) = dustLeft ? _closeRemainder(borrower, collateral) : (false, false);
@@ -433,7 +433,7 @@ contract LiquidationEngine is ILiquidationEngine, Ownable2Step, ReentrancyGuardT
     ///      loses nothing beyond the debt. Only at confirmed prices: the base's and the collateral's must both be OK
     ///      (a doubted price is never a price reserves buy at, nor one a borrower sells at), and the breaker must let
     ///      that collateral be liquidated. Returns `closed` false, leaving the remainder, when free reserves cannot
-    ///      pay it, a price is doubted or no single open holding covers it (README, known issues); and whether the
+    ///      pay it, a price is doubted or no single open holding covers it (docs/known-issues.md); and whether the
     ///      account is solvent (collateral at its `high` covering the debt at the base's `low`, no price FAILED), which
     ///      a write-off must not touch. Loops over the listed assets (≤ 16); dust path only.
     function _closeRemainder(address borrower, address seized) internal returns (bool closed, bool solvent) {

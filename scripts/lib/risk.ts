@@ -15,7 +15,7 @@ import { deployVaultLens } from "./vaultLibraries.js";
 
 /**
  * How Bulwark tracks a collateral's volatility by default: a sample an hour, each weighing 10% (a half-life of about
- * 6.6 hours), seeded at the asset's reference volatility. README, "Adaptive risk".
+ * 6.6 hours), seeded at the asset's reference volatility. docs/adaptive-risk.md.
  */
 export function defaultTracking(referenceVolatility: bigint): IVolatilityOracle.ConfigStruct {
   return { minInterval: 3600, alpha: wad("0.1"), seedVolatility: referenceVolatility };
@@ -23,8 +23,8 @@ export function defaultTracking(referenceVolatility: bigint): IVolatilityOracle.
 
 /**
  * How volatility tightens a collateral by default: above its reference volatility, one sigma of the excess daily move
- * comes off the LTV (at most 30 points) and half a sigma off the threshold (at most 10 points). README, "Adaptive
- * risk".
+ * comes off the LTV (at most 30 points) and half a sigma off the threshold (at most 10 points). See
+ * docs/adaptive-risk.md.
  */
 export function defaultAssetRisk(referenceVolatility: bigint): IRiskManager.AssetRiskStruct {
   return {

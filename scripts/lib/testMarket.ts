@@ -81,7 +81,7 @@ export interface MarketOptions {
 }
 
 /**
- * The liquidation policy Bulwark ships with (README, "Liquidations"): restore health 1.05; close in full below 0.90;
+ * The liquidation policy Bulwark ships with (docs/liquidations.md): restore health 1.05; close in full below 0.90;
  * half the maximum bonus just under health 1, all of it at 0.90 or after 30 minutes flagged; 10% of the bonus to
  * reserves; under a down L2 sequencer only below 0.95; positions under $100 are dust.
  */
@@ -97,7 +97,7 @@ export const DEFAULT_ENGINE_PARAMS: ILiquidationEngine.ParamsStruct = {
 };
 
 /**
- * The circuit-breaker policy Bulwark ships with (README, "Circuit breakers"): a trip holds at least an hour, a
+ * The circuit-breaker policy Bulwark ships with (docs/breakers.md): a trip holds at least an hour, a
  * guardian's a day; a queued withdrawal waits a day; liquidations wait 10 minutes after resuming; an outflow trip
  * resets below half its limit; 0.5% of supply in bad debt within a week stops borrows.
  */

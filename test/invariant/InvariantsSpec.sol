@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 /// @title InvariantsSpec
-/// @notice The named properties the invariant suite checks. IDs follow ../shared/INVARIANTS.md; the README,
+/// @notice The named properties the invariant suite checks. IDs follow ../shared/INVARIANTS.md; the docs,
 ///         the tests and the closing notes cite them. Each string is also the assertion message, so a failing run
 ///         names the property it broke.
 library InvariantsSpec {

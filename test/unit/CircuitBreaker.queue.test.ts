@@ -233,7 +233,7 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
     });
 
     it("capital that stayed a block raises the limit to a share of that block's opening balance; a same-block deposit does not", async function () {
-      // The documented trade-off (README, known issue 6): the base is the largest block-opening balance in the window,
+      // The documented trade-off (docs/known-issues.md, issue 6): the base is the largest block-opening balance in the window,
       // so a new market can lend at once, and a flash loan never counts; capital held for a block does.
       const f = await networkHelpers.loadFixture(queueFixture);
       const { breaker, vault, weth, attacker } = f;

@@ -175,7 +175,7 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     // The review's manipulated-secondary attack, waiting for the one moment the pool would price alone. Before the
     // fix the adapter priced WETH at the TWAP alone (DEGRADED, low = high = about $1,500) and the borrower, healthy
     // at the last Chainlink $3,000, was liquidatable. The stale round now bounds the doubt for STALE_BOUND_SPAN past
-    // due; after that the pool prices alone (README, known issues).
+    // due; after that the pool prices alone (docs/known-issues.md).
     const f = await networkHelpers.loadFixture(twapFixture);
     await f.vault.connect(f.borrower).borrow(parseUnits("24000", 6), f.borrower.address); // health 1.0625
     const span = await f.adapter.STALE_BOUND_SPAN();

@@ -33,7 +33,7 @@ const ACCOUNTS = 200;
 const PER_TX = 5;
 /** Chainlink Automation's check gas limit on most registries (v2.1: 10,000,000). */
 const CHECK_LIMIT = 10_000_000n;
-/** Chainlink Automation's perform gas limit as SecurityOps is registered (README): 5,000,000. */
+/** Chainlink Automation's perform gas limit as SecurityOps is registered (docs/operations.md): 5,000,000. */
 const PERFORM_LIMIT = 5_000_000n;
 
 /** WETH and WBTC as shipped, then fourteen 18-decimal tokens at $100 (LTV 70%, threshold 75%). */

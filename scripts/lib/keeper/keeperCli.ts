@@ -315,7 +315,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         contracts = contractsFromDeployment(loadDeployedAddresses(deploymentDir));
       } catch (error) {
         return fail(
-          `${describeError(error)}: deploy Bulwark with Ignition first (README, "Deploying"), or pass --deployment DIR or --vault ADDR`,
+          `${describeError(error)}: deploy Bulwark with Ignition first (docs/deploying.md), or pass --deployment DIR or --vault ADDR`,
         );
       }
       vaultAddress = contracts.vault;
