@@ -1,13 +1,22 @@
 /**
- * The crash simulation's HTML report (scripts/lib/sim/html.ts), a pure function over a report: one column per run,
- * two runs side by side on the same y-scale, three (static, adaptive, morpho) in report order, a morpho run without
- * breaker figures or lines, gaps for FAILED oracle prices, escaped text, no external resource, a small file for a long
- * run (down-sampling), and "no steps" for an empty series. No chain: synthetic reports only.
+ * The crash simulation's HTML report (scripts/lib/sim/html.ts) and its charts as data (chartSpecs.ts), pure functions
+ * over a report: runs overlaid on one chart per measure in report order, a health distribution per run, prices with
+ * path, oracle and pool drawn apart, gaps for FAILED oracle prices, breaker timelines, the liquidations table, a
+ * morpho run without breaker figures, escaped text, no external resource, a bounded file for a long run, and "no
+ * steps" for an empty series. No chain, no browser (ReportBrowser.test.ts draws the page in Chromium).
  */
 import { expect } from "chai";
 
-import { renderReportHtml } from "../../scripts/lib/sim/html.js";
-import type { BreakerTrip, ParamsMode, RunReport, SimulationReport, StepRecord } from "../../scripts/lib/sim/types.js";
+import { MAX_POINTS, chartSpecs, type ChartSpec } from "../../scripts/lib/sim/chartSpecs.js";
+import { MAX_LIQUIDATION_ROWS, renderReportHtml } from "../../scripts/lib/sim/html.js";
+import type {
+  BreakerTrip,
+  LiquidationRecord,
+  ParamsMode,
+  RunReport,
+  SimulationReport,
+  StepRecord,
+} from "../../scripts/lib/sim/types.js";
 
 const START = Date.UTC(2020, 2, 12) / 1000;
 
@@ -19,6 +28,7 @@ interface RunOptions {
   /** Step indexes at which the WETH oracle reports FAILED (null). */
   oracleGaps?: number[];
   breakerEvents?: BreakerTrip[];
+  liquidationEvents?: LiquidationRecord[];
   /** A step at which WETH crashes to $10 for that step only. */
   crashAt?: number;
 }
@@ -35,6 +45,9 @@ function step(i: number, n: number, options: RunOptions): StepRecord {
     poolPrice: { WETH: weth * 1.01 },
     aggregateHealth: i === 0 ? null : 3 - i / n,
     minHealth: i === 0 ? null : 1.5 - i / n,
+    healthBands: i === 0 ? null : [1.5, 1.8, 2, 2.4, 3].map((h) => h - i / n),
+    belowOne: i > n / 2 ? 3 : 0,
+    lenderLossPct: i > n / 2 ? 1.5 : 0,
     liquidatable: i % 7 === 0 ? 1 : 0,
     liquidations: i % 7 === 0 ? 2 : 0,
     liquidatedDebtUsd: i % 7 === 0 ? 1500 : 0,
@@ -74,7 +87,24 @@ function run(params: ParamsMode, options: RunOptions = {}): RunReport {
     breakerEvents: options.breakerEvents ?? [
       { timestamp: START + 1800, entry: "global", reasons: ["PRICE_DROP"], level: "NO_BORROW" },
     ],
+    liquidationEvents: options.liquidationEvents ?? [
+      liquidation(START + 600, "0x00000000000000000000000000000000000000a1"),
+    ],
     series: Array.from({ length: n }, (_, i) => step(i, n, options)),
+  };
+}
+
+/** A liquidation of `account` at `timestamp`. */
+function liquidation(timestamp: number, account: string): LiquidationRecord {
+  return {
+    timestamp,
+    account,
+    collateral: "WETH",
+    repaidUsd: 1500,
+    seized: 7.5,
+    priceUsd: 190,
+    bonusPct: 5,
+    badDebtUsd: 0,
   };
 }
 
@@ -120,30 +150,18 @@ function report(runs: Partial<Record<ParamsMode, RunReport>>, description = "Bla
   };
 }
 
-/** The `<svg>` element named `chart` (`data-chart`), or undefined. */
-function svg(html: string, chart: string): string | undefined {
-  const start = html.indexOf(`data-chart="${chart}"`);
-  if (start < 0) return undefined;
-  return html.slice(html.lastIndexOf("<svg", start), html.indexOf("</svg>", start) + "</svg>".length);
+/** The chart specs the page embeds (what its script draws). */
+function embedded(html: string): ChartSpec[] {
+  const match = /<script id="chart-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
+  expect(match, "chart data").to.not.equal(null);
+  return JSON.parse(match![1]) as ChartSpec[];
 }
 
-/** The y-axis tick labels of an SVG chart. */
-function yTicks(chart: string): string[] {
-  return [...chart.matchAll(/<text class="ytick"[^>]*>([^<]*)<\/text>/g)].map((match) => match[1]);
-}
-
-/** The `data-run` columns of each chart row (`data-row`), in page order. */
-function runColumns(html: string): Map<string, string[]> {
-  const rows = new Map<string, string[]>();
-  for (const section of html.match(/<section class="row"[\s\S]*?<\/section>/g) ?? []) {
-    const id = /data-row="([^"]*)"/.exec(section)![1];
-    rows.set(
-      id,
-      [...section.matchAll(/<div class="col" data-run="([^"]*)"/g)].map((match) => match[1]),
-    );
-  }
-  return rows;
-}
+const byId = (specs: ChartSpec[], id: string): ChartSpec => {
+  const spec = specs.find((s) => s.id === id);
+  expect(spec, id).to.not.equal(undefined);
+  return spec!;
+};
 
 /** The cells of the summary row labelled `label`. */
 function summaryRow(html: string, label: string): string[] {
@@ -152,240 +170,179 @@ function summaryRow(html: string, label: string): string[] {
   return [...match![1].matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((cell) => cell[1]);
 }
 
-/** The `data-run` column of `run` in the chart row `row`. */
-function column(html: string, row: string, run: string): string {
-  const section = html.slice(html.indexOf(`data-row="${row}"`));
-  const start = section.indexOf(`data-run="${run}"`);
-  expect(start, `${row}:${run}`).to.be.at.least(0);
-  const end = section.indexOf(`<div class="col"`, start + 1);
-  return section.slice(start, end < 0 ? section.indexOf("</section>") : end);
-}
-
-/** The `d` of the path labelled `label` in an SVG chart. */
-function pathOf(chart: string, label: string): string {
-  const match = new RegExp(`<path data-label="${label}" d="([^"]*)"`).exec(chart);
-  expect(match, `path ${label}`).to.not.equal(null);
-  return match![1];
-}
-
 describe("Simulation HTML report", function () {
-  it("renders a single run in one column with its charts, meta and summary", function () {
+  it("renders one run: inputs, summary, a chart per measure (the fixed-price base has none), its placeholders drawn from the embedded data", function () {
     const html = renderReportHtml(report({ static: run("static") }));
+    expect(html).to.contain("<h1>Crash simulation: black-thursday</h1>").and.contain("Black Thursday replay");
+    expect(summaryRow(html, "Bad debt")).to.deep.equal(["$1,234.50 (0.12% of initial borrows)"]);
+    const specs = embedded(html);
+    expect(specs).to.deep.equal(chartSpecs(report({ static: run("static") })));
+    expect(specs.map((s) => s.id)).to.deep.equal([
+      "price-WETH",
+      "health-bands-static",
+      "below-one",
+      "aggregate-health",
+      "min-health",
+      "bad-debt",
+      "lender-loss",
+      "liquidated",
+      "total-debt",
+      "risk-WETH",
+    ]);
+    for (const spec of specs) expect(html, spec.id).to.contain(`<div class="chart" id="${spec.id}"></div>`);
+  });
 
-    expect(html.startsWith("<!DOCTYPE html>")).to.equal(true);
-    expect(html).to.contain("black-thursday");
-    expect(html).to.contain("Black Thursday replay");
-    expect(html).to.contain("data/prices/eth-2020-03-12.csv");
-    expect(html).to.contain("2020-03-12 00:00 UTC");
-    expect(html).to.contain("$9,876,543.21"); // liquidated debt, thousands separators
-    expect(html).to.contain("3:05"); // time in breaker, h:mm
-    expect(html).to.contain("1.50%"); // lender loss, 2 decimals
-    expect(html).to.contain("NO_BORROW"); // breaker level names and the trip table
-    expect(html).to.contain("PRICE_DROP");
-    expect(html).to.contain("Unprofitable: 5, over-block-cap: 2"); // keeper rejections, most frequent first
-
-    expect(html).to.contain(`class="cols cols-1"`);
-    expect(html).to.not.contain(`class="cols cols-2"`);
-    expect(html).to.not.contain('data-run="adaptive"');
-    for (const chart of [
-      "price-WETH:static",
-      "price-USDC:static",
-      "health:static",
-      "liquidations:static",
-      "liquidated-debt:static",
-      "debt:static",
-      "breaker:static",
-      "risk-WETH:static",
-    ]) {
-      const element = svg(html, chart);
-      expect(element, chart).to.not.equal(undefined);
-      expect(element!).to.match(/<path data-label="[^"]+" d="M[\d.]+,[\d.]+/);
+  it("overlays the runs on one chart per measure, in report order, each in its colour, bad debt and lender loss on their own axes", function () {
+    const specs = chartSpecs(report({ morpho: morphoRun(), adaptive: run("adaptive"), static: run("static") }));
+    for (const id of ["bad-debt", "lender-loss", "below-one", "min-health", "total-debt", "liquidated"]) {
+      const spec = byId(specs, id);
+      expect(
+        spec.series.map((s) => s.label),
+        id,
+      ).to.deep.equal(["static", "adaptive", "morpho"]);
+      expect(new Set(spec.series.map((s) => s.colour)).size, id).to.equal(3);
     }
-    // The price chart draws path, oracle and pool lines; USDC has no pool.
-    const weth = svg(html, "price-WETH:static")!;
-    for (const label of ["path", "oracle", "pool"]) expect(pathOf(weth, label)).to.match(/^M[\d.]+,[\d.]+L/);
-    expect(svg(html, "price-USDC:static")!).to.not.contain('data-label="pool"');
-    // Health: a dashed reference at 1.0.
-    expect(svg(html, "health:static")!).to.contain('class="ref"');
+    expect(byId(specs, "bad-debt").unit).to.equal("usd");
+    expect(byId(specs, "bad-debt").series[0].values.at(-1)).to.equal(1234.5);
+    expect(byId(specs, "lender-loss").unit).to.equal("pct");
+    expect(byId(specs, "total-debt").unit).to.equal("usd");
+    // The cumulative liquidated debt sums every step: 8 steps of $1,500 in 50.
+    expect(byId(specs, "liquidated").series[0].values.at(-1)).to.equal(8 * 1500);
+    expect(specs.filter((s) => s.id.startsWith("health-bands-")).map((s) => s.id)).to.deep.equal([
+      "health-bands-static",
+      "health-bands-adaptive",
+      "health-bands-morpho",
+    ]);
   });
 
-  it("puts two runs side by side, static left, on the same y-scale", function () {
-    const html = renderReportHtml(report({ adaptive: run("adaptive", { priceScale: 3 }), static: run("static") }));
-
-    expect(html).to.contain(`class="cols cols-2"`);
-    const staticAt = html.indexOf('data-run="static"');
-    const adaptiveAt = html.indexOf('data-run="adaptive"');
-    expect(staticAt).to.be.greaterThan(0);
-    expect(adaptiveAt).to.be.greaterThan(staticAt);
-    // Summary: one column per run, static first.
-    expect(html).to.match(/<thead><tr><th><\/th><th>static<\/th><th>adaptive<\/th><\/tr><\/thead>/);
-
-    const left = yTicks(svg(html, "price-WETH:static")!);
-    const right = yTicks(svg(html, "price-WETH:adaptive")!);
-    expect(left.length).to.be.greaterThan(2);
-    expect(left).to.deep.equal(right);
-    // The shared scale spans both runs: static's lows (~$95) and adaptive's highs (~$615).
-    const values = left.map((label) => Number(label.replace(/[$,]/g, "")));
-    expect(Math.min(...values)).to.be.at.most(95);
-    expect(Math.max(...values)).to.be.at.least(615);
-    expect(yTicks(svg(html, "debt:static")!)).to.deep.equal(yTicks(svg(html, "debt:adaptive")!));
+  it("draws the health distribution as 5–95 and 25–75 bands around the median, with the lowest account and health 1", function () {
+    const spec = byId(chartSpecs(report({ static: run("static") })), "health-bands-static");
+    expect(spec.series.map((s) => s.label)).to.deep.equal([
+      "5th percentile",
+      "25th",
+      "median",
+      "75th",
+      "95th",
+      "lowest",
+      "health 1",
+    ]);
+    expect(spec.bands).to.deep.equal([
+      { series: [5, 1], fill: "#1f77b422" },
+      { series: [4, 2], fill: "#1f77b444" },
+    ]);
+    expect(spec.series[2].values[10]).to.be.closeTo(2 - 10 / 50, 1e-12);
+    expect(spec.series[6].values.every((v) => v === 1)).to.equal(true);
+    expect(spec.series[0].values[0]).to.equal(null); // no debt at the first step
   });
 
-  it("puts three runs side by side in report order: static, adaptive, morpho", function () {
-    // Inserted out of order: the page orders them.
-    const html = renderReportHtml(
-      report({
-        morpho: morphoRun({ priceScale: 0.5 }),
-        adaptive: run("adaptive", { priceScale: 3 }),
-        static: run("static"),
-      }),
+  it("tells the price path, the oracle and the pool apart, and leaves a gap, not a zero, where the oracle reported FAILED", function () {
+    const spec = byId(chartSpecs(report({ static: run("static", { oracleGaps: [5, 6] }) })), "price-WETH");
+    const [path, oracle, pool] = spec.series;
+    expect([path.label, oracle.label, pool.label]).to.deep.equal([
+      "path",
+      "oracle (the vault's price)",
+      "Uniswap v3 pool",
+    ]);
+    expect(path.width).to.equal(4);
+    expect(oracle.dash).to.deep.equal([8, 4]);
+    expect(oracle.step).to.equal(true);
+    expect(pool.points).to.equal(true);
+    expect(oracle.values[5]).to.equal(null);
+    expect(oracle.values[6]).to.equal(null);
+    expect(oracle.values[7]).to.be.a("number");
+  });
+
+  it("draws each Bulwark run's breaker entries as a timeline of levels, and a note for a morpho run", function () {
+    const html = renderReportHtml(report({ static: run("static"), morpho: morphoRun() }));
+    const timeline = /<div class="timeline" data-run="static">([\s\S]*?)<\/div><\/div>(?=<h|<\/)/.exec(html);
+    expect(timeline, "static timeline").to.not.equal(null);
+    const lanes = [
+      ...html.matchAll(
+        /<div class="lane"><span class="entry">([^<]*)<\/span><span class="bar">([\s\S]*?)<\/span><\/div>/g,
+      ),
+    ];
+    expect(lanes.map((lane) => lane[1])).to.deep.equal(["global", "WETH"]);
+    for (const lane of lanes) {
+      const widths = [...lane[2].matchAll(/width:([\d.]+)%/g)].map((m) => Number(m[1]));
+      expect(
+        widths.reduce((a, b) => a + b, 0),
+        lane[1],
+      ).to.be.closeTo(100, 0.01);
+      expect(lane[2], lane[1])
+        .to.match(/data-level="0"/)
+        .and.match(/data-level="[12]"/);
+    }
+    expect(html).to.contain('title="global: NO_BORROW (borrowing paused) from');
+    expect(html).to.not.contain('data-run="morpho"><div class="lane"');
+    expect(html).to.contain('<h3>morpho</h3><p class="note">Morpho Blue has no circuit breaker.</p>');
+    expect(summaryRow(html, "Breaker trips")).to.deep.equal(["2", "—"]);
+  });
+
+  it("lists each run's liquidations, at most 500, then how many more", function () {
+    const many = Array.from({ length: MAX_LIQUIDATION_ROWS + 7 }, (_, i) =>
+      liquidation(START + i, `0x${(i + 1).toString(16).padStart(40, "0")}`),
     );
-
-    expect(html).to.contain(".cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}");
-    expect(html).to.not.contain(`class="cols cols-2"`);
-    const rows = runColumns(html);
-    expect([...rows.keys()]).to.include.members(["price-WETH", "health", "breaker", "risk-WETH", "debt"]);
-    expect(rows.size).to.equal(html.match(/class="cols cols-3"/g)!.length);
-    for (const [row, runs] of rows) expect(runs, row).to.deep.equal(["static", "adaptive", "morpho"]);
-    expect(html).to.match(/<thead><tr><th><\/th><th>static<\/th><th>adaptive<\/th><th>morpho<\/th><\/tr><\/thead>/);
-
-    // One y-scale over the three runs: static's lows (~$95) and adaptive's highs (~$615).
-    const ticks = yTicks(svg(html, "price-WETH:morpho")!);
-    expect(ticks).to.deep.equal(yTicks(svg(html, "price-WETH:static")!));
-    expect(ticks).to.deep.equal(yTicks(svg(html, "price-WETH:adaptive")!));
-
-    // Morpho has no breaker: "—" in its breaker cells, no line in its breaker chart, a note instead of the trips.
-    expect(summaryRow(html, "Breaker trips")).to.deep.equal(["2", "2", "—"]);
-    expect(summaryRow(html, "Time in breaker \\(h:mm\\)")).to.deep.equal(["3:05", "3:05", "—"]);
-    expect(summaryRow(html, "Liquidations")).to.deep.equal(["1,234", "1,234", "1,234"]);
-    const breaker = svg(html, "breaker:morpho")!;
-    expect(breaker).to.not.contain("<path");
-    expect(breaker).to.contain("NO_LIQUIDATION"); // the level axis is still drawn
-    expect(svg(html, "breaker:static")!).to.match(/<path data-label="global" d="M[\d.]+,[\d.]+/);
-    expect(column(html, "breaker", "morpho")).to.contain("Morpho Blue has no circuit breaker.");
-    expect(column(html, "breaker", "morpho")).to.not.contain("No breaker trips.");
-    expect(column(html, "breaker", "static")).to.not.contain("Morpho Blue");
-    expect(column(html, "breaker", "static")).to.contain("PRICE_DROP");
-    expect(html.match(/Morpho Blue has no circuit breaker\./g)).to.have.length(1);
-    expect(html).to.not.contain("NaN");
-
-    // Its risk chart draws the LLTV as both lines.
-    const risk = svg(html, "risk-WETH:morpho")!;
-    expect(pathOf(risk, "borrow LTV")).to.equal(pathOf(risk, "liquidation threshold"));
-  });
-
-  it("renders a morpho run alone in one column, without breaker lines", function () {
-    const html = renderReportHtml(report({ morpho: morphoRun() }));
-
-    expect(html).to.contain(`class="cols cols-1"`);
-    expect(html).to.not.contain('data-run="static"');
-    expect(html).to.not.contain('data-run="adaptive"');
-    for (const [row, runs] of runColumns(html)) expect(runs, row).to.deep.equal(["morpho"]);
-    expect(html).to.match(/<thead><tr><th><\/th><th>morpho<\/th><\/tr><\/thead>/);
-    expect(summaryRow(html, "Breaker trips")).to.deep.equal(["—"]);
-    expect(summaryRow(html, "Time in breaker \\(h:mm\\)")).to.deep.equal(["—"]);
-    for (const chart of ["price-WETH:morpho", "health:morpho", "debt:morpho", "risk-WETH:morpho"]) {
-      expect(svg(html, chart)!, chart).to.match(/<path data-label="[^"]+" d="M[\d.]+,[\d.]+/);
-    }
-    const breaker = svg(html, "breaker:morpho")!;
-    expect(breaker).to.not.contain("<path");
-    expect(breaker).to.not.contain("NaN");
-    expect(html).to.contain("Morpho Blue has no circuit breaker.");
-    expect(html).to.not.contain("No breaker trips.");
-    expect(html).to.not.contain("NaN");
-  });
-
-  it("leaves a gap, not a zero, where the oracle reported FAILED", function () {
-    const html = renderReportHtml(report({ static: run("static", { oracleGaps: [20, 21, 22] }) }));
-    const chart = svg(html, "price-WETH:static")!;
-    const oracle = pathOf(chart, "oracle");
-    expect(oracle.match(/M/g)).to.have.length(2);
-    expect(oracle).to.match(/^M[^M]+M[\d.]+,[\d.]+L/);
-    // The path line has no gap.
-    expect(pathOf(chart, "path").match(/M/g)).to.have.length(1);
-    // No point of the oracle line sits at the bottom of the plot (where a zero would be drawn or clamped).
-    const bottom = 230 - 36;
-    const ys = [...oracle.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((match) => Number(match[1]));
-    expect(ys).to.have.length(47);
-    expect(Math.max(...ys)).to.be.lessThan(bottom);
+    const html = renderReportHtml(
+      report({ static: run("static", { liquidationEvents: many }), adaptive: run("adaptive") }),
+    );
+    const table = (name: string): string =>
+      new RegExp(`<table class="liquidations" data-run="${name}">([\\s\\S]*?)</table>`).exec(html)![1];
+    expect([...table("static").matchAll(/<tr><td>/g)]).to.have.length(MAX_LIQUIDATION_ROWS);
+    expect(html).to.contain("and 7 more (all in report.json)");
+    expect(table("adaptive")).to.contain(
+      '<td title="0x00000000000000000000000000000000000000a1">0x0000…00a1</td><td>WETH</td><td class="num">$1,500.00</td>' +
+        '<td class="num">7.500000</td><td class="num">$190.00</td><td class="num">5.00%</td><td class="num">$0.00</td>',
+    );
   });
 
   it("lists at most 50 breaker trips per run, then how many more", function () {
-    const trips = Array.from({ length: 57 }, (_, i) => ({
+    const trips = Array.from({ length: 53 }, (_, i) => ({
       timestamp: START + i * 60,
-      entry: i === 56 ? "LASTENTRY" : "WETH",
-      reasons: ["PRICE_DROP"],
+      entry: "WETH",
+      reasons: ["PRICE_FALL"],
       level: "TIGHTEN",
     }));
     const html = renderReportHtml(report({ static: run("static", { breakerEvents: trips }) }));
-    expect(html.match(/<tr><td>2020-03-12/g)).to.have.length(50);
-    expect(html).to.contain("and 7 more");
-    expect(html).to.not.contain("LASTENTRY");
+    expect([...html.matchAll(/<td>TIGHTEN<\/td>/g)]).to.have.length(50);
+    expect(html).to.contain("and 3 more");
   });
 
-  it("escapes every text from the report", function () {
-    const hostile = run("static", {
-      breakerEvents: [{ timestamp: START, entry: "<b>global</b>", reasons: ["<i>X</i>"], level: "NO_BORROW" }],
+  it("escapes every text from the report, the embedded chart data included", function () {
+    const html = renderReportHtml(report({ static: run("static") }, '<script>alert("x")</script> & </script>'));
+    expect(html).to.contain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;");
+    const data = /<script id="chart-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1];
+    expect(data).to.not.contain("<");
+    expect(html.match(/<script/g)).to.have.length(3); // the data, uPlot, the drawing
+  });
+
+  it("references no external resource: uPlot and its stylesheet are inlined", function () {
+    const html = renderReportHtml(report({ static: run("static") }));
+    expect(html).to.not.match(/<(script|img|link)[^>]+(src|href)=/i);
+    expect(html).to.not.match(/url\(\s*["']?https?:/i);
+    expect(html).to.contain(".uplot").and.contain("uPlot");
+  });
+
+  it("keeps a 10,000-step three-run report under 2.5 MB, down-sampled with the crash low kept", function () {
+    const n = 10_000;
+    const crashAt = 7_777;
+    const long = report({
+      static: run("static", { steps: n, crashAt }),
+      adaptive: run("adaptive", { steps: n, crashAt }),
+      morpho: morphoRun({ steps: n, crashAt }),
     });
-    const r = report({ static: hostile }, `<script>alert("x")</script> & more`);
-    r.meta.scenario = "<img onerror=1>";
-    r.meta.prices.WETH = `"><script>1</script>.csv`;
-    const html = renderReportHtml(r);
-
-    expect(html).to.not.contain("<script");
-    expect(html).to.not.contain("<img");
-    expect(html).to.not.contain("<b>global");
-    expect(html).to.not.contain("<i>X");
-    expect(html).to.contain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more");
-    expect(html).to.contain("&lt;img onerror=1&gt;");
-    expect(html).to.contain("&lt;b&gt;global&lt;/b&gt;");
-  });
-
-  it("references no external resource", function () {
-    const html = renderReportHtml(report({ static: run("static"), adaptive: run("adaptive") }));
-    expect(html).to.not.match(/\b(src|href)\s*=/i);
-    expect(html).to.not.match(/url\(/i);
-    expect(html).to.not.match(/@import/i);
-    // The only URL is the SVG namespace.
-    const urls = new Set(html.match(/https?:\/\/[^"'\s>]+/g));
-    expect([...urls]).to.deep.equal(["http://www.w3.org/2000/svg"]);
-  });
-
-  it("keeps a 10,000-step two-run report under 1.5 MB, crash lows included", function () {
-    const steps = 10_000;
-    const html = renderReportHtml(
-      report({
-        static: run("static", { steps, crashAt: 5003 }),
-        adaptive: run("adaptive", { steps, priceScale: 1.1 }),
-      }),
-    );
-    expect(Buffer.byteLength(html)).to.be.lessThan(1_500_000);
-    const chart = svg(html, "price-WETH:static")!;
-    const path = pathOf(chart, "path");
-    const points = path.match(/[ML]/g)!.length;
-    expect(points).to.be.at.most(1000);
-    expect(points).to.be.greaterThan(100);
-    // The one-step crash to $10 survives down-sampling: the axis starts at $0 and the line reaches its lowest tenth.
-    expect(yTicks(chart)[0]).to.equal("$0");
-    const ys = [...path.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((match) => Number(match[1]));
-    const [top, bottom] = [26, 230 - 36];
-    expect(Math.max(...ys)).to.be.greaterThan(bottom - (bottom - top) / 10);
-    // The adaptive run, without the crash, shares that axis.
-    expect(yTicks(svg(html, "price-WETH:adaptive")!)[0]).to.equal("$0");
-    // Many steps per bar: the title says so.
-    expect(html).to.contain("Liquidations per 20 steps");
+    const html = renderReportHtml(long);
+    expect(html.length).to.be.below(2_500_000);
+    const price = byId(embedded(html), "price-WETH");
+    expect(price.x.length)
+      .to.be.at.most(MAX_POINTS + 3)
+      .and.be.greaterThan(MAX_POINTS / 2);
+    expect(price.x).to.include(START + crashAt * 60);
+    expect(Math.min(...price.series[0].values.filter((v): v is number => v !== null))).to.equal(10);
   });
 
   it("renders 'no steps' for an empty series", function () {
-    const empty = run("static", { steps: 0, breakerEvents: [] });
-    const html = renderReportHtml(report({ static: empty }));
-    expect(html).to.contain("no steps");
-    expect(html).to.not.contain("<svg");
-
-    // One run empty, the other not: the empty one says so, the other draws.
-    const mixed = renderReportHtml(report({ static: empty, adaptive: run("adaptive") }));
-    expect(mixed).to.contain("no steps");
-    expect(svg(mixed, "price-WETH:adaptive")).to.not.equal(undefined);
-    expect(svg(mixed, "price-WETH:static")).to.equal(undefined);
+    const html = renderReportHtml(report({ static: run("static", { steps: 0 }) }));
+    expect(html).to.contain('<p class="empty">no steps</p>');
+    expect(embedded(html)).to.deep.equal([]);
   });
 });

@@ -20,6 +20,7 @@ import {
   type MarketView,
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
+import { healthSummary, percentile, stepAt } from "../../scripts/lib/sim/figures.js";
 import { unitsFor } from "../../scripts/lib/sim/simMarket.js";
 import { mergePaths } from "../../scripts/lib/sim/path.js";
 import { Rng, planPopulation, type PopulationAsset } from "../../scripts/lib/sim/population.js";
@@ -517,6 +518,39 @@ describe("Simulation (pure)", function () {
         expect(sameLiquidity(a, b), key).to.equal(false);
         expect(sameLiquidity(b, a), key).to.equal(false);
       }
+    });
+  });
+
+  describe("health figures of a step", function () {
+    const W = 10n ** 18n;
+    const position = (health: number) => ({
+      limit: BigInt(Math.round(health * 1000)) * 10n ** 15n,
+      debt: W,
+      liquidatable: health < 1,
+    });
+
+    it("gives the 5th, 25th, 50th, 75th and 95th percentiles (nearest rank) and how many are below 1", function () {
+      // Healths 0.50, 0.51, …, 1.49: a hundred accounts, fifty of them below 1.
+      const summary = healthSummary(Array.from({ length: 100 }, (_, i) => position(0.5 + i / 100)));
+      expect(summary.healthBands).to.deep.equal([0.54, 0.74, 0.99, 1.24, 1.44]);
+      expect(summary.belowOne).to.equal(50);
+      expect(summary.liquidatable).to.equal(50);
+      expect(summary.minHealth).to.equal(0.5);
+      const one = healthSummary([position(1)]);
+      expect(one.healthBands).to.deep.equal([1, 1, 1, 1, 1]);
+      expect(one.belowOne).to.equal(0); // exactly 1 is not below 1
+      expect(healthSummary([]).healthBands).to.equal(null);
+      expect(percentile([1, 2, 3, 4], 50)).to.equal(2);
+      expect(percentile([7], 95)).to.equal(7);
+    });
+
+    it("finds the step a time falls in: the last at or before it, the first before them all", function () {
+      const series = [{ timestamp: 10 }, { timestamp: 20 }, { timestamp: 30 }];
+      expect(stepAt(series, 25)).to.equal(series[1]);
+      expect(stepAt(series, 30)).to.equal(series[2]);
+      expect(stepAt(series, 99)).to.equal(series[2]);
+      expect(stepAt(series, 5)).to.equal(series[0]);
+      expect(stepAt([], 5)).to.equal(undefined);
     });
   });
 });

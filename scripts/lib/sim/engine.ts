@@ -17,7 +17,7 @@ import type { Log } from "ethers";
 import { ZeroAddress } from "ethers";
 
 import { ReplayDriver, type BlockContext, type Pending, type ReplayProtocol } from "./driver.js";
-import { Drawdown, healthSummary, lowerHealth, percentOf, poolPrices, shortfallUsd } from "./figures.js";
+import { Drawdown, healthSummary, lowerHealth, percentOf, poolPrices, shortfallUsd, stepAt } from "./figures.js";
 import { FAILED, underwater, type Liquidity, type MarketView } from "./health.js";
 import { BulwarkReplayKeeper } from "./replayKeeper.js";
 import type { MarketAsset, SimMarket } from "./simMarket.js";
@@ -29,6 +29,7 @@ import {
   type BulwarkMode,
   type RunReport,
   type StepRecord,
+  type LiquidationRecord,
 } from "./types.js";
 import { VaultMirror } from "./vaultMirror.js";
 
@@ -214,6 +215,7 @@ export class BulwarkReplay implements ReplayProtocol {
       oraclePrice,
       poolPrice,
       ...health,
+      lenderLossPct: this.sharePrice.fallPct,
       liquidations: this.stepLiquidations,
       liquidatedDebtUsd: usd(this.stepRepaid),
       badDebtUsd: usd(await vault.badDebt(at)),
@@ -232,6 +234,22 @@ export class BulwarkReplay implements ReplayProtocol {
     const startBlock = this.driver.startBlock;
     const liquidationLogs = await engine.queryFilter(engine.filters.LiquidationExecuted(), startBlock, endBlock);
     const liquidatedDebt = liquidationLogs.reduce((sum, log) => sum + log.args.repaid, 0n);
+    const liquidationEvents = liquidationLogs.map((log): LiquidationRecord => {
+      const timestamp = this.driver.blockTimes.get(log.blockNumber) ?? steps[0].timestamp;
+      const symbol = this.symbolOf(log.args.collateral);
+      const decimals = this.market.byAddress.get(log.args.collateral.toLowerCase())?.decimals ?? 18;
+      const step = stepAt(this.series, timestamp);
+      return {
+        timestamp,
+        account: log.args.borrower,
+        collateral: symbol,
+        repaidUsd: (Number(log.args.repaid) / this.baseDecimals) * (step?.price[base.spec.symbol] ?? 1),
+        seized: Number(log.args.seized) / 10 ** decimals,
+        priceUsd: step?.price[symbol] ?? 0,
+        bonusPct: toFloat(log.args.bonus) * 100,
+        badDebtUsd: 0,
+      };
+    });
     const breakerLogs = await breaker.queryFilter(breaker.filters.BreakerUpdated(), startBlock, endBlock);
     const breakers = this.breakerHistory(breakerLogs);
     const badDebt = await vault.badDebt();
@@ -284,6 +302,7 @@ export class BulwarkReplay implements ReplayProtocol {
       setupSeconds,
       stepsPerSecond: steps.length / wallSeconds,
       breakerEvents: breakers.events,
+      liquidationEvents,
       series: this.series,
     };
   }

@@ -88,16 +88,32 @@ export interface PositionHealth {
   liquidatable: boolean;
 }
 
-/** A step's health figures over positions in debt: Σ limits / Σ debts, the lowest limit / debt, how many can go. */
+/** The health percentiles a step records (`healthBands`): the 5th, 25th, 50th, 75th and 95th. */
+export const HEALTH_PERCENTILES = [5, 25, 50, 75, 95] as const;
+
+/** The `p`th percentile (nearest rank) of ascending `sorted`. */
+export function percentile(sorted: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+/**
+ * A step's health figures over positions in debt: Σ limits / Σ debts, the lowest limit / debt, how many can go, the
+ * distribution's percentiles (HEALTH_PERCENTILES) and how many are below 1.
+ */
 export function healthSummary(positions: Iterable<PositionHealth>): {
   aggregateHealth: number | null;
   minHealth: number | null;
   liquidatable: number;
+  healthBands: number[] | null;
+  belowOne: number;
 } {
   let limitSum = 0n;
   let debtSum = 0n;
   let lowest: bigint | undefined;
   let liquidatable = 0;
+  let belowOne = 0;
+  const healths: number[] = [];
   for (const p of positions) {
     limitSum += p.limit;
     debtSum += p.debt;
@@ -105,12 +121,31 @@ export function healthSummary(positions: Iterable<PositionHealth>): {
     if (p.debt > 0n && p.debt !== MAX_UINT256) {
       const health = (p.limit * WAD) / p.debt;
       if (lowest === undefined || health < lowest) lowest = health;
+      if (health < WAD) belowOne++;
+      healths.push(toFloat(health));
     }
     if (p.liquidatable) liquidatable++;
   }
+  healths.sort((a, b) => a - b);
   return {
     aggregateHealth: debtSum === 0n ? null : toFloat((limitSum * WAD) / debtSum),
     minHealth: lowest === undefined ? null : toFloat(lowest),
     liquidatable,
+    healthBands: healths.length === 0 ? null : HEALTH_PERCENTILES.map((p) => percentile(healths, p)),
+    belowOne,
   };
+}
+
+/** The last step at or before `time` (the first step when `time` precedes them all; undefined without steps). */
+export function stepAt<T extends { timestamp: number }>(series: readonly T[], time: number): T | undefined {
+  let lo = 0;
+  let hi = series.length - 1;
+  if (hi < 0) return undefined;
+  if (time < series[0].timestamp) return series[0];
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (series[mid].timestamp <= time) lo = mid;
+    else hi = mid - 1;
+  }
+  return series[lo];
 }

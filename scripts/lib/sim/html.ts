@@ -1,118 +1,44 @@
 /**
- * The crash simulation's report as one self-contained HTML page (`report.html`): the scenario, a summary table with
- * one column per run, and inline SVG charts (svgChart.ts: no chart library, no external resource, the page opens
- * offline). The runs present sit side by side in report order (static, adaptive, morpho), each row of charts on one
- * y-scale so they compare at a glance. A morpho run (Morpho Blue) has no circuit breaker: "—" in its breaker figures,
- * an empty breaker chart and a note instead of the trip list; its risk-parameter charts show the LLTV as both lines.
+ * The crash simulation's report as one self-contained HTML page (`report.html`): the scenario and its inputs, the
+ * verdicts, a summary table with one column per run, the charts (chartSpecs.ts: drawn by uPlot, inlined from its npm
+ * package with its stylesheet, so the page needs no network), each run's breaker states as a timeline per entry, and
+ * the liquidations and breaker trips as tables. A morpho run (Morpho Blue) has no circuit breaker: "—" in its breaker
+ * figures and a note instead of its timeline and trips.
  *
- * Series longer than `MAX_POINTS` are down-sampled for drawing (svgChart.ts); the charts section is one function per
- * row of charts.
+ * `test/unit/SimHtml.test.ts` checks the page's content; `test/unit/ReportBrowser.test.ts` opens it in Chromium and
+ * checks that every chart drew.
  */
-import {
-  BREAKER_LEVEL_NAMES,
-  PARAMS_MODES,
-  hasBreaker,
-  type RunReport,
-  type SimulationReport,
-  type StepRecord,
-} from "./types.js";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+import { chartSpecs, runViews, RUN_COLOURS, type RunView } from "./chartSpecs.js";
 import { formatDuration, formatNumber, formatPct, formatUsd, formatUtc, escapeHtml } from "./reportText.js";
-import {
-  BLUE,
-  GREEN,
-  MARGIN,
-  MAX_POINTS,
-  ORANGE,
-  PALETTE,
-  RED,
-  WIDTH,
-  bucketSums,
-  downsample,
-  extent,
-  renderChart,
-  stepPoints,
-  timeAxis,
-  valueAxis,
-  type Axis,
-  type ChartOptions,
-  type Point,
-  type Series,
-} from "./svgChart.js";
+import { BREAKER_LEVEL_NAMES, hasBreaker, type RunReport, type SimulationReport } from "./types.js";
 
-/** Most bars drawn per bar chart. */
-const MAX_BARS = 500;
-/** Breaker trips listed per run below the breaker chart. */
+/** Breaker trips listed per run. */
 const MAX_TRIPS = 50;
+/** Liquidations listed per run (report.json has them all). */
+export const MAX_LIQUIDATION_ROWS = 500;
 
-/** A run as shown: its name (static, adaptive or morpho) and its data. */
-interface RunView {
-  name: string;
-  run: RunReport;
-}
+const require = createRequire(import.meta.url);
+/** uPlot's script and stylesheet, read once, inlined into every report. */
+const UPLOT = {
+  script: readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8"),
+  style: readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8"),
+};
 
-/** A finite number or null (NaN and infinities are gaps). */
-const finite = (value: number | null | undefined): number | null =>
-  value === null || value === undefined || !Number.isFinite(value) ? null : value;
+/** What each breaker level closes, for the timeline's legend (ICircuitBreaker.Level). */
+const LEVEL_ACTIONS = [
+  "normal",
+  "tighter borrow limits",
+  "borrowing paused",
+  "withdrawals queued, borrowing paused",
+  "liquidations paused too",
+];
+const LEVEL_COLOURS = ["#e6f4ea", "#fff3bf", "#ffd8a8", "#ffa8a8", "#c92a2a"];
 
-/** One field of every step as points. */
-function pointsOf(series: StepRecord[], pick: (step: StepRecord) => number | null | undefined): Point[] {
-  return series.map((step) => [step.timestamp, finite(pick(step))] as const);
-}
-
-/** A line of one field of a run's steps, down-sampled. */
-function lineOf(
-  label: string,
-  color: string,
-  run: RunReport,
-  pick: (step: StepRecord) => number | null | undefined,
-): Series {
-  return { label, color, kind: "line", points: downsample(pointsOf(run.series, pick)) };
-}
-
-/** One chart per run, side by side, on a y axis shared by all runs (`axisFor` gets every run's series). */
-function chartRow(
-  title: string,
-  id: string,
-  views: RunView[],
-  xAxis: Axis,
-  build: (run: RunReport) => Series[],
-  axisFor: (all: Series[]) => Axis,
-  options: ChartOptions,
-  below?: (run: RunReport) => string,
-): string {
-  const built = views.map((view) => (view.run.series.length === 0 ? null : build(view.run)));
-  const yAxis = axisFor(built.flatMap((series) => series ?? []));
-  const columns = views.map((view, i) => {
-    const series = built[i];
-    const body =
-      series === null
-        ? `<p class="empty">no steps</p>`
-        : renderChart(`${id}:${view.name}`, series, xAxis, yAxis, options);
-    return `<div class="col" data-run="${escapeHtml(view.name)}"><h4>${escapeHtml(view.name)}</h4>${body}${below ? below(view.run) : ""}</div>`;
-  });
-  return `<section class="row" data-row="${escapeHtml(id)}"><h3>${escapeHtml(title)}</h3><div class="cols cols-${views.length}">${columns.join("")}</div></section>`;
-}
-
-// ---------------------------------------------------------------- sections
-
-/** The runs present in report order (static, adaptive, morpho); the report's top-level run when `runs` is empty. */
-function runViews(report: SimulationReport): RunView[] {
-  const views: RunView[] = [];
-  for (const mode of PARAMS_MODES) {
-    const run = report.runs[mode];
-    if (run !== undefined) views.push({ name: mode, run });
-  }
-  if (views.length === 0) views.push({ name: report.params, run: report });
-  return views;
-}
-
-/** Keys of a per-symbol field over every step of every run, in first-seen order, `preferred` symbols first. */
-function keysOf(views: RunView[], pick: (step: StepRecord) => Record<string, unknown>, preferred: string[]): string[] {
-  const seen = new Set<string>();
-  for (const view of views)
-    for (const step of view.run.series) for (const key of Object.keys(pick(step))) seen.add(key);
-  return [...preferred.filter((key) => seen.has(key)), ...[...seen].filter((key) => !preferred.includes(key))];
-}
+/** A short account: 0x1234…abcd. */
+const shortAccount = (account: string): string => `${account.slice(0, 6)}…${account.slice(-4)}`;
 
 function metaSection(report: SimulationReport): string {
   const meta = report.meta;
@@ -134,6 +60,11 @@ function metaSection(report: SimulationReport): string {
     ["Keeper outages", outages],
     ["Chain", meta.chain],
     ["Path", `${formatUtc(meta.pathStart)} – ${formatUtc(meta.pathEnd)}`],
+    [
+      "Commit",
+      meta.commit ? `${meta.commit.sha.slice(0, 10)}${meta.commit.dirty ? " (uncommitted changes)" : ""}` : "—",
+    ],
+    ["Written", meta.generatedAt ?? "—"],
   ];
   return (
     `<h1>Crash simulation: ${escapeHtml(meta.scenario)}</h1><p class="desc">${escapeHtml(meta.description)}</p>` +
@@ -199,224 +130,195 @@ function tripsTable(run: RunReport): string {
   return `<table class="trips"><thead><tr><th>Time</th><th>Entry</th><th>Level</th><th>Reasons</th></tr></thead><tbody>${rows}</tbody></table>${more}`;
 }
 
-/** What every row of charts shares: the runs, the time axis, the chart options and the symbols' order. */
-interface ChartContext {
-  views: RunView[];
-  xAxis: Axis;
-  options: ChartOptions;
-  /** Collaterals first (in the market's order), the base asset last. */
-  preferred: string[];
-}
-
-/** A USD axis over the series, from 0 (and up to at least $1) when `zero`. */
-const usdAxis = (zero: boolean) => (series: Series[]) => {
-  const [lo, hi] = extent(series);
-  return valueAxis(zero ? Math.min(0, lo) : lo, zero ? Math.max(hi, 1) : hi, "usd");
-};
-
-function chartsSection(report: SimulationReport, views: RunView[]): string {
-  const all = views.flatMap((view) => view.run.series);
-  if (all.length === 0) return `<h2>Charts</h2><p class="empty">no steps</p>`;
-  let t0 = Infinity;
-  let t1 = -Infinity;
-  for (const step of all) {
-    t0 = Math.min(t0, step.timestamp);
-    t1 = Math.max(t1, step.timestamp);
-  }
-  const context: ChartContext = {
-    views,
-    xAxis: timeAxis(t0, t1),
-    options: { xTitle: `time from ${formatUtc(t0)}` },
-    preferred: [...report.meta.assets]
-      .sort((a, b) => Number(a.role === "base") - Number(b.role === "base"))
-      .map((asset) => asset.symbol),
-  };
-  const rows = [
-    ...priceRows(context),
-    healthRow(context),
-    ...liquidationRows(context),
-    debtRow(context),
-    breakerRow(context),
-    ...riskRows(context),
-  ];
+function verdictSection(report: SimulationReport): string {
+  const verdicts = report.verdicts ?? [];
+  if (verdicts.length === 0) return "";
+  const cls = (status: string): string => (status === "FAIL" || status === "LOSS" ? "bad" : "good");
   return (
-    `<h2>Charts</h2><p class="note">Series longer than ${formatNumber(MAX_POINTS, 0)} points are down-sampled for drawing ` +
-    `(the lowest and highest point of each bucket are kept). A gap in the oracle line: the oracle reported FAILED.</p>` +
-    rows.join("")
+    `<h2>Verdict</h2><ul class="verdicts">` +
+    verdicts.map((v) => `<li class="${cls(v.status)}">${escapeHtml(v.line)}</li>`).join("") +
+    `</ul>`
   );
 }
 
-/** Per asset: the path, oracle and (for a collateral) pool price. */
-function priceRows({ views, xAxis, options, preferred }: ChartContext): string[] {
-  return keysOf(views, (step) => step.price, preferred).map((symbol) =>
-    chartRow(
-      `Price: ${symbol}`,
-      `price-${symbol}`,
-      views,
-      xAxis,
-      (run) => {
-        const series: Series[] = [
-          lineOf("path", BLUE, run, (s) => s.price[symbol]),
-          lineOf("oracle", ORANGE, run, (s) => s.oraclePrice[symbol]),
-        ];
-        if (run.series.some((s) => s.poolPrice[symbol] !== undefined)) {
-          series.push(lineOf("pool", GREEN, run, (s) => s.poolPrice[symbol]));
-        }
-        return series;
-      },
-      usdAxis(false),
-      options,
-    ),
-  );
+/** Each Bulwark run's breaker entries as bars of coloured segments, one per level held, over the path's time. */
+function timelineSection(views: RunView[]): string {
+  const parts: string[] = [];
+  for (const view of views) {
+    const series = view.run.series;
+    if (series.length === 0) continue;
+    if (!hasBreaker(view.run)) {
+      parts.push(`<h3>${escapeHtml(view.name)}</h3><p class="note">Morpho Blue has no circuit breaker.</p>`);
+      continue;
+    }
+    const t0 = series[0].timestamp;
+    const span = Math.max(1, series[series.length - 1].timestamp - t0);
+    const entries = [...new Set(series.flatMap((step) => Object.keys(step.breakerLevel)))];
+    const rows = entries.map((entry) => {
+      const segments: string[] = [];
+      let from = 0;
+      for (let i = 1; i <= series.length; i++) {
+        const level = series[from].breakerLevel[entry] ?? 0;
+        if (i < series.length && (series[i].breakerLevel[entry] ?? 0) === level) continue;
+        const end = i < series.length ? series[i].timestamp : series[series.length - 1].timestamp;
+        const width = ((end - series[from].timestamp) / span) * 100;
+        const title = `${entry}: ${BREAKER_LEVEL_NAMES[level] ?? level} (${LEVEL_ACTIONS[level] ?? ""}) from ${formatUtc(series[from].timestamp)} to ${formatUtc(end)}`;
+        segments.push(
+          `<span class="seg" data-level="${level}" style="width:${width.toFixed(3)}%;background:${LEVEL_COLOURS[level] ?? "#888"}" title="${escapeHtml(title)}"></span>`,
+        );
+        from = i;
+      }
+      return `<div class="lane"><span class="entry">${escapeHtml(entry)}</span><span class="bar">${segments.join("")}</span></div>`;
+    });
+    parts.push(
+      `<h3>${escapeHtml(view.name)}</h3><div class="timeline" data-run="${escapeHtml(view.name)}">${rows.join("")}</div>`,
+    );
+  }
+  if (parts.length === 0) return "";
+  const legend = BREAKER_LEVEL_NAMES.map(
+    (name, level) => `<span><i style="background:${LEVEL_COLOURS[level]}"></i>${name}: ${LEVEL_ACTIONS[level]}</span>`,
+  ).join("");
+  return `<h2>Circuit breakers</h2><p class="legend">${legend}</p>${parts.join("")}`;
 }
 
-function healthRow({ views, xAxis, options }: ChartContext): string {
-  return chartRow(
-    "Health (values above the axis are drawn at its top)",
-    "health",
-    views,
-    xAxis,
-    (run) => [
-      lineOf("aggregate health", BLUE, run, (s) => s.aggregateHealth),
-      lineOf("min health", ORANGE, run, (s) => s.minHealth),
-    ],
-    (series) => valueAxis(0, Math.min(5, Math.max(2, extent(series)[1])), "num"),
-    { ...options, refLines: [{ y: 1, label: "1.0" }] },
-  );
+/** Each run's liquidations, at most MAX_LIQUIDATION_ROWS rows, then how many more. */
+function liquidationsSection(views: RunView[]): string {
+  const parts = views.map((view) => {
+    const events = view.run.liquidationEvents;
+    const title = `<h3>${escapeHtml(view.name)}: ${formatNumber(view.run.liquidations, 0)} liquidations</h3>`;
+    if (events === undefined) return `${title}<p class="note">This report predates the liquidation list.</p>`;
+    if (events.length === 0) return `${title}<p class="note">No liquidations.</p>`;
+    const rows = events
+      .slice(0, MAX_LIQUIDATION_ROWS)
+      .map(
+        (e) =>
+          `<tr><td>${escapeHtml(formatUtc(e.timestamp))}</td><td title="${escapeHtml(e.account)}">${escapeHtml(shortAccount(e.account))}</td>` +
+          `<td>${escapeHtml(e.collateral)}</td><td class="num">${formatUsd(e.repaidUsd)}</td>` +
+          `<td class="num">${formatNumber(e.seized, 6)}</td><td class="num">${formatUsd(e.priceUsd)}</td>` +
+          `<td class="num">${formatPct(e.bonusPct)}</td><td class="num">${formatUsd(e.badDebtUsd)}</td></tr>`,
+      )
+      .join("");
+    const more =
+      events.length > MAX_LIQUIDATION_ROWS
+        ? `<p class="more">and ${formatNumber(events.length - MAX_LIQUIDATION_ROWS, 0)} more (all in report.json)</p>`
+        : "";
+    return (
+      `${title}<table class="liquidations" data-run="${escapeHtml(view.name)}"><thead><tr><th>Time</th><th>Account</th><th>Collateral</th>` +
+      `<th>Debt repaid</th><th>Collateral seized</th><th>Price</th><th>Bonus</th><th>Written off</th></tr></thead>` +
+      `<tbody>${rows}</tbody></table>${more}`
+    );
+  });
+  return `<h2>Liquidations</h2>${parts.join("")}`;
 }
 
-/** Liquidations per step (bars, summed over buckets past `MAX_BARS`), then the cumulative debt they repaid. */
-function liquidationRows({ views, xAxis, options }: ChartContext): string[] {
-  const longest = Math.max(...views.map((view) => view.run.series.length));
-  const bucket = Math.max(1, Math.ceil(longest / MAX_BARS));
-  const barWidth = ((WIDTH - MARGIN.left - MARGIN.right) / Math.ceil(longest / bucket)) * 0.8;
-  const perStep = chartRow(
-    bucket === 1 ? "Liquidations per step" : `Liquidations per ${formatNumber(bucket, 0)} steps`,
-    "liquidations",
-    views,
-    xAxis,
-    (run) => [
-      {
-        label: "liquidations",
-        color: BLUE,
-        kind: "bars",
-        points: bucketSums(
-          pointsOf(run.series, (s) => s.liquidations),
-          bucket,
-        ),
-      },
-    ],
-    (series) => valueAxis(0, Math.max(1, extent(series)[1]), "count"),
-    { ...options, barWidth },
-  );
-  const cumulative = chartRow(
-    "Cumulative liquidated debt",
-    "liquidated-debt",
-    views,
-    xAxis,
-    (run) => {
-      let total = 0;
-      const points = run.series.map((s) => [s.timestamp, (total += finite(s.liquidatedDebtUsd) ?? 0)] as const);
-      return [{ label: "liquidated debt (USD)", color: BLUE, kind: "line", points: downsample(points) }];
-    },
-    usdAxis(true),
-    options,
-  );
-  return [perStep, cumulative];
+function tripsSection(views: RunView[]): string {
+  return `<h2>Breaker trips</h2>${views.map((view) => `<h3>${escapeHtml(view.name)}</h3>${tripsTable(view.run)}`).join("")}`;
 }
 
-function debtRow({ views, xAxis, options }: ChartContext): string {
-  return chartRow(
-    "Debt",
-    "debt",
-    views,
-    xAxis,
-    (run) => [
-      lineOf("total debt (USD)", BLUE, run, (s) => s.totalDebtUsd),
-      lineOf("bad debt (USD)", RED, run, (s) => s.badDebtUsd),
-    ],
-    usdAxis(true),
-    options,
-  );
+/** The page's charts: a placeholder per spec, and the specs as JSON for the script that draws them. */
+function chartsSection(report: SimulationReport): { html: string; data: string } {
+  const specs = chartSpecs(report);
+  if (specs.length === 0) return { html: `<h2>Charts</h2><p class="empty">no steps</p>`, data: "[]" };
+  const legend = Object.entries(RUN_COLOURS)
+    .filter(([name]) => report.runs[name as keyof typeof report.runs] !== undefined)
+    .map(([name, colour]) => `<span><i style="background:${colour}"></i>${name}</span>`)
+    .join("");
+  const html =
+    `<h2 class="charts-title">Charts</h2><p class="legend">${legend}</p><p class="note">Drag across a chart to zoom, double-click to reset; ` +
+    `hover for values. Series longer than 2,000 points are down-sampled (each bucket's first point, lowest price and ` +
+    `lowest health are kept). A gap in the oracle line: the oracle reported FAILED.</p><div class="charts">` +
+    specs.map((spec) => `<div class="chart" id="${escapeHtml(spec.id)}"></div>`).join("") +
+    `</div>`;
+  // JSON inside <script>: "<" escaped so no value can close the element.
+  return { html, data: JSON.stringify(specs).replace(/</g, "\\u003c") };
 }
 
-/** Each breaker entry's level as a step line, and the run's trips below it. */
-function breakerRow({ views, xAxis, options, preferred }: ChartContext): string {
-  const entries = keysOf(views, (step) => step.breakerLevel, ["global", ...preferred]);
-  const levelAxis: Axis = {
-    min: 0,
-    max: BREAKER_LEVEL_NAMES.length - 1,
-    ticks: BREAKER_LEVEL_NAMES.map((_, i) => i),
-    format: (level) => BREAKER_LEVEL_NAMES[level] ?? String(level),
+/** Draws every spec with uPlot; marks each chart drawn (data-drawn) for the browser test. */
+const DRAW = `
+(function () {
+  var specs = JSON.parse(document.getElementById("chart-data").textContent);
+  var usd = function (v) { return v == null ? "—" : "$" + v.toLocaleString("en-US", { maximumFractionDigits: Math.abs(v) < 10 ? 4 : 0 }); };
+  var fmt = {
+    usd: usd,
+    pct: function (v) { return v == null ? "—" : v.toFixed(2) + "%"; },
+    health: function (v) { return v == null ? "—" : v.toFixed(3); },
+    ratio: function (v) { return v == null ? "—" : (v * 100).toFixed(1) + "%"; },
+    count: function (v) { return v == null ? "—" : String(Math.round(v)); }
   };
-  return chartRow(
-    "Circuit breaker level",
-    "breaker",
-    views,
-    xAxis,
-    (run) =>
-      !hasBreaker(run)
-        ? [] // no breaker: axes only
-        : entries.map((entry, i) => {
-            // A small vertical offset per entry keeps lines at the same level apart.
-            const offset = (i - (entries.length - 1) / 2) * 0.05;
-            const points = stepPoints(pointsOf(run.series, (s) => s.breakerLevel[entry])).map(
-              ([x, y]) => [x, y === null ? null : y + offset] as const,
-            );
-            return { label: entry, color: PALETTE[i % PALETTE.length], kind: "step", points };
-          }),
-    () => levelAxis,
-    { ...options, marginLeft: 104 },
-    tripsTable,
-  );
-}
-
-/** Per collateral: its borrow LTV and liquidation threshold over time. */
-function riskRows({ views, xAxis, options, preferred }: ChartContext): string[] {
-  const symbols = keysOf(views, (step) => ({ ...step.borrowLtv, ...step.liquidationThreshold }), preferred);
-  return symbols.map((symbol) =>
-    chartRow(
-      `Risk parameters: ${symbol}`,
-      `risk-${symbol}`,
-      views,
-      xAxis,
-      (run) => [
-        lineOf("borrow LTV", BLUE, run, (s) => s.borrowLtv[symbol]),
-        lineOf("liquidation threshold", RED, run, (s) => s.liquidationThreshold[symbol]),
-      ],
-      (series) => {
-        const [lo, hi] = extent(series);
-        return valueAxis(lo, hi, "pct");
-      },
-      options,
-    ),
-  );
-}
-
-const STYLE = `
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;max-width:1400px}
-h1{margin-bottom:4px}h3{margin:24px 0 4px}h4{margin:4px 0;font-weight:600;color:#555}
-.desc{color:#444;margin-top:0}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{font-weight:600}dd{margin:0}
-table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.cols{display:grid;gap:16px}.cols-1{grid-template-columns:minmax(0,1fr)}.cols-2{grid-template-columns:repeat(2,minmax(0,1fr))}
-.cols-3{grid-template-columns:repeat(3,minmax(0,1fr))}
-svg{width:100%;height:auto;font-size:11px}svg text{fill:#333}
-.grid{stroke:#eee}.axis{stroke:#888}.ref{stroke:#d62728;stroke-dasharray:6 4}.reflabel{fill:#d62728}
-table.trips{font-size:12px}.empty{color:#888;font-style:italic}.note,.more{color:#666;font-size:13px}
+  var compact = function (v) {
+    if (v == null) return "";
+    var a = Math.abs(v);
+    if (a >= 1e9) return "$" + (v / 1e9).toFixed(1) + "B";
+    if (a >= 1e6) return "$" + (v / 1e6).toFixed(1) + "M";
+    if (a >= 1e4) return "$" + (v / 1e3).toFixed(0) + "k";
+    return usd(v);
+  };
+  var utc = function (t) { return new Date(t * 1000).toISOString().slice(0, 16).replace("T", " ") + " UTC"; };
+  specs.forEach(function (spec) {
+    var el = document.getElementById(spec.id);
+    var show = fmt[spec.unit];
+    var series = [{ label: "time", value: function (u, v) { return v == null ? "—" : utc(v); } }].concat(spec.series.map(function (s) {
+      return {
+        label: s.label, stroke: s.colour, width: s.width || 1.5, dash: s.dash, spanGaps: false,
+        paths: s.points ? function () { return null; } : s.step ? uPlot.paths.stepped({ align: 1 }) : undefined,
+        points: s.points ? { show: true, size: 5, stroke: s.colour, fill: s.colour } : { show: false },
+        value: function (u, v) { return show(v); }
+      };
+    }));
+    var range = function (u, lo, hi) {
+      if (spec.yMin != null) lo = Math.min(lo, spec.yMin);
+      if (spec.yMax != null) hi = Math.max(hi, spec.yMax);
+      if (lo === hi) { hi = lo + 1; }
+      return [lo, hi];
+    };
+    var opts = {
+      title: spec.title, width: Math.max(320, el.clientWidth), height: 240,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+      scales: { x: { time: true }, y: { range: range } },
+      axes: [{}, { size: 64, values: function (u, vals) { return vals.map(spec.unit === "usd" ? compact : show); } }],
+      series: series, bands: spec.bands, cursor: { sync: { key: "report" } }
+    };
+    new uPlot(opts, [spec.x].concat(spec.series.map(function (s) { return s.values; })), el);
+    el.setAttribute("data-drawn", "1");
+  });
+  document.body.setAttribute("data-charts", String(specs.length));
+})();
 `;
 
-/** The report as one self-contained HTML document (inline CSS and SVG, no external resource). */
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;max-width:1500px}
+h1{margin-bottom:4px}h3{margin:20px 0 4px}
+.desc{color:#444;margin-top:0}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}dt{font-weight:600}dd{margin:0}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:16px}
+.chart{min-height:300px}
+.legend span{margin-right:14px;font-size:13px}.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle;border:1px solid #999}
+.lane{display:flex;align-items:center;margin:2px 0}.entry{width:80px;font-size:13px}.bar{display:flex;flex:1;height:16px;border:1px solid #ccc}
+.seg{display:block;height:100%}
+.verdicts li{font-family:ui-monospace,monospace;font-size:13px;margin:2px 0}.verdicts .bad{color:#b00020}.verdicts .good{color:#1b5e20}
+.empty{color:#888;font-style:italic}.note,.more{color:#666;font-size:13px}
+`;
+
+/** The report as one self-contained HTML document (inline CSS, uPlot and data; no external resource). */
 export function renderReportHtml(report: SimulationReport): string {
   const views = runViews(report);
+  const charts = chartsSection(report);
   return (
     `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>Crash simulation: ${escapeHtml(report.meta.scenario)}</title><style>${STYLE}</style></head><body>` +
+    `<title>Crash simulation: ${escapeHtml(report.meta.scenario)}</title>` +
+    `<style>${UPLOT.style}</style><style>${STYLE}</style></head><body>` +
     metaSection(report) +
+    verdictSection(report) +
     summarySection(views) +
-    chartsSection(report, views) +
+    charts.html +
+    timelineSection(views) +
+    liquidationsSection(views) +
+    tripsSection(views) +
+    `<script id="chart-data" type="application/json">${charts.data}</script>` +
+    `<script>${UPLOT.script}</script><script>${DRAW}</script>` +
     `</body></html>\n`
   );
 }

@@ -24,13 +24,13 @@ import type { MorphoFlashLiquidator } from "../../../typechain-types/index.js";
 import { decodeRevert, revertData } from "../keeper/index.js";
 import { MORPHO_EVENTS } from "../morpho.js";
 import { ReplayDriver, type BlockContext, type Pending, type ReplayProtocol } from "./driver.js";
-import { Drawdown, compareRatios, healthSummary, lowerHealth, percentOf, poolPrices } from "./figures.js";
+import { Drawdown, compareRatios, healthSummary, lowerHealth, percentOf, poolPrices, stepAt } from "./figures.js";
 import { ORACLE_PRICE_SCALE, WAD, planLiquidation } from "./morphoHealth.js";
 import type { SimMorphoMarket, SimMorphoMarketEntry } from "./morphoMarket.js";
 import { MorphoMirror, type Valued } from "./morphoMirror.js";
 import { FEED_DECIMALS } from "./simMarket.js";
 import { toFloat, type Step } from "./path.js";
-import type { RunReport, StepRecord } from "./types.js";
+import type { LiquidationRecord, RunReport, StepRecord } from "./types.js";
 
 /** Liquidations the keeper sends per block (Bulwark's keeper default). */
 const MAX_PER_BLOCK = 10;
@@ -122,6 +122,15 @@ export class MorphoReplay implements ReplayProtocol {
   private liquidatedDebt = 0n;
   private stepLiquidations = 0;
   private stepRepaid = 0n;
+  /** Each Liquidate event as it came: its block, market index, borrower and amounts (priced in `report`). */
+  private readonly liquidationLogs: Array<{
+    block: number;
+    market: number;
+    borrower: string;
+    repaid: bigint;
+    seized: bigint;
+    badDebt: bigint;
+  }> = [];
   private readonly rejections: Record<string, number> = {};
   private readonly series: StepRecord[] = [];
   /** Every position in debt, valued once per block (after `read`): for the keeper and the step's figures. */
@@ -217,6 +226,14 @@ export class MorphoReplay implements ReplayProtocol {
       this.liquidatedDebt += repaid;
       this.stepRepaid += repaid;
       this.badDebtTotal += BigInt(parsed.args.badDebtAssets);
+      this.liquidationLogs.push({
+        block,
+        market: this.market.markets.findIndex((m) => m.id === String(parsed.args.id)),
+        borrower: String(parsed.args.borrower),
+        repaid,
+        seized: BigInt(parsed.args.seizedAssets),
+        badDebt: BigInt(parsed.args.badDebtAssets),
+      });
       const j = this.accountIndex.get(String(parsed.args.borrower).toLowerCase());
       if (j !== undefined) touched.add(j);
     }
@@ -292,6 +309,7 @@ export class MorphoReplay implements ReplayProtocol {
       oraclePrice,
       poolPrice,
       ...health,
+      lenderLossPct: this.lenderValue.fallPct,
       liquidations: this.stepLiquidations,
       liquidatedDebtUsd: usd(this.stepRepaid),
       badDebtUsd: usd(this.badDebtTotal),
@@ -343,8 +361,31 @@ export class MorphoReplay implements ReplayProtocol {
       setupSeconds,
       stepsPerSecond: steps.length / wallSeconds,
       breakerEvents: [],
+      liquidationEvents: this.liquidationRecords(),
       series: this.series,
     };
+  }
+
+  /** The Liquidate events as the report's table rows, priced at the path step each happened in. */
+  private liquidationRecords(): LiquidationRecord[] {
+    const base = this.market.base.spec.symbol;
+    return this.liquidationLogs.map((log) => {
+      const market = this.market.markets[log.market];
+      const timestamp = this.driver.blockTimes.get(log.block) ?? this.driver.steps[0].timestamp;
+      const step = stepAt(this.series, timestamp);
+      const symbol = market?.asset.spec.symbol ?? "?";
+      const basePrice = step?.price[base] ?? 1;
+      return {
+        timestamp,
+        account: log.borrower,
+        collateral: symbol,
+        repaidUsd: (Number(log.repaid) / this.baseDecimals) * basePrice,
+        seized: Number(log.seized) / 10 ** (market?.asset.decimals ?? 18),
+        priceUsd: step?.price[symbol] ?? 0,
+        bonusPct: market === undefined ? 0 : (toFloat(market.lif) - 1) * 100,
+        badDebtUsd: (Number(log.badDebt) / this.baseDecimals) * basePrice,
+      };
+    });
   }
 }
 

@@ -66,6 +66,13 @@ export interface StepRecord {
   aggregateHealth: number | null;
   /** Lowest health factor of any account with debt (null without debt). */
   minHealth: number | null;
+  /** Health factors of the accounts with debt at the 5th, 25th, 50th, 75th and 95th percentiles (null without debt;
+   * absent in older reports). */
+  healthBands?: number[] | null;
+  /** Accounts with debt whose health factor is below 1 (absent in older reports). */
+  belowOne?: number;
+  /** Lenders' loss so far: the share price's fall from its peak up to this step, percent (absent in older reports). */
+  lenderLossPct?: number;
   /** Accounts liquidatable after the keeper acted. */
   liquidatable: number;
   /** Liquidations mined in this step. */
@@ -83,6 +90,25 @@ export interface StepRecord {
   borrowLtv: Record<string, number>;
   /** Effective liquidation threshold of each collateral (fraction). */
   liquidationThreshold: Record<string, number>;
+}
+
+/** One liquidation (a seizure of one collateral of one account), for the report's table. */
+export interface LiquidationRecord {
+  /** Unix seconds (path time) of its block. */
+  timestamp: number;
+  account: string;
+  /** The collateral's symbol. */
+  collateral: string;
+  /** Debt repaid, USD. */
+  repaidUsd: number;
+  /** Collateral seized, in its own units. */
+  seized: number;
+  /** The collateral's path price at the step it happened in, USD. */
+  priceUsd: number;
+  /** The liquidator's bonus, percent of the repaid value (Bulwark: as the engine applied it; Morpho: its LIF − 1). */
+  bonusPct: number;
+  /** Debt written off by the liquidation itself, USD (Morpho's `badDebtAssets`; Bulwark writes off separately). */
+  badDebtUsd: number;
 }
 
 /** One breaker trip: an entry's level rose from NONE. */
@@ -145,6 +171,8 @@ export interface RunReport {
   setupSeconds: number;
   stepsPerSecond: number;
   breakerEvents: BreakerTrip[];
+  /** Every liquidation in order (absent in older reports). */
+  liquidationEvents?: LiquidationRecord[];
   series: StepRecord[];
   /**
    * The risk parameters the run's contracts held when the replay started, read back from them ("scope.field" →
