@@ -2,15 +2,14 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { ContractFactory } from "ethers";
-import type {
-  ITestUniswapV3Factory,
-  ITestUniswapV3Pool,
-  MockERC20,
-  UniswapV3Actor,
-} from "../../typechain-types/index.js";
+import type { ITestUniswapV3Factory, ITestUniswapV3Pool, UniswapV3Actor } from "../../typechain-types/index.js";
 
-/** A token the scripts can mint (the test tokens). */
-type MintableToken = MockERC20;
+/** A token a pool can be seeded with: MockERC20, or a fork's token whose balances the simulation writes. */
+export interface MintableToken {
+  getAddress(): Promise<string>;
+  decimals(): Promise<bigint>;
+  mint(to: string, amount: bigint): Promise<{ wait(): Promise<unknown> }>;
+}
 
 const require = createRequire(import.meta.url);
 

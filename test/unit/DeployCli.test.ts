@@ -2,20 +2,24 @@
  * `npm run deploy` and `npm run readback` as a user runs them (scripts/deploy.ts, scripts/readback.ts): the command
  * lines and their mistakes, the read-back's units, and both end to end against a `hardhat node` on 127.0.0.1 through
  * the generic `chain` network (BULWARK_RPC_URL, BULWARK_DEPLOYER_KEY): a short deploy log with every contract, a
- * read-back in units no wider than a terminal, raw values in --json, a mismatch named in units, and a record from an
+ * read-back in units no wider than a terminal, raw values in --json, a mismatch named in units, the deployment's
+ * address book and `simulate --fork` on that chain with it (the README's local fork recipe), and a record from an
  * earlier chain refused until --reset.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
 
 import { UsageError } from "../../scripts/lib/cliArgs.js";
+import { localAddressBook } from "../../scripts/lib/deploy/addressBook.js";
 import { parseDeployArgs } from "../../scripts/lib/deploy/deployCli.js";
 import { parseReadbackArgs } from "../../scripts/lib/deploy/readbackCli.js";
 import type { ReadbackRow } from "../../scripts/lib/deploymentReadback.js";
 import { formatAddress, formatDuration, formatValue } from "../../scripts/lib/readbackFormat.js";
+import { readAddressBook } from "../../scripts/lib/sim/fork.js";
+import type { SimulationReport } from "../../scripts/lib/sim/types.js";
 import { startNode, type NodeHandle } from "./helpers/forkMirror.js";
 import { runScript } from "./helpers/runScript.js";
 import { thrown } from "./helpers/thrown.js";
@@ -185,6 +189,54 @@ describe("deploy and read-back CLIs", function () {
       });
       expect(out.code).to.equal(1);
       expect(out.stderr).to.equal("MISMATCH vault.parameters.reserveFactor: expected 20%, actual 10%\n");
+    });
+
+    it("writes the deployment's address book, and simulate --fork replays a crash on a fork of that chain with it", async () => {
+      const bookFile = path.join(record, "address-book.json");
+      const book = readAddressBook(bookFile);
+      expect(book.chainId).to.equal(31337);
+      expect(Object.keys(book.tokens)).to.deep.equal(["USDC", "WETH", "WBTC"]);
+      expect(book.chainlinkFeeds["WETH/USD"]).to.include({
+        decimals: 8,
+        heartbeatSeconds: 3600,
+        deviationThreshold: "0.5%",
+      });
+      expect(book.uniswapV3).to.equal(undefined); // a local chain has none: fork mode deploys its own pools
+      // The default: the book of the deployment record for the fork's chain id, found by asking the node.
+      const root = mkdtempSync(path.join(tmpdir(), "bulwark-root-"));
+      const recorded = path.join(root, "deploy", "deployments", "chain-31337", "address-book.json");
+      mkdirSync(path.dirname(recorded), { recursive: true });
+      writeFileSync(recorded, readFileSync(bookFile));
+      expect(await localAddressBook(root, node!.url)).to.equal(recorded);
+      expect(await localAddressBook(root, "http://127.0.0.1:9", 2000)).to.equal(undefined);
+      rmSync(root, { recursive: true, force: true });
+
+      const out = path.join(dir, "fork-out");
+      const sim = await run("scripts/simulate.ts", [
+        "--fork",
+        node!.url,
+        "--addresses",
+        bookFile,
+        "--accounts",
+        "12",
+        "--params",
+        "static",
+        "--out",
+        out,
+      ]);
+      expect(sim.code, sim.stderr).to.equal(0);
+      expect(sim.stdout).to.match(/^verdict static: /m);
+      const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      expect(report.meta.chain).to.equal(`fork of ${node!.url} (paths scaled to start at its feed prices)`);
+      // The path was scaled to the local feed's $3,000 (deploy/parameters/localhost.json) and replayed through it.
+      expect(report.meta.assets.find((a) => a.symbol === "WETH")?.startPriceUsd).to.equal(3000);
+      const run0 = report.runs.static!;
+      expect(run0.liquidations).to.be.greaterThan(0);
+      expect(run0.deployed?.["WETH.liquidationThreshold"]).to.equal(0.85);
+      const low = run0.series.reduce((a, b) => (b.price.WETH < a.price.WETH ? b : a));
+      expect(low.price.WETH).to.be.below(2000); // Black Thursday's −52%, from $3,000
+      expect(low.oraclePrice.WETH).to.be.closeTo(low.price.WETH, low.price.WETH * 0.005);
+      expect(low.poolPrice.WETH).to.be.closeTo(low.price.WETH, low.price.WETH * 0.02);
     });
 
     it("refuses a record whose contracts the chain does not have (a restarted node) until --reset", async () => {

@@ -23,7 +23,9 @@ import hre from "hardhat";
 
 import { UsageError, parseOptions, runCli } from "../cliArgs.js";
 import { bigintReviver, loadParameters, FUTURE_IDS } from "../deployment.js";
+import { addressesFromDeployment } from "../deploymentReadback.js";
 import { describeError } from "../scriptRunner.js";
+import { writeAddressBook } from "./addressBook.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** Chains on which `--reset` may delete an earlier record: the in-process and `hardhat node` chains. */
@@ -133,7 +135,7 @@ function progressListener(
 /** Runs the deployment; returns the exit status. */
 async function run(options: DeployOptions): Promise<number> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  loadParameters(options.parameters); // refuses a malformed file with the key at fault before anything is sent
+  const params = loadParameters(options.parameters); // refuses a malformed file with the key at fault, first
   const deploymentParameters = JSON.parse(
     readFileSync(options.parameters, "utf8"),
     bigintReviver,
@@ -204,8 +206,13 @@ async function run(options: DeployOptions): Promise<number> {
     );
     return 1;
   }
+  const deployed = Object.fromEntries(Object.entries(result.contracts).map(([id, contract]) => [id, contract.address]));
+  const book = path.join(deploymentDir, "address-book.json");
+  const addresses = addressesFromDeployment(deployed, params);
+  await writeAddressBook(book, connection.ethers.provider, chainId, addresses, params, options.local);
   const named = Object.entries(FUTURE_IDS).map(([name, id]) => [name, result.contracts[id]?.address ?? "?"] as const);
   log(`deploy: done in ${seconds()} s; the record is in ${path.relative(ROOT, deploymentDir)}`);
+  log(`deploy: its address book (for npm run simulate -- --fork): ${path.relative(ROOT, book)}`);
   for (const [name, address] of named) log(`  ${name.padEnd(12)} ${address}`);
   const env = [
     ...(relativeParameters === path.join("deploy", "parameters", `${options.network}.json`)

@@ -59,7 +59,11 @@ export interface AddressBook {
   chainId?: number;
   chainlinkFeeds: Record<string, ChainlinkFeed>;
   tokens: Record<string, TokenEntry>;
-  uniswapV3: { factory: { address: string } };
+  /**
+   * Uniswap v3 on that chain. Absent for a chain without it (a local deployment's book): fork mode then deploys a
+   * factory and a pool per collateral on the fork itself.
+   */
+  uniswapV3?: { factory: { address: string } };
 }
 
 /** An address book that cannot be read, or a key in it that is missing or invalid. The message names the file. */
@@ -147,7 +151,7 @@ export function readAddressBook(file: string): AddressBook {
   }
   const root = r.object(json, "(root)");
 
-  const book: AddressBook = { chainlinkFeeds: {}, tokens: {}, uniswapV3: { factory: { address: "" } } };
+  const book: AddressBook = { chainlinkFeeds: {}, tokens: {} };
   if (root.chainId !== undefined) book.chainId = r.integer(root.chainId, "chainId", 1, Number.MAX_SAFE_INTEGER);
 
   const feeds = r.object(root.chainlinkFeeds, "chainlinkFeeds");
@@ -182,9 +186,11 @@ export function readAddressBook(file: string): AddressBook {
     book.tokens[symbol] = entry;
   }
 
-  const uniswapV3 = r.object(root.uniswapV3, "uniswapV3");
-  const factory = r.object(uniswapV3.factory, "uniswapV3.factory");
-  book.uniswapV3.factory.address = r.address(factory.address, "uniswapV3.factory.address");
+  if (root.uniswapV3 !== undefined) {
+    const uniswapV3 = r.object(root.uniswapV3, "uniswapV3");
+    const factory = r.object(uniswapV3.factory, "uniswapV3.factory");
+    book.uniswapV3 = { factory: { address: r.address(factory.address, "uniswapV3.factory.address") } };
+  }
   return book;
 }
 

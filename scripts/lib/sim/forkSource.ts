@@ -8,11 +8,17 @@
  *   from today's levels), so the pools' real liquidity around today's price is what liquidators trade against.
  * - Tokens: balances are written into the token's storage (fork.ts `setTokenBalance`), no whales needed.
  * - Pools: the deepest fee tier of collateral/base at the fork block (fork.ts `findPool`).
+ *
+ * A local deployment (`npm run deploy -- --network localhost`; its address book is written beside Ignition's record)
+ * has test feeds anyone may publish to (`TestAggregator.pushAt`) and no Uniswap v3: the replay publishes to such a
+ * feed directly (same address, no proxy to repoint), and when the book names no Uniswap v3 factory a factory and a
+ * pool per collateral are deployed on the fork, seeded as the in-process chain's are.
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { Contract } from "ethers";
 
 import { IERC20Metadata__factory } from "../../../typechain-types/index.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory, type MintableToken } from "../uniswap.js";
 import { answerOf } from "./driver.js";
 import {
   deviationOf,
@@ -24,10 +30,24 @@ import {
   type AddressBook,
   type ForkProvider,
 } from "./fork.js";
+import { DEFAULT_POOL_DEPTH } from "./inProcess.js";
 import { FEED_DECIMALS, type AssetSource, type MarketAsset } from "./simMarket.js";
 import type { AssetSpec } from "./scenarios.js";
 
 const PROXY_ABI = ["function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)"];
+/** A test feed anyone may publish to (deploy/mocks/TestAggregator.sol). */
+const PUSH_FEED_ABI = ["function pushAt(int256 answer, uint256 startedAt, uint256 updatedAt)"];
+
+/** `feed` as a test feed anyone may publish to, if it is one (a published round would succeed). */
+async function pushFeed(feed: string, signer: HardhatEthersSigner, now: number): Promise<Contract | undefined> {
+  const contract = new Contract(feed, PUSH_FEED_ABI, signer);
+  try {
+    await contract.getFunction("pushAt").staticCall(1n, now, now);
+    return contract;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Thrown when the address book and the fork do not fit the simulation; the message says what is missing. */
 export class ForkError extends Error {}
@@ -101,12 +121,28 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
             };
             const startPriceWad = startPrices.get(base.symbol);
             if (startPriceWad === undefined) throw new ForkError(`no starting price for ${base.symbol}`);
+            const now = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
+            const direct = await pushFeed(entry.proxy, deployer, now);
+            if (direct !== undefined) {
+              const pushAt = direct.getFunction("pushAt");
+              await (await pushAt(answerOf(startPriceWad), now, now)).wait();
+              out.push({
+                spec,
+                token: erc20,
+                address,
+                decimals,
+                startPriceWad,
+                feed: entry.proxy,
+                publish: async (answer, updatedAt) =>
+                  ((await pushAt(answer, updatedAt, updatedAt, { gasLimit: 200_000n })) as { hash: string }).hash,
+              });
+              continue;
+            }
             const replay = await ethers.deployContract("ReplayAggregator", [
               FEED_DECIMALS,
               `${entry.pair} (replay)`,
               deployer.address,
             ]);
-            const now = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
             await (await replay.publish(answerOf(startPriceWad), now)).wait();
             await repointFeed(provider, entry.proxy, await replay.getAddress());
             out.push({
@@ -127,8 +163,12 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
           const balance = await asset.token.balanceOf(to);
           await setTokenBalance(provider, asset.address, to, balance + amount);
         },
-        async attachPools(ethers, _deployer, base, collaterals) {
+        async attachPools(ethers, deployer, base, collaterals, held) {
           const provider = ethers.provider as unknown as ForkProvider;
+          if (book.uniswapV3 === undefined) {
+            await deployPools(ethers, deployer, provider, base, collaterals, held);
+            return;
+          }
           for (const asset of collaterals) {
             const choice = await findPool(provider, book.uniswapV3.factory.address, asset.address, base.address);
             asset.pool = await ethers.getContractAt("ITestUniswapV3Pool", choice.pool);
@@ -139,4 +179,42 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
       };
     },
   };
+}
+
+/**
+ * A chain without Uniswap v3 (a local deployment): deploys a factory and a full-range pool per collateral at its
+ * starting price, as deep as the in-process chain's (DEFAULT_POOL_DEPTH times the population's holdings), funding
+ * the liquidity by writing balances (fork.ts `setTokenBalance`), so no token needs a mint function.
+ */
+async function deployPools(
+  ethers: HardhatEthers,
+  deployer: HardhatEthersSigner,
+  provider: ForkProvider,
+  base: MarketAsset,
+  collaterals: readonly MarketAsset[],
+  held: ReadonlyMap<string, bigint>,
+): Promise<void> {
+  const factory = await deployUniswapV3Factory(ethers, deployer);
+  const writable = (asset: MarketAsset): MintableToken => ({
+    getAddress: async () => asset.address,
+    decimals: async () => BigInt(asset.decimals),
+    mint: async (to, amount) => {
+      await setTokenBalance(provider, asset.address, to, (await asset.token.balanceOf(to)) + amount);
+      return { wait: async () => undefined };
+    },
+  });
+  for (const asset of collaterals) {
+    const depth = ((held.get(asset.address) ?? 0n) * BigInt(DEFAULT_POOL_DEPTH * 100)) / 100n;
+    const { pool, baseIsToken0 } = await deployPoolWithLiquidity(
+      ethers,
+      factory,
+      writable(asset),
+      writable(base),
+      asset.startPriceWad,
+      depth > 0n ? depth : 10n ** BigInt(asset.decimals),
+    );
+    asset.pool = pool;
+    asset.baseIsToken0 = baseIsToken0;
+    asset.poolFee = 0.003;
+  }
 }

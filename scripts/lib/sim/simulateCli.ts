@@ -7,6 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { UsageError, parseOptions, usageLine, wholeNumber } from "../cliArgs.js";
+import { localAddressBook } from "../deploy/addressBook.js";
 import { describeError } from "../scriptRunner.js";
 import { PricePathError } from "../pricePath.js";
 import { AddressBookError } from "./fork.js";
@@ -35,7 +36,8 @@ export interface CliOptions {
   keeperDelayBlocks: number;
   keeperOutages: { from: number; to: number }[];
   out: string;
-  fork?: { url: string; block?: number; addresses: string };
+  /** `addressesGiven`: --addresses was on the command line (else the chain's deployment record's book, or mainnet's). */
+  fork?: { url: string; block?: number; addresses: string; addressesGiven: boolean };
   /** `--max-bad-debt` and `--max-lender-loss`, percent; null when not given. */
   limits: Limits;
 }
@@ -60,7 +62,8 @@ export function usage(): string {
     "  --out DIR               where the reports go (default sim-out/<scenario>)",
     "  --fork URL              run on a fork of URL with the real tokens, feeds and pools of --addresses",
     "  --block N               fork at block N (default: the latest)",
-    "  --addresses FILE        the fork's address book (default " + DEFAULT_ADDRESS_BOOK + ")",
+    "  --addresses FILE        the fork's address book (default: the one `npm run deploy` wrote for that chain's",
+    "                          id, else " + DEFAULT_ADDRESS_BOOK + ")",
     "  --max-bad-debt PCT      exit 3 if a run's bad debt (booked + still open at the end) exceeds PCT% of its",
     "                          initial borrows, e.g. 0.5 (for CI)",
     "  --max-lender-loss PCT   exit 3 if a run's lender loss (fall of the share price) exceeds PCT%",
@@ -183,6 +186,7 @@ export function parseCliArgs(
       url: v.fork,
       block: v.block === undefined ? undefined : integer("block", v.block, 0, 0, Number.MAX_SAFE_INTEGER),
       addresses,
+      addressesGiven: v.addresses !== undefined,
     };
   }
   return {
@@ -288,6 +292,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       limits: options.limits,
     };
     if (options.fork !== undefined) {
+      const recorded = options.fork.addressesGiven ? undefined : await localAddressBook(ROOT, options.fork.url);
+      if (recorded !== undefined) {
+        options.fork.addresses = recorded;
+        process.stdout.write(`addresses: ${path.relative(process.cwd(), recorded)} (this chain's deployment record)\n`);
+      }
       config.fork = forkPlan(options.fork);
     }
     process.stdout.write(`Bulwark crash simulation: ${options.description}\n`);
