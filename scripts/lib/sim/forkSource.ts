@@ -123,38 +123,24 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
             if (startPriceWad === undefined) throw new ForkError(`no starting price for ${base.symbol}`);
             const now = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
             const direct = await pushFeed(entry.proxy, deployer, now);
+            let publish: MarketAsset["publish"];
             if (direct !== undefined) {
               const pushAt = direct.getFunction("pushAt");
               await (await pushAt(answerOf(startPriceWad), now, now)).wait();
-              out.push({
-                spec,
-                token: erc20,
-                address,
-                decimals,
-                startPriceWad,
-                feed: entry.proxy,
-                publish: async (answer, updatedAt) =>
-                  ((await pushAt(answer, updatedAt, updatedAt, { gasLimit: 200_000n })) as { hash: string }).hash,
-              });
-              continue;
+              publish = async (answer, updatedAt) =>
+                ((await pushAt(answer, updatedAt, updatedAt, { gasLimit: 200_000n })) as { hash: string }).hash;
+            } else {
+              const replay = await ethers.deployContract("ReplayAggregator", [
+                FEED_DECIMALS,
+                `${entry.pair} (replay)`,
+                deployer.address,
+              ]);
+              await (await replay.publish(answerOf(startPriceWad), now)).wait();
+              await repointFeed(provider, entry.proxy, await replay.getAddress());
+              publish = async (answer, updatedAt) =>
+                (await replay.publish(answer, updatedAt, { gasLimit: 200_000n })).hash;
             }
-            const replay = await ethers.deployContract("ReplayAggregator", [
-              FEED_DECIMALS,
-              `${entry.pair} (replay)`,
-              deployer.address,
-            ]);
-            await (await replay.publish(answerOf(startPriceWad), now)).wait();
-            await repointFeed(provider, entry.proxy, await replay.getAddress());
-            out.push({
-              spec,
-              token: erc20,
-              address,
-              decimals,
-              startPriceWad,
-              feed: entry.proxy,
-              publish: async (answer, updatedAt) =>
-                (await replay.publish(answer, updatedAt, { gasLimit: 200_000n })).hash,
-            });
+            out.push({ spec, token: erc20, address, decimals, startPriceWad, feed: entry.proxy, publish });
           }
           return out;
         },
