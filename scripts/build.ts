@@ -33,6 +33,24 @@ const { diagnostics } = (await import(
   new URL("./lib/buildOutput.ts", import.meta.url).href
 )) as typeof import("./lib/buildOutput.js");
 
+const USAGE = [
+  "usage: npm run build -- [--contracts] [--quiet] [--coverage] [--groups]",
+  "Compiles the contracts and every Solidity test (--contracts: the contracts only), printing progress while solc runs.",
+  "  --contracts  the shipped, simulation and bench contracts only, not the Solidity tests",
+  "  --quiet      hide the compiler's notes about npm packages (notes about our files always show)",
+  "  --coverage   the instrumented build of npm run coverage",
+  "  --groups     compile in several smaller jobs from the start (the fallback when solc runs out of memory)",
+].join("\n");
+const FLAGS = new Set(["--contracts", "--quiet", "--coverage", "--groups"]);
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = process.argv.slice(2).filter((arg) => !FLAGS.has(arg));
+if (unknown.length > 0) {
+  console.error(`build: unknown option ${unknown[0]} (npm run build -- --help lists the options)`);
+  process.exit(2);
+}
 const quiet = process.argv.includes("--quiet");
 const contractsOnly = process.argv.includes("--contracts");
 /** `--coverage` builds the instrumented profile `hardhat test --coverage` uses (same memory limit, same remedy). */

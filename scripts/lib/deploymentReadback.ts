@@ -38,7 +38,7 @@ import {
   localTokenId,
 } from "./deployment.js";
 import { renderTable } from "./format.js";
-import { formatCheck, formatValue, unitOf, type Unit } from "./readbackFormat.js";
+import { formatCheck, formatPair, unitOf, type Unit } from "./readbackFormat.js";
 
 /** A token and its primary feed. */
 export interface AssetAddresses {
@@ -336,8 +336,7 @@ export function renderReadback(rows: readonly ReadbackRow[], names: ReadonlyMap<
     [{ header: "check" }, { header: "expected" }, { header: "actual" }, { header: "" }],
     rows.map((row) => [
       formatCheck(row.check, names),
-      formatValue(row.expected, row.unit, names),
-      formatValue(row.actual, row.unit, names),
+      ...formatPair(row.expected, row.actual, row.unit, names),
       row.ok ? "ok" : "MISMATCH",
     ]),
   );

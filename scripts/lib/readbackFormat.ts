@@ -131,3 +131,17 @@ export function formatValue(raw: string, unit: Unit | undefined, names: Readonly
 export function formatCheck(check: string, names: ReadonlyMap<string, string>): string {
   return check.replace(/0x[0-9a-fA-F]{40}/g, (address) => formatAddress(address, names));
 }
+
+/**
+ * Expected and actual as shown: in their unit, and when the unit's rounding makes two different raw values look the
+ * same (1.05 and 1.05005 at 4 decimals), with the raw values too, so a mismatch never reads as equal.
+ */
+export function formatPair(
+  expected: string,
+  actual: string,
+  unit: Unit | undefined,
+  names: ReadonlyMap<string, string>,
+): [string, string] {
+  const [e, a] = [formatValue(expected, unit, names), formatValue(actual, unit, names)];
+  return expected !== actual && e === a ? [`${e} (${expected})`, `${a} (${actual})`] : [e, a];
+}

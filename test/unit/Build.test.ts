@@ -81,6 +81,16 @@ describe("build", function () {
     expect(ours).to.deep.equal([]);
   });
 
+  it("refuses an unknown option in one line, before compiling anything; --help prints the usage", function () {
+    const typo = spawnSync(process.execPath, ["scripts/build.ts", "--contract"], { cwd: ROOT, encoding: "utf8" });
+    expect(typo.status).to.equal(2);
+    expect(typo.stderr).to.equal("build: unknown option --contract (npm run build -- --help lists the options)\n");
+    expect(typo.stdout).to.equal("");
+    const help = spawnSync(process.execPath, ["scripts/build.ts", "--help"], { cwd: ROOT, encoding: "utf8" });
+    expect(help.status).to.equal(0);
+    expect(help.stdout).to.match(/^usage: npm run build -- \[--contracts\]/);
+  });
+
   it("`--contracts` prints where it is and what it compiled, and exits 0", function () {
     const run = spawnSync(process.execPath, ["scripts/build.ts", "--contracts", "--quiet"], {
       cwd: ROOT,

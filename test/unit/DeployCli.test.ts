@@ -14,12 +14,13 @@ import { expect } from "chai";
 
 import { UsageError } from "../../scripts/lib/cliArgs.js";
 import { localAddressBook } from "../../scripts/lib/deploy/addressBook.js";
-import { parseDeployArgs } from "../../scripts/lib/deploy/deployCli.js";
+import { checkResettable, parseDeployArgs } from "../../scripts/lib/deploy/deployCli.js";
 import { parseReadbackArgs } from "../../scripts/lib/deploy/readbackCli.js";
 import type { ReadbackRow } from "../../scripts/lib/deploymentReadback.js";
-import { formatAddress, formatDuration, formatValue } from "../../scripts/lib/readbackFormat.js";
+import { formatAddress, formatDuration, formatPair, formatValue } from "../../scripts/lib/readbackFormat.js";
 import { readAddressBook } from "../../scripts/lib/sim/fork.js";
 import type { SimulationReport } from "../../scripts/lib/sim/types.js";
+import { near } from "./helpers/approx.js";
 import { startNode, type NodeHandle } from "./helpers/forkMirror.js";
 import { runScript } from "./helpers/runScript.js";
 import { thrown } from "./helpers/thrown.js";
@@ -65,6 +66,44 @@ describe("deploy and read-back CLIs", function () {
     });
   });
 
+  describe("--reset deletes only a local chain's Ignition record", function () {
+    const scratch = (): string => mkdtempSync(path.join(tmpdir(), "bulwark-reset-"));
+    const record = (chainId: number, extra: string[] = []): string => {
+      const dir = scratch();
+      // As Ignition writes it: a blank line first.
+      writeFileSync(path.join(dir, "journal.jsonl"), `\n{"chainId":${chainId},"type":"DEPLOYMENT_INITIALIZE"}\n`);
+      writeFileSync(path.join(dir, "deployed_addresses.json"), "{}");
+      for (const name of extra) writeFileSync(path.join(dir, name), "");
+      return dir;
+    };
+
+    it("accepts a record of the connected local chain", function () {
+      expect(() => checkResettable(record(31337), 31337)).to.not.throw();
+    });
+
+    it("refuses the project, a folder with other files, a file, a record of another chain, and any live chain", function () {
+      expect(thrown(() => checkResettable(ROOT, 31337), UsageError)).to.match(
+        /^--reset: \. is not a deployment record \(it holds /,
+      );
+      expect(thrown(() => checkResettable(record(31337, ["notes.txt"]), 31337), UsageError)).to.contain(
+        "it holds notes.txt",
+      );
+      const file = path.join(scratch(), "localhost.json");
+      writeFileSync(file, "{}");
+      expect(thrown(() => checkResettable(file, 31337), UsageError)).to.contain(
+        "is not a deployment record (not a directory)",
+      );
+      expect(thrown(() => checkResettable(record(1), 31337), UsageError)).to.match(
+        /is not a record of chain 31337 \(its journal says chain 1\)/,
+      );
+      expect(thrown(() => checkResettable(record(1), 1), UsageError)).to.equal(
+        "--reset only deletes records of local chains (31337, 1337), not of chain 1",
+      );
+      const empty = scratch();
+      expect(thrown(() => checkResettable(empty, 31337), UsageError)).to.contain("its journal says nothing");
+    });
+  });
+
   describe("read-back units", function () {
     const names = new Map([["0x5FbDB2315678afecb367f032d93F642f64180aa3", "timelock"]]);
 
@@ -88,6 +127,17 @@ describe("deploy and read-back CLIs", function () {
       ];
       for (const [raw, unit, shown] of cases) expect(formatValue(raw, unit, names), raw).to.equal(shown);
       expect(formatDuration(7n)).to.equal("7 s");
+    });
+
+    it("shows the raw values when the unit's rounding would make a mismatch look equal", function () {
+      expect(formatPair("1050000000000000000", "1050050000000000000", { kind: "ratio" }, names)).to.deep.equal([
+        "1.05 (1050000000000000000)",
+        "1.05 (1050050000000000000)",
+      ]);
+      expect(formatPair("1050000000000000000", "1100000000000000000", { kind: "ratio" }, names)).to.deep.equal([
+        "1.05",
+        "1.1",
+      ]);
     });
 
     it("names known addresses, shortens the rest, and says what the zero address means", function () {
@@ -227,7 +277,9 @@ describe("deploy and read-back CLIs", function () {
       expect(sim.code, sim.stderr).to.equal(0);
       expect(sim.stdout).to.match(/^verdict static: /m);
       const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
-      expect(report.meta.chain).to.equal(`fork of ${node!.url} (paths scaled to start at its feed prices)`);
+      expect(report.meta.chain).to.equal(
+        `fork of ${node!.url} (its address book names no Uniswap v3: pools deployed on the fork) (paths scaled to start at its feed prices)`,
+      );
       // The path was scaled to the local feed's $3,000 (deploy/parameters/localhost.json) and replayed through it.
       expect(report.meta.assets.find((a) => a.symbol === "WETH")?.startPriceUsd).to.equal(3000);
       const run0 = report.runs.static!;
@@ -235,8 +287,8 @@ describe("deploy and read-back CLIs", function () {
       expect(run0.deployed?.["WETH.liquidationThreshold"]).to.equal(0.85);
       const low = run0.series.reduce((a, b) => (b.price.WETH < a.price.WETH ? b : a));
       expect(low.price.WETH).to.be.below(2000); // Black Thursday's −52%, from $3,000
-      expect(low.oraclePrice.WETH).to.be.closeTo(low.price.WETH, low.price.WETH * 0.005);
-      expect(low.poolPrice.WETH).to.be.closeTo(low.price.WETH, low.price.WETH * 0.02);
+      near(low.oraclePrice.WETH, low.price.WETH, low.price.WETH * 0.005);
+      near(low.poolPrice.WETH, low.price.WETH, low.price.WETH * 0.02);
     });
 
     it("refuses a record whose contracts the chain does not have (a restarted node) until --reset", async () => {

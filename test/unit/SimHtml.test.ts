@@ -9,6 +9,7 @@ import { expect } from "chai";
 
 import { MAX_POINTS, chartSpecs, type ChartSpec } from "../../scripts/lib/sim/chartSpecs.js";
 import { MAX_LIQUIDATION_ROWS, renderReportHtml } from "../../scripts/lib/sim/html.js";
+import { near } from "./helpers/approx.js";
 import type {
   BreakerTrip,
   LiquidationRecord,
@@ -230,7 +231,7 @@ describe("Simulation HTML report", function () {
       { series: [5, 1], fill: "#1f77b422" },
       { series: [4, 2], fill: "#1f77b444" },
     ]);
-    expect(spec.series[2].values[10]).to.be.closeTo(2 - 10 / 50, 1e-12);
+    near(spec.series[2].values[10], 2 - 10 / 50, 1e-12);
     expect(spec.series[6].values.every((v) => v === 1)).to.equal(true);
     expect(spec.series[0].values[0]).to.equal(null); // no debt at the first step
   });
@@ -264,10 +265,11 @@ describe("Simulation HTML report", function () {
     expect(lanes.map((lane) => lane[1])).to.deep.equal(["global", "WETH"]);
     for (const lane of lanes) {
       const widths = [...lane[2].matchAll(/width:([\d.]+)%/g)].map((m) => Number(m[1]));
-      expect(
+      near(
         widths.reduce((a, b) => a + b, 0),
-        lane[1],
-      ).to.be.closeTo(100, 0.01);
+        100,
+        0.01,
+      );
       expect(lane[2], lane[1])
         .to.match(/data-level="0"/)
         .and.match(/data-level="[12]"/);
@@ -308,10 +310,22 @@ describe("Simulation HTML report", function () {
   });
 
   it("escapes every text from the report, the embedded chart data included", function () {
-    const html = renderReportHtml(report({ static: run("static") }, '<script>alert("x")</script> & </script>'));
+    // A symbol reaches the chart data (id, title) and the markup (the chart's id): make it hostile.
+    const evil = "W</script><b>";
+    const base = run("static");
+    const hostile: RunReport = {
+      ...base,
+      series: base.series.map((s) => ({ ...s, price: { [evil]: s.price.WETH }, oraclePrice: { [evil]: 1 } })),
+    };
+    const r = report({ static: hostile }, '<script>alert("x")</script> & </script>');
+    r.meta.assets.push({ symbol: evil, role: "collateral", startPriceUsd: 1, hasPath: true });
+    const html = renderReportHtml(r);
     expect(html).to.contain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp;");
     const data = /<script id="chart-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html)![1];
+    expect(data).to.contain("\\u003c/script>\\u003cb>"); // the symbol is in the data, its "<" escaped
     expect(data).to.not.contain("<");
+    expect(html).to.contain('<div class="chart" id="price-W&lt;/script&gt;&lt;b&gt;"></div>');
+    expect(JSON.parse(data)[0].title).to.equal(`Price: ${evil} (static run)`);
     expect(html.match(/<script/g)).to.have.length(3); // the data, uPlot, the drawing
   });
 

@@ -3,12 +3,16 @@
  * `--max-bad-debt`, `--max-lender-loss`, `--compare`) and the comparison of two reports (compare.ts), on made-up
  * reports: no chain.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { expect } from "chai";
 
 import { ReportFileError, compareReports, inputChanges, readReport } from "../../scripts/lib/sim/compare.js";
 import { UsageError, parseCliArgs, percentLimit } from "../../scripts/lib/sim/simulateCli.js";
-import type { RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
-import { lossPct, verdictOf } from "../../scripts/lib/sim/verdict.js";
+import type { RunReport, SimulationReport, StepRecord } from "../../scripts/lib/sim/types.js";
+import { lossPct, verdictOf, worstLenderLossPct } from "../../scripts/lib/sim/verdict.js";
 import { thrown } from "./helpers/thrown.js";
 
 function run(overrides: Partial<RunReport> = {}): RunReport {
@@ -85,6 +89,15 @@ describe("simulation verdict and comparison", function () {
     expect(fail.line).to.equal(
       "verdict static: FAIL — bad debt 0.30% of borrows (limit 0.29%): $30.00 booked + $0.00 open; lender loss 0.20% (limit 0.10%)",
     );
+    // The lender loss limit is on the worst point: a 2% dip that recovered to 1.5% fails a 1.6% limit.
+    const dipped = run({
+      lenderLossPct: 1.5,
+      series: [{ lenderLossPct: 2 } as StepRecord, { lenderLossPct: 1.5 } as StepRecord],
+    });
+    const worst = verdictOf(dipped, { maxBadDebtPct: null, maxLenderLossPct: 1.6 });
+    expect(worst.status).to.equal("FAIL");
+    expect(worst.exceeded).to.deep.equal(["lender loss 2.00% > --max-lender-loss 1.60%"]);
+    expect(worstLenderLossPct(dipped)).to.equal(2);
     // An open shortfall alone fails a zero limit: a loss not yet written off is still a loss.
     expect(verdictOf(run({ openShortfallUsd: 1 }), { maxBadDebtPct: 0, maxLenderLossPct: null }).status).to.equal(
       "FAIL",
@@ -154,5 +167,20 @@ describe("simulation verdict and comparison", function () {
     expect(thrown(() => readReport("package.json"), ReportFileError)).to.equal(
       'package.json: not a simulation report (it has no "meta" and "runs")',
     );
+    const dir = mkdtempSync(path.join(tmpdir(), "bulwark-compare-"));
+    const write = (name: string, json: unknown): string => {
+      const file = path.join(dir, name);
+      writeFileSync(file, JSON.stringify(json));
+      return file;
+    };
+    const nullMeta = write("null-meta.json", { meta: null, runs: {} });
+    expect(thrown(() => readReport(nullMeta), ReportFileError)).to.contain('it has no "meta" and "runs"');
+    const emptyRun = write("empty-run.json", { meta: { scenario: "x", seed: "s" }, runs: { static: {} } });
+    expect(thrown(() => readReport(emptyRun), ReportFileError)).to.equal(
+      `${emptyRun}: runs.static is not a run of npm run simulate (its figures are missing)`,
+    );
+    const oddMode = write("odd-mode.json", { ...report({ static: run() }), runs: { fancy: run() } });
+    expect(thrown(() => readReport(oddMode), ReportFileError)).to.contain("runs.fancy is not a run");
+    rmSync(dir, { recursive: true, force: true });
   });
 });

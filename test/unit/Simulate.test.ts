@@ -131,7 +131,7 @@ describe("crash simulation (in-process)", function () {
     expect(meta.limits).to.deep.equal({ maxBadDebtPct: null, maxLenderLossPct: null });
     expect(meta.commit?.sha).to.match(/^[0-9a-f]{40}$/);
     expect(meta.commit?.dirty).to.be.a("boolean");
-    expect(Date.parse(meta.generatedAt ?? "")).to.be.closeTo(Date.now(), 3_600_000);
+    near(Date.parse(meta.generatedAt ?? ""), Date.now(), 3_600_000);
     const fixed = both.runs.static!.deployed!;
     const adaptive = both.runs.adaptive!.deployed!;
     // As listed for WETH (scenarios.ts) and the engine's defaults (testMarket.ts), read back from the contracts.

@@ -83,10 +83,17 @@ export async function chainIdAt(url: string, timeoutMs = 10_000): Promise<number
   }
 }
 
-/** The record's address book for the chain at `url`, if that chain's deployment wrote one under `root`. */
+/** Chain ids of local chains (`hardhat node`, the in-process chain, Ganache-style nodes). */
+const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
+
+/**
+ * The record's address book for the chain at `url`, if it is a local chain and its deployment wrote one under
+ * `root`. Only for local chains: on a live chain the record's book names no Uniswap v3, and fork mode should trade in
+ * that chain's real pools (deploy/address-book/mainnet.json).
+ */
 export async function localAddressBook(root: string, url: string, timeoutMs?: number): Promise<string | undefined> {
   const chainId = await chainIdAt(url, timeoutMs);
-  if (chainId === undefined) return undefined;
+  if (chainId === undefined || !LOCAL_CHAIN_IDS.has(chainId)) return undefined;
   const file = recordAddressBook(root, chainId);
   return existsSync(file) ? file : undefined;
 }

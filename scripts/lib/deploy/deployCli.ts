@@ -5,7 +5,7 @@
  * and the next command. The record goes where Ignition's CLI puts it (deploy/deployments/chain-<id>/), so either can
  * resume the other's deployment and `npm run readback` reads it.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -80,6 +80,51 @@ export function parseDeployArgs(argv: readonly string[], root = ROOT): DeployOpt
   return { network: v.network, parameters, local, reset: v.reset === true, deployment };
 }
 
+/** What an Ignition deployment record holds (and `npm run deploy` adds): nothing else may be in a directory --reset deletes. */
+const RECORD_ENTRIES = new Set([
+  "journal.jsonl",
+  "deployed_addresses.json",
+  "address-book.json",
+  "artifacts",
+  "build-info",
+]);
+
+/**
+ * Refuses, before anything is deleted, to --reset anything but an Ignition record of a local chain: `dir` must be a
+ * directory holding only a record's files, whose journal says it was written for `chainId`, a local chain's id. So a
+ * mistyped --deployment (the project, `deploy/`, a file) or a live chain's record is never deleted.
+ */
+export function checkResettable(dir: string, chainId: number): void {
+  const shown = path.relative(ROOT, dir) || ".";
+  if (!LOCAL_CHAIN_IDS.has(chainId)) {
+    throw new UsageError(`--reset only deletes records of local chains (31337, 1337), not of chain ${chainId}`);
+  }
+  if (!statSync(dir).isDirectory())
+    throw new UsageError(`--reset: ${shown} is not a deployment record (not a directory)`);
+  const strangers = readdirSync(dir).filter((entry) => !RECORD_ENTRIES.has(entry));
+  if (strangers.length > 0) {
+    throw new UsageError(`--reset: ${shown} is not a deployment record (it holds ${strangers.slice(0, 3).join(", ")})`);
+  }
+  const journal = path.join(dir, "journal.jsonl");
+  // Ignition's journal starts with a blank line, then the DEPLOYMENT_INITIALIZE message naming the chain.
+  const first = existsSync(journal)
+    ? (readFileSync(journal, "utf8")
+        .split("\n")
+        .find((line) => line.trim() !== "") ?? "")
+    : "";
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(first) as { chainId?: unknown }).chainId;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded !== chainId) {
+    throw new UsageError(
+      `--reset: ${shown} is not a record of chain ${chainId} (its journal says ${recorded === undefined ? "nothing" : `chain ${String(recorded)}`})`,
+    );
+  }
+}
+
 /** The failure of a deployment result, one line per future. */
 export function resultErrors(result: DeploymentResult): string[] {
   switch (result.type) {
@@ -148,8 +193,7 @@ async function run(options: DeployOptions): Promise<number> {
   if (accounts.length === 0) throw new Error(`network ${options.network} has no account to deploy from`);
   const deploymentDir = options.deployment ?? path.join(ROOT, "deploy", "deployments", `chain-${chainId}`);
   if (options.reset && existsSync(deploymentDir)) {
-    if (!LOCAL_CHAIN_IDS.has(chainId))
-      throw new UsageError(`--reset only deletes records of local chains, not chain ${chainId}`);
+    checkResettable(deploymentDir, chainId);
     rmSync(deploymentDir, { recursive: true });
     log(`deploy: deleted the earlier record ${path.relative(ROOT, deploymentDir)}`);
   }

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { getAddress } from "ethers";
 import hre from "hardhat";
 
-import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
+import { UsageError, parseOptions, runCli } from "../cliArgs.js";
 import { loadParameters } from "../deployment.js";
 import {
   addressNames,
@@ -27,7 +27,7 @@ import {
   readBack,
   renderReadback,
 } from "../deploymentReadback.js";
-import { formatCheck, formatValue } from "../readbackFormat.js";
+import { formatCheck, formatPair } from "../readbackFormat.js";
 import { describeError } from "../scriptRunner.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -64,7 +64,11 @@ export function parseReadbackArgs(argv: readonly string[]): ReadbackOptions | "h
 
 async function run(options: ReadbackOptions): Promise<number> {
   const parametersFile = process.env.BULWARK_PARAMETERS ?? path.join("deploy", "parameters", `${options.network}.json`);
-  const fromBlock = wholeNumber("BULWARK_FROM_BLOCK", process.env.BULWARK_FROM_BLOCK, 0, 0);
+  const rawFrom = process.env.BULWARK_FROM_BLOCK;
+  if (rawFrom !== undefined && !/^\d+$/.test(rawFrom)) {
+    throw new UsageError(`the environment variable BULWARK_FROM_BLOCK must be a block number, got "${rawFrom}"`);
+  }
+  const fromBlock = Number(rawFrom ?? "0");
   const params = loadParameters(path.resolve(ROOT, parametersFile));
   const { ethers } = await hre.network.connect({ network: options.network });
   const chainId = (await ethers.provider.getNetwork()).chainId;
@@ -104,7 +108,7 @@ async function run(options: ReadbackOptions): Promise<number> {
   }
   log(`\n${rows.length} values checked, ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`);
   for (const row of bad) {
-    const [expected, actual] = [formatValue(row.expected, row.unit, names), formatValue(row.actual, row.unit, names)];
+    const [expected, actual] = formatPair(row.expected, row.actual, row.unit, names);
     process.stderr.write(`MISMATCH ${formatCheck(row.check, names)}: expected ${expected}, actual ${actual}\n`);
   }
   return bad.length === 0 ? 0 : 1;

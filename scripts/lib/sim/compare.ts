@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 
 import { renderTable } from "../format.js";
 import { formatNumber, formatPct, formatUsd } from "./reportText.js";
-import { PARAMS_MODES, type RunReport, type SimulationMeta, type SimulationReport } from "./types.js";
+import { PARAMS_MODES, type ParamsMode, type RunReport, type SimulationMeta, type SimulationReport } from "./types.js";
 import { lossPct } from "./verdict.js";
 
 /** A file that is not a simulation report; the message names it. */
@@ -28,8 +28,24 @@ export function readReport(file: string): SimulationReport {
     throw new ReportFileError(`${file}: not JSON (give a report.json written by npm run simulate)`);
   }
   const r = report as Partial<SimulationReport> | null;
-  if (r === null || typeof r !== "object" || typeof r.meta !== "object" || typeof r.runs !== "object") {
+  const isObject = (value: unknown): value is object => typeof value === "object" && value !== null;
+  if (!isObject(r) || !isObject(r.meta) || !isObject(r.runs)) {
     throw new ReportFileError(`${file}: not a simulation report (it has no "meta" and "runs")`);
+  }
+  if (typeof r.meta.scenario !== "string" || typeof r.meta.seed !== "string") {
+    throw new ReportFileError(`${file}: not a simulation report (meta has no scenario or seed)`);
+  }
+  for (const [mode, run] of Object.entries(r.runs) as Array<[string, Partial<RunReport> | undefined]>) {
+    const figures = [
+      run?.badDebt?.usd,
+      run?.initialBorrows?.usd,
+      run?.openShortfallUsd,
+      run?.lenderLossPct,
+      run?.liquidations,
+    ];
+    if (!PARAMS_MODES.includes(mode as ParamsMode) || figures.some((value) => typeof value !== "number")) {
+      throw new ReportFileError(`${file}: runs.${mode} is not a run of npm run simulate (its figures are missing)`);
+    }
   }
   return r as SimulationReport;
 }

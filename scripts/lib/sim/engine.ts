@@ -234,6 +234,18 @@ export class BulwarkReplay implements ReplayProtocol {
     const startBlock = this.driver.startBlock;
     const liquidationLogs = await engine.queryFilter(engine.filters.LiquidationExecuted(), startBlock, endBlock);
     const liquidatedDebt = liquidationLogs.reduce((sum, log) => sum + log.args.repaid, 0n);
+    // Debt a liquidation wrote off in its own transaction (the vault's BadDebtWrittenOff, by transaction and account).
+    const writeOffs = new Map<string, bigint>();
+    for (const log of await vault.queryFilter(vault.filters.BadDebtWrittenOff(), startBlock, endBlock)) {
+      const key = `${log.transactionHash}:${log.args.account.toLowerCase()}`;
+      writeOffs.set(key, (writeOffs.get(key) ?? 0n) + log.args.amount);
+    }
+    /** A write-off counts once, on the first liquidation of its account in its transaction. */
+    const takeWriteOff = (key: string): bigint => {
+      const amount = writeOffs.get(key) ?? 0n;
+      writeOffs.delete(key);
+      return amount;
+    };
     const liquidationEvents = liquidationLogs.map((log): LiquidationRecord => {
       const timestamp = this.driver.blockTimes.get(log.blockNumber) ?? steps[0].timestamp;
       const symbol = this.symbolOf(log.args.collateral);
@@ -247,7 +259,9 @@ export class BulwarkReplay implements ReplayProtocol {
         seized: Number(log.args.seized) / 10 ** decimals,
         priceUsd: step?.price[symbol] ?? 0,
         bonusPct: toFloat(log.args.bonus) * 100,
-        badDebtUsd: 0,
+        badDebtUsd:
+          (Number(takeWriteOff(`${log.transactionHash}:${log.args.borrower.toLowerCase()}`)) / this.baseDecimals) *
+          (step?.price[base.spec.symbol] ?? 1),
       };
     });
     const breakerLogs = await breaker.queryFilter(breaker.filters.BreakerUpdated(), startBlock, endBlock);

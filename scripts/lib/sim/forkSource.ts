@@ -38,15 +38,26 @@ const PROXY_ABI = ["function latestRoundData() view returns (uint80, int256, uin
 /** A test feed anyone may publish to (deploy/mocks/TestAggregator.sol). */
 const PUSH_FEED_ABI = ["function pushAt(int256 answer, uint256 startedAt, uint256 updatedAt)"];
 
-/** `feed` as a test feed anyone may publish to, if it is one (a published round would succeed). */
-async function pushFeed(feed: string, signer: HardhatEthersSigner, now: number): Promise<Contract | undefined> {
-  const contract = new Contract(feed, PUSH_FEED_ABI, signer);
+/**
+ * Publishes `answer` at `now` to `feed` if it is a test feed anyone may publish to, and returns it; undefined when it
+ * is not one. A call that merely does not revert (a contract whose fallback swallows it) is not enough: the feed must
+ * then report the round, or the replay would run on a frozen price.
+ */
+async function pushFeed(
+  feed: string,
+  signer: HardhatEthersSigner,
+  answer: bigint,
+  now: number,
+): Promise<Contract | undefined> {
+  const contract = new Contract(feed, [...PUSH_FEED_ABI, ...PROXY_ABI], signer);
   try {
-    await contract.getFunction("pushAt").staticCall(1n, now, now);
-    return contract;
+    await contract.getFunction("pushAt").staticCall(answer, now, now);
   } catch {
     return undefined;
   }
+  await (await contract.getFunction("pushAt")(answer, now, now)).wait();
+  const [, latest, , updatedAt] = (await contract.getFunction("latestRoundData").staticCall()) as bigint[];
+  return latest === answer && updatedAt === BigInt(now) ? contract : undefined;
 }
 
 /** Thrown when the address book and the fork do not fit the simulation; the message says what is missing. */
@@ -86,7 +97,9 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
   return {
     url: options.url,
     block: options.block,
-    label: `fork of ${options.url}${options.block === undefined ? "" : ` at block ${options.block}`}`,
+    label:
+      `fork of ${options.url}${options.block === undefined ? "" : ` at block ${options.block}`}` +
+      (book.uniswapV3 === undefined ? " (its address book names no Uniswap v3: pools deployed on the fork)" : ""),
     async anchors(ethers, specs) {
       const out = new Map<string, bigint>();
       for (const spec of specs) {
@@ -98,6 +111,8 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
       return out;
     },
     source(specs, startPrices) {
+      /** Feeds published to directly (test feeds of a local deployment), of this source's assets. */
+      let pushFeeds = 0;
       return {
         chain: this.label,
         async assets(ethers: HardhatEthers, deployer: HardhatEthersSigner): Promise<MarketAsset[]> {
@@ -122,11 +137,11 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
             const startPriceWad = startPrices.get(base.symbol);
             if (startPriceWad === undefined) throw new ForkError(`no starting price for ${base.symbol}`);
             const now = (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
-            const direct = await pushFeed(entry.proxy, deployer, now);
+            const direct = await pushFeed(entry.proxy, deployer, answerOf(startPriceWad), now);
             let publish: MarketAsset["publish"];
             if (direct !== undefined) {
+              pushFeeds++;
               const pushAt = direct.getFunction("pushAt");
-              await (await pushAt(answerOf(startPriceWad), now, now)).wait();
               publish = async (answer, updatedAt) =>
                 ((await pushAt(answer, updatedAt, updatedAt, { gasLimit: 200_000n })) as { hash: string }).hash;
             } else {
@@ -152,6 +167,14 @@ export function forkPlan(options: { url: string; block?: number; addresses: stri
         async attachPools(ethers, deployer, base, collaterals, held) {
           const provider = ethers.provider as unknown as ForkProvider;
           if (book.uniswapV3 === undefined) {
+            // Pools of the simulation's own are for a local chain only (its feeds are all test feeds): a live
+            // chain's replay must trade in its real pools.
+            if (pushFeeds !== collaterals.length + 1) {
+              throw new ForkError(
+                `${options.addresses} names no Uniswap v3 factory: add uniswapV3.factory.address (this chain's ` +
+                  "pools are where liquidators sell), as deploy/address-book/mainnet.json does",
+              );
+            }
             await deployPools(ethers, deployer, provider, base, collaterals, held);
             return;
           }

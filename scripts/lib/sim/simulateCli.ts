@@ -273,8 +273,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${compareReports(readReport(a), readReport(b), [rel(a), rel(b)])}\n`);
       return 0;
     } catch (error) {
-      if (!(error instanceof ReportFileError)) throw error;
-      process.stderr.write(`simulate: ${error.message}\n`);
+      process.stderr.write(
+        error instanceof ReportFileError
+          ? `simulate: ${error.message}\n`
+          : `simulate: --compare failed: ${describeError(error)}\n`,
+      );
       return 1;
     }
   }

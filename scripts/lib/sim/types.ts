@@ -107,7 +107,8 @@ export interface LiquidationRecord {
   priceUsd: number;
   /** The liquidator's bonus, percent of the repaid value (Bulwark: as the engine applied it; Morpho: its LIF − 1). */
   bonusPct: number;
-  /** Debt written off by the liquidation itself, USD (Morpho's `badDebtAssets`; Bulwark writes off separately). */
+  /** Debt written off in the liquidation's own transaction, USD (Morpho's `badDebtAssets`; Bulwark's
+   * `BadDebtWrittenOff` for the account in the same transaction). */
   badDebtUsd: number;
 }
 
@@ -188,6 +189,7 @@ export interface Verdict {
   status: "PASS" | "FAIL" | "LOSS" | "NO LOSS";
   /** Bad debt booked plus the shortfall still open at the end, percent of initial borrows. */
   lossPct: number;
+  /** Lenders' worst loss at any step of the run, percent. */
   lenderLossPct: number;
   /** The limits exceeded, in words ("bad debt 0.37% > --max-bad-debt 0.1%"). */
   exceeded: string[];

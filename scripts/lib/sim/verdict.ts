@@ -22,27 +22,34 @@ export function lossPct(run: RunReport): number {
   return borrows > 0 ? ((run.badDebt.usd + run.openShortfallUsd) / borrows) * 100 : 0;
 }
 
+/**
+ * Lenders' worst loss over the run: the share price's deepest fall below its peak at any step (a lender who left then
+ * lost that much), or at the end, whichever is larger.
+ */
+export function worstLenderLossPct(run: RunReport): number {
+  return run.series.reduce((worst, step) => Math.max(worst, step.lenderLossPct ?? 0), run.lenderLossPct);
+}
+
 /** The verdict on one run. */
 export function verdictOf(run: RunReport, limits: Limits): Verdict {
   const loss = lossPct(run);
+  const lenderLoss = worstLenderLossPct(run);
   const exceeded: string[] = [];
   if (limits.maxBadDebtPct !== null && loss > limits.maxBadDebtPct) {
     exceeded.push(`bad debt ${formatPct(loss)} > --max-bad-debt ${formatPct(limits.maxBadDebtPct)}`);
   }
-  if (limits.maxLenderLossPct !== null && run.lenderLossPct > limits.maxLenderLossPct) {
-    exceeded.push(
-      `lender loss ${formatPct(run.lenderLossPct)} > --max-lender-loss ${formatPct(limits.maxLenderLossPct)}`,
-    );
+  if (limits.maxLenderLossPct !== null && lenderLoss > limits.maxLenderLossPct) {
+    exceeded.push(`lender loss ${formatPct(lenderLoss)} > --max-lender-loss ${formatPct(limits.maxLenderLossPct)}`);
   }
   const limited = limits.maxBadDebtPct !== null || limits.maxLenderLossPct !== null;
-  const lost = loss > 0 || run.lenderLossPct > 0;
+  const lost = loss > 0 || lenderLoss > 0;
   const status = limited ? (exceeded.length > 0 ? "FAIL" : "PASS") : lost ? "LOSS" : "NO LOSS";
   const limit = (value: number | null): string => (value === null ? "" : ` (limit ${formatPct(value)})`);
   const figures =
     `bad debt ${formatPct(loss)} of borrows${limit(limits.maxBadDebtPct)}: ${formatUsd(run.badDebt.usd)} booked + ` +
-    `${formatUsd(run.openShortfallUsd)} open; lender loss ${formatPct(run.lenderLossPct)}${limit(limits.maxLenderLossPct)}`;
+    `${formatUsd(run.openShortfallUsd)} open; lender loss ${formatPct(lenderLoss)}${limit(limits.maxLenderLossPct)}`;
   const line = `verdict ${run.params}: ${status} — ${figures}`;
-  return { params: run.params, status, lossPct: loss, lenderLossPct: run.lenderLossPct, exceeded, line };
+  return { params: run.params, status, lossPct: loss, lenderLossPct: lenderLoss, exceeded, line };
 }
 
 /** The verdicts on every run of `report`, in report order. */
