@@ -14,6 +14,7 @@ import {
   ROOT,
   UsageError,
   parseCliArgs,
+  consoleUi,
   parseDuration,
   usage,
   type CliOptions,
@@ -293,5 +294,29 @@ describe("price path decimals", () => {
       PricePathError,
       "gap.csv:3: 604801 s (7.00 days) after the row before, more than a week (a hole in the data: fill it or split the path)",
     );
+  });
+
+  describe("progress output off a terminal", function () {
+    it("prints a line per 10% of the steps, and one at least every 5 s when steps are slow", function () {
+      const lines: string[] = [];
+      let clock = 0;
+      const ui = consoleUi({ isTTY: false, write: (text: string) => Boolean(lines.push(text)) }, () => clock);
+      ui.phase("static: replaying 73 steps");
+      const times: number[] = [];
+      for (let step = 1; step <= 73; step++) {
+        clock += 2_000; // 2 s a step: 10% (7 steps) would be 14 s of silence
+        const before = lines.length;
+        ui.progress(step, 73);
+        if (lines.length > before) times.push(clock);
+      }
+      const gaps = times.map((t, i) => t - (i === 0 ? 0 : times[i - 1]));
+      expect(Math.max(...gaps)).to.be.at.most(6_000);
+      expect(lines.at(-1)).to.equal("  static: 73/73 steps (100%)\n");
+      // Fast steps: only the deciles.
+      const quick: string[] = [];
+      const fast = consoleUi({ isTTY: false, write: (text: string) => Boolean(quick.push(text)) }, () => 0);
+      for (let step = 1; step <= 100; step++) fast.progress(step, 100);
+      expect(quick).to.have.length(11);
+    });
   });
 });

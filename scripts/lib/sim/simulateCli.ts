@@ -207,18 +207,32 @@ export function parseCliArgs(
   };
 }
 
-/** A progress bar on a terminal; a line per 10% otherwise. */
-function consoleUi(stream: NodeJS.WriteStream = process.stderr): SimulationUi & { done(): void } {
+/** Longest silence of the progress output when it is not a terminal (a line per 10% of the steps, or sooner). */
+export const PROGRESS_SECONDS = 5;
+
+/**
+ * A progress bar on a terminal; otherwise a line per 10% of the steps, and at least one every PROGRESS_SECONDS while a
+ * run replays, so a log never goes quiet for long (a slow stretch of the path can take minutes per 10%).
+ */
+export function consoleUi(
+  stream: Pick<NodeJS.WriteStream, "write" | "isTTY"> = process.stderr,
+  now: () => number = Date.now,
+): SimulationUi & { done(): void } {
   const tty = stream.isTTY === true;
   let label = "";
   let lastDecile = -1;
   let open = false;
+  let lastLine = now();
+  const line = (text: string): void => {
+    stream.write(`${text}\n`);
+    lastLine = now();
+  };
   return {
     phase(text) {
       if (open) stream.write("\n");
       open = false;
       label = text.split(":")[0];
-      stream.write(`${text}\n`);
+      line(text);
       lastDecile = -1;
     },
     progress(done, total) {
@@ -234,9 +248,9 @@ function consoleUi(stream: NodeJS.WriteStream = process.stderr): SimulationUi & 
         }
       } else {
         const decile = Math.floor(share * 10);
-        if (decile > lastDecile) {
-          lastDecile = decile;
-          stream.write(`  ${label}: ${done}/${total} steps (${decile * 10}%)\n`);
+        if (decile > lastDecile || now() - lastLine >= PROGRESS_SECONDS * 1000) {
+          lastDecile = Math.max(decile, lastDecile);
+          line(`  ${label}: ${done}/${total} steps (${Math.floor(share * 100)}%)`);
         }
       }
     },
