@@ -50,6 +50,9 @@ export function parsePricePath(text: string, name: string): PricePoint[] {
     const [ts, price] = cells.map((c) => c.trim());
     if (!/^\d+$/.test(ts)) fail("timestamp is not a whole number of unix seconds");
     const priceWad = decimalToWad(price);
+    if (priceWad === undefined && /^-\s*[\d.]/.test(price)) {
+      fail("price is negative: prices are USD per token, above zero (check the column and its sign)");
+    }
     if (priceWad === undefined) fail("price is not a positive decimal");
     if (priceWad === null) fail("price has more than 18 decimals");
     const timestamp = Number(ts);
@@ -58,9 +61,14 @@ export function parsePricePath(text: string, name: string): PricePoint[] {
         `timestamp looks like milliseconds, not unix seconds (divide the column by 1000: ${Math.floor(timestamp / 1000)})`,
       );
     }
-    if (priceWad === 0n) fail("price is zero");
+    if (priceWad === 0n)
+      fail("price is zero: prices are USD per token, above zero (drop the row, or fill it from its neighbours)");
     const previous = points.at(-1);
-    if (previous !== undefined && timestamp <= previous.timestamp) fail("timestamps must increase strictly");
+    if (previous !== undefined && timestamp <= previous.timestamp) {
+      fail(
+        `timestamp ${timestamp} is not after the row before (${previous.timestamp}): sort the rows by time and drop repeated ones`,
+      );
+    }
     if (previous !== undefined && timestamp - previous.timestamp > MAX_GAP_SECONDS) {
       const gap = timestamp - previous.timestamp;
       fail(

@@ -283,6 +283,25 @@ describe("price path decimals", () => {
     expect(parsePricePath("timestamp,price\n99999999998,2\n99999999999,3\n", "s.csv")).to.have.length(2);
   });
 
+  it("refuses timestamps that do not increase and prices that are not positive, with the fix (issue 20)", () => {
+    expect(() => parsePricePath("timestamp,price\n1700000060,2\n1700000000,3\n", "order.csv")).to.throw(
+      PricePathError,
+      'order.csv:3: timestamp 1700000000 is not after the row before (1700000060): sort the rows by time and drop repeated ones: "1700000000,3"',
+    );
+    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000000,3\n", "dup.csv")).to.throw(
+      PricePathError,
+      "dup.csv:3: timestamp 1700000000 is not after the row before (1700000000)",
+    );
+    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000060,-3\n", "neg.csv")).to.throw(
+      PricePathError,
+      'neg.csv:3: price is negative: prices are USD per token, above zero (check the column and its sign): "1700000060,-3"',
+    );
+    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000060,0\n", "zero.csv")).to.throw(
+      PricePathError,
+      'zero.csv:3: price is zero: prices are USD per token, above zero (drop the row, or fill it from its neighbours): "1700000060,0"',
+    );
+  });
+
   it("refuses a path of one row, and a gap of more than a week (issue 20)", () => {
     expect(() => parsePricePath("timestamp,price\n1700000000,2\n", "one.csv")).to.throw(
       PricePathError,
@@ -295,28 +314,28 @@ describe("price path decimals", () => {
       "gap.csv:3: 604801 s (7.00 days) after the row before, more than a week (a hole in the data: fill it or split the path)",
     );
   });
+});
 
-  describe("progress output off a terminal", function () {
-    it("prints a line per 10% of the steps, and one at least every 5 s when steps are slow", function () {
-      const lines: string[] = [];
-      let clock = 0;
-      const ui = consoleUi({ isTTY: false, write: (text: string) => Boolean(lines.push(text)) }, () => clock);
-      ui.phase("static: replaying 73 steps");
-      const times: number[] = [];
-      for (let step = 1; step <= 73; step++) {
-        clock += 2_000; // 2 s a step: 10% (7 steps) would be 14 s of silence
-        const before = lines.length;
-        ui.progress(step, 73);
-        if (lines.length > before) times.push(clock);
-      }
-      const gaps = times.map((t, i) => t - (i === 0 ? 0 : times[i - 1]));
-      expect(Math.max(...gaps)).to.be.at.most(6_000);
-      expect(lines.at(-1)).to.equal("  static: 73/73 steps (100%)\n");
-      // Fast steps: only the deciles.
-      const quick: string[] = [];
-      const fast = consoleUi({ isTTY: false, write: (text: string) => Boolean(quick.push(text)) }, () => 0);
-      for (let step = 1; step <= 100; step++) fast.progress(step, 100);
-      expect(quick).to.have.length(11);
-    });
+describe("progress output off a terminal", function () {
+  it("prints a line per 10% of the steps, and one at least every 5 s when steps are slow", function () {
+    const lines: string[] = [];
+    let clock = 0;
+    const ui = consoleUi({ isTTY: false, write: (text: string) => Boolean(lines.push(text)) }, () => clock);
+    ui.phase("static: replaying 73 steps");
+    const times: number[] = [];
+    for (let step = 1; step <= 73; step++) {
+      clock += 2_000; // 2 s a step: 10% (7 steps) would be 14 s of silence
+      const before = lines.length;
+      ui.progress(step, 73);
+      if (lines.length > before) times.push(clock);
+    }
+    const gaps = times.map((t, i) => t - (i === 0 ? 0 : times[i - 1]));
+    expect(Math.max(...gaps)).to.be.at.most(6_000);
+    expect(lines.at(-1)).to.equal("  static: 73/73 steps (100%)\n");
+    // Fast steps: only the deciles.
+    const quick: string[] = [];
+    const fast = consoleUi({ isTTY: false, write: (text: string) => Boolean(quick.push(text)) }, () => 0);
+    for (let step = 1; step <= 100; step++) fast.progress(step, 100);
+    expect(quick).to.have.length(11);
   });
 });

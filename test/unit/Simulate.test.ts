@@ -227,6 +227,32 @@ describe("crash simulation (in-process)", function () {
       expect(single.stderr).to.contain("one.csv: one price row; a path needs at least two");
     });
 
+    it("refuses timestamps out of order, non-positive prices and week-long gaps in one line each, exit 1 (issue 20)", async () => {
+      const files: Array<[string, string, string]> = [
+        [
+          "order.csv",
+          "timestamp,price\n1700000060,2000\n1700000000,1900\n",
+          "order.csv:3: timestamp 1700000000 is not after the row before",
+        ],
+        ["negative.csv", "timestamp,price\n1700000000,2000\n1700000060,-1900\n", "negative.csv:3: price is negative"],
+        ["zero.csv", "timestamp,price\n1700000000,2000\n1700000060,0\n", "zero.csv:3: price is zero"],
+        [
+          "gap.csv",
+          "timestamp,price\n1700000000,2000\n1700700000,1900\n",
+          "gap.csv:3: 700000 s (8.10 days) after the row before",
+        ],
+      ];
+      for (const [name, text, message] of files) {
+        const file = path.join(dir, name);
+        writeFileSync(file, text);
+        const run = await cli(["--prices", `WETH=${file}`]);
+        expect(run.code, name).to.equal(1);
+        expect(run.stderr, name).to.contain(message);
+        expect(run.stderr.trim().split("\n"), name).to.have.length(1);
+        expect(run.stderr, name).to.not.match(/\n\s+at /);
+      }
+    });
+
     it("names an unknown asset and lists the known ones", async () => {
       const file = path.join(dir, "doge.csv");
       writeFileSync(file, "timestamp,price\n1700000000,0.1\n1700000060,0.1\n");
