@@ -39,9 +39,10 @@ import {
   machine,
   writeJson,
   type Machine,
+  type Measurement,
 } from "./shared.js";
 
-const OUTPUT = path.join("bench", "gas.json");
+export const OUTPUT = path.join("bench", "gas.json");
 
 interface GasReport {
   machine: Machine;
@@ -184,7 +185,11 @@ const VAULT_OPERATIONS: readonly VaultOperation[] = [
   },
 ];
 
-export async function gasBench(): Promise<void> {
+/**
+ * Measures every operation of bench/gas.json on a fresh in-process chain and returns the rows (nothing written):
+ * `gasBench` prints and writes them, `test/unit/GasSnapshot.test.ts` checks them against the committed snapshot.
+ */
+export async function measureGas(log: (line: string) => void = console.log): Promise<Measurement[]> {
   const { ethers, networkHelpers } = await network.create();
   const [, warmLender, warmBorrower, lender, borrower] = await ethers.getSigners();
   const market = await deployChainlinkMarket(ethers);
@@ -210,7 +215,7 @@ export async function gasBench(): Promise<void> {
   const shareUnits = (amount: string): bigint => parseUnits(amount, shareDecimals);
 
   // ---------------------------------------------------------------- setup (not measured)
-  console.log("Setting up: tokens and approvals, a warm market (lender, borrower with WETH + WBTC, 1 day of interest)");
+  log("Setting up: tokens and approvals, a warm market (lender, borrower with WETH + WBTC, 1 day of interest)");
   await fundAndApprove(timeline, usdc, warmLender, usd("2000000"), vaultAddress);
   await fundAndApprove(timeline, weth, warmBorrower, eth("100"), vaultAddress);
   await fundAndApprove(timeline, wbtc, warmBorrower, btc("2"), vaultAddress);
@@ -228,7 +233,7 @@ export async function gasBench(): Promise<void> {
   await heartbeat(); // a day later every feed has published again, as Chainlink's would
 
   // ---------------------------------------------------------------- measured
-  console.log("Measuring: one transaction per operation, each 12 s after the previous one\n");
+  log("Measuring: one transaction per operation, each 12 s after the previous one\n");
   const recorder = new GasRecorder(timeline, vault.interface.getEvent("InterestAccrued").topicHash);
   const scene: VaultScene = { vault, lender, borrower, weth, wbtc, shareUnits };
   for (const { send, then, ...entry } of VAULT_OPERATIONS) {
@@ -244,9 +249,13 @@ export async function gasBench(): Promise<void> {
   recorder.add(...(await measureBreakerOverhead(ethers, timeline, overheadMarkets)));
   recorder.add(...(await measureSecurityOps(ethers, timeline, ops)));
   recorder.add(...(await measureWorstUpkeep(ethers, timeline, worstUpkeep)));
+  return recorder.rows;
+}
 
+/** `npm run bench`'s gas part: measures, prints the table and writes bench/gas.json. */
+export async function gasBench(): Promise<void> {
   // ---------------------------------------------------------------- report
-  const measurements = recorder.rows;
+  const measurements = await measureGas();
   console.log(
     renderTable(
       [
