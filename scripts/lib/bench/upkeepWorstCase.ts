@@ -37,7 +37,7 @@ const CHECK_LIMIT = 10_000_000n;
 const PERFORM_LIMIT = 5_000_000n;
 
 /** WETH and WBTC as shipped, then fourteen 18-decimal tokens at $100 (LTV 70%, threshold 75%). */
-const SIXTEEN: readonly CollateralParams[] = [
+export const SIXTEEN: readonly CollateralParams[] = [
   ...DEFAULT_COLLATERALS,
   ...Array.from({ length: COLLATERALS - DEFAULT_COLLATERALS.length }, (_, i) => ({
     symbol: `TKN${i + 3}`,

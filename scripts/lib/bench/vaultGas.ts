@@ -30,6 +30,7 @@ import { measureLiquidations, measureRiskRound } from "./liquidationGas.js";
 import { measureOracleReads } from "./oracleReadGas.js";
 import { measureSecurityOps, prepareSecurityOps } from "./securityOpsGas.js";
 import { measureWorstUpkeep, prepareWorstUpkeep } from "./upkeepWorstCase.js";
+import { measureWorstAccount } from "./worstAccount.js";
 import {
   COMMAND,
   GasRecorder,
@@ -249,6 +250,7 @@ export async function measureGas(log: (line: string) => void = console.log): Pro
   recorder.add(...(await measureBreakerOverhead(ethers, timeline, overheadMarkets)));
   recorder.add(...(await measureSecurityOps(ethers, timeline, ops)));
   recorder.add(...(await measureWorstUpkeep(ethers, timeline, worstUpkeep)));
+  recorder.add(...(await measureWorstAccount(log)));
   return recorder.rows;
 }
 
