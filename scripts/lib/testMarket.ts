@@ -144,7 +144,7 @@ export interface PriceControl {
   get(token: string): Promise<bigint>;
 }
 
-interface MarketCore {
+export interface MarketCore {
   usdc: MockERC20;
   collaterals: Map<string, MockERC20>;
   rateModel: KinkedRateModel;

@@ -31,6 +31,7 @@ import { measureOracleReads } from "./oracleReadGas.js";
 import { measureSecurityOps, prepareSecurityOps } from "./securityOpsGas.js";
 import { measureWorstUpkeep, prepareWorstUpkeep } from "./upkeepWorstCase.js";
 import { measureWorstAccount } from "./worstAccount.js";
+import { measureGasBreakdown, type GasParts } from "./gasBreakdown.js";
 import {
   COMMAND,
   GasRecorder,
@@ -51,6 +52,8 @@ interface GasReport {
   solc: string;
   optimizerRuns: number;
   operations: Record<string, number>;
+  /** Where each user operation's gas goes (gasBreakdown.ts); derived, so not part of the snapshot check. */
+  breakdown: Record<string, GasParts>;
 }
 
 /** Who and what the vault operations act on. */
@@ -270,6 +273,24 @@ export async function gasBench(): Promise<void> {
     ),
   );
 
+  const breakdown = await measureGasBreakdown();
+  const parts = ["base", "token", "ledger", "oracle", "breaker", "risk"] as const;
+  console.log(
+    `\nWhere the gas goes (a second round of each operation; parts are differences of whole transactions):\n` +
+      renderTable(
+        [
+          { header: "Operation" },
+          { header: "total", align: "right" },
+          ...parts.map((p) => ({ header: p, align: "right" as const })),
+        ],
+        Object.entries(breakdown).map(([name, g]) => [
+          name,
+          formatGas(BigInt(g.total)),
+          ...parts.map((p) => formatGas(BigInt(g[p]))),
+        ]),
+      ),
+  );
+
   const { solc, optimizerRuns } = await compilerSettings("CollateralVault");
   const report: GasReport = {
     machine: machine(),
@@ -277,6 +298,7 @@ export async function gasBench(): Promise<void> {
     solc,
     optimizerRuns,
     operations: Object.fromEntries(measurements.map((m) => [m.name, Number(m.gas)])),
+    breakdown,
   };
   await writeJson(OUTPUT, report);
   console.log(
