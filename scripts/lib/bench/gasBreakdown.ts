@@ -1,24 +1,25 @@
 /**
  * Where the gas goes, for the gas bench (issue 21): the user operations of breakerOverhead.ts run in lockstep (12 s
- * apart, the same state and interest) on four markets of a chain of their own, each with one part fewer:
+ * apart, the same state and interest) on three markets of a chain of their own, each with one part fewer:
  *
- *   full      the Chainlink oracle adapter, the circuit breaker, adaptive risk (as shipped)
- *   no risk   the same without the risk modules                       → risk    = full − no risk
- *   bare      the Chainlink oracle adapter only                       → breaker = no risk − bare
- *   mock      a trivial oracle (a stored price, no checks)            → oracle  = bare − mock
+ *   full      the Chainlink oracle adapter and the circuit breaker (as shipped)
+ *   bare      the Chainlink oracle adapter only                        → breaker = full − bare
+ *   mock      a trivial oracle (a stored price, no checks)             → oracle  = bare − mock, plus the mock's reads
  *
- * and the rest of `mock` split into the transaction's base cost (21,000), the token transfers (the same MockERC20
- * `transferFrom`s measured alone, a warm-slot transfer each) and the vault's own bookkeeping (the remainder). Each
- * operation runs twice and the second round is measured (the first warms every slot an account's first flow writes).
- * The parts are differences of whole transactions, so they add up to the total exactly; the token part is measured
- * apart, so "ledger" carries what a transfer inside a call costs more or less than alone.
+ * Each transaction's gas is split into its base (21,000 and its calldata, priced 4 per zero byte and 16 per other) and
+ * its execution; the parts are differences of execution gas, so calldata (which differs by market: other addresses)
+ * never leaks into them. The rest of `mock`'s execution is split into the token transfer (the same MockERC20
+ * `transfer` or `transferFrom` measured alone, plus the 2,600 of calling a cold token) and the vault's own bookkeeping
+ * ("ledger", the remainder). The trivial oracle's own reads (measured alone, plus a cold call each) are moved from
+ * "ledger" to "oracle". Adaptive risk has no column: the vault never calls the risk modules in a user operation (they
+ * only set caps); each collateral's ramp is read from its record on every market, inside "ledger". Each operation runs
+ * twice and the second round is measured (the first warms every slot an account's first flow writes).
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
 import { Timeline } from "../chain.js";
-import { deployRiskModules } from "../risk.js";
 import { collateral, deployChainlinkMarket, deployMarket, type MarketCore } from "../testMarket.js";
 import { fundAndApprove } from "../tokens.js";
 import { eth, usd } from "../units.js";
@@ -26,12 +27,22 @@ import { eth, usd } from "../units.js";
 /** One operation's gas, by part. */
 export interface GasParts {
   total: number;
+  /** 21,000 and the calldata. */
   base: number;
   token: number;
   ledger: number;
   oracle: number;
   breaker: number;
-  risk: number;
+}
+
+/** A cold CALL to a contract not yet touched in the transaction (EIP-2929). */
+const COLD_CALL = 2_600;
+
+/** Calldata gas of `data` (hex): 4 per zero byte, 16 per other. */
+export function calldataGas(data: string): number {
+  let gas = 0;
+  for (let i = 2; i < data.length; i += 2) gas += data.slice(i, i + 2) === "00" ? 4 : 16;
+  return gas;
 }
 
 interface Scene {
@@ -42,25 +53,45 @@ interface Scene {
 
 const weth = (m: MarketCore) => collateral(m, "WETH").target;
 
-/** The operations, each with the token transfers it makes (transferFrom into the vault or transfer out of it). */
-const OPERATIONS: ReadonlyArray<[string, (s: Scene) => Promise<ContractTransactionResponse>, number]> = [
-  ["deposit", ({ market: m, lender }) => m.vault.connect(lender).deposit(usd("50000"), lender.address), 1],
+/** The operations, each with its token transfer (into the vault: transferFrom; out of it: transfer) and its price reads. */
+const OPERATIONS: ReadonlyArray<
+  [string, (s: Scene) => Promise<ContractTransactionResponse>, "transferFrom" | "transfer", number]
+> = [
+  [
+    "deposit",
+    ({ market: m, lender }) => m.vault.connect(lender).deposit(usd("50000"), lender.address),
+    "transferFrom",
+    0,
+  ],
   [
     "depositCollateral",
     ({ market: m, borrower }) => m.vault.connect(borrower).depositCollateral(weth(m), eth("20"), borrower),
-    1,
+    "transferFrom",
+    0,
   ],
-  ["borrow", ({ market: m, borrower }) => m.vault.connect(borrower).borrow(usd("30000"), borrower.address), 1],
-  ["repay", ({ market: m, borrower }) => m.vault.connect(borrower).repay(usd("15000"), borrower.address), 1],
+  [
+    "borrow",
+    ({ market: m, borrower }) => m.vault.connect(borrower).borrow(usd("30000"), borrower.address),
+    "transfer",
+    2,
+  ],
+  [
+    "repay",
+    ({ market: m, borrower }) => m.vault.connect(borrower).repay(usd("15000"), borrower.address),
+    "transferFrom",
+    0,
+  ],
   [
     "withdrawCollateral",
     ({ market: m, borrower }) => m.vault.connect(borrower).withdrawCollateral(weth(m), eth("5"), borrower.address),
-    1,
+    "transfer",
+    2,
   ],
   [
     "withdraw",
     ({ market: m, lender }) => m.vault.connect(lender).withdraw(usd("20000"), lender.address, lender.address),
-    1,
+    "transfer",
+    0,
   ],
 ];
 
@@ -68,19 +99,14 @@ const OPERATIONS: ReadonlyArray<[string, (s: Scene) => Promise<ContractTransacti
 export async function measureGasBreakdown(
   log: (line: string) => void = console.log,
 ): Promise<Record<string, GasParts>> {
-  log("Measuring where the gas goes: the same operations on four markets, each with one part fewer");
+  log("Measuring where the gas goes: the same operations on three markets, each with one part fewer");
   const { ethers, networkHelpers } = await network.create();
   const [, lender, borrower, other] = await ethers.getSigners();
   const full = await deployChainlinkMarket(ethers);
-  await deployRiskModules(ethers, full.vault, { collaterals: full.collaterals });
-  const noRisk = await deployChainlinkMarket(ethers);
   const bare = await deployChainlinkMarket(ethers, { wireBreaker: false });
   const mock = await deployMarket(ethers, { wireBreaker: false });
-  const markets: MarketCore[] = [full, noRisk, bare, mock];
+  const markets: MarketCore[] = [full, bare, mock];
   const timeline = await Timeline.start(networkHelpers);
-  const heartbeat = async (): Promise<void> => {
-    for (const m of [full, noRisk, bare]) await m.heartbeat((action) => timeline.send(action));
-  };
   for (const m of markets) {
     const vaultAddress = await m.vault.getAddress();
     await fundAndApprove(timeline, m.usdc, lender, usd("2000000"), vaultAddress);
@@ -88,34 +114,57 @@ export async function measureGasBreakdown(
     await fundAndApprove(timeline, collateral(m, "WETH"), borrower, eth("100"), vaultAddress);
     await timeline.send(() => m.vault.connect(lender).deposit(usd("1000000"), lender.address));
   }
-  // A token transfer alone, between accounts that already hold the token (warm, non-zero balances on both sides).
-  await fundAndApprove(timeline, mock.usdc, other, usd("1000"), other.address);
-  const transfer = (await timeline.send(() => mock.usdc.connect(borrower).transfer(other.address, usd("1")))).gasUsed;
-  const tokenPart = Number(transfer) - 21_000;
+  /** Sends `action` on the timeline; its receipt's gas and its calldata. */
+  const sent = async (action: () => Promise<ContractTransactionResponse>): Promise<{ gas: number; data: string }> => {
+    let data = "0x";
+    const receipt = await timeline.send(async () => {
+      const response = await action();
+      data = response.data;
+      return response;
+    });
+    return { gas: Number(receipt.gasUsed), data };
+  };
+  /** A transaction's execution gas: what is left after 21,000 and the calldata. */
+  const execution = async (action: () => Promise<ContractTransactionResponse>): Promise<number> => {
+    const { gas, data } = await sent(action);
+    return gas - 21_000 - calldataGas(data);
+  };
+  // A token transfer alone, between accounts that already hold the token, plus the cold call the vault makes to it.
+  await fundAndApprove(timeline, mock.usdc, other, usd("1000"), borrower.address);
+  const token = {
+    transfer: COLD_CALL + (await execution(() => mock.usdc.connect(borrower).transfer(other.address, usd("1")))),
+    transferFrom:
+      COLD_CALL +
+      (await execution(() => mock.usdc.connect(borrower).transferFrom(other.address, borrower.address, usd("1")))),
+  };
+  // The trivial oracle's read alone (a cold call each in the vault).
+  const mockRead =
+    COLD_CALL +
+    Number((await mock.oracle.getPrice.estimateGas(mock.usdc.target)) - 21_000n) -
+    calldataGas(mock.oracle.interface.encodeFunctionData("getPrice", [mock.usdc.target as string]));
 
-  const gas = new Map<string, number[]>();
+  const rows = new Map<string, Array<{ gas: number; data: string }>>();
   for (const round of ["warm-up", "measured"]) {
     await timeline.advance(7 * 3600);
-    await heartbeat();
+    for (const m of [full, bare]) await m.heartbeat((action) => timeline.send(action));
     for (const [name, op] of OPERATIONS) {
-      const row: number[] = [];
-      for (const market of markets)
-        row.push(Number((await timeline.send(() => op({ market, lender, borrower }))).gasUsed));
-      if (round === "measured") gas.set(name, row);
+      const row: Array<{ gas: number; data: string }> = [];
+      for (const market of markets) row.push(await sent(() => op({ market, lender, borrower })));
+      if (round === "measured") rows.set(name, row);
     }
   }
   const out: Record<string, GasParts> = {};
-  for (const [name, , transfers] of OPERATIONS) {
-    const [withAll, withoutRisk, withoutBreaker, withoutOracle] = gas.get(name)!;
-    const token = tokenPart * transfers;
+  for (const [name, , transfer, reads] of OPERATIONS) {
+    const [withAll, withoutBreaker, withMock] = rows.get(name)!.map((r) => r.gas - 21_000 - calldataGas(r.data));
+    const first = rows.get(name)![0];
+    const oracleOwn = reads * mockRead;
     out[name] = {
-      total: withAll,
-      base: 21_000,
-      token,
-      ledger: withoutOracle - 21_000 - token,
-      oracle: withoutBreaker - withoutOracle,
-      breaker: withoutRisk - withoutBreaker,
-      risk: withAll - withoutRisk,
+      total: first.gas,
+      base: 21_000 + calldataGas(first.data),
+      token: token[transfer],
+      ledger: withMock - token[transfer] - oracleOwn,
+      oracle: withoutBreaker - withMock + oracleOwn,
+      breaker: withAll - withoutBreaker,
     };
   }
   return out;

@@ -2,7 +2,8 @@
  * Gas as a committed snapshot (as Uniswap v4-core checks its own): `test/unit/GasSnapshot.test.ts` measures every
  * operation of bench/gas.json again in `npm test` and fails, naming each one, when an operation costs more than 1%
  * above the snapshot, or when the measured operations and the snapshot's differ. A change that costs gas on purpose
- * updates the snapshot (`BULWARK_BENCH_ONLY=gas npm run bench`) in the same commit; a saving passes and is reported.
+ * updates the snapshot (`BULWARK_BENCH_ONLY=gas npm run bench`) in the same commit; a saving passes, and the test
+ * prints it so that it is written into the snapshot.
  */
 
 /** An operation's gas before (the snapshot) and after (measured now). */

@@ -52,7 +52,7 @@ interface GasReport {
   solc: string;
   optimizerRuns: number;
   operations: Record<string, number>;
-  /** Where each user operation's gas goes (gasBreakdown.ts); derived, so not part of the snapshot check. */
+  /** Where each user operation's gas goes (gasBreakdown.ts, on a chain of its own); not part of the snapshot check. */
   breakdown: Record<string, GasParts>;
 }
 
@@ -274,9 +274,9 @@ export async function gasBench(): Promise<void> {
   );
 
   const breakdown = await measureGasBreakdown();
-  const parts = ["base", "token", "ledger", "oracle", "breaker", "risk"] as const;
+  const parts = ["base", "token", "ledger", "oracle", "breaker"] as const;
   console.log(
-    `\nWhere the gas goes (a second round of each operation; parts are differences of whole transactions):\n` +
+    `\nWhere the gas goes (a second round of each operation; see scripts/lib/bench/gasBreakdown.ts):\n` +
       renderTable(
         [
           { header: "Operation" },
