@@ -19,7 +19,7 @@ import { parseReadbackArgs } from "../../scripts/lib/deploy/readbackCli.js";
 import type { ReadbackRow } from "../../scripts/lib/deploymentReadback.js";
 import { formatAddress, formatDuration, formatPair, formatValue } from "../../scripts/lib/readbackFormat.js";
 import { readAddressBook } from "../../scripts/lib/sim/fork.js";
-import type { SimulationReport } from "../../scripts/lib/sim/types.js";
+import { readReport } from "../../scripts/lib/sim/compare.js";
 import { near } from "./helpers/approx.js";
 import { startNode, type NodeHandle } from "./helpers/forkMirror.js";
 import { runScript } from "./helpers/runScript.js";
@@ -276,7 +276,7 @@ describe("deploy and read-back CLIs", function () {
       ]);
       expect(sim.code, sim.stderr).to.equal(0);
       expect(sim.stdout).to.match(/^verdict static: /m);
-      const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      const report = readReport(path.join(out, "report.json"));
       expect(report.meta.chain).to.equal(
         `fork of ${node!.url} (its address book names no Uniswap v3: pools deployed on the fork) (paths scaled to start at its feed prices)`,
       );

@@ -29,6 +29,7 @@ import { SimulationError, marketAssets } from "../../scripts/lib/sim/run.js";
 import { KNOWN_ASSETS } from "../../scripts/lib/sim/scenarios.js";
 import type { ParamsMode, RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
 import { wad } from "../../scripts/lib/units.js";
+import { runReport } from "./helpers/simRun.js";
 import { thrown } from "./helpers/thrown.js";
 
 const MAX_UINT256 = (1n << 256n) - 1n;
@@ -253,31 +254,21 @@ describe("Simulation (pure)", function () {
   describe("summaryTable", function () {
     /** A run of `params` with distinct figures (no series: the table does not read it). */
     const runOf = (params: ParamsMode, breakerTrips: number, timeInBreakerSeconds: number, liquidations: number) =>
-      ({
+      runReport({
         params,
         badDebt: { baseUnits: "0", usd: 1234.5, pctOfInitialBorrows: 0.12 },
         liquidations,
         liquidatedDebt: { baseUnits: "0", usd: 5000 },
         failedKeeperTxs: 1,
-        failedArbitrageTxs: 0,
-        keeperRejections: {},
         breakerTrips,
         timeInBreakerSeconds,
         lenderLossPct: 0.5,
-        minHealthFactor: 0.9,
         openShortfallUsd: 321,
-        borrowersAtStart: 10,
-        borrowersAtEnd: 8,
         initialBorrows: { baseUnits: "0", usd: 1_000_000 },
-        reserves: { baseUnits: "0", usd: 0 },
         steps: 10,
         blocks: 20,
         wallSeconds: 2,
-        setupSeconds: 1,
-        stepsPerSecond: 5,
-        breakerEvents: [],
-        series: [],
-      }) satisfies RunReport;
+      });
     const reportOf = (runs: Partial<Record<ParamsMode, RunReport>>): SimulationReport =>
       ({ ...(runs.adaptive ?? runs.static ?? runs.morpho)!, runs }) as SimulationReport;
     /** The table's lines as cells (columns are two or more spaces apart). */

@@ -11,38 +11,12 @@ import { expect } from "chai";
 
 import { ReportFileError, compareReports, inputChanges, readReport } from "../../scripts/lib/sim/compare.js";
 import { UsageError, parseCliArgs, percentLimit } from "../../scripts/lib/sim/simulateCli.js";
-import type { RunReport, SimulationReport, StepRecord } from "../../scripts/lib/sim/types.js";
+import type { SimulationReport, StepRecord } from "../../scripts/lib/sim/types.js";
 import { lossPct, verdictOf, worstLenderLossPct } from "../../scripts/lib/sim/verdict.js";
+import { runReport } from "./helpers/simRun.js";
 import { thrown } from "./helpers/thrown.js";
 
-function run(overrides: Partial<RunReport> = {}): RunReport {
-  return {
-    params: "static",
-    badDebt: { baseUnits: "0", usd: 0, pctOfInitialBorrows: 0 },
-    liquidations: 10,
-    liquidatedDebt: { baseUnits: "0", usd: 1000 },
-    failedKeeperTxs: 0,
-    failedArbitrageTxs: 0,
-    keeperRejections: {},
-    breakerTrips: 1,
-    timeInBreakerSeconds: 3600,
-    lenderLossPct: 0,
-    minHealthFactor: 0.9,
-    openShortfallUsd: 0,
-    borrowersAtStart: 10,
-    borrowersAtEnd: 8,
-    initialBorrows: { baseUnits: "0", usd: 10_000 },
-    reserves: { baseUnits: "0", usd: 0 },
-    steps: 5,
-    blocks: 5,
-    wallSeconds: 1,
-    setupSeconds: 1,
-    stepsPerSecond: 5,
-    breakerEvents: [],
-    series: [],
-    ...overrides,
-  };
-}
+const run = runReport;
 
 const NO_LIMITS = { maxBadDebtPct: null, maxLenderLossPct: null };
 

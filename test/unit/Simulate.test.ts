@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { Rng } from "../../scripts/lib/sim/population.js";
 import { near } from "./helpers/approx.js";
 import { runScript, type ScriptRun } from "./helpers/runScript.js";
+import { readReport } from "../../scripts/lib/sim/compare.js";
 import { summaryTable, writeReports } from "../../scripts/lib/sim/report.js";
 import { runSimulation, type SimulationConfig, type SimulationUi } from "../../scripts/lib/sim/run.js";
 import { SCENARIO_DIR, scenario } from "../../scripts/lib/sim/scenarios.js";
@@ -280,45 +281,36 @@ describe("crash simulation (in-process)", function () {
       const gap = path.join(dir, "gap.csv");
       writeFileSync(gap, "timestamp,price\n1700000000,2000\n1700003600,600\n1700007200,600\n");
       const out = path.join(dir, "gap-out");
-      const run = await cli([
-        "--prices",
-        `WETH=${gap}`,
-        "--accounts",
-        "12",
-        "--params",
-        "static",
-        "--out",
-        out,
-        "--max-bad-debt",
-        "0",
-      ]);
+      const gapRun = (limit: string): Promise<ScriptRun> =>
+        cli([
+          "--prices",
+          `WETH=${gap}`,
+          "--accounts",
+          "12",
+          "--params",
+          "static",
+          "--out",
+          out,
+          "--max-bad-debt",
+          limit,
+        ]);
+      const run = await gapRun("0");
       expect(run.code, run.stderr).to.equal(3);
       expect(run.stdout).to.match(
         /^verdict static: FAIL — bad debt \d+\.\d\d% of borrows \(limit 0\.00%\): \$[\d,.]+ booked \+ \$[\d,.]+ open; lender loss/m,
       );
       expect(run.stderr).to.match(/simulate: static exceeds its limit: bad debt \d+\.\d\d% > --max-bad-debt 0\.00%/);
-      const report = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      const report = readReport(path.join(out, "report.json"));
       expect(report.meta.limits).to.deep.equal({ maxBadDebtPct: 0, maxLenderLossPct: null });
       expect(report.verdicts?.map((v) => v.status)).to.deep.equal(["FAIL"]);
 
       // The same run within a generous limit passes: exit 0.
-      const pass = await cli([
-        "--prices",
-        `WETH=${gap}`,
-        "--accounts",
-        "12",
-        "--params",
-        "static",
-        "--out",
-        out,
-        "--max-bad-debt",
-        "100",
-      ]);
+      const pass = await gapRun("100");
       expect(pass.code, pass.stderr).to.equal(0);
       expect(pass.stdout).to.match(/^verdict static: PASS — /m);
 
       // --compare names what changed between two reports: here, a threshold and the seed edited into a copy.
-      const edited = JSON.parse(readFileSync(path.join(out, "report.json"), "utf8")) as SimulationReport;
+      const edited = readReport(path.join(out, "report.json"));
       edited.meta.seed = "other";
       edited.runs.static!.deployed!["WETH.liquidationThreshold"] = 0.8;
       edited.runs.static!.liquidations += 2;

@@ -8,22 +8,22 @@ import type { ContractTransactionResponse } from "ethers";
 
 import type { Timeline } from "../chain.js";
 import { formatGas } from "../format.js";
-import { collateral, type ChainlinkMarket } from "../testMarket.js";
+import { collateral, type ChainlinkMarket, type MarketCore } from "../testMarket.js";
 import { fundAndApprove } from "../tokens.js";
 import { eth, usd } from "../units.js";
 import type { Measurement } from "./shared.js";
 
 /** A lender and a borrower already funded on a market. */
-interface OverheadScene {
-  market: ChainlinkMarket;
+export interface OverheadScene {
+  market: MarketCore;
   lender: HardhatEthersSigner;
   borrower: HardhatEthersSigner;
 }
 
-const weth = (m: ChainlinkMarket) => collateral(m, "WETH").target;
+const weth = (m: MarketCore) => collateral(m, "WETH").target;
 
-/** The operations compared, in order: (row name, the transaction on one market). */
-const OVERHEAD_OPERATIONS: readonly [string, (s: OverheadScene) => Promise<ContractTransactionResponse>][] = [
+/** The operations compared, in order: (row name, the transaction on one market). gasBreakdown.ts runs them too. */
+export const OVERHEAD_OPERATIONS: readonly [string, (s: OverheadScene) => Promise<ContractTransactionResponse>][] = [
   ["deposit", ({ market: m, lender }) => m.vault.connect(lender).deposit(usd("50000"), lender.address)],
   [
     "depositCollateral",

@@ -1,5 +1,5 @@
 /**
- * Where the gas goes, for the gas bench (issue 21): the user operations of breakerOverhead.ts run in lockstep (12 s
+ * Where the gas goes, for the gas bench (issue 21): the user operations of breakerOverhead.ts (OVERHEAD_OPERATIONS) run in lockstep (12 s
  * apart, the same state and interest) on three markets of a chain of their own, each with one part fewer:
  *
  *   full      the Chainlink oracle adapter and the circuit breaker (as shipped)
@@ -15,7 +15,6 @@
  * only set caps); each collateral's ramp is read from its record on every market, inside "ledger". Each operation runs
  * twice and the second round is measured (the first warms every slot an account's first flow writes).
  */
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
 
@@ -23,6 +22,7 @@ import { Timeline } from "../chain.js";
 import { collateral, deployChainlinkMarket, deployMarket, type MarketCore } from "../testMarket.js";
 import { fundAndApprove } from "../tokens.js";
 import { eth, usd } from "../units.js";
+import { OVERHEAD_OPERATIONS } from "./breakerOverhead.js";
 
 /** One operation's gas, by part. */
 export interface GasParts {
@@ -45,55 +45,18 @@ export function calldataGas(data: string): number {
   return gas;
 }
 
-interface Scene {
-  market: MarketCore;
-  lender: HardhatEthersSigner;
-  borrower: HardhatEthersSigner;
-}
-
-const weth = (m: MarketCore) => collateral(m, "WETH").target;
-
-/** The operations, each with its token transfer (into the vault: transferFrom; out of it: transfer) and its price reads. */
-const OPERATIONS: ReadonlyArray<
-  [string, (s: Scene) => Promise<ContractTransactionResponse>, "transferFrom" | "transfer", number]
-> = [
-  [
-    "deposit",
-    ({ market: m, lender }) => m.vault.connect(lender).deposit(usd("50000"), lender.address),
-    "transferFrom",
-    0,
-  ],
-  [
-    "depositCollateral",
-    ({ market: m, borrower }) => m.vault.connect(borrower).depositCollateral(weth(m), eth("20"), borrower),
-    "transferFrom",
-    0,
-  ],
-  [
-    "borrow",
-    ({ market: m, borrower }) => m.vault.connect(borrower).borrow(usd("30000"), borrower.address),
-    "transfer",
-    2,
-  ],
-  [
-    "repay",
-    ({ market: m, borrower }) => m.vault.connect(borrower).repay(usd("15000"), borrower.address),
-    "transferFrom",
-    0,
-  ],
-  [
-    "withdrawCollateral",
-    ({ market: m, borrower }) => m.vault.connect(borrower).withdrawCollateral(weth(m), eth("5"), borrower.address),
-    "transfer",
-    2,
-  ],
-  [
-    "withdraw",
-    ({ market: m, lender }) => m.vault.connect(lender).withdraw(usd("20000"), lender.address, lender.address),
-    "transfer",
-    0,
-  ],
-];
+/**
+ * The token transfer each operation of OVERHEAD_OPERATIONS makes (into the vault: transferFrom; out of it: transfer)
+ * and the prices it reads (an operation that values an account reads the collateral's and USDC's).
+ */
+const SHAPE: Readonly<Record<string, { transfer: "transferFrom" | "transfer"; reads: number }>> = {
+  deposit: { transfer: "transferFrom", reads: 0 },
+  depositCollateral: { transfer: "transferFrom", reads: 0 },
+  borrow: { transfer: "transfer", reads: 2 },
+  repay: { transfer: "transferFrom", reads: 0 },
+  withdrawCollateral: { transfer: "transfer", reads: 2 },
+  withdraw: { transfer: "transfer", reads: 0 },
+};
 
 /** Measures where each operation's gas goes; see the file's header. */
 export async function measureGasBreakdown(
@@ -147,14 +110,17 @@ export async function measureGasBreakdown(
   for (const round of ["warm-up", "measured"]) {
     await timeline.advance(7 * 3600);
     for (const m of [full, bare]) await m.heartbeat((action) => timeline.send(action));
-    for (const [name, op] of OPERATIONS) {
+    for (const [name, op] of OVERHEAD_OPERATIONS) {
       const row: Array<{ gas: number; data: string }> = [];
       for (const market of markets) row.push(await sent(() => op({ market, lender, borrower })));
       if (round === "measured") rows.set(name, row);
     }
   }
   const out: Record<string, GasParts> = {};
-  for (const [name, , transfer, reads] of OPERATIONS) {
+  for (const [name] of OVERHEAD_OPERATIONS) {
+    const shape = SHAPE[name];
+    if (shape === undefined) throw new Error(`gasBreakdown.ts: no shape for the operation ${name}`);
+    const { transfer, reads } = shape;
     const [withAll, withoutBreaker, withMock] = rows.get(name)!.map((r) => r.gas - 21_000 - calldataGas(r.data));
     const first = rows.get(name)![0];
     const oracleOwn = reads * mockRead;

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 
 import { renderTable } from "../format.js";
-import { formatNumber, formatPct, formatUsd } from "./reportText.js";
+import { formatCommit, formatNumber, formatPct, formatUsd } from "./reportText.js";
 import { PARAMS_MODES, type ParamsMode, type RunReport, type SimulationMeta, type SimulationReport } from "./types.js";
 import { lossPct } from "./verdict.js";
 
@@ -60,15 +60,10 @@ const limitsText = (limits: NonNullable<SimulationMeta["limits"]>): string =>
   `bad debt ${limits.maxBadDebtPct === null ? "none" : formatPct(limits.maxBadDebtPct)}, ` +
   `lender loss ${limits.maxLenderLossPct === null ? "none" : formatPct(limits.maxLenderLossPct)}`;
 
-const commitOf = (meta: SimulationMeta): string =>
-  meta.commit === undefined || meta.commit === null
-    ? "—"
-    : `${meta.commit.sha.slice(0, 10)}${meta.commit.dirty ? " (uncommitted changes)" : ""}`;
-
 /** The inputs that differ: [what, in A, in B]. */
 export function inputChanges(a: SimulationReport, b: SimulationReport): Array<[string, string, string]> {
   const inputs: Array<[string, (meta: SimulationMeta) => unknown]> = [
-    ["commit", commitOf],
+    ["commit", (m) => formatCommit(m.commit)],
     ["scenario", (m) => m.scenario],
     ["price files", (m) => m.prices],
     ["runs (--params)", (m) => m.params],

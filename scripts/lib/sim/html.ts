@@ -12,7 +12,15 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 import { chartSpecs, runViews, RUN_COLOURS, type RunView } from "./chartSpecs.js";
-import { formatDuration, formatNumber, formatPct, formatUsd, formatUtc, escapeHtml } from "./reportText.js";
+import {
+  formatCommit,
+  formatDuration,
+  formatNumber,
+  formatPct,
+  formatUsd,
+  formatUtc,
+  escapeHtml,
+} from "./reportText.js";
 import { BREAKER_LEVEL_NAMES, hasBreaker, type RunReport, type SimulationReport } from "./types.js";
 
 /** Breaker trips listed per run. */
@@ -60,10 +68,7 @@ function metaSection(report: SimulationReport): string {
     ["Keeper outages", outages],
     ["Chain", meta.chain],
     ["Path", `${formatUtc(meta.pathStart)} – ${formatUtc(meta.pathEnd)}`],
-    [
-      "Commit",
-      meta.commit ? `${meta.commit.sha.slice(0, 10)}${meta.commit.dirty ? " (uncommitted changes)" : ""}` : "—",
-    ],
+    ["Commit", formatCommit(meta.commit)],
     ["Written", meta.generatedAt ?? "—"],
   ];
   return (

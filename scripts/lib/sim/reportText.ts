@@ -45,3 +45,9 @@ export function formatUtc(timestamp: number): string {
   const date = new Date(timestamp * 1000);
   return Number.isNaN(date.getTime()) ? String(timestamp) : `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+/** The commit a report came from: "0123456789" (its first ten digits), "… (uncommitted changes)", or "—" unknown. */
+export function formatCommit(commit: { sha: string; dirty: boolean } | null | undefined): string {
+  if (commit === undefined || commit === null) return "—";
+  return `${commit.sha.slice(0, 10)}${commit.dirty ? " (uncommitted changes)" : ""}`;
+}
