@@ -73,7 +73,7 @@ abstract contract AccountValuation is VaultState {
         uint256 mask = uint128(marks);
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
-                address collateral = _collateral.assetList[i];
+                address collateral = CollateralBook.assetAt(_collateral, i);
                 IPriceOracle.Price memory price;
                 if (collateral != shared.asset) price = _price(collateral);
                 else if (shared.read) price = shared.price;

@@ -166,6 +166,17 @@ library CollateralBook {
         if (!record.listed) revert ICollateralVault.AssetNotListed(asset);
     }
 
+    /// @dev `assetList[i]` without the array's length check (a cold read of its own): only for an `i` whose bit is set
+    ///      in some account's mask, which is below the length (an asset's index is its position, and no asset is
+    ///      ever removed).
+    function assetAt(Book storage book, uint256 i) internal view returns (address asset) {
+        address[] storage assets = book.assetList;
+        assembly ("memory-safe") {
+            mstore(0x00, assets.slot)
+            asset := sload(add(keccak256(0x00, 0x20), i))
+        }
+    }
+
     /// @dev Adds `amount` of `asset` to `account`'s holding (and its bit to the account's mask).
     function increase(
         Book storage book,

@@ -157,7 +157,7 @@ library LossLedger {
         uint256 mask = uint128(marks); // the holding bits; the over-cap ones, and what they count, go with them
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
-                address asset = book.assetList[i];
+                address asset = CollateralBook.assetAt(book, i);
                 uint256 held = book.balances[account][asset];
                 book.assets[asset].totalDeposited -= held;
                 book.balances[account][asset] = 0;

@@ -83,6 +83,27 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         Reason reason;
     }
 
+    /// @dev Which secondary source an asset has, kept in the slot every read loads anyway, so that a read loads only
+    ///      the secondary it has (none: no secondary slot and no pool slot are read).
+    enum SecondaryKind {
+        NONE,
+        FEED,
+        TWAP
+    }
+
+    /// @dev An asset's configuration as stored: `assetConfig`'s fields in the order a read needs them (the primary,
+    ///      the bounds, the deviation and jump bounds with the secondary's kind: three slots), then the secondary feed.
+    struct StoredConfig {
+        Source primary;
+        uint128 minPrice;
+        uint128 maxPrice;
+        uint64 maxDeviation;
+        uint64 maxJump;
+        uint32 jumpWindow;
+        SecondaryKind secondaryKind;
+        Source secondary;
+    }
+
     /// @notice The L2 sequencer uptime feed, or address(0) on an L1.
     AggregatorV3Interface public immutable sequencerFeed;
     /// @notice Seconds after a sequencer restart during which prices are DEGRADED.
@@ -90,7 +111,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     /// @notice Seconds a feed may be late beyond its heartbeat before it is STALE.
     uint256 public immutable stalenessGrace;
 
-    mapping(address asset => AssetConfig) private _configs;
+    mapping(address asset => StoredConfig) private _configs;
     mapping(address asset => LastStatus) private _lastStatus;
     mapping(address asset => TwapSource) private _twaps;
 
@@ -137,20 +158,28 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
             config.jumpWindow > MAX_JUMP_WINDOW
         ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
 
-        AssetConfig storage stored = _configs[asset];
+        StoredConfig storage stored = _configs[asset];
         stored.primary = _source(config.primary, config.primaryHeartbeat, config.minPrice, config.maxPrice);
+        bool hasFeed = address(config.secondary) != address(0);
         stored.secondary =
-            address(config.secondary) == address(0)
-                ? Source(AggregatorV3Interface(address(0)), 0, 0)
-                : _source(config.secondary, config.secondaryHeartbeat, config.minPrice, config.maxPrice);
+            hasFeed
+                ? _source(config.secondary, config.secondaryHeartbeat, config.minPrice, config.maxPrice)
+                : Source(AggregatorV3Interface(address(0)), 0, 0);
         stored.minPrice = config.minPrice;
         stored.maxPrice = config.maxPrice;
         stored.maxDeviation = config.maxDeviation;
         stored.maxJump = config.maxJump;
         stored.jumpWindow = config.jumpWindow;
+        bool hasPool = address(_twaps[asset].pool) != address(0);
+        stored.secondaryKind =
+            hasFeed
+                ? SecondaryKind.FEED
+                : hasPool
+                    ? SecondaryKind.TWAP
+                    : SecondaryKind.NONE;
         emit AssetConfigured(asset, config);
         // One secondary per asset: a secondary feed replaces a TWAP source.
-        if (address(config.secondary) != address(0) && address(_twaps[asset].pool) != address(0)) {
+        if (hasFeed && hasPool) {
             delete _twaps[asset];
             emit TwapSourceRemoved(asset);
         }
@@ -159,7 +188,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     /// @inheritdoc IOracleAdapter
     function setTwapSource(address asset, IUniswapV3Pool pool, uint32 window, address quote) external onlyOwner {
         if (window < MIN_TWAP_WINDOW || window > MAX_TWAP_WINDOW) revert TwapWindowOutOfBounds(window);
-        AssetConfig storage stored = _configs[asset];
+        StoredConfig storage stored = _configs[asset];
         if (
             address(stored.primary.feed) == address(0) ||
             address(stored.secondary.feed) != address(0) ||
@@ -175,12 +204,15 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         uint8 quoteDecimals = IERC20Metadata(quote).decimals();
         if (assetDecimals > 18 || quoteDecimals > 18) revert TwapSourceInvalid(asset, address(pool));
         _twaps[asset] = TwapSource(pool, window, assetIsToken0, assetDecimals, quoteDecimals, quote);
+        stored.secondaryKind = SecondaryKind.TWAP;
         emit TwapSourceSet(asset, address(pool), quote, window);
     }
 
     /// @inheritdoc IOracleAdapter
     function removeTwapSource(address asset) external onlyOwner {
         delete _twaps[asset];
+        StoredConfig storage stored = _configs[asset];
+        if (stored.secondaryKind == SecondaryKind.TWAP) stored.secondaryKind = SecondaryKind.NONE;
         emit TwapSourceRemoved(asset);
     }
 
@@ -199,22 +231,19 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
 
     /// @inheritdoc IPriceOracle
     function getPrice(address asset) public view returns (Price memory price) {
-        AssetConfig storage config = _configs[asset];
+        StoredConfig storage config = _configs[asset];
         Source memory primary = config.primary;
         if (address(primary.feed) == address(0)) return Price(0, 0, Status.FAILED, Reason.NOT_CONFIGURED);
         uint256 minPrice = config.minPrice;
         uint256 maxPrice = config.maxPrice;
+        SecondaryKind kind = config.secondaryKind;
 
         Read memory first = _read(primary, minPrice, maxPrice);
         Read memory second;
-        bool hasSecondary = true;
-        bool pool; // the secondary is a TWAP: one pool, which can be held away from the market
-        if (address(config.secondary.feed) != address(0)) second = _read(config.secondary, minPrice, maxPrice);
-        else {
-            TwapSource memory twap = _twaps[asset];
-            if (address(twap.pool) != address(0)) (second, pool) = (_readTwap(twap, minPrice, maxPrice), true);
-            else hasSecondary = false;
-        }
+        bool hasSecondary = kind != SecondaryKind.NONE;
+        bool pool = kind == SecondaryKind.TWAP; // one pool, which can be held away from the market
+        if (kind == SecondaryKind.FEED) second = _read(config.secondary, minPrice, maxPrice);
+        else if (pool) second = _readTwap(_twaps[asset], minPrice, maxPrice);
 
         if (first.reason != Reason.NONE) {
             // Primary unusable: the secondary as DEGRADED, or FAILED. A TWAP alone is a pool nobody confirms, so a
@@ -263,11 +292,11 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
 
     /// @inheritdoc IOracleAdapter
     function secondaryPrice(address asset) external view returns (uint256 price, Reason reason) {
-        AssetConfig storage config = _configs[asset];
+        StoredConfig storage config = _configs[asset];
         Read memory read;
-        if (address(config.secondary.feed) != address(0))
+        if (config.secondaryKind == SecondaryKind.FEED)
             read = _read(config.secondary, config.minPrice, config.maxPrice);
-        else if (address(_twaps[asset].pool) != address(0))
+        else if (config.secondaryKind == SecondaryKind.TWAP)
             read = _readTwap(_twaps[asset], config.minPrice, config.maxPrice);
         else read.reason = Reason.NOT_CONFIGURED;
         return (read.reason == Reason.NONE ? read.price : 0, read.reason);
@@ -296,7 +325,17 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
 
     /// @inheritdoc IOracleAdapter
     function assetConfig(address asset) external view returns (AssetConfig memory) {
-        return _configs[asset];
+        StoredConfig storage stored = _configs[asset];
+        return
+            AssetConfig(
+                stored.primary,
+                stored.secondary,
+                stored.minPrice,
+                stored.maxPrice,
+                stored.maxDeviation,
+                stored.maxJump,
+                stored.jumpWindow
+            );
     }
 
     // ================================================================= internal
@@ -349,7 +388,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
                 twap.assetDecimals,
                 twap.quoteDecimals
             );
-            AssetConfig storage quoteConfig = _configs[twap.quote];
+            StoredConfig storage quoteConfig = _configs[twap.quote];
             Read memory quote = _read(quoteConfig.primary, quoteConfig.minPrice, quoteConfig.maxPrice);
             if (quote.reason != Reason.NONE) return Read(0, quote.reason, 0, 0);
             read.price = inQuote.wadMulDown(quote.price);
@@ -401,14 +440,24 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         bytes memory data
     ) private view returns (bool ok, uint256 roundId, int256 answer, uint256 startedAt, uint256 updatedAt) {
         _requireGasForSource();
-        bytes memory ret;
-        (ok, ret) = address(feed).staticcall{gas: FEED_GAS_LIMIT}(data);
-        if (!ok || ret.length < 160) return (false, 0, 0, 0, 0);
         uint256 answeredInRound;
-        (roundId, answer, startedAt, updatedAt, answeredInRound) = abi.decode(
-            ret,
-            (uint256, int256, uint256, uint256, uint256)
-        );
+        // Only the five words of a round are copied (never more return data than that), into memory past the free
+        // pointer, which nothing else uses before they are read back.
+        assembly ("memory-safe") {
+            let out := mload(0x40)
+            ok := staticcall(FEED_GAS_LIMIT, feed, add(data, 0x20), mload(data), out, 0xa0)
+            if lt(returndatasize(), 0xa0) {
+                ok := 0
+            }
+            if ok {
+                roundId := mload(out)
+                answer := mload(add(out, 0x20))
+                startedAt := mload(add(out, 0x40))
+                updatedAt := mload(add(out, 0x60))
+                answeredInRound := mload(add(out, 0x80))
+            }
+        }
+        if (!ok) return (false, 0, 0, 0, 0);
         // Round ids are uint80 on the interface; anything wider is not a Chainlink answer.
         if (roundId > type(uint80).max || answeredInRound > type(uint80).max) return (false, 0, 0, 0, 0);
     }

@@ -309,5 +309,65 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
       await f.usdcFeed.setMode(1); // would fail the TWAP; no longer matters
       expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
     });
+
+    // A read loads only the secondary its config says it has (a kind kept with the config): every way the kind changes
+    // must leave the read checking exactly the secondary `twapSource` and `assetConfig` report.
+    const wethConfig = async (f: Fixture, secondary = ZeroAddress) => ({
+      primary: await f.wethFeed.getAddress(),
+      primaryHeartbeat: 86400,
+      secondary,
+      secondaryHeartbeat: secondary === ZeroAddress ? 0 : 86400,
+      minPrice: wad("20"),
+      maxPrice: wad("400000"),
+      maxDeviation: wad("0.03"),
+      maxJump: 0n,
+      jumpWindow: 0,
+    });
+
+    it("a new config without a secondary feed keeps the TWAP checked: governance cannot drop it by editing bounds", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f));
+      expect((await f.adapter.twapSource(f.weth)).pool).to.equal(await f.pool.getAddress());
+      await f.usdcFeed.setMode(1); // the TWAP cannot be priced in USD: a failed secondary, if it is still read
+      const p = await f.adapter.getPrice(f.weth);
+      expect(p.status).to.equal(Status.DEGRADED);
+      expect(p.reason).to.equal(Reason.SECONDARY_FAILED);
+    });
+
+    it("an asset removed and configured again reads the TWAP twapSource still reports", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      await f.adapter.removeAsset(f.weth);
+      expect((await f.adapter.getPrice(f.weth)).reason).to.equal(Reason.NOT_CONFIGURED);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f));
+      expect((await f.adapter.twapSource(f.weth)).pool).to.equal(await f.pool.getAddress());
+      await f.usdcFeed.setMode(1);
+      expect((await f.adapter.getPrice(f.weth)).reason).to.equal(Reason.SECONDARY_FAILED);
+    });
+
+    it("removeTwapSource on an asset whose secondary is a feed leaves that feed checked", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      const backup = await ethers.deployContract("TestAggregator", [8, "ETH / USD (2)"]);
+      await backup.push(3000n * 10n ** 8n);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f, await backup.getAddress()));
+      await f.adapter.removeTwapSource(f.weth); // nothing to remove: the secondary is a feed
+      expect((await f.adapter.assetConfig(f.weth)).secondary.feed).to.equal(await backup.getAddress());
+      await backup.setMode(1);
+      const p = await f.adapter.getPrice(f.weth);
+      expect(p.status).to.equal(Status.DEGRADED);
+      expect(p.reason).to.equal(Reason.SECONDARY_FAILED);
+      expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.FEED_REVERTED);
+    });
+
+    it("a secondary feed dropped by a new config is no longer read", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      const backup = await ethers.deployContract("TestAggregator", [8, "ETH / USD (2)"]);
+      await backup.push(3000n * 10n ** 8n);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f, await backup.getAddress()));
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f));
+      expect((await f.adapter.assetConfig(f.weth)).secondary.feed).to.equal(ZeroAddress);
+      await backup.setMode(1);
+      expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
+      expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.NOT_CONFIGURED);
+    });
   });
 });

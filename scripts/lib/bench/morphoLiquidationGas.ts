@@ -68,6 +68,10 @@ export async function measureMorphoLiquidations(bench: PeerBench): Promise<PeerR
   }
   await fundAndApprove(timeline, usdc, keeper, usd("1000000"), vaultAddress);
   await fundAndApprove(timeline, usdc, keeper, usd("1000000"), morphoAddress);
+  // A keeper with WETH already (as one that has liquidated before): the seized WETH lands in a balance slot that is
+  // not empty on either side. Without it, the first liquidation measured (Bulwark's, in lockstep) would pay the
+  // keeper's first WETH balance (about 17,000 gas) and Morpho's would not.
+  await fundAndApprove(timeline, weth, keeper, eth("1"), vaultAddress);
   await send(() => market.prices.set(wethAddress, eth("2650")));
   await heartbeat();
   expectScenario(await vault.isLiquidatable(victims[0].address), "the first Bulwark account is not liquidatable");

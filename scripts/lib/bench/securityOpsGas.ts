@@ -18,6 +18,7 @@ import { fundAndApprove } from "../tokens.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../uniswap.js";
 import { eth, usd } from "../units.js";
 import type { Measurement } from "./shared.js";
+import { CHECK_LIMIT } from "./upkeepWorstCase.js";
 
 /** The upkeep's market and its SecurityOps. */
 export interface OpsBench {
@@ -76,10 +77,12 @@ export async function measureSecurityOps(
 
   const rows: Measurement[] = [];
   const upkeep = async (name: string, scenario: string, expectLiquidations: number): Promise<void> => {
-    // The check's own code and gas (checkUpkeep is findWork, encoded), sent as a transaction: eth_estimateGas would
-    // find the least gas at which it returns, and a check short of gas returns less work rather than reverting.
-    const checkGas = (await send(() => ops.connect(keeper).findWork("0x"))).gasUsed;
-    const [needed, data] = await ops.connect(keeper).checkUpkeep.staticCall("0x");
+    // The check's own code and gas (checkUpkeep is findWork, encoded), sent as a transaction with Automation's check
+    // gas limit: a limit from eth_estimateGas would be the least gas at which it returns, and a check short of gas
+    // returns less work rather than reverting (its price reads fail for want of gas), so it would measure a cheaper
+    // check than the one whose work the perform below runs.
+    const checkGas = (await send(() => ops.connect(keeper).findWork("0x", { gasLimit: CHECK_LIMIT }))).gasUsed;
+    const [needed, data] = await ops.connect(keeper).checkUpkeep.staticCall("0x", { gasLimit: CHECK_LIMIT });
     if (!needed) throw new Error(`scenario drifted: ${name}: no upkeep needed`);
     const receipt = await send(() => ops.connect(keeper).performUpkeep(data));
     const liquidated = receipt.logs.filter(

@@ -32,7 +32,7 @@ const ACCOUNTS = 200;
 /** Positions opened per transaction (each posts 16 collaterals: about 2.5M gas). */
 const PER_TX = 5;
 /** Chainlink Automation's check gas limit on most registries (v2.1: 10,000,000). */
-const CHECK_LIMIT = 10_000_000n;
+export const CHECK_LIMIT = 10_000_000n;
 /** Chainlink Automation's perform gas limit as SecurityOps is registered (docs/operations.md): 5,000,000. */
 const PERFORM_LIMIT = 5_000_000n;
 
