@@ -28,7 +28,7 @@ import {VaultState} from "./VaultState.sol";
 ///        `ZeroPrice`; a FAILED read carries no price and values its collateral at zero.
 ///      - INV-38 each collateral counts at its effective LTV and threshold (`CollateralBook.effective`).
 ///      - INV-13 the liquidation side values collateral at no less, and debt at no more, than the borrow side.
-///      - Each price is read once per valuation; the loop runs over the account's own mask (≤ MAX_COLLATERALS).
+///      - Each price is read once per valuation; the loop runs over the account's own holdings (≤ MAX_COLLATERALS).
 abstract contract AccountValuation is VaultState {
     using FixedPointMath for uint256;
     using LendingBook for LendingBook.Book;
@@ -69,8 +69,7 @@ abstract contract AccountValuation is VaultState {
         bool liquidation
     ) internal view returns (ICollateralVault.AccountLiquidity memory liq) {
         liq.debt = debt;
-        uint256 marks = _collateral.masks[account];
-        uint256 mask = uint128(marks);
+        (uint256 mask, uint256 pastCap) = _lending.holdingsOf(account);
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address collateral = CollateralBook.assetAt(_collateral, i);
@@ -88,8 +87,7 @@ abstract contract AccountValuation is VaultState {
                     price.status == IPriceOracle.Status.OK &&
                     (address(guard) == address(0) || guard.borrowAllowed(collateral, price.low))
                 ) {
-                    if ((marks >> (CollateralBook.OVER_CAP + i)) & 1 != 0)
-                        value -= _pastCapValue(account, collateral, value);
+                    if ((pastCap >> i) & 1 != 0) value -= _pastCapValue(account, collateral, value);
                     liq.borrowLimit += value.wadMulDown(ltv);
                 }
                 if (price.status > liq.priceStatus) liq.priceStatus = price.status;

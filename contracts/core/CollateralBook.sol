@@ -7,6 +7,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
+import {LendingBook} from "./LendingBook.sol";
 
 /// @title CollateralBook
 /// @notice The vault's record of collateral: which assets are listed and on what terms, each one's effective borrow
@@ -23,10 +24,11 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///        within [config / 2, config] for the threshold and below the threshold target less the config's own gap
 ///        for the LTV, whoever sets them.
 ///      - At most MAX_COLLATERALS assets, each listed once, never the base asset, each with 0–18 decimals; an
-///        asset's `index` is its position in `assetList`, the bit it sets in an account's mask.
-///      - An account's mask has bit `index` set exactly when it holds some of that asset, and an asset's
+///        asset's `index` is its position in `assetList`, the bit it sets in an account's holdings (its
+///        `LendingBook.Position`, the slot that also keeps its scaled debt).
+///      - An account's holdings have bit `index` set exactly when it holds some of that asset, and an asset's
 ///        `totalDeposited` is Σ accounts' balances of it: `increase` and `decrease` move all three together.
-///      - Bit OVER_CAP + `index` is set whenever `overCap[account][asset]` is non-zero: the units the account added
+///      - Its `pastCap` bit `index` is set whenever `overCap[account][asset]` is non-zero: the units the account added
 ///        past the asset's supply cap (issue 19, property 6) in the asset's current `capEpoch` (`pastOf`; an entry of
 ///        an earlier epoch is void), which leave first and never outlast the holding. They back at most
 ///        MAX_OVER_CAP_COVER × the account's debt when added; the vault's valuation lends on none of them while the
@@ -36,9 +38,6 @@ library CollateralBook {
 
     /// @notice Collateral assets per vault; bounds every loop over an account's collateral.
     uint256 internal constant MAX_COLLATERALS = 16;
-    /// @notice Where an account's mask keeps its over-cap bits: bit OVER_CAP + i says the account holds units of asset
-    ///         i it added past the asset's supply cap (`overCap`); bits below OVER_CAP say what it holds.
-    uint256 internal constant OVER_CAP = 128;
     /// @notice Most an account may hold past a supply cap, as cover of its debt: what it adds past the cap backs at
     ///         most twice its debt at the asset's liquidation threshold (enough to take any account to health 2 on
     ///         its own), so a top-up always can, and a borrow of 1 wei cannot carry an unbounded deposit past the cap.
@@ -66,7 +65,7 @@ library CollateralBook {
     struct Asset {
         ICollateralVault.CollateralConfig config;
         uint8 decimals;
-        uint8 index; // bit position in an account's collateral mask
+        uint8 index; // its bit in an account's holdings (LendingBook.Position)
         bool listed;
         uint40 rampStart; // when `ramp` last restarted
         uint64 ltvCap; // the risk manager's caps (type(uint64).max: none)
@@ -80,7 +79,6 @@ library CollateralBook {
     struct Book {
         address[] assetList; // listed assets, in listing order
         mapping(address asset => Asset) assets;
-        mapping(address account => uint256) masks; // bit i: holds assetList[i]; bit OVER_CAP + i: holds some past its cap
         mapping(address account => mapping(address asset => uint256)) balances;
         // Units of the holding added past the cap (bits 0–191), with the asset's `capEpoch` then (bits 192–255): an
         // entry of an earlier epoch is void, since the asset has been back within its cap since.
@@ -167,7 +165,7 @@ library CollateralBook {
     }
 
     /// @dev `assetList[i]` without the array's length check (a cold read of its own): only for an `i` whose bit is set
-    ///      in some account's mask, which is below the length (an asset's index is its position, and no asset is
+    ///      in some account's holdings, which is below the length (an asset's index is its position, and no asset is
     ///      ever removed).
     function assetAt(Book storage book, uint256 i) internal view returns (address asset) {
         address[] storage assets = book.assetList;
@@ -177,9 +175,10 @@ library CollateralBook {
         }
     }
 
-    /// @dev Adds `amount` of `asset` to `account`'s holding (and its bit to the account's mask).
+    /// @dev Adds `amount` of `asset` to `account`'s holding (and its bit to the account's holdings, in `position`).
     function increase(
         Book storage book,
+        LendingBook.Position storage position,
         address account,
         address asset,
         Asset storage record,
@@ -187,13 +186,15 @@ library CollateralBook {
     ) internal {
         record.totalDeposited += amount;
         book.balances[account][asset] += amount;
-        book.masks[account] |= 1 << record.index;
+        uint16 bit = uint16(1 << record.index);
+        if (position.holdings & bit == 0) position.holdings |= bit;
     }
 
     /// @dev Removes `amount` of `asset` from `account`'s holding, `held` (the caller has just read it, and checked
-    ///      `amount` ≤ `held`); an emptied holding leaves the account's mask.
+    ///      `amount` ≤ `held`); an emptied holding leaves the account's holdings (in `position`).
     function decrease(
         Book storage book,
+        LendingBook.Position storage position,
         address account,
         address asset,
         Asset storage record,
@@ -203,18 +204,15 @@ library CollateralBook {
         record.totalDeposited -= amount;
         uint256 remaining = held - amount;
         book.balances[account][asset] = remaining;
-        uint256 before = book.masks[account];
-        uint256 mask = before;
-        uint256 overCapBit = 1 << (OVER_CAP + record.index);
-        if (mask & overCapBit != 0) {
+        uint16 bit = uint16(1 << record.index);
+        if (position.pastCap & bit != 0) {
             // What it took past the cap leaves first: the holding that lends stays as it was.
             uint256 past = pastOf(book, account, asset, record);
             past = past > amount ? past - amount : 0;
             book.overCap[account][asset] = past == 0 ? 0 : (uint256(record.capEpoch) << EPOCH_SHIFT) | past;
-            if (past == 0) mask &= ~overCapBit;
+            if (past == 0) position.pastCap &= ~bit;
         }
-        if (remaining == 0) mask &= ~(1 << record.index);
-        if (mask != before) book.masks[account] = mask;
+        if (remaining == 0) position.holdings &= ~bit;
     }
 
     /// @notice Books `amount` of `asset` that indebted `account` is adding for itself past the asset's supply cap
@@ -224,6 +222,7 @@ library CollateralBook {
     ///      cap would back more than MAX_OVER_CAP_COVER × its debt (the holding at its price's `high`, the debt at
     ///      the base's `low`); `PriceNotOk` or `ZeroPrice` when either price cannot be read (the bound needs both).
     /// @param book The vault's book.
+    /// @param position The account's position (`LendingBook`), whose `pastCap` bit for the asset this sets.
     /// @param account The account topping up (the depositor itself).
     /// @param asset The collateral.
     /// @param amount What it adds, token units.
@@ -233,6 +232,7 @@ library CollateralBook {
     /// @param baseDecimals Its decimals.
     function addPastCap(
         Book storage book,
+        LendingBook.Position storage position,
         address account,
         address asset,
         uint256 amount,
@@ -258,7 +258,7 @@ library CollateralBook {
         if (_cover(record, oracle, asset, past) > MAX_OVER_CAP_COVER * debtValue)
             revert ICollateralVault.SupplyCapExceeded(asset, cap, total + amount);
         book.overCap[account][asset] = (uint256(record.capEpoch) << EPOCH_SHIFT) | past;
-        book.masks[account] |= 1 << (OVER_CAP + record.index);
+        position.pastCap |= uint16(1 << record.index);
     }
 
     /// @dev The units of `account`'s holding it added past `record`'s cap in the asset's current epoch (0 when none,

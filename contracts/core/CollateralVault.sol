@@ -8,6 +8,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
@@ -249,20 +250,21 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         }
         uint256 totalBefore = record.totalDeposited;
         uint256 totalAfter = totalBefore + amount;
+        LendingBook.Position storage position = _lending.positions[onBehalfOf];
         if (totalAfter > record.config.supplyCap) {
             // A full cap never blocks an indebted account's own top-up (issue 19, property 6): the units it adds past
             // the cap protect it but lend it nothing while the asset stays above the cap, and back at most twice its
             // debt (`CollateralBook.addPastCap`; a cap of 0 stays governance's freeze). Only the account itself may
             // go past the cap: nobody can load another's holding with units that do not lend.
-            if (_lending.scaledDebt[onBehalfOf] == 0 || msg.sender != onBehalfOf)
+            if (position.scaledDebt == 0 || msg.sender != onBehalfOf)
                 revert SupplyCapExceeded(collateral, record.config.supplyCap, totalAfter);
             _accrue();
             uint256 debt = _lending.debtOf(onBehalfOf, _lending.borrowIndex);
-            _collateral.addPastCap(onBehalfOf, collateral, amount, _oracle, debt, _base, _baseDecimals);
+            _collateral.addPastCap(position, onBehalfOf, collateral, amount, _oracle, debt, _base, _baseDecimals);
         }
         IERC20(collateral).pullExact(msg.sender, amount);
         _notifyInflow(collateral, onBehalfOf, amount, totalBefore);
-        _collateral.increase(onBehalfOf, collateral, record, amount);
+        _collateral.increase(position, onBehalfOf, collateral, record, amount);
         emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
     }
 
@@ -275,9 +277,10 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == type(uint256).max) amount = balance;
         if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
         uint256 totalBefore = record.totalDeposited;
-        _collateral.decrease(msg.sender, collateral, record, balance, amount);
+        LendingBook.Position storage position = _lending.positions[msg.sender];
+        _collateral.decrease(position, msg.sender, collateral, record, balance, amount);
         // INV-35: an account without debt needs neither a price nor accrued interest to leave (it touches no debt).
-        if (_lending.scaledDebt[msg.sender] != 0) {
+        if (position.scaledDebt != 0) {
             _accrue();
             // A doubted price moves no collateral out of an indebted account; the limit check reuses this read.
             SharedPrice memory read = SharedPrice(collateral, true, _requireOkPrice(collateral));
@@ -514,7 +517,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
     function liquidationView(address account, address collateral) external view returns (LiquidationView memory view_) {
         (view_.index, , ) = _accrued();
         (view_.oracle, view_.breaker) = (_oracle, _wiring.breaker);
-        view_.scaledDebt = _lending.scaledDebt[account];
+        view_.scaledDebt = _lending.positions[account].scaledDebt;
         uint256 debt = _lending.debtOf(account, view_.index);
         if (debt != 0) view_.basePrice = _price(asset());
         SharedPrice memory seized;
@@ -589,9 +592,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _lastAccrual = uint64(block.timestamp);
         if (index == oldIndex) return;
         uint256 reserveIncrease = reserves_ - _lending.reserves;
-        uint256 interest = debt - _lending.totalScaledDebt.mulDivUp(oldIndex, FixedPointMath.RAY);
+        uint256 interest = debt - uint256(_lending.totalScaledDebt).mulDivUp(oldIndex, FixedPointMath.RAY);
         _lending.borrowIndex = index;
-        _lending.reserves = reserves_;
+        _lending.reserves = SafeCast.toUint128(reserves_);
         emit InterestAccrued(index, interest, reserveIncrease);
     }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title LendingBook
@@ -9,7 +11,7 @@ import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 ///         struct of the vault; these helpers are internal, compiled into the vault and into `LiquidationSettlement`,
 ///         so both move debt the same way.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
-///      - INV-01 `totalScaledDebt` == Σ `scaledDebt[account]`: every helper moves both by the same amount.
+///      - INV-01 `totalScaledDebt` == Σ `positions[account].scaledDebt`: every helper moves both by the same amount.
 ///      - INV-09 rounding favours the protocol: a borrow adds scaled debt rounded up (the borrower owes at least what
 ///        it took), a partial repayment removes scaled debt rounded down (it is credited no more than it paid).
 library LendingBook {
@@ -23,18 +25,36 @@ library LendingBook {
     /// @notice Highest borrow rate honoured, 1000% APR per second: a faulty rate model cannot explode debt.
     uint256 internal constant MAX_BORROW_RATE_PER_SECOND = uint256(10e18) / 365 days;
 
+    /// @notice One account's word: its scaled debt and which collateral it holds, in one slot, so that a borrow by an
+    ///         account that holds collateral writes a slot that is already set, and a valuation reads its debt and its
+    ///         holdings together. The holdings are `CollateralBook`'s (bit i: asset i; MAX_COLLATERALS is 16).
+    struct Position {
+        uint224 scaledDebt; // debt ÷ borrow index (RAY)
+        uint16 holdings; // bit i: holds some of CollateralBook's asset i
+        uint16 pastCap; // bit i: holds some of asset i it added past the asset's supply cap (CollateralBook.overCap)
+    }
+
     /// @notice The base asset's books (base units; the index in RAY).
+    ///         Reserves and total scaled debt share a slot: every accrual reads both and writes reserves, and a borrow or
+    ///         repayment then writes the total into the slot the accrual has already written. Both are uint128 (as
+    ///         Morpho Blue's totals): a base asset needs fewer than 2^128 units in all (every real token has).
     struct Book {
         uint256 cash; // base asset the vault holds on its books (donations excluded)
-        uint256 reserves; // the protocol's share, first to absorb losses
-        uint256 totalScaledDebt;
+        uint128 reserves; // the protocol's share, first to absorb losses
+        uint128 totalScaledDebt;
         uint256 borrowIndex;
-        mapping(address account => uint256) scaledDebt;
+        mapping(address account => Position) positions;
     }
 
     /// @dev `account`'s debt at `index`, rounded up.
     function debtOf(Book storage book, address account, uint256 index) internal view returns (uint256) {
-        return book.scaledDebt[account].mulDivUp(index, FixedPointMath.RAY);
+        return uint256(book.positions[account].scaledDebt).mulDivUp(index, FixedPointMath.RAY);
+    }
+
+    /// @dev `account`'s holdings and past-cap bits (`Position`), read with its scaled debt in one slot.
+    function holdingsOf(Book storage book, address account) internal view returns (uint256 holdings, uint256 pastCap) {
+        Position storage position = book.positions[account];
+        return (position.holdings, position.pastCap);
     }
 
     /// @dev Adds `amount` of debt at the current index. Scaled debt rounds up: the borrower owes at least `amount`.
@@ -46,9 +66,11 @@ library LendingBook {
     ) internal returns (uint256 scaled, uint256 totalDebtAfter) {
         uint256 index = book.borrowIndex;
         scaled = amount.mulDivUp(FixedPointMath.RAY, index);
-        book.scaledDebt[account] += scaled;
+        Position storage position = book.positions[account];
+        // A scaled debt past uint224 reverts (SafeCastOverflowedUintDowncast): ~2.7e67 base units, no real debt.
+        position.scaledDebt = SafeCast.toUint224(position.scaledDebt + scaled);
         uint256 totalScaled = book.totalScaledDebt + scaled;
-        book.totalScaledDebt = totalScaled;
+        book.totalScaledDebt = SafeCast.toUint128(totalScaled);
         totalDebtAfter = totalScaled.mulDivUp(index, FixedPointMath.RAY);
     }
 
@@ -60,9 +82,10 @@ library LendingBook {
         uint256 amount,
         bool all
     ) internal returns (uint256 scaled) {
-        uint256 accountScaled = book.scaledDebt[account];
+        Position storage position = book.positions[account];
+        uint256 accountScaled = position.scaledDebt;
         scaled = all ? accountScaled : amount.mulDivDown(FixedPointMath.RAY, book.borrowIndex);
-        book.scaledDebt[account] = accountScaled - scaled;
-        book.totalScaledDebt -= scaled;
+        position.scaledDebt = uint224(accountScaled - scaled); // ≤ accountScaled, which fits
+        book.totalScaledDebt -= uint128(scaled); // ≤ the account's scaled debt, itself ≤ the total (INV-01)
     }
 }

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {FLASH_CALLBACK_SUCCESS, IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
@@ -56,11 +57,18 @@ library LiquidationSettlement {
         }
 
         lending.decreaseDebt(settlement.borrower, settlement.repay, settlement.repay == debt);
-        collateral.decrease(settlement.borrower, settlement.asset, record, held, settlement.seize);
+        collateral.decrease(
+            lending.positions[settlement.borrower],
+            settlement.borrower,
+            settlement.asset,
+            record,
+            held,
+            settlement.seize
+        );
         uint256 owed = settlement.repay + settlement.fee;
         lending.cash += owed;
         uint256 reserves = lending.reserves;
-        lending.reserves = reserves + settlement.fee;
+        lending.reserves = SafeCast.toUint128(reserves + settlement.fee);
         _keepProvision(lending, losses, settlement, reserves);
         emit ICollateralVault.Liquidated(
             settlement.borrower,

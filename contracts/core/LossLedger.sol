@@ -93,15 +93,17 @@ library LossLedger {
         // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were. The
         // account's own provision (at most its debt) goes first: it earmarks nothing once the debt is paid.
         clearProvision(ledger, account);
-        uint256 reserves = lending.reserves;
-        uint256 free = reserves > ledger.totalProvision ? reserves - ledger.totalProvision : 0;
-        if (free < amount) revert ICollateralVault.RemainderNotCovered(amount, free);
-        lending.decreaseDebt(account, amount, true);
-        lending.reserves = reserves - amount;
+        {
+            uint256 reserves = lending.reserves;
+            uint256 free = reserves > ledger.totalProvision ? reserves - ledger.totalProvision : 0;
+            if (free < amount) revert ICollateralVault.RemainderNotCovered(amount, free);
+            lending.decreaseDebt(account, amount, true);
+            lending.reserves = uint128(reserves - amount); // ≤ reserves
+        }
         CollateralBook.Asset storage record = book.listed(asset);
         uint256 held = book.balances[account][asset];
         if (seize == 0 || seize > held) revert ICollateralVault.InsufficientCollateral(asset, held, seize);
-        book.decrease(account, asset, record, held, seize);
+        book.decrease(lending.positions[account], account, asset, record, held, seize);
         ledger.protocolCollateral[asset] += seize;
         emit ICollateralVault.RemainderClosed(account, asset, amount, seize);
     }
@@ -151,22 +153,23 @@ library LossLedger {
         // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
         uint256 reserves = lending.reserves;
         uint256 absorbed = amount < reserves ? amount : reserves;
-        lending.reserves = reserves - absorbed;
+        lending.reserves = uint128(reserves - absorbed); // ≤ reserves
         // INV-16: the account ends with no collateral; its dust becomes the protocol's.
-        uint256 marks = book.masks[account];
-        uint256 mask = uint128(marks); // the holding bits; the over-cap ones, and what they count, go with them
+        LendingBook.Position storage position = lending.positions[account];
+        // The holdings; the over-cap entries, and what they count, go with them.
+        (uint256 mask, uint256 pastCap) = (position.holdings, position.pastCap);
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address asset = CollateralBook.assetAt(book, i);
                 uint256 held = book.balances[account][asset];
                 book.assets[asset].totalDeposited -= held;
                 book.balances[account][asset] = 0;
-                if ((marks >> (CollateralBook.OVER_CAP + i)) & 1 != 0) book.overCap[account][asset] = 0;
+                if ((pastCap >> i) & 1 != 0) book.overCap[account][asset] = 0;
                 ledger.protocolCollateral[asset] += held;
             }
             mask >>= 1;
         }
-        book.masks[account] = 0;
+        (position.holdings, position.pastCap) = (0, 0);
         uint256 provisionsBefore = ledger.totalProvision;
         clearProvision(ledger, account);
         // The loss meets gains still held back first (they are lenders' only on paper until released).
@@ -213,7 +216,7 @@ library LossLedger {
         uint256 free = reserves > provisions ? reserves - provisions : 0;
         uint256 available = free < lending.cash ? free : lending.cash;
         if (amount > available) revert ICollateralVault.InsufficientReserves(available, amount);
-        lending.reserves = reserves - amount;
+        lending.reserves = uint128(reserves - amount); // ≤ reserves
         lending.cash -= amount;
         emit ICollateralVault.ReservesWithdrawn(to, amount);
         base.safeTransfer(to, amount);
@@ -248,7 +251,7 @@ library LossLedger {
         ledger.unrecoveredLoss = unrecovered - toLenders;
         uint256 reserves = lending.reserves;
         lending.cash += proceeds;
-        lending.reserves = reserves + proceeds - toLenders;
+        lending.reserves = SafeCast.toUint128(reserves + proceeds - toLenders);
         _holdBack(ledger, proceeds, 0, reserves, reserves + proceeds - toLenders, ledger.totalProvision);
         emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
         if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);

@@ -25,21 +25,22 @@ library VaultStorage {
     uint256 internal constant BORROW_CAP_SLOT = 9;
     /// @dev reserve factor (bits 0–63), reserve boost (64–127), last accrual time (128–191).
     uint256 internal constant ACCRUAL_SLOT = 10;
-    uint256 internal constant CASH_SLOT = 11; // LendingBook.Book at 11–15
-    uint256 internal constant SCALED_DEBT_SLOT = 15; // mapping(account => scaled debt)
-    uint256 internal constant ASSETS_SLOT = 17; // CollateralBook.Book at 16–20: mapping(asset => Asset)
-    uint256 internal constant OVER_CAP_SLOT = 20; // mapping(account => mapping(asset => units past the cap))
-    uint256 internal constant BAD_DEBT_SLOT = 21; // LossLedger.Ledger at 21–26
-    uint256 internal constant UNRECOVERED_LOSS_SLOT = 22;
-    uint256 internal constant TOTAL_PROVISION_SLOT = 23;
-    uint256 internal constant PROVISION_SLOT = 24; // mapping(account => provision)
-    uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 25; // mapping(asset => units)
-    uint256 internal constant RELEASE_SLOT = 26; // LossLedger.Release: amount (bits 0–127), start (128–191), end
-    uint256 internal constant ENGINE_SLOT = 27; // VaultWiring.Wiring at 27–31
-    uint256 internal constant BREAKER_SLOT = 28;
-    uint256 internal constant QUEUE_SLOT = 29;
-    uint256 internal constant RISK_MANAGER_SLOT = 30;
-    uint256 internal constant RECOVERY_SLOT = 31;
+    uint256 internal constant CASH_SLOT = 11; // LendingBook.Book at 11–14 (reserves and total scaled debt in 12)
+    /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–223), holdings (224–239), past cap (240–255).
+    uint256 internal constant POSITION_SLOT = 14;
+    uint256 internal constant ASSETS_SLOT = 16; // CollateralBook.Book at 15–18: mapping(asset => Asset)
+    uint256 internal constant OVER_CAP_SLOT = 18; // mapping(account => mapping(asset => units past the cap))
+    uint256 internal constant BAD_DEBT_SLOT = 19; // LossLedger.Ledger at 19–24
+    uint256 internal constant UNRECOVERED_LOSS_SLOT = 20;
+    uint256 internal constant TOTAL_PROVISION_SLOT = 21;
+    uint256 internal constant PROVISION_SLOT = 22; // mapping(account => provision)
+    uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 23; // mapping(asset => units)
+    uint256 internal constant RELEASE_SLOT = 24; // LossLedger.Release: amount (bits 0–127), start (128–191), end
+    uint256 internal constant ENGINE_SLOT = 25; // VaultWiring.Wiring at 25–29
+    uint256 internal constant BREAKER_SLOT = 26;
+    uint256 internal constant QUEUE_SLOT = 27;
+    uint256 internal constant RISK_MANAGER_SLOT = 28;
+    uint256 internal constant RECOVERY_SLOT = 29;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap
@@ -110,7 +111,7 @@ library VaultStorage {
 
     /// @dev `account`'s index-scaled debt.
     function scaledDebtOf(ICollateralVault vault, address account) internal view returns (uint256) {
-        return _word(vault, _mappingSlot(account, SCALED_DEBT_SLOT));
+        return uint224(_word(vault, _mappingSlot(account, POSITION_SLOT)));
     }
 
     // ----------------------------------------------------------------- losses

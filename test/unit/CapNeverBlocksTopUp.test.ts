@@ -19,12 +19,13 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import { config, expectUnchanged, fundedMarketFixture, marketState, usd, wad } from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
+import { vaultSlot } from "./helpers/vaultSlots.js";
 
 const { networkHelpers, ethers } = await network.create();
 
-/** CollateralBook's slots in the vault (VaultStorage: ASSETS_SLOT 17, OVER_CAP_SLOT 20; an asset's terms at +2). */
-const ASSETS_SLOT = 17n;
-const OVER_CAP_SLOT = 20n;
+/** CollateralBook's slots in the vault, as VaultStorage reads them (an asset's terms at +2). */
+const ASSETS_SLOT = vaultSlot("ASSETS");
+const OVER_CAP_SLOT = vaultSlot("OVER_CAP");
 
 /**
  * Units of `account`'s `asset` it added past the cap, read from the vault's storage as VaultStorage.overCapOf reads it:

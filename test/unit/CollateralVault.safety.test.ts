@@ -183,6 +183,29 @@ describe("CollateralVault: safety", function () {
     });
   });
 
+  describe("uint128 totals (reserves and total scaled debt share a slot)", function () {
+    it("a borrow that would take the total scaled debt past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, usdc, lender, borrower } = f;
+      const huge = 2n ** 128n; // one unit past the largest total: cash can hold it, the total cannot
+      await usdc.mint(lender.address, huge);
+      await usdc.connect(lender).approve(vault, MaxUint256);
+      await vault.connect(lender).deposit(huge, lender.address);
+      await expectUnchanged(marketState(f), async () => {
+        // No debt yet: the index is RAY, so the scaled amount is the amount itself. The cast fails before any check
+        // that would need collateral.
+        await expect(vault.connect(borrower).borrow(huge, borrower.address))
+          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+          .withArgs(128, huge);
+      });
+      // One unit less fits the total; it then needs collateral like any borrow.
+      await expect(vault.connect(borrower).borrow(huge - 1n, borrower.address)).to.be.revertedWithCustomError(
+        vault,
+        "BorrowCapExceeded",
+      );
+    });
+  });
+
   describe("share token (ERC-20) errors", function () {
     it("reverts with ERC20InsufficientBalance, ERC20InvalidReceiver and ERC20InvalidSpender, changing nothing", async function () {
       const f = await networkHelpers.loadFixture(fundedMarketFixture);
@@ -338,6 +361,7 @@ describe("CollateralVault: safety", function () {
       RemainderNotCovered: "NoDust.test.ts (the engine checks free reserves first: a direct engine call)",
       ReserveBoostTooHigh: "risk (setReserveBoost)",
       ReserveFactorTooHigh: "lending (constructor), governance",
+      SafeCastOverflowedUintDowncast: "safety (a total scaled debt past uint128)",
       SafeERC20FailedOperation: "unreachable with the test tokens: they revert rather than return false",
       SupplyCapExceeded: "borrowing",
       ThresholdCapTooLow: "risk (setRiskCaps, boundary at half the threshold)",

@@ -15,6 +15,7 @@ import type { SolidityBuildInfo } from "hardhat/types/solidity";
 
 import { collateral } from "../../scripts/lib/testMarket.js";
 import { emptyMarketFixture, usd, wad } from "./helpers/vault.js";
+import { vaultSlots } from "./helpers/vaultSlots.js";
 
 const { ethers, networkHelpers } = await network.create();
 
@@ -62,15 +63,6 @@ async function vaultLayout(): Promise<StorageLayout> {
   return output.contracts[source].CollateralVault.storageLayout;
 }
 
-/** `VaultStorage`'s slot constants, read from its source: name (without `_SLOT`) → slot. */
-function slotConstants(): Map<string, number> {
-  const text = readFileSync("contracts/libraries/VaultStorage.sol", "utf8");
-  const out = new Map<string, number>();
-  for (const match of text.matchAll(/uint256 internal constant (\w+)_SLOT = (\d+);/g))
-    out.set(match[1], Number(match[2]));
-  return out;
-}
-
 /** Where each slot constant must point: a top-level variable, or a member of a struct variable. */
 const EXPECTED: Record<string, [variable: string, member?: string]> = {
   ORACLE: ["_oracle"],
@@ -78,7 +70,7 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   BORROW_CAP: ["_borrowCap"],
   ACCRUAL: ["_reserveFactor"],
   CASH: ["_lending", "cash"],
-  SCALED_DEBT: ["_lending", "scaledDebt"],
+  POSITION: ["_lending", "positions"],
   ASSETS: ["_collateral", "assets"],
   OVER_CAP: ["_collateral", "overCap"],
   BAD_DEBT: ["_losses", "badDebt"],
@@ -112,7 +104,7 @@ describe("VaultStorage: the vault's slots", function () {
   }
 
   it("every slot constant points at the variable it names", function () {
-    const constants = slotConstants();
+    const constants = vaultSlots();
     expect([...constants.keys()].sort()).to.deep.equal(Object.keys(EXPECTED).sort());
     for (const [name, [variable, member]] of Object.entries(EXPECTED)) {
       expect(constants.get(name), `${name}_SLOT`).to.equal(slotOf(variable, member));
@@ -129,6 +121,24 @@ describe("VaultStorage: the vault's slots", function () {
       const entry = layout.storage.find((e) => e.label === label);
       expect([Number(entry?.slot), entry?.offset], label).to.deep.equal([accrual, offset]);
     }
+  });
+
+  it("the lending book packs reserves and the total scaled debt in one slot, at bits 0 and 128", function () {
+    const lending = layout.storage.find((e) => e.label === "_lending");
+    const members = layout.types[lending?.type ?? ""].members ?? [];
+    const at = (label: string) => members.find((m) => m.label === label);
+    expect([Number(at("reserves")?.slot), at("reserves")?.offset]).to.deep.equal([1, 0]);
+    expect([Number(at("totalScaledDebt")?.slot), at("totalScaledDebt")?.offset]).to.deep.equal([1, 16]);
+  });
+
+  it("an account's position packs its scaled debt, holdings and past-cap bits at bits 0, 224 and 240", function () {
+    const positionType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(Position)"));
+    const members = layout.types[positionType ?? ""].members ?? [];
+    expect(members.map((m) => [m.label, Number(m.slot), m.offset])).to.deep.equal([
+      ["scaledDebt", 0, 0],
+      ["holdings", 0, 28],
+      ["pastCap", 0, 30],
+    ]);
   });
 
   it("a collateral record's words and fields are where VaultStorage reads them", function () {
