@@ -89,7 +89,7 @@ abstract contract UpkeepRules is UpkeepState {
     function _reservesDue() internal view returns (bool) {
         address rm = vault.riskManager();
         if (rm == address(0)) return false;
-        (, uint256 boostNow, ) = vault.accrualTerms();
+        (, uint256 boostNow) = vault.accrualTerms();
         IRiskManager.Params memory params;
         uint256 gasBefore = _gasForItem();
         try IRiskManager(rm).params{gas: _ruleGas()}() returns (IRiskManager.Params memory read) {

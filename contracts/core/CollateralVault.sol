@@ -8,7 +8,6 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
@@ -51,7 +50,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - Recovery proceeds repay lenders' unrecovered loss before they reach reserves.
 ///      Debt is stored index-scaled: debt = scaledDebt × borrowIndex / RAY, rounded up.
 ///      Parameters change only through `owner` (the timelock) and inside the MAX_* bounds of LendingBook and CollateralBook.
-///      Storage layout: VaultLens reads some of it by slot (`extsload`); test/unit/VaultLens.test.ts checks the slots.
+///      Storage layout (VaultState): other contracts read some of it by slot (`VaultStorage`, through `extsload`);
+///      test/unit/VaultStorage.test.ts checks the slots.
 contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyGuardTransient, AccountValuation {
     using SafeERC20 for IERC20;
     using TokenTransfers for IERC20;
@@ -90,8 +90,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         _rateModel = rateModel;
         _reserveFactor = uint64(reserveFactor_); // ≤ LendingBook.MAX_RESERVE_FACTOR, checked above
         _borrowCap = borrowCap_;
-        _lastAccrual = uint64(block.timestamp);
-        _lending.borrowIndex = FixedPointMath.RAY;
+        (_lending.borrowIndex, _lending.lastAccrual) = (uint216(FixedPointMath.RAY), uint40(block.timestamp));
     }
 
     // ================================================================= lender side (ERC-4626)
@@ -586,15 +585,15 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
 
     /// @dev Brings the borrow index, and with it total debt and reserves, up to now. Idempotent within a block.
     function _accrue() internal {
-        if (block.timestamp == _lastAccrual) return;
+        if (block.timestamp == _lending.lastAccrual) return;
         uint256 oldIndex = _lending.borrowIndex;
         (uint256 index, uint256 debt, uint256 reserves_) = _accrued();
-        _lastAccrual = uint64(block.timestamp);
+        // One slot: the index (unchanged when nothing is borrowed) and the time.
+        (_lending.borrowIndex, _lending.lastAccrual) = (uint216(index), uint40(block.timestamp)); // ≤ max: _accrued
         if (index == oldIndex) return;
         uint256 reserveIncrease = reserves_ - _lending.reserves;
         uint256 interest = debt - uint256(_lending.totalScaledDebt).mulDivUp(oldIndex, FixedPointMath.RAY);
-        _lending.borrowIndex = index;
-        _lending.reserves = SafeCast.toUint128(reserves_);
+        _lending.reserves = uint128(reserves_); // ≤ type(uint128).max: _accrued saturates it
         emit InterestAccrued(index, interest, reserveIncrease);
     }
 
@@ -655,16 +654,18 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         reserves_ = _lending.reserves;
         uint256 scaledTotal = _lending.totalScaledDebt;
         debt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
-        uint256 elapsed = block.timestamp - _lastAccrual;
+        uint256 elapsed = block.timestamp - _lending.lastAccrual;
         if (elapsed == 0 || scaledTotal == 0) return (index, debt, reserves_);
 
         uint256 rate = _rateModel.borrowRatePerSecond(_lending.cash, debt);
         if (rate > LendingBook.MAX_BORROW_RATE_PER_SECOND) rate = LendingBook.MAX_BORROW_RATE_PER_SECOND;
         index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
+        // The index saturates (10^38 times its start: decades at the capped rate) rather than lock every accrual.
+        if (index > type(uint216).max) index = type(uint216).max;
         uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
         uint256 factor = uint256(_reserveFactor) + _reserveBoost;
         if (factor > LendingBook.MAX_RESERVE_FACTOR) factor = LendingBook.MAX_RESERVE_FACTOR;
-        reserves_ += (newDebt - debt).wadMulUp(factor);
+        reserves_ = LendingBook.capped(reserves_ + (newDebt - debt).wadMulUp(factor));
         debt = newDebt;
     }
 }

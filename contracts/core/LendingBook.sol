@@ -37,18 +37,29 @@ library LendingBook {
     /// @notice The base asset's books (base units; the index in RAY).
     ///         Reserves and total scaled debt share a slot: every accrual reads both and writes reserves, and a borrow or
     ///         repayment then writes the total into the slot the accrual has already written. Both are uint128 (as
-    ///         Morpho Blue's totals): a base asset needs fewer than 2^128 units in all (every real token has).
+    ///         Morpho Blue's totals): a base asset needs fewer than 2^128 units in all (every real token has). The index
+    ///         and the last accrual time share the next slot, so an accrual writes two slots, not three. Reserves and
+    ///         the index grow without a user's action (interest), so they saturate rather than revert (`capped`,
+    ///         the vault's `_accrued`): nothing that accrues can ever lock the vault; a share of interest past the cap
+    ///         stays with lenders.
     struct Book {
         uint256 cash; // base asset the vault holds on its books (donations excluded)
         uint128 reserves; // the protocol's share, first to absorb losses
         uint128 totalScaledDebt;
-        uint256 borrowIndex;
+        uint216 borrowIndex; // RAY; uint216 holds 10^38 times its start, which no capped rate reaches in decades
+        uint40 lastAccrual; // when interest last accrued: an accrual writes it with the index, in one slot
         mapping(address account => Position) positions;
     }
 
     /// @dev `account`'s debt at `index`, rounded up.
     function debtOf(Book storage book, address account, uint256 index) internal view returns (uint256) {
         return uint256(book.positions[account].scaledDebt).mulDivUp(index, FixedPointMath.RAY);
+    }
+
+    /// @dev `value` as reserves, saturating at type(uint128).max: what the cap cannot hold stays with lenders (cash and
+    ///      debt count it; reserves do not), so no accrual, fee or recovery ever reverts on it.
+    function capped(uint256 value) internal pure returns (uint128) {
+        return value > type(uint128).max ? type(uint128).max : uint128(value);
     }
 
     /// @dev `account`'s holdings and past-cap bits (`Position`), read with its scaled debt in one slot.

@@ -135,7 +135,7 @@ library LossLedger {
     /// @notice Writes off `account`'s whole debt: reserves absorb what they can, every unit of the account's
     ///         collateral becomes the protocol's, its provision goes, and the rest of the loss falls on lenders until
     ///         recovered. Reverts with `NoDebt`. Loops over the account's
-    ///         own collateral mask: at most MAX_COLLATERALS iterations. Emits `BadDebtWrittenOff`.
+    ///         own holdings (its position's bits): at most MAX_COLLATERALS iterations. Emits `BadDebtWrittenOff`.
     /// @param ledger The vault's ledger.
     /// @param book The vault's collateral book.
     /// @param lending The vault's lending book (interest accrued to now).
@@ -251,8 +251,8 @@ library LossLedger {
         ledger.unrecoveredLoss = unrecovered - toLenders;
         uint256 reserves = lending.reserves;
         lending.cash += proceeds;
-        lending.reserves = SafeCast.toUint128(reserves + proceeds - toLenders);
-        _holdBack(ledger, proceeds, 0, reserves, reserves + proceeds - toLenders, ledger.totalProvision);
+        lending.reserves = LendingBook.capped(reserves + proceeds - toLenders);
+        _holdBack(ledger, proceeds, 0, reserves, lending.reserves, ledger.totalProvision);
         emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
         if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);
         if (proceeds != 0) base.pullExact(msg.sender, proceeds);

@@ -12,9 +12,10 @@ import {VaultWiring} from "./VaultWiring.sol";
 /// @notice The vault's storage, in one place: what `CollateralVault` and `AccountValuation` read and write, and what
 ///         `VaultStorage` reads by slot from outside.
 /// @dev Slots (OpenZeppelin's ERC20 holds 0–4 and Ownable2Step 5–6; the reentrancy lock is transient): 7 oracle,
-///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost | last accrual, 11–15 lending book, 16–20
-///      collateral book, 21–26 loss ledger (26: gains held back), 27–31 wiring (engine, breaker, queue, risk manager,
-///      recovery).
+///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost, 11–14 lending book (11 cash, 12 reserves |
+///      total scaled debt, 13 borrow index | last accrual, 14 each account's position: scaled debt | holdings | past
+///      cap), 15–18 collateral book, 19–24 loss ledger (24: gains held back), 25–29 wiring (engine, breaker, queue,
+///      risk manager, recovery).
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.
 abstract contract VaultState {
     /// @dev The base asset (immutable: read without a call) and its decimals.
@@ -24,10 +25,10 @@ abstract contract VaultState {
     IPriceOracle internal _oracle;
     IInterestRateModel internal _rateModel;
     uint256 internal _borrowCap;
-    // One slot, read together by every accrual: the reserve factor, the risk manager's boost, the last accrual time.
+    // One slot, read by every accrual (and written only by governance and the risk manager): the reserve factor and
+    // the risk manager's boost. The last accrual time is kept with the borrow index (`LendingBook.Book`).
     uint64 internal _reserveFactor;
     uint64 internal _reserveBoost;
-    uint64 internal _lastAccrual;
 
     LendingBook.Book internal _lending;
     CollateralBook.Book internal _collateral;

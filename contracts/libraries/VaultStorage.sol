@@ -23,9 +23,11 @@ library VaultStorage {
     uint256 internal constant ORACLE_SLOT = 7;
     uint256 internal constant RATE_MODEL_SLOT = 8;
     uint256 internal constant BORROW_CAP_SLOT = 9;
-    /// @dev reserve factor (bits 0–63), reserve boost (64–127), last accrual time (128–191).
+    /// @dev reserve factor (bits 0–63), reserve boost (64–127).
     uint256 internal constant ACCRUAL_SLOT = 10;
     uint256 internal constant CASH_SLOT = 11; // LendingBook.Book at 11–14 (reserves and total scaled debt in 12)
+    /// @dev borrow index (bits 0–215), last accrual time (216–255).
+    uint256 internal constant INDEX_SLOT = 13;
     /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–223), holdings (224–239), past cap (240–255).
     uint256 internal constant POSITION_SLOT = 14;
     uint256 internal constant ASSETS_SLOT = 16; // CollateralBook.Book at 15–18: mapping(asset => Asset)
@@ -96,12 +98,15 @@ library VaultStorage {
         return _word(vault, BORROW_CAP_SLOT);
     }
 
-    /// @dev The reserve factor, the risk manager's boost to it (WAD) and when interest last accrued.
-    function accrualTerms(
-        ICollateralVault vault
-    ) internal view returns (uint256 reserveFactor, uint256 reserveBoost, uint256 lastAccrual) {
+    /// @dev The reserve factor and the risk manager's boost to it (WAD).
+    function accrualTerms(ICollateralVault vault) internal view returns (uint256 reserveFactor, uint256 reserveBoost) {
         uint256 word = _word(vault, ACCRUAL_SLOT);
-        return (uint64(word), uint64(word >> 64), uint64(word >> 128));
+        return (uint64(word), uint64(word >> 64));
+    }
+
+    /// @dev When interest last accrued (kept with the borrow index).
+    function lastAccrual(ICollateralVault vault) internal view returns (uint256) {
+        return _word(vault, INDEX_SLOT) >> 216;
     }
 
     /// @dev Base asset the vault holds on its books (donations excluded).

@@ -19,7 +19,7 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///         computed (accrued interest, valuations) comes from the vault's own views. Also reads many accounts in one
 ///         call. Holds no state and no funds; any vault can be read.
 /// @dev Invariants: every read equals what the vault's own view of the same name returned before it moved here, at
-///      the same block (test/unit/VaultLens.test.ts); the bounds below are the vault's own constants. The loops are
+///      the same block (test/unit/VaultStorage.test.ts); the bounds below are the vault's own constants. The loops are
 ///      bounded by the caller's arrays (views, never in a user's transaction path).
 contract VaultLens {
     using FixedPointMath for uint256;
@@ -134,14 +134,14 @@ contract VaultLens {
         view
         returns (IPriceOracle oracle, IInterestRateModel rateModel, uint256 reserveFactor, uint256 borrowCap)
     {
-        (reserveFactor, , ) = vault.accrualTerms();
+        (reserveFactor, ) = vault.accrualTerms();
         return (vault.oracle(), vault.rateModel(), reserveFactor, vault.borrowCap());
     }
 
     /// @notice Timestamp interest was last accrued to storage (never after block.timestamp, INV-10).
     /// @param vault The vault to read.
     function lastAccrual(ICollateralVault vault) external view returns (uint256 timestamp) {
-        (, , timestamp) = vault.accrualTerms();
+        return vault.lastAccrual();
     }
 
     /// @notice The liquidation engine, the only address that may seize collateral (zero: none yet).
@@ -163,7 +163,7 @@ contract VaultLens {
     function riskModules(
         ICollateralVault vault
     ) external view returns (address riskManager, address recovery, uint256 reserveBoost) {
-        (, reserveBoost, ) = vault.accrualTerms();
+        (, reserveBoost) = vault.accrualTerms();
         return (vault.riskManager(), vault.recovery(), reserveBoost);
     }
 

@@ -35,12 +35,43 @@ contract OracleRawFeed {
         previous = words;
     }
 
+    /// @notice Bytes latestRoundData and getRoundData return (0: the five words, abi-encoded): cut short or padded
+    ///         with zeros to it.
+    uint256 public returnSize;
+    /// @notice Revert, with the five words (at `returnSize`) as revert data, instead of returning them.
+    bool public revertWithWords;
+
+    /// @notice Sets the shape of every answer (see `returnSize` and `revertWithWords`).
+    function setShape(uint256 size, bool revertIt) external {
+        (returnSize, revertWithWords) = (size, revertIt);
+    }
+
     function latestRoundData() external view returns (uint256, int256, uint256, uint256, uint256) {
+        _shaped(latest);
         return _words(latest);
     }
 
     function getRoundData(uint80) external view returns (uint256, int256, uint256, uint256, uint256) {
+        _shaped(previous);
         return _words(previous);
+    }
+
+    /// @dev With a shape set, ends the call here: the five words in `returnSize` bytes, returned or reverted.
+    function _shaped(RoundWords memory w) private view {
+        uint256 size = returnSize;
+        bool revertIt = revertWithWords;
+        if (size == 0 && !revertIt) return;
+        if (size == 0) size = 160;
+        bytes memory out = new bytes(size > 160 ? size : 160);
+        (uint256 a, int256 b, uint256 c, uint256 d, uint256 e) = _words(w);
+        bytes memory five = abi.encode(a, b, c, d, e);
+        for (uint256 i; i < 160; ++i) out[i] = five[i];
+        assembly ("memory-safe") {
+            if revertIt {
+                revert(add(out, 0x20), size)
+            }
+            return(add(out, 0x20), size)
+        }
     }
 
     function _words(RoundWords memory w) private pure returns (uint256, int256, uint256, uint256, uint256) {

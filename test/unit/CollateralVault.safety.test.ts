@@ -3,6 +3,7 @@ import { MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 
+import { collateral, deployMarket } from "../../scripts/lib/testMarket.js";
 import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
 
 import {
@@ -13,6 +14,7 @@ import {
   marketState,
   usd,
   wad,
+  YEAR,
 } from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
 import type { ReentrantERC20 } from "../../typechain-types/index.js";
@@ -35,6 +37,30 @@ async function hookFixture(connection: NetworkConnection): Promise<HookFixture> 
   await f.vault.connect(f.alice).depositCollateral(hook, wad("10000"), f.alice.address);
   await f.vault.connect(f.alice).borrow(usd("100"), f.alice.address);
   return { ...f, hook };
+}
+
+/**
+ * A market nothing real reaches, for the uint128 reserves: 2^127 USDC units lent, 2^126 borrowed against WETH at
+ * $10^30, at the capped rate. Without the circuit breaker (its windows count in uint112, far below these amounts).
+ */
+async function hugeFixture({ ethers: e }: NetworkConnection) {
+  const [owner, lender, borrower] = await e.getSigners();
+  const market = await deployMarket(e, { owner, wireBreaker: false, borrowCap: "1" + "0".repeat(40) });
+  const { vault, usdc, oracle } = market;
+  const weth = collateral(market, "WETH");
+  await oracle.setPrice(weth, 10n ** 48n);
+  await usdc.mint(lender.address, 2n ** 127n);
+  await usdc.connect(lender).approve(vault, MaxUint256);
+  await vault.connect(lender).deposit(2n ** 127n, lender.address);
+  await weth.mint(borrower.address, wad("300"));
+  await weth.connect(borrower).approve(vault, MaxUint256);
+  await vault.connect(borrower).depositCollateral(weth, wad("300"), borrower.address);
+  const cappedRate = await e.deployContract("KinkedRateModel", [wad("10"), 0n, 0n, wad("0.5")]);
+  await vault.connect(owner).setInterestRateModel(cappedRate);
+  await vault.connect(borrower).borrow(2n ** 126n, borrower.address);
+  await usdc.mint(borrower.address, usd("1000"));
+  await usdc.connect(borrower).approve(vault, MaxUint256);
+  return { ...market, weth, lender, borrower };
 }
 
 describe("CollateralVault: safety", function () {
@@ -198,11 +224,28 @@ describe("CollateralVault: safety", function () {
           .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
           .withArgs(128, huge);
       });
-      // One unit less fits the total; it then needs collateral like any borrow.
+      // One unit less fits the total; it then meets the borrow cap like any borrow.
       await expect(vault.connect(borrower).borrow(huge - 1n, borrower.address)).to.be.revertedWithCustomError(
         vault,
         "BorrowCapExceeded",
       );
+    });
+  });
+
+  describe("uint128 reserves saturate: interest never locks the vault", function () {
+    it("a year at the capped rate on 2^126 of debt takes reserves past uint128: they stop at the cap, and accrual, repay and the views go on", async function () {
+      const { vault, borrower } = await networkHelpers.loadFixture(hugeFixture);
+      await networkHelpers.time.increase(Number(YEAR));
+      const cap = 2n ** 128n - 1n;
+      expect(await vault.reserves()).to.equal(cap); // the view saturates as the accrual will
+      const before = await vault.totalAssets();
+      await vault.connect(borrower).repay(usd("1"), borrower.address); // accrues: no revert
+      expect(await vault.reserves()).to.equal(cap);
+      // The protocol's share past the cap stays with lenders: the share price keeps rising with the interest.
+      expect(await vault.totalAssets()).to.be.greaterThan(before);
+      await networkHelpers.time.increase(3600);
+      await vault.connect(borrower).repay(usd("1"), borrower.address);
+      expect(await vault.reserves()).to.equal(cap);
     });
   });
 

@@ -115,6 +115,50 @@ describe("OracleAdapter: primary feed", function () {
         await expectPrice(adapter, WETH, ok(wad("3000")));
       });
     });
+
+    describe("return data of any size: only a whole round of five words is an answer", function () {
+      async function shapedFixture(connection: NetworkConnection): Promise<AdapterFixture & { raw: OracleRawFeed }> {
+        const f = await adapterFixture(connection);
+        const raw = await connection.ethers.deployContract("OracleRawFeed", [8]);
+        const now = BigInt(await connection.networkHelpers.time.latest());
+        await raw.setLatest({
+          roundId: 1n,
+          answer: answer("3000", 8),
+          startedAt: now,
+          updatedAt: now,
+          answeredInRound: 1n,
+        });
+        await f.adapter.connect(f.owner).setAssetConfig(WETH, assetConfig(raw));
+        return { ...f, raw };
+      }
+
+      it("159 bytes (one short of five words) is FAILED / FEED_REVERTED; 160 and 192 are the round", async function () {
+        const { adapter, raw } = await networkHelpers.loadFixture(shapedFixture);
+        await raw.setShape(159n, false);
+        await expectPrice(adapter, WETH, failed("FEED_REVERTED"));
+        for (const size of [160n, 192n]) {
+          await raw.setShape(size, false);
+          await expectPrice(adapter, WETH, ok(wad("3000")));
+        }
+      });
+
+      it("100 kB of return data is read as its first five words, and the read copies no more than that", async function () {
+        const { adapter, raw } = await networkHelpers.loadFixture(shapedFixture);
+        await raw.setShape(160n, false);
+        const normal = await adapter.getPrice.estimateGas(WETH);
+        await raw.setShape(100_000n, false);
+        await expectPrice(adapter, WETH, ok(wad("3000")));
+        // The feed pays for making 100 kB (inside its own gas budget); the adapter copies 160 bytes of it.
+        const large = await adapter.getPrice.estimateGas(WETH);
+        expect(large - normal).to.be.lessThan(100_000n); // the feed's own memory; a copy would add ~100k × 3 / 32 + quadratic
+      });
+
+      it("a revert whose data looks like a valid round is FAILED / FEED_REVERTED, never read as one", async function () {
+        const { adapter, raw } = await networkHelpers.loadFixture(shapedFixture);
+        await raw.setShape(160n, true);
+        await expectPrice(adapter, WETH, failed("FEED_REVERTED"));
+      });
+    });
   });
 
   describe("INVALID_ANSWER", function () {

@@ -358,6 +358,19 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
       expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.FEED_REVERTED);
     });
 
+    it("a TWAP replaced by a secondary feed stays gone when that feed is dropped again", async function () {
+      const f = await networkHelpers.loadFixture(twapFixture);
+      const backup = await ethers.deployContract("TestAggregator", [8, "ETH / USD (2)"]);
+      await backup.push(3000n * 10n ** 8n);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f, await backup.getAddress())); // deletes the TWAP
+      await f.adapter.removeTwapSource(f.weth);
+      await f.adapter.setAssetConfig(f.weth, await wethConfig(f));
+      expect((await f.adapter.twapSource(f.weth)).pool).to.equal(ZeroAddress);
+      await f.usdcFeed.setMode(1); // would fail a TWAP, if one were still read
+      expect((await f.adapter.getPrice(f.weth)).status).to.equal(Status.OK);
+      expect((await f.adapter.secondaryPrice(f.weth))[1]).to.equal(Reason.NOT_CONFIGURED);
+    });
+
     it("a secondary feed dropped by a new config is no longer read", async function () {
       const f = await networkHelpers.loadFixture(twapFixture);
       const backup = await ethers.deployContract("TestAggregator", [8, "ETH / USD (2)"]);

@@ -69,6 +69,7 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   RATE_MODEL: ["_rateModel"],
   BORROW_CAP: ["_borrowCap"],
   ACCRUAL: ["_reserveFactor"],
+  INDEX: ["_lending", "borrowIndex"],
   CASH: ["_lending", "cash"],
   POSITION: ["_lending", "positions"],
   ASSETS: ["_collateral", "assets"],
@@ -111,24 +112,26 @@ describe("VaultStorage: the vault's slots", function () {
     }
   });
 
-  it("the accrual word packs the reserve factor, its boost and the last accrual time at bits 0, 64 and 128", function () {
+  it("the accrual word packs the reserve factor and its boost at bits 0 and 64", function () {
     const accrual = slotOf("_reserveFactor");
     for (const [label, offset] of [
       ["_reserveFactor", 0],
       ["_reserveBoost", 8],
-      ["_lastAccrual", 16],
     ] as const) {
       const entry = layout.storage.find((e) => e.label === label);
       expect([Number(entry?.slot), entry?.offset], label).to.deep.equal([accrual, offset]);
     }
   });
 
-  it("the lending book packs reserves and the total scaled debt in one slot, at bits 0 and 128", function () {
+  it("the lending book packs reserves with the total scaled debt, and the index with the last accrual time", function () {
     const lending = layout.storage.find((e) => e.label === "_lending");
     const members = layout.types[lending?.type ?? ""].members ?? [];
     const at = (label: string) => members.find((m) => m.label === label);
-    expect([Number(at("reserves")?.slot), at("reserves")?.offset]).to.deep.equal([1, 0]);
-    expect([Number(at("totalScaledDebt")?.slot), at("totalScaledDebt")?.offset]).to.deep.equal([1, 16]);
+    const place = (label: string) => [Number(at(label)?.slot), at(label)?.offset];
+    expect(place("reserves")).to.deep.equal([1, 0]);
+    expect(place("totalScaledDebt")).to.deep.equal([1, 16]);
+    expect(place("borrowIndex")).to.deep.equal([2, 0]);
+    expect(place("lastAccrual")).to.deep.equal([2, 27]); // bit 216, where VaultStorage.lastAccrual reads it
   });
 
   it("an account's position packs its scaled debt, holdings and past-cap bits at bits 0, 224 and 240", function () {
