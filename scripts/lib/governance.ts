@@ -277,8 +277,12 @@ export async function revertName(
     await method.staticCall(...args);
     return null;
   } catch (error) {
-    // ethers' CallExceptionError and Hardhat's SolidityError both carry the revert data as `data`.
-    const data: unknown = error instanceof Error && "data" in error ? error.data : undefined;
+    // ethers' CallExceptionError and Hardhat's SolidityError carry the revert data as `data`; when Hardhat cannot
+    // place the revert in a contract's source map (it happens with code compiled through the IR pipeline) its error
+    // carries it one level down, as `data.data`.
+    const outer: unknown = error instanceof Error && "data" in error ? error.data : undefined;
+    const inner: unknown = typeof outer === "object" && outer !== null && "data" in outer ? outer.data : undefined;
+    const data = typeof outer === "string" ? outer : inner;
     return typeof data === "string" ? (contract.interface.parseError(data)?.name ?? "revert") : "revert";
   }
 }

@@ -49,6 +49,7 @@ async function vaultLayout(): Promise<StorageLayout> {
     settings: {
       ...buildInfo.input.settings,
       optimizer: { enabled: false },
+      viaIR: false, // the layout is the same through either pipeline; the IR would only take longer
       outputSelection: { [source]: { CollateralVault: ["storageLayout"] } },
     },
   };

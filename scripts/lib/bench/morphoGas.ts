@@ -25,7 +25,10 @@ import { measureMorphoLiquidations, type PeerBench } from "./morphoLiquidationGa
 import {
   COMMAND,
   compilerSettings,
+  describeSettings,
   expectScenario,
+  settingsByContract,
+  USER_PATH_CONTRACTS,
   machine,
   writeJson,
   type CompilerSettings,
@@ -46,7 +49,7 @@ export interface PeerRow {
 interface PeerReport {
   machine: Machine;
   command: string;
-  solc: { bulwark: CompilerSettings; morpho: CompilerSettings };
+  solc: { bulwark: Record<string, CompilerSettings>; morpho: CompilerSettings };
   operations: Record<string, { bulwark: number; morpho: number; ratio: number }>;
 }
 
@@ -272,10 +275,11 @@ export async function morphoBench(): Promise<void> {
       ]),
     ),
   );
+  const bulwark = await settingsByContract(USER_PATH_CONTRACTS);
   const report: PeerReport = {
     machine: machine(),
     command: `${COMMAND} (or BULWARK_BENCH_ONLY=morpho ${COMMAND})`,
-    solc: { bulwark: await compilerSettings("CollateralVault"), morpho: await compilerSettings("Morpho") },
+    solc: { bulwark: bulwark.byContract, morpho: await compilerSettings("Morpho") },
     operations: Object.fromEntries(
       rows.map((r) => [
         r.name,
@@ -284,10 +288,8 @@ export async function morphoBench(): Promise<void> {
     ),
   };
   await writeJson(OUTPUT, report);
-  const describe = (s: CompilerSettings): string =>
-    `solc ${s.solc}, optimizer ${s.optimizerRuns} runs${s.viaIR ? ", via-IR" : ""}, EVM ${s.evmVersion}`;
   console.log(
-    `\nReceipt gasUsed (21,000 base included). Bulwark: ${describe(report.solc.bulwark)}; ` +
-      `Morpho Blue 1.0.0: ${describe(report.solc.morpho)}.\nWrote ${OUTPUT}.`,
+    `\nReceipt gasUsed (21,000 base included). Bulwark: ${bulwark.summary}. ` +
+      `Morpho Blue 1.0.0: ${describeSettings(report.solc.morpho)}.\nWrote ${OUTPUT}.`,
   );
 }

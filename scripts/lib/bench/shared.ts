@@ -75,6 +75,42 @@ export async function compilerSettings(contract: string): Promise<CompilerSettin
   };
 }
 
+/** The Bulwark contracts a user operation or a liquidation runs: the benches record how each was compiled. */
+export const USER_PATH_CONTRACTS = [
+  "CollateralVault",
+  "CircuitBreaker",
+  "OracleAdapter",
+  "KinkedRateModel",
+  "LiquidationEngine",
+  "LiquidationSettlement",
+  "LossLedger",
+] as const;
+
+/** How `settings` compiled a contract, in a few words: "solc 0.8.28, via-IR, 200 runs, EVM cancun". */
+export function describeSettings(settings: CompilerSettings): string {
+  const pipeline = settings.viaIR ? ", via-IR" : "";
+  return `solc ${settings.solc}${pipeline}, ${settings.optimizerRuns} runs, EVM ${settings.evmVersion}`;
+}
+
+/**
+ * The settings each of `contracts` was compiled with (hardhat.config.ts compiles some through the IR pipeline at their
+ * own optimizer runs), and one line naming each distinct setting and the contracts built with it.
+ */
+export async function settingsByContract(
+  contracts: readonly string[],
+): Promise<{ byContract: Record<string, CompilerSettings>; summary: string }> {
+  const byContract: Record<string, CompilerSettings> = {};
+  const groups = new Map<string, string[]>();
+  for (const name of contracts) {
+    const settings = await compilerSettings(name);
+    byContract[name] = settings;
+    const key = describeSettings(settings);
+    groups.set(key, [...(groups.get(key) ?? []), name]);
+  }
+  const summary = [...groups].map(([key, names]) => `${names.join(", ")}: ${key}`).join("; ");
+  return { byContract, summary };
+}
+
 /** Writes `report` to `file` as indented JSON with a final newline, creating its folder. */
 export async function writeJson(file: string, report: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });

@@ -36,10 +36,12 @@ import {
   COMMAND,
   GasRecorder,
   REFERENCE,
-  compilerSettings,
   expectScenario,
+  settingsByContract,
+  USER_PATH_CONTRACTS,
   machine,
   writeJson,
+  type CompilerSettings,
   type Machine,
   type Measurement,
 } from "./shared.js";
@@ -49,8 +51,8 @@ export const OUTPUT = path.join("bench", "gas.json");
 interface GasReport {
   machine: Machine;
   command: string;
-  solc: string;
-  optimizerRuns: number;
+  /** How each contract the operations run was compiled (hardhat.config.ts: some through the IR, at their own runs). */
+  solc: Record<string, CompilerSettings>;
   operations: Record<string, number>;
   /** Where each user operation's gas goes (gasBreakdown.ts, on a chain of its own); not part of the snapshot check. */
   breakdown: Record<string, GasParts>;
@@ -291,18 +293,17 @@ export async function gasBench(): Promise<void> {
       ),
   );
 
-  const { solc, optimizerRuns } = await compilerSettings("CollateralVault");
+  const compiled = await settingsByContract([...USER_PATH_CONTRACTS, "SecurityOps"]);
   const report: GasReport = {
     machine: machine(),
     command: COMMAND,
-    solc,
-    optimizerRuns,
+    solc: compiled.byContract,
     operations: Object.fromEntries(measurements.map((m) => [m.name, Number(m.gas)])),
     breakdown,
   };
   await writeJson(OUTPUT, report);
   console.log(
-    `\nGas is receipt gasUsed: the whole transaction, 21,000 base included. solc ${solc}, optimizer ${optimizerRuns} runs.` +
+    `\nGas is receipt gasUsed: the whole transaction, 21,000 base included. ${compiled.summary}.` +
       `\nWrote ${OUTPUT}.`,
   );
 }
