@@ -12,6 +12,11 @@ import {
   type UniswapV3FlashLiquidator,
 } from "../../typechain-types/index.js";
 
+/** Chainlink Automation's check gas limit on most registries (v2.1: 10,000,000). */
+export const CHECK_LIMIT = 10_000_000n;
+/** Chainlink Automation's perform gas limit as SecurityOps is registered (docs/operations.md): 5,000,000. */
+export const PERFORM_LIMIT = 5_000_000n;
+
 /**
  * Default limits: scan 100 registered accounts per check (a few million gas of views, inside Chainlink Automation's
  * check gas limit), at most 5 flash liquidations per upkeep (about 2.5M gas, inside the 5M perform limit), a poke

@@ -56,21 +56,20 @@ contract OracleRawFeed {
         return _words(previous);
     }
 
-    /// @dev With a shape set, ends the call here: the five words in `returnSize` bytes, returned or reverted.
+    /// @dev With a shape set, ends the call here: the five words in `returnSize` bytes, returned or reverted. Past the
+    ///      five words is whatever memory holds there (zeros in practice); no reader may look at it.
     function _shaped(RoundWords memory w) private view {
         uint256 size = returnSize;
         bool revertIt = revertWithWords;
         if (size == 0 && !revertIt) return;
         if (size == 0) size = 160;
-        bytes memory out = new bytes(size > 160 ? size : 160);
         (uint256 a, int256 b, uint256 c, uint256 d, uint256 e) = _words(w);
         bytes memory five = abi.encode(a, b, c, d, e);
-        for (uint256 i; i < 160; ++i) out[i] = five[i];
         assembly ("memory-safe") {
             if revertIt {
-                revert(add(out, 0x20), size)
+                revert(add(five, 0x20), size)
             }
-            return(add(out, 0x20), size)
+            return(add(five, 0x20), size)
         }
     }
 

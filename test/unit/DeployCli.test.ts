@@ -23,6 +23,7 @@ import { readReport } from "../../scripts/lib/sim/compare.js";
 import { near } from "./helpers/approx.js";
 import { startNode, type NodeHandle } from "./helpers/forkMirror.js";
 import { runScript } from "./helpers/runScript.js";
+import { smallStaticRun } from "./helpers/simRun.js";
 import { thrown } from "./helpers/thrown.js";
 
 const ROOT = process.cwd();
@@ -262,18 +263,7 @@ describe("deploy and read-back CLIs", function () {
       rmSync(root, { recursive: true, force: true });
 
       const out = path.join(dir, "fork-out");
-      const sim = await run("scripts/simulate.ts", [
-        "--fork",
-        node!.url,
-        "--addresses",
-        bookFile,
-        "--accounts",
-        "12",
-        "--params",
-        "static",
-        "--out",
-        out,
-      ]);
+      const sim = await run("scripts/simulate.ts", smallStaticRun(["--fork", node!.url, "--addresses", bookFile], out));
       expect(sim.code, sim.stderr).to.equal(0);
       expect(sim.stdout).to.match(/^verdict static: /m);
       const report = readReport(path.join(out, "report.json"));

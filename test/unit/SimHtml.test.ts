@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { MAX_POINTS, chartSpecs, type ChartSpec } from "../../scripts/lib/sim/chartSpecs.js";
 import { MAX_LIQUIDATION_ROWS, renderReportHtml } from "../../scripts/lib/sim/html.js";
 import { near } from "./helpers/approx.js";
+import { runReport } from "./helpers/simRun.js";
 import type {
   BreakerTrip,
   LiquidationRecord,
@@ -63,13 +64,13 @@ function step(i: number, n: number, options: RunOptions): StepRecord {
 /** A run of `params` with a synthetic series. */
 function run(params: ParamsMode, options: RunOptions = {}): RunReport {
   const n = options.steps ?? 50;
-  return {
+  // The shared made-up run (helpers/simRun.ts), with figures large and odd enough to check the page's formatting.
+  return runReport({
     params,
     badDebt: { baseUnits: "1234500000", usd: 1234.5, pctOfInitialBorrows: 0.12345 },
     liquidations: 1234,
     liquidatedDebt: { baseUnits: "9876543210000", usd: 9_876_543.21 },
     failedKeeperTxs: 3,
-    failedArbitrageTxs: 0,
     keeperRejections: { "over-block-cap": 2, Unprofitable: 5 },
     openShortfallUsd: 42.5,
     breakerTrips: 2,
@@ -79,7 +80,6 @@ function run(params: ParamsMode, options: RunOptions = {}): RunReport {
     borrowersAtStart: 100,
     borrowersAtEnd: 80,
     initialBorrows: { baseUnits: "1000000000000", usd: 1_000_000 },
-    reserves: { baseUnits: "0", usd: 0 },
     steps: n,
     blocks: n * 2,
     wallSeconds: 12.5,
@@ -92,7 +92,7 @@ function run(params: ParamsMode, options: RunOptions = {}): RunReport {
       liquidation(START + 600, "0x00000000000000000000000000000000000000a1"),
     ],
     series: Array.from({ length: n }, (_, i) => step(i, n, options)),
-  };
+  });
 }
 
 /** A liquidation of `account` at `timestamp`. */

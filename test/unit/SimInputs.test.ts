@@ -284,22 +284,31 @@ describe("price path decimals", () => {
   });
 
   it("refuses timestamps that do not increase and prices that are not positive, with the fix (issue 20)", () => {
-    expect(() => parsePricePath("timestamp,price\n1700000060,2\n1700000000,3\n", "order.csv")).to.throw(
-      PricePathError,
-      'order.csv:3: timestamp 1700000000 is not after the row before (1700000060): sort the rows by time and drop repeated ones: "1700000000,3"',
-    );
-    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000000,3\n", "dup.csv")).to.throw(
-      PricePathError,
-      "dup.csv:3: timestamp 1700000000 is not after the row before (1700000000)",
-    );
-    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000060,-3\n", "neg.csv")).to.throw(
-      PricePathError,
-      'neg.csv:3: price is negative: prices are USD per token, above zero (check the column and its sign): "1700000060,-3"',
-    );
-    expect(() => parsePricePath("timestamp,price\n1700000000,2\n1700000060,0\n", "zero.csv")).to.throw(
-      PricePathError,
-      'zero.csv:3: price is zero: prices are USD per token, above zero (drop the row, or fill it from its neighbours): "1700000060,0"',
-    );
+    const refused: [file: string, rows: string, message: string][] = [
+      [
+        "order.csv",
+        "1700000060,2\n1700000000,3",
+        'order.csv:3: timestamp 1700000000 is not after the row before (1700000060): sort the rows by time and drop repeated ones: "1700000000,3"',
+      ],
+      [
+        "dup.csv",
+        "1700000000,2\n1700000000,3",
+        "dup.csv:3: timestamp 1700000000 is not after the row before (1700000000)",
+      ],
+      [
+        "neg.csv",
+        "1700000000,2\n1700000060,-3",
+        'neg.csv:3: price is negative: prices are USD per token, above zero (check the column and its sign): "1700000060,-3"',
+      ],
+      [
+        "zero.csv",
+        "1700000000,2\n1700000060,0",
+        'zero.csv:3: price is zero: prices are USD per token, above zero (drop the row, or fill it from its neighbours): "1700000060,0"',
+      ],
+    ];
+    for (const [file, rows, message] of refused) {
+      expect(() => parsePricePath(`timestamp,price\n${rows}\n`, file)).to.throw(PricePathError, message);
+    }
   });
 
   it("refuses a path of one row, and a gap of more than a week (issue 20)", () => {

@@ -12,6 +12,7 @@ import { expect } from "chai";
 import { Rng } from "../../scripts/lib/sim/population.js";
 import { near } from "./helpers/approx.js";
 import { runScript, type ScriptRun } from "./helpers/runScript.js";
+import { smallStaticRun } from "./helpers/simRun.js";
 import { readReport } from "../../scripts/lib/sim/compare.js";
 import { summaryTable, writeReports } from "../../scripts/lib/sim/report.js";
 import { runSimulation, type SimulationConfig, type SimulationUi } from "../../scripts/lib/sim/run.js";
@@ -282,18 +283,7 @@ describe("crash simulation (in-process)", function () {
       writeFileSync(gap, "timestamp,price\n1700000000,2000\n1700003600,600\n1700007200,600\n");
       const out = path.join(dir, "gap-out");
       const gapRun = (limit: string): Promise<ScriptRun> =>
-        cli([
-          "--prices",
-          `WETH=${gap}`,
-          "--accounts",
-          "12",
-          "--params",
-          "static",
-          "--out",
-          out,
-          "--max-bad-debt",
-          limit,
-        ]);
+        cli(smallStaticRun(["--prices", `WETH=${gap}`], out, ["--max-bad-debt", limit]));
       const run = await gapRun("0");
       expect(run.code, run.stderr).to.equal(3);
       expect(run.stdout).to.match(

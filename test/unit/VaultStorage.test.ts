@@ -96,6 +96,16 @@ describe("VaultStorage: the vault's slots", function () {
     layout = await vaultLayout();
   });
 
+  /** The type id of the struct named `name` in the vault's layout. */
+  function structType(name: string): string | undefined {
+    return Object.keys(layout.types).find((t) => t.startsWith(`t_struct(${name})`));
+  }
+
+  /** Each member of the struct type `type`: its name, slot (from the struct's first) and byte offset in the slot. */
+  function fields(type: string | undefined): [string, number, number][] {
+    return (layout.types[type ?? ""]?.members ?? []).map((m) => [m.label, Number(m.slot), m.offset]);
+  }
+
   function slotOf(variable: string, member?: string): number {
     const entry = layout.storage.find((e) => e.label === variable);
     if (entry === undefined) throw new Error(`the vault has no state variable ${variable}`);
@@ -125,20 +135,18 @@ describe("VaultStorage: the vault's slots", function () {
   });
 
   it("the lending book packs reserves with the total scaled debt, and the index with the last accrual time", function () {
-    const lending = layout.storage.find((e) => e.label === "_lending");
-    const members = layout.types[lending?.type ?? ""].members ?? [];
-    const at = (label: string) => members.find((m) => m.label === label);
-    const place = (label: string) => [Number(at(label)?.slot), at(label)?.offset];
-    expect(place("reserves")).to.deep.equal([1, 0]);
-    expect(place("totalScaledDebt")).to.deep.equal([1, 16]);
-    expect(place("borrowIndex")).to.deep.equal([2, 0]);
-    expect(place("lastAccrual")).to.deep.equal([2, 27]); // bit 216, where VaultStorage.lastAccrual reads it
+    const lending = fields(layout.storage.find((e) => e.label === "_lending")?.type);
+    expect(lending.slice(0, 5)).to.deep.equal([
+      ["cash", 0, 0],
+      ["reserves", 1, 0],
+      ["totalScaledDebt", 1, 16],
+      ["borrowIndex", 2, 0],
+      ["lastAccrual", 2, 27], // bit 216, where VaultStorage.lastAccrual reads it
+    ]);
   });
 
   it("an account's position packs its scaled debt, holdings and past-cap bits at bits 0, 224 and 240", function () {
-    const positionType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(Position)"));
-    const members = layout.types[positionType ?? ""].members ?? [];
-    expect(members.map((m) => [m.label, Number(m.slot), m.offset])).to.deep.equal([
+    expect(fields(structType("Position"))).to.deep.equal([
       ["scaledDebt", 0, 0],
       ["holdings", 0, 28],
       ["pastCap", 0, 30],
@@ -159,9 +167,7 @@ describe("VaultStorage: the vault's slots", function () {
     // CONFIG = 0 (LTV, threshold, bonus at bits 0, 64, 128), SUPPLY_CAP = 1, TERMS = 2 (decimals bits 0-7, index
     // 8-15, listed 16-23, ramp start 24-63, LTV cap 64-127, threshold cap 128-191), TOTAL_DEPOSITED = 3, RAMP = 4.
     expect(at("config")).to.deep.equal([0, 0]);
-    const configType = Object.keys(layout.types).find((t) => t.startsWith("t_struct(CollateralConfig)"));
-    const config = layout.types[configType ?? ""].members ?? [];
-    expect(config.map((m) => [m.label, Number(m.slot), m.offset])).to.deep.equal([
+    expect(fields(structType("CollateralConfig"))).to.deep.equal([
       ["borrowLtv", 0, 0],
       ["liquidationThreshold", 0, 8],
       ["liquidationBonus", 0, 16],

@@ -10,7 +10,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
 
 import type { SecurityOps } from "../../../typechain-types/index.js";
-import { deploySecurityOps } from "../automation.js";
+import { CHECK_LIMIT, deploySecurityOps } from "../automation.js";
 import type { Timeline } from "../chain.js";
 import { deployRiskModules } from "../risk.js";
 import { collateral, deployChainlinkMarket, PERMISSIVE_TRIGGERS, type ChainlinkMarket } from "../testMarket.js";
@@ -18,7 +18,6 @@ import { fundAndApprove } from "../tokens.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../uniswap.js";
 import { eth, usd } from "../units.js";
 import type { Measurement } from "./shared.js";
-import { CHECK_LIMIT } from "./upkeepWorstCase.js";
 
 /** The upkeep's market and its SecurityOps. */
 export interface OpsBench {

@@ -57,12 +57,24 @@ export interface CompilerSettings {
   evmVersion: string;
 }
 
+/** Build infos already read, by path: contracts of one compilation job share one (megabytes of JSON). */
+const buildInfos = new Map<string, Promise<SolidityBuildInfo>>();
+
+function readBuildInfo(file: string): Promise<SolidityBuildInfo> {
+  let info = buildInfos.get(file);
+  if (info === undefined) {
+    info = readFile(file, "utf8").then((text) => JSON.parse(text) as SolidityBuildInfo);
+    buildInfos.set(file, info);
+  }
+  return info;
+}
+
 /** Compiler version and settings of the build that produced `contract`'s measured bytecode. */
 export async function compilerSettings(contract: string): Promise<CompilerSettings> {
   const id = await hre.artifacts.getBuildInfoId(contract);
   const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
   if (file === undefined) throw new Error(`no build info for ${contract}: run \`node scripts/build.ts\``);
-  const buildInfo = JSON.parse(await readFile(file, "utf8")) as SolidityBuildInfo;
+  const buildInfo = await readBuildInfo(file);
   const { optimizer, viaIR, evmVersion } = buildInfo.input.settings;
   if (optimizer.enabled !== true || optimizer.runs === undefined) {
     throw new Error(`${contract} was built without the optimizer (${JSON.stringify(optimizer)})`);

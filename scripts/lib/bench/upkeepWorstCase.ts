@@ -12,7 +12,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256, parseUnits } from "ethers";
 
 import type { SecurityOps, SimBorrowerFactory } from "../../../typechain-types/index.js";
-import { DEFAULT_SECURITY_OPS_CONFIG, deploySecurityOps } from "../automation.js";
+import { CHECK_LIMIT, DEFAULT_SECURITY_OPS_CONFIG, deploySecurityOps, PERFORM_LIMIT } from "../automation.js";
 import type { Timeline } from "../chain.js";
 import { deployRiskModules } from "../risk.js";
 import {
@@ -31,10 +31,6 @@ const COLLATERALS = 16;
 const ACCOUNTS = 200;
 /** Positions opened per transaction (each posts 16 collaterals: about 2.5M gas). */
 const PER_TX = 5;
-/** Chainlink Automation's check gas limit on most registries (v2.1: 10,000,000). */
-export const CHECK_LIMIT = 10_000_000n;
-/** Chainlink Automation's perform gas limit as SecurityOps is registered (docs/operations.md): 5,000,000. */
-const PERFORM_LIMIT = 5_000_000n;
 
 /** WETH and WBTC as shipped, then fourteen 18-decimal tokens at $100 (LTV 70%, threshold 75%). */
 export const SIXTEEN: readonly CollateralParams[] = [

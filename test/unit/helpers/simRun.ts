@@ -32,3 +32,11 @@ export function runReport(overrides: Partial<RunReport> = {}): RunReport {
     ...overrides,
   };
 }
+
+/**
+ * `npm run simulate`'s arguments for a small static run: `source` (the price paths or a fork and its address book), 12
+ * borrowers, static parameters, reports in `out`, then `extra`.
+ */
+export function smallStaticRun(source: readonly string[], out: string, extra: readonly string[] = []): string[] {
+  return [...source, "--accounts", "12", "--params", "static", "--out", out, ...extra];
+}
