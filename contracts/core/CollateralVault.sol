@@ -660,7 +660,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 rate = _rateModel.borrowRatePerSecond(_lending.cash, debt);
         if (rate > LendingBook.MAX_BORROW_RATE_PER_SECOND) rate = LendingBook.MAX_BORROW_RATE_PER_SECOND;
         index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
-        // The index saturates (10^38 times its start: decades at the capped rate) rather than lock every accrual.
+        // The index saturates (10^38 times its start: about 9 years at the 1000% APR cap, 137 at the shipped curve's
+        // 64% top) rather than lock every accrual; past it interest stops (docs/known-issues.md).
         if (index > type(uint216).max) index = type(uint216).max;
         uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
         uint256 factor = uint256(_reserveFactor) + _reserveBoost;

@@ -46,7 +46,7 @@ library LendingBook {
         uint256 cash; // base asset the vault holds on its books (donations excluded)
         uint128 reserves; // the protocol's share, first to absorb losses
         uint128 totalScaledDebt;
-        uint216 borrowIndex; // RAY; uint216 holds 10^38 times its start, which no capped rate reaches in decades
+        uint216 borrowIndex; // RAY; saturates at 10^38 times its start (the vault's _accrued)
         uint40 lastAccrual; // when interest last accrued: an accrual writes it with the index, in one slot
         mapping(address account => Position) positions;
     }
