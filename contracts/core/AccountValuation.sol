@@ -116,14 +116,17 @@ abstract contract AccountValuation is VaultState {
         (ltv, threshold) = CollateralBook.effective(record);
         if (price.status != IPriceOracle.Status.FAILED) {
             uint256 unitPrice = liquidation ? price.high : price.low;
-            value = _collateral.balances[account][collateral].mulDivDown(unitPrice, 10 ** record.decimals);
+            value = uint256(_collateral.balances[account][collateral].amount).mulDivDown(
+                unitPrice,
+                10 ** record.decimals
+            );
         }
     }
 
     /// @dev The part of `value` (the account's whole holding of `collateral`) that lends nothing now: the units it took
     ///      past the asset's supply cap while the asset is above it (`CollateralBook.pastCapNow`), rounded up.
     function _pastCapValue(address account, address collateral, uint256 value) internal view returns (uint256) {
-        uint256 held = _collateral.balances[account][collateral];
+        uint256 held = _collateral.balances[account][collateral].amount;
         uint256 past = CollateralBook.pastCapNow(
             _collateral,
             account,

@@ -59,10 +59,6 @@ abstract contract BreakerState is ICircuitBreaker {
     uint64 public constant MIN_FALL = 0.02e18;
     uint64 public constant MAX_FALL = 0.9e18;
     uint256 internal constant WAD = 1e18;
-    /// @dev Credit kinds: a deposit credits only withdrawals (of the same asset), a repayment only borrows, so an
-    ///      inflow that can leave again (a deposit) can never pay for an outflow that stays out (a borrow).
-    uint256 internal constant LEND = 0;
-    uint256 internal constant DEBT = 1;
 
     // ----------------------------------------------------------------- state
 
@@ -102,7 +98,10 @@ abstract contract BreakerState is ICircuitBreaker {
     mapping(address asset => Status) internal _status;
     mapping(address asset => RateLimit.Window) internal _flows;
     mapping(address asset => Reference) internal _refs;
-    mapping(address asset => mapping(address account => mapping(uint256 kind => Credit))) internal _credits;
+    // Each borrower's credit from its repayments (it covers only its borrows). A deposit's credit, which covers only
+    // withdrawals of the same asset, is the vault's, beside the balance it credits (OutflowLimiter): an inflow that can
+    // leave again (a deposit) never pays for an outflow that stays out (a borrow).
+    mapping(address account => Credit) internal _borrowCredits;
     mapping(address asset => AssetParams) internal _assetParams; // address(0): the default
     uint256 internal _badDebtSeen; // the vault's bad debt at the start of the current bad-debt window
     uint256 internal _badDebtWindowStart;

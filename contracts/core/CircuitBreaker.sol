@@ -18,8 +18,8 @@ import {OutflowLimiter} from "./OutflowLimiter.sol";
 ///         bounded time. This file is the entry points; the state and its rules live in BreakerState, the rate
 ///         limits in OutflowLimiter, the poke-driven triggers in BreakerTriggers.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
-///      - INV-27 no entry, level or role can stop repay or depositCollateral (the vault calls `onInflow` inside a
-///        try/catch and nothing here refuses it), and withdrawals the vault may queue (collateral, and a lender's
+///      - INV-27 no entry, level or role can stop repay or depositCollateral (the vault calls `onRepay` and
+///        `onInflow` inside a try/catch and nothing here refuses them), and withdrawals the vault may queue (collateral, and a lender's
 ///        `withdrawOrQueue`) are queued, never refused; a lender's ERC-4626 exit, which pays now or not at all, is
 ///        refused instead (`mayQueue` false).
 ///      - INV-29 tripping or resetting changes no balance, index or health: this contract holds no funds and writes
@@ -71,19 +71,32 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     // ================================================================= vault hooks
 
     /// @inheritdoc ICircuitBreaker
-    function onSupply(address account, uint256 amount, uint256 cashBefore) external onlyVault {
+    function onSupply(uint256 amount, uint256 cashBefore, uint128 credit) external onlyVault returns (uint128) {
         _requireOpen(_base, SUPPLY);
         (RateLimit.Window memory window, ) = _flow(_base, cashBefore);
-        _in(window, _credits[_base][account], LEND, amount);
+        Credit memory creditAfter = _in(window, _unpack(credit), amount);
         _flows[_base] = window;
+        return _pack(creditAfter);
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external onlyVault {
+    function onInflow(
+        address asset,
+        uint256 amount,
+        uint256 balanceBefore,
+        uint128 credit
+    ) external onlyVault returns (uint128) {
         (RateLimit.Window memory window, ) = _flow(asset, balanceBefore);
-        // The base asset comes in this way only as a repayment: it credits the account's borrowing.
-        _in(window, _credits[asset][account], asset == _base ? DEBT : LEND, amount);
+        Credit memory creditAfter = _in(window, _unpack(credit), amount);
         _flows[asset] = window;
+        return _pack(creditAfter);
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    function onRepay(address account, uint256 amount, uint256 cashBefore) external onlyVault {
+        (RateLimit.Window memory window, ) = _flow(_base, cashBefore);
+        _borrowCredits[account] = _in(window, _borrowCredits[account], amount);
+        _flows[_base] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -91,35 +104,34 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         _requireOpen(_base, BORROW);
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(_base, cashBefore);
         uint256 limit = window.limit(triggers.outflowShare, _tight(_base));
-        mapping(uint256 kind => Credit) storage credits = _credits[_base][account];
-        (uint256 uncovered, int256 netAfter) = _debit(window, credits, DEBT, amount);
+        (uint256 uncovered, int256 netAfter) = _debit(window, _borrowCredits[account], amount);
         if (!window.fits(triggers.outflowWindow, uncovered, limit)) {
             revert OutflowLimitReached(_base, window.used(triggers.outflowWindow), limit, amount);
         }
-        _commit(window, credits, DEBT, uncovered, netAfter);
+        _borrowCredits[account] = _commit(window, uncovered, netAfter);
         _flows[_base] = window;
     }
 
     /// @inheritdoc ICircuitBreaker
     function onOutflow(
         address asset,
-        address account,
         uint256 amount,
         uint256 balanceBefore,
-        bool mayQueue
-    ) external onlyVault returns (uint256 readyAt) {
+        bool mayQueue,
+        uint128 credit
+    ) external onlyVault returns (uint256 readyAt, uint128 creditAfter) {
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
         Status storage status = _status[asset];
         if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, window, triggers);
         uint8 action = asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL;
+        creditAfter = credit;
         if (_mask(status, _status[GLOBAL]) & action != 0) {
             if (!mayQueue) _requireOpen(asset, action); // reverts ActionPaused with the entry and reason
             readyAt = block.timestamp + _params.claimDelay;
         } else {
-            mapping(uint256 kind => Credit) storage credits = _credits[asset][account];
-            (uint256 uncovered, int256 netAfter) = _debit(window, credits, LEND, amount);
+            (uint256 uncovered, int256 netAfter) = _debit(window, _unpack(credit), amount);
             if (_fits(window, triggers, asset, uncovered)) {
-                _commit(window, credits, LEND, uncovered, netAfter);
+                creditAfter = _pack(_commit(window, uncovered, netAfter));
             } else {
                 if (!mayQueue) _refuseOutflow(asset, window, triggers, amount);
                 _trip(asset, status, Reason.OUTFLOW);
@@ -130,24 +142,27 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onShareTransfer(address from, address to, uint256 shares) external onlyVault {
+    function onShareTransfer(
+        uint256 shares,
+        uint128 fromCredit,
+        uint128 toCredit
+    ) external onlyVault returns (uint128, uint128) {
         RateLimit.Window memory window = _flows[_base];
-        mapping(uint256 kind => Credit) storage fromCredits = _credits[_base][from];
-        Credit memory credit = fromCredits[LEND];
+        Credit memory credit = _unpack(fromCredit);
         // Credit lives only in the window it was earned in (one that is due to roll is over).
         if (
             credit.start != window.start ||
             credit.net >= 0 ||
             block.timestamp >= window.start + RateLimit.bucket(_paramsOf(_base).outflowWindow)
-        ) return;
+        ) return (fromCredit, toCredit);
         // The credit follows the shares, so a deposit made by one account and withdrawn by another nets out too.
         // Priced only here, for the few transfers that carry credit (rounded down: credit never grows in transit).
         uint256 assets = IERC4626(vault).convertToAssets(shares);
         uint256 moved = uint256(-int256(credit.net));
         if (assets < moved) moved = assets;
-        fromCredits[LEND] = Credit(window.start, int224(int256(credit.net) + int256(moved)));
-        _in(window, _credits[_base][to], LEND, moved);
+        Credit memory toAfter = _in(window, _unpack(toCredit), moved);
         _flows[_base] = window;
+        return (_pack(Credit(window.start, int224(int256(credit.net) + int256(moved)))), _pack(toAfter));
     }
 
     /// @inheritdoc ICircuitBreaker
@@ -214,8 +229,8 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function outflowRoom(address asset, address account, uint256 balanceBefore) external view returns (uint256) {
-        return _payableNow(asset, account, balanceBefore);
+    function outflowRoom(address asset, uint256 balanceBefore, uint128 credit) external view returns (uint256) {
+        return _payableNow(asset, credit, balanceBefore);
     }
 
     /// @inheritdoc ICircuitBreaker

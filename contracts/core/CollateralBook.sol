@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
@@ -79,7 +80,7 @@ library CollateralBook {
     struct Book {
         address[] assetList; // listed assets, in listing order
         mapping(address asset => Asset) assets;
-        mapping(address account => mapping(address asset => uint256)) balances;
+        mapping(address account => mapping(address asset => LendingBook.Balance)) balances; // with its deposit credit
         // Units of the holding added past the cap (bits 0–191), with the asset's `capEpoch` then (bits 192–255): an
         // entry of an earlier epoch is void, since the asset has been back within its cap since.
         mapping(address account => mapping(address asset => uint256)) overCap;
@@ -185,7 +186,8 @@ library CollateralBook {
         uint256 amount
     ) internal {
         record.totalDeposited += amount;
-        book.balances[account][asset] += amount;
+        LendingBook.Balance storage balance = book.balances[account][asset];
+        balance.amount = SafeCast.toUint128(balance.amount + amount);
         uint16 bit = uint16(1 << record.index);
         if (position.holdings & bit == 0) position.holdings |= bit;
     }
@@ -203,7 +205,7 @@ library CollateralBook {
     ) internal {
         record.totalDeposited -= amount;
         uint256 remaining = held - amount;
-        book.balances[account][asset] = remaining;
+        book.balances[account][asset].amount = uint128(remaining); // ≤ held
         uint16 bit = uint16(1 << record.index);
         if (position.pastCap & bit != 0) {
             // What it took past the cap leaves first: the holding that lends stays as it was.

@@ -22,6 +22,7 @@ import {LendingBook} from "./LendingBook.sol";
 import {LiquidationSettlement} from "./LiquidationSettlement.sol";
 import {LossLedger} from "./LossLedger.sol";
 import {AccountValuation} from "./AccountValuation.sol";
+import {VaultShares} from "./VaultShares.sol";
 import {VaultState} from "./VaultState.sol";
 import {VaultWiring} from "./VaultWiring.sol";
 
@@ -52,7 +53,14 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      Parameters change only through `owner` (the timelock) and inside the MAX_* bounds of LendingBook and CollateralBook.
 ///      Storage layout (VaultState): other contracts read some of it by slot (`VaultStorage`, through `extsload`);
 ///      test/unit/VaultStorage.test.ts checks the slots.
-contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyGuardTransient, AccountValuation {
+contract CollateralVault is
+    ICollateralVault,
+    ERC4626,
+    Ownable2Step,
+    ReentrancyGuardTransient,
+    VaultShares,
+    AccountValuation
+{
     using SafeERC20 for IERC20;
     using TokenTransfers for IERC20;
     using FixedPointMath for uint256;
@@ -204,7 +212,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount > cash_) amount = cash_;
         ICircuitBreaker breaker = _wiring.breaker;
         if (address(breaker) == address(0)) return amount;
-        uint256 room = breaker.outflowRoom(asset(), owner_, cash_);
+        uint256 room = breaker.outflowRoom(asset(), cash_, _shares[owner_].credit);
         return amount < room ? amount : room;
     }
 
@@ -212,15 +220,19 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         return DECIMALS_OFFSET;
     }
 
-    /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down.
+    /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down. The
+    ///      receiver's deposit credit is written with its shares (same slot).
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         uint256 cashBefore = _lending.cash;
         ICircuitBreaker breaker = _wiring.breaker;
-        if (address(breaker) != address(0)) breaker.onSupply(receiver, assets, cashBefore);
+        LendingBook.Balance storage lender = _shares[receiver];
+        uint128 credit = lender.credit;
+        if (address(breaker) != address(0)) credit = breaker.onSupply(assets, cashBefore, credit);
         IERC20(asset()).pullExact(caller, assets);
         _lending.cash = cashBefore + assets;
         _mint(receiver, shares);
+        lender.credit = credit;
         emit Deposit(caller, receiver, assets, shares);
     }
 
@@ -234,7 +246,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         uint256 cashBefore = _lending.cash;
         _lending.cash = cashBefore - assets;
         emit Withdraw(msg.sender, receiver, owner_, assets, shares);
-        _payOut(asset(), owner_, receiver, assets, cashBefore, mayQueue);
+        _payOut(asset(), _shares[owner_], receiver, assets, cashBefore, mayQueue);
     }
 
     // ================================================================= borrower side
@@ -244,7 +256,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (onBehalfOf == address(0)) revert ZeroAddress();
         CollateralBook.Asset storage record = _collateral.listed(collateral);
-        if (msg.sender != onBehalfOf && _collateral.balances[onBehalfOf][collateral] == 0) {
+        if (msg.sender != onBehalfOf && _collateral.balances[onBehalfOf][collateral].amount == 0) {
             revert UnsolicitedCollateral(onBehalfOf, collateral);
         }
         uint256 totalBefore = record.totalDeposited;
@@ -262,8 +274,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _collateral.addPastCap(position, onBehalfOf, collateral, amount, _oracle, debt, _base, _baseDecimals);
         }
         IERC20(collateral).pullExact(msg.sender, amount);
-        _notifyInflow(collateral, onBehalfOf, amount, totalBefore);
         _collateral.increase(position, onBehalfOf, collateral, record, amount);
+        _creditInflow(collateral, _collateral.balances[onBehalfOf][collateral], amount, totalBefore);
         emit CollateralDeposited(msg.sender, onBehalfOf, collateral, amount);
     }
 
@@ -272,7 +284,8 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
         CollateralBook.Asset storage record = _collateral.listed(collateral);
-        uint256 balance = _collateral.balances[msg.sender][collateral];
+        LendingBook.Balance storage holding = _collateral.balances[msg.sender][collateral];
+        uint256 balance = holding.amount;
         if (amount == type(uint256).max) amount = balance;
         if (amount == 0 || amount > balance) revert InsufficientCollateral(collateral, balance, amount);
         uint256 totalBefore = record.totalDeposited;
@@ -286,7 +299,7 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
             _requireWithinBorrowLimit(msg.sender, _wiring.breaker, read);
         }
         emit CollateralWithdrawn(msg.sender, to, collateral, amount);
-        _payOut(collateral, msg.sender, to, amount, totalBefore, true);
+        _payOut(collateral, holding, to, amount, totalBefore, true);
     }
 
     /// @inheritdoc ICollateralVault
@@ -322,7 +335,9 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         }
         address base = asset();
         uint256 cashBefore = _lending.cash;
-        _notifyInflow(base, onBehalfOf, amount, cashBefore);
+        // INV-27: inside a try/catch, so nothing the breaker does can stop a repayment.
+        ICircuitBreaker breaker = _wiring.breaker;
+        if (address(breaker) != address(0)) try breaker.onRepay(onBehalfOf, amount, cashBefore) {} catch {}
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _lending.cash = cashBefore + amount;
@@ -527,14 +542,14 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         (view_.listed, view_.config, view_.decimals) = (true, record.config, record.decimals);
         (uint256 ltv, uint256 threshold) = CollateralBook.effective(record);
         (view_.config.borrowLtv, view_.config.liquidationThreshold) = (uint64(ltv), uint64(threshold));
-        view_.held = _collateral.balances[account][collateral];
+        view_.held = _collateral.balances[account][collateral].amount;
         // Held means in the account's mask (CollateralBook moves both together): the valuation above read this price.
         if (view_.held != 0) view_.collateralPrice = seized.price;
     }
 
     /// @inheritdoc ICollateralVault
     function collateralOf(address account, address collateral) external view returns (uint256) {
-        return _collateral.balances[account][collateral];
+        return _collateral.balances[account][collateral].amount;
     }
 
     /// @inheritdoc ICollateralVault
@@ -597,20 +612,23 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         emit InterestAccrued(index, interest, reserveIncrease);
     }
 
-    /// @dev Pays `amount` of `account`'s `token` out to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue
-    ///      as a claim of `to`'s payable after the breaker's delay (capped at MAX_QUEUE_DELAY, `VaultWiring.enqueue`);
-    ///      where `mayQueue` is false the breaker refuses instead. Runs after every effect.
+    /// @dev Pays `amount` of `token` out of `balance` (a lender's shares or an account's holding; the caller has taken
+    ///      it off) to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue as a claim of `to`'s
+    ///      payable after the breaker's delay (capped at MAX_QUEUE_DELAY, `VaultWiring.enqueue`); where `mayQueue` is
+    ///      false the breaker refuses instead. The breaker debits the balance's deposit credit. Runs after every effect.
     function _payOut(
         address token,
-        address account,
+        LendingBook.Balance storage balance,
         address to,
         uint256 amount,
         uint256 balanceBefore,
         bool mayQueue
     ) internal {
         ICircuitBreaker breaker = _wiring.breaker;
-        uint256 readyAt =
-            address(breaker) == address(0) ? 0 : breaker.onOutflow(token, account, amount, balanceBefore, mayQueue);
+        uint256 readyAt;
+        if (address(breaker) != address(0)) {
+            (readyAt, balance.credit) = breaker.onOutflow(token, amount, balanceBefore, mayQueue, balance.credit);
+        }
         if (readyAt == 0) {
             IERC20(token).safeTransfer(to, amount);
             return;
@@ -618,21 +636,37 @@ contract CollateralVault is ICollateralVault, ERC4626, Ownable2Step, ReentrancyG
         VaultWiring.enqueue(_wiring, token, to, amount, readyAt);
     }
 
-    /// @dev Tells the breaker about a repayment or a collateral deposit. INV-27: inside a try/catch, so nothing the
-    ///      breaker does can stop either.
-    function _notifyInflow(address token, address account, uint256 amount, uint256 balanceBefore) internal {
-        ICircuitBreaker breaker = _wiring.breaker;
-        if (address(breaker) != address(0)) try breaker.onInflow(token, account, amount, balanceBefore) {} catch {}
+    /// @dev Tells the breaker about a collateral deposit of `amount` into `balance` and keeps the credit it returns.
+    ///      INV-27: nothing the breaker does can stop the deposit: a revert, or less return data than one word, leaves
+    ///      the credit as it was (on the protocol's side: the deposit earns no credit), and no more than that word
+    ///      of return data is copied.
+    function _creditInflow(
+        address token,
+        LendingBook.Balance storage balance,
+        uint256 amount,
+        uint256 balanceBefore
+    ) internal {
+        address breaker = address(_wiring.breaker);
+        if (breaker == address(0)) return;
+        bytes memory data = abi.encodeCall(ICircuitBreaker.onInflow, (token, amount, balanceBefore, balance.credit));
+        (bool ok, uint256 credit, ) = _tryCall(breaker, data, 1);
+        if (ok) balance.credit = uint128(credit);
     }
 
-    /// @dev Share transfers (not mints or burns) move the sender's deposit credit with them. A failing breaker only
-    ///      loses that credit (the recipient's exit then counts in full), never blocks the transfer.
-    function _update(address from, address to, uint256 value) internal override {
-        super._update(from, to, value);
-        if (from == address(0) || to == address(0)) return;
-        ICircuitBreaker breaker = _wiring.breaker;
-        if (address(breaker) == address(0)) return;
-        try breaker.onShareTransfer(from, to, value) {} catch {}
+    // The share token is VaultShares'; OpenZeppelin's ERC20 defines these too, so the compiler asks which one counts.
+
+    /// @notice The lender shares `account` holds.
+    function balanceOf(address account) public view override(IERC20, ERC20, VaultShares) returns (uint256) {
+        return VaultShares.balanceOf(account);
+    }
+
+    /// @notice All lender shares.
+    function totalSupply() public view override(IERC20, ERC20, VaultShares) returns (uint256) {
+        return VaultShares.totalSupply();
+    }
+
+    function _update(address from, address to, uint256 value) internal override(ERC20, VaultShares) {
+        VaultShares._update(from, to, value);
     }
 
     /// @dev Reverts unless the caller is the liquidation engine.

@@ -34,6 +34,18 @@ library LendingBook {
         uint16 pastCap; // bit i: holds some of asset i it added past the asset's supply cap (CollateralBook.overCap)
     }
 
+    /// @notice An account's balance of lender shares or of one collateral, with the circuit breaker's credit word for
+    ///         it beside it (ICircuitBreaker.onSupply: what its deposits in the current outflow bucket let it withdraw
+    ///         without counting against the shared limit), so that a deposit writes one slot, not two. The vault stores
+    ///         the word and never reads inside it. Balances are uint128 (as Morpho Blue's): a balance past 2^128 units
+    ///         reverts (SafeCast), which no real token's supply reaches for a collateral (its cap is a uint128) and a
+    ///         share balance reaches only past 3.4 × 10^14 whole tokens of an 18-decimal base asset (shares carry six
+    ///         more decimals than assets).
+    struct Balance {
+        uint128 amount;
+        uint128 credit;
+    }
+
     /// @notice The base asset's books (base units; the index in RAY).
     ///         Reserves and total scaled debt share a slot: every accrual reads both and writes reserves, and a borrow or
     ///         repayment then writes the total into the slot the accrual has already written. Both are uint128 (as

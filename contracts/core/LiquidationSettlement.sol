@@ -50,7 +50,7 @@ library LiquidationSettlement {
         if (settlement.repay == 0 || settlement.seize == 0) revert ICollateralVault.ZeroAmount();
         CollateralBook.Asset storage record = collateral.listed(settlement.asset);
         uint256 debt = lending.debtOf(settlement.borrower, lending.borrowIndex);
-        uint256 held = collateral.balances[settlement.borrower][settlement.asset];
+        uint256 held = collateral.balances[settlement.borrower][settlement.asset].amount;
         if (settlement.repay > debt || settlement.seize > held) {
             revert ICollateralVault.LiquidationExceedsPosition(debt, settlement.repay, held, settlement.seize);
         }

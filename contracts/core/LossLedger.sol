@@ -101,7 +101,7 @@ library LossLedger {
             lending.reserves = uint128(reserves - amount); // ≤ reserves
         }
         CollateralBook.Asset storage record = book.listed(asset);
-        uint256 held = book.balances[account][asset];
+        uint256 held = book.balances[account][asset].amount;
         if (seize == 0 || seize > held) revert ICollateralVault.InsufficientCollateral(asset, held, seize);
         book.decrease(lending.positions[account], account, asset, record, held, seize);
         ledger.protocolCollateral[asset] += seize;
@@ -161,9 +161,9 @@ library LossLedger {
         for (uint256 i; mask != 0; ++i) {
             if (mask & 1 != 0) {
                 address asset = CollateralBook.assetAt(book, i);
-                uint256 held = book.balances[account][asset];
+                uint256 held = book.balances[account][asset].amount;
                 book.assets[asset].totalDeposited -= held;
-                book.balances[account][asset] = 0;
+                book.balances[account][asset].amount = 0;
                 if ((pastCap >> i) & 1 != 0) book.overCap[account][asset] = 0;
                 ledger.protocolCollateral[asset] += held;
             }

@@ -6,7 +6,10 @@ import {BreakerState} from "./BreakerState.sol";
 
 /// @title OutflowLimiter
 /// @notice The circuit breaker's rate limits: each asset's net outflow over a rolling window (RateLimit), with
-///         per-account credit so that an account's own inflows pay only for its own outflows.
+///         per-account credit so that an account's own inflows pay only for its own outflows. Credit for withdrawals
+///         (a lender's supply, a collateral deposit) is kept by the vault beside the balance it credits, as a credit
+///         word (ICircuitBreaker.onSupply) that each hook takes and returns: the deposit then writes one slot, not
+///         two. Credit for borrowing (repayments) is kept here (`_credits`).
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 an inflow is never refused: `_in` only refunds and credits, it has no failure path.
 ///      - an outflow counts against the shared limit only for the part its account's own credit in the current
@@ -44,14 +47,14 @@ abstract contract OutflowLimiter is BreakerState {
     /// @dev The most of `asset` an outflow by `account` may take now and be paid at once, to the unit what
     ///      `onOutflow` pays rather than queues: 0 while the asset's withdrawals queue (after the reset an outflow
     ///      would make first), else the account's own credit plus the room left in the limit.
-    function _payableNow(address asset, address account, uint256 balanceBefore) internal view returns (uint256) {
+    function _payableNow(address asset, uint128 creditWord, uint256 balanceBefore) internal view returns (uint256) {
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
         Status memory status = _status[asset];
         uint16 outflow = uint16(1 << uint8(Reason.OUTFLOW));
         if (status.reasons & outflow != 0 && _outflowResumes(asset, status, window, triggers))
             status.reasons &= ~outflow;
         if (_mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0) return 0;
-        uint256 credit = _creditOf(_credits[asset][account][LEND], window.start);
+        uint256 credit = _creditOf(_unpack(creditWord), window.start);
         uint256 free = window.room(triggers.outflowWindow, window.limit(triggers.outflowShare, _tight(asset)));
         return free > type(uint256).max - credit ? type(uint256).max : credit + free;
     }
@@ -73,31 +76,27 @@ abstract contract OutflowLimiter is BreakerState {
         revert OutflowLimitReached(asset, window.used(triggers.outflowWindow), limit, amount);
     }
 
-    /// @dev What an outflow of `amount` by the account whose credit records are `credits` adds to the shared count
-    ///      (the part its own credit of `kind` does not cover), and its net after it. Saturates. The caller looks the
-    ///      account's records up once and passes them to `_debit` and `_commit`.
+    /// @dev What an outflow of `amount` by an account whose credit is `stored` adds to the shared count (the part its
+    ///      own credit does not cover), and its net after it. Saturates.
     function _debit(
         RateLimit.Window memory window,
-        mapping(uint256 kind => Credit) storage credits,
-        uint256 kind,
+        Credit memory stored,
         uint256 amount
-    ) internal view returns (uint256 uncovered, int256 netAfter) {
-        Credit memory stored = credits[kind];
+    ) internal pure returns (uint256 uncovered, int256 netAfter) {
         int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
         uint256 credit = net < 0 ? uint256(-net) : 0;
         uncovered = amount > credit ? amount - credit : 0;
         netAfter = _clamp(net + _toInt(amount));
     }
 
+    /// @dev Records a debited outflow (`_debit`'s result) in `window` and returns the account's credit after it.
     function _commit(
         RateLimit.Window memory window,
-        mapping(uint256 kind => Credit) storage credits,
-        uint256 kind,
         uint256 uncovered,
         int256 netAfter
-    ) internal {
-        credits[kind] = Credit(window.start, int224(netAfter));
+    ) internal pure returns (Credit memory) {
         if (uncovered != 0) window.record(uncovered, true);
+        return Credit(window.start, int224(netAfter));
     }
 
     /// @dev Whether `uncovered` more outflow of `asset` fits its limit in `window` (halved under any other trip).
@@ -110,28 +109,38 @@ abstract contract OutflowLimiter is BreakerState {
         return window.fits(triggers.outflowWindow, uncovered, window.limit(triggers.outflowShare, _tight(asset)));
     }
 
-    /// @dev An inflow of `amount` by the account whose credit records are `credits`: refunds the shared count for its
-    ///      own earlier outflows in this bucket (half a window), and the rest becomes its credit.
+    /// @dev An inflow of `amount` by an account whose credit is `stored`: refunds the shared count for its own earlier
+    ///      outflows in this bucket (half a window), and the rest becomes its credit, returned.
     function _in(
         RateLimit.Window memory window,
-        mapping(uint256 kind => Credit) storage credits,
-        uint256 kind,
+        Credit memory stored,
         uint256 amount
-    ) internal {
-        Credit memory stored = credits[kind];
+    ) internal pure returns (Credit memory) {
         int256 net = stored.start == window.start ? int256(stored.net) : int256(0);
         uint256 refund = net > 0 ? (amount < uint256(net) ? amount : uint256(net)) : 0;
-        credits[kind] = Credit(window.start, int224(_clamp(net - _toInt(amount))));
         if (refund != 0) window.record(refund, false);
+        return Credit(window.start, int224(_clamp(net - _toInt(amount))));
+    }
+
+    /// @dev A credit word (ICircuitBreaker.onSupply: bits 96–127 the bucket start, 0–95 the net as an int96) read.
+    function _unpack(uint128 word) internal pure returns (Credit memory) {
+        return Credit(uint32(word >> 96), int224(int96(uint96(word))));
+    }
+
+    /// @dev `credit` as a credit word; its net is within int96 (`_clamp`).
+    function _pack(Credit memory credit) internal pure returns (uint128) {
+        return (uint128(credit.start) << 96) | uint128(uint96(int96(credit.net)));
     }
 
     function _toInt(uint256 value) internal pure returns (int256) {
         return value > uint256(int256(type(int224).max)) ? type(int224).max : int256(value);
     }
 
+    /// @dev Nets saturate at ±2^95 (a credit word's int96), on the protocol's side either way: a saturated outflow
+    ///      is refunded less by later inflows, a saturated inflow credits less.
     function _clamp(int256 value) internal pure returns (int256) {
-        if (value > type(int224).max) return type(int224).max;
-        if (value < type(int224).min) return type(int224).min;
+        if (value > type(int96).max) return type(int96).max;
+        if (value < type(int96).min) return type(int96).min;
         return value;
     }
 

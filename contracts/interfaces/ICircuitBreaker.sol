@@ -126,20 +126,38 @@ interface ICircuitBreaker {
 
     // ----------------------------------------------------------------- vault hooks (only the vault)
 
-    /// @notice `account` is credited a supply of `amount` of the base asset; reverts with ActionPaused when supply is
-    ///         stopped.
-    /// @param account Who receives the shares (whose later withdrawals the deposit covers).
+    /// @notice A supply of `amount` of the base asset; reverts with ActionPaused when supply is stopped. The lender's
+    ///         deposit credit (what its later withdrawals in this bucket may take without counting against the shared
+    ///         limit) is kept by the vault beside the shares it credits, in the credit word format below.
+    /// @dev A credit word: bits 96–127 the outflow bucket it belongs to (stale once the bucket rolls), bits 0–95 the
+    ///      account's net outflow of the asset in that bucket as an int96 (negative: credit from its own inflows),
+    ///      saturating on the protocol's side. 0 is no credit. The vault stores it and never reads inside it.
     /// @param amount Base units in.
     /// @param cashBefore The vault's cash before it.
-    function onSupply(address account, uint256 amount, uint256 cashBefore) external;
+    /// @param credit The receiver's credit word now.
+    /// @return creditAfter The receiver's credit word after it (the vault stores it with the shares).
+    function onSupply(uint256 amount, uint256 cashBefore, uint128 credit) external returns (uint128 creditAfter);
 
-    /// @notice A repayment (base asset, credits `account`'s borrowing) or a collateral deposit (credits `account`'s
-    ///         withdrawals of it). Never reverts for the vault.
-    /// @param asset The asset that came in.
-    /// @param account The account credited.
+    /// @notice A collateral deposit of `amount` of `asset`, crediting its account's later withdrawals of it. Never
+    ///         reverts for the vault (which also calls it inside a try/catch: INV-27).
+    /// @param asset The collateral that came in.
     /// @param amount Units in.
-    /// @param balanceBefore The vault's booked balance of it before (cash, or collateral deposited).
-    function onInflow(address asset, address account, uint256 amount, uint256 balanceBefore) external;
+    /// @param balanceBefore The vault's booked collateral of `asset` before (its total deposited).
+    /// @param credit The account's credit word for `asset` now (`onSupply`'s format).
+    /// @return creditAfter Its credit word after the deposit (the vault stores it with the holding).
+    function onInflow(
+        address asset,
+        uint256 amount,
+        uint256 balanceBefore,
+        uint128 credit
+    ) external returns (uint128 creditAfter);
+
+    /// @notice A repayment of `amount` of the base asset for `account`, crediting its borrowing in this bucket (this
+    ///         contract keeps borrowers' credit). Never reverts for the vault (which calls it inside a try/catch).
+    /// @param account The account whose debt was repaid.
+    /// @param amount Base units in.
+    /// @param cashBefore The vault's cash before it.
+    function onRepay(address account, uint256 amount, uint256 cashBefore) external;
 
     /// @notice A borrow of `amount` by `account`: reverts with ActionPaused when borrowing is stopped (globally or on
     ///         the base asset) and with OutflowLimitReached when the part its own repayments in this bucket do not
@@ -149,30 +167,37 @@ interface ICircuitBreaker {
     /// @param cashBefore The vault's cash before it.
     function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external;
 
-    /// @notice A withdrawal (lender or collateral) of `amount` from `account`: counts the part its own deposits in
-    ///         this bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in
+    /// @notice A withdrawal (lender or collateral) of `amount`: counts the part its account's own deposits in this
+    ///         bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in
     ///         the limit). Where the vault may not queue (`mayQueue` false: a lender's ERC-4626 `withdraw` or `redeem`,
     ///         which pays now or reverts), it reverts instead: ActionPaused while the asset's withdrawals queue,
     ///         OutflowLimitReached when it does not fit (tripping nothing). Otherwise never reverts for the vault.
     /// @param asset The asset going out.
-    /// @param account Whose shares or collateral it is.
     /// @param amount Units out.
     /// @param balanceBefore The vault's booked balance of it before.
     /// @param mayQueue Whether the vault would queue it (else the call must pay now or revert).
+    /// @param credit The account's credit word for `asset` now (`onSupply`'s format).
     /// @return readyAt 0 to pay now; else when the queued claim becomes payable.
+    /// @return creditAfter Its credit word afterwards (unchanged when the withdrawal queues).
     function onOutflow(
         address asset,
-        address account,
         uint256 amount,
         uint256 balanceBefore,
-        bool mayQueue
-    ) external returns (uint256 readyAt);
+        bool mayQueue,
+        uint128 credit
+    ) external returns (uint256 readyAt, uint128 creditAfter);
 
-    /// @notice `shares` moved from `from` to `to`: the sender's deposit credit moves with them, up to their value.
-    /// @param from Sender.
-    /// @param to Recipient.
+    /// @notice Shares moved between two accounts: the sender's deposit credit moves with them, up to their value.
     /// @param shares Shares moved (valued by the breaker only when the sender has credit).
-    function onShareTransfer(address from, address to, uint256 shares) external;
+    /// @param fromCredit The sender's credit word now.
+    /// @param toCredit The recipient's credit word now.
+    /// @return fromAfter The sender's credit word after it.
+    /// @return toAfter The recipient's credit word after it.
+    function onShareTransfer(
+        uint256 shares,
+        uint128 fromCredit,
+        uint128 toCredit
+    ) external returns (uint128 fromAfter, uint128 toAfter);
 
     /// @notice Bad debt of `amount` was just written off; trips BAD_DEBT when the window's total crosses its bound.
     /// @param amount Base units written off.
@@ -218,13 +243,13 @@ interface ICircuitBreaker {
     ///         three entries, 0 if none ever stopped. The liquidation engine counts its time ramp only from then.
     function checkLiquidation(address collateral) external view returns (uint256 openSince);
 
-    /// @notice The most of `asset` that `account` can take out now and be paid in the same transaction (`onOutflow`
-    ///         pays it rather than queueing it): 0 while withdrawals of `asset` queue, else the account's own credit
-    ///         plus what is left of the outflow limit. The vault's `maxWithdraw` and `maxRedeem` read it.
+    /// @notice The most of `asset` that an account with `credit` can take out now and be paid in the same transaction
+    ///         (`onOutflow` pays it rather than queueing it): 0 while withdrawals of `asset` queue, else the account's
+    ///         own credit plus what is left of the outflow limit. The vault's `maxWithdraw` and `maxRedeem` read it.
     /// @param asset The asset going out.
-    /// @param account Whose shares or collateral would go.
     /// @param balanceBefore The vault's booked balance of `asset` now (cash, or collateral deposited).
-    function outflowRoom(address asset, address account, uint256 balanceBefore) external view returns (uint256);
+    /// @param credit The account's credit word for `asset` (`onSupply`'s format; the vault's `creditOf`).
+    function outflowRoom(address asset, uint256 balanceBefore, uint128 credit) external view returns (uint256);
 
     /// @notice The actions stopped on `asset` now, its own entry combined with the global one.
     /// @param asset The asset.

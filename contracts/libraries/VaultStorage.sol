@@ -31,6 +31,8 @@ library VaultStorage {
     /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–223), holdings (224–239), past cap (240–255).
     uint256 internal constant POSITION_SLOT = 14;
     uint256 internal constant ASSETS_SLOT = 16; // CollateralBook.Book at 15–18: mapping(asset => Asset)
+    // mapping(account => mapping(asset => LendingBook.Balance)): the holding (bits 0–127), its credit word (128–255)
+    uint256 internal constant BALANCES_SLOT = 17;
     uint256 internal constant OVER_CAP_SLOT = 18; // mapping(account => mapping(asset => units past the cap))
     uint256 internal constant BAD_DEBT_SLOT = 19; // LossLedger.Ledger at 19–24
     uint256 internal constant UNRECOVERED_LOSS_SLOT = 20;
@@ -43,6 +45,9 @@ library VaultStorage {
     uint256 internal constant QUEUE_SLOT = 27;
     uint256 internal constant RISK_MANAGER_SLOT = 28;
     uint256 internal constant RECOVERY_SLOT = 29;
+    // mapping(account => LendingBook.Balance): a lender's shares (bits 0–127), its credit word (128–255)
+    uint256 internal constant SHARES_SLOT = 30;
+    uint256 internal constant SHARE_SUPPLY_SLOT = 31;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap

@@ -353,11 +353,12 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       const { breaker, usdc, attacker } = await networkHelpers.loadFixture(queueFixture);
       const b = breaker.connect(attacker);
       for (const call of [
-        () => b.onSupply(attacker.address, 1n, 1n),
-        () => b.onInflow(usdc, attacker.address, 1n, 1n),
+        () => b.onSupply(1n, 1n, 0n),
+        () => b.onInflow(usdc, 1n, 1n, 0n),
+        () => b.onRepay(attacker.address, 1n, 1n),
         () => b.beforeBorrow(attacker.address, 1n, 1n),
-        () => b.onOutflow(usdc, attacker.address, 1n, 1n, true),
-        () => b.onShareTransfer(attacker.address, attacker.address, 1n),
+        () => b.onOutflow(usdc, 1n, 1n, true, 0n),
+        () => b.onShareTransfer(1n, 0n, 0n),
         () => b.onBadDebt(1n, 1n),
       ]) {
         await expect(call()).to.be.revertedWithCustomError(breaker, "NotVault").withArgs(attacker.address);

@@ -17,6 +17,7 @@ import {
   YEAR,
 } from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
+import { vaultSlot } from "./helpers/vaultSlots.js";
 import type { ReentrantERC20 } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -43,15 +44,32 @@ async function hookFixture(connection: NetworkConnection): Promise<HookFixture> 
  * A market nothing real reaches, for the uint128 reserves: 2^127 USDC units lent, 2^126 borrowed against WETH at
  * $10^30, at the capped rate. Without the circuit breaker (its windows count in uint112, far below these amounts).
  */
-async function hugeFixture({ ethers: e }: NetworkConnection) {
+/**
+ * Books `amount` more cash in the vault, with the tokens behind it (INV-03), as if lenders had supplied it. No lender can
+ * supply 2^127 units at once (a lender's shares are uint128 and carry six more decimals than assets), so the states
+ * with totals near uint128 are reached by writing the cash slot (VaultStorage's CASH_SLOT).
+ */
+async function seedCash(
+  helpers: NetworkConnection["networkHelpers"],
+  market: { vault: MarketFixture["vault"]; usdc: MarketFixture["usdc"] },
+  amount: bigint,
+) {
+  const vaultAddress = await market.vault.getAddress();
+  const cash = await market.vault.cash();
+  await market.usdc.mint(vaultAddress, amount);
+  await helpers.setStorageAt(vaultAddress, vaultSlot("CASH"), cash + amount);
+}
+
+async function hugeFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection) {
   const [owner, lender, borrower] = await e.getSigners();
   const market = await deployMarket(e, { owner, wireBreaker: false, borrowCap: "1" + "0".repeat(40) });
   const { vault, usdc, oracle } = market;
   const weth = collateral(market, "WETH");
   await oracle.setPrice(weth, 10n ** 48n);
-  await usdc.mint(lender.address, 2n ** 127n);
+  await usdc.mint(lender.address, usd("1000"));
   await usdc.connect(lender).approve(vault, MaxUint256);
-  await vault.connect(lender).deposit(2n ** 127n, lender.address);
+  await vault.connect(lender).deposit(usd("1000"), lender.address);
+  await seedCash(helpers, market, 2n ** 127n);
   await weth.mint(borrower.address, wad("300"));
   await weth.connect(borrower).approve(vault, MaxUint256);
   await vault.connect(borrower).depositCollateral(weth, wad("300"), borrower.address);
@@ -212,11 +230,9 @@ describe("CollateralVault: safety", function () {
   describe("uint128 totals (reserves and total scaled debt share a slot)", function () {
     it("a borrow that would take the total scaled debt past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
       const f = await networkHelpers.loadFixture(fundedMarketFixture);
-      const { vault, usdc, lender, borrower } = f;
+      const { vault, borrower } = f;
       const huge = 2n ** 128n; // one unit past the largest total: cash can hold it, the total cannot
-      await usdc.mint(lender.address, huge);
-      await usdc.connect(lender).approve(vault, MaxUint256);
-      await vault.connect(lender).deposit(huge, lender.address);
+      await seedCash(networkHelpers, f, huge);
       await expectUnchanged(marketState(f), async () => {
         // No debt yet: the index is RAY, so the scaled amount is the amount itself. The cast fails before any check
         // that would need collateral.
@@ -229,6 +245,35 @@ describe("CollateralVault: safety", function () {
         vault,
         "BorrowCapExceeded",
       );
+    });
+  });
+
+  describe("uint128 balances (each beside its deposit credit)", function () {
+    it("a mint or a share transfer that would take a lender's shares past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, usdc, lender, alice } = f;
+      const half = 2n ** 127n; // shares: about 1.7 × 10^32 units of the base asset
+      for (const who of [lender, alice]) {
+        await usdc.mint(who.address, 4n * (await vault.previewMint(half)));
+        await usdc.connect(who).approve(vault, MaxUint256);
+        await vault.connect(who).mint(half, who.address);
+      }
+      const lenderShares = await vault.balanceOf(lender.address);
+      const aliceShares = await vault.balanceOf(alice.address);
+      expect(lenderShares + aliceShares).to.be.greaterThanOrEqual(2n ** 128n);
+      await expectUnchanged(marketState(f), async () => {
+        await expect(vault.connect(lender).mint(half, lender.address))
+          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+          .withArgs(128, lenderShares + half);
+        await expect(vault.connect(alice).transfer(lender.address, aliceShares))
+          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+          .withArgs(128, lenderShares + aliceShares);
+      });
+      // Under the bound both go through, and the supply (uint256) counts every share.
+      const room = 2n ** 128n - 1n - lenderShares;
+      await vault.connect(alice).transfer(lender.address, room);
+      expect(await vault.balanceOf(lender.address)).to.equal(2n ** 128n - 1n);
+      expect(await vault.totalSupply()).to.equal(lenderShares + aliceShares); // nobody else holds shares
     });
   });
 

@@ -239,7 +239,7 @@ function surfaces(f: GovFixture): Surface[] {
     ...ownership(f, engine),
   };
   const breakerTable = {
-    ...others("poke", "onSupply", "onInflow", "beforeBorrow", "onOutflow", "onShareTransfer", "onBadDebt"),
+    ...others("poke", "onSupply", "onInflow", "onRepay", "beforeBorrow", "onOutflow", "onShareTransfer", "onBadDebt"),
     ...others("guardianTrip"),
     setGuardian: owner(f.stranger.address),
     setParams: owner(DEFAULT_BREAKER_PARAMS),
@@ -1033,9 +1033,10 @@ describe("Governance: roles and bounds under the timelock", function () {
       await vault.connect(s).executeLiquidation({ ...settlement, receiver: s, payer: s, initiator: s }, "0x");
       expect(await vault.collateralOf(f.borrower, f.weth)).to.equal(0n); // 300 WETH for one unit of USDC
       expect(await vault.debtOf(f.borrower)).to.be.greaterThan(usd("199000"));
-      // 2. A contract answering every call with the vault's address passes setCircuitBreaker's checks, then receives
-      //    every withdrawal as the "queue" (its onOutflow says: queue it; its enqueue keeps it).
-      const runtime = `73${f.a.vault.slice(2)}60005260206000f3`;
+      // 2. A contract answering every call with the vault's address (and a zero word after it) passes
+      //    setCircuitBreaker's checks, then receives every withdrawal as the "queue" (its onOutflow says: queue it,
+      //    credit word 0; its enqueue keeps it).
+      const runtime = `73${f.a.vault.slice(2)}60005260406000f3`;
       const deployed = await (await s.sendTransaction({ data: `0x601d600c600039601d6000f3${runtime}` })).wait();
       const sink = deployed?.contractAddress ?? ZeroAddress;
       await (await viaTimelock(f, [call(vault, "setCircuitBreaker", [sink, sink])])).wait();

@@ -75,9 +75,12 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   POSITION: ["_lending", "positions"],
   ASSETS: ["_collateral", "assets"],
   OVER_CAP: ["_collateral", "overCap"],
+  BALANCES: ["_collateral", "balances"],
   BAD_DEBT: ["_losses", "badDebt"],
   UNRECOVERED_LOSS: ["_losses", "unrecoveredLoss"],
   TOTAL_PROVISION: ["_losses", "totalProvision"],
+  SHARES: ["_shares"],
+  SHARE_SUPPLY: ["_shareSupply"],
   PROVISION: ["_losses", "provision"],
   PROTOCOL_COLLATERAL: ["_losses", "protocolCollateral"],
   RELEASE: ["_losses", "release"],
@@ -132,6 +135,13 @@ describe("VaultStorage: the vault's slots", function () {
       const entry = layout.storage.find((e) => e.label === label);
       expect([Number(entry?.slot), entry?.offset], label).to.deep.equal([accrual, offset]);
     }
+  });
+
+  it("a balance (a lender's shares, a holding) keeps its amount in bits 0–127 and its credit word in 128–255", function () {
+    expect(fields(structType("Balance"))).to.deep.equal([
+      ["amount", 0, 0],
+      ["credit", 0, 16],
+    ]);
   });
 
   it("the lending book packs reserves with the total scaled debt, and the index with the last accrual time", function () {
