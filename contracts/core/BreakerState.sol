@@ -95,6 +95,10 @@ abstract contract BreakerState is ICircuitBreaker {
 
     Params internal _params;
     address internal _guardian;
+    // How many entries hold a tripped reason or a guardian mask (one that has expired counts until a poke clears it),
+    // in the guardian's slot. While none does, every entry reads as calm and the hot paths read no status (`_calm`):
+    // a deposit, withdrawal or borrow then loads one slot here instead of two.
+    uint96 internal _activeEntries;
     mapping(address asset => Status) internal _status;
     mapping(address asset => RateLimit.Window) internal _flows;
     mapping(address asset => Reference) internal _refs;
@@ -123,6 +127,7 @@ abstract contract BreakerState is ICircuitBreaker {
 
     function _trip(address asset, Status storage status, Reason reason) internal {
         if (_has(status, reason)) return;
+        if (!_active(status)) ++_activeEntries;
         status.reasons |= uint16(1 << uint8(reason));
         uint256 until = block.timestamp + _params.cooldown;
         if (until > status.cooldownUntil) status.cooldownUntil = uint32(until);
@@ -131,7 +136,9 @@ abstract contract BreakerState is ICircuitBreaker {
 
     function _clear(address asset, Status storage status, Reason reason) internal {
         bool stopped = _mask(status) & LIQUIDATE != 0;
+        bool was = _active(status);
         status.reasons &= ~uint16(1 << uint8(reason));
+        if (was && !_active(status)) --_activeEntries;
         // INV-28: liquidations that resume wait the grace period.
         if (stopped && _mask(status) & LIQUIDATE == 0) status.resumedAt = uint32(block.timestamp);
         _emit(asset, status, reason, false);
@@ -144,6 +151,7 @@ abstract contract BreakerState is ICircuitBreaker {
     /// @dev The base asset's or the global entry's stop blocks `action` everywhere; withdrawals are checked by
     ///      `onOutflow`, which queues them, or calls this to refuse one the vault may not queue.
     function _requireOpen(address asset, uint8 action) internal view {
+        if (_calm()) return;
         Status memory status = _status[asset];
         Status memory globalStatus = _status[GLOBAL];
         if (_mask(status) & action != 0) revert ActionPaused(asset, action, _reasonFor(status, action));
@@ -175,6 +183,7 @@ abstract contract BreakerState is ICircuitBreaker {
     /// @dev Any trip but OUTFLOW itself (price, oracle, bad debt) halves the asset's outflow limit; an OUTFLOW trip
     ///      already queues everything, and its reset is measured against the untightened limit.
     function _tight(address asset) internal view returns (bool) {
+        if (_calm()) return false;
         uint16 ignored = uint16(1 << uint8(Reason.OUTFLOW));
         return (_status[asset].reasons | _status[GLOBAL].reasons) & ~ignored != 0;
     }
@@ -182,6 +191,16 @@ abstract contract BreakerState is ICircuitBreaker {
     function _paramsOf(address asset) internal view returns (AssetParams memory triggers) {
         triggers = _assetParams[asset];
         if (triggers.outflowWindow == 0) triggers = _assetParams[GLOBAL];
+    }
+
+    /// @dev No entry holds a reason or a guardian mask: every action is open everywhere and no limit is halved.
+    function _calm() internal view returns (bool) {
+        return _activeEntries == 0;
+    }
+
+    /// @dev `status` counts in `_activeEntries`: it holds a reason or a guardian mask (expired or not).
+    function _active(Status storage status) internal view returns (bool) {
+        return status.reasons != 0 || status.guardianMask != 0;
     }
 
     function _has(Status storage status, Reason reason) internal view returns (bool) {

@@ -63,6 +63,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         }
         if (status.guardianMask != 0 && block.timestamp >= status.guardianUntil) {
             status.guardianMask = 0;
+            if (status.reasons == 0) --_activeEntries;
             _emit(asset, status, Reason.GUARDIAN, false);
         }
         return (_mask(status), _level(status));
@@ -121,12 +122,10 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         uint128 credit
     ) external onlyVault returns (uint256 readyAt, uint128 creditAfter) {
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
-        Status storage status = _status[asset];
-        if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, window, triggers);
-        uint8 action = asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL;
         creditAfter = credit;
-        if (_mask(status, _status[GLOBAL]) & action != 0) {
-            if (!mayQueue) _requireOpen(asset, action); // reverts ActionPaused with the entry and reason
+        if (_outflowStopped(asset, window, triggers)) {
+            // Reverts ActionPaused with the entry and reason.
+            if (!mayQueue) _requireOpen(asset, asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL);
             readyAt = block.timestamp + _params.claimDelay;
         } else {
             (uint256 uncovered, int256 netAfter) = _debit(window, _unpack(credit), amount);
@@ -134,7 +133,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
                 creditAfter = _pack(_commit(window, uncovered, netAfter));
             } else {
                 if (!mayQueue) _refuseOutflow(asset, window, triggers, amount);
-                _trip(asset, status, Reason.OUTFLOW);
+                _trip(asset, _status[asset], Reason.OUTFLOW);
                 readyAt = block.timestamp + _params.claimDelay;
             }
         }
@@ -182,6 +181,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         if (asset != GLOBAL) _requireKnown(asset);
         Status storage status = _status[asset];
         uint256 until = block.timestamp + _params.guardianCooldown;
+        if (!_active(status)) ++_activeEntries;
         status.guardianMask = (block.timestamp < status.guardianUntil ? status.guardianMask : 0) | mask;
         if (until > status.guardianUntil) status.guardianUntil = uint32(until);
         _emit(asset, status, Reason.GUARDIAN, true);
@@ -264,6 +264,11 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         entries[0] = entry(GLOBAL);
         entries[1] = entry(_base);
         for (uint256 i; i < collaterals.length; ++i) entries[i + 2] = entry(collaterals[i]);
+    }
+
+    /// @inheritdoc ICircuitBreaker
+    function activeEntries() external view returns (uint256) {
+        return _activeEntries;
     }
 
     /// @inheritdoc ICircuitBreaker

@@ -8,6 +8,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
@@ -42,7 +43,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
 ///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
-///        hook runs in a try/catch there), and it queues collateral withdrawals rather than refusing them; a lender's
+///        hook runs in a try/catch there; the books' uint128 totals assume, as Morpho Blue's, a base asset with fewer
+///        than 2^128 units in all, below which no repayment can take the cash past its bound), and it queues collateral withdrawals rather than refusing them; a lender's
 ///        `withdraw`/`redeem` pays now or reverts, and `withdrawOrQueue` is the lender's exit that queues; once set,
 ///        it cannot be removed.
 ///      - ERC-4626 limits tell the truth (issue 19, property 8): `maxDeposit`/`maxMint` are 0 while supply is stopped,
@@ -130,11 +132,13 @@ contract CollateralVault is
         address owner_
     ) public override nonReentrant returns (uint256 shares) {
         _accrue();
-        uint256 claim = _convertToAssets(balanceOf(owner_), Math.Rounding.Floor);
-        if (assets > claim || assets > _lending.cash) {
+        // OpenZeppelin's conversions (`_convertToAssets` rounded down, `previewWithdraw` up) over one read of the
+        // share price: the claim and the shares burnt are priced alike, for one `totalAssets` instead of two.
+        (uint256 total, uint256 supply) = (totalAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET);
+        if (assets > balanceOf(owner_).mulDivDown(total, supply) || assets > _lending.cash) {
             revert ERC4626ExceededMaxWithdraw(owner_, assets, maxWithdraw(owner_));
         }
-        shares = previewWithdraw(assets);
+        shares = assets.mulDivUp(supply, total);
         _exit(receiver, owner_, assets, shares, false);
     }
 
@@ -172,7 +176,7 @@ contract CollateralVault is
     function totalAssets() public view override returns (uint256) {
         (, uint256 debt, uint256 reserves_) = _accrued();
         uint256 provisions = _losses.totalProvision;
-        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.heldBack(_losses.release);
+        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.heldBackNow(_losses);
         uint256 gross = _lending.cash + debt;
         return gross > held ? gross - held : 0;
     }
@@ -221,18 +225,20 @@ contract CollateralVault is
     }
 
     /// @dev OZ flow with the amount measured by balance delta and booked into cash. Shares were rounded down. The
-    ///      receiver's deposit credit is written with its shares (same slot).
+    ///      receiver's deposit credit is stored before the pull, in the slot its shares then fill: a share transfer
+    ///      from a token hook during the pull (share transfers take no lock) moves the credit as it now stands, and
+    ///      nothing writes an older word back over it.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         uint256 cashBefore = _lending.cash;
         ICircuitBreaker breaker = _wiring.breaker;
-        LendingBook.Balance storage lender = _shares[receiver];
-        uint128 credit = lender.credit;
-        if (address(breaker) != address(0)) credit = breaker.onSupply(assets, cashBefore, credit);
+        if (address(breaker) != address(0)) {
+            LendingBook.Balance storage lender = _shares[receiver];
+            lender.credit = breaker.onSupply(assets, cashBefore, lender.credit);
+        }
         IERC20(asset()).pullExact(caller, assets);
-        _lending.cash = cashBefore + assets;
+        _lending.cash = SafeCast.toUint128(cashBefore + assets);
         _mint(receiver, shares);
-        lender.credit = credit;
         emit Deposit(caller, receiver, assets, shares);
     }
 
@@ -244,7 +250,7 @@ contract CollateralVault is
         if (msg.sender != owner_) _spendAllowance(owner_, msg.sender, shares);
         _burn(owner_, shares);
         uint256 cashBefore = _lending.cash;
-        _lending.cash = cashBefore - assets;
+        _lending.cash = uint128(cashBefore - assets); // the caller checked assets ≤ cash
         emit Withdraw(msg.sender, receiver, owner_, assets, shares);
         _payOut(asset(), _shares[owner_], receiver, assets, cashBefore, mayQueue);
     }
@@ -316,7 +322,7 @@ contract CollateralVault is
         SharedPrice memory none;
         _requireWithinBorrowLimit(msg.sender, breaker, none);
         if (address(breaker) != address(0)) breaker.beforeBorrow(msg.sender, amount, cashBefore);
-        _lending.cash = cashBefore - amount;
+        _lending.cash = uint128(cashBefore - amount); // amount ≤ cash, checked above
         emit Borrowed(msg.sender, to, amount, scaled);
         IERC20(asset()).safeTransfer(to, amount);
     }
@@ -340,7 +346,7 @@ contract CollateralVault is
         if (address(breaker) != address(0)) try breaker.onRepay(onBehalfOf, amount, cashBefore) {} catch {}
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
-        _lending.cash = cashBefore + amount;
+        _lending.cash = SafeCast.toUint128(cashBefore + amount);
         emit Repaid(msg.sender, onBehalfOf, amount, scaled);
         IERC20(base).pullExact(msg.sender, amount);
         return amount;
@@ -637,9 +643,9 @@ contract CollateralVault is
     }
 
     /// @dev Tells the breaker about a collateral deposit of `amount` into `balance` and keeps the credit it returns.
-    ///      INV-27: nothing the breaker does can stop the deposit: a revert, or less return data than one word, leaves
-    ///      the credit as it was (on the protocol's side: the deposit earns no credit), and no more than that word
-    ///      of return data is copied.
+    ///      INV-27: nothing the breaker does can stop the deposit: a revert, less return data than one word, or a word
+    ///      that is no credit word (past 128 bits) leaves the credit as it was (on the protocol's side: the deposit
+    ///      earns no credit), and no more than that word of return data is copied.
     function _creditInflow(
         address token,
         LendingBook.Balance storage balance,
@@ -650,7 +656,7 @@ contract CollateralVault is
         if (breaker == address(0)) return;
         bytes memory data = abi.encodeCall(ICircuitBreaker.onInflow, (token, amount, balanceBefore, balance.credit));
         (bool ok, uint256 credit, ) = _tryCall(breaker, data, 1);
-        if (ok) balance.credit = uint128(credit);
+        if (ok && credit <= type(uint128).max) balance.credit = uint128(credit);
     }
 
     // The share token is VaultShares'; OpenZeppelin's ERC20 defines these too, so the compiler asks which one counts.

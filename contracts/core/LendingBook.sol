@@ -53,9 +53,11 @@ library LendingBook {
     ///         and the last accrual time share the next slot, so an accrual writes two slots, not three. Reserves and
     ///         the index grow without a user's action (interest), so they saturate rather than revert (`capped`,
     ///         the vault's `_accrued`): nothing that accrues can ever lock the vault; a share of interest past the cap
-    ///         stays with lenders.
+    ///         stays with lenders. Cash and the lender share supply share the first slot (uint128 each, as Morpho Blue's
+    ///         supply totals): every deposit and withdrawal writes both, and every share price reads both.
     struct Book {
-        uint256 cash; // base asset the vault holds on its books (donations excluded)
+        uint128 cash; // base asset the vault holds on its books (donations excluded)
+        uint128 shareSupply; // all lender shares (VaultShares)
         uint128 reserves; // the protocol's share, first to absorb losses
         uint128 totalScaledDebt;
         uint216 borrowIndex; // RAY; saturates at 10^38 times its start (the vault's _accrued)

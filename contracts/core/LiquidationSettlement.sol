@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {FLASH_CALLBACK_SUCCESS, IFlashLiquidator} from "../interfaces/IFlashLiquidator.sol";
@@ -65,7 +66,7 @@ library LiquidationSettlement {
             settlement.seize
         );
         uint256 owed = settlement.repay + settlement.fee;
-        lending.cash += owed;
+        lending.cash = SafeCast.toUint128(lending.cash + owed);
         uint256 reserves = lending.reserves;
         lending.reserves = LendingBook.capped(reserves + settlement.fee);
         _keepProvision(lending, losses, settlement, reserves);

@@ -49,7 +49,8 @@ library LossLedger {
     ///         gains still held, it ends at the amount-weighted mean of the two ends.
     uint256 internal constant RELEASE_PERIOD = 6 hours;
 
-    /// @dev What is still held back of released gains: `amount` at `start`, falling linearly to 0 at `end`. One slot.
+    /// @dev What is still held back of released gains: `amount` at `start`, falling linearly to 0 at `end` (in memory;
+    ///      stored as the ledger's `released`, `releaseStart` and `releaseEnd`).
     struct Release {
         uint128 amount;
         uint64 start;
@@ -60,10 +61,14 @@ library LossLedger {
     struct Ledger {
         uint256 badDebt; // Σ debt written off, base units
         uint256 unrecoveredLoss; // bad debt lenders bore beyond reserves that recovery has not paid back
-        uint256 totalProvision; // Σ provision
+        // One slot, which every share price reads: Σ provision, and when the release of gains now running started
+        // and ends; once it has ended nothing is held back, and its amount (`released`) is not read.
+        uint128 totalProvision;
+        uint64 releaseStart;
+        uint64 releaseEnd;
         mapping(address account => uint256) provision;
         mapping(address asset => uint256) protocolCollateral; // swept from written-off accounts
-        Release release; // released gains not yet in the share price
+        uint128 released; // the release's amount at `releaseStart`: gains not yet in the share price
     }
 
     // ================================================================= external (deployed once, here)
@@ -125,7 +130,7 @@ library LossLedger {
     ) external {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
         uint256 before = ledger.totalProvision;
-        ledger.totalProvision = before - ledger.provision[account] + amount;
+        ledger.totalProvision = SafeCast.toUint128(before - ledger.provision[account] + amount);
         ledger.provision[account] = amount;
         emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
         // A loss booked counts at once; one released (better prices, an unflag) reaches lenders slowly.
@@ -217,7 +222,7 @@ library LossLedger {
         uint256 available = free < lending.cash ? free : lending.cash;
         if (amount > available) revert ICollateralVault.InsufficientReserves(available, amount);
         lending.reserves = uint128(reserves - amount); // ≤ reserves
-        lending.cash -= amount;
+        lending.cash -= uint128(amount); // ≤ available ≤ cash
         emit ICollateralVault.ReservesWithdrawn(to, amount);
         base.safeTransfer(to, amount);
     }
@@ -250,7 +255,7 @@ library LossLedger {
         uint256 toLenders = proceeds < unrecovered ? proceeds : unrecovered;
         ledger.unrecoveredLoss = unrecovered - toLenders;
         uint256 reserves = lending.reserves;
-        lending.cash += proceeds;
+        lending.cash = SafeCast.toUint128(lending.cash + proceeds);
         lending.reserves = LendingBook.capped(reserves + proceeds - toLenders);
         _holdBack(ledger, proceeds, 0, reserves, lending.reserves, ledger.totalProvision);
         emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
@@ -270,7 +275,7 @@ library LossLedger {
         uint256 cut = amount < provision ? amount : provision;
         uint256 before = ledger.totalProvision;
         ledger.provision[account] = provision - cut;
-        ledger.totalProvision = before - cut;
+        ledger.totalProvision = uint128(before - cut); // ≤ before
         emit ICollateralVault.BadDebtProvisioned(account, provision - cut, before - cut);
         _holdBack(ledger, 0, 0, reserves, reserves, before);
     }
@@ -295,9 +300,16 @@ library LossLedger {
         if (provision == amount) return; // most liquidations: nothing booked before or after, no further read
         uint256 before = ledger.totalProvision;
         ledger.provision[account] = amount;
-        ledger.totalProvision = before - provision + amount;
+        ledger.totalProvision = SafeCast.toUint128(before - provision + amount);
         emit ICollateralVault.BadDebtProvisioned(account, amount, before - provision + amount);
         _holdBack(ledger, fee, 0, reservesBefore, reservesBefore + fee, before);
+    }
+
+    /// @dev What `ledger`'s release holds back now (`heldBack`); reads its amount only while it runs.
+    function heldBackNow(Ledger storage ledger) internal view returns (uint256) {
+        uint256 end = ledger.releaseEnd;
+        if (block.timestamp >= end) return 0;
+        return heldBack(Release(ledger.released, ledger.releaseStart, uint64(end)));
     }
 
     /// @dev What released gains still hold back from `totalAssets` now, rounded up (lenders who stay keep the unit).
@@ -312,7 +324,7 @@ library LossLedger {
         uint256 provision = ledger.provision[account];
         if (provision == 0) return;
         ledger.provision[account] = 0;
-        ledger.totalProvision -= provision;
+        ledger.totalProvision -= uint128(provision); // ≤ the total
         emit ICollateralVault.BadDebtProvisioned(account, 0, ledger.totalProvision);
     }
 
@@ -335,7 +347,7 @@ library LossLedger {
         uint256 up = valueIn + (reservesBefore > provisionsBefore ? reservesBefore : provisionsBefore);
         uint256 down = valueOut + (reservesAfter > provisionsAfter ? reservesAfter : provisionsAfter);
         if (up == down) return;
-        Release memory release = ledger.release;
+        Release memory release = Release(ledger.released, ledger.releaseStart, ledger.releaseEnd);
         uint256 heldNow = heldBack(release);
         if (up > down) {
             uint256 gain = up - down;
@@ -343,17 +355,18 @@ library LossLedger {
             uint256 left = heldNow == 0 ? 0 : release.end - block.timestamp;
             // Rounded down: rounding up would let each tiny release push the end a second later.
             uint256 span = (heldNow * left + gain * RELEASE_PERIOD) / total;
-            ledger.release = Release(
-                SafeCast.toUint128(total),
-                uint64(block.timestamp),
-                uint64(block.timestamp + span)
-            );
+            _setRelease(ledger, SafeCast.toUint128(total), block.timestamp + span);
             emit ICollateralVault.GainsHeldBack(gain, 0, total);
         } else if (heldNow != 0) {
             uint256 loss = down - up;
             uint256 netted = loss < heldNow ? loss : heldNow;
-            ledger.release = Release(uint128(heldNow - netted), uint64(block.timestamp), release.end);
+            _setRelease(ledger, uint128(heldNow - netted), release.end);
             emit ICollateralVault.GainsHeldBack(0, netted, heldNow - netted);
         }
+    }
+
+    /// @dev A release of `amount` from now to `end`.
+    function _setRelease(Ledger storage ledger, uint128 amount, uint256 end) private {
+        (ledger.released, ledger.releaseStart, ledger.releaseEnd) = (amount, uint64(block.timestamp), uint64(end));
     }
 }

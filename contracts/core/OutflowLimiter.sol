@@ -9,7 +9,7 @@ import {BreakerState} from "./BreakerState.sol";
 ///         per-account credit so that an account's own inflows pay only for its own outflows. Credit for withdrawals
 ///         (a lender's supply, a collateral deposit) is kept by the vault beside the balance it credits, as a credit
 ///         word (ICircuitBreaker.onSupply) that each hook takes and returns: the deposit then writes one slot, not
-///         two. Credit for borrowing (repayments) is kept here (`_credits`).
+///         two. Credit for borrowing (repayments) is kept here (`_borrowCredits`).
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 an inflow is never refused: `_in` only refunds and credits, it has no failure path.
 ///      - an outflow counts against the shared limit only for the part its account's own credit in the current
@@ -29,6 +29,19 @@ abstract contract OutflowLimiter is BreakerState {
         AssetParams memory triggers
     ) internal {
         if (_outflowResumes(asset, status, window, triggers)) _clear(asset, status, Reason.OUTFLOW);
+    }
+
+    /// @dev Whether withdrawals of `asset` are stopped now (they queue), after resetting an outflow trip that has
+    ///      cleared. While every entry is calm there is no trip to reset and nothing stops them: no status is read.
+    function _outflowStopped(
+        address asset,
+        RateLimit.Window memory window,
+        AssetParams memory triggers
+    ) internal returns (bool) {
+        if (_calm()) return false;
+        Status storage status = _status[asset];
+        if (_has(status, Reason.OUTFLOW)) _resetOutflow(asset, status, window, triggers);
+        return _mask(status, _status[GLOBAL]) & (asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL) != 0;
     }
 
     /// @dev Whether an outflow trip of `asset` resets now: its cooldown is over and use is back under `resumeShare` of

@@ -17,7 +17,7 @@ import {VaultState} from "./VaultState.sol";
 ///         not two. OpenZeppelin's ERC20 keeps the allowances, name and symbol; its balance and supply slots stay unused.
 /// @dev Invariants:
 ///      - `totalSupply` == Σ `balanceOf`: every `_update` moves both by `value` (OpenZeppelin's checks and errors).
-///      - A balance never passes 2^128 − 1 (`SafeCastOverflowedUintDowncast`; docs/vault.md).
+///      - A balance, and the supply, never pass 2^128 − 1 (`SafeCastOverflowedUintDowncast`; docs/vault.md).
 ///      - A credit word is only ever what the breaker returned for it; a share transfer moves the sender's credit with
 ///        the shares, and a breaker that fails (reverts, answers short) changes no word and stops no transfer.
 abstract contract VaultShares is ERC4626, VaultState {
@@ -46,7 +46,7 @@ abstract contract VaultShares is ERC4626, VaultState {
 
     /// @notice All lender shares.
     function totalSupply() public view virtual override(ERC20, IERC20) returns (uint256) {
-        return _shareSupply;
+        return _lending.shareSupply;
     }
 
     /// @dev OpenZeppelin's ERC20 `_update` (same checks, errors and event) over `_shares`, whose balances are uint128
@@ -55,14 +55,14 @@ abstract contract VaultShares is ERC4626, VaultState {
     ///      recipient's exit counts in full), never blocks the transfer.
     function _update(address from, address to, uint256 value) internal virtual override {
         if (from == address(0)) {
-            _shareSupply += value;
+            _lending.shareSupply = SafeCast.toUint128(_lending.shareSupply + value);
         } else {
             uint256 held = _shares[from].amount;
             if (held < value) revert ERC20InsufficientBalance(from, held, value);
             _shares[from].amount = uint128(held - value); // < held
         }
         if (to == address(0)) {
-            _shareSupply -= value; // ≤ the sender's shares ≤ the supply
+            _lending.shareSupply -= uint128(value); // ≤ the sender's shares ≤ the supply < 2^128
         } else {
             LendingBook.Balance storage receiver = _shares[to];
             receiver.amount = SafeCast.toUint128(receiver.amount + value);
@@ -82,6 +82,8 @@ abstract contract VaultShares is ERC4626, VaultState {
         if (credit == 0 || breaker == address(0)) return;
         bytes memory data = abi.encodeCall(ICircuitBreaker.onShareTransfer, (value, credit, receiver.credit));
         (bool ok, uint256 senderAfter, uint256 receiverAfter) = _tryCall(breaker, data, 2);
-        if (ok) (sender.credit, receiver.credit) = (uint128(senderAfter), uint128(receiverAfter));
+        if (ok && (senderAfter | receiverAfter) <= type(uint128).max) {
+            (sender.credit, receiver.credit) = (uint128(senderAfter), uint128(receiverAfter));
+        }
     }
 }

@@ -12,11 +12,11 @@ import {VaultWiring} from "./VaultWiring.sol";
 /// @notice The vault's storage, in one place: what `CollateralVault` and `AccountValuation` read and write, and what
 ///         `VaultStorage` reads by slot from outside.
 /// @dev Slots (OpenZeppelin's ERC20 holds 0–4 and Ownable2Step 5–6; the reentrancy lock is transient): 7 oracle,
-///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost, 11–14 lending book (11 cash, 12 reserves |
+///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost, 11–14 lending book (11 cash | share supply, 12 reserves |
 ///      total scaled debt, 13 borrow index | last accrual, 14 each account's position: scaled debt | holdings | past
 ///      cap), 15–18 collateral book (17: each account's holding of each asset with its deposit credit), 19–24 loss ledger
 ///      (24: gains held back), 25–29 wiring (engine, breaker, queue, risk manager, recovery), 30 each lender's shares
-///      with its deposit credit, 31 the share supply.
+///      with its deposit credit.
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.
 abstract contract VaultState {
     /// @dev The base asset (immutable: read without a call) and its decimals.
@@ -39,9 +39,9 @@ abstract contract VaultState {
 
     // The lender shares (ERC-20), kept here rather than in OpenZeppelin's ERC20 (whose balance and supply slots stay
     // unused): each lender's shares share a slot with its deposit credit (LendingBook.Balance), so a first deposit
-    // writes one new slot, not two (the breaker's credit was a slot of its own).
+    // writes one new slot, not two (the breaker's credit was a slot of its own). Their supply is `_lending.shareSupply`,
+    // beside the cash.
     mapping(address account => LendingBook.Balance) internal _shares;
-    uint256 internal _shareSupply;
 
     /// @param base The base asset.
     constructor(address base) {

@@ -248,8 +248,15 @@ interface ICircuitBreaker {
     ///         own credit plus what is left of the outflow limit. The vault's `maxWithdraw` and `maxRedeem` read it.
     /// @param asset The asset going out.
     /// @param balanceBefore The vault's booked balance of `asset` now (cash, or collateral deposited).
-    /// @param credit The account's credit word for `asset` (`onSupply`'s format; the vault's `creditOf`).
+    /// @param credit The account's credit word for `asset` (`onSupply`'s format), as the vault stores it beside the
+    ///        balance it credits (VaultStorage's SHARES_SLOT and BALANCES_SLOT words, bits 128–255).
     function outflowRoom(address asset, uint256 balanceBefore, uint128 credit) external view returns (uint256);
+
+    /// @notice How many entries (assets and the global one) hold a tripped reason or a guardian mask; a guardian mask
+    ///         that has expired counts until a `poke` of its entry clears it. 0: no reason and no guardian stops any
+    ///         action anywhere (liquidations may still wait out a grace period, and borrows still meet the price-fall
+    ///         floor), and the vault's hooks read no entry.
+    function activeEntries() external view returns (uint256);
 
     /// @notice The actions stopped on `asset` now, its own entry combined with the global one.
     /// @param asset The asset.

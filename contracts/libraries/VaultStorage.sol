@@ -25,7 +25,8 @@ library VaultStorage {
     uint256 internal constant BORROW_CAP_SLOT = 9;
     /// @dev reserve factor (bits 0–63), reserve boost (64–127).
     uint256 internal constant ACCRUAL_SLOT = 10;
-    uint256 internal constant CASH_SLOT = 11; // LendingBook.Book at 11–14 (reserves and total scaled debt in 12)
+    // LendingBook.Book at 11–14: cash (bits 0–127) | share supply (128–255) in 11, reserves | total scaled debt in 12
+    uint256 internal constant CASH_SLOT = 11;
     /// @dev borrow index (bits 0–215), last accrual time (216–255).
     uint256 internal constant INDEX_SLOT = 13;
     /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–223), holdings (224–239), past cap (240–255).
@@ -36,10 +37,11 @@ library VaultStorage {
     uint256 internal constant OVER_CAP_SLOT = 18; // mapping(account => mapping(asset => units past the cap))
     uint256 internal constant BAD_DEBT_SLOT = 19; // LossLedger.Ledger at 19–24
     uint256 internal constant UNRECOVERED_LOSS_SLOT = 20;
+    // Σ provision (bits 0–127) | when the running release of gains started (128–191) and ends (192–255)
     uint256 internal constant TOTAL_PROVISION_SLOT = 21;
     uint256 internal constant PROVISION_SLOT = 22; // mapping(account => provision)
     uint256 internal constant PROTOCOL_COLLATERAL_SLOT = 23; // mapping(asset => units)
-    uint256 internal constant RELEASE_SLOT = 24; // LossLedger.Release: amount (bits 0–127), start (128–191), end
+    uint256 internal constant RELEASE_SLOT = 24; // the running release's amount (LossLedger.Ledger.released)
     uint256 internal constant ENGINE_SLOT = 25; // VaultWiring.Wiring at 25–29
     uint256 internal constant BREAKER_SLOT = 26;
     uint256 internal constant QUEUE_SLOT = 27;
@@ -47,7 +49,6 @@ library VaultStorage {
     uint256 internal constant RECOVERY_SLOT = 29;
     // mapping(account => LendingBook.Balance): a lender's shares (bits 0–127), its credit word (128–255)
     uint256 internal constant SHARES_SLOT = 30;
-    uint256 internal constant SHARE_SUPPLY_SLOT = 31;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap
@@ -116,7 +117,7 @@ library VaultStorage {
 
     /// @dev Base asset the vault holds on its books (donations excluded).
     function cash(ICollateralVault vault) internal view returns (uint256) {
-        return _word(vault, CASH_SLOT);
+        return uint128(_word(vault, CASH_SLOT));
     }
 
     /// @dev `account`'s index-scaled debt.
@@ -138,13 +139,15 @@ library VaultStorage {
 
     /// @dev Σ provisions, base units.
     function totalProvision(ICollateralVault vault) internal view returns (uint256) {
-        return _word(vault, TOTAL_PROVISION_SLOT);
+        return uint128(_word(vault, TOTAL_PROVISION_SLOT));
     }
 
     /// @dev What released gains still hold back from the share price now (LossLedger.Release), base units.
     function gainsHeldBack(ICollateralVault vault) internal view returns (uint256) {
-        uint256 word = _word(vault, RELEASE_SLOT);
-        return LossLedger.heldBack(LossLedger.Release(uint128(word), uint64(word >> 128), uint64(word >> 192)));
+        uint256 window = _word(vault, TOTAL_PROVISION_SLOT);
+        uint64 end = uint64(window >> 192);
+        if (block.timestamp >= end) return 0;
+        return LossLedger.heldBack(LossLedger.Release(uint128(_word(vault, RELEASE_SLOT)), uint64(window >> 128), end));
     }
 
     /// @dev `account`'s bad-debt provision, base units.

@@ -453,6 +453,90 @@ describe("CircuitBreaker: triggers", function () {
     });
   });
 
+  describe("activeEntries: the count that lets a calm breaker read no status", function () {
+    for (const reasonFirst of [true, false]) {
+      it(`one entry with a guardian mask and a reason counts once, whichever clears first (${reasonFirst ? "the reason" : "the mask"})`, async function () {
+        const { breaker, owner, oracle, weth } = await networkHelpers.loadFixture(breakerFixture);
+        await breaker.connect(owner).setGuardian(owner.address);
+        const degraded = () =>
+          oracle.setPriceData(weth, wad("3000"), wad("3000"), Status.DEGRADED, OracleReason.SOURCES_DISAGREE);
+        const ok = () => oracle.setPriceData(weth, wad("3000"), wad("3000"), Status.OK, OracleReason.NONE);
+        const t = await at();
+        await breaker.connect(owner).guardianTrip(weth, Number(Act.BORROW));
+        // The reason trips either at once (it clears long before the mask lapses) or just before the mask lapses.
+        const tripAt = reasonFirst ? t + 10n : t + DAY - 10n;
+        await degraded();
+        await at(tripAt);
+        await breaker.poke(weth);
+        expect((await breaker.entry(weth)).reasons).to.not.equal(0n);
+        expect(await breaker.activeEntries()).to.equal(1n);
+        if (reasonFirst) {
+          await ok();
+          await at(tripAt + COOLDOWN + 1n);
+          await breaker.poke(weth); // the reason clears; the mask holds
+          expect((await breaker.entry(weth)).reasons).to.equal(0n);
+          expect(await breaker.actionMask(weth)).to.equal(Act.BORROW);
+          expect(await breaker.activeEntries()).to.equal(1n);
+          await at(t + DAY + 1n);
+          await breaker.poke(weth); // the mask lapses and is cleared
+        } else {
+          await at(t + DAY + 1n);
+          await breaker.poke(weth); // the mask is cleared; the reason holds (its cooldown runs past the mask)
+          expect((await breaker.entry(weth)).reasons).to.not.equal(0n);
+          expect(await breaker.activeEntries()).to.equal(1n);
+          await ok();
+          await at(tripAt + COOLDOWN + 1n);
+          await breaker.poke(weth);
+        }
+        expect((await breaker.entry(weth)).reasons).to.equal(0n);
+        expect(await breaker.actionMask(weth)).to.equal(0n);
+        expect(await breaker.activeEntries()).to.equal(0n);
+      });
+    }
+
+    it("counts each entry holding a reason or a guardian mask once, until a poke clears an expired mask; a trip stops actions at once from a count of 0", async function () {
+      const { breaker, vault, owner, oracle, weth, usdc, bob, lender } =
+        await networkHelpers.loadFixture(breakerFixture);
+      await breaker.connect(owner).setGuardian(owner.address);
+      expect(await breaker.activeEntries()).to.equal(0n);
+      // The attack: a count that says calm while an entry stops something would let the hooks skip the stop.
+      const t = await at();
+      await breaker.connect(owner).guardianTrip(usdc, Number(Act.SUPPLY));
+      expect(await breaker.activeEntries()).to.equal(1n);
+      await expect(vault.connect(lender).deposit(usd("1"), lender.address))
+        .to.be.revertedWithCustomError(breaker, "ActionPaused")
+        .withArgs(await usdc.getAddress(), Act.SUPPLY, Why.GUARDIAN);
+      await breaker.connect(owner).guardianTrip(usdc, Number(Act.BORROW)); // same entry: still one
+      await breaker.connect(owner).guardianTrip(ZeroAddress, Number(Act.WITHDRAW_COLLATERAL));
+      expect(await breaker.activeEntries()).to.equal(2n);
+      await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("1"), bob.address));
+      // A price trip on a third entry, then its reason clears after the cooldown while the guardian's hold.
+      await oracle.setPriceData(weth, wad("3000"), wad("3000"), Status.DEGRADED, OracleReason.SOURCES_DISAGREE);
+      const tripped = await at();
+      await breaker.poke(weth);
+      expect(await breaker.activeEntries()).to.equal(3n);
+      await oracle.setPriceData(weth, wad("3000"), wad("3000"), Status.OK, OracleReason.NONE);
+      await at(tripped + COOLDOWN + 1n);
+      await breaker.poke(weth);
+      expect((await breaker.entry(weth)).reasons).to.equal(0n);
+      expect(await breaker.activeEntries()).to.equal(2n);
+      // Expired guardian masks stop nothing but count until a poke clears them: the hooks read the entries meanwhile.
+      await networkHelpers.time.increaseTo(t + DAY + HOUR); // past both guardian holds (each trip extended its own)
+      expect(await breaker.actionMask(usdc)).to.equal(0n);
+      expect(await breaker.activeEntries()).to.equal(2n);
+      await expectPaid(vault, vault.connect(bob).withdrawCollateral(weth, wad("1"), bob.address));
+      await breaker.poke(usdc);
+      expect(await breaker.activeEntries()).to.equal(1n);
+      await breaker.poke(ZeroAddress);
+      expect(await breaker.activeEntries()).to.equal(0n);
+      await vault.connect(lender).deposit(usd("1"), lender.address);
+      // From a count of 0, a withdrawal past the room trips OUTFLOW inside the action, and the next one queues.
+      await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("90"), bob.address));
+      expect(await breaker.activeEntries()).to.equal(1n);
+      await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("0.5"), bob.address));
+    });
+  });
+
   describe("governance, views and access", function () {
     it("poke, guardianTrip and setAssetParams reject an unknown token with UnknownAsset", async function () {
       const { breaker, owner } = await networkHelpers.loadFixture(breakerFixture);

@@ -1,3 +1,4 @@
+import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import { expect } from "chai";
 import { MaxUint256, ZeroAddress } from "ethers";
 import { network } from "hardhat";
@@ -46,8 +47,8 @@ async function hookFixture(connection: NetworkConnection): Promise<HookFixture> 
  */
 /**
  * Books `amount` more cash in the vault, with the tokens behind it (INV-03), as if lenders had supplied it. No lender can
- * supply 2^127 units at once (a lender's shares are uint128 and carry six more decimals than assets), so the states
- * with totals near uint128 are reached by writing the cash slot (VaultStorage's CASH_SLOT).
+ * supply 2^127 units at once (the share supply is uint128 and shares carry six more decimals than assets), so the
+ * states with totals near uint128 are reached by writing the cash (bits 0–127 of VaultStorage's CASH_SLOT).
  */
 async function seedCash(
   helpers: NetworkConnection["networkHelpers"],
@@ -56,8 +57,11 @@ async function seedCash(
 ) {
   const vaultAddress = await market.vault.getAddress();
   const cash = await market.vault.cash();
+  if (cash + amount >= 2n ** 128n) throw new Error("seedCash: cash is a uint128");
+  // The cash is bits 0–127 of its slot; the share supply, bits 128–255, stays as it is.
+  const supply = await market.vault.totalSupply();
   await market.usdc.mint(vaultAddress, amount);
-  await helpers.setStorageAt(vaultAddress, vaultSlot("CASH"), cash + amount);
+  await helpers.setStorageAt(vaultAddress, vaultSlot("CASH"), (supply << 128n) | (cash + amount));
 }
 
 async function hugeFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection) {
@@ -227,53 +231,57 @@ describe("CollateralVault: safety", function () {
     });
   });
 
-  describe("uint128 totals (reserves and total scaled debt share a slot)", function () {
+  describe("uint128 totals (reserves and total scaled debt share a slot; cash and the share supply another)", function () {
     it("a borrow that would take the total scaled debt past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
-      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      // 2^126 already owed; the cash topped up to its own bound, 2^128 − 1, all of it borrowed: the total cannot hold it.
+      const f = await networkHelpers.loadFixture(hugeFixture);
       const { vault, borrower } = f;
-      const huge = 2n ** 128n; // one unit past the largest total: cash can hold it, the total cannot
-      await seedCash(networkHelpers, f, huge);
-      await expectUnchanged(marketState(f), async () => {
-        // No debt yet: the index is RAY, so the scaled amount is the amount itself. The cast fails before any check
-        // that would need collateral.
-        await expect(vault.connect(borrower).borrow(huge, borrower.address))
-          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
-          .withArgs(128, huge);
-      });
-      // One unit less fits the total; it then meets the borrow cap like any borrow.
-      await expect(vault.connect(borrower).borrow(huge - 1n, borrower.address)).to.be.revertedWithCustomError(
-        vault,
-        "BorrowCapExceeded",
+      await seedCash(networkHelpers, f, 2n ** 128n - 1n - (await vault.cash()));
+      const amount = await vault.cash();
+      await expectUnchanged(
+        async () => [await vault.totalDebt(), await vault.cash(), await vault.debtOf(borrower.address)],
+        async () => {
+          await expect(vault.connect(borrower).borrow(amount, borrower.address))
+            .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+            .withArgs(128, anyUint); // the total scaled debt it would have been (the index moves with the block)
+        },
       );
+    });
+
+    it("a deposit that would take the cash past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
+      const f = await networkHelpers.loadFixture(fundedMarketFixture);
+      const { vault, usdc, alice } = f;
+      await seedCash(networkHelpers, f, 2n ** 128n - 1n - (await vault.cash()));
+      const amount = 10n ** 21n; // enough for a share at this price
+      await usdc.mint(alice.address, amount);
+      expect(await vault.previewDeposit(amount)).to.be.greaterThan(0n);
+      await expectUnchanged(marketState(f), async () => {
+        await expect(vault.connect(alice).deposit(amount, alice.address))
+          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+          .withArgs(128, 2n ** 128n - 1n + amount);
+      });
     });
   });
 
-  describe("uint128 balances (each beside its deposit credit)", function () {
-    it("a mint or a share transfer that would take a lender's shares past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
+  describe("uint128 share supply (beside the cash; each balance beside its deposit credit)", function () {
+    it("a mint past 2^128 − 1 shares in all reverts SafeCastOverflowedUintDowncast and changes nothing; a transfer cannot pass it", async function () {
       const f = await networkHelpers.loadFixture(fundedMarketFixture);
       const { vault, usdc, lender, alice } = f;
-      const half = 2n ** 127n; // shares: about 1.7 × 10^32 units of the base asset
-      for (const who of [lender, alice]) {
-        await usdc.mint(who.address, 4n * (await vault.previewMint(half)));
-        await usdc.connect(who).approve(vault, MaxUint256);
-        await vault.connect(who).mint(half, who.address);
-      }
-      const lenderShares = await vault.balanceOf(lender.address);
-      const aliceShares = await vault.balanceOf(alice.address);
-      expect(lenderShares + aliceShares).to.be.greaterThanOrEqual(2n ** 128n);
+      const room = 2n ** 128n - 1n - (await vault.totalSupply()); // about 3.4 × 10^32 units of the base asset
+      await usdc.mint(lender.address, 2n * (await vault.previewMint(room)));
+      await usdc.connect(lender).approve(vault, MaxUint256);
+      await vault.connect(lender).mint(room, lender.address);
+      expect(await vault.totalSupply()).to.equal(2n ** 128n - 1n);
       await expectUnchanged(marketState(f), async () => {
-        await expect(vault.connect(lender).mint(half, lender.address))
+        await expect(vault.connect(lender).mint(1n, lender.address))
           .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
-          .withArgs(128, lenderShares + half);
-        await expect(vault.connect(alice).transfer(lender.address, aliceShares))
-          .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
-          .withArgs(128, lenderShares + aliceShares);
+          .withArgs(128, 2n ** 128n);
       });
-      // Under the bound both go through, and the supply (uint256) counts every share.
-      const room = 2n ** 128n - 1n - lenderShares;
-      await vault.connect(alice).transfer(lender.address, room);
-      expect(await vault.balanceOf(lender.address)).to.equal(2n ** 128n - 1n);
-      expect(await vault.totalSupply()).to.equal(lenderShares + aliceShares); // nobody else holds shares
+      // Every balance is at most the supply, so no transfer can take one past the bound: all of it moves.
+      const shares = await vault.balanceOf(lender.address);
+      await vault.connect(lender).transfer(alice.address, shares);
+      expect(await vault.balanceOf(alice.address)).to.equal(shares);
+      expect(await vault.totalSupply()).to.equal(2n ** 128n - 1n);
     });
   });
 

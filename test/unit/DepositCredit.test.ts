@@ -10,7 +10,15 @@ import { expect } from "chai";
 import { AbiCoder, keccak256, MaxUint256 } from "ethers";
 import { network } from "hardhat";
 
-import { collateral, DEFAULT_COLLATERALS, deployMarket } from "../../scripts/lib/testMarket.js";
+import {
+  collateral,
+  DEFAULT_ASSET_TRIGGERS,
+  DEFAULT_BASE_TRIGGERS,
+  DEFAULT_BREAKER_PARAMS,
+  DEFAULT_COLLATERALS,
+  deployMarket,
+} from "../../scripts/lib/testMarket.js";
+import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
 import type { CollateralVault } from "../../typechain-types/index.js";
 import { borrowedMarketFixture, usd, wad } from "./helpers/vault.js";
 import { vaultSlot } from "./helpers/vaultSlots.js";
@@ -91,6 +99,35 @@ describe("deposit credit beside the balance it credits", function () {
     expect((await breaker.entry(weth)).outflowUsed).to.equal(0n); // a queued claim counts nothing
   });
 
+  it("a share transfer made from the base token's hook during a deposit's pull moves the credit the deposit earned, never more", async function () {
+    const [owner, lender, friend] = await ethers.getSigners();
+    const base = await ethers.deployContract("ReentrantERC20");
+    const oracle = await ethers.deployContract("MockPriceOracle");
+    const rate = await ethers.deployContract("KinkedRateModel", [0n, 0n, 0n, wad("0.9")]);
+    const vault = await deployCollateralVault(ethers, [base, "Hooked", "hBASE", oracle, rate, 0n, MaxUint256, owner]);
+    const breaker = await ethers.deployContract("CircuitBreaker", [
+      vault,
+      DEFAULT_BREAKER_PARAMS,
+      DEFAULT_ASSET_TRIGGERS,
+      owner.address,
+    ]);
+    await breaker.connect(owner).setAssetParams(base, DEFAULT_BASE_TRIGGERS);
+    await vault.connect(owner).setCircuitBreaker(breaker, await ethers.deployContract("WithdrawalQueue", [vault]));
+    await base.mint(lender.address, wad("1000"));
+    await base.connect(lender).approve(vault, MaxUint256);
+    await vault.connect(lender).deposit(wad("100"), lender.address); // credit: 100
+    const shares = await vault.balanceOf(lender.address);
+    // The lender lets the token move its shares, and arms the token: during the next pull it sends them all on.
+    await vault.connect(lender).approve(base, MaxUint256);
+    await base.arm(vault, vault.interface.encodeFunctionData("transferFrom", [lender.address, friend.address, shares]));
+    await vault.connect(lender).deposit(wad("1"), lender.address); // credit: 101, of which the hook moves 100
+    expect(await base.reenteredOk()).to.equal(true);
+    const lenderNet = (await balanceWord(vault, sharesSlot(lender.address))).net;
+    const friendNet = (await balanceWord(vault, sharesSlot(friend.address))).net;
+    expect(friendNet).to.equal(-wad("100")); // the shares' value, the most a transfer moves
+    expect(lenderNet + friendNet).to.equal(-wad("101")); // the two deposits, exactly: the credit was not duplicated
+  });
+
   describe("a broken breaker stops no repayment, collateral deposit or share transfer (INV-27)", function () {
     /** The borrowed market with a BrokenBreaker in `mode` installed by governance as breaker and queue. */
     async function installed(mode: number, bombSize = 0n) {
@@ -136,19 +173,36 @@ describe("deposit credit beside the balance it credits", function () {
       });
     }
 
-    it("a return bomb costs a collateral deposit only the breaker's own memory: the vault copies two words at most", async function () {
-      const size = 100_000n;
-      const words = (size + 31n) / 32n;
-      const expansion = 3n * words + (words * words) / 512n; // what the breaker pays to return it; a copy pays it again
-      const gasWith = async (mode: number) => {
-        const f = await installed(mode, size);
-        const tx = await f.vault.connect(f.borrower).depositCollateral(f.weth, wad("1"), f.borrower.address);
-        return (await tx.wait())?.gasUsed ?? 0n;
-      };
-      const quiet = await gasWith(1);
-      const bombed = await gasWith(3);
-      expect(bombed - quiet).to.be.greaterThan(expansion); // the bomb did go off, in the breaker
-      expect(bombed - quiet).to.be.lessThan((expansion * 3n) / 2n); // and was not copied
-    });
+    for (const [name, act, keepsCredit] of [
+      [
+        "collateral deposit",
+        (f: Awaited<ReturnType<typeof installed>>) =>
+          f.vault.connect(f.borrower).depositCollateral(f.weth, wad("1"), f.borrower.address),
+        true, // the deposit takes a credit word back: the bomb's first word, all ones, is none
+      ],
+      [
+        "repayment",
+        (f: Awaited<ReturnType<typeof installed>>) => f.vault.connect(f.borrower).repay(usd("100"), f.borrower.address),
+        false, // a repayment takes nothing back (the breaker keeps borrowers' credit)
+      ],
+    ] as const) {
+      it(`a return bomb costs a ${name} only the breaker's own memory${keepsCredit ? ", and no word of it is kept as credit" : ""}`, async function () {
+        const size = 100_000n;
+        const words = (size + 31n) / 32n;
+        const expansion = 3n * words + (words * words) / 512n; // what the breaker pays to return it; a copy pays again
+        const run = async (mode: number) => {
+          const f = await installed(mode, size);
+          const slot = holdingSlot(f.borrower.address, await f.weth.getAddress());
+          const before = await balanceWord(f.vault, slot);
+          const gas = (await (await act(f)).wait())?.gasUsed ?? 0n;
+          if (keepsCredit) expect((await balanceWord(f.vault, slot)).credit).to.equal(before.credit);
+          return gas;
+        };
+        const quiet = await run(1);
+        const bombed = await run(3);
+        expect(bombed - quiet).to.be.greaterThan(expansion); // the bomb did go off, in the breaker
+        expect(bombed - quiet).to.be.lessThan((expansion * 3n) / 2n); // and was not copied
+      });
+    }
   });
 });

@@ -80,10 +80,9 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   UNRECOVERED_LOSS: ["_losses", "unrecoveredLoss"],
   TOTAL_PROVISION: ["_losses", "totalProvision"],
   SHARES: ["_shares"],
-  SHARE_SUPPLY: ["_shareSupply"],
   PROVISION: ["_losses", "provision"],
   PROTOCOL_COLLATERAL: ["_losses", "protocolCollateral"],
-  RELEASE: ["_losses", "release"],
+  RELEASE: ["_losses", "released"],
   ENGINE: ["_wiring", "engine"],
   BREAKER: ["_wiring", "breaker"],
   QUEUE: ["_wiring", "queue"],
@@ -137,6 +136,18 @@ describe("VaultStorage: the vault's slots", function () {
     }
   });
 
+  it("the loss ledger packs Σ provision with the running release's start and end (bits 0, 128, 192)", function () {
+    const losses = fields(layout.storage.find((e) => e.label === "_losses")?.type);
+    expect(
+      losses.filter(([label]) => ["totalProvision", "releaseStart", "releaseEnd", "released"].includes(label)),
+    ).to.deep.equal([
+      ["totalProvision", 2, 0],
+      ["releaseStart", 2, 16],
+      ["releaseEnd", 2, 24],
+      ["released", 5, 0],
+    ]);
+  });
+
   it("a balance (a lender's shares, a holding) keeps its amount in bits 0–127 and its credit word in 128–255", function () {
     expect(fields(structType("Balance"))).to.deep.equal([
       ["amount", 0, 0],
@@ -144,10 +155,11 @@ describe("VaultStorage: the vault's slots", function () {
     ]);
   });
 
-  it("the lending book packs reserves with the total scaled debt, and the index with the last accrual time", function () {
+  it("the lending book packs cash with the share supply, reserves with the total scaled debt, and the index with the last accrual time", function () {
     const lending = fields(layout.storage.find((e) => e.label === "_lending")?.type);
-    expect(lending.slice(0, 5)).to.deep.equal([
-      ["cash", 0, 0],
+    expect(lending.slice(0, 6)).to.deep.equal([
+      ["cash", 0, 0], // bits 0–127, where VaultStorage.cash reads it
+      ["shareSupply", 0, 16],
       ["reserves", 1, 0],
       ["totalScaledDebt", 1, 16],
       ["borrowIndex", 2, 0],
