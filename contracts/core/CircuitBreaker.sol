@@ -122,11 +122,11 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
         uint128 credit
     ) external onlyVault returns (uint256 readyAt, uint128 creditAfter) {
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(asset, balanceBefore);
-        creditAfter = credit;
         if (_outflowStopped(asset, window, triggers)) {
             // Reverts ActionPaused with the entry and reason.
             if (!mayQueue) _requireOpen(asset, asset == _base ? WITHDRAW : WITHDRAW_COLLATERAL);
             readyAt = block.timestamp + _params.claimDelay;
+            creditAfter = _spend(window, credit, amount);
         } else {
             (uint256 uncovered, int256 netAfter) = _debit(window, _unpack(credit), amount);
             if (_fits(window, triggers, asset, uncovered)) {
@@ -135,6 +135,7 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
                 if (!mayQueue) _refuseOutflow(asset, window, triggers, amount);
                 _trip(asset, _status[asset], Reason.OUTFLOW);
                 readyAt = block.timestamp + _params.claimDelay;
+                creditAfter = _spend(window, credit, amount);
             }
         }
         _flows[asset] = window;

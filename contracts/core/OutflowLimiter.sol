@@ -135,6 +135,16 @@ abstract contract OutflowLimiter is BreakerState {
         return Credit(window.start, int224(_clamp(net - _toInt(amount))));
     }
 
+    /// @dev The credit word after a withdrawal of `amount` that queues: the claim counts nothing against the limit, but
+    ///      it uses up the credit the account's deposits earned in this bucket, which no later paid exit may then spend
+    ///      again; a net outflow the word records (the account's counted exits) stays as it is.
+    function _spend(RateLimit.Window memory window, uint128 word, uint256 amount) internal pure returns (uint128) {
+        Credit memory stored = _unpack(word);
+        if (stored.start != window.start || stored.net >= 0) return word;
+        int256 net = int256(stored.net) + _toInt(amount);
+        return _pack(Credit(window.start, int224(net > 0 ? int256(0) : net)));
+    }
+
     /// @dev A credit word (ICircuitBreaker.onSupply: bits 96–127 the bucket start, 0–95 the net as an int96) read.
     function _unpack(uint128 word) internal pure returns (Credit memory) {
         return Credit(uint32(word >> 96), int224(int96(uint96(word))));

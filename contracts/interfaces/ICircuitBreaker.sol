@@ -178,7 +178,8 @@ interface ICircuitBreaker {
     /// @param mayQueue Whether the vault would queue it (else the call must pay now or revert).
     /// @param credit The account's credit word for `asset` now (`onSupply`'s format).
     /// @return readyAt 0 to pay now; else when the queued claim becomes payable.
-    /// @return creditAfter Its credit word afterwards (unchanged when the withdrawal queues).
+    /// @return creditAfter Its credit word afterwards: a paid withdrawal is debited as it counts; a queued one counts
+    ///         nothing but uses up the credit it covers, so no later exit in the bucket spends that credit again.
     function onOutflow(
         address asset,
         uint256 amount,

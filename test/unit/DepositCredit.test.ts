@@ -21,6 +21,7 @@ import {
 import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
 import type { CollateralVault } from "../../typechain-types/index.js";
 import { borrowedMarketFixture, usd, wad } from "./helpers/vault.js";
+import { breakerFixture, COOLDOWN, expectPaid, expectQueued } from "./helpers/breaker.js";
 import { vaultSlot } from "./helpers/vaultSlots.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -126,6 +127,44 @@ describe("deposit credit beside the balance it credits", function () {
     const friendNet = (await balanceWord(vault, sharesSlot(friend.address))).net;
     expect(friendNet).to.equal(-wad("100")); // the shares' value, the most a transfer moves
     expect(lenderNet + friendNet).to.equal(-wad("101")); // the two deposits, exactly: the credit was not duplicated
+  });
+
+  it("a withdrawal that queues uses up the credit it covers: a later paid exit in the bucket cannot spend it again", async function () {
+    // bob has held 100 WETH for a window. He deposits 10 more (credit 10), then asks for 60: past the limit (a quarter
+    // of the balance), so it queues and trips OUTFLOW, counting nothing. The trip resets after its cooldown (nothing
+    // counted), and in the same bucket bob takes 10 of his older WETH out: the credit was the queued claim's, so these
+    // 10 count. Before the fix the same 10 units of credit covered both the claim and this exit.
+    const { vault, breaker, weth, bob } = await networkHelpers.loadFixture(breakerFixture);
+    const wethAddress = await weth.getAddress();
+    await vault.connect(bob).depositCollateral(weth, wad("10"), bob.address);
+    expect((await balanceWord(vault, holdingSlot(bob.address, wethAddress))).net).to.equal(-wad("10"));
+    await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("60"), bob.address));
+    const word = await balanceWord(vault, holdingSlot(bob.address, wethAddress));
+    expect(word.net).to.equal(0n); // spent by the claim, not turned into a counted outflow
+    expect((await breaker.entry(weth)).outflowUsed).to.equal(0n);
+    await networkHelpers.time.increase(Number(COOLDOWN) + 1);
+    await breaker.poke(weth);
+    expect(await breaker.actionMask(weth)).to.equal(0n);
+    await expectPaid(vault, vault.connect(bob).withdrawCollateral(weth, wad("10"), bob.address));
+    expect((await breaker.entry(weth)).outflowUsed).to.equal(wad("10"));
+  });
+
+  it("under a guardian stop a queued claim spends part of the credit, then the rest, never more; counted exits stay recorded", async function () {
+    const { vault, breaker, owner, weth, bob, borrower } = await networkHelpers.loadFixture(breakerFixture);
+    const wethAddress = await weth.getAddress();
+    const net = async (who: string) => (await balanceWord(vault, holdingSlot(who, wethAddress))).net;
+    await vault.connect(bob).depositCollateral(weth, wad("10"), bob.address); // bob's credit: 10
+    await expectPaid(vault, vault.connect(borrower).withdrawCollateral(weth, wad("5"), borrower.address));
+    expect(await net(borrower.address)).to.equal(wad("5")); // a counted exit: a later deposit may refund it
+    await breaker.connect(owner).setGuardian(owner.address);
+    await breaker.connect(owner).guardianTrip(weth, 16); // WITHDRAW_COLLATERAL: every collateral exit queues
+    await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("4"), bob.address));
+    expect(await net(bob.address)).to.equal(-wad("6"));
+    await expectQueued(vault, vault.connect(bob).withdrawCollateral(weth, wad("10"), bob.address));
+    expect(await net(bob.address)).to.equal(0n); // spent, never a counted outflow
+    await expectQueued(vault, vault.connect(borrower).withdrawCollateral(weth, wad("1"), borrower.address));
+    expect(await net(borrower.address)).to.equal(wad("5"));
+    expect((await breaker.entry(weth)).outflowUsed).to.equal(wad("5"));
   });
 
   describe("a broken breaker stops no repayment, collateral deposit or share transfer (INV-27)", function () {
