@@ -32,20 +32,6 @@ contract BreakerInvariantTest is VaultInvariantTest {
         assertEq(breaker.activeEntries(), active, "activeEntries is not the number of active entries");
     }
 
-    /// @notice While the breaker counts no active entry, its hooks read no status: every entry must then hold no
-    ///         reason and stop no action (a count that says calm while something is stopped would open it).
-    function invariant_calmCountMeansNothingStopped() public view {
-        if (breaker.activeEntries() != 0) return;
-        MockERC20[] memory tokens = handler.collaterals();
-        address[] memory entries = new address[](tokens.length + 2);
-        entries[1] = address(usdc);
-        for (uint256 i; i < tokens.length; ++i) entries[i + 2] = address(tokens[i]);
-        for (uint256 i; i < entries.length; ++i) {
-            assertEq(breaker.entry(entries[i]).reasons, 0, "calm count, tripped reason");
-            assertEq(breaker.entry(entries[i]).actionMask, 0, "calm count, stopped action");
-        }
-    }
-
     function _breakerSelectors() internal pure override returns (bytes4[] memory selectors) {
         selectors = new bytes4[](7);
         selectors[0] = BreakerHandler.poke.selector;
