@@ -13,9 +13,9 @@ import {LendingBook} from "./LendingBook.sol";
 /// @title CollateralBook
 /// @notice The vault's record of collateral: which assets are listed and on what terms, each one's effective borrow
 ///         LTV and liquidation threshold along its bounded risk ramp, and what each account holds. Listing and
-///         reconfiguring an asset (governance, rare) are external functions: their code is deployed once, here, and
-///         the vault calls them by DELEGATECALL on its own storage. Everything a user action runs is internal and
-///         compiled into the vault.
+///         reconfiguring an asset and the risk manager's caps (rare) are compiled into `VaultModule`, which the vault
+///         runs by DELEGATECALL on its own storage; a top-up past a supply cap is an external function, deployed once
+///         here (the same way in). Everything else a user action runs is internal and compiled into the vault.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-17 every listed config has 0 < threshold ≤ MAX_LIQUIDATION_THRESHOLD, LTV ≤ threshold, bonus ≤
 ///        MAX_LIQUIDATION_BONUS and (1 + bonus) × threshold < 1, and a new bonus keeps that buffer with the threshold
@@ -86,7 +86,7 @@ library CollateralBook {
         mapping(address account => mapping(address asset => uint256)) overCap;
     }
 
-    // ================================================================= governance (external: deployed once, here)
+    // ================================================================= governance and risk caps (compiled into VaultModule)
 
     /// @notice Lists `asset` with `config` and starts its ramp at the config (no cap yet). Emits `CollateralListed`
     ///         then `RiskRampStarted`.
@@ -101,7 +101,7 @@ library CollateralBook {
         address asset,
         address base,
         ICollateralVault.CollateralConfig calldata config
-    ) external {
+    ) internal {
         if (asset == address(0)) revert ICollateralVault.ZeroAddress();
         if (asset == base) revert ICollateralVault.BaseAssetNotCollateral(asset);
         Asset storage record = book.assets[asset];
@@ -126,7 +126,7 @@ library CollateralBook {
     /// @param book The vault's book.
     /// @param asset The listed token.
     /// @param config Its new risk parameters.
-    function configure(Book storage book, address asset, ICollateralVault.CollateralConfig calldata config) external {
+    function configure(Book storage book, address asset, ICollateralVault.CollateralConfig calldata config) internal {
         Asset storage record = listed(book, asset);
         validate(config);
         // INV-17 holds all along the ramp: a threshold still above the new one must keep its buffer with the new bonus.
@@ -148,7 +148,7 @@ library CollateralBook {
     /// @param asset The listed token.
     /// @param ltvCap Cap on its borrow LTV (WAD).
     /// @param thresholdCap Cap on its liquidation threshold (WAD).
-    function setCaps(Book storage book, address asset, uint64 ltvCap, uint64 thresholdCap) external {
+    function setCaps(Book storage book, address asset, uint64 ltvCap, uint64 thresholdCap) internal {
         Asset storage record = listed(book, asset);
         uint256 floor = uint256(record.config.liquidationThreshold).wadMulUp(MIN_THRESHOLD_CAP_SHARE);
         if (thresholdCap < floor) revert ICollateralVault.ThresholdCapTooLow(thresholdCap, floor);

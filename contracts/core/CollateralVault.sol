@@ -23,14 +23,18 @@ import {LendingBook} from "./LendingBook.sol";
 import {LiquidationSettlement} from "./LiquidationSettlement.sol";
 import {LossLedger} from "./LossLedger.sol";
 import {AccountValuation} from "./AccountValuation.sol";
+import {InterestAccrual} from "./InterestAccrual.sol";
 import {VaultShares} from "./VaultShares.sol";
+import {VaultModule} from "./VaultModule.sol";
 import {VaultState} from "./VaultState.sol";
 import {VaultWiring} from "./VaultWiring.sol";
 
 /// @title CollateralVault
 /// @notice Bulwark's core ledger: an ERC-4626 vault over one base asset that lends it against several collateral assets.
 ///         Its collateral records and risk ramps are `CollateralBook`'s, its loss records `LossLedger`'s (libraries
-///         over its own storage); reads that no other contract needs in a transaction are `VaultLens`'s.
+///         over its own storage); its rare code (governance, the risk modules' hooks, the engine's write-offs,
+///         remainders and provisions, `accountLiquidity`) runs in `VaultModule`, which it creates and runs by
+///         DELEGATECALL after its own checks; reads that no other contract needs in a transaction are `VaultLens`'s.
 /// @dev Invariants (IDs from InvariantsSpec.sol, tested in test/invariant):
 ///      - INV-03 per token, what the books say the vault holds (cash; collateral) ≤ balanceOf(vault).
 ///      - INV-01 total debt ≤ Σ account debts < total debt + number of borrowers (each debt rounds up on its own).
@@ -61,6 +65,7 @@ contract CollateralVault is
     Ownable2Step,
     ReentrancyGuardTransient,
     VaultShares,
+    InterestAccrual,
     AccountValuation
 {
     using SafeERC20 for IERC20;
@@ -74,6 +79,9 @@ contract CollateralVault is
     uint8 private constant DECIMALS_OFFSET = 6;
     /// @dev The circuit breaker's SUPPLY action bit (ICircuitBreaker's action bits).
     uint8 private constant SUPPLY_ACTION = 1;
+
+    /// @dev This vault's `VaultModule` (its rarely run code), created in the constructor.
+    address private immutable _module;
 
     /// @param baseAsset The asset lenders supply and borrowers borrow (0–18 decimals).
     /// @param name_ Share token name.
@@ -101,6 +109,7 @@ contract CollateralVault is
         _reserveFactor = uint64(reserveFactor_); // ≤ LendingBook.MAX_RESERVE_FACTOR, checked above
         _borrowCap = borrowCap_;
         (_lending.borrowIndex, _lending.lastAccrual) = (uint216(FixedPointMath.RAY), uint40(block.timestamp));
+        _module = address(new VaultModule(address(baseAsset)));
     }
 
     // ================================================================= lender side (ERC-4626)
@@ -174,11 +183,7 @@ contract CollateralVault is
     ///         do not cover, and it does so as soon as the engine records it, so no lender leaves at a price that
     ///         ignores it; a provision released (or recovery proceeds) reaches them over LossLedger.RELEASE_PERIOD.
     function totalAssets() public view override returns (uint256) {
-        (, uint256 debt, uint256 reserves_) = _accrued();
-        uint256 provisions = _losses.totalProvision;
-        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.heldBackNow(_losses);
-        uint256 gross = _lending.cash + debt;
-        return gross > held ? gross - held : 0;
+        return _totalAssets();
     }
 
     /// @notice 0 while the circuit breaker stops supply (a deposit would revert), else unlimited.
@@ -353,6 +358,9 @@ contract CollateralVault is
     }
 
     // ================================================================= liquidation engine hooks
+    // From here on, every entry point but `executeLiquidation` and `renounceOwnership` checks its caller (and takes
+    // the lock) here and runs in `VaultModule` (`_runModule`), which decodes the arguments from the calldata: they
+    // are named only for the ABI, and the bare statement that names them again only keeps the compiler quiet.
 
     modifier onlyEngine() {
         _checkEngine();
@@ -367,11 +375,8 @@ contract CollateralVault is
 
     /// @inheritdoc ICollateralVault
     function writeOffBadDebt(address account) external onlyEngine nonReentrant returns (uint256 amount) {
-        _accrue();
-        // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
-        amount = LossLedger.writeOff(_losses, _collateral, _lending, account);
-        // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
-        if (address(_wiring.breaker) != address(0)) try _wiring.breaker.onBadDebt(amount, totalAssets()) {} catch {}
+        account;
+        amount = _runModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -380,21 +385,14 @@ contract CollateralVault is
         address collateral,
         uint256 seize
     ) external onlyEngine nonReentrant returns (uint256 amount) {
-        _accrue();
-        // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
-        amount = LossLedger.closeRemainder(_losses, _collateral, _lending, account, collateral, seize);
+        (account, collateral, seize);
+        amount = _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setProvision(address account, uint256 amount) external onlyEngine nonReentrant {
-        _accrue();
-        LossLedger.setProvision(
-            _losses,
-            account,
-            amount,
-            _lending.debtOf(account, _lending.borrowIndex),
-            _lending.reserves
-        );
+        (account, amount);
+        _runModule();
     }
 
     // ================================================================= governance
@@ -406,58 +404,56 @@ contract CollateralVault is
 
     /// @inheritdoc ICollateralVault
     function setLiquidationEngine(address engine) external onlyOwner {
-        VaultWiring.setEngine(_wiring, engine);
+        engine;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setCircuitBreaker(ICircuitBreaker breaker, IWithdrawalQueue queue) external onlyOwner {
-        VaultWiring.setBreaker(_wiring, breaker, queue);
+        (breaker, queue);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function listCollateral(address collateral, CollateralConfig calldata config) external onlyOwner {
-        CollateralBook.list(_collateral, collateral, asset(), config);
+        (collateral, config);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setCollateralConfig(address collateral, CollateralConfig calldata config) external onlyOwner {
-        CollateralBook.configure(_collateral, collateral, config);
+        (collateral, config);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setBorrowCap(uint256 borrowCap_) external onlyOwner {
-        _borrowCap = borrowCap_;
-        emit BorrowCapSet(borrowCap_);
+        borrowCap_;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setReserveFactor(uint256 reserveFactor_) external onlyOwner {
-        if (reserveFactor_ > LendingBook.MAX_RESERVE_FACTOR)
-            revert ReserveFactorTooHigh(reserveFactor_, LendingBook.MAX_RESERVE_FACTOR);
-        _accrue();
-        _reserveFactor = uint64(reserveFactor_); // ≤ LendingBook.MAX_RESERVE_FACTOR, checked above
-        emit ReserveFactorSet(reserveFactor_);
+        reserveFactor_;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setInterestRateModel(IInterestRateModel model) external onlyOwner {
-        if (address(model) == address(0)) revert ZeroAddress();
-        _accrue();
-        _rateModel = model;
-        emit InterestRateModelSet(address(model));
+        model;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setPriceOracle(IPriceOracle oracle) external onlyOwner {
-        if (address(oracle) == address(0)) revert ZeroAddress();
-        _oracle = oracle;
-        emit PriceOracleSet(address(oracle));
+        oracle;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function withdrawReserves(address to, uint256 amount) external onlyOwner nonReentrant {
-        _accrue();
-        LossLedger.withdrawReserves(_losses, _lending, to, amount, IERC20(asset()));
+        (to, amount);
+        _runModule();
     }
 
     // ================================================================= risk modules
@@ -469,7 +465,8 @@ contract CollateralVault is
 
     /// @inheritdoc ICollateralVault
     function setRiskModules(address riskManager, address recovery) external onlyOwner {
-        VaultWiring.setRiskModules(_wiring, riskManager, recovery);
+        (riskManager, recovery);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -478,16 +475,14 @@ contract CollateralVault is
         uint64 ltvCap,
         uint64 thresholdCap
     ) external onlyRiskModule(_wiring.riskManager) nonReentrant {
-        CollateralBook.setCaps(_collateral, collateral, ltvCap, thresholdCap);
+        (collateral, ltvCap, thresholdCap);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
     function setReserveBoost(uint256 boost) external onlyRiskModule(_wiring.riskManager) nonReentrant {
-        if (boost > LendingBook.MAX_RESERVE_BOOST) revert ReserveBoostTooHigh(boost, LendingBook.MAX_RESERVE_BOOST);
-        if (boost == _reserveBoost) return;
-        _accrue();
-        _reserveBoost = uint64(boost); // ≤ LendingBook.MAX_RESERVE_BOOST, checked above
-        emit ReserveBoostSet(boost);
+        boost;
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -495,7 +490,8 @@ contract CollateralVault is
         address collateral,
         uint256 amount
     ) external onlyRiskModule(_wiring.recovery) nonReentrant {
-        LossLedger.releaseProtocolCollateral(_losses, collateral, amount);
+        (collateral, amount);
+        _runModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -504,16 +500,16 @@ contract CollateralVault is
         uint256 returned,
         uint256 proceeds
     ) external onlyRiskModule(_wiring.recovery) nonReentrant {
-        _accrue();
-        LossLedger.settleRecovery(_losses, _lending, _collateral, collateral, returned, proceeds, IERC20(asset()));
+        (collateral, returned, proceeds);
+        _runModule();
     }
 
     // ================================================================= views another contract reads in a transaction
 
     /// @inheritdoc ICollateralVault
-    function accountLiquidity(address account) public view returns (AccountLiquidity memory liq) {
-        (uint256 index, , ) = _accrued();
-        return _liquidity(account, _lending.debtOf(account, index), false);
+    function accountLiquidity(address account) external view returns (AccountLiquidity memory liq) {
+        (account, liq);
+        _viewModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -604,20 +600,6 @@ contract CollateralVault is
     // Every change to balances and debt goes through these few functions, so the liquidation engine and the
     // circuit breaker plug in here rather than copying logic.
 
-    /// @dev Brings the borrow index, and with it total debt and reserves, up to now. Idempotent within a block.
-    function _accrue() internal {
-        if (block.timestamp == _lending.lastAccrual) return;
-        uint256 oldIndex = _lending.borrowIndex;
-        (uint256 index, uint256 debt, uint256 reserves_) = _accrued();
-        // One slot: the index (unchanged when nothing is borrowed) and the time.
-        (_lending.borrowIndex, _lending.lastAccrual) = (uint216(index), uint40(block.timestamp)); // ≤ max: _accrued
-        if (index == oldIndex) return;
-        uint256 reserveIncrease = reserves_ - _lending.reserves;
-        uint256 interest = debt - uint256(_lending.totalScaledDebt).mulDivUp(oldIndex, FixedPointMath.RAY);
-        _lending.reserves = uint128(reserves_); // ≤ type(uint128).max: _accrued saturates it
-        emit InterestAccrued(index, interest, reserveIncrease);
-    }
-
     /// @dev Pays `amount` of `token` out of `balance` (a lender's shares or an account's holding; the caller has taken
     ///      it off) to `to`, or, when the circuit breaker says so, sends it to the withdrawal queue as a claim of `to`'s
     ///      payable after the breaker's delay (capped at MAX_QUEUE_DELAY, `VaultWiring.enqueue`); where `mayQueue` is
@@ -685,28 +667,68 @@ contract CollateralVault is
         if (msg.sender != module || module == address(0)) revert NotRiskModule(msg.sender);
     }
 
-    // ================================================================= internal: interest
+    // ================================================================= internal: the module
 
-    /// @dev Borrow index, total debt and reserves as they would be after accruing to now. Rounds up the index and
-    ///      total debt (debt grows), and reserves up (they are carved out of the interest, so never exceed it).
-    function _accrued() internal view returns (uint256 index, uint256 debt, uint256 reserves_) {
-        index = _lending.borrowIndex;
-        reserves_ = _lending.reserves;
-        uint256 scaledTotal = _lending.totalScaledDebt;
-        debt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
-        uint256 elapsed = block.timestamp - _lending.lastAccrual;
-        if (elapsed == 0 || scaledTotal == 0) return (index, debt, reserves_);
+    /// @notice Refuses every call to a function the vault does not have (as a contract without a fallback would),
+    ///         except its own static call that runs `accountLiquidity` in its module (`_viewModule`): from the vault
+    ///         itself, with that selector in bytes 4–7 (what comes before them is not read). Only that one view
+    ///         passes: a call the vault were made to send to itself could run nothing else there. The refusal
+    ///         carries no data, as the refusal of a contract without a fallback does (callers may rely on it).
+    // solhint-disable-next-line no-complex-fallback
+    fallback() external {
+        if (
+            msg.sender != address(this) ||
+            msg.data.length < 8 ||
+            bytes4(msg.data[4:8]) != this.accountLiquidity.selector
+        ) revert(); // solhint-disable-line gas-custom-errors
+        address module = _module;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            let size := sub(calldatasize(), 4)
+            calldatacopy(p, 4, size)
+            let ok := delegatecall(gas(), module, p, size, 0, 0)
+            returndatacopy(p, 0, returndatasize())
+            if iszero(ok) {
+                revert(p, returndatasize())
+            }
+            return(p, returndatasize())
+        }
+    }
 
-        uint256 rate = _rateModel.borrowRatePerSecond(_lending.cash, debt);
-        if (rate > LendingBook.MAX_BORROW_RATE_PER_SECOND) rate = LendingBook.MAX_BORROW_RATE_PER_SECOND;
-        index = index.mulDivUp(FixedPointMath.compoundFactorUp(rate, elapsed), FixedPointMath.RAY);
-        // The index saturates (10^38 times its start: about 9 years at the 1000% APR cap, 137 at the shipped curve's
-        // 64% top) rather than lock every accrual; past it interest stops (docs/known-issues.md).
-        if (index > type(uint216).max) index = type(uint216).max;
-        uint256 newDebt = scaledTotal.mulDivUp(index, FixedPointMath.RAY);
-        uint256 factor = uint256(_reserveFactor) + _reserveBoost;
-        if (factor > LendingBook.MAX_RESERVE_FACTOR) factor = LendingBook.MAX_RESERVE_FACTOR;
-        reserves_ = LendingBook.capped(reserves_ + (newDebt - debt).wadMulUp(factor));
-        debt = newDebt;
+    /// @dev Runs this call (its checks passed: caller, lock) in the module over the vault's storage, bubbling up its
+    ///      revert; returns the first word it returned (0 if none). Returns rather than stops, so the reentrancy
+    ///      lock's modifier releases the lock after it.
+    function _runModule() private returns (uint256 word) {
+        address module = _module;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            calldatacopy(p, 0, calldatasize())
+            let ok := delegatecall(gas(), module, p, calldatasize(), 0, 0)
+            if iszero(ok) {
+                returndatacopy(p, 0, returndatasize())
+                revert(p, returndatasize())
+            }
+            if gt(returndatasize(), 31) {
+                returndatacopy(p, 0, 32)
+                word := mload(p)
+            }
+        }
+    }
+
+    /// @dev Answers this view call from the module: a view cannot DELEGATECALL, so the vault makes a static call to
+    ///      itself, prefixed with four zero bytes so that it reaches the fallback, which runs the module. Stops the
+    ///      call with the module's answer (a view with no modifier: nothing runs after it).
+    function _viewModule() private view {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, 0)
+            calldatacopy(add(p, 4), 0, calldatasize())
+            let ok := staticcall(gas(), address(), p, add(calldatasize(), 4), 0, 0)
+            returndatacopy(p, 0, returndatasize())
+            if iszero(ok) {
+                revert(p, returndatasize())
+            }
+            return(p, returndatasize())
+        }
     }
 }

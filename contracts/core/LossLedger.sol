@@ -14,10 +14,11 @@ import {LendingBook} from "./LendingBook.sol";
 /// @notice The vault's record of losses: provisions (the loss already certain on an insolvent account awaiting
 ///         liquidation), bad debt written off, the part of it lenders bore that recovery has not paid back, and the
 ///         collateral the protocol took from written-off accounts; and the reserves' two exits: a withdrawal by
-///         governance and a loss they absorb. Its rare entry points (a provision, a write-off, a release to or a
-///         settlement from the recovery module, a reserve withdrawal) are external functions, deployed once here and
-///         called by the vault with DELEGATECALL on its own storage; what a repayment or a liquidation runs is
-///         internal, compiled into the vault.
+///         governance and a loss they absorb. Its rare entry points (a provision, a write-off, a remainder closed,
+///         a release to or a settlement from the recovery module, a reserve withdrawal) are compiled into
+///         `VaultModule`, which the vault runs by DELEGATECALL on its own storage; a provision cut by a repayment is an
+///         external function, deployed once here (the same way in); what a liquidation runs is compiled into the
+///         vault's settlement.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - `totalProvision` == Σ `provision[account]`, and a provision never exceeds its account's debt when set. Here it
 ///        falls with a repayment, is set by a liquidation to what the engine says the account keeps (at most the debt
@@ -71,7 +72,7 @@ library LossLedger {
         uint128 released; // the release's amount at `releaseStart`: gains not yet in the share price
     }
 
-    // ================================================================= external (deployed once, here)
+    // ================================================================= the rare entry points (compiled into VaultModule)
 
     /// @notice Closes `account`'s solvent dust remainder: its whole debt is removed and paid from free reserves
     ///         (reserves no provision holds, so the share price does not move), `seize` of `asset` becomes the
@@ -92,7 +93,7 @@ library LossLedger {
         address account,
         address asset,
         uint256 seize
-    ) external returns (uint256 amount) {
+    ) internal returns (uint256 amount) {
         amount = lending.debtOf(account, lending.borrowIndex);
         if (amount == 0) revert ICollateralVault.NoDebt(account);
         // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were. The
@@ -127,7 +128,7 @@ library LossLedger {
         uint256 amount,
         uint256 debt,
         uint256 reserves
-    ) external {
+    ) internal {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
         uint256 before = ledger.totalProvision;
         ledger.totalProvision = SafeCast.toUint128(before - ledger.provision[account] + amount);
@@ -151,7 +152,7 @@ library LossLedger {
         CollateralBook.Book storage book,
         LendingBook.Book storage lending,
         address account
-    ) external returns (uint256 amount) {
+    ) internal returns (uint256 amount) {
         amount = lending.debtOf(account, lending.borrowIndex);
         if (amount == 0) revert ICollateralVault.NoDebt(account);
         lending.decreaseDebt(account, amount, true);
@@ -190,7 +191,7 @@ library LossLedger {
     /// @param ledger The vault's ledger.
     /// @param asset The collateral asset.
     /// @param amount Units to send.
-    function releaseProtocolCollateral(Ledger storage ledger, address asset, uint256 amount) external {
+    function releaseProtocolCollateral(Ledger storage ledger, address asset, uint256 amount) internal {
         if (amount == 0) revert ICollateralVault.ZeroAmount();
         uint256 held = ledger.protocolCollateral[asset];
         if (amount > held) revert ICollateralVault.InsufficientProtocolCollateral(asset, held, amount);
@@ -213,7 +214,7 @@ library LossLedger {
         address to,
         uint256 amount,
         IERC20 base
-    ) external {
+    ) internal {
         if (amount == 0) revert ICollateralVault.ZeroAmount();
         if (to == address(0)) revert ICollateralVault.ZeroAddress();
         uint256 provisions = ledger.totalProvision;
@@ -247,7 +248,7 @@ library LossLedger {
         uint256 returned,
         uint256 proceeds,
         IERC20 base
-    ) external {
+    ) internal {
         collateral.listed(asset);
         if (returned != 0) ledger.protocolCollateral[asset] += returned;
         // Lenders first, up to the loss they bore; the rest rebuilds reserves.
@@ -262,6 +263,8 @@ library LossLedger {
         if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);
         if (proceeds != 0) base.pullExact(msg.sender, proceeds);
     }
+
+    // ================================================================= external (deployed once, here)
 
     /// @notice Lowers `account`'s provision by `amount` (floored at zero): every unit repaid is a unit of the
     ///         provisioned loss that will not happen; what that adds to `totalAssets` is held back. The vault calls it
@@ -280,7 +283,7 @@ library LossLedger {
         _holdBack(ledger, 0, 0, reserves, reserves, before);
     }
 
-    // ================================================================= internal (compiled into the vault)
+    // ================================================================= internal (compiled into the vault's settlement)
 
     /// @dev Sets `account`'s provision to `amount` after a liquidation (0: it owes nothing, or nothing is certain),
     ///      whose debt left is `debt`. What the liquidation adds to `totalAssets` at once (`fee` into reserves that

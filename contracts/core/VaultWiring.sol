@@ -9,8 +9,9 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 /// @title VaultWiring
 /// @notice The contracts the vault trusts, and governance's three ways to change them: the liquidation engine, the
-///         circuit breaker with its withdrawal queue, and the risk modules. External functions, deployed once here and
-///         called by the vault with DELEGATECALL on its own storage (governance paths only: they cost no user gas).
+///         circuit breaker with its withdrawal queue, and the risk modules. The three setters are compiled into
+///         `VaultModule` (governance paths: they cost no user gas); `enqueue`, a withdrawal's rare queued path, is an
+///         external function, deployed once here and called by the vault with DELEGATECALL on its own storage.
 /// @dev Invariants:
 ///      - The engine, the breaker and the queue are never the zero address once set, and a breaker or queue is set
 ///        only if it names this vault as the one it serves (`WrongVault`), so neither can be pointed elsewhere.
@@ -31,7 +32,7 @@ library VaultWiring {
     /// @dev Reverts with `ZeroAddress`.
     /// @param wiring The vault's wiring.
     /// @param engine The new engine.
-    function setEngine(Wiring storage wiring, address engine) external {
+    function setEngine(Wiring storage wiring, address engine) internal {
         if (engine == address(0)) revert ICollateralVault.ZeroAddress();
         wiring.engine = engine;
         emit ICollateralVault.LiquidationEngineSet(engine);
@@ -42,7 +43,7 @@ library VaultWiring {
     /// @param wiring The vault's wiring.
     /// @param breaker The new breaker (it must serve this vault).
     /// @param queue The new queue (it must serve this vault).
-    function setBreaker(Wiring storage wiring, ICircuitBreaker breaker, IWithdrawalQueue queue) external {
+    function setBreaker(Wiring storage wiring, ICircuitBreaker breaker, IWithdrawalQueue queue) internal {
         if (address(breaker) == address(0) || address(queue) == address(0)) revert ICollateralVault.ZeroAddress();
         _requireServesThisVault(address(breaker));
         _requireServesThisVault(address(queue));
@@ -54,7 +55,7 @@ library VaultWiring {
     /// @param wiring The vault's wiring.
     /// @param riskManager The risk manager.
     /// @param recovery The recovery module.
-    function setRiskModules(Wiring storage wiring, address riskManager, address recovery) external {
+    function setRiskModules(Wiring storage wiring, address riskManager, address recovery) internal {
         (wiring.riskManager, wiring.recovery) = (riskManager, recovery);
         emit ICollateralVault.RiskModulesSet(riskManager, recovery);
     }

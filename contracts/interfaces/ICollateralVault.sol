@@ -184,6 +184,8 @@ interface ICollateralVault {
     error InsufficientProtocolCollateral(address asset, uint256 available, uint256 requested);
     /// @notice Thrown when reserves not earmarked for provisions (`free`) cannot pay a dust remainder of `amount`.
     error RemainderNotCovered(uint256 amount, uint256 free);
+    /// @notice Thrown when the vault's module (`VaultModule`) is called other than by its vault, in its context.
+    error NotDelegated();
 
     // ----------------------------------------------------------------- events
 

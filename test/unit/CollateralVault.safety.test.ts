@@ -445,6 +445,7 @@ describe("CollateralVault: safety", function () {
       LiquidationExceedsPosition: "safety (liquidation hooks)",
       LtvAboveThreshold: "governance",
       NoDebt: "borrowing",
+      NotDelegated: "VaultModule.test.ts (the vault's module called directly)",
       NoLiquidationBuffer: "governance, Governance roles (a bonus raised mid-ramp)",
       NotLiquidationEngine: "safety (liquidation hooks), LiquidationEngine rules",
       NotRiskModule: "risk (every risk-module function; module unset), Governance roles",

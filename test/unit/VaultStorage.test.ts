@@ -33,8 +33,9 @@ interface StorageLayout {
   types: Record<string, StorageType>;
 }
 
-/** CollateralVault's storage layout, compiled by the build's own solc from the build's own input. */
-async function vaultLayout(): Promise<StorageLayout> {
+/** The storage layouts of CollateralVault and of its VaultModule, compiled by the build's own solc from the vault's
+ *  build input (which holds the module's source: the vault creates it). */
+async function vaultLayouts(): Promise<{ vault: StorageLayout; module: StorageLayout }> {
   const id = await hre.artifacts.getBuildInfoId("CollateralVault");
   const file = id === undefined ? undefined : await hre.artifacts.getBuildInfoPath(id);
   if (file === undefined) throw new Error("no build info for CollateralVault: run `npm run build`");
@@ -43,6 +44,7 @@ async function vaultLayout(): Promise<StorageLayout> {
     name.endsWith("contracts/core/CollateralVault.sol"),
   );
   if (source === undefined) throw new Error("CollateralVault.sol is not in its build info");
+  const moduleSource = source.replace("CollateralVault.sol", "VaultModule.sol");
   const input = {
     ...buildInfo.input,
     // The layout does not depend on the optimizer; without it and without bytecode this takes seconds.
@@ -50,7 +52,10 @@ async function vaultLayout(): Promise<StorageLayout> {
       ...buildInfo.input.settings,
       optimizer: { enabled: false },
       viaIR: false, // the layout is the same through either pipeline; the IR would only take longer
-      outputSelection: { [source]: { CollateralVault: ["storageLayout"] } },
+      outputSelection: {
+        [source]: { CollateralVault: ["storageLayout"] },
+        [moduleSource]: { VaultModule: ["storageLayout"] },
+      },
     },
   };
   // The build's input holds every source of its job (over a megabyte when it is one job): load soljson through the
@@ -61,7 +66,10 @@ async function vaultLayout(): Promise<StorageLayout> {
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
     contracts: Record<string, Record<string, { storageLayout: StorageLayout }>>;
   };
-  return output.contracts[source].CollateralVault.storageLayout;
+  return {
+    vault: output.contracts[source].CollateralVault.storageLayout,
+    module: output.contracts[moduleSource].VaultModule.storageLayout,
+  };
 }
 
 /** Where each slot constant must point: a top-level variable, or a member of a struct variable. */
@@ -92,10 +100,26 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
 
 describe("VaultStorage: the vault's slots", function () {
   let layout: StorageLayout;
+  let moduleLayout: StorageLayout;
 
   before(async function () {
     this.timeout(120_000);
-    layout = await vaultLayout();
+    ({ vault: layout, module: moduleLayout } = await vaultLayouts());
+  });
+
+  it("VaultModule, which runs on the vault's storage, places every VaultState variable where the vault does", function () {
+    // The module's code runs by DELEGATECALL over the vault's storage: a variable one slot off would read and write
+    // the wrong word. The module reserves the seven slots the vault inherits ahead of VaultState, and adds none.
+    const stateVariables = layout.storage.filter((e) => e.slot !== undefined && Number(e.slot) >= 7);
+    expect(stateVariables.map((e) => e.label)).to.include.members(["_oracle", "_lending", "_collateral", "_shares"]);
+    const placed = (l: StorageLayout, e: StorageEntry) => [e.label, Number(e.slot), e.offset, e.type];
+    expect(moduleLayout.storage.filter((e) => Number(e.slot) >= 7).map((e) => placed(moduleLayout, e))).to.deep.equal(
+      stateVariables.map((e) => placed(layout, e)),
+    );
+    expect(moduleLayout.storage.filter((e) => Number(e.slot) < 7).map((e) => e.label)).to.deep.equal([
+      "_inheritedSlots",
+    ]);
+    expect(Number(moduleLayout.storage[0].slot)).to.equal(0);
   });
 
   /** The type id of the struct named `name` in the vault's layout. */
