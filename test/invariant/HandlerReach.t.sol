@@ -114,4 +114,28 @@ contract HandlerReachTest is Test, VaultFixture {
         assertEq(handler.doubtedLiquidations(), 1, "liquidated under the doubt, at the bound that favours it");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
+
+    /// @dev The handler reaches INV-06's no-instant-gain check where it matters (issue 19, property 2): a loss booked
+    ///      and then released in the same second, when the price recovers, must not lift the share price at once (the
+    ///      release is held back, so a deposit before it and a redemption after it would gain nothing), and the deposit
+    ///      after it rounds in the vault's favour: the rise the check allows. The random runs reach such steps through
+    ///      every action between two `warp`s (counted in `priceRisesWithoutTime`).
+    function test_handlerReachesReleasedProvisionWithoutTime() public {
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($30,000, threshold 85%)
+        handler.borrow(1, 23_999_000_001);
+        handler.movePrice(3, 7_000); // WETH $2,100: $21,000 of collateral against $24,000 owed
+        handler.flag(1);
+        address account = handler.actors()[1];
+        assertGt(lens.provisionOf(vault, account), 0, "the certain loss is booked");
+        uint256 assetsBooked = vault.totalAssets();
+        handler.movePrice(3, 13_000);
+        handler.movePrice(3, 13_000); // WETH $3,549: healthy again
+        handler.unflag(1);
+        assertEq(lens.provisionOf(vault, account), 0, "the provision is released");
+        assertEq(vault.totalAssets(), assetsBooked, "and held back: the share price has not moved");
+        handler.deposit(2, 333_333_333_333);
+        assertGt(handler.priceRisesWithoutTime(), 0, "a rise with no time passed was checked");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
 }

@@ -22,6 +22,8 @@ library InvariantsSpec {
     string internal constant INV_06_SHARE_PRICE =
         "INV-06: the share price never decreases, except through a bad-debt provision or write-off";
     string internal constant INV_06_BORROW_INDEX = "INV-06: the borrow index never decreases";
+    string internal constant INV_06_NO_INSTANT_GAIN =
+        "INV-06: while no time passes the share price rises by at most rounding (two shares' worth and 2 wei) and a liquidation's fee: gains reach lenders slowly (issue 19, property 2)";
     string internal constant INV_07_DONATION = "INV-07: a donation changes no share price, cash or borrow limit";
     string internal constant INV_09_ROUND_TRIP = "INV-09: redeem(deposit(a)) <= a";
     string internal constant INV_10_ACCRUAL_TIME = "INV-10: lastAccrual <= block.timestamp";

@@ -255,6 +255,7 @@ contract VaultHandler is VaultHandlerChecks {
             ILiquidationEngine.Quote memory q
         ) {
             liquidations += 1;
+            _stepFee += q.fee;
             if (b.doubted) doubtedLiquidations += 1;
             _afterLiquidation(borrower, liquidator, token, b, q);
         } catch (bytes memory reason) {

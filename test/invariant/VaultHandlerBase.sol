@@ -79,6 +79,14 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
     uint256 internal _lastIndex;
     uint256 internal _lastBadDebt;
     uint256 internal _lastProvision;
+    uint256 internal _lastCheckedAt;
+    /// @dev The protocol fees liquidations paid into reserves in the current action (the one gain that may reach
+    ///      lenders at once: while reserves stand below Σ provisions and the liquidation changes no provision).
+    uint256 internal _stepFee;
+    /// @notice Reach of INV-06's no-instant-gain check: actions in which no time passed and the share price rose,
+    ///         and those of them in which a liquidation's fee was part of the allowance.
+    uint256 public priceRisesWithoutTime;
+    uint256 public priceRisesWithFee;
 
     constructor(
         CollateralVault vault_,
@@ -163,6 +171,7 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
         calls[action] += 1;
         vm.roll(block.number + 1);
         _noteStops();
+        _stepFee = 0;
         _;
         _noteStops();
         _checkSharePriceAndIndex();
@@ -178,9 +187,27 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
         if (!lossRecorded && assetsPlusOne * _lastSupplyPlusVirtual < _lastAssetsPlusOne * supplyPlusVirtual) {
             _fail(InvariantsSpec.INV_06_SHARE_PRICE, assetsPlusOne);
         }
+        _checkNoInstantGain(assetsPlusOne, supplyPlusVirtual);
         uint256 index = vault.borrowIndex();
         if (index < _lastIndex) _fail(InvariantsSpec.INV_06_BORROW_INDEX, index);
         _recordSharePriceAndIndex();
+    }
+
+    /// @dev INV-06, the other way (issue 19, property 2): with no time passed (no interest, no release running on),
+    ///      an action raises the share price by no more than its rounding (a deposit's shares and a withdrawal's
+    ///      burn each round in the vault's favour by under one share's worth; 2 wei for the rest) plus the fees its
+    ///      liquidations paid. A provision released, a recovery's proceeds or a repayment of a provisioned account
+    ///      must reach lenders over the release period, never in the transaction: a deposit just before it and a
+    ///      redemption just after would take it. Cross-multiplied: gain × S = A'·S − A·S' ≤ (fee + 2)·S + 2·A.
+    function _checkNoInstantGain(uint256 assetsPlusOne, uint256 supplyPlusVirtual) internal {
+        if (block.timestamp != _lastCheckedAt || _lastSupplyPlusVirtual == 0) return;
+        uint256 after_ = assetsPlusOne * _lastSupplyPlusVirtual;
+        uint256 kept = _lastAssetsPlusOne * supplyPlusVirtual;
+        if (after_ <= kept) return;
+        priceRisesWithoutTime += 1;
+        if (_stepFee != 0) priceRisesWithFee += 1;
+        uint256 allowed = (_stepFee + 2) * _lastSupplyPlusVirtual + 2 * _lastAssetsPlusOne;
+        if (after_ - kept > allowed) _fail(InvariantsSpec.INV_06_NO_INSTANT_GAIN, after_ - kept);
     }
 
     function _recordSharePriceAndIndex() internal {
@@ -189,6 +216,7 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
         _lastIndex = vault.borrowIndex();
         _lastBadDebt = vault.badDebt();
         _lastProvision = lens.totalProvision(vault);
+        _lastCheckedAt = block.timestamp;
     }
 
     function _checkWithinBorrowLimit(address actor) internal {
