@@ -541,7 +541,13 @@ contract CollateralVault is
         view_.liq = _liquidity(account, debt, view_.basePrice, ICircuitBreaker(address(0)), seized, true);
         CollateralBook.Asset storage record = _collateral.assets[collateral];
         if (!record.listed) return view_;
-        (view_.listed, view_.config, view_.decimals) = (true, record.config, record.decimals);
+        // The config's first word only: the engine needs no supply cap, and its slot would be one more cold read in
+        // every liquidation (`config.supplyCap` stays 0 here; `VaultLens.collateralInfo` has it).
+        (view_.listed, view_.decimals, view_.config.liquidationBonus) = (
+            true,
+            record.decimals,
+            record.config.liquidationBonus
+        );
         (uint256 ltv, uint256 threshold) = CollateralBook.effective(record);
         (view_.config.borrowLtv, view_.config.liquidationThreshold) = (uint64(ltv), uint64(threshold));
         view_.held = _collateral.balances[account][collateral].amount;

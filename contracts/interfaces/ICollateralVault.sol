@@ -89,7 +89,8 @@ interface ICollateralVault {
     /// @param liq The account's position on the liquidation side (collateral at `high`, debt at the base's `low`).
     /// @param basePrice The base asset's price read for it (zero when the account has no debt).
     /// @param collateralPrice The seized asset's price (zero when it is not listed).
-    /// @param config The seized asset's parameters, with the effective borrow LTV and threshold (`riskParams`).
+    /// @param config The seized asset's parameters, with the effective borrow LTV and threshold (`riskParams`); its
+    ///        `supplyCap` is left 0 (no liquidation needs it: `VaultLens` reads it).
     /// @param held Units of the seized asset the account holds.
     /// @param scaledDebt The account's index-scaled debt.
     /// @param index The borrow index accrued to now (RAY).
