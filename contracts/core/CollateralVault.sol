@@ -48,8 +48,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
 ///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
 ///        hook runs in a try/catch there; the books' uint128 totals assume, as Morpho Blue's, a base asset with fewer
-///        than 2^128 units in all, below which no repayment can take the cash past its bound), and it queues collateral withdrawals rather than refusing them; a lender's
-///        `withdraw`/`redeem` pays now or reverts, and `withdrawOrQueue` is the lender's exit that queues; once set,
+///        than 2^128 units in all, below which no repayment can take the cash past its bound), and it queues
+///        collateral withdrawals rather than refusing them; a lender's `withdraw`/`redeem` pays now or reverts, and `withdrawOrQueue` is the lender's exit that queues; once set,
 ///        it cannot be removed.
 ///      - ERC-4626 limits tell the truth (issue 19, property 8): `maxDeposit`/`maxMint` are 0 while supply is stopped,
 ///        and a `withdraw` within `maxWithdraw` (a `redeem` within `maxRedeem`) pays in the same transaction.
@@ -73,7 +73,6 @@ contract CollateralVault is
     using FixedPointMath for uint256;
     using LendingBook for LendingBook.Book;
     using CollateralBook for CollateralBook.Book;
-    using LossLedger for LossLedger.Ledger;
 
     /// @dev Virtual shares (10**6 per unit) against the first-depositor inflation attack (INV-08).
     uint8 private constant DECIMALS_OFFSET = 6;

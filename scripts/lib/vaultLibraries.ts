@@ -1,10 +1,10 @@
 /**
- * CollateralVault links four external libraries — its rare paths, deployed once and called by DELEGATECALL:
- * `CollateralBook` (listing and reconfiguring collateral, top-ups past a supply cap), `LossLedger` (provisions,
- * write-offs, remainders, recovery, reserve withdrawals), `LiquidationSettlement` (carrying out a liquidation) and
- * `VaultWiring` (governance setting the engine, the breaker and the risk modules). Every script and test deploys the vault
- * through `deployCollateralVault`, which deploys them first and links them; Ignition does the same in
- * deploy/lib/system.ts. Also deploys the stateless `VaultLens`, which serves the vault's reads that it no longer
+ * CollateralVault links four external libraries, deployed once and called by DELEGATECALL: `CollateralBook` (top-ups
+ * past a supply cap), `LossLedger` (a provision cut by a repayment), `LiquidationSettlement` (carrying out a
+ * liquidation) and `VaultWiring` (a withdrawal handed to the queue). Its other rare code (governance, write-offs,
+ * remainders, recovery, reserve withdrawals) runs in the `VaultModule` it creates itself. Every script and test
+ * deploys the vault through `deployCollateralVault`, which deploys them first and links them; Ignition does the same
+ * in deploy/lib/system.ts. Also deploys the stateless `VaultLens`, which serves the vault's reads that it no longer
  * serves itself.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";

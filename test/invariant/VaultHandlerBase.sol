@@ -83,10 +83,8 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
     /// @dev The protocol fees liquidations paid into reserves in the current action (the one gain that may reach
     ///      lenders at once: while reserves stand below Σ provisions and the liquidation changes no provision).
     uint256 internal _stepFee;
-    /// @notice Reach of INV-06's no-instant-gain check: actions in which no time passed and the share price rose,
-    ///         and those of them in which a liquidation's fee was part of the allowance.
+    /// @notice Reach of INV-06's no-instant-gain check: actions in which no time passed and the share price rose.
     uint256 public priceRisesWithoutTime;
-    uint256 public priceRisesWithFee;
 
     constructor(
         CollateralVault vault_,
@@ -200,12 +198,11 @@ abstract contract VaultHandlerBase is CommonBase, StdCheats, StdUtils {
     ///      must reach lenders over the release period, never in the transaction: a deposit just before it and a
     ///      redemption just after would take it. Cross-multiplied: gain × S = A'·S − A·S' ≤ (fee + 2)·S + 2·A.
     function _checkNoInstantGain(uint256 assetsPlusOne, uint256 supplyPlusVirtual) internal {
-        if (block.timestamp != _lastCheckedAt || _lastSupplyPlusVirtual == 0) return;
+        if (block.timestamp != _lastCheckedAt) return;
         uint256 after_ = assetsPlusOne * _lastSupplyPlusVirtual;
         uint256 kept = _lastAssetsPlusOne * supplyPlusVirtual;
         if (after_ <= kept) return;
         priceRisesWithoutTime += 1;
-        if (_stepFee != 0) priceRisesWithFee += 1;
         uint256 allowed = (_stepFee + 2) * _lastSupplyPlusVirtual + 2 * _lastAssetsPlusOne;
         if (after_ - kept > allowed) _fail(InvariantsSpec.INV_06_NO_INSTANT_GAIN, after_ - kept);
     }

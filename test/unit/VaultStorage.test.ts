@@ -110,11 +110,11 @@ describe("VaultStorage: the vault's slots", function () {
   it("VaultModule, which runs on the vault's storage, places every VaultState variable where the vault does", function () {
     // The module's code runs by DELEGATECALL over the vault's storage: a variable one slot off would read and write
     // the wrong word. The module reserves the seven slots the vault inherits ahead of VaultState, and adds none.
-    const stateVariables = layout.storage.filter((e) => e.slot !== undefined && Number(e.slot) >= 7);
+    const stateVariables = layout.storage.filter((e) => Number(e.slot) >= 7);
     expect(stateVariables.map((e) => e.label)).to.include.members(["_oracle", "_lending", "_collateral", "_shares"]);
-    const placed = (l: StorageLayout, e: StorageEntry) => [e.label, Number(e.slot), e.offset, e.type];
-    expect(moduleLayout.storage.filter((e) => Number(e.slot) >= 7).map((e) => placed(moduleLayout, e))).to.deep.equal(
-      stateVariables.map((e) => placed(layout, e)),
+    const placed = (e: StorageEntry) => [e.label, Number(e.slot), e.offset, e.type];
+    expect(moduleLayout.storage.filter((e) => Number(e.slot) >= 7).map(placed)).to.deep.equal(
+      stateVariables.map(placed),
     );
     expect(moduleLayout.storage.filter((e) => Number(e.slot) < 7).map((e) => e.label)).to.deep.equal([
       "_inheritedSlots",
