@@ -102,10 +102,6 @@ abstract contract BreakerState is ICircuitBreaker {
     mapping(address asset => Status) internal _status;
     mapping(address asset => RateLimit.Window) internal _flows;
     mapping(address asset => Reference) internal _refs;
-    // Each borrower's credit from its repayments (it covers only its borrows). A deposit's credit, which covers only
-    // withdrawals of the same asset, is the vault's, beside the balance it credits (OutflowLimiter): an inflow that can
-    // leave again (a deposit) never pays for an outflow that stays out (a borrow).
-    mapping(address account => Credit) internal _borrowCredits;
     mapping(address asset => AssetParams) internal _assetParams; // address(0): the default
     uint256 internal _badDebtSeen; // the vault's bad debt at the start of the current bad-debt window
     uint256 internal _badDebtWindowStart;

@@ -19,7 +19,7 @@ import {OutflowLimiter} from "./OutflowLimiter.sol";
 ///         limits in OutflowLimiter, the poke-driven triggers in BreakerTriggers.
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 no entry, level or role can stop repay or depositCollateral (the vault calls `onRepay` and
-///        `onInflow` inside a try/catch and nothing here refuses them), and withdrawals the vault may queue (collateral, and a lender's
+///        `onInflow` so that their failure stops nothing, and nothing here refuses them), and withdrawals the vault may queue (collateral, and a lender's
 ///        `withdrawOrQueue`) are queued, never refused; a lender's ERC-4626 exit, which pays now or not at all, is
 ///        refused instead (`mayQueue` false).
 ///      - INV-29 tripping or resetting changes no balance, index or health: this contract holds no funds and writes
@@ -94,23 +94,25 @@ contract CircuitBreaker is Ownable2Step, BreakerTriggers, OutflowLimiter {
     }
 
     /// @inheritdoc ICircuitBreaker
-    function onRepay(address account, uint256 amount, uint256 cashBefore) external onlyVault {
+    function onRepay(uint256 amount, uint256 cashBefore, uint128 credit) external onlyVault returns (uint128) {
         (RateLimit.Window memory window, ) = _flow(_base, cashBefore);
-        _borrowCredits[account] = _in(window, _borrowCredits[account], amount);
+        Credit memory creditAfter = _in(window, _unpack(credit), amount);
         _flows[_base] = window;
+        return _pack(creditAfter);
     }
 
     /// @inheritdoc ICircuitBreaker
-    function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external onlyVault {
+    function beforeBorrow(uint256 amount, uint256 cashBefore, uint128 credit) external onlyVault returns (uint128) {
         _requireOpen(_base, BORROW);
         (RateLimit.Window memory window, AssetParams memory triggers) = _flow(_base, cashBefore);
         uint256 limit = window.limit(triggers.outflowShare, _tight(_base));
-        (uint256 uncovered, int256 netAfter) = _debit(window, _borrowCredits[account], amount);
+        (uint256 uncovered, int256 netAfter) = _debit(window, _unpack(credit), amount);
         if (!window.fits(triggers.outflowWindow, uncovered, limit)) {
             revert OutflowLimitReached(_base, window.used(triggers.outflowWindow), limit, amount);
         }
-        _borrowCredits[account] = _commit(window, uncovered, netAfter);
+        Credit memory creditAfter = _commit(window, uncovered, netAfter);
         _flows[_base] = window;
+        return _pack(creditAfter);
     }
 
     /// @inheritdoc ICircuitBreaker

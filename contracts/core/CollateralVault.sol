@@ -33,7 +33,7 @@ import {VaultWiring} from "./VaultWiring.sol";
 /// @notice Bulwark's core ledger: an ERC-4626 vault over one base asset that lends it against several collateral assets.
 ///         Its collateral records and risk ramps are `CollateralBook`'s, its loss records `LossLedger`'s (libraries
 ///         over its own storage); its rare code (governance, the risk modules' hooks, the engine's write-offs,
-///         remainders and provisions, `accountLiquidity`) runs in `VaultModule`, which it creates and runs by
+///         remainders and provisions, `accountLiquidity`, `isLiquidatable`) runs in `VaultModule`, which it creates and runs by
 ///         DELEGATECALL after its own checks; reads that no other contract needs in a transaction are `VaultLens`'s.
 /// @dev Invariants (IDs from InvariantsSpec.sol, tested in test/invariant):
 ///      - INV-03 per token, what the books say the vault holds (cash; collateral) ≤ balanceOf(vault).
@@ -47,7 +47,7 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
 ///      - INV-35 an account with no debt withdraws its collateral without any price being read.
 ///      - INV-27 the circuit breaker is consulted on every action but can never stop repay or depositCollateral (its
-///        hook runs in a try/catch there; the books' uint128 totals assume, as Morpho Blue's, a base asset with fewer
+///        hook runs there as a call whose failure or unusable answer changes nothing but the credit word; the books' uint128 totals assume, as Morpho Blue's, a base asset with fewer
 ///        than 2^128 units in all, below which no repayment can take the cash past its bound), and it queues
 ///        collateral withdrawals rather than refusing them; a lender's `withdraw`/`redeem` pays now or reverts, and `withdrawOrQueue` is the lender's exit that queues; once set,
 ///        it cannot be removed.
@@ -325,7 +325,11 @@ contract CollateralVault is
         ICircuitBreaker breaker = _wiring.breaker;
         SharedPrice memory none;
         _requireWithinBorrowLimit(msg.sender, breaker, none);
-        if (address(breaker) != address(0)) breaker.beforeBorrow(msg.sender, amount, cashBefore);
+        if (address(breaker) != address(0)) {
+            // The breaker's credit word for this borrower lives in its position word, which the borrow has just set.
+            LendingBook.Position storage position = _lending.positions[msg.sender];
+            position.borrowCredit = breaker.beforeBorrow(amount, cashBefore, position.borrowCredit);
+        }
         _lending.cash = uint128(cashBefore - amount); // amount ≤ cash, checked above
         emit Borrowed(msg.sender, to, amount, scaled);
         IERC20(asset()).safeTransfer(to, amount);
@@ -345,9 +349,15 @@ contract CollateralVault is
         }
         address base = asset();
         uint256 cashBefore = _lending.cash;
-        // INV-27: inside a try/catch, so nothing the breaker does can stop a repayment.
-        ICircuitBreaker breaker = _wiring.breaker;
-        if (address(breaker) != address(0)) try breaker.onRepay(onBehalfOf, amount, cashBefore) {} catch {}
+        // INV-27: a call whose failure, or whose answer, nothing depends on, so nothing the breaker does can stop a
+        // repayment; a word that is not a borrower credit word is not kept.
+        address breaker = address(_wiring.breaker);
+        if (breaker != address(0)) {
+            LendingBook.Position storage position = _lending.positions[onBehalfOf];
+            bytes memory data = abi.encodeCall(ICircuitBreaker.onRepay, (amount, cashBefore, position.borrowCredit));
+            (bool ok, uint256 credit, ) = _tryCall(breaker, data, 1);
+            if (ok && credit <= type(uint128).max) position.borrowCredit = uint128(credit);
+        }
         // Effects before the pull: a token hook reading the vault mid-transfer sees whole books (the debt gone and
         // its cash in), never a share price lowered by `amount`. `_pullExact` reverts unless `amount` arrives.
         _lending.cash = SafeCast.toUint128(cashBefore + amount);
@@ -512,14 +522,9 @@ contract CollateralVault is
     }
 
     /// @inheritdoc ICollateralVault
-    function isLiquidatable(address account) external view returns (bool) {
-        (uint256 index, , ) = _accrued();
-        uint256 debt = _lending.debtOf(account, index);
-        if (debt == 0) return false;
-        // The liquidation side: liquidatable at both bounds of any doubted price, or not at all.
-        AccountLiquidity memory liq = _liquidity(account, debt, true);
-        // No liquidation at an unknown price.
-        return liq.priceStatus != IPriceOracle.Status.FAILED && liq.debtValue > liq.liquidationLimit;
+    function isLiquidatable(address account) external view returns (bool liquidatable) {
+        (account, liquidatable);
+        _viewModule();
     }
 
     /// @inheritdoc ICollateralVault
@@ -675,17 +680,16 @@ contract CollateralVault is
     // ================================================================= internal: the module
 
     /// @notice Refuses every call to a function the vault does not have (as a contract without a fallback would),
-    ///         except its own static call that runs `accountLiquidity` in its module (`_viewModule`): from the vault
-    ///         itself, with that selector in bytes 4–7 (what comes before them is not read). Only that one view
-    ///         passes: a call the vault were made to send to itself could run nothing else there. The refusal
-    ///         carries no data, as the refusal of a contract without a fallback does (callers may rely on it).
+    ///         except its own static call that runs `accountLiquidity` or `isLiquidatable` in its module
+    ///         (`_viewModule`): from the vault itself, with one of those selectors in bytes 4–7 (what comes before
+    ///         them is not read). Only those two views pass: a call the vault were made to send to itself could run
+    ///         nothing else there. The refusal carries no data, as the refusal of a contract without a fallback does
+    ///         (callers may rely on it).
     // solhint-disable-next-line no-complex-fallback
     fallback() external {
-        if (
-            msg.sender != address(this) ||
-            msg.data.length < 8 ||
-            bytes4(msg.data[4:8]) != this.accountLiquidity.selector
-        ) revert(); // solhint-disable-line gas-custom-errors
+        if (msg.sender != address(this) || msg.data.length < 8) revert(); // solhint-disable-line gas-custom-errors
+        bytes4 selector = bytes4(msg.data[4:8]);
+        if (selector != this.accountLiquidity.selector && selector != this.isLiquidatable.selector) revert(); // solhint-disable-line gas-custom-errors
         address module = _module;
         assembly ("memory-safe") {
             let p := mload(0x40)

@@ -25,11 +25,17 @@ library LendingBook {
     /// @notice Highest borrow rate honoured, 1000% APR per second: a faulty rate model cannot explode debt.
     uint256 internal constant MAX_BORROW_RATE_PER_SECOND = uint256(10e18) / 365 days;
 
-    /// @notice One account's word: its scaled debt and which collateral it holds, in one slot, so that a borrow by an
-    ///         account that holds collateral writes a slot that is already set, and a valuation reads its debt and its
-    ///         holdings together. The holdings are `CollateralBook`'s (bit i: asset i; MAX_COLLATERALS is 16).
+    /// @notice One account's word: its scaled debt, the circuit breaker's credit word for its borrowing, and which
+    ///         collateral it holds, in one slot, so that a borrow by an account that holds collateral writes a slot that
+    ///         is already set (its debt and its credit together), and a valuation reads its debt and its holdings
+    ///         together. The holdings are `CollateralBook`'s (bit i: asset i; MAX_COLLATERALS is 16). The credit word
+    ///         is ICircuitBreaker.onSupply's format (what the account's repayments in the current outflow bucket let
+    ///         it borrow without counting against the shared limit, or what its borrows there counted): the vault
+    ///         stores it and never reads inside it. Scaled debt is uint96: 7.9 × 10^28 units, 7.9 × 10^10 whole
+    ///         tokens of an 18-decimal base asset; a borrow past it reverts (SafeCast), and changes nothing.
     struct Position {
-        uint224 scaledDebt; // debt ÷ borrow index (RAY)
+        uint96 scaledDebt; // debt ÷ borrow index (RAY)
+        uint128 borrowCredit; // the breaker's credit word for this account's borrowing (ICircuitBreaker.beforeBorrow)
         uint16 holdings; // bit i: holds some of CollateralBook's asset i
         uint16 pastCap; // bit i: holds some of asset i it added past the asset's supply cap (CollateralBook.overCap)
     }
@@ -92,8 +98,8 @@ library LendingBook {
         uint256 index = book.borrowIndex;
         scaled = amount.mulDivUp(FixedPointMath.RAY, index);
         Position storage position = book.positions[account];
-        // A scaled debt past uint224 reverts (SafeCastOverflowedUintDowncast): ~2.7e67 base units, no real debt.
-        position.scaledDebt = SafeCast.toUint224(position.scaledDebt + scaled);
+        // A scaled debt past uint96 reverts (SafeCastOverflowedUintDowncast): 7.9e28 base units (Position).
+        position.scaledDebt = SafeCast.toUint96(position.scaledDebt + scaled);
         uint256 totalScaled = book.totalScaledDebt + scaled;
         book.totalScaledDebt = SafeCast.toUint128(totalScaled);
         totalDebtAfter = totalScaled.mulDivUp(index, FixedPointMath.RAY);
@@ -110,7 +116,7 @@ library LendingBook {
         Position storage position = book.positions[account];
         uint256 accountScaled = position.scaledDebt;
         scaled = all ? accountScaled : amount.mulDivDown(FixedPointMath.RAY, book.borrowIndex);
-        position.scaledDebt = uint224(accountScaled - scaled); // ≤ accountScaled, which fits
+        position.scaledDebt = uint96(accountScaled - scaled); // ≤ accountScaled, which fits
         book.totalScaledDebt -= uint128(scaled); // ≤ the account's scaled debt, itself ≤ the total (INV-01)
     }
 }

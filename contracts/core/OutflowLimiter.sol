@@ -9,7 +9,9 @@ import {BreakerState} from "./BreakerState.sol";
 ///         per-account credit so that an account's own inflows pay only for its own outflows. Credit for withdrawals
 ///         (a lender's supply, a collateral deposit) is kept by the vault beside the balance it credits, as a credit
 ///         word (ICircuitBreaker.onSupply) that each hook takes and returns: the deposit then writes one slot, not
-///         two. Credit for borrowing (repayments) is kept here (`_borrowCredits`).
+///         two. Credit for borrowing (repayments) is kept the same way, apart, in the borrower's position word: it
+///         covers only borrows, so an inflow that can leave again (a deposit) never pays for an outflow that stays
+///         out (a borrow).
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-27 an inflow is never refused: `_in` only refunds and credits, it has no failure path.
 ///      - an outflow counts against the shared limit only for the part its account's own credit in the current

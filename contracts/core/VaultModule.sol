@@ -25,9 +25,10 @@ abstract contract VaultInheritedSlots {
 
 /// @title VaultModule
 /// @notice The vault's rarely run code, kept out of its bytecode (EIP-170's 24,576 bytes): governance, the risk
-///         modules' hooks, the liquidation engine's write-offs, remainders and provisions, and `accountLiquidity`. The
-///         vault creates it in its constructor, one module per vault, and runs it only by DELEGATECALL over its own
-///         storage, after the vault's own checks: the caller (owner, risk module or engine) and the reentrancy lock.
+///         modules' hooks, the liquidation engine's write-offs, remainders and provisions, `accountLiquidity` and
+///         `isLiquidatable`. The vault creates it in its constructor, one module per vault, and runs it only by
+///         DELEGATECALL over its own storage, after the vault's own checks: the caller (owner, risk module or engine)
+///         and the reentrancy lock.
 ///         Each function has the selector of the vault function that forwards to it, so `ICollateralVault` is whole.
 /// @dev Invariants:
 ///      - Runs only in its vault's context (`NotDelegated` otherwise): called directly it would act on a storage of its
@@ -222,6 +223,19 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
     ) external view onlyDelegated returns (ICollateralVault.AccountLiquidity memory liq) {
         (uint256 index, , ) = _accrued();
         return _liquidity(account, _lending.debtOf(account, index), false);
+    }
+
+    /// @notice `ICollateralVault.isLiquidatable`, run by the vault.
+    /// @param account The account.
+    /// @return liquidatable Whether it has debt, its debt value exceeds its liquidation limit on the liquidation side
+    ///         (liquidatable at both bounds of a doubted price), and no price it needs is FAILED.
+    function isLiquidatable(address account) external view onlyDelegated returns (bool liquidatable) {
+        (uint256 index, , ) = _accrued();
+        uint256 debt = _lending.debtOf(account, index);
+        if (debt == 0) return false;
+        ICollateralVault.AccountLiquidity memory liq = _liquidity(account, debt, true);
+        // No liquidation at an unknown price.
+        return liq.priceStatus != IPriceOracle.Status.FAILED && liq.debtValue > liq.liquidationLimit;
     }
 
     /// @dev Reverts `NotDelegated` unless this code runs as its vault.

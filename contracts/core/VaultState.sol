@@ -13,8 +13,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///         `VaultStorage` reads by slot from outside.
 /// @dev Slots (OpenZeppelin's ERC20 holds 0–4 and Ownable2Step 5–6; the reentrancy lock is transient): 7 oracle,
 ///      8 rate model, 9 borrow cap, 10 reserve factor | reserve boost, 11–14 lending book (11 cash | share supply, 12 reserves |
-///      total scaled debt, 13 borrow index | last accrual, 14 each account's position: scaled debt | holdings | past
-///      cap), 15–18 collateral book (17: each account's holding of each asset with its deposit credit), 19–24 loss ledger
+///      total scaled debt, 13 borrow index | last accrual, 14 each account's position: scaled debt | borrower credit word |
+///      holdings | past cap), 15–18 collateral book (17: each account's holding of each asset with its deposit credit), 19–24 loss ledger
 ///      (24: gains held back), 25–29 wiring (engine, breaker, queue, risk manager, recovery), 30 each lender's shares
 ///      with its deposit credit.
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.

@@ -152,20 +152,24 @@ interface ICircuitBreaker {
         uint128 credit
     ) external returns (uint128 creditAfter);
 
-    /// @notice A repayment of `amount` of the base asset for `account`, crediting its borrowing in this bucket (this
-    ///         contract keeps borrowers' credit). Never reverts for the vault (which calls it inside a try/catch).
-    /// @param account The account whose debt was repaid.
+    /// @notice A repayment of `amount` of the base asset, crediting its account's borrowing in this bucket (its credit
+    ///         covers only borrows). Never reverts for the vault (which calls it without letting a failure or an
+    ///         answer it cannot use stop the repayment: INV-27).
     /// @param amount Base units in.
     /// @param cashBefore The vault's cash before it.
-    function onRepay(address account, uint256 amount, uint256 cashBefore) external;
+    /// @param credit The account's borrower credit word now (`onSupply`'s format; the vault keeps it in the
+    ///        account's position word, apart from any deposit credit).
+    /// @return creditAfter Its borrower credit word after the repayment.
+    function onRepay(uint256 amount, uint256 cashBefore, uint128 credit) external returns (uint128 creditAfter);
 
-    /// @notice A borrow of `amount` by `account`: reverts with ActionPaused when borrowing is stopped (globally or on
-    ///         the base asset) and with OutflowLimitReached when the part its own repayments in this bucket do not
+    /// @notice A borrow of `amount`: reverts with ActionPaused when borrowing is stopped (globally or on the base
+    ///         asset) and with OutflowLimitReached when the part its account's own repayments in this bucket do not
     ///         cover does not fit in the base asset's outflow limit.
-    /// @param account The borrower.
     /// @param amount Base units out.
     /// @param cashBefore The vault's cash before it.
-    function beforeBorrow(address account, uint256 amount, uint256 cashBefore) external;
+    /// @param credit The borrower's credit word now (`onRepay`'s).
+    /// @return creditAfter Its borrower credit word after the borrow (the vault stores it with the debt).
+    function beforeBorrow(uint256 amount, uint256 cashBefore, uint128 credit) external returns (uint128 creditAfter);
 
     /// @notice A withdrawal (lender or collateral) of `amount`: counts the part its account's own deposits in this
     ///         bucket (half a window) do not cover, or says to queue it (and trips OUTFLOW when it does not fit in

@@ -29,7 +29,8 @@ library VaultStorage {
     uint256 internal constant CASH_SLOT = 11;
     /// @dev borrow index (bits 0–215), last accrual time (216–255).
     uint256 internal constant INDEX_SLOT = 13;
-    /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–223), holdings (224–239), past cap (240–255).
+    /// @dev mapping(account => LendingBook.Position): scaled debt (bits 0–95), the breaker's borrower credit word
+    ///      (96–223), holdings (224–239), past cap (240–255).
     uint256 internal constant POSITION_SLOT = 14;
     uint256 internal constant ASSETS_SLOT = 16; // CollateralBook.Book at 15–18: mapping(asset => Asset)
     // mapping(account => mapping(asset => LendingBook.Balance)): the holding (bits 0–127), its credit word (128–255)
@@ -122,7 +123,7 @@ library VaultStorage {
 
     /// @dev `account`'s index-scaled debt.
     function scaledDebtOf(ICollateralVault vault, address account) internal view returns (uint256) {
-        return uint224(_word(vault, _mappingSlot(account, POSITION_SLOT)));
+        return uint96(_word(vault, _mappingSlot(account, POSITION_SLOT)));
     }
 
     // ----------------------------------------------------------------- losses

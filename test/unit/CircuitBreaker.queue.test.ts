@@ -355,8 +355,8 @@ describe("CircuitBreaker: outflow limit and withdrawal queue", function () {
       for (const call of [
         () => b.onSupply(1n, 1n, 0n),
         () => b.onInflow(usdc, 1n, 1n, 0n),
-        () => b.onRepay(attacker.address, 1n, 1n),
-        () => b.beforeBorrow(attacker.address, 1n, 1n),
+        () => b.onRepay(1n, 1n, 0n),
+        () => b.beforeBorrow(1n, 1n, 0n),
         () => b.onOutflow(usdc, 1n, 1n, true, 0n),
         () => b.onShareTransfer(1n, 0n, 0n),
         () => b.onBadDebt(1n, 1n),

@@ -41,10 +41,6 @@ async function hookFixture(connection: NetworkConnection): Promise<HookFixture> 
 }
 
 /**
- * A market nothing real reaches, for the uint128 reserves: 2^127 USDC units lent, 2^126 borrowed against WETH at
- * $10^30, at the capped rate. Without the circuit breaker (its windows count in uint112, far below these amounts).
- */
-/**
  * Books `amount` more cash in the vault, with the tokens behind it (INV-03), as if lenders had supplied it. No lender can
  * supply 2^127 units at once (the share supply is uint128 and shares carry six more decimals than assets), so the
  * states with totals near uint128 are reached by writing the cash (bits 0–127 of VaultStorage's CASH_SLOT).
@@ -63,6 +59,29 @@ async function seedCash(
   await helpers.setStorageAt(vaultAddress, vaultSlot("CASH"), (supply << 128n) | (cash + amount));
 }
 
+/**
+ * Books `scaled` more index-scaled debt in the vault's total (bits 128–255 of the slot after the cash), as if accounts
+ * the test does not name owed it. One account's scaled debt is a uint96 (LendingBook.Position) and no lender can
+ * supply more than about 2^108 units, so the states with a total near uint128 are reached by writing the total.
+ */
+async function seedScaledDebt(
+  helpers: NetworkConnection["networkHelpers"],
+  market: { vault: MarketFixture["vault"] },
+  scaled: bigint,
+) {
+  const vaultAddress = await market.vault.getAddress();
+  const slot = vaultSlot("CASH") + 1n;
+  const word = BigInt(await market.vault.extsload(ethers.toBeHex(slot, 32)));
+  const total = (word >> 128n) + scaled;
+  if (total >= 2n ** 128n) throw new Error("seedScaledDebt: the total is a uint128");
+  await helpers.setStorageAt(vaultAddress, slot, (total << 128n) | (word & (2n ** 128n - 1n)));
+}
+
+/**
+ * A market nothing real reaches, for the uint128 totals: 2^127 USDC units of cash, 2^126 of scaled debt (2^95 of it the
+ * borrower's, the rest seeded) against WETH at $10^30, at the capped rate. Without the circuit breaker (its windows
+ * count in uint112, far below these amounts).
+ */
 async function hugeFixture({ ethers: e, networkHelpers: helpers }: NetworkConnection) {
   const [owner, lender, borrower] = await e.getSigners();
   const market = await deployMarket(e, { owner, wireBreaker: false, borrowCap: "1" + "0".repeat(40) });
@@ -78,7 +97,8 @@ async function hugeFixture({ ethers: e, networkHelpers: helpers }: NetworkConnec
   await vault.connect(borrower).depositCollateral(weth, wad("300"), borrower.address);
   const cappedRate = await e.deployContract("KinkedRateModel", [wad("10"), 0n, 0n, wad("0.5")]);
   await vault.connect(owner).setInterestRateModel(cappedRate);
-  await vault.connect(borrower).borrow(2n ** 126n, borrower.address);
+  await vault.connect(borrower).borrow(2n ** 95n, borrower.address);
+  await seedScaledDebt(helpers, market, 2n ** 126n - (await vault.totalDebt()));
   await usdc.mint(borrower.address, usd("1000"));
   await usdc.connect(borrower).approve(vault, MaxUint256);
   return { ...market, weth, lender, borrower };
@@ -230,20 +250,35 @@ describe("CollateralVault: safety", function () {
     });
   });
 
-  describe("uint128 totals (reserves and total scaled debt share a slot; cash and the share supply another)", function () {
+  describe("uint128 totals (reserves and total scaled debt share a slot; cash and the share supply another) and uint96 positions", function () {
     it("a borrow that would take the total scaled debt past uint128 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
-      // 2^126 already owed; the cash topped up to its own bound, 2^128 − 1, all of it borrowed: the total cannot hold it.
+      // The total seeded to within 2^90 of its bound; the borrower's own 2^95 + 2^91 still fits its uint96.
       const f = await networkHelpers.loadFixture(hugeFixture);
       const { vault, borrower } = f;
-      await seedCash(networkHelpers, f, 2n ** 128n - 1n - (await vault.cash()));
-      const amount = await vault.cash();
+      const total = BigInt(await vault.extsload(ethers.toBeHex(vaultSlot("CASH") + 1n, 32))) >> 128n;
+      await seedScaledDebt(networkHelpers, f, 2n ** 128n - 2n ** 90n - total);
+      await expectUnchanged(
+        async () => [await vault.totalDebt(), await vault.cash(), await vault.debtOf(borrower.address)],
+        async () => {
+          await expect(vault.connect(borrower).borrow(2n ** 91n, borrower.address))
+            .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
+            // the total scaled debt it would have been (past uint128; the index moves with the block)
+            .withArgs(128, (value: bigint) => value >= 2n ** 128n);
+        },
+      );
+    });
+
+    it("a borrow that would take one account's scaled debt past uint96 reverts SafeCastOverflowedUintDowncast and changes nothing", async function () {
+      // 7.9 × 10^28 units: 7.9 × 10^10 whole tokens of an 18-decimal base asset (docs/known-issues.md).
+      const f = await networkHelpers.loadFixture(hugeFixture);
+      const { vault, borrower } = f;
+      const amount = 2n ** 96n; // with the 2^95 already owed, past uint96 at any index of at most 1.5
       await expectUnchanged(
         async () => [await vault.totalDebt(), await vault.cash(), await vault.debtOf(borrower.address)],
         async () => {
           await expect(vault.connect(borrower).borrow(amount, borrower.address))
             .to.be.revertedWithCustomError(vault, "SafeCastOverflowedUintDowncast")
-            // the total scaled debt it would have been (past uint128; the index moves with the block)
-            .withArgs(128, (value: bigint) => value >= 2n ** 128n);
+            .withArgs(96, (value: bigint) => value >= 2n ** 96n && value < 2n ** 97n);
         },
       );
     });

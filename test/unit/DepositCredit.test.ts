@@ -4,7 +4,8 @@
  * in 128–255). The breaker computes every word; the vault stores what it returns. The attacks:
  * - a credit that outgrows its word (more credit than the deposit, or credit read where none was earned);
  * - a broken breaker that stops a repayment, a collateral deposit or a share transfer, or that costs them its return
- *   data (INV-27: those paths must go through whatever the breaker does).
+ *   data, or plants a word of it as credit (INV-27: those paths must go through whatever the breaker does; a
+ *   repayment's word is the borrower's, in its position word).
  */
 import { expect } from "chai";
 import { AbiCoder, keccak256, MaxUint256 } from "ethers";
@@ -38,6 +39,14 @@ async function balanceWord(vault: CollateralVault, slot: bigint) {
   const credit = word >> 128n;
   const raw = credit & ((1n << 96n) - 1n);
   return { amount: word & MASK_128, credit, start: credit >> 96n, net: raw >= 1n << 95n ? raw - (1n << 96n) : raw };
+}
+
+/** The borrower credit word in `account`'s position word (bits 96–223; test/unit/BorrowCredit.test.ts). */
+async function borrowCreditOf(vault: CollateralVault, account: string): Promise<bigint> {
+  const word = BigInt(
+    await ethers.provider.getStorage(await vault.getAddress(), entry(account, vaultSlot("POSITION"))),
+  );
+  return (word >> 96n) & MASK_128;
 }
 
 const sharesSlot = (account: string) => entry(account, vaultSlot("SHARES"));
@@ -195,8 +204,11 @@ describe("deposit credit beside the balance it credits", function () {
         expect([after.amount, after.credit]).to.deep.equal([before.amount + wad("1"), before.credit]);
 
         const debt = await vault.debtOf(borrower.address);
+        const borrowCredit = await borrowCreditOf(vault, borrower.address);
+        expect(borrowCredit).to.not.equal(0n); // the fixture's borrow recorded its net under the real breaker
         await vault.connect(borrower).repay(usd("100"), borrower.address);
         expect(await vault.debtOf(borrower.address)).to.be.lessThan(debt);
+        expect(await borrowCreditOf(vault, borrower.address)).to.equal(borrowCredit);
 
         const lenderCredit = await creditOf(sharesSlot(lender.address));
         expect(lenderCredit).to.not.equal(0n); // so the transfer does call the breaker
@@ -212,20 +224,18 @@ describe("deposit credit beside the balance it credits", function () {
       });
     }
 
-    for (const [name, act, keepsCredit] of [
+    for (const [name, act] of [
       [
         "collateral deposit",
         (f: Awaited<ReturnType<typeof installed>>) =>
           f.vault.connect(f.borrower).depositCollateral(f.weth, wad("1"), f.borrower.address),
-        true, // the deposit takes a credit word back: the bomb's first word, all ones, is none
-      ],
+      ], // the deposit takes a credit word back: the bomb's first word, all ones, is none
       [
         "repayment",
         (f: Awaited<ReturnType<typeof installed>>) => f.vault.connect(f.borrower).repay(usd("100"), f.borrower.address),
-        false, // a repayment takes nothing back (the breaker keeps borrowers' credit)
-      ],
+      ], // the repayment takes a borrower credit word back: all ones is none either
     ] as const) {
-      it(`a return bomb costs a ${name} only the breaker's own memory${keepsCredit ? ", and no word of it is kept as credit" : ""}`, async function () {
+      it(`a return bomb costs a ${name} only the breaker's own memory, and no word of it is kept as credit`, async function () {
         const size = 100_000n;
         const words = (size + 31n) / 32n;
         const expansion = 3n * words + (words * words) / 512n; // what the breaker pays to return it; a copy pays again
@@ -233,8 +243,10 @@ describe("deposit credit beside the balance it credits", function () {
           const f = await installed(mode, size);
           const slot = holdingSlot(f.borrower.address, await f.weth.getAddress());
           const before = await balanceWord(f.vault, slot);
+          const borrowCredit = await borrowCreditOf(f.vault, f.borrower.address);
           const gas = (await (await act(f)).wait())?.gasUsed ?? 0n;
-          if (keepsCredit) expect((await balanceWord(f.vault, slot)).credit).to.equal(before.credit);
+          expect((await balanceWord(f.vault, slot)).credit).to.equal(before.credit);
+          expect(await borrowCreditOf(f.vault, f.borrower.address)).to.equal(borrowCredit);
           return gas;
         };
         const quiet = await run(1);

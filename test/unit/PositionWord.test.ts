@@ -1,7 +1,8 @@
 /**
- * An account's position word (`LendingBook.Position`): its scaled debt (bits 0–223), the collateral it holds (bit
- * 224 + i: asset i) and what it holds past a supply cap (bit 240 + i), in one slot, so that a borrow writes a slot its
- * collateral already set and a valuation reads debt and holdings at once (issue 21).
+ * An account's position word (`LendingBook.Position`): its scaled debt (bits 0–95), the circuit breaker's borrower
+ * credit word (96–223; its rules are test/unit/BorrowCredit.test.ts's), the collateral it holds (bit 224 + i: asset
+ * i) and what it holds past a supply cap (bit 240 + i), in one slot, so that a borrow writes a slot its collateral
+ * already set and a valuation reads debt and holdings at once (issue 21).
  *
  * The attacks on packing, each a test: a bit of one field landing in another (asset 15 sets the highest holding bit,
  * next to the past-cap field), a holding or past-cap bit left behind by a withdrawal, a full repayment or a write-off
@@ -85,9 +86,11 @@ async function word(vault: { extsload(slot: string): Promise<string> }, account:
   return BigInt(await vault.extsload(keccak256(coder.encode(["address", "uint256"], [who, vaultSlot("POSITION")]))));
 }
 
-/** The word `scaled`, `holdings` and `pastCap` make, laid out as LendingBook.Position. */
-const packed = (scaled: bigint, holdings: bigint, pastCap = 0n): bigint =>
-  scaled | (holdings << 224n) | (pastCap << 240n);
+/** The word `scaled`, `holdings`, `pastCap` and the borrower credit word `credit` make, laid out as LendingBook.Position. */
+const packed = (scaled: bigint, holdings: bigint, pastCap = 0n, credit = 0n): bigint =>
+  scaled | (credit << 96n) | (holdings << 224n) | (pastCap << 240n);
+/** The borrower credit word inside a position word (bits 96–223). */
+const creditIn = (positionWord: bigint): bigint => (positionWord >> 96n) & ((1n << 128n) - 1n);
 const BIT8 = 1n << 8n;
 const BIT15 = 1n << 15n;
 
@@ -103,19 +106,23 @@ describe("The position word: scaled debt, holdings and past-cap bits in one slot
     await vault.connect(alice).borrow(usd("300"), alice.address); // asset 15 alone ($350 of limit) carries it
     const scaled = await lens.scaledDebtOf(vault, alice.address);
     expect(scaled).to.be.greaterThan(0n);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15));
+    const credit = creditIn(await word(vault, alice));
+    expect(credit & ((1n << 96n) - 1n)).to.equal(usd("300")); // the borrow's net, beside the debt, not in it
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, 0n, credit));
 
-    // Part of asset 8 leaves: its bit stays; all of it: the bit goes, the debt and the other bit stay.
+    // Part of asset 8 leaves: its bit stays; all of it: the bit goes, the debt, the credit and the other bit stay.
     await vault.connect(alice).withdrawCollateral(asset8, wad("1"), alice.address);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, 0n, credit));
     await vault.connect(alice).withdrawCollateral(asset8, MaxUint256, alice.address);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT15));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT15, 0n, credit));
 
-    // A full repayment zeroes the debt field only.
+    // A full repayment zeroes the debt field and moves the credit word (the repayment's own): no holding bit moves.
     await vault.connect(alice).repay(MaxUint256, alice.address);
-    expect(await word(vault, alice)).to.equal(packed(0n, BIT15));
+    const repaid = creditIn(await word(vault, alice));
+    expect(repaid).to.not.equal(credit);
+    expect(await word(vault, alice)).to.equal(packed(0n, BIT15, 0n, repaid));
     await vault.connect(alice).withdrawCollateral(asset15, MaxUint256, alice.address);
-    expect(await word(vault, alice)).to.equal(0n);
+    expect(await word(vault, alice)).to.equal(packed(0n, 0n, 0n, repaid));
   });
 
   it("a top-up of asset 15 past its cap sets past-cap bit 15; it leaves first, then the holding's bit", async function () {
@@ -125,18 +132,19 @@ describe("The position word: scaled debt, holdings and past-cap bits in one slot
     await vault.connect(alice).depositCollateral(asset15, wad("10"), alice.address); // the cap, full
     await vault.connect(alice).borrow(usd("1000"), alice.address);
     const scaled = await lens.scaledDebtOf(vault, alice.address);
+    const credit = creditIn(await word(vault, alice));
     await vault.connect(alice).depositCollateral(asset15, wad("2"), alice.address); // past the cap: hers, indebted
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, BIT15));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, BIT15, credit));
 
     await vault.connect(alice).withdrawCollateral(asset15, wad("1"), alice.address);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, BIT15));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, BIT15, credit));
     await vault.connect(alice).withdrawCollateral(asset15, wad("1"), alice.address);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8 | BIT15, 0n, credit));
     await vault.connect(alice).withdrawCollateral(asset15, MaxUint256, alice.address);
-    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8));
+    expect(await word(vault, alice)).to.equal(packed(scaled, BIT8, 0n, credit));
   });
 
-  it("a write-off clears the whole word and the over-cap entry: no bit outlives the account's collateral", async function () {
+  it("a write-off clears the debt, every holding and past-cap bit and the over-cap entry: no bit outlives the account's collateral", async function () {
     const f = await networkHelpers.loadFixture(sixteenFixture);
     const { vault, lens, asset8, asset15, owner, alice, engine } = f;
     await vault.connect(alice).depositCollateral(asset8, wad("50"), alice.address);
@@ -148,8 +156,10 @@ describe("The position word: scaled debt, holdings and past-cap bits in one slot
     // A plain signer as the engine, so the write-off can be called directly (the engine's own rules are tested
     // elsewhere): INV-16, the account ends with no debt and no collateral.
     await vault.connect(owner).setLiquidationEngine(engine.address);
+    const credit = creditIn(await word(vault, alice));
     await vault.connect(engine).writeOffBadDebt(alice.address);
-    expect(await word(vault, alice)).to.equal(0n);
+    // The borrower credit word stays: the breaker's record of the bucket's borrow, which covers only borrows.
+    expect(await word(vault, alice)).to.equal(packed(0n, 0n, 0n, credit));
     const inner = keccak256(coder.encode(["address", "uint256"], [alice.address, vaultSlot("OVER_CAP")]));
     const entry = keccak256(coder.encode(["address", "bytes32"], [await asset15.getAddress(), inner]));
     expect(BigInt(await vault.extsload(entry))).to.equal(0n);
@@ -158,6 +168,6 @@ describe("The position word: scaled debt, holdings and past-cap bits in one slot
 
     // A new deposit starts from a clean word: nothing it did not add is suspended or valued.
     await vault.connect(alice).depositCollateral(asset8, wad("1"), alice.address);
-    expect(await word(vault, alice)).to.equal(packed(0n, BIT8));
+    expect(await word(vault, alice)).to.equal(packed(0n, BIT8, 0n, credit));
   });
 });

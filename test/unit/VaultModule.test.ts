@@ -1,12 +1,12 @@
 /**
  * VaultModule: the vault's rarely run code (governance, the risk modules' hooks, the engine's write-offs, remainders
- * and provisions, `accountLiquidity`), which the vault creates in its constructor and runs by DELEGATECALL over its
+ * and provisions, `accountLiquidity`, `isLiquidatable`), which the vault creates in its constructor and runs by DELEGATECALL over its
  * own storage, keeping its bytecode under issue 18's 20,000 bytes.
  *
  * The attacks on that split, each written first:
  * - call the module directly (it must refuse: `NotDelegated`);
  * - reach the module through the vault's fallback from outside, or make the vault call itself with a governance
- *   call in it (only the one view may run there);
+ *   call in it (only the two views may run there);
  * - a forwarded function that leaves the vault's reentrancy lock held, so a second call in the same transaction
  *   fails (the forwarder must return through the modifier);
  * - a selector in the module that the vault does not forward, or forwards with another signature.
@@ -48,6 +48,7 @@ describe("VaultModule: the vault's rare code, run in the vault's context", funct
       [
         "accountLiquidity",
         "closeRemainder",
+        "isLiquidatable",
         "listCollateral",
         "releaseProtocolCollateral",
         "setBorrowCap",
@@ -104,7 +105,7 @@ describe("VaultModule: the vault's rare code, run in the vault's context", funct
     await expect(attacker.sendTransaction({ to: vaultAddress, data: cap })).to.be.revertedWithoutReason(ethers);
   });
 
-  it("even the vault calling itself runs nothing there but accountLiquidity: no governance, no reserves out", async function () {
+  it("even the vault calling itself runs nothing there but accountLiquidity and isLiquidatable: no governance, no reserves out", async function () {
     const { vault, vaultAddress, attacker, borrower } = await fixture();
     await networkHelpers.impersonateAccount(vaultAddress);
     await networkHelpers.setBalance(vaultAddress, wad("1"));
@@ -126,6 +127,18 @@ describe("VaultModule: the vault's rare code, run in the vault's context", funct
     expect(viaFallback.debt).to.equal(await vault.debtOf(borrower));
     expect(viaFallback.debt).to.be.greaterThan(0n);
     expect(viaFallback.collateralValue).to.be.greaterThan(viaFallback.debtValue);
+    const liquidatable = concat([
+      "0x00000000",
+      vault.interface.encodeFunctionData("isLiquidatable", [borrower.address]),
+    ]);
+    const [healthy] = vault.interface.decodeFunctionResult(
+      "isLiquidatable",
+      await ethers.provider.call({ to: vaultAddress, data: liquidatable, from: vaultAddress }),
+    );
+    expect(healthy).to.equal(false);
+    await expect(
+      ethers.provider.call({ to: vaultAddress, data: liquidatable, from: attacker.address }),
+    ).to.be.revertedWithoutReason(ethers);
   });
 
   it("a forwarded function releases the reentrancy lock: a second locked call and a deposit in the same transaction", async function () {

@@ -191,9 +191,10 @@ describe("VaultStorage: the vault's slots", function () {
     ]);
   });
 
-  it("an account's position packs its scaled debt, holdings and past-cap bits at bits 0, 224 and 240", function () {
+  it("an account's position packs its scaled debt, borrower credit word, holdings and past-cap bits at bits 0, 96, 224 and 240", function () {
     expect(fields(structType("Position"))).to.deep.equal([
       ["scaledDebt", 0, 0],
+      ["borrowCredit", 0, 12],
       ["holdings", 0, 28],
       ["pastCap", 0, 30],
     ]);
