@@ -21,6 +21,7 @@ import { deployRiskModules } from "../risk.js";
 import { collateral, DEFAULT_COLLATERALS, deployChainlinkMarket } from "../testMarket.js";
 import { fundAndApprove } from "../tokens.js";
 import { eth, usd } from "../units.js";
+import { gasInCallsTo } from "./callGas.js";
 import { measureMorphoLiquidations, type PeerBench } from "./morphoLiquidationGas.js";
 import {
   COMMAND,
@@ -44,13 +45,15 @@ export interface PeerRow {
   scenario: string;
   bulwark: bigint;
   morpho: bigint;
+  /** Gas of Morpho's oracle call inside the operation (its own call included), where it prices the position. */
+  morphoOracle?: bigint;
 }
 
 interface PeerReport {
   machine: Machine;
   command: string;
   solc: { bulwark: Record<string, CompilerSettings>; morpho: CompilerSettings };
-  operations: Record<string, { bulwark: number; morpho: number; ratio: number }>;
+  operations: Record<string, { bulwark: number; morpho: number; ratio: number; morphoOracle?: number }>;
 }
 
 /** Bulwark / Morpho, rounded to 2 decimals. */
@@ -71,6 +74,8 @@ interface PeerOperation {
   name: string;
   scenario: string;
   accrues: boolean;
+  /** Whether Morpho prices the position (calls its oracle) in it: its oracle's share is then measured. */
+  prices?: boolean;
   bulwark: (s: PeerScene) => Promise<ContractTransactionResponse>;
   morpho: (s: PeerScene) => Promise<ContractTransactionResponse>;
 }
@@ -98,6 +103,7 @@ const PEER_OPERATIONS: readonly PeerOperation[] = [
     name: "borrow",
     scenario: "first borrow, 30,000 USDC against the 20 WETH",
     accrues: true,
+    prices: true,
     bulwark: ({ vault, bulwark: { borrower } }) => vault.connect(borrower).borrow(usd("30000"), borrower.address),
     morpho: ({ morpho, marketParams, peer: { borrower } }) =>
       morpho.connect(borrower).borrow(marketParams, usd("30000"), 0n, borrower.address, borrower.address),
@@ -114,6 +120,7 @@ const PEER_OPERATIONS: readonly PeerOperation[] = [
     name: "withdrawCollateral",
     scenario: "partial, 5 of 20 WETH, debt outstanding (health check)",
     accrues: true,
+    prices: true,
     bulwark: ({ vault, wethAddress, bulwark: { borrower } }) =>
       vault.connect(borrower).withdrawCollateral(wethAddress, eth("5"), borrower.address),
     morpho: ({ morpho, marketParams, peer: { borrower } }) =>
@@ -164,6 +171,7 @@ export async function morphoBench(): Promise<void> {
     usdcFeed,
     Number(await usdc.decimals()),
   ]);
+  const oracleAddress = await oracle.getAddress();
   const irm = await ethers.deployContract("KinkedIrm", [market.rateModel]);
   const { marketParams, id } = await createMorphoMarket(ethers, morpho, owner, {
     loanToken: usdc,
@@ -215,7 +223,7 @@ export async function morphoBench(): Promise<void> {
    * both must accrue interest here (checked on both receipts, so that the scenario stays what it says).
    */
   const both = async (
-    entry: { name: string; scenario: string; accrues: boolean },
+    entry: { name: string; scenario: string; accrues: boolean; prices?: boolean },
     bulwarkAction: () => Promise<ContractTransactionResponse>,
     morphoAction: () => Promise<ContractTransactionResponse>,
   ): Promise<void> => {
@@ -230,7 +238,17 @@ export async function morphoBench(): Promise<void> {
         `scenario drifted: ${entry.name} accrued interest on [Bulwark, Morpho] = [${accrued.join(", ")}]`,
       );
     }
-    rows.push({ name: entry.name, scenario: entry.scenario, bulwark: bulwark.gasUsed, morpho: morphoReceipt.gasUsed });
+    const morphoOracle =
+      entry.prices === true ? await gasInCallsTo(ethers.provider, morphoReceipt.hash, oracleAddress) : undefined;
+    if (entry.prices === true && morphoOracle === 0n)
+      throw new Error(`scenario drifted: Morpho's ${entry.name} read no price`);
+    rows.push({
+      name: entry.name,
+      scenario: entry.scenario,
+      bulwark: bulwark.gasUsed,
+      morpho: morphoReceipt.gasUsed,
+      morphoOracle,
+    });
   };
 
   const scene: PeerScene = {
@@ -283,10 +301,23 @@ export async function morphoBench(): Promise<void> {
     operations: Object.fromEntries(
       rows.map((r) => [
         r.name,
-        { bulwark: Number(r.bulwark), morpho: Number(r.morpho), ratio: ratio(r.bulwark, r.morpho) },
+        {
+          bulwark: Number(r.bulwark),
+          morpho: Number(r.morpho),
+          ratio: ratio(r.bulwark, r.morpho),
+          ...(r.morphoOracle === undefined ? {} : { morphoOracle: Number(r.morphoOracle) }),
+        },
       ]),
     ),
   };
+  for (const r of rows) {
+    if (r.morphoOracle !== undefined) {
+      console.log(
+        `Morpho's oracle inside its ${r.name}: ${formatGas(r.morphoOracle)} gas (its call and two unchecked feed reads); ` +
+          `the rest of it ${formatGas(r.morpho - r.morphoOracle)}.`,
+      );
+    }
+  }
   await writeJson(OUTPUT, report);
   console.log(
     `\nReceipt gasUsed (21,000 base included). Bulwark: ${bulwark.summary}. ` +
