@@ -103,6 +103,16 @@ export async function spotPriceWad(
   blockTag?: number,
 ): Promise<bigint> {
   const [sqrtPriceX96] = await pool.slot0(blockTag === undefined ? {} : { blockTag });
+  return spotFromSqrtPrice(sqrtPriceX96, baseIsToken0, baseDecimals, quoteDecimals);
+}
+
+/** Spot price of one whole base token in quote, WAD, from a pool's √price (Q64.96, `slot0`). */
+export function spotFromSqrtPrice(
+  sqrtPriceX96: bigint,
+  baseIsToken0: boolean,
+  baseDecimals: number,
+  quoteDecimals: number,
+): bigint {
   const ratioX192 = sqrtPriceX96 * sqrtPriceX96;
   const scale = 10n ** 18n * 10n ** BigInt(baseDecimals);
   return baseIsToken0

@@ -9,7 +9,7 @@
  * `VaultLens` must agree with the vault's own per-account reads.
  */
 import { expect } from "chai";
-import { MaxUint256, Wallet, id, parseUnits } from "ethers";
+import { MaxUint256, Wallet, ZeroAddress, id, parseUnits } from "ethers";
 import { network } from "hardhat";
 
 import {
@@ -22,13 +22,14 @@ import {
   DEGRADED,
   FAILED,
   OK,
+  liquidityFromChain,
   liquidityOf,
   type Liquidity,
   type MarketView,
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
 import { Rng } from "../../scripts/lib/sim/population.js";
-import type { MockERC20, TestAggregator, VaultLens } from "../../typechain-types/index.js";
+import type { MockERC20, SimReader, TestAggregator, VaultLens } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time, setBalance } = networkHelpers;
@@ -51,6 +52,8 @@ const START: Record<string, bigint> = {
 interface Fixture {
   market: ChainlinkMarket;
   lens: VaultLens;
+  /** The replay's one-call reader (bench/contracts/sim/SimReader.sol), checked here against each view it wraps. */
+  reader: SimReader;
   weth: MockERC20;
   wbtc: MockERC20;
   borrowers: Wallet[];
@@ -102,7 +105,59 @@ async function fixture(): Promise<Fixture> {
     const borrow = BigInt(Math.floor(limitUsd * share * 1e6));
     if (borrow > 0n) await (await vault.connect(who).borrow(borrow, who.address)).wait();
   }
-  return { market, lens, weth, wbtc, borrowers };
+  const reader = await ethers.deployContract("SimReader");
+  return { market, lens, reader, weth, wbtc, borrowers };
+}
+
+/**
+ * SimReader.read at `blockTag` gives what each view gives on its own: the prices and parameters (`view`), the borrow
+ * index, each sampled account's `accountLiquidity`, each breaker entry's level, the vault's totals and a share's value.
+ */
+async function expectReaderAgrees(
+  f: Fixture,
+  blockTag: number,
+  view: MarketView,
+  index: bigint,
+  samples: readonly string[],
+  collaterals: readonly string[],
+): Promise<void> {
+  const { vault, breaker, usdc } = f.market;
+  const shareUnit = 10n ** (await vault.decimals());
+  const noPools = collaterals.map(() => ZeroAddress);
+  const read = await f.reader.read(vault, breaker, usdc, [...collaterals], noPools, [...samples], shareUnit, {
+    blockTag,
+  });
+  const price = (p: { low: bigint; high: bigint; status: bigint }): PriceRead => ({
+    low: p.low,
+    high: p.high,
+    status: Number(p.status),
+  });
+  expect(price(read.base)).to.deep.equal(view.base);
+  expect(
+    read.collaterals.map((c) => ({
+      price: price(c.price),
+      borrowLtv: c.borrowLtv,
+      liquidationThreshold: c.liquidationThreshold,
+    })),
+  ).to.deep.equal(
+    view.collaterals.map(({ price: p, borrowLtv, liquidationThreshold }) => ({
+      price: p,
+      borrowLtv,
+      liquidationThreshold,
+    })),
+  );
+  expect(read.borrowIndex).to.equal(index);
+  expect(read.poolSqrtPrices).to.deep.equal(noPools.map(() => 0n));
+  for (const [k, account] of samples.entries()) {
+    const onChain = await vault.accountLiquidity(account, { blockTag });
+    expect(liquidityFromChain(read.samples[k])).to.deep.equal(liquidityFromChain(onChain), `sample ${account}`);
+  }
+  const entries = await breaker.state({ blockTag });
+  expect([...read.breakerAssets]).to.deep.equal(entries.map((e) => e.asset));
+  expect(read.breakerLevels.map(Number)).to.deep.equal(entries.map((e) => Number(e.level)));
+  expect(read.badDebt).to.equal(await vault.badDebt({ blockTag }));
+  expect(read.totalDebt).to.equal(await vault.totalDebt({ blockTag }));
+  expect(read.shareValue).to.equal(await vault.convertToAssets(shareUnit, { blockTag }));
 }
 
 /** Reads everything at `blockTag` and compares the mirror with the vault for every borrower. */
@@ -115,7 +170,7 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
     const p = await adapter.getPrice(token, { blockTag });
     return { low: p.low, high: p.high, status: Number(p.status) };
   };
-  // The MarketView exactly as the simulation's engine builds it (engine.ts, readView).
+  // The MarketView from each view on its own; the replay's one call (SimReader, checked against it below) gives it.
   const collateralViews = [];
   for (const [j, token] of collaterals.entries()) {
     const [borrowLtv, liquidationThreshold] = await vault.riskParams(token, { blockTag });
@@ -138,6 +193,7 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
   const [scaledDebts, balances] = await lens.positions(vaultAddress, assets, accounts, { blockTag });
   const lensLiquidities = await lens.liquidities(vaultAddress, accounts, { blockTag });
   const index = await vault.borrowIndex({ blockTag });
+  await expectReaderAgrees(f, blockTag, view, index, accounts.slice(0, 3), assets);
   expect(scaledDebts).to.have.length(BORROWERS);
   expect(lensLiquidities).to.have.length(BORROWERS);
 
@@ -149,25 +205,9 @@ async function compare(f: Fixture, blockTag: number): Promise<{ view: MarketView
     for (const [j, asset] of assets.entries()) {
       expect(balances[i][j]).to.equal(await vault.collateralOf(account, asset, { blockTag }));
     }
-    const onChain = await vault.accountLiquidity(account, { blockTag });
-    const expected: Liquidity = {
-      collateralValue: onChain.collateralValue,
-      borrowLimit: onChain.borrowLimit,
-      liquidationLimit: onChain.liquidationLimit,
-      debtValue: onChain.debtValue,
-      debt: onChain.debt,
-      priceStatus: Number(onChain.priceStatus),
-    };
+    const expected = liquidityFromChain(await vault.accountLiquidity(account, { blockTag }));
     // VaultLens.liquidities is accountLiquidity.
-    const fromLens = lensLiquidities[i];
-    expect({
-      collateralValue: fromLens.collateralValue,
-      borrowLimit: fromLens.borrowLimit,
-      liquidationLimit: fromLens.liquidationLimit,
-      debtValue: fromLens.debtValue,
-      debt: fromLens.debt,
-      priceStatus: Number(fromLens.priceStatus),
-    }).to.deep.equal(expected, `lens.liquidities of ${account}`);
+    expect(liquidityFromChain(lensLiquidities[i])).to.deep.equal(expected, `lens.liquidities of ${account}`);
     // The mirror: debt = ceil(scaled × index / 1e27), valued with the block's view.
     const debt = scaledDebts[i] === 0n ? 0n : (scaledDebts[i] * index + RAY - 1n) / RAY;
     const mine = liquidityOf(view, debt, [...balances[i]]);

@@ -17,8 +17,8 @@ import type { Log } from "ethers";
 import { ZeroAddress } from "ethers";
 
 import { ReplayDriver, type BlockContext, type Pending, type ReplayProtocol } from "./driver.js";
-import { Drawdown, healthSummary, lowerHealth, percentOf, poolPrices, shortfallUsd, stepAt } from "./figures.js";
-import { FAILED, underwater, type Liquidity, type MarketView } from "./health.js";
+import { Drawdown, healthSummary, lowerHealth, percentOf, poolPricesFrom, shortfallUsd, stepAt } from "./figures.js";
+import { FAILED, underwater, type Liquidity } from "./health.js";
 import { BulwarkReplayKeeper } from "./replayKeeper.js";
 import type { MarketAsset, SimMarket } from "./simMarket.js";
 import { toFloat, type Step } from "./path.js";
@@ -31,7 +31,7 @@ import {
   type StepRecord,
   type LiquidationRecord,
 } from "./types.js";
-import { VaultMirror } from "./vaultMirror.js";
+import { VaultMirror, type BlockReads } from "./vaultMirror.js";
 
 /** The keeper pokes every breaker entry at least this often (its default `pokeIntervalSeconds`). */
 const POKE_INTERVAL = 600;
@@ -83,8 +83,8 @@ export class BulwarkReplay implements ReplayProtocol {
   private lastPoke = -Infinity;
   private stepLiquidations = 0;
   private stepRepaid = 0n;
-  /** The latest block's view and every borrower's liquidity under it (`observe`). */
-  private view: MarketView | undefined;
+  /** The latest block's reads and every borrower's liquidity under them (`observe`). */
+  private reads: BlockReads | undefined;
   private liquidities: Liquidity[] = [];
 
   /** One whole vault share, in share units. */
@@ -125,13 +125,13 @@ export class BulwarkReplay implements ReplayProtocol {
   async observe({ block, sent }: BlockContext): Promise<void> {
     await this.countLiquidations(sent);
     await this.mirror.refreshTouched(block);
-    this.view = await this.mirror.readView(block);
-    this.liquidities = await this.mirror.liquidities(block, this.view);
+    this.reads = await this.mirror.readBlock(block, this.shareUnit);
+    this.liquidities = this.mirror.liquidities(block, this.reads);
   }
 
   async record(step: Step, { block }: BlockContext): Promise<void> {
-    if (this.view === undefined) throw new Error("record before observe");
-    await this.recordStep(step, block, this.view);
+    if (this.reads === undefined) throw new Error("record before observe");
+    this.recordStep(step, this.reads);
     this.stepLiquidations = 0;
     this.stepRepaid = 0n;
   }
@@ -140,12 +140,17 @@ export class BulwarkReplay implements ReplayProtocol {
     return this.keeper.decide(block, chainTime, this.liquidities, due, busy);
   }
 
-  /** Pokes every breaker entry: the global one, the base asset and each collateral. */
+  /**
+   * Pokes every breaker entry: the global one, the base asset and each collateral, in that order, each in a call of
+   * its own with POKE_GAS (a little more than the keeper's separate transactions of POKE_GAS left it after their
+   * intrinsic cost); sent as one transaction (`SimPoker`), which only saves the replay time.
+   */
   private async poke(): Promise<void> {
-    const { breaker, keeper } = this.market;
-    for (const address of [ZeroAddress, ...this.assets.map((a) => a.address)]) {
-      await breaker.connect(keeper).poke(address, { gasLimit: POKE_GAS });
-    }
+    const { breaker, keeper, poker } = this.market;
+    const entries = [ZeroAddress, ...this.assets.map((a) => a.address)];
+    await poker.connect(keeper).pokeAll(breaker, entries, POKE_GAS, {
+      gasLimit: POKE_GAS * BigInt(entries.length) + 100_000n,
+    });
   }
 
   /** Counts the keeper's transactions of the block that failed, and the liquidations and repayments the rest made. */
@@ -180,15 +185,15 @@ export class BulwarkReplay implements ReplayProtocol {
     return (units) => (Number(units) / this.baseDecimals) * basePrice;
   }
 
-  /** Records the state at a path point's block. */
-  private async recordStep(step: Step, blockTag: number, view: MarketView): Promise<void> {
-    const { base, collaterals, breaker, vault } = this.market;
+  /** Records the state at a path point's block, from the block's reads. */
+  private recordStep(step: Step, reads: BlockReads): void {
+    const { base, collaterals } = this.market;
+    const { view } = reads;
     const health = healthSummary(
       this.liquidities
         .filter((l) => l.debt !== 0n)
         .map((l) => ({ limit: l.liquidationLimit, debt: l.debtValue, liquidatable: underwater(l) })),
     );
-    const at = { blockTag };
     const price: Record<string, number> = {};
     const oraclePrice: Record<string, number | null> = {};
     const borrowLtv: Record<string, number> = {};
@@ -203,11 +208,11 @@ export class BulwarkReplay implements ReplayProtocol {
         liquidationThreshold[symbol] = toFloat(view.collaterals[i - 1].liquidationThreshold);
       }
     });
-    const poolPrice = await poolPrices(base, collaterals, blockTag);
+    const poolPrice = poolPricesFrom(base, collaterals, reads.poolSqrtPrices);
     const breakerLevel: Record<string, number> = {};
-    for (const entry of await breaker.state(at)) breakerLevel[this.symbolOf(entry.asset)] = Number(entry.level);
+    for (const [asset, level] of reads.breakerLevels) breakerLevel[this.symbolOf(asset)] = level;
     const usd = this.usdAt(step.priceWad[base.spec.symbol]);
-    this.sharePrice.observe(await vault.convertToAssets(this.shareUnit, at));
+    this.sharePrice.observe(reads.shareValue);
     this.minHealth = lowerHealth(this.minHealth, health.minHealth);
     this.series.push({
       timestamp: step.timestamp,
@@ -218,8 +223,8 @@ export class BulwarkReplay implements ReplayProtocol {
       lenderLossPct: this.sharePrice.fallPct,
       liquidations: this.stepLiquidations,
       liquidatedDebtUsd: usd(this.stepRepaid),
-      badDebtUsd: usd(await vault.badDebt(at)),
-      totalDebtUsd: usd(await vault.totalDebt(at)),
+      badDebtUsd: usd(reads.badDebt),
+      totalDebtUsd: usd(reads.totalDebt),
       breakerLevel,
       borrowLtv,
       liquidationThreshold,
@@ -268,7 +273,7 @@ export class BulwarkReplay implements ReplayProtocol {
     const breakers = this.breakerHistory(breakerLogs);
     const badDebt = await vault.badDebt();
     const reserves = await vault.reserves();
-    const endLiquidities = await this.mirror.liquidities(endBlock, await this.mirror.readView(endBlock));
+    const endLiquidities = this.mirror.liquidities(endBlock, await this.mirror.readBlock(endBlock, this.shareUnit));
     const last = steps[steps.length - 1].priceWad;
     const openShortfall = endLiquidities.reduce(
       (sum, l, i) =>

@@ -3,7 +3,7 @@
  * morphoEngine.ts for Morpho Blue): a fall from a peak, a part as a percentage, the lowest health seen, pool prices.
  */
 import { MAX_UINT256, WAD } from "../keeper/index.js";
-import { spotPriceWad } from "../uniswap.js";
+import { spotFromSqrtPrice, spotPriceWad } from "../uniswap.js";
 import type { MarketAsset } from "./simMarket.js";
 import { toFloat } from "./path.js";
 
@@ -34,6 +34,22 @@ export function lowerHealth(a: number | null, b: number | null): number | null {
   if (a === null) return b;
   if (b === null) return a;
   return Math.min(a, b);
+}
+
+/** Spot price of each collateral's Uniswap v3 pool from its √price (`sqrtPrices`, collaterals' order; pools only). */
+export function poolPricesFrom(
+  base: MarketAsset,
+  collaterals: readonly MarketAsset[],
+  sqrtPrices: readonly bigint[],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  collaterals.forEach((asset, i) => {
+    if (asset.pool === undefined || asset.baseIsToken0 === undefined) return;
+    out[asset.spec.symbol] = toFloat(
+      spotFromSqrtPrice(sqrtPrices[i], asset.baseIsToken0, asset.decimals, base.decimals),
+    );
+  });
+  return out;
 }
 
 /** Spot price of each collateral's Uniswap v3 pool at `blockTag`, USD per token (by symbol). */

@@ -42,6 +42,25 @@ export interface Liquidity {
 
 const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
 
+/** `ICollateralVault.AccountLiquidity` as a call returns it (its status a bigint), as a `Liquidity`. */
+export function liquidityFromChain(read: {
+  collateralValue: bigint;
+  borrowLimit: bigint;
+  liquidationLimit: bigint;
+  debtValue: bigint;
+  debt: bigint;
+  priceStatus: bigint;
+}): Liquidity {
+  return {
+    collateralValue: read.collateralValue,
+    borrowLimit: read.borrowLimit,
+    liquidationLimit: read.liquidationLimit,
+    debtValue: read.debtValue,
+    debt: read.debt,
+    priceStatus: Number(read.priceStatus),
+  };
+}
+
 /** The vault's `accountLiquidity` of an account with `debt` (interest included) and `balances` (per collateral). */
 export function liquidityOf(view: MarketView, debt: bigint, balances: readonly bigint[]): Liquidity {
   const liq: Liquidity = {

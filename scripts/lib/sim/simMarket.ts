@@ -18,6 +18,8 @@ import type {
   OracleAdapter,
   RiskManager,
   SimBorrowerFactory,
+  SimPoker,
+  SimReader,
   UniswapV3Actor,
   UniswapV3FlashLiquidator,
   VaultLens,
@@ -154,6 +156,10 @@ export interface SimMarket {
   lens: VaultLens;
   liquidator: UniswapV3FlashLiquidator;
   arbitrageur: UniswapV3Actor;
+  /** Reads what a replay's block needs in one call (bench/contracts/sim/SimReader.sol). */
+  reader: SimReader;
+  /** Sends the keeper's breaker pokes of a block as one transaction (bench/contracts/sim/SimPoker.sol). */
+  poker: SimPoker;
   borrowers: string[];
   positions: PlannedPosition[];
   keeper: HardhatEthersSigner;
@@ -272,6 +278,11 @@ export async function buildMarket(
   const factory = await ethers.deployContract("SimBorrowerFactory");
   for (const asset of collaterals) await source.fund(asset, await factory.getAddress(), held.get(asset.address) ?? 0n);
   const vaultAddress = await vault.getAddress();
+  // The replay's own helpers, from an account nothing else uses and before the loans open, so that no other contract's
+  // address and no block after the opening (the interest to the replay's start) moves because of them.
+  const helperDeployer = (await ethers.getSigners()).at(-1) ?? deployer;
+  const reader = await ethers.deployContract("SimReader", [], helperDeployer);
+  const poker = await ethers.deployContract("SimPoker", [], helperDeployer);
   const { borrowers, openedAt } = await openOnClock(
     ethers,
     orders,
@@ -313,6 +324,8 @@ export async function buildMarket(
     lens,
     liquidator,
     arbitrageur,
+    reader,
+    poker,
     borrowers,
     positions,
     keeper,

@@ -2,12 +2,14 @@
  * The Bulwark replay's view of every borrower (engine.ts): each raw position (scaled debt, holdings) read once
  * through the `VaultLens` and again only for accounts a block's vault events name (in the simulation nothing else
  * changes a position), valued each block with that block's prices, parameters and borrow index (health.ts), and
- * checked against the vault's own `accountLiquidity` on a rotating sample every block.
+ * checked against the vault's own `accountLiquidity` on a rotating sample every block. A block's reads (prices,
+ * parameters, index, the sample, pools, breaker levels, the vault's totals) are one call to `SimReader`.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
+import { ZeroAddress } from "ethers";
 
-import { liquidityOf, sameLiquidity, type Liquidity, type MarketView, type PriceRead } from "./health.js";
-import type { MarketAsset, SimMarket } from "./simMarket.js";
+import { liquidityFromChain, liquidityOf, sameLiquidity, type Liquidity, type MarketView } from "./health.js";
+import type { SimMarket } from "./simMarket.js";
 
 /** Accounts per lens call. */
 const LENS_CHUNK = 500;
@@ -15,6 +17,22 @@ const RAY = 10n ** 27n;
 const mulDivUp = (a: bigint, b: bigint, d: bigint): bigint => (a * b + d - 1n) / d;
 /** Accounts whose mirrored health is checked against the vault each block. */
 const MIRROR_CHECKS = 2;
+
+/** What one block of a replay reads (`SimReader.read`), in the replay's terms. */
+export interface BlockReads {
+  view: MarketView;
+  borrowIndex: bigint;
+  /** Indices (in `market.borrowers`) of the accounts checked against the vault, and the vault's own answer for each. */
+  samples: readonly { index: number; liquidity: Liquidity }[];
+  /** Each collateral's pool √price (`slot0`), in `market.collaterals` order (0 without a pool). */
+  poolSqrtPrices: readonly bigint[];
+  /** Each breaker entry's level, by asset address (lower case; the zero address is the global entry). */
+  breakerLevels: ReadonlyMap<string, number>;
+  badDebt: bigint;
+  totalDebt: bigint;
+  /** What one whole share is worth in base units. */
+  shareValue: bigint;
+}
 
 export class VaultMirror {
   /** Scaled debt of each borrower, in `market.borrowers` order. */
@@ -25,6 +43,8 @@ export class VaultMirror {
   private readonly position: Map<string, number>;
   private readonly collateralAddresses: string[];
   private checkCursor = 0;
+  /** Each collateral's pool address (the zero address without one), read once. */
+  private pools: string[] | undefined;
   private readonly ethers: HardhatEthers;
   private readonly market: SimMarket;
   private readonly vaultAddress: string;
@@ -81,51 +101,67 @@ export class VaultMirror {
     if (touched.size > 0) await this.refresh([...touched], blockTag);
   }
 
-  /** Prices and effective parameters at `blockTag`, read once for every account. */
-  async readView(blockTag: number): Promise<MarketView> {
+  /** Everything the replay reads at `blockTag`, in one call; the next accounts of the rotating sample are checked. */
+  async readBlock(blockTag: number, shareUnit: bigint): Promise<BlockReads> {
     const { market } = this;
-    const read = async (asset: MarketAsset): Promise<PriceRead> => {
-      const p = await market.adapter.getPrice(asset.address, { blockTag });
-      return { low: p.low, high: p.high, status: Number(p.status) };
-    };
-    const collateralViews = [];
-    for (const asset of market.collaterals) {
-      const [borrowLtv, liquidationThreshold] = await market.vault.riskParams(asset.address, { blockTag });
-      collateralViews.push({
-        price: await read(asset),
-        unit: 10n ** BigInt(asset.decimals),
-        borrowLtv,
-        liquidationThreshold,
-      });
-    }
+    const { borrowers } = market;
+    const sampled: number[] = [];
+    for (let k = 0; k < MIRROR_CHECKS && borrowers.length > 0; k++) sampled.push(this.checkCursor++ % borrowers.length);
+    this.pools ??= await Promise.all(
+      market.collaterals.map((asset) => (asset.pool === undefined ? ZeroAddress : asset.pool.getAddress())),
+    );
+    const read = await market.reader.read(
+      this.vaultAddress,
+      market.breaker,
+      market.base.address,
+      this.collateralAddresses,
+      this.pools,
+      sampled.map((i) => borrowers[i]),
+      shareUnit,
+      { blockTag },
+    );
+    const price = (p: { low: bigint; high: bigint; status: bigint }) => ({
+      low: p.low,
+      high: p.high,
+      status: Number(p.status),
+    });
     return {
-      base: await read(market.base),
-      baseUnit: 10n ** BigInt(market.base.decimals),
-      collaterals: collateralViews,
+      view: {
+        base: price(read.base),
+        baseUnit: 10n ** BigInt(market.base.decimals),
+        collaterals: market.collaterals.map((asset, i) => ({
+          price: price(read.collaterals[i].price),
+          unit: 10n ** BigInt(asset.decimals),
+          borrowLtv: read.collaterals[i].borrowLtv,
+          liquidationThreshold: read.collaterals[i].liquidationThreshold,
+        })),
+      },
+      borrowIndex: read.borrowIndex,
+      samples: sampled.map((index, k) => ({ index, liquidity: liquidityFromChain(read.samples[k]) })),
+      poolSqrtPrices: [...read.poolSqrtPrices],
+      breakerLevels: new Map(
+        read.breakerAssets.map((asset, i) => [asset.toLowerCase(), Number(read.breakerLevels[i])]),
+      ),
+      badDebt: read.badDebt,
+      totalDebt: read.totalDebt,
+      shareValue: read.shareValue,
     };
   }
 
-  /** Every borrower's liquidity at `blockTag` under `view`; throws when the sampled ones disagree with the vault. */
-  async liquidities(blockTag: number, view: MarketView): Promise<Liquidity[]> {
-    const { vault, borrowers } = this.market;
-    const index = await vault.borrowIndex({ blockTag });
-    const out = borrowers.map((_, i) =>
-      liquidityOf(view, this.scaledDebts[i] === 0n ? 0n : mulDivUp(this.scaledDebts[i], index, RAY), this.holdings[i]),
+  /** Every borrower's liquidity under `reads`; throws when the sampled ones disagree with the vault. */
+  liquidities(blockTag: number, reads: BlockReads): Liquidity[] {
+    const index = reads.borrowIndex;
+    const out = this.market.borrowers.map((_, i) =>
+      liquidityOf(
+        reads.view,
+        this.scaledDebts[i] === 0n ? 0n : mulDivUp(this.scaledDebts[i], index, RAY),
+        this.holdings[i],
+      ),
     );
-    // The mirror must agree with the vault: check a rotating sample against accountLiquidity every block.
-    for (let k = 0; k < MIRROR_CHECKS && borrowers.length > 0; k++) {
-      const i = this.checkCursor++ % borrowers.length;
-      const onChain = await vault.accountLiquidity(borrowers[i], { blockTag });
-      const chain: Liquidity = {
-        collateralValue: onChain.collateralValue,
-        borrowLimit: onChain.borrowLimit,
-        liquidationLimit: onChain.liquidationLimit,
-        debtValue: onChain.debtValue,
-        debt: onChain.debt,
-        priceStatus: Number(onChain.priceStatus),
-      };
-      if (!sameLiquidity(chain, out[i])) {
-        throw new Error(`health mirror disagrees with the vault for ${borrowers[i]} at block ${blockTag}`);
+    // The mirror must agree with the vault: a rotating sample is checked against accountLiquidity every block.
+    for (const { index: i, liquidity } of reads.samples) {
+      if (!sameLiquidity(liquidity, out[i])) {
+        throw new Error(`health mirror disagrees with the vault for ${this.market.borrowers[i]} at block ${blockTag}`);
       }
     }
     return out;
