@@ -12,7 +12,7 @@ import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import type { ContractTransactionResponse } from "ethers";
 
 import type { UniswapV3Actor } from "../../../typechain-types/index.js";
-import { sqrtPriceX96For, spotPriceWad } from "../uniswap.js";
+import { spotFromSqrtPrice, sqrtPriceX96For, spotPriceWad } from "../uniswap.js";
 import { BLOCK_SECONDS, FEED_DECIMALS, OPENED_TO_REPLAY, type MarketAsset } from "./simMarket.js";
 import type { Step } from "./path.js";
 
@@ -53,6 +53,12 @@ export interface ReplayProtocol {
   record(step: Step, ctx: BlockContext): Promise<void>;
   /** The keeper's transactions for `due`, skipping `busy` accounts (their transactions are pending). */
   decide(ctx: BlockContext, due: number, busy: ReadonlySet<string>): Promise<Pending[]>;
+  /**
+   * Each collateral's pool √price (`slot0`, collaterals' order) as `observe` last read it, or undefined: the latest
+   * block's, which is what the arbitrage of the next block reads (nothing is mined in between), so it need not read
+   * them again.
+   */
+  poolSqrtPrices?(): readonly bigint[] | undefined;
 }
 
 export interface DriverOptions {
@@ -158,7 +164,7 @@ export class ReplayDriver {
       pending = pending.filter((p) => p.due > chainTime);
       const sent: string[] = [];
       if (this.keeperUp(chainTime)) for (const p of due) sent.push((await p.send()).hash);
-      const swaps = pathPoint ? await this.timed("arb", () => this.arbitrage(price)) : [];
+      const swaps = pathPoint ? await this.timed("arb", () => this.arbitrage(price, protocol.poolSqrtPrices?.())) : [];
       const published = await this.timed("feeds", () => this.publishRounds(feeds, price, chainTime, pathPoint));
       if (protocol.beforeMine !== undefined)
         await this.timed("beforeMine", () => protocol.beforeMine!(chainTime, published));
@@ -186,14 +192,20 @@ export class ReplayDriver {
     if (process.env.BULWARK_PROFILE === "1") console.error(this.profile);
   }
 
-  /** Moves each collateral's pool toward the path price (when past the fee); returns the swaps sent. */
-  private async arbitrage(price: Record<string, bigint>): Promise<string[]> {
+  /**
+   * Moves each collateral's pool toward the path price (when past the fee); returns the swaps sent. `observed`: the
+   * pools' √prices at the latest block, when the protocol has them (else each pool is read).
+   */
+  private async arbitrage(price: Record<string, bigint>, observed?: readonly bigint[]): Promise<string[]> {
     const sent: string[] = [];
     const actor = await this.arbitrageur.getAddress();
-    for (const asset of this.assets.slice(1)) {
+    for (const [i, asset] of this.assets.slice(1).entries()) {
       if (asset.pool === undefined || asset.baseIsToken0 === undefined) continue;
       const target = price[asset.spec.symbol];
-      const spot = await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, this.base.decimals);
+      const spot =
+        observed === undefined
+          ? await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, this.base.decimals)
+          : spotFromSqrtPrice(observed[i], asset.baseIsToken0, asset.decimals, this.base.decimals);
       const gap = Number(spot) / Number(target) - 1;
       if (Math.abs(gap) <= (asset.poolFee ?? DEFAULT_POOL_FEE)) continue;
       // Selling the collateral lowers its price: when the pool is above the path, sell collateral (token-in).

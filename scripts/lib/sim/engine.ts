@@ -136,6 +136,10 @@ export class BulwarkReplay implements ReplayProtocol {
     this.stepRepaid = 0n;
   }
 
+  poolSqrtPrices(): readonly bigint[] | undefined {
+    return this.reads?.poolSqrtPrices;
+  }
+
   decide({ block, chainTime }: BlockContext, due: number, busy: ReadonlySet<string>): Promise<Pending[]> {
     return this.keeper.decide(block, chainTime, this.liquidities, due, busy);
   }
