@@ -130,7 +130,7 @@ export class BulwarkReplay implements ReplayProtocol {
   }
 
   async record(step: Step, { block }: BlockContext): Promise<void> {
-    if (this.reads === undefined) throw new Error("record before observe");
+    if (this.reads?.block !== block) throw new Error(`record at block ${block} without that block's reads`);
     this.recordStep(step, this.reads);
     this.stepLiquidations = 0;
     this.stepRepaid = 0n;

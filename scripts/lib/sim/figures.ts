@@ -3,7 +3,7 @@
  * morphoEngine.ts for Morpho Blue): a fall from a peak, a part as a percentage, the lowest health seen, pool prices.
  */
 import { MAX_UINT256, WAD } from "../keeper/index.js";
-import { spotFromSqrtPrice, spotPriceWad } from "../uniswap.js";
+import { spotFromSqrtPrice } from "../uniswap.js";
 import type { MarketAsset } from "./simMarket.js";
 import { toFloat } from "./path.js";
 
@@ -58,14 +58,11 @@ export async function poolPrices(
   collaterals: readonly MarketAsset[],
   blockTag: number,
 ): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+  const sqrtPrices: bigint[] = [];
   for (const asset of collaterals) {
-    if (asset.pool === undefined || asset.baseIsToken0 === undefined) continue;
-    out[asset.spec.symbol] = toFloat(
-      await spotPriceWad(asset.pool, asset.baseIsToken0, asset.decimals, base.decimals, blockTag),
-    );
+    sqrtPrices.push(asset.pool === undefined ? 0n : (await asset.pool.slot0({ blockTag }))[0]);
   }
-  return out;
+  return poolPricesFrom(base, collaterals, sqrtPrices);
 }
 
 /** One holding valued by `shortfallUsd`: units of a token with `unit` = 10^decimals, at a WAD USD price. */

@@ -20,6 +20,8 @@ const MIRROR_CHECKS = 2;
 
 /** What one block of a replay reads (`SimReader.read`), in the replay's terms. */
 export interface BlockReads {
+  /** The block read. */
+  block: number;
   view: MarketView;
   borrowIndex: bigint;
   /** Indices (in `market.borrowers`) of the accounts checked against the vault, and the vault's own answer for each. */
@@ -126,6 +128,7 @@ export class VaultMirror {
       status: Number(p.status),
     });
     return {
+      block: blockTag,
       view: {
         base: price(read.base),
         baseUnit: 10n ** BigInt(market.base.decimals),
