@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: five benches, in this order, each in its own file under scripts/lib/bench/:
+ * `npm run bench`: six benches, in this order, each in its own file under scripts/lib/bench/:
  *   - sizes (contractSizes.ts): the runtime bytecode of every shipped contract against EIP-170's limit, a table and
  *     bench/sizes.json (also `npm run sizes`);
  *   - gas (vaultGas.ts): transaction-level gas of every user operation of the vault, liquidations, the risk modules,
@@ -11,9 +11,11 @@
  *     borrowers (wall time, steps per second): bench/simulation.json;
  *   - solvency (solvencyComparison.ts): every shipped crash path against Bulwark (static and adaptive parameters) and
  *     Morpho Blue, the same 200 borrowers on each (bad debt, liquidations, lenders' loss): bench/solvency.json (about
- *     half an hour on 2 cores: luna-2022 alone is 10,145 one-minute steps).
+ *     11 minutes on 2 cores: luna-2022 alone is 10,145 one-minute steps);
+ *   - risk (riskBench.ts): the Monte Carlo risk report of `npm run risk` (200 synthetic paths, Bulwark static and
+ *     adaptive and Morpho Blue): bench/risk.json.
  *
- * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (sizes, gas, morpho, simulation or solvency).
+ * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (sizes, gas, morpho, simulation, solvency or risk).
  */
 import { sizesBench } from "./lib/bench/contractSizes.js";
 import { gasBench } from "./lib/bench/vaultGas.js";
@@ -21,6 +23,7 @@ import { morphoBench } from "./lib/bench/morphoGas.js";
 import { COMMAND } from "./lib/bench/shared.js";
 import { simulationBench } from "./lib/bench/simulationSpeed.js";
 import { solvencyComparison } from "./lib/bench/solvencyComparison.js";
+import { riskBench } from "./lib/bench/riskBench.js";
 import { runScript } from "./lib/scriptRunner.js";
 
 /** The parts `BULWARK_BENCH_ONLY` may select, in the order they run; unset, all of them run. */
@@ -30,6 +33,7 @@ const BENCH_PARTS = {
   morpho: morphoBench,
   simulation: simulationBench,
   solvency: solvencyComparison,
+  risk: riskBench,
 } as const;
 
 async function main(): Promise<void> {

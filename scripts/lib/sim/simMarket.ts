@@ -13,6 +13,7 @@ import type {
   CircuitBreaker,
   CollateralVault,
   IERC20Metadata,
+  ILiquidationEngine,
   ITestUniswapV3Pool,
   LiquidationEngine,
   OracleAdapter,
@@ -180,7 +181,14 @@ const ratio = (fraction: number): bigint => wad(fraction.toFixed(6));
 export async function buildMarket(
   ethers: HardhatEthers,
   source: AssetSource,
-  options: { accounts: number; seed: string; params: BulwarkMode; progress?: (what: string) => void },
+  options: {
+    accounts: number;
+    seed: string;
+    params: BulwarkMode;
+    progress?: (what: string) => void;
+    /** The liquidation policy (default DEFAULT_ENGINE_PARAMS; the Monte Carlo's sweep sets its target health). */
+    engineParams?: ILiquidationEngine.ParamsStruct;
+  },
 ): Promise<SimMarket> {
   const [deployer, keeper] = await ethers.getSigners();
   const note = options.progress ?? (() => undefined);
@@ -234,7 +242,7 @@ export async function buildMarket(
   }
   const engine = await ethers.deployContract("LiquidationEngine", [
     await vault.getAddress(),
-    DEFAULT_ENGINE_PARAMS,
+    options.engineParams ?? DEFAULT_ENGINE_PARAMS,
     deployer.address,
   ]);
   await send(vault.setLiquidationEngine(await engine.getAddress()));

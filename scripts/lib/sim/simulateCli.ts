@@ -69,6 +69,8 @@ export function usage(): string {
     "  --max-lender-loss PCT   exit 3 if a run's lender loss (fall of the share price) exceeds PCT%",
     "  --compare A B           print what changed between two report.json files (inputs, deployed parameters,",
     "                          outcomes) and exit",
+    "  --monte-carlo N         the Monte Carlo risk report instead: N synthetic paths (npm run risk -- --help",
+    "                          lists its options)",
     "  --list                  list the shipped scenarios",
     "  -h, --help              this text",
     "",
@@ -260,8 +262,12 @@ export function consoleUi(
   };
 }
 
-/** Runs the CLI; returns the exit status. */
+/** Runs the CLI; returns the exit status. `--monte-carlo N` hands the command line to the risk report's CLI. */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.some((arg) => arg === "--monte-carlo" || arg.startsWith("--monte-carlo="))) {
+    const risk = (await import("../risk/riskCli.js")) as typeof import("../risk/riskCli.js");
+    return risk.main(argv);
+  }
   let options;
   try {
     options = parseCliArgs(argv);

@@ -1,0 +1,52 @@
+/**
+ * The Monte Carlo, the last part of `npm run bench` (`BULWARK_BENCH_ONLY=risk`, issue 22): `npm run risk`'s default
+ * run (200 synthetic 24-hour paths, 200 borrowers, Bulwark static and adaptive and Morpho Blue) on every core.
+ * Writes bench/risk.json (the report's figures without the per-path rows, and the wall time) and the whole report,
+ * rows and charts, to risk-out/bench/. The figures repeat exactly for the seed; the wall time is the machine's.
+ */
+import os from "node:os";
+import path from "node:path";
+
+import { gitCommit } from "../gitCommit.js";
+import { parseRiskArgs, runPaths, summaryText, writeRiskReport } from "../risk/riskCli.js";
+import { buildReport, shardPaths } from "../risk/riskReport.js";
+import { COMMAND, machine, writeJson } from "./shared.js";
+
+const OUTPUT = path.join("bench", "risk.json");
+const FULL = path.join("risk-out", "bench");
+
+export async function riskBench(): Promise<void> {
+  const parsed = parseRiskArgs([]);
+  if (parsed === "help") return;
+  const { config } = parsed;
+  const workers = os.availableParallelism();
+  console.log(
+    `\nMonte Carlo: ${config.paths} paths of ${config.hours} h, ${config.accounts} borrowers, ${config.modes.join(", ")}, ` +
+      `${workers} workers`,
+  );
+  const run = await runPaths(config, shardPaths(config.paths, 0, 1), workers, (line) => console.log(line));
+  const report = buildReport(config, run.outcomes, {
+    commit: gitCommit(process.cwd()),
+    generatedAt: new Date().toISOString(),
+    shards: 1,
+    wallSeconds: Number(run.wallSeconds.toFixed(1)),
+    workers,
+    machine: machine(),
+  });
+  const files = writeRiskReport(report, FULL);
+  console.log(`\n${summaryText(report)}`);
+  const minutes = run.wallSeconds / 60;
+  await writeJson(OUTPUT, {
+    machine: machine(),
+    command: `${COMMAND} (or BULWARK_BENCH_ONLY=risk ${COMMAND}; the same run as npm run risk)`,
+    wallMinutes: Number(minutes.toFixed(1)),
+    workers,
+    marketsBuilt: run.markets,
+    config: report.config,
+    model: report.model,
+    settings: report.settings.map(({ paths: _paths, ...rest }) => rest),
+  });
+  console.log(
+    `${config.paths * config.modes.length} replays in ${minutes.toFixed(1)} min. Wrote ${OUTPUT}; rows and charts in ${files.html}.`,
+  );
+}
