@@ -4,7 +4,7 @@
  * (deploy/k8s/risk-indexed-job.yaml) running exactly the command its docs give, one shard per completion index.
  */
 import { readFileSync } from "node:fs";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -74,6 +74,14 @@ describe("risk CLI: options", () => {
     expect(() => parseSweep("threshold=0.9:0.8:0.05")).to.throw(UsageError, /TO must not be below FROM/);
     expect(() => parseSweep("threshold=0.8:0.9:0")).to.throw(UsageError, /STEP must be above 0/);
     expect(() => parseSweep("threshold=0.8")).to.throw(UsageError, /NAME=FROM:TO:STEP/);
+    expect(() => parseSweep("threshold=0.75:0.90:0.1")).to.throw(UsageError, /STEP does not land on TO/);
+    // Counted before any value is built: a tiny step is refused at once, not after filling memory.
+    expect(() => parseSweep("threshold=0.5:0.95:0.0000000001")).to.throw(UsageError, /at most 50/);
+    // Settings the vault refuses (threshold × (1 + bonus) ≥ 1) or that change nothing are refused up front.
+    refused(["--sweep", "threshold=0.90:0.95:0.05"], /WBTC has threshold 0.95 × \(1 \+ bonus 0.065\) ≥ 1/);
+    refused(["--sweep", "threshold=0.85:0.85:0.05", "--sweep", "bonus=0.15:0.2:0.05"], /WETH has threshold 0.85/);
+    refused(["--sweep", "bonus=0.05:0.1:0.05", "--params", "morpho"], /Morpho Blue has no such parameter/);
+    expect(parse(["--sweep", "threshold=0.80:0.85:0.05", "--params", "morpho"]).config.sweeps).to.have.length(1);
   });
 
   it("splits paths over shards by index, each path in exactly one, and jobs per setting and protocol", () => {
@@ -86,11 +94,31 @@ describe("risk CLI: options", () => {
   });
 
   it("exits 2 with one line for a bad command line, and changes nothing", async () => {
-    const run = await runScript("scripts/risk.ts", ["--shard", "2/2"]);
+    const out = path.join(tmpdir(), `bulwark-risk-untouched-${process.pid}`);
+    const run = await runScript("scripts/risk.ts", ["--shard", "2/2", "--out", out]);
+    expect(existsSync(out), "nothing written").to.equal(false);
     expect(run.code).to.equal(2);
     expect(run.stderr.trim().split("\n")).to.deep.equal([
       "risk: --shard 2/2: I counts from 0, so it must be below N (2) (npm run risk -- --help lists the options)",
     ]);
+    // An output directory that cannot be written fails before any replay, not after the run.
+    const file = path.join(tmpdir(), `bulwark-risk-file-${process.pid}`);
+    writeFileSync(file, "");
+    try {
+      const blocked = await runScript("scripts/risk.ts", [
+        "--paths",
+        "1",
+        "--hours",
+        "1",
+        "--out",
+        path.join(file, "x"),
+      ]);
+      expect(blocked.code).to.equal(1);
+      expect(blocked.stderr.trim()).to.match(/^risk failed: --out .*x: cannot write there \(ENOTDIR\)$/);
+      expect(blocked.stdout).to.equal("");
+    } finally {
+      rmSync(file, { force: true });
+    }
     // The simulation's CLI hands --monte-carlo to this one.
     const viaSimulate = await runScript("scripts/simulate.ts", ["--monte-carlo", "0"]);
     expect(viaSimulate.code).to.equal(2);
@@ -128,7 +156,8 @@ describe("risk CLI: merging shards", () => {
     kind: SHARD_KIND,
     version: FORMAT_VERSION,
     config,
-    commit: { sha: "a".repeat(40), dirty: false },
+    code: { fingerprint: "f".repeat(64), node: "v24.0.0", edr: "0.20.0" },
+    commit: null,
     shard: { index, count },
     outcomes: [{ static: shardPaths(config.paths, index, count).map(outcome) }],
     wallSeconds: 1,
@@ -150,12 +179,42 @@ describe("risk CLI: merging shards", () => {
       MergeError,
       /another configuration/,
     );
-    expect(() => mergeShards([shard(0, 2), shard(1, 2, { commit: { sha: "b".repeat(40), dirty: false } })])).to.throw(
+    // Other code or runtime: the fingerprint differs (git plays no part: containers have none).
+    const other = { fingerprint: "e".repeat(64), node: "v24.0.0", edr: "0.21.0" };
+    expect(() => mergeShards([shard(0, 2), shard(1, 2, { code: other })])).to.throw(
       MergeError,
-      /commit b{40}/,
+      /other code or runtime \(fingerprint eeeeeeeeeeee, Node v24.0.0, EDR 0.21.0\)/,
     );
     const partial = shard(1, 2, { outcomes: [{ static: [outcome(1)] }] });
-    expect(() => mergeShards([shard(0, 2), partial])).to.throw(MergeError, /lacks some of its paths/);
+    expect(() => mergeShards([shard(0, 2), partial])).to.throw(MergeError, /does not hold exactly its own paths/);
+  });
+
+  it("refuses malformed shard files before merging", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "bulwark-shards-"));
+    const write = (over: Record<string, unknown>): string => {
+      const file = path.join(dir, "bad.json");
+      writeFileSync(file, JSON.stringify({ ...shard(0, 1), ...over }));
+      return file;
+    };
+    try {
+      expect(() => readShards([write({ shard: { index: 0, count: 0 } })])).to.throw(
+        MergeError,
+        /shard index and count/,
+      );
+      expect(() => readShards([write({ shard: { index: 2, count: 2 } })])).to.throw(
+        MergeError,
+        /shard index and count/,
+      );
+      expect(() => readShards([write({ code: undefined })])).to.throw(MergeError, /no code fingerprint/);
+      expect(() => readShards([write({ config: { ...config, paths: 1e9 } })])).to.throw(MergeError, /out of range/);
+      expect(() => readShards([write({ config: { ...config, modes: ["aave"] } })])).to.throw(MergeError, /protocols/);
+      expect(() =>
+        readShards([write({ config: { ...config, sweeps: [{ name: "threshold", values: [2] }] } })]),
+      ).to.throw(MergeError, /sweeps are malformed/);
+      expect(readShards([write({})])).to.have.length(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads shard files from a directory and refuses files that are not shards", () => {
@@ -165,6 +224,10 @@ describe("risk CLI: merging shards", () => {
       writeFileSync(path.join(dir, "shard-1-of-2.json"), JSON.stringify(shard(1, 2)));
       writeFileSync(path.join(dir, "notes.txt"), "not json");
       expect(readShards([dir])).to.have.length(2);
+      // A CI matrix's artifacts land one directory each: those are read too.
+      mkdirSync(path.join(dir, "artifact-2"));
+      writeFileSync(path.join(dir, "artifact-2", "shard-0-of-2.json"), JSON.stringify(shard(0, 2)));
+      expect(readShards([dir])).to.have.length(3);
       writeFileSync(path.join(dir, "other.json"), JSON.stringify({ kind: "something" }));
       expect(() => readShards([dir])).to.throw(MergeError, /other.json: not a Monte Carlo shard file/);
       writeFileSync(path.join(dir, "other.json"), "{");
@@ -190,21 +253,30 @@ describe("risk CLI: the Kubernetes Indexed Job example", () => {
     const completions = Number(field("completions"));
     expect(completions).to.be.greaterThan(1);
     // The container's command line, with the completion index Kubernetes sets in each pod.
-    const line = /npm run risk -- ([^\n"]+)/.exec(manifest)?.[1];
-    expect(line, "the manifest runs npm run risk").to.not.equal(undefined);
-    for (let index = 0; index < completions; index++) {
-      const args = (line ?? "")
+    const line = /exec node scripts\/risk\.ts ([^\n"]+)/.exec(manifest)?.[1] ?? "";
+    expect(line, "the manifest runs scripts/risk.ts").to.not.equal("");
+    const argsFor = (index: number): string[] =>
+      line
         .replace(/\$\{?JOB_COMPLETION_INDEX\}?/g, String(index))
         .trim()
         .split(/\s+/);
-      const options = parse(args);
+    const cpus = Number(/cpu: "(\d+)"/.exec(manifest)?.[1]);
+    for (let index = 0; index < completions; index++) {
+      const options = parse(argsFor(index));
       expect(options.shard).to.deep.equal({ index, count: completions });
+      // As many workers as the pod's CPUs (a pod sees the node's cores), its CPU limit equal to its request.
+      expect(options.workers).to.equal(cpus);
     }
+    expect(manifest.match(/cpu: "\d+"/g)).to.deep.equal([`cpu: "${cpus}"`, `cpu: "${cpus}"`]);
+    expect(manifest).to.match(/activeDeadlineSeconds: \d+/);
+    // The shard files go to the volume's mount, and the image's working directory is the one the pod runs in.
+    expect(/mountPath: (\S+)/.exec(manifest)?.[1]).to.equal(parse(argsFor(0)).out);
+    expect(readFileSync("deploy/k8s/Dockerfile", "utf8")).to.match(new RegExp(`^WORKDIR ${field("workingDir")}$`, "m"));
   });
 
   it("merges in a second step reading the volume the shards wrote", () => {
     const merge = readFileSync("deploy/k8s/risk-merge-job.yaml", "utf8");
-    const args = /npm run risk -- (--merge [^\n"]+)/.exec(merge)?.[1]?.trim().split(/\s+/) ?? [];
+    const args = /exec node scripts\/risk\.ts (--merge [^\n"]+)/.exec(merge)?.[1]?.trim().split(/\s+/) ?? [];
     const options = parse(args);
     expect(options.merge).to.deep.equal(["/results"]);
     const claim = (text: string): string | undefined => /claimName:\s*(\S+)/.exec(text)?.[1];
@@ -212,5 +284,6 @@ describe("risk CLI: the Kubernetes Indexed Job example", () => {
     expect(claim(readFileSync("deploy/k8s/risk-results-pvc.yaml", "utf8"))).to.equal(undefined);
     expect(readFileSync("deploy/k8s/risk-results-pvc.yaml", "utf8")).to.match(/name: bulwark-risk-results/);
     expect(/--out (\S+)/.exec(manifest)?.[1]).to.equal("/results");
+    expect(/mountPath: (\S+)/.exec(merge)?.[1]).to.equal("/results");
   });
 });

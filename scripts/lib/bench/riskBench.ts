@@ -1,19 +1,42 @@
 /**
  * The Monte Carlo, the last part of `npm run bench` (`BULWARK_BENCH_ONLY=risk`, issue 22): `npm run risk`'s default
  * run (200 synthetic 24-hour paths, 200 borrowers, Bulwark static and adaptive and Morpho Blue) on every core.
- * Writes bench/risk.json (the report's figures without the per-path rows, and the wall time) and the whole report,
- * rows and charts, to risk-out/bench/. The figures repeat exactly for the seed; the wall time is the machine's.
+ * Writes bench/risk.json (the report's figures, each path's outcome as one line of text, and the wall time) and the
+ * whole report with its charts to risk-out/bench/. The figures repeat exactly for the seed; the wall time is the machine's.
  */
 import os from "node:os";
 import path from "node:path";
 
 import { gitCommit } from "../gitCommit.js";
+import { codeId } from "../risk/codeId.js";
 import { parseRiskArgs, runPaths, summaryText, writeRiskReport } from "../risk/riskCli.js";
 import { buildReport, shardPaths } from "../risk/riskReport.js";
+import type { PathOutcome } from "../risk/session.js";
 import { COMMAND, machine, writeJson } from "./shared.js";
 
 const OUTPUT = path.join("bench", "risk.json");
 const FULL = path.join("risk-out", "bench");
+
+/** The per-path outcomes, one line each (`PATH_COLUMNS`), so that any path the docs name can be checked here. */
+const PATH_COLUMNS = [
+  "index",
+  "badDebtUsd",
+  "lossUsd",
+  "lenderLossPct",
+  "liquidations",
+  "breakerTrips",
+  "breakerHours",
+  "minHealth",
+  "failedKeeperTxs",
+] as const;
+
+function pathRows(paths: Partial<Record<string, PathOutcome[]>>): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = { columns: PATH_COLUMNS.join(",") };
+  for (const [mode, rows] of Object.entries(paths)) {
+    out[mode] = (rows ?? []).map((row) => PATH_COLUMNS.map((column) => String(row[column] ?? "")).join(","));
+  }
+  return out;
+}
 
 export async function riskBench(): Promise<void> {
   const parsed = parseRiskArgs([]);
@@ -26,6 +49,7 @@ export async function riskBench(): Promise<void> {
   );
   const run = await runPaths(config, shardPaths(config.paths, 0, 1), workers, (line) => console.log(line));
   const report = buildReport(config, run.outcomes, {
+    code: codeId(),
     commit: gitCommit(process.cwd()),
     generatedAt: new Date().toISOString(),
     shards: 1,
@@ -44,7 +68,7 @@ export async function riskBench(): Promise<void> {
     marketsBuilt: run.markets,
     config: report.config,
     model: report.model,
-    settings: report.settings.map(({ paths: _paths, ...rest }) => rest),
+    settings: report.settings.map(({ paths, ...rest }) => ({ ...rest, pathRows: pathRows(paths) })),
   });
   console.log(
     `${config.paths * config.modes.length} replays in ${minutes.toFixed(1)} min. Wrote ${OUTPUT}; rows and charts in ${files.html}.`,

@@ -10,8 +10,8 @@
  * zero. The body is every other hour, each segment in order with its jump hours left out.
  *
  * Draw. Each hour of a path takes the next vector of a stationary block bootstrap of the body (Politis–Romano: a new
- * block starts at a uniformly drawn hour with probability 1 / blockHours, else the block goes on; a block that runs
- * off its segment's end starts a new one), which keeps the body's volatility clustering, autocorrelation and
+ * block starts at a uniformly drawn hour with probability 1 / blockHours, else the block goes on to the next hour of
+ * its segment, wrapping around at its end, so every body hour is drawn as often as any other), which keeps the body's volatility clustering, autocorrelation and
  * cross-asset correlation over blocks; on top, a Poisson number of jumps (rate: the data's jumps per hour ×
  * `jumpScale`), each a jump vector of the data drawn uniformly, so crashes land anywhere in a path, and can come
  * together. Prices start at each asset's default price and compound the hourly returns.
@@ -21,10 +21,10 @@
  * only comes from jumps landing together; no asset goes to zero (LUNA's path is not in the data: the market holds
  * WETH and WBTC) and the base asset holds $1.
  */
+import { createHash } from "node:crypto";
 import path from "node:path";
 
 import { readPricePath } from "../pricePath.js";
-import { Rng } from "../sim/population.js";
 import { mergePaths, type Step } from "../sim/path.js";
 import { priceWadOf } from "../sim/simMarket.js";
 import { SCENARIO_DIR, SCENARIOS, assetSpec, type Scenario } from "../sim/scenarios.js";
@@ -148,9 +148,37 @@ function checkOptions(o: ModelOptions): void {
   if (!(o.jumpScale >= 0 && o.jumpScale <= 10)) throw new Error(`jumpScale must be 0 to 10, got ${o.jumpScale}`);
 }
 
+/**
+ * The generator of path `index` of `seed`: sfc32 (128 bits of state) seeded with the first 16 bytes of
+ * SHA-256("seed/path/index"), so paths of one seed draw from independent-looking streams, however many there are.
+ */
+export class PathRng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: string, index: number) {
+    const digest = createHash("sha256").update(`${seed}/path/${index}`).digest();
+    [this.a, this.b, this.c, this.d] = [0, 4, 8, 12].map((at) => digest.readUInt32LE(at));
+    for (let i = 0; i < 12; i++) this.next();
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  }
+}
+
 /** The hourly log-returns of path `index` of `seed`: `hours` vectors. */
 export function sampleReturns(model: FittedModel, seed: string, index: number, hours: number): Returns[] {
-  const rng = new Rng(`${seed}/path/${index}`);
+  const rng = new PathRng(seed, index);
   const bodyHours = model.body.reduce((n, s) => n + s.returns.length, 0);
   const startAnywhere = (): [number, number] => {
     let k = Math.floor(rng.next() * bodyHours);
@@ -165,8 +193,9 @@ export function sampleReturns(model: FittedModel, seed: string, index: number, h
   let [s, k] = startAnywhere();
   for (let h = 0; h < hours; h++) {
     if (h > 0) {
-      k++;
-      if (rng.next() < 1 / model.options.blockHours || k >= model.body[s].returns.length) [s, k] = startAnywhere();
+      // A block goes on (wrapping around its segment, so every hour is as likely as any other) or a new one starts.
+      if (rng.next() < 1 / model.options.blockHours) [s, k] = startAnywhere();
+      else k = (k + 1) % model.body[s].returns.length;
     }
     const r = [...model.body[s].returns[k]];
     for (let j = poisson(rng, rate); j > 0 && model.jumps.length > 0; j--) {
@@ -179,7 +208,7 @@ export function sampleReturns(model: FittedModel, seed: string, index: number, h
 }
 
 /** A Poisson draw with mean `rate` (Knuth's product of uniforms: rates here are well below 1). */
-function poisson(rng: Rng, rate: number): number {
+function poisson(rng: { next(): number }, rate: number): number {
   if (rate <= 0) return 0;
   const limit = Math.exp(-rate);
   let k = 0;
@@ -205,20 +234,57 @@ export function samplePath(model: FittedModel, seed: string, index: number, hour
   return steps;
 }
 
+/**
+ * Running statistics of hourly log-returns (two assets), so that a large run's check needs no array of every hour:
+ * add each hour (`add`), then read `stats()`.
+ */
+export class StatsAccumulator {
+  private n = 0;
+  private readonly sum = [0, 0];
+  private readonly sumSq = [0, 0];
+  private cross = 0;
+  private readonly worst = [Infinity, Infinity];
+
+  add(r: Returns): void {
+    this.n++;
+    for (let a = 0; a < 2; a++) {
+      this.sum[a] += r[a];
+      this.sumSq[a] += r[a] * r[a];
+      if (r[a] < this.worst[a]) this.worst[a] = r[a];
+    }
+    this.cross += r[0] * r[1];
+  }
+
+  stats(): SampleStats {
+    const { n } = this;
+    if (n < 2) return { hours: n, sigma: [0, 0], correlation: 0, worstHour: n === 0 ? [0, 0] : [...this.worst] };
+    const mean = this.sum.map((x) => x / n);
+    const variance = this.sumSq.map((x, a) => Math.max(0, (x - n * mean[a] * mean[a]) / (n - 1)));
+    const sigma = variance.map(Math.sqrt);
+    const covariance = (this.cross - n * mean[0] * mean[1]) / (n - 1);
+    const correlation = sigma[0] > 0 && sigma[1] > 0 ? covariance / (sigma[0] * sigma[1]) : 0;
+    return { hours: n, sigma, correlation, worstHour: [...this.worst] };
+  }
+}
+
 /** Statistics of `returns` (two assets). */
-export function sampleStats(returns: readonly Returns[]): SampleStats {
-  const n = returns.length;
-  const mean = MODEL_ASSETS.map((_, a) => returns.reduce((sum, r) => sum + r[a], 0) / n);
-  const dev = (a: number) => returns.map((r) => r[a] - mean[a]);
-  const [d0, d1] = [dev(0), dev(1)];
-  const sigma = [d0, d1].map((d) => Math.sqrt(d.reduce((sum, x) => sum + x * x, 0) / (n - 1)));
-  const covariance = d0.reduce((sum, x, i) => sum + x * d1[i], 0) / (n - 1);
-  return {
-    hours: n,
-    sigma,
-    correlation: covariance / (sigma[0] * sigma[1]),
-    worstHour: MODEL_ASSETS.map((_, a) => Math.min(...returns.map((r) => r[a]))),
-  };
+export function sampleStats(returns: Iterable<Returns>): SampleStats {
+  const acc = new StatsAccumulator();
+  for (const r of returns) acc.add(r);
+  return acc.stats();
+}
+
+/** The largest peak-to-trough fall of an asset's compounded `returns` (0.25: a 25% fall). */
+export function maxFall(returns: readonly Returns[], asset: number): number {
+  let level = 0;
+  let peak = 0;
+  let deepest = 0;
+  for (const r of returns) {
+    level += r[asset];
+    if (level > peak) peak = level;
+    if (level - peak < deepest) deepest = level - peak;
+  }
+  return 1 - Math.exp(deepest);
 }
 
 function median(values: readonly number[]): number {

@@ -3,6 +3,10 @@
  * finishes one. A worker keeps the market it built, so jobs go to the worker already holding their (setting,
  * protocol) market when it can, and otherwise to the market fewest workers are on: a run of three protocols on two
  * workers builds four markets, not six.
+ *
+ * Any failure ends the run: a job's error (named with its path and protocol), a worker that exits before it was told
+ * to stop, for whatever reason (a crash, a signal from outside, out of memory), or an IPC error. Once failed, the pool
+ * kills every worker, ignores whatever they still send, and rejects once.
  */
 import { fork, type ChildProcess } from "node:child_process";
 
@@ -26,12 +30,28 @@ export class PoolError extends Error {}
 
 const keyOf = (job: Job): string => `${job.setting}/${job.mode}`;
 
+/** The most telling line of a dead worker's stderr: its first error line, else its last line. */
+export function lastWords(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !/^Node\.js v\d/.test(line));
+  // A thrown error's own line ("Error: …", "RangeError: …") before any line that merely mentions one (source excerpts).
+  return (
+    lines.find((line) => /^(\w*Error|FATAL ERROR)\b/.test(line)) ??
+    lines.find((line) => /\b(Error|FATAL|Killed)\b/.test(line)) ??
+    lines.at(-1) ??
+    ""
+  );
+}
+
 /** Runs `jobs` on `workers` processes; `onDone` hears each as it finishes. Rejects on the first failure. */
 export async function runPool(
   config: WorkerConfig,
   jobs: readonly Job[],
   workers: number,
   onDone: (finished: Finished) => void,
+  entry: URL = WORKER_ENTRY,
 ): Promise<Finished[]> {
   const queues = new Map<string, Job[]>();
   for (const job of jobs) queues.set(keyOf(job), [...(queues.get(keyOf(job)) ?? []), job]);
@@ -39,6 +59,7 @@ export async function runPool(
   const children: ChildProcess[] = [];
   const current: (string | undefined)[] = Array.from({ length: count }, () => undefined);
   const results: Finished[] = [];
+  let failed = false;
 
   /** The next job for worker `w`: its own market's, else the market fewest workers are on (most jobs left first). */
   const next = (w: number): Job | undefined => {
@@ -57,19 +78,24 @@ export async function runPool(
     await new Promise<void>((resolve, reject) => {
       let running = count;
       const fail = (message: string): void => {
+        if (failed) return;
+        failed = true;
         for (const child of children) child.kill();
         reject(new PoolError(message));
       };
       for (let w = 0; w < count; w++) {
-        const child = fork(WORKER_ENTRY, [], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+        const child = fork(entry, [], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
         children.push(child);
         let stderr = "";
         let stopped = false;
         child.stderr?.on("data", (chunk: Buffer) => {
-          stderr = (stderr + chunk.toString()).slice(-4000);
+          stderr = (stderr + chunk.toString()).slice(-8000);
         });
         const request = (message: WorkerRequest): void => {
-          child.send(message);
+          if (failed || !child.connected) return;
+          child.send(message, (error) => {
+            if (error !== null) fail(`worker ${w + 1}: could not send it a job (${error.message})`);
+          });
         };
         const feed = (): void => {
           const job = next(w);
@@ -82,6 +108,7 @@ export async function runPool(
           request({ kind: "job", job });
         };
         child.on("message", (reply: WorkerReply) => {
+          if (failed) return;
           if (reply.kind === "ready") return feed();
           if (reply.kind === "failed") {
             const where = reply.job === null ? "" : ` on path ${reply.job.index} (${reply.job.mode})`;
@@ -92,16 +119,17 @@ export async function runPool(
           onDone(finished);
           feed();
         });
+        child.on("error", (error) => fail(`worker ${w + 1}: ${error.message}`));
         child.on("exit", (code, signal) => {
-          if ((code === 0 && stopped) || signal === "SIGTERM") return;
-          const last = stderr.trim().split("\n").at(-1) ?? "";
-          fail(`worker ${w + 1} exited (${signal ?? `status ${code}`})${last === "" ? "" : `: ${last}`}`);
+          if (stopped && code === 0) return;
+          const why = lastWords(stderr);
+          fail(`worker ${w + 1} exited (${signal ?? `status ${code}`})${why === "" ? "" : `: ${why}`}`);
         });
         request({ kind: "start", config });
       }
     });
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill();
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill();
   }
   return results;
 }

@@ -5,7 +5,7 @@
  * and writes a shard file, `--merge` combines shard files into the report; `--sweep` repeats it per parameter
  * setting. See `usage()` and docs/risk.md.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
 import { renderTable } from "../format.js";
 import { gitCommit } from "../gitCommit.js";
 import { modesOf, type ParamsMode, type ParamsSelection } from "../sim/types.js";
+import { codeId } from "./codeId.js";
 import { DEFAULT_MODEL_OPTIONS } from "./model.js";
 import { runPool, type Finished } from "./pool.js";
 import { renderRiskHtml } from "./riskHtml.js";
@@ -30,7 +31,7 @@ import {
   type RiskReport,
   type ShardFile,
 } from "./riskReport.js";
-import { SWEEP_BOUNDS, SWEEP_NAMES, settingLabel, type SweepName } from "./settings.js";
+import { SWEEP_BOUNDS, SWEEP_NAMES, collateralSpecs, settingGrid, settingLabel, type SweepName } from "./settings.js";
 import type { Job } from "./worker.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -103,10 +104,40 @@ export function parseSweep(spec: string): { name: SweepName; values: number[] } 
   if (to < from) throw new UsageError(`--sweep ${spec}: TO must not be below FROM`);
   const [low, high] = SWEEP_BOUNDS[name];
   if (from < low || to > high) throw new UsageError(`--sweep ${spec}: ${name} must stay within ${low} to ${high}`);
-  const values: number[] = [];
-  for (let v = from; v <= to + step * 1e-9; v += step) values.push(Number(v.toFixed(6)));
-  if (values.length > 50) throw new UsageError(`--sweep ${spec}: ${values.length} values; at most 50`);
+  // Count first (a tiny STEP must not build billions of values), and TO must be FROM plus a whole number of STEPs.
+  const steps = (to - from) / step;
+  if (steps > 49) throw new UsageError(`--sweep ${spec}: ${Math.floor(steps) + 1} or more values; at most 50`);
+  const count = Math.round(steps);
+  if (Math.abs(steps - count) > 1e-6) {
+    throw new UsageError(`--sweep ${spec}: STEP does not land on TO (FROM + n × STEP must equal TO)`);
+  }
+  const values = Array.from({ length: count + 1 }, (_, i) => Number((from + i * step).toFixed(6)));
   return { name, values };
+}
+
+/**
+ * Refuses a sweep the contracts would refuse or that changes nothing: a setting leaving a collateral no liquidation
+ * buffer (threshold × (1 + bonus) must stay below 1, the vault's INV-17), or a bonus or target-health sweep of Morpho
+ * alone (Morpho uses neither).
+ */
+export function checkSweeps(sweeps: RiskConfig["sweeps"], modes: readonly ParamsMode[]): void {
+  for (const setting of settingGrid(sweeps)) {
+    for (const spec of collateralSpecs(setting)) {
+      const c = spec.collateral;
+      if (c !== undefined && c.liquidationThreshold * (1 + c.liquidationBonus) >= 1 - 1e-9) {
+        throw new UsageError(
+          `--sweep: at ${settingLabel(setting)}, ${spec.symbol} has threshold ${c.liquidationThreshold} × (1 + bonus ` +
+            `${c.liquidationBonus}) ≥ 1, which the vault refuses (no liquidation buffer): lower the range`,
+        );
+      }
+    }
+  }
+  const bulwarkOnly = sweeps.filter((sweep) => sweep.name !== "threshold").map((sweep) => sweep.name);
+  if (bulwarkOnly.length > 0 && modes.every((mode) => mode === "morpho")) {
+    throw new UsageError(
+      `--sweep ${bulwarkOnly[0]}: Morpho Blue has no such parameter; sweep it with --params static, adaptive, both or all`,
+    );
+  }
 }
 
 export function parseRiskArgs(argv: readonly string[], cwd = process.cwd()): RiskOptions | "help" {
@@ -173,6 +204,7 @@ export function parseRiskArgs(argv: readonly string[], cwd = process.cwd()): Ris
     },
     sweeps,
   };
+  checkSweeps(sweeps, config.modes);
   return {
     config,
     workers: wholeNumber("workers", v.workers, os.availableParallelism(), 1, 256, "processes"),
@@ -264,13 +296,36 @@ function machineOf(): { os: string; cpu: string; cores: number } {
   };
 }
 
+/** Thrown when the output directory cannot be written (checked before any replay runs). */
+export class OutputError extends Error {}
+
+/** Creates `dir` and checks a file can be written in it, before a long run rather than after it. */
+export function checkWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.risk-write-check-${process.pid}`);
+    writeFileSync(probe, "");
+    rmSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new OutputError(`--out ${dir}: cannot write there (${code})`);
+  }
+}
+
+/** Writes `text` to `file` through a temporary file and a rename: an interrupted write never leaves half a file. */
+function writeAtomic(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
 /** Writes risk.json and risk.html into `out`; returns their paths. */
 export function writeRiskReport(report: RiskReport, out: string): { json: string; html: string } {
   mkdirSync(out, { recursive: true });
   const json = path.join(out, "risk.json");
   const html = path.join(out, "risk.html");
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(html, renderRiskHtml(report));
+  writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeAtomic(html, renderRiskHtml(report));
   return { json, html };
 }
 
@@ -280,11 +335,12 @@ export async function runRisk(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
 ): Promise<number> {
   const rel = (file: string): string => path.relative(process.cwd(), file) || file;
-  const commit = gitCommit(ROOT);
+  checkWritable(options.out);
   if (options.merge !== undefined) {
     const merged = mergeShards(readShards(options.merge));
     const report = buildReport(merged.config, merged.outcomes, {
-      commit,
+      code: merged.code,
+      commit: merged.commit,
       generatedAt: new Date().toISOString(),
       shards: merged.shards,
       wallSeconds: Number(merged.wallSeconds.toFixed(1)),
@@ -294,6 +350,8 @@ export async function runRisk(
     return 0;
   }
   const { config } = options;
+  const code = codeId();
+  const commit = gitCommit(ROOT);
   const shard = options.shard ?? { index: 0, count: 1 };
   const paths = shardPaths(config.paths, shard.index, shard.count);
   process.stdout.write(
@@ -306,20 +364,21 @@ export async function runRisk(
       kind: SHARD_KIND,
       version: FORMAT_VERSION,
       config,
+      code,
       commit,
       shard,
       outcomes: run.outcomes,
       wallSeconds: Number(run.wallSeconds.toFixed(1)),
     };
-    mkdirSync(options.out, { recursive: true });
     const target = path.join(options.out, `shard-${shard.index}-of-${shard.count}.json`);
-    writeFileSync(target, `${JSON.stringify(file, null, 2)}\n`);
+    writeAtomic(target, `${JSON.stringify(file, null, 2)}\n`);
     process.stdout.write(
       `shard: ${rel(target)} (${run.wallSeconds.toFixed(0)} s); combine with --merge ${rel(options.out)}\n`,
     );
     return 0;
   }
   const report = buildReport(config, run.outcomes, {
+    code,
     commit,
     generatedAt: new Date().toISOString(),
     shards: 1,

@@ -86,9 +86,10 @@ export function cdfChart(
 ): string {
   const modes = (Object.keys(result.paths) as ParamsMode[]).filter((m) => (result.paths[m] ?? []).length > 0);
   const series = modes.map((mode) => ({ mode, values: (result.paths[mode] ?? []).map(pick).sort((a, b) => a - b) }));
-  const max = Math.max(0, ...series.flatMap((s) => s.values));
+  // Sorted: each series' largest value is its last (no spread of every value into Math.max, which fails past ~125k).
+  const max = series.reduce((m, s) => Math.max(m, s.values.at(-1) ?? 0), 0);
   // Most paths lose nothing: the y axis starts at the lowest share of paths at zero, rounded down to a tenth.
-  const atZero = Math.min(1, ...series.map((s) => s.values.filter((v) => v <= 0).length / s.values.length));
+  const atZero = series.reduce((m, s) => Math.min(m, s.values.filter((v) => v <= 0).length / s.values.length), 1);
   const yMin = Math.max(0, Math.floor(atZero * 10) / 10 - 0.1);
   return frame(
     title,
@@ -111,40 +112,47 @@ export function cdfChart(
   );
 }
 
-/** VaR95 of bad debt against borrowing power (or the swept value, when the power does not move), per protocol. */
+/**
+ * The frontier: VaR95 (solid) and ES95 (dashed) of bad debt against borrowing power, or against the swept value when
+ * the power does not move, per protocol. A grid of two or more sweeps draws points only (its settings share x values).
+ */
 export function frontierChart(report: RiskReport): string {
   const settings = report.settings;
   const powers = new Set(settings.map((s) => s.borrowingPower));
   const sweep = report.config.sweeps[0];
   const byPower = powers.size > 1 || sweep === undefined;
+  const lines = report.config.sweeps.length <= 1;
   const xOf = (s: SettingResult): number => (byPower ? s.borrowingPower : (s.setting[sweep.name] ?? 0));
   const xs = settings.map(xOf);
-  const ys = settings.flatMap((s) => report.config.modes.map((m) => s.protocols[m]?.badDebtUsd.var95 ?? 0));
-  const yMax = Math.max(1, ...ys);
+  const ys = settings.flatMap((s) => report.config.modes.map((m) => s.protocols[m]?.badDebtUsd.es95 ?? 0));
+  const yMax = ys.reduce((m, y) => Math.max(m, y), 1);
   return frame(
-    "Frontier: VaR95 of bad debt per setting",
+    "Frontier: VaR95 (solid) and ES95 (dashed) of bad debt per setting",
     {
-      min: Math.min(...xs),
-      max: Math.max(...xs),
+      min: xs.reduce((m, x) => Math.min(m, x), Infinity),
+      max: xs.reduce((m, x) => Math.max(m, x), -Infinity),
       label: byPower ? "borrowing power (Σ borrow limits / Σ collateral value)" : (sweep?.name ?? ""),
       format: (v) => (byPower ? `${(v * 100).toFixed(1)}%` : v.toFixed(3)),
     },
-    { min: 0, max: yMax, label: "VaR95 of bad debt (USD)", format: usd },
+    { min: 0, max: yMax, label: "bad debt (USD)", format: usd },
     (sx, sy) =>
       report.config.modes
-        .map((mode) => {
-          const points = settings.map(
-            (s) => [sx(xOf(s)), sy(s.protocols[mode]?.badDebtUsd.var95 ?? 0), s.label] as const,
-          );
-          const line = points.map(([x, y], i) => `${i === 0 ? "M" : "L"}${x},${y}`).join(" ");
-          const dots = points
-            .map(
-              ([x, y, l]) =>
-                `<circle cx="${x}" cy="${y}" r="3.5" fill="${COLORS[mode]}"><title>${esc(`${NAMES[mode]}, ${l}`)}</title></circle>`,
-            )
-            .join("");
-          return `<path d="${line}" fill="none" stroke="${COLORS[mode]}" stroke-width="2"/>${dots}`;
-        })
+        .flatMap((mode) =>
+          (["var95", "es95"] as const).map((pick) => {
+            const points = settings.map(
+              (s) => [sx(xOf(s)), sy(s.protocols[mode]?.badDebtUsd[pick] ?? 0), s.label] as const,
+            );
+            const dash = pick === "es95" ? ' stroke-dasharray="5 4"' : "";
+            const line = points.map(([x, y], i) => `${i === 0 ? "M" : "L"}${x},${y}`).join(" ");
+            const dots = points
+              .map(
+                ([x, y, l]) =>
+                  `<circle cx="${x}" cy="${y}" r="3.5" fill="${COLORS[mode]}"><title>${esc(`${NAMES[mode]}, ${l}: ${pick === "es95" ? "ES95" : "VaR95"}`)}</title></circle>`,
+              )
+              .join("");
+            return `${lines ? `<path d="${line}" fill="none" stroke="${COLORS[mode]}" stroke-width="2"${dash}/>` : ""}${dots}`;
+          }),
+        )
         .join(""),
     report.config.modes,
   );

@@ -7,6 +7,7 @@
  */
 import { network } from "hardhat";
 
+import { bulwarkParameters, morphoParameters, type DeployedParameters } from "../sim/deployedParams.js";
 import { buildMarket } from "../sim/simMarket.js";
 import { buildMorphoMarket } from "../sim/morphoMarket.js";
 import { replay } from "../sim/engine.js";
@@ -45,6 +46,8 @@ export class MarketSession {
   readonly setupSeconds: number;
   private readonly connection: Connection;
   private readonly runPath: (steps: readonly Step[]) => Promise<RunReport>;
+  /** The risk parameters the market's contracts hold, read back from them (deployedParams.ts). */
+  readonly parameters: () => Promise<DeployedParameters>;
   private snapshot: string;
   private used = false;
 
@@ -52,12 +55,14 @@ export class MarketSession {
     mode: ParamsMode,
     connection: Connection,
     runPath: (steps: readonly Step[]) => Promise<RunReport>,
+    parameters: () => Promise<DeployedParameters>,
     snapshot: string,
     setupSeconds: number,
   ) {
     this.mode = mode;
     this.connection = connection;
     this.runPath = runPath;
+    this.parameters = parameters;
     this.snapshot = snapshot;
     this.setupSeconds = setupSeconds;
   }
@@ -73,9 +78,11 @@ export class MarketSession {
       const setup = { accounts, seed };
       const options = { keeperDelayBlocks: 0, keeperOutages: [] };
       let runPath: (steps: readonly Step[]) => Promise<RunReport>;
+      let parameters: () => Promise<DeployedParameters>;
       if (mode === "morpho") {
         const market = await buildMorphoMarket(ethers, source, setup);
         runPath = (steps) => replayMorpho(ethers, market, steps, options, 0);
+        parameters = () => Promise.resolve(morphoParameters(market));
       } else {
         const market = await buildMarket(ethers, source, {
           ...setup,
@@ -83,9 +90,11 @@ export class MarketSession {
           engineParams: engineParamsFor(setting),
         });
         runPath = (steps) => replay(ethers, market, steps, { ...options, params: mode }, 0);
+        parameters = () => bulwarkParameters(market);
       }
       const snapshot = String(await ethers.provider.send("evm_snapshot", []));
-      return new MarketSession(mode, connection, runPath, snapshot, (performance.now() - started) / 1000);
+      const setupSeconds = (performance.now() - started) / 1000;
+      return new MarketSession(mode, connection, runPath, parameters, snapshot, setupSeconds);
     } catch (error) {
       await connection.close();
       throw error;

@@ -2,9 +2,11 @@
  * The Monte Carlo's statistics (issue 22): loss distributions over paths. Pure. Every figure is computed from the
  * outcomes sorted by path index first, so it is the same however the paths were sharded.
  *
- * Definitions, for n outcomes sorted ascending L[0] ≤ … ≤ L[n−1] and a level q (0.95, 0.99):
- *   - VaR_q = L[⌈q·n⌉ − 1]: the smallest loss at least a share q of paths stay at or below;
- *   - ES_q  = the mean of L[⌈q·n⌉ − 1 … n − 1]: the VaR outcome and every worse one (so ES_q ≥ VaR_q);
+ * Definitions, for n outcomes sorted ascending L(1) ≤ … ≤ L(n), a level q (0.95, 0.99) and k = ⌈q·n⌉:
+ *   - VaR_q = L(k): the smallest loss at least a share q of paths stay at or below;
+ *   - ES_q  = [Σ_{i>k} L(i) + (k − q·n)·L(k)] / ((1 − q)·n) (Acerbi and Tasche): the mean loss over the worst
+ *     (1 − q)·n paths, the boundary one counted in part; when q·n is whole (200 paths at 95%), the mean of the
+ *     worst (1 − q)·n. So ES_q ≥ VaR_q;
  *   - P(x)  = the share of paths where x happened.
  */
 import type { PathOutcome } from "./session.js";
@@ -51,21 +53,35 @@ export interface ProtocolSummary {
 export function valueAtRisk(values: readonly number[], q: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[tailStart(sorted.length, q)];
+  return sorted[tailRank(sorted.length, q) - 1];
 }
 
 /** ES_q as defined above (0 for no outcomes). */
 export function expectedShortfall(values: readonly number[], q: number): number {
-  if (values.length === 0) return 0;
+  const n = values.length;
+  if (n === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
-  const tail = sorted.slice(tailStart(sorted.length, q));
-  return tail.reduce((sum, x) => sum + x, 0) / tail.length;
+  const k = tailRank(n, q);
+  const qn = exact(q * n);
+  let tail = (k - qn) * sorted[k - 1];
+  for (let i = k; i < n; i++) tail += sorted[i];
+  const weight = n - qn;
+  // q·n = n (q = 1) leaves no tail beyond the worst outcome: ES is that outcome.
+  return weight <= 0 ? sorted[n - 1] : tail / weight;
 }
 
-/** ⌈q·n⌉ − 1, computed so that 0.95 × 200 is exactly 190 (not 190.00000000000003). */
-function tailStart(n: number, q: number): number {
-  const k = Math.ceil(Number((q * n).toFixed(9)));
-  return Math.min(n - 1, Math.max(0, k - 1));
+/** k = ⌈q·n⌉ within [1, n], computed so that 0.95 × 200 is exactly 190 (not 190.00000000000003). */
+function tailRank(n: number, q: number): number {
+  return Math.min(n, Math.max(1, Math.ceil(exact(q * n))));
+}
+
+const exact = (x: number): number => Number(x.toFixed(9));
+
+/** The largest of `values` (0 for none), without spreading them into arguments (which fails past ~125k). */
+function largest(values: readonly number[]): number {
+  let max = values.length === 0 ? 0 : -Infinity;
+  for (const v of values) if (v > max) max = v;
+  return max;
 }
 
 export function distribution(values: readonly number[]): Distribution {
@@ -75,7 +91,7 @@ export function distribution(values: readonly number[]): Distribution {
     var95: round(valueAtRisk(values, 0.95)),
     var99: round(valueAtRisk(values, 0.99)),
     es95: round(expectedShortfall(values, 0.95)),
-    max: round(values.length === 0 ? 0 : Math.max(...values)),
+    max: round(largest(values)),
   };
 }
 
@@ -84,7 +100,7 @@ export function spread(values: readonly number[]): Spread {
   return {
     mean: round(mean),
     p95: round(valueAtRisk(values, 0.95)),
-    max: round(values.length === 0 ? 0 : Math.max(...values)),
+    max: round(largest(values)),
   };
 }
 

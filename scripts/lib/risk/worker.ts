@@ -47,11 +47,24 @@ export async function serve(): Promise<void> {
   const sessions = new Map<string, MarketSession>();
   let queue = Promise.resolve();
 
+  // An error outside a job (a bug, a dependency failing to load) is reported, not lost in a crash.
+  const fatal = (error: unknown): void => {
+    send({ kind: "failed", job: null, message: error instanceof Error ? error.message : String(error) });
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 100);
+  };
+  process.on("uncaughtException", fatal);
+  process.on("unhandledRejection", fatal);
+
   const handle = async (request: WorkerRequest): Promise<void> => {
     if (request.kind === "start") {
-      config = request.config;
-      model = fitModel(config.model);
-      send({ kind: "ready" });
+      try {
+        config = request.config;
+        model = fitModel(config.model);
+        send({ kind: "ready" });
+      } catch (error) {
+        fatal(error);
+      }
       return;
     }
     if (request.kind === "stop") {
@@ -70,7 +83,9 @@ export async function serve(): Promise<void> {
           sessions.delete(oldest);
           await value.close();
         }
-        session = await MarketSession.open(job.mode, config.settings[job.setting] ?? {}, config.accounts, config.seed);
+        const setting = config.settings[job.setting];
+        if (setting === undefined) throw new Error(`no setting ${job.setting}: the run has ${config.settings.length}`);
+        session = await MarketSession.open(job.mode, setting, config.accounts, config.seed);
         setupSeconds = session.setupSeconds;
       }
       // Most recently used last.
