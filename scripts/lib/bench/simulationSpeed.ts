@@ -13,6 +13,7 @@ import { renderTable } from "../format.js";
 import { runSimulation } from "../sim/run.js";
 import { SCENARIO_DIR } from "../sim/scenarios.js";
 import type { RunReport } from "../sim/types.js";
+import { ChainFloorProbe, type ChainFloor } from "./chainFloor.js";
 import { COMMAND, machine, writeJson } from "./shared.js";
 
 const OUTPUT = path.join("bench", "simulation.json");
@@ -32,13 +33,15 @@ export function benchDayCsv(): string {
   return [lines[0], ...rows].join("\n");
 }
 
-/** Runs the benchmark simulation, printing a progress line per 10%; returns the run. */
-export async function benchSimulation(): Promise<RunReport> {
+/** Runs the benchmark simulation, printing a progress line per 10%; returns the run and the chain's floor. */
+export async function benchSimulation(): Promise<{ run: RunReport; floor: ChainFloor }> {
   const dir = mkdtempSync(path.join(tmpdir(), "bulwark-bench-"));
   try {
     const file = path.join(dir, "luna-2022-05-10.csv");
     writeFileSync(file, benchDayCsv());
     let lastDecile = -1;
+    const probe = new ChainFloorProbe();
+    let floor: ChainFloor | undefined;
     const report = await runSimulation(
       {
         scenario: "bench",
@@ -49,6 +52,13 @@ export async function benchSimulation(): Promise<RunReport> {
         params: "static",
         keeperDelayBlocks: 0,
         keeperOutages: [],
+        replayHooks: {
+          before: (ethers) => probe.before(ethers),
+          after: async (ethers) => {
+            console.log("  the chain's floor: the same transactions and blocks again, nothing else");
+            floor = await probe.measure(ethers);
+          },
+        },
       },
       {
         phase: (text) => console.log(`  ${text}`),
@@ -62,8 +72,8 @@ export async function benchSimulation(): Promise<RunReport> {
       },
     );
     const run = report.runs.static;
-    if (run === undefined) throw new Error("the benchmark run did not report");
-    return run;
+    if (run === undefined || floor === undefined) throw new Error("the benchmark run did not report");
+    return { run, floor };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -74,7 +84,9 @@ export async function simulationBench(): Promise<void> {
   console.log(
     `\nSimulation: ${BENCH_ACCOUNTS} borrowers, one day of LUNA at 1-minute closes (${BENCH_FILE}, 2022-05-10)`,
   );
-  const run = await benchSimulation();
+  const { run, floor } = await benchSimulation();
+  if (!floor.sameGas)
+    throw new Error("the chain floor's blocks used other gas than the replay's: not the same workload");
   const figures = {
     machine: machine(),
     command: COMMAND,
@@ -87,6 +99,14 @@ export async function simulationBench(): Promise<void> {
     stepsPerSecond: Number(run.stepsPerSecond.toFixed(1)),
     liquidations: run.liquidations,
     badDebtPctOfBorrows: Number(run.badDebt.pctOfInitialBorrows.toFixed(4)),
+    /** The chain alone on the replay's transactions and blocks (chainFloor.ts), and the replay's time over it. */
+    chainFloor: {
+      transactions: floor.transactions,
+      blocks: floor.blocks,
+      seconds: Number(floor.seconds.toFixed(1)),
+      transactionsPerSecond: Number((floor.transactions / floor.seconds).toFixed(0)),
+      replayOverFloor: Number((run.wallSeconds / floor.seconds).toFixed(2)),
+    },
   };
   console.log(
     renderTable(
@@ -99,6 +119,11 @@ export async function simulationBench(): Promise<void> {
         ["steps per second", String(figures.stepsPerSecond)],
         ["total (setup + replay)", `${(figures.setupSeconds + figures.wallSeconds).toFixed(1)} s`],
         ["liquidations", String(figures.liquidations)],
+        [
+          "chain's floor (its transactions and blocks alone)",
+          `${figures.chainFloor.seconds} s (${figures.chainFloor.transactions} txs, ${figures.chainFloor.transactionsPerSecond}/s)`,
+        ],
+        ["replay / floor", `${figures.chainFloor.replayOverFloor}×`],
       ],
     ),
   );

@@ -205,6 +205,28 @@ export interface SnapshotOptions {
 
 const FAILED = 2n; // IPriceOracle.Status.FAILED
 
+/**
+ * An account's snapshot from its `accountLiquidity` alone: what a healthy account's snapshot is, and where an unhealthy
+ * one's starts (not liquidatable, unflagged, no holdings read yet).
+ */
+export function liquiditySnapshot(
+  account: string,
+  liq: { debt: bigint; debtValue: bigint; collateralValue: bigint; liquidationLimit: bigint },
+): AccountSnapshot {
+  return {
+    account,
+    debt: liq.debt,
+    debtValue: liq.debtValue,
+    collateralValue: liq.collateralValue,
+    liquidationLimit: liq.liquidationLimit,
+    health: healthOf(liq.liquidationLimit, liq.debtValue, liq.debt),
+    liquidatable: false,
+    basePriceAvailable: liq.debtValue !== MAX_UINT256,
+    flaggedAt: 0n,
+    collaterals: [],
+  };
+}
+
 /** Liquidation limit / debt value (WAD, rounded down) as the vault computes it; MAX_UINT256 without debt. */
 export function healthOf(liquidationLimit: bigint, debtValue: bigint, debt: bigint): bigint {
   if (debt === 0n) return MAX_UINT256;
@@ -244,18 +266,7 @@ export async function readAccountSnapshots(
 
   const read = async (account: string): Promise<AccountSnapshot> => {
     const liq = await rpc(`accountLiquidity ${account}`, () => vault.accountLiquidity(account, at));
-    const snapshot: AccountSnapshot = {
-      account,
-      debt: liq.debt,
-      debtValue: liq.debtValue,
-      collateralValue: liq.collateralValue,
-      liquidationLimit: liq.liquidationLimit,
-      health: healthOf(liq.liquidationLimit, liq.debtValue, liq.debt),
-      liquidatable: false,
-      basePriceAvailable: liq.debtValue !== MAX_UINT256,
-      flaggedAt: 0n,
-      collaterals: [],
-    };
+    const snapshot = liquiditySnapshot(account, liq);
     const unknownPrice = liq.priceStatus === FAILED;
     if (liq.debt === 0n || (!unknownPrice && liq.debtValue <= liq.liquidationLimit)) return snapshot;
 

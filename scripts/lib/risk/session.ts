@@ -13,6 +13,7 @@ import { buildMorphoMarket } from "../sim/morphoMarket.js";
 import { replay } from "../sim/engine.js";
 import { replayMorpho } from "../sim/morphoEngine.js";
 import { inProcessSource } from "../sim/inProcess.js";
+import { IN_PROCESS_CHAIN } from "../sim/run.js";
 import { priceWadOf } from "../sim/simMarket.js";
 import { BASE_ASSET } from "../sim/scenarios.js";
 import type { Step } from "../sim/path.js";
@@ -70,7 +71,7 @@ export class MarketSession {
   /** Deploys `mode`'s market for `setting` with `accounts` borrowers of `seed`, and snapshots it. */
   static async open(mode: ParamsMode, setting: Setting, accounts: number, seed: string): Promise<MarketSession> {
     const started = performance.now();
-    const connection = await network.create();
+    const connection = await network.create({ override: IN_PROCESS_CHAIN });
     try {
       const { ethers } = connection;
       const specs = [BASE_ASSET, ...collateralSpecs(setting)];

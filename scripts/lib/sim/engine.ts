@@ -107,7 +107,7 @@ export class BulwarkReplay implements ReplayProtocol {
     this.shareUnit = vault.shareUnit;
     this.initialDebt = vault.initialDebt;
     this.mirror = new VaultMirror(ethers, market, vault.vaultAddress);
-    this.keeper = new BulwarkReplayKeeper(market);
+    this.keeper = new BulwarkReplayKeeper(market, vault.vaultAddress);
   }
 
   /** Reads every borrower's position as opened, before the first block. */
@@ -123,10 +123,12 @@ export class BulwarkReplay implements ReplayProtocol {
   }
 
   async observe({ block, sent }: BlockContext): Promise<void> {
-    await this.countLiquidations(sent);
-    await this.mirror.refreshTouched(block);
-    this.reads = await this.mirror.readBlock(block, this.shareUnit);
-    this.liquidities = this.mirror.liquidities(block, this.reads);
+    const timed = <T>(label: string, task: () => Promise<T>): Promise<T> => this.driver.timed(label, task);
+    await timed("observe.receipts", () => this.countLiquidations(sent));
+    await timed("observe.touched", () => this.mirror.refreshTouched(block));
+    const reads = await timed("observe.read", () => this.mirror.readBlock(block, this.shareUnit));
+    this.reads = reads;
+    this.liquidities = await timed("observe.value", async () => this.mirror.liquidities(block, reads));
   }
 
   async record(step: Step, { block }: BlockContext): Promise<void> {

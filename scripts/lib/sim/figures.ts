@@ -105,7 +105,7 @@ export interface PositionHealth {
 export const HEALTH_PERCENTILES = [5, 25, 50, 75, 95] as const;
 
 /** The `p`th percentile (nearest rank) of ascending `sorted`. */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile<T extends number | bigint>(sorted: readonly T[], p: number): T {
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
 }
@@ -126,7 +126,9 @@ export function healthSummary(positions: Iterable<PositionHealth>): {
   let lowest: bigint | undefined;
   let liquidatable = 0;
   let belowOne = 0;
-  const healths: number[] = [];
+  // Kept as WADs and sorted as such: only the percentiles picked are turned into floats (a float conversion of every
+  // account's health at every step was most of a replay's recording time). The same values as sorting the floats.
+  const healths: bigint[] = [];
   for (const p of positions) {
     limitSum += p.limit;
     debtSum += p.debt;
@@ -135,16 +137,16 @@ export function healthSummary(positions: Iterable<PositionHealth>): {
       const health = (p.limit * WAD) / p.debt;
       if (lowest === undefined || health < lowest) lowest = health;
       if (health < WAD) belowOne++;
-      healths.push(toFloat(health));
+      healths.push(health);
     }
     if (p.liquidatable) liquidatable++;
   }
-  healths.sort((a, b) => a - b);
+  healths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return {
     aggregateHealth: debtSum === 0n ? null : toFloat((limitSum * WAD) / debtSum),
     minHealth: lowest === undefined ? null : toFloat(lowest),
     liquidatable,
-    healthBands: healths.length === 0 ? null : HEALTH_PERCENTILES.map((p) => percentile(healths, p)),
+    healthBands: healths.length === 0 ? null : HEALTH_PERCENTILES.map((p) => toFloat(percentile(healths, p))),
     belowOne,
   };
 }

@@ -61,8 +61,27 @@ export function liquidityFromChain(read: {
   };
 }
 
-/** The vault's `accountLiquidity` of an account with `debt` (interest included) and `balances` (per collateral). */
-export function liquidityOf(view: MarketView, debt: bigint, balances: readonly bigint[]): Liquidity {
+/** One holding's share of an account's liquidity: its value and what it adds to each limit, at its price's status. */
+export interface CollateralPart {
+  value: bigint;
+  borrowLimit: bigint;
+  liquidationLimit: bigint;
+  status: number;
+}
+
+/** What `amount` (> 0) of collateral `c` adds to an account's liquidity, as the vault counts it. */
+export function collateralPart(c: MarketView["collaterals"][number], amount: bigint): CollateralPart {
+  const value = c.price.status === FAILED ? 0n : (amount * c.price.low) / c.unit;
+  return {
+    value,
+    liquidationLimit: (value * c.liquidationThreshold) / WAD,
+    borrowLimit: c.price.status === OK ? (value * c.borrowLtv) / WAD : 0n,
+    status: c.price.status,
+  };
+}
+
+/** An account's liquidity from the parts of the collateral it holds and its `debt` (interest included). */
+export function liquidityFromParts(view: MarketView, debt: bigint, parts: Iterable<CollateralPart>): Liquidity {
   const liq: Liquidity = {
     collateralValue: 0n,
     borrowLimit: 0n,
@@ -71,20 +90,28 @@ export function liquidityOf(view: MarketView, debt: bigint, balances: readonly b
     debt,
     priceStatus: OK,
   };
-  view.collaterals.forEach((c, i) => {
-    const amount = balances[i] ?? 0n;
-    if (amount === 0n) return; // the vault only walks the assets the account holds
-    const value = c.price.status === FAILED ? 0n : (amount * c.price.low) / c.unit;
-    liq.collateralValue += value;
-    liq.liquidationLimit += (value * c.liquidationThreshold) / WAD;
-    if (c.price.status === OK) liq.borrowLimit += (value * c.borrowLtv) / WAD;
-    if (c.price.status > liq.priceStatus) liq.priceStatus = c.price.status;
-  });
+  for (const part of parts) {
+    liq.collateralValue += part.value;
+    liq.liquidationLimit += part.liquidationLimit;
+    liq.borrowLimit += part.borrowLimit;
+    if (part.status > liq.priceStatus) liq.priceStatus = part.status;
+  }
   if (debt !== 0n) {
     liq.debtValue = view.base.status === FAILED ? MAX_UINT256 : mulDivUp(debt, view.base.high, view.baseUnit);
     if (view.base.status > liq.priceStatus) liq.priceStatus = view.base.status;
   }
   return liq;
+}
+
+/** The vault's `accountLiquidity` of an account with `debt` (interest included) and `balances` (per collateral). */
+export function liquidityOf(view: MarketView, debt: bigint, balances: readonly bigint[]): Liquidity {
+  const parts: CollateralPart[] = [];
+  view.collaterals.forEach((c, i) => {
+    const amount = balances[i] ?? 0n;
+    // The vault only walks the assets the account holds.
+    if (amount !== 0n) parts.push(collateralPart(c, amount));
+  });
+  return liquidityFromParts(view, debt, parts);
 }
 
 /** Whether the vault would call the account liquidatable by its numbers alone (FAILED prices aside). */

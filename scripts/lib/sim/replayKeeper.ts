@@ -1,11 +1,12 @@
 /**
- * The keeper of a Bulwark replay (engine.ts): after each block it snapshots the most urgent unhealthy accounts with
- * the keeper library's `readAccountSnapshots`, selects liquidations, write-offs and flags with `selectLiquidations`,
+ * The keeper of a Bulwark replay (engine.ts): after each block it snapshots the most urgent unhealthy accounts as
+ * the keeper library's `readAccountSnapshots` does, in one call (keeperSnapshots.ts), selects liquidations, write-offs and flags with `selectLiquidations`,
  * simulates them against this block and queues those that would succeed (liquidations through the flash
  * liquidator); in adaptive mode it also samples volatility and syncs the caps hourly. Why it did not send is counted
  * in `rejections`.
  */
-import { readAccountSnapshots, revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
+import { revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
+import { snapshotsInOneCall } from "./keeperSnapshots.js";
 import type { Pending } from "./driver.js";
 import { compareRatios } from "./figures.js";
 import { underwater, type Liquidity } from "./health.js";
@@ -28,9 +29,12 @@ export class BulwarkReplayKeeper {
   private lastVolatility = -Infinity;
   private readonly collateralAddresses: string[];
   private readonly market: SimMarket;
+  private readonly vaultAddress: string;
 
-  constructor(market: SimMarket) {
+  /** `vaultAddress`: the market's vault's. */
+  constructor(market: SimMarket, vaultAddress: string) {
     this.market = market;
+    this.vaultAddress = vaultAddress;
     this.collateralAddresses = market.collaterals.map((asset) => asset.address);
   }
 
@@ -82,7 +86,7 @@ export class BulwarkReplayKeeper {
   /** Snapshots `accounts` at `blockTag` and selects what to do, as the keeper bot does. */
   private async select(accounts: string[], blockTag: number, busy: ReadonlySet<string>): Promise<Selection> {
     const { market } = this;
-    const snapshots = await readAccountSnapshots(market.vault, market.engine, accounts, {
+    const snapshots = await snapshotsInOneCall(market.snapshots, this.vaultAddress, market.engine, accounts, {
       blockTag,
       collaterals: this.collateralAddresses,
     });

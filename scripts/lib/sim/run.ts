@@ -2,6 +2,7 @@
  * Runs a whole simulation: reads the paths, merges them, and for each parameter mode builds a fresh chain (in-process,
  * or a fork of `fork.url`), deploys the market, opens the population and replays the path.
  */
+import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { network } from "hardhat";
 
 import path from "node:path";
@@ -49,6 +50,14 @@ export interface SimulationConfig {
   fork?: ForkPlan;
   /** `--max-bad-debt` and `--max-lender-loss` (percent), recorded in the report; null when not set. */
   limits?: { maxBadDebtPct: number | null; maxLenderLossPct: number | null };
+  /**
+   * Called around each Bulwark replay on its chain (the speed bench measures the chain's own rate with them):
+   * `before` once the market is set up, `after` once the replay reported, before the chain closes.
+   */
+  replayHooks?: {
+    before(ethers: HardhatEthers): Promise<void>;
+    after(ethers: HardhatEthers, run: RunReport): Promise<void>;
+  };
 }
 
 export interface SimulationUi {
@@ -60,6 +69,15 @@ export interface SimulationUi {
 
 /** The repository root (scripts/lib/sim/ → ../../..). */
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/**
+ * The in-process chain's settings for a simulation: a fixed gas price, so that sending a transaction does not ask the
+ * chain for a fee estimate (`eth_feeHistory`, about 4 ms each: a fifth of a replay's time). Every transaction of a
+ * block pays the same price, as it did with the estimate, so their order in the block and every outcome are the same;
+ * only the senders' ether balances differ, which nothing reads. (A fork keeps the automatic price: its base fee is the
+ * forked chain's.) 100 gwei stays above the base fee, which the simulation's small blocks never push up.
+ */
+export const IN_PROCESS_CHAIN = { gasPrice: 100_000_000_000n } as const;
 
 /** Thrown for a configuration that cannot run; the message says what to change. */
 export class SimulationError extends Error {}
@@ -96,7 +114,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     const setupStart = performance.now();
     const connection =
       config.fork === undefined
-        ? await network.create()
+        ? await network.create({ override: IN_PROCESS_CHAIN })
         : await network.create({
             override: { forking: { url: config.fork.url, blockNumber: config.fork.block, enabled: true } },
           });
@@ -134,7 +152,9 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
         const deployed = await bulwarkParameters(market);
         const setupSeconds = (performance.now() - setupStart) / 1000;
         ui.phase(`${mode}: replaying ${steps.length} steps`);
+        await config.replayHooks?.before(connection.ethers);
         const run = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
+        await config.replayHooks?.after(connection.ethers, run);
         runs[mode] = { ...run, deployed };
       }
     } finally {

@@ -21,6 +21,7 @@ import type {
   SimBorrowerFactory,
   SimPoker,
   SimReader,
+  SimSnapshots,
   UniswapV3Actor,
   UniswapV3FlashLiquidator,
   VaultLens,
@@ -161,6 +162,8 @@ export interface SimMarket {
   reader: SimReader;
   /** Sends the keeper's breaker pokes of a block as one transaction (bench/contracts/sim/SimPoker.sol). */
   poker: SimPoker;
+  /** Reads the keeper's account snapshots of a block in one call (bench/contracts/sim/SimSnapshots.sol). */
+  snapshots: SimSnapshots;
   borrowers: string[];
   positions: PlannedPosition[];
   keeper: HardhatEthersSigner;
@@ -291,6 +294,7 @@ export async function buildMarket(
   const helperDeployer = (await ethers.getSigners()).at(-1) ?? deployer;
   const reader = await ethers.deployContract("SimReader", [], helperDeployer);
   const poker = await ethers.deployContract("SimPoker", [], helperDeployer);
+  const snapshots = await ethers.deployContract("SimSnapshots", [], helperDeployer);
   const { borrowers, openedAt } = await openOnClock(
     ethers,
     orders,
@@ -334,6 +338,7 @@ export async function buildMarket(
     arbitrageur,
     reader,
     poker,
+    snapshots,
     borrowers,
     positions,
     keeper,

@@ -8,7 +8,15 @@
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 import { ZeroAddress } from "ethers";
 
-import { liquidityFromChain, liquidityOf, sameLiquidity, type Liquidity, type MarketView } from "./health.js";
+import {
+  collateralPart,
+  liquidityFromChain,
+  liquidityFromParts,
+  sameLiquidity,
+  type CollateralPart,
+  type Liquidity,
+  type MarketView,
+} from "./health.js";
 import type { SimMarket } from "./simMarket.js";
 
 /** Accounts per lens call. */
@@ -45,6 +53,9 @@ export class VaultMirror {
   private readonly position: Map<string, number>;
   private readonly collateralAddresses: string[];
   private checkCursor = 0;
+  /** Each holding's liquidity part, by collateral then borrower, under the price and parameters of `partKeys`. */
+  private parts: (CollateralPart | undefined)[][] = [];
+  private readonly partKeys: string[] = [];
   /** Each collateral's pool address (the zero address without one), read once. */
   private pools: string[] | undefined;
   private readonly ethers: HardhatEthers;
@@ -71,6 +82,7 @@ export class VaultMirror {
       chunk.forEach((i, j) => {
         this.scaledDebts[i] = scaled[j];
         this.holdings[i] = [...balances[j]];
+        for (const column of this.parts) column[i] = undefined;
       });
     }
   }
@@ -151,16 +163,38 @@ export class VaultMirror {
     };
   }
 
-  /** Every borrower's liquidity under `reads`; throws when the sampled ones disagree with the vault. */
+  /**
+   * Every borrower's liquidity under `reads`; throws when the sampled ones disagree with the vault. A holding's part
+   * (collateralPart) is kept until its collateral's price, status or parameters change or the account is read again:
+   * most blocks move one price or none, while the debt side moves with the index every block.
+   */
   liquidities(blockTag: number, reads: BlockReads): Liquidity[] {
     const index = reads.borrowIndex;
-    const out = this.market.borrowers.map((_, i) =>
-      liquidityOf(
-        reads.view,
-        this.scaledDebts[i] === 0n ? 0n : mulDivUp(this.scaledDebts[i], index, RAY),
-        this.holdings[i],
-      ),
-    );
+    const { view } = reads;
+    view.collaterals.forEach((c, k) => {
+      const key = `${c.price.low}:${c.price.high}:${c.price.status}:${c.borrowLtv}:${c.liquidationThreshold}`;
+      if (this.partKeys[k] !== key) {
+        this.partKeys[k] = key;
+        this.parts[k] = [];
+      }
+    });
+    const out = this.market.borrowers.map((_, i) => {
+      const holding = this.holdings[i];
+      const parts: CollateralPart[] = [];
+      view.collaterals.forEach((c, k) => {
+        const amount = holding[k] ?? 0n;
+        if (amount === 0n) return;
+        const column = this.parts[k];
+        let part = column[i];
+        if (part === undefined) {
+          part = collateralPart(c, amount);
+          column[i] = part;
+        }
+        parts.push(part);
+      });
+      const debt = this.scaledDebts[i] === 0n ? 0n : mulDivUp(this.scaledDebts[i], index, RAY);
+      return liquidityFromParts(view, debt, parts);
+    });
     // The mirror must agree with the vault: a rotating sample is checked against accountLiquidity every block.
     for (const { index: i, liquidity } of reads.samples) {
       if (!sameLiquidity(liquidity, out[i])) {

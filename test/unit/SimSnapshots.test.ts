@@ -1,0 +1,88 @@
+/**
+ * The replay keeper reads its account snapshots in one call per chunk of accounts (scripts/lib/sim/keeperSnapshots.ts,
+ * bench/contracts/sim/SimSnapshots.sol) instead of the keeper library's eight calls per account. Its decisions must not
+ * change: the two must give equal snapshots for healthy accounts, unhealthy ones, flagged ones, ones whose preview
+ * reverts, under a doubted price and under a failed one.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { readAccountSnapshots, type AccountSnapshot } from "../../scripts/lib/keeper/index.js";
+import { answerOf } from "../../scripts/lib/sim/driver.js";
+import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
+import { snapshotsInOneCall } from "../../scripts/lib/sim/keeperSnapshots.js";
+import { IN_PROCESS_CHAIN } from "../../scripts/lib/sim/run.js";
+import { COLLATERAL_ASSETS, BASE_ASSET } from "../../scripts/lib/sim/scenarios.js";
+import { buildMarket, priceWadOf, STALENESS_GRACE } from "../../scripts/lib/sim/simMarket.js";
+
+describe("simulation keeper: snapshots in one call equal the keeper library's", function () {
+  this.timeout(300_000);
+
+  it("for healthy, unhealthy, flagged and unpreviewable accounts, under OK, doubted and failed prices", async () => {
+    const { ethers } = await network.create({ override: IN_PROCESS_CHAIN });
+    const specs = [BASE_ASSET, ...COLLATERAL_ASSETS.filter((a) => a.symbol === "WETH" || a.symbol === "WBTC")];
+    const source = inProcessSource(specs.map((spec) => ({ spec, startPriceWad: priceWadOf(spec.defaultPrice) })));
+    const market = await buildMarket(ethers, source, { accounts: 40, seed: "snapshots", params: "static" });
+    const vaultAddress = await market.vault.getAddress();
+    const collaterals = market.collaterals.map((a) => a.address);
+    const [weth, wbtc] = market.collaterals;
+    const seen = { unhealthy: 0, flagged: 0, previewFailed: 0, previewOk: 0, priceUnavailable: 0, states: 0 };
+
+    const compare = async (): Promise<void> => {
+      const blockTag = await ethers.provider.getBlockNumber();
+      const accounts = market.borrowers;
+      const library = await readAccountSnapshots(market.vault, market.engine, accounts, { blockTag, collaterals });
+      const batched = await snapshotsInOneCall(market.snapshots, vaultAddress, market.engine, accounts, {
+        blockTag,
+        collaterals,
+      });
+      expect(batched).to.deep.equal(library);
+      seen.states++;
+      const unhealthy = library.filter((s: AccountSnapshot) => s.collaterals.length > 0);
+      seen.unhealthy += unhealthy.length;
+      seen.flagged += library.filter((s) => s.flaggedAt > 0n).length;
+      for (const s of unhealthy) {
+        for (const c of s.collaterals) {
+          if (!c.priceAvailable) seen.priceUnavailable++;
+          if (c.preview?.ok === true) seen.previewOk++;
+          if (c.preview?.ok === false) seen.previewFailed++;
+        }
+      }
+    };
+    const now = async (): Promise<number> => (await ethers.provider.getBlock("latest"))?.timestamp ?? 0;
+    const publish = async (asset: typeof weth, usd: number): Promise<void> => {
+      await ethers.provider.send("evm_mine", []);
+      const tx = await asset.publish(answerOf(priceWadOf(usd)), await now());
+      await ethers.provider.getTransactionReceipt(tx);
+    };
+
+    await compare(); // as opened: everyone healthy
+    await publish(weth, 3000 * 0.88);
+    await publish(weth, 3000 * 0.82);
+    await publish(wbtc, 60000 * 0.85);
+    await compare(); // confirmed falls: unhealthy accounts, previews
+    for (const account of market.borrowers.slice(0, 20)) {
+      await market.engine
+        .connect(market.keeper)
+        .flag(account)
+        .then(
+          (tx) => tx.wait(),
+          () => undefined,
+        );
+    }
+    await compare(); // some flagged
+    await publish(weth, 3000 * 0.82 * 0.7); // a 30% jump: doubted (DEGRADED)
+    await compare();
+    // Time passes beyond WBTC's heartbeat and the grace with no WBTC round: its price is FAILED (WETH's is fresh).
+    await ethers.provider.send("evm_mine", [(await now()) + wbtc.spec.heartbeat + STALENESS_GRACE + 60]);
+    await publish(weth, 3000 * 0.82 * 0.7);
+    await compare();
+
+    expect(seen.states).to.equal(5);
+    expect(seen.unhealthy, "unhealthy accounts compared").to.be.greaterThan(10);
+    expect(seen.flagged, "flagged accounts compared").to.be.greaterThan(0);
+    expect(seen.previewOk, "previews that quote").to.be.greaterThan(0);
+    expect(seen.previewFailed, "previews that revert").to.be.greaterThan(0);
+    expect(seen.priceUnavailable, "holdings at a failed price").to.be.greaterThan(0);
+  });
+});
