@@ -6,6 +6,8 @@
  */
 import { expect } from "chai";
 
+import { near } from "./helpers/approx.js";
+
 import {
   MODEL_ASSETS,
   PATH_START,
@@ -52,7 +54,7 @@ describe("Monte Carlo price model", () => {
     // The prices compound the sampled returns.
     const returns = sampleReturns(model, "bulwark", 7, 24);
     const eth = 3000 * Math.exp(returns.reduce((sum, r) => sum + r[0], 0));
-    expect(Number(steps[24].priceWad.WETH) / 1e18).to.be.closeTo(eth, eth * 1e-9);
+    near(Number(steps[24].priceWad.WETH) / 1e18, eth, eth * 1e-9);
   });
 
   it("repeats a path exactly for its seed and index, and draws another for another index or seed", () => {
@@ -72,7 +74,7 @@ describe("Monte Carlo price model", () => {
     for (let a = 0; a < MODEL_ASSETS.length; a++) {
       expect(stats.sigma[a] / model.data.sigma[a]).to.be.within(0.9, 1.1);
     }
-    expect(stats.correlation).to.be.closeTo(model.data.correlation, 0.03);
+    near(stats.correlation, model.data.correlation, 0.03);
   });
 
   it("adds jumps at the data's rate times the jump scale, and none at scale 0", () => {
@@ -140,7 +142,7 @@ describe("Monte Carlo statistics", () => {
     expect(expectedShortfall(shuffled, 0.95)).to.equal((96 + 97 + 98 + 99 + 100) / 5);
     // q·n = 9.5 of 10: the worst outcome, and half of the boundary one, over 0.5 path.
     expect(expectedShortfall([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.95)).to.equal(10);
-    expect(expectedShortfall([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.85)).to.be.closeTo((0.5 * 9 + 10) / 1.5, 1e-12);
+    near(expectedShortfall([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.85), (0.5 * 9 + 10) / 1.5, 1e-12);
     // 0.95 × 200 is 190 exactly: the 190th smallest.
     const twoHundred = Array.from({ length: 200 }, (_, i) => i);
     expect(valueAtRisk(twoHundred, 0.95)).to.equal(189);
@@ -160,7 +162,7 @@ describe("Monte Carlo statistics", () => {
     expect(distribution(many).max).to.equal(999);
     expect(distribution(many).var99).to.equal(989);
     const hours = Array.from({ length: 300_000 }, (_, i): Returns => [Math.sin(i) / 100, Math.cos(i) / 100]);
-    expect(sampleStats(hours).worstHour[0]).to.be.closeTo(-0.01, 1e-6);
+    near(sampleStats(hours).worstHour[0], -0.01, 1e-6);
     // One hour has no spread: zero, not NaN.
     expect(sampleStats([[0.01, 0.02]])).to.deep.equal({
       hours: 1,

@@ -66,7 +66,8 @@ describe("simulation health mirror: cached holding parts never go stale", () => 
           changedPrices++;
           return { ...c, price: price() };
         }
-        if (r < 0.3) return { ...c, liquidationThreshold: c.liquidationThreshold - WAD / 100n };
+        if (r < 0.28) return { ...c, liquidationThreshold: c.liquidationThreshold - WAD / 100n };
+        if (r < 0.3) return { ...c, borrowLtv: c.borrowLtv - WAD / 100n };
         if (r < 0.33) return { ...c, price: { ...c.price, status: c.price.status === OK ? DEGRADED : OK } };
         return c;
       });
@@ -76,7 +77,14 @@ describe("simulation health mirror: cached holding parts never go stale", () => 
       const touched = borrowers.map((_, i) => i).filter(() => rng.next() < 0.05);
       for (const i of touched) {
         scaled[i] = rng.next() < 0.3 ? 0n : scaled[i] / 2n;
-        holdings[i] = holdings[i].map((h) => (rng.next() < 0.5 ? h / 3n : h));
+        // Holdings shrink, empty, or appear where there were none (a top-up in another asset).
+        holdings[i] = holdings[i].map((h) => {
+          const r = rng.next();
+          if (r < 0.3) return h / 3n;
+          if (r < 0.4) return 0n;
+          if (r < 0.6 && h === 0n) return BigInt(Math.floor(rng.uniform(1, 1e9))) * 10n ** 9n;
+          return h;
+        });
       }
       if (touched.length > 0) {
         refreshed += touched.length;

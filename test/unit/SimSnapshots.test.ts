@@ -23,16 +23,23 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
     const specs = [BASE_ASSET, ...COLLATERAL_ASSETS.filter((a) => a.symbol === "WETH" || a.symbol === "WBTC")];
     const source = inProcessSource(specs.map((spec) => ({ spec, startPriceWad: priceWadOf(spec.defaultPrice) })));
     const market = await buildMarket(ethers, source, { accounts: 40, seed: "snapshots", params: "static" });
-    const vaultAddress = await market.vault.getAddress();
     const collaterals = market.collaterals.map((a) => a.address);
     const [weth, wbtc] = market.collaterals;
-    const seen = { unhealthy: 0, flagged: 0, previewFailed: 0, previewOk: 0, priceUnavailable: 0, states: 0 };
+    const seen = {
+      unhealthy: 0,
+      flagged: 0,
+      previewFailed: 0,
+      previewOk: 0,
+      priceUnavailable: 0,
+      baseFailed: 0,
+      states: 0,
+    };
 
     const compare = async (): Promise<void> => {
       const blockTag = await ethers.provider.getBlockNumber();
       const accounts = market.borrowers;
       const library = await readAccountSnapshots(market.vault, market.engine, accounts, { blockTag, collaterals });
-      const batched = await snapshotsInOneCall(market.snapshots, vaultAddress, market.engine, accounts, {
+      const batched = await snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, {
         blockTag,
         collaterals,
       });
@@ -41,6 +48,7 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
       const unhealthy = library.filter((s: AccountSnapshot) => s.collaterals.length > 0);
       seen.unhealthy += unhealthy.length;
       seen.flagged += library.filter((s) => s.flaggedAt > 0n).length;
+      seen.baseFailed += library.filter((s) => !s.basePriceAvailable && s.debt > 0n).length;
       for (const s of unhealthy) {
         for (const c of s.collaterals) {
           if (!c.priceAvailable) seen.priceUnavailable++;
@@ -77,8 +85,33 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
     await ethers.provider.send("evm_mine", [(await now()) + wbtc.spec.heartbeat + STALENESS_GRACE + 60]);
     await publish(weth, 3000 * 0.82 * 0.7);
     await compare();
+    // A day later with only the collaterals' feeds fresh: the base price is FAILED (debt value 2^256 − 1).
+    await ethers.provider.send("evm_mine", [(await now()) + 86_400 + STALENESS_GRACE + 60]);
+    await publish(weth, 3000 * 0.82 * 0.7);
+    await publish(wbtc, 60000 * 0.85);
+    await compare();
+    // A chunk whose call fails (here: too little gas for its previews) is read with the library's calls instead.
+    const blockTag = await ethers.provider.getBlockNumber();
+    const unhealthy = market.borrowers.slice(0, 12);
+    const vaultAddress = await market.vault.getAddress();
+    await expect(
+      market.snapshots.snapshots(vaultAddress, market.engine, unhealthy, collaterals, 2n ** 256n - 1n, {
+        blockTag,
+        gasLimit: 2_000_000n,
+      }),
+      "the short chunk's own call fails",
+    ).to.be.rejected;
+    const fallback = await snapshotsInOneCall(market.snapshots, market.vault, market.engine, unhealthy, {
+      blockTag,
+      collaterals,
+      gasLimit: 2_000_000n,
+    });
+    expect(fallback).to.deep.equal(
+      await readAccountSnapshots(market.vault, market.engine, unhealthy, { blockTag, collaterals }),
+    );
 
-    expect(seen.states).to.equal(5);
+    expect(seen.states).to.equal(6);
+    expect(seen.baseFailed, "accounts with a FAILED base price").to.be.greaterThan(0);
     expect(seen.unhealthy, "unhealthy accounts compared").to.be.greaterThan(10);
     expect(seen.flagged, "flagged accounts compared").to.be.greaterThan(0);
     expect(seen.previewOk, "previews that quote").to.be.greaterThan(0);

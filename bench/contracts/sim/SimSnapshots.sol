@@ -14,6 +14,14 @@ import {IPriceOracle} from "../../../contracts/interfaces/IPriceOracle.sol";
 ///         call's fixed cost is most of a read's. It holds nothing and changes nothing: each read is one of the
 ///         contracts' own views.
 contract SimSnapshots {
+    /// @notice Gas left before a preview was under `needed`: the caller reads the chunk another way. A preview must
+    ///         never fail for want of gas here (the adapter refuses to read a feed short of gas, which would look like
+    ///         an ordinary refusal), so it runs only with this much left.
+    error PreviewGasShort(uint256 left, uint256 needed);
+
+    /// @notice Gas a preview may need at most (a liquidation's own reads, with room).
+    uint256 public constant PREVIEW_GAS = 3_000_000;
+
     /// @notice One collateral an unhealthy account holds.
     struct Holding {
         address asset;
@@ -96,6 +104,7 @@ contract SimSnapshots {
         h.decimals = v.decimals;
         if (v.collateralPrice.status == IPriceOracle.Status.FAILED) return h;
         h.previewed = true;
+        if (gasleft() < PREVIEW_GAS) revert PreviewGasShort(gasleft(), PREVIEW_GAS);
         try engine.previewLiquidation(account, asset, maxRepay) returns (ILiquidationEngine.Quote memory q) {
             h.previewOk = true;
             h.preview = q;

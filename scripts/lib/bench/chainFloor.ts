@@ -5,7 +5,8 @@
  * to the chain's JSON-RPC (`eth_sendTransaction` with the original sender, nonce, gas and fees), each block mined at
  * its original timestamp. That time is what the chain needs for the replay's transactions and blocks with none of
  * the simulation's own work (no reads, no valuations, no keeper decisions, no ethers contract wrappers). The check:
- * the re-mined blocks use the same gas as the originals.
+ * each re-mined block holds the same transactions (same hashes: same signed transactions), in the same order, and
+ * uses the same gas, as the original. One probe measures one replay.
  */
 import type { HardhatEthers } from "@nomicfoundation/hardhat-ethers/types";
 
@@ -15,7 +16,7 @@ export interface ChainFloor {
   transactions: number;
   /** Seconds the chain took to take and mine them again. */
   seconds: number;
-  /** Whether every re-mined block used the gas its original did. */
+  /** Whether every re-mined block holds the transactions of its original, in order, and used the same gas. */
   sameGas: boolean;
 }
 
@@ -27,6 +28,7 @@ interface RpcBlock {
 }
 
 interface RpcTransaction {
+  hash: string;
   from: string;
   to: string | null;
   input: string;
@@ -44,6 +46,7 @@ export class ChainFloorProbe {
   private firstBlock = 0;
 
   async before(ethers: HardhatEthers): Promise<void> {
+    if (this.snapshot !== undefined) throw new Error("a chain floor probe measures one replay: make one per replay");
     this.snapshot = String(await ethers.provider.send("evm_snapshot", []));
     this.firstBlock = (await ethers.provider.getBlockNumber()) + 1;
   }
@@ -85,8 +88,14 @@ export class ChainFloorProbe {
     const seconds = (performance.now() - started) / 1000;
     let sameGas = true;
     for (const block of blocks) {
-      const again = (await provider.send("eth_getBlockByNumber", [block.number, false])) as RpcBlock;
-      if (again.gasUsed !== block.gasUsed) sameGas = false;
+      const again = (await provider.send("eth_getBlockByNumber", [block.number, false])) as {
+        gasUsed: string;
+        transactions: string[];
+      };
+      const hashes = block.transactions.map((tx) => tx.hash);
+      if (again.gasUsed !== block.gasUsed || JSON.stringify(again.transactions) !== JSON.stringify(hashes)) {
+        sameGas = false;
+      }
     }
     return { blocks: blocks.length, transactions, seconds, sameGas };
   }

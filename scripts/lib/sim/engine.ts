@@ -44,6 +44,8 @@ export interface RunOptions {
   keeperOutages: readonly { from: number; to: number }[];
   /** Called after each path step with (done, total). */
   progress?: (done: number, total: number) => void;
+  /** The reference path (tests): the keeper snapshots with the keeper library's own calls. */
+  reference?: boolean;
 }
 
 /** Replays `steps` against `market` on `ethers`' chain and reports. Leaves automine off. */
@@ -60,7 +62,12 @@ export async function replay(
   const driver = new ReplayDriver(ethers, market, steps, options);
   await driver.prepare(market.openedAt);
   const initialDebt = await market.vault.totalDebt();
-  const protocol = new BulwarkReplay(ethers, market, driver, { vaultAddress, shareUnit, initialDebt });
+  const protocol = new BulwarkReplay(ethers, market, driver, {
+    vaultAddress,
+    shareUnit,
+    initialDebt,
+    libraryReads: options.reference === true,
+  });
   await protocol.start();
   await driver.run(protocol);
   return protocol.report(options.params, setupSeconds, started);
@@ -97,7 +104,7 @@ export class BulwarkReplay implements ReplayProtocol {
     ethers: HardhatEthers,
     market: SimMarket,
     driver: ReplayDriver,
-    vault: { vaultAddress: string; shareUnit: bigint; initialDebt: bigint },
+    vault: { vaultAddress: string; shareUnit: bigint; initialDebt: bigint; libraryReads?: boolean },
   ) {
     this.ethers = ethers;
     this.market = market;
@@ -107,7 +114,7 @@ export class BulwarkReplay implements ReplayProtocol {
     this.shareUnit = vault.shareUnit;
     this.initialDebt = vault.initialDebt;
     this.mirror = new VaultMirror(ethers, market, vault.vaultAddress);
-    this.keeper = new BulwarkReplayKeeper(market, vault.vaultAddress);
+    this.keeper = new BulwarkReplayKeeper(market, vault.libraryReads === true);
   }
 
   /** Reads every borrower's position as opened, before the first block. */

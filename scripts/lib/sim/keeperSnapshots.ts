@@ -7,12 +7,13 @@
  */
 import { getAddress } from "ethers";
 
-import type { LiquidationEngine, SimSnapshots } from "../../../typechain-types/index.js";
+import type { CollateralVault, LiquidationEngine, SimSnapshots } from "../../../typechain-types/index.js";
 import {
   MAX_UINT256,
   decodeRevert,
   describeError,
   liquiditySnapshot,
+  readAccountSnapshots,
   type AccountSnapshot,
   type CollateralPosition,
   type PreviewResult,
@@ -23,50 +24,63 @@ const FAILED = 2n; // IPriceOracle.Status.FAILED
  * calls 6.1 s, 4 calls 4.6 s, 8 calls 4.6 s; the library's eight calls per account 6.2 s). */
 const CHUNKS = 4;
 
-/** `readAccountSnapshots(vault, engine, accounts, { blockTag, collaterals })`, from one call of `reader`. */
+/** Gas each chunk's call may use: ample for its previews (a preview that ran short is refused on chain, below). */
+const CHUNK_GAS = 30_000_000n;
+
+/** `readAccountSnapshots(vault, engine, accounts, { blockTag, collaterals })`, from one call of `reader` per chunk. */
 export async function snapshotsInOneCall(
   reader: SimSnapshots,
-  vault: string,
+  vault: CollateralVault,
   engine: LiquidationEngine,
   accounts: readonly string[],
-  options: { blockTag: number; collaterals: readonly string[] },
+  options: { blockTag: number; collaterals: readonly string[]; gasLimit?: bigint },
 ): Promise<AccountSnapshot[]> {
   const { blockTag } = options;
+  const gasLimit = options.gasLimit ?? CHUNK_GAS;
+  const vaultAddress = await vault.getAddress();
   // In CHUNKS calls at once: the in-process chain runs concurrent calls on several threads.
   const size = Math.max(1, Math.ceil(accounts.length / CHUNKS));
   const chunks: string[][] = [];
   for (let k = 0; k < accounts.length; k += size) chunks.push(accounts.slice(k, k + size));
-  const read = (
-    await Promise.all(
-      chunks.map((chunk) =>
-        reader.snapshots(vault, engine, chunk, [...options.collaterals], MAX_UINT256, { blockTag }),
-      ),
-    )
-  ).flat();
-  return Promise.all(
-    read.map(async (s, i): Promise<AccountSnapshot> => {
-      const account = accounts[i];
-      const snapshot = liquiditySnapshot(account, s.liq);
-      if (!s.unhealthy) return snapshot;
-      const positions: CollateralPosition[] = [];
-      for (const h of s.holdings) {
-        const priceAvailable = h.collateralPrice.status !== FAILED;
-        const value = priceAvailable ? (h.amount * h.collateralPrice.low) / 10n ** h.decimals : 0n;
-        if (h.basePriceStatus === FAILED) snapshot.basePriceAvailable = false;
-        const position: CollateralPosition = { asset: getAddress(h.asset), amount: h.amount, value, priceAvailable };
-        if (h.previewed) position.preview = await previewOf(h, engine, account, blockTag);
-        positions.push(position);
+  const read = await Promise.all(
+    chunks.map(async (chunk) => {
+      try {
+        const snaps = await reader.snapshots(vaultAddress, engine, chunk, [...options.collaterals], MAX_UINT256, {
+          blockTag,
+          gasLimit,
+        });
+        return await Promise.all(snaps.map((s, i) => snapshotOf(s, chunk[i], engine, blockTag)));
+      } catch {
+        // The chunk's call failed (a preview ran short of gas, or anything else): the library's own reads, exactly.
+        return readAccountSnapshots(vault, engine, chunk, { blockTag, collaterals: options.collaterals });
       }
-      snapshot.collaterals = positions;
-      snapshot.flaggedAt = s.flaggedAt;
-      snapshot.liquidatable =
-        s.liquidatable || positions.some((position) => position.preview !== undefined && position.preview.ok);
-      return snapshot;
     }),
   );
+  return read.flat();
 }
 
-type Holding = Awaited<ReturnType<SimSnapshots["snapshots"]>>[number]["holdings"][number];
+type Snapshot = SimSnapshots.SnapshotStructOutput;
+type Holding = SimSnapshots.HoldingStructOutput;
+
+/** One account's snapshot as the library builds it, from `s`. */
+async function snapshotOf(s: Snapshot, account: string, engine: LiquidationEngine, blockTag: number) {
+  const snapshot = liquiditySnapshot(account, s.liq);
+  if (!s.unhealthy) return snapshot;
+  const positions: CollateralPosition[] = [];
+  for (const h of s.holdings) {
+    const priceAvailable = h.collateralPrice.status !== FAILED;
+    const value = priceAvailable ? (h.amount * h.collateralPrice.low) / 10n ** h.decimals : 0n;
+    if (h.basePriceStatus === FAILED) snapshot.basePriceAvailable = false;
+    const position: CollateralPosition = { asset: getAddress(h.asset), amount: h.amount, value, priceAvailable };
+    if (h.previewed) position.preview = await previewOf(h, engine, account, blockTag);
+    positions.push(position);
+  }
+  snapshot.collaterals = positions;
+  snapshot.flaggedAt = s.flaggedAt;
+  snapshot.liquidatable =
+    s.liquidatable || positions.some((position) => position.preview !== undefined && position.preview.ok);
+  return snapshot;
+}
 
 /** A holding's preview as the library reports it: the quote, or the revert described as `describeError` would. */
 async function previewOf(
@@ -79,12 +93,13 @@ async function previewOf(
     const q = h.preview;
     return { ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff };
   }
-  const decoded = h.previewError === "0x" ? undefined : decodeRevert(h.previewError);
+  // A custom error, a panic or a message: described from its data, as the library's describeError does.
+  const decoded = h.previewError.length >= 10 ? decodeRevert(h.previewError) : undefined;
   if (decoded !== undefined) return { ok: false, error: `reverted: ${decoded}` };
-  // Revert data no interface decodes: ask the engine itself, as the library does, for the same description.
+  // Anything else: the library's own call, whatever it answers.
   try {
-    await engine.previewLiquidation(account, h.asset, MAX_UINT256, { blockTag });
-    return { ok: false, error: "reverted without a reason" };
+    const q = await engine.previewLiquidation(account, h.asset, MAX_UINT256, { blockTag });
+    return { ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff };
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }

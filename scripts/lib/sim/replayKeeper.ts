@@ -5,7 +5,7 @@
  * liquidator); in adaptive mode it also samples volatility and syncs the caps hourly. Why it did not send is counted
  * in `rejections`.
  */
-import { revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
+import { readAccountSnapshots, revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
 import { snapshotsInOneCall } from "./keeperSnapshots.js";
 import type { Pending } from "./driver.js";
 import { compareRatios } from "./figures.js";
@@ -29,12 +29,12 @@ export class BulwarkReplayKeeper {
   private lastVolatility = -Infinity;
   private readonly collateralAddresses: string[];
   private readonly market: SimMarket;
-  private readonly vaultAddress: string;
+  private readonly libraryReads: boolean;
 
-  /** `vaultAddress`: the market's vault's. */
-  constructor(market: SimMarket, vaultAddress: string) {
+  /** `libraryReads`: snapshot with the keeper library's own calls instead of `SimSnapshots` (the reference path). */
+  constructor(market: SimMarket, libraryReads = false) {
     this.market = market;
-    this.vaultAddress = vaultAddress;
+    this.libraryReads = libraryReads;
     this.collateralAddresses = market.collaterals.map((asset) => asset.address);
   }
 
@@ -86,10 +86,10 @@ export class BulwarkReplayKeeper {
   /** Snapshots `accounts` at `blockTag` and selects what to do, as the keeper bot does. */
   private async select(accounts: string[], blockTag: number, busy: ReadonlySet<string>): Promise<Selection> {
     const { market } = this;
-    const snapshots = await snapshotsInOneCall(market.snapshots, this.vaultAddress, market.engine, accounts, {
-      blockTag,
-      collaterals: this.collateralAddresses,
-    });
+    const read = { blockTag, collaterals: this.collateralAddresses };
+    const snapshots = this.libraryReads
+      ? await readAccountSnapshots(market.vault, market.engine, accounts, read)
+      : await snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, read);
     const selection = selectLiquidations(snapshots, {
       maxPerBlock: MAX_PER_BLOCK,
       canSell: (asset) => market.byAddress.get(asset.toLowerCase())?.pool !== undefined,

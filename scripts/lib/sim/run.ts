@@ -54,6 +54,11 @@ export interface SimulationConfig {
    * Called around each Bulwark replay on its chain (the speed bench measures the chain's own rate with them):
    * `before` once the market is set up, `after` once the replay reported, before the chain closes.
    */
+  /**
+   * The reference path (tests only): Hardhat's automatic gas price and the keeper library's own snapshot calls, as
+   * replays ran before issue 22's speed steps. Its report must equal the fast path's.
+   */
+  reference?: boolean;
   replayHooks?: {
     before(ethers: HardhatEthers): Promise<void>;
     after(ethers: HardhatEthers, run: RunReport): Promise<void>;
@@ -75,9 +80,10 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
  * chain for a fee estimate (`eth_feeHistory`, about 4 ms each: a fifth of a replay's time). Every transaction of a
  * block pays the same price, as it did with the estimate, so their order in the block and every outcome are the same;
  * only the senders' ether balances differ, which nothing reads. (A fork keeps the automatic price: its base fee is the
- * forked chain's.) 100 gwei stays above the base fee, which the simulation's small blocks never push up.
+ * forked chain's.) The base fee starts at 0 and grows by 1 wei at most per block more than half full, so 1 gwei stays
+ * above it for any run.
  */
-export const IN_PROCESS_CHAIN = { gasPrice: 100_000_000_000n } as const;
+export const IN_PROCESS_CHAIN = { gasPrice: 1_000_000_000n, initialBaseFeePerGas: 0n } as const;
 
 /** Thrown for a configuration that cannot run; the message says what to change. */
 export class SimulationError extends Error {}
@@ -114,7 +120,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     const setupStart = performance.now();
     const connection =
       config.fork === undefined
-        ? await network.create({ override: IN_PROCESS_CHAIN })
+        ? await network.create(config.reference === true ? {} : { override: IN_PROCESS_CHAIN })
         : await network.create({
             override: { forking: { url: config.fork.url, blockNumber: config.fork.block, enabled: true } },
           });
@@ -134,6 +140,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
         progress: (what: string) => ui.phase(`${mode}: ${what}`),
       };
       const replayOptions = {
+        reference: config.reference,
         keeperDelayBlocks: config.keeperDelayBlocks,
         keeperOutages: config.keeperOutages,
         progress: (done: number, total: number) => ui.progress(done, total),
