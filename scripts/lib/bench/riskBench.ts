@@ -7,10 +7,8 @@
 import os from "node:os";
 import path from "node:path";
 
-import { gitCommit } from "../gitCommit.js";
-import { codeId } from "../risk/codeId.js";
-import { parseRiskArgs, runPaths, summaryText, writeRiskReport } from "../risk/riskCli.js";
-import { buildReport, shardPaths } from "../risk/riskReport.js";
+import { parseRiskArgs, runPaths, summaryText, wholeRunReport, writeRiskReport } from "../risk/riskCli.js";
+import { shardPaths } from "../risk/riskReport.js";
 import type { PathOutcome } from "../risk/session.js";
 import { COMMAND, machine, writeJson } from "./shared.js";
 
@@ -48,15 +46,7 @@ export async function riskBench(): Promise<void> {
       `${workers} workers`,
   );
   const run = await runPaths(config, shardPaths(config.paths, 0, 1), workers, (line) => console.log(line));
-  const report = buildReport(config, run.outcomes, {
-    code: codeId(),
-    commit: gitCommit(process.cwd()),
-    generatedAt: new Date().toISOString(),
-    shards: 1,
-    wallSeconds: Number(run.wallSeconds.toFixed(1)),
-    workers,
-    machine: machine(),
-  });
+  const report = wholeRunReport(config, run, workers);
   const files = writeRiskReport(report, FULL);
   console.log(`\n${summaryText(report)}`);
   const minutes = run.wallSeconds / 60;

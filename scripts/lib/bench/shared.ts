@@ -4,7 +4,6 @@
  * (one transaction per row on the scripted `Timeline`, its receipt checked against what the scenario says).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
@@ -35,20 +34,7 @@ export interface Measurement {
   gas: bigint;
 }
 
-export interface Machine {
-  os: string;
-  cpu: string;
-  cores: number;
-}
-
-export function machine(): Machine {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpu: cpus[0]?.model.trim() ?? "unknown",
-    cores: cpus.length,
-  };
-}
+export { machine, type Machine } from "../machine.js";
 
 export interface CompilerSettings {
   solc: string;

@@ -227,6 +227,41 @@ export function liquiditySnapshot(
   };
 }
 
+/** One holding of an unhealthy account, valued at its collateral's low price (0 while that price is FAILED). */
+export function holdingPosition(
+  asset: string,
+  amount: bigint,
+  price: { low: bigint; status: bigint },
+  decimals: bigint,
+): CollateralPosition {
+  const priceAvailable = price.status !== FAILED;
+  const value = priceAvailable ? (amount * price.low) / 10n ** decimals : 0n;
+  return { asset: getAddress(asset), amount, value, priceAvailable };
+}
+
+/** `snapshot` with its holdings and flag: liquidatable when the vault says so or any holding's preview quotes. */
+export function completeSnapshot(
+  snapshot: AccountSnapshot,
+  positions: CollateralPosition[],
+  liquidatable: boolean,
+  flaggedAt: bigint,
+): AccountSnapshot {
+  snapshot.collaterals = positions;
+  snapshot.flaggedAt = flaggedAt;
+  snapshot.liquidatable =
+    liquidatable || positions.some((position) => position.preview !== undefined && position.preview.ok);
+  return snapshot;
+}
+
+/** An engine quote as a successful preview. */
+export const quoteResult = (q: {
+  repay: bigint;
+  seize: bigint;
+  fee: bigint;
+  bonus: bigint;
+  writeOff: boolean;
+}): PreviewResult => ({ ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff });
+
 /** Liquidation limit / debt value (WAD, rounded down) as the vault computes it; MAX_UINT256 without debt. */
 export function healthOf(liquidationLimit: bigint, debtValue: bigint, debt: bigint): bigint {
   if (debt === 0n) return MAX_UINT256;
@@ -257,7 +292,7 @@ export async function readAccountSnapshots(
       const q = await rpc(`previewLiquidation ${account} ${asset}`, () =>
         engine.previewLiquidation(account, asset, maxRepay, at),
       );
-      return { ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff };
+      return quoteResult(q);
     } catch (error) {
       if (isTransientError(error)) throw error;
       return { ok: false, error: describeError(error) };
@@ -279,19 +314,12 @@ export async function readAccountSnapshots(
       const amount = await rpc(`collateralOf ${account} ${asset}`, () => vault.collateralOf(account, asset, at));
       if (amount === 0n) continue;
       const view = await rpc(`liquidationView ${account} ${asset}`, () => vault.liquidationView(account, asset, at));
-      const price = view.collateralPrice;
-      const priceAvailable = price.status !== FAILED;
-      const value = priceAvailable ? (amount * price.low) / 10n ** view.decimals : 0n;
       if (view.basePrice.status === FAILED) snapshot.basePriceAvailable = false;
-      const position: CollateralPosition = { asset: getAddress(asset), amount, value, priceAvailable };
-      if ((options.preview ?? true) && priceAvailable) position.preview = await preview(account, asset);
+      const position = holdingPosition(asset, amount, view.collateralPrice, view.decimals);
+      if ((options.preview ?? true) && position.priceAvailable) position.preview = await preview(account, asset);
       positions.push(position);
     }
-    snapshot.collaterals = positions;
-    snapshot.flaggedAt = flaggedAt;
-    snapshot.liquidatable =
-      liquidatable || positions.some((position) => position.preview !== undefined && position.preview.ok);
-    return snapshot;
+    return completeSnapshot(snapshot, positions, liquidatable, flaggedAt);
   };
   return mapLimit([...accounts], options.concurrency ?? 8, read);
 }

@@ -121,9 +121,10 @@ export function fitModel(
   checkOptions(opts);
   const all = segments.flatMap((s) => s.returns);
   if (all.length < 2) throw new Error("the model needs at least two hours of joint returns");
-  const robustSigma = MODEL_ASSETS.map(
-    (_, a) => 1.4826 * median(all.map((r) => Math.abs(r[a] - median(all.map((x) => x[a]))))),
-  );
+  const robustSigma = MODEL_ASSETS.map((_, a) => {
+    const center = median(all.map((r) => r[a]));
+    return 1.4826 * median(all.map((r) => Math.abs(r[a] - center)));
+  });
   const isJump = (r: Returns): boolean => r.some((x, a) => Math.abs(x) > opts.jumpSigmas * robustSigma[a]);
   const body = segments
     .map((s) => ({ scenario: s.scenario, returns: s.returns.filter((r) => !isJump(r)) }))

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
 import { renderTable } from "../format.js";
 import { gitCommit } from "../gitCommit.js";
+import { machine } from "../machine.js";
 import { modesOf, type ParamsMode, type ParamsSelection } from "../sim/types.js";
 import { codeId } from "./codeId.js";
 import { DEFAULT_MODEL_OPTIONS } from "./model.js";
@@ -287,15 +288,6 @@ export function summaryText(report: RiskReport): string {
     .join("\n\n");
 }
 
-function machineOf(): { os: string; cpu: string; cores: number } {
-  const cpus = os.cpus();
-  return {
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    cpu: cpus[0]?.model.trim() ?? "unknown",
-    cores: cpus.length,
-  };
-}
-
 /** Thrown when the output directory cannot be written (checked before any replay runs). */
 export class OutputError extends Error {}
 
@@ -327,6 +319,25 @@ export function writeRiskReport(report: RiskReport, out: string): { json: string
   writeAtomic(json, `${JSON.stringify(report, null, 2)}\n`);
   writeAtomic(html, renderRiskHtml(report));
   return { json, html };
+}
+
+/** risk.json of a run made in one piece (not merged from shards) on this machine. */
+export function wholeRunReport(
+  config: RiskConfig,
+  run: { outcomes: Outcomes; wallSeconds: number },
+  workers: number,
+  code = codeId(),
+  commit = gitCommit(ROOT),
+): RiskReport {
+  return buildReport(config, run.outcomes, {
+    code,
+    commit,
+    generatedAt: new Date().toISOString(),
+    shards: 1,
+    wallSeconds: Number(run.wallSeconds.toFixed(1)),
+    workers,
+    machine: machine(),
+  });
 }
 
 /** Runs the command (parsed options); returns the exit status. */
@@ -377,15 +388,7 @@ export async function runRisk(
     );
     return 0;
   }
-  const report = buildReport(config, run.outcomes, {
-    code,
-    commit,
-    generatedAt: new Date().toISOString(),
-    shards: 1,
-    wallSeconds: Number(run.wallSeconds.toFixed(1)),
-    workers: Math.min(options.workers, jobsFor(config, paths).length),
-    machine: machineOf(),
-  });
+  const report = wholeRunReport(config, run, Math.min(options.workers, jobsFor(config, paths).length), code, commit);
   const files = writeRiskReport(report, options.out);
   process.stdout.write(`\n${summaryText(report)}\n\nreport: ${rel(files.json)}\ncharts: ${rel(files.html)}\n`);
   return 0;

@@ -5,14 +5,16 @@
  * where a call's fixed cost is most of a read's, takes them in one. `test/unit/SimSnapshots.test.ts` checks the two
  * give equal snapshots over healthy, unhealthy, flagged, doubted-price and failed-price accounts.
  */
-import { getAddress } from "ethers";
 
 import type { CollateralVault, LiquidationEngine, SimSnapshots } from "../../../typechain-types/index.js";
 import {
   MAX_UINT256,
   decodeRevert,
   describeError,
+  completeSnapshot,
+  holdingPosition,
   liquiditySnapshot,
+  quoteResult,
   readAccountSnapshots,
   type AccountSnapshot,
   type CollateralPosition,
@@ -68,18 +70,12 @@ async function snapshotOf(s: Snapshot, account: string, engine: LiquidationEngin
   if (!s.unhealthy) return snapshot;
   const positions: CollateralPosition[] = [];
   for (const h of s.holdings) {
-    const priceAvailable = h.collateralPrice.status !== FAILED;
-    const value = priceAvailable ? (h.amount * h.collateralPrice.low) / 10n ** h.decimals : 0n;
     if (h.basePriceStatus === FAILED) snapshot.basePriceAvailable = false;
-    const position: CollateralPosition = { asset: getAddress(h.asset), amount: h.amount, value, priceAvailable };
+    const position = holdingPosition(h.asset, h.amount, h.collateralPrice, h.decimals);
     if (h.previewed) position.preview = await previewOf(h, engine, account, blockTag);
     positions.push(position);
   }
-  snapshot.collaterals = positions;
-  snapshot.flaggedAt = s.flaggedAt;
-  snapshot.liquidatable =
-    s.liquidatable || positions.some((position) => position.preview !== undefined && position.preview.ok);
-  return snapshot;
+  return completeSnapshot(snapshot, positions, s.liquidatable, s.flaggedAt);
 }
 
 /** A holding's preview as the library reports it: the quote, or the revert described as `describeError` would. */
@@ -89,17 +85,13 @@ async function previewOf(
   account: string,
   blockTag: number,
 ): Promise<PreviewResult> {
-  if (h.previewOk) {
-    const q = h.preview;
-    return { ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff };
-  }
+  if (h.previewOk) return quoteResult(h.preview);
   // A custom error, a panic or a message: described from its data, as the library's describeError does.
   const decoded = h.previewError.length >= 10 ? decodeRevert(h.previewError) : undefined;
   if (decoded !== undefined) return { ok: false, error: `reverted: ${decoded}` };
   // Anything else: the library's own call, whatever it answers.
   try {
-    const q = await engine.previewLiquidation(account, h.asset, MAX_UINT256, { blockTag });
-    return { ok: true, repay: q.repay, seize: q.seize, fee: q.fee, bonus: q.bonus, writeOff: q.writeOff };
+    return quoteResult(await engine.previewLiquidation(account, h.asset, MAX_UINT256, { blockTag }));
   } catch (error) {
     return { ok: false, error: describeError(error) };
   }
