@@ -10,7 +10,7 @@ import { network } from "hardhat";
 import { readAccountSnapshots, type AccountSnapshot } from "../../scripts/lib/keeper/index.js";
 import { answerOf } from "../../scripts/lib/sim/driver.js";
 import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
-import { snapshotsInOneCall } from "../../scripts/lib/sim/keeperSnapshots.js";
+import { MAX_CALL_GAS, snapshotsInOneCall } from "../../scripts/lib/sim/keeperSnapshots.js";
 import { IN_PROCESS_CHAIN } from "../../scripts/lib/sim/run.js";
 import { COLLATERAL_ASSETS, BASE_ASSET } from "../../scripts/lib/sim/scenarios.js";
 import { buildMarket, priceWadOf, STALENESS_GRACE } from "../../scripts/lib/sim/simMarket.js";
@@ -39,11 +39,15 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
       const blockTag = await ethers.provider.getBlockNumber();
       const accounts = market.borrowers;
       const library = await readAccountSnapshots(market.vault, market.engine, accounts, { blockTag, collaterals });
+      const stats = { calls: 0, fallbacks: 0 };
       const batched = await snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, {
         blockTag,
         collaterals,
+        stats,
       });
       expect(batched).to.deep.equal(library);
+      // Read in one call per chunk, not the library's way: equal snapshots alone would not show it.
+      expect(stats).to.deep.equal({ calls: 4, fallbacks: 0 });
       seen.states++;
       const unhealthy = library.filter((s: AccountSnapshot) => s.collaterals.length > 0);
       seen.unhealthy += unhealthy.length;
@@ -101,14 +105,45 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
       }),
       "the short chunk's own call fails",
     ).to.be.rejected;
+    const shortStats = { calls: 0, fallbacks: 0 };
     const fallback = await snapshotsInOneCall(market.snapshots, market.vault, market.engine, unhealthy, {
       blockTag,
       collaterals,
       gasLimit: 2_000_000n,
+      stats: shortStats,
     });
+    expect(shortStats.fallbacks, "chunks read the library's way").to.be.greaterThan(0);
     expect(fallback).to.deep.equal(
       await readAccountSnapshots(market.vault, market.engine, unhealthy, { blockTag, collaterals }),
     );
+
+    // Any other failure is thrown, not hidden by the library's reads: a call over the chain's gas cap (refused before
+    // it runs: every chunk once asked for 30M and every read silently went the slow way), or a reader pointed at the
+    // wrong contract.
+    await expect(
+      snapshotsInOneCall(market.snapshots, market.vault, market.engine, unhealthy, {
+        blockTag,
+        collaterals,
+        gasLimit: MAX_CALL_GAS + 1n,
+      }),
+    ).to.be.rejectedWith(/at most 16777216 gas/);
+    await expect(
+      market.snapshots.snapshots(vaultAddress, market.engine, unhealthy, collaterals, 1n, {
+        blockTag,
+        gasLimit: MAX_CALL_GAS + 1n,
+      }),
+      "the chain refuses a call over its cap",
+    ).to.be.rejected;
+    const wrongVault = market.engine as unknown as typeof market.vault;
+    const wrongStats = { calls: 0, fallbacks: 0 };
+    await expect(
+      snapshotsInOneCall(market.snapshots, wrongVault, market.engine, unhealthy, {
+        blockTag,
+        collaterals,
+        stats: wrongStats,
+      }),
+    ).to.be.rejected;
+    expect(wrongStats.fallbacks, "no library reads after a failure that is not PreviewGasShort").to.equal(0);
 
     expect(seen.states).to.equal(6);
     expect(seen.baseFailed, "accounts with a FAILED base price").to.be.greaterThan(0);

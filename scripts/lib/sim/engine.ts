@@ -114,7 +114,9 @@ export class BulwarkReplay implements ReplayProtocol {
     this.shareUnit = vault.shareUnit;
     this.initialDebt = vault.initialDebt;
     this.mirror = new VaultMirror(ethers, market, vault.vaultAddress);
-    this.keeper = new BulwarkReplayKeeper(market, vault.libraryReads === true);
+    this.keeper = new BulwarkReplayKeeper(market, vault.libraryReads === true, (label, task) =>
+      driver.timed(label, task),
+    );
   }
 
   /** Reads every borrower's position as opened, before the first block. */

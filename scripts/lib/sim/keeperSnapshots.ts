@@ -16,6 +16,7 @@ import {
   liquiditySnapshot,
   quoteResult,
   readAccountSnapshots,
+  revertData,
   type AccountSnapshot,
   type CollateralPosition,
   type PreviewResult,
@@ -26,19 +27,38 @@ const FAILED = 2n; // IPriceOracle.Status.FAILED
  * calls 6.1 s, 4 calls 4.6 s, 8 calls 4.6 s; the library's eight calls per account 6.2 s). */
 const CHUNKS = 4;
 
-/** Gas each chunk's call may use: ample for its previews (a preview that ran short is refused on chain, below). */
-const CHUNK_GAS = 30_000_000n;
+/**
+ * The most gas one call may carry on the in-process chain: EIP-7825's per-transaction cap (2^24), which EDR applies to
+ * `eth_call` too. A call asking for more is refused outright, before it runs.
+ */
+export const MAX_CALL_GAS = 16_777_216n;
 
-/** `readAccountSnapshots(vault, engine, accounts, { blockTag, collaterals })`, from one call of `reader` per chunk. */
+/** Gas each chunk's call may use: under the cap, and ample for its previews (a preview that ran short is refused on
+ * chain, below, and read the library's way). */
+const CHUNK_GAS = 16_000_000n;
+
+/** How the reads went: chunk calls made, and chunks read the library's way because a preview ran short of gas. */
+export interface SnapshotStats {
+  calls: number;
+  fallbacks: number;
+}
+
+/**
+ * `readAccountSnapshots(vault, engine, accounts, { blockTag, collaterals })`, from one call of `reader` per chunk.
+ * A chunk whose call reverts with `PreviewGasShort` is read with the library's calls; any other failure is thrown
+ * (a fallback for every error once hid that every call was refused: asking for more gas than the chain's cap).
+ */
 export async function snapshotsInOneCall(
   reader: SimSnapshots,
   vault: CollateralVault,
   engine: LiquidationEngine,
   accounts: readonly string[],
-  options: { blockTag: number; collaterals: readonly string[]; gasLimit?: bigint },
+  options: { blockTag: number; collaterals: readonly string[]; gasLimit?: bigint; stats?: SnapshotStats },
 ): Promise<AccountSnapshot[]> {
-  const { blockTag } = options;
+  const { blockTag, stats } = options;
   const gasLimit = options.gasLimit ?? CHUNK_GAS;
+  if (gasLimit > MAX_CALL_GAS)
+    throw new Error(`a snapshot call may carry at most ${MAX_CALL_GAS} gas, not ${gasLimit}`);
   const vaultAddress = await vault.getAddress();
   // In CHUNKS calls at once: the in-process chain runs concurrent calls on several threads.
   const size = Math.max(1, Math.ceil(accounts.length / CHUNKS));
@@ -46,19 +66,34 @@ export async function snapshotsInOneCall(
   for (let k = 0; k < accounts.length; k += size) chunks.push(accounts.slice(k, k + size));
   const read = await Promise.all(
     chunks.map(async (chunk) => {
+      let snaps: Snapshot[];
       try {
-        const snaps = await reader.snapshots(vaultAddress, engine, chunk, [...options.collaterals], MAX_UINT256, {
+        if (stats !== undefined) stats.calls++;
+        snaps = await reader.snapshots(vaultAddress, engine, chunk, [...options.collaterals], MAX_UINT256, {
           blockTag,
           gasLimit,
         });
-        return await Promise.all(snaps.map((s, i) => snapshotOf(s, chunk[i], engine, blockTag)));
-      } catch {
-        // The chunk's call failed (a preview ran short of gas, or anything else): the library's own reads, exactly.
+      } catch (error) {
+        if (!previewGasShort(reader, error)) throw error;
+        // A preview would have run short of gas: the library's own reads, exactly.
+        if (stats !== undefined) stats.fallbacks++;
         return readAccountSnapshots(vault, engine, chunk, { blockTag, collaterals: options.collaterals });
       }
+      return Promise.all(snaps.map((s, i) => snapshotOf(s, chunk[i], engine, blockTag)));
     }),
   );
   return read.flat();
+}
+
+/** Whether `error` is the reader's `PreviewGasShort` revert. */
+function previewGasShort(reader: SimSnapshots, error: unknown): boolean {
+  const data = revertData(error);
+  if (data === undefined) return false;
+  try {
+    return reader.interface.parseError(data)?.name === "PreviewGasShort";
+  } catch {
+    return false;
+  }
 }
 
 type Snapshot = SimSnapshots.SnapshotStructOutput;

@@ -21,6 +21,9 @@ const MAX_FLAGS_PER_BLOCK = 10;
 const SNAPSHOT_LIMIT = 2 * (MAX_PER_BLOCK + MAX_FLAGS_PER_BLOCK);
 const KEEPER_GAS = 8_000_000n;
 
+/** Times `task` under `label`. */
+export type Timer = <T>(label: string, task: () => Promise<T>) => Promise<T>;
+
 type Order = { borrower: string; collateral: string; maxRepay: bigint };
 
 export class BulwarkReplayKeeper {
@@ -30,11 +33,16 @@ export class BulwarkReplayKeeper {
   private readonly collateralAddresses: string[];
   private readonly market: SimMarket;
   private readonly libraryReads: boolean;
+  private readonly timed: Timer;
 
-  /** `libraryReads`: snapshot with the keeper library's own calls instead of `SimSnapshots` (the reference path). */
-  constructor(market: SimMarket, libraryReads = false) {
+  /**
+   * `libraryReads`: snapshot with the keeper library's own calls instead of `SimSnapshots` (the reference path);
+   * `timed`: times each part of a pass under a label (the driver's profile).
+   */
+  constructor(market: SimMarket, libraryReads = false, timed: Timer = (_label, task) => task()) {
     this.market = market;
     this.libraryReads = libraryReads;
+    this.timed = timed;
     this.collateralAddresses = market.collaterals.map((asset) => asset.address);
   }
 
@@ -49,7 +57,7 @@ export class BulwarkReplayKeeper {
     const pending: Pending[] = [];
     const unhealthy = this.mostUrgent(liquidities);
     if (unhealthy.length > 0) {
-      const selection = await this.select(unhealthy, blockTag, busy);
+      const selection = await this.timed("keeper.select", () => this.select(unhealthy, blockTag, busy));
       const liquidations = selection.actions.filter(
         (a): a is Extract<Action, { kind: "liquidate" }> => a.kind === "liquidate",
       );
@@ -58,8 +66,8 @@ export class BulwarkReplayKeeper {
         collateral: a.collateral,
         maxRepay: a.maxRepay,
       }));
-      pending.push(...(await this.liquidations(orders, blockTag, due)));
-      pending.push(...(await this.writeOffs(selection, blockTag, due)));
+      pending.push(...(await this.timed("keeper.liquidations", () => this.liquidations(orders, blockTag, due))));
+      pending.push(...(await this.timed("keeper.writeOffs", () => this.writeOffs(selection, blockTag, due))));
       pending.push(...this.flags(selection, due));
     }
     pending.push(...this.riskUpdates(chainTime, due));
