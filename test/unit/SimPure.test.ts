@@ -14,6 +14,7 @@ import {
   FAILED,
   OK,
   liquidityOf,
+  mayBeLiquidatable,
   sameLiquidity,
   underwater,
   type Liquidity,
@@ -542,6 +543,58 @@ describe("Simulation (pure)", function () {
       expect(stepAt(series, 99)).to.equal(series[2]);
       expect(stepAt(series, 5)).to.equal(series[0]);
       expect(stepAt([], 5)).to.equal(undefined);
+    });
+  });
+  describe("mayBeLiquidatable (the replay keeper's reads it may skip)", function () {
+    // USDC base (6 decimals) and one 18-decimal collateral with an 80% threshold.
+    const price = (low: string, high: string, status: number): PriceRead => ({
+      low: wad(low),
+      high: wad(high),
+      status,
+    });
+    const viewOf = (collateral: PriceRead, base = price("1", "1", OK)): MarketView => ({
+      base,
+      baseUnit: 10n ** 6n,
+      collaterals: [{ price: collateral, unit: 10n ** 18n, borrowLtv: wad("0.75"), liquidationThreshold: wad("0.8") }],
+    });
+    const ONE = 10n ** 18n;
+    const usdc = (amount: number): bigint => BigInt(amount) * 10n ** 6n;
+
+    it("values collateral at its high bound and debt at the base's low: underwater at the low bound is not enough", function () {
+      // 1 unit at 2,000–2,500: limit 1,600 at the low bound, 2,000 at the high one (the liquidation side).
+      const doubted = viewOf(price("2000", "2500", DEGRADED));
+      expect(underwater(liquidityOf(doubted, usdc(1800), [ONE]))).to.equal(true);
+      expect(mayBeLiquidatable(doubted, usdc(1800), [ONE], [0n])).to.equal(false);
+      expect(mayBeLiquidatable(doubted, usdc(2001), [ONE], [0n])).to.equal(true);
+      // The base's low bound values the debt: a base doubted at 0.9–1.0 makes 2,100 of debt worth 1,890.
+      const baseDoubted = viewOf(price("2500", "2500", OK), price("0.9", "1", DEGRADED));
+      expect(mayBeLiquidatable(baseDoubted, usdc(2100), [ONE], [0n])).to.equal(false);
+      expect(mayBeLiquidatable(baseDoubted, usdc(2300), [ONE], [0n])).to.equal(true);
+    });
+
+    it("says 'may' at the limit and within its slack of it, never 'cannot' for a liquidatable account", function () {
+      const ok = viewOf(price("2500", "2500", OK)); // limit 2,000 USD
+      expect(
+        mayBeLiquidatable(ok, usdc(2000), [ONE], [0n]),
+        "at the limit: the vault says no, the mirror may",
+      ).to.equal(true);
+      expect(mayBeLiquidatable(ok, usdc(2000) - 1n, [ONE], [0n]), "within 1 ppb").to.equal(true);
+      expect(mayBeLiquidatable(ok, usdc(1999), [ONE], [0n])).to.equal(false);
+      expect(mayBeLiquidatable(ok, usdc(1999), [ONE], [0n], 1_000_000n), "a wider slack").to.equal(true);
+      expect(mayBeLiquidatable(ok, 0n, [ONE], [0n]), "no debt").to.equal(false);
+      expect(mayBeLiquidatable(ok, usdc(1), [0n], [0n]), "debt and no collateral").to.equal(true);
+    });
+
+    it("counts collateral of FAILED price at its ceiling, as the engine does, and reads when it cannot tell", function () {
+      const failed = viewOf(price("0", "0", FAILED));
+      // Ceiling 3,000: the holding bounds the limit at 2,400.
+      expect(mayBeLiquidatable(failed, usdc(2300), [ONE], [wad("3000")])).to.equal(false);
+      expect(mayBeLiquidatable(failed, usdc(2500), [ONE], [wad("3000")])).to.equal(true);
+      expect(mayBeLiquidatable(failed, usdc(1), [ONE], [0n]), "no ceiling: the engine refuses, but read").to.equal(
+        true,
+      );
+      const baseFailed = viewOf(price("2500", "2500", OK), price("0", "0", FAILED));
+      expect(mayBeLiquidatable(baseFailed, usdc(1), [ONE], [0n]), "base FAILED: read").to.equal(true);
     });
   });
 });

@@ -10,7 +10,9 @@ import { network } from "hardhat";
 import { readAccountSnapshots, type AccountSnapshot } from "../../scripts/lib/keeper/index.js";
 import { answerOf } from "../../scripts/lib/sim/driver.js";
 import { inProcessSource } from "../../scripts/lib/sim/inProcess.js";
+import { FAILED, underwater } from "../../scripts/lib/sim/health.js";
 import { MAX_CALL_GAS, snapshotsInOneCall } from "../../scripts/lib/sim/keeperSnapshots.js";
+import { VaultMirror } from "../../scripts/lib/sim/vaultMirror.js";
 import { IN_PROCESS_CHAIN } from "../../scripts/lib/sim/run.js";
 import { COLLATERAL_ASSETS, BASE_ASSET } from "../../scripts/lib/sim/scenarios.js";
 import { buildMarket, priceWadOf, STALENESS_GRACE } from "../../scripts/lib/sim/simMarket.js";
@@ -33,7 +35,11 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
       priceUnavailable: 0,
       baseFailed: 0,
       states: 0,
+      unreadUnderwater: 0,
+      unreadFailed: 0,
+      readLiquidatable: 0,
     };
+    const mirror = new VaultMirror(ethers, market, await market.vault.getAddress());
 
     const compare = async (): Promise<void> => {
       const blockTag = await ethers.provider.getBlockNumber();
@@ -46,8 +52,23 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
         stats,
       });
       expect(batched).to.deep.equal(library);
+      // The replay keeper leaves unread the accounts the mirror says cannot be liquidated: none of them may be.
+      await mirror.readCeilings(blockTag);
+      await mirror.refreshAll(blockTag);
+      const reads = await mirror.readBlock(blockTag, 10n ** 6n);
+      const liquidities = mirror.liquidities(blockTag, reads);
+      library.forEach((snapshot, i) => {
+        if (mirror.mayBeLiquidatable(i, liquidities[i].debt, reads)) return;
+        expect(snapshot.liquidatable, `${snapshot.account}: left unread, but liquidatable`).to.equal(false);
+        if (!underwater(liquidities[i])) return;
+        seen.unreadUnderwater++;
+        if (liquidities[i].priceStatus === FAILED) seen.unreadFailed++;
+      });
+      seen.readLiquidatable += library.filter(
+        (snapshot, i) => snapshot.liquidatable && mirror.mayBeLiquidatable(i, liquidities[i].debt, reads),
+      ).length;
       // Read in one call per chunk, not the library's way: equal snapshots alone would not show it.
-      expect(stats).to.deep.equal({ calls: 4, fallbacks: 0 });
+      expect(stats).to.deep.equal({ calls: 8, fallbacks: 0 });
       seen.states++;
       const unhealthy = library.filter((s: AccountSnapshot) => s.collaterals.length > 0);
       seen.unhealthy += unhealthy.length;
@@ -146,6 +167,9 @@ describe("simulation keeper: snapshots in one call equal the keeper library's", 
     expect(wrongStats.fallbacks, "no library reads after a failure that is not PreviewGasShort").to.equal(0);
 
     expect(seen.states).to.equal(6);
+    expect(seen.unreadUnderwater, "underwater at the low bounds, left unread").to.be.greaterThan(0);
+    expect(seen.unreadFailed, "of them, at a FAILED price (valued at the ceiling)").to.be.greaterThan(0);
+    expect(seen.readLiquidatable, "liquidatable accounts the mirror reads").to.be.greaterThan(0);
     expect(seen.baseFailed, "accounts with a FAILED base price").to.be.greaterThan(0);
     expect(seen.unhealthy, "unhealthy accounts compared").to.be.greaterThan(10);
     expect(seen.flagged, "flagged accounts compared").to.be.greaterThan(0);

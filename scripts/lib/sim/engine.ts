@@ -70,6 +70,7 @@ export async function replay(
   });
   await protocol.start();
   await driver.run(protocol);
+  if (process.env.BULWARK_PROFILE === "1") console.error({ keeperUnread: protocol.keeperUnread() });
   return protocol.report(options.params, setupSeconds, started);
 }
 
@@ -119,9 +120,10 @@ export class BulwarkReplay implements ReplayProtocol {
     );
   }
 
-  /** Reads every borrower's position as opened, before the first block. */
-  start(): Promise<void> {
-    return this.mirror.refreshAll(this.driver.setupBlock);
+  /** Reads every borrower's position as opened, and the oracle's ceilings, before the first block. */
+  async start(): Promise<void> {
+    await this.mirror.readCeilings(this.driver.setupBlock);
+    await this.mirror.refreshAll(this.driver.setupBlock);
   }
 
   async beforeMine(chainTime: number, published: boolean): Promise<void> {
@@ -147,12 +149,21 @@ export class BulwarkReplay implements ReplayProtocol {
     this.stepRepaid = 0n;
   }
 
+  /** The keeper's passes that left accounts unread, those accounts, and its audits of them. */
+  keeperUnread(): { passes: number; accounts: number; audits: number } {
+    return this.keeper.skippedReads;
+  }
+
   poolSqrtPrices(): readonly bigint[] | undefined {
     return this.reads?.poolSqrtPrices;
   }
 
   decide({ block, chainTime }: BlockContext, due: number, busy: ReadonlySet<string>): Promise<Pending[]> {
-    return this.keeper.decide(block, chainTime, this.liquidities, due, busy);
+    const { reads, liquidities } = this;
+    if (reads?.block !== block) throw new Error(`decide at block ${block} without that block's reads`);
+    return this.keeper.decide(block, chainTime, liquidities, due, busy, (i) =>
+      this.mirror.mayBeLiquidatable(i, liquidities[i].debt, reads),
+    );
   }
 
   /**

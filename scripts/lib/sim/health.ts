@@ -118,6 +118,41 @@ export function liquidityOf(view: MarketView, debt: bigint, balances: readonly b
 export const underwater = (liq: Liquidity): boolean =>
   liq.debt > 0n && (liq.priceStatus === FAILED || liq.debtValue > liq.liquidationLimit);
 
+/**
+ * Whether the account could be liquidated at these prices. `isLiquidatable` and the engine (`liquidationView`, then
+ * `_checkLiquidatable`) value collateral at each price's high bound and debt at the base's low one (the bounds that
+ * favour the borrower, INV-13), with `accountLiquidity`'s roundings; collateral whose price is FAILED counts at its
+ * oracle ceiling (`ceilings`, by collateral; the engine's `_boundUnknownCollateral`), here rounded down where the
+ * engine rounds up, so this limit is never above the engine's. True when the debt value exceeds that limit less
+ * `slackPpb` parts per billion of it, or when the base price is FAILED or a FAILED collateral has no ceiling (the
+ * engine then refuses, but a false "may" only costs a read). False: no liquidation, preview or `isLiquidatable` of
+ * the account can succeed at these prices.
+ */
+export function mayBeLiquidatable(
+  view: MarketView,
+  debt: bigint,
+  balances: readonly bigint[],
+  ceilings: readonly bigint[],
+  slackPpb = 1n,
+): boolean {
+  if (debt === 0n) return false;
+  if (view.base.status === FAILED) return true;
+  let limit = 0n;
+  for (let k = 0; k < view.collaterals.length; k++) {
+    const amount = balances[k] ?? 0n;
+    if (amount === 0n) continue;
+    const c = view.collaterals[k];
+    let unitPrice = c.price.high;
+    if (c.price.status === FAILED) {
+      unitPrice = ceilings[k] ?? 0n;
+      if (unitPrice === 0n) return true;
+    }
+    limit += (((amount * unitPrice) / c.unit) * c.liquidationThreshold) / WAD;
+  }
+  const debtValue = mulDivUp(debt, view.base.low, view.baseUnit);
+  return debtValue > limit - (limit * slackPpb) / 1_000_000_000n;
+}
+
 /** Whether two liquidity reads are identical. */
 export function sameLiquidity(a: Liquidity, b: Liquidity): boolean {
   return (

@@ -1,11 +1,19 @@
 /**
  * The keeper of a Bulwark replay (engine.ts): after each block it snapshots the most urgent unhealthy accounts as
- * the keeper library's `readAccountSnapshots` does, in one call (keeperSnapshots.ts), selects liquidations, write-offs and flags with `selectLiquidations`,
- * simulates them against this block and queues those that would succeed (liquidations through the flash
- * liquidator); in adaptive mode it also samples volatility and syncs the caps hourly. Why it did not send is counted
- * in `rejections`.
+ * the keeper library's `readAccountSnapshots` does, in a few calls (keeperSnapshots.ts), leaving unread those the
+ * health mirror shows no liquidation can touch at this block (the selection would drop them: same outcome, audited);
+ * selects liquidations, write-offs and flags with `selectLiquidations`, simulates them against this block and queues
+ * those that would succeed (liquidations through the flash liquidator); in adaptive mode it also samples volatility
+ * and syncs the caps hourly. Why it did not send is counted in `rejections`.
  */
-import { readAccountSnapshots, revertName, selectLiquidations, type Action, type Selection } from "../keeper/index.js";
+import {
+  readAccountSnapshots,
+  revertName,
+  selectLiquidations,
+  type AccountSnapshot,
+  type Action,
+  type Selection,
+} from "../keeper/index.js";
 import { snapshotsInOneCall } from "./keeperSnapshots.js";
 import type { Pending } from "./driver.js";
 import { compareRatios } from "./figures.js";
@@ -20,6 +28,11 @@ const MAX_FLAGS_PER_BLOCK = 10;
 /** Unhealthy accounts the keeper snapshots per block, most urgent first: twice what it may act on. */
 const SNAPSHOT_LIMIT = 2 * (MAX_PER_BLOCK + MAX_FLAGS_PER_BLOCK);
 const KEEPER_GAS = 8_000_000n;
+/**
+ * Every this many passes that left accounts out of the snapshot (below), they are snapshotted too, and the replay
+ * throws if any of them was a candidate after all.
+ */
+const AUDIT_EVERY = 50;
 
 /** Times `task` under `label`. */
 export type Timer = <T>(label: string, task: () => Promise<T>) => Promise<T>;
@@ -30,6 +43,8 @@ export class BulwarkReplayKeeper {
   /** Transactions not sent, by reason (a simulation's revert, or the selection's skip reason). */
   readonly rejections: Record<string, number> = {};
   private lastVolatility = -Infinity;
+  /** Passes that left accounts out of the snapshot, and how many accounts in all (the profile's counters). */
+  readonly skippedReads = { passes: 0, accounts: 0, audits: 0 };
   private readonly collateralAddresses: string[];
   private readonly market: SimMarket;
   private readonly libraryReads: boolean;
@@ -46,18 +61,22 @@ export class BulwarkReplayKeeper {
     this.collateralAddresses = market.collaterals.map((asset) => asset.address);
   }
 
-  /** The keeper's pass after a block: what it sends for `due`, leaving `busy` accounts alone. */
+  /**
+   * The keeper's pass after a block: what it sends for `due`, leaving `busy` accounts alone. `mayLiquidate(i)`: whether
+   * borrower `i` could be liquidated at this block at all (the mirror's `mayBeLiquidatable`).
+   */
   async decide(
     blockTag: number,
     chainTime: number,
     liquidities: readonly Liquidity[],
     due: number,
     busy: ReadonlySet<string>,
+    mayLiquidate: (i: number) => boolean = () => true,
   ): Promise<Pending[]> {
     const pending: Pending[] = [];
     const unhealthy = this.mostUrgent(liquidities);
     if (unhealthy.length > 0) {
-      const selection = await this.timed("keeper.select", () => this.select(unhealthy, blockTag, busy));
+      const selection = await this.timed("keeper.select", () => this.select(unhealthy, blockTag, busy, mayLiquidate));
       const liquidations = selection.actions.filter(
         (a): a is Extract<Action, { kind: "liquidate" }> => a.kind === "liquidate",
       );
@@ -82,22 +101,43 @@ export class BulwarkReplayKeeper {
    * The keeper snapshots (holdings, flags, engine previews: several reads each) only the most urgent accounts it
    * could act on this block; the rest wait, as they would for the block cap.
    */
-  private mostUrgent(liquidities: readonly Liquidity[]): string[] {
+  private mostUrgent(liquidities: readonly Liquidity[]): { account: string; index: number }[] {
     return this.market.borrowers
-      .map((account, i) => ({ account, liq: liquidities[i] }))
+      .map((account, index) => ({ account, index, liq: liquidities[index] }))
       .filter(({ liq }) => underwater(liq))
       .sort((a, b) => compareHealth(a.liq, b.liq))
       .slice(0, SNAPSHOT_LIMIT)
-      .map(({ account }) => account);
+      .map(({ account, index }) => ({ account, index }));
   }
 
-  /** Snapshots `accounts` at `blockTag` and selects what to do, as the keeper bot does. */
-  private async select(accounts: string[], blockTag: number, busy: ReadonlySet<string>): Promise<Selection> {
+  /**
+   * Snapshots `urgent` at `blockTag` and selects what to do, as the keeper bot does. Accounts that cannot be
+   * liquidated at this block (`mayLiquidate`: underwater at the oracle's low bounds, as the keeper's list sorts them,
+   * but not at the liquidation side's bounds, as during a doubted price) are not read: the selection would drop
+   * them unread (it acts only on liquidatable accounts), so the outcome is the same; an audit pass reads them anyway.
+   */
+  private async select(
+    urgent: readonly { account: string; index: number }[],
+    blockTag: number,
+    busy: ReadonlySet<string>,
+    mayLiquidate: (i: number) => boolean,
+  ): Promise<Selection> {
     const { market } = this;
     const read = { blockTag, collaterals: this.collateralAddresses };
-    const snapshots = this.libraryReads
-      ? await readAccountSnapshots(market.vault, market.engine, accounts, read)
-      : await snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, read);
+    const snapshot = (accounts: string[]): Promise<AccountSnapshot[]> =>
+      this.libraryReads
+        ? readAccountSnapshots(market.vault, market.engine, accounts, read)
+        : snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, read);
+    // The reference path reads every account, as the keeper bot does.
+    const skip = (u: { index: number }): boolean => !this.libraryReads && !mayLiquidate(u.index);
+    const accounts = urgent.filter((u) => !skip(u)).map((u) => u.account);
+    const left = urgent.filter(skip).map((u) => u.account);
+    if (left.length > 0) {
+      this.skippedReads.passes++;
+      this.skippedReads.accounts += left.length;
+      if (this.skippedReads.passes % AUDIT_EVERY === 1) await this.audit(left, snapshot, blockTag);
+    }
+    const snapshots = accounts.length === 0 ? [] : await snapshot(accounts);
     const selection = selectLiquidations(snapshots, {
       maxPerBlock: MAX_PER_BLOCK,
       canSell: (asset) => market.byAddress.get(asset.toLowerCase())?.pool !== undefined,
@@ -107,6 +147,20 @@ export class BulwarkReplayKeeper {
     });
     for (const skipped of selection.skipped) if (skipped.reason !== "excluded") this.reject(skipped.reason);
     return selection;
+  }
+
+  /** Reads the accounts a pass left out and throws if any could be liquidated after all (a mirror's mistake). */
+  private async audit(
+    left: string[],
+    snapshot: (accounts: string[]) => Promise<AccountSnapshot[]>,
+    blockTag: number,
+  ): Promise<void> {
+    this.skippedReads.audits++;
+    for (const s of await snapshot(left)) {
+      if (s.liquidatable) {
+        throw new Error(`the replay's keeper left ${s.account} unread at block ${blockTag}, but it is liquidatable`);
+      }
+    }
   }
 
   /** One `liquidate`, or one `liquidateBatch` of the orders that simulate in the batch. */

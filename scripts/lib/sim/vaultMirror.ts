@@ -12,6 +12,7 @@ import {
   collateralPart,
   liquidityFromChain,
   liquidityFromParts,
+  mayBeLiquidatable,
   sameLiquidity,
   type CollateralPart,
   type Liquidity,
@@ -56,6 +57,8 @@ export class VaultMirror {
   /** Each holding's liquidity part, by collateral then borrower, under the price and parameters of `partKeys`. */
   private parts: (CollateralPart | undefined)[][] = [];
   private readonly partKeys: string[] = [];
+  /** Each collateral's oracle ceiling (`priceCeiling`), read once by `readCeilings`. */
+  private ceilings: bigint[] | undefined;
   /** Each collateral's pool address (the zero address without one), read once. */
   private pools: string[] | undefined;
   private readonly ethers: HardhatEthers;
@@ -93,6 +96,15 @@ export class VaultMirror {
       this.market.borrowers.map((_, i) => i),
       blockTag,
     );
+  }
+
+  /**
+   * Reads each collateral's oracle ceiling (what the engine values collateral of FAILED price at; set by governance,
+   * which a replay never calls). Until then `mayBeLiquidatable` says "may" for every account.
+   */
+  async readCeilings(blockTag: number): Promise<void> {
+    const { adapter, collaterals } = this.market;
+    this.ceilings = await Promise.all(collaterals.map((asset) => adapter.priceCeiling(asset.address, { blockTag })));
   }
 
   /** Re-reads the positions of borrowers named by any vault event of `blockTag`. */
@@ -161,6 +173,15 @@ export class VaultMirror {
       totalDebt: read.totalDebt,
       shareValue: read.shareValue,
     };
+  }
+
+  /**
+   * Whether borrower `i` (with `debt`, interest included) could be liquidated under `reads` (`mayBeLiquidatable`: the
+   * liquidation side's bounds); false means no liquidation of it can succeed at this block.
+   */
+  mayBeLiquidatable(i: number, debt: bigint, reads: BlockReads): boolean {
+    if (this.ceilings === undefined) return true;
+    return mayBeLiquidatable(reads.view, debt, this.holdings[i], this.ceilings);
   }
 
   /**
