@@ -22,6 +22,7 @@ import {
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
 import { healthSummary, percentile, stepAt } from "../../scripts/lib/sim/figures.js";
+import { decodeBlockRead } from "../../scripts/lib/sim/readerCodec.js";
 import { unitsFor } from "../../scripts/lib/sim/simMarket.js";
 import { mergePaths } from "../../scripts/lib/sim/path.js";
 import { Rng, planPopulation, type PopulationAsset } from "../../scripts/lib/sim/population.js";
@@ -30,6 +31,7 @@ import { SimulationError, marketAssets } from "../../scripts/lib/sim/run.js";
 import { KNOWN_ASSETS } from "../../scripts/lib/sim/scenarios.js";
 import type { ParamsMode, RunReport, SimulationReport } from "../../scripts/lib/sim/types.js";
 import { wad } from "../../scripts/lib/units.js";
+import { SimReader__factory } from "../../typechain-types/index.js";
 import { runReport } from "./helpers/simRun.js";
 import { thrown } from "./helpers/thrown.js";
 
@@ -595,6 +597,74 @@ describe("Simulation (pure)", function () {
       );
       const baseFailed = viewOf(price("2500", "2500", OK), price("0", "0", FAILED));
       expect(mayBeLiquidatable(baseFailed, usdc(1), [ONE], [0n]), "base FAILED: read").to.equal(true);
+    });
+  });
+  describe("decodeBlockRead (SimReader.read's result, by hand)", function () {
+    const reader = SimReader__factory.createInterface();
+    const rng = new Rng("reader-codec");
+    const big = (bits: number): bigint => {
+      let x = 0n;
+      for (let b = 0; b < bits; b += 32) x = (x << 32n) | BigInt(Math.floor(rng.next() * 2 ** 32));
+      return x & ((1n << BigInt(bits)) - 1n);
+    };
+    const address = (): string => `0x${big(160).toString(16).padStart(40, "0")}`;
+    const price = (): PriceRead => ({ low: big(128), high: big(256), status: Math.floor(rng.next() * 3) });
+
+    it("equals ethers' ABI coding over random reads of every shape, empty arrays included", function () {
+      for (let round = 0; round < 40; round++) {
+        const count = (): number => (round === 0 ? 0 : Math.floor(rng.next() * 5));
+        const collaterals = Array.from({ length: count() }, () => ({
+          price: price(),
+          borrowLtv: big(64),
+          liquidationThreshold: big(64),
+        }));
+        const samples = Array.from({ length: count() }, () => ({
+          collateralValue: big(256),
+          borrowLimit: big(200),
+          liquidationLimit: big(100),
+          debtValue: big(256),
+          debt: big(90),
+          priceStatus: Math.floor(rng.next() * 3),
+        }));
+        const breakers = count();
+        const read = {
+          base: price(),
+          collaterals,
+          borrowIndex: big(100),
+          samples,
+          poolSqrtPrices: Array.from({ length: count() }, () => big(160)),
+          breakerAssets: Array.from({ length: breakers }, address),
+          breakerLevels: Array.from({ length: breakers }, () => Math.floor(rng.next() * 4)),
+          badDebt: big(128),
+          totalDebt: big(128),
+          shareValue: big(64),
+        };
+        const encoded = reader.encodeFunctionResult("read", [read]);
+        expect(decodeBlockRead(encoded)).to.deep.equal(read, `round ${round}`);
+      }
+    });
+
+    it("refuses a result cut short, and one whose offsets point outside it", function () {
+      const encoded = reader.encodeFunctionResult("read", [
+        {
+          base: price(),
+          collaterals: [{ price: price(), borrowLtv: 1n, liquidationThreshold: 2n }],
+          borrowIndex: 1n,
+          samples: [],
+          poolSqrtPrices: [3n],
+          breakerAssets: [],
+          breakerLevels: [],
+          badDebt: 0n,
+          totalDebt: 0n,
+          shareValue: 1n,
+        },
+      ]);
+      expect(() => decodeBlockRead(encoded.slice(0, -64))).to.throw(/runs past the end|too short/);
+      expect(() => decodeBlockRead("0x")).to.throw(/malformed/);
+      // The collaterals' offset (head word 3) pointed far beyond the data.
+      const head = 2 + 64; // "0x" and the tuple's offset word
+      const bad = `${encoded.slice(0, head + 3 * 64)}${"f".repeat(64)}${encoded.slice(head + 4 * 64)}`;
+      expect(() => decodeBlockRead(bad)).to.throw(/SimReader.read/);
     });
   });
 });
