@@ -279,15 +279,16 @@ describe("Simulation: Morpho Blue replay", function () {
       expect(scenarioSteps(scenario("luna-2022"))).to.equal(10_145);
     });
 
-    it("runs the simulate CLI per scenario and mode and reads its report", async () => {
+    it("runs the simulate CLI per scenario and mode, one run after another in a worker, and reads its report", async () => {
       const lines: string[] = [];
       const rows = await solvencyBench({
         workers: 1,
         log: (line) => lines.push(line),
-        scenarios: [scenario("black-thursday-2020")],
+        scenarios: [scenario("black-thursday-2020"), scenario("may-2021")],
         modes: ["morpho"],
       });
-      expect(rows).to.have.length(1);
+      expect(rows.map((r) => r.scenario)).to.deep.equal(["black-thursday-2020", "may-2021"]);
+      expect(rows[1].steps).to.equal(61);
       const [morpho] = rows;
       expect(morpho.scenario).to.equal("black-thursday-2020");
       expect(morpho.mode).to.equal("morpho");
@@ -296,6 +297,13 @@ describe("Simulation: Morpho Blue replay", function () {
       expect(morpho.breakerTrips).to.equal(0);
       expect(morpho.initialBorrowsUsd).to.be.greaterThan(1_000_000);
       expect(lines.some((line) => line.includes("done   black-thursday-2020/morpho"))).to.equal(true);
+    });
+
+    it("names the run and the CLI's own error when a run fails", async () => {
+      const unknown = { ...scenario("may-2021"), name: "no-such-scenario" };
+      await expect(
+        solvencyBench({ workers: 1, log: () => undefined, scenarios: [unknown], modes: ["morpho"] }),
+      ).to.be.rejectedWith(/simulate --scenario no-such-scenario .*exited 2: .*no-such-scenario/);
     });
   });
 });

@@ -3,12 +3,13 @@
  * with adaptive parameters and against Morpho Blue (the same population, tokens, feeds, pools and keeper), one table
  * of bad debt, liquidations and lenders' loss, written to bench/solvency.json.
  *
- * Each (scenario, mode) is one run of the simulation's own CLI (`node scripts/simulate.ts --scenario S --params M`)
- * in a child process, with `npm start`'s population (200 borrowers, seed "bulwark"), so its black-thursday-2020 rows
- * are `npm start`'s figures. Runs are independent chains: `workers` of them go at once (one per core by default),
- * longest path first.
+ * Each (scenario, mode) is one run of the simulation's own CLI (`simulate --scenario S --params M`, its `main`) with
+ * `npm start`'s population (200 borrowers, seed "bulwark"), so its black-thursday-2020 rows are `npm start`'s
+ * figures. Runs are independent chains: `workers` of them go at once (one per core by default), longest path first,
+ * each in a worker process that serves one run after another (solvencyWorkerMain.ts: the chain's start-up is paid
+ * once per worker).
  */
-import { spawn } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -65,14 +66,15 @@ export async function solvencyBench(options: {
   const rows = new Map<string, SolvencyRow>();
   const started = performance.now();
   let done = 0;
+  const pool = Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, () => new CliWorker());
   try {
     const queue = [...jobs];
-    const worker = async (): Promise<void> => {
+    const worker = async (cli: CliWorker): Promise<void> => {
       for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
         const name = `${job.scenario}/${job.mode}`;
         options.log(`  start  ${name}`);
         const out = path.join(dir, `${job.scenario}-${job.mode}`);
-        await runCli(
+        await cli.run(
           [
             "--scenario",
             job.scenario,
@@ -99,8 +101,9 @@ export async function solvencyBench(options: {
         );
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.workers) }, () => worker()));
+    await Promise.all(pool.map((cli) => worker(cli)));
   } finally {
+    for (const cli of pool) cli.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return scenarios.flatMap((s) => modes.map((mode) => rows.get(`${s.name}/${mode}`)).filter((r) => r !== undefined));
@@ -152,30 +155,77 @@ export function goalVerdicts(rows: readonly SolvencyRow[]): { scenario: string; 
   });
 }
 
-/** Runs the simulate CLI with `args`; `progress` gets each 10% line's percentage. Rejects with its stderr. */
-function runCli(args: readonly string[], progress: (percent: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["scripts/simulate.ts", ...args], {
-      cwd: process.cwd(),
-      stdio: ["ignore", "ignore", "pipe"],
+const WORKER_ENTRY = new URL("./solvencyWorkerMain.ts", import.meta.url);
+
+/**
+ * A worker process serving simulate command lines one at a time (solvencyWorkerMain.ts). Its progress (a line per
+ * 10% off a terminal) and errors come on its stderr.
+ */
+class CliWorker {
+  private readonly child: ChildProcess;
+  private readonly ready: Promise<void>;
+  private stderr = "";
+  private buffered = "";
+  private progress: ((percent: number) => void) | undefined;
+  private pending: { resolve: () => void; reject: (error: Error) => void; args: readonly string[] } | undefined;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.child = fork(WORKER_ENTRY, [], { cwd: process.cwd(), stdio: ["ignore", "ignore", "pipe", "ipc"] });
+    this.child.stderr?.on("data", (chunk: Buffer) => this.onStderr(chunk.toString()));
+    this.ready = new Promise((resolve, reject) => {
+      this.child.once("message", () => resolve());
+      this.child.once("exit", (code, signal) => reject(this.died(code, signal)));
     });
-    // Progress (a line per 10% off a terminal) and errors both come on stderr.
-    let stderr = "";
-    let buffered = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      buffered += chunk.toString();
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        const match = / \((\d+)%\)\s*$/.exec(line);
-        if (match !== null && match[1] !== "0" && match[1] !== "100") progress(Number(match[1]));
-      }
+    this.ready.catch(() => undefined);
+    this.child.on("message", (reply: { code?: number; error?: string; ready?: boolean }) => {
+      const pending = this.pending;
+      if (reply.ready === true || pending === undefined) return;
+      this.pending = undefined;
+      if (reply.code === 0) pending.resolve();
+      else pending.reject(this.failed(pending.args, reply.error?.split("\n")[0] ?? `exited ${reply.code}`));
     });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`simulate ${args.join(" ")} exited ${code}: ${stderr.trim().split("\n").at(-1) ?? ""}`));
+    this.child.on("exit", (code, signal) => {
+      this.failure = this.died(code, signal);
+      this.pending?.reject(this.failure);
+      this.pending = undefined;
     });
-  });
+  }
+
+  /** Runs the simulate CLI with `args`; `progress` gets each 10% line's percentage. Rejects with its stderr. */
+  async run(args: readonly string[], progress: (percent: number) => void): Promise<void> {
+    await this.ready;
+    if (this.failure !== undefined) throw this.failure;
+    this.stderr = "";
+    this.progress = progress;
+    await new Promise<void>((resolve, reject) => {
+      this.pending = { resolve, reject, args };
+      this.child.send({ argv: [...args] });
+    });
+  }
+
+  close(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+  }
+
+  private onStderr(text: string): void {
+    this.stderr = (this.stderr + text).slice(-8000);
+    this.buffered += text;
+    const lines = this.buffered.split("\n");
+    this.buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      const match = / \((\d+)%\)\s*$/.exec(line);
+      if (match !== null && match[1] !== "0" && match[1] !== "100") this.progress?.(Number(match[1]));
+    }
+  }
+
+  private failed(args: readonly string[], why: string): Error {
+    const last = this.stderr.trim().split("\n").at(-1) ?? "";
+    return new Error(`simulate ${args.join(" ")} ${why}: ${last}`);
+  }
+
+  private died(code: number | null, signal: NodeJS.Signals | null): Error {
+    const last = this.stderr.trim().split("\n").at(-1) ?? "";
+    return new Error(`a solvency worker exited (${signal ?? `status ${code}`}): ${last}`);
+  }
 }
