@@ -2,7 +2,7 @@
  * Solvency side by side, the last part of `npm run bench` (`BULWARK_BENCH_ONLY=solvency`): every shipped crash path
  * against Bulwark (static and adaptive parameters) and Morpho Blue, the same 200 borrowers on each (the runs are
  * scripts/lib/sim/solvency.ts): bad debt, liquidations and lenders' loss, one table, written to bench/solvency.json.
- * The figures are deterministic (same seed, fixed clock); the wall times are the machine's. About half an hour on
+ * The figures are deterministic (same seed, fixed clock); the wall times are the machine's. About 4 minutes on
  * 2 cores: luna-2022 alone is 10,145 one-minute steps.
  */
 import os from "node:os";
