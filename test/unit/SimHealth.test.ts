@@ -29,6 +29,7 @@ import {
   type PriceRead,
 } from "../../scripts/lib/sim/health.js";
 import { Rng } from "../../scripts/lib/sim/population.js";
+import { decodeBlockRead } from "../../scripts/lib/sim/readerCodec.js";
 import type { MockERC20, SimReader, TestAggregator, VaultLens } from "../../typechain-types/index.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -131,6 +132,36 @@ async function expectReaderAgrees(
     low: p.low,
     high: p.high,
     status: Number(p.status),
+  });
+  // The replay's own decoder (readerCodec.ts) reads the same call's raw result as ethers does.
+  const raw = await ethers.provider.call({
+    to: await f.reader.getAddress(),
+    data: f.reader.interface.encodeFunctionData("read", [
+      await vault.getAddress(),
+      await breaker.getAddress(),
+      await usdc.getAddress(),
+      [...collaterals],
+      noPools,
+      [...samples],
+      shareUnit,
+    ]),
+    blockTag,
+  });
+  expect(decodeBlockRead(raw)).to.deep.equal({
+    base: price(read.base),
+    collaterals: read.collaterals.map((c) => ({
+      price: price(c.price),
+      borrowLtv: c.borrowLtv,
+      liquidationThreshold: c.liquidationThreshold,
+    })),
+    borrowIndex: read.borrowIndex,
+    samples: read.samples.map((l) => liquidityFromChain(l)),
+    poolSqrtPrices: [...read.poolSqrtPrices],
+    breakerAssets: read.breakerAssets.map((a) => a.toLowerCase()),
+    breakerLevels: read.breakerLevels.map(Number),
+    badDebt: read.badDebt,
+    totalDebt: read.totalDebt,
+    shareValue: read.shareValue,
   });
   expect(price(read.base)).to.deep.equal(view.base);
   expect(

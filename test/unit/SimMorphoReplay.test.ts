@@ -297,6 +297,24 @@ describe("Simulation: Morpho Blue replay", function () {
       expect(morpho.breakerTrips).to.equal(0);
       expect(morpho.initialBorrowsUsd).to.be.greaterThan(1_000_000);
       expect(lines.some((line) => line.includes("done   black-thursday-2020/morpho"))).to.equal(true);
+      expect(
+        lines.some((line) => /^ {9}black-thursday-2020\/morpho \d+%$/.test(line)),
+        "progress lines",
+      ).to.equal(true);
+
+      // Nothing of one run leaks into the next in the same worker: black-thursday-2020 second (after the longer
+      // 10-minute path) gives the row it gave first.
+      const after = await solvencyBench({
+        workers: 1,
+        log: () => undefined,
+        scenarios: [scenario("black-thursday-2020"), scenario("black-thursday-2020-10min")],
+        modes: ["morpho"],
+      });
+      const figures = (row: SolvencyRow): Omit<SolvencyRow, "wallSeconds"> => {
+        const { wallSeconds: _wall, ...rest } = row;
+        return rest;
+      };
+      expect(figures(after[0])).to.deep.equal(figures(morpho));
     });
 
     it("names the run and the CLI's own error when a run fails", async () => {

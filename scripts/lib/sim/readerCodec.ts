@@ -3,8 +3,8 @@
  * through an ethers Contract the call cost about 4 ms, of which the contract's own work is about 2.5; the rest was
  * ethers' argument resolution and ABI decoding. Here the calldata is encoded with the reader's ABI and sent as a plain
  * `eth_call`, and the result, a tuple of static words and arrays of static elements, is read word by word.
- * test/unit/SimPure.test.ts checks the decoder against ethers' encoder; test/unit/SimHealth.test.ts reads a market
- * with it and checks every field against the views it wraps.
+ * test/unit/SimPure.test.ts checks the decoder against ethers' encoder over random shapes; test/unit/SimHealth.test.ts
+ * checks it against ethers' decoding of a live market's reads, and SimSnapshots.test.ts reads blocks with it.
  */
 import type { Liquidity, PriceRead } from "./health.js";
 

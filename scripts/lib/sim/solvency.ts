@@ -66,8 +66,9 @@ export async function solvencyBench(options: {
   const rows = new Map<string, SolvencyRow>();
   const started = performance.now();
   let done = 0;
-  const pool = Array.from({ length: Math.max(1, Math.min(options.workers, jobs.length)) }, () => new CliWorker());
+  const pool: CliWorker[] = [];
   try {
+    for (let w = 0; w < Math.min(Math.max(1, options.workers), jobs.length); w++) pool.push(new CliWorker());
     const queue = [...jobs];
     const worker = async (cli: CliWorker): Promise<void> => {
       for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
@@ -104,7 +105,7 @@ export async function solvencyBench(options: {
     await Promise.all(pool.map((cli) => worker(cli)));
   } finally {
     for (const cli of pool) cli.close();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   }
   return scenarios.flatMap((s) => modes.map((mode) => rows.get(`${s.name}/${mode}`)).filter((r) => r !== undefined));
 }
@@ -157,50 +158,81 @@ export function goalVerdicts(rows: readonly SolvencyRow[]): { scenario: string; 
 
 const WORKER_ENTRY = new URL("./solvencyWorkerMain.ts", import.meta.url);
 
+/** To a solvency worker: run the simulate CLI with `argv`. */
+export interface SolvencyRequest {
+  argv: string[];
+}
+
+/** From a solvency worker: started; a progress line of the current run; the run's exit status (and stderr's tail). */
+export type SolvencyReply =
+  { kind: "ready" } | { kind: "progress"; percent: number } | { kind: "done"; code: number; stderr: string };
+
+/** The last line of `text` worth showing (not Node's version banner). */
+function lastLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !/^Node\.js v\d/.test(line))
+      .at(-1) ?? ""
+  );
+}
+
 /**
- * A worker process serving simulate command lines one at a time (solvencyWorkerMain.ts). Its progress (a line per
- * 10% off a terminal) and errors come on its stderr.
+ * A worker process serving simulate command lines one at a time (solvencyWorkerMain.ts). Any failure of the process
+ * (it exits, or the channel to it fails) fails the run it holds and every later one, with its last stderr line.
  */
 class CliWorker {
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
+  /** The tail of the process's own stderr (for a death outside any run). */
   private stderr = "";
-  private buffered = "";
-  private progress: ((percent: number) => void) | undefined;
-  private pending: { resolve: () => void; reject: (error: Error) => void; args: readonly string[] } | undefined;
+  private current:
+    | { args: readonly string[]; progress: (percent: number) => void; resolve: () => void; reject: (e: Error) => void }
+    | undefined;
   private failure: Error | undefined;
 
   constructor() {
-    this.child = fork(WORKER_ENTRY, [], { cwd: process.cwd(), stdio: ["ignore", "ignore", "pipe", "ipc"] });
-    this.child.stderr?.on("data", (chunk: Buffer) => this.onStderr(chunk.toString()));
-    this.ready = new Promise((resolve, reject) => {
-      this.child.once("message", () => resolve());
-      this.child.once("exit", (code, signal) => reject(this.died(code, signal)));
+    // A plain Node process, whatever flags this one runs with (an inspector's, say).
+    this.child = fork(WORKER_ENTRY, [], {
+      cwd: process.cwd(),
+      execArgv: [],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
     });
-    this.ready.catch(() => undefined);
-    this.child.on("message", (reply: { code?: number; error?: string; ready?: boolean }) => {
-      const pending = this.pending;
-      if (reply.ready === true || pending === undefined) return;
-      this.pending = undefined;
-      if (reply.code === 0) pending.resolve();
-      else pending.reject(this.failed(pending.args, reply.error?.split("\n")[0] ?? `exited ${reply.code}`));
+    this.child.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-8000);
     });
-    this.child.on("exit", (code, signal) => {
-      this.failure = this.died(code, signal);
-      this.pending?.reject(this.failure);
-      this.pending = undefined;
+    let started: () => void = () => undefined;
+    this.ready = new Promise((resolve) => {
+      started = resolve;
     });
+    this.child.on("message", (reply: SolvencyReply) => {
+      if (reply.kind === "ready") return started();
+      const current = this.current;
+      if (current === undefined) return;
+      if (reply.kind === "progress") {
+        if (reply.percent !== 0 && reply.percent !== 100) current.progress(reply.percent);
+        return;
+      }
+      this.current = undefined;
+      if (reply.code === 0) current.resolve();
+      else
+        current.reject(new Error(`simulate ${current.args.join(" ")} exited ${reply.code}: ${lastLine(reply.stderr)}`));
+    });
+    // "close" comes after the process ended and its stderr was read to the end.
+    this.child.on("close", (code, signal) => this.fail(`exited (${signal ?? `status ${code}`})`));
+    this.child.on("error", (error) => this.fail(`failed (${error.message})`));
   }
 
   /** Runs the simulate CLI with `args`; `progress` gets each 10% line's percentage. Rejects with its stderr. */
   async run(args: readonly string[], progress: (percent: number) => void): Promise<void> {
-    await this.ready;
+    await Promise.race([this.ready, this.dead()]);
     if (this.failure !== undefined) throw this.failure;
-    this.stderr = "";
-    this.progress = progress;
     await new Promise<void>((resolve, reject) => {
-      this.pending = { resolve, reject, args };
-      this.child.send({ argv: [...args] });
+      this.current = { args, progress, resolve, reject };
+      this.child.send({ argv: [...args] } satisfies SolvencyRequest, (error) => {
+        if (error !== null) this.fail(`could not be sent a run (${error.message})`);
+      });
     });
   }
 
@@ -208,24 +240,19 @@ class CliWorker {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
   }
 
-  private onStderr(text: string): void {
-    this.stderr = (this.stderr + text).slice(-8000);
-    this.buffered += text;
-    const lines = this.buffered.split("\n");
-    this.buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      const match = / \((\d+)%\)\s*$/.exec(line);
-      if (match !== null && match[1] !== "0" && match[1] !== "100") this.progress?.(Number(match[1]));
-    }
+  /** Settles once the worker has failed (never, while it lives). */
+  private dead(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.failure !== undefined) resolve();
+      else this.child.once("close", () => resolve());
+    });
   }
 
-  private failed(args: readonly string[], why: string): Error {
-    const last = this.stderr.trim().split("\n").at(-1) ?? "";
-    return new Error(`simulate ${args.join(" ")} ${why}: ${last}`);
-  }
-
-  private died(code: number | null, signal: NodeJS.Signals | null): Error {
-    const last = this.stderr.trim().split("\n").at(-1) ?? "";
-    return new Error(`a solvency worker exited (${signal ?? `status ${code}`}): ${last}`);
+  private fail(why: string): void {
+    if (this.failure !== undefined) return;
+    const last = lastLine(this.stderr);
+    this.failure = new Error(`a solvency worker ${why}${last === "" ? "" : `: ${last}`}`);
+    this.current?.reject(this.failure);
+    this.current = undefined;
   }
 }
