@@ -1,0 +1,186 @@
+/**
+ * `npm run prove`'s engine: the Solidity compiler's model checker (SMTChecker, CHC engine) over the harness contracts
+ * in proofs/, with Debian's `z3` as its Horn solver through solc-js's SMT callback. (The WebAssembly compiler's own
+ * Z3 cannot start here: "thread constructor failed".)
+ *
+ * A harness file holds one contract per property, each stating it as `assert`s. The checker reports every assertion
+ * of the file: safe ("check is safe!"), violated ("happens here": the solver found a violating run; through an
+ * external solver solc prints no model of it), or not decided ("might happen here": a solver timeout, an error, or a
+ * verification condition it could not settle). A property is proved
+ * only when every assertion of its contract is safe; any counterexample makes it a counterexample; anything else is
+ * unknown, never proved.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+export type Verdict = "proved" | "counterexample" | "unknown";
+
+/** One assertion as the checker reported it. */
+export interface AssertionResult {
+  contract: string;
+  line: number;
+  verdict: Verdict;
+  /** The checker's counterexample or message, for anything not proved. */
+  detail?: string;
+}
+
+/** A harness file's run: each assertion, and what the solver and the whole check cost. */
+export interface FileRun {
+  file: string;
+  assertions: AssertionResult[];
+  queries: number;
+  solverSeconds: number;
+  wallSeconds: number;
+}
+
+/** What the checker emits, as far as the prover reads it (solc's standard JSON `errors`). */
+export interface CompilerMessage {
+  severity: string;
+  errorCode?: string;
+  message: string;
+  formattedMessage?: string;
+  sourceLocation?: { file: string; start: number; end: number };
+}
+
+/** solc's codes: 9576 a target proved safe; 6328 an assertion violated or possibly violated. */
+const SAFE = "9576";
+const ASSERTION = "6328";
+
+/** Each `contract Name` of `source` with the offset where it starts, in order. */
+export function contractsOf(source: string): { name: string; start: number }[] {
+  return [...source.matchAll(/^contract\s+(\w+)/gm)].map((m) => ({ name: m[1], start: m.index ?? 0 }));
+}
+
+/**
+ * Sorts the checker's messages about assertions of `source` (harness file `file`) by contract: proved, counterexample
+ * or unknown. Messages about other targets or files are ignored; a line with both a safe and an unsafe message (the
+ * checker reports per verification target) is not proved.
+ */
+export function classify(file: string, source: string, messages: readonly CompilerMessage[]): AssertionResult[] {
+  const contracts = contractsOf(source);
+  const owner = (offset: number): string => contracts.filter((c) => c.start <= offset).at(-1)?.name ?? "";
+  const lineOf = (offset: number): number => source.slice(0, offset).split("\n").length;
+  const byLine = new Map<number, AssertionResult>();
+  for (const m of messages) {
+    const at = m.sourceLocation;
+    if (at === undefined || at.file !== file) continue;
+    const safe = m.errorCode === SAFE && /Assertion violation check is safe/.test(m.message);
+    const unsafe = m.errorCode === ASSERTION;
+    if (!safe && !unsafe) continue;
+    const line = lineOf(at.start);
+    // "happens here": the solver found the violation (with an external solver solc gets no model to print);
+    // "might happen here": it did not decide.
+    const verdict: Verdict = safe ? "proved" : /violation happens here/.test(m.message) ? "counterexample" : "unknown";
+    const previous = byLine.get(line);
+    // The worst verdict for the line wins: counterexample, then unknown, then proved.
+    const rank = { proved: 0, unknown: 1, counterexample: 2 } as const;
+    if (previous !== undefined && rank[previous.verdict] >= rank[verdict]) continue;
+    byLine.set(line, {
+      contract: owner(at.start),
+      line,
+      verdict,
+      ...(verdict === "proved" ? {} : { detail: (m.formattedMessage ?? m.message).trim() }),
+    });
+  }
+  return [...byLine.values()].sort((a, b) => a.line - b.line);
+}
+
+/** A property's verdict from its assertions: proved only if every one is (and there is at least one). */
+export function verdictOf(assertions: readonly AssertionResult[]): Verdict {
+  if (assertions.length === 0) return "unknown";
+  if (assertions.some((a) => a.verdict === "counterexample")) return "counterexample";
+  return assertions.every((a) => a.verdict === "proved") ? "proved" : "unknown";
+}
+
+/** z3's options for solc's Horn queries (solc-js's own defaults, with a per-query time limit). */
+const Z3_OPTIONS = [
+  "rewriter.pull_cheap_ite=true",
+  "fp.spacer.q3.use_qgen=true",
+  "fp.spacer.mbqi=false",
+  "fp.spacer.ground_pobs=false",
+];
+
+/** Whether `z3` runs on this machine. */
+export function z3Version(): string | undefined {
+  try {
+    return execFileSync("z3", ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks the harness file `file` (relative to `root`, e.g. "proofs/RiskRamp.sol") with a time limit of
+ * `queryTimeoutSeconds` per solver query.
+ */
+export function checkFile(root: string, file: string, queryTimeoutSeconds: number): FileRun {
+  const require = createRequire(import.meta.url);
+  const solc = require("solc") as { compile: (input: string, callbacks: object) => string };
+  const source = readFileSync(path.join(root, file), "utf8");
+  const findImports = (name: string): { contents: string } | { error: string } => {
+    for (const base of [root, path.join(root, "node_modules")]) {
+      const full = path.resolve(base, name);
+      if (existsSync(full)) return { contents: readFileSync(full, "utf8") };
+    }
+    return { error: `not found: ${name}` };
+  };
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "bulwark-prove-"));
+  let queries = 0;
+  let solverMs = 0;
+  const smtSolver = (query: string): { contents: string } => {
+    queries++;
+    const file = path.join(scratch, "query.smt2");
+    // solc 0.8.28 names the empty tuple's value `tuple_constructor`, which z3 4.8 does not know: it is the
+    // constructor `|tuple()|` the query itself declares.
+    writeFileSync(file, query.replace(/(?<=[ (])tuple_constructor(?=[ )])/g, "|tuple()|"));
+    const started = performance.now();
+    let out: string;
+    try {
+      out = execFileSync("z3", ["-smt2", `-T:${queryTimeoutSeconds}`, ...Z3_OPTIONS, file], {
+        encoding: "utf8",
+        maxBuffer: 1 << 30,
+      });
+    } catch (error) {
+      // z3 exits non-zero on a timeout or an error; solc reads whatever it printed (anything but sat/unsat: unknown).
+      out = (error as { stdout?: string }).stdout ?? "";
+    }
+    solverMs += performance.now() - started;
+    return { contents: out };
+  };
+  const input = {
+    language: "Solidity",
+    sources: { [file]: { content: source } },
+    settings: {
+      modelChecker: {
+        engine: "chc",
+        // Each property's contract is analysed as the deployed one.
+        contracts: { [file]: contractsOf(source).map((c) => c.name) },
+        targets: ["assert"],
+        showProvedSafe: true,
+        showUnproved: true,
+        solvers: ["smtlib2"],
+      },
+      outputSelection: { "*": { "*": [] } },
+    },
+  };
+  const started = performance.now();
+  try {
+    const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports, smtSolver })) as {
+      errors?: CompilerMessage[];
+    };
+    const errors = (output.errors ?? []).filter((m) => m.severity === "error");
+    if (errors.length > 0) throw new Error(`${file}: ${errors.map((e) => e.formattedMessage ?? e.message).join("\n")}`);
+    return {
+      file,
+      assertions: classify(file, source, output.errors ?? []),
+      queries,
+      solverSeconds: solverMs / 1000,
+      wallSeconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
