@@ -9,7 +9,7 @@ import {RateLimit} from "../contracts/libraries/RateLimit.sol";
 import {WindowHarness} from "./WindowHarness.sol";
 
 /// @notice The outflow window's admission properties (contracts/libraries/RateLimit.sol), apart from RateLimit.sol:
-///         the checker does not settle them within two minutes per query on this machine (`npm run prove -- --all`);
+///         the checker does not settle them on this machine (z3 gives up within seconds) (`npm run prove -- --all`);
 ///         the fuzz and invariant suites test them. Sub-range: a one-day window (WindowHarness.sol).
 
 /// @notice Issue 11, property 9: an outflow (`x`) the window admits under a limit (`y`) is within the limit together

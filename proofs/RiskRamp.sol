@@ -51,15 +51,6 @@ contract RAMP_ThresholdWithinBounds is RampHarness {
     }
 }
 
-/// @notice INV-38: the effective threshold moves no faster than its rates: down at most 1 point an hour, up at most a
-///         quarter point an hour.
-contract RAMP_ThresholdRate is RampHarness {
-    function property(Ramp memory r, uint256, uint256 threshold) internal pure override {
-        if (threshold < r.thresholdFrom) assert((r.thresholdFrom - threshold) * 1 hours <= 0.01e18 * r.elapsed);
-        else assert((threshold - r.thresholdFrom) * 1 hours <= 0.0025e18 * r.elapsed);
-    }
-}
-
 /// @notice INV-38: the effective LTV is never above the effective threshold, whatever the two ramps do.
 contract RAMP_LtvBelowThreshold is RampHarness {
     function property(Ramp memory, uint256 ltv, uint256 threshold) internal pure override {
@@ -76,12 +67,5 @@ contract RAMP_ThresholdArrives is RampHarness {
                 ? r.thresholdFrom - r.thresholdTarget
                 : r.thresholdTarget - r.thresholdFrom;
         if (0.0025e18 * r.elapsed >= distance * 1 hours) assert(threshold == r.thresholdTarget);
-    }
-}
-
-/// @notice INV-38: the effective LTV rises no faster than half a point an hour (it falls at once).
-contract RAMP_LtvRate is RampHarness {
-    function property(Ramp memory r, uint256 ltv, uint256) internal pure override {
-        if (ltv > r.ltvFrom) assert((ltv - r.ltvFrom) * 1 hours <= 0.005e18 * r.elapsed);
     }
 }

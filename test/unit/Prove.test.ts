@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { HARNESS_FILES } from "../../scripts/lib/prove/properties.js";
 import { rowsOf } from "../../scripts/lib/prove/proveCli.js";
 import {
+  assertionLines,
   checkFile,
   classify,
   contractsOf,
@@ -81,7 +82,7 @@ describe("npm run prove", function () {
       expect(results.find((r) => r.line === 7)?.detail).to.match(/Counterexample/);
       // Through an external solver solc has no model to print: "happens here" alone is still a violation.
       const bare = { ...happens(7), message: "CHC: Assertion violation happens here." };
-      expect(classify("p.sol", source, [bare])[0].verdict).to.equal("counterexample");
+      expect(classify("p.sol", source, [bare]).find((r) => r.line === 7)?.verdict).to.equal("counterexample");
       // A line reported safe for one target and not for another is not proved.
       expect(classify("p.sol", source, [safe(3), mightHappen(3)])[0].verdict).to.equal("unknown");
       expect(classify("p.sol", source, [mightHappen(3), safe(3)])[0].verdict).to.equal("unknown");
@@ -90,7 +91,39 @@ describe("npm run prove", function () {
       // Messages about other files and other targets are not read.
       const other = { ...happens(3), sourceLocation: { ...at(3), file: "q.sol" } };
       const overflow = { ...mightHappen(3), errorCode: "4984", message: "CHC: Overflow might happen here." };
-      expect(classify("p.sol", source, [other, overflow, safe(3)]).map((r) => r.verdict)).to.deep.equal(["proved"]);
+      expect(
+        classify("p.sol", source, [other, overflow, safe(3), safe(4), safe(7)]).map((r) => r.verdict),
+      ).to.deep.equal(["proved", "proved", "proved"]);
+    });
+
+    it("counts an assertion the checker said nothing about as unknown, and refuses asserting bases", function () {
+      const results = classify("p.sol", source, [safe(3), safe(7)]);
+      expect(results.map((r) => [r.contract, r.line, r.verdict])).to.deep.equal([
+        ["A", 3, "proved"],
+        ["A", 4, "unknown"],
+        ["B", 7, "proved"],
+      ]);
+      expect(verdictOf(results.filter((r) => r.contract === "A"))).to.equal("unknown");
+      const base = "abstract contract H {\n  function h() internal { assert(true); }\n}\ncontract C is H {}\n";
+      expect(() => classify("p.sol", base, [])).to.throw(/a harness base must not assert/);
+      // A commented-out assertion is not one; a "contract" in a comment is not a contract.
+      const commented =
+        "contract D {\n  // assert(false);\n  /* contract E { */\n  function f() external { assert(true); }\n}\n";
+      expect(assertionLines(commented)).to.deep.equal(new Map([["D", [4]]]));
+    });
+
+    it("reads solc's byte offsets in a file with multi-byte characters", function () {
+      const text =
+        "contract A {\n  // × ≤ − ∞ Δ: ten characters, twenty-four bytes\n  function f() external { assert(true); }\n}\n";
+      const charStart = text.indexOf("assert");
+      const byteStart = Buffer.byteLength(text.slice(0, charStart), "utf8");
+      const message: CompilerMessage = {
+        severity: "info",
+        errorCode: "9576",
+        message: "CHC: Assertion violation check is safe!",
+        sourceLocation: { file: "p.sol", start: byteStart, end: byteStart + 12 },
+      };
+      expect(classify("p.sol", text, [message]).map((r) => [r.line, r.verdict])).to.deep.equal([[3, "proved"]]);
     });
 
     it("refuses assertions outside the catalogue's properties for their file", function () {
@@ -100,7 +133,10 @@ describe("npm run prove", function () {
     });
   });
 
-  it("lists every harness contract of proofs/ once, and only those", function () {
+  it("lists every harness contract of proofs/ once, and only those; no harness base asserts", function () {
+    for (const file of ["proofs/WindowHarness.sol", ...HARNESS_FILES.map((f) => f.file)]) {
+      expect(() => assertionLines(readFileSync(path.join(ROOT, file), "utf8")), file).not.to.throw();
+    }
     for (const harness of HARNESS_FILES) {
       const source = readFileSync(path.join(ROOT, harness.file), "utf8");
       const inFile = contractsOf(source).map((c) => c.name);

@@ -22,11 +22,6 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
         statement: "the effective threshold stays between its ramp's start and target",
       },
       {
-        contract: "RAMP_ThresholdRate",
-        invariant: "INV-38",
-        statement: "the threshold falls at most 1 point and rises at most 0.25 point an hour",
-      },
-      {
         contract: "RAMP_LtvBelowThreshold",
         invariant: "INV-38",
         statement: "the effective LTV never exceeds the threshold",
@@ -36,7 +31,28 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
         invariant: "INV-38",
         statement: "once the slower rate covers the distance, the threshold is its target",
       },
-      { contract: "RAMP_LtvRate", invariant: "INV-38", statement: "the effective LTV rises at most 0.5 point an hour" },
+    ],
+  },
+  {
+    file: "proofs/RiskRampRate.sol",
+    ci: true,
+    properties: [
+      {
+        contract: "RAMP_ThresholdRate",
+        invariant: "INV-38",
+        statement: "between any two times, the threshold falls ≤ 1 point and rises ≤ 0.25 point an hour (+1 wei)",
+      },
+    ],
+  },
+  {
+    file: "proofs/RiskRampLtvRate.sol",
+    ci: true,
+    properties: [
+      {
+        contract: "RAMP_LtvRate",
+        invariant: "INV-38",
+        statement: "between any two times, the effective LTV rises ≤ 0.5 point an hour (+1 wei)",
+      },
     ],
   },
   {
@@ -45,7 +61,7 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
     properties: [
       {
         contract: "TWAP_MeanTickIsFloor",
-        invariant: "INV-23",
+        invariant: "INV-23 (TWAP)",
         statement: "the mean tick is the floor of the cumulative's change over the window",
       },
     ],
@@ -56,8 +72,8 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
     properties: [
       {
         contract: "RL_LimitWithinBase",
-        invariant: "issue 11 p9",
-        statement: "the limit at a 100% share is the base; a tight one is never above it",
+        invariant: "issue 19 p9",
+        statement: "at a 1%, 25% or 100% share the limit is ≤ the base (= at 100%); a tight one ≤ the normal one",
       },
     ],
   },
@@ -67,12 +83,12 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
     properties: [
       {
         contract: "RL_AdmittedOutflowWithinLimit",
-        invariant: "issue 11 p9",
+        invariant: "issue 19 p9",
         statement: "an outflow the window admits, with the net outflow it counts, is within the limit",
       },
       {
         contract: "RL_FitsExactlyRoom",
-        invariant: "issue 11 p9",
+        invariant: "issue 19 p9",
         statement: "fits(a) holds exactly when a ≤ room()",
       },
     ],

@@ -49,17 +49,54 @@ export interface CompilerMessage {
 const SAFE = "9576";
 const ASSERTION = "6328";
 
-/** Each `contract Name` of `source` with the offset where it starts, in order. */
+/** `source` with its comments blanked out (same length, so offsets still match). */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (comment) => comment.replace(/[^\n]/g, " "));
+}
+
+/** Every contract, abstract contract, library and interface declared at the start of a line, in order. */
+function declarationsOf(source: string): { name: string; start: number; concrete: boolean }[] {
+  return [...withoutComments(source).matchAll(/^(abstract\s+contract|contract|library|interface)\s+(\w+)/gm)].map(
+    (m) => ({ name: m[2], start: m.index ?? 0, concrete: m[1] === "contract" }),
+  );
+}
+
+/** Each (non-abstract) `contract Name` of `source` with the offset where it starts, in order. */
 export function contractsOf(source: string): { name: string; start: number }[] {
-  return [...source.matchAll(/^contract\s+(\w+)/gm)].map((m) => ({ name: m[1], start: m.index ?? 0 }));
+  return declarationsOf(source)
+    .filter((d) => d.concrete)
+    .map(({ name, start }) => ({ name, start }));
+}
+
+/**
+ * The lines holding an `assert(` in each declaration of `source` (comments aside). Throws when an abstract contract,
+ * a library or an interface asserts: its assertions would be checked in each contract deriving from it, and the
+ * checker's messages could not be told apart.
+ */
+export function assertionLines(source: string): Map<string, number[]> {
+  const text = withoutComments(source);
+  const declarations = declarationsOf(source);
+  const lines = new Map<string, number[]>();
+  declarations.forEach((d, i) => {
+    const end = declarations[i + 1]?.start ?? text.length;
+    const found = [...text.slice(d.start, end).matchAll(/\bassert\s*\(/g)].map(
+      (m) => text.slice(0, d.start + (m.index ?? 0)).split("\n").length,
+    );
+    if (!d.concrete && found.length > 0)
+      throw new Error(`${d.name}: a harness base must not assert (line ${found[0]})`);
+    if (d.concrete) lines.set(d.name, [...new Set(found)]);
+  });
+  return lines;
 }
 
 /**
  * Sorts the checker's messages about assertions of `source` (harness file `file`) by contract: proved, counterexample
  * or unknown. Messages about other targets or files are ignored; a line with both a safe and an unsafe message (the
- * checker reports per verification target) is not proved.
+ * checker reports per verification target) is not proved. solc's offsets count bytes (UTF-8), not characters.
  */
 export function classify(file: string, source: string, messages: readonly CompilerMessage[]): AssertionResult[] {
+  const bytes = Buffer.from(source, "utf8");
+  const charOffset = (byteOffset: number): number => bytes.subarray(0, byteOffset).toString("utf8").length;
   const contracts = contractsOf(source);
   const owner = (offset: number): string => contracts.filter((c) => c.start <= offset).at(-1)?.name ?? "";
   const lineOf = (offset: number): number => source.slice(0, offset).split("\n").length;
@@ -70,7 +107,8 @@ export function classify(file: string, source: string, messages: readonly Compil
     const safe = m.errorCode === SAFE && /Assertion violation check is safe/.test(m.message);
     const unsafe = m.errorCode === ASSERTION;
     if (!safe && !unsafe) continue;
-    const line = lineOf(at.start);
+    const start = charOffset(at.start);
+    const line = lineOf(start);
     // "happens here": the solver found the violation (with an external solver solc gets no model to print);
     // "might happen here": it did not decide.
     const verdict: Verdict = safe ? "proved" : /violation happens here/.test(m.message) ? "counterexample" : "unknown";
@@ -79,14 +117,26 @@ export function classify(file: string, source: string, messages: readonly Compil
     const rank = { proved: 0, unknown: 1, counterexample: 2 } as const;
     if (previous !== undefined && rank[previous.verdict] >= rank[verdict]) continue;
     byLine.set(line, {
-      contract: owner(at.start),
+      contract: owner(start),
       line,
       verdict,
       ...(verdict === "proved" ? {} : { detail: (m.formattedMessage ?? m.message).trim() }),
     });
   }
+  // Every assertion must have its verdict: one the checker said nothing about is unknown, never proved.
+  for (const [contract, lines] of assertionLines(source)) {
+    for (const line of lines) {
+      if (!byLine.has(line)) byLine.set(line, { contract, line, verdict: "unknown", detail: "no verdict reported" });
+    }
+  }
   return [...byLine.values()].sort((a, b) => a.line - b.line);
 }
+
+/**
+ * Model checker messages without a place that mean its report is incomplete: more messages than solc keeps (4591,
+ * 2833), or a requested contract it did not find (7400).
+ */
+const INCOMPLETE = new Set(["4591", "2833", "7400"]);
 
 /** A property's verdict from its assertions: proved only if every one is (and there is at least one). */
 export function verdictOf(assertions: readonly AssertionResult[]): Verdict {
@@ -171,7 +221,7 @@ export function checkFile(root: string, file: string, queryTimeoutSeconds: numbe
     const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImports, smtSolver })) as {
       errors?: CompilerMessage[];
     };
-    const errors = (output.errors ?? []).filter((m) => m.severity === "error");
+    const errors = (output.errors ?? []).filter((m) => m.severity === "error" || INCOMPLETE.has(m.errorCode ?? ""));
     if (errors.length > 0) throw new Error(`${file}: ${errors.map((e) => e.formattedMessage ?? e.message).join("\n")}`);
     return {
       file,
