@@ -4,13 +4,13 @@
  * the files, a real check of a harness with one false and one true property, and the CLI's refusals.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
 
-import { HARNESS_FILES } from "../../scripts/lib/prove/properties.js";
+import { HARNESS_FILES, MATH_SPEC } from "../../scripts/lib/prove/properties.js";
 import { rowsOf } from "../../scripts/lib/prove/proveCli.js";
 import {
   assertionLines,
@@ -144,6 +144,11 @@ describe("npm run prove", function () {
     }
     const names = HARNESS_FILES.flatMap((f) => f.properties.map((p) => p.contract));
     expect(new Set(names).size).to.equal(names.length);
+    // Every harness file in proofs/ is in the catalogue (WindowHarness.sol is a base the window harnesses import).
+    const onDisk = readdirSync(path.join(ROOT, "proofs")).filter(
+      (f) => f.endsWith(".sol") && f !== "WindowHarness.sol",
+    );
+    expect(HARNESS_FILES.map((f) => f.file)).to.have.members(onDisk.map((f) => `proofs/${f}`));
   });
 
   it("checks a real harness with z3: a false property has a counterexample, a true one is proved", function () {
@@ -155,7 +160,32 @@ describe("npm run prove", function () {
     // The checker's blind spot (a memory struct changed by an internal call reads unchanged): pinned, so a compiler
     // that models it shows up here, and no harness relies on it meanwhile.
     expect(of("FIX_MemoryStructThroughCall")).to.equal("proved");
+    // And the other way: a division by zero does not stop it, so a property that needs the revert is "refuted".
+    expect(of("FIX_DivisionByZeroGoesOn")).to.equal("counterexample");
     expect(run.queries).to.be.greaterThan(0);
+  });
+
+  it("reports a violation that rests on code the checker does not model as unknown, never a counterexample", function () {
+    // Both properties are true; the checker says "happens here" because it replaces a custom-error revert and a
+    // variable exponent by arbitrary behaviour. Pinned: a compiler that models them turns these into "proved".
+    const run = checkFile(ROOT, "proofs/fixtures/Abstracted.sol", 30);
+    for (const contract of ["FIX_CustomErrorRevert", "FIX_VariableExponent"]) {
+      const own = run.assertions.filter((a) => a.contract === contract);
+      expect(verdictOf(own), contract).to.equal("unknown");
+      expect(own[0].detail, contract).to.match(/not a counterexample: the checker abstracted/);
+    }
+  });
+
+  it("compiles a harness marked mathSpec with OpenZeppelin's Math replaced by proofs/spec/Math.sol", function () {
+    // OpenZeppelin's mulDiv is assembly: through it even the incentive's bound is out of reach; through the
+    // specification it is proved (test/fuzz/MathSpec.t.sol checks the specification against OpenZeppelin).
+    const spec = HARNESS_FILES.find((f) => f.file === "proofs/LiquidationIncentive.sol");
+    expect(spec?.mathSpec).to.equal(true);
+    const run = checkFile(ROOT, "proofs/LiquidationIncentive.sol", 30, {
+      substitutes: MATH_SPEC,
+      nonlinearFirst: true,
+    });
+    expect(verdictOf(run.assertions.filter((a) => a.contract === "LIQ_IncentiveWithinMax"))).to.equal("proved");
   });
 
   it("refuses a bad flag, an unknown property and a bad time limit in one line each, exit 2", function () {

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import { renderTable } from "../format.js";
 import { checkFile, verdictOf, z3Version, type AssertionResult, type Verdict } from "./prover.js";
-import { HARNESS_FILES, type HarnessFile } from "./properties.js";
+import { HARNESS_FILES, MATH_SPEC, type HarnessFile } from "./properties.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** Seconds per solver query by default: enough for the CI files (each settles in a few seconds a query). */
@@ -116,7 +116,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const rows: PropertyRow[] = [];
   for (const harness of files) {
     process.stderr.write(`prove: checking ${harness.file} (${harness.properties.length} properties)…\n`);
-    const run = checkFile(ROOT, harness.file, timeout);
+    const run = checkFile(ROOT, harness.file, timeout, {
+      substitutes: harness.mathSpec === true ? MATH_SPEC : {},
+      nonlinearFirst: harness.nonlinear === true,
+    });
     const fileRows = rowsOf(harness, run.assertions, run);
     rows.push(...(values.only === undefined ? fileRows : fileRows.filter((r) => r.property === values.only)));
     process.stderr.write(

@@ -129,8 +129,27 @@ export function classify(file: string, source: string, messages: readonly Compil
       if (!byLine.has(line)) byLine.set(line, { contract, line, verdict: "unknown", detail: "no verdict reported" });
     }
   }
+  // Where the checker replaced code it does not model by arbitrary values (`10 ** d` with a variable exponent, inline
+  // assembly), a proof still holds (every behaviour of the real code is among those it considered), but a violation
+  // may be one only the arbitrary values allow: it is unknown, not a counterexample.
+  const abstracted = messages.filter((m) => UNSUPPORTED.test(m.message));
+  if (abstracted.length > 0) {
+    const first = abstracted[0];
+    const where = first.sourceLocation === undefined ? "" : ` (${first.sourceLocation.file})`;
+    for (const result of byLine.values()) {
+      if (result.verdict !== "counterexample") continue;
+      result.verdict = "unknown";
+      result.detail =
+        `${result.detail ?? ""}\n(not a counterexample: the checker abstracted ${abstracted.length} piece(s) of code ` +
+        `it does not model, e.g. "${first.message}"${where}; the violation may need values the real code never takes)`;
+    }
+  }
   return [...byLine.values()].sort((a, b) => a.line - b.line);
 }
+
+/** The checker's notes that it replaced an operation or a block it does not model by arbitrary values. */
+const UNSUPPORTED =
+  /does not yet (implement|support)|Inline assembly may cause SMTChecker to produce spurious warnings/;
 
 /**
  * Model checker messages without a place that mean its report is incomplete: more messages than solc keeps (4591,
@@ -145,13 +164,48 @@ export function verdictOf(assertions: readonly AssertionResult[]): Verdict {
   return assertions.every((a) => a.verdict === "proved") ? "proved" : "unknown";
 }
 
-/** z3's options for solc's Horn queries (solc-js's own defaults, with a per-query time limit). */
+/** z3's options for solc's Horn queries (solc-js's own defaults; a per-query time limit is added). */
 const Z3_OPTIONS = [
   "rewriter.pull_cheap_ite=true",
   "fp.spacer.q3.use_qgen=true",
   "fp.spacer.mbqi=false",
   "fp.spacer.ground_pobs=false",
 ];
+
+/**
+ * The same with z3's newer arithmetic solver for Spacer (`arith.solver=6`), which settles the products of two
+ * variables the fixed-point math makes (the incentive's bound: unknown with the defaults, proved with it in seconds)
+ * but loses the risk ramp's rate properties, which the defaults prove. A query one configuration leaves undecided is
+ * asked again with the other; either answer is z3's own.
+ */
+const Z3_NONLINEAR_OPTIONS = [...Z3_OPTIONS, "fp.spacer.arith.solver=6"];
+
+/** How `checkFile` compiles and solves a harness file. */
+export interface CheckOptions {
+  /** Imports (as solc names them) compiled from another file under the root: a specification the checker can read. */
+  substitutes?: Readonly<Record<string, string>>;
+  /** Ask z3's non-linear configuration first (the fixed-point harnesses), the defaults second. */
+  nonlinearFirst?: boolean;
+}
+
+/** z3's answer to a Horn query: "sat" (no error state is reachable), "unsat" (one is), or anything else. */
+function decided(out: string): boolean {
+  const first = out.trimStart().split("\n", 1)[0].trim();
+  return first === "sat" || first === "unsat";
+}
+
+/** z3's output for the query in `file`; solc reads whatever it printed (anything but sat/unsat: unknown). */
+function z3(file: string, options: readonly string[], timeoutSeconds: number): string {
+  try {
+    return execFileSync("z3", ["-smt2", `-T:${timeoutSeconds}`, ...options, file], {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    });
+  } catch (error) {
+    // z3 exits non-zero on a timeout or an error.
+    return (error as { stdout?: string }).stdout ?? "";
+  }
+}
 
 /** Whether `z3` runs on this machine. */
 export function z3Version(): string | undefined {
@@ -164,13 +218,21 @@ export function z3Version(): string | undefined {
 
 /**
  * Checks the harness file `file` (relative to `root`, e.g. "proofs/RiskRamp.sol") with a time limit of
- * `queryTimeoutSeconds` per solver query.
+ * `queryTimeoutSeconds` per solver query and each configuration (`CheckOptions`).
  */
-export function checkFile(root: string, file: string, queryTimeoutSeconds: number): FileRun {
+export function checkFile(
+  root: string,
+  file: string,
+  queryTimeoutSeconds: number,
+  { substitutes = {}, nonlinearFirst = false }: CheckOptions = {},
+): FileRun {
+  const [first, second] = nonlinearFirst ? [Z3_NONLINEAR_OPTIONS, Z3_OPTIONS] : [Z3_OPTIONS, Z3_NONLINEAR_OPTIONS];
   const require = createRequire(import.meta.url);
   const solc = require("solc") as { compile: (input: string, callbacks: object) => string };
   const source = readFileSync(path.join(root, file), "utf8");
   const findImports = (name: string): { contents: string } | { error: string } => {
+    const substitute = substitutes[name];
+    if (substitute !== undefined) return { contents: readFileSync(path.join(root, substitute), "utf8") };
     for (const base of [root, path.join(root, "node_modules")]) {
       const full = path.resolve(base, name);
       if (existsSync(full)) return { contents: readFileSync(full, "utf8") };
@@ -187,16 +249,8 @@ export function checkFile(root: string, file: string, queryTimeoutSeconds: numbe
     // constructor `|tuple()|` the query itself declares.
     writeFileSync(file, query.replace(/(?<=[ (])tuple_constructor(?=[ )])/g, "|tuple()|"));
     const started = performance.now();
-    let out: string;
-    try {
-      out = execFileSync("z3", ["-smt2", `-T:${queryTimeoutSeconds}`, ...Z3_OPTIONS, file], {
-        encoding: "utf8",
-        maxBuffer: 1 << 30,
-      });
-    } catch (error) {
-      // z3 exits non-zero on a timeout or an error; solc reads whatever it printed (anything but sat/unsat: unknown).
-      out = (error as { stdout?: string }).stdout ?? "";
-    }
+    let out = z3(file, first, queryTimeoutSeconds);
+    if (!decided(out)) out = z3(file, second, queryTimeoutSeconds);
     solverMs += performance.now() - started;
     return { contents: out };
   };
@@ -211,6 +265,8 @@ export function checkFile(root: string, file: string, queryTimeoutSeconds: numbe
         targets: ["assert"],
         showProvedSafe: true,
         showUnproved: true,
+        // Named one by one, so that a counterexample that relies on them is not taken for a real one (classify).
+        showUnsupported: true,
         solvers: ["smtlib2"],
       },
       outputSelection: { "*": { "*": [] } },
