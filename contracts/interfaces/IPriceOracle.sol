@@ -24,7 +24,7 @@ interface IPriceOracle {
         NOT_CONFIGURED, // no feed for the asset
         FEED_REVERTED, // the feed reverted or returned malformed data
         INVALID_ANSWER, // answer <= 0, updatedAt == 0 or in the future
-        STALE, // updatedAt older than heartbeat + grace
+        STALE, // updatedAt older than heartbeat + grace, or an incomplete round (answeredInRound < roundId)
         OUT_OF_BOUNDS, // answer at or beyond the asset's own min/max bounds (a feed pinned at its floor)
         SOURCES_DISAGREE, // primary and secondary further apart than the asset's deviation threshold
         UNCONFIRMED_JUMP, // a move beyond the asset's bound since the previous round, not confirmed yet

@@ -22,8 +22,9 @@ import {TwapMath} from "../libraries/TwapMath.sol";
 ///      - a read never reverts because of a feed (reverting, malformed, absurd or gas-burning feeds are FAILED
 ///        sources; each call gets FEED_GAS_LIMIT); it reverts only when the caller left too little gas to give a
 ///        source that budget (InsufficientGasForFeed);
-///      - an OK price is > 0, inside the asset's bounds, fresh, and agrees with the secondary (when configured)
-///        and with the previous round (unless confirmed); DEGRADED bounds satisfy 0 < low <= high;
+///      - an OK price is > 0, inside the asset's bounds, fresh, from a complete round (answeredInRound ≥ roundId,
+///        INV-22), and agrees with the secondary (when configured) and with the previous round (unless confirmed);
+///        DEGRADED bounds satisfy 0 < low <= high;
 ///      - a FAILED read carries no price (low == high == 0) (INV-22, INV-24);
 ///      - sources and bounds change only through the owner (the timelock, INV-26) and inside the MAX_* bounds;
 ///        the bounds sit CLAMP_MARGIN inside each feed's own minAnswer/maxAnswer clamp where it exposes one, so a
@@ -342,14 +343,17 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
 
     /// @dev Reads the latest round of a feed and validates it.
     function _read(Source memory source, uint256 minPrice, uint256 maxPrice) internal view returns (Read memory read) {
-        (bool ok, uint256 roundId, int256 answer, , uint256 updatedAt) = _call(
+        (bool ok, uint256 roundId, int256 answer, , uint256 updatedAt, uint256 answeredInRound) = _call(
             source.feed,
             abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
         );
         if (!ok) return Read(0, Reason.FEED_REVERTED, 0, 0);
         read.roundId = uint80(roundId);
         read.updatedAt = updatedAt;
+        // INV-22: an incomplete round (not answered yet: its answer is carried over from an earlier one) is STALE and
+        // carries no price, whatever its updatedAt says.
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) read.reason = Reason.INVALID_ANSWER;
+        else if (answeredInRound < roundId) read.reason = Reason.STALE;
         else {
             uint256 past = block.timestamp - updatedAt;
             uint256 fresh = uint256(source.heartbeat) + stalenessGrace;
@@ -408,7 +412,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         uint256 maxPrice
     ) internal view returns (uint256) {
         if (uint64(latest.roundId) <= 1) return 0;
-        (bool ok, , int256 answer, , uint256 updatedAt) = _call(
+        (bool ok, , int256 answer, , uint256 updatedAt, ) = _call(
             source.feed,
             abi.encodeCall(AggregatorV3Interface.getRoundData, (latest.roundId - 1))
         );
@@ -421,7 +425,7 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     ///      0 = up, 1 = down; the grace period runs from `startedAt`, the time the current status began (not
     ///      `updatedAt`, which moves on every heartbeat).
     function _sequencerState() internal view returns (Reason reason, uint256 readySince) {
-        (bool ok, , int256 answer, uint256 startedAt, ) = _call(
+        (bool ok, , int256 answer, uint256 startedAt, , ) = _call(
             sequencerFeed,
             abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
         );
@@ -438,9 +442,12 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     function _call(
         AggregatorV3Interface feed,
         bytes memory data
-    ) private view returns (bool ok, uint256 roundId, int256 answer, uint256 startedAt, uint256 updatedAt) {
+    )
+        private
+        view
+        returns (bool ok, uint256 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint256 answeredInRound)
+    {
         _requireGasForSource();
-        uint256 answeredInRound;
         // Only the five words of a round are copied (never more return data than that), into memory past the free
         // pointer, which nothing else uses before they are read back.
         assembly ("memory-safe") {
@@ -457,9 +464,9 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
                 answeredInRound := mload(add(out, 0x80))
             }
         }
-        if (!ok) return (false, 0, 0, 0, 0);
+        if (!ok) return (false, 0, 0, 0, 0, 0);
         // Round ids are uint80 on the interface; anything wider is not a Chainlink answer.
-        if (roundId > type(uint80).max || answeredInRound > type(uint80).max) return (false, 0, 0, 0, 0);
+        if (roundId > type(uint80).max || answeredInRound > type(uint80).max) return (false, 0, 0, 0, 0, 0);
     }
 
     /// @dev Reverts unless a source call can be given its whole FEED_GAS_LIMIT. With the budget guaranteed, any

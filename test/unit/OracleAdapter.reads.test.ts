@@ -98,10 +98,31 @@ describe("OracleAdapter: primary feed", function () {
       it("roundId 2^80 is FAILED / FEED_REVERTED; roundId 2^80 - 1 is OK", async function () {
         const { adapter, raw } = await networkHelpers.loadFixture(rawFixture);
         const now = BigInt(await time.latest());
-        const words = { answer: answer("3000", 8), startedAt: now, updatedAt: now, answeredInRound: 1n };
+        const words = { answer: answer("3000", 8), startedAt: now, updatedAt: now, answeredInRound: MAX_UINT80 };
         await raw.setLatest({ ...words, roundId: MAX_UINT80 + 1n });
         await expectPrice(adapter, WETH, failed("FEED_REVERTED"));
         await raw.setLatest({ ...words, roundId: MAX_UINT80 });
+        await expectPrice(adapter, WETH, ok(wad("3000")));
+      });
+
+      it("INV-22: an incomplete round (answeredInRound < roundId) is FAILED / STALE, however fresh; a complete one is OK", async function () {
+        const { adapter, raw } = await networkHelpers.loadFixture(rawFixture);
+        const now = BigInt(await time.latest());
+        // The attack: a feed that started round 8 without answering it still reports round 7's answer, stamped now.
+        const words = { roundId: 8n, answer: answer("3000", 8), startedAt: now, updatedAt: now };
+        await raw.setLatest({ ...words, answeredInRound: 7n });
+        await expectPrice(adapter, WETH, failed("STALE"));
+        await raw.setLatest({ ...words, answeredInRound: 0n });
+        await expectPrice(adapter, WETH, failed("STALE"));
+        // Phase-encoded ids as a proxy returns them: the phase sits in the top bits of both.
+        const phase = 3n << 64n;
+        await raw.setLatest({ ...words, roundId: phase | 8n, answeredInRound: phase | 7n });
+        await expectPrice(adapter, WETH, failed("STALE"));
+        await raw.setLatest({ ...words, roundId: phase | 8n, answeredInRound: phase | 8n });
+        await expectPrice(adapter, WETH, ok(wad("3000")));
+        await raw.setLatest({ ...words, answeredInRound: 8n });
+        await expectPrice(adapter, WETH, ok(wad("3000")));
+        await raw.setLatest({ ...words, answeredInRound: 9n });
         await expectPrice(adapter, WETH, ok(wad("3000")));
       });
 
