@@ -8,6 +8,8 @@ pragma solidity 0.8.28;
 library InvariantsSpec {
     string internal constant INV_01_DEBT_SUM =
         "INV-01: total debt <= sum of account debts < total debt + number of borrowers";
+    string internal constant INV_01_SHARE_SUM =
+        "INV-01: sum of the lender shares every holder (actors, the withdrawal queue, the vault) has == total supply";
     string internal constant INV_02_BORROWED_LE_SUPPLIED =
         "INV-02: booked cash == ghost base in - ghost base out, so net borrowed <= net supplied";
     string internal constant INV_03_BASE_BACKED = "INV-03: base asset balanceOf(vault) >= booked cash";

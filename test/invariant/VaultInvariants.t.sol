@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 
+import {ICollateralVault} from "../../contracts/interfaces/ICollateralVault.sol";
+import {IWithdrawalQueue} from "../../contracts/interfaces/IWithdrawalQueue.sol";
 import {MockERC20} from "../../deploy/mocks/MockERC20.sol";
 import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
@@ -136,6 +138,18 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         uint256 total = vault.totalDebt();
         assertGe(sum, total, InvariantsSpec.INV_01_DEBT_SUM);
         assertLe(sum, total + accounts.length, InvariantsSpec.INV_01_DEBT_SUM);
+    }
+
+    /// @dev Every lender share is held by someone the suite knows: the actors, or the withdrawal queue and the vault
+    ///      (neither should hold any; counted so that a share parked there is still accounted for). Shares move only
+    ///      through `_update`, which moves a balance and the supply together: no mint without a holder, no burn
+    ///      without one.
+    function invariant_INV01_shareSum() public view {
+        address[] memory accounts = handler.actors();
+        (, IWithdrawalQueue queue) = lens.circuitBreaker(ICollateralVault(address(vault)));
+        uint256 sum = vault.balanceOf(address(vault)) + vault.balanceOf(address(queue));
+        for (uint256 i; i < accounts.length; ++i) sum += vault.balanceOf(accounts[i]);
+        assertEq(sum, vault.totalSupply(), InvariantsSpec.INV_01_SHARE_SUM);
     }
 
     /// @dev Net principal borrowed never exceeds net supplied: the vault's booked cash equals an independent ghost

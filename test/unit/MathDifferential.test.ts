@@ -272,6 +272,49 @@ describe("Math libraries against a BigInt reference (issue 23, item 4)", functio
     });
   });
 
+  it("no revert inside the documented ranges: the incentive on the engine's curve bounds, interest up to the rate cap", async function () {
+    // The engine's bounds (LiquidationEngine._setParams): minBonusShare ≤ 1, healthRamp 0.01–1, timeRamp 1 min–1 day;
+    // a bonus ≤ MAX_LIQUIDATION_BONUS (20%); any health; flags up to ten years old. Interest: the vault's rate cap
+    // (1000% APR a second) for up to ten years unaccrued.
+    const rand = prng(12);
+    const v = values(13);
+    const year = 365n * 86_400n;
+    const incentive = await compare(300, () => {
+      const maxBonus = BigInt(Math.floor(rand() * 0.2e6)) * 10n ** 12n;
+      const health = v();
+      const elapsed = BigInt(Math.floor(rand() * Number(10n * year)));
+      const minShare = BigInt(Math.floor(rand() * 1e6)) * 10n ** 12n;
+      const healthRamp = 10n ** 16n + BigInt(Math.floor(rand() * 0.99e6)) * 10n ** 12n;
+      const timeRamp = 60n + BigInt(Math.floor(rand() * (86_400 - 60)));
+      return {
+        label: `incentive(${maxBonus}, ${health}, ${elapsed}, ${minShare}, ${healthRamp}, ${timeRamp}) in range`,
+        contract: () => lib.incentive(maxBonus, health, elapsed, { minShare, healthRamp, timeRamp }),
+        ref: () => {
+          let urgency = health < WAD ? mulDiv(WAD - health, WAD, healthRamp, false) : 0n;
+          if (urgency < WAD) urgency = u256(urgency + mulDiv(elapsed, WAD, timeRamp, false));
+          if (urgency > WAD) urgency = WAD;
+          return mulDiv(maxBonus, u256(minShare + mulDiv(WAD - minShare, urgency, WAD, false)), WAD, false);
+        },
+      };
+    });
+    expect(incentive.reverted, "incentive reverted inside its range").to.equal(0);
+    const maxRate = (10n * WAD) / year;
+    const growth = await compare(200, () => {
+      const rate = BigInt(Math.floor(rand() * Number(maxRate + 1n)));
+      const elapsed = BigInt(Math.floor(rand() * Number(10n * year)));
+      return {
+        label: `compoundFactorUp(${rate}, ${elapsed}) in range`,
+        contract: () => lib.compoundFactorUp(rate, elapsed),
+        ref: () => {
+          const x = rate * elapsed * 1_000_000_000n;
+          const x2 = mulDiv(x, x, 2n * RAY, true);
+          return u256(RAY + x + x2 + mulDiv(x2, x, 3n * RAY, true));
+        },
+      };
+    });
+    expect(growth.reverted, "compoundFactorUp reverted inside its range").to.equal(0);
+  });
+
   it("TwapMath.meanTick: the floor of Δcumulative / window, reverting outside ±887272 ticks or on a zero window", async function () {
     const rand = prng(11);
     const int56 = 2n ** 55n;

@@ -209,7 +209,7 @@ export const HARNESS_FILES: readonly HarnessFile[] = [
   },
   {
     file: "proofs/RateLimitWindow.sol",
-    ci: false,
+    ci: true,
     properties: [
       {
         contract: "RL_AdmittedOutflowWithinLimit",
