@@ -186,6 +186,9 @@ export interface CheckOptions {
   substitutes?: Readonly<Record<string, string>>;
   /** Ask z3's non-linear configuration first (the fixed-point harnesses), the defaults second. */
   nonlinearFirst?: boolean;
+  /** The harness's text, in place of the file's (a mutant, test/unit/ProveMutants.test.ts); imports resolve as the
+   *  file's would. */
+  source?: string;
 }
 
 /** z3's answer to a Horn query: "sat" (no error state is reachable), "unsat" (one is), or anything else. */
@@ -224,12 +227,12 @@ export function checkFile(
   root: string,
   file: string,
   queryTimeoutSeconds: number,
-  { substitutes = {}, nonlinearFirst = false }: CheckOptions = {},
+  { substitutes = {}, nonlinearFirst = false, source: given }: CheckOptions = {},
 ): FileRun {
   const [first, second] = nonlinearFirst ? [Z3_NONLINEAR_OPTIONS, Z3_OPTIONS] : [Z3_OPTIONS, Z3_NONLINEAR_OPTIONS];
   const require = createRequire(import.meta.url);
   const solc = require("solc") as { compile: (input: string, callbacks: object) => string };
-  const source = readFileSync(path.join(root, file), "utf8");
+  const source = given ?? readFileSync(path.join(root, file), "utf8");
   const findImports = (name: string): { contents: string } | { error: string } => {
     const substitute = substitutes[name];
     if (substitute !== undefined) return { contents: readFileSync(path.join(root, substitute), "utf8") };
