@@ -68,6 +68,9 @@ interface IOracleAdapter is IPriceOracle {
 
     /// @notice Thrown when a feed is not a contract, or its decimals() reverts or exceeds MAX_FEED_DECIMALS.
     error InvalidFeed(address feed);
+    /// @notice The feed's latest round is incomplete (`answeredInRound < roundId`) when it is configured: a feed that
+    ///         never fills answeredInRound would read STALE forever, so it is refused (INV-22).
+    error FeedRoundIncomplete(address feed, uint256 roundId, uint256 answeredInRound);
     /// @notice Thrown when a heartbeat is zero or above MAX_HEARTBEAT.
     error HeartbeatOutOfBounds(uint256 heartbeat);
     /// @notice Thrown when a grace period is above its maximum.
@@ -119,8 +122,9 @@ interface IOracleAdapter is IPriceOracle {
 
     // ----------------------------------------------------------------- governance (the timelock) and monitors
 
-    /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals; a new source takes effect at once, so
-    ///         the owner must be the timelock (INV-26).
+    /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals and latest round (refused with
+    ///         `FeedRoundIncomplete` while it is incomplete); a new source takes effect at once, so the owner must be
+    ///         the timelock (INV-26).
     /// @param asset The token priced.
     /// @param config Sources and bounds; see AssetConfigInput.
     function setAssetConfig(address asset, AssetConfigInput calldata config) external;

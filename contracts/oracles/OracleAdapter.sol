@@ -350,14 +350,13 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         if (!ok) return Read(0, Reason.FEED_REVERTED, 0, 0);
         read.roundId = uint80(roundId);
         read.updatedAt = updatedAt;
-        // INV-22: an incomplete round (not answered yet: its answer is carried over from an earlier one) is STALE and
-        // carries no price, whatever its updatedAt says.
         if (answer <= 0 || updatedAt == 0 || updatedAt > block.timestamp) read.reason = Reason.INVALID_ANSWER;
-        else if (answeredInRound < roundId) read.reason = Reason.STALE;
         else {
             uint256 past = block.timestamp - updatedAt;
             uint256 fresh = uint256(source.heartbeat) + stalenessGrace;
-            if (past <= fresh) {
+            // INV-22: an incomplete round (started, not answered: its answer is carried over from an earlier one) is
+            // STALE however recent its updatedAt, and its answer only bounds the doubt, as a late answer's does.
+            if (past <= fresh && answeredInRound >= roundId) {
                 read.price = _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
                 if (read.price == 0) read.reason = Reason.OUT_OF_BOUNDS;
             } else {
@@ -519,6 +518,12 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
         if (heartbeat == 0 || heartbeat > MAX_HEARTBEAT) revert HeartbeatOutOfBounds(heartbeat);
         (bool ok, uint256 decimals) = _uintCall(address(feed), abi.encodeCall(AggregatorV3Interface.decimals, ()));
         if (!ok || decimals > MAX_FEED_DECIMALS) revert InvalidFeed(address(feed));
+        // A feed that never fills answeredInRound would read STALE forever (INV-22): its live round must be complete.
+        (bool live, uint256 roundId, , , , uint256 answeredInRound) = _call(
+            feed,
+            abi.encodeCall(AggregatorV3Interface.latestRoundData, ())
+        );
+        if (live && answeredInRound < roundId) revert FeedRoundIncomplete(address(feed), roundId, answeredInRound);
         (uint256 floor, uint256 ceiling) = _clamp(feed, uint8(decimals));
         if (
             (floor != 0 && (floor > type(uint128).max || minPrice < floor.wadMulUp(1e18 + CLAMP_MARGIN))) ||

@@ -33,6 +33,11 @@ contract MathLibrariesHarness {
         return FixedPointMath.compoundFactorUp(rate, elapsed);
     }
 
+    /// @notice `FixedPointMath.sqrtWadDown(x)`.
+    function sqrtWadDown(uint256 x) external pure returns (uint256) {
+        return FixedPointMath.sqrtWadDown(x);
+    }
+
     /// @notice `LiquidationMath.incentive`.
     function incentive(
         uint256 maxBonus,

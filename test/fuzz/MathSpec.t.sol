@@ -48,6 +48,16 @@ contract MathSpecFuzzTest is Test {
         _same(x, y, d, rounding);
     }
 
+    /// @dev Inside the range with quotients of every size: the divisor drawn up to the product itself, so the
+    ///      rounding of a non-trivial quotient is compared (a uniform divisor makes almost every quotient 0 or 1).
+    function testFuzz_mulDiv_agreesOnEveryQuotient(uint128 x, uint128 y, uint256 d, uint8 rounding) public view {
+        uint256 product = uint256(x) * y;
+        d = bound(d, 1, product > 0 ? product : 1);
+        _same(x, y, d, rounding);
+        // And the same divisor shifted down, so that quotients near the product are met too.
+        _same(x, y, (d >> (rounding % 64)) | 1, rounding);
+    }
+
     function testFuzz_mulDiv_agreesAtEdges(uint256 seed, uint8 rounding) public view {
         uint256[8] memory edges = [
             uint256(0),

@@ -199,6 +199,11 @@ contract OutflowHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @notice The accounts the handler acts as.
+    function actors() external view returns (address[] memory) {
+        return _actors;
+    }
+
     /// @dev Shares (and the deposit credit they carry) move between actors.
     function transferShares(uint256 fromSeed, uint256 toSeed, uint256 shares) external tracked("transferShares") {
         address from = _actor(fromSeed);

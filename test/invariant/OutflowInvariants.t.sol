@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 
 import {VaultFixture} from "../utils/VaultFixture.sol";
+import {InvariantsSpec} from "./InvariantsSpec.sol";
 import {OutflowHandler} from "./OutflowHandler.sol";
 
 /// @notice Issue 19, property 9 as a system invariant: in every span of one window length, what the vault pays out at
@@ -50,6 +51,12 @@ contract OutflowInvariantTest is StdInvariant, Test, VaultFixture {
     function invariant_INV30_outflowPerSpan() public view {
         string memory violation = handler.violation();
         assertEq(bytes(violation).length, 0, violation);
+    }
+
+    /// @dev INV-01 `SHARE_SUM` where shares also move between holders (`transferShares`, with the credit they carry):
+    ///      every share is held by an actor (or the queue or the vault, which should hold none).
+    function invariant_INV01_shareSum() public view {
+        assertEq(_sharesHeld(handler.actors()), vault.totalSupply(), InvariantsSpec.INV_01_SHARE_SUM);
     }
 
     /// @dev The handler reaches the limit where the review broke it (a burst at the end of one bucket, another in

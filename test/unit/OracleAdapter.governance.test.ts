@@ -307,6 +307,22 @@ describe("OracleAdapter: governance", function () {
       await expectConfigError(f, { secondary: probe }, "InvalidFeed", [await probe.getAddress()]);
     });
 
+    it("FeedRoundIncomplete for a primary or secondary whose latest round is incomplete; complete, accepted (INV-22)", async function () {
+      // A feed that never fills answeredInRound would read STALE forever: refused at configuration, not found later.
+      const f = await networkHelpers.loadFixture(adapterFixture);
+      const raw = await ethers.deployContract("OracleRawFeed", [8]);
+      const now = BigInt(await time.latest());
+      const words = { roundId: 8n, answer: 3000n * 10n ** 8n, startedAt: now, updatedAt: now };
+      await raw.setLatest({ ...words, answeredInRound: 0n });
+      const rawAddress = await raw.getAddress();
+      await expectConfigError(f, { primary: raw }, "FeedRoundIncomplete", [rawAddress, 8n, 0n]);
+      await raw.setLatest({ ...words, answeredInRound: 7n });
+      await expectConfigError(f, { secondary: raw }, "FeedRoundIncomplete", [rawAddress, 8n, 7n]);
+      await raw.setLatest({ ...words, answeredInRound: 8n });
+      await expectAccepted(f, { primary: raw });
+      await expectAccepted(f, { secondary: raw });
+    });
+
     it("InvalidFeed for a secondary that is an EOA or has 19 decimals; 18 is accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
       const feed19 = await ethers.deployContract("TestAggregator", [19, "X / USD"]);

@@ -200,6 +200,46 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(true);
   });
 
+  it("INV-22 with a TWAP: an incomplete round bounds the doubt as a late one does, so a pool held down liquidates nobody healthy", async function () {
+    // The reviewer's case: an incomplete round read STALE with no price let the pool price alone at once. Its answer
+    // now bounds the doubt for STALE_BOUND_SPAN past due, exactly as a late round's does (issue 19, property 1).
+    const f = await networkHelpers.loadFixture(twapFixture);
+    await f.vault.connect(f.borrower).borrow(parseUnits("24000", 6), f.borrower.address); // health 1.0625
+    // WETH's primary becomes a feed whose every word the test sets, with the same pool as its secondary.
+    const raw = await ethers.deployContract("OracleRawFeed", [8]);
+    const round = async (answeredInRound: bigint) => {
+      const now = BigInt(await networkHelpers.time.latest());
+      const words = { roundId: 8n, answer: 3000n * 10n ** 8n, startedAt: now, updatedAt: now, answeredInRound };
+      await raw.setLatest(words);
+    };
+    await round(8n);
+    await f.adapter.connect(f.owner).setAssetConfig(f.weth, {
+      primary: raw,
+      primaryHeartbeat: 86400,
+      secondary: ZeroAddress,
+      secondaryHeartbeat: 0,
+      minPrice: wad("30"),
+      maxPrice: wad("300000"),
+      maxDeviation: wad("0.02"),
+      maxJump: 0n,
+      jumpWindow: 0,
+    });
+    await f.adapter.connect(f.owner).setTwapSource(f.weth, f.pool, WINDOW, f.usdc);
+    await dumpSpot(f, "0.5");
+    await networkHelpers.time.increase(WINDOW + 60); // held for the whole window
+    await f.usdcFeed.push(10n ** 8n);
+    await round(7n); // round 8 has started, and its answer is still round 7's
+    const p = await f.adapter.getPrice(f.weth);
+    expect([p.status, p.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
+    expect(p.low).to.be.closeTo(wad("1500"), wad("30"));
+    expect(p.high).to.equal(wad("3000"));
+    expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
+    // Answered: the round is complete and the sources disagree instead; still nobody healthy is liquidated.
+    await round(8n);
+    expect((await f.adapter.getPrice(f.weth)).reason).to.equal(Reason.SOURCES_DISAGREE);
+    expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
+  });
+
   it("falls back to the TWAP as DEGRADED when the Chainlink feed fails", async function () {
     const f = await networkHelpers.loadFixture(twapFixture);
     await f.wethFeed.setMode(1); // revert

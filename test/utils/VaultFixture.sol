@@ -32,6 +32,12 @@ contract VaultFixture {
     /// @dev Reads the vault serves no longer itself (the lens holds no state: one serves every test).
     VaultLens internal lens = new VaultLens();
 
+    /// @dev Lender shares held by `holders`, the withdrawal queue and the vault itself: INV-01's share sum.
+    function _sharesHeld(address[] memory holders) internal view returns (uint256 sum) {
+        sum = vault.balanceOf(address(vault)) + vault.balanceOf(address(queue));
+        for (uint256 i; i < holders.length; ++i) sum += vault.balanceOf(holders[i]);
+    }
+
     function _deployMarket() internal {
         usdc = new MockERC20("USD Coin", "USDC", 6);
         weth = new MockERC20("Wrapped Ether", "WETH", 18);

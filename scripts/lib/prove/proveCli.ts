@@ -61,6 +61,13 @@ export function rowsOf(
   });
 }
 
+/** A row's result as the table shows it: an unknown that rests on a violation over abstracted code says so. */
+function shown(row: PropertyRow): string {
+  return row.result === "unknown" && row.details.some((d) => d.includes("not a counterexample: the checker abstracted"))
+    ? "unknown (abstracted)"
+    : row.result;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   let values;
   try {
@@ -135,9 +142,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         { header: "File time", align: "right" },
         { header: "Statement" },
       ],
-      rows.map((r) => [r.property, r.invariant, r.result, `${r.fileSeconds.toFixed(1)} s`, r.statement]),
+      rows.map((r) => [r.property, r.invariant, shown(r), `${r.fileSeconds.toFixed(1)} s`, r.statement]),
     )}\n`,
   );
+  if (rows.some((r) => shown(r) !== r.result)) {
+    process.stdout.write(
+      "(abstracted): the checker reported a violation where it had replaced code it does not model by arbitrary " +
+        "values; unknown, not a counterexample (docs/proofs.md)\n",
+    );
+  }
   for (const r of rows.filter((row) => row.result !== "proved")) {
     process.stdout.write(`\n${r.property} (${r.result}):\n  ${r.details.join("\n  ")}\n`);
   }

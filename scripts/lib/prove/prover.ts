@@ -164,19 +164,25 @@ export function verdictOf(assertions: readonly AssertionResult[]): Verdict {
   return assertions.every((a) => a.verdict === "proved") ? "proved" : "unknown";
 }
 
-/** z3's options for solc's Horn queries (solc-js's own defaults; a per-query time limit is added). */
+/**
+ * z3's options for solc's Horn queries: solc-js's own defaults, and `fp.validate`: Spacer checks its own answer
+ * before giving it (the inductive invariant of a "safe", the trace of a violation) and errs instead of answering when
+ * the check fails, so neither configuration's answer is taken on trust (z3 4.8.12 has known cases of two Spacer
+ * settings disagreeing on one query: Z3Prover/z3#5419). A per-query time limit is added.
+ */
 const Z3_OPTIONS = [
   "rewriter.pull_cheap_ite=true",
   "fp.spacer.q3.use_qgen=true",
   "fp.spacer.mbqi=false",
   "fp.spacer.ground_pobs=false",
+  "fp.validate=true",
 ];
 
 /**
  * The same with z3's newer arithmetic solver for Spacer (`arith.solver=6`), which settles the products of two
  * variables the fixed-point math makes (the incentive's bound: unknown with the defaults, proved with it in seconds)
  * but loses the risk ramp's rate properties, which the defaults prove. A query one configuration leaves undecided is
- * asked again with the other; either answer is z3's own.
+ * asked again with the other; each answer is validated by z3 itself (`fp.validate`).
  */
 const Z3_NONLINEAR_OPTIONS = [...Z3_OPTIONS, "fp.spacer.arith.solver=6"];
 
@@ -191,10 +197,13 @@ export interface CheckOptions {
   source?: string;
 }
 
-/** z3's answer to a Horn query: "sat" (no error state is reachable), "unsat" (one is), or anything else. */
+/**
+ * Whether z3 answered a Horn query: "sat" (no error state is reachable) or "unsat" (one is) on its first line, and no
+ * error after it (a failed validation). Anything else is undecided, and is passed to solc as "unknown".
+ */
 function decided(out: string): boolean {
-  const first = out.trimStart().split("\n", 1)[0].trim();
-  return first === "sat" || first === "unsat";
+  const lines = out.split("\n");
+  return (lines[0] === "sat" || lines[0] === "unsat") && !lines.some((line) => line.startsWith("(error"));
 }
 
 /** z3's output for the query in `file`; solc reads whatever it printed (anything but sat/unsat: unknown). */
@@ -254,6 +263,7 @@ export function checkFile(
     const started = performance.now();
     let out = z3(file, first, queryTimeoutSeconds);
     if (!decided(out)) out = z3(file, second, queryTimeoutSeconds);
+    if (!decided(out)) out = "unknown\n";
     solverMs += performance.now() - started;
     return { contents: out };
   };

@@ -129,9 +129,9 @@ export class BulwarkReplayKeeper {
         ? readAccountSnapshots(market.vault, market.engine, accounts, read)
         : snapshotsInOneCall(market.snapshots, market.vault, market.engine, accounts, read);
     // The reference path reads every account, as the keeper bot does.
-    const skip = (u: { index: number }): boolean => !this.libraryReads && !mayLiquidate(u.index);
-    const accounts = urgent.filter((u) => !skip(u)).map((u) => u.account);
-    const left = urgent.filter(skip).map((u) => u.account);
+    const accounts: string[] = [];
+    const left: string[] = [];
+    for (const u of urgent) (this.libraryReads || mayLiquidate(u.index) ? accounts : left).push(u.account);
     if (left.length > 0) {
       this.skippedReads.passes++;
       this.skippedReads.accounts += left.length;

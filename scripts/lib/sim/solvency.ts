@@ -191,8 +191,14 @@ class CliWorker {
     | { args: readonly string[]; progress: (percent: number) => void; resolve: () => void; reject: (e: Error) => void }
     | undefined;
   private failure: Error | undefined;
+  /** Settles once the worker has failed (never, while it lives): one promise, however many runs wait on it. */
+  private readonly dead: Promise<void>;
+  private markDead: () => void = () => undefined;
 
   constructor() {
+    this.dead = new Promise((resolve) => {
+      this.markDead = resolve;
+    });
     // A plain Node process, whatever flags this one runs with (an inspector's, say).
     this.child = fork(WORKER_ENTRY, [], {
       cwd: process.cwd(),
@@ -226,7 +232,7 @@ class CliWorker {
 
   /** Runs the simulate CLI with `args`; `progress` gets each 10% line's percentage. Rejects with its stderr. */
   async run(args: readonly string[], progress: (percent: number) => void): Promise<void> {
-    await Promise.race([this.ready, this.dead()]);
+    await Promise.race([this.ready, this.dead]);
     if (this.failure !== undefined) throw this.failure;
     await new Promise<void>((resolve, reject) => {
       this.current = { args, progress, resolve, reject };
@@ -240,19 +246,12 @@ class CliWorker {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
   }
 
-  /** Settles once the worker has failed (never, while it lives). */
-  private dead(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.failure !== undefined) resolve();
-      else this.child.once("close", () => resolve());
-    });
-  }
-
   private fail(why: string): void {
     if (this.failure !== undefined) return;
     const last = lastLine(this.stderr);
     this.failure = new Error(`a solvency worker ${why}${last === "" ? "" : `: ${last}`}`);
     this.current?.reject(this.failure);
     this.current = undefined;
+    this.markDead();
   }
 }
