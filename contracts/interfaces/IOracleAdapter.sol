@@ -123,8 +123,8 @@ interface IOracleAdapter is IPriceOracle {
     // ----------------------------------------------------------------- governance (the timelock) and monitors
 
     /// @notice Sets `asset`'s sources and bounds. Reads each feed's decimals and latest round (refused with
-    ///         `FeedRoundIncomplete` while it is incomplete); a new source takes effect at once, so the owner must be
-    ///         the timelock (INV-26).
+    ///         `FeedRoundIncomplete` while it is incomplete; the read is given FEED_GAS_LIMIT, so the call needs that
+    ///         much gas per feed); a new source takes effect at once, so the owner must be the timelock (INV-26).
     /// @param asset The token priced.
     /// @param config Sources and bounds; see AssetConfigInput.
     function setAssetConfig(address asset, AssetConfigInput calldata config) external;

@@ -362,11 +362,25 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
             } else {
                 read.reason = Reason.STALE;
                 // A stale answer keeps its price for a while (STALE_BOUND_SPAN, at most one heartbeat): not a price
-                // to act on, but a bound of the doubt a TWAP secondary alone leaves (getPrice).
+                // to act on, but a bound of the doubt a TWAP secondary alone leaves (getPrice). An incomplete round's
+                // updatedAt does not date its answer (a stuck feed may stamp every round it starts): the round that
+                // answered does.
+                if (answeredInRound < roundId) past = _answeredAge(source.feed, answeredInRound);
                 uint256 span = source.heartbeat < STALE_BOUND_SPAN ? source.heartbeat : STALE_BOUND_SPAN;
                 if (past <= fresh + span) read.price = _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
             }
         }
+    }
+
+    /// @dev Seconds since round `answeredInRound` of `feed` was answered, or type(uint256).max when that round cannot
+    ///      be read or carries no valid time (so an incomplete round's answer bounds nothing).
+    function _answeredAge(AggregatorV3Interface feed, uint256 answeredInRound) private view returns (uint256) {
+        (bool ok, , , , uint256 updatedAt, ) = _call(
+            feed,
+            abi.encodeCall(AggregatorV3Interface.getRoundData, (uint80(answeredInRound)))
+        );
+        if (!ok || updatedAt == 0 || updatedAt > block.timestamp) return type(uint256).max;
+        return block.timestamp - updatedAt;
     }
 
     /// @dev Reads a TWAP source: the pool's mean tick over the window, converted to a price in the quote token and

@@ -201,8 +201,9 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
   });
 
   it("INV-22 with a TWAP: an incomplete round bounds the doubt as a late one does, so a pool held down liquidates nobody healthy", async function () {
-    // The reviewer's case: an incomplete round read STALE with no price let the pool price alone at once. Its answer
-    // now bounds the doubt for STALE_BOUND_SPAN past due, exactly as a late round's does (issue 19, property 1).
+    // The reviewers' cases: an incomplete round read STALE with no price let the pool price alone at once; dated by
+    // its own updatedAt, a stuck feed's answer would bound the doubt for good. Its answer now bounds the doubt for
+    // STALE_BOUND_SPAN past the answered round's due time, exactly as a late round's does (issue 19, property 1).
     const f = await networkHelpers.loadFixture(twapFixture);
     await f.vault.connect(f.borrower).borrow(parseUnits("24000", 6), f.borrower.address); // health 1.0625
     // WETH's primary becomes a feed whose every word the test sets, with the same pool as its secondary.
@@ -212,6 +213,9 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
       const words = { roundId: 8n, answer: 3000n * 10n ** 8n, startedAt: now, updatedAt: now, answeredInRound };
       await raw.setLatest(words);
     };
+    // Round 7 as getRoundData returns it: answered at `at`.
+    const answered = async (at: bigint) =>
+      raw.setPrevious({ roundId: 7n, answer: 3000n * 10n ** 8n, startedAt: at, updatedAt: at, answeredInRound: 7n });
     await round(8n);
     await f.adapter.connect(f.owner).setAssetConfig(f.weth, {
       primary: raw,
@@ -228,6 +232,8 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     await dumpSpot(f, "0.5");
     await networkHelpers.time.increase(WINDOW + 60); // held for the whole window
     await f.usdcFeed.push(10n ** 8n);
+    const round7 = BigInt(await networkHelpers.time.latest());
+    await answered(round7);
     await round(7n); // round 8 has started, and its answer is still round 7's
     const p = await f.adapter.getPrice(f.weth);
     expect([p.status, p.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
@@ -238,6 +244,16 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     await round(8n);
     expect((await f.adapter.getPrice(f.weth)).reason).to.equal(Reason.SOURCES_DISAGREE);
     expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(false);
+    // A feed stuck on round 7, stamping every round it starts: the bound's age is round 7's, so past the span the
+    // pool prices alone, as it would for a late answer (a stuck answer must not block liquidations for good).
+    const span = await f.adapter.STALE_BOUND_SPAN();
+    await networkHelpers.time.increase(86_400n + 600n + span + 60n);
+    await f.usdcFeed.push(10n ** 8n);
+    await round(7n); // stamped now
+    const stuck = await f.adapter.getPrice(f.weth);
+    expect([stuck.status, stuck.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
+    expect(stuck.low).to.equal(stuck.high);
+    expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(true);
   });
 
   it("falls back to the TWAP as DEGRADED when the Chainlink feed fails", async function () {

@@ -17,6 +17,7 @@ import {
   checkFile,
   classify,
   contractsOf,
+  decided,
   verdictOf,
   z3Version,
   type CompilerMessage,
@@ -63,6 +64,16 @@ describe("npm run prove", function () {
       errorCode: "6328",
       message: "CHC: Assertion violation happens here.\nCounterexample:\n\na = 255",
       sourceLocation: at(line),
+    });
+
+    it("takes z3's answer only when it is sat or unsat and its own validation raised no error", function () {
+      expect(decided("sat\n")).to.equal(true);
+      expect(decided("unsat\n")).to.equal(true);
+      // fp.validate fails by erring after (or instead of) the answer: undecided, never proved.
+      expect(decided('sat\n(error "validation failed")\n')).to.equal(false);
+      expect(decided('(error "line 3: unknown constant")\nsat\n')).to.equal(false);
+      for (const out of ["unknown\n", "timeout\n", "", " sat\n", "satisfiable\n"])
+        expect(decided(out), out).to.equal(false);
     });
 
     it("finds each contract and the line of each assertion", function () {

@@ -201,7 +201,7 @@ export interface CheckOptions {
  * Whether z3 answered a Horn query: "sat" (no error state is reachable) or "unsat" (one is) on its first line, and no
  * error after it (a failed validation). Anything else is undecided, and is passed to solc as "unknown".
  */
-function decided(out: string): boolean {
+export function decided(out: string): boolean {
   const lines = out.split("\n");
   return (lines[0] === "sat" || lines[0] === "unsat") && !lines.some((line) => line.startsWith("(error"));
 }
