@@ -36,7 +36,10 @@ abstract contract VaultHandlerChecks is VaultHandlerBase {
             b.unknownPrice = true;
             return b;
         }
-        uint256 past = VaultStorage.overCapOf(vault, actor, address(token)) + amount - b.room;
+        // As CollateralBook.addPastCap counts it: a top-up that takes the asset past its cap from within it starts a
+        // new cap epoch, voiding every earlier entry (the account's own included); one made above the cap adds to the
+        // account's entry of the current epoch.
+        uint256 past = total <= cap ? amount - b.room : VaultStorage.overCapOf(vault, actor, address(token)) + amount;
         (, uint256 threshold) = vault.riskParams(address(token));
         uint256 coverValue = (((past * price.high) / 10 ** token.decimals()) * threshold) / 1e18;
         uint256 most = (2 * vault.debtOf(actor) * base.low) / 1e6;
