@@ -33,6 +33,28 @@ function mulDiv(x: bigint, y: bigint, d: bigint, up: boolean): bigint {
   return u256(p / d + (up && p % d !== 0n ? 1n : 0n));
 }
 
+/** FixedPointMath.compoundFactorUp's definition: RAY + x + ⌈x²/2RAY⌉ + ⌈x²·x/(2RAY·3RAY)⌉, x = r·t·1e9. */
+function compoundFactorRef(rate: bigint, elapsed: bigint): bigint {
+  const x = u256(u256(rate * elapsed) * 1_000_000_000n);
+  const x2 = mulDiv(x, x, 2n * RAY, true);
+  return u256(RAY + x + x2 + mulDiv(x2, x, 3n * RAY, true));
+}
+
+/** LiquidationMath.incentive's definition: maxBonus × (minShare + (1 − minShare) × min(1, urgency)), each step down. */
+function incentiveRef(
+  maxBonus: bigint,
+  health: bigint,
+  elapsed: bigint,
+  minShare: bigint,
+  healthRamp: bigint,
+  timeRamp: bigint,
+): bigint {
+  let urgency = health < WAD ? mulDiv(WAD - health, WAD, healthRamp, false) : 0n;
+  if (urgency < WAD) urgency = u256(urgency + mulDiv(elapsed, WAD, timeRamp, false));
+  if (urgency > WAD) urgency = WAD;
+  return mulDiv(maxBonus, u256(minShare + mulDiv(u256(WAD - minShare), urgency, WAD, false)), WAD, false);
+}
+
 /** Deterministic 32-bit PRNG (mulberry32): the same inputs on every run. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -174,12 +196,7 @@ describe("Math libraries against a BigInt reference (issue 23, item 4)", functio
       return {
         label: `compoundFactorUp(${rate}, ${elapsed})`,
         contract: () => lib.compoundFactorUp(rate, elapsed),
-        ref: () => {
-          const x = u256(u256(rate * elapsed) * 1_000_000_000n);
-          const x2 = mulDiv(x, x, 2n * RAY, true);
-          const x3 = mulDiv(x2, x, 3n * RAY, true);
-          return u256(RAY + x + x2 + x3);
-        },
+        ref: () => compoundFactorRef(rate, elapsed),
       };
     });
   });
@@ -217,13 +234,7 @@ describe("Math libraries against a BigInt reference (issue 23, item 4)", functio
       return {
         label: `incentive(${maxBonus}, ${h}, ${e}, ${minShare}, ${healthRamp}, ${timeRamp})`,
         contract: () => lib.incentive(maxBonus, h, e, { minShare, healthRamp, timeRamp }),
-        ref: () => {
-          let urgency = h < WAD ? mulDiv(WAD - h, WAD, healthRamp, false) : 0n;
-          if (urgency < WAD) urgency = u256(urgency + mulDiv(e, WAD, timeRamp, false));
-          if (urgency > WAD) urgency = WAD;
-          const share = u256(minShare + mulDiv(u256(WAD - minShare), urgency, WAD, false));
-          return mulDiv(maxBonus, share, WAD, false);
-        },
+        ref: () => incentiveRef(maxBonus, h, e, minShare, healthRamp, timeRamp),
       };
     });
   });
@@ -318,12 +329,7 @@ describe("Math libraries against a BigInt reference (issue 23, item 4)", functio
       return {
         label: `incentive(${maxBonus}, ${health}, ${elapsed}, ${minShare}, ${healthRamp}, ${timeRamp}) in range`,
         contract: () => lib.incentive(maxBonus, health, elapsed, { minShare, healthRamp, timeRamp }),
-        ref: () => {
-          let urgency = health < WAD ? mulDiv(WAD - health, WAD, healthRamp, false) : 0n;
-          if (urgency < WAD) urgency = u256(urgency + mulDiv(elapsed, WAD, timeRamp, false));
-          if (urgency > WAD) urgency = WAD;
-          return mulDiv(maxBonus, u256(minShare + mulDiv(WAD - minShare, urgency, WAD, false)), WAD, false);
-        },
+        ref: () => incentiveRef(maxBonus, health, elapsed, minShare, healthRamp, timeRamp),
       };
     });
     expect(incentive.reverted, "incentive reverted inside its range").to.equal(0);
@@ -334,11 +340,7 @@ describe("Math libraries against a BigInt reference (issue 23, item 4)", functio
       return {
         label: `compoundFactorUp(${rate}, ${elapsed}) in range`,
         contract: () => lib.compoundFactorUp(rate, elapsed),
-        ref: () => {
-          const x = rate * elapsed * 1_000_000_000n;
-          const x2 = mulDiv(x, x, 2n * RAY, true);
-          return u256(RAY + x + x2 + mulDiv(x2, x, 3n * RAY, true));
-        },
+        ref: () => compoundFactorRef(rate, elapsed),
       };
     });
     expect(growth.reverted, "compoundFactorUp reverted inside its range").to.equal(0);

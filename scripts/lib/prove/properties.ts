@@ -3,6 +3,7 @@
  * states (shared INVARIANTS.md ids, or the issue property it comes from). Files marked `ci` settle within seconds and
  * run in `npm test`; the rest run with `--all`.
  */
+import type { CheckOptions } from "./prover.js";
 
 export interface HarnessFile {
   file: string;
@@ -23,6 +24,11 @@ export interface HarnessFile {
 export const MATH_SPEC: Readonly<Record<string, string>> = {
   "@openzeppelin/contracts/utils/math/Math.sol": "proofs/spec/Math.sol",
 };
+
+/** How the checker compiles and solves `harness` (its `mathSpec` and `nonlinear` marks). */
+export function checkOptionsOf(harness: HarnessFile): CheckOptions {
+  return { substitutes: harness.mathSpec === true ? MATH_SPEC : {}, nonlinearFirst: harness.nonlinear === true };
+}
 
 export const HARNESS_FILES: readonly HarnessFile[] = [
   {

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 import { renderTable } from "../format.js";
 import { checkFile, verdictOf, z3Version, type AssertionResult, type Verdict } from "./prover.js";
-import { HARNESS_FILES, MATH_SPEC, type HarnessFile } from "./properties.js";
+import { HARNESS_FILES, checkOptionsOf, type HarnessFile } from "./properties.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** Seconds per solver query by default: enough for the CI files (each settles in a few seconds a query). */
@@ -26,6 +26,8 @@ export interface PropertyRow {
   file: string;
   statement: string;
   result: Verdict;
+  /** Unknown only because a violation rests on code the checker replaced by arbitrary values. */
+  abstracted: boolean;
   /** Seconds the property's whole file took (the checker runs a file at once), and its solver's share. */
   fileSeconds: number;
   solverSeconds: number;
@@ -54,6 +56,7 @@ export function rowsOf(
       file: harness.file,
       statement: p.statement,
       result: verdictOf(own),
+      abstracted: verdictOf(own) === "unknown" && own.some((a) => a.abstracted === true),
       fileSeconds: times.wallSeconds,
       solverSeconds: times.solverSeconds,
       details: own.filter((a) => a.verdict !== "proved").map((a) => `line ${a.line}: ${a.detail ?? a.verdict}`),
@@ -63,9 +66,7 @@ export function rowsOf(
 
 /** A row's result as the table shows it: an unknown that rests on a violation over abstracted code says so. */
 function shown(row: PropertyRow): string {
-  return row.result === "unknown" && row.details.some((d) => d.includes("not a counterexample: the checker abstracted"))
-    ? "unknown (abstracted)"
-    : row.result;
+  return row.abstracted ? "unknown (abstracted)" : row.result;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -123,10 +124,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const rows: PropertyRow[] = [];
   for (const harness of files) {
     process.stderr.write(`prove: checking ${harness.file} (${harness.properties.length} properties)…\n`);
-    const run = checkFile(ROOT, harness.file, timeout, {
-      substitutes: harness.mathSpec === true ? MATH_SPEC : {},
-      nonlinearFirst: harness.nonlinear === true,
-    });
+    const run = checkFile(ROOT, harness.file, timeout, checkOptionsOf(harness));
     const fileRows = rowsOf(harness, run.assertions, run);
     rows.push(...(values.only === undefined ? fileRows : fileRows.filter((r) => r.property === values.only)));
     process.stderr.write(
@@ -145,7 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       rows.map((r) => [r.property, r.invariant, shown(r), `${r.fileSeconds.toFixed(1)} s`, r.statement]),
     )}\n`,
   );
-  if (rows.some((r) => shown(r) !== r.result)) {
+  if (rows.some((r) => r.abstracted)) {
     process.stdout.write(
       "(abstracted): the checker reported a violation where it had replaced code it does not model by arbitrary " +
         "values; unknown, not a counterexample (docs/proofs.md)\n",

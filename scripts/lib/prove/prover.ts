@@ -25,6 +25,8 @@ export interface AssertionResult {
   verdict: Verdict;
   /** The checker's counterexample or message, for anything not proved. */
   detail?: string;
+  /** A violation the checker reported where it had replaced code by arbitrary values: unknown, not a counterexample. */
+  abstracted?: true;
 }
 
 /** A harness file's run: each assertion, and what the solver and the whole check cost. */
@@ -139,6 +141,7 @@ export function classify(file: string, source: string, messages: readonly Compil
     for (const result of byLine.values()) {
       if (result.verdict !== "counterexample") continue;
       result.verdict = "unknown";
+      result.abstracted = true;
       result.detail =
         `${result.detail ?? ""}\n(not a counterexample: the checker abstracted ${abstracted.length} piece(s) of code ` +
         `it does not model, e.g. "${first.message}"${where}; the violation may need values the real code never takes)`;
