@@ -364,8 +364,11 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
                 // A stale answer keeps its price for a while (STALE_BOUND_SPAN, at most one heartbeat): not a price
                 // to act on, but a bound of the doubt a TWAP secondary alone leaves (getPrice). An incomplete round's
                 // updatedAt does not date its answer (a stuck feed may stamp every round it starts): the round that
-                // answered does.
-                if (answeredInRound < roundId) past = _answeredAge(source.feed, answeredInRound);
+                // answered does, and the older of the two dates counts.
+                if (answeredInRound < roundId) {
+                    uint256 answeredAge = _answeredAge(source.feed, answeredInRound);
+                    if (answeredAge > past) past = answeredAge;
+                }
                 uint256 span = source.heartbeat < STALE_BOUND_SPAN ? source.heartbeat : STALE_BOUND_SPAN;
                 if (past <= fresh + span) read.price = _bounded(uint256(answer), source.decimals, minPrice, maxPrice);
             }

@@ -254,6 +254,21 @@ describe("OracleAdapter: Uniswap v3 TWAP secondary", function () {
     expect([stuck.status, stuck.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
     expect(stuck.low).to.equal(stuck.high);
     expect(await f.vault.isLiquidatable(f.borrower.address)).to.equal(true);
+    // The auditor's case the other way round: the incomplete round itself is long past due while its answered round
+    // claims to be fresh. The older of the two dates counts, so the stale answer bounds nothing either.
+    const stamped = BigInt(await networkHelpers.time.latest());
+    await answered(stamped);
+    await raw.setLatest({
+      roundId: 8n,
+      answer: 3000n * 10n ** 8n,
+      startedAt: round7,
+      updatedAt: round7,
+      answeredInRound: 7n,
+    });
+    await f.usdcFeed.push(10n ** 8n);
+    const old = await f.adapter.getPrice(f.weth);
+    expect([old.status, old.reason]).to.deep.equal([BigInt(Status.DEGRADED), BigInt(Reason.STALE)]);
+    expect(old.low).to.equal(old.high);
   });
 
   it("falls back to the TWAP as DEGRADED when the Chainlink feed fails", async function () {
