@@ -66,6 +66,8 @@ export interface DriverOptions {
   /** Keeper outages, in seconds from the path's start: [from, to). */
   keeperOutages: readonly { from: number; to: number }[];
   progress?: (done: number, total: number) => void;
+  /** Awaited after each mined block (the security console's demo paces a replay to watch it live). */
+  pace?: (block: number) => Promise<void>;
 }
 
 /** Drives one replay; create it when the market is set up, then `run` a protocol once. */
@@ -188,6 +190,7 @@ export class ReplayDriver {
         const dueAt = chainTime + BLOCK_SECONDS * (1 + this.options.keeperDelayBlocks);
         pending.push(...(await this.timed("keeper", () => protocol.decide(ctx, dueAt, busy))));
       }
+      if (this.options.pace !== undefined) await this.options.pace(block);
     }
     if (process.env.BULWARK_PROFILE === "1") console.error(this.profile);
   }

@@ -44,6 +44,8 @@ export interface RunOptions {
   keeperOutages: readonly { from: number; to: number }[];
   /** Called after each path step with (done, total). */
   progress?: (done: number, total: number) => void;
+  /** Awaited after each mined block (see DriverOptions.pace). */
+  pace?: (block: number) => Promise<void>;
   /** The reference path (tests): the keeper snapshots with the keeper library's own calls. */
   reference?: boolean;
 }

@@ -1,0 +1,517 @@
+/**
+ * Reads a deployed Bulwark into the console's `ChainView`, read-only: the market, every account with debt (found by
+ * the keeper's `AccountIndex` from the vault's events), the circuit breaker, the oracle, the risk manager's caps and
+ * the withdrawal queue. Contracts are found from the vault's own wiring (through a VaultLens), so the console follows
+ * governance when it replaces one; optional ones (risk manager, queue, upkeep, timelock) are left out when absent.
+ */
+import { Contract, ZeroAddress, formatUnits, getAddress, type Provider } from "ethers";
+
+import {
+  KinkedRateModel__factory,
+  MockERC20__factory,
+  OracleAdapter__factory,
+  SecurityOps__factory,
+  TimelockController__factory,
+  WithdrawalQueue__factory,
+  type OracleAdapter,
+  type SecurityOps,
+  type TimelockController,
+  type WithdrawalQueue,
+} from "../../../typechain-types/index.js";
+import { AccountIndex, discoverContracts, mapLimit, type KeeperContracts } from "../keeper/index.js";
+import { BREAKER_LEVEL_NAMES, BREAKER_REASON_NAMES } from "../sim/types.js";
+import type {
+  AccountRow,
+  AccountsView,
+  BreakerView,
+  ChainView,
+  DefenceView,
+  MarketView,
+  OracleView,
+  RiskView,
+} from "./types.js";
+
+const WAD = 10n ** 18n;
+const MAX_UINT256 = 2n ** 256n - 1n;
+const YEAR = 365 * 24 * 3600;
+
+/** Breaker levels and reasons (ICircuitBreaker's enums), as the simulation names them. */
+export const BREAKER_LEVELS = BREAKER_LEVEL_NAMES;
+export const BREAKER_REASONS = BREAKER_REASON_NAMES;
+/** The breaker's action bits (BreakerState.sol), low bit first. */
+export const BREAKER_ACTIONS = [
+  "supply",
+  "withdraw",
+  "borrow",
+  "deposit-collateral",
+  "withdraw-collateral",
+  "liquidate",
+];
+export const PRICE_STATUSES = ["OK", "DEGRADED", "FAILED"] as const;
+export const PRICE_REASONS = [
+  "NONE",
+  "NOT_CONFIGURED",
+  "FEED_REVERTED",
+  "INVALID_ANSWER",
+  "STALE",
+  "OUT_OF_BOUNDS",
+  "SOURCES_DISAGREE",
+  "UNCONFIRMED_JUMP",
+  "SECONDARY_FAILED",
+  "SEQUENCER_DOWN",
+  "SEQUENCER_GRACE",
+  "SEQUENCER_FEED_BROKEN",
+] as const;
+export const RESERVE_STATUSES = ["UNCHECKED", "OK", "SHORT", "STALE", "BROKEN"] as const;
+
+/** Health buckets of the distribution (upper bounds; the last is open). */
+export const HEALTH_BUCKETS: ReadonlyArray<{ label: string; below: number }> = [
+  { label: "< 1", below: 1 },
+  { label: "1 – 1.05", below: 1.05 },
+  { label: "1.05 – 1.1", below: 1.1 },
+  { label: "1.1 – 1.25", below: 1.25 },
+  { label: "1.25 – 1.5", below: 1.5 },
+  { label: "1.5 – 2", below: 2 },
+  { label: "≥ 2", below: Infinity },
+];
+
+/** Where the console reads a deployment: the vault and a VaultLens, and optionally the timelock and the upkeep. */
+export interface ConsoleAddresses {
+  vault: string;
+  lens: string;
+  timelock?: string;
+  securityOps?: string;
+}
+
+/** A Chainlink-style feed, read for its latest answer and age (no TypeChain binding ships for the interface). */
+export interface FeedReader {
+  latest(blockTag: number): Promise<{ answer: bigint; updatedAt: bigint } | undefined>;
+  decimals: number;
+}
+
+const FEED_ABI = [
+  "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
+  "function decimals() view returns (uint8)",
+];
+
+/** A `FeedReader` for the feed at `address`; undefined reads where the feed reverts. */
+export async function feedReader(address: string, provider: Provider): Promise<FeedReader> {
+  const feed = new Contract(address, FEED_ABI, provider);
+  const decimals = Number((await feed.decimals().catch(() => 8n)) as bigint);
+  return {
+    decimals,
+    async latest(blockTag: number) {
+      try {
+        const round = (await feed.latestRoundData({ blockTag })) as [bigint, bigint, bigint, bigint, bigint];
+        return { answer: round[1], updatedAt: round[3] };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** One listed asset (the base first). */
+export interface AssetInfo {
+  address: string;
+  symbol: string;
+  decimals: number;
+  feed?: FeedReader;
+  heartbeat: number;
+}
+
+/** The contracts a console reads, found once at start (and again when the wiring changes). */
+export interface ConsoleContracts extends KeeperContracts {
+  oracle: OracleAdapter;
+  queue?: WithdrawalQueue;
+  securityOps?: SecurityOps;
+  timelock?: TimelockController;
+  rateModel: string;
+  assets: AssetInfo[];
+  /** Address (checksummed) → role name, for the timeline. */
+  roles: Map<string, string>;
+  /** Address (checksummed) → symbol. */
+  symbols: Map<string, string>;
+  shareDecimals: number;
+  baseDecimals: number;
+}
+
+const num = (value: bigint, decimals: number): number => Number(formatUnits(value, decimals));
+const wadNum = (value: bigint): number => (value === MAX_UINT256 ? Infinity : num(value, 18));
+
+/** Checks there is code at each address; throws one line naming the first that has none. */
+export async function checkCode(provider: Provider, named: Record<string, string | undefined>): Promise<void> {
+  for (const [name, address] of Object.entries(named)) {
+    if (address === undefined) continue;
+    if ((await provider.getCode(address)) === "0x") {
+      throw new Error(
+        `no contract at the ${name} address ${address} on this chain (a record of another chain, or of a node since restarted?)`,
+      );
+    }
+  }
+}
+
+/** Finds every contract from the vault's wiring. */
+export async function discoverConsoleContracts(
+  provider: Provider,
+  addresses: ConsoleAddresses,
+): Promise<ConsoleContracts> {
+  await checkCode(provider, {
+    vault: addresses.vault,
+    lens: addresses.lens,
+    timelock: addresses.timelock,
+    upkeep: addresses.securityOps,
+  });
+  const keeper = await discoverContracts(provider, addresses.vault, addresses.lens);
+  const [oracleAddress, rateModel] = await keeper.lens.parameters(addresses.vault);
+  const [, queueAddress] = await keeper.lens.circuitBreaker(addresses.vault);
+  const oracle = OracleAdapter__factory.connect(oracleAddress, provider);
+  const base = await keeper.vault.asset();
+  const collaterals = await keeper.vault.collateralAssets();
+  const assets: AssetInfo[] = [];
+  for (const address of [base, ...collaterals]) {
+    const token = MockERC20__factory.connect(address, provider);
+    const symbol = await token.symbol().catch(() => address.slice(0, 8));
+    const decimals = Number(await token.decimals());
+    let feed: FeedReader | undefined;
+    let heartbeat = 0;
+    try {
+      const config = await oracle.assetConfig(address);
+      if (config.primary.feed !== ZeroAddress) {
+        feed = await feedReader(config.primary.feed, provider);
+        heartbeat = Number(config.primary.heartbeat);
+      }
+    } catch {
+      // Another IPriceOracle than the adapter: no feed details.
+    }
+    assets.push({ address: getAddress(address), symbol, decimals, feed, heartbeat });
+  }
+  const roles = new Map<string, string>();
+  const add = (role: string, address: string | undefined): void => {
+    if (address !== undefined && address !== ZeroAddress) roles.set(getAddress(address), role);
+  };
+  add("vault", addresses.vault);
+  add("engine", String(keeper.engine.target));
+  add("breaker", keeper.breaker === undefined ? undefined : String(keeper.breaker.target));
+  add("oracle", oracleAddress);
+  add("riskManager", keeper.riskManager === undefined ? undefined : String(keeper.riskManager.target));
+  add("volatility", keeper.volatility === undefined ? undefined : String(keeper.volatility.target));
+  add("rebalancer", keeper.rebalancer === undefined ? undefined : String(keeper.rebalancer.target));
+  add("queue", queueAddress);
+  add("upkeep", addresses.securityOps);
+  add("timelock", addresses.timelock);
+  add("rateModel", rateModel);
+  return {
+    ...keeper,
+    oracle,
+    queue: queueAddress === ZeroAddress ? undefined : WithdrawalQueue__factory.connect(queueAddress, provider),
+    securityOps:
+      addresses.securityOps === undefined ? undefined : SecurityOps__factory.connect(addresses.securityOps, provider),
+    timelock:
+      addresses.timelock === undefined ? undefined : TimelockController__factory.connect(addresses.timelock, provider),
+    rateModel,
+    assets,
+    roles,
+    symbols: new Map(assets.map((a) => [a.address, a.symbol])),
+    shareDecimals: Number(await keeper.vault.decimals()),
+    baseDecimals: assets[0].decimals,
+  };
+}
+
+/** What the reader keeps between blocks (from the timeline): flagged and provisioned accounts, last actions. */
+export interface ReaderMemory {
+  /** The first block the console watched. */
+  watchingFrom: number;
+  flagged: Set<string>;
+  provisioned: Set<string>;
+  lastUpkeep: { block: number; timestamp: number } | null;
+  lastKeeper: { action: string; block: number; by: string } | null;
+}
+
+export const emptyMemory = (watchingFrom: number): ReaderMemory => ({
+  watchingFrom,
+  flagged: new Set(),
+  provisioned: new Set(),
+  lastUpkeep: null,
+  lastKeeper: null,
+});
+
+/** `memory` as JSON (the history database keeps it between runs). */
+export const memoryToJson = (memory: ReaderMemory): string =>
+  JSON.stringify({ ...memory, flagged: [...memory.flagged], provisioned: [...memory.provisioned] });
+
+/** The inverse of `memoryToJson`; undefined for anything else. */
+export function memoryFromJson(text: string | undefined): ReaderMemory | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const raw = JSON.parse(text) as ReaderMemory & { flagged: string[]; provisioned: string[] };
+    if (typeof raw.watchingFrom !== "number" || !Array.isArray(raw.flagged) || !Array.isArray(raw.provisioned))
+      return undefined;
+    return { ...raw, flagged: new Set(raw.flagged), provisioned: new Set(raw.provisioned) };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ReaderOptions {
+  /** Accounts listed as closest to liquidation (default 15). */
+  closest?: number;
+  /** Accounts per `liquidities` call (default 100). */
+  chunk?: number;
+}
+
+/** Reads `ChainView`s of one deployment. */
+export class ChainReader {
+  readonly index: AccountIndex;
+  private readonly closest: number;
+  private readonly chunk: number;
+
+  readonly provider: Provider;
+  readonly contracts: ConsoleContracts;
+  readonly chainId: number;
+
+  constructor(
+    provider: Provider,
+    contracts: ConsoleContracts,
+    chainId: number,
+    fromBlock: number,
+    options: ReaderOptions = {},
+  ) {
+    this.provider = provider;
+    this.contracts = contracts;
+    this.chainId = chainId;
+    this.index = new AccountIndex(contracts.vault, provider, { fromBlock });
+    this.closest = options.closest ?? 15;
+    this.chunk = options.chunk ?? 100;
+  }
+
+  /** The view at `block` (its accounts index caught up to it first), and every account it valued. */
+  async read(block: number, memory: ReaderMemory): Promise<{ view: ChainView; accounts: AccountRow[] }> {
+    await this.index.catchUp(block);
+    const header = await this.provider.getBlock(block);
+    if (header === null) throw new Error(`block ${block} is not available from the RPC`);
+    const at = { blockTag: block };
+    const [market, accounts, defences] = await Promise.all([
+      this.market(at),
+      this.accounts(at, memory),
+      this.defences(at, header.timestamp, memory),
+    ]);
+    return {
+      view: { chainId: this.chainId, block, timestamp: header.timestamp, market, accounts: accounts.view, defences },
+      accounts: accounts.rows,
+    };
+  }
+
+  private async market(at: { blockTag: number }): Promise<MarketView> {
+    const { vault, lens } = this.contracts;
+    const d = this.contracts.baseDecimals;
+    const vaultAddress = String(vault.target);
+    const [totalAssets, totalDebt, cash, reserves, badDebt, provisions, unrecovered, sharePrice, parameters] =
+      await Promise.all([
+        vault.totalAssets(at),
+        vault.totalDebt(at),
+        vault.cash(at),
+        vault.reserves(at),
+        vault.badDebt(at),
+        lens.totalProvision(vaultAddress, at),
+        lens.unrecoveredLoss(vaultAddress, at),
+        vault.convertToAssets(10n ** BigInt(this.contracts.shareDecimals), at),
+        lens.parameters(vaultAddress, at),
+      ]);
+    const borrowCap = parameters[3];
+    const rate = await KinkedRateModel__factory.connect(this.contracts.rateModel, this.provider)
+      .borrowRatePerSecond(cash, totalDebt, at)
+      .catch(() => 0n);
+    const lent = cash + totalDebt;
+    return {
+      baseSymbol: this.contracts.assets[0].symbol,
+      baseDecimals: d,
+      totalAssets: num(totalAssets, d),
+      totalBorrows: num(totalDebt, d),
+      cash: num(cash, d),
+      reserves: num(reserves, d),
+      provisions: num(provisions, d),
+      badDebt: num(badDebt, d),
+      unrecoveredLoss: num(unrecovered, d),
+      sharePrice: num(sharePrice, d),
+      utilisation: lent === 0n ? 0 : Number((totalDebt * 1_000_000n) / lent) / 1_000_000,
+      borrowApr: wadNum(rate) * YEAR,
+      borrowCap: num(borrowCap, d),
+    };
+  }
+
+  private async accounts(
+    at: { blockTag: number },
+    memory: ReaderMemory,
+  ): Promise<{ view: AccountsView; rows: AccountRow[] }> {
+    const { vault, lens, riskManager, engine } = this.contracts;
+    const vaultAddress = String(vault.target);
+    const debtors = [...this.index.debtors];
+    const watchedSet = new Set([...memory.flagged, ...memory.provisioned]);
+    const all = [...new Set([...debtors, ...watchedSet])];
+    const chunks: string[][] = [];
+    for (let i = 0; i < all.length; i += this.chunk) chunks.push(all.slice(i, i + this.chunk));
+    const liquidities = (await mapLimit(chunks, 2, (chunk) => lens.liquidities(vaultAddress, chunk, at))).flat();
+    const scores =
+      riskManager === undefined
+        ? undefined
+        : (
+            await mapLimit(chunks, 2, (chunk) =>
+              riskManager.riskScores(chunk, at).catch(() => chunk.map(() => MAX_UINT256)),
+            )
+          ).flat();
+    const d = this.contracts.baseDecimals;
+    const rows: AccountRow[] = all.map((account, i) => {
+      const liq = liquidities[i];
+      const health =
+        liq.debt === 0n ? null : liq.debtValue === 0n ? Infinity : wadNum((liq.liquidationLimit * WAD) / liq.debtValue);
+      return {
+        account: getAddress(account),
+        health,
+        riskScore: scores === undefined ? null : wadNum(scores[i]),
+        debt: num(liq.debt, d),
+        debtUsd: liq.debt === 0n ? 0 : wadNum(liq.debtValue),
+        collateralValue: wadNum(liq.collateralValue),
+        flagged: memory.flagged.has(getAddress(account)),
+        provision: 0,
+        priceStatus: PRICE_STATUSES[Number(liq.priceStatus)] ?? String(liq.priceStatus),
+      };
+    });
+    const withDebt = rows.filter((r) => r.health !== null);
+    const distribution = HEALTH_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
+    for (const row of withDebt) {
+      const bucket = HEALTH_BUCKETS.findIndex((b) => (row.health ?? Infinity) < b.below);
+      distribution[bucket === -1 ? distribution.length - 1 : bucket].count++;
+    }
+    const closest = [...withDebt]
+      .sort((a, b) => (a.health ?? Infinity) - (b.health ?? Infinity))
+      .slice(0, this.closest);
+    const watched = rows.filter((r) => watchedSet.has(r.account));
+    // Flags and provisions as the chain holds them now, for the rows shown.
+    await mapLimit([...new Set([...closest, ...watched])], 8, async (row) => {
+      const [flaggedAt, provision] = await Promise.all([
+        engine.flaggedAt(row.account, at),
+        lens.provisionOf(vaultAddress, row.account, at),
+      ]);
+      row.flagged = flaggedAt > 0n;
+      row.provision = num(provision, d);
+    });
+    return {
+      view: {
+        count: withDebt.length,
+        distribution,
+        closest,
+        watched: watched.filter((r) => r.flagged || r.provision > 0),
+      },
+      rows,
+    };
+  }
+
+  private async defences(at: { blockTag: number }, now: number, memory: ReaderMemory): Promise<DefenceView> {
+    const { breaker, oracle, riskManager, vault, lens, queue, securityOps } = this.contracts;
+    const vaultAddress = String(vault.target);
+    const symbolOf = (address: string): string =>
+      address === ZeroAddress ? "global" : (this.contracts.symbols.get(getAddress(address)) ?? address);
+    const decimalsOf = (address: string): number =>
+      this.contracts.assets.find((a) => a.address === getAddress(address))?.decimals ?? this.contracts.baseDecimals;
+    const breakers: BreakerView[] =
+      breaker === undefined
+        ? []
+        : (await breaker.state(at)).map((e) => {
+            const asset = e.asset === ZeroAddress ? "global" : getAddress(e.asset);
+            // Outflow is counted in the asset itself (the base for lenders' withdrawals, a collateral for its own).
+            const decimals = e.asset === ZeroAddress ? this.contracts.baseDecimals : decimalsOf(e.asset);
+            const reasons = BREAKER_REASONS.filter((_, i) => i > 0 && (Number(e.reasons) & (1 << i)) !== 0);
+            return {
+              asset,
+              symbol: symbolOf(e.asset),
+              level: BREAKER_LEVELS[Number(e.level)] ?? String(e.level),
+              actions: BREAKER_ACTIONS.filter((_, i) => (Number(e.actionMask) & (1 << i)) !== 0),
+              reasons: [...reasons],
+              cooldownUntil: Number(e.cooldownUntil),
+              resumesIn: Math.max(0, Number(e.cooldownUntil) - now),
+              liquidationsFrom: Number(e.liquidationsFrom),
+              outflowUsed: num(e.outflowUsed, decimals),
+              outflowLimit: e.outflowLimit === MAX_UINT256 ? Infinity : num(e.outflowLimit, decimals),
+            };
+          });
+    const oracles: OracleView[] = await Promise.all(
+      this.contracts.assets.map(async (asset) => {
+        const [price, secondary, round] = await Promise.all([
+          oracle.getPrice(asset.address, at),
+          oracle.secondaryPrice(asset.address, at).catch(() => undefined),
+          asset.feed?.latest(at.blockTag),
+        ]);
+        const feedDecimals = asset.feed?.decimals ?? 8;
+        return {
+          asset: asset.address,
+          symbol: asset.symbol,
+          status: PRICE_STATUSES[Number(price.status)] ?? String(price.status),
+          reason: PRICE_REASONS[Number(price.reason)] ?? String(price.reason),
+          low: wadNum(price.low),
+          high: wadNum(price.high),
+          primary: round === undefined ? null : num(round.answer, feedDecimals),
+          primaryAge: round === undefined ? null : now - Number(round.updatedAt),
+          heartbeat: asset.heartbeat,
+          secondary: secondary === undefined || secondary.price === 0n ? null : wadNum(secondary.price),
+          secondaryReason:
+            secondary === undefined ? "NONE" : (PRICE_REASONS[Number(secondary.reason)] ?? String(secondary.reason)),
+        };
+      }),
+    );
+    const [seqReason, readySince] = await oracle.sequencerState(at);
+    const risk: RiskView[] = await Promise.all(
+      this.contracts.assets.slice(1).map(async (asset) => {
+        const [[config], [ltv, threshold], caps] = await Promise.all([
+          lens.collateralInfo(vaultAddress, asset.address, at),
+          vault.riskParams(asset.address, at),
+          riskManager?.caps(asset.address, at).catch(() => undefined),
+        ]);
+        return {
+          asset: asset.address,
+          symbol: asset.symbol,
+          baseLtv: wadNum(config.borrowLtv),
+          baseThreshold: wadNum(config.liquidationThreshold),
+          ltv: wadNum(ltv),
+          threshold: wadNum(threshold),
+          ltvCap: caps === undefined ? null : wadNum(caps.ltvCap),
+          thresholdCap: caps === undefined ? null : wadNum(caps.thresholdCap),
+          volatility: caps === undefined ? null : wadNum(caps.vol),
+          reserveStatus: caps === undefined ? null : (RESERVE_STATUSES[Number(caps.status)] ?? String(caps.status)),
+        };
+      }),
+    );
+    let queueView: DefenceView["queue"] = null;
+    if (queue !== undefined) {
+      const [claims, owed] = await Promise.all([
+        queue.claimCount(at),
+        queue.owed(this.contracts.assets[0].address, at),
+      ]);
+      queueView = { claims: Number(claims), owed: num(owed, this.contracts.baseDecimals) };
+    }
+    return {
+      breakers,
+      oracles,
+      sequencer: {
+        reason: PRICE_REASONS[Number(seqReason)] ?? String(seqReason),
+        readySince: readySince === MAX_UINT256 ? -1 : Number(readySince),
+      },
+      risk,
+      queue: queueView,
+      upkeep:
+        securityOps === undefined
+          ? null
+          : {
+              address: String(securityOps.target),
+              lastPerformedBlock: memory.lastUpkeep?.block ?? null,
+              lastPerformedAt: memory.lastUpkeep?.timestamp ?? null,
+              silentSince: memory.lastUpkeep?.block ?? memory.watchingFrom,
+            },
+      keeper: {
+        lastAction: memory.lastKeeper?.action ?? null,
+        lastBlock: memory.lastKeeper?.block ?? null,
+        lastBy: memory.lastKeeper?.by ?? null,
+      },
+    };
+  }
+}

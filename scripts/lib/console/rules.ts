@@ -1,0 +1,439 @@
+/**
+ * The monitor's rules: a JSON file (format in docs/console.md; the defaults ship as deploy/console/rules.json and
+ * equal `DEFAULT_RULES`), checked field by field so a mistake is one line naming the field, and the `Monitor` that
+ * turns each block's timeline entries and view into alerts.
+ *
+ * Event rules (breaker, badDebt, timelock) raise one alert per event, keyed by the event's id. Condition rules (oracle,
+ * health, outflow, upkeep) raise one alert when a condition starts to hold (for the oracle and the upkeep: once it has
+ * held long enough) and, when `resolved` is on, an info alert when it ends: one alert per episode, however many blocks
+ * it lasts. Episodes are kept in the history database, so a restart neither repeats nor forgets them.
+ */
+import type { AccountRow, Alert, ChainView, Severity, TimelineEntry } from "./types.js";
+
+export type RuleType = "breaker" | "oracle" | "health" | "badDebt" | "outflow" | "upkeep" | "timelock";
+
+interface RuleBase {
+  id: string;
+  type: RuleType;
+  severity: Severity;
+  /** Condition rules: also raise an info alert when the condition ends. */
+  resolved: boolean;
+}
+
+export type Rule =
+  | (RuleBase & { type: "breaker" })
+  | (RuleBase & { type: "oracle"; minutes: number })
+  | (RuleBase & { type: "health"; minDebtUsd: number; below: number })
+  | (RuleBase & { type: "badDebt"; minAmount: number })
+  | (RuleBase & { type: "outflow"; percent: number })
+  | (RuleBase & { type: "upkeep"; blocks: number })
+  | (RuleBase & { type: "timelock"; parametersOnly: boolean });
+
+export interface WebhookConfig {
+  url: string;
+  /** Tries per alert, the first included. */
+  attempts: number;
+  /** Delay before the first retry (doubles each time, capped at maxBackoffMs). */
+  backoffMs: number;
+  maxBackoffMs: number;
+  timeoutMs: number;
+}
+
+export interface RulesConfig {
+  rules: Rule[];
+  webhooks: WebhookConfig[];
+}
+
+/** A malformed rules file: the message names the field. */
+export class RulesError extends Error {}
+
+const SEVERITIES: readonly Severity[] = ["info", "warning", "critical"];
+
+/** Each type's own fields: name → [kind, default, check description]. */
+const FIELDS: Record<
+  RuleType,
+  Record<string, { kind: "number" | "boolean"; default: number | boolean; min?: number; max?: number }>
+> = {
+  breaker: {},
+  oracle: { minutes: { kind: "number", default: 10, min: 0 } },
+  health: { minDebtUsd: { kind: "number", default: 10_000, min: 0 }, below: { kind: "number", default: 1.05, min: 0 } },
+  badDebt: { minAmount: { kind: "number", default: 0, min: 0 } },
+  outflow: { percent: { kind: "number", default: 80, min: 0, max: 100 } },
+  upkeep: { blocks: { kind: "number", default: 300, min: 1 } },
+  timelock: { parametersOnly: { kind: "boolean", default: true } },
+};
+
+const DEFAULT_SEVERITY: Record<RuleType, Severity> = {
+  breaker: "warning",
+  oracle: "critical",
+  health: "warning",
+  badDebt: "critical",
+  outflow: "warning",
+  upkeep: "warning",
+  timelock: "info",
+};
+
+/** The rules used when no file is given (deploy/console/rules.json holds the same). */
+export const DEFAULT_RULES_JSON = {
+  rules: [
+    { id: "breaker", type: "breaker", severity: "warning" },
+    { id: "oracle-not-ok", type: "oracle", minutes: 10, severity: "critical" },
+    { id: "large-account-unhealthy", type: "health", minDebtUsd: 10000, below: 1.05, severity: "warning" },
+    { id: "bad-debt", type: "badDebt", minAmount: 0, severity: "critical" },
+    { id: "outflow-high", type: "outflow", percent: 80, severity: "warning" },
+    { id: "upkeep-silent", type: "upkeep", blocks: 300, severity: "warning" },
+    { id: "risk-parameter-scheduled", type: "timelock", parametersOnly: true, severity: "info" },
+  ],
+  webhooks: [],
+} as const;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Checks a parsed rules file; throws RulesError naming the first bad field. */
+export function parseRules(raw: unknown, where = "rules file"): RulesConfig {
+  if (!isRecord(raw)) throw new RulesError(`${where}: must be a JSON object with "rules" (and optionally "webhooks")`);
+  for (const key of Object.keys(raw)) {
+    if (key !== "rules" && key !== "webhooks" && key !== "$comment")
+      throw new RulesError(`${where}: unknown key "${key}" (expected "rules", "webhooks")`);
+  }
+  if (!Array.isArray(raw.rules)) throw new RulesError(`${where}: "rules" must be an array`);
+  const ids = new Set<string>();
+  const rules = raw.rules.map((entry: unknown, i: number): Rule => {
+    const at = `${where}: rules[${i}]`;
+    if (!isRecord(entry)) throw new RulesError(`${at} must be an object`);
+    const type = entry.type;
+    if (typeof type !== "string" || !(type in FIELDS))
+      throw new RulesError(`${at}.type must be one of ${Object.keys(FIELDS).join(", ")}, got ${JSON.stringify(type)}`);
+    const fields = FIELDS[type as RuleType];
+    for (const key of Object.keys(entry)) {
+      if (!["id", "type", "severity", "resolved", "$comment", ...Object.keys(fields)].includes(key))
+        throw new RulesError(
+          `${at}: unknown field "${key}" for a ${type} rule (its fields: ${["id", "severity", "resolved", ...Object.keys(fields)].join(", ")})`,
+        );
+    }
+    const id = entry.id ?? type;
+    if (typeof id !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(id))
+      throw new RulesError(`${at}.id must be 1–64 letters, digits, "-", "_" or ".", got ${JSON.stringify(id)}`);
+    if (ids.has(id)) throw new RulesError(`${at}.id "${id}" is used twice`);
+    ids.add(id);
+    const severity = entry.severity ?? DEFAULT_SEVERITY[type as RuleType];
+    if (typeof severity !== "string" || !SEVERITIES.includes(severity as Severity))
+      throw new RulesError(`${at}.severity must be info, warning or critical, got ${JSON.stringify(severity)}`);
+    const resolved = entry.resolved ?? true;
+    if (typeof resolved !== "boolean") throw new RulesError(`${at}.resolved must be true or false`);
+    const rule: Record<string, unknown> = { id, type, severity, resolved };
+    for (const [name, spec] of Object.entries(fields)) {
+      const value = entry[name] ?? spec.default;
+      if (spec.kind === "boolean") {
+        if (typeof value !== "boolean") throw new RulesError(`${at}.${name} must be true or false`);
+      } else if (
+        typeof value !== "number" ||
+        !Number.isFinite(value) ||
+        (spec.min !== undefined && value < spec.min) ||
+        (spec.max !== undefined && value > spec.max)
+      ) {
+        const range = spec.max === undefined ? `≥ ${spec.min}` : `between ${spec.min} and ${spec.max}`;
+        throw new RulesError(`${at}.${name} must be a number ${range}, got ${JSON.stringify(value)}`);
+      }
+      rule[name] = value;
+    }
+    return rule as unknown as Rule;
+  });
+  const webhooks = raw.webhooks ?? [];
+  if (!Array.isArray(webhooks)) throw new RulesError(`${where}: "webhooks" must be an array`);
+  return {
+    rules,
+    webhooks: webhooks.map((hook: unknown, i: number) => parseWebhook(hook, `${where}: webhooks[${i}]`)),
+  };
+}
+
+/** A webhook: `"http://…"` or `{ "url": …, "attempts", "backoffMs", "maxBackoffMs", "timeoutMs" }`. */
+export function parseWebhook(raw: unknown, at: string): WebhookConfig {
+  const entry = typeof raw === "string" ? { url: raw } : raw;
+  if (!isRecord(entry)) throw new RulesError(`${at} must be a URL or an object with "url"`);
+  const url = entry.url;
+  let parsed: URL | undefined;
+  try {
+    parsed = typeof url === "string" ? new URL(url) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined || (parsed.protocol !== "http:" && parsed.protocol !== "https:"))
+    throw new RulesError(`${at}.url must be an http(s) URL, got ${JSON.stringify(url)}`);
+  const whole = (name: string, fallback: number, min: number, max: number): number => {
+    const value = entry[name] ?? fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+      throw new RulesError(
+        `${at}.${name} must be a whole number between ${min} and ${max}, got ${JSON.stringify(value)}`,
+      );
+    return value;
+  };
+  for (const key of Object.keys(entry)) {
+    if (!["url", "attempts", "backoffMs", "maxBackoffMs", "timeoutMs"].includes(key))
+      throw new RulesError(
+        `${at}: unknown field "${key}" (expected url, attempts, backoffMs, maxBackoffMs, timeoutMs)`,
+      );
+  }
+  return {
+    url: parsed.href,
+    attempts: whole("attempts", 6, 1, 50),
+    backoffMs: whole("backoffMs", 500, 1, 600_000),
+    maxBackoffMs: whole("maxBackoffMs", 30_000, 1, 3_600_000),
+    timeoutMs: whole("timeoutMs", 5_000, 100, 120_000),
+  };
+}
+
+/** Parses a rules file's text. */
+export function parseRulesText(text: string, where: string): RulesConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new RulesError(`${where}: not valid JSON (${(error as Error).message})`);
+  }
+  return parseRules(raw, where);
+}
+
+export const defaultRules = (): RulesConfig => parseRules(DEFAULT_RULES_JSON, "default rules");
+
+/** A condition that holds now, with when it started (chain time) and whether its alert went out. */
+export interface Episode {
+  key: string;
+  rule: string;
+  since: number;
+  sinceBlock: number;
+  fired: boolean;
+}
+
+/** Where the monitor keeps its episodes (the history database). */
+export interface EpisodeStore {
+  episodes(): Episode[];
+  saveEpisode(episode: Episode): void;
+  deleteEpisode(key: string): void;
+}
+
+type NewAlert = Omit<Alert, "id" | "raisedAt">;
+
+const fmt = (n: number, digits = 2): string => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+/** Turns each block's entries and view into alerts, by `rules`. */
+export class Monitor {
+  private readonly open = new Map<string, Episode>();
+
+  private rules: Rule[];
+  private readonly store: EpisodeStore;
+
+  constructor(rules: Rule[], store: EpisodeStore) {
+    this.rules = rules;
+    this.store = store;
+    for (const episode of store.episodes()) this.open.set(episode.key, episode);
+  }
+
+  setRules(rules: Rule[]): void {
+    this.rules = rules;
+  }
+
+  /** Rules that cannot apply to this deployment, with why (said once at start). */
+  idle(view: ChainView): Array<{ rule: string; why: string }> {
+    return this.rules
+      .filter((r) => r.type === "upkeep" && view.defences.upkeep === null)
+      .map((r) => ({
+        rule: r.id,
+        why: "no upkeep (SecurityOps) is known for this deployment: give its address to watch it",
+      }));
+  }
+
+  /**
+   * Alerts for one step: `entries` are the events since the last step (in order), `view` the latest block's state,
+   * `accounts` every account with debt (or watched), not only those the view lists.
+   */
+  evaluate(
+    entries: readonly TimelineEntry[],
+    view: ChainView | undefined,
+    accounts: readonly AccountRow[],
+  ): NewAlert[] {
+    const out: NewAlert[] = [];
+    for (const rule of this.rules) {
+      // Without a view (a catch-up range short of the head) only the event rules run.
+      if (view === undefined && rule.type !== "breaker" && rule.type !== "badDebt" && rule.type !== "timelock")
+        continue;
+      switch (rule.type) {
+        case "breaker":
+          for (const e of entries.filter((x) => x.name === "BreakerUpdated" && x.source === "breaker")) {
+            const tripped = e.args.tripped === "true";
+            out.push({
+              ...at(e),
+              rule: rule.id,
+              key: `${rule.id}:${e.id}`,
+              severity: tripped ? rule.severity : "info",
+              message: e.summary,
+              entry: e.id,
+            });
+          }
+          break;
+        case "badDebt":
+          for (const e of entries.filter(
+            (x) => x.source === "vault" && (x.name === "BadDebtWrittenOff" || x.name === "BadDebtProvisioned"),
+          )) {
+            if ((e.amount ?? 0) < rule.minAmount) continue;
+            out.push({
+              ...at(e),
+              rule: rule.id,
+              key: `${rule.id}:${e.id}`,
+              severity: rule.severity,
+              message: e.summary,
+              entry: e.id,
+            });
+          }
+          break;
+        case "timelock":
+          for (const e of entries.filter((x) => x.source === "timelock" && x.name === "CallScheduled")) {
+            if (rule.parametersOnly && e.args.parameter !== "true") continue;
+            out.push({
+              ...at(e),
+              rule: rule.id,
+              key: `${rule.id}:${e.id}`,
+              severity: rule.severity,
+              message: e.summary,
+              entry: e.id,
+            });
+          }
+          break;
+        case "oracle":
+          if (view === undefined) break;
+          for (const o of view.defences.oracles) {
+            const holds = o.status !== "OK";
+            this.condition(out, rule, `${rule.id}:${o.asset}`, holds, view, rule.minutes * 60, {
+              message: (since) =>
+                `oracle ${o.symbol} has been ${o.status} (${o.reason}) for ${fmt((view.timestamp - since) / 60, 1)} min (rule: > ${rule.minutes} min)`,
+              resolvedMessage: `oracle ${o.symbol} is OK again`,
+              assets: [o.asset],
+            });
+          }
+          break;
+        case "outflow":
+          if (view === undefined) break;
+          for (const b of view.defences.breakers) {
+            if (!Number.isFinite(b.outflowLimit) || b.outflowLimit <= 0) continue;
+            const used = (100 * b.outflowUsed) / b.outflowLimit;
+            this.condition(out, rule, `${rule.id}:${b.asset}`, used >= rule.percent, view, 0, {
+              message: () =>
+                `outflow on ${b.symbol} is ${fmt(used, 1)}% of its limit (${fmt(b.outflowUsed)} of ${fmt(b.outflowLimit)}; rule: ≥ ${rule.percent}%)`,
+              resolvedMessage: `outflow on ${b.symbol} is back under ${rule.percent}% of its limit`,
+              assets: b.asset === "global" ? [] : [b.asset],
+            });
+          }
+          break;
+        case "health": {
+          if (view === undefined) break;
+          const seen = new Set<string>();
+          for (const a of accounts) {
+            const key = `${rule.id}:${a.account}`;
+            seen.add(key);
+            const holds = a.health !== null && a.health < rule.below && a.debtUsd >= rule.minDebtUsd;
+            this.condition(out, rule, key, holds, view, 0, {
+              message: () =>
+                `account ${a.account} with $${fmt(a.debtUsd)} of debt is at health ${fmt(a.health ?? 0, 3)} (rule: below ${rule.below} with debt ≥ $${fmt(rule.minDebtUsd)})`,
+              resolvedMessage: `account ${a.account} is back at health ${a.health === null ? "∞ (no debt)" : fmt(a.health, 3)}`,
+              accounts: [a.account],
+            });
+          }
+          // An account that left the list (repaid, written off) ends its episode.
+          for (const [key, episode] of this.open) {
+            if (episode.rule !== rule.id || seen.has(key)) continue;
+            const account = key.slice(rule.id.length + 1);
+            this.end(out, rule, key, view, `account ${account} has no debt left`, { accounts: [account] });
+          }
+          break;
+        }
+        case "upkeep": {
+          if (view === undefined) break;
+          const upkeep = view.defences.upkeep;
+          if (upkeep === null) break;
+          // Silence is counted from the last perform, or from the first block the console watched.
+          const silent = view.block - upkeep.silentSince;
+          this.condition(out, rule, `${rule.id}:${upkeep.address}`, silent >= rule.blocks, view, 0, {
+            message: () =>
+              `the upkeep at ${upkeep.address} has not performed for ${silent} blocks (rule: ${rule.blocks})`,
+            resolvedMessage: `the upkeep at ${upkeep.address} performed again (block ${upkeep.lastPerformedBlock ?? "?"})`,
+          });
+          break;
+        }
+      }
+    }
+    return out;
+
+    function at(e: TimelineEntry): Pick<NewAlert, "block" | "timestamp" | "accounts" | "assets"> {
+      return { block: e.block, timestamp: e.timestamp, accounts: e.accounts, assets: e.assets };
+    }
+  }
+
+  /** Opens, fires or ends the episode `key` of a condition rule. `minSeconds`: how long it must hold to fire. */
+  private condition(
+    out: NewAlert[],
+    rule: Rule,
+    key: string,
+    holds: boolean,
+    view: ChainView,
+    minSeconds: number,
+    text: { message: (since: number) => string; resolvedMessage: string; accounts?: string[]; assets?: string[] },
+  ): void {
+    let episode = this.open.get(key);
+    if (!holds) {
+      if (episode !== undefined) this.end(out, rule, key, view, text.resolvedMessage, text);
+      return;
+    }
+    if (episode === undefined) {
+      episode = { key, rule: rule.id, since: view.timestamp, sinceBlock: view.block, fired: false };
+      this.open.set(key, episode);
+      this.store.saveEpisode(episode);
+    }
+    if (!episode.fired && view.timestamp - episode.since >= minSeconds) {
+      episode.fired = true;
+      this.store.saveEpisode(episode);
+      out.push(
+        episodeAlert(view, rule.id, `${key}:${episode.sinceBlock}`, rule.severity, text.message(episode.since), text),
+      );
+    }
+  }
+
+  private end(
+    out: NewAlert[],
+    rule: Rule,
+    key: string,
+    view: ChainView,
+    message: string,
+    text?: { accounts?: string[]; assets?: string[] },
+  ): void {
+    const episode = this.open.get(key);
+    if (episode === undefined) return;
+    this.open.delete(key);
+    this.store.deleteEpisode(key);
+    if (episode.fired && rule.resolved) {
+      out.push(episodeAlert(view, rule.id, `${key}:${episode.sinceBlock}:resolved`, "info", message, text));
+    }
+  }
+}
+
+/** An alert of a condition rule's episode, at `view`'s block. */
+function episodeAlert(
+  view: ChainView,
+  rule: string,
+  key: string,
+  severity: Severity,
+  message: string,
+  touched?: { accounts?: string[]; assets?: string[] },
+): NewAlert {
+  const { block, timestamp } = view;
+  return {
+    block,
+    timestamp,
+    rule,
+    key,
+    severity,
+    message,
+    accounts: touched?.accounts ?? [],
+    assets: touched?.assets ?? [],
+  };
+}

@@ -1,0 +1,331 @@
+/**
+ * The console's timeline: every event the Bulwark contracts emitted in a block range, decoded against their ABIs into
+ * `TimelineEntry`s with one line for people and the accounts and assets each touched. Routine user traffic (deposits,
+ * borrows, repays, interest) is left out; defences, losses, keeper and upkeep actions and parameter changes are kept.
+ * A timelock's `CallScheduled` is decoded down to the Bulwark function it will call, with its ETA.
+ */
+import { Interface, formatUnits, getAddress, type Log, type LogDescription, type Provider } from "ethers";
+
+import {
+  CircuitBreaker__factory,
+  CollateralVault__factory,
+  LiquidationEngine__factory,
+  OracleAdapter__factory,
+  Rebalancer__factory,
+  RiskManager__factory,
+  SecurityOps__factory,
+  TimelockController__factory,
+  VolatilityOracle__factory,
+  WithdrawalQueue__factory,
+  KinkedRateModel__factory,
+} from "../../../typechain-types/index.js";
+import {
+  BREAKER_ACTIONS,
+  BREAKER_LEVELS,
+  BREAKER_REASONS,
+  PRICE_REASONS,
+  PRICE_STATUSES,
+  type ConsoleContracts,
+  type ReaderMemory,
+} from "./reader.js";
+import type { TimelineEntry } from "./types.js";
+
+/** Each role's ABI. */
+const INTERFACES: Record<string, Interface> = {
+  vault: new Interface(CollateralVault__factory.abi),
+  engine: new Interface(LiquidationEngine__factory.abi),
+  breaker: new Interface(CircuitBreaker__factory.abi),
+  oracle: new Interface(OracleAdapter__factory.abi),
+  riskManager: new Interface(RiskManager__factory.abi),
+  volatility: new Interface(VolatilityOracle__factory.abi),
+  rebalancer: new Interface(Rebalancer__factory.abi),
+  queue: new Interface(WithdrawalQueue__factory.abi),
+  upkeep: new Interface(SecurityOps__factory.abi),
+  timelock: new Interface(TimelockController__factory.abi),
+  rateModel: new Interface(KinkedRateModel__factory.abi),
+};
+
+/** Events too frequent to be news: a user's own traffic, interest, each volatility sample. */
+const ROUTINE = new Set([
+  "Deposit",
+  "Withdraw",
+  "Transfer",
+  "Approval",
+  "Borrowed",
+  "Repaid",
+  "CollateralDeposited",
+  "CollateralWithdrawn",
+  "InterestAccrued",
+  "GainsHeldBack",
+  "VolatilityUpdated",
+  "AccountTracked",
+  "AccountPruned",
+  "WorkSkipped",
+  // The engine's LiquidationExecuted says the same with the liquidator and the health before.
+  "Liquidated",
+]);
+
+/** Events that change a parameter (shown as such; the monitor's timelock rule watches their scheduling). */
+export const isParameterCall = (name: string): boolean =>
+  /^(set|list|remove|transferOwnership|grant|revoke)/i.test(name);
+
+export interface TimelineContext {
+  contracts: ConsoleContracts;
+  provider: Provider;
+}
+
+/** Block number → timestamp, cached. */
+export class BlockClock {
+  private readonly times = new Map<number, number>();
+  private readonly provider: Provider;
+  constructor(provider: Provider) {
+    this.provider = provider;
+  }
+  async at(block: number): Promise<number> {
+    const known = this.times.get(block);
+    if (known !== undefined) return known;
+    const header = await this.provider.getBlock(block);
+    if (header === null) throw new Error(`block ${block} is not available from the RPC`);
+    if (this.times.size > 4096) this.times.clear();
+    this.times.set(block, header.timestamp);
+    return header.timestamp;
+  }
+}
+
+/** Reads and decodes the events of `[from, to]`, in chain order, and updates `memory` from them. */
+export async function readTimeline(
+  ctx: TimelineContext,
+  clock: BlockClock,
+  from: number,
+  to: number,
+  memory: ReaderMemory,
+): Promise<TimelineEntry[]> {
+  const addresses = [...ctx.contracts.roles.keys()];
+  const logs: Log[] = await ctx.provider.getLogs({ address: addresses, fromBlock: from, toBlock: to });
+  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const out: TimelineEntry[] = [];
+  for (const log of logs) {
+    const role = ctx.contracts.roles.get(getAddress(log.address));
+    if (role === undefined) continue;
+    let parsed: LogDescription | null = null;
+    try {
+      parsed = INTERFACES[role]?.parseLog(log) ?? null;
+    } catch {
+      parsed = null;
+    }
+    if (parsed === null) continue;
+    remember(parsed, role, log, memory, ctx.contracts);
+    if (ROUTINE.has(parsed.name)) continue;
+    const timestamp = await clock.at(log.blockNumber);
+    if (memory.lastUpkeep?.block === log.blockNumber) memory.lastUpkeep.timestamp = timestamp;
+    out.push(describe(parsed, role, log, timestamp, ctx.contracts));
+  }
+  return out;
+}
+
+/** Keeps what the reader shows between blocks: flags, provisions, the last upkeep and keeper actions. */
+function remember(
+  event: LogDescription,
+  role: string,
+  log: Log,
+  memory: ReaderMemory,
+  contracts: ConsoleContracts,
+): void {
+  const a = event.args;
+  if (role === "engine" && event.name === "AccountFlagged") memory.flagged.add(getAddress(String(a.account)));
+  if (role === "engine" && event.name === "AccountUnflagged") memory.flagged.delete(getAddress(String(a.account)));
+  if (role === "vault" && event.name === "BadDebtProvisioned") memory.provisioned.add(getAddress(String(a.account)));
+  if (role === "upkeep" && event.name === "UpkeepPerformed")
+    memory.lastUpkeep = { block: log.blockNumber, timestamp: 0 };
+  if (role === "engine" && event.name === "LiquidationExecuted") {
+    const by = getAddress(String(a.liquidator));
+    memory.lastKeeper = {
+      action: `liquidated ${short(String(a.borrower))} (${symbolOf(contracts, String(a.collateral))})`,
+      block: log.blockNumber,
+      by,
+    };
+  }
+  if (role === "engine" && (event.name === "AccountFlagged" || event.name === "AccountUnflagged")) {
+    memory.lastKeeper = {
+      action: `${event.name === "AccountFlagged" ? "flagged" : "unflagged"} ${short(String(a.account))}`,
+      block: log.blockNumber,
+      by: "",
+    };
+  }
+  if (role === "vault" && event.name === "BadDebtWrittenOff") {
+    memory.lastKeeper = { action: `wrote off ${short(String(a.account))}`, block: log.blockNumber, by: "" };
+    memory.provisioned.delete(getAddress(String(a.account)));
+  }
+}
+
+const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
+const symbolOf = (contracts: ConsoleContracts, address: string): string =>
+  address === "0x0000000000000000000000000000000000000000"
+    ? "global"
+    : (contracts.symbols.get(getAddress(address)) ?? short(address));
+const base = (contracts: ConsoleContracts, value: unknown): string =>
+  Number(formatUnits(BigInt(String(value)), contracts.baseDecimals)).toLocaleString("en-US", {
+    maximumFractionDigits: 2,
+  });
+const units = (contracts: ConsoleContracts, asset: string, value: unknown): string => {
+  const decimals = contracts.assets.find((x) => x.address === getAddress(asset))?.decimals ?? 18;
+  return Number(formatUnits(BigInt(String(value)), decimals)).toLocaleString("en-US", { maximumFractionDigits: 4 });
+};
+const wad = (value: unknown): string =>
+  Number(formatUnits(BigInt(String(value)), 18)).toLocaleString("en-US", { maximumFractionDigits: 4 });
+
+/** Stringifies an event argument (nested tuples as JSON). */
+function argText(value: unknown): string {
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return JSON.stringify(value.map(argText));
+  return String(value);
+}
+
+function describe(
+  event: LogDescription,
+  role: string,
+  log: Log,
+  timestamp: number,
+  contracts: ConsoleContracts,
+): TimelineEntry {
+  const a = event.args;
+  const args: Record<string, string> = {};
+  event.fragment.inputs.forEach((input, i) => (args[input.name || String(i)] = argText(a[i])));
+  const accounts = new Set<string>();
+  const assets = new Set<string>();
+  for (const input of event.fragment.inputs) {
+    if (input.type !== "address") continue;
+    const value = getAddress(String(a[input.name]));
+    if (contracts.symbols.has(value)) assets.add(value);
+    else if (["borrower", "account", "beneficiary"].includes(input.name)) accounts.add(value);
+  }
+  const entry: TimelineEntry = {
+    id: `${log.blockNumber}:${log.index}`,
+    block: log.blockNumber,
+    timestamp,
+    tx: log.transactionHash,
+    source: role,
+    name: event.name,
+    summary: `${role}.${event.name}`,
+    accounts: [...accounts],
+    assets: [...assets],
+    args,
+  };
+  const s = (text: string): TimelineEntry => ({ ...entry, summary: text });
+  // An entry carrying a loss in whole base tokens (the monitor's bad-debt rule compares it).
+  const s2 = (text: string): TimelineEntry => ({
+    ...entry,
+    summary: text,
+    amount: Number(formatUnits(BigInt(String(a.amount)), contracts.baseDecimals)),
+  });
+  switch (`${role}.${event.name}`) {
+    case "breaker.BreakerUpdated": {
+      const mask = Number(a.actionMask);
+      const actions = BREAKER_ACTIONS.filter((_, i) => (mask & (1 << i)) !== 0);
+      const reason = BREAKER_REASONS[Number(a.reason)] ?? String(a.reason);
+      const level = BREAKER_LEVELS[Number(a.level)] ?? String(a.level);
+      return a.tripped
+        ? s(
+            `breaker tripped on ${symbolOf(contracts, String(a.asset))}: ${reason} → ${level}${actions.length > 0 ? ` (${actions.join(", ")} stopped)` : ""}`,
+          )
+        : s(`breaker resumed on ${symbolOf(contracts, String(a.asset))}: ${reason} cleared, now ${level}`);
+    }
+    case "oracle.PriceStatusChanged":
+      return s(
+        `oracle ${symbolOf(contracts, String(a.asset))}: ${PRICE_STATUSES[Number(a.previousStatus)]} → ${PRICE_STATUSES[Number(a.status)]}` +
+          `${Number(a.reason) === 0 ? "" : ` (${PRICE_REASONS[Number(a.reason)]})`}, $${wad(a.low)} – $${wad(a.high)}`,
+      );
+    case "engine.LiquidationExecuted":
+      return s(
+        `liquidated ${short(String(a.borrower))}: repaid ${base(contracts, a.repaid)}, seized ${units(contracts, String(a.collateral), a.seized)} ` +
+          `${symbolOf(contracts, String(a.collateral))}, health was ${wad(a.healthBefore)}`,
+      );
+    case "engine.LiquidationSkipped":
+      return s(`liquidation of ${short(String(a.borrower))} skipped (${symbolOf(contracts, String(a.collateral))})`);
+    case "engine.AccountFlagged":
+      return s(`flagged ${short(String(a.account))} at health ${wad(a.health)}`);
+    case "engine.AccountUnflagged":
+      return s(`unflagged ${short(String(a.account))}`);
+    case "vault.BadDebtWrittenOff":
+      return s2(
+        `wrote off ${base(contracts, a.amount)} of ${short(String(a.account))}'s debt: reserves took ${base(contracts, a.absorbedByReserves)}, lenders ${base(contracts, a.socialised)}`,
+      );
+    case "vault.BadDebtProvisioned":
+      return s2(
+        `provisioned ${base(contracts, a.amount)} of bad debt on ${short(String(a.account))} (total ${base(contracts, a.totalProvision)})`,
+      );
+    case "vault.WithdrawalQueued":
+      return s(
+        `withdrawal of ${units(contracts, String(a.asset), a.amount)} ${symbolOf(contracts, String(a.asset))} queued for ${short(String(a.beneficiary))}`,
+      );
+    case "vault.RiskRampStarted":
+      return s(
+        `risk ramp started on ${symbolOf(contracts, String(a.asset))}: caps LTV ${wad(a.ltvCap)}, threshold ${wad(a.thresholdCap)}`,
+      );
+    case "riskManager.CapsSynced":
+      return s(
+        `caps synced on ${symbolOf(contracts, String(a.asset))}: LTV ${wad(a.ltvCap)}, threshold ${wad(a.thresholdCap)}, volatility ${wad(a.volatility)}`,
+      );
+    case "upkeep.UpkeepPerformed":
+      return s(`upkeep performed: ${a.done} done, ${a.skipped} skipped`);
+    case "upkeep.WorkFailed":
+      return s(`upkeep work failed (kind ${a.kind}) on ${short(String(a.subject))}`);
+    case "timelock.CallScheduled":
+      return scheduled(entry, a, timestamp, contracts);
+    case "timelock.CallExecuted":
+      return s(`timelock executed operation ${String(a.id).slice(0, 10)}…`);
+    case "timelock.Cancelled":
+      return s(`timelock cancelled operation ${String(a.id).slice(0, 10)}…`);
+    default: {
+      const shown = Object.entries(args)
+        .map(([k, v]) => `${k}=${contracts.symbols.get(v) ?? (v.length > 42 ? `${v.slice(0, 40)}…` : v)}`)
+        .join(", ");
+      return s(`${role}.${event.name}(${shown})`);
+    }
+  }
+}
+
+/** A timelock operation: which Bulwark function it will call, with what, and when it may run. */
+function scheduled(
+  entry: TimelineEntry,
+  a: LogDescription["args"],
+  timestamp: number,
+  contracts: ConsoleContracts,
+): TimelineEntry {
+  const target = getAddress(String(a.target));
+  const role = contracts.roles.get(target);
+  const eta = timestamp + Number(a.delay);
+  let call = `${String(a.data).slice(0, 10)}`;
+  let name = "";
+  if (role !== undefined) {
+    try {
+      const parsed = INTERFACES[role]?.parseTransaction({ data: String(a.data) });
+      if (parsed !== null && parsed !== undefined) {
+        name = parsed.name;
+        const shown = parsed.args.map((x: unknown) => {
+          const text = argText(x);
+          return contracts.symbols.get(text) ?? (text.length > 60 ? `${text.slice(0, 58)}…` : text);
+        });
+        call = `${parsed.name}(${shown.join(", ")})`;
+      }
+    } catch {
+      // Not a function of the role's ABI: keep the selector.
+    }
+  }
+  const assets = new Set(entry.assets);
+  for (const [address] of contracts.symbols)
+    if (String(a.data).toLowerCase().includes(address.slice(2).toLowerCase())) assets.add(address);
+  return {
+    ...entry,
+    eta,
+    assets: [...assets],
+    args: {
+      ...entry.args,
+      target: role ?? target,
+      call,
+      function: name,
+      parameter: String(role !== undefined && isParameterCall(name)),
+    },
+    summary: `timelock scheduled ${role ?? short(target)}.${call}, executable from ${new Date(eta * 1000).toISOString().replace(".000Z", "Z")}`,
+  };
+}
