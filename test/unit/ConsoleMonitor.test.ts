@@ -100,6 +100,7 @@ function view(block: number, change: (v: ChainView) => void = () => undefined): 
       sequencer: { reason: "NONE", readySince: 0 },
       risk: [],
       queue: null,
+      timelock: { address: UPKEEP, minDelay: 172800 },
       upkeep: { address: UPKEEP, lastPerformedBlock: null, lastPerformedAt: null, silentSince: 0 },
       keeper: { lastAction: null, lastBlock: null, lastBy: null },
     },
@@ -128,6 +129,8 @@ const entry = (
   extra: Partial<TimelineEntry> = {},
 ): TimelineEntry => ({
   id: `${block}:0`,
+  key: `0x${block.toString(16).padStart(64, "0")}:0`,
+  logIndex: 0,
   block,
   timestamp: 1_000_000 + block * 12,
   tx: "0x",
@@ -231,7 +234,7 @@ describe("security console: monitor", () => {
   it("raises one alert per breaker event: a trip at the rule's severity, a resume as info", () => {
     const monitor = new Monitor(rulesOf({ type: "breaker", severity: "critical" }), store);
     const trip = entry(5, "breaker", "BreakerUpdated", { tripped: "true" }, { assets: [WETH] });
-    const resume = { ...entry(6, "breaker", "BreakerUpdated", { tripped: "false" }), id: "6:1" };
+    const resume = { ...entry(6, "breaker", "BreakerUpdated", { tripped: "false" }), id: "6:1", key: "0xb:1" };
     const other = entry(6, "oracle", "PriceStatusChanged", {});
     const alerts = monitor.evaluate([trip, resume, other], view(6), []);
     expect(alerts.map((a) => [a.severity, a.block, a.entry, a.assets])).to.deep.equal([
@@ -300,15 +303,17 @@ describe("security console: monitor", () => {
       entry(block, "timelock", "CallScheduled", { parameter }, { eta: 99 });
     const param = new Monitor(rulesOf({ type: "timelock" }), store);
     expect(
-      param.evaluate([scheduled(1, "true"), { ...scheduled(1, "false"), id: "1:1" }], view(1), []).map((a) => a.entry),
+      param
+        .evaluate([scheduled(1, "true"), { ...scheduled(1, "false"), id: "1:1", key: "0xa:1" }], view(1), [])
+        .map((a) => a.entry),
     ).to.deep.equal(["1:0"]);
     const all = new Monitor(rulesOf({ type: "timelock", parametersOnly: false }), new HistoryStore(":memory:"));
-    expect(all.evaluate([scheduled(1, "true"), { ...scheduled(1, "false"), id: "1:1" }], view(1), [])).to.have.length(
-      2,
-    );
+    expect(
+      all.evaluate([scheduled(1, "true"), { ...scheduled(1, "false"), id: "1:1", key: "0xa:1" }], view(1), []),
+    ).to.have.length(2);
     const debt = new Monitor(rulesOf({ type: "badDebt", minAmount: 100 }), store);
     const small = entry(2, "vault", "BadDebtWrittenOff", {}, { amount: 99.99 });
-    const large = { ...entry(2, "vault", "BadDebtProvisioned", {}, { amount: 100 }), id: "2:1" };
+    const large = { ...entry(2, "vault", "BadDebtProvisioned", {}, { amount: 100 }), id: "2:1", key: "0xc:1" };
     expect(debt.evaluate([small, large], view(2), []).map((a) => a.entry)).to.deep.equal(["2:1"]);
   });
 
@@ -367,20 +372,28 @@ describe("security console: history database", () => {
     let store = new HistoryStore(file);
     const e1 = entry(5, "breaker", "BreakerUpdated", { tripped: "true" });
     expect(
-      store.record({ entries: [e1], view: view(5), cursor: 5, memory: "{}" }, () => [alert("k1", 5)]).map((a) => a.key),
+      store
+        .record({ entries: [e1], view: view(5), cursor: 5, cursorHash: "0x05", memory: "{}" }, () => [alert("k1", 5)])
+        .map((a) => a.key),
     ).to.deep.equal(["k1"]);
     // The same key again (a step re-read after a crash) is not new.
     expect(
       store
-        .record({ entries: [e1], view: view(6), cursor: 6, memory: "{}" }, () => [alert("k1", 5), alert("k2", 6)])
+        .record({ entries: [e1], view: view(6), cursor: 6, cursorHash: "0x06", memory: "{}" }, () => [
+          alert("k1", 5),
+          alert("k2", 6),
+        ])
         .map((a) => a.key),
     ).to.deep.equal(["k2"]);
     // A failing step leaves nothing behind.
     expect(() =>
-      store.record({ entries: [entry(7, "vault", "X", {})], view: view(7), cursor: 7, memory: "{}" }, () => {
-        store.saveEpisode({ key: "e", rule: "r", since: 0, sinceBlock: 0, fired: false });
-        throw new Error("boom");
-      }),
+      store.record(
+        { entries: [entry(7, "vault", "X", {})], view: view(7), cursor: 7, cursorHash: "0x07", memory: "{}" },
+        () => {
+          store.saveEpisode({ key: "e", rule: "r", since: 0, sinceBlock: 0, fired: false });
+          throw new Error("boom");
+        },
+      ),
     ).to.throw("boom");
     expect(store.cursor()).to.equal(6);
     expect(store.episodes()).to.deep.equal([]);
@@ -398,9 +411,10 @@ describe("security console: history database", () => {
 
   it("prunes rows older than the days kept", async () => {
     const store = new HistoryStore(":memory:");
-    store.record({ entries: [entry(1, "vault", "X", {})], view: view(1), cursor: 1, memory: "{}" }, () => [
-      alert("old", 1),
-    ]);
+    store.record(
+      { entries: [entry(1, "vault", "X", {})], view: view(1), cursor: 1, cursorHash: "0x01", memory: "{}" },
+      () => [alert("old", 1)],
+    );
     await new Promise((r) => setTimeout(r, 5));
     expect(store.prune(0)).to.equal(3);
     expect(store.history(1)).to.deep.equal({ series: [], entries: [], alerts: [] });

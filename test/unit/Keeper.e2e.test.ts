@@ -6,6 +6,13 @@
  * liquidates it within one block, through its own flash liquidator. Both processes are stopped in `after()`, the
  * keeper by SIGINT (it logs `stopped` and exits 0).
  *
+ * Then the security console (`node scripts/console.ts --rpc URL --deployment DIR`) follows the same deployment, as an
+ * operator starts it: it finds the timelock and the upkeep from Ignition's record and the vault's deployment block
+ * from its journal, shows the keeper's liquidation on its timeline and the borrower's health as the VaultLens reads it,
+ * sees the upkeep perform, and raises an alert when the timelock's proposer schedules a risk-parameter change, naming
+ * the function and its ETA. Then a reorg (the node reverted to a snapshot and mined other blocks) takes back a block
+ * it had read: it notices, rewinds and drops that block's timeline entry.
+ *
  * Lives in test/unit because that is mocha's test root (hardhat.config.ts `paths.tests.mocha`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -18,12 +25,17 @@ import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
 
 import BulwarkLocal from "../../deploy/modules/BulwarkLocal.js";
+import type { ConsoleState } from "../../scripts/lib/console/server.js";
+import type { TimelineEntry } from "../../scripts/lib/console/types.js";
 import { loadParameters } from "../../scripts/lib/deployment.js";
 import { deployPoolWithLiquidity, deployUniswapV3Factory } from "../../scripts/lib/uniswap.js";
 import { chainIdAt, freePort } from "./helpers/forkMirror.js";
+import { ConsoleProcess, getJson } from "./helpers/consoleProcess.js";
 import {
   CollateralVault__factory,
   MockERC20__factory,
+  SecurityOps__factory,
+  TimelockController__factory,
   TestAggregator__factory,
   VaultLens__factory,
 } from "../../typechain-types/index.js";
@@ -100,12 +112,14 @@ class KeeperProcess {
   }
 }
 
-describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)", function () {
+describe("Keeper and security console, end to end (hardhat node + Ignition deployment + their CLIs)", function () {
   this.timeout(90_000);
 
   let node: ChildProcess | undefined;
   let nodeOutput = "";
   let keeper: KeeperProcess | undefined;
+  let monitor: ConsoleProcess | undefined;
+  let deployedAt: { timelock: string; securityOps: string; vault: string; lens: string } | undefined;
   let url = "";
   let closeConnection: (() => Promise<void>) | undefined;
 
@@ -148,6 +162,7 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
           problems.push(`the keeper did not log "stopped":\n${keeper.dump()}`);
       }
     }
+    if (monitor !== undefined && (await monitor.stop()) !== 0) problems.push(`the console did not exit cleanly`);
     await closeConnection?.().catch(() => undefined);
     if (node?.pid !== undefined && node.exitCode === null && node.signalCode === null) {
       const exited = new Promise((resolve) => node!.on("exit", resolve));
@@ -192,6 +207,12 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
     });
     const params = loadParameters(PARAMETERS);
     const vaultAddress = await deployed.vault.getAddress();
+    deployedAt = {
+      timelock: await deployed.timelock.getAddress(),
+      securityOps: await deployed.securityOps.getAddress(),
+      vault: vaultAddress,
+      lens: await deployed.lens.getAddress(),
+    };
     const wethAddress = await deployed.WETH.getAddress();
     const vault = CollateralVault__factory.connect(vaultAddress, ethers.provider);
     const lens = VaultLens__factory.connect(await deployed.lens.getAddress(), ethers.provider);
@@ -274,5 +295,110 @@ describe("Keeper, end to end (hardhat node + Ignition deployment + keeper CLI)",
     expect(await lens.healthFactor(vault, borrower.address)).to.be.greaterThan(wad("1"));
     expect(BigInt(String(liquidated.repaid))).to.be.greaterThan(0n);
     expect(BigInt(String(liquidated.profit))).to.be.greaterThan(0n);
+  });
+
+  it("is followed by the security console: the liquidation on its timeline, the upkeep, a scheduled risk change", async function () {
+    if (deployedAt === undefined) this.skip();
+    const { ethers } = await network.create({ network: "localhost", override: { url } });
+    const signers = await ethers.getSigners();
+    monitor = new ConsoleProcess([
+      "--rpc",
+      url,
+      "--deployment",
+      DEPLOYMENT_DIR,
+      "--port",
+      "0",
+      "--interval-ms",
+      "100",
+      "--confirmations",
+      "0",
+      "--db",
+      path.join(DEPLOYMENT_DIR, "console.sqlite"),
+    ]);
+    const page = await monitor.url();
+    const connected = await monitor.waitFor((l) => l.event === "connected", 45_000, "the console's connection");
+    const roles = connected.contracts as Record<string, string>;
+    expect(roles.timelock).to.equal(deployedAt!.timelock);
+    expect(roles.upkeep).to.equal(deployedAt!.securityOps);
+    expect(roles.vault).to.equal(deployedAt!.vault);
+    // Read from the vault's deployment block (Ignition's journal): the keeper's liquidation is on the timeline, though
+    // it came before the console started (so it raised no alert).
+    let state = await getJson<ConsoleState>(`${page}api/state`);
+    for (let i = 0; state.view === null && i < 100; i++) {
+      await sleep(100);
+      state = await getJson<ConsoleState>(`${page}api/state`);
+    }
+    expect(state.view?.market.totalBorrows).to.be.greaterThan(0);
+    expect(state.view?.defences.keeper.lastAction).to.match(/^liquidated 0x/);
+    const lens = VaultLens__factory.connect(deployedAt!.lens, ethers.provider);
+    const [row] = state.view!.accounts.closest;
+    const factor = await lens.healthFactor(deployedAt!.vault, row.account, { blockTag: state.view!.block });
+    expect(row.health).to.equal(Number(ethers.formatUnits(factor, 18)));
+    expect(state.idleRules, "the upkeep rule has an upkeep to watch").to.deep.equal([]);
+    const history = await getJson<{ entries: TimelineEntry[] }>(`${page}api/history?hours=1`);
+    expect(history.entries.map((e) => e.name)).to.include("LiquidationExecuted");
+    expect(monitor.alerts().filter((a) => String(a.message).startsWith("liquidated"))).to.deep.equal([]);
+
+    // The upkeep performs (anyone may send what checkUpkeep finds): the console sees it.
+    const upkeep = SecurityOps__factory.connect(deployedAt!.securityOps, signers[0]);
+    const [needed, work] = await upkeep.checkUpkeep.staticCall("0x");
+    expect(needed, "the upkeep has work after the crash").to.equal(true);
+    const performed = await (await upkeep.performUpkeep(work)).wait();
+    for (let i = 0; i < 100; i++) {
+      state = await getJson<ConsoleState>(`${page}api/state`);
+      if (state.view?.defences.upkeep?.lastPerformedBlock === performed!.blockNumber) break;
+      await sleep(100);
+    }
+    expect(state.view?.defences.upkeep?.lastPerformedBlock).to.equal(performed!.blockNumber);
+
+    // The timelock's proposer (Hardhat's account #1 in localhost.json) schedules a lower borrow cap: one alert.
+    const proposer = signers[1];
+    const timelock = TimelockController__factory.connect(deployedAt!.timelock, proposer);
+    const vault = CollateralVault__factory.connect(deployedAt!.vault, proposer);
+    const data = vault.interface.encodeFunctionData("setBorrowCap", [usd("500000")]);
+    const delay = await timelock.getMinDelay();
+    const scheduled = await (
+      await timelock.schedule(deployedAt!.vault, 0n, data, ethers.ZeroHash, ethers.id("console-e2e"), delay)
+    ).wait();
+    const alert = await monitor.waitFor(
+      (l) => l.event === "alert" && l.rule === "risk-parameter-scheduled",
+      15_000,
+      "the timelock alert",
+    );
+    expect(alert.block).to.equal(scheduled!.blockNumber);
+    expect(String(alert.message)).to.match(
+      /^timelock scheduled vault\.setBorrowCap\(500000000000\), executable from \d{4}-\d\d-\d\dT/,
+    );
+    const eta = (await ethers.provider.getBlock(scheduled!.blockNumber))!.timestamp + Number(delay);
+    expect(String(alert.message)).to.include(new Date(eta * 1000).toISOString().replace(".000Z", "Z"));
+
+    // A reorg takes back a block the console read (with no confirmations): it notices, rewinds, and the block's entry
+    // leaves the timeline; the alert it raised stays in the history, as said.
+    const snapshot = (await ethers.provider.send("evm_snapshot", [])) as string;
+    const doomed = await (
+      await timelock.schedule(deployedAt!.vault, 0n, data, ethers.ZeroHash, ethers.id("console-e2e-doomed"), delay)
+    ).wait();
+    await monitor.waitFor(
+      (l) => l.event === "alert" && l.rule === "risk-parameter-scheduled" && l.block === doomed!.blockNumber,
+      15_000,
+      "the alert of the block to be reorganised away",
+    );
+    expect(await ethers.provider.send("evm_revert", [snapshot])).to.equal(true);
+    for (let i = 0; i < 3; i++) await ethers.provider.send("evm_mine", []);
+    const reorg = await monitor.waitFor((l) => l.event === "reorg", 15_000, "the reorg");
+    expect(reorg.lost).to.equal(doomed!.blockNumber);
+    const head = await ethers.provider.getBlockNumber();
+    for (let i = 0; i < 100 && (state.view?.block ?? 0) < head; i++) {
+      await sleep(100);
+      state = await getJson<ConsoleState>(`${page}api/state`);
+    }
+    const after = await getJson<{ entries: TimelineEntry[]; alerts: Array<{ block: number }> }>(
+      `${page}api/history?hours=1`,
+    );
+    expect(after.entries.filter((e) => e.block === doomed!.blockNumber)).to.deep.equal([]);
+    expect(after.entries.filter((e) => e.block === scheduled!.blockNumber).map((e) => e.name)).to.include(
+      "CallScheduled",
+    );
+    expect(after.alerts.some((a) => a.block === doomed!.blockNumber)).to.equal(true);
   });
 });

@@ -7,7 +7,7 @@
  * (an RPC that does not answer, a wrong address book, a malformed rules file) is shown on the page and logged, and
  * the console keeps serving: it retries the RPC and re-reads the address book and the rules file until they work.
  */
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -25,7 +25,7 @@ import { RulesError, defaultRules, parseRulesText, parseWebhook, type RulesConfi
 import { ConsoleServer, type ConsoleState } from "./server.js";
 import { HistoryStore } from "./store.js";
 import type { Alert } from "./types.js";
-import { WebhookDispatcher } from "./webhooks.js";
+import { WebhookDispatcher, redactUrl } from "./webhooks.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 export const DEFAULT_PORT = 4646;
@@ -48,6 +48,8 @@ export interface ConsoleOptions {
   keepDays: number;
   intervalMs: number;
   rpcTimeoutMs: number;
+  confirmations: number;
+  maxBlockRange: number;
   scenario: string;
   accounts: number;
   blockMs: number;
@@ -64,7 +66,8 @@ export function usage(): string {
     "  --addresses FILE       an address book instead: JSON with vault, lens and optionally timelock, securityOps,",
     "                         fromBlock (or an Ignition deployed_addresses.json)",
     "  --vault ADDR --lens ADDR [--timelock ADDR] [--upkeep ADDR]   the addresses themselves",
-    "  --from-block N         first block to index accounts and events from (default: the vault's deployment block)",
+    "  --from-block N         first block to index accounts and events from (default: the deployment block from",
+    "                         Ignition's journal or the address book's fromBlock, else 0: give it on a long chain)",
     `  --port N               port on 127.0.0.1 for the page (default ${DEFAULT_PORT}; 0: any free port)`,
     "  --rules FILE           alert rules (default: deploy/console/rules.json's defaults; format in docs/console.md)",
     "  --webhook URL          POST each alert to URL (retried with backoff); repeatable, added to the rules file's",
@@ -73,6 +76,8 @@ export function usage(): string {
     "  --keep-days N          history kept, days (default 7)",
     "  --interval-ms N        milliseconds between polls of the chain (default 2000; demo 250)",
     "  --rpc-timeout-ms N     milliseconds an RPC request may take before it counts as failed (default 10000)",
+    "  --confirmations N      follow N blocks behind the head, out of reach of shallow reorgs (default 2; demo 0)",
+    "  --max-block-range N    most blocks per eth_getLogs request (default 2000; halved when a provider refuses)",
     `  --scenario NAME        demo: the shipped crash to replay (default ${DEFAULT_SCENARIO})`,
     "  --accounts N           demo: borrowers (default 60)",
     "  --block-ms N           demo: wall-clock milliseconds per replayed block (default 400)",
@@ -107,6 +112,8 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleOptions | "hel
     "keep-days": { type: "string" },
     "interval-ms": { type: "string" },
     "rpc-timeout-ms": { type: "string" },
+    confirmations: { type: "string" },
+    "max-block-range": { type: "string" },
     scenario: { type: "string" },
     accounts: { type: "string" },
     "block-ms": { type: "string" },
@@ -125,6 +132,8 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleOptions | "hel
     v.vault !== undefined || v.lens !== undefined,
   ].filter(Boolean).length;
   if (sources > 1) throw new UsageError("give one of --deployment DIR, --addresses FILE, or --vault and --lens");
+  if (demo && v.db !== undefined && existsSync(v.db))
+    throw new UsageError(`--db ${v.db} exists: the demo's chain is new each run, so give a new file (or none)`);
   if (demo && sources > 0)
     throw new UsageError("--demo deploys its own market: --deployment, --addresses, --vault and --lens do not apply");
   if ((v.vault === undefined) !== (v.lens === undefined))
@@ -159,6 +168,8 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleOptions | "hel
     keepDays: wholeNumber("keep-days", v["keep-days"], 7, 1),
     intervalMs: wholeNumber("interval-ms", v["interval-ms"], demo ? 250 : 2000, 10),
     rpcTimeoutMs: wholeNumber("rpc-timeout-ms", v["rpc-timeout-ms"], 10_000, 100),
+    confirmations: wholeNumber("confirmations", v.confirmations, demo ? 0 : 2, 0),
+    maxBlockRange: wholeNumber("max-block-range", v["max-block-range"], 2000, 1),
     scenario: v.scenario ?? DEFAULT_SCENARIO,
     accounts: wholeNumber("accounts", v.accounts, 60, 1),
     blockMs: wholeNumber("block-ms", v["block-ms"], 400, 0),
@@ -212,10 +223,14 @@ export function readAddressFile(file: string): ConsoleAddresses & { fromBlock?: 
   };
 }
 
-/** The rules in force: the file's (re-read when it changes) or the defaults, and the problem to show, if any. */
+/**
+ * The rules in force: the file's, re-read when its content changes, or the defaults until it first loads. A file
+ * that becomes malformed or goes missing keeps the last good rules (and their webhooks) in force, and says so.
+ */
 class RulesSource {
   private config: RulesConfig;
-  private mtime = 0;
+  private loaded = false;
+  private text: string | undefined;
   problem: string | undefined;
   private readonly file: string | undefined;
   private readonly extraHooks: string[];
@@ -227,27 +242,29 @@ class RulesSource {
     this.refresh();
   }
 
-  /** Re-reads the file when it changed; true when the rules or the problem changed. */
+  /** Re-reads the file; true when the rules or the problem changed. */
   refresh(): boolean {
     if (this.file === undefined) return false;
-    let mtime: number;
+    const keeping = this.loaded ? "keeping the last good rules" : "using the default rules";
+    let text: string;
     try {
-      mtime = statSync(this.file).mtimeMs;
+      text = readFileSync(this.file, "utf8");
     } catch {
-      const problem = `the rules file ${this.file} does not exist; using the default rules until it does`;
+      const problem = `the rules file ${this.file} cannot be read; ${keeping} until it can`;
       const changed = problem !== this.problem;
       this.problem = problem;
+      this.text = undefined;
       return changed;
     }
-    if (mtime === this.mtime) return false;
-    this.mtime = mtime;
+    if (text === this.text) return false;
+    this.text = text;
     try {
-      this.config = this.withHooks(parseRulesText(readFileSync(this.file, "utf8"), this.file));
+      this.config = this.withHooks(parseRulesText(text, this.file));
+      this.loaded = true;
       this.problem = undefined;
     } catch (error) {
       const reason = error instanceof RulesError ? error.message : `${this.file}: ${(error as Error).message}`;
-      this.problem = `${reason}; using the default rules until it is fixed`;
-      this.config = this.withHooks(defaultRules());
+      this.problem = `${reason}; ${keeping} until it is fixed`;
     }
     return true;
   }
@@ -280,13 +297,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const opts = options;
   const logger = new Logger(undefined, opts.logLevel);
+  // Alerts go to stdout whatever the log level.
+  const alertLog = new Logger(undefined, "debug");
   const rules = new RulesSource(opts.rules, opts.webhooks);
   const problems = (): string[] => (rules.problem === undefined ? [] : [rules.problem]);
   if (rules.problem !== undefined) logger.error("rules-invalid", { error: rules.problem });
 
   const state: ConsoleState = {
     mode: opts.mode,
-    status: { state: "starting", message: "starting", rpc: opts.rpc ?? "demo", since: Date.now() },
+    status: {
+      state: "starting",
+      message: "starting",
+      rpc: opts.rpc === undefined ? "demo" : redactUrl(opts.rpc),
+      since: Date.now(),
+    },
     problems: problems(),
     view: null,
     rules: rules.current.rules.map((r) => ({ id: r.id, type: r.type, severity: r.severity })),
@@ -305,7 +329,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   logger.info("listening", { url, mode: opts.mode });
-  const webhooks = new WebhookDispatcher(rules.current.webhooks, logger);
+  const webhooks = new WebhookDispatcher(rules.current.webhooks, logger, (key, hook) =>
+    follower?.store?.delivered(key, hook),
+  );
   const rulesTimer = setInterval(() => {
     if (!rules.refresh()) return;
     webhooks.setHooks(rules.current.webhooks);
@@ -325,6 +351,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     logger.info("stopping", { signal });
     follower?.stop();
     clearInterval(rulesTimer);
+    clearInterval(pruneTimer);
     await webhooks.close();
     await server.close();
     await demo?.close().catch(() => undefined);
@@ -358,8 +385,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const fixed = demo.addresses;
     addresses = () => fixed;
     logger.info("demo-chain", { rpc, ...fixed });
+    // A new chain each run: a new history (only the default file is ever deleted; a given --db must not exist).
     const file = opts.db ?? path.join(ROOT, "console-out", "demo-history.sqlite");
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
+    if (opts.db === undefined) for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
     dbFile = () => file;
   } else {
     addresses = addressSource(opts);
@@ -367,23 +395,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       opts.db ?? path.join(ROOT, "console-out", `history-${chainId}-${vault.slice(2, 10).toLowerCase()}.sqlite`);
   }
 
-  let pruned = false;
+  const prune = (store: HistoryStore | undefined): void => {
+    const removed = store?.prune(opts.keepDays) ?? 0;
+    if (removed > 0) logger.info("history-pruned", { removed, keepDays: opts.keepDays });
+  };
+  const pruneTimer = setInterval(() => prune(follower?.store), 3_600_000);
+  pruneTimer.unref();
   follower = new Follower(
     {
       rpc,
       addresses,
       rules: () => rules.current,
-      openStore: (chainId, vault) => {
-        const store = new HistoryStore(dbFile(chainId, vault));
-        if (!pruned) {
-          pruned = true;
-          const removed = store.prune(opts.keepDays);
-          if (removed > 0) logger.info("history-pruned", { removed, keepDays: opts.keepDays });
-        }
-        return store;
-      },
+      openStore: (chainId, vault) => new HistoryStore(dbFile(chainId, vault)),
       intervalMs: opts.intervalMs,
       requestTimeoutMs: opts.rpcTimeoutMs,
+      confirmations: opts.confirmations,
+      maxBlockRange: opts.maxBlockRange,
       logger,
     },
     {
@@ -398,13 +425,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       alerts: (alerts: readonly Alert[]) => {
         server.addAlerts(alerts);
         for (const alert of alerts) {
-          logger.log(
+          alertLog.log(
             alert.severity === "critical" ? "error" : alert.severity === "warning" ? "warn" : "info",
             "alert",
             alert as unknown as LogFields,
           );
           webhooks.send(alert);
         }
+      },
+      storeOpened: (store) => {
+        prune(store);
+        webhooks.resume(store.pendingDeliveries());
       },
       idle: (idle) => {
         server.setIdle([...idle]);

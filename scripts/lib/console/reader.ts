@@ -19,6 +19,13 @@ import {
   type WithdrawalQueue,
 } from "../../../typechain-types/index.js";
 import { AccountIndex, discoverContracts, mapLimit, type KeeperContracts } from "../keeper/index.js";
+import {
+  FAILED as FAILED_STATUS,
+  liquidationHealth,
+  liquidityOf,
+  type MarketView as HealthMarket,
+  type PriceRead,
+} from "../sim/health.js";
 import { BREAKER_LEVEL_NAMES, BREAKER_REASON_NAMES } from "../sim/types.js";
 import type {
   AccountRow,
@@ -31,7 +38,7 @@ import type {
   RiskView,
 } from "./types.js";
 
-const WAD = 10n ** 18n;
+const RAY = 10n ** 27n;
 const MAX_UINT256 = 2n ** 256n - 1n;
 const YEAR = 365 * 24 * 3600;
 
@@ -218,36 +225,41 @@ export async function discoverConsoleContracts(
   };
 }
 
-/** What the reader keeps between blocks (from the timeline): flagged and provisioned accounts, last actions. */
+/**
+ * What the console keeps between blocks (from the timeline), stored with each step: flagged accounts, each
+ * provisioned account's provision (base units, as a decimal string), the last upkeep and keeper actions, and where the
+ * accounts index stands.
+ */
 export interface ReaderMemory {
-  /** The first block the console watched. */
+  /** The first block the console watched (events before it raise no alert). */
   watchingFrom: number;
   flagged: Set<string>;
-  provisioned: Set<string>;
+  provisions: Record<string, string>;
   lastUpkeep: { block: number; timestamp: number } | null;
   lastKeeper: { action: string; block: number; by: string } | null;
+  index?: { scannedTo: number; debtors: string[] };
 }
 
 export const emptyMemory = (watchingFrom: number): ReaderMemory => ({
   watchingFrom,
   flagged: new Set(),
-  provisioned: new Set(),
+  provisions: {},
   lastUpkeep: null,
   lastKeeper: null,
 });
 
 /** `memory` as JSON (the history database keeps it between runs). */
 export const memoryToJson = (memory: ReaderMemory): string =>
-  JSON.stringify({ ...memory, flagged: [...memory.flagged], provisioned: [...memory.provisioned] });
+  JSON.stringify({ ...memory, flagged: [...memory.flagged] });
 
 /** The inverse of `memoryToJson`; undefined for anything else. */
 export function memoryFromJson(text: string | undefined): ReaderMemory | undefined {
   if (text === undefined) return undefined;
   try {
-    const raw = JSON.parse(text) as ReaderMemory & { flagged: string[]; provisioned: string[] };
-    if (typeof raw.watchingFrom !== "number" || !Array.isArray(raw.flagged) || !Array.isArray(raw.provisioned))
+    const raw = JSON.parse(text) as Omit<ReaderMemory, "flagged"> & { flagged: string[] };
+    if (typeof raw.watchingFrom !== "number" || !Array.isArray(raw.flagged) || typeof raw.provisions !== "object")
       return undefined;
-    return { ...raw, flagged: new Set(raw.flagged), provisioned: new Set(raw.provisioned) };
+    return { ...raw, flagged: new Set(raw.flagged) };
   } catch {
     return undefined;
   }
@@ -256,19 +268,31 @@ export function memoryFromJson(text: string | undefined): ReaderMemory | undefin
 export interface ReaderOptions {
   /** Accounts listed as closest to liquidation (default 15). */
   closest?: number;
-  /** Accounts per `liquidities` call (default 100). */
+  /** Accounts per `positions` and `riskScores` call (default 200). */
   chunk?: number;
+  /** Most blocks per `eth_getLogs` of the accounts index (default 2,000). */
+  maxBlockRange?: number;
+  /** Where the accounts index stood (from the history database): it goes on from there instead of rescanning. */
+  index?: { scannedTo: number; debtors: readonly string[] };
+}
+
+/** One block's prices and effective risk parameters: read once, used by the accounts and the defences alike. */
+interface BlockPrices {
+  /** `getPrice` of each asset, base first. */
+  prices: Array<{ low: bigint; high: bigint; status: bigint; reason: bigint }>;
+  /** Effective (borrow LTV, threshold) of each collateral. */
+  effective: Array<[bigint, bigint]>;
+  borrowIndex: bigint;
 }
 
 /** Reads `ChainView`s of one deployment. */
 export class ChainReader {
   readonly index: AccountIndex;
-  private readonly closest: number;
-  private readonly chunk: number;
-
   readonly provider: Provider;
   readonly contracts: ConsoleContracts;
   readonly chainId: number;
+  private readonly closest: number;
+  private readonly chunk: number;
 
   constructor(
     provider: Provider,
@@ -280,9 +304,19 @@ export class ChainReader {
     this.provider = provider;
     this.contracts = contracts;
     this.chainId = chainId;
-    this.index = new AccountIndex(contracts.vault, provider, { fromBlock });
+    const resume = options.index !== undefined && options.index.scannedTo >= fromBlock ? options.index : undefined;
+    this.index = new AccountIndex(contracts.vault, provider, {
+      fromBlock: resume === undefined ? fromBlock : resume.scannedTo + 1,
+      maxBlockRange: options.maxBlockRange,
+    });
+    for (const debtor of resume?.debtors ?? []) this.index.add(debtor);
     this.closest = options.closest ?? 15;
-    this.chunk = options.chunk ?? 100;
+    this.chunk = options.chunk ?? 200;
+  }
+
+  /** Where the accounts index stands (kept in the history database). */
+  indexState(): { scannedTo: number; debtors: string[] } {
+    return { scannedTo: this.index.scannedTo, debtors: [...this.index.debtors] };
   }
 
   /** The view at `block` (its accounts index caught up to it first), and every account it valued. */
@@ -291,10 +325,21 @@ export class ChainReader {
     const header = await this.provider.getBlock(block);
     if (header === null) throw new Error(`block ${block} is not available from the RPC`);
     const at = { blockTag: block };
+    const { vault, oracle, assets } = this.contracts;
+    const [prices, effective, borrowIndex] = await Promise.all([
+      Promise.all(assets.map((a) => oracle.getPrice(a.address, at))),
+      Promise.all(assets.slice(1).map((a) => vault.riskParams(a.address, at))),
+      vault.borrowIndex(at),
+    ]);
+    const block_: BlockPrices = {
+      prices: prices.map((p) => ({ low: p.low, high: p.high, status: p.status, reason: p.reason })),
+      effective: effective.map(([ltv, threshold]) => [ltv, threshold]),
+      borrowIndex,
+    };
     const [market, accounts, defences] = await Promise.all([
       this.market(at),
-      this.accounts(at, memory),
-      this.defences(at, header.timestamp, memory),
+      this.accounts(at, memory, block_),
+      this.defences(at, header.timestamp, memory, block_),
     ]);
     return {
       view: { chainId: this.chainId, block, timestamp: header.timestamp, market, accounts: accounts.view, defences },
@@ -340,18 +385,30 @@ export class ChainReader {
     };
   }
 
+  /**
+   * Every account with debt (and every flagged or provisioned one), valued off chain from its raw position
+   * (`VaultLens.positions`, one call per chunk) at this block's prices, thresholds and index, on the liquidation side
+   * exactly as `VaultLens.healthFactor` (sim/health.ts `liquidationHealth`): 1 is the liquidation point even under a
+   * doubted price, and an account whose valuation needs a FAILED base price has no health (null).
+   */
   private async accounts(
     at: { blockTag: number },
     memory: ReaderMemory,
+    block: BlockPrices,
   ): Promise<{ view: AccountsView; rows: AccountRow[] }> {
-    const { vault, lens, riskManager, engine } = this.contracts;
+    const { vault, lens, riskManager, engine, assets } = this.contracts;
     const vaultAddress = String(vault.target);
-    const debtors = [...this.index.debtors];
-    const watchedSet = new Set([...memory.flagged, ...memory.provisioned]);
-    const all = [...new Set([...debtors, ...watchedSet])];
+    const collaterals = assets.slice(1);
+    const watchedSet = new Set([...memory.flagged, ...Object.keys(memory.provisions)]);
+    const all = [...new Set([...this.index.debtors, ...watchedSet])];
     const chunks: string[][] = [];
     for (let i = 0; i < all.length; i += this.chunk) chunks.push(all.slice(i, i + this.chunk));
-    const liquidities = (await mapLimit(chunks, 2, (chunk) => lens.liquidities(vaultAddress, chunk, at))).flat();
+    const collateralAddresses = collaterals.map((a) => a.address);
+    const positions = await mapLimit(chunks, 2, (chunk) =>
+      lens.positions(vaultAddress, collateralAddresses, chunk, at),
+    );
+    const scaled = positions.flatMap(([debts]) => [...debts]);
+    const balances = positions.flatMap(([, held]) => held.map((row) => [...row]));
     const scores =
       riskManager === undefined
         ? undefined
@@ -360,32 +417,55 @@ export class ChainReader {
               riskManager.riskScores(chunk, at).catch(() => chunk.map(() => MAX_UINT256)),
             )
           ).flat();
+    const priceOf = (i: number): PriceRead => ({
+      low: block.prices[i].low,
+      high: block.prices[i].high,
+      status: Number(block.prices[i].status),
+    });
+    const market: HealthMarket = {
+      base: priceOf(0),
+      baseUnit: 10n ** BigInt(this.contracts.baseDecimals),
+      collaterals: collaterals.map((c, k) => ({
+        price: priceOf(k + 1),
+        unit: 10n ** BigInt(c.decimals),
+        borrowLtv: block.effective[k][0],
+        liquidationThreshold: block.effective[k][1],
+      })),
+    };
     const d = this.contracts.baseDecimals;
     const rows: AccountRow[] = all.map((account, i) => {
-      const liq = liquidities[i];
-      const health =
-        liq.debt === 0n ? null : liq.debtValue === 0n ? Infinity : wadNum((liq.liquidationLimit * WAD) / liq.debtValue);
+      // Debt as the vault computes it: scaled × index / RAY, rounded up.
+      const debt = (scaled[i] * block.borrowIndex + RAY - 1n) / RAY;
+      const liq = liquidityOf(market, debt, balances[i]);
+      const health = liquidationHealth(market, debt, balances[i]);
+      const debtValue = market.base.status === FAILED_STATUS ? 0n : (debt * market.base.low) / market.baseUnit;
       return {
         account: getAddress(account),
-        health,
+        health: debt === 0n ? null : health === undefined ? NaN : wadNum(health),
         riskScore: scores === undefined ? null : wadNum(scores[i]),
-        debt: num(liq.debt, d),
-        debtUsd: liq.debt === 0n ? 0 : wadNum(liq.debtValue),
+        debt: num(debt, d),
+        debtUsd: debt === 0n ? 0 : wadNum(debtValue),
         collateralValue: wadNum(liq.collateralValue),
         flagged: memory.flagged.has(getAddress(account)),
         provision: 0,
-        priceStatus: PRICE_STATUSES[Number(liq.priceStatus)] ?? String(liq.priceStatus),
+        priceStatus: PRICE_STATUSES[liq.priceStatus] ?? String(liq.priceStatus),
       };
     });
     const withDebt = rows.filter((r) => r.health !== null);
     const distribution = HEALTH_BUCKETS.map((b) => ({ label: b.label, count: 0 }));
+    let unknown = 0;
     for (const row of withDebt) {
+      if (Number.isNaN(row.health)) {
+        unknown++;
+        continue;
+      }
       const bucket = HEALTH_BUCKETS.findIndex((b) => (row.health ?? Infinity) < b.below);
       distribution[bucket === -1 ? distribution.length - 1 : bucket].count++;
     }
-    const closest = [...withDebt]
-      .sort((a, b) => (a.health ?? Infinity) - (b.health ?? Infinity))
-      .slice(0, this.closest);
+    if (unknown > 0) distribution.push({ label: "unknown (FAILED price)", count: unknown });
+    const byHealth = (a: AccountRow, b: AccountRow): number =>
+      (Number.isNaN(a.health) ? -1 : (a.health ?? Infinity)) - (Number.isNaN(b.health) ? -1 : (b.health ?? Infinity));
+    const closest = [...withDebt].sort(byHealth).slice(0, this.closest);
     const watched = rows.filter((r) => watchedSet.has(r.account));
     // Flags and provisions as the chain holds them now, for the rows shown.
     await mapLimit([...new Set([...closest, ...watched])], 8, async (row) => {
@@ -407,7 +487,12 @@ export class ChainReader {
     };
   }
 
-  private async defences(at: { blockTag: number }, now: number, memory: ReaderMemory): Promise<DefenceView> {
+  private async defences(
+    at: { blockTag: number },
+    now: number,
+    memory: ReaderMemory,
+    block: BlockPrices,
+  ): Promise<DefenceView> {
     const { breaker, oracle, riskManager, vault, lens, queue, securityOps } = this.contracts;
     const vaultAddress = String(vault.target);
     const symbolOf = (address: string): string =>
@@ -436,9 +521,9 @@ export class ChainReader {
             };
           });
     const oracles: OracleView[] = await Promise.all(
-      this.contracts.assets.map(async (asset) => {
-        const [price, secondary, round] = await Promise.all([
-          oracle.getPrice(asset.address, at),
+      this.contracts.assets.map(async (asset, i) => {
+        const price = block.prices[i];
+        const [secondary, round] = await Promise.all([
           oracle.secondaryPrice(asset.address, at).catch(() => undefined),
           asset.feed?.latest(at.blockTag),
         ]);
@@ -461,10 +546,10 @@ export class ChainReader {
     );
     const [seqReason, readySince] = await oracle.sequencerState(at);
     const risk: RiskView[] = await Promise.all(
-      this.contracts.assets.slice(1).map(async (asset) => {
-        const [[config], [ltv, threshold], caps] = await Promise.all([
+      this.contracts.assets.slice(1).map(async (asset, k) => {
+        const [ltv, threshold] = block.effective[k];
+        const [[config], caps] = await Promise.all([
           lens.collateralInfo(vaultAddress, asset.address, at),
-          vault.riskParams(asset.address, at),
           riskManager?.caps(asset.address, at).catch(() => undefined),
         ]);
         return {
@@ -481,6 +566,11 @@ export class ChainReader {
         };
       }),
     );
+    const timelock = this.contracts.timelock;
+    const timelockView: DefenceView["timelock"] =
+      timelock === undefined
+        ? null
+        : { address: String(timelock.target), minDelay: Number(await timelock.getMinDelay(at).catch(() => 0n)) };
     let queueView: DefenceView["queue"] = null;
     if (queue !== undefined) {
       const [claims, owed] = await Promise.all([
@@ -498,6 +588,7 @@ export class ChainReader {
       },
       risk,
       queue: queueView,
+      timelock: timelockView,
       upkeep:
         securityOps === undefined
           ? null

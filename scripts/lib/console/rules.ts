@@ -197,6 +197,9 @@ export function parseRulesText(text: string, where: string): RulesConfig {
 
 export const defaultRules = (): RulesConfig => parseRules(DEFAULT_RULES_JSON, "default rules");
 
+/** Rules whose alerts follow a condition's episodes (the others follow events). */
+const CONDITION_RULES = new Set<RuleType>(["oracle", "health", "outflow", "upkeep"]);
+
 /** A condition that holds now, with when it started (chain time) and whether its alert went out. */
 export interface Episode {
   key: string;
@@ -223,6 +226,8 @@ export class Monitor {
 
   private rules: Rule[];
   private readonly store: EpisodeStore;
+  /** Episode keys evaluated in the current step. */
+  private readonly touched = new Set<string>();
 
   constructor(rules: Rule[], store: EpisodeStore) {
     this.rules = rules;
@@ -230,18 +235,30 @@ export class Monitor {
     for (const episode of store.episodes()) this.open.set(episode.key, episode);
   }
 
+  /** New rules (a corrected file): the open episodes of rules no longer there are dropped, without an alert. */
   setRules(rules: Rule[]): void {
     this.rules = rules;
+    const ids = new Set(rules.map((r) => r.id));
+    for (const [key, episode] of this.open) {
+      if (ids.has(episode.rule)) continue;
+      this.open.delete(key);
+      this.store.deleteEpisode(key);
+    }
   }
 
-  /** Rules that cannot apply to this deployment, with why (said once at start). */
+  /** Rules that cannot apply to this deployment, with why. */
   idle(view: ChainView): Array<{ rule: string; why: string }> {
-    return this.rules
-      .filter((r) => r.type === "upkeep" && view.defences.upkeep === null)
-      .map((r) => ({
-        rule: r.id,
-        why: "no upkeep (SecurityOps) is known for this deployment: give its address to watch it",
-      }));
+    const out: Array<{ rule: string; why: string }> = [];
+    for (const r of this.rules) {
+      if (r.type === "upkeep" && view.defences.upkeep === null)
+        out.push({
+          rule: r.id,
+          why: "no upkeep (SecurityOps) is known for this deployment: give its address to watch it",
+        });
+      if (r.type === "timelock" && view.defences.timelock === null)
+        out.push({ rule: r.id, why: "no timelock is known for this deployment: give its address to watch it" });
+    }
+    return out;
   }
 
   /**
@@ -254,6 +271,7 @@ export class Monitor {
     accounts: readonly AccountRow[],
   ): NewAlert[] {
     const out: NewAlert[] = [];
+    this.touched.clear();
     for (const rule of this.rules) {
       // Without a view (a catch-up range short of the head) only the event rules run.
       if (view === undefined && rule.type !== "breaker" && rule.type !== "badDebt" && rule.type !== "timelock")
@@ -265,7 +283,7 @@ export class Monitor {
             out.push({
               ...at(e),
               rule: rule.id,
-              key: `${rule.id}:${e.id}`,
+              key: `${rule.id}:${e.key}`,
               severity: tripped ? rule.severity : "info",
               message: e.summary,
               entry: e.id,
@@ -276,11 +294,12 @@ export class Monitor {
           for (const e of entries.filter(
             (x) => x.source === "vault" && (x.name === "BadDebtWrittenOff" || x.name === "BadDebtProvisioned"),
           )) {
-            if ((e.amount ?? 0) < rule.minAmount) continue;
+            // Only new bad debt: a provision cleared or reduced carries no amount.
+            if (e.amount === undefined || e.amount <= 0 || e.amount < rule.minAmount) continue;
             out.push({
               ...at(e),
               rule: rule.id,
-              key: `${rule.id}:${e.id}`,
+              key: `${rule.id}:${e.key}`,
               severity: rule.severity,
               message: e.summary,
               entry: e.id,
@@ -293,7 +312,7 @@ export class Monitor {
             out.push({
               ...at(e),
               rule: rule.id,
-              key: `${rule.id}:${e.id}`,
+              key: `${rule.id}:${e.key}`,
               severity: rule.severity,
               message: e.summary,
               entry: e.id,
@@ -327,10 +346,13 @@ export class Monitor {
           break;
         case "health": {
           if (view === undefined) break;
-          const seen = new Set<string>();
           for (const a of accounts) {
             const key = `${rule.id}:${a.account}`;
-            seen.add(key);
+            // An account whose health cannot be read (a FAILED base price) neither opens nor ends an episode.
+            if (Number.isNaN(a.health)) {
+              this.touched.add(key);
+              continue;
+            }
             const holds = a.health !== null && a.health < rule.below && a.debtUsd >= rule.minDebtUsd;
             this.condition(out, rule, key, holds, view, 0, {
               message: () =>
@@ -338,12 +360,6 @@ export class Monitor {
               resolvedMessage: `account ${a.account} is back at health ${a.health === null ? "∞ (no debt)" : fmt(a.health, 3)}`,
               accounts: [a.account],
             });
-          }
-          // An account that left the list (repaid, written off) ends its episode.
-          for (const [key, episode] of this.open) {
-            if (episode.rule !== rule.id || seen.has(key)) continue;
-            const account = key.slice(rule.id.length + 1);
-            this.end(out, rule, key, view, `account ${account} has no debt left`, { accounts: [account] });
           }
           break;
         }
@@ -359,6 +375,19 @@ export class Monitor {
             resolvedMessage: `the upkeep at ${upkeep.address} performed again (block ${upkeep.lastPerformedBlock ?? "?"})`,
           });
           break;
+        }
+      }
+      // A condition no longer evaluated (an account repaid or written off, an asset delisted, a limit lifted, an
+      // upkeep no longer known) ends its episode.
+      if (view !== undefined && CONDITION_RULES.has(rule.type)) {
+        for (const [key, episode] of this.open) {
+          if (episode.rule !== rule.id || this.touched.has(key)) continue;
+          const subject = key.slice(rule.id.length + 1);
+          const message =
+            rule.type === "health"
+              ? `account ${subject} has no debt left`
+              : `${rule.type} on ${subject} is no longer watched`;
+          this.end(out, rule, key, view, message, rule.type === "health" ? { accounts: [subject] } : undefined);
         }
       }
     }
@@ -379,6 +408,7 @@ export class Monitor {
     minSeconds: number,
     text: { message: (since: number) => string; resolvedMessage: string; accounts?: string[]; assets?: string[] },
   ): void {
+    this.touched.add(key);
     let episode = this.open.get(key);
     if (!holds) {
       if (episode !== undefined) this.end(out, rule, key, view, text.resolvedMessage, text);

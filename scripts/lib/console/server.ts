@@ -2,7 +2,9 @@
  * The console's web server, on 127.0.0.1 only: the page and its scripts (served from this package: the page's own
  * files and uPlot from node_modules, no CDN), the current state as JSON, the history, and a server-sent-events
  * stream that pushes each new view, timeline entry, alert and status change as it happens. Read-only: it serves GET
- * and HEAD and nothing else, holds no key, and sends a content security policy that allows only its own origin.
+ * and HEAD and nothing else, holds no key, and sends a content security policy that allows only its own origin. It
+ * answers only requests addressed to 127.0.0.1 or localhost at its own port (a web page that rebinds its DNS name to
+ * 127.0.0.1 gets a 403), and drops a stream client that stops reading.
  */
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { seriesPoint, type HistoryStore } from "./store.js";
-import type { Alert, ChainView, FollowerStatus, TimelineEntry } from "./types.js";
+import { jsonSafe, type Alert, type ChainView, type FollowerStatus, type TimelineEntry } from "./types.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..", "..");
@@ -31,6 +33,10 @@ const STATIC: Record<string, { file: string; type: string }> = {
   },
 };
 
+/** Event-stream clients at most, and what one may leave unread before it is dropped. */
+const MAX_CLIENTS = 64;
+const MAX_BUFFERED = 4 * 1024 * 1024;
+
 /** What the page gets first (`/api/state`) and on each reconnection of its event stream. */
 export interface ConsoleState {
   mode: "rpc" | "demo";
@@ -48,6 +54,8 @@ export class ConsoleServer {
   private readonly clients = new Set<ServerResponse>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly files = new Map<string, Buffer>();
+  /** The Host headers it answers (set by `listen`). */
+  private hosts = new Set<string>();
 
   readonly state: ConsoleState;
   private readonly store: () => HistoryStore | undefined;
@@ -69,6 +77,7 @@ export class ConsoleServer {
       this.server.listen(port, "127.0.0.1", () => resolve());
     });
     const address = this.server.address() as AddressInfo;
+    this.hosts = new Set([`127.0.0.1:${address.port}`, `localhost:${address.port}`]);
     return `http://127.0.0.1:${address.port}/`;
   }
 
@@ -76,8 +85,9 @@ export class ConsoleServer {
     clearInterval(this.heartbeat);
     for (const client of this.clients) client.end();
     this.clients.clear();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
+    await closed;
   }
 
   setStatus(status: FollowerStatus): void {
@@ -119,7 +129,13 @@ export class ConsoleServer {
   }
 
   private broadcastRaw(chunk: string): void {
-    for (const client of this.clients) client.write(chunk);
+    for (const client of this.clients) {
+      // A client that stopped reading (a tab asleep) is dropped rather than buffered without end; it reconnects.
+      if (client.writableLength > MAX_BUFFERED) {
+        client.destroy();
+        this.clients.delete(client);
+      } else client.write(chunk);
+    }
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -128,13 +144,25 @@ export class ConsoleServer {
       "x-content-type-options": "nosniff",
       "content-security-policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
     };
+    if (!this.hosts.has(req.headers.host ?? "")) {
+      res
+        .writeHead(403, { ...headers, "content-type": "text/plain" })
+        .end("address the console as 127.0.0.1 or localhost\n");
+      return;
+    }
     if (req.method !== "GET" && req.method !== "HEAD") {
       res
         .writeHead(405, { ...headers, allow: "GET, HEAD", "content-type": "text/plain" })
         .end("the console is read-only\n");
       return;
     }
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://127.0.0.1");
+    } catch {
+      res.writeHead(400, { ...headers, "content-type": "text/plain" }).end("bad request\n");
+      return;
+    }
     const file = STATIC[url.pathname];
     if (file !== undefined) {
       res
@@ -156,6 +184,10 @@ export class ConsoleServer {
         return json(200, store === undefined ? { series: [], entries: [], alerts: [] } : store.history(hours));
       }
       case "/api/events": {
+        if (req.method === "HEAD" || this.clients.size >= MAX_CLIENTS) {
+          res.writeHead(req.method === "HEAD" ? 200 : 503, { ...headers, "content-type": "text/event-stream" }).end();
+          return;
+        }
         res.writeHead(200, { ...headers, "content-type": "text/event-stream", connection: "keep-alive" });
         res.write(`retry: 2000\nevent: state\ndata: ${JSON.stringify(this.state, jsonSafe)}\n\n`);
         this.clients.add(res);
@@ -168,9 +200,4 @@ export class ConsoleServer {
         return json(404, { error: `no such page: ${url.pathname}` });
     }
   }
-}
-
-/** JSON for the page: Infinity (no debt, no limit) as the string "∞". */
-function jsonSafe(_key: string, value: unknown): unknown {
-  return typeof value === "number" && !Number.isFinite(value) ? "∞" : value;
 }

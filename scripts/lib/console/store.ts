@@ -9,7 +9,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 
 import type { Episode, EpisodeStore } from "./rules.js";
-import type { Alert, ChainView, TimelineEntry } from "./types.js";
+import { jsonSafe, type Alert, type ChainView, type TimelineEntry } from "./types.js";
 
 /** One point of the market's series (the page's charts). */
 export interface SeriesPoint {
@@ -70,15 +70,17 @@ export class HistoryStore implements EpisodeStore {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, block INTEGER NOT NULL, timestamp INTEGER NOT NULL,
-        recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS entries_block ON entries (block);
+      CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, block INTEGER NOT NULL, log_index INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL, recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS entries_block ON entries (block, log_index);
       CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, id TEXT NOT NULL, block INTEGER NOT NULL,
         raised_at INTEGER NOT NULL, json TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS alerts_raised ON alerts (raised_at);
       CREATE TABLE IF NOT EXISTS series (block INTEGER PRIMARY KEY, timestamp INTEGER NOT NULL,
         recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS episodes (key TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (alert TEXT NOT NULL, url TEXT NOT NULL, json TEXT NOT NULL,
+        PRIMARY KEY (alert, url));
     `);
   }
 
@@ -122,7 +124,16 @@ export class HistoryStore implements EpisodeStore {
    * cursor and the reader's memory. Returns the alerts that are new (the others were raised before a restart).
    */
   record(
-    step: { entries: readonly TimelineEntry[]; view: ChainView | undefined; cursor: number; memory: string },
+    step: {
+      entries: readonly TimelineEntry[];
+      view: ChainView | undefined;
+      cursor: number;
+      /** The cursor block's hash: the next step checks the chain still has it (a reorg otherwise). */
+      cursorHash: string;
+      memory: string;
+      /** Webhook URLs each new alert is queued for (the outbox), in the same transaction. */
+      webhooks?: readonly string[];
+    },
     evaluate: () => Alert[],
   ): Alert[] {
     const now = Date.now();
@@ -131,22 +142,26 @@ export class HistoryStore implements EpisodeStore {
     try {
       const alerts = evaluate();
       const entry = this.db.prepare(
-        "INSERT OR IGNORE INTO entries (id, block, timestamp, recorded_at, json) VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO entries (id, block, log_index, timestamp, recorded_at, json) VALUES (?, ?, ?, ?, ?, ?)",
       );
-      for (const e of step.entries) entry.run(e.id, e.block, e.timestamp, now, JSON.stringify(e));
+      for (const e of step.entries) entry.run(e.id, e.block, e.logIndex, e.timestamp, now, JSON.stringify(e, jsonSafe));
       const alert = this.db.prepare(
         "INSERT OR IGNORE INTO alerts (key, id, block, raised_at, json) VALUES (?, ?, ?, ?, ?)",
       );
+      const outbox = this.db.prepare("INSERT OR IGNORE INTO outbox (alert, url, json) VALUES (?, ?, ?)");
       for (const a of alerts) {
-        if (Number(alert.run(a.key, a.id, a.block, a.raisedAt, JSON.stringify(a)).changes) > 0) fresh.push(a);
+        if (Number(alert.run(a.key, a.id, a.block, a.raisedAt, JSON.stringify(a)).changes) === 0) continue;
+        fresh.push(a);
+        for (const url of step.webhooks ?? []) outbox.run(a.key, url, JSON.stringify(a));
       }
       if (step.view !== undefined) {
         this.db
           .prepare("INSERT OR REPLACE INTO series (block, timestamp, recorded_at, json) VALUES (?, ?, ?, ?)")
-          .run(step.view.block, step.view.timestamp, now, JSON.stringify(seriesPoint(step.view)));
-        this.setMeta("view", JSON.stringify(step.view));
+          .run(step.view.block, step.view.timestamp, now, JSON.stringify(seriesPoint(step.view), jsonSafe));
+        this.setMeta("view", JSON.stringify(step.view, jsonSafe));
       }
       this.setMeta("cursor", String(step.cursor));
+      this.setMeta("cursorHash", step.cursorHash);
       this.setMeta("memory", step.memory);
       this.db.exec("COMMIT");
     } catch (error) {
@@ -156,6 +171,37 @@ export class HistoryStore implements EpisodeStore {
     return fresh;
   }
 
+  /**
+   * Goes back to `block` after a reorg: the cursor there, and the entries and series points of later blocks
+   * deleted (they are read again from the chain as it is now). Alerts stay: they were said.
+   */
+  rewind(block: number, hash: string, memory: string): void {
+    this.db.exec("BEGIN");
+    try {
+      this.db.prepare("DELETE FROM entries WHERE block > ?").run(block);
+      this.db.prepare("DELETE FROM series WHERE block > ?").run(block);
+      this.setMeta("cursor", String(block));
+      this.setMeta("cursorHash", hash);
+      this.setMeta("memory", memory);
+      this.db.exec("COMMIT");
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Deliveries not done yet (queued by `record`, removed by `delivered`): after a restart they are sent again. */
+  pendingDeliveries(): Array<{ url: string; alert: Alert }> {
+    return (
+      this.db.prepare("SELECT url, json FROM outbox ORDER BY rowid").all() as Array<{ url: string; json: string }>
+    ).map((r) => ({ url: r.url, alert: JSON.parse(r.json) as Alert }));
+  }
+
+  /** A delivery is over (delivered, or given up on): it leaves the outbox. */
+  delivered(alertKey: string, url: string): void {
+    this.db.prepare("DELETE FROM outbox WHERE alert = ? AND url = ?").run(alertKey, url);
+  }
+
   /** The last view stored (what the page shows before the first read after a restart). */
   lastView(): ChainView | undefined {
     const text = this.meta("view");
@@ -163,7 +209,7 @@ export class HistoryStore implements EpisodeStore {
   }
 
   /** History recorded in the last `hours` (wall clock), oldest first; at most `limit` rows of each kind. */
-  history(hours: number, limit = 5000): { series: SeriesPoint[]; entries: TimelineEntry[]; alerts: Alert[] } {
+  history(hours: number, limit = 20_000): { series: SeriesPoint[]; entries: TimelineEntry[]; alerts: Alert[] } {
     const since = Date.now() - hours * 3_600_000;
     const rows = (sql: string): string[] =>
       (this.db.prepare(sql).all(since, limit) as Array<{ json: string }>).map((r) => r.json).reverse();
@@ -171,7 +217,7 @@ export class HistoryStore implements EpisodeStore {
       series: rows("SELECT json FROM series WHERE recorded_at >= ? ORDER BY block DESC LIMIT ?").map(
         (t) => JSON.parse(t) as SeriesPoint,
       ),
-      entries: rows("SELECT json FROM entries WHERE recorded_at >= ? ORDER BY block DESC, id DESC LIMIT ?").map(
+      entries: rows("SELECT json FROM entries WHERE recorded_at >= ? ORDER BY block DESC, log_index DESC LIMIT ?").map(
         (t) => JSON.parse(t) as TimelineEntry,
       ),
       alerts: rows("SELECT json FROM alerts WHERE raised_at >= ? ORDER BY raised_at DESC LIMIT ?").map(

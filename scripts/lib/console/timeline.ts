@@ -65,9 +65,13 @@ const ROUTINE = new Set([
   "Liquidated",
 ]);
 
-/** Events that change a parameter (shown as such; the monitor's timelock rule watches their scheduling). */
+/**
+ * Whether a Bulwark function a timelock will call changes a parameter, a listing, a role or an owner (the monitor's
+ * timelock rule with `parametersOnly` alerts on those): setters, listings, removals, ownership and roles, and the
+ * timelock's own `updateDelay`.
+ */
 export const isParameterCall = (name: string): boolean =>
-  /^(set|list|remove|transferOwnership|grant|revoke)/i.test(name);
+  /^(set|list|remove|transferOwnership|acceptOwnership|renounce|grant|revoke|update)/i.test(name);
 
 export interface TimelineContext {
   contracts: ConsoleContracts;
@@ -92,6 +96,41 @@ export class BlockClock {
   }
 }
 
+/** Vault events that change which contracts the console must follow (it re-reads the wiring after them). */
+export const WIRING_EVENTS = new Set([
+  "PriceOracleSet",
+  "CircuitBreakerSet",
+  "RiskModulesSet",
+  "LiquidationEngineSet",
+  "InterestRateModelSet",
+  "CollateralListed",
+]);
+
+/** Topics of every event the timeline keeps (and `remember` reads): `eth_getLogs` fetches nothing else. */
+const NEWS_TOPICS: string[] = [
+  ...new Set(
+    Object.values(INTERFACES).flatMap((iface) => {
+      const topics: string[] = [];
+      iface.forEachEvent((event) => {
+        if (!ROUTINE.has(event.name)) topics.push(event.topicHash);
+      });
+      return topics;
+    }),
+  ),
+];
+
+/** What one range of the timeline came to. */
+export interface TimelineRange {
+  entries: TimelineEntry[];
+  /**
+   * The last block read: `to`, or the block of the first wiring event (the rest of the range is left for after the
+   * contracts are found again, so a new contract's events are not missed).
+   */
+  through: number;
+  /** Whether a wiring event ended the range early. */
+  rewired: boolean;
+}
+
 /** Reads and decodes the events of `[from, to]`, in chain order, and updates `memory` from them. */
 export async function readTimeline(
   ctx: TimelineContext,
@@ -99,12 +138,21 @@ export async function readTimeline(
   from: number,
   to: number,
   memory: ReaderMemory,
-): Promise<TimelineEntry[]> {
+): Promise<TimelineRange> {
   const addresses = [...ctx.contracts.roles.keys()];
-  const logs: Log[] = await ctx.provider.getLogs({ address: addresses, fromBlock: from, toBlock: to });
+  const logs: Log[] = await ctx.provider.getLogs({
+    address: addresses,
+    fromBlock: from,
+    toBlock: to,
+    topics: [NEWS_TOPICS],
+  });
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  const out: TimelineEntry[] = [];
+  const entries: TimelineEntry[] = [];
+  /** Logs seen so far of each transaction: an event's alert key is its transaction and its place in it. */
+  const perTx = new Map<string, number>();
+  let rewiredAt: number | undefined;
   for (const log of logs) {
+    if (rewiredAt !== undefined && log.blockNumber > rewiredAt) break;
     const role = ctx.contracts.roles.get(getAddress(log.address));
     if (role === undefined) continue;
     let parsed: LogDescription | null = null;
@@ -114,27 +162,34 @@ export async function readTimeline(
       parsed = null;
     }
     if (parsed === null) continue;
-    remember(parsed, role, log, memory, ctx.contracts);
+    const ordinal = perTx.get(log.transactionHash) ?? 0;
+    perTx.set(log.transactionHash, ordinal + 1);
+    const provisionBefore = remember(parsed, role, log, memory, ctx.contracts);
+    if (role === "vault" && WIRING_EVENTS.has(parsed.name)) rewiredAt ??= log.blockNumber;
     if (ROUTINE.has(parsed.name)) continue;
     const timestamp = await clock.at(log.blockNumber);
     if (memory.lastUpkeep?.block === log.blockNumber) memory.lastUpkeep.timestamp = timestamp;
-    out.push(describe(parsed, role, log, timestamp, ctx.contracts));
+    entries.push(
+      describe(parsed, role, log, `${log.transactionHash}:${ordinal}`, timestamp, ctx.contracts, provisionBefore),
+    );
   }
-  return out;
+  return { entries, through: rewiredAt ?? to, rewired: rewiredAt !== undefined };
 }
 
-/** Keeps what the reader shows between blocks: flags, provisions, the last upkeep and keeper actions. */
+/**
+ * Keeps what the reader shows between blocks: flags, provisions, the last upkeep and keeper actions. Returns the
+ * account's provision before a `BadDebtProvisioned` (base units), for the entry to say how it moved.
+ */
 function remember(
   event: LogDescription,
   role: string,
   log: Log,
   memory: ReaderMemory,
   contracts: ConsoleContracts,
-): void {
+): bigint | undefined {
   const a = event.args;
   if (role === "engine" && event.name === "AccountFlagged") memory.flagged.add(getAddress(String(a.account)));
   if (role === "engine" && event.name === "AccountUnflagged") memory.flagged.delete(getAddress(String(a.account)));
-  if (role === "vault" && event.name === "BadDebtProvisioned") memory.provisioned.add(getAddress(String(a.account)));
   if (role === "upkeep" && event.name === "UpkeepPerformed")
     memory.lastUpkeep = { block: log.blockNumber, timestamp: 0 };
   if (role === "engine" && event.name === "LiquidationExecuted") {
@@ -154,8 +209,18 @@ function remember(
   }
   if (role === "vault" && event.name === "BadDebtWrittenOff") {
     memory.lastKeeper = { action: `wrote off ${short(String(a.account))}`, block: log.blockNumber, by: "" };
-    memory.provisioned.delete(getAddress(String(a.account)));
+    delete memory.provisions[getAddress(String(a.account))];
   }
+  if (role === "vault" && event.name === "BadDebtProvisioned") {
+    // `amount` is the account's provision now: 0 when it is cleared, less after a repayment.
+    const account = getAddress(String(a.account));
+    const before = BigInt(memory.provisions[account] ?? "0");
+    const now = BigInt(String(a.amount));
+    if (now === 0n) delete memory.provisions[account];
+    else memory.provisions[account] = now.toString();
+    return before;
+  }
+  return undefined;
 }
 
 const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;
@@ -174,6 +239,10 @@ const units = (contracts: ConsoleContracts, asset: string, value: unknown): stri
 const wad = (value: unknown): string =>
   Number(formatUnits(BigInt(String(value)), 18)).toLocaleString("en-US", { maximumFractionDigits: 4 });
 
+/** A WAD fraction as a percentage ("77.33%"). */
+const pct = (value: unknown): string =>
+  `${(Number(formatUnits(BigInt(String(value)), 18)) * 100).toLocaleString("en-US", { maximumFractionDigits: 2 })}%`;
+
 /** Stringifies an event argument (nested tuples as JSON). */
 function argText(value: unknown): string {
   if (typeof value === "bigint") return value.toString();
@@ -185,8 +254,10 @@ function describe(
   event: LogDescription,
   role: string,
   log: Log,
+  key: string,
   timestamp: number,
   contracts: ConsoleContracts,
+  provisionBefore: bigint | undefined,
 ): TimelineEntry {
   const a = event.args;
   const args: Record<string, string> = {};
@@ -201,6 +272,8 @@ function describe(
   }
   const entry: TimelineEntry = {
     id: `${log.blockNumber}:${log.index}`,
+    key,
+    logIndex: log.index,
     block: log.blockNumber,
     timestamp,
     tx: log.transactionHash,
@@ -212,11 +285,11 @@ function describe(
     args,
   };
   const s = (text: string): TimelineEntry => ({ ...entry, summary: text });
-  // An entry carrying a loss in whole base tokens (the monitor's bad-debt rule compares it).
-  const s2 = (text: string): TimelineEntry => ({
+  // An entry carrying new bad debt in base units (the monitor's bad-debt rule compares it).
+  const loss = (text: string, amount: bigint): TimelineEntry => ({
     ...entry,
     summary: text,
-    amount: Number(formatUnits(BigInt(String(a.amount)), contracts.baseDecimals)),
+    amount: Number(formatUnits(amount, contracts.baseDecimals)),
   });
   switch (`${role}.${event.name}`) {
     case "breaker.BreakerUpdated": {
@@ -247,24 +320,34 @@ function describe(
     case "engine.AccountUnflagged":
       return s(`unflagged ${short(String(a.account))}`);
     case "vault.BadDebtWrittenOff":
-      return s2(
+      return loss(
         `wrote off ${base(contracts, a.amount)} of ${short(String(a.account))}'s debt: reserves took ${base(contracts, a.absorbedByReserves)}, lenders ${base(contracts, a.socialised)}`,
+        BigInt(String(a.amount)),
       );
-    case "vault.BadDebtProvisioned":
-      return s2(
-        `provisioned ${base(contracts, a.amount)} of bad debt on ${short(String(a.account))} (total ${base(contracts, a.totalProvision)})`,
-      );
+    case "vault.BadDebtProvisioned": {
+      // The event carries the account's provision now; only a rise is new bad debt.
+      const now = BigInt(String(a.amount));
+      const before = provisionBefore ?? 0n;
+      const moved =
+        now === 0n
+          ? `provision on ${short(String(a.account))} cleared`
+          : now > before
+            ? `provisioned ${base(contracts, now - before)} more bad debt on ${short(String(a.account))}, ${base(contracts, now)} in all`
+            : `provision on ${short(String(a.account))} reduced to ${base(contracts, now)}`;
+      const text = `${moved} (total provisions ${base(contracts, a.totalProvision)})`;
+      return now > before ? loss(text, now - before) : s(text);
+    }
     case "vault.WithdrawalQueued":
       return s(
         `withdrawal of ${units(contracts, String(a.asset), a.amount)} ${symbolOf(contracts, String(a.asset))} queued for ${short(String(a.beneficiary))}`,
       );
     case "vault.RiskRampStarted":
       return s(
-        `risk ramp started on ${symbolOf(contracts, String(a.asset))}: caps LTV ${wad(a.ltvCap)}, threshold ${wad(a.thresholdCap)}`,
+        `risk ramp started on ${symbolOf(contracts, String(a.asset))}: caps LTV ${pct(a.ltvCap)}, threshold ${pct(a.thresholdCap)}`,
       );
     case "riskManager.CapsSynced":
       return s(
-        `caps synced on ${symbolOf(contracts, String(a.asset))}: LTV ${wad(a.ltvCap)}, threshold ${wad(a.thresholdCap)}, volatility ${wad(a.volatility)}`,
+        `caps synced on ${symbolOf(contracts, String(a.asset))}: LTV ${pct(a.ltvCap)}, threshold ${pct(a.thresholdCap)}, volatility ${pct(a.volatility)}`,
       );
     case "upkeep.UpkeepPerformed":
       return s(`upkeep performed: ${a.done} done, ${a.skipped} skipped`);
@@ -324,7 +407,9 @@ function scheduled(
       target: role ?? target,
       call,
       function: name,
-      parameter: String(role !== undefined && isParameterCall(name)),
+      // A call to a contract the console does not know, or one it cannot decode, counts as a change: the protocol's
+      // timelock has no routine business elsewhere.
+      parameter: String(role === undefined || name === "" || isParameterCall(name)),
     },
     summary: `timelock scheduled ${role ?? short(target)}.${call}, executable from ${new Date(eta * 1000).toISOString().replace(".000Z", "Z")}`,
   };

@@ -114,6 +114,8 @@ export interface DefenceView {
   sequencer: { reason: string; readySince: number };
   risk: RiskView[];
   queue: { claims: number; owed: number } | null;
+  /** The timelock that owns the contracts (null when none is known), and its delay in seconds. */
+  timelock: { address: string; minDelay: number } | null;
   upkeep: {
     address: string;
     lastPerformedBlock: number | null;
@@ -135,9 +137,15 @@ export interface ChainView {
   defences: DefenceView;
 }
 
-/** One decoded event. `id` is `block:logIndex`, unique on a chain. */
+/**
+ * One decoded event. `id` is `block:logIndex`, unique on a chain; `key` is its transaction and its place among the
+ * transaction's Bulwark events, which stays the same if a reorg mines the transaction in another block (an alert is
+ * keyed by it, so it is raised once).
+ */
 export interface TimelineEntry {
   id: string;
+  key: string;
+  logIndex: number;
   block: number;
   timestamp: number;
   tx: string;
@@ -148,7 +156,7 @@ export interface TimelineEntry {
   summary: string;
   accounts: string[];
   assets: string[];
-  /** For losses: the amount in whole base tokens. */
+  /** For new bad debt (a write-off, a provision's rise): the amount in whole base tokens. */
   amount?: number;
   /** For timelock operations: when it may execute (chain time). */
   eta?: number;
@@ -181,4 +189,13 @@ export interface FollowerStatus {
   message: string;
   rpc: string;
   since: number;
+}
+
+/**
+ * JSON.stringify's replacer for everything the console stores and serves: Infinity (no debt, no limit) as "∞" and
+ * NaN (a health that cannot be read under a FAILED price) as "unknown", where plain JSON would write null.
+ */
+export function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value !== "number" || Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? "unknown" : "∞";
 }

@@ -35,7 +35,8 @@ export async function deliver(
     try {
       const response = await fetch(hook.url, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "bulwark-console", "x-bulwark-alert": alert.id },
+        // The alert's key is the same however often it is sent (a retry, a restart): receivers can drop repeats.
+        headers: { "content-type": "application/json", "user-agent": "bulwark-console", "x-bulwark-alert": alert.key },
         body,
         signal: AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), ...(signal === undefined ? [] : [signal])]),
       });
@@ -57,48 +58,81 @@ export async function deliver(
   return { url: hook.url, alert: alert.id, ok: false, attempts: hook.attempts, last };
 }
 
-/** One queue per webhook URL; logs each delivery's outcome. */
+/** A URL as logs and the page show it: scheme, host and port only (paths and queries often hold tokens). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname === "/" && u.search === "" ? "/" : "/…"}`;
+  } catch {
+    return "(not a URL)";
+  }
+}
+
+/**
+ * One queue per webhook URL, in order; logs each delivery's outcome and tells `onDone` when a delivery is over
+ * (delivered or given up on), so the history database's outbox drops it. Deliveries still queued when the console
+ * stops stay in the outbox and are sent again at the next start (`resume`).
+ */
 export class WebhookDispatcher {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly stop = new AbortController();
+  private hooks: readonly WebhookConfig[];
+  private readonly logger: Logger;
+  private readonly onDone: (alertKey: string, url: string) => void;
   /** Deliveries still queued or running. */
   pending = 0;
 
-  private hooks: readonly WebhookConfig[];
-  private readonly logger: Logger;
-  private readonly onResult: ((result: DeliveryResult) => void) | undefined;
-
-  constructor(hooks: readonly WebhookConfig[], logger: Logger, onResult?: (result: DeliveryResult) => void) {
+  constructor(hooks: readonly WebhookConfig[], logger: Logger, onDone: (alertKey: string, url: string) => void) {
     this.hooks = hooks;
     this.logger = logger;
-    this.onResult = onResult;
+    this.onDone = onDone;
   }
 
   setHooks(hooks: readonly WebhookConfig[]): void {
     this.hooks = hooks;
   }
 
+  get urls(): string[] {
+    return this.hooks.map((h) => h.url);
+  }
+
   /** Queues `alert` for every webhook. */
   send(alert: Alert): void {
-    for (const hook of this.hooks) {
-      this.pending++;
-      const previous = this.queues.get(hook.url) ?? Promise.resolve();
-      const next = previous.then(async () => {
-        const result = await deliver(hook, alert, this.stop.signal);
-        this.pending--;
-        if (result.ok) this.logger.info("webhook-delivered", { ...result });
-        else
-          this.logger.warn("webhook-failed", {
-            ...result,
-            hint: "the alert stays in the console and the history database",
-          });
-        this.onResult?.(result);
-      });
-      this.queues.set(hook.url, next);
+    for (const hook of this.hooks) this.enqueue(hook, alert);
+  }
+
+  /** Queues the deliveries a previous run left in the outbox (those of webhooks no longer configured are dropped). */
+  resume(pending: ReadonlyArray<{ url: string; alert: Alert }>): void {
+    for (const { url, alert } of pending) {
+      const hook = this.hooks.find((h) => h.url === url);
+      if (hook === undefined) {
+        this.logger.warn("webhook-dropped", { url: redactUrl(url), alert: alert.key, why: "no longer configured" });
+        this.onDone(alert.key, url);
+      } else this.enqueue(hook, alert);
     }
   }
 
-  /** Waits up to `ms` for queued deliveries, then abandons the rest. */
+  private enqueue(hook: WebhookConfig, alert: Alert): void {
+    this.pending++;
+    const previous = this.queues.get(hook.url) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const result = await deliver(hook, alert, this.stop.signal);
+      this.pending--;
+      // Stopped mid-way: it stays in the outbox for the next start.
+      if (this.stop.signal.aborted && !result.ok) return;
+      const fields = { ...result, url: redactUrl(result.url), alert: alert.key };
+      if (result.ok) this.logger.info("webhook-delivered", fields);
+      else
+        this.logger.warn("webhook-failed", {
+          ...fields,
+          hint: "the alert stays in the console and the history database",
+        });
+      this.onDone(alert.key, hook.url);
+    });
+    this.queues.set(hook.url, next);
+  }
+
+  /** Waits up to `ms` for queued deliveries, then abandons the rest (they stay in the outbox). */
   async close(ms = 2000): Promise<void> {
     await Promise.race([Promise.all(this.queues.values()), sleep(ms)]);
     this.stop.abort();

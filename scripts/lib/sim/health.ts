@@ -164,3 +164,23 @@ export function sameLiquidity(a: Liquidity, b: Liquidity): boolean {
     a.priceStatus === b.priceStatus
   );
 }
+
+/**
+ * An account's health on the liquidation side, as `VaultLens.healthFactor` computes it (`liquidationView`'s limit
+ * over its debt value): collateral at each price's high bound times its threshold, rounded down per holding, a FAILED
+ * collateral counted 0 (the lens's conservative choice: the engine may count it at the oracle's ceiling); debt at the
+ * base's low bound, rounded up. WAD, rounded down; MAX_UINT256 without debt or with a zero debt value; undefined
+ * when the base price is FAILED (no debt value can be read).
+ */
+export function liquidationHealth(view: MarketView, debt: bigint, balances: readonly bigint[]): bigint | undefined {
+  if (debt === 0n) return MAX_UINT256;
+  if (view.base.status === FAILED) return undefined;
+  let limit = 0n;
+  view.collaterals.forEach((c, k) => {
+    const amount = balances[k] ?? 0n;
+    if (amount === 0n || c.price.status === FAILED) return;
+    limit += (((amount * c.price.high) / c.unit) * c.liquidationThreshold) / WAD;
+  });
+  const debtValue = mulDivUp(debt, view.base.low, view.baseUnit);
+  return debtValue === 0n ? MAX_UINT256 : (limit * WAD) / debtValue;
+}

@@ -107,17 +107,25 @@ export async function getJson<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** A webhook receiver: answers the first `failFirst` POSTs with 503, then 200; keeps every body it accepted. */
-export async function webhookReceiver(
-  failFirst: number,
-): Promise<{ url: string; received: unknown[]; attempts: number; close(): Promise<void> }> {
-  const state = { received: [] as unknown[], attempts: 0 };
+/**
+ * A webhook receiver: answers the first `failFirst` POSTs of each alert (by its `x-bulwark-alert` key) with 503,
+ * then 204; keeps every body it accepted and the attempts per key.
+ */
+export async function webhookReceiver(failFirst: number): Promise<{
+  url: string;
+  received: unknown[];
+  attempts: Map<string, number>;
+  close(): Promise<void>;
+}> {
+  const state = { received: [] as unknown[], attempts: new Map<string, number>() };
   const server: HttpServer = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      state.attempts++;
-      if (state.attempts <= failFirst) {
+      const key = String(req.headers["x-bulwark-alert"]);
+      const attempt = (state.attempts.get(key) ?? 0) + 1;
+      state.attempts.set(key, attempt);
+      if (attempt <= failFirst) {
         res.writeHead(503).end("busy");
         return;
       }

@@ -8,9 +8,11 @@ const MAX_ALERTS = 200;
 const state = { view: null, series: [], entries: [], alerts: [], filter: null, charts: {} };
 
 const $ = (id) => document.getElementById(id);
-const num = (v) => (v === "∞" || v === null || v === undefined ? Infinity : Number(v));
+const MAX_SERIES = 20000;
+const num = (v) => (v === "∞" || v === null || v === undefined ? Infinity : v === "unknown" ? NaN : Number(v));
 function fmt(v, digits = 2) {
   const n = num(v);
+  if (Number.isNaN(n)) return "unknown";
   if (!Number.isFinite(n)) return "∞";
   return n.toLocaleString("en-US", { maximumFractionDigits: digits });
 }
@@ -162,10 +164,13 @@ function renderView(view) {
   const upkeep = d.upkeep
     ? `Upkeep ${short(d.upkeep.address)}: ${d.upkeep.lastPerformedBlock === null ? "not seen performing yet" : `last performed in block ${d.upkeep.lastPerformedBlock}`}.`
     : "No upkeep (SecurityOps) known for this deployment.";
+  const timelock = d.timelock
+    ? ` Timelock ${short(d.timelock.address)}: delay ${duration(d.timelock.minDelay)}.`
+    : " No timelock known.";
   const keeper = d.keeper.lastAction
     ? ` Keeper: ${d.keeper.lastAction} (block ${d.keeper.lastBlock}).`
     : " Keeper: no action seen yet.";
-  $("automation").textContent = upkeep + keeper;
+  $("automation").textContent = upkeep + keeper + timelock;
 
   const acc = view.accounts;
   $("account-count").textContent = `${acc.count} with debt`;
@@ -300,8 +305,11 @@ function alertItem(a) {
   return li;
 }
 
+/** Adds what is not there yet (by key): the history and the live stream overlap around a (re)connection. */
 function addAlerts(alerts, redraw = true) {
-  state.alerts.push(...alerts);
+  const known = new Set(state.alerts.map((a) => a.key));
+  state.alerts.push(...alerts.filter((a) => !known.has(a.key)));
+  state.alerts.sort((a, b) => a.raisedAt - b.raisedAt);
   if (state.alerts.length > MAX_ALERTS) state.alerts.splice(0, state.alerts.length - MAX_ALERTS);
   if (redraw) renderAlerts();
 }
@@ -327,7 +335,9 @@ function entryItem(e) {
 }
 
 function addEntries(entries, redraw = true) {
-  state.entries.push(...entries);
+  const known = new Set(state.entries.map((e) => e.id));
+  state.entries.push(...entries.filter((e) => !known.has(e.id)));
+  state.entries.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
   if (state.entries.length > MAX_TIMELINE) state.entries.splice(0, state.entries.length - MAX_TIMELINE);
   if (redraw) renderTimeline();
 }
@@ -373,22 +383,32 @@ function applyState(s) {
   if (s.view) renderView(s.view);
 }
 
-async function start() {
-  const [s, history] = await Promise.all([
-    fetch("/api/state").then((r) => r.json()),
-    fetch("/api/history?hours=72").then((r) => r.json()),
-  ]);
-  applyState(s);
-  state.series = history.series;
+/** Loads the stored history and merges it with what the page has (called at each (re)connection of the stream). */
+async function loadHistory() {
+  const history = await fetch("/api/history?hours=72").then((r) => r.json());
+  const known = new Set(state.series.map((p) => p.block));
+  state.series = [...state.series, ...history.series.filter((p) => !known.has(p.block))].sort(
+    (a, b) => a.block - b.block,
+  );
+  if (state.series.length > MAX_SERIES) state.series.splice(0, state.series.length - MAX_SERIES);
   addEntries(history.entries, false);
   addAlerts(history.alerts, false);
   renderTimeline();
   renderAlerts();
   drawCharts();
+}
 
+function start() {
+  // The stream first, then the history on its first message (and again after each reconnection): nothing said
+  // between the two is lost, and what both carry is shown once.
   const events = new EventSource("/api/events");
   const on = (name, handler) => events.addEventListener(name, (event) => handler(JSON.parse(event.data)));
-  on("state", applyState);
+  on("state", (s) => {
+    applyState(s);
+    loadHistory().catch((error) =>
+      renderStatus({ state: "error", message: `the page could not load the history: ${error}` }),
+    );
+  });
   on("status", renderStatus);
   on("problems", (problems) => {
     state.problems = problems;
@@ -403,6 +423,7 @@ async function start() {
     renderView(view);
     const last = state.series.at(-1);
     if (!last || last.block < point.block) state.series.push(point);
+    if (state.series.length > MAX_SERIES) state.series.splice(0, state.series.length - MAX_SERIES);
     drawCharts();
   });
   on("entries", (entries) => addEntries(entries));
@@ -414,6 +435,4 @@ async function start() {
     });
 }
 
-start().catch((error) =>
-  renderStatus({ state: "error", message: `the page could not load the console's state: ${error}` }),
-);
+start();
