@@ -4,6 +4,12 @@
  * contracts, real Uniswap v3 pools, a population of borrowers), and a shipped crash replayed in real time: each block
  * is held `blockMs` before the next, so the page shows the protocol defending itself as it happens.
  *
+ * Beside the simulation's own keeper, the Chainlink Automation upkeep runs as a registry would run it: a
+ * `SecurityOps` with its own flash liquidator and the market's pools, every borrower registered, and after each
+ * block `checkUpkeep` simulated and `performUpkeep` sent when it finds work (it pokes, samples volatility, syncs caps,
+ * liquidates whatever the keeper has not; what is no longer due is skipped). So the page shows the upkeep's actions
+ * and its silence rule has something to watch.
+ *
  * Governance is shown too: a TimelockController is deployed beside the market and, a few steps into the crash, a
  * proposer schedules a lower borrow cap on the vault, which appears on the timeline with its ETA (the market's owner
  * stays the deployer, as in the simulation, so the operation is for show and is never executed).
@@ -12,6 +18,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { network } from "hardhat";
 
 import { readPricePath, type PricePoint } from "../pricePath.js";
@@ -20,7 +27,12 @@ import { inProcessSource } from "../sim/inProcess.js";
 import { mergePaths } from "../sim/path.js";
 import { IN_PROCESS_CHAIN, marketAssets } from "../sim/run.js";
 import { SCENARIO_DIR, scenario as shippedScenario } from "../sim/scenarios.js";
-import { buildMarket, priceWadOf } from "../sim/simMarket.js";
+import { buildMarket, priceWadOf, type SimMarket } from "../sim/simMarket.js";
+import {
+  SecurityOps__factory,
+  UniswapV3FlashLiquidator__factory,
+  type SecurityOps,
+} from "../../../typechain-types/index.js";
 import type { ConsoleAddresses } from "./reader.js";
 
 export interface DemoOptions {
@@ -131,6 +143,8 @@ export async function startDemo(options: DemoOptions, ui: DemoUi): Promise<Demo>
       progress: (what) => ui.phase(what),
     });
     const signers = await ethers.getSigners();
+    ui.phase("deploying the Automation upkeep (SecurityOps) and registering every borrower");
+    const upkeep = await deployUpkeep(market, signers[6]);
     const proposer = signers[5];
     const delay = options.timelockDelay ?? 2 * 24 * 3600;
     const timelock = await ethers.deployContract(
@@ -145,7 +159,18 @@ export async function startDemo(options: DemoOptions, ui: DemoUi): Promise<Demo>
       vault: vaultAddress,
       lens: await market.lens.getAddress(),
       timelock: await timelock.getAddress(),
+      securityOps: await upkeep.getAddress(),
       fromBlock: 0,
+    };
+    /** After each block: what a registry would do, simulate `checkUpkeep` and perform what it finds. */
+    const performUpkeep = async (): Promise<void> => {
+      try {
+        const [needed, work] = await upkeep.checkUpkeep.staticCall("0x");
+        // Mined with the replay's next block; a perform whose work the keeper did first skips it or reverts.
+        if (needed) await upkeep.performUpkeep(work, { gasLimit: 12_000_000n });
+      } catch (error) {
+        ui.phase(`the upkeep could not be checked: ${String(error).slice(0, 200)}`);
+      }
     };
     let scheduled = false;
     return {
@@ -178,7 +203,10 @@ export async function startDemo(options: DemoOptions, ui: DemoUi): Promise<Demo>
                   );
               }
             },
-            pace: (): Promise<void> => new Promise((resolve) => setTimeout(resolve, options.blockMs)),
+            pace: async (): Promise<void> => {
+              await new Promise((resolve) => setTimeout(resolve, options.blockMs));
+              await performUpkeep();
+            },
           },
           0,
         );
@@ -189,4 +217,37 @@ export async function startDemo(options: DemoOptions, ui: DemoUi): Promise<Demo>
     await close();
     throw error;
   }
+}
+
+/**
+ * A `SecurityOps` upkeep for the demo's market, owned by `operator`, with its own flash liquidator selling in the
+ * market's pools, and every borrower registered (`track`, 50 at a time).
+ */
+async function deployUpkeep(market: SimMarket, operator: HardhatEthersSigner): Promise<SecurityOps> {
+  if (market.volatility === undefined) throw new Error("the demo's market has no volatility oracle");
+  const upkeep = await new SecurityOps__factory(operator).deploy(
+    await market.vault.getAddress(),
+    await market.engine.getAddress(),
+    await market.volatility.getAddress(),
+    { scanSize: 100, maxLiquidations: 5, pokeInterval: 900, minDebt: 100n * 10n ** BigInt(market.base.decimals) },
+    operator.address,
+    operator.address,
+  );
+  await upkeep.waitForDeployment();
+  const liquidator = await new UniswapV3FlashLiquidator__factory(operator).deploy(
+    await market.engine.getAddress(),
+    await market.vault.getAddress(),
+    market.base.address,
+    operator.address,
+  );
+  await liquidator.waitForDeployment();
+  await (await liquidator.transferOwnership(await upkeep.getAddress())).wait();
+  await (await upkeep.setLiquidator(await liquidator.getAddress())).wait();
+  for (const asset of market.collaterals) {
+    if (asset.pool !== undefined)
+      await (await upkeep.setLiquidationPool(asset.address, await asset.pool.getAddress())).wait();
+  }
+  for (let i = 0; i < market.borrowers.length; i += 50)
+    await (await upkeep.track(market.borrowers.slice(i, i + 50))).wait();
+  return upkeep;
 }

@@ -78,6 +78,8 @@ interface Connection {
   monitor: Monitor;
   memory: ReaderMemory;
   addresses: ConsoleAddresses & { fromBlock?: number };
+  /** The head when the contracts were last found: wiring events up to it are already followed. */
+  wiredAt: number;
 }
 
 /** Errors of a provider refusing a range as too large (or too many results): worth a smaller range, not a retry. */
@@ -183,8 +185,10 @@ export class Follower {
     const provider = new JsonRpcProvider(request, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
     try {
       const addresses = this.config.addresses(chainId);
+      // The head first: every wiring event up to it is in what discovery then finds.
+      const head = await provider.getBlockNumber();
       const contracts = await discoverConsoleContracts(provider, addresses);
-      const followed = Math.max(0, (await provider.getBlockNumber()) - this.config.confirmations);
+      const followed = Math.max(0, head - this.config.confirmations);
       const store = this.storeFor(chainId, addresses.vault);
       let memory = memoryFromJson(store.meta("memory"));
       if (memory === undefined) {
@@ -209,7 +213,16 @@ export class Follower {
       const last = store.lastView();
       if (last !== undefined) this.listener.view(last);
       const monitor = new Monitor(this.config.rules().rules, store);
-      return { chainId, provider, reader, clock: new BlockClock(provider), monitor, memory, addresses };
+      return {
+        chainId,
+        provider,
+        reader,
+        clock: new BlockClock(provider),
+        monitor,
+        memory,
+        addresses,
+        wiredAt: head,
+      };
     } catch (error) {
       provider.destroy();
       throw error;
@@ -260,6 +273,7 @@ export class Follower {
         cursor + 1,
         to,
         c.memory,
+        c.wiredAt,
       );
       const through = range.through;
       const last = through === target;
@@ -305,6 +319,7 @@ export class Follower {
       if (fresh.length > 0) this.listener.alerts(fresh);
       if (range.rewired) {
         // A contract was replaced: find them all again, and go on from the next block with the new ones.
+        c.wiredAt = await c.provider.getBlockNumber();
         const contracts = await discoverConsoleContracts(c.provider, c.addresses);
         c.reader = this.reader(c.provider, contracts, c.chainId, c.addresses.fromBlock ?? 0, c.memory);
         this.config.logger.info("rewired", {

@@ -138,6 +138,8 @@ export async function readTimeline(
   from: number,
   to: number,
   memory: ReaderMemory,
+  /** Wiring events up to this block are already in `ctx.contracts` (found after them): only later ones stop a range. */
+  wiredAt = -1,
 ): Promise<TimelineRange> {
   const addresses = [...ctx.contracts.roles.keys()];
   const logs: Log[] = await ctx.provider.getLogs({
@@ -165,7 +167,7 @@ export async function readTimeline(
     const ordinal = perTx.get(log.transactionHash) ?? 0;
     perTx.set(log.transactionHash, ordinal + 1);
     const provisionBefore = remember(parsed, role, log, memory, ctx.contracts);
-    if (role === "vault" && WIRING_EVENTS.has(parsed.name)) rewiredAt ??= log.blockNumber;
+    if (role === "vault" && WIRING_EVENTS.has(parsed.name) && log.blockNumber > wiredAt) rewiredAt ??= log.blockNumber;
     if (ROUTINE.has(parsed.name)) continue;
     const timestamp = await clock.at(log.blockNumber);
     if (memory.lastUpkeep?.block === log.blockNumber) memory.lastUpkeep.timestamp = timestamp;
