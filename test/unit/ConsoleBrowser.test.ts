@@ -81,7 +81,7 @@ describe("security console (demo and --rpc, in Chromium)", function () {
       "--port",
       "0",
       "--block-ms",
-      "150",
+      "100",
       "--accounts",
       "30",
       "--rules",
@@ -122,6 +122,8 @@ describe("security console (demo and --rpc, in Chromium)", function () {
     "200",
     "--rpc-timeout-ms",
     "1500",
+    "--max-retry-ms",
+    "1000",
   ];
   const startFollower = (): ConsoleProcess => new ConsoleProcess(followerArgs());
 

@@ -48,6 +48,7 @@ export interface ConsoleOptions {
   keepDays: number;
   intervalMs: number;
   rpcTimeoutMs: number;
+  maxRetryMs: number;
   confirmations: number;
   maxBlockRange: number;
   scenario: string;
@@ -76,6 +77,7 @@ export function usage(): string {
     "  --keep-days N          history kept, days (default 7)",
     "  --interval-ms N        milliseconds between polls of the chain (default 2000; demo 250)",
     "  --rpc-timeout-ms N     milliseconds an RPC request may take before it counts as failed (default 10000)",
+    "  --max-retry-ms N       longest wait between attempts to reach a failing RPC (default 15000)",
     "  --confirmations N      follow N blocks behind the head, out of reach of shallow reorgs (default 2; demo 0)",
     "  --max-block-range N    most blocks per eth_getLogs request (default 2000; halved when a provider refuses)",
     `  --scenario NAME        demo: the shipped crash to replay (default ${DEFAULT_SCENARIO})`,
@@ -112,6 +114,7 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleOptions | "hel
     "keep-days": { type: "string" },
     "interval-ms": { type: "string" },
     "rpc-timeout-ms": { type: "string" },
+    "max-retry-ms": { type: "string" },
     confirmations: { type: "string" },
     "max-block-range": { type: "string" },
     scenario: { type: "string" },
@@ -168,6 +171,7 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleOptions | "hel
     keepDays: wholeNumber("keep-days", v["keep-days"], 7, 1),
     intervalMs: wholeNumber("interval-ms", v["interval-ms"], demo ? 250 : 2000, 10),
     rpcTimeoutMs: wholeNumber("rpc-timeout-ms", v["rpc-timeout-ms"], 10_000, 100),
+    maxRetryMs: wholeNumber("max-retry-ms", v["max-retry-ms"], 15_000, 100),
     confirmations: wholeNumber("confirmations", v.confirmations, demo ? 0 : 2, 0),
     maxBlockRange: wholeNumber("max-block-range", v["max-block-range"], 2000, 1),
     scenario: v.scenario ?? DEFAULT_SCENARIO,
@@ -344,15 +348,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   rulesTimer.unref();
 
   let demo: import("./demo.js").Demo | undefined;
+  let following: Promise<void> = Promise.resolve();
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info("stopping", { signal });
-    follower?.stop();
     clearInterval(rulesTimer);
     clearInterval(pruneTimer);
+    // Deliveries first, while the history database is open to mark them done (the rest stay in its outbox).
     await webhooks.close();
+    follower?.stop();
+    await Promise.race([following, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     await server.close();
     await demo?.close().catch(() => undefined);
     logger.info("stopped", { signal });
@@ -409,6 +416,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       openStore: (chainId, vault) => new HistoryStore(dbFile(chainId, vault)),
       intervalMs: opts.intervalMs,
       requestTimeoutMs: opts.rpcTimeoutMs,
+      maxRetryMs: opts.maxRetryMs,
       confirmations: opts.confirmations,
       maxBlockRange: opts.maxBlockRange,
       logger,
@@ -433,6 +441,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           webhooks.send(alert);
         }
       },
+      rewound: (block) => server.rewound(block),
       storeOpened: (store) => {
         prune(store);
         webhooks.resume(store.pendingDeliveries());
@@ -443,7 +452,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     },
   );
-  const following = follower.run();
+  following = follower.run();
   if (demo !== undefined) {
     const running = demo;
     void running.replay().catch((error: unknown) => {

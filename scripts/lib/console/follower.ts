@@ -7,12 +7,15 @@
  *
  * - **Confirmations.** It follows `head − confirmations`, so a shallow reorg never reaches it. A deeper one is
  *   caught by the stored hash of its cursor block: it rewinds `REWIND_BLOCKS`, deletes the timeline entries and
- *   series points after that, and reads them again. Alerts are keyed by transaction, so an event mined again in
- *   another block is not alerted twice.
+ *   series points after that, re-reads the flags and provisions it tracks at that block, and reads the blocks again.
+ *   Alerts are keyed by transaction and content, so an event mined again in another block is not alerted twice. A
+ *   reorg during a step's reads (the range's last block changed) drops the step.
+ * - **A failed step changes nothing**: it works on a copy of the memory, kept only once the step is stored.
  * - **A node behind its own history** (a load balancer's lagging backend) is waited for; far behind (a node restarted
  *   with a new chain) is an error that says what to do.
- * - **Wiring.** When the vault replaces a contract (a new breaker, oracle, engine, risk modules, a listed asset), the
- *   range stops at that block and the contracts are found again, so the new contract's events are followed.
+ * - **Wiring.** When a vault wiring event names a contract not followed yet (a new breaker, oracle, engine, risk
+ *   modules) or lists an asset, the range stops at that block, the new contract is read in that block and followed
+ *   from then on, and the contracts are found again; every contract followed so far stays followed.
  * - **Alerts.** On a first start the console watches from the followed block; events before it fill the timeline
  *   without raising alerts. After a restart it resumes from its stored cursor, and events it missed while down raise
  *   them (once: alerts are keyed, and the database refuses a key twice).
@@ -24,6 +27,7 @@ import { backoffDelay, describeError, sleep } from "../keeper/rpc.js";
 import { probeRpc } from "../keeper/keeperCli.js";
 import {
   ChainReader,
+  cloneMemory,
   discoverConsoleContracts,
   emptyMemory,
   memoryFromJson,
@@ -56,6 +60,8 @@ export interface FollowerConfig {
   maxBlockRange?: number;
   /** Milliseconds an RPC request may take (default 10,000). */
   requestTimeoutMs?: number;
+  /** Longest wait between attempts after failures (default 15,000). */
+  maxRetryMs?: number;
   logger: Logger;
 }
 
@@ -68,6 +74,8 @@ export interface FollowerListener {
   idle(rules: ReadonlyArray<{ rule: string; why: string }>): void;
   /** A history database was opened (the first time, or for another deployment). */
   storeOpened(store: HistoryStore): void;
+  /** A reorg: the history now ends at `block` (entries after it are gone). */
+  rewound(block: number): void;
 }
 
 interface Connection {
@@ -78,13 +86,14 @@ interface Connection {
   monitor: Monitor;
   memory: ReaderMemory;
   addresses: ConsoleAddresses & { fromBlock?: number };
-  /** The head when the contracts were last found: wiring events up to it are already followed. */
-  wiredAt: number;
 }
 
-/** Errors of a provider refusing a range as too large (or too many results): worth a smaller range, not a retry. */
-const TOO_MANY =
-  /too many|more than \d+|limit exceeded|range (is )?too (large|wide)|block range|query timeout|response size/i;
+/**
+ * A provider refusing a range as too large or its answer as too long: worth a smaller range at once. A rate limit
+ * (HTTP 429, "too many requests") is not one of these: it goes through the backoff like any failure.
+ */
+const RANGE_TOO_LARGE =
+  /query returned more than \d+|more than \d+ (results|logs)|too many (results|logs|blocks)|(block )?range (is )?too (large|wide|big)|exceeds? (the )?max(imum)? (block )?range|response (size )?(is )?too (large|big)|log response size exceeded/i;
 
 let alertCounter = 0;
 
@@ -97,11 +106,14 @@ export class Follower {
   private failures = 0;
   private idleSaid = "";
   private range: number;
+  private readonly maxRange: number;
+  private calmSteps = 0;
 
   constructor(config: FollowerConfig, listener: FollowerListener) {
     this.config = config;
     this.listener = listener;
-    this.range = Math.max(1, config.maxBlockRange ?? 2000);
+    this.maxRange = Math.max(1, config.maxBlockRange ?? 2000);
+    this.range = this.maxRange;
   }
 
   /** The open history database (undefined until the first connection). */
@@ -121,22 +133,29 @@ export class Follower {
         if (this.connection === undefined) this.connection = await this.connect();
         await this.step(this.connection);
         this.failures = 0;
+        // A range halved after a provider refused it grows back, a step at a time.
+        if (this.range < this.maxRange && ++this.calmSteps >= 10) {
+          this.range = Math.min(this.maxRange, this.range * 2);
+          this.calmSteps = 0;
+          this.connection.reader = this.reader(this.connection, this.connection.reader.contracts);
+        }
         await sleep(this.config.intervalMs, this.abort.signal);
       } catch (error) {
         if (this.abort.signal.aborted) break;
-        if (TOO_MANY.test(describeError(error)) && this.range > 1) {
+        // The RPC's URL may carry an API key: never in a log or on the page.
+        const said = describeError(error).split(this.config.rpc).join(redactUrl(this.config.rpc));
+        if (RANGE_TOO_LARGE.test(said) && this.range > 1 && this.connection !== undefined) {
           this.range = Math.max(1, Math.floor(this.range / 2));
-          this.config.logger.warn("range-reduced", { maxBlockRange: this.range, error: describeError(error) });
+          this.calmSteps = 0;
+          this.connection.reader = this.reader(this.connection, this.connection.reader.contracts);
+          this.config.logger.warn("range-reduced", { maxBlockRange: this.range, error: said });
           continue;
         }
         this.failures++;
-        const delay = backoffDelay(this.failures, Math.max(250, this.config.intervalMs), 15_000);
-        const message = `${describeError(error)}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${this.failures})`;
-        this.config.logger.warn("follow-failed", {
-          error: describeError(error),
-          retryInMs: delay,
-          attempt: this.failures,
-        });
+        const longest = this.config.maxRetryMs ?? 15_000;
+        const delay = backoffDelay(this.failures, Math.min(longest, Math.max(250, this.config.intervalMs)), longest);
+        const message = `${said}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${this.failures})`;
+        this.config.logger.warn("follow-failed", { error: said, retryInMs: delay, attempt: this.failures });
         // Reconnect from scratch: the node may have restarted, the address book may have been corrected.
         this.dropConnection();
         this.status(this.failures === 1 ? "reconnecting" : "error", message);
@@ -198,7 +217,10 @@ export class Follower {
       }
       const fromBlock = addresses.fromBlock ?? 0;
       if (store.cursor() === undefined) store.setMeta("cursor", String(Math.max(fromBlock, 0) - 1));
-      const reader = this.reader(provider, contracts, chainId, fromBlock, memory);
+      const reader = new ChainReader(provider, contracts, chainId, fromBlock, {
+        maxBlockRange: this.range,
+        index: memory.index,
+      });
       this.config.logger.info("connected", {
         rpc: redactUrl(this.config.rpc),
         chainId,
@@ -221,7 +243,6 @@ export class Follower {
         monitor,
         memory,
         addresses,
-        wiredAt: head,
       };
     } catch (error) {
       provider.destroy();
@@ -229,16 +250,11 @@ export class Follower {
     }
   }
 
-  private reader(
-    provider: JsonRpcProvider,
-    contracts: ConsoleContracts,
-    chainId: number,
-    fromBlock: number,
-    memory: ReaderMemory,
-  ): ChainReader {
-    return new ChainReader(provider, contracts, chainId, fromBlock, {
+  /** A reader over `contracts` that goes on from where the connection's accounts index stands. */
+  private reader(c: Connection, contracts: ConsoleContracts): ChainReader {
+    return new ChainReader(c.provider, contracts, c.chainId, c.addresses.fromBlock ?? 0, {
       maxBlockRange: this.range,
-      index: memory.index,
+      index: c.reader.indexState(),
     });
   }
 
@@ -259,7 +275,7 @@ export class Follower {
       return;
     }
     if (await this.reorged(c, cursor)) cursor = store.cursor() ?? -1;
-    if (target === cursor) return;
+    if (target <= cursor) return;
     c.monitor.setRules(this.config.rules().rules);
     while (cursor < target && !this.abort.signal.aborted) {
       const to = Math.min(target, cursor + this.range);
@@ -267,22 +283,29 @@ export class Follower {
         this.config.logger.info("catching-up", { from: cursor + 1, to, target });
         this.status("following", `catching up: block ${to} of ${target}`);
       }
-      const range = await readTimeline(
-        { contracts: c.reader.contracts, provider: c.provider },
-        c.clock,
-        cursor + 1,
-        to,
-        c.memory,
-        c.wiredAt,
-      );
+      // The range's last block, before and after the reads: a reorg meanwhile changes it, and the step is retried.
+      const before = await c.provider.getBlock(to);
+      // The step works on a copy of the memory, kept only once the step is stored: a failed step changes nothing.
+      const memory = cloneMemory(c.memory);
+      const ctx = { contracts: c.reader.contracts, provider: c.provider };
+      const range = await readTimeline(ctx, c.clock, cursor + 1, to, memory);
       const through = range.through;
+      if (range.learned.size > 0) {
+        // Contracts a wiring event named: followed from now on, and read in that block too.
+        for (const [address, role] of range.learned) c.reader.contracts.roles.set(address, role);
+        const more = await readTimeline(ctx, c.clock, through, through, memory, [...range.learned.keys()]);
+        range.entries.push(...more.entries);
+        range.entries.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
+      }
       const last = through === target;
-      const { view, accounts } = last ? await c.reader.read(target, c.memory) : { view: undefined, accounts: [] };
-      if (last) c.memory.index = c.reader.indexState();
-      const header = await c.provider.getBlock(through);
-      if (header === null) throw new Error(`block ${through} is not available from the RPC`);
+      const { view, accounts } = last ? await c.reader.read(target, memory) : { view: undefined, accounts: [] };
+      if (last) memory.index = c.reader.indexState();
+      const [header, after] = await Promise.all([c.provider.getBlock(through), c.provider.getBlock(to)]);
+      if (header === null || before === null || after === null || after.hash !== before.hash) {
+        throw new Error(`the chain changed under the read of blocks ${cursor + 1}–${to} (a reorg); reading them again`);
+      }
       // Events before the console first watched fill the timeline without raising alerts.
-      const alerting = range.entries.filter((e) => e.block >= c.memory.watchingFrom);
+      const alerting = range.entries.filter((e) => e.block >= memory.watchingFrom);
       let fresh: Alert[];
       try {
         fresh = store.record(
@@ -291,7 +314,7 @@ export class Follower {
             view,
             cursor: through,
             cursorHash: header.hash ?? "",
-            memory: memoryToJson(c.memory),
+            memory: memoryToJson(memory),
             webhooks: this.config.rules().webhooks.map((h) => h.url),
           },
           () =>
@@ -306,6 +329,7 @@ export class Follower {
         c.monitor = new Monitor(this.config.rules().rules, store);
         throw error;
       }
+      c.memory = memory;
       cursor = through;
       if (range.entries.length > 0) this.listener.entries(range.entries);
       if (view !== undefined) {
@@ -318,35 +342,69 @@ export class Follower {
       }
       if (fresh.length > 0) this.listener.alerts(fresh);
       if (range.rewired) {
-        // A contract was replaced: find them all again, and go on from the next block with the new ones.
-        c.wiredAt = await c.provider.getBlockNumber();
-        const contracts = await discoverConsoleContracts(c.provider, c.addresses);
-        c.reader = this.reader(c.provider, contracts, c.chainId, c.addresses.fromBlock ?? 0, c.memory);
+        // A contract was replaced or an asset listed: find them all again (keeping every contract followed so far,
+        // whose events still arrive), and go on from the next block.
+        const found = await discoverConsoleContracts(c.provider, c.addresses);
+        for (const [address, role] of c.reader.contracts.roles)
+          if (!found.roles.has(address)) found.roles.set(address, role);
+        c.reader = this.reader(c, found);
         this.config.logger.info("rewired", {
           block: through,
-          contracts: Object.fromEntries([...contracts.roles].map(([address, role]) => [role, address])),
+          contracts: Object.fromEntries([...found.roles].map(([address, role]) => [role, address])),
         });
       }
     }
   }
 
   /**
-   * Whether the chain lost the cursor's block (a reorg deeper than the confirmations): if so the history goes back
-   * `REWIND_BLOCKS` and the accounts index starts over.
+   * Whether the chain lost the cursor's block (a reorg deeper than the confirmations). If so the history goes back
+   * `REWIND_BLOCKS` (not below the first block followed), the accounts index goes back with it, and what the memory
+   * learned from lost blocks is read again from the chain at the block it goes back to. A block the node does not
+   * have yet (a lagging backend) is waited for, not taken for a reorg.
    */
   private async reorged(c: Connection, cursor: number): Promise<boolean> {
     const store = this.history!.store;
     const stored = store.meta("cursorHash");
     if (cursor < 0 || stored === undefined || stored === "") return false;
     const header = await c.provider.getBlock(cursor);
-    if (header !== null && header.hash === stored) return false;
-    const back = Math.max(-1, cursor - REWIND_BLOCKS);
+    if (header === null) throw new Error(`the node does not have block ${cursor} (a lagging backend?); waiting for it`);
+    if (header.hash === stored) return false;
+    const floor = (c.addresses.fromBlock ?? 0) - 1;
+    const back = Math.max(floor, cursor - REWIND_BLOCKS);
     const anchor = back < 0 ? null : await c.provider.getBlock(back);
-    c.memory.index = undefined;
-    store.rewind(back, anchor?.hash ?? "", memoryToJson(c.memory));
-    c.reader = this.reader(c.provider, c.reader.contracts, c.chainId, c.addresses.fromBlock ?? 0, c.memory);
+    const memory = cloneMemory(c.memory);
+    const index = c.reader.indexState();
+    memory.index = { scannedTo: Math.min(index.scannedTo, back), debtors: index.debtors };
+    if (memory.lastUpkeep !== null && memory.lastUpkeep.block > back) memory.lastUpkeep = null;
+    if (memory.lastKeeper !== null && memory.lastKeeper.block > back) memory.lastKeeper = null;
+    if (back >= 0) await this.reread(c, memory, back);
+    store.rewind(back, anchor?.hash ?? "", memoryToJson(memory));
+    c.memory = memory;
+    c.clock = new BlockClock(c.provider);
+    c.reader = new ChainReader(c.provider, c.reader.contracts, c.chainId, c.addresses.fromBlock ?? 0, {
+      maxBlockRange: this.range,
+      index: memory.index,
+    });
     this.config.logger.warn("reorg", { lost: cursor, rewoundTo: back });
     this.status("following", `a reorg replaced block ${cursor}; reading again from block ${back + 1}`);
+    this.listener.rewound(back);
     return true;
+  }
+
+  /** The flags and provisions `memory` knows, as the chain held them at `block`. */
+  private async reread(c: Connection, memory: ReaderMemory, block: number): Promise<void> {
+    const { lens, engine, vault } = c.reader.contracts;
+    const at = { blockTag: block };
+    const accounts = [...new Set([...memory.flagged, ...Object.keys(memory.provisions)])];
+    memory.flagged = new Set();
+    memory.provisions = {};
+    for (const account of accounts) {
+      const [flaggedAt, provision] = await Promise.all([
+        engine.flaggedAt(account, at),
+        lens.provisionOf(String(vault.target), account, at),
+      ]);
+      if (flaggedAt > 0n) memory.flagged.add(account);
+      if (provision > 0n) memory.provisions[account] = provision.toString();
+    }
   }
 }

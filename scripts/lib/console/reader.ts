@@ -248,6 +248,9 @@ export const emptyMemory = (watchingFrom: number): ReaderMemory => ({
   lastKeeper: null,
 });
 
+/** A copy of `memory` a step can change without touching the original. */
+export const cloneMemory = (memory: ReaderMemory): ReaderMemory => memoryFromJson(memoryToJson(memory))!;
+
 /** `memory` as JSON (the history database keeps it between runs). */
 export const memoryToJson = (memory: ReaderMemory): string =>
   JSON.stringify({ ...memory, flagged: [...memory.flagged] });
@@ -278,6 +281,8 @@ export interface ReaderOptions {
 
 /** One block's prices and effective risk parameters: read once, used by the accounts and the defences alike. */
 interface BlockPrices {
+  /** The assets listed at the block, base first: what the other fields follow. */
+  assets: AssetInfo[];
   /** `getPrice` of each asset, base first. */
   prices: Array<{ low: bigint; high: bigint; status: bigint; reason: bigint }>;
   /** Effective (borrow LTV, threshold) of each collateral. */
@@ -325,13 +330,17 @@ export class ChainReader {
     const header = await this.provider.getBlock(block);
     if (header === null) throw new Error(`block ${block} is not available from the RPC`);
     const at = { blockTag: block };
-    const { vault, oracle, assets } = this.contracts;
+    const { vault, oracle } = this.contracts;
+    // The assets listed at this block (one listed later, seen by a newer discovery, has no parameters here yet).
+    const listed = new Set((await vault.collateralAssets(at)).map((a) => getAddress(a)));
+    const assets = [this.contracts.assets[0], ...this.contracts.assets.slice(1).filter((a) => listed.has(a.address))];
     const [prices, effective, borrowIndex] = await Promise.all([
       Promise.all(assets.map((a) => oracle.getPrice(a.address, at))),
       Promise.all(assets.slice(1).map((a) => vault.riskParams(a.address, at))),
       vault.borrowIndex(at),
     ]);
     const block_: BlockPrices = {
+      assets,
       prices: prices.map((p) => ({ low: p.low, high: p.high, status: p.status, reason: p.reason })),
       effective: effective.map(([ltv, threshold]) => [ltv, threshold]),
       borrowIndex,
@@ -396,7 +405,8 @@ export class ChainReader {
     memory: ReaderMemory,
     block: BlockPrices,
   ): Promise<{ view: AccountsView; rows: AccountRow[] }> {
-    const { vault, lens, riskManager, engine, assets } = this.contracts;
+    const { vault, lens, riskManager, engine } = this.contracts;
+    const assets = block.assets;
     const vaultAddress = String(vault.target);
     const collaterals = assets.slice(1);
     const watchedSet = new Set([...memory.flagged, ...Object.keys(memory.provisions)]);
@@ -521,7 +531,7 @@ export class ChainReader {
             };
           });
     const oracles: OracleView[] = await Promise.all(
-      this.contracts.assets.map(async (asset, i) => {
+      block.assets.map(async (asset, i) => {
         const price = block.prices[i];
         const [secondary, round] = await Promise.all([
           oracle.secondaryPrice(asset.address, at).catch(() => undefined),
@@ -546,7 +556,7 @@ export class ChainReader {
     );
     const [seqReason, readySince] = await oracle.sequencerState(at);
     const risk: RiskView[] = await Promise.all(
-      this.contracts.assets.slice(1).map(async (asset, k) => {
+      block.assets.slice(1).map(async (asset, k) => {
         const [ltv, threshold] = block.effective[k];
         const [[config], caps] = await Promise.all([
           lens.collateralInfo(vaultAddress, asset.address, at),

@@ -109,6 +109,11 @@ export class ConsoleServer {
     this.broadcast("alerts", alerts);
   }
 
+  /** A reorg: the history now ends at `block`; pages drop what they show after it. */
+  rewound(block: number): void {
+    this.broadcast("rewound", { block });
+  }
+
   setProblems(problems: string[]): void {
     this.state.problems = problems;
     this.broadcast("problems", problems);
@@ -184,8 +189,14 @@ export class ConsoleServer {
         return json(200, store === undefined ? { series: [], entries: [], alerts: [] } : store.history(hours));
       }
       case "/api/events": {
-        if (req.method === "HEAD" || this.clients.size >= MAX_CLIENTS) {
-          res.writeHead(req.method === "HEAD" ? 200 : 503, { ...headers, "content-type": "text/event-stream" }).end();
+        if (req.method === "HEAD") {
+          res.writeHead(200, { ...headers, "content-type": "text/event-stream" }).end();
+          return;
+        }
+        if (this.clients.size >= MAX_CLIENTS) {
+          // Full: the browser is told to come back in a while (EventSource reconnects after `retry`; a 503 would
+          // make it give up for good).
+          res.writeHead(200, { ...headers, "content-type": "text/event-stream" }).end("retry: 10000\n\n");
           return;
         }
         res.writeHead(200, { ...headers, "content-type": "text/event-stream", connection: "keep-alive" });

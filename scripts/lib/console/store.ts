@@ -80,7 +80,7 @@ export class HistoryStore implements EpisodeStore {
         recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS episodes (key TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outbox (alert TEXT NOT NULL, url TEXT NOT NULL, json TEXT NOT NULL,
-        PRIMARY KEY (alert, url));
+        queued_at INTEGER NOT NULL, PRIMARY KEY (alert, url));
     `);
   }
 
@@ -148,11 +148,11 @@ export class HistoryStore implements EpisodeStore {
       const alert = this.db.prepare(
         "INSERT OR IGNORE INTO alerts (key, id, block, raised_at, json) VALUES (?, ?, ?, ?, ?)",
       );
-      const outbox = this.db.prepare("INSERT OR IGNORE INTO outbox (alert, url, json) VALUES (?, ?, ?)");
+      const outbox = this.db.prepare("INSERT OR IGNORE INTO outbox (alert, url, json, queued_at) VALUES (?, ?, ?, ?)");
       for (const a of alerts) {
         if (Number(alert.run(a.key, a.id, a.block, a.raisedAt, JSON.stringify(a)).changes) === 0) continue;
         fresh.push(a);
-        for (const url of step.webhooks ?? []) outbox.run(a.key, url, JSON.stringify(a));
+        for (const url of step.webhooks ?? []) outbox.run(a.key, url, JSON.stringify(a), now);
       }
       if (step.view !== undefined) {
         this.db
@@ -234,6 +234,7 @@ export class HistoryStore implements EpisodeStore {
       ["entries", "recorded_at"],
       ["alerts", "raised_at"],
       ["series", "recorded_at"],
+      ["outbox", "queued_at"],
     ] as const) {
       removed += Number(this.db.prepare(`DELETE FROM ${table} WHERE ${column} < ?`).run(before).changes);
     }

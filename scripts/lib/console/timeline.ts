@@ -4,7 +4,16 @@
  * borrows, repays, interest) is left out; defences, losses, keeper and upkeep actions and parameter changes are kept.
  * A timelock's `CallScheduled` is decoded down to the Bulwark function it will call, with its ETA.
  */
-import { Interface, formatUnits, getAddress, type Log, type LogDescription, type Provider } from "ethers";
+import {
+  Interface,
+  ZeroAddress,
+  formatUnits,
+  getAddress,
+  id,
+  type Log,
+  type LogDescription,
+  type Provider,
+} from "ethers";
 
 import {
   CircuitBreaker__factory,
@@ -96,15 +105,21 @@ export class BlockClock {
   }
 }
 
-/** Vault events that change which contracts the console must follow (it re-reads the wiring after them). */
-export const WIRING_EVENTS = new Set([
-  "PriceOracleSet",
-  "CircuitBreakerSet",
-  "RiskModulesSet",
-  "LiquidationEngineSet",
-  "InterestRateModelSet",
-  "CollateralListed",
-]);
+/** Vault events that wire a contract in, with the role of each address they name (`CollateralListed`: an asset). */
+export const WIRING_EVENTS: Readonly<Record<string, ReadonlyArray<[arg: string, role: string]>>> = {
+  PriceOracleSet: [["oracle", "oracle"]],
+  CircuitBreakerSet: [
+    ["breaker", "breaker"],
+    ["queue", "queue"],
+  ],
+  RiskModulesSet: [
+    ["riskManager", "riskManager"],
+    ["recovery", "rebalancer"],
+  ],
+  LiquidationEngineSet: [["engine", "engine"]],
+  InterestRateModelSet: [["model", "rateModel"]],
+  CollateralListed: [],
+};
 
 /** Topics of every event the timeline keeps (and `remember` reads): `eth_getLogs` fetches nothing else. */
 const NEWS_TOPICS: string[] = [
@@ -123,35 +138,43 @@ const NEWS_TOPICS: string[] = [
 export interface TimelineRange {
   entries: TimelineEntry[];
   /**
-   * The last block read: `to`, or the block of the first wiring event (the rest of the range is left for after the
-   * contracts are found again, so a new contract's events are not missed).
+   * The last block read: `to`, or the block of the first wiring event that names a contract not followed yet (or
+   * lists an asset): the range stops there, so the contracts can be found again and that contract's events read from
+   * the same block on.
    */
   through: number;
-  /** Whether a wiring event ended the range early. */
+  /** Contracts the wiring events of the range named that were not followed (address → role). */
+  learned: Map<string, string>;
+  /** Whether a wiring event ended the range early (a new contract or a new asset). */
   rewired: boolean;
 }
 
-/** Reads and decodes the events of `[from, to]`, in chain order, and updates `memory` from them. */
+/**
+ * Reads and decodes the events of `[from, to]`, in chain order, and updates `memory` from them. `only`: read these
+ * addresses alone (the contracts a wiring event just named, in the block it named them).
+ */
 export async function readTimeline(
   ctx: TimelineContext,
   clock: BlockClock,
   from: number,
   to: number,
   memory: ReaderMemory,
-  /** Wiring events up to this block are already in `ctx.contracts` (found after them): only later ones stop a range. */
-  wiredAt = -1,
+  only?: readonly string[],
 ): Promise<TimelineRange> {
-  const addresses = [...ctx.contracts.roles.keys()];
+  const addresses = only ?? [...ctx.contracts.roles.keys()];
   const logs: Log[] = await ctx.provider.getLogs({
-    address: addresses,
+    address: [...addresses],
     fromBlock: from,
     toBlock: to,
     topics: [NEWS_TOPICS],
   });
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
   const entries: TimelineEntry[] = [];
-  /** Logs seen so far of each transaction: an event's alert key is its transaction and its place in it. */
-  const perTx = new Map<string, number>();
+  /** Events of each transaction so far, by content: an alert's key is its transaction, its content and its count. */
+  const seen = new Map<string, number>();
+  /** Provisions cleared in each transaction, by account: a write-off right after counts only the rest as new. */
+  const cleared = new Map<string, bigint>();
+  const learned = new Map<string, string>();
   let rewiredAt: number | undefined;
   for (const log of logs) {
     if (rewiredAt !== undefined && log.blockNumber > rewiredAt) break;
@@ -164,32 +187,56 @@ export async function readTimeline(
       parsed = null;
     }
     if (parsed === null) continue;
-    const ordinal = perTx.get(log.transactionHash) ?? 0;
-    perTx.set(log.transactionHash, ordinal + 1);
-    const provisionBefore = remember(parsed, role, log, memory, ctx.contracts);
-    if (role === "vault" && WIRING_EVENTS.has(parsed.name) && log.blockNumber > wiredAt) rewiredAt ??= log.blockNumber;
+    const content = id(`${log.address}${log.topics.join("")}${log.data}`).slice(2, 18);
+    const count = seen.get(`${log.transactionHash}:${content}`) ?? 0;
+    seen.set(`${log.transactionHash}:${content}`, count + 1);
+    const provisionBefore = await remember(parsed, role, log, memory, ctx);
+    const wiring = role === "vault" ? WIRING_EVENTS[parsed.name] : undefined;
+    if (wiring !== undefined) {
+      let fresh = parsed.name === "CollateralListed";
+      for (const [arg, wired] of wiring) {
+        const address = getAddress(String(parsed.args[arg]));
+        if (address === ZeroAddress || ctx.contracts.roles.has(address)) continue;
+        learned.set(address, wired);
+        fresh = true;
+      }
+      if (fresh) rewiredAt ??= log.blockNumber;
+    }
     if (ROUTINE.has(parsed.name)) continue;
     const timestamp = await clock.at(log.blockNumber);
     if (memory.lastUpkeep?.block === log.blockNumber) memory.lastUpkeep.timestamp = timestamp;
-    entries.push(
-      describe(parsed, role, log, `${log.transactionHash}:${ordinal}`, timestamp, ctx.contracts, provisionBefore),
-    );
+    const key = `${log.transactionHash}:${content}:${count}`;
+    const entry = describe(parsed, role, log, key, timestamp, ctx.contracts, provisionBefore);
+    if (role === "vault" && parsed.name === "BadDebtProvisioned" && BigInt(String(parsed.args.amount)) === 0n) {
+      const account = getAddress(String(parsed.args.account));
+      cleared.set(`${log.transactionHash}:${account}`, provisionBefore ?? 0n);
+    }
+    if (role === "vault" && parsed.name === "BadDebtWrittenOff") {
+      // A write-off clears the account's provision first: only what the provision did not announce is new.
+      const account = getAddress(String(parsed.args.account));
+      const announced = cleared.get(`${log.transactionHash}:${account}`) ?? 0n;
+      const rest = BigInt(String(parsed.args.amount)) - announced;
+      entry.amount = rest > 0n ? Number(formatUnits(rest, ctx.contracts.baseDecimals)) : undefined;
+    }
+    entries.push(entry);
   }
-  return { entries, through: rewiredAt ?? to, rewired: rewiredAt !== undefined };
+  return { entries, through: rewiredAt ?? to, learned, rewired: rewiredAt !== undefined };
 }
 
 /**
  * Keeps what the reader shows between blocks: flags, provisions, the last upkeep and keeper actions. Returns the
- * account's provision before a `BadDebtProvisioned` (base units), for the entry to say how it moved.
+ * account's provision before a `BadDebtProvisioned` (base units), for the entry to say how it moved: from memory, or,
+ * for an account memory does not know (a provision set before the console's first block), from the chain just before.
  */
-function remember(
+async function remember(
   event: LogDescription,
   role: string,
   log: Log,
   memory: ReaderMemory,
-  contracts: ConsoleContracts,
-): bigint | undefined {
+  ctx: TimelineContext,
+): Promise<bigint | undefined> {
   const a = event.args;
+  const contracts = ctx.contracts;
   if (role === "engine" && event.name === "AccountFlagged") memory.flagged.add(getAddress(String(a.account)));
   if (role === "engine" && event.name === "AccountUnflagged") memory.flagged.delete(getAddress(String(a.account)));
   if (role === "upkeep" && event.name === "UpkeepPerformed")
@@ -216,13 +263,28 @@ function remember(
   if (role === "vault" && event.name === "BadDebtProvisioned") {
     // `amount` is the account's provision now: 0 when it is cleared, less after a repayment.
     const account = getAddress(String(a.account));
-    const before = BigInt(memory.provisions[account] ?? "0");
+    const known = memory.provisions[account];
+    const before =
+      known !== undefined
+        ? BigInt(known)
+        : log.blockNumber > memory.watchingFrom - 1 && log.blockNumber > 0
+          ? await provisionAt(ctx, account, log.blockNumber - 1)
+          : 0n;
     const now = BigInt(String(a.amount));
     if (now === 0n) delete memory.provisions[account];
     else memory.provisions[account] = now.toString();
     return before;
   }
   return undefined;
+}
+
+/** `account`'s provision at the end of `block`, from the lens (0 when it cannot be read). */
+async function provisionAt(ctx: TimelineContext, account: string, block: number): Promise<bigint> {
+  try {
+    return await ctx.contracts.lens.provisionOf(String(ctx.contracts.vault.target), account, { blockTag: block });
+  } catch {
+    return 0n;
+  }
 }
 
 const short = (address: string): string => `${address.slice(0, 6)}…${address.slice(-4)}`;

@@ -101,34 +101,41 @@ export class WebhookDispatcher {
     for (const hook of this.hooks) this.enqueue(hook, alert);
   }
 
-  /** Queues the deliveries a previous run left in the outbox (those of webhooks no longer configured are dropped). */
+  /**
+   * Queues the deliveries a previous run left in the outbox. Those of a webhook not configured now stay there (a
+   * rules file may be broken for a moment) until they age out with the history (`--keep-days`).
+   */
   resume(pending: ReadonlyArray<{ url: string; alert: Alert }>): void {
+    const waiting = new Set<string>();
     for (const { url, alert } of pending) {
       const hook = this.hooks.find((h) => h.url === url);
-      if (hook === undefined) {
-        this.logger.warn("webhook-dropped", { url: redactUrl(url), alert: alert.key, why: "no longer configured" });
-        this.onDone(alert.key, url);
-      } else this.enqueue(hook, alert);
+      if (hook === undefined) waiting.add(redactUrl(url));
+      else this.enqueue(hook, alert);
     }
+    for (const url of waiting)
+      this.logger.warn("webhook-waiting", { url, why: "deliveries queued for a webhook not configured now" });
   }
 
   private enqueue(hook: WebhookConfig, alert: Alert): void {
     this.pending++;
     const previous = this.queues.get(hook.url) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const result = await deliver(hook, alert, this.stop.signal);
-      this.pending--;
-      // Stopped mid-way: it stays in the outbox for the next start.
-      if (this.stop.signal.aborted && !result.ok) return;
-      const fields = { ...result, url: redactUrl(result.url), alert: alert.key };
-      if (result.ok) this.logger.info("webhook-delivered", fields);
-      else
-        this.logger.warn("webhook-failed", {
-          ...fields,
-          hint: "the alert stays in the console and the history database",
-        });
-      this.onDone(alert.key, hook.url);
-    });
+    const next = previous
+      .then(async () => {
+        const result = await deliver(hook, alert, this.stop.signal);
+        // Stopped mid-way: it stays in the outbox for the next start.
+        if (this.stop.signal.aborted && !result.ok) return;
+        const fields = { ...result, url: redactUrl(result.url), alert: alert.key };
+        if (result.ok) this.logger.info("webhook-delivered", fields);
+        else
+          this.logger.warn("webhook-failed", {
+            ...fields,
+            hint: "the alert stays in the console and the history database",
+          });
+        this.onDone(alert.key, hook.url);
+      })
+      // One failure (the database busy, say) must not stop this webhook's queue, nor the process.
+      .catch((error: unknown) => this.logger.error("webhook-queue", { url: redactUrl(hook.url), error: String(error) }))
+      .finally(() => this.pending--);
     this.queues.set(hook.url, next);
   }
 

@@ -427,6 +427,13 @@ function start() {
     drawCharts();
   });
   on("entries", (entries) => addEntries(entries));
+  // A reorg: what the page shows after the block the console went back to is gone from the chain.
+  on("rewound", ({ block }) => {
+    state.entries = state.entries.filter((e) => e.block <= block);
+    state.series = state.series.filter((p) => p.block <= block);
+    renderTimeline();
+    drawCharts();
+  });
   on("alerts", (alerts) => addAlerts(alerts));
   events.onerror = () =>
     renderStatus({
