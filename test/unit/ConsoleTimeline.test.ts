@@ -44,6 +44,11 @@ const contracts = {
   symbols: new Map([[WETH, "WETH"]]),
   assets: [{ address: WETH, symbol: "WETH", decimals: 18, heartbeat: 3600 }],
   baseDecimals: 6,
+  engine: { target: ENGINE },
+  vault: { target: VAULT },
+  // The chain's provisions before an event, for accounts the timeline has not seen (none here).
+  lens: { provisionOf: async () => 0n },
+  rateModel: getAddress("0x00000000000000000000000000000000000000d1"),
 } as unknown as ConsoleContracts;
 
 let logIndex = 0;
@@ -111,7 +116,8 @@ describe("security console: timeline", () => {
     const [flagKey, unflagKey] = range.entries.slice(-2).map((e) => e.key);
     expect(flagKey.startsWith(`${TX(6)}:`) && unflagKey.startsWith(`${TX(6)}:`)).to.equal(true);
     expect(flagKey).to.not.equal(unflagKey);
-    expect(memory.provisions).to.deep.equal({});
+    // Known to be none (a cleared provision is "0", unlike an account never seen).
+    expect(memory.provisions).to.deep.equal({ [ALICE]: "0" });
     expect([...memory.flagged]).to.deep.equal([]);
     // The monitor's bad-debt rule: the rises and the write-off, never a reduction or a clearing.
     const monitor = new Monitor(
@@ -120,6 +126,28 @@ describe("security console: timeline", () => {
     );
     const alerts = monitor.evaluate(range.entries, undefined, []);
     expect(alerts.map((a) => a.message)).to.deep.equal([range.entries[0].summary, range.entries[4].summary]);
+  });
+
+  it("reads an unseen account's provision from the chain; one it cannot read raises nothing; a failed read fails the range", async () => {
+    const usd = (n: number): bigint => BigInt(n) * 1_000_000n;
+    const logs = [log(vaultAbi, VAULT, "BadDebtProvisioned", [ALICE, usd(80), usd(80)], 60, TX(30))];
+    const withLens = (provisionOf: () => Promise<bigint>) =>
+      ({ ...contracts, lens: { provisionOf } }) as unknown as ConsoleContracts;
+    const read = (c: ConsoleContracts) =>
+      readTimeline({ contracts: c, provider: provider(logs) }, new BlockClock(provider(logs)), 60, 60, emptyMemory(0));
+    // Set before the console's first block: a fall from 100 to 80 is not new bad debt.
+    const fell = await read(withLens(async () => usd(100)));
+    expect(fell.entries.map((e) => [e.summary, e.amount])).to.deep.equal([
+      ["provision on 0x0000…00A1 reduced to 80 (total provisions 80)", undefined],
+    ]);
+    const reverted = Object.assign(new Error("call revert exception"), { code: "CALL_EXCEPTION" });
+    const unknown = await read(withLens(async () => Promise.reject(reverted)));
+    expect(unknown.entries[0].amount).to.equal(undefined);
+    expect(unknown.entries[0].summary).to.match(/set to 80 \(its earlier provision could not be read\)/);
+    const down = Object.assign(new Error("request timeout"), { code: "TIMEOUT" });
+    let failed: unknown;
+    await read(withLens(async () => Promise.reject(down))).catch((error: unknown) => (failed = error));
+    expect(failed).to.equal(down);
   });
 
   it("counts a write-off as new bad debt only beyond the provision it clears in the same transaction", async () => {

@@ -338,7 +338,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   );
   const rulesTimer = setInterval(() => {
     if (!rules.refresh()) return;
+    const before = new Set(webhooks.urls);
     webhooks.setHooks(rules.current.webhooks);
+    // Deliveries waiting in the outbox for a webhook configured again (a rules file fixed) go out now.
+    const waiting = follower?.store?.pendingDeliveries().filter((d) => !before.has(d.url)) ?? [];
+    if (waiting.length > 0) webhooks.resume(waiting);
     state.rules = rules.current.rules.map((r) => ({ id: r.id, type: r.type, severity: r.severity }));
     server.setProblems(problems());
     if (rules.problem === undefined)
@@ -349,6 +353,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   let demo: import("./demo.js").Demo | undefined;
   let following: Promise<void> = Promise.resolve();
+  let stopped: Promise<void> | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -365,8 +371,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     logger.info("stopped", { signal });
     process.exit(0);
   };
-  process.on("SIGINT", (s) => void stop(s));
-  process.on("SIGTERM", (s) => void stop(s));
+  process.on("SIGINT", (s) => (stopped ??= stop(s)));
+  process.on("SIGTERM", (s) => (stopped ??= stop(s)));
 
   let rpc = opts.rpc ?? "";
   let addresses: (chainId: number) => ConsoleAddresses & { fromBlock?: number };
@@ -406,7 +412,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const removed = store?.prune(opts.keepDays) ?? 0;
     if (removed > 0) logger.info("history-pruned", { removed, keepDays: opts.keepDays });
   };
-  const pruneTimer = setInterval(() => prune(follower?.store), 3_600_000);
+  pruneTimer = setInterval(() => prune(follower?.store), 3_600_000);
   pruneTimer.unref();
   follower = new Follower(
     {
@@ -416,6 +422,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       openStore: (chainId, vault) => new HistoryStore(dbFile(chainId, vault)),
       intervalMs: opts.intervalMs,
       requestTimeoutMs: opts.rpcTimeoutMs,
+      webhookUrls: () => webhooks.urls,
       maxRetryMs: opts.maxRetryMs,
       confirmations: opts.confirmations,
       maxBlockRange: opts.maxBlockRange,
@@ -462,6 +469,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
   }
   await following;
+  // Stopped by a signal: the rest of `stop` (the server, the demo chain) finishes and exits.
+  if (stopped !== undefined) await stopped;
   return 0;
 }
 

@@ -23,7 +23,7 @@
 import { FetchRequest, JsonRpcProvider, Network } from "ethers";
 
 import type { Logger } from "../keeper/log.js";
-import { backoffDelay, describeError, sleep } from "../keeper/rpc.js";
+import { backoffDelay, describeError, isTransientError, sleep } from "../keeper/rpc.js";
 import { probeRpc } from "../keeper/keeperCli.js";
 import {
   ChainReader,
@@ -62,6 +62,8 @@ export interface FollowerConfig {
   requestTimeoutMs?: number;
   /** Longest wait between attempts after failures (default 15,000). */
   maxRetryMs?: number;
+  /** The webhook URLs an alert is queued for in the outbox (those the dispatcher sends to now). */
+  webhookUrls: () => readonly string[];
   logger: Logger;
 }
 
@@ -92,8 +94,21 @@ interface Connection {
  * A provider refusing a range as too large or its answer as too long: worth a smaller range at once. A rate limit
  * (HTTP 429, "too many requests") is not one of these: it goes through the backoff like any failure.
  */
-const RANGE_TOO_LARGE =
-  /query returned more than \d+|more than \d+ (results|logs)|too many (results|logs|blocks)|(block )?range (is )?too (large|wide|big)|exceeds? (the )?max(imum)? (block )?range|response (size )?(is )?too (large|big)|log response size exceeded/i;
+const RANGE_TOO_LARGE = new RegExp(
+  [
+    "query returned more than \\d+",
+    "more than \\d+ (results|logs)",
+    "too many (results|logs|blocks)",
+    "(block )?range (is )?too (large|wide|big)",
+    "(block )?range limit exceeded",
+    "exceed(s|ed)? (the )?max(imum)? (block )?range",
+    "limited to (a )?[\\d,]+ (block )?range",
+    "response (size )?(is )?too (large|big)",
+    "log response size exceeded",
+    "query timeout",
+  ].join("|"),
+  "i",
+);
 
 let alertCounter = 0;
 
@@ -142,8 +157,11 @@ export class Follower {
         await sleep(this.config.intervalMs, this.abort.signal);
       } catch (error) {
         if (this.abort.signal.aborted) break;
-        // The RPC's URL may carry an API key: never in a log or on the page.
-        const said = describeError(error).split(this.config.rpc).join(redactUrl(this.config.rpc));
+        // The RPC's URL may carry an API key: never in a log or on the page. A dropped connection or a timeout is
+        // said as the RPC's failure ("read ECONNRESET" alone says nothing of where).
+        const rpc = redactUrl(this.config.rpc);
+        let said = describeError(error).split(this.config.rpc).join(rpc);
+        if (isTransientError(error) && !said.includes(rpc)) said = `the RPC at ${rpc} failed: ${said}`;
         if (RANGE_TOO_LARGE.test(said) && this.range > 1 && this.connection !== undefined) {
           this.range = Math.max(1, Math.floor(this.range / 2));
           this.calmSteps = 0;
@@ -215,6 +233,9 @@ export class Follower {
         memory = emptyMemory(followed);
         store.setMeta("memory", memoryToJson(memory));
       }
+      // Contracts learned from wiring events stay followed (a replaced breaker's events during a catch-up).
+      for (const [address, role] of Object.entries(memory.followed ?? {}))
+        if (!contracts.roles.has(address)) contracts.roles.set(address, role);
       const fromBlock = addresses.fromBlock ?? 0;
       if (store.cursor() === undefined) store.setMeta("cursor", String(Math.max(fromBlock, 0) - 1));
       const reader = new ChainReader(provider, contracts, chainId, fromBlock, {
@@ -287,12 +308,15 @@ export class Follower {
       const before = await c.provider.getBlock(to);
       // The step works on a copy of the memory, kept only once the step is stored: a failed step changes nothing.
       const memory = cloneMemory(c.memory);
-      const ctx = { contracts: c.reader.contracts, provider: c.provider };
+      // The contracts followed, on a copy too: what a wiring event teaches is kept once the step is stored.
+      const roles = new Map(c.reader.contracts.roles);
+      const ctx = { contracts: { ...c.reader.contracts, roles }, provider: c.provider };
       const range = await readTimeline(ctx, c.clock, cursor + 1, to, memory);
       const through = range.through;
       if (range.learned.size > 0) {
         // Contracts a wiring event named: followed from now on, and read in that block too.
-        for (const [address, role] of range.learned) c.reader.contracts.roles.set(address, role);
+        for (const [address, role] of range.learned) roles.set(address, role);
+        memory.followed = { ...memory.followed, ...Object.fromEntries(range.learned) };
         const more = await readTimeline(ctx, c.clock, through, through, memory, [...range.learned.keys()]);
         range.entries.push(...more.entries);
         range.entries.sort((a, b) => a.block - b.block || a.logIndex - b.logIndex);
@@ -300,8 +324,14 @@ export class Follower {
       const last = through === target;
       const { view, accounts } = last ? await c.reader.read(target, memory) : { view: undefined, accounts: [] };
       if (last) memory.index = c.reader.indexState();
-      const [header, after] = await Promise.all([c.provider.getBlock(through), c.provider.getBlock(to)]);
-      if (header === null || before === null || after === null || after.hash !== before.hash) {
+      const [header, after, base] = await Promise.all([
+        c.provider.getBlock(through),
+        c.provider.getBlock(to),
+        cursor < 0 ? Promise.resolve(null) : c.provider.getBlock(cursor),
+      ]);
+      const storedBase = store.meta("cursorHash");
+      const baseMoved = cursor >= 0 && storedBase !== undefined && storedBase !== "" && base?.hash !== storedBase;
+      if (header === null || before === null || after === null || after.hash !== before.hash || baseMoved) {
         throw new Error(`the chain changed under the read of blocks ${cursor + 1}–${to} (a reorg); reading them again`);
       }
       // Events before the console first watched fill the timeline without raising alerts.
@@ -315,7 +345,7 @@ export class Follower {
             cursor: through,
             cursorHash: header.hash ?? "",
             memory: memoryToJson(memory),
-            webhooks: this.config.rules().webhooks.map((h) => h.url),
+            webhooks: this.config.webhookUrls(),
           },
           () =>
             c.monitor.evaluate(alerting, view, accounts).map((a) => ({
@@ -330,6 +360,7 @@ export class Follower {
         throw error;
       }
       c.memory = memory;
+      for (const [address, role] of range.learned) c.reader.contracts.roles.set(address, role);
       cursor = through;
       if (range.entries.length > 0) this.listener.entries(range.entries);
       if (view !== undefined) {
@@ -373,11 +404,12 @@ export class Follower {
     const back = Math.max(floor, cursor - REWIND_BLOCKS);
     const anchor = back < 0 ? null : await c.provider.getBlock(back);
     const memory = cloneMemory(c.memory);
-    const index = c.reader.indexState();
-    memory.index = { scannedTo: Math.min(index.scannedTo, back), debtors: index.debtors };
-    if (memory.lastUpkeep !== null && memory.lastUpkeep.block > back) memory.lastUpkeep = null;
+    // The accounts index starts over: a repay or write-off in a lost block may not be on the new chain.
+    memory.index = undefined;
+    // The last upkeep perform stays (likely mined again; forgetting it would read as a long silence).
     if (memory.lastKeeper !== null && memory.lastKeeper.block > back) memory.lastKeeper = null;
-    if (back >= 0) await this.reread(c, memory, back);
+    const touched = store.entriesAfter(back).flatMap((e) => e.accounts);
+    if (back >= 0) await this.reread(c, memory, back, touched);
     store.rewind(back, anchor?.hash ?? "", memoryToJson(memory));
     c.memory = memory;
     c.clock = new BlockClock(c.provider);
@@ -391,20 +423,24 @@ export class Follower {
     return true;
   }
 
-  /** The flags and provisions `memory` knows, as the chain held them at `block`. */
-  private async reread(c: Connection, memory: ReaderMemory, block: number): Promise<void> {
+  /**
+   * The flags and provisions of the accounts `memory` knows and of `touched` (named by lost entries), as the chain
+   * held them at `block`. One that cannot be read there (an engine replaced since) is left unknown: a provision is
+   * then read from the chain at its next event.
+   */
+  private async reread(c: Connection, memory: ReaderMemory, block: number, touched: readonly string[]): Promise<void> {
     const { lens, engine, vault } = c.reader.contracts;
     const at = { blockTag: block };
-    const accounts = [...new Set([...memory.flagged, ...Object.keys(memory.provisions)])];
+    const accounts = [...new Set([...memory.flagged, ...Object.keys(memory.provisions), ...touched])];
     memory.flagged = new Set();
     memory.provisions = {};
     for (const account of accounts) {
       const [flaggedAt, provision] = await Promise.all([
-        engine.flaggedAt(account, at),
-        lens.provisionOf(String(vault.target), account, at),
+        engine.flaggedAt(account, at).catch(() => 0n),
+        lens.provisionOf(String(vault.target), account, at).catch(() => undefined),
       ]);
       if (flaggedAt > 0n) memory.flagged.add(account);
-      if (provision > 0n) memory.provisions[account] = provision.toString();
+      if (provision !== undefined) memory.provisions[account] = provision.toString();
     }
   }
 }

@@ -238,6 +238,11 @@ export interface ReaderMemory {
   lastUpkeep: { block: number; timestamp: number } | null;
   lastKeeper: { action: string; block: number; by: string } | null;
   index?: { scannedTo: number; debtors: string[] };
+  /**
+   * Contracts learned from wiring events (address → role): followed for good, across restarts, even once replaced
+   * (a catch-up over a replaced contract's life reads its events).
+   */
+  followed?: Record<string, string>;
 }
 
 export const emptyMemory = (watchingFrom: number): ReaderMemory => ({
@@ -409,7 +414,8 @@ export class ChainReader {
     const assets = block.assets;
     const vaultAddress = String(vault.target);
     const collaterals = assets.slice(1);
-    const watchedSet = new Set([...memory.flagged, ...Object.keys(memory.provisions)]);
+    const provisioned = Object.entries(memory.provisions).filter(([, amount]) => amount !== "0");
+    const watchedSet = new Set([...memory.flagged, ...provisioned.map(([account]) => account)]);
     const all = [...new Set([...this.index.debtors, ...watchedSet])];
     const chunks: string[][] = [];
     for (let i = 0; i < all.length; i += this.chunk) chunks.push(all.slice(i, i + this.chunk));

@@ -82,6 +82,16 @@ export class HistoryStore implements EpisodeStore {
       CREATE TABLE IF NOT EXISTS outbox (alert TEXT NOT NULL, url TEXT NOT NULL, json TEXT NOT NULL,
         queued_at INTEGER NOT NULL, PRIMARY KEY (alert, url));
     `);
+    // Databases of earlier versions: the columns added since.
+    this.addColumn("entries", "log_index", "INTEGER NOT NULL DEFAULT 0");
+    this.addColumn("outbox", "queued_at", `INTEGER NOT NULL DEFAULT ${Date.now()}`);
+  }
+
+  /** Adds `column` to `table` when an older database lacks it. */
+  private addColumn(table: string, column: string, definition: string): void {
+    const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === column))
+      this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
   }
 
   /** Binds an empty database to `identity`; throws StoreMismatch when it follows another deployment. */
@@ -188,6 +198,13 @@ export class HistoryStore implements EpisodeStore {
       this.db.exec("ROLLBACK");
       throw error;
     }
+  }
+
+  /** Timeline entries of blocks after `block` (a rewind re-reads the accounts they named). */
+  entriesAfter(block: number): TimelineEntry[] {
+    return (this.db.prepare("SELECT json FROM entries WHERE block > ?").all(block) as Array<{ json: string }>).map(
+      (r) => JSON.parse(r.json) as TimelineEntry,
+    );
   }
 
   /** Deliveries not done yet (queued by `record`, removed by `delivered`): after a restart they are sent again. */

@@ -10,6 +10,7 @@ import {
   formatUnits,
   getAddress,
   id,
+  isError,
   type Log,
   type LogDescription,
   type Provider,
@@ -134,6 +135,30 @@ const NEWS_TOPICS: string[] = [
   ),
 ];
 
+/** The address the console now uses for `role` (undefined when it has none). */
+function currentOf(contracts: ConsoleContracts, role: string): string | undefined {
+  const target = (c: { target: unknown } | undefined): string | undefined =>
+    c === undefined ? undefined : getAddress(String(c.target));
+  switch (role) {
+    case "oracle":
+      return target(contracts.oracle);
+    case "breaker":
+      return target(contracts.breaker);
+    case "queue":
+      return target(contracts.queue);
+    case "engine":
+      return target(contracts.engine);
+    case "riskManager":
+      return target(contracts.riskManager);
+    case "rebalancer":
+      return target(contracts.rebalancer);
+    case "rateModel":
+      return getAddress(contracts.rateModel);
+    default:
+      return undefined;
+  }
+}
+
 /** What one range of the timeline came to. */
 export interface TimelineRange {
   entries: TimelineEntry[];
@@ -187,18 +212,21 @@ export async function readTimeline(
       parsed = null;
     }
     if (parsed === null) continue;
-    const content = id(`${log.address}${log.topics.join("")}${log.data}`).slice(2, 18);
+    // Its contract, name and indexed arguments: the same if a reorg mines the transaction again, whatever totals its
+    // data carries then (identical events of one transaction are told apart by their count).
+    const content = id(`${log.address}${log.topics.join("")}`).slice(2, 18);
     const count = seen.get(`${log.transactionHash}:${content}`) ?? 0;
     seen.set(`${log.transactionHash}:${content}`, count + 1);
     const provisionBefore = await remember(parsed, role, log, memory, ctx);
     const wiring = role === "vault" ? WIRING_EVENTS[parsed.name] : undefined;
     if (wiring !== undefined) {
+      // A listed asset, or a contract other than the one now used for its role: the contracts are found again.
       let fresh = parsed.name === "CollateralListed";
       for (const [arg, wired] of wiring) {
         const address = getAddress(String(parsed.args[arg]));
-        if (address === ZeroAddress || ctx.contracts.roles.has(address)) continue;
-        learned.set(address, wired);
-        fresh = true;
+        if (address === ZeroAddress) continue;
+        if (address !== currentOf(ctx.contracts, wired)) fresh = true;
+        if (!ctx.contracts.roles.has(address)) learned.set(address, wired);
       }
       if (fresh) rewiredAt ??= log.blockNumber;
     }
@@ -234,7 +262,7 @@ async function remember(
   log: Log,
   memory: ReaderMemory,
   ctx: TimelineContext,
-): Promise<bigint | undefined> {
+): Promise<bigint | null | undefined> {
   const a = event.args;
   const contracts = ctx.contracts;
   if (role === "engine" && event.name === "AccountFlagged") memory.flagged.add(getAddress(String(a.account)));
@@ -258,7 +286,7 @@ async function remember(
   }
   if (role === "vault" && event.name === "BadDebtWrittenOff") {
     memory.lastKeeper = { action: `wrote off ${short(String(a.account))}`, block: log.blockNumber, by: "" };
-    delete memory.provisions[getAddress(String(a.account))];
+    memory.provisions[getAddress(String(a.account))] = "0";
   }
   if (role === "vault" && event.name === "BadDebtProvisioned") {
     // `amount` is the account's provision now: 0 when it is cleared, less after a repayment.
@@ -267,23 +295,27 @@ async function remember(
     const before =
       known !== undefined
         ? BigInt(known)
-        : log.blockNumber > memory.watchingFrom - 1 && log.blockNumber > 0
+        : log.blockNumber >= memory.watchingFrom && log.blockNumber > 0
           ? await provisionAt(ctx, account, log.blockNumber - 1)
           : 0n;
-    const now = BigInt(String(a.amount));
-    if (now === 0n) delete memory.provisions[account];
-    else memory.provisions[account] = now.toString();
+    // Cleared provisions stay as "0": known to be none, unlike an account never seen.
+    memory.provisions[account] = String(a.amount);
     return before;
   }
   return undefined;
 }
 
-/** `account`'s provision at the end of `block`, from the lens (0 when it cannot be read). */
-async function provisionAt(ctx: TimelineContext, account: string, block: number): Promise<bigint> {
+/**
+ * `account`'s provision at the end of `block`, from the lens; null when the lens cannot say (it reverts there). Any
+ * other failure (a timeout, a node without that state) fails the step, which is read again: a guess of 0 could raise
+ * a false bad-debt alert.
+ */
+async function provisionAt(ctx: TimelineContext, account: string, block: number): Promise<bigint | null> {
   try {
     return await ctx.contracts.lens.provisionOf(String(ctx.contracts.vault.target), account, { blockTag: block });
-  } catch {
-    return 0n;
+  } catch (error) {
+    if (isError(error, "CALL_EXCEPTION") || isError(error, "BAD_DATA")) return null;
+    throw error;
   }
 }
 
@@ -321,7 +353,8 @@ function describe(
   key: string,
   timestamp: number,
   contracts: ConsoleContracts,
-  provisionBefore: bigint | undefined,
+  /** The account's provision before a `BadDebtProvisioned`; null when it cannot be known. */
+  provisionBefore: bigint | null | undefined,
 ): TimelineEntry {
   const a = event.args;
   const args: Record<string, string> = {};
@@ -395,11 +428,13 @@ function describe(
       const moved =
         now === 0n
           ? `provision on ${short(String(a.account))} cleared`
-          : now > before
-            ? `provisioned ${base(contracts, now - before)} more bad debt on ${short(String(a.account))}, ${base(contracts, now)} in all`
-            : `provision on ${short(String(a.account))} reduced to ${base(contracts, now)}`;
+          : provisionBefore === null
+            ? `provision on ${short(String(a.account))} set to ${base(contracts, now)} (its earlier provision could not be read)`
+            : now > before
+              ? `provisioned ${base(contracts, now - before)} more bad debt on ${short(String(a.account))}, ${base(contracts, now)} in all`
+              : `provision on ${short(String(a.account))} reduced to ${base(contracts, now)}`;
       const text = `${moved} (total provisions ${base(contracts, a.totalProvision)})`;
-      return now > before ? loss(text, now - before) : s(text);
+      return provisionBefore !== null && now > before ? loss(text, now - before) : s(text);
     }
     case "vault.WithdrawalQueued":
       return s(
