@@ -5,13 +5,15 @@
  * capped backoff on 5xx, 429, network errors and timeouts; a 4xx is final).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { expect } from "chai";
 import { getAddress } from "ethers";
+import { DatabaseSync } from "node:sqlite";
 
 import { parseConsoleArgs, readAddressFile } from "../../scripts/lib/console/consoleCli.js";
 import { UsageError } from "../../scripts/lib/cliArgs.js";
@@ -22,11 +24,12 @@ import {
   RulesError,
   parseRules,
   parseRulesText,
+  parseWebhook,
   type Rule,
 } from "../../scripts/lib/console/rules.js";
 import { HistoryStore, StoreMismatch } from "../../scripts/lib/console/store.js";
 import type { AccountRow, Alert, ChainView, TimelineEntry } from "../../scripts/lib/console/types.js";
-import { deliver } from "../../scripts/lib/console/webhooks.js";
+import { deliver, signature } from "../../scripts/lib/console/webhooks.js";
 import { ROOT } from "./helpers/consoleProcess.js";
 
 const ACCOUNT = "0x00000000000000000000000000000000000000a1";
@@ -409,6 +412,38 @@ describe("security console: history database", () => {
     store.close();
   });
 
+  it("opens a database of an earlier version, adding the columns it lacks", () => {
+    const file = path.join(dir, "old.sqlite");
+    const old = new DatabaseSync(file);
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE entries (id TEXT PRIMARY KEY, block INTEGER NOT NULL, timestamp INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
+      CREATE TABLE outbox (alert TEXT NOT NULL, url TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (alert, url));
+    `);
+    old
+      .prepare("INSERT INTO outbox (alert, url, json) VALUES (?, ?, ?)")
+      .run("k0", "http://x/", JSON.stringify(alert("k0", 1)));
+    old.close();
+    const store = new HistoryStore(file);
+    expect(store.pendingDeliveries().map((d) => d.alert.key)).to.deep.equal(["k0"]);
+    store.record(
+      {
+        entries: [entry(3, "vault", "X", {})],
+        view: view(3),
+        cursor: 3,
+        cursorHash: "0x03",
+        memory: "{}",
+        webhooks: ["http://x/"],
+      },
+      () => [alert("k1", 3)],
+    );
+    expect(store.prune(7)).to.equal(0);
+    expect(store.history(1).entries.map((e) => e.id)).to.deep.equal(["3:0"]);
+    expect(store.pendingDeliveries().map((d) => d.alert.key)).to.deep.equal(["k0", "k1"]);
+    store.close();
+  });
+
   it("prunes rows older than the days kept", async () => {
     const store = new HistoryStore(":memory:");
     store.record(
@@ -463,10 +498,13 @@ describe("security console: webhook delivery", () => {
   let url: string;
   let answers: number[];
   let hits: number;
+  const requests: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
   before(async () => {
     server = createServer((req, res) => {
-      req.resume();
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
         const status = answers[hits++] ?? 200;
         if (status === 0) return; // never answer: a timeout
         res.writeHead(status).end();
@@ -477,6 +515,7 @@ describe("security console: webhook delivery", () => {
   });
   beforeEach(() => {
     hits = 0;
+    requests.length = 0;
   });
   after(async () => {
     server.closeAllConnections();
@@ -503,6 +542,30 @@ describe("security console: webhook delivery", () => {
     assets: [],
     raisedAt: 0,
   };
+
+  it("signs each POST when its webhook names a secret, and refuses a secret variable that is not set", async () => {
+    expect(() => parseWebhook({ url, secretEnv: "BULWARK_TEST_UNSET" }, "w", {})).to.throw(
+      RulesError,
+      /w\.secretEnv names BULWARK_TEST_UNSET, which is not set/,
+    );
+    expect(() => parseWebhook({ url, secretEnv: "not a name" }, "w", {})).to.throw(
+      RulesError,
+      /must be an environment variable's name/,
+    );
+    const signed = parseWebhook({ url, secretEnv: "HOOK_KEY", attempts: 1 }, "w", { HOOK_KEY: "s3cret" });
+    answers = [204];
+    expect((await deliver(signed, one, undefined, async () => undefined)).ok).to.equal(true);
+    const [{ headers, body }] = requests;
+    const timestamp = String(headers["x-bulwark-timestamp"]);
+    const expected = createHmac("sha256", "s3cret").update(`${timestamp}.${body}`).digest("hex");
+    expect(headers["x-bulwark-signature"]).to.equal(`sha256=${expected}`);
+    expect(signature("s3cret", timestamp, body)).to.equal(expected);
+    expect(headers["x-bulwark-alert"]).to.equal(one.key);
+    // Unsigned without a secret.
+    answers = [204];
+    await deliver(hook(), one, undefined, async () => undefined);
+    expect(requests[1].headers["x-bulwark-signature"]).to.equal(undefined);
+  });
 
   it("retries 503 and 429 with doubling, capped delays, then succeeds", async () => {
     answers = [503, 429, 503, 204];

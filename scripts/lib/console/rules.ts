@@ -37,6 +37,11 @@ export interface WebhookConfig {
   backoffMs: number;
   maxBackoffMs: number;
   timeoutMs: number;
+  /**
+   * The HMAC key each POST is signed with (from the environment variable `secretEnv` names; never in the file):
+   * `x-bulwark-signature: sha256=<hex of HMAC-SHA256(key, timestamp + "." + body)>` beside `x-bulwark-timestamp`.
+   */
+  secret?: string;
 }
 
 export interface RulesConfig {
@@ -148,8 +153,11 @@ export function parseRules(raw: unknown, where = "rules file"): RulesConfig {
   };
 }
 
-/** A webhook: `"http://…"` or `{ "url": …, "attempts", "backoffMs", "maxBackoffMs", "timeoutMs" }`. */
-export function parseWebhook(raw: unknown, at: string): WebhookConfig {
+/**
+ * A webhook: `"http://…"` or `{ "url": …, "attempts", "backoffMs", "maxBackoffMs", "timeoutMs", "secretEnv" }`.
+ * `secretEnv` names the environment variable holding the signing key (it must be set).
+ */
+export function parseWebhook(raw: unknown, at: string, env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   const entry = typeof raw === "string" ? { url: raw } : raw;
   if (!isRecord(entry)) throw new RulesError(`${at} must be a URL or an object with "url"`);
   const url = entry.url;
@@ -170,18 +178,30 @@ export function parseWebhook(raw: unknown, at: string): WebhookConfig {
     return value;
   };
   for (const key of Object.keys(entry)) {
-    if (!["url", "attempts", "backoffMs", "maxBackoffMs", "timeoutMs"].includes(key))
+    if (!["url", "attempts", "backoffMs", "maxBackoffMs", "timeoutMs", "secretEnv"].includes(key))
       throw new RulesError(
-        `${at}: unknown field "${key}" (expected url, attempts, backoffMs, maxBackoffMs, timeoutMs)`,
+        `${at}: unknown field "${key}" (expected url, attempts, backoffMs, maxBackoffMs, timeoutMs, secretEnv)`,
       );
   }
   return {
     url: parsed.href,
+    ...secretOf(entry.secretEnv, at, env),
     attempts: whole("attempts", 6, 1, 50),
     backoffMs: whole("backoffMs", 500, 1, 600_000),
     maxBackoffMs: whole("maxBackoffMs", 30_000, 1, 3_600_000),
     timeoutMs: whole("timeoutMs", 5_000, 100, 120_000),
   };
+}
+
+/** The signing key `secretEnv` names, if any: the variable must be set and not empty. */
+function secretOf(name: unknown, at: string, env: NodeJS.ProcessEnv): { secret?: string } {
+  if (name === undefined) return {};
+  if (typeof name !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new RulesError(`${at}.secretEnv must be an environment variable's name, got ${JSON.stringify(name)}`);
+  const secret = env[name];
+  if (secret === undefined || secret === "")
+    throw new RulesError(`${at}.secretEnv names ${name}, which is not set: set it to the webhook's signing key`);
+  return { secret };
 }
 
 /** Parses a rules file's text. */

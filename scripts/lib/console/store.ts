@@ -72,7 +72,6 @@ export class HistoryStore implements EpisodeStore {
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS entries (id TEXT PRIMARY KEY, block INTEGER NOT NULL, log_index INTEGER NOT NULL,
         timestamp INTEGER NOT NULL, recorded_at INTEGER NOT NULL, json TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS entries_block ON entries (block, log_index);
       CREATE TABLE IF NOT EXISTS alerts (key TEXT PRIMARY KEY, id TEXT NOT NULL, block INTEGER NOT NULL,
         raised_at INTEGER NOT NULL, json TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS alerts_raised ON alerts (raised_at);
@@ -85,6 +84,7 @@ export class HistoryStore implements EpisodeStore {
     // Databases of earlier versions: the columns added since.
     this.addColumn("entries", "log_index", "INTEGER NOT NULL DEFAULT 0");
     this.addColumn("outbox", "queued_at", `INTEGER NOT NULL DEFAULT ${Date.now()}`);
+    this.db.exec("CREATE INDEX IF NOT EXISTS entries_block ON entries (block, log_index)");
   }
 
   /** Adds `column` to `table` when an older database lacks it. */

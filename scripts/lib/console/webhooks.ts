@@ -3,6 +3,8 @@
  * URL, retried with capped exponential backoff on a network error, a timeout, HTTP 429 or 5xx. Any other answer is
  * final (a 4xx says the request itself is wrong). Deliveries never hold up the follower: each URL has its own queue.
  */
+import { createHmac } from "node:crypto";
+
 import { backoffDelay, sleep } from "../keeper/rpc.js";
 import type { Logger } from "../keeper/log.js";
 import type { WebhookConfig } from "./rules.js";
@@ -18,6 +20,11 @@ export interface DeliveryResult {
   last: string;
 }
 
+/** HMAC-SHA256 of `timestamp.body` under `secret`, hex: what a receiver recomputes to check a POST came from here. */
+export function signature(secret: string, timestamp: string, body: string): string {
+  return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+}
+
 /** Whether an HTTP status is worth retrying. */
 export const retryableStatus = (status: number): boolean => status === 429 || status >= 500;
 
@@ -30,13 +37,27 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   const body = JSON.stringify({ alert });
   let last = "";
+  /** The signature headers of one attempt (a fresh timestamp each time). */
+  const signed = (): Record<string, string> => {
+    if (hook.secret === undefined) return {};
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    return {
+      "x-bulwark-timestamp": timestamp,
+      "x-bulwark-signature": `sha256=${signature(hook.secret, timestamp, body)}`,
+    };
+  };
   for (let attempt = 1; attempt <= hook.attempts; attempt++) {
     let retry: boolean;
     try {
       const response = await fetch(hook.url, {
         method: "POST",
         // The alert's key is the same however often it is sent (a retry, a restart): receivers can drop repeats.
-        headers: { "content-type": "application/json", "user-agent": "bulwark-console", "x-bulwark-alert": alert.key },
+        headers: {
+          "content-type": "application/json",
+          "user-agent": "bulwark-console",
+          "x-bulwark-alert": alert.key,
+          ...signed(),
+        },
         body,
         signal: AbortSignal.any([AbortSignal.timeout(hook.timeoutMs), ...(signal === undefined ? [] : [signal])]),
       });
