@@ -324,11 +324,12 @@ export class Follower {
       const last = through === target;
       const { view, accounts } = last ? await c.reader.read(target, memory) : { view: undefined, accounts: [] };
       if (last) memory.index = c.reader.indexState();
-      const [header, after, base] = await Promise.all([
-        c.provider.getBlock(through),
+      const [after, base] = await Promise.all([
         c.provider.getBlock(to),
         cursor < 0 ? Promise.resolve(null) : c.provider.getBlock(cursor),
       ]);
+      // Usually the range ran to its end: its last block is the one just read.
+      const header = through === to ? after : await c.provider.getBlock(through);
       const storedBase = store.meta("cursorHash");
       const baseMoved = cursor >= 0 && storedBase !== undefined && storedBase !== "" && base?.hash !== storedBase;
       if (header === null || before === null || after === null || after.hash !== before.hash || baseMoved) {

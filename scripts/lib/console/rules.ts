@@ -299,15 +299,7 @@ export class Monitor {
       switch (rule.type) {
         case "breaker":
           for (const e of entries.filter((x) => x.name === "BreakerUpdated" && x.source === "breaker")) {
-            const tripped = e.args.tripped === "true";
-            out.push({
-              ...at(e),
-              rule: rule.id,
-              key: `${rule.id}:${e.key}`,
-              severity: tripped ? rule.severity : "info",
-              message: e.summary,
-              entry: e.id,
-            });
+            out.push(eventAlert(rule.id, e, e.args.tripped === "true" ? rule.severity : "info"));
           }
           break;
         case "badDebt":
@@ -316,27 +308,13 @@ export class Monitor {
           )) {
             // Only new bad debt: a provision cleared or reduced carries no amount.
             if (e.amount === undefined || e.amount <= 0 || e.amount < rule.minAmount) continue;
-            out.push({
-              ...at(e),
-              rule: rule.id,
-              key: `${rule.id}:${e.key}`,
-              severity: rule.severity,
-              message: e.summary,
-              entry: e.id,
-            });
+            out.push(eventAlert(rule.id, e, rule.severity));
           }
           break;
         case "timelock":
           for (const e of entries.filter((x) => x.source === "timelock" && x.name === "CallScheduled")) {
             if (rule.parametersOnly && e.args.parameter !== "true") continue;
-            out.push({
-              ...at(e),
-              rule: rule.id,
-              key: `${rule.id}:${e.key}`,
-              severity: rule.severity,
-              message: e.summary,
-              entry: e.id,
-            });
+            out.push(eventAlert(rule.id, e, rule.severity));
           }
           break;
         case "oracle":
@@ -412,10 +390,6 @@ export class Monitor {
       }
     }
     return out;
-
-    function at(e: TimelineEntry): Pick<NewAlert, "block" | "timestamp" | "accounts" | "assets"> {
-      return { block: e.block, timestamp: e.timestamp, accounts: e.accounts, assets: e.assets };
-    }
   }
 
   /** Opens, fires or ends the episode `key` of a condition rule. `minSeconds`: how long it must hold to fire. */
@@ -486,4 +460,10 @@ function episodeAlert(
     accounts: touched?.accounts ?? [],
     assets: touched?.assets ?? [],
   };
+}
+
+/** An event rule's alert: one per timeline entry, keyed by the entry's transaction and content. */
+function eventAlert(rule: string, e: TimelineEntry, severity: Severity): NewAlert {
+  const { block, timestamp, accounts, assets, summary: message, id: entry } = e;
+  return { block, timestamp, accounts, assets, rule, key: `${rule}:${e.key}`, severity, message, entry };
 }
