@@ -126,7 +126,9 @@ export default defineConfig({
     overrides: IR_OVERRIDES,
     // Governance is OpenZeppelin's TimelockController as shipped; built here so tests and scripts can deploy it.
     // Morpho Blue is built from its npm source for the side-by-side gas bench (scripts/lib/morpho.ts).
+    // PoseidonT3 (poseidon-solidity) is the hash SolvencySnapshots links to: deployed on its own, so built here.
     npmFilesToBuild: [
+      "poseidon-solidity/PoseidonT3.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
       "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
       "@morpho-org/morpho-blue/src/Morpho.sol",

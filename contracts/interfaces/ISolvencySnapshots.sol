@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title ISolvencySnapshots
+/// @notice A registry of borrowers' solvency snapshots, each a leaf of a Poseidon Merkle tree, that a zero-knowledge
+///         proof can later show membership of without saying which leaf (docs/zk.md).
+/// @dev The packed `fields` word, low bits first (the circuit's layout, zk/circuits/solvency.circom):
+///      bits 0–63 health (WAD, capped at 2^64-1), 64–159 debt (base units), 160–191 risk score (millionths of a σ,
+///      capped at 2^32-1), 192–231 timestamp (seconds), 232 flagged-or-provisioned.
+interface ISolvencySnapshots {
+    /// @notice Thrown when a price the account's health relies on is not OK: nobody attests a doubted price.
+    error PriceNotOk(uint8 status);
+    /// @notice Thrown when the account has no debt: a snapshot attests a borrower.
+    error NoDebt();
+    /// @notice Thrown when the account's debt does not fit the leaf's 96 bits.
+    error DebtTooLarge(uint256 debt);
+    /// @notice Thrown when an identity commitment is 0 or not below the SNARK scalar field.
+    error BadIdCommitment(uint256 idCommitment);
+    /// @notice Thrown when the tree holds 2^MAX_DEPTH leaves.
+    error TreeFull();
+    /// @notice Thrown when an address argument is zero.
+    error ZeroAddress();
+
+    /// @notice Emitted for each snapshot, after the tree took its leaf.
+    /// @param account The account that snapshotted itself.
+    /// @param index The leaf's index in the tree.
+    /// @param idCommitment Poseidon(secret) of the identity that may prove this leaf.
+    /// @param fields The packed health, debt, score, time and flag.
+    /// @param leaf Poseidon(idCommitment, fields).
+    /// @param root The tree's root after the insertion.
+    event Snapshot(
+        address indexed account,
+        uint256 indexed index,
+        uint256 idCommitment,
+        uint256 fields,
+        uint256 leaf,
+        uint256 root
+    );
+
+    /// @notice Reads the caller's health, debt, risk score and flag from Bulwark's views, packs them with the time,
+    ///         and appends Poseidon(idCommitment, fields) to the tree.
+    /// @dev Reverts with `PriceNotOk`, `NoDebt`, `DebtTooLarge`, `BadIdCommitment` or `TreeFull`.
+    /// @param idCommitment Poseidon(secret) of the identity that will prove this snapshot (npm run zk:identity).
+    /// @return index The leaf's index.
+    /// @return root The new root.
+    function snapshot(uint256 idCommitment) external returns (uint256 index, uint256 root);
+
+    /// @notice What `snapshot` would record for `account` now, without recording it.
+    /// @dev Reverts as `snapshot` does (but `BadIdCommitment` and `TreeFull`).
+    /// @param account The account.
+    /// @return fields The packed word.
+    function fieldsOf(address account) external view returns (uint256 fields);
+
+    /// @notice Whether `root` was ever the tree's root (a proof must name one).
+    /// @param root The root.
+    function isKnownRoot(uint256 root) external view returns (bool);
+
+    /// @notice Tree size when `root` was the root (0: never a root).
+    /// @param root The root.
+    function sizeAtRoot(uint256 root) external view returns (uint256);
+
+    /// @notice The current root (0 while the tree is empty).
+    function root() external view returns (uint256);
+
+    /// @notice Leaves in the tree.
+    function size() external view returns (uint256);
+
+    /// @notice The tree's depth: the least d with 2^d ≥ size.
+    function depth() external view returns (uint256);
+}

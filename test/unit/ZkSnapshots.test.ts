@@ -1,0 +1,165 @@
+/**
+ * Issue 25: the snapshot registry. Its tree equals the TypeScript tree root for root over hundreds of random
+ * snapshots (depth growing from 0 to 9), every root it had stays known, a leaf records exactly what Bulwark's views
+ * say, and nobody snapshots a doubted or stale price, a debt-free account, a bad identity or a full tree. It holds no
+ * tokens and writes only its own storage (a trace of a snapshot shows no other contract's SSTORE and no value sent).
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+
+import { packFields, SNARK_FIELD, unpackFields } from "../../scripts/lib/zk/layout.js";
+import { poseidon } from "../../scripts/lib/zk/poseidon.js";
+import { LeanTree, MAX_DEPTH, rootOf } from "../../scripts/lib/zk/tree.js";
+import { Rng } from "../../scripts/lib/sim/population.js";
+import { collateral } from "../../scripts/lib/testMarket.js";
+import { deployZkMarket, type ZkMarket } from "./helpers/zk.js";
+import { wad } from "./helpers/vault.js";
+
+const { ethers, networkHelpers } = await network.create();
+
+const fixture = (): Promise<ZkMarket> => deployZkMarket(ethers, 6);
+
+describe("ZK solvency snapshots (issue 25)", function () {
+  it("the on-chain tree equals the TypeScript tree root for root over 260 random snapshots, depth 0 to 9", async function () {
+    const f = await networkHelpers.loadFixture(fixture);
+    const hash = await poseidon();
+    const tree = new LeanTree(hash);
+    const rng = new Rng("issue-25");
+    const random = (): number => rng.next();
+    const roots: bigint[] = [];
+    const depths = new Set<number>();
+    const signers = [...f.borrowers, f.edge];
+    for (let i = 0; i < 260; i++) {
+      const who = signers[Math.floor(random() * signers.length)];
+      const id = 1n + BigInt(Math.floor(random() * 2 ** 52)) * 7919n;
+      if (random() < 0.05) {
+        await networkHelpers.time.increase(Math.floor(random() * 1800));
+        await f.market.heartbeat();
+      }
+      const receipt = await (await f.registry.connect(who).snapshot(id)).wait();
+      const event = f.registry.interface.parseLog(receipt!.logs.at(-1)!)!;
+      expect(event.name).to.equal("Snapshot");
+      const { account, index, idCommitment, fields, leaf, root } = event.args.toObject() as {
+        account: string;
+        index: bigint;
+        idCommitment: bigint;
+        fields: bigint;
+        leaf: bigint;
+        root: bigint;
+      };
+      expect(account).to.equal(who.address);
+      expect(index).to.equal(BigInt(i));
+      expect(idCommitment).to.equal(id);
+      expect(leaf).to.equal(hash.two(id, fields));
+      tree.insert(leaf);
+      expect(root).to.equal(tree.root, `root after snapshot ${i}`);
+      if (!depths.has(tree.depth) || i === 259) {
+        expect(await f.registry.root()).to.equal(tree.root);
+        expect(await f.registry.depth()).to.equal(BigInt(tree.depth));
+      }
+      depths.add(tree.depth);
+      roots.push(root);
+    }
+    expect([...depths].sort((a, b) => a - b)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await f.registry.size()).to.equal(260n);
+    // Every root the tree had stays known, with the size it had.
+    for (const [i, root] of roots.entries()) expect(await f.registry.sizeAtRoot(root)).to.equal(BigInt(i + 1));
+    expect(await f.registry.isKnownRoot(12345n)).to.equal(false);
+    // Every leaf's path leads to the root, as the circuit computes it.
+    for (const index of [0, 1, 2, 127, 128, 255, 256, 257, 259]) {
+      const proof = tree.proof(index);
+      expect(proof.siblings.length).to.equal(MAX_DEPTH);
+      expect(rootOf(hash, proof)).to.equal(tree.root);
+    }
+  });
+
+  it("a leaf records exactly what the vault, the lens, the engine and the risk manager say, flag included", async function () {
+    const f = await networkHelpers.loadFixture(fixture);
+    const { vault, lens, engine } = f.market;
+    const weth = await collateral(f.market, "WETH").getAddress();
+    const check = async (account: string, flagged: boolean): Promise<void> => {
+      const word = await f.registry.fieldsOf(account);
+      const fields = unpackFields(word);
+      const block = await ethers.provider.getBlock("latest");
+      expect(fields.health).to.equal(await lens.healthFactor(vault, account));
+      expect(fields.debt).to.equal(await vault.debtOf(account));
+      expect(fields.score).to.equal((await f.riskManager.riskScore(account)) / 10n ** 12n);
+      expect(fields.time).to.equal(BigInt(block!.timestamp));
+      expect(fields.flagged).to.equal(flagged);
+      expect(packFields(fields)).to.equal(word);
+    };
+    for (const b of f.borrowers) await check(b.address, false);
+    await check(f.edge.address, false);
+    // 10% down (inside the adapter's jump bound, so the price stays OK): the edge account is liquidatable; flagged.
+    await (await f.market.prices.set(weth, wad("2700"))).wait();
+    expect(await vault.isLiquidatable(f.edge)).to.equal(true);
+    await (await engine.flag(f.edge)).wait();
+    expect(await engine.flaggedAt(f.edge)).to.not.equal(0n);
+    await check(f.edge.address, true);
+    const receipt = await (await f.registry.connect(f.edge).snapshot(99n)).wait();
+    const event = f.registry.interface.parseLog(receipt!.logs.at(-1)!)!;
+    expect(unpackFields(event.args.fields as bigint).flagged).to.equal(true);
+    expect(unpackFields(event.args.fields as bigint).health < wad("1")).to.equal(true);
+  });
+
+  it("refuses a doubted price, a stale price, a debt-free account, a bad identity and a full tree; changes nothing", async function () {
+    const f = await networkHelpers.loadFixture(fixture);
+    const [b] = f.borrowers;
+    const lender = (await ethers.getSigners())[1];
+    const weth = await collateral(f.market, "WETH").getAddress();
+    const snap = f.registry.connect(b);
+    await expect(snap.snapshot(0n)).to.be.revertedWithCustomError(f.registry, "BadIdCommitment").withArgs(0n);
+    await expect(snap.snapshot(SNARK_FIELD)).to.be.revertedWithCustomError(f.registry, "BadIdCommitment");
+    await expect(f.registry.connect(lender).snapshot(1n)).to.be.revertedWithCustomError(f.registry, "NoDebt");
+    // A 30% unconfirmed fall: the adapter doubts WETH (DEGRADED).
+    await (await f.market.prices.set(weth, wad("2100"))).wait();
+    await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "PriceNotOk").withArgs(1);
+    await expect(f.registry.fieldsOf(b)).to.be.revertedWithCustomError(f.registry, "PriceNotOk");
+    // The next round confirms it: OK again.
+    await (await f.market.prices.set(weth, wad("2100"))).wait();
+    await (await snap.snapshot(1n)).wait();
+    // Stale: two hours with no round.
+    await networkHelpers.time.increase(2 * 3600);
+    await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "PriceNotOk");
+    expect(await f.registry.size()).to.equal(1n);
+    // A full tree: the size slot set to 2^MAX_DEPTH.
+    await f.market.heartbeat();
+    await networkHelpers.setStorageAt(await f.registry.getAddress(), 0, 2n ** BigInt(MAX_DEPTH));
+    await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "TreeFull");
+  });
+
+  it("holds no tokens and writes only its own storage: a traced snapshot has no SSTORE elsewhere and no value call", async function () {
+    const f = await networkHelpers.loadFixture(fixture);
+    const tx = await f.registry.connect(f.borrowers[0]).snapshot(7n);
+    await tx.wait();
+    const trace = (await ethers.provider.send("debug_traceTransaction", [
+      tx.hash,
+      { disableStack: false, disableMemory: true },
+    ])) as {
+      structLogs: { op: string; depth: number; stack?: string[] }[];
+    };
+    let sstores = 0;
+    let staticCalls = 0;
+    for (const step of trace.structLogs) {
+      if (step.op === "SSTORE") {
+        expect(step.depth, "an SSTORE outside the registry's own frame").to.equal(1);
+        sstores++;
+      }
+      if (
+        step.op === "CALL" ||
+        step.op === "CALLCODE" ||
+        step.op === "CREATE" ||
+        step.op === "CREATE2" ||
+        step.op === "SELFDESTRUCT"
+      ) {
+        expect.fail(`${step.op} at depth ${step.depth}: the registry only reads`);
+      }
+      if (step.op === "STATICCALL" && step.depth === 1) staticCalls++;
+    }
+    expect(sstores).to.be.greaterThan(0);
+    expect(staticCalls).to.be.greaterThan(0);
+    for (const token of [f.market.usdc, ...f.market.collaterals.values()]) {
+      expect(await token.balanceOf(f.registry)).to.equal(0n);
+    }
+  });
+});
