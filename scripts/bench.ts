@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: six benches, in this order, each in its own file under scripts/lib/bench/:
+ * `npm run bench`: seven benches, in this order, each in its own file under scripts/lib/bench/:
  *   - sizes (contractSizes.ts): the runtime bytecode of every shipped contract against EIP-170's limit, a table and
  *     bench/sizes.json (also `npm run sizes`);
  *   - gas (vaultGas.ts): transaction-level gas of every user operation of the vault, liquidations, the risk modules,
@@ -13,9 +13,11 @@
  *     Morpho Blue, the same 200 borrowers on each (bad debt, liquidations, lenders' loss): bench/solvency.json (about
  *     11 minutes on 2 cores: luna-2022 alone is 10,145 one-minute steps);
  *   - risk (riskBench.ts): the Monte Carlo risk report of `npm run risk` (200 synthetic paths, Bulwark static and
- *     adaptive and Morpho Blue): bench/risk.json.
+ *     adaptive and Morpho Blue): bench/risk.json;
+ *   - zk (zkBench.ts): private solvency attestations: constraints, proving time, the gate's verify and consume gas, and
+ *     snapshot gas with 65,536 leaves: bench/zk.json.
  *
- * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (sizes, gas, morpho, simulation, solvency or risk).
+ * `BULWARK_BENCH_ONLY=<part> npm run bench` runs only that part (sizes, gas, morpho, simulation, solvency, risk or zk).
  */
 import { sizesBench } from "./lib/bench/contractSizes.js";
 import { gasBench } from "./lib/bench/vaultGas.js";
@@ -24,6 +26,7 @@ import { COMMAND } from "./lib/bench/shared.js";
 import { simulationBench } from "./lib/bench/simulationSpeed.js";
 import { solvencyComparison } from "./lib/bench/solvencyComparison.js";
 import { riskBench } from "./lib/bench/riskBench.js";
+import { zkBench } from "./lib/bench/zkBench.js";
 import { runScript } from "./lib/scriptRunner.js";
 
 /** The parts `BULWARK_BENCH_ONLY` may select, in the order they run; unset, all of them run. */
@@ -34,6 +37,7 @@ const BENCH_PARTS = {
   simulation: simulationBench,
   solvency: solvencyComparison,
   risk: riskBench,
+  zk: zkBench,
 } as const;
 
 async function main(): Promise<void> {

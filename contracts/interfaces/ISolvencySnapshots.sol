@@ -3,7 +3,8 @@ pragma solidity 0.8.28;
 
 /// @title ISolvencySnapshots
 /// @notice A registry of borrowers' solvency snapshots, each a leaf of a Poseidon Merkle tree, that a zero-knowledge
-///         proof can later show membership of without saying which leaf (docs/zk.md).
+///         proof can later show membership of without saying which leaf (docs/zk.md). A snapshot queues its leaf;
+///         `sync` folds queued leaves into the tree and records the root, which proofs then name.
 /// @dev The packed `fields` word, low bits first (the circuit's layout, zk/circuits/solvency.circom):
 ///      bits 0–63 health (WAD, capped at 2^64-1), 64–159 debt (base units), 160–191 risk score (millionths of a σ,
 ///      capped at 2^32-1), 192–231 timestamp (seconds), 232 flagged-or-provisioned.
@@ -21,29 +22,37 @@ interface ISolvencySnapshots {
     /// @notice Thrown when an address argument is zero.
     error ZeroAddress();
 
-    /// @notice Emitted for each snapshot, after the tree took its leaf.
+    /// @notice Thrown by `sync` when every leaf is already in the tree.
+    error NothingToSync();
+
+    /// @notice Emitted for each snapshot, once its leaf is queued for the tree.
     /// @param account The account that snapshotted itself.
     /// @param index The leaf's index in the tree.
     /// @param idCommitment Poseidon(secret) of the identity that may prove this leaf.
     /// @param fields The packed health, debt, score, time and flag.
     /// @param leaf Poseidon(idCommitment, fields).
-    /// @param root The tree's root after the insertion.
-    event Snapshot(
-        address indexed account,
-        uint256 indexed index,
-        uint256 idCommitment,
-        uint256 fields,
-        uint256 leaf,
-        uint256 root
-    );
+    event Snapshot(address indexed account, uint256 indexed index, uint256 idCommitment, uint256 fields, uint256 leaf);
+
+    /// @notice Emitted when `sync` folded queued leaves into the tree and a new root became known.
+    /// @param size Leaves in the tree.
+    /// @param root The tree's root at that size.
+    event Synced(uint256 size, uint256 root);
 
     /// @notice Reads the caller's health, debt, risk score and flag from Bulwark's views, packs them with the time,
-    ///         and appends Poseidon(idCommitment, fields) to the tree.
+    ///         and queues Poseidon(idCommitment, fields) as the tree's next leaf (`sync` folds it in).
     /// @dev Reverts with `PriceNotOk`, `NoDebt`, `DebtTooLarge`, `BadIdCommitment` or `TreeFull`.
     /// @param idCommitment Poseidon(secret) of the identity that will prove this snapshot (npm run zk:identity).
     /// @return index The leaf's index.
+    function snapshot(uint256 idCommitment) external returns (uint256 index);
+
+    /// @notice Folds up to `maxLeaves` queued leaves into the tree, in order, and records the new root. Anyone may
+    ///         call it (a prover whose leaf is queued, a keeper); about one Poseidon hash per leaf, plus at most one
+    ///         per level for the root.
+    /// @dev Reverts with `NothingToSync`.
+    /// @param maxLeaves Most leaves to fold (0: all queued).
+    /// @return size Leaves in the tree after it.
     /// @return root The new root.
-    function snapshot(uint256 idCommitment) external returns (uint256 index, uint256 root);
+    function sync(uint256 maxLeaves) external returns (uint256 size, uint256 root);
 
     /// @notice What `snapshot` would record for `account` now, without recording it.
     /// @dev Reverts as `snapshot` does (but `BadIdCommitment` and `TreeFull`).
@@ -59,12 +68,12 @@ interface ISolvencySnapshots {
     /// @param root The root.
     function sizeAtRoot(uint256 root) external view returns (uint256);
 
-    /// @notice The current root (0 while the tree is empty).
+    /// @notice The root of the synced tree (0 while it is empty).
     function root() external view returns (uint256);
 
-    /// @notice Leaves in the tree.
+    /// @notice Snapshots taken: leaves in the tree and queued.
     function size() external view returns (uint256);
 
-    /// @notice The tree's depth: the least d with 2^d ≥ size.
-    function depth() external view returns (uint256);
+    /// @notice Leaves in the tree (the first `synced` snapshots).
+    function synced() external view returns (uint256);
 }

@@ -26,7 +26,7 @@ import {
   type WitnessInput,
 } from "../../scripts/lib/zk/prover.js";
 import { LeanTree } from "../../scripts/lib/zk/tree.js";
-import { deployZkMarket, type ZkMarket } from "./helpers/zk.js";
+import { deployZkMarket, type ZkMarket } from "../../scripts/lib/zk/market.js";
 import { wad } from "./helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -59,6 +59,7 @@ async function setup(): Promise<Setup> {
     secrets.push(secret);
     fields.push(event.args.fields as bigint);
   }
+  await (await f.registry.sync(0)).wait();
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const claim = await f.consumer.claim(BigInt(await networkHelpers.time.latest()) - 3600n);
   const beneficiary = (await ethers.getSigners())[15].address;
@@ -219,14 +220,16 @@ describe("ZK private solvency attestations (issue 25)", function () {
   it("each public input flipped fails: root, nullifier, scope (consumer, context), message, predicate", async function () {
     const { s, good } = await honest();
     const g = good.gate;
-    // Another root the registry had (the one before the last snapshot): a real root, the wrong one for this proof.
-    const earlier = new LeanTree(
-      s.hash,
-      Array.from({ length: 9 }, (_, i) => s.tree.leaf(i)),
-    ).root;
-    expect(await s.registry.isKnownRoot(earlier)).to.equal(true);
+    // Another root the registry has had (after one more snapshot and sync): a real root, the wrong one here.
+    const [stranger] = (await ethers.getSigners()).slice(12);
+    await (await s.registry.connect(s.edge).snapshot(77n)).wait();
+    await (await s.registry.connect(stranger).sync(0)).wait();
+    const later = await s.registry.root();
+    expect(later).to.not.equal(s.tree.root);
+    expect(await s.registry.isKnownRoot(later)).to.equal(true);
+    expect(await s.registry.isKnownRoot(s.tree.root)).to.equal(true);
     await expect(
-      s.consumer.grant(s.message, s.claim.minTimestamp, { ...g, root: earlier }),
+      s.consumer.grant(s.message, s.claim.minTimestamp, { ...g, root: later }),
     ).to.be.revertedWithCustomError(s.gate, "InvalidProof");
     await expect(
       s.consumer.grant(s.message, s.claim.minTimestamp, { ...g, nullifier: g.nullifier + 1n }),

@@ -14,18 +14,23 @@ import {SolvencyLayout} from "./SolvencyLayout.sol";
 /// @title SolvencySnapshots
 /// @notice Periphery for private solvency attestations (docs/zk.md). A borrower snapshots itself: its health (as
 ///         `VaultLens.healthFactor`), debt, risk score (`RiskManager.riskScore`) and flag (flagged by the engine or
-///         provisioned) are read from Bulwark's own views, packed with the time (`SolvencyLayout`) and hashed with an
-///         identity commitment into a Poseidon leaf, appended to a lean incremental Merkle tree whose every root is
-///         remembered. A zero-knowledge proof (SolvencyGate) later shows one leaf satisfies a claim without saying
-///         which.
+///         provisioned) are read from Bulwark's own views, packed with the time (`SolvencyLayout`), hashed with an
+///         identity commitment into a Poseidon leaf and queued. `sync`, which anyone may call, folds queued leaves
+///         into a lean incremental Merkle tree and records its root; every root it ever had stays known. A
+///         zero-knowledge proof (SolvencyGate) later shows one leaf under a known root satisfies a claim without
+///         saying which.
 /// @dev Invariants:
 ///      - it holds no tokens and calls only views: Bulwark's state is the same with or without it;
 ///      - a leaf records exactly what the views said in the snapshot's block, and only while every price the
 ///        position needs is OK (no attesting a doubted price); health and score are capped down, never up, and a
 ///        debt that does not fit is refused, so every capped field errs against the borrower's claim;
-///      - the tree is the lean incremental Merkle tree of scripts/lib/zk/tree.ts and the circuit: a node with no
-///        right sibling yet is carried up unhashed; depth = ⌈log2 size⌉; every root it ever had stays known.
-///      The insertion loop runs at most MAX_DEPTH times.
+///      - the tree of the first `synced` leaves is the lean incremental Merkle tree of scripts/lib/zk/tree.ts and
+///        the circuit (a node with no right sibling yet is carried up unhashed; depth ⌈log2 size⌉), and its root is
+///        known from the `sync` that reached that size on.
+///      Why a queue: folding a leaf into the tree costs about one hash amortised (each complete subtree is hashed
+///      once), where recomputing the root at every snapshot would cost one per set bit of the index (16 at leaf
+///      65,536). A snapshot thus costs the same whatever the tree's size. The loops of `sync` are bounded by its
+///      argument and MAX_DEPTH.
 contract SolvencySnapshots is ISolvencySnapshots {
     using FixedPointMath for uint256;
     using VaultStorage for ICollateralVault;
@@ -41,9 +46,13 @@ contract SolvencySnapshots is ISolvencySnapshots {
     /// @inheritdoc ISolvencySnapshots
     uint256 public size;
     /// @inheritdoc ISolvencySnapshots
-    uint256 public depth;
-    /// @dev The last left node of each level still waiting for its right sibling; `_sideNodes[depth]` is the root.
-    mapping(uint256 level => uint256 node) private _sideNodes;
+    uint256 public synced;
+    /// @inheritdoc ISolvencySnapshots
+    uint256 public root;
+    /// @dev Leaves snapshotted and not yet synced, by index.
+    mapping(uint256 index => uint256 leaf) private _queued;
+    /// @dev The last complete subtree at each level that is a left child: the left sibling a later node needs.
+    mapping(uint256 level => uint256 node) private _frontier;
     /// @dev Tree size when each root was the root (0: never).
     mapping(uint256 root => uint256 size) private _sizeAtRoot;
 
@@ -54,12 +63,44 @@ contract SolvencySnapshots is ISolvencySnapshots {
     }
 
     /// @inheritdoc ISolvencySnapshots
-    function snapshot(uint256 idCommitment) external returns (uint256 index, uint256 newRoot) {
+    function snapshot(uint256 idCommitment) external returns (uint256 index) {
         if (idCommitment == 0 || idCommitment >= SolvencyLayout.SNARK_FIELD) revert BadIdCommitment(idCommitment);
+        index = size;
+        if (index == 1 << MAX_DEPTH) revert TreeFull();
         uint256 fields = _fields(msg.sender);
         uint256 leaf = PoseidonT3.hash([idCommitment, fields]);
-        (index, newRoot) = _insert(leaf);
-        emit Snapshot(msg.sender, index, idCommitment, fields, leaf, newRoot);
+        _queued[index] = leaf;
+        size = index + 1;
+        emit Snapshot(msg.sender, index, idCommitment, fields, leaf);
+    }
+
+    /// @inheritdoc ISolvencySnapshots
+    function sync(uint256 maxLeaves) external returns (uint256 newSize, uint256 newRoot) {
+        uint256 from = synced;
+        newSize = size;
+        if (from == newSize) revert NothingToSync();
+        if (maxLeaves != 0 && newSize - from > maxLeaves) newSize = from + maxLeaves;
+        uint256 node;
+        uint256 level;
+        for (uint256 index = from; index < newSize; ++index) {
+            node = _queued[index];
+            delete _queued[index];
+            // A right child completes its parent: hash with the waiting left sibling, and on up while that holds.
+            for (level = 0; (index >> level) & 1 == 1; ++level) {
+                node = PoseidonT3.hash([_frontier[level], node]);
+            }
+            _frontier[level] = node;
+        }
+        // The root at newSize: from the last leaf's complete subtree (`node` at `level`) up, a right child is hashed
+        // with its left sibling, a left child (no right sibling yet) is carried.
+        uint256 last = newSize - 1;
+        for (++level; last >> level != 0; ++level) {
+            if ((last >> level) & 1 == 1) node = PoseidonT3.hash([_frontier[level], node]);
+        }
+        newRoot = node;
+        (synced, root) = (newSize, newRoot);
+        _sizeAtRoot[newRoot] = newSize;
+        emit Synced(newSize, newRoot);
     }
 
     /// @inheritdoc ISolvencySnapshots
@@ -75,11 +116,6 @@ contract SolvencySnapshots is ISolvencySnapshots {
     /// @inheritdoc ISolvencySnapshots
     function sizeAtRoot(uint256 root_) external view returns (uint256) {
         return _sizeAtRoot[root_];
-    }
-
-    /// @inheritdoc ISolvencySnapshots
-    function root() external view returns (uint256) {
-        return _sideNodes[depth];
     }
 
     // ================================================================= internals
@@ -104,25 +140,5 @@ contract SolvencySnapshots is ISolvencySnapshots {
             vault.provisionOf(account) != 0 ||
                 (engine != address(0) && ILiquidationEngine(engine).flaggedAt(account) != 0);
         return SolvencyLayout.pack(health, liq.debt, score, block.timestamp, flagged);
-    }
-
-    /// @dev Appends `leaf`: walking up from it, a right child is hashed with the waiting left node of its level, a
-    ///      left child waits there and is carried up unhashed (its right sibling does not exist yet).
-    function _insert(uint256 leaf) private returns (uint256 index, uint256 node) {
-        index = size;
-        uint256 treeDepth = depth;
-        if (index == 1 << MAX_DEPTH) revert TreeFull();
-        if (index != 0 && index == 1 << treeDepth) depth = ++treeDepth;
-        node = leaf;
-        for (uint256 level; level < treeDepth; ++level) {
-            if ((index >> level) & 1 == 1) {
-                node = PoseidonT3.hash([_sideNodes[level], node]);
-            } else {
-                _sideNodes[level] = node;
-            }
-        }
-        _sideNodes[treeDepth] = node;
-        size = index + 1;
-        _sizeAtRoot[node] = index + 1;
     }
 }

@@ -1,6 +1,7 @@
-// The snapshot registry read back from the chain: every `Snapshot` event in index order, the tree rebuilt from them
-// (each event's root checked against the rebuilt tree's, and the last against the contract's), and the anonymity
-// set of a claim: the distinct accounts with a snapshot in the tree that satisfies it.
+// The snapshot registry read back from the chain: every `Snapshot` event in index order and every `Synced` root; the
+// tree of the synced leaves rebuilt from them (each synced root checked against the rebuilt tree's at its size, and
+// the last against the contract's); and the anonymity set of a claim: the distinct accounts with a synced snapshot
+// that satisfies it.
 
 import type { SolvencySnapshots } from "../../../typechain-types/index.js";
 import { satisfies, unpackFields, type Claim, type Fields } from "./layout.js";
@@ -14,11 +15,11 @@ export type SnapshotRecord = {
   fields: bigint;
   unpacked: Fields;
   leaf: bigint;
-  root: bigint;
   blockNumber: number;
 };
 
-export type Registry = { snapshots: SnapshotRecord[]; tree: LeanTree };
+/** `snapshots` in index order (synced or queued); `tree` holds the first `tree.size` of them, under `root`. */
+export type Registry = { snapshots: SnapshotRecord[]; tree: LeanTree; root: bigint };
 
 /** Blocks per log query; halved when a provider refuses a range. */
 const RANGE = 5_000;
@@ -32,15 +33,17 @@ export async function readRegistry(
   const provider = registry.runner?.provider;
   if (!provider) throw new Error("the registry contract has no provider");
   const latest = await provider.getBlockNumber();
-  const filter = registry.filters.Snapshot();
   const snapshots: SnapshotRecord[] = [];
+  const roots = new Map<number, bigint>();
   let from = options.fromBlock ?? 0;
   let range = RANGE;
   while (from <= latest) {
     const to = Math.min(latest, from + range - 1);
     let events;
+    let syncs;
     try {
-      events = await registry.queryFilter(filter, from, to);
+      events = await registry.queryFilter(registry.filters.Snapshot(), from, to);
+      syncs = await registry.queryFilter(registry.filters.Synced(), from, to);
     } catch (error) {
       if (range > 1) {
         range = Math.max(1, Math.floor(range / 2));
@@ -57,54 +60,65 @@ export async function readRegistry(
         fields,
         unpacked: unpackFields(fields),
         leaf: e.args.leaf,
-        root: e.args.root,
         blockNumber: e.blockNumber,
       });
     }
+    for (const e of syncs) roots.set(Number(e.args.size), e.args.root);
     if (to - from > 20_000) options.progress?.(`read snapshots to block ${to} of ${latest}`);
     from = to + 1;
   }
   snapshots.sort((a, b) => a.index - b.index);
+  const synced = Number(await registry.synced());
   const tree = new LeanTree(hash);
-  for (const s of snapshots) {
-    if (s.index !== tree.size) {
-      throw new Error(
-        `snapshot ${tree.size} is missing from the logs (next seen: ${s.index}); try an earlier --from-block`,
-      );
+  for (const [i, s] of snapshots.entries()) {
+    if (s.index !== i) {
+      throw new Error(`snapshot ${i} is missing from the logs (next seen: ${s.index}); try an earlier --from-block`);
     }
-    if (hash.two(s.idCommitment, s.fields) !== s.leaf)
+    if (hash.two(s.idCommitment, s.fields) !== s.leaf) {
       throw new Error(`snapshot ${s.index}: its leaf is not Poseidon(idCommitment, fields)`);
+    }
+    if (i >= synced) continue;
     tree.insert(s.leaf);
-    if (tree.root !== s.root) throw new Error(`snapshot ${s.index}: the rebuilt root differs from the event's`);
+    const root = roots.get(tree.size);
+    if (root !== undefined && root !== tree.root) {
+      throw new Error(`the rebuilt root at ${tree.size} leaves differs from the registry's`);
+    }
   }
-  const onChain = await registry.root();
-  if (onChain !== tree.root) {
+  const root = await registry.root();
+  if (tree.size !== synced || root !== tree.root) {
     throw new Error(
-      `the rebuilt tree's root differs from the registry's (${tree.size} leaves read): a reorg or a missed log`,
+      `the rebuilt tree (${tree.size} of ${synced} synced leaves) differs from the registry's: a reorg or a missed log`,
     );
   }
-  return { snapshots, tree };
+  return { snapshots, tree, root };
 }
 
-/** Distinct accounts with a snapshot that satisfies `claim`: who a proof of it could be. */
-export function anonymitySet(snapshots: readonly SnapshotRecord[], claim: Claim): Set<string> {
+/** Distinct accounts with a snapshot among the first `size` that satisfies `claim`: who a proof of it could be. */
+export function anonymitySet(snapshots: readonly SnapshotRecord[], claim: Claim, size: number): Set<string> {
   const accounts = new Set<string>();
-  for (const s of snapshots) if (satisfies(s.unpacked, claim)) accounts.add(s.account.toLowerCase());
+  for (const s of snapshots.slice(0, size)) if (satisfies(s.unpacked, claim)) accounts.add(s.account.toLowerCase());
   return accounts;
 }
 
-/** The latest snapshot of an identity that satisfies `claim` (undefined: none), and the identity's latest at all. */
+/**
+ * The identity's latest snapshot among the first `size` (synced) that satisfies `claim` (undefined: none), its latest
+ * snapshot at all, and its latest queued one that satisfies the claim (a `sync` would make it provable).
+ */
 export function pickSnapshot(
   snapshots: readonly SnapshotRecord[],
   idCommitment: bigint,
   claim: Claim,
-): { match?: SnapshotRecord; latest?: SnapshotRecord } {
+  size: number,
+): { match?: SnapshotRecord; latest?: SnapshotRecord; queued?: SnapshotRecord } {
   let match: SnapshotRecord | undefined;
   let latest: SnapshotRecord | undefined;
+  let queued: SnapshotRecord | undefined;
   for (const s of snapshots) {
     if (s.idCommitment !== idCommitment) continue;
     latest = s;
-    if (satisfies(s.unpacked, claim)) match = s;
+    if (!satisfies(s.unpacked, claim)) continue;
+    if (s.index < size) match = s;
+    else queued = s;
   }
-  return { match, latest };
+  return { match, latest, queued };
 }

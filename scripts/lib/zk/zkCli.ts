@@ -4,21 +4,16 @@
  * identity: makes a secret (mode 600 file) and prints its commitment, which the borrower passes to
  * `SolvencySnapshots.snapshot`.
  *
- * prove: reads every snapshot from the registry (rebuilding the tree and checking it against the chain), picks the
- * identity's latest snapshot that satisfies the claim, counts the distinct accounts whose snapshots satisfy it (the
+ * prove: reads every snapshot from the registry (rebuilding the synced tree and checking it against the chain), picks
+ * the identity's latest synced snapshot that satisfies the claim, counts the distinct accounts whose snapshots satisfy it (the
  * anonymity set) and refuses below `--min-anonymity` (default 8), proves with the committed key, checks the proof
  * off chain and with the gate's `verify` (a view: nothing is sent), and writes the attestation as JSON.
  */
 import { writeFileSync } from "node:fs";
 import { JsonRpcProvider, getAddress, id as keccakText, isAddress, isHexString, parseUnits, toUtf8Bytes } from "ethers";
 
-import { SolvencyGate__factory, SolvencySnapshots__factory } from "../../../typechain-types/index.js";
 import { UsageError, parseOptions, runCli, wholeNumber } from "../cliArgs.js";
-import { readIdentity, newIdentity, writeIdentity } from "./identity.js";
 import { WIDTHS, messageField, packClaim, scopeOf, type Claim } from "./layout.js";
-import { poseidon } from "./poseidon.js";
-import { prove, releaseProver, verifyOffchain, witnessInput } from "./prover.js";
-import { anonymitySet, pickSnapshot, readRegistry } from "./registry.js";
 
 const USAGE = [
   "usage: npm run zk:identity -- --out FILE",
@@ -136,6 +131,9 @@ const json = (value: unknown): string =>
   JSON.stringify(value, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x), 2);
 
 async function run(cmd: Command): Promise<number> {
+  // Loaded here, not at the top: a mistake on the command line is answered before the prover and bindings load.
+  const { poseidon } = await import("./poseidon.js");
+  const { readIdentity, newIdentity, writeIdentity } = await import("./identity.js");
   const hash = await poseidon();
   if (cmd.kind === "identity") {
     const identity = newIdentity(hash);
@@ -145,6 +143,9 @@ async function run(cmd: Command): Promise<number> {
     return 0;
   }
   const identity = readIdentity(cmd.identity, hash);
+  const { SolvencyGate__factory, SolvencySnapshots__factory } = await import("../../../typechain-types/index.js");
+  const { prove, releaseProver, verifyOffchain, witnessInput } = await import("./prover.js");
+  const { anonymitySet, pickSnapshot, readRegistry } = await import("./registry.js");
   const provider = new JsonRpcProvider(cmd.rpc, undefined, { staticNetwork: true });
   try {
     const chainId = (await provider.getNetwork()).chainId;
@@ -164,17 +165,22 @@ async function run(cmd: Command): Promise<number> {
       fromBlock: cmd.fromBlock,
       progress: (line) => console.log(`zk:prove: ${line}`),
     });
-    const { match, latest } = pickSnapshot(snapshots, identity.idCommitment, claim);
+    const { match, latest, queued } = pickSnapshot(snapshots, identity.idCommitment, claim, tree.size);
     if (latest === undefined) throw new Error("this identity has no snapshot in the registry (snapshot first)");
+    if (match === undefined && queued !== undefined) {
+      throw new Error(
+        `this identity's snapshot #${queued.index} satisfies the claim but is queued (${tree.size} of ${snapshots.length} synced): call sync(0) on the registry (anyone may), then prove`,
+      );
+    }
     if (match === undefined) {
       const f = latest.unpacked;
       throw new Error(
         `no snapshot of this identity satisfies the claim (latest #${latest.index}: health ${f.health}, debt ${f.debt}, score ${f.score}, time ${f.time}, ${f.flagged ? "flagged" : "unflagged"})`,
       );
     }
-    const set = anonymitySet(snapshots, claim);
+    const set = anonymitySet(snapshots, claim, tree.size);
     console.log(
-      `zk:prove: ${snapshots.length} snapshots; ${set.size} distinct accounts satisfy the claim (the anonymity set)`,
+      `zk:prove: ${tree.size} synced snapshots; ${set.size} distinct accounts satisfy the claim (the anonymity set)`,
     );
     if (set.size < cmd.minAnonymity) {
       throw new Error(

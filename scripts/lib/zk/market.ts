@@ -1,14 +1,14 @@
 /**
- * A market for the private solvency attestation tests (issue 25): the real OracleAdapter over Chainlink-like feeds,
+ * A market for the private solvency attestation tests and bench (issue 25): the real OracleAdapter over Chainlink-like feeds,
  * the risk manager, `n` borrowers at different healths, and the ZK periphery (PoseidonT3, SolvencySnapshots, the
  * generated Groth16 verifier, SolvencyGate and the example consumer).
  */
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { MaxUint256, encodeBytes32String } from "ethers";
-import type { network } from "hardhat";
 
-import { deployRiskModules } from "../../../scripts/lib/risk.js";
-import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../../../scripts/lib/testMarket.js";
+import { deployRiskModules } from "../risk.js";
+import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../testMarket.js";
+import { usd, wad } from "../units.js";
 import type {
   CreditLineConsumer,
   Groth16Verifier,
@@ -16,9 +16,6 @@ import type {
   SolvencyGate,
   SolvencySnapshots,
 } from "../../../typechain-types/index.js";
-import { usd, wad } from "./vault.js";
-
-type HardhatEthers = Awaited<ReturnType<typeof network.create>>["ethers"];
 
 export type ZkMarket = {
   market: ChainlinkMarket;
