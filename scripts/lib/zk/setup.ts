@@ -1,7 +1,7 @@
 // `npm run zk:setup`: compiles the circuit, runs a deterministic, TEST-ONLY Groth16 ceremony (powers of tau and the
 // circuit's phase 2 each finished by a public beacon, so anyone can re-derive the toxic waste: never let this key
 // guard value), exports the verification key and the Solidity verifier, and pins the circuit's hash (zk/setup.json).
-// Offline. The prepared powers of tau are cached in zk/build/ (the slow part, about 2.5 minutes on 2 cores).
+// Offline. The prepared powers of tau are cached in zk/build/ (the slow part, about 1.5 minutes on 2 cores).
 //
 // The production path is in docs/zk.md: a public powers-of-tau file and a multi-party phase 2 (or PLONK).
 
@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import * as snarkjs from "snarkjs";
 import { compileCircuit, PATHS, readPin, sha256File, type SetupPin } from "./circuit.js";
+import { prepareForPower } from "./ptau.js";
 
 const require = createRequire(import.meta.url);
 
@@ -65,7 +66,7 @@ export async function runSetup(log: (line: string) => void): Promise<SetupReport
   );
 
   t = Date.now();
-  const ptau = path.join(PATHS.build, `pot${power}_test_only.ptau`);
+  const ptau = path.join(PATHS.build, `pot${power}_groth16_${power}_only_test_only.ptau`);
   const cachedPtau = existsSync(ptau);
   if (cachedPtau) {
     log(`zk:setup: powers of tau from ${path.relative(process.cwd(), ptau)} (cached)`);
@@ -73,16 +74,13 @@ export async function runSetup(log: (line: string) => void): Promise<SetupReport
     const raw = path.join(PATHS.build, `pot${power}_0.ptau`);
     const beaconed = path.join(PATHS.build, `pot${power}_1.ptau`);
     log(`zk:setup: phase 1: new powers of tau 2^${power}, finished by the public beacon (test-only)`);
-    const ffjavascript = await import("ffjavascript");
-    const curve = await ffjavascript.getCurveFromName("bn128");
-    try {
-      await snarkjs.powersOfTau.newAccumulator(curve, power, raw);
-    } finally {
-      await curve.terminate();
-    }
+    const curve = await snarkjs.curves.getCurveFromName("bn128");
+    await snarkjs.powersOfTau.newAccumulator(curve, power, raw);
     await snarkjs.powersOfTau.beacon(raw, beaconed, "bulwark test-only beacon", BEACONS.phase1, BEACONS.iterationsExp);
-    log("zk:setup: phase 1: preparing phase 2 (the slow step, about 2.5 minutes on 2 cores)");
-    await snarkjs.powersOfTau.preparePhase2(beaconed, `${ptau}.tmp`);
+    log(
+      `zk:setup: phase 1: the Lagrange bases a 2^${power} circuit needs (the slow step, about 1.5 minutes on 2 cores)`,
+    );
+    await prepareForPower(beaconed, `${ptau}.tmp`, power, log);
     renameSync(`${ptau}.tmp`, ptau);
     rmSync(raw);
     rmSync(beaconed);

@@ -51,6 +51,9 @@ declare module "snarkjs" {
     calculate(input: Record<string, string | string[]>, wasmFile: string, wtnsFile: string): Promise<void>;
     exportJson(wtnsFile: string): Promise<(bigint | string)[]>;
   };
+  export const curves: {
+    getCurveFromName(name: string): Promise<{ terminate(): Promise<void> }>;
+  };
   export const r1cs: {
     info(
       r1csFile: string,
@@ -65,6 +68,18 @@ declare module "circomlibjs" {
   export function buildPoseidon(): Promise<Poseidon>;
 }
 
-declare module "ffjavascript" {
-  export function getCurveFromName(name: string): Promise<{ terminate(): Promise<void> }>;
+declare module "@iden3/binfileutils" {
+  export type Fd = {
+    write(buff: Uint8Array): Promise<void>;
+    readToBuffer(buff: Uint8Array, offset: number, length: number, pos?: number): Promise<void>;
+    close(): Promise<void>;
+  };
+  export type Sections = unknown;
+  export function readBinFile(file: string, type: string, maxVersion: number): Promise<{ fd: Fd; sections: Sections }>;
+  export function createBinFile(file: string, type: string, version: number, nSections: number): Promise<Fd>;
+  export function copySection(from: Fd, sections: Sections, to: Fd, id: number): Promise<void>;
+  export function startWriteSection(fd: Fd, id: number): Promise<void>;
+  export function endWriteSection(fd: Fd): Promise<void>;
+  export function startReadUniqueSection(fd: Fd, sections: Sections, id: number): Promise<void>;
+  export function endReadSection(fd: Fd, noCheck?: boolean): Promise<void>;
 }
