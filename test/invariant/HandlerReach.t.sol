@@ -5,6 +5,9 @@ import {Test} from "forge-std/Test.sol";
 
 import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
+import {RiskHandler} from "./RiskHandler.sol";
+import {SnapshotHandler} from "./SnapshotHandler.sol";
+import {SolvencySnapshots} from "../../contracts/periphery/zk/SolvencySnapshots.sol";
 
 /// @notice The states the invariant suites must reach, reached on purpose through VaultHandler's own actions (issue 19:
 ///         doubted prices, stopped liquidations, full caps, dust remainders), each with the handler's counter that the
@@ -139,5 +142,28 @@ contract HandlerReachTest is Test, VaultFixture {
         handler.deposit(2, 333_333_333_333);
         assertEq(handler.priceRisesWithoutTime(), rises + 1, "the deposit's rounding: a rise the check allowed");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The snapshot handler (issue 25) reaches each of its outcomes through its own actions: a snapshot recorded
+    ///      (fields equal to the views, checked by the handler), one refused for no debt, one refused for a doubted
+    ///      price, and a sync. The random runs of VaultInvariantTest raise the same counters.
+    function test_snapshotHandlerReachesEveryOutcome() public {
+        RiskHandler riskHandler = new RiskHandler(vault, handler);
+        vault.setRiskModules(address(riskHandler), address(0));
+        SnapshotHandler snapshots = new SnapshotHandler(handler, riskHandler, new SolvencySnapshots(vault));
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($30,000)
+        handler.borrow(1, 10_000e6);
+        snapshots.snapshot(1, 7);
+        assertEq(snapshots.taken(), 1, "a snapshot recorded");
+        snapshots.snapshot(2, 8); // actor 2 has no debt
+        assertEq(snapshots.refusedNoDebt(), 1, "refused without debt");
+        handler.setPriceStatus(3, 2); // WETH DEGRADED
+        snapshots.snapshot(1, 9);
+        assertEq(snapshots.refusedPrice(), 1, "refused at a doubted price");
+        snapshots.sync(0);
+        assertEq(snapshots.syncs(), 1, "synced");
+        assertEq(snapshots.registry().synced(), 1);
+        assertEq(bytes(snapshots.violation()).length, 0, snapshots.violation());
     }
 }

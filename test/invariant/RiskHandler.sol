@@ -54,6 +54,14 @@ contract RiskHandler is CommonBase, StdUtils {
         _apply(asset, ltvCap, thresholdCap);
     }
 
+    /// @dev The risk score the suite's risk manager reports (SolvencySnapshots reads it): a stand-in that orders accounts
+    ///      as health does, (health - 1) in σ; type(uint256).max with no debt, 0 at or below health 1.
+    function riskScore(address account) external view returns (uint256) {
+        uint256 health = lens.healthFactor(vault, account);
+        if (health == type(uint256).max) return health;
+        return health > WAD ? health - WAD : 0;
+    }
+
     /// @dev Lifts every cap of a random collateral (the risk manager's "all clear"): the ramp climbs back slowly.
     function clearCaps(uint256 assetSeed) external tracked("clearCaps") {
         _apply(_asset(assetSeed), type(uint64).max, type(uint64).max);

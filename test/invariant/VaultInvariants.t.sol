@@ -9,6 +9,8 @@ import {VaultFixture} from "../utils/VaultFixture.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 import {BreakerHandler} from "./BreakerHandler.sol";
 import {RiskHandler} from "./RiskHandler.sol";
+import {SnapshotHandler} from "./SnapshotHandler.sol";
+import {SolvencySnapshots} from "../../contracts/periphery/zk/SolvencySnapshots.sol";
 import {InvariantsSpec} from "./InvariantsSpec.sol";
 
 /// @notice The vault's system invariants, each a function named after its ID in InvariantsSpec, checked after
@@ -18,6 +20,7 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
     VaultHandler internal handler;
     BreakerHandler internal breakerHandler;
     RiskHandler internal riskHandler;
+    SnapshotHandler internal snapshotHandler;
 
     function setUp() public {
         _deployMarket();
@@ -65,6 +68,31 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         riskSelectors[0] = RiskHandler.setCaps.selector;
         riskSelectors[1] = RiskHandler.clearCaps.selector;
         targetSelector(FuzzSelector({addr: address(riskHandler), selectors: riskSelectors}));
+
+        _targetSnapshots();
+    }
+
+    /// @dev The ZK snapshot registry (issue 25): actors snapshot themselves and anyone syncs, so every invariant here
+    ///      also holds with the registry reading the vault between any two actions.
+    function _targetSnapshots() internal {
+        snapshotHandler = new SnapshotHandler(handler, riskHandler, new SolvencySnapshots(vault));
+        targetContract(address(snapshotHandler));
+        bytes4[] memory snapshotSelectors = new bytes4[](2);
+        snapshotSelectors[0] = SnapshotHandler.snapshot.selector;
+        snapshotSelectors[1] = SnapshotHandler.sync.selector;
+        targetSelector(FuzzSelector({addr: address(snapshotHandler), selectors: snapshotSelectors}));
+    }
+
+    /// @dev The snapshot registry only reads: it holds no tokens, its tree never runs ahead of its snapshots, and
+    ///      every snapshot recorded exactly what the views said (SnapshotHandler's post-conditions).
+    function invariant_snapshotRegistryOnlyReads() public view {
+        assertEq(bytes(snapshotHandler.violation()).length, 0, snapshotHandler.violation());
+        SolvencySnapshots registry = snapshotHandler.registry();
+        assertEq(usdc.balanceOf(address(registry)), 0, "the registry holds base");
+        for (uint256 i; i < collaterals.length; ++i) {
+            assertEq(collaterals[i].balanceOf(address(registry)), 0, "the registry holds collateral");
+        }
+        assertLe(registry.synced(), registry.size(), "synced past the snapshots");
     }
 
     /// @dev INV-38: the risk manager's post-conditions (no health moves in the block of a cap change), and every
