@@ -17,6 +17,9 @@ interface ISolvencySnapshots {
     error DebtTooLarge(uint256 debt);
     /// @notice Thrown when an identity commitment is 0 or not below the SNARK scalar field.
     error BadIdCommitment(uint256 idCommitment);
+    /// @notice Thrown when an account snapshots with another identity than its first: one identity per account, so a
+    ///         consumer's nullifier is one per borrower account and scope.
+    error IdentityMismatch(uint256 identity);
     /// @notice Thrown when the tree holds 2^MAX_DEPTH leaves.
     error TreeFull();
     /// @notice Thrown when an address argument is zero.
@@ -40,7 +43,8 @@ interface ISolvencySnapshots {
 
     /// @notice Reads the caller's health, debt, risk score and flag from Bulwark's views, packs them with the time,
     ///         and queues Poseidon(idCommitment, fields) as the tree's next leaf (`sync` folds it in).
-    /// @dev Reverts with `PriceNotOk`, `NoDebt`, `DebtTooLarge`, `BadIdCommitment` or `TreeFull`.
+    /// @dev Reverts with `PriceNotOk`, `NoDebt`, `DebtTooLarge`, `BadIdCommitment`, `IdentityMismatch` or `TreeFull`.
+    ///      An account's first snapshot binds its identity for good: every later one must use the same commitment.
     /// @param idCommitment Poseidon(secret) of the identity that will prove this snapshot (npm run zk:identity).
     /// @return index The leaf's index.
     function snapshot(uint256 idCommitment) external returns (uint256 index);
@@ -59,6 +63,10 @@ interface ISolvencySnapshots {
     /// @param account The account.
     /// @return fields The packed word.
     function fieldsOf(address account) external view returns (uint256 fields);
+
+    /// @notice The identity commitment `account` snapshots with (0: none yet).
+    /// @param account The account.
+    function identityOf(address account) external view returns (uint256);
 
     /// @notice Whether `root` was ever the tree's root (a proof must name one).
     /// @param root The root.

@@ -145,7 +145,7 @@ contract HandlerReachTest is Test, VaultFixture {
     }
 
     /// @dev The snapshot handler (issue 25) reaches each of its outcomes through its own actions: a snapshot recorded
-    ///      (fields equal to the views, checked by the handler), one refused for no debt, one refused for a doubted
+    ///      (fields equal to the views, checked by the handler), one refused for a second identity, one for no debt, one refused for a doubted
     ///      price, and a sync. The random runs of VaultInvariantTest raise the same counters.
     function test_snapshotHandlerReachesEveryOutcome() public {
         RiskHandler riskHandler = new RiskHandler(vault, handler);
@@ -161,6 +161,8 @@ contract HandlerReachTest is Test, VaultFixture {
         handler.setPriceStatus(3, 2); // WETH DEGRADED
         snapshots.snapshot(1, 9);
         assertEq(snapshots.refusedPrice(), 1, "refused at a doubted price");
+        snapshots.snapshot(1, 16); // another identity than actor 1's first (7): refused
+        assertEq(snapshots.refusedIdentity(), 1, "refused with a second identity");
         snapshots.sync(0);
         assertEq(snapshots.syncs(), 1, "synced");
         assertEq(snapshots.registry().synced(), 1);

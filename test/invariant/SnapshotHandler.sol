@@ -16,7 +16,7 @@ import {RiskHandler} from "./RiskHandler.sol";
 /// @notice The snapshot registry of private solvency attestations (issue 25) in the vault's invariant suite: actors
 ///         snapshot themselves and anyone syncs, between every other action, so every vault invariant is checked with
 ///         the registry in play. Post-conditions go to `violation`: a snapshot records exactly what the views say;
-///         it is refused only for no debt or a price that is not OK; nothing else reverts.
+///         it is refused only for a second identity, no debt or a price that is not OK; nothing else reverts.
 contract SnapshotHandler is CommonBase, StdUtils {
     uint256 internal constant MAX_HEALTH = type(uint64).max;
     uint256 internal constant MAX_SCORE = type(uint32).max;
@@ -29,8 +29,9 @@ contract SnapshotHandler is CommonBase, StdUtils {
 
     string public violation;
     mapping(bytes32 action => uint256) public calls;
-    /// @notice Snapshots recorded, refused for no debt, refused for a price not OK; syncs done.
+    /// @notice Snapshots recorded, refused for a second identity, for no debt, for a price not OK; syncs done.
     uint256 public taken;
+    uint256 public refusedIdentity;
     uint256 public refusedNoDebt;
     uint256 public refusedPrice;
     uint256 public syncs;
@@ -47,7 +48,11 @@ contract SnapshotHandler is CommonBase, StdUtils {
     function snapshot(uint256 actorSeed, uint256 idSeed) external tracked("snapshot") {
         address[] memory actors = vaultHandler.actors();
         address actor = actors[actorSeed % actors.length];
-        uint256 id = bound(idSeed, 1, type(uint248).max);
+        // Its bound identity, or a new one; now and then another, which must be refused.
+        uint256 id = registry.identityOf(actor);
+        bool other = id != 0 && idSeed % 16 == 0;
+        if (id == 0 || other) id = bound(idSeed, 1, type(uint248).max);
+        if (other && id == registry.identityOf(actor)) id = id == 1 ? 2 : id - 1;
         uint256 debt = vault.debtOf(actor);
         IPriceOracle.Status status = vault.liquidationView(actor, address(0)).liq.priceStatus;
         uint256 sizeBefore = registry.size();
@@ -60,7 +65,8 @@ contract SnapshotHandler is CommonBase, StdUtils {
             _checkFields(actor, debt);
         } catch (bytes memory reason) {
             bytes4 selector = bytes4(reason);
-            if (selector == ISolvencySnapshots.NoDebt.selector && debt == 0) refusedNoDebt++;
+            if (selector == ISolvencySnapshots.IdentityMismatch.selector && other) refusedIdentity++;
+            else if (selector == ISolvencySnapshots.NoDebt.selector && debt == 0) refusedNoDebt++;
             else if (selector == ISolvencySnapshots.PriceNotOk.selector && status != IPriceOracle.Status.OK)
                 refusedPrice++;
             else _fail("a snapshot reverted for another reason");

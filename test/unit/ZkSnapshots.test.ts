@@ -29,6 +29,7 @@ describe("ZK solvency snapshots (issue 25)", function () {
     const roots = new Map<bigint, number>();
     const depths = new Set<number>();
     const signers = [...f.borrowers, f.edge];
+    const ids = new Map<string, bigint>();
     await expect(f.registry.sync(0)).to.be.revertedWithCustomError(f.registry, "NothingToSync");
     const sync = async (maxLeaves: number): Promise<void> => {
       const before = Number(await f.registry.synced());
@@ -46,7 +47,14 @@ describe("ZK solvency snapshots (issue 25)", function () {
     };
     for (let i = 0; i < 260; i++) {
       const who = signers[Math.floor(random() * signers.length)];
-      const id = 1n + BigInt(Math.floor(random() * 2 ** 52)) * 7919n;
+      // One identity per account: its first snapshot binds it; another is refused.
+      const id = ids.get(who.address) ?? 1n + BigInt(Math.floor(random() * 2 ** 52)) * 7919n;
+      ids.set(who.address, id);
+      if (random() < 0.03) {
+        await expect(f.registry.connect(who).snapshot(id + 1n))
+          .to.be.revertedWithCustomError(f.registry, "IdentityMismatch")
+          .withArgs(id);
+      }
       if (random() < 0.05) {
         await networkHelpers.time.increase(Math.floor(random() * 1800));
         await f.market.heartbeat();
@@ -115,7 +123,7 @@ describe("ZK solvency snapshots (issue 25)", function () {
     expect(unpackFields(event.args.fields as bigint).health < wad("1")).to.equal(true);
   });
 
-  it("refuses a doubted price, a stale price, a debt-free account, a bad identity and a full tree; changes nothing", async function () {
+  it("refuses a doubted price, a stale price, a debt-free account, a bad or second identity and a full tree; changes nothing", async function () {
     const f = await networkHelpers.loadFixture(fixture);
     const [b] = f.borrowers;
     const lender = (await ethers.getSigners())[1];
@@ -124,6 +132,8 @@ describe("ZK solvency snapshots (issue 25)", function () {
     await expect(snap.snapshot(0n)).to.be.revertedWithCustomError(f.registry, "BadIdCommitment").withArgs(0n);
     await expect(snap.snapshot(SNARK_FIELD)).to.be.revertedWithCustomError(f.registry, "BadIdCommitment");
     await expect(f.registry.connect(lender).snapshot(1n)).to.be.revertedWithCustomError(f.registry, "NoDebt");
+    // A reverted snapshot binds no identity: the lender may later snapshot with another.
+    expect(await f.registry.identityOf(lender)).to.equal(0n);
     // A 30% unconfirmed fall: the adapter doubts WETH (DEGRADED).
     await (await f.market.prices.set(weth, wad("2100"))).wait();
     await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "PriceNotOk").withArgs(1);
@@ -131,6 +141,8 @@ describe("ZK solvency snapshots (issue 25)", function () {
     // The next round confirms it: OK again.
     await (await f.market.prices.set(weth, wad("2100"))).wait();
     await (await snap.snapshot(1n)).wait();
+    expect(await f.registry.identityOf(b)).to.equal(1n);
+    await expect(snap.snapshot(2n)).to.be.revertedWithCustomError(f.registry, "IdentityMismatch").withArgs(1n);
     // Stale: two hours with no round.
     await networkHelpers.time.increase(2 * 3600);
     await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "PriceNotOk");

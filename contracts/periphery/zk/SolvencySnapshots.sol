@@ -24,6 +24,8 @@ import {SolvencyLayout} from "./SolvencyLayout.sol";
 ///      - a leaf records exactly what the views said in the snapshot's block, and only while every price the
 ///        position needs is OK (no attesting a doubted price); health and score are capped down, never up, and a
 ///        debt that does not fit is refused, so every capped field errs against the borrower's claim;
+///      - an account has one identity: its first snapshot's commitment, required of every later one, so the gate's
+///        nullifier is one per borrower account and scope (many commitments would let one account consume many times);
 ///      - the tree of the first `synced` leaves is the lean incremental Merkle tree of scripts/lib/zk/tree.ts and
 ///        the circuit (a node with no right sibling yet is carried up unhashed; depth ⌈log2 size⌉), and its root is
 ///        known from the `sync` that reached that size on.
@@ -55,6 +57,8 @@ contract SolvencySnapshots is ISolvencySnapshots {
     mapping(uint256 level => uint256 node) private _frontier;
     /// @dev Tree size when each root was the root (0: never).
     mapping(uint256 root => uint256 size) private _sizeAtRoot;
+    /// @inheritdoc ISolvencySnapshots
+    mapping(address account => uint256 idCommitment) public identityOf;
 
     /// @param vault_ The vault.
     constructor(ICollateralVault vault_) {
@@ -65,6 +69,9 @@ contract SolvencySnapshots is ISolvencySnapshots {
     /// @inheritdoc ISolvencySnapshots
     function snapshot(uint256 idCommitment) external returns (uint256 index) {
         if (idCommitment == 0 || idCommitment >= SolvencyLayout.SNARK_FIELD) revert BadIdCommitment(idCommitment);
+        uint256 bound = identityOf[msg.sender];
+        if (bound == 0) identityOf[msg.sender] = idCommitment;
+        else if (bound != idCommitment) revert IdentityMismatch(bound);
         index = size;
         if (index == 1 << MAX_DEPTH) revert TreeFull();
         uint256 fields = _fields(msg.sender);
