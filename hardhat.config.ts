@@ -26,11 +26,12 @@ const envInt = (name: string, fallback: number): number => {
 /**
  * Solidity source folders. Only `contracts/` ships; `deploy/mocks/` holds the tokens and feeds a local deployment
  * (deploy/modules/LocalDependencies.ts) deploys. The others are compiled for the tests, the bench and the crash
- * simulation only: test doubles (`test/doubles/`), and the bench's Morpho Blue side and the simulation's helpers
- * (`bench/contracts/`).
+ * simulation only: test doubles (`test/doubles/`), the bench's Morpho Blue side and the simulation's helpers
+ * (`bench/contracts/`), and the Groth16 verifier of the test-only ZK key (`zk/contracts/`: a production deployment
+ * exports its own from a real ceremony, docs/zk.md).
  */
 const SHIPPED_SOURCES = ["contracts", "deploy/mocks"];
-const DEVELOPMENT_SOURCES = ["test/doubles", "bench/contracts"];
+const DEVELOPMENT_SOURCES = ["test/doubles", "bench/contracts", "zk/contracts"];
 /** npm files compiled for development only: Morpho Blue, the bench's peer. */
 const DEVELOPMENT_NPM_FILES = ["@morpho-org/morpho-blue/"];
 
@@ -126,9 +127,11 @@ export default defineConfig({
     overrides: IR_OVERRIDES,
     // Governance is OpenZeppelin's TimelockController as shipped; built here so tests and scripts can deploy it.
     // Morpho Blue is built from its npm source for the side-by-side gas bench (scripts/lib/morpho.ts).
-    // PoseidonT3 (poseidon-solidity) is the hash SolvencySnapshots links to: deployed on its own, so built here.
+    // PoseidonT3 and PoseidonT4 (poseidon-solidity) are the hashes SolvencySnapshots links to (nodes, leaves):
+    // deployed on their own, so built here.
     npmFilesToBuild: [
       "poseidon-solidity/PoseidonT3.sol",
+      "poseidon-solidity/PoseidonT4.sol",
       "@openzeppelin/contracts/governance/TimelockController.sol",
       "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
       "@morpho-org/morpho-blue/src/Morpho.sol",

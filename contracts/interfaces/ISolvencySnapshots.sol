@@ -13,6 +13,9 @@ interface ISolvencySnapshots {
     error PriceNotOk(uint8 status);
     /// @notice Thrown when the account has no debt: a snapshot attests a borrower.
     error NoDebt();
+    /// @notice Thrown when the account's debt is worth less than the engine's dust value: a borrower worth attesting,
+    ///         not a throwaway account (each would be one more identity for a consumer).
+    error DustDebt(uint256 debtValue, uint256 dustValue);
     /// @notice Thrown when the account's debt does not fit the leaf's 96 bits.
     error DebtTooLarge(uint256 debt);
     /// @notice Thrown when an identity commitment is 0 or not below the SNARK scalar field.
@@ -20,6 +23,13 @@ interface ISolvencySnapshots {
     /// @notice Thrown when an account snapshots with another identity than its first: one identity per account, so a
     ///         consumer's nullifier is one per borrower account and scope.
     error IdentityMismatch(uint256 identity);
+    /// @notice Thrown when another account already snapshots with this identity: one account per identity, so the
+    ///         accounts satisfying a claim are its anonymity set.
+    error IdentityTaken(uint256 idCommitment, address account);
+    /// @notice Thrown when a reading is not sent by a plain externally owned account straight to the registry: a
+    ///         contract (or a delegated EOA) could borrow collateral inside its own transaction, be read, and return it.
+    error NotAnEoa();
+
     /// @notice Thrown when the tree holds 2^MAX_DEPTH leaves.
     error TreeFull();
     /// @notice Thrown when an address argument is zero.
@@ -33,7 +43,7 @@ interface ISolvencySnapshots {
     /// @param index The leaf's index in the tree.
     /// @param idCommitment Poseidon(secret) of the identity that may prove this leaf.
     /// @param fields The packed health, debt, score, time and flag.
-    /// @param leaf Poseidon(idCommitment, fields).
+    /// @param leaf Poseidon(idCommitment, fields, LEAF_DOMAIN).
     event Snapshot(address indexed account, uint256 indexed index, uint256 idCommitment, uint256 fields, uint256 leaf);
 
     /// @notice Emitted when `sync` folded queued leaves into the tree and a new root became known.
@@ -42,9 +52,11 @@ interface ISolvencySnapshots {
     event Synced(uint256 size, uint256 root);
 
     /// @notice Reads the caller's health, debt, risk score and flag from Bulwark's views, packs them with the time,
-    ///         and queues Poseidon(idCommitment, fields) as the tree's next leaf (`sync` folds it in).
-    /// @dev Reverts with `PriceNotOk`, `NoDebt`, `DebtTooLarge`, `BadIdCommitment`, `IdentityMismatch` or `TreeFull`.
-    ///      An account's first snapshot binds its identity for good: every later one must use the same commitment.
+    ///         and queues Poseidon(idCommitment, fields, LEAF_DOMAIN) as the tree's next leaf (`sync` folds it in).
+    ///         The caller must be a plain EOA calling the registry directly.
+    /// @dev Reverts with `NotAnEoa`, `PriceNotOk`, `NoDebt`, `DustDebt`, `DebtTooLarge`, `BadIdCommitment`,
+    ///      `IdentityMismatch`, `IdentityTaken` or `TreeFull`. An account's first snapshot binds its identity for good,
+    ///      and an identity belongs to one account.
     /// @param idCommitment Poseidon(secret) of the identity that will prove this snapshot (npm run zk:identity).
     /// @return index The leaf's index.
     function snapshot(uint256 idCommitment) external returns (uint256 index);
@@ -67,6 +79,10 @@ interface ISolvencySnapshots {
     /// @notice The identity commitment `account` snapshots with (0: none yet).
     /// @param account The account.
     function identityOf(address account) external view returns (uint256);
+
+    /// @notice The account an identity commitment belongs to (zero: none).
+    /// @param idCommitment The commitment.
+    function accountOf(uint256 idCommitment) external view returns (address);
 
     /// @notice Whether `root` was ever the tree's root (a proof must name one).
     /// @param root The root.

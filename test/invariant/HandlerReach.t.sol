@@ -144,9 +144,10 @@ contract HandlerReachTest is Test, VaultFixture {
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 
-    /// @dev The snapshot handler (issue 25) reaches each of its outcomes through its own actions: a snapshot recorded
-    ///      (fields equal to the views, checked by the handler), one refused for a second identity, one for no debt, one refused for a doubted
-    ///      price, and a sync. The random runs of VaultInvariantTest raise the same counters.
+    /// @dev The snapshot handler (issue 25) reaches each of its outcomes through its own actions: a snapshot taken
+    ///      (checked against the views and the circuit's hash by the handler), snapshots refused for a second identity,
+    ///      for another's, for no debt and for a doubted price, and a sync. The random runs of
+    ///      VaultInvariantTest raise the same counters.
     function test_snapshotHandlerReachesEveryOutcome() public {
         RiskHandler riskHandler = new RiskHandler(vault, handler);
         vault.setRiskModules(address(riskHandler), address(0));
@@ -154,18 +155,22 @@ contract HandlerReachTest is Test, VaultFixture {
         handler.deposit(0, 1_000_000e6);
         handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH ($30,000)
         handler.borrow(1, 10_000e6);
+        handler.depositCollateral(2, 0, 10e18); // actor 2: the same
+        handler.borrow(2, 10_000e6);
         snapshots.snapshot(1, 7);
-        assertEq(snapshots.taken(), 1, "a snapshot recorded");
-        snapshots.snapshot(2, 8); // actor 2 has no debt
+        assertEq(snapshots.taken(), 1, "a snapshot taken");
+        snapshots.snapshot(1, 16); // idSeed % 16 == 0: a second identity for actor 1, refused
+        snapshots.snapshot(2, 9); // actor 2's own identity
+        snapshots.snapshot(1, 32); // actor 2's identity for actor 1: taken, refused
+        assertEq(snapshots.refusedIdentity(), 2, "refused: a second identity, another's");
+        snapshots.snapshot(3, 8); // actor 3 has no debt
         assertEq(snapshots.refusedNoDebt(), 1, "refused without debt");
         handler.setPriceStatus(3, 2); // WETH DEGRADED
         snapshots.snapshot(1, 9);
         assertEq(snapshots.refusedPrice(), 1, "refused at a doubted price");
-        snapshots.snapshot(1, 16); // another identity than actor 1's first (7): refused
-        assertEq(snapshots.refusedIdentity(), 1, "refused with a second identity");
         snapshots.sync(0);
         assertEq(snapshots.syncs(), 1, "synced");
-        assertEq(snapshots.registry().synced(), 1);
+        assertEq(snapshots.registry().synced(), 2, "actor 1's and actor 2's leaves");
         assertEq(bytes(snapshots.violation()).length, 0, snapshots.violation());
     }
 }

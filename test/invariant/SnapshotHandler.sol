@@ -3,24 +3,25 @@ pragma solidity 0.8.28;
 
 import {CommonBase} from "forge-std/Base.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
+import {Vm} from "forge-std/Vm.sol";
+import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
 
 import {CollateralVault} from "../../contracts/core/CollateralVault.sol";
 import {ILiquidationEngine} from "../../contracts/interfaces/ILiquidationEngine.sol";
 import {IPriceOracle} from "../../contracts/interfaces/IPriceOracle.sol";
 import {ISolvencySnapshots} from "../../contracts/interfaces/ISolvencySnapshots.sol";
 import {VaultLens} from "../../contracts/periphery/VaultLens.sol";
+import {SolvencyLayout} from "../../contracts/periphery/zk/SolvencyLayout.sol";
 import {SolvencySnapshots} from "../../contracts/periphery/zk/SolvencySnapshots.sol";
 import {VaultHandler} from "./VaultHandler.sol";
 import {RiskHandler} from "./RiskHandler.sol";
 
 /// @notice The snapshot registry of private solvency attestations (issue 25) in the vault's invariant suite: actors
-///         snapshot themselves and anyone syncs, between every other action, so every vault invariant is checked with
-///         the registry in play. Post-conditions go to `violation`: a snapshot records exactly what the views say;
-///         it is refused only for a second identity, no debt or a price that is not OK; nothing else reverts.
+///         snapshot themselves and anyone syncs, between every other action (each call in a block of its own), so
+///         every vault invariant is checked with the registry in play. Post-conditions go to `violation`: a leaf
+///         records exactly what the views say, hashed as the circuit hashes it; the only refusals are the ones the
+///         registry promises, each when its condition holds.
 contract SnapshotHandler is CommonBase, StdUtils {
-    uint256 internal constant MAX_HEALTH = type(uint64).max;
-    uint256 internal constant MAX_SCORE = type(uint32).max;
-
     CollateralVault public immutable vault;
     VaultLens private immutable lens;
     VaultHandler public immutable vaultHandler;
@@ -29,7 +30,7 @@ contract SnapshotHandler is CommonBase, StdUtils {
 
     string public violation;
     mapping(bytes32 action => uint256) public calls;
-    /// @notice Snapshots recorded, refused for a second identity, for no debt, for a price not OK; syncs done.
+    /// @notice Snapshots taken, and refusals by reason; syncs done.
     uint256 public taken;
     uint256 public refusedIdentity;
     uint256 public refusedNoDebt;
@@ -44,32 +45,39 @@ contract SnapshotHandler is CommonBase, StdUtils {
         lens = vaultHandler_.lens();
     }
 
-    /// @dev A random actor snapshots itself with a random identity commitment.
+    /// @dev A random actor snapshots itself with its identity, a new one, or (now and then) another's or a second
+    ///      one of its own, which must be refused.
     function snapshot(uint256 actorSeed, uint256 idSeed) external tracked("snapshot") {
         address[] memory actors = vaultHandler.actors();
         address actor = actors[actorSeed % actors.length];
-        // Its bound identity, or a new one; now and then another, which must be refused.
         uint256 id = registry.identityOf(actor);
-        bool other = id != 0 && idSeed % 16 == 0;
-        if (id == 0 || other) id = bound(idSeed, 1, type(uint248).max);
-        if (other && id == registry.identityOf(actor)) id = id == 1 ? 2 : id - 1;
-        uint256 debt = vault.debtOf(actor);
-        IPriceOracle.Status status = vault.liquidationView(actor, address(0)).liq.priceStatus;
+        bool wrong = idSeed % 16 == 0;
+        if (wrong) {
+            // Another actor's identity, or a second one for an actor that has one: refused either way.
+            uint256 theirs = registry.identityOf(actors[(actorSeed + 1) % actors.length]);
+            id =
+                theirs != 0 && theirs != id
+                    ? theirs
+                    : id == 0
+                        ? 0
+                        : id + 1;
+            if (id == 0) wrong = false;
+        }
+        if (id == 0) id = bound(idSeed, 1, type(uint248).max);
+        if (!wrong && registry.accountOf(id) != address(0) && registry.accountOf(id) != actor) return; // a collision
+        (bool ok, uint8 reason) = _readable(actor);
+        uint256 expected = ok ? _expectedFields(actor) : 0;
         uint256 sizeBefore = registry.size();
-        vm.prank(actor);
+        vm.recordLogs();
+        vm.prank(actor, actor); // a plain EOA's own transaction
         try registry.snapshot(id) returns (uint256 index) {
             taken++;
-            if (debt == 0 || status != IPriceOracle.Status.OK)
-                _fail("a snapshot was recorded without debt or an OK price");
+            if (wrong) _fail("a snapshot took another's identity or a second one");
+            if (!ok) _fail("a snapshot was taken without debt above dust or at a price not OK");
             if (index != sizeBefore || registry.size() != sizeBefore + 1) _fail("a snapshot took another index");
-            _checkFields(actor, debt);
-        } catch (bytes memory reason) {
-            bytes4 selector = bytes4(reason);
-            if (selector == ISolvencySnapshots.IdentityMismatch.selector && other) refusedIdentity++;
-            else if (selector == ISolvencySnapshots.NoDebt.selector && debt == 0) refusedNoDebt++;
-            else if (selector == ISolvencySnapshots.PriceNotOk.selector && status != IPriceOracle.Status.OK)
-                refusedPrice++;
-            else _fail("a snapshot reverted for another reason");
+            _checkLeaf(actor, expected);
+        } catch (bytes memory data) {
+            _refused(bytes4(data), wrong, ok, reason);
         }
     }
 
@@ -85,23 +93,67 @@ contract SnapshotHandler is CommonBase, StdUtils {
         }
     }
 
-    function _checkFields(address actor, uint256 debt) internal {
-        uint256 fields = registry.fieldsOf(actor);
+    /// @dev Whether `actor` may snapshot now: debt above the engine's dust, every price it needs OK.
+    function _readable(address actor) internal view returns (bool, uint8) {
+        // In the registry's own order: no debt, a price not OK, then dust.
+        CollateralVault.AccountLiquidity memory liq = vault.liquidationView(actor, address(0)).liq;
+        if (liq.debt == 0) return (false, 1);
+        if (liq.priceStatus != IPriceOracle.Status.OK) return (false, 2);
+        uint256 dust = ILiquidationEngine(lens.liquidationEngine(vault)).params().dustValue;
+        if (liq.debtValue < dust) return (false, 1);
+        return (true, 0);
+    }
+
+    function _refused(bytes4 selector, bool wrong, bool ok, uint8 reason) internal {
+        if (wrong) {
+            if (
+                selector == ISolvencySnapshots.IdentityMismatch.selector ||
+                selector == ISolvencySnapshots.IdentityTaken.selector
+            ) refusedIdentity++;
+            else _fail("another identity was refused for another reason");
+        } else if (
+            !ok &&
+            reason == 1 &&
+            (selector == ISolvencySnapshots.NoDebt.selector || selector == ISolvencySnapshots.DustDebt.selector)
+        ) {
+            refusedNoDebt++;
+        } else if (!ok && reason == 2 && selector == ISolvencySnapshots.PriceNotOk.selector) {
+            refusedPrice++;
+        } else {
+            _fail("a snapshot reverted for another reason");
+        }
+    }
+
+    /// @dev What a snapshot must record: the lens's health, the vault's debt, the risk manager's score, the engine's
+    ///      flag or a provision, the block's time (each capped as the layout says).
+    function _expectedFields(address actor) internal view returns (uint256) {
         uint256 health = lens.healthFactor(vault, actor);
-        if (health > MAX_HEALTH) health = MAX_HEALTH;
+        if (health > SolvencyLayout.MAX_HEALTH) health = SolvencyLayout.MAX_HEALTH;
         uint256 score = riskHandler.riskScore(actor) / 1e12;
-        if (score > MAX_SCORE) score = MAX_SCORE;
+        if (score > SolvencyLayout.MAX_SCORE) score = SolvencyLayout.MAX_SCORE;
         ILiquidationEngine engine = ILiquidationEngine(lens.liquidationEngine(vault));
         bool flagged = lens.provisionOf(vault, actor) != 0 || engine.flaggedAt(actor) != 0;
-        if (fields & MAX_HEALTH != health) _fail("the leaf's health is not the lens's");
-        if ((fields >> 64) & type(uint96).max != debt) _fail("the leaf's debt is not the vault's");
-        if ((fields >> 160) & MAX_SCORE != score) _fail("the leaf's score is not the risk manager's");
-        if ((fields >> 192) & type(uint40).max != block.timestamp) _fail("the leaf's time is not the block's");
-        if (((fields >> 232) & 1 == 1) != flagged) _fail("the leaf's flag is not the engine's");
+        return SolvencyLayout.pack(health, vault.debtOf(actor), score, block.timestamp, flagged);
+    }
+
+    /// @dev The Snapshot event just logged holds `expected` and its leaf is Poseidon(id, fields, LEAF_DOMAIN).
+    function _checkLeaf(address actor, uint256 expected) internal {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            if (logs[i].topics[0] != ISolvencySnapshots.Snapshot.selector) continue;
+            (uint256 id, uint256 fields, uint256 leaf) = abi.decode(logs[i].data, (uint256, uint256, uint256));
+            if (fields != expected) _fail("a leaf is not what the views say");
+            if (id != registry.identityOf(actor)) _fail("a leaf names another identity");
+            if (leaf != PoseidonT4.hash([id, fields, registry.LEAF_DOMAIN()]))
+                _fail("a leaf is not hashed as the circuit hashes it");
+            return;
+        }
+        _fail("a snapshot logged no Snapshot");
     }
 
     modifier tracked(bytes32 action) {
         calls[action] += 1;
+        vm.roll(block.number + 1);
         _;
     }
 

@@ -15,7 +15,7 @@ import * as snarkjs from "snarkjs";
 
 import { ensureCircuit, PATHS } from "../../scripts/lib/zk/circuit.js";
 import { messageField, packClaim, scopeOf, SNARK_FIELD, type Claim } from "../../scripts/lib/zk/layout.js";
-import { poseidon, type Hasher } from "../../scripts/lib/zk/poseidon.js";
+import { leafOf, poseidon, type Hasher } from "../../scripts/lib/zk/poseidon.js";
 import {
   fromSnarkjs,
   prove,
@@ -26,7 +26,7 @@ import {
   type WitnessInput,
 } from "../../scripts/lib/zk/prover.js";
 import { LeanTree } from "../../scripts/lib/zk/tree.js";
-import { deployZkMarket, type ZkMarket } from "../../scripts/lib/zk/market.js";
+import { deployZkMarket, snapshotEvent, takeSnapshot, type ZkMarket } from "../../scripts/lib/zk/market.js";
 import { wad } from "./helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -53,11 +53,10 @@ async function setup(): Promise<Setup> {
   const fields: bigint[] = [];
   for (const [i, b] of f.borrowers.entries()) {
     const secret = 1000n + BigInt(i) * 7777777n;
-    const receipt = await (await f.registry.connect(b).snapshot(hash.one(secret))).wait();
-    const event = f.registry.interface.parseLog(receipt!.logs.at(-1)!)!;
-    tree.insert(event.args.leaf as bigint);
+    const event = snapshotEvent(f.registry, await takeSnapshot(f.registry, b, hash.one(secret)));
+    tree.insert(event.leaf);
     secrets.push(secret);
-    fields.push(event.args.fields as bigint);
+    fields.push(event.fields);
   }
   await (await f.registry.sync(0)).wait();
   const chainId = (await ethers.provider.getNetwork()).chainId;
@@ -222,7 +221,7 @@ describe("ZK private solvency attestations (issue 25)", function () {
     const g = good.gate;
     // Another root the registry has had (after one more snapshot and sync): a real root, the wrong one here.
     const [stranger] = (await ethers.getSigners()).slice(12);
-    await (await s.registry.connect(s.edge).snapshot(77n)).wait();
+    await takeSnapshot(s.registry, s.edge, 77n);
     await (await s.registry.connect(stranger).sync(0)).wait();
     const later = await s.registry.root();
     expect(later).to.not.equal(s.tree.root);
@@ -308,7 +307,7 @@ describe("ZK private solvency attestations (issue 25)", function () {
     // The attacker's own tree: one leaf claiming health 100 and no debt for the attacker's identity.
     const secret = 424242n;
     const fake = (100n * 10n ** 18n) | (1n << 64n) | (BigInt(await networkHelpers.time.latest()) << 192n);
-    const own = new LeanTree(s.hash, [s.hash.two(s.hash.one(secret), fake)]);
+    const own = new LeanTree(s.hash, [leafOf(s.hash, s.hash.one(secret), fake)]);
     const scope = scopeOf(s.chainId, await s.gate.getAddress(), await s.consumer.getAddress(), s.context);
     const forged = await prove(
       witnessInput({
@@ -328,6 +327,45 @@ describe("ZK private solvency attestations (issue 25)", function () {
     await expect(
       s.consumer.grant(s.message, s.claim.minTimestamp, { ...forged.gate, root: 0n }),
     ).to.be.revertedWithCustomError(s.gate, "UnknownRoot");
+  });
+
+  it("a leaf cannot be passed off as a node: a fake leaf hidden in an identity commitment gives no proof (audit H-1)", async function () {
+    const { s } = await honest();
+    // The attack: choose fake fields (health at its cap, no debt, the best score, the farthest time, unflagged), hash
+    // them as a leaf under an identity of one's own, and snapshot with that hash as the identity commitment. The real
+    // leaf is then H(fakeLeaf, realFields): with one hash for leaves and nodes, a proof could start one level below the
+    // real leaves, at the fake one. Leaves are Poseidon(3) and nodes Poseidon(2) now: no witness exists.
+    const secret = 987654321n;
+    const fake = packClaim({
+      minHealth: (1n << 64n) - 1n,
+      maxDebt: 0n,
+      minScore: (1n << 32n) - 1n,
+      minTimestamp: (1n << 40n) - 1n,
+      requireUnflagged: false,
+    });
+    const fakeLeaf = leafOf(s.hash, s.hash.one(secret), fake);
+    const event = snapshotEvent(s.registry, await takeSnapshot(s.registry, s.edge, fakeLeaf));
+    await (await s.registry.sync(0)).wait();
+    const tree = new LeanTree(s.hash, [...Array.from({ length: s.tree.size }, (_, i) => s.tree.leaf(i)), event.leaf]);
+    expect(await s.registry.root()).to.equal(tree.root);
+    const path = tree.proof(Number(event.index));
+    const scope = scopeOf(s.chainId, await s.gate.getAddress(), await s.consumer.getAddress(), s.context);
+    const input = witnessInput({
+      hash: s.hash,
+      secret,
+      fields: fake,
+      path: {
+        leaf: fakeLeaf,
+        index: Number(event.index) * 2,
+        depth: path.depth + 1,
+        root: path.root,
+        siblings: [event.fields, ...path.siblings.slice(0, -1)],
+      },
+      scope,
+      message: messageField(s.message),
+      claim: { ...s.claim, minHealth: wad("10") },
+    });
+    await expect(prove(input)).to.be.rejectedWith(/Assert Failed/);
   });
 
   it("a lying predicate fails at witness generation, and a hand-made witness gives a proof that does not verify", async function () {
@@ -421,7 +459,7 @@ describe("ZK private solvency attestations (issue 25)", function () {
     await expect(prove(await inputFor(s, 3, { claim }))).to.be.rejectedWith(/Assert Failed/);
     // A flagged leaf (the flag bit set) cannot meet requireUnflagged.
     const flagged = s.fields[3] | (1n << 232n);
-    const tree = new LeanTree(s.hash, [s.hash.two(s.hash.one(s.secrets[3]), flagged)]);
+    const tree = new LeanTree(s.hash, [leafOf(s.hash, s.hash.one(s.secrets[3]), flagged)]);
     const scope = scopeOf(s.chainId, await s.gate.getAddress(), await s.consumer.getAddress(), s.context);
     await expect(
       prove(

@@ -21,7 +21,7 @@ import { poseidon } from "../../scripts/lib/zk/poseidon.js";
 import { releaseProver } from "../../scripts/lib/zk/prover.js";
 import { verifierSource } from "../../scripts/lib/zk/setup.js";
 import { runScript } from "./helpers/runScript.js";
-import { deployZkMarket } from "../../scripts/lib/zk/market.js";
+import { deployZkMarket, takeSnapshot } from "../../scripts/lib/zk/market.js";
 
 const { ethers, provider } = await network.create();
 
@@ -84,7 +84,7 @@ describe("ZK setup artifacts and tools (issue 25)", function () {
       const idCommitment = BigInt(/idCommitment: (0x[0-9a-f]{64})/.exec(made.stdout)![1]);
       // Eight borrowers snapshot; the third with the identity from the file.
       for (const [i, b] of f.borrowers.entries()) {
-        await (await f.registry.connect(b).snapshot(i === 2 ? idCommitment : BigInt(i + 1))).wait();
+        await takeSnapshot(f.registry, b, i === 2 ? idCommitment : BigInt(i + 1));
       }
       const beneficiary = (await ethers.getSigners())[15].address;
       const message = AbiCoder.defaultAbiCoder().encode(["address"], [beneficiary]);
@@ -119,7 +119,7 @@ describe("ZK setup artifacts and tools (issue 25)", function () {
       await (await f.registry.sync(0)).wait();
       const proved = await runScript("scripts/zk.ts", args);
       expect(proved.code, proved.stderr).to.equal(0);
-      expect(proved.stdout).to.match(/8 distinct accounts satisfy the claim/);
+      expect(proved.stdout).to.match(/8 distinct identities \(accounts\) satisfy the claim/);
       const written = JSON.parse(readFileSync(out, "utf8")) as {
         claim: { minTimestamp: string };
         attestation: { root: string; nullifier: string; a: string[]; b: string[][]; c: string[] };
@@ -147,7 +147,7 @@ describe("ZK setup artifacts and tools (issue 25)", function () {
       const few = await runScript("scripts/zk.ts", [...args, "--min-anonymity", "9"]);
       expect(few.code).to.equal(1);
       expect(few.stderr.trim().split("\n")).to.have.length(1);
-      expect(few.stderr).to.match(/only 8 accounts satisfy this claim, below --min-anonymity 9/);
+      expect(few.stderr).to.match(/only 8 identities satisfy this claim, below --min-anonymity 9/);
       expect(existsSync(out)).to.equal(false);
       // A claim the identity's snapshot does not meet.
       const lie = await runScript("scripts/zk.ts", [...args, "--min-health", "9"]);

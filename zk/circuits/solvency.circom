@@ -18,7 +18,9 @@ pragma circom 2.1.6;
 // checked by construction: no comparator sees an input wider than its bit width (the comparator-aliasing bug).
 //
 // The tree is SolvencySnapshots' lean incremental Merkle tree: a node whose right sibling does not exist yet is
-// carried up unchanged, which a proof says with a zero sibling; `depth` is the tree's depth at `root`.
+// carried up unchanged, which a proof says with a zero sibling (only for a left child); `depth` is the tree's depth at
+// `root`. A leaf is Poseidon(idCommitment, fields, 1) and a node Poseidon(left, right): different widths, so no node
+// can be passed off as a leaf and no proof can start below the real leaves.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/bitify.circom";
@@ -62,8 +64,10 @@ template LeanMerkleRoot(MAX_DEPTH) {
     component indexBits = Num2Bits(MAX_DEPTH);
     indexBits.in <== index;
 
-    // depth ≤ MAX_DEPTH, so exactly one level below is the root's.
-    component depthFits = LessEqThan(8);
+    // 0 ≤ depth ≤ MAX_DEPTH (5 bits, then compared), so exactly one level below is the root's.
+    component depthBits = Num2Bits(5);
+    depthBits.in <== depth;
+    component depthFits = LessEqThan(5);
     depthFits.in[0] <== depth;
     depthFits.in[1] <== MAX_DEPTH;
     depthFits.out === 1;
@@ -87,6 +91,8 @@ template LeanMerkleRoot(MAX_DEPTH) {
         hashes[i].inputs[1] <== right[i];
         absent[i] = IsZero();
         absent[i].in <== siblings[i];
+        // A right child always has its left sibling: only a left child may be carried.
+        absent[i].out * indexBits.out[i] === 0;
         hashed[i] <== (1 - absent[i].out) * hashes[i].out;
         carried[i] <== absent[i].out * nodes[i];
         nodes[i + 1] <== hashed[i] + carried[i];
@@ -121,10 +127,11 @@ template SolvencyAttestation(MAX_DEPTH) {
     component id = Poseidon(1);
     id.inputs[0] <== secret;
 
-    // The leaf as SolvencySnapshots hashed it.
-    component leaf = Poseidon(2);
+    // The leaf as SolvencySnapshots hashed it: three inputs, the last the leaf domain (1).
+    component leaf = Poseidon(3);
     leaf.inputs[0] <== id.out;
     leaf.inputs[1] <== fields;
+    leaf.inputs[2] <== 1;
 
     component tree = LeanMerkleRoot(MAX_DEPTH);
     tree.leaf <== leaf.out;

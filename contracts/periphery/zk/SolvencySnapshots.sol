@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {PoseidonT3} from "poseidon-solidity/PoseidonT3.sol";
+import {PoseidonT4} from "poseidon-solidity/PoseidonT4.sol";
 import {ICollateralVault} from "../../interfaces/ICollateralVault.sol";
 import {ILiquidationEngine} from "../../interfaces/ILiquidationEngine.sol";
 import {IPriceOracle} from "../../interfaces/IPriceOracle.sol";
@@ -21,11 +22,16 @@ import {SolvencyLayout} from "./SolvencyLayout.sol";
 ///         saying which.
 /// @dev Invariants:
 ///      - it holds no tokens and calls only views: Bulwark's state is the same with or without it;
-///      - a leaf records exactly what the views said in the snapshot's block, and only while every price the
-///        position needs is OK (no attesting a doubted price); health and score are capped down, never up, and a
-///        debt that does not fit is refused, so every capped field errs against the borrower's claim;
-///      - an account has one identity: its first snapshot's commitment, required of every later one, so the gate's
-///        nullifier is one per borrower account and scope (many commitments would let one account consume many times);
+///      - a leaf records exactly what the views said in the snapshot's block, in a transaction a plain EOA sent
+///        straight to the registry (so no flash-loaned collateral can be in the position read), while every price the
+///        position needs was OK (no attesting a doubted price), for a debt worth at least the engine's dust value; health and score are
+///        capped down, never up, and a debt that does not fit is refused, so every capped field errs against the
+///        borrower's claim;
+///      - an account has one identity (its first snapshot's commitment, required of every later one) and an identity
+///        one account, so the gate's nullifier is one per borrower account and scope, and the accounts that satisfy
+///        a claim are the identities that could have proved it;
+///      - a leaf is Poseidon with three inputs, a node Poseidon with two: no node can pass for a leaf (a proof cannot
+///        start below the real leaves);
 ///      - the tree of the first `synced` leaves is the lean incremental Merkle tree of scripts/lib/zk/tree.ts and
 ///        the circuit (a node with no right sibling yet is carried up unhashed; depth ⌈log2 size⌉), and its root is
 ///        known from the `sync` that reached that size on.
@@ -41,6 +47,8 @@ contract SolvencySnapshots is ISolvencySnapshots {
     uint256 public constant MAX_DEPTH = 20;
     /// @notice A risk score (WAD σ) per unit of the leaf's score (millionths of a σ).
     uint256 internal constant SCORE_UNIT = 1e12;
+    /// @notice The third input of a leaf's hash: leaves are Poseidon(3), nodes Poseidon(2) (domain separation).
+    uint256 public constant LEAF_DOMAIN = 1;
 
     /// @notice The vault whose borrowers snapshot themselves.
     ICollateralVault public immutable vault;
@@ -59,6 +67,8 @@ contract SolvencySnapshots is ISolvencySnapshots {
     mapping(uint256 root => uint256 size) private _sizeAtRoot;
     /// @inheritdoc ISolvencySnapshots
     mapping(address account => uint256 idCommitment) public identityOf;
+    /// @inheritdoc ISolvencySnapshots
+    mapping(uint256 idCommitment => address account) public accountOf;
 
     /// @param vault_ The vault.
     constructor(ICollateralVault vault_) {
@@ -67,15 +77,20 @@ contract SolvencySnapshots is ISolvencySnapshots {
     }
 
     /// @inheritdoc ISolvencySnapshots
-    function snapshot(uint256 idCommitment) external returns (uint256 index) {
+    function snapshot(uint256 idCommitment) external onlyPlainEoa returns (uint256 index) {
         if (idCommitment == 0 || idCommitment >= SolvencyLayout.SNARK_FIELD) revert BadIdCommitment(idCommitment);
         uint256 bound = identityOf[msg.sender];
-        if (bound == 0) identityOf[msg.sender] = idCommitment;
-        else if (bound != idCommitment) revert IdentityMismatch(bound);
+        if (bound == 0) {
+            address owner = accountOf[idCommitment];
+            if (owner != address(0)) revert IdentityTaken(idCommitment, owner);
+            (identityOf[msg.sender], accountOf[idCommitment]) = (idCommitment, msg.sender);
+        } else if (bound != idCommitment) {
+            revert IdentityMismatch(bound);
+        }
         index = size;
         if (index == 1 << MAX_DEPTH) revert TreeFull();
         uint256 fields = _fields(msg.sender);
-        uint256 leaf = PoseidonT3.hash([idCommitment, fields]);
+        uint256 leaf = PoseidonT4.hash([idCommitment, fields, LEAF_DOMAIN]);
         _queued[index] = leaf;
         size = index + 1;
         emit Snapshot(msg.sender, index, idCommitment, fields, leaf);
@@ -127,12 +142,26 @@ contract SolvencySnapshots is ISolvencySnapshots {
 
     // ================================================================= internals
 
+    /// @dev A reading is sent by a plain EOA straight to the registry: its transaction runs no code of the account's
+    ///      before the reading, so nothing borrowed inside it (a flash loan) can be in the position read. A contract,
+    ///      or an EOA with delegated code (EIP-7702), could borrow collateral, be read, and repay in one transaction.
+    modifier onlyPlainEoa() {
+        // solhint-disable-next-line avoid-tx-origin
+        if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotAnEoa();
+        _;
+    }
+
     /// @dev The packed word for `account` now, from the vault's, the engine's and the risk manager's views.
     function _fields(address account) private view returns (uint256) {
         ICollateralVault.AccountLiquidity memory liq = vault.liquidationView(account, address(0)).liq;
         if (liq.debt == 0) revert NoDebt();
         if (liq.priceStatus != IPriceOracle.Status.OK) revert PriceNotOk(uint8(liq.priceStatus));
         if (liq.debt > SolvencyLayout.MAX_DEBT) revert DebtTooLarge(liq.debt);
+        address engine = vault.liquidationEngine();
+        if (engine != address(0)) {
+            uint256 dust = ILiquidationEngine(engine).params().dustValue;
+            if (liq.debtValue < dust) revert DustDebt(liq.debtValue, dust);
+        }
         // Health as VaultLens.healthFactor (liquidation side, rounded down), capped down to the leaf's width.
         uint256 health = liq.liquidationLimit.wadDivDown(liq.debtValue);
         if (health > SolvencyLayout.MAX_HEALTH) health = SolvencyLayout.MAX_HEALTH;
@@ -142,7 +171,6 @@ contract SolvencySnapshots is ISolvencySnapshots {
             score = IRiskManager(riskManager).riskScore(account) / SCORE_UNIT;
             if (score > SolvencyLayout.MAX_SCORE) score = SolvencyLayout.MAX_SCORE;
         }
-        address engine = vault.liquidationEngine();
         bool flagged =
             vault.provisionOf(account) != 0 ||
                 (engine != address(0) && ILiquidationEngine(engine).flaggedAt(account) != 0);

@@ -13,8 +13,8 @@ import * as snarkjs from "snarkjs";
 
 import { ensureCircuit, readPin } from "../zk/circuit.js";
 import { messageField, scopeOf } from "../zk/layout.js";
-import { deployZkMarket } from "../zk/market.js";
-import { poseidon, type Hasher } from "../zk/poseidon.js";
+import { deployZkMarket, snapshotEvent } from "../zk/market.js";
+import { leafOf, poseidon, type Hasher } from "../zk/poseidon.js";
 import { prove, releaseProver, witnessInput } from "../zk/prover.js";
 import { LeanTree } from "../zk/tree.js";
 import { COMMAND, machine, writeJson } from "./shared.js";
@@ -72,9 +72,9 @@ export async function zkBench(): Promise<void> {
     const secret = 5000n + BigInt(i);
     const receipt = await (await f.registry.connect(b).snapshot(hash.one(secret))).wait();
     firstSnapshots.push(receipt!.gasUsed);
-    const event = f.registry.interface.parseLog(receipt!.logs.at(-1)!)!;
-    leaves.push(event.args.leaf as bigint);
-    words.push(event.args.fields as bigint);
+    const event = snapshotEvent(f.registry, receipt!);
+    leaves.push(event.leaf);
+    words.push(event.fields);
     secrets.push(secret);
   }
   await (await f.registry.sync(0)).wait();
@@ -161,8 +161,7 @@ export async function zkBench(): Promise<void> {
   const snapshotOnce = async (i: number): Promise<void> => {
     if (i % 8 === 0) await f.market.heartbeat();
     const receipt = await (await f.registry.connect(borrower).snapshot(identity)).wait();
-    const event = f.registry.interface.parseLog(receipt!.logs.at(-1)!)!;
-    mirror.insert(hash.two(identity, event.args.fields as bigint));
+    mirror.insert(leafOf(hash, identity, snapshotEvent(f.registry, receipt!).fields));
     snapshotGas.push(receipt!.gasUsed);
   };
   const syncAll = async (): Promise<bigint> => {
@@ -182,11 +181,14 @@ export async function zkBench(): Promise<void> {
   const sync16 = await syncAll();
   for (let k = 0; k < 64; k++) await snapshotOnce(next++);
   const sync64 = await syncAll();
-  const snapshotMean = snapshotGas.reduce((a, b) => a + b, 0n) / BigInt(snapshotGas.length);
-  const snapshotMax = snapshotGas.reduce((a, b) => (b > a ? b : a), 0n);
-  const firstMax = firstSnapshots.reduce((a, b) => (b > a ? b : a), 0n);
+  const mean = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n) / BigInt(xs.length);
+  const max = (xs: bigint[]): bigint => xs.reduce((a, b) => (b > a ? b : a), 0n);
+  const snapshotMean = mean(snapshotGas);
+  const snapshotMax = max(snapshotGas);
+  const firstMax = max(firstSnapshots);
   console.log(
-    `  with 65,536 leaves: snapshot mean ${snapshotMean.toLocaleString("en-US")} gas, max ${snapshotMax.toLocaleString("en-US")} (${snapshotGas.length} snapshots; an account's first, which binds its identity: up to ${firstMax.toLocaleString("en-US")}); ` +
+    `  with 65,536 leaves: snapshot mean ${snapshotMean.toLocaleString("en-US")} gas, max ${snapshotMax.toLocaleString("en-US")} (${snapshotGas.length} snapshots; ` +
+      `an account's first, binding its identity: up to ${firstMax.toLocaleString("en-US")}); ` +
       `sync of leaf 65,536 alone ${worstSync.toLocaleString("en-US")} (16 hashes, the worst fold); ` +
       `sync per leaf ${(sync16 / 16n).toLocaleString("en-US")} in a batch of 16, ${(sync64 / 64n).toLocaleString("en-US")} in a batch of 64`,
   );

@@ -19,7 +19,7 @@ export const PATHS = {
   zkey: path.join(ROOT, "zk", "keys", "solvency.zkey"),
   vkey: path.join(ROOT, "zk", "keys", "verification_key.json"),
   pin: path.join(ROOT, "zk", "setup.json"),
-  verifier: path.join(ROOT, "contracts", "periphery", "zk", "Groth16Verifier.sol"),
+  verifier: path.join(ROOT, "zk", "contracts", "Groth16Verifier.sol"),
   nodeModules: path.join(ROOT, "node_modules"),
 } as const;
 

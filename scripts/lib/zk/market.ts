@@ -4,7 +4,7 @@
  * generated Groth16 verifier, SolvencyGate and the example consumer).
  */
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { MaxUint256, encodeBytes32String } from "ethers";
+import { MaxUint256, encodeBytes32String, type ContractTransactionReceipt } from "ethers";
 
 import { deployRiskModules } from "../risk.js";
 import { collateral, deployChainlinkMarket, type ChainlinkMarket } from "../testMarket.js";
@@ -31,13 +31,38 @@ export type ZkMarket = {
   poseidon: string;
 };
 
-/** Deploys the poseidon-solidity library and a registry linked to it. */
-export async function deployRegistry(ethers: HardhatEthers, vault: string, poseidon?: string) {
-  const library = poseidon ?? (await (await ethers.deployContract("PoseidonT3")).getAddress());
+/** Deploys the poseidon-solidity libraries (nodes: T3, leaves: T4) and a registry linked to them. */
+export async function deployRegistry(ethers: HardhatEthers, vault: string) {
+  const t3 = await (await ethers.deployContract("PoseidonT3")).getAddress();
+  const t4 = await (await ethers.deployContract("PoseidonT4")).getAddress();
   const registry = (await ethers.deployContract("SolvencySnapshots", [vault], {
-    libraries: { PoseidonT3: library },
+    libraries: { PoseidonT3: t3, PoseidonT4: t4 },
   })) as unknown as SolvencySnapshots;
-  return { registry, poseidon: library };
+  return { registry, poseidon: t3 };
+}
+
+/** A snapshot sent by `account` (a plain EOA); returns its receipt. */
+export async function takeSnapshot(registry: SolvencySnapshots, account: HardhatEthersSigner, idCommitment: bigint) {
+  const receipt = await (await registry.connect(account).snapshot(idCommitment)).wait();
+  if (receipt === null) throw new Error("the snapshot was not mined");
+  return receipt;
+}
+
+/** The `Snapshot` event of a snapshot's receipt. */
+export function snapshotEvent(registry: SolvencySnapshots, receipt: ContractTransactionReceipt) {
+  for (const log of receipt.logs) {
+    const parsed = registry.interface.parseLog(log);
+    if (parsed?.name === "Snapshot") {
+      return parsed.args.toObject() as {
+        account: string;
+        index: bigint;
+        idCommitment: bigint;
+        fields: bigint;
+        leaf: bigint;
+      };
+    }
+  }
+  throw new Error("no Snapshot event in the receipt");
 }
 
 /**

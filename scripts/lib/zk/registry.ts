@@ -5,7 +5,7 @@
 
 import type { SolvencySnapshots } from "../../../typechain-types/index.js";
 import { satisfies, unpackFields, type Claim, type Fields } from "./layout.js";
-import type { Hasher } from "./poseidon.js";
+import { leafOf, type Hasher } from "./poseidon.js";
 import { LeanTree } from "./tree.js";
 
 export type SnapshotRecord = {
@@ -74,8 +74,8 @@ export async function readRegistry(
     if (s.index !== i) {
       throw new Error(`snapshot ${i} is missing from the logs (next seen: ${s.index}); try an earlier --from-block`);
     }
-    if (hash.two(s.idCommitment, s.fields) !== s.leaf) {
-      throw new Error(`snapshot ${s.index}: its leaf is not Poseidon(idCommitment, fields)`);
+    if (leafOf(hash, s.idCommitment, s.fields) !== s.leaf) {
+      throw new Error(`snapshot ${s.index}: its leaf is not Poseidon(idCommitment, fields, 1)`);
     }
     if (i >= synced) continue;
     tree.insert(s.leaf);
@@ -93,11 +93,15 @@ export async function readRegistry(
   return { snapshots, tree, root };
 }
 
-/** Distinct accounts with a snapshot among the first `size` that satisfies `claim`: who a proof of it could be. */
-export function anonymitySet(snapshots: readonly SnapshotRecord[], claim: Claim, size: number): Set<string> {
-  const accounts = new Set<string>();
-  for (const s of snapshots.slice(0, size)) if (satisfies(s.unpacked, claim)) accounts.add(s.account.toLowerCase());
-  return accounts;
+/**
+ * Distinct identities with a snapshot among the first `size` that satisfies `claim`: who a proof of it could be. The
+ * registry gives each identity one account and each account one identity, so these are also distinct accounts; the
+ * count is of identities all the same, which is what a proof hides among.
+ */
+export function anonymitySet(snapshots: readonly SnapshotRecord[], claim: Claim, size: number): Set<bigint> {
+  const identities = new Set<bigint>();
+  for (const s of snapshots.slice(0, size)) if (satisfies(s.unpacked, claim)) identities.add(s.idCommitment);
+  return identities;
 }
 
 /**

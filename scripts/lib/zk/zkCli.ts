@@ -180,11 +180,11 @@ async function run(cmd: Command): Promise<number> {
     }
     const set = anonymitySet(snapshots, claim, tree.size);
     console.log(
-      `zk:prove: ${tree.size} synced snapshots; ${set.size} distinct accounts satisfy the claim (the anonymity set)`,
+      `zk:prove: ${tree.size} synced snapshots; ${set.size} distinct identities (accounts) satisfy the claim (the anonymity set)`,
     );
     if (set.size < cmd.minAnonymity) {
       throw new Error(
-        `only ${set.size} accounts satisfy this claim, below --min-anonymity ${cmd.minAnonymity}: a proof would narrow you down to them (loosen the claim or wait)`,
+        `only ${set.size} identities satisfy this claim, below --min-anonymity ${cmd.minAnonymity}: a proof would narrow you down to them (loosen the claim or wait)`,
       );
     }
     const scope = scopeOf(chainId, cmd.gate, cmd.consumer, cmd.context);
