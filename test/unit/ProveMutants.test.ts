@@ -10,8 +10,9 @@ import { fileURLToPath } from "node:url";
 
 import { expect } from "chai";
 
-import { HARNESS_FILES, checkOptionsOf } from "../../scripts/lib/prove/properties.js";
-import { checkFile, verdictOf } from "../../scripts/lib/prove/prover.js";
+import { checkFiles } from "../../scripts/lib/prove/pool.js";
+import { HARNESS_FILES } from "../../scripts/lib/prove/properties.js";
+import { verdictOf, type FileRun } from "../../scripts/lib/prove/prover.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -122,24 +123,32 @@ const MUTANTS: readonly Mutant[] = [
 describe("npm run prove: every CI proof can fail (mutants)", function () {
   this.timeout(600_000);
 
+  /** Each mutant's run, checked on every core at once (scripts/lib/prove/pool.ts) before the cases read them. */
+  let runs: FileRun[] = [];
+  before(async function () {
+    const jobs = MUTANTS.map((mutant) => {
+      const original = readFileSync(path.join(ROOT, mutant.file), "utf8");
+      // 10 s a query: a mutant the checker cannot refute quickly is "unknown", which is all this test asks.
+      return { root: ROOT, file: mutant.file, timeout: 10, source: original.replace(mutant.from, mutant.to) };
+    });
+    runs = await checkFiles(jobs);
+  });
+
   it("has a mutant for every file npm test proves", function () {
     const ci = HARNESS_FILES.filter((f) => f.ci).map((f) => f.file);
     expect(MUTANTS.map((m) => m.file)).to.include.members(ci);
   });
 
-  for (const mutant of MUTANTS) {
+  for (const [i, mutant] of MUTANTS.entries()) {
     it(`${mutant.contract}: not proved with ${mutant.to.trim()} (${mutant.why})`, function () {
-      const harness = HARNESS_FILES.find((f) => f.file === mutant.file);
-      if (harness === undefined) throw new Error(`${mutant.file} is not in the catalogue`);
+      expect(
+        HARNESS_FILES.some((f) => f.file === mutant.file),
+        `${mutant.file} is in the catalogue`,
+      ).to.equal(true);
       const original = readFileSync(path.join(ROOT, mutant.file), "utf8");
       // The mutation applies exactly once, so an edit to the harness cannot silently disable it.
       expect(original.split(mutant.from), `"${mutant.from}" once in ${mutant.file}`).to.have.length(2);
-      // 10 s a query: a mutant the checker cannot refute quickly is "unknown", which is all this test asks.
-      const run = checkFile(ROOT, mutant.file, 10, {
-        ...checkOptionsOf(harness),
-        source: original.replace(mutant.from, mutant.to),
-      });
-      const own = run.assertions.filter((a) => a.contract === mutant.contract);
+      const own = runs[i].assertions.filter((a) => a.contract === mutant.contract);
       expect(own.length, `${mutant.contract}'s assertions`).to.be.greaterThan(0);
       expect(verdictOf(own), mutant.contract).to.not.equal("proved");
     });

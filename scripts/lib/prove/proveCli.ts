@@ -13,8 +13,9 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 
 import { renderTable } from "../format.js";
-import { checkFile, verdictOf, z3Version, type AssertionResult, type Verdict } from "./prover.js";
-import { HARNESS_FILES, checkOptionsOf, type HarnessFile } from "./properties.js";
+import { checkFiles } from "./pool.js";
+import { verdictOf, z3Version, type AssertionResult, type Verdict } from "./prover.js";
+import { HARNESS_FILES, type HarnessFile } from "./properties.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** Seconds per solver query by default: enough for the CI files (each settles in a few seconds a query). */
@@ -122,14 +123,22 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   process.stderr.write(`prove: ${z3}; ${files.length} file(s), ${timeout} s per query\n`);
   const rows: PropertyRow[] = [];
-  for (const harness of files) {
-    process.stderr.write(`prove: checking ${harness.file} (${harness.properties.length} properties)…\n`);
-    const run = checkFile(ROOT, harness.file, timeout, checkOptionsOf(harness));
+  // One worker process per core: the files are independent, and the checker is synchronous.
+  const runs = await checkFiles(
+    files.map((harness) => ({ root: ROOT, file: harness.file, timeout })),
+    {
+      onStart: (i) =>
+        process.stderr.write(`prove: checking ${files[i].file} (${files[i].properties.length} properties)…\n`),
+      onDone: (i, run) =>
+        process.stderr.write(
+          `prove:   ${files[i].file}: ${run.wallSeconds.toFixed(1)} s (${run.queries} queries, solver ${run.solverSeconds.toFixed(1)} s)\n`,
+        ),
+    },
+  );
+  for (const [i, harness] of files.entries()) {
+    const run = runs[i];
     const fileRows = rowsOf(harness, run.assertions, run);
     rows.push(...(values.only === undefined ? fileRows : fileRows.filter((r) => r.property === values.only)));
-    process.stderr.write(
-      `prove:   ${run.wallSeconds.toFixed(1)} s (${run.queries} queries, solver ${run.solverSeconds.toFixed(1)} s)\n`,
-    );
   }
   process.stdout.write(
     `${renderTable(
