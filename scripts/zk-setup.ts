@@ -9,8 +9,8 @@ const { runSetup } = (await import("./lib/zk/setup.js")) as typeof import("./lib
 const USAGE = [
   "usage: npm run zk:setup",
   "Compiles zk/circuits/solvency.circom (circom2), runs a deterministic TEST-ONLY Groth16 ceremony (public beacons),",
-  "writes zk/keys/, contracts/periphery/zk/Groth16Verifier.sol and the pin zk/setup.json. Offline; about 3 minutes",
-  "the first time (the prepared powers of tau are then cached in zk/build/), 30 s after.",
+  "writes zk/keys/, zk/contracts/Groth16Verifier.sol and the pin zk/setup.json. Offline; about 2 minutes",
+  "the first time (the prepared powers of tau are then cached in zk/build/), 20 s after.",
 ].join("\n");
 
 const code = await runCli("zk:setup", process.argv.slice(2), {

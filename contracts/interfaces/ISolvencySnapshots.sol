@@ -21,15 +21,15 @@ interface ISolvencySnapshots {
     /// @notice Thrown when an identity commitment is 0 or not below the SNARK scalar field.
     error BadIdCommitment(uint256 idCommitment);
     /// @notice Thrown when an account snapshots with another identity than its first: one identity per account, so a
-    ///         consumer's nullifier is one per borrower account and scope.
-    error IdentityMismatch(uint256 identity);
-    /// @notice Thrown when another account already snapshots with this identity: one account per identity, so the
-    ///         accounts satisfying a claim are its anonymity set.
-    error IdentityTaken(uint256 idCommitment, address account);
+    ///         consumer's nullifier is one per borrower account and scope. (Its commitment is kept as a 216-bit hash.)
+    error IdentityMismatch();
     /// @notice Thrown when a reading is not sent by a plain externally owned account straight to the registry: a
     ///         contract (or a delegated EOA) could borrow collateral inside its own transaction, be read, and return it.
     error NotAnEoa();
 
+    /// @notice Thrown when an account snapshots again before `SNAPSHOT_INTERVAL` has passed: the tree's 2^24 leaves
+    ///         are shared, and one account must not fill them.
+    error SnapshotTooSoon(uint256 nextAt);
     /// @notice Thrown when the tree holds 2^MAX_DEPTH leaves.
     error TreeFull();
     /// @notice Thrown when an address argument is zero.
@@ -55,8 +55,8 @@ interface ISolvencySnapshots {
     ///         and queues Poseidon(idCommitment, fields, LEAF_DOMAIN) as the tree's next leaf (`sync` folds it in).
     ///         The caller must be a plain EOA calling the registry directly.
     /// @dev Reverts with `NotAnEoa`, `PriceNotOk`, `NoDebt`, `DustDebt`, `DebtTooLarge`, `BadIdCommitment`,
-    ///      `IdentityMismatch`, `IdentityTaken` or `TreeFull`. An account's first snapshot binds its identity for good,
-    ///      and an identity belongs to one account.
+    ///      `IdentityMismatch`, `SnapshotTooSoon` or `TreeFull`. An account's first snapshot binds its identity for
+    ///      good.
     /// @param idCommitment Poseidon(secret) of the identity that will prove this snapshot (npm run zk:identity).
     /// @return index The leaf's index.
     function snapshot(uint256 idCommitment) external returns (uint256 index);
@@ -76,13 +76,18 @@ interface ISolvencySnapshots {
     /// @return fields The packed word.
     function fieldsOf(address account) external view returns (uint256 fields);
 
-    /// @notice The identity commitment `account` snapshots with (0: none yet).
+    /// @notice Whether `account` snapshots with `idCommitment`, or may (no identity yet): its first snapshot binds it.
     /// @param account The account.
-    function identityOf(address account) external view returns (uint256);
-
-    /// @notice The account an identity commitment belongs to (zero: none).
     /// @param idCommitment The commitment.
-    function accountOf(uint256 idCommitment) external view returns (address);
+    function canUseIdentity(address account, uint256 idCommitment) external view returns (bool);
+
+    /// @notice Whether `account` has bound an identity.
+    /// @param account The account.
+    function hasIdentity(address account) external view returns (bool);
+
+    /// @notice When `account` may snapshot next (0: at once).
+    /// @param account The account.
+    function nextSnapshotAt(address account) external view returns (uint256);
 
     /// @notice Whether `root` was ever the tree's root (a proof must name one).
     /// @param root The root.

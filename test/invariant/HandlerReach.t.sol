@@ -146,7 +146,7 @@ contract HandlerReachTest is Test, VaultFixture {
 
     /// @dev The snapshot handler (issue 25) reaches each of its outcomes through its own actions: a snapshot taken
     ///      (checked against the views and the circuit's hash by the handler), snapshots refused for a second identity,
-    ///      for another's, for no debt and for a doubted price, and a sync. The random runs of
+    ///      for another's, for no debt, within the interval and for a doubted price, and a sync. The random runs of
     ///      VaultInvariantTest raise the same counters.
     function test_snapshotHandlerReachesEveryOutcome() public {
         RiskHandler riskHandler = new RiskHandler(vault, handler);
@@ -165,6 +165,9 @@ contract HandlerReachTest is Test, VaultFixture {
         assertEq(snapshots.refusedIdentity(), 2, "refused: a second identity, another's");
         snapshots.snapshot(3, 8); // actor 3 has no debt
         assertEq(snapshots.refusedNoDebt(), 1, "refused without debt");
+        snapshots.snapshot(1, 9); // actor 1 again within 15 minutes
+        assertEq(snapshots.refusedTooSoon(), 1, "refused within the interval");
+        handler.warp(15 minutes);
         handler.setPriceStatus(3, 2); // WETH DEGRADED
         snapshots.snapshot(1, 9);
         assertEq(snapshots.refusedPrice(), 1, "refused at a doubted price");

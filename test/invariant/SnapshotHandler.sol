@@ -35,7 +35,10 @@ contract SnapshotHandler is CommonBase, StdUtils {
     uint256 public refusedIdentity;
     uint256 public refusedNoDebt;
     uint256 public refusedPrice;
+    uint256 public refusedTooSoon;
     uint256 public syncs;
+    /// @notice Each actor's identity, as this handler bound it (the registry keeps only its hash).
+    mapping(address actor => uint256) public idOf;
 
     constructor(VaultHandler vaultHandler_, RiskHandler riskHandler_, SolvencySnapshots registry_) {
         vaultHandler = vaultHandler_;
@@ -45,35 +48,33 @@ contract SnapshotHandler is CommonBase, StdUtils {
         lens = vaultHandler_.lens();
     }
 
-    /// @dev A random actor snapshots itself with its identity, a new one, or (now and then) another's or a second
-    ///      one of its own, which must be refused.
+    /// @dev A random actor snapshots itself with its identity (a new one the first time), or now and then with a
+    ///      second one, which must be refused.
     function snapshot(uint256 actorSeed, uint256 idSeed) external tracked("snapshot") {
         address[] memory actors = vaultHandler.actors();
         address actor = actors[actorSeed % actors.length];
-        uint256 id = registry.identityOf(actor);
-        bool wrong = idSeed % 16 == 0;
+        uint256 id = idOf[actor];
+        // Now and then a second identity for an actor that has one (another actor's, or a new one): refused.
+        bool wrong = id != 0 && idSeed % 16 == 0;
         if (wrong) {
-            // Another actor's identity, or a second one for an actor that has one: refused either way.
-            uint256 theirs = registry.identityOf(actors[(actorSeed + 1) % actors.length]);
-            id =
-                theirs != 0 && theirs != id
-                    ? theirs
-                    : id == 0
-                        ? 0
-                        : id + 1;
-            if (id == 0) wrong = false;
+            uint256 theirs = idOf[actors[(actorSeed + 1) % actors.length]];
+            id = theirs != 0 && theirs != id ? theirs : id + 1;
         }
         if (id == 0) id = bound(idSeed, 1, type(uint248).max);
-        if (!wrong && registry.accountOf(id) != address(0) && registry.accountOf(id) != actor) return; // a collision
         (bool ok, uint8 reason) = _readable(actor);
+        // Once every SNAPSHOT_INTERVAL per account, checked before the views are read.
+        if (!wrong && idOf[actor] == id && block.timestamp < registry.nextSnapshotAt(actor)) {
+            (ok, reason) = (false, 3);
+        }
         uint256 expected = ok ? _expectedFields(actor) : 0;
         uint256 sizeBefore = registry.size();
         vm.recordLogs();
         vm.prank(actor, actor); // a plain EOA's own transaction
         try registry.snapshot(id) returns (uint256 index) {
             taken++;
+            idOf[actor] = id;
             if (wrong) _fail("a snapshot took another's identity or a second one");
-            if (!ok) _fail("a snapshot was taken without debt above dust or at a price not OK");
+            if (!ok) _fail("a snapshot was taken too soon, without debt above dust or at a price not OK");
             if (index != sizeBefore || registry.size() != sizeBefore + 1) _fail("a snapshot took another index");
             _checkLeaf(actor, expected);
         } catch (bytes memory data) {
@@ -106,10 +107,7 @@ contract SnapshotHandler is CommonBase, StdUtils {
 
     function _refused(bytes4 selector, bool wrong, bool ok, uint8 reason) internal {
         if (wrong) {
-            if (
-                selector == ISolvencySnapshots.IdentityMismatch.selector ||
-                selector == ISolvencySnapshots.IdentityTaken.selector
-            ) refusedIdentity++;
+            if (selector == ISolvencySnapshots.IdentityMismatch.selector) refusedIdentity++;
             else _fail("another identity was refused for another reason");
         } else if (
             !ok &&
@@ -119,6 +117,8 @@ contract SnapshotHandler is CommonBase, StdUtils {
             refusedNoDebt++;
         } else if (!ok && reason == 2 && selector == ISolvencySnapshots.PriceNotOk.selector) {
             refusedPrice++;
+        } else if (!ok && reason == 3 && selector == ISolvencySnapshots.SnapshotTooSoon.selector) {
+            refusedTooSoon++;
         } else {
             _fail("a snapshot reverted for another reason");
         }
@@ -143,7 +143,7 @@ contract SnapshotHandler is CommonBase, StdUtils {
             if (logs[i].topics[0] != ISolvencySnapshots.Snapshot.selector) continue;
             (uint256 id, uint256 fields, uint256 leaf) = abi.decode(logs[i].data, (uint256, uint256, uint256));
             if (fields != expected) _fail("a leaf is not what the views say");
-            if (id != registry.identityOf(actor)) _fail("a leaf names another identity");
+            if (id != idOf[actor]) _fail("a leaf names another identity");
             if (leaf != PoseidonT4.hash([id, fields, registry.LEAF_DOMAIN()]))
                 _fail("a leaf is not hashed as the circuit hashes it");
             return;

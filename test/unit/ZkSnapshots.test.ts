@@ -5,7 +5,7 @@
  * tokens and writes only its own storage (a trace of a snapshot shows no other contract's SSTORE and no value sent).
  */
 import { expect } from "chai";
-import { MaxUint256 } from "ethers";
+import { MaxUint256, Wallet } from "ethers";
 import { network } from "hardhat";
 
 import { packFields, SNARK_FIELD, unpackFields } from "../../scripts/lib/zk/layout.js";
@@ -21,7 +21,7 @@ const { ethers, networkHelpers } = await network.create();
 const fixture = (): Promise<ZkMarket> => deployZkMarket(ethers, 6);
 
 describe("ZK solvency snapshots (issue 25)", function () {
-  it("the synced tree equals the TypeScript tree root for root over 200 random snapshots and syncs, depth 0 to 8", async function () {
+  it("the synced tree equals the TypeScript tree root for root over 200 random snapshots of 40 borrowers and syncs, depth 0 to 8", async function () {
     const f = await networkHelpers.loadFixture(fixture);
     const hash = await poseidon();
     const leaves: bigint[] = [];
@@ -46,32 +46,46 @@ describe("ZK solvency snapshots (issue 25)", function () {
       roots.set(tree.root, size);
       depths.add(tree.depth);
     };
-    for (let i = 0; i < 200; i++) {
-      const who = signers[Math.floor(random() * signers.length)];
-      // One identity per account: its first snapshot binds it; another is refused.
-      const bound = ids.get(who.address);
-      const id = bound ?? 1n + BigInt(Math.floor(random() * 2 ** 52)) * 7919n;
-      ids.set(who.address, id);
-      if (bound !== undefined && random() < 0.03) {
-        await expect(f.registry.connect(who).snapshot(id + 1n))
-          .to.be.revertedWithCustomError(f.registry, "IdentityMismatch")
-          .withArgs(id);
+    // 40 borrowers, five rounds in a random order each, a snapshot each per round (an account snapshots at most once
+    // every SNAPSHOT_INTERVAL: the rounds are 15 minutes apart).
+    const weth = collateral(f.market, "WETH");
+    for (let k = signers.length; k < 40; k++) {
+      const wallet = Wallet.createRandom().connect(ethers.provider);
+      await networkHelpers.setBalance(wallet.address, 10n ** 19n);
+      await (await weth.mint(wallet.address, wad("10"))).wait();
+      await (await weth.connect(wallet).approve(f.market.vault, MaxUint256)).wait();
+      await (await f.market.vault.connect(wallet).depositCollateral(weth, wad("10"), wallet.address)).wait();
+      await (await f.market.vault.connect(wallet).borrow(usd(String(1000 + 300 * k)), wallet.address)).wait();
+      signers.push(wallet as unknown as (typeof signers)[number]);
+    }
+    let i = 0;
+    for (let round = 0; round < 5; round++) {
+      const order = [...signers].sort(() => random() - 0.5);
+      for (const who of order) {
+        // One identity per account: its first snapshot binds it; another is refused.
+        const bound = ids.get(who.address);
+        const id = bound ?? 1n + BigInt(Math.floor(random() * 2 ** 52)) * 7919n;
+        ids.set(who.address, id);
+        if (bound !== undefined && random() < 0.03) {
+          await expect(f.registry.connect(who).snapshot(id + 1n))
+            .to.be.revertedWithCustomError(f.registry, "IdentityMismatch")
+            .withArgs(id);
+        }
+        const { account, index, idCommitment, fields, leaf } = snapshotEvent(
+          f.registry,
+          await takeSnapshot(f.registry, who, id),
+        );
+        expect(account).to.equal(who.address);
+        expect(index).to.equal(BigInt(i));
+        expect(idCommitment).to.equal(id);
+        expect(leaf).to.equal(leafOf(hash, id, fields));
+        leaves.push(leaf);
+        // Sync now and then, by one leaf, a few, or all queued: every size gets its root.
+        if (i === 0 || random() < 0.35) await sync([1, 1, 2, 3, 0][Math.floor(random() * 5)]);
+        i++;
       }
-      if (random() < 0.05) {
-        await networkHelpers.time.increase(Math.floor(random() * 1800));
-        await f.market.heartbeat();
-      }
-      const { account, index, idCommitment, fields, leaf } = snapshotEvent(
-        f.registry,
-        await takeSnapshot(f.registry, who, id),
-      );
-      expect(account).to.equal(who.address);
-      expect(index).to.equal(BigInt(i));
-      expect(idCommitment).to.equal(id);
-      expect(leaf).to.equal(leafOf(hash, id, fields));
-      leaves.push(leaf);
-      // Sync now and then, by one leaf, a few, or all queued: every size gets its root.
-      if (i === 0 || random() < 0.35) await sync([1, 1, 2, 3, 0][Math.floor(random() * 5)]);
+      await networkHelpers.time.increase(15 * 60);
+      await f.market.heartbeat();
     }
     await sync(0);
     await expect(f.registry.sync(0)).to.be.revertedWithCustomError(f.registry, "NothingToSync");
@@ -118,7 +132,7 @@ describe("ZK solvency snapshots (issue 25)", function () {
     expect(unpackFields(event.fields).health < wad("1")).to.equal(true);
   });
 
-  it("refuses a doubted price, a stale price, no or dust debt, a bad, second or taken identity and a full tree", async function () {
+  it("refuses a doubted price, a stale price, no or dust debt, a bad or second identity, a second snapshot within 15 minutes and a full tree", async function () {
     const f = await networkHelpers.loadFixture(fixture);
     const [b, other] = f.borrowers;
     const [, lender, , , , , , , , , , , , , , , , , dusty] = await ethers.getSigners();
@@ -128,7 +142,7 @@ describe("ZK solvency snapshots (issue 25)", function () {
     await expect(snap.snapshot(SNARK_FIELD)).to.be.revertedWithCustomError(f.registry, "BadIdCommitment");
     await expect(f.registry.connect(lender).snapshot(1n)).to.be.revertedWithCustomError(f.registry, "NoDebt");
     // A reverted snapshot binds no identity: the lender may later snapshot with another.
-    expect(await f.registry.identityOf(lender)).to.equal(0n);
+    expect(await f.registry.hasIdentity(lender)).to.equal(false);
     // Debt worth less than the engine's dust value ($100): a throwaway account, refused.
     await (await weth.mint(dusty.address, wad("1"))).wait();
     await (await weth.connect(dusty).approve(f.market.vault, MaxUint256)).wait();
@@ -142,17 +156,22 @@ describe("ZK solvency snapshots (issue 25)", function () {
     // The next round confirms it: OK again.
     await (await f.market.prices.set(await weth.getAddress(), wad("2100"))).wait();
     await (await snap.snapshot(1n)).wait();
-    expect(await f.registry.identityOf(b)).to.equal(1n);
-    expect(await f.registry.accountOf(1n)).to.equal(b.address);
-    await expect(snap.snapshot(2n)).to.be.revertedWithCustomError(f.registry, "IdentityMismatch").withArgs(1n);
-    // Another account cannot take b's (public) identity: one account per identity.
-    await expect(f.registry.connect(other).snapshot(1n))
-      .to.be.revertedWithCustomError(f.registry, "IdentityTaken")
-      .withArgs(1n, b.address);
+    expect(await f.registry.hasIdentity(b)).to.equal(true);
+    expect(await f.registry.canUseIdentity(b, 1n)).to.equal(true);
+    expect(await f.registry.canUseIdentity(b, 2n)).to.equal(false);
+    // Once every 15 minutes per account: the tree's leaves are shared.
+    const next = await f.registry.nextSnapshotAt(b);
+    expect(next).to.equal(BigInt(await networkHelpers.time.latest()) + 15n * 60n);
+    await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "SnapshotTooSoon").withArgs(next);
+    await expect(snap.snapshot(2n)).to.be.revertedWithCustomError(f.registry, "IdentityMismatch");
+    // Another account may use b's (public) commitment: it cannot prove without b's secret, and b could then prove
+    // with that account's leaf, as if they shared the secret; one nullifier per identity and scope either way, and
+    // zk:prove counts identities, not accounts.
+    await (await f.registry.connect(other).snapshot(1n)).wait();
     // Stale: two hours with no round.
     await networkHelpers.time.increase(2 * 3600);
     await expect(snap.snapshot(1n)).to.be.revertedWithCustomError(f.registry, "PriceNotOk");
-    expect(await f.registry.size()).to.equal(1n);
+    expect(await f.registry.size()).to.equal(2n);
     await f.market.heartbeat();
     // A full tree: the size slot set to 2^MAX_DEPTH.
     await networkHelpers.setStorageAt(await f.registry.getAddress(), 0, 2n ** BigInt(MAX_DEPTH));
@@ -168,7 +187,7 @@ describe("ZK solvency snapshots (issue 25)", function () {
     await (await weth.mint(attacker, wad("1010"))).wait();
     await (await attacker.open(weth, wad("10"), usd("23000"))).wait();
     await expect(attacker.flashSnapshot(weth, wad("1000"), 3n)).to.be.revertedWithCustomError(f.registry, "NotAnEoa");
-    expect(await f.registry.identityOf(attacker)).to.equal(0n);
+    expect(await f.registry.hasIdentity(attacker)).to.equal(false);
     expect(await f.registry.size()).to.equal(0n);
   });
 

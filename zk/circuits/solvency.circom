@@ -179,4 +179,4 @@ template SolvencyAttestation(MAX_DEPTH) {
     messageSquared <== message * message;
 }
 
-component main {public [root, nullifier, scope, message, predicate]} = SolvencyAttestation(20);
+component main {public [root, nullifier, scope, message, predicate]} = SolvencyAttestation(24);

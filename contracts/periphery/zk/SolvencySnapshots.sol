@@ -27,9 +27,8 @@ import {SolvencyLayout} from "./SolvencyLayout.sol";
 ///        position needs was OK (no attesting a doubted price), for a debt worth at least the engine's dust value; health and score are
 ///        capped down, never up, and a debt that does not fit is refused, so every capped field errs against the
 ///        borrower's claim;
-///      - an account has one identity (its first snapshot's commitment, required of every later one) and an identity
-///        one account, so the gate's nullifier is one per borrower account and scope, and the accounts that satisfy
-///        a claim are the identities that could have proved it;
+///      - an account has one identity (its first snapshot's commitment, required of every later one) and snapshots at
+///        most once every SNAPSHOT_INTERVAL, so the gate's nullifier is one per borrower account and scope;
 ///      - a leaf is Poseidon with three inputs, a node Poseidon with two: no node can pass for a leaf (a proof cannot
 ///        start below the real leaves);
 ///      - the tree of the first `synced` leaves is the lean incremental Merkle tree of scripts/lib/zk/tree.ts and
@@ -43,8 +42,10 @@ contract SolvencySnapshots is ISolvencySnapshots {
     using FixedPointMath for uint256;
     using VaultStorage for ICollateralVault;
 
-    /// @notice Most levels the tree may grow to: the circuit's MAX_DEPTH.
-    uint256 public constant MAX_DEPTH = 20;
+    /// @notice Most levels the tree may grow to: the circuit's MAX_DEPTH (16,777,216 leaves).
+    uint256 public constant MAX_DEPTH = 24;
+    /// @notice Least time between two snapshots of one account: at most 96 leaves a day per account.
+    uint256 public constant SNAPSHOT_INTERVAL = 15 minutes;
     /// @notice A risk score (WAD σ) per unit of the leaf's score (millionths of a σ).
     uint256 internal constant SCORE_UNIT = 1e12;
     /// @notice The third input of a leaf's hash: leaves are Poseidon(3), nodes Poseidon(2) (domain separation).
@@ -65,10 +66,10 @@ contract SolvencySnapshots is ISolvencySnapshots {
     mapping(uint256 level => uint256 node) private _frontier;
     /// @dev Tree size when each root was the root (0: never).
     mapping(uint256 root => uint256 size) private _sizeAtRoot;
-    /// @inheritdoc ISolvencySnapshots
-    mapping(address account => uint256 idCommitment) public identityOf;
-    /// @inheritdoc ISolvencySnapshots
-    mapping(uint256 idCommitment => address account) public accountOf;
+    /// @dev Each account's identity and its last snapshot's time, in one slot (one new slot on an account's first
+    ///      snapshot, so it stays within budget): the commitment's keccak256 cut to 216 bits (a second commitment
+    ///      with the same cut is 2^108 work) above the time's 40 bits.
+    mapping(address account => uint256 word) private _accounts;
 
     /// @param vault_ The vault.
     constructor(ICollateralVault vault_) {
@@ -79,14 +80,14 @@ contract SolvencySnapshots is ISolvencySnapshots {
     /// @inheritdoc ISolvencySnapshots
     function snapshot(uint256 idCommitment) external onlyPlainEoa returns (uint256 index) {
         if (idCommitment == 0 || idCommitment >= SolvencyLayout.SNARK_FIELD) revert BadIdCommitment(idCommitment);
-        uint256 bound = identityOf[msg.sender];
-        if (bound == 0) {
-            address owner = accountOf[idCommitment];
-            if (owner != address(0)) revert IdentityTaken(idCommitment, owner);
-            (identityOf[msg.sender], accountOf[idCommitment]) = (idCommitment, msg.sender);
-        } else if (bound != idCommitment) {
-            revert IdentityMismatch(bound);
+        uint256 word = _accounts[msg.sender];
+        uint256 idHash = _idHash(idCommitment);
+        if (word != 0) {
+            if (word >> 40 != idHash) revert IdentityMismatch();
+            uint256 next = uint40(word) + SNAPSHOT_INTERVAL;
+            if (block.timestamp < next) revert SnapshotTooSoon(next);
         }
+        _accounts[msg.sender] = (idHash << 40) | block.timestamp;
         index = size;
         if (index == 1 << MAX_DEPTH) revert TreeFull();
         uint256 fields = _fields(msg.sender);
@@ -131,6 +132,23 @@ contract SolvencySnapshots is ISolvencySnapshots {
     }
 
     /// @inheritdoc ISolvencySnapshots
+    function canUseIdentity(address account, uint256 idCommitment) external view returns (bool) {
+        uint256 word = _accounts[account];
+        return word == 0 || word >> 40 == _idHash(idCommitment);
+    }
+
+    /// @inheritdoc ISolvencySnapshots
+    function hasIdentity(address account) external view returns (bool) {
+        return _accounts[account] != 0;
+    }
+
+    /// @inheritdoc ISolvencySnapshots
+    function nextSnapshotAt(address account) external view returns (uint256) {
+        uint256 word = _accounts[account];
+        return word == 0 ? 0 : uint40(word) + SNAPSHOT_INTERVAL;
+    }
+
+    /// @inheritdoc ISolvencySnapshots
     function isKnownRoot(uint256 root_) external view returns (bool) {
         return _sizeAtRoot[root_] != 0;
     }
@@ -149,6 +167,11 @@ contract SolvencySnapshots is ISolvencySnapshots {
         // solhint-disable-next-line avoid-tx-origin
         if (msg.sender != tx.origin || msg.sender.code.length != 0) revert NotAnEoa();
         _;
+    }
+
+    /// @dev An identity commitment's keccak256, cut to 216 bits (nonzero: a zero word means no identity yet).
+    function _idHash(uint256 idCommitment) private pure returns (uint256) {
+        return (uint256(keccak256(abi.encode(idCommitment))) >> 40) | 1;
     }
 
     /// @dev The packed word for `account` now, from the vault's, the engine's and the risk manager's views.

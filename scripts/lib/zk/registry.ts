@@ -94,9 +94,9 @@ export async function readRegistry(
 }
 
 /**
- * Distinct identities with a snapshot among the first `size` that satisfies `claim`: who a proof of it could be. The
- * registry gives each identity one account and each account one identity, so these are also distinct accounts; the
- * count is of identities all the same, which is what a proof hides among.
+ * Distinct identities with a snapshot among the first `size` that satisfies `claim`: who a proof of it could be. An
+ * account has one identity, but accounts may share one (a copied commitment, or a shared secret), so it is identities,
+ * not accounts, that a proof hides among.
  */
 export function anonymitySet(snapshots: readonly SnapshotRecord[], claim: Claim, size: number): Set<bigint> {
   const identities = new Set<bigint>();

@@ -6,7 +6,7 @@
 import type { Hasher } from "./poseidon.js";
 
 /** Levels the circuit and SolvencySnapshots allow. */
-export const MAX_DEPTH = 20;
+export const MAX_DEPTH = 24;
 
 export type MerkleProof = { leaf: bigint; index: number; depth: number; root: bigint; siblings: bigint[] };
 
@@ -79,8 +79,10 @@ export function rootOf(hash: Hasher, proof: Omit<MerkleProof, "root">): bigint {
   let node = proof.leaf;
   for (let level = 0; level < proof.depth; level++) {
     const sibling = proof.siblings[level];
+    const right = ((proof.index >> level) & 1) === 1;
+    if (sibling === 0n && right) throw new Error(`a right child with no left sibling at level ${level}`);
     if (sibling === 0n) continue;
-    node = ((proof.index >> level) & 1) === 1 ? hash.two(sibling, node) : hash.two(node, sibling);
+    node = right ? hash.two(sibling, node) : hash.two(node, sibling);
   }
   return node;
 }
