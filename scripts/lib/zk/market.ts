@@ -28,7 +28,6 @@ export type ZkMarket = {
   borrowers: HardhatEthersSigner[];
   /** A borrower at the LTV limit (10 WETH, 23,900 USDC: health 1.067), liquidatable after a 10% fall. */
   edge: HardhatEthersSigner;
-  poseidon: string;
 };
 
 /** Deploys the poseidon-solidity libraries (nodes: T3, leaves: T4) and a registry linked to them. */
@@ -38,7 +37,7 @@ export async function deployRegistry(ethers: HardhatEthers, vault: string) {
   const registry = (await ethers.deployContract("SolvencySnapshots", [vault], {
     libraries: { PoseidonT3: t3, PoseidonT4: t4 },
   })) as unknown as SolvencySnapshots;
-  return { registry, poseidon: t3 };
+  return { registry };
 }
 
 /** A snapshot sent by `account` (a plain EOA); returns its receipt. */
@@ -92,7 +91,7 @@ export async function deployZkMarket(ethers: HardhatEthers, borrowers = 10): Pro
     const debt = account === edge ? "23900" : String(4000 + 1000 * i);
     await (await vault.connect(account).borrow(usd(debt), account.address)).wait();
   }
-  const { registry, poseidon } = await deployRegistry(ethers, vaultAddress);
+  const { registry } = await deployRegistry(ethers, vaultAddress);
   const verifier = (await ethers.deployContract("Groth16Verifier")) as unknown as Groth16Verifier;
   const gate = (await ethers.deployContract("SolvencyGate", [
     await registry.getAddress(),
@@ -105,5 +104,5 @@ export async function deployZkMarket(ethers: HardhatEthers, borrowers = 10): Pro
     wad("1.2"),
     86_400n,
   ])) as unknown as CreditLineConsumer;
-  return { market, riskManager, registry, verifier, gate, consumer, context, borrowers: accounts, edge, poseidon };
+  return { market, riskManager, registry, verifier, gate, consumer, context, borrowers: accounts, edge };
 }

@@ -5,7 +5,7 @@
  * `SolvencySnapshots.snapshot`.
  *
  * prove: reads every snapshot from the registry (rebuilding the synced tree and checking it against the chain), picks
- * the identity's latest synced snapshot that satisfies the claim, counts the distinct accounts whose snapshots satisfy it (the
+ * the identity's latest synced snapshot that satisfies the claim, counts the distinct identities whose snapshots satisfy it (the
  * anonymity set) and refuses below `--min-anonymity` (default 8), proves with the committed key, checks the proof
  * off chain and with the gate's `verify` (a view: nothing is sent), and writes the attestation as JSON.
  */
