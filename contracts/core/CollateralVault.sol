@@ -465,6 +465,17 @@ contract CollateralVault is
         _runModule();
     }
 
+    /// @inheritdoc ICollateralVault
+    function linkBackstopAndShare(address backstop, uint256 incomeShare) external onlyOwner nonReentrant {
+        (backstop, incomeShare);
+        _runModule();
+    }
+
+    /// @inheritdoc ICollateralVault
+    function settleBackstopIncomeShare() external nonReentrant {
+        _runModule();
+    }
+
     // ================================================================= risk modules
 
     modifier onlyRiskModule(address module) {

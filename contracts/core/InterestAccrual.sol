@@ -13,7 +13,8 @@ import {VaultState} from "./VaultState.sol";
 /// @dev Invariants (IDs from InvariantsSpec.sol):
 ///      - INV-06 the borrow index never decreases (each step multiplies it by a compound factor ≥ 1, rounded up) and
 ///        saturates at type(uint216).max rather than lock an accrual.
-///      - INV-04 `_totalAssets` == cash + total debt − max(reserves, Σ provisions) − gains held back, floored at 0.
+///      - INV-04 `_totalAssets` == cash + total debt − max(reserves, Σ provisions − what the backstop holds for
+///        them) − gains held back, floored at 0.
 ///      - Reserves never exceed what interest and recoveries put in (`LendingBook.capped`); they round up, out of
 ///        interest that also rounds up.
 abstract contract InterestAccrual is VaultState {
@@ -61,8 +62,20 @@ abstract contract InterestAccrual is VaultState {
     function _totalAssets() internal view returns (uint256) {
         (, uint256 debt, uint256 reserves_) = _accrued();
         uint256 provisions = _losses.totalProvision;
-        uint256 held = (reserves_ > provisions ? reserves_ : provisions) + LossLedger.heldBackNow(_losses);
+        // Reserves, or the provisions past what the backstop holds for them: it is read only when provisions exceed
+        // reserves, and never exceeds them (BackstopLink: each change of provisions sets it again, to at most their
+        // excess), so the common path costs what it did before the backstop.
+        uint256 held =
+            (reserves_ > provisions ? reserves_ : _uncovered(provisions, reserves_)) + LossLedger.heldBackNow(_losses);
         uint256 gross = _lending.cash + debt;
         return gross > held ? gross - held : 0;
+    }
+
+    /// @dev max(reserves, `provisions` − what the backstop holds for them), for `provisions` ≥ `reserves_`.
+    function _uncovered(uint256 provisions, uint256 reserves_) private view returns (uint256) {
+        unchecked {
+            provisions -= _backstop.earmarked; // ≤ provisions (BackstopLink's invariant)
+        }
+        return provisions > reserves_ ? provisions : reserves_;
     }
 }

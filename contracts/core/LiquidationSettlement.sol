@@ -86,7 +86,8 @@ library LiquidationSettlement {
     }
 
     /// @dev Sets the provision the borrower keeps after its liquidation (0 clears it), at most the debt it has left;
-    ///      what the liquidation adds to `totalAssets` at once is held back (reserves stood at `reservesBefore`).
+    ///      what the liquidation adds to `totalAssets` at once is held back (reserves stood at `reservesBefore`), and the
+    ///      backstop holds what the provisions need past reserves.
     function _keepProvision(
         LendingBook.Book storage lending,
         LossLedger.Ledger storage losses,
@@ -96,6 +97,9 @@ library LiquidationSettlement {
         address borrower = settlement.borrower;
         uint256 provision = settlement.provision;
         uint256 debt = provision == 0 ? 0 : lending.debtOf(borrower, lending.borrowIndex);
+        if (provision > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, provision);
+        // Most liquidations: nothing booked before or after, and nothing more to run.
+        if (losses.provision[borrower] == provision) return;
         losses.keepProvision(borrower, provision, debt, settlement.fee, reservesBefore);
     }
 

@@ -2,11 +2,13 @@
 pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {TokenTransfers} from "../libraries/TokenTransfers.sol";
+import {BackstopLink} from "./BackstopLink.sol";
 import {CollateralBook} from "./CollateralBook.sol";
 import {LendingBook} from "./LendingBook.sol";
 
@@ -85,14 +87,17 @@ library LossLedger {
     /// @param account The account closed.
     /// @param asset The collateral taken.
     /// @param seize How much of it, token units.
+    /// @param base The base asset.
     /// @return amount The debt closed, base units.
     function closeRemainder(
         Ledger storage ledger,
+        BackstopLink.Link storage link,
         CollateralBook.Book storage book,
         LendingBook.Book storage lending,
         address account,
         address asset,
-        uint256 seize
+        uint256 seize,
+        IERC20 base
     ) internal returns (uint256 amount) {
         amount = lending.debtOf(account, lending.borrowIndex);
         if (amount == 0) revert ICollateralVault.NoDebt(account);
@@ -105,6 +110,7 @@ library LossLedger {
             if (free < amount) revert ICollateralVault.RemainderNotCovered(amount, free);
             lending.decreaseDebt(account, amount, true);
             lending.reserves = uint128(reserves - amount); // ≤ reserves
+            BackstopLink.lowerMark(link, reserves - amount);
         }
         CollateralBook.Asset storage record = book.listed(asset);
         uint256 held = book.balances[account][asset].amount;
@@ -112,6 +118,8 @@ library LossLedger {
         book.decrease(lending.positions[account], account, asset, record, held, seize);
         ledger.protocolCollateral[asset] += seize;
         emit ICollateralVault.RemainderClosed(account, asset, amount, seize);
+        // Reserves still cover every provision: whatever the backstop held for them goes back to it.
+        BackstopLink.settle(link, 0, 0, base);
     }
 
     /// @notice Records `amount` as the loss already certain on `account`, whose debt is `debt`; 0 clears it. Emits
@@ -122,46 +130,74 @@ library LossLedger {
     /// @param amount The provision, base units.
     /// @param debt The account's debt now (interest accrued), base units.
     /// @param reserves The vault's reserves now (what a lowered provision adds to `totalAssets` depends on them).
+    /// @param base The base asset.
     function setProvision(
         Ledger storage ledger,
+        BackstopLink.Link storage link,
         address account,
         uint256 amount,
         uint256 debt,
-        uint256 reserves
+        uint256 reserves,
+        IERC20 base
     ) internal {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
-        uint256 before = ledger.totalProvision;
-        ledger.totalProvision = SafeCast.toUint128(before - ledger.provision[account] + amount);
+        uint256 shieldBefore = shield(ledger, link, reserves);
+        ledger.totalProvision = SafeCast.toUint128(ledger.totalProvision - ledger.provision[account] + amount);
         ledger.provision[account] = amount;
         emit ICollateralVault.BadDebtProvisioned(account, amount, ledger.totalProvision);
-        // A loss booked counts at once; one released (better prices, an unflag) reaches lenders slowly.
-        _holdBack(ledger, 0, 0, reserves, reserves, before);
+        // The backstop holds what reserves do not cover, in the same step; a loss left counts at once, one released
+        // (better prices, an unflag) reaches lenders slowly.
+        _rebalance(ledger, link, 0, 0, 0, shieldBefore, reserves, base);
     }
 
-    /// @notice Writes off `account`'s whole debt: reserves absorb what they can, every unit of the account's
-    ///         collateral becomes the protocol's, its provision goes, and the rest of the loss falls on lenders until
-    ///         recovered. Reverts with `NoDebt`. Loops over the account's
+    /// @notice Writes off `account`'s whole debt: reserves absorb what they can, the backstop pays what it can of the
+    ///         rest in this step, every unit of the account's collateral becomes the protocol's, its provision goes, and
+    ///         the rest of the loss falls on lenders until recovered. Reverts with `NoDebt`. Loops over the account's
     ///         own holdings (its position's bits): at most MAX_COLLATERALS iterations. Emits `BadDebtWrittenOff`.
     /// @param ledger The vault's ledger.
     /// @param book The vault's collateral book.
     /// @param lending The vault's lending book (interest accrued to now).
     /// @param account The written-off account.
+    /// @param base The base asset.
     /// @return amount Its debt written off, base units.
     function writeOff(
         Ledger storage ledger,
+        BackstopLink.Link storage link,
         CollateralBook.Book storage book,
         LendingBook.Book storage lending,
-        address account
+        address account,
+        IERC20 base
     ) internal returns (uint256 amount) {
         amount = lending.debtOf(account, lending.borrowIndex);
         if (amount == 0) revert ICollateralVault.NoDebt(account);
         lending.decreaseDebt(account, amount, true);
-        // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
+        // Reserves absorb the loss first, then the backstop; lenders bear the rest through the share price (INV-06's
+        // only exception).
         uint256 reserves = lending.reserves;
+        uint256 shieldBefore = shield(ledger, link, reserves);
         uint256 absorbed = amount < reserves ? amount : reserves;
         lending.reserves = uint128(reserves - absorbed); // ≤ reserves
+        BackstopLink.lowerMark(link, reserves - absorbed);
         // INV-16: the account ends with no collateral; its dust becomes the protocol's.
-        LendingBook.Position storage position = lending.positions[account];
+        _sweep(ledger, book, lending.positions[account], account);
+        clearProvision(ledger, account);
+        // The backstop pays past reserves (earmarked cash first) and holds what the other provisions need; what it
+        // pays is cash. The loss meets gains still held back first (they are lenders' only on paper until released).
+        uint256 paid = _rebalance(ledger, link, amount - absorbed, 0, amount, shieldBefore, reserves - absorbed, base);
+        lending.cash = SafeCast.toUint128(lending.cash + paid);
+        uint256 socialised = amount - absorbed - paid;
+        ledger.badDebt += amount;
+        ledger.unrecoveredLoss += socialised;
+        emit ICollateralVault.BadDebtWrittenOff(account, amount, absorbed, socialised);
+    }
+
+    /// @dev Moves every unit of `account`'s collateral (its `position`'s holdings) to the protocol (INV-16).
+    function _sweep(
+        Ledger storage ledger,
+        CollateralBook.Book storage book,
+        LendingBook.Position storage position,
+        address account
+    ) private {
         // The holdings; the over-cap entries, and what they count, go with them.
         (uint256 mask, uint256 pastCap) = (position.holdings, position.pastCap);
         for (uint256 i; mask != 0; ++i) {
@@ -176,13 +212,6 @@ library LossLedger {
             mask >>= 1;
         }
         (position.holdings, position.pastCap) = (0, 0);
-        uint256 provisionsBefore = ledger.totalProvision;
-        clearProvision(ledger, account);
-        // The loss meets gains still held back first (they are lenders' only on paper until released).
-        _holdBack(ledger, 0, amount, reserves, reserves - absorbed, provisionsBefore);
-        ledger.badDebt += amount;
-        ledger.unrecoveredLoss += amount - absorbed;
-        emit ICollateralVault.BadDebtWrittenOff(account, amount, absorbed, amount - absorbed);
     }
 
     /// @notice Sends `amount` of protocol-owned `asset` to the caller (the vault has checked it is the recovery
@@ -204,12 +233,14 @@ library LossLedger {
     ///         accrued interest). Reserves earmarked for a provisioned loss stay in. Emits `ReservesWithdrawn`.
     /// @dev Reverts with `ZeroAmount`, `ZeroAddress`, `InsufficientReserves`.
     /// @param ledger The vault's ledger.
+    /// @param link The vault's link to its backstop.
     /// @param lending The vault's lending book.
     /// @param to Recipient.
     /// @param amount Base units.
     /// @param base The base asset.
     function withdrawReserves(
         Ledger storage ledger,
+        BackstopLink.Link storage link,
         LendingBook.Book storage lending,
         address to,
         uint256 amount,
@@ -223,17 +254,20 @@ library LossLedger {
         uint256 available = free < lending.cash ? free : lending.cash;
         if (amount > available) revert ICollateralVault.InsufficientReserves(available, amount);
         lending.reserves = uint128(reserves - amount); // ≤ reserves
+        BackstopLink.lowerMark(link, reserves - amount);
         lending.cash -= uint128(amount); // ≤ available ≤ cash
         emit ICollateralVault.ReservesWithdrawn(to, amount);
         base.safeTransfer(to, amount);
     }
 
     /// @notice Takes back what the recovery module (the caller, checked by the vault) sold and did not sell:
-    ///         `returned` units of `asset` are protocol collateral again, and `proceeds` of the base asset become cash,
-    ///         repaying lenders' unrecovered loss first and rebuilding reserves with the rest. Books first, then pulls
-    ///         exactly those amounts (interest already accrued). Emits `RecoverySettled`.
+    ///         `returned` units of `asset` are protocol collateral again, and `proceeds` of the base asset repay, in
+    ///         this order, lenders' unrecovered loss, what the backstop paid on write-offs (it takes it from the vault),
+    ///         and rebuild reserves with the rest (with whatever the backstop did not take). Books first, then pulls
+    ///         exactly those amounts (interest already accrued), then pays the backstop. Emits `RecoverySettled`.
     /// @dev Reverts with `AssetNotListed`, `TransferAmountMismatch`.
     /// @param ledger The vault's ledger.
+    /// @param link The vault's link to its backstop.
     /// @param lending The vault's lending book.
     /// @param collateral The vault's collateral book.
     /// @param asset The collateral sold.
@@ -242,6 +276,7 @@ library LossLedger {
     /// @param base The base asset.
     function settleRecovery(
         Ledger storage ledger,
+        BackstopLink.Link storage link,
         LendingBook.Book storage lending,
         CollateralBook.Book storage collateral,
         address asset,
@@ -251,17 +286,55 @@ library LossLedger {
     ) internal {
         collateral.listed(asset);
         if (returned != 0) ledger.protocolCollateral[asset] += returned;
-        // Lenders first, up to the loss they bore; the rest rebuilds reserves.
-        uint256 unrecovered = ledger.unrecoveredLoss;
-        uint256 toLenders = proceeds < unrecovered ? proceeds : unrecovered;
-        ledger.unrecoveredLoss = unrecovered - toLenders;
-        uint256 reserves = lending.reserves;
-        lending.cash = SafeCast.toUint128(lending.cash + proceeds);
-        lending.reserves = LendingBook.capped(reserves + proceeds - toLenders);
-        _holdBack(ledger, proceeds, 0, reserves, lending.reserves, ledger.totalProvision);
+        (uint256 toLenders, uint256 toBackstop) = _bookRecovery(ledger, link, lending, proceeds, base);
         emit ICollateralVault.RecoverySettled(asset, returned, proceeds, toLenders);
         if (returned != 0) IERC20(asset).pullExact(msg.sender, returned);
         if (proceeds != 0) base.pullExact(msg.sender, proceeds);
+        if (toBackstop != 0) _repayBackstop(ledger, link, lending, toBackstop, base);
+    }
+
+    /// @dev `settleRecovery`'s books: lenders first, up to the loss they bore; then the backstop, up to what it paid
+    ///      (booked as if it takes it: its part leaves cash); the rest rebuilds reserves. Returns both parts.
+    function _bookRecovery(
+        Ledger storage ledger,
+        BackstopLink.Link storage link,
+        LendingBook.Book storage lending,
+        uint256 proceeds,
+        IERC20 base
+    ) private returns (uint256 toLenders, uint256 toBackstop) {
+        uint256 unrecovered = ledger.unrecoveredLoss;
+        toLenders = proceeds < unrecovered ? proceeds : unrecovered;
+        ledger.unrecoveredLoss = unrecovered - toLenders;
+        uint256 rest = proceeds - toLenders;
+        toBackstop = rest < link.owed ? rest : link.owed;
+        uint256 reserves = lending.reserves;
+        uint256 shieldBefore = shield(ledger, link, reserves);
+        lending.cash = SafeCast.toUint128(lending.cash + proceeds - toBackstop);
+        reserves = LendingBook.capped(reserves + rest - toBackstop);
+        lending.reserves = uint128(reserves); // capped
+        _rebalance(ledger, link, 0, proceeds - toBackstop, 0, shieldBefore, reserves, base);
+    }
+
+    /// @dev Pays the backstop `amount` of recovered value it is owed (the vault holds it, off its cash); what it does
+    ///      not take stays owed and goes to reserves, cash and reserves rising alike.
+    function _repayBackstop(
+        Ledger storage ledger,
+        BackstopLink.Link storage link,
+        LendingBook.Book storage lending,
+        uint256 amount,
+        IERC20 base
+    ) private {
+        uint256 taken = BackstopLink.credit(link, amount, base);
+        uint256 owed = link.owed - taken; // taken ≤ amount ≤ owed
+        link.owed = uint128(owed);
+        emit ICollateralVault.BackstopRepaid(taken, owed);
+        if (taken == amount) return;
+        uint256 left = amount - taken;
+        uint256 reserves = lending.reserves;
+        uint256 shieldBefore = shield(ledger, link, reserves);
+        lending.cash = SafeCast.toUint128(lending.cash + left);
+        lending.reserves = LendingBook.capped(reserves + left);
+        _holdBack(ledger, left, 0, shieldBefore, shield(ledger, link, lending.reserves));
     }
 
     // ================================================================= external (deployed once, here)
@@ -269,18 +342,23 @@ library LossLedger {
     /// @notice Lowers `account`'s provision by `amount` (floored at zero): every unit repaid is a unit of the
     ///         provisioned loss that will not happen; what that adds to `totalAssets` is held back. The vault calls it
     ///         only for an account with a provision (rare), so an ordinary repayment pays for no library call.
+    ///      What the backstop holds for provisions follows them down (its link and the base asset are found here, not
+    ///      handed in: the vault's repayment code stays as small as it was).
     /// @param ledger The vault's ledger.
     /// @param account The account repaid.
     /// @param amount Base units repaid.
     /// @param reserves The vault's reserves now.
     function reduceProvision(Ledger storage ledger, address account, uint256 amount, uint256 reserves) external {
+        BackstopLink.Link storage link = BackstopLink.vaultLink();
+        IERC20 base = IERC20(IERC4626(address(this)).asset());
+        uint256 shieldBefore = shield(ledger, link, reserves);
         uint256 provision = ledger.provision[account];
         uint256 cut = amount < provision ? amount : provision;
         uint256 before = ledger.totalProvision;
         ledger.provision[account] = provision - cut;
         ledger.totalProvision = uint128(before - cut); // ≤ before
         emit ICollateralVault.BadDebtProvisioned(account, provision - cut, before - cut);
-        _holdBack(ledger, 0, 0, reserves, reserves, before);
+        _rebalance(ledger, link, 0, 0, 0, shieldBefore, reserves, base);
     }
 
     // ================================================================= internal (compiled into the vault's settlement)
@@ -301,11 +379,16 @@ library LossLedger {
         if (amount > debt) revert ICollateralVault.ProvisionExceedsDebt(debt, amount);
         uint256 provision = ledger.provision[account];
         if (provision == amount) return; // most liquidations: nothing booked before or after, no further read
+        // Not handed in, so that no liquidation pays for them: the vault's backstop link, at its slot, and its base
+        // asset, from the vault itself (this code runs as the vault).
+        BackstopLink.Link storage link = BackstopLink.vaultLink();
+        IERC20 base = IERC20(IERC4626(address(this)).asset());
+        uint256 shieldBefore = shield(ledger, link, reservesBefore);
         uint256 before = ledger.totalProvision;
         ledger.provision[account] = amount;
         ledger.totalProvision = SafeCast.toUint128(before - provision + amount);
         emit ICollateralVault.BadDebtProvisioned(account, amount, before - provision + amount);
-        _holdBack(ledger, fee, 0, reservesBefore, reservesBefore + fee, before);
+        _rebalance(ledger, link, 0, fee, 0, shieldBefore, reservesBefore + fee, base);
     }
 
     /// @dev What `ledger`'s release holds back now (`heldBack`); reads its amount only while it runs.
@@ -331,24 +414,53 @@ library LossLedger {
         emit ICollateralVault.BadDebtProvisioned(account, 0, ledger.totalProvision);
     }
 
-    /// @dev Keeps `totalAssets` (= cash + debt − max(reserves, Σ provisions) − held) from jumping up: a step that
-    ///      brings `valueIn` and takes `valueOut` (net of the debt it repays or writes off), with reserves going from
-    ///      `reservesBefore` to `reservesAfter` and Σ provisions from `provisionsBefore` to its value now, would move it
-    ///      by valueIn − valueOut − (max after − max before). A rise is held back: released by a weighted end time, so
-    ///      new gains never delay what is already on its way beyond their weight (no griefing by tiny releases). A
-    ///      fall is a loss: it counts at once, and first against gains still held (they are lenders' only on paper),
-    ///      so a loss released and booked again is never counted twice.
+    /// @dev What stands between debt and lenders' claims in `totalAssets`: max(reserves, Σ provisions − what the
+    ///      backstop holds for them) (`InterestAccrual._totalAssets`, which reads the earmark only when Σ provisions
+    ///      exceed reserves: the same value).
+    function shield(
+        Ledger storage ledger,
+        BackstopLink.Link storage link,
+        uint256 reserves
+    ) internal view returns (uint256) {
+        uint256 provisions = ledger.totalProvision;
+        if (provisions <= reserves) return reserves;
+        uint256 held = link.earmarked;
+        return provisions > reserves + held ? provisions - held : reserves;
+    }
+
+    /// @dev After a step on the loss side: asks the backstop to pay `pay` and to hold what provisions need past the
+    ///      reserves it left (`reservesAfter`), then holds back what the whole step adds to `totalAssets` (`valueIn`
+    ///      and what the backstop paid in, `valueOut` out, the shield from `shieldBefore` to its value now). Returns
+    ///      what the backstop paid.
+    function _rebalance(
+        Ledger storage ledger,
+        BackstopLink.Link storage link,
+        uint256 pay,
+        uint256 valueIn,
+        uint256 valueOut,
+        uint256 shieldBefore,
+        uint256 reservesAfter,
+        IERC20 base
+    ) private returns (uint256 paid) {
+        paid = BackstopLink.settle(link, pay, BackstopLink.shortfall(ledger.totalProvision, reservesAfter), base);
+        _holdBack(ledger, valueIn + paid, valueOut, shieldBefore, shield(ledger, link, reservesAfter));
+    }
+
+    /// @dev Keeps `totalAssets` (= cash + debt − shield − held, `shield`) from jumping up: a step that brings
+    ///      `valueIn` and takes `valueOut` (net of the debt it repays or writes off), with the shield going from
+    ///      `shieldBefore` to `shieldAfter`, would move it by valueIn − valueOut − (shieldAfter − shieldBefore). A rise
+    ///      is held back: released by a weighted end time, so new gains never delay what is already on its way beyond
+    ///      their weight (no griefing by tiny releases). A fall is a loss: it counts at once, and first against gains
+    ///      still held (they are lenders' only on paper), so a loss released and booked again is never counted twice.
     function _holdBack(
         Ledger storage ledger,
         uint256 valueIn,
         uint256 valueOut,
-        uint256 reservesBefore,
-        uint256 reservesAfter,
-        uint256 provisionsBefore
+        uint256 shieldBefore,
+        uint256 shieldAfter
     ) private {
-        uint256 provisionsAfter = ledger.totalProvision;
-        uint256 up = valueIn + (reservesBefore > provisionsBefore ? reservesBefore : provisionsBefore);
-        uint256 down = valueOut + (reservesAfter > provisionsAfter ? reservesAfter : provisionsAfter);
+        uint256 up = valueIn + shieldBefore;
+        uint256 down = valueOut + shieldAfter;
         if (up == down) return;
         Release memory release = Release(ledger.released, ledger.releaseStart, ledger.releaseEnd);
         uint256 heldNow = heldBack(release);

@@ -9,8 +9,10 @@ import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
 import {AccountValuation} from "./AccountValuation.sol";
+import {BackstopLink} from "./BackstopLink.sol";
 import {CollateralBook} from "./CollateralBook.sol";
 import {InterestAccrual} from "./InterestAccrual.sol";
+import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 import {LendingBook} from "./LendingBook.sol";
 import {LossLedger} from "./LossLedger.sol";
 import {VaultState} from "./VaultState.sol";
@@ -123,12 +125,28 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         emit ICollateralVault.PriceOracleSet(address(oracle));
     }
 
-    /// @notice `ICollateralVault.withdrawReserves`, run by the vault.
+    /// @notice `ICollateralVault.withdrawReserves`, run by the vault: the backstop's income is paid first.
     /// @param to Recipient.
     /// @param amount Base units.
     function withdrawReserves(address to, uint256 amount) external onlyDelegated {
         _accrue();
-        LossLedger.withdrawReserves(_losses, _lending, to, amount, IERC20(_base));
+        _settleIncomeShare();
+        LossLedger.withdrawReserves(_losses, _backstop, _lending, to, amount, IERC20(_base));
+    }
+
+    /// @notice `ICollateralVault.linkBackstopAndShare`, run by the vault. Income counts from the reserves of the moment the
+    ///         backstop is named; a new share applies to income not yet paid.
+    /// @param backstop The backstop (once set, only this one).
+    /// @param incomeShare Its share of reserve income (WAD, ≤ BackstopLink.MAX_INCOME_SHARE).
+    function linkBackstopAndShare(address backstop, uint256 incomeShare) external onlyDelegated {
+        _accrue();
+        if (BackstopLink.configure(_backstop, backstop, incomeShare, _base)) _backstop.incomeMark = _lending.reserves;
+    }
+
+    /// @notice `ICollateralVault.settleBackstopIncomeShare`, run by the vault.
+    function settleBackstopIncomeShare() external onlyDelegated {
+        _accrue();
+        _settleIncomeShare();
     }
 
     /// @notice `ICollateralVault.setRiskModules`, run by the vault.
@@ -172,7 +190,16 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
     /// @param proceeds Base units the sale raised.
     function settleRecovery(address collateral, uint256 returned, uint256 proceeds) external onlyDelegated {
         _accrue();
-        LossLedger.settleRecovery(_losses, _lending, _collateral, collateral, returned, proceeds, IERC20(_base));
+        LossLedger.settleRecovery(
+            _losses,
+            _backstop,
+            _lending,
+            _collateral,
+            collateral,
+            returned,
+            proceeds,
+            IERC20(_base)
+        );
     }
 
     // ================================================================= liquidation engine (the vault checked it)
@@ -183,7 +210,7 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
     function writeOffBadDebt(address account) external onlyDelegated returns (uint256 amount) {
         _accrue();
         // Reserves absorb the loss first; lenders bear the rest through the share price (INV-06's only exception).
-        amount = LossLedger.writeOff(_losses, _collateral, _lending, account);
+        amount = LossLedger.writeOff(_losses, _backstop, _collateral, _lending, account, IERC20(_base));
         // A failing breaker never blocks a write-off; `poke(address(0))` re-reads the bad debt anyway.
         ICircuitBreaker breaker = _wiring.breaker;
         if (address(breaker) != address(0)) try breaker.onBadDebt(amount, _totalAssets()) {} catch {}
@@ -201,7 +228,16 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
     ) external onlyDelegated returns (uint256 amount) {
         _accrue();
         // Only reserves no provision holds pay it, so totalAssets, and the share price, stay where they were.
-        amount = LossLedger.closeRemainder(_losses, _collateral, _lending, account, collateral, seize);
+        amount = LossLedger.closeRemainder(
+            _losses,
+            _backstop,
+            _collateral,
+            _lending,
+            account,
+            collateral,
+            seize,
+            IERC20(_base)
+        );
     }
 
     /// @notice `ICollateralVault.setProvision`, run by the vault.
@@ -210,7 +246,7 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
     function setProvision(address account, uint256 amount) external onlyDelegated {
         _accrue();
         uint256 debt = _lending.debtOf(account, _lending.borrowIndex);
-        LossLedger.setProvision(_losses, account, amount, debt, _lending.reserves);
+        LossLedger.setProvision(_losses, _backstop, account, amount, debt, _lending.reserves, IERC20(_base));
     }
 
     // ================================================================= views (the vault forwards them statically)
@@ -236,6 +272,27 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         ICollateralVault.AccountLiquidity memory liq = _liquidity(account, debt, true);
         // No liquidation at an unknown price.
         return liq.priceStatus != IPriceOracle.Status.FAILED && liq.debtValue > liq.liquidationLimit;
+    }
+
+    /// @dev Pays the backstop its share of reserve income (`BackstopLink.incomeDue`; interest accrued), out of free
+    ///      reserves and cash alike, so `totalAssets` does not move; what it does not take stays reserves. Income
+    ///      counts on from the growth its payment did not consume. Returns what it took.
+    function _settleIncomeShare() private returns (uint256 taken) {
+        BackstopLink.Link storage link = _backstop;
+        uint256 reserves = _lending.reserves;
+        uint256 due = BackstopLink.incomeDue(link, reserves, _losses.totalProvision, _lending.cash);
+        if (due == 0) return 0;
+        // Books first: the payment leaves cash and reserves before any call.
+        (_lending.cash, _lending.reserves) = (_lending.cash - uint128(due), uint128(reserves - due)); // due ≤ both
+        taken = BackstopLink.credit(link, due, IERC20(_base));
+        if (taken != due)
+            (_lending.cash, _lending.reserves) = (_lending.cash + uint128(due - taken), uint128(reserves - taken));
+        // The growth this payment consumed (rounded up: stakers are never paid twice for a unit of it).
+        uint256 mark = link.incomeMark;
+        uint256 consumed = taken == 0 ? 0 : FixedPointMath.wadDivUp(taken, link.incomeShare);
+        uint256 left = reserves - taken;
+        link.incomeMark = uint128(mark + consumed >= reserves ? left : mark + consumed - taken); // ≤ left
+        emit ICollateralVault.BackstopIncomePaid(taken, left);
     }
 
     /// @dev Reverts `NotDelegated` unless this code runs as its vault.

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {BackstopLink} from "./BackstopLink.sol";
 import {CollateralBook} from "./CollateralBook.sol";
 import {LendingBook} from "./LendingBook.sol";
 import {LossLedger} from "./LossLedger.sol";
@@ -16,7 +17,7 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      total scaled debt, 13 borrow index | last accrual, 14 each account's position: scaled debt | borrower credit word |
 ///      holdings | past cap), 15–18 collateral book (17: each account's holding of each asset with its deposit credit), 19–24 loss ledger
 ///      (24: gains held back), 25–29 wiring (engine, breaker, queue, risk manager, recovery), 30 each lender's shares
-///      with its deposit credit.
+///      with its deposit credit, 31–33 the backstop link.
 ///      test/unit/VaultStorage.test.ts checks them against the compiler's layout.
 abstract contract VaultState {
     /// @dev The base asset (immutable: read without a call) and its decimals.
@@ -42,6 +43,10 @@ abstract contract VaultState {
     // writes one new slot, not two (the breaker's credit was a slot of its own). Their supply is `_lending.shareSupply`,
     // beside the cash.
     mapping(address account => LendingBook.Balance) internal _shares;
+
+    // The first-loss tranche (issue 26): its address and income share (31), what it holds for provisions and what it
+    // is owed (32), the reserves income counts from (33). After every older slot, so none of them moved.
+    BackstopLink.Link internal _backstop;
 
     /// @param base The base asset.
     constructor(address base) {

@@ -50,6 +50,11 @@ library VaultStorage {
     uint256 internal constant RECOVERY_SLOT = 29;
     // mapping(account => LendingBook.Balance): a lender's shares (bits 0–127), its credit word (128–255)
     uint256 internal constant SHARES_SLOT = 30;
+    // BackstopLink.Link at 31–33: the backstop (bits 0–159) | its income share (160–223) in 31
+    uint256 internal constant BACKSTOP_SLOT = 31;
+    /// @dev what the backstop holds for provisions (bits 0–127) | what it is owed (128–255).
+    uint256 internal constant BACKSTOP_BOOK_SLOT = 32;
+    uint256 internal constant INCOME_MARK_SLOT = 33;
 
     /// @dev Offsets of a CollateralBook.Asset from its mapping slot: config (LTV bits 0–63, threshold 64–127, bonus
     ///      128–191); supply cap; terms (decimals bits 0–7, index 8–15, listed 16–23, ramp start 24–63, LTV cap
@@ -149,6 +154,19 @@ library VaultStorage {
         uint64 end = uint64(window >> 192);
         if (block.timestamp >= end) return 0;
         return LossLedger.heldBack(LossLedger.Release(uint128(_word(vault, RELEASE_SLOT)), uint64(window >> 128), end));
+    }
+
+    /// @dev The first-loss backstop (zero: none) and its share of reserve income (WAD).
+    function backstop(ICollateralVault vault) internal view returns (address backstop_, uint256 incomeShare) {
+        uint256 word = _word(vault, BACKSTOP_SLOT);
+        return (address(uint160(word)), uint64(word >> 160));
+    }
+
+    /// @dev What the backstop holds for provisions reserves do not cover, and what it paid on write-offs that recovery
+    ///      has not repaid, base units.
+    function backstopBook(ICollateralVault vault) internal view returns (uint256 earmarked, uint256 owed) {
+        uint256 word = _word(vault, BACKSTOP_BOOK_SLOT);
+        return (uint128(word), word >> 128);
     }
 
     /// @dev `account`'s bad-debt provision, base units.

@@ -187,6 +187,16 @@ contract VaultLens {
         return vault.unrecoveredLoss();
     }
 
+    /// @notice The vault's first-loss backstop (zero: none), its share of reserve income (WAD), what it holds for
+    ///         provisions reserves do not cover and what it paid on write-offs that recovery has not repaid (base units).
+    /// @param vault The vault to read.
+    function backstop(
+        ICollateralVault vault
+    ) external view returns (address backstop_, uint256 incomeShare, uint256 earmarked, uint256 owed) {
+        (backstop_, incomeShare) = vault.backstop();
+        (earmarked, owed) = vault.backstopBook();
+    }
+
     /// @notice Units of `asset` the protocol owns, swept from written-off accounts.
     /// @param vault The vault to read.
     /// @param asset The collateral asset.

@@ -481,6 +481,8 @@ describe("CollateralVault: safety", function () {
       LtvAboveThreshold: "governance",
       NoDebt: "borrowing",
       NotDelegated: "VaultModule.test.ts (the vault's module called directly)",
+      BackstopAlreadySet: "Backstop.test.ts (governance)",
+      IncomeShareTooHigh: "Backstop.test.ts (governance)",
       NoLiquidationBuffer: "governance, Governance roles (a bonus raised mid-ramp)",
       NotLiquidationEngine: "safety (liquidation hooks), LiquidationEngine rules",
       NotRiskModule: "risk (every risk-module function; module unset), Governance roles",

@@ -41,7 +41,17 @@ const GUARDIAN_ACTIONS = SUPPLY | WITHDRAW | BORROW | WITHDRAW_COLLATERAL;
 const UNAUTHORIZED = "OwnableUnauthorizedAccount";
 
 type Role = "owner" | "proposer" | "executor" | "guardian" | "lender" | "lender2" | "borrower" | "stranger";
-type Named = "vault" | "engine" | "breaker" | "adapter" | "queue" | "rateModel" | "timelock" | "newToken" | "wethFeed";
+type Named =
+  | "vault"
+  | "engine"
+  | "breaker"
+  | "adapter"
+  | "queue"
+  | "rateModel"
+  | "timelock"
+  | "newToken"
+  | "wethFeed"
+  | "backstop";
 type RiskNamed = "volatility" | "riskManager" | "rebalancer" | "porFeed" | "securityOps" | "spareLiquidator";
 
 interface GovFixture extends Record<Role, HardhatEthersSigner> {
@@ -114,10 +124,24 @@ async function governedFixture({ ethers: e, networkHelpers: helpers }: NetworkCo
   const porFeed = await e.deployContract("TestAggregator", [8, "WETH proof of reserve"]);
   const wethFeed = market.feeds.get("WETH") ?? usdc;
   const spareLiquidator = await e.deployContract("UniswapV3FlashLiquidator", [market.engine, vault, usdc, timelock]);
-  const named = { ...market, ...risk, timelock, newToken, weth, wbtc, wethFeed, porFeed, securityOps, spareLiquidator };
+  // A backstop for the vault, not yet named by governance (linkBackstopAndShare).
+  const backstop = await e.deployContract("Backstop", [vault, "Backstop", "BS", timelock, 7 * 86_400, 2 * 86_400]);
+  const named = {
+    ...market,
+    ...risk,
+    timelock,
+    newToken,
+    weth,
+    wbtc,
+    wethFeed,
+    porFeed,
+    securityOps,
+    spareLiquidator,
+    backstop,
+  };
   const keys = ["vault", "engine", "breaker", "adapter", "queue", "rateModel", "timelock", "newToken"] as const;
   const riskKeys = ["volatility", "riskManager", "rebalancer", "porFeed", "securityOps", "spareLiquidator"] as const;
-  const all = [...keys, ...riskKeys, ...(["wethFeed", "usdc", "weth", "wbtc"] as const)];
+  const all = [...keys, ...riskKeys, ...(["wethFeed", "usdc", "weth", "wbtc", "backstop"] as const)];
   const a = Object.fromEntries(await Promise.all(all.map(async (k) => [k, await named[k].getAddress()])));
   const people = { owner, proposer, executor, guardian, lender, lender2, borrower, stranger };
   const liquidators = { liquidator, spareLiquidator };
@@ -207,8 +231,10 @@ function surfaces(f: GovFixture): Surface[] {
       "writeOffBadDebt",
       "closeRemainder",
       "setProvision",
+      "settleBackstopIncomeShare",
     ),
     setLiquidationEngine: owner(a.engine),
+    linkBackstopAndShare: owner(a.backstop, wad("0.2")),
     setCircuitBreaker: owner(a.breaker, a.queue),
     listCollateral: owner(a.newToken, collateralConfig()),
     setCollateralConfig: owner(a.weth, collateralConfig()),
@@ -448,9 +474,9 @@ describe("Governance: roles and bounds under the timelock", function () {
           expect(error === NOT_MODULE, `${s.name}.${fn.name} gated by a risk module?`).to.equal(byModule);
         }
       }
-      // Vault 12, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3, SecurityOps 5 (2 of
+      // Vault 13, engine 3, breaker 5, adapter 6, volatility oracle 3, risk manager 5, rebalancer 3, SecurityOps 5 (2 of
       // each for ownership; renounceOwnership is a reverting view).
-      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([12, 3, 5, 6, 3, 5, 3, 5]);
+      expect(surfaces(f).map((s) => gated(s).length)).to.deep.equal([13, 3, 5, 6, 3, 5, 3, 5]);
       // The vault's risk manager sets caps and the reserve boost; its recovery module takes and returns collateral.
       const roles = surfaces(f).map((s) => moduleGated(s).map(([name, e]) => `${e.access}.${name}`));
       expect(roles).to.deep.equal([
@@ -648,6 +674,7 @@ describe("Governance: roles and bounds under the timelock", function () {
       ["bonus 0.21", 0, "setCollateralConfig", (f) => cfg(f, "0.6", "0.21"), "BonusTooHigh"],
       ["LT 0.9, bonus 0.12", 0, "setCollateralConfig", (f) => cfg(f, "0.9", "0.12"), "NoLiquidationBuffer"],
       ["factor 0.51", 0, "setReserveFactor", () => [wad("0.51")], "ReserveFactorTooHigh"],
+      ["backstop income share 0.51", 0, "linkBackstopAndShare", (f) => [f.a.backstop, wad("0.51")], "IncomeShareTooHigh"],
       [
         "heartbeat 2 d 1 s",
         3,

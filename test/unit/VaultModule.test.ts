@@ -50,7 +50,9 @@ describe("VaultModule: the vault's rare code, run in the vault's context", funct
         "closeRemainder",
         "isLiquidatable",
         "listCollateral",
+        "settleBackstopIncomeShare",
         "releaseProtocolCollateral",
+        "linkBackstopAndShare",
         "setBorrowCap",
         "setCircuitBreaker",
         "setCollateralConfig",
@@ -166,7 +168,7 @@ describe("VaultModule: the vault's rare code, run in the vault's context", funct
     const { vault, module } = await fixture();
     module.interface.forEachFunction((fn) => {
       const inVault = (vault.interface as Interface).getFunction(fn.selector);
-      expect(inVault?.inputs.length, fn.name).to.be.greaterThan(0);
+      expect(inVault?.inputs.length, fn.name).to.equal(fn.inputs.length);
       for (const input of inVault?.inputs ?? []) expect(input.name, `${fn.name} input`).to.not.equal("");
     });
   });

@@ -96,6 +96,9 @@ const EXPECTED: Record<string, [variable: string, member?: string]> = {
   QUEUE: ["_wiring", "queue"],
   RISK_MANAGER: ["_wiring", "riskManager"],
   RECOVERY: ["_wiring", "recovery"],
+  BACKSTOP: ["_backstop", "backstop"],
+  BACKSTOP_BOOK: ["_backstop", "earmarked"],
+  INCOME_MARK: ["_backstop", "incomeMark"],
 };
 
 describe("VaultStorage: the vault's slots", function () {
@@ -140,6 +143,12 @@ describe("VaultStorage: the vault's slots", function () {
     if (field === undefined) throw new Error(`${variable} has no member ${member}`);
     return Number(entry.slot) + Number(field.slot);
   }
+
+  it("BackstopLink's own copy of the backstop's slot (LiquidationSettlement reads the link there) is VaultStorage's", function () {
+    const text = readFileSync("contracts/core/BackstopLink.sol", "utf8");
+    const match = /uint256 internal constant VAULT_SLOT = (\d+);/.exec(text);
+    expect(Number(match?.[1])).to.equal(vaultSlots().get("BACKSTOP"));
+  });
 
   it("every slot constant points at the variable it names", function () {
     const constants = vaultSlots();

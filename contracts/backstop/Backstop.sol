@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Ownable, Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IBackstop} from "../interfaces/IBackstop.sol";
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
+
+/// @title Backstop
+/// @notice Bulwark's first-loss tranche (issue 26): an ERC-4626 vault over the lending vault's base asset (not over its
+///         shares, whose value falls with the very loss they would cover). Stakers stand between the vault's reserves
+///         and its lenders: the vault earmarks idle cash here for provisioned losses reserves do not cover, takes
+///         written-off debt past reserves in the write-off's own transaction, and repays it from recovered collateral
+///         after lenders; stakers earn a bounded share of reserve income (borrowers pay nothing more). They leave
+///         through a cooldown and an unstake window, and never while a loss is coming.
+/// @dev Invariants:
+///      - Only the lending vault draws on it (`cover`, `credit`); it pays only out of idle cash, never more than asked.
+///      - `earmarked` ≤ `idle`; both are booked, never read from balanceOf (donations change nothing), and
+///        idle ≤ balanceOf(this).
+///      - Losses count at once, gains slowly: a payment or an earmark lowers `totalAssets` in the same call; an earmark
+///        given back and every credit (recovered value, income) reach it linearly over RELEASE_PERIOD (amount-weighted
+///        ends, as the vault's), so a deposit placed around either gains no more than any staker for those seconds.
+///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
+///        never while the vault's provisions exceed its reserves or a breaker entry is at QUEUE or stricter.
+///      - Virtual shares (10**6 per unit) and booked assets defeat the first-depositor inflation attack.
+///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
+contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+    using VaultStorage for ICollateralVault;
+
+    /// @notice How long a gain takes to reach the share price, linearly (the vault's release period).
+    uint256 public constant RELEASE_PERIOD = 6 hours;
+    /// @notice Bounds of the cooldown before a requested unstake opens.
+    uint256 public constant MIN_COOLDOWN = 1 days;
+    uint256 public constant MAX_COOLDOWN = 30 days;
+    /// @notice Bounds of the window an unstake stays open.
+    uint256 public constant MIN_WINDOW = 1 days;
+    uint256 public constant MAX_WINDOW = 7 days;
+
+    uint8 private constant DECIMALS_OFFSET = 6;
+
+    ICollateralVault private immutable _vault;
+
+    // One slot: cash on the books, and the part of it held for the vault's provisions.
+    uint128 private _idle;
+    uint128 private _earmarked;
+    // One slot: gains not yet in the share price, `_released` at `_releaseStart` falling linearly to 0 at `_releaseEnd`.
+    uint128 private _released;
+    uint64 private _releaseStart;
+    uint64 private _releaseEnd;
+    uint32 private _cooldown;
+    uint32 private _window;
+    mapping(address owner => Unstake) private _unstakes;
+
+    /// @param vault_ The lending vault it backs; its base asset is this vault's asset.
+    /// @param name_ Share token name.
+    /// @param symbol_ Share token symbol.
+    /// @param owner_ Governance: the timelock in production.
+    /// @param cooldown_ Seconds between an unstake request and its window (MIN_COOLDOWN–MAX_COOLDOWN).
+    /// @param window_ Seconds the window stays open (MIN_WINDOW–MAX_WINDOW).
+    constructor(
+        ICollateralVault vault_,
+        string memory name_,
+        string memory symbol_,
+        address owner_,
+        uint256 cooldown_,
+        uint256 window_
+    ) ERC20(name_, symbol_) ERC4626(IERC20Metadata(_assetOf(vault_))) Ownable(owner_) {
+        _vault = vault_;
+        _setUnstakeParams(cooldown_, window_);
+    }
+
+    modifier onlyVault() {
+        if (msg.sender != address(_vault)) revert NotVault(msg.sender);
+        _;
+    }
+
+    // ================================================================= the lending vault's hooks
+
+    /// @inheritdoc IBackstop
+    function cover(uint256 pay, uint256 earmark) external onlyVault nonReentrant returns (uint256 held) {
+        (uint256 idle_, uint256 earmarkedBefore) = (_idle, _earmarked);
+        uint256 paid = pay < idle_ ? pay : idle_;
+        held = earmark < idle_ - paid ? earmark : idle_ - paid;
+        (_idle, _earmarked) = (uint128(idle_ - paid), uint128(held)); // ≤ idle
+        // Value before: idle − earmarked; after: idle − paid − held.
+        _holdBack(idle_ - earmarkedBefore, idle_ - paid - held);
+        emit Covered(pay, paid, held);
+        if (paid != 0) IERC20(asset()).safeTransfer(msg.sender, paid);
+    }
+
+    /// @inheritdoc IBackstop
+    function credit(uint256 amount) external onlyVault nonReentrant {
+        if (amount == 0) revert ZeroAmount();
+        _pullExact(msg.sender, amount);
+        uint256 value = _idle - _earmarked;
+        _idle += uint128(amount); // pulled exactly: the token's supply bounds it
+        _holdBack(value, value + amount);
+        emit Credited(amount);
+    }
+
+    // ================================================================= stakers
+
+    /// @inheritdoc ERC4626
+    /// @dev Booked idle, never balanceOf: the shares are priced before the pull, and exactly `assets` must arrive.
+    function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
+        shares = previewDeposit(assets);
+        _enter(receiver, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
+        assets = previewMint(shares);
+        _enter(receiver, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev Only in the owner's unstake window, within its request, while withdrawals are open, out of idle cash no
+    ///      provision holds; otherwise reverts with why (`WithdrawalsClosed`, `NotInUnstakeWindow`, `InsufficientIdle`).
+    function withdraw(
+        uint256 assets,
+        address receiver,
+        address owner_
+    ) public override nonReentrant returns (uint256 shares) {
+        shares = previewWithdraw(assets);
+        _exit(receiver, owner_, assets, shares);
+    }
+
+    /// @inheritdoc ERC4626
+    /// @dev As `withdraw`.
+    function redeem(
+        uint256 shares,
+        address receiver,
+        address owner_
+    ) public override nonReentrant returns (uint256 assets) {
+        assets = previewRedeem(shares);
+        _exit(receiver, owner_, assets, shares);
+    }
+
+    /// @inheritdoc IBackstop
+    function requestUnstake(uint256 shares) external {
+        if (shares == 0) revert ZeroAmount();
+        uint256 balance = balanceOf(msg.sender);
+        if (shares > balance) revert UnstakeExceedsBalance(balance, shares);
+        uint256 readyAt = block.timestamp + _cooldown;
+        _unstakes[msg.sender] = Unstake(uint128(shares), uint64(readyAt)); // shares ≤ supply, a uint128 in practice
+        emit UnstakeRequested(msg.sender, shares, readyAt);
+    }
+
+    // ================================================================= governance
+
+    /// @inheritdoc IBackstop
+    function setUnstakeParams(uint256 cooldown_, uint256 window_) external onlyOwner {
+        _setUnstakeParams(cooldown_, window_);
+    }
+
+    /// @notice Disabled (reverts `RenounceDisabled`): an owner-less backstop could never be corrected again.
+    function renounceOwnership() public view override onlyOwner {
+        revert RenounceDisabled();
+    }
+
+    // ================================================================= views
+
+    /// @notice Idle cash no provision holds, less gains still held back: what the shares are worth.
+    function totalAssets() public view override returns (uint256) {
+        uint256 value = _idle - _earmarked;
+        uint256 held = heldBack();
+        return value > held ? value - held : 0;
+    }
+
+    /// @notice What a `withdraw` by `owner_` pays now: 0 outside its window or while withdrawals are closed, else its
+    ///         request's claim (rounded down), at most idle cash no provision holds.
+    function maxWithdraw(address owner_) public view override returns (uint256) {
+        return _convertToAssets(maxRedeem(owner_), Math.Rounding.Floor);
+    }
+
+    /// @notice The shares `owner_` may redeem now (see `maxWithdraw`).
+    function maxRedeem(address owner_) public view override returns (uint256 shares) {
+        if (closedReason() != 0 || !_inWindow(_unstakes[owner_])) return 0;
+        shares = _unstakes[owner_].shares;
+        uint256 balance = balanceOf(owner_);
+        if (shares > balance) shares = balance;
+        uint256 byCash = _convertToShares(_idle - _earmarked, Math.Rounding.Floor);
+        if (shares > byCash) shares = byCash;
+    }
+
+    /// @inheritdoc IBackstop
+    function closedReason() public view returns (uint8) {
+        if (_earmarked != 0 || _vault.totalProvision() > _vault.reserves()) return 1;
+        ICircuitBreaker breaker = _vault.circuitBreaker();
+        if (address(breaker) == address(0)) return 0;
+        ICircuitBreaker.EntryView[] memory entries = breaker.state();
+        for (uint256 i; i < entries.length; ++i) {
+            if (entries[i].level >= ICircuitBreaker.Level.QUEUE) return 2;
+        }
+        return 0;
+    }
+
+    /// @inheritdoc IBackstop
+    function vault() external view returns (address) {
+        return address(_vault);
+    }
+
+    /// @inheritdoc IBackstop
+    function idle() external view returns (uint256) {
+        return _idle;
+    }
+
+    /// @inheritdoc IBackstop
+    function earmarked() external view returns (uint256) {
+        return _earmarked;
+    }
+
+    /// @inheritdoc IBackstop
+    function heldBack() public view returns (uint256) {
+        uint256 end = _releaseEnd;
+        if (block.timestamp >= end) return 0;
+        uint256 span = end - _releaseStart; // > 0: start ≤ now < end
+        return (uint256(_released) * (end - block.timestamp) + span - 1) / span; // rounded up: stakers who stay keep it
+    }
+
+    /// @inheritdoc IBackstop
+    function unstakeOf(address owner_) external view returns (Unstake memory) {
+        return _unstakes[owner_];
+    }
+
+    /// @inheritdoc IBackstop
+    function unstakeParams() external view returns (uint256 cooldown, uint256 window) {
+        return (_cooldown, _window);
+    }
+
+    // ================================================================= internal
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    /// @dev A staker's entry: exactly `assets` must arrive (booked, not read back from balanceOf later).
+    function _enter(address receiver, uint256 assets, uint256 shares) private {
+        if (assets == 0 || shares == 0) revert ZeroAmount();
+        _pullExact(msg.sender, assets);
+        _idle += uint128(assets); // pulled exactly: the token's supply bounds it
+        _mint(receiver, shares);
+        emit Deposit(msg.sender, receiver, assets, shares);
+    }
+
+    /// @dev A staker's exit of `assets` for `shares` (priced by the caller), after every check.
+    function _exit(address receiver, address owner_, uint256 assets, uint256 shares) private {
+        if (assets == 0 || shares == 0) revert ZeroAmount();
+        if (receiver == address(0)) revert ZeroAddress();
+        uint8 reason = closedReason();
+        if (reason != 0) revert WithdrawalsClosed(reason);
+        Unstake memory request = _unstakes[owner_];
+        if (!_inWindow(request) || shares > request.shares) {
+            revert NotInUnstakeWindow(owner_, request.readyAt, uint256(request.readyAt) + _window, shares);
+        }
+        uint256 free = _idle - _earmarked;
+        if (assets > free) revert InsufficientIdle(free, assets);
+        if (msg.sender != owner_) _spendAllowance(owner_, msg.sender, shares);
+        _unstakes[owner_].shares = uint128(request.shares - shares);
+        _burn(owner_, shares);
+        _idle -= uint128(assets); // ≤ free ≤ idle
+        emit Withdraw(msg.sender, receiver, owner_, assets, shares);
+        IERC20(asset()).safeTransfer(receiver, assets);
+    }
+
+    /// @dev Whether now is inside `request`'s window.
+    function _inWindow(Unstake memory request) private view returns (bool) {
+        return request.shares != 0 && block.timestamp >= request.readyAt && block.timestamp < request.readyAt + _window;
+    }
+
+    /// @dev A transfer out lowers the sender's request to what it still holds: no share can leave faster by moving to
+    ///      an account whose window is open.
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (from == address(0)) return;
+        Unstake storage request = _unstakes[from];
+        uint256 balance = balanceOf(from);
+        if (request.shares > balance) request.shares = uint128(balance);
+    }
+
+    /// @dev Value (idle − earmarked) moved from `before` to `afterwards`: a rise is held back and released by an
+    ///      amount-weighted end; a fall counts at once, first against what is still held back.
+    function _holdBack(uint256 before, uint256 afterwards) private {
+        if (before == afterwards) return;
+        uint256 heldNow = heldBack();
+        if (afterwards > before) {
+            uint256 gain = afterwards - before;
+            uint256 total = heldNow + gain;
+            uint256 left = heldNow == 0 ? 0 : _releaseEnd - block.timestamp;
+            uint256 span = (heldNow * left + gain * RELEASE_PERIOD) / total; // rounded down: no griefing by dust
+            (_released, _releaseStart, _releaseEnd) = (
+                uint128(total),
+                uint64(block.timestamp),
+                uint64(block.timestamp + span)
+            );
+            emit GainsHeldBack(gain, 0, total);
+        } else if (heldNow != 0) {
+            uint256 loss = before - afterwards;
+            uint256 netted = loss < heldNow ? loss : heldNow;
+            (_released, _releaseStart) = (uint128(heldNow - netted), uint64(block.timestamp));
+            emit GainsHeldBack(0, netted, heldNow - netted);
+        }
+    }
+
+    function _setUnstakeParams(uint256 cooldown_, uint256 window_) private {
+        if (cooldown_ < MIN_COOLDOWN || cooldown_ > MAX_COOLDOWN || window_ < MIN_WINDOW || window_ > MAX_WINDOW)
+            revert UnstakeParamsOutOfBounds(cooldown_, window_);
+        (_cooldown, _window) = (uint32(cooldown_), uint32(window_));
+        emit UnstakeParamsSet(cooldown_, window_);
+    }
+
+    /// @dev Pulls exactly `amount` of the asset from `from` (a fee-taking or rebasing token is refused).
+    function _pullExact(address from, uint256 amount) private {
+        IERC20 token = IERC20(asset());
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(from, address(this), amount);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != amount) revert TransferAmountMismatch(amount, received);
+    }
+
+    /// @dev The lending vault's base asset (checked to be set).
+    function _assetOf(ICollateralVault vault_) private view returns (address base) {
+        if (address(vault_) == address(0)) revert ZeroAddress();
+        base = ERC4626(address(vault_)).asset();
+    }
+}

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title IBackstop
+/// @notice Bulwark's first-loss tranche: an ERC-4626 vault over the lending vault's base asset whose stakers stand
+///         between reserves and lenders. The lending vault alone draws on it: it earmarks idle cash for provisioned
+///         losses reserves do not cover, pays written-off debt past reserves in the write-off's own transaction, and
+///         is repaid from recovered collateral after lenders. Stakers earn a bounded share of reserve income and leave
+///         through a cooldown and an unstake window, never while a loss is coming.
+interface IBackstop {
+    /// @notice A staker's request to leave: `shares` may be redeemed from `readyAt` until `readyAt` + the window.
+    struct Unstake {
+        uint128 shares;
+        uint64 readyAt;
+    }
+
+    // ----------------------------------------------------------------- errors
+
+    /// @notice Thrown when anyone but the lending vault calls one of its hooks.
+    error NotVault(address caller);
+    /// @notice Thrown for a zero amount.
+    error ZeroAmount();
+    /// @notice Thrown for a zero address.
+    error ZeroAddress();
+    /// @notice Thrown when a cooldown or window is outside its hard-coded bounds.
+    error UnstakeParamsOutOfBounds(uint256 cooldown, uint256 window);
+    /// @notice Thrown when an unstake request asks for more shares than the caller holds.
+    error UnstakeExceedsBalance(uint256 balance, uint256 requested);
+    /// @notice Thrown when withdrawals are closed: a provisioned loss exceeds the vault's reserves, or a breaker
+    ///         entry is at QUEUE or stricter (`reason` 1 and 2).
+    error WithdrawalsClosed(uint8 reason);
+    /// @notice Thrown when a withdrawal is asked outside its owner's unstake window or past its request.
+    error NotInUnstakeWindow(address owner, uint256 readyAt, uint256 windowEnd, uint256 requested);
+    /// @notice Thrown when a withdrawal asks for more than the backstop holds unearmarked and idle.
+    error InsufficientIdle(uint256 available, uint256 requested);
+    /// @notice Thrown when a token delivers other than the amount asked.
+    error TransferAmountMismatch(uint256 expected, uint256 received);
+    /// @notice Thrown by `renounceOwnership`.
+    error RenounceDisabled();
+
+    // ----------------------------------------------------------------- events
+
+    /// @notice The lending vault drew on the backstop: `paid` of `asked` sent to it, `earmarked` now held for its
+    ///         provisions (the loss is counted in the share price at once).
+    event Covered(uint256 asked, uint256 paid, uint256 earmarked);
+    /// @notice The lending vault paid the backstop `amount` (recovered value or reserve income); it reaches the share
+    ///         price over the release period.
+    event Credited(uint256 amount);
+    /// @notice A gain joined (`added`) or a loss netted (`netted`) what is held back; `held` is held back now.
+    event GainsHeldBack(uint256 added, uint256 netted, uint256 held);
+    /// @notice `owner` asked to redeem `shares` from `readyAt`.
+    event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
+    /// @notice Governance (the timelock) set the cooldown and the unstake window.
+    event UnstakeParamsSet(uint256 cooldown, uint256 window);
+
+    // ----------------------------------------------------------------- the lending vault's hooks
+
+    /// @notice Pays the vault up to `pay` out of idle cash (earmarked cash first), then holds up to `earmark` of
+    ///         what stays idle for its provisions. What it pays or earmarks leaves the share price at once; what an
+    ///         earmark gives back returns to it slowly. Vault only.
+    /// @dev Reverts with `NotVault`.
+    /// @param pay Base units the vault asks for now (written-off debt past reserves).
+    /// @param earmark Base units the vault asks to be held for provisions reserves do not cover.
+    /// @return earmarked What is held now (≤ `earmark`).
+    function cover(uint256 pay, uint256 earmark) external returns (uint256 earmarked);
+
+    /// @notice Takes `amount` of the base asset from the vault (which approved it): recovered value owed to the
+    ///         backstop, or its share of reserve income. It reaches the share price over the release period. Vault
+    ///         only.
+    /// @dev Reverts with `NotVault`, `TransferAmountMismatch`.
+    function credit(uint256 amount) external;
+
+    // ----------------------------------------------------------------- stakers
+
+    /// @notice Starts `msg.sender`'s cooldown for `shares` (replacing any earlier request): they may be redeemed from
+    ///         now + cooldown, for one window. A transfer out lowers the request to what is left.
+    /// @dev Reverts with `ZeroAmount`, `UnstakeExceedsBalance`.
+    function requestUnstake(uint256 shares) external;
+
+    /// @notice Sets the cooldown and the unstake window, inside MIN_/MAX_ bounds. Governance (the timelock) only.
+    /// @dev Reverts with `UnstakeParamsOutOfBounds`.
+    function setUnstakeParams(uint256 cooldown, uint256 window) external;
+
+    // ----------------------------------------------------------------- views
+
+    /// @notice The lending vault this backstop serves.
+    function vault() external view returns (address);
+
+    /// @notice Idle base asset on the books (donations excluded), earmarked included.
+    function idle() external view returns (uint256);
+
+    /// @notice Idle cash held for the vault's provisions.
+    function earmarked() external view returns (uint256);
+
+    /// @notice Gains not yet in the share price.
+    function heldBack() external view returns (uint256);
+
+    /// @notice `owner`'s unstake request.
+    function unstakeOf(address owner) external view returns (Unstake memory);
+
+    /// @notice 0 while withdrawals are open; 1 while a provisioned loss exceeds the vault's reserves; 2 while a
+    ///         breaker entry is at QUEUE or stricter.
+    function closedReason() external view returns (uint8);
+
+    /// @notice The cooldown and the unstake window, seconds.
+    function unstakeParams() external view returns (uint256 cooldown, uint256 window);
+}

@@ -1,0 +1,426 @@
+/**
+ * Issue 26: the first-loss backstop and the vault's loss waterfall (reserves → backstop → lenders).
+ *
+ * Each rule with the attack that would break it: a write-off past reserves paid in its own transaction (lenders'
+ * share price does not move); a provision past reserves earmarked at once (no dip and jump back, so no deposit around
+ * a loss gains); recovered value to lenders, then the backstop, then reserves; stakers who try to leave before a loss
+ * lands; a backstop that reverts, burns its gas or lies; reserve income, bounded; ERC-4626 donation and inflation.
+ */
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress } from "ethers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import type { Backstop } from "../../typechain-types/index.js";
+import { liquidationFixture } from "./helpers/liquidationModel.js";
+import type { LiquidationFixture } from "./helpers/liquidationModel.js";
+import { usd, wad } from "./helpers/vault.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time } = networkHelpers;
+
+const DAY = 86_400n;
+const COOLDOWN = 7n * DAY;
+const WINDOW = 2n * DAY;
+const RELEASE = 6n * 3600n;
+const STAKE = usd("30000");
+
+interface BackstopFixture extends LiquidationFixture {
+  backstop: Backstop;
+  staker: HardhatEthersSigner;
+  depositor: HardhatEthersSigner;
+  recovery: HardhatEthersSigner;
+}
+
+/** A backstop with `stake` staked, set on the liquidation fixture (zero rate; 1,200 USDC of reserves; alice owes
+ *  24,000 USDC against 10 WETH at $3000), with a plain signer as the recovery module. */
+async function deployBackstop(connection: NetworkConnection, stake: bigint): Promise<BackstopFixture> {
+  const f = await liquidationFixture(connection);
+  const signers = await connection.ethers.getSigners();
+  const [riskManager, recovery, staker, depositor] = [signers[6], signers[7], signers[8], signers[9]];
+  await f.vault.connect(f.owner).setRiskModules(riskManager.address, recovery.address);
+  const backstop = await connection.ethers.deployContract("Backstop", [
+    f.vault,
+    "Bulwark backstop USDC",
+    "bsUSDC",
+    f.owner.address,
+    COOLDOWN,
+    WINDOW,
+  ]);
+  for (const who of [staker, depositor, recovery]) {
+    await f.usdc.mint(who.address, usd("1000000"));
+    await f.usdc.connect(who).approve(backstop, MaxUint256);
+    await f.usdc.connect(who).approve(f.vault, MaxUint256);
+  }
+  await f.weth.connect(recovery).approve(f.vault, MaxUint256);
+  if (stake !== 0n) await backstop.connect(staker).deposit(stake, staker.address);
+  await f.vault.connect(f.owner).linkBackstopAndShare(backstop, wad("0.2"));
+  return { ...f, backstop, staker, depositor, recovery };
+}
+
+const backstopFixture = (c: NetworkConnection) => deployBackstop(c, STAKE);
+const smallBackstopFixture = (c: NetworkConnection) => deployBackstop(c, usd("10000"));
+
+/** WETH at $9: alice's 10 WETH are dust; the engine writes her 24,000 USDC off. */
+async function writeOffAlice(f: BackstopFixture) {
+  await f.oracle.setPrice(f.weth, wad("9"));
+  return f.engine.connect(f.bob).writeOff(f.alice.address);
+}
+
+/** What the vault holds of USDC is at least its books' cash (INV-03). */
+async function expectCashBacked(f: BackstopFixture) {
+  expect(await f.usdc.balanceOf(f.vault)).to.be.greaterThanOrEqual(await f.vault.cash());
+  expect(await f.usdc.balanceOf(f.backstop)).to.be.greaterThanOrEqual(await f.backstop.idle());
+}
+
+describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue 26)", function () {
+  describe("write-offs", function () {
+    it("a write-off past reserves is paid by the backstop in the same transaction: lenders' value does not move", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, lens, backstop, alice } = f;
+      const assetsBefore = await vault.totalAssets();
+      await expect(writeOffAlice(f))
+        .to.emit(vault, "BadDebtWrittenOff")
+        .withArgs(alice.address, usd("24000"), usd("1200"), 0n)
+        .and.to.emit(backstop, "Covered")
+        .withArgs(usd("22800"), usd("22800"), 0n)
+        .and.to.emit(vault, "BackstopSettled")
+        .withArgs(usd("22800"), usd("22800"), 0n, usd("22800"));
+      expect(await vault.totalAssets()).to.equal(assetsBefore);
+      expect(await lens.unrecoveredLoss(vault)).to.equal(0n);
+      expect(await vault.reserves()).to.equal(0n);
+      expect(await backstop.totalAssets()).to.equal(STAKE - usd("22800"));
+      expect((await lens.backstop(vault)).owed).to.equal(usd("22800"));
+      await expectCashBacked(f);
+    });
+
+    it("a backstop too small pays what it has; lenders bear only the rest", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { vault, lens, backstop, alice } = f;
+      const assetsBefore = await vault.totalAssets();
+      await expect(writeOffAlice(f))
+        .to.emit(vault, "BadDebtWrittenOff")
+        .withArgs(alice.address, usd("24000"), usd("1200"), usd("12800"));
+      expect(await vault.totalAssets()).to.equal(assetsBefore - usd("12800"));
+      expect(await lens.unrecoveredLoss(vault)).to.equal(usd("12800"));
+      expect(await backstop.totalAssets()).to.equal(0n);
+      expect(await backstop.idle()).to.equal(0n);
+      await expectCashBacked(f);
+    });
+
+    it("a loss reserves absorb whole never reaches the backstop", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, engine, oracle, weth, backstop, bob, attacker: small } = f;
+      // A small account (0.05 WETH, 100 USDC owed) whose loss fits in the 1,200 USDC of reserves.
+      await vault.connect(small).depositCollateral(weth, wad("0.05"), small.address);
+      await vault.connect(small).borrow(usd("100"), small.address);
+      await oracle.setPrice(weth, wad("9"));
+      await expect(engine.connect(bob).writeOff(small.address)).not.to.emit(backstop, "Covered");
+      expect(await vault.reserves()).to.equal(usd("1100"));
+      expect(await backstop.totalAssets()).to.equal(STAKE);
+    });
+  });
+
+  describe("provisions: earmarked at once, so the share price never dips and jumps back", function () {
+    it("a flag past reserves leaves lenders' value where it was; the backstop's value falls at once, and comes back slowly", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, lens, engine, oracle, weth, backstop, alice, bob } = f;
+      const assetsBefore = await vault.totalAssets();
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      const provision = await lens.provisionOf(vault, alice.address);
+      expect(provision).to.be.greaterThan(usd("1200"));
+      const earmark = provision - usd("1200");
+      expect(await backstop.earmarked()).to.equal(earmark);
+      expect((await lens.backstop(vault)).earmarked).to.equal(earmark);
+      expect(await vault.totalAssets()).to.equal(assetsBefore);
+      expect(await backstop.totalAssets()).to.equal(STAKE - earmark);
+      expect(await backstop.closedReason()).to.equal(1n);
+
+      // Prices come back: the provision goes, lenders see nothing (they never lost), the backstop gets its earmark
+      // back over the release period.
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      expect(await backstop.earmarked()).to.equal(0n);
+      expect(await vault.totalAssets()).to.equal(assetsBefore);
+      expect(await backstop.totalAssets()).to.be.lessThan(STAKE - earmark + earmark / 1000n);
+      await time.increase(RELEASE);
+      expect(await backstop.totalAssets()).to.equal(STAKE);
+      expect(await backstop.closedReason()).to.equal(0n);
+    });
+
+    it("without a backstop the same flag lowers lenders' value at once (the loss the backstop takes)", async function () {
+      const f = await networkHelpers.loadFixture(liquidationFixture);
+      const assetsBefore = await f.vault.totalAssets();
+      await f.oracle.setPrice(f.weth, wad("2000"));
+      await f.engine.connect(f.bob).flag(f.alice.address);
+      const provision = await f.lens.provisionOf(f.vault, f.alice.address);
+      expect(await f.vault.totalAssets()).to.equal(assetsBefore - (provision - usd("1200")));
+    });
+
+    it("a deposit placed before the flag and redeemed after the write-off gains nothing and loses nothing", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, engine, oracle, weth, alice, bob, depositor, usdc } = f;
+      const before = await usdc.balanceOf(depositor.address);
+      await vault.connect(depositor).deposit(usd("500000"), depositor.address);
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      await oracle.setPrice(weth, wad("9"));
+      await engine.connect(bob).writeOff(alice.address);
+      await vault
+        .connect(depositor)
+        .redeem(await vault.balanceOf(depositor.address), depositor.address, depositor.address);
+      const after = await usdc.balanceOf(depositor.address);
+      expect(after).to.be.lessThanOrEqual(before);
+      expect(before - after).to.be.lessThanOrEqual(1n); // rounding only: the loss fell on the backstop
+    });
+
+    it("a repayment lowers the provision and the earmark with it", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, lens, engine, oracle, weth, backstop, alice, bob, usdc } = f;
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      const provision = await lens.provisionOf(vault, alice.address);
+      await usdc.connect(alice).approve(vault, MaxUint256);
+      const assetsBefore = await vault.totalAssets();
+      await vault.connect(alice).repay(usd("2000"), alice.address);
+      expect(await lens.provisionOf(vault, alice.address)).to.equal(provision - usd("2000"));
+      expect(await backstop.earmarked()).to.equal(provision - usd("2000") - usd("1200"));
+      expect(await vault.totalAssets()).to.equal(assetsBefore);
+    });
+  });
+
+  describe("recovery: lenders, then the backstop, then reserves", function () {
+    it("proceeds repay lenders' unrecovered loss first, then what the backstop paid, then reserves", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { vault, lens, backstop, recovery, weth } = f;
+      await writeOffAlice(f); // reserves 1,200, backstop 10,000, lenders 12,800
+      await f.oracle.setPrice(weth, wad("3000"));
+      await vault.connect(recovery).releaseProtocolCollateral(weth, wad("10"));
+      await expect(vault.connect(recovery).settleRecovery(weth, 0n, usd("15000")))
+        .to.emit(vault, "RecoverySettled")
+        .withArgs(await weth.getAddress(), 0n, usd("15000"), usd("12800"))
+        .and.to.emit(vault, "BackstopRepaid")
+        .withArgs(usd("2200"), usd("7800"));
+      expect(await lens.unrecoveredLoss(vault)).to.equal(0n);
+      expect(await vault.reserves()).to.equal(0n);
+      expect(await backstop.idle()).to.equal(usd("2200"));
+      await expect(vault.connect(recovery).settleRecovery(weth, 0n, usd("20000")))
+        .to.emit(vault, "BackstopRepaid")
+        .withArgs(usd("7800"), 0n);
+      expect(await vault.reserves()).to.equal(usd("12200"));
+      expect(await backstop.idle()).to.equal(usd("10000"));
+      // What it recovered reaches its share price slowly: a staker who joined just before gets no jump.
+      expect(await backstop.totalAssets()).to.be.lessThan(usd("100"));
+      await time.increase(RELEASE);
+      expect(await backstop.totalAssets()).to.equal(usd("10000"));
+      await expectCashBacked(f);
+    });
+  });
+
+  describe("stakers cannot run ahead of a loss", function () {
+    it("withdrawals open only in the owner's window, up to its request", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker } = f;
+      const shares = await backstop.balanceOf(staker.address);
+      await expect(
+        backstop.connect(staker).redeem(shares, staker.address, staker.address),
+      ).to.be.revertedWithCustomError(backstop, "NotInUnstakeWindow");
+      await backstop.connect(staker).requestUnstake(shares / 2n);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
+      await time.increase(COOLDOWN);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(shares / 2n);
+      await expect(
+        backstop.connect(staker).redeem(shares / 2n + 1n, staker.address, staker.address),
+      ).to.be.revertedWithCustomError(backstop, "NotInUnstakeWindow");
+      await backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(shares / 2n - shares / 4n);
+      await time.increase(WINDOW);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
+      await expect(
+        backstop.connect(staker).redeem(shares / 8n, staker.address, staker.address),
+      ).to.be.revertedWithCustomError(backstop, "NotInUnstakeWindow");
+    });
+
+    it("a request cannot be carried by shares moved to an account whose window is open", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, depositor } = f;
+      await backstop.connect(depositor).deposit(usd("1000"), depositor.address);
+      const ticket = await backstop.balanceOf(depositor.address);
+      await backstop.connect(depositor).requestUnstake(ticket);
+      // The ticket holder parks its shares elsewhere; its request falls to what it still holds.
+      await backstop.connect(depositor).transfer(staker.address, ticket);
+      expect((await backstop.unstakeOf(depositor.address)).shares).to.equal(0n);
+      await time.increase(COOLDOWN);
+      await backstop.connect(staker).transfer(depositor.address, ticket);
+      expect(await backstop.maxRedeem(depositor.address)).to.equal(0n);
+    });
+
+    it("closed while a provision exceeds reserves (1) and while a breaker entry queues (2)", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, engine, oracle, weth, alice, bob, breaker, owner } = f;
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      await time.increase(COOLDOWN);
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
+      await expect(backstop.connect(staker).redeem(shares / 2n, staker.address, staker.address))
+        .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
+        .withArgs(1n);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      await breaker.connect(owner).setGuardian(owner.address);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      expect(await backstop.closedReason()).to.equal(2n);
+      await expect(backstop.connect(staker).redeem(shares / 2n, staker.address, staker.address))
+        .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
+        .withArgs(2n);
+    });
+
+    it("earmarked cash never leaves to a staker", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker } = f;
+      expect(await backstop.maxWithdraw(staker.address)).to.equal(0n);
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(COOLDOWN);
+      expect(await backstop.maxWithdraw(staker.address)).to.equal(STAKE);
+    });
+  });
+
+  describe("a backstop that fails never blocks a loss (the loss falls to lenders, as with none)", function () {
+    for (const [mode, name] of [
+      [0, "reverts"],
+      [1, "burns all its gas"],
+      [2, "claims to hold what it does not"],
+    ] as const) {
+      it(`one that ${name}: the flag and the write-off go through`, async function () {
+        const f = await networkHelpers.loadFixture(liquidationFixture);
+        const broken = await ethers.deployContract("BrokenBackstop", [f.vault, f.usdc, mode]);
+        await f.vault.connect(f.owner).linkBackstopAndShare(broken, wad("0.2"));
+        const assetsBefore = await f.vault.totalAssets();
+        await f.oracle.setPrice(f.weth, wad("2000"));
+        await f.engine.connect(f.bob).flag(f.alice.address);
+        await f.oracle.setPrice(f.weth, wad("9"));
+        await expect(f.engine.connect(f.bob).writeOff(f.alice.address))
+          .to.emit(f.vault, "BadDebtWrittenOff")
+          .withArgs(f.alice.address, usd("24000"), usd("1200"), usd("22800"));
+        expect(await f.vault.totalAssets()).to.equal(assetsBefore - usd("22800"));
+        expect(await f.lens.unrecoveredLoss(f.vault)).to.equal(usd("22800"));
+        expect((await f.lens.backstop(f.vault)).earmarked).to.equal(0n);
+      });
+    }
+  });
+
+  describe("reserve income", function () {
+    it("pays the backstop its share of reserves' growth, out of free reserves, and the share price does not move", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, backstop, engine, oracle, weth, alice, borrower } = f;
+      // A liquidation pays a fee into reserves: income.
+      await oracle.setPrice(weth, wad("2700"));
+      await engine.connect(borrower).liquidate(alice.address, weth, MaxUint256, borrower.address);
+      const reserves = await vault.reserves();
+      expect(reserves).to.be.greaterThan(usd("1200"));
+      const due = ((reserves - usd("1200")) * wad("0.2")) / wad("1");
+      const assetsBefore = await vault.totalAssets();
+      await expect(vault.settleBackstopIncomeShare())
+        .to.emit(vault, "BackstopIncomePaid")
+        .withArgs(due, reserves - due);
+      expect(await vault.totalAssets()).to.equal(assetsBefore);
+      expect(await backstop.idle()).to.equal(STAKE + due);
+      // Nothing more is due until reserves grow again.
+      await expect(vault.settleBackstopIncomeShare()).not.to.emit(vault, "BackstopIncomePaid");
+      await expectCashBacked(f);
+    });
+
+    it("pays nothing while provisions hold every unit of reserves, and the income waits for them to clear", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, lens, engine, oracle, weth, alice, bob, owner, rateModel } = f;
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      // Interest grows reserves, but the provision holds more than all of them.
+      await vault.connect(owner).setInterestRateModel(rateModel);
+      await time.increase(30n * DAY);
+      await expect(vault.settleBackstopIncomeShare()).not.to.emit(vault, "BackstopIncomePaid");
+      expect(await vault.reserves()).to.be.greaterThan(usd("1200"));
+      expect(await lens.totalProvision(vault)).to.be.greaterThan(await vault.reserves());
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      await expect(vault.settleBackstopIncomeShare()).to.emit(vault, "BackstopIncomePaid");
+    });
+  });
+
+  describe("governance", function () {
+    it("linkBackstopAndShare is the owner's, bounded, bound to this vault, and names one backstop for good", async function () {
+      const f = await networkHelpers.loadFixture(liquidationFixture);
+      const { vault, owner, attacker, usdc } = f;
+      const backstop = await ethers.deployContract("Backstop", [vault, "b", "b", owner.address, COOLDOWN, WINDOW]);
+      await expect(vault.connect(attacker).linkBackstopAndShare(backstop, 0n)).to.be.revertedWithCustomError(
+        vault,
+        "OwnableUnauthorizedAccount",
+      );
+      await expect(vault.connect(owner).linkBackstopAndShare(backstop, wad("0.5") + 1n))
+        .to.be.revertedWithCustomError(vault, "IncomeShareTooHigh")
+        .withArgs(wad("0.5") + 1n, wad("0.5"));
+      await expect(vault.connect(owner).linkBackstopAndShare(ZeroAddress, 0n)).to.be.revertedWithCustomError(
+        vault,
+        "ZeroAddress",
+      );
+      const elsewhere = await ethers.deployContract("BrokenBackstop", [attacker.address, usdc, 0]);
+      await expect(vault.connect(owner).linkBackstopAndShare(elsewhere, 0n)).to.be.revertedWithCustomError(vault, "WrongVault");
+      await expect(vault.connect(owner).linkBackstopAndShare(backstop, wad("0.3")))
+        .to.emit(vault, "BackstopSet")
+        .withArgs(await backstop.getAddress(), wad("0.3"));
+      await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.1"));
+      const second = await ethers.deployContract("Backstop", [vault, "c", "c", owner.address, COOLDOWN, WINDOW]);
+      await expect(vault.connect(owner).linkBackstopAndShare(second, 0n))
+        .to.be.revertedWithCustomError(vault, "BackstopAlreadySet")
+        .withArgs(await backstop.getAddress());
+    });
+
+    it("only the vault draws on the backstop; unstake parameters move only inside their bounds, by the owner", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, attacker, owner } = f;
+      await expect(backstop.connect(attacker).cover(1n, 0n))
+        .to.be.revertedWithCustomError(backstop, "NotVault")
+        .withArgs(attacker.address);
+      await expect(backstop.connect(attacker).credit(1n)).to.be.revertedWithCustomError(backstop, "NotVault");
+      await expect(backstop.connect(attacker).setUnstakeParams(DAY, DAY)).to.be.revertedWithCustomError(
+        backstop,
+        "OwnableUnauthorizedAccount",
+      );
+      for (const [cooldown, window] of [
+        [DAY - 1n, DAY],
+        [31n * DAY, DAY],
+        [DAY, DAY - 1n],
+        [DAY, 8n * DAY],
+      ]) {
+        await expect(backstop.connect(owner).setUnstakeParams(cooldown, window))
+          .to.be.revertedWithCustomError(backstop, "UnstakeParamsOutOfBounds")
+          .withArgs(cooldown, window);
+      }
+      await expect(backstop.connect(owner).renounceOwnership()).to.be.revertedWithCustomError(
+        backstop,
+        "RenounceDisabled",
+      );
+    });
+  });
+
+  describe("ERC-4626 donation and inflation", function () {
+    it("a donation changes no share price, and a first depositor cannot inflate the next one's shares away", async function () {
+      const f = await networkHelpers.loadFixture(liquidationFixture);
+      const { vault, owner, attacker, alice, usdc } = f;
+      const backstop = await ethers.deployContract("Backstop", [vault, "b", "b", owner.address, COOLDOWN, WINDOW]);
+      await usdc.connect(attacker).approve(backstop, MaxUint256);
+      await usdc.connect(alice).approve(backstop, MaxUint256);
+      await backstop.connect(attacker).deposit(1n, attacker.address);
+      await usdc.connect(attacker).transfer(backstop, usd("100000"));
+      expect(await backstop.totalAssets()).to.equal(1n);
+      await backstop.connect(alice).deposit(usd("1000"), alice.address);
+      expect(await backstop.previewRedeem(await backstop.balanceOf(alice.address))).to.be.greaterThanOrEqual(
+        usd("1000") - 1n,
+      );
+    });
+  });
+});
