@@ -8,6 +8,7 @@ import {VaultHandler} from "./VaultHandler.sol";
 import {RiskHandler} from "./RiskHandler.sol";
 import {SnapshotHandler} from "./SnapshotHandler.sol";
 import {SolvencySnapshots} from "../../contracts/periphery/zk/SolvencySnapshots.sol";
+import {Backstop} from "../../contracts/backstop/Backstop.sol";
 
 /// @notice The states the invariant suites must reach, reached on purpose through VaultHandler's own actions (issue 19:
 ///         doubted prices, stopped liquidations, full caps, dust remainders), each with the handler's counter that the
@@ -81,6 +82,38 @@ contract HandlerReachTest is Test, VaultFixture {
         assertGt(vault.debtOf(account), 0, "debt left");
         assertEq(handler.insolventAfterLiquidation(), 1, "left insolvent, its shortfall checked as booked");
         assertGt(lens.provisionOf(vault, account), 0, "the shortfall is booked");
+        assertEq(bytes(handler.violation()).length, 0, handler.violation());
+    }
+
+    /// @dev The handler reaches the backstop's states (issue 26), as the invariant suites link one: a provision past
+    ///      reserves it earmarks cash for (the share price does not move), then a write-off it pays in the same
+    ///      transaction, past its stake, so lenders bear the rest. 10 WETH and 0.1 WBTC owing 28,000; WETH falls to
+    ///      $2,100, then to $30, and the liquidation of its last collateral writes the rest off.
+    function test_handlerReachesTheBackstop() public {
+        Backstop backstop = new Backstop(vault, "Backstop", "BS", address(this), 1 days, 1 days);
+        usdc.mint(address(this), 2_000e6);
+        usdc.approve(address(backstop), 2_000e6);
+        backstop.deposit(2_000e6, address(this));
+        vault.linkBackstopAndShare(address(backstop), 0.2e18);
+        handler.deposit(0, 1_000_000e6);
+        handler.depositCollateral(1, 0, 10e18); // actor 1: 10 WETH
+        handler.depositCollateral(1, 1, 10_000_000); // and 0.1 WBTC ($6,000)
+        handler.borrow(1, 28_000e6);
+        handler.movePrice(3, 7_000); // WETH $2,100: $27,000 of collateral for 28,000 owed
+        uint256 assetsBefore = vault.totalAssets();
+        handler.flag(1);
+        assertGt(backstop.earmarked(), 0, "the backstop holds cash for the provision past reserves");
+        assertEq(vault.totalAssets(), assetsBefore, "and lenders' value did not move");
+        for (uint256 i; i < 10; ++i) handler.movePrice(3, 7_000); // WETH at its floor, $30
+        handler.movePrice(4, 7_000);
+        handler.movePrice(4, 7_000); // WBTC $29,400
+        handler.liquidate(1, 1, 4, 0, true); // the WBTC goes
+        handler.liquidate(1, 1, 3, 0, true); // and the WETH, its last collateral: the rest is written off with it
+        address account = handler.actors()[1];
+        assertEq(vault.debtOf(account), 0, "written off");
+        (, , , uint256 owed) = lens.backstop(vault);
+        assertEq(owed, 2_000e6, "the backstop paid its whole stake in the write-off");
+        assertGt(lens.unrecoveredLoss(vault), 0, "lenders bore the rest");
         assertEq(bytes(handler.violation()).length, 0, handler.violation());
     }
 

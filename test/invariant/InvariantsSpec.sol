@@ -20,7 +20,7 @@ library InvariantsSpec {
     string internal constant INV_03_GHOST_COLLATERAL_SWEPT =
         "INV-03: per collateral, total deposited + protocol-owned == ghost deposits - ghost withdrawals - ghost seized";
     string internal constant INV_04_TOTAL_ASSETS =
-        "INV-04: totalAssets == cash + total debt - max(reserves, total provision) - gains held back";
+        "INV-04: totalAssets == cash + total debt - max(reserves, total provision - backstop earmark) - gains held back";
     string internal constant INV_06_SHARE_PRICE =
         "INV-06: the share price never decreases, except through a bad-debt provision or write-off";
     string internal constant INV_06_BORROW_INDEX = "INV-06: the borrow index never decreases";
