@@ -28,17 +28,24 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        idle ≤ balanceOf(this).
 ///      - Losses count at once, gains slowly: a payment or an earmark lowers `totalAssets` in the same call; an earmark
 ///        given back and every credit (recovered value, income) reach it linearly over RELEASE_PERIOD (amount-weighted
-///        ends, as the vault's), so a deposit placed around either gains no more than any staker for those seconds.
+///        ends, as the vault's).
+///      - A stake enters at the most its shares could be worth (`entryAssets`: idle cash, earmarked and held back
+///        included, plus what the vault owes it), and leaves at what they are worth now (`totalAssets`): nobody buys
+///        in cheap while a loss is marked and takes the recovery, the earmark's release or a repayment from stakers
+///        who bore it.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
-///        never while the vault's provisions exceed its reserves or a breaker entry is at QUEUE or stricter.
+///        never while the vault's provisions exceed its reserves, cash is earmarked, or a breaker entry is at NO_BORROW
+///        or stricter (a price fall or a doubted price: losses may be coming).
 ///      - Virtual shares (10**6 per unit) and booked assets defeat the first-depositor inflation attack.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
 contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using VaultStorage for ICollateralVault;
+    using Math for uint256;
 
-    /// @notice How long a gain takes to reach the share price, linearly (the vault's release period).
-    uint256 public constant RELEASE_PERIOD = 6 hours;
+    /// @notice How long a gain takes to reach the share price, linearly: as long as the default cooldown, so that a
+    ///         stake placed just before income is settled, and gone after the cooldown, takes little of it.
+    uint256 public constant RELEASE_PERIOD = 7 days;
     /// @notice Bounds of the cooldown before a requested unstake opens.
     uint256 public constant MIN_COOLDOWN = 1 days;
     uint256 public constant MAX_COOLDOWN = 30 days;
@@ -110,8 +117,37 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     // ================================================================= stakers
 
+    /// @notice Shares a deposit of `assets` mints now: priced at `entryAssets`, rounded down.
+    function previewDeposit(uint256 assets) public view override returns (uint256) {
+        return assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, entryAssets() + 1, Math.Rounding.Floor);
+    }
+
+    /// @notice Assets a mint of `shares` takes now: priced at `entryAssets`, rounded up.
+    function previewMint(uint256 shares) public view override returns (uint256) {
+        return shares.mulDiv(entryAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
+    }
+
+    /// @notice The most the shares could be worth: idle cash (earmarked and held-back included) and what the vault
+    ///         owes the backstop from write-offs it paid. Entries are priced at it.
+    function entryAssets() public view returns (uint256) {
+        (, uint256 owed) = _vault.backstopBook();
+        return _idle + owed;
+    }
+
+    /// @inheritdoc IBackstop
+    function sync() external nonReentrant {
+        (uint256 held, ) = _vault.backstopBook();
+        uint256 earmarked_ = _earmarked;
+        if (held >= earmarked_) return;
+        uint256 value = _idle - earmarked_;
+        _earmarked = uint128(held);
+        _holdBack(value, value + earmarked_ - held);
+        emit Covered(0, 0, held);
+    }
+
     /// @inheritdoc ERC4626
-    /// @dev Booked idle, never balanceOf: the shares are priced before the pull, and exactly `assets` must arrive.
+    /// @dev Booked idle, never balanceOf: the shares are priced (at `entryAssets`) before the pull, and exactly
+    ///      `assets` must arrive.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
         shares = previewDeposit(assets);
         _enter(receiver, assets, shares);
@@ -191,6 +227,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (shares > balance) shares = balance;
         uint256 byCash = _convertToShares(_idle - _earmarked, Math.Rounding.Floor);
         if (shares > byCash) shares = byCash;
+        if (_convertToAssets(shares, Math.Rounding.Floor) == 0) return 0; // a redeem of them would revert (ZeroAmount)
     }
 
     /// @inheritdoc IBackstop
@@ -198,11 +235,15 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (_earmarked != 0 || _vault.totalProvision() > _vault.reserves()) return 1;
         ICircuitBreaker breaker = _vault.circuitBreaker();
         if (address(breaker) == address(0)) return 0;
-        ICircuitBreaker.EntryView[] memory entries = breaker.state();
-        for (uint256 i; i < entries.length; ++i) {
-            if (entries[i].level >= ICircuitBreaker.Level.QUEUE) return 2;
+        // A breaker that cannot answer is taken as one that would close them.
+        try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
+            for (uint256 i; i < entries.length; ++i) {
+                if (entries[i].level >= ICircuitBreaker.Level.NO_BORROW) return 2;
+            }
+            return 0;
+        } catch {
+            return 2;
         }
-        return 0;
     }
 
     /// @inheritdoc IBackstop

@@ -86,6 +86,9 @@ library BackstopLink {
         address backstop = link.backstop;
         if (backstop == address(0) || (pay == 0 && earmark == link.earmarked)) return 0;
         uint256 before = pay == 0 ? 0 : base.balanceOf(address(this));
+        // Lowered before the call: while it runs, the vault never counts more than the provisions now need (a view
+        // read from inside it sees the lower of the old and the new earmark).
+        if (earmark < link.earmarked) link.earmarked = uint128(earmark);
         (bool ok, uint256 held) = _call(backstop, abi.encodeCall(IBackstop.cover, (pay, earmark)));
         if (pay != 0) {
             paid = base.balanceOf(address(this)) - before; // a token balance never falls here: nothing was sent

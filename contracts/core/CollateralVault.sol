@@ -41,7 +41,8 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      - INV-11/12 no borrow or collateral withdrawal leaves its account above its borrow limit.
 ///      - INV-06 the borrow index never decreases; the share price decreases only through a bad-debt provision or
 ///        write-off, both event-logged and both made by the liquidation engine.
-///      - INV-04 totalAssets == cash + total debt − max(reserves, Σ provisions) − gains held back: reserves take
+///      - INV-04 totalAssets == cash + total debt − max(reserves, Σ provisions − what the backstop holds for them) −
+///        gains held back (issue 26's waterfall: reserves, then the backstop, then lenders): reserves take
 ///        losses first; gains on the loss side reach lenders over LossLedger.RELEASE_PERIOD (issue 19, property 2).
 ///      - Only the liquidation engine seizes collateral, writes off debt or records provisions.
 ///      - INV-07 donations change nothing: cash and collateral are booked, never read from balanceOf.
@@ -177,7 +178,8 @@ contract CollateralVault is
         _exit(receiver, owner_, assets, shares, true);
     }
 
-    /// @notice cash + total debt − max(reserves, Σ provisions) − gains still held back, with interest accrued to now
+    /// @notice cash + total debt − max(reserves, Σ provisions − what the backstop holds for them) − gains still held
+    ///         back, with interest accrued to now
     ///         (INV-04). Reserves are the first loss: a provisioned loss lowers lenders' claims only by what reserves
     ///         do not cover, and it does so as soon as the engine records it, so no lender leaves at a price that
     ///         ignores it; a provision released (or recovery proceeds) reaches them over LossLedger.RELEASE_PERIOD.

@@ -27,7 +27,7 @@ import {LendingBook} from "./LendingBook.sol";
 ///        it leaves, `keepProvision`, before any token moves), and is cleared by a write-off or a closed remainder.
 ///      - INV-16 a write-off leaves its account with neither debt (the vault's part) nor collateral: every unit it held
 ///        becomes protocol collateral, and total deposits fall by as much.
-///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part reserves did not absorb
+///      - `badDebt` only grows, by exactly each write-off; `unrecoveredLoss` grows by the part neither reserves nor the backstop covered
 ///        and falls only by what recovery pays back, never below zero. A dust remainder closed at no loss
 ///        (`closeRemainder`) touches neither: free reserves paid it, and collateral worth it became the protocol's.
 ///      - Protocol collateral leaves only to the recovery module (the vault checks the caller), never more than held;
@@ -334,6 +334,8 @@ library LossLedger {
         uint256 shieldBefore = shield(ledger, link, reserves);
         lending.cash = SafeCast.toUint128(lending.cash + left);
         lending.reserves = LendingBook.capped(reserves + left);
+        // Not income: the backstop is still owed it, and must not also earn a share of it.
+        link.incomeMark = SafeCast.toUint128(link.incomeMark + left);
         _holdBack(ledger, left, 0, shieldBefore, shield(ledger, link, lending.reserves));
     }
 

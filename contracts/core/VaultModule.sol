@@ -134,19 +134,24 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         LossLedger.withdrawReserves(_losses, _backstop, _lending, to, amount, IERC20(_base));
     }
 
-    /// @notice `ICollateralVault.linkBackstopAndShare`, run by the vault. Income counts from the reserves of the moment the
-    ///         backstop is named; a new share applies to income not yet paid.
+    /// @notice `ICollateralVault.linkBackstopAndShare`, run by the vault. Income counts from the reserves of the
+    ///         moment the backstop is named; before a share changes, the income due at the old one is paid.
     /// @param backstop The backstop (once set, only this one).
     /// @param incomeShare Its share of reserve income (WAD, ≤ BackstopLink.MAX_INCOME_SHARE).
     function linkBackstopAndShare(address backstop, uint256 incomeShare) external onlyDelegated {
         _accrue();
+        _settleIncomeShare();
         if (BackstopLink.configure(_backstop, backstop, incomeShare, _base)) _backstop.incomeMark = _lending.reserves;
     }
 
-    /// @notice `ICollateralVault.settleBackstopIncomeShare`, run by the vault.
+    /// @notice `ICollateralVault.settleBackstopIncomeShare`, run by the vault: pays the income share, then gives the
+    ///         backstop back what it holds for provisions beyond their excess over reserves now (reserves grow with
+    ///         interest and fees between two changes of provisions; lenders' value does not move: reserves cover it).
     function settleBackstopIncomeShare() external onlyDelegated {
         _accrue();
         _settleIncomeShare();
+        uint256 needed = BackstopLink.shortfall(_losses.totalProvision, _lending.reserves);
+        if (needed < _backstop.earmarked) BackstopLink.settle(_backstop, 0, needed, IERC20(_base));
     }
 
     /// @notice `ICollateralVault.setRiskModules`, run by the vault.
@@ -281,7 +286,8 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         BackstopLink.Link storage link = _backstop;
         uint256 reserves = _lending.reserves;
         uint256 due = BackstopLink.incomeDue(link, reserves, _losses.totalProvision, _lending.cash);
-        if (due == 0) return 0;
+        // No staker, no income: it would sit under the backstop's virtual shares, or go to a dust first staker.
+        if (due == 0 || IERC20(link.backstop).totalSupply() == 0) return 0;
         // Books first: the payment leaves cash and reserves before any call.
         (_lending.cash, _lending.reserves) = (_lending.cash - uint128(due), uint128(reserves - due)); // due ≤ both
         taken = BackstopLink.credit(link, due, IERC20(_base));

@@ -26,8 +26,8 @@ interface IBackstop {
     error UnstakeParamsOutOfBounds(uint256 cooldown, uint256 window);
     /// @notice Thrown when an unstake request asks for more shares than the caller holds.
     error UnstakeExceedsBalance(uint256 balance, uint256 requested);
-    /// @notice Thrown when withdrawals are closed: a provisioned loss exceeds the vault's reserves, or a breaker
-    ///         entry is at QUEUE or stricter (`reason` 1 and 2).
+    /// @notice Thrown when withdrawals are closed: a provisioned loss exceeds the vault's reserves or cash is
+    ///         earmarked (`reason` 1), or a breaker entry is at NO_BORROW or stricter (2).
     error WithdrawalsClosed(uint8 reason);
     /// @notice Thrown when a withdrawal is asked outside its owner's unstake window or past its request.
     error NotInUnstakeWindow(address owner, uint256 readyAt, uint256 windowEnd, uint256 requested);
@@ -67,7 +67,7 @@ interface IBackstop {
     /// @notice Takes `amount` of the base asset from the vault (which approved it): recovered value owed to the
     ///         backstop, or its share of reserve income. It reaches the share price over the release period. Vault
     ///         only.
-    /// @dev Reverts with `NotVault`, `TransferAmountMismatch`.
+    /// @dev Reverts with `NotVault`, `ZeroAmount`, `TransferAmountMismatch`.
     function credit(uint256 amount) external;
 
     // ----------------------------------------------------------------- stakers
@@ -76,6 +76,10 @@ interface IBackstop {
     ///         now + cooldown, for one window. A transfer out lowers the request to what is left.
     /// @dev Reverts with `ZeroAmount`, `UnstakeExceedsBalance`.
     function requestUnstake(uint256 shares) external;
+
+    /// @notice Gives back what the backstop holds for provisions beyond what the vault counts (after a call from the
+    ///         vault failed, the vault counts none); the gain is released slowly. Anyone may call it.
+    function sync() external;
 
     /// @notice Sets the cooldown and the unstake window, inside MIN_/MAX_ bounds. Governance (the timelock) only.
     /// @dev Reverts with `UnstakeParamsOutOfBounds`.
@@ -98,8 +102,8 @@ interface IBackstop {
     /// @notice `owner`'s unstake request.
     function unstakeOf(address owner) external view returns (Unstake memory);
 
-    /// @notice 0 while withdrawals are open; 1 while a provisioned loss exceeds the vault's reserves; 2 while a
-    ///         breaker entry is at QUEUE or stricter.
+    /// @notice 0 while withdrawals are open; 1 while a provisioned loss exceeds the vault's reserves or cash is
+    ///         earmarked; 2 while a breaker entry is at NO_BORROW or stricter (or the breaker cannot answer).
     function closedReason() external view returns (uint8);
 
     /// @notice The cooldown and the unstake window, seconds.

@@ -242,8 +242,9 @@ interface ICollateralVault {
         uint256 seized,
         uint256 fee
     );
-    /// @notice Emitted when an account's debt is written off. `absorbedByReserves` came out of reserves; the rest,
-    ///         `socialised`, lowered the share price (INV-06's only exception). Its leftover collateral, worth less
+    /// @notice Emitted when an account's debt is written off. `absorbedByReserves` came out of reserves, the backstop
+    ///         paid what it could of the rest (`BackstopSettled`), and `socialised`, what neither covered, lowered the
+    ///         share price (INV-06's only exception). Its leftover collateral, worth less
     ///         than the engine's dust threshold, moved to the protocol.
     event BadDebtWrittenOff(address indexed account, uint256 amount, uint256 absorbedByReserves, uint256 socialised);
     /// @notice Emitted when a solvent dust remainder of `amount` is closed at no loss (issue 19, property 4): reserves

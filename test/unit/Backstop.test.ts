@@ -23,7 +23,7 @@ const { time } = networkHelpers;
 const DAY = 86_400n;
 const COOLDOWN = 7n * DAY;
 const WINDOW = 2n * DAY;
-const RELEASE = 6n * 3600n;
+const RELEASE = 7n * DAY;
 const STAKE = usd("30000");
 
 interface BackstopFixture extends LiquidationFixture {
@@ -219,6 +219,41 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
     });
   });
 
+  describe("nobody buys in cheap while a loss is marked and takes the recovery (entries priced at the most)", function () {
+    it("a dust stake while every unit is earmarked gets a dust share of the earmark's return", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, engine, oracle, weth, alice, bob, attacker, usdc } = f;
+      await oracle.setPrice(weth, wad("1000"));
+      await engine.connect(bob).flag(alice.address); // provision ≈ 14,000 past 1,200 of reserves: all 10,000 earmarked
+      expect(await backstop.earmarked()).to.equal(usd("10000"));
+      expect(await backstop.totalAssets()).to.equal(0n);
+      await usdc.connect(attacker).approve(backstop, MaxUint256);
+      await backstop.connect(attacker).deposit(1000n, attacker.address);
+      const shares = await backstop.balanceOf(attacker.address);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      await time.increase(RELEASE);
+      expect(await backstop.totalAssets()).to.equal(usd("10000") + 1000n);
+      expect(await backstop.previewRedeem(shares)).to.be.lessThanOrEqual(1000n);
+    });
+
+    it("a dust stake after a write-off emptied it gets a dust share of the repayment", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { vault, backstop, recovery, weth, attacker, usdc } = f;
+      await writeOffAlice(f);
+      expect(await backstop.idle()).to.equal(0n);
+      expect(await backstop.entryAssets()).to.equal(usd("10000")); // what the vault owes it
+      await usdc.connect(attacker).approve(backstop, MaxUint256);
+      await backstop.connect(attacker).deposit(1000n, attacker.address);
+      const shares = await backstop.balanceOf(attacker.address);
+      await f.oracle.setPrice(weth, wad("3000"));
+      await vault.connect(recovery).releaseProtocolCollateral(weth, wad("10"));
+      await vault.connect(recovery).settleRecovery(weth, 0n, usd("30000")); // lenders 12,800, backstop 10,000
+      await time.increase(RELEASE);
+      expect(await backstop.previewRedeem(shares)).to.be.lessThanOrEqual(1000n);
+    });
+  });
+
   describe("stakers cannot run ahead of a loss", function () {
     it("withdrawals open only in the owner's window, up to its request", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
@@ -257,7 +292,7 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.maxRedeem(depositor.address)).to.equal(0n);
     });
 
-    it("closed while a provision exceeds reserves (1) and while a breaker entry queues (2)", async function () {
+    it("closed while a provision exceeds reserves (1) and while a breaker entry stops borrowing or queues (2)", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
       const { backstop, staker, engine, oracle, weth, alice, bob, breaker, owner } = f;
       const shares = await backstop.balanceOf(staker.address);
@@ -272,6 +307,10 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await oracle.setPrice(weth, wad("3000"));
       await engine.connect(bob).unflag(alice.address);
       await breaker.connect(owner).setGuardian(owner.address);
+      // Borrowing stopped (a price fall, a doubted price, a guardian): losses may be coming.
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 4);
+      expect((await breaker.entry(ZeroAddress)).level).to.equal(2n); // NO_BORROW
+      expect(await backstop.closedReason()).to.equal(2n);
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
       expect(await backstop.closedReason()).to.equal(2n);
       await expect(backstop.connect(staker).redeem(shares / 2n, staker.address, staker.address))
@@ -314,6 +353,26 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
   });
 
   describe("reserve income", function () {
+    it("settling the income share also gives back an earmark reserves have grown to cover", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, lens, backstop, engine, oracle, weth, alice, bob, owner, rateModel } = f;
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      const earmark = await backstop.earmarked();
+      expect(earmark).to.be.greaterThan(0n);
+      await vault.connect(owner).setInterestRateModel(rateModel);
+      await time.increase(200n * DAY);
+      const assetsBefore = await vault.totalAssets();
+      await vault.settleBackstopIncomeShare();
+      const needed = (await lens.totalProvision(vault)) - (await vault.reserves());
+      expect(await backstop.earmarked()).to.equal(needed > 0n ? needed : 0n);
+      expect(await backstop.earmarked()).to.be.lessThan(earmark);
+      // Lenders' value does not move: what it released (tens of USDC) is not in it; only the one second of interest
+      // between the read above and the transaction's block is (a few units).
+      expect(await vault.totalAssets()).to.be.within(assetsBefore, assetsBefore + 10n);
+      await expect(backstop.sync()).not.to.emit(backstop, "Covered"); // the two sides agree
+    });
+
     it("pays the backstop its share of reserves' growth, out of free reserves, and the share price does not move", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
       const { vault, backstop, engine, oracle, weth, alice, borrower } = f;
@@ -368,7 +427,10 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
         "ZeroAddress",
       );
       const elsewhere = await ethers.deployContract("BrokenBackstop", [attacker.address, usdc, 0]);
-      await expect(vault.connect(owner).linkBackstopAndShare(elsewhere, 0n)).to.be.revertedWithCustomError(vault, "WrongVault");
+      await expect(vault.connect(owner).linkBackstopAndShare(elsewhere, 0n)).to.be.revertedWithCustomError(
+        vault,
+        "WrongVault",
+      );
       await expect(vault.connect(owner).linkBackstopAndShare(backstop, wad("0.3")))
         .to.emit(vault, "BackstopSet")
         .withArgs(await backstop.getAddress(), wad("0.3"));

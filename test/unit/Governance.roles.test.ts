@@ -674,7 +674,13 @@ describe("Governance: roles and bounds under the timelock", function () {
       ["bonus 0.21", 0, "setCollateralConfig", (f) => cfg(f, "0.6", "0.21"), "BonusTooHigh"],
       ["LT 0.9, bonus 0.12", 0, "setCollateralConfig", (f) => cfg(f, "0.9", "0.12"), "NoLiquidationBuffer"],
       ["factor 0.51", 0, "setReserveFactor", () => [wad("0.51")], "ReserveFactorTooHigh"],
-      ["backstop income share 0.51", 0, "linkBackstopAndShare", (f) => [f.a.backstop, wad("0.51")], "IncomeShareTooHigh"],
+      [
+        "backstop income share 0.51",
+        0,
+        "linkBackstopAndShare",
+        (f) => [f.a.backstop, wad("0.51")],
+        "IncomeShareTooHigh",
+      ],
       [
         "heartbeat 2 d 1 s",
         3,
