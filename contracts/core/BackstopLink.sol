@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 
 import {IBackstop} from "../interfaces/IBackstop.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {FixedPointMath} from "../libraries/FixedPointMath.sol";
 
 /// @title BackstopLink
@@ -53,17 +54,17 @@ library BackstopLink {
         address base
     ) internal returns (bool named) {
         if (backstop == address(0)) revert ICollateralVault.ZeroAddress();
-        if (incomeShare > MAX_INCOME_SHARE) revert ICollateralVault.IncomeShareTooHigh(incomeShare, MAX_INCOME_SHARE);
+        if (incomeShare > MAX_INCOME_SHARE) revert IVaultBackstop.IncomeShareTooHigh(incomeShare, MAX_INCOME_SHARE);
         address current = link.backstop;
         if (current == address(0)) {
             if (IBackstop(backstop).vault() != address(this)) revert ICollateralVault.WrongVault(backstop);
             if (IBackstopAsset(backstop).asset() != base) revert ICollateralVault.WrongVault(backstop);
             (link.backstop, named) = (backstop, true);
         } else if (current != backstop) {
-            revert ICollateralVault.BackstopAlreadySet(current);
+            revert IVaultBackstop.BackstopAlreadySet(current);
         }
         link.incomeShare = uint64(incomeShare); // ≤ MAX_INCOME_SHARE
-        emit ICollateralVault.BackstopSet(backstop, incomeShare);
+        emit IVaultBackstop.BackstopSet(backstop, incomeShare);
     }
 
     /// @dev The vault's link, for code the vault runs by DELEGATECALL that is not handed it (`LiquidationSettlement`).
@@ -96,7 +97,7 @@ library BackstopLink {
             link.owed += uint128(paid); // ≤ pay ≤ a debt, itself < 2^128
         }
         link.earmarked = uint128(!ok ? 0 : (held < earmark ? held : earmark)); // ≤ earmark ≤ Σ provisions
-        emit ICollateralVault.BackstopSettled(pay, paid, link.earmarked, link.owed);
+        emit IVaultBackstop.BackstopSettled(pay, paid, link.earmarked, link.owed);
     }
 
     /// @dev Pays the backstop `amount` of `base` (the vault holds it, off its books' cash already or about to be):

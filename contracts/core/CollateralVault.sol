@@ -12,6 +12,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
@@ -62,6 +63,7 @@ import {VaultWiring} from "./VaultWiring.sol";
 ///      test/unit/VaultStorage.test.ts checks the slots.
 contract CollateralVault is
     ICollateralVault,
+    IVaultBackstop,
     ERC4626,
     Ownable2Step,
     ReentrancyGuardTransient,
@@ -467,13 +469,13 @@ contract CollateralVault is
         _runModule();
     }
 
-    /// @inheritdoc ICollateralVault
+    /// @inheritdoc IVaultBackstop
     function linkBackstopAndShare(address backstop, uint256 incomeShare) external onlyOwner nonReentrant {
         (backstop, incomeShare);
         _runModule();
     }
 
-    /// @inheritdoc ICollateralVault
+    /// @inheritdoc IVaultBackstop
     function settleBackstopIncomeShare() external nonReentrant {
         _runModule();
     }

@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {TokenTransfers} from "../libraries/TokenTransfers.sol";
 import {BackstopLink} from "./BackstopLink.sol";
 import {CollateralBook} from "./CollateralBook.sol";
@@ -327,7 +328,7 @@ library LossLedger {
         uint256 taken = BackstopLink.credit(link, amount, base);
         uint256 owed = link.owed - taken; // taken ≤ amount ≤ owed
         link.owed = uint128(owed);
-        emit ICollateralVault.BackstopRepaid(taken, owed);
+        emit IVaultBackstop.BackstopRepaid(taken, owed);
         if (taken == amount) return;
         uint256 left = amount - taken;
         uint256 reserves = lending.reserves;

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {IInterestRateModel} from "../interfaces/IInterestRateModel.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IWithdrawalQueue} from "../interfaces/IWithdrawalQueue.sol";
@@ -298,7 +299,7 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         uint256 consumed = taken == 0 ? 0 : FixedPointMath.wadDivUp(taken, link.incomeShare);
         uint256 left = reserves - taken;
         link.incomeMark = uint128(mark + consumed >= reserves ? left : mark + consumed - taken); // ≤ left
-        emit ICollateralVault.BackstopIncomePaid(taken, left);
+        emit IVaultBackstop.BackstopIncomePaid(taken, left);
     }
 
     /// @dev Reverts `NotDelegated` unless this code runs as its vault.
