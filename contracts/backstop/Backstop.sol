@@ -13,6 +13,8 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IBackstop} from "../interfaces/IBackstop.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {VaultStorage} from "../libraries/VaultStorage.sol";
 
 /// @title Backstop
@@ -26,16 +28,20 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///      - Only the lending vault draws on it (`cover`, `credit`); it pays only out of idle cash, never more than asked.
 ///      - `earmarked` ≤ `idle`; both are booked, never read from balanceOf (donations change nothing), and
 ///        idle ≤ balanceOf(this).
-///      - Losses count at once, gains slowly: a payment or an earmark lowers `totalAssets` in the same call; an earmark
-///        given back and every credit (recovered value, income) reach it linearly over RELEASE_PERIOD (amount-weighted
-///        ends, as the vault's).
-///      - A stake enters at the most its shares could be worth (`entryAssets`: idle cash, earmarked and held back
-///        included, plus what the vault owes it), and leaves at what they are worth now (`totalAssets`): nobody buys
-///        in cheap while a loss is marked and takes the recovery, the earmark's release or a repayment from stakers
-///        who bore it.
+///      - Losses count at once; an earmark given back counts at once too (it undoes a loss stakers bore, and nobody
+///        enters or leaves while cash is earmarked); every credit (recovered value, income) reaches the share price
+///        linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
+///      - Nobody enters while a loss is pending (cash earmarked, or the vault's provisions above its reserves): a
+///        newcomer would pay for a loss already known. A stake enters at what the shares hold plus what the recovery
+///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
+///        protocol-owned collateral at its highest price, after lenders' unrecovered loss, at most what the vault owes
+///        the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
+///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
-///        never while the vault's provisions exceed its reserves, cash is earmarked, or a breaker entry is at NO_BORROW
-///        or stricter (a price fall or a doubted price: losses may be coming).
+///        never while a loss is pending or an automatic breaker reason stops borrowing or queues (a price fall, a
+///        doubted or failed price, an outflow, bad debt) or the guardian queues lenders' withdrawals. A window is
+///        extended by the time exits were seen closed after the request (`checkpoint`; at most MAX_EXTENSION), so a
+///        closure never costs a staker its window.
 ///      - Virtual shares (10**6 per unit) and booked assets defeat the first-depositor inflation attack.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
 contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient {
@@ -53,7 +59,21 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint256 public constant MIN_WINDOW = 1 days;
     uint256 public constant MAX_WINDOW = 7 days;
 
+    /// @notice The most a window is extended by the time exits were closed after its request.
+    uint256 public constant MAX_EXTENSION = MAX_COOLDOWN;
+
     uint8 private constant DECIMALS_OFFSET = 6;
+    /// @dev Breaker reasons that close exits: every automatic reason at NO_BORROW or stricter. Whatever queues
+    ///      lenders' withdrawals (an entry's WITHDRAW action: an outflow, a guardian) closes them too; a guardian's trip
+    ///      of borrowing or supply alone does not (renewed every guardian cooldown, it would keep stakers in for good).
+    uint16 private constant CLOSING_REASONS = uint16(
+        (1 << uint8(ICircuitBreaker.Reason.ORACLE_DEGRADED)) |
+            (1 << uint8(ICircuitBreaker.Reason.ORACLE_FAILED)) |
+            (1 << uint8(ICircuitBreaker.Reason.PRICE_FALL)) |
+            (1 << uint8(ICircuitBreaker.Reason.OUTFLOW)) |
+            (1 << uint8(ICircuitBreaker.Reason.BAD_DEBT))
+    );
+    uint8 private constant WITHDRAW_ACTION = 1 << 1; // ICircuitBreaker's action bit for lenders' withdrawals
 
     ICollateralVault private immutable _vault;
 
@@ -64,8 +84,12 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint128 private _released;
     uint64 private _releaseStart;
     uint64 private _releaseEnd;
+    // One slot: the unstake parameters, and exits' closure as last seen: closed since `_closedSince` (0: open), and
+    // `_closedFor` seconds closed before that.
     uint32 private _cooldown;
     uint32 private _window;
+    uint64 private _closedSince;
+    uint64 private _closedFor;
     mapping(address owner => Unstake) private _unstakes;
 
     /// @param vault_ The lending vault it backs; its base asset is this vault's asset.
@@ -99,8 +123,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         uint256 paid = pay < idle_ ? pay : idle_;
         held = earmark < idle_ - paid ? earmark : idle_ - paid;
         (_idle, _earmarked) = (uint128(idle_ - paid), uint128(held)); // ≤ idle
-        // Value before: idle − earmarked; after: idle − paid − held.
-        _holdBack(idle_ - earmarkedBefore, idle_ - paid - held);
+        // Value before: idle − earmarked; after: idle − paid − held. A fall is a loss, at once; a rise is an earmark
+        // given back, also at once: it undoes a loss, and nobody entered or left while it was held.
+        if (paid + held > earmarkedBefore) _holdBack(idle_ - earmarkedBefore, idle_ - paid - held);
         emit Covered(pay, paid, held);
         if (paid != 0) IERC20(asset()).safeTransfer(msg.sender, paid);
     }
@@ -127,22 +152,49 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         return shares.mulDiv(entryAssets() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
     }
 
-    /// @notice The most the shares could be worth: idle cash (earmarked and held-back included) and what the vault
-    ///         owes the backstop from write-offs it paid. Entries are priced at it.
+    /// @inheritdoc IBackstop
     function entryAssets() public view returns (uint256) {
+        return _idle + recoverable();
+    }
+
+    /// @inheritdoc IBackstop
+    function recoverable() public view returns (uint256 value) {
         (, uint256 owed) = _vault.backstopBook();
-        return _idle + owed;
+        if (owed == 0) return 0;
+        IPriceOracle oracle = _vault.oracle();
+        uint256 baseLow = oracle.getPrice(asset()).low; // 0 when FAILED
+        if (baseLow == 0) return owed; // cannot be valued: the most it could bring
+        address[] memory assets = _vault.collateralAssets(); // ≤ MAX_COLLATERALS (16)
+        uint256 worth; // WAD USD, at each asset's highest price now, rounded up
+        for (uint256 i; i < assets.length; ++i) {
+            uint256 units = _vault.protocolCollateral(assets[i]);
+            if (units == 0) continue;
+            uint256 high = oracle.getPrice(assets[i]).high; // 0 when FAILED
+            if (high == 0) return owed;
+            worth += units.mulDiv(high, 10 ** _vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
+        }
+        value = worth.mulDiv(10 ** IERC20Metadata(asset()).decimals(), baseLow, Math.Rounding.Ceil);
+        uint256 lenders = _vault.unrecoveredLoss(); // repaid first
+        value = value > lenders ? value - lenders : 0;
+        if (value > owed) value = owed;
     }
 
     /// @inheritdoc IBackstop
     function sync() external nonReentrant {
         (uint256 held, ) = _vault.backstopBook();
-        uint256 earmarked_ = _earmarked;
-        if (held >= earmarked_) return;
-        uint256 value = _idle - earmarked_;
-        _earmarked = uint128(held);
-        _holdBack(value, value + earmarked_ - held);
+        if (held >= _earmarked) return;
+        _earmarked = uint128(held); // given back at once, as in `cover`
         emit Covered(0, 0, held);
+    }
+
+    /// @inheritdoc IBackstop
+    function checkpoint() external returns (uint8) {
+        // An earmark may be stale (reserves grew with interest and fees since it was set): the vault re-targets it
+        // (and pays any income due) first. Its failure changes nothing here.
+        if (_earmarked != 0) {
+            try IVaultBackstop(address(_vault)).settleBackstopIncomeShare() {} catch {} // solhint-disable-line no-empty-blocks
+        }
+        return _checkpoint();
     }
 
     /// @inheritdoc ERC4626
@@ -188,7 +240,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         uint256 balance = balanceOf(msg.sender);
         if (shares > balance) revert UnstakeExceedsBalance(balance, shares);
         uint256 readyAt = block.timestamp + _cooldown;
-        _unstakes[msg.sender] = Unstake(uint128(shares), uint64(readyAt)); // shares ≤ supply, a uint128 in practice
+        // shares ≤ supply, a uint128 in practice; closed time is seconds, a uint64
+        _unstakes[msg.sender] = Unstake(uint128(shares), uint64(readyAt), uint64(closedTime()));
         emit UnstakeRequested(msg.sender, shares, readyAt);
     }
 
@@ -230,20 +283,46 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (_convertToAssets(shares, Math.Rounding.Floor) == 0) return 0; // a redeem of them would revert (ZeroAmount)
     }
 
+    /// @notice 0 while a loss is pending (stakes are refused, `lossPending`), else the ERC-4626 unlimited.
+    function maxDeposit(address) public view override returns (uint256) {
+        return lossPending() ? 0 : type(uint256).max;
+    }
+
+    /// @notice As `maxDeposit`.
+    function maxMint(address) public view override returns (uint256) {
+        return lossPending() ? 0 : type(uint256).max;
+    }
+
+    /// @inheritdoc IBackstop
+    function lossPending() public view returns (bool) {
+        return _earmarked != 0 || _vault.totalProvision() > _vault.reserves();
+    }
+
     /// @inheritdoc IBackstop
     function closedReason() public view returns (uint8) {
-        if (_earmarked != 0 || _vault.totalProvision() > _vault.reserves()) return 1;
+        if (lossPending()) return 1;
         ICircuitBreaker breaker = _vault.circuitBreaker();
         if (address(breaker) == address(0)) return 0;
         // A breaker that cannot answer is taken as one that would close them.
         try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
             for (uint256 i; i < entries.length; ++i) {
-                if (entries[i].level >= ICircuitBreaker.Level.NO_BORROW) return 2;
+                if (entries[i].reasons & CLOSING_REASONS != 0 || entries[i].actionMask & WITHDRAW_ACTION != 0) return 2;
             }
             return 0;
         } catch {
             return 2;
         }
+    }
+
+    /// @inheritdoc IBackstop
+    function closedSince() external view returns (uint256) {
+        return _closedSince;
+    }
+
+    /// @inheritdoc IBackstop
+    function closedTime() public view returns (uint256) {
+        uint256 since = _closedSince;
+        return since == 0 ? _closedFor : _closedFor + block.timestamp - since;
     }
 
     /// @inheritdoc IBackstop
@@ -288,6 +367,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @dev A staker's entry: exactly `assets` must arrive (booked, not read back from balanceOf later).
     function _enter(address receiver, uint256 assets, uint256 shares) private {
         if (assets == 0 || shares == 0) revert ZeroAmount();
+        if (lossPending()) revert StakingClosed();
         _pullExact(msg.sender, assets);
         _idle += uint128(assets); // pulled exactly: the token's supply bounds it
         _mint(receiver, shares);
@@ -298,11 +378,11 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     function _exit(address receiver, address owner_, uint256 assets, uint256 shares) private {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
-        uint8 reason = closedReason();
+        uint8 reason = _checkpoint(); // a closure seen ending here extends the windows it spanned
         if (reason != 0) revert WithdrawalsClosed(reason);
         Unstake memory request = _unstakes[owner_];
         if (!_inWindow(request) || shares > request.shares) {
-            revert NotInUnstakeWindow(owner_, request.readyAt, uint256(request.readyAt) + _window, shares);
+            revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
         }
         uint256 free = _idle - _earmarked;
         if (assets > free) revert InsufficientIdle(free, assets);
@@ -314,9 +394,31 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         IERC20(asset()).safeTransfer(receiver, assets);
     }
 
+    /// @dev Records whether exits are closed now: a closure seen starting, or seen ending (its length joins
+    ///      `_closedFor`). Returns `closedReason()`.
+    function _checkpoint() private returns (uint8 reason) {
+        reason = closedReason();
+        uint256 since = _closedSince;
+        if (reason != 0 && since == 0) {
+            _closedSince = uint64(block.timestamp);
+            emit ExitsClosed(reason, _closedFor);
+        } else if (reason == 0 && since != 0) {
+            uint256 closedFor = _closedFor + block.timestamp - since;
+            (_closedSince, _closedFor) = (0, uint64(closedFor));
+            emit ExitsReopened(closedFor);
+        }
+    }
+
     /// @dev Whether now is inside `request`'s window.
     function _inWindow(Unstake memory request) private view returns (bool) {
-        return request.shares != 0 && block.timestamp >= request.readyAt && block.timestamp < request.readyAt + _window;
+        return request.shares != 0 && block.timestamp >= request.readyAt && block.timestamp < _windowEnd(request);
+    }
+
+    /// @dev When `request`'s window ends: the window, plus the time exits were seen closed since the request (at most
+    ///      MAX_EXTENSION).
+    function _windowEnd(Unstake memory request) private view returns (uint256) {
+        uint256 extension = closedTime() - request.closedMark; // the closed time only grows
+        return uint256(request.readyAt) + _window + (extension < MAX_EXTENSION ? extension : MAX_EXTENSION);
     }
 
     /// @dev A transfer out lowers the sender's request to what it still holds: no share can leave faster by moving to

@@ -431,6 +431,18 @@ library LossLedger {
         return provisions > reserves + held ? provisions - held : reserves;
     }
 
+    /// @dev Re-targets what the backstop holds at the provisions' excess over `reserves` now (they grew with interest
+    ///      and fees since it was set), as every other step on the loss side does: a failed call, which leaves no
+    ///      earmark, lowers lenders' value only after gains still held back.
+    function retargetEarmark(
+        Ledger storage ledger,
+        BackstopLink.Link storage link,
+        uint256 reserves,
+        IERC20 base
+    ) internal {
+        _rebalance(ledger, link, 0, 0, 0, shield(ledger, link, reserves), reserves, base);
+    }
+
     /// @dev After a step on the loss side: asks the backstop to pay `pay` and to hold what provisions need past the
     ///      reserves it left (`reservesAfter`), then holds back what the whole step adds to `totalAssets` (`valueIn`
     ///      and what the backstop paid in, `valueOut` out, the shield from `shieldBefore` to its value now). Returns

@@ -152,7 +152,8 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         _accrue();
         _settleIncomeShare();
         uint256 needed = BackstopLink.shortfall(_losses.totalProvision, _lending.reserves);
-        if (needed < _backstop.earmarked) BackstopLink.settle(_backstop, 0, needed, IERC20(_base));
+        if (needed < _backstop.earmarked)
+            LossLedger.retargetEarmark(_losses, _backstop, _lending.reserves, IERC20(_base));
     }
 
     /// @notice `ICollateralVault.setRiskModules`, run by the vault.

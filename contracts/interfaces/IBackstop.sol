@@ -8,10 +8,12 @@ pragma solidity 0.8.28;
 ///         is repaid from recovered collateral after lenders. Stakers earn a bounded share of reserve income and leave
 ///         through a cooldown and an unstake window, never while a loss is coming.
 interface IBackstop {
-    /// @notice A staker's request to leave: `shares` may be redeemed from `readyAt` until `readyAt` + the window.
+    /// @notice A staker's request to leave: `shares` may be redeemed from `readyAt` until `readyAt` + the window, plus
+    ///         the time exits were seen closed since the request (`closedTime()` − `closedMark`, capped).
     struct Unstake {
         uint128 shares;
         uint64 readyAt;
+        uint64 closedMark; // `closedTime()` when it was made
     }
 
     // ----------------------------------------------------------------- errors
@@ -26,9 +28,12 @@ interface IBackstop {
     error UnstakeParamsOutOfBounds(uint256 cooldown, uint256 window);
     /// @notice Thrown when an unstake request asks for more shares than the caller holds.
     error UnstakeExceedsBalance(uint256 balance, uint256 requested);
-    /// @notice Thrown when withdrawals are closed: a provisioned loss exceeds the vault's reserves or cash is
-    ///         earmarked (`reason` 1), or a breaker entry is at NO_BORROW or stricter (2).
+    /// @notice Thrown when withdrawals are closed: a loss is pending (`reason` 1: a provisioned loss exceeds the
+    ///         vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an automatic reason,
+    ///         or its guardian queues lenders' withdrawals (2).
     error WithdrawalsClosed(uint8 reason);
+    /// @notice Thrown by a stake while a loss is pending (`lossPending`): it would pay for a loss already known.
+    error StakingClosed();
     /// @notice Thrown when a withdrawal is asked outside its owner's unstake window or past its request.
     error NotInUnstakeWindow(address owner, uint256 readyAt, uint256 windowEnd, uint256 requested);
     /// @notice Thrown when a withdrawal asks for more than the backstop holds unearmarked and idle.
@@ -48,6 +53,10 @@ interface IBackstop {
     event Credited(uint256 amount);
     /// @notice A gain joined (`added`) or a loss netted (`netted`) what is held back; `held` is held back now.
     event GainsHeldBack(uint256 added, uint256 netted, uint256 held);
+    /// @notice Exits were seen closed (`reason`, as `closedReason`) after `closedFor` seconds closed in all before.
+    event ExitsClosed(uint8 reason, uint256 closedFor);
+    /// @notice Exits were seen open again; they have been closed `closedFor` seconds in all.
+    event ExitsReopened(uint256 closedFor);
     /// @notice `owner` asked to redeem `shares` from `readyAt`.
     event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
     /// @notice Governance (the timelock) set the cooldown and the unstake window.
@@ -78,8 +87,15 @@ interface IBackstop {
     function requestUnstake(uint256 shares) external;
 
     /// @notice Gives back what the backstop holds for provisions beyond what the vault counts (after a call from the
-    ///         vault failed, the vault counts none); the gain is released slowly. Anyone may call it.
+    ///         vault failed, the vault counts none); it counts at once, as any earmark given back. Anyone may call it.
     function sync() external;
+
+    /// @notice Records whether exits are closed now (`closedReason`), so the time they stay closed extends every
+    ///         unstake window it spans. While cash is earmarked it first asks the vault to re-target the earmark
+    ///         (`settleBackstopIncomeShare`: reserves may have grown to cover the provisions). Anyone may call it (the
+    ///         keeper bot does, whenever the answer changes); every withdrawal records the closure too.
+    /// @return reason `closedReason()` now.
+    function checkpoint() external returns (uint8 reason);
 
     /// @notice Sets the cooldown and the unstake window, inside MIN_/MAX_ bounds. Governance (the timelock) only.
     /// @dev Reverts with `UnstakeParamsOutOfBounds`.
@@ -102,9 +118,30 @@ interface IBackstop {
     /// @notice `owner`'s unstake request.
     function unstakeOf(address owner) external view returns (Unstake memory);
 
-    /// @notice 0 while withdrawals are open; 1 while a provisioned loss exceeds the vault's reserves or cash is
-    ///         earmarked; 2 while a breaker entry is at NO_BORROW or stricter (or the breaker cannot answer).
+    /// @notice 0 while withdrawals are open; 1 while a loss is pending (`lossPending`); 2 while a breaker entry holds
+    ///         an automatic reason that stops borrowing or queues (a doubted or failed price, a price fall, an outflow,
+    ///         bad debt), or a guardian trip that queues lenders' withdrawals, or the breaker cannot answer.
     function closedReason() external view returns (uint8);
+
+    /// @notice Whether a loss is pending: cash is earmarked, or the vault's provisions exceed its reserves. Stakes are
+    ///         refused (`StakingClosed`) and withdrawals closed meanwhile.
+    function lossPending() external view returns (bool);
+
+    /// @notice When the closure of exits now recorded was first seen (`checkpoint`); 0 when they were last seen open.
+    ///         The keeper bot calls `checkpoint` whenever this disagrees with `closedReason`.
+    function closedSince() external view returns (uint256);
+
+    /// @notice Seconds exits have been seen closed since the backstop was deployed (the current closure included).
+    function closedTime() external view returns (uint256);
+
+    /// @notice What the shares hold plus what recovery can still bring them: idle cash (earmarked and held-back
+    ///         included) plus `recoverable()`. Stakes are priced at it.
+    function entryAssets() external view returns (uint256);
+
+    /// @notice What recovery can still repay the backstop, at most: the vault's protocol-owned collateral at each
+    ///         asset's highest price now (base at its lowest), less lenders' unrecovered loss (repaid first), capped
+    ///         at what the vault owes it; all it owes when a price is unavailable.
+    function recoverable() external view returns (uint256);
 
     /// @notice The cooldown and the unstake window, seconds.
     function unstakeParams() external view returns (uint256 cooldown, uint256 window);

@@ -97,6 +97,8 @@ contract VaultInvariantTest is StdInvariant, Test, VaultFixture {
         assertEq(earmarked, backstop.earmarked(), "the vault counts what the backstop holds");
         assertLe(backstop.earmarked(), backstop.idle(), "earmarked past idle");
         assertLe(backstop.idle(), usdc.balanceOf(address(backstop)), "backstop idle past its balance");
+        // Nobody buys a share for less than it can be redeemed for: entries are priced at least at exits.
+        assertGe(backstop.entryAssets(), backstop.totalAssets(), "entries priced below exits");
         assertLe(earmarked, lens.totalProvision(vault), "earmarked past the provisions");
         assertLe(owed, vault.badDebt(), "owed more than was written off");
     }

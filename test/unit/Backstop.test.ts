@@ -138,15 +138,15 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.totalAssets()).to.equal(STAKE - earmark);
       expect(await backstop.closedReason()).to.equal(1n);
 
-      // Prices come back: the provision goes, lenders see nothing (they never lost), the backstop gets its earmark
-      // back over the release period.
+      // Prices come back: the provision goes, lenders see nothing (they never lost), and the backstop gets its
+      // earmark back at once: it undoes a loss (nobody entered or left meanwhile), so a staker whose window opens now
+      // leaves with all of it, not a seventh a day of it.
       await oracle.setPrice(weth, wad("3000"));
       await engine.connect(bob).unflag(alice.address);
       expect(await backstop.earmarked()).to.equal(0n);
       expect(await vault.totalAssets()).to.equal(assetsBefore);
-      expect(await backstop.totalAssets()).to.be.lessThan(STAKE - earmark + earmark / 1000n);
-      await time.increase(RELEASE);
       expect(await backstop.totalAssets()).to.equal(STAKE);
+      expect(await backstop.heldBack()).to.equal(0n);
       expect(await backstop.closedReason()).to.equal(0n);
     });
 
@@ -219,34 +219,72 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
     });
   });
 
-  describe("nobody buys in cheap while a loss is marked and takes the recovery (entries priced at the most)", function () {
-    it("a dust stake while every unit is earmarked gets a dust share of the earmark's return", async function () {
+  describe("entries: nobody buys in cheap while a loss is marked, and nobody pays for more than recovery can bring", function () {
+    it("a stake is refused while a loss is pending (cash earmarked, or provisions past reserves)", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { backstop, engine, oracle, weth, alice, bob, attacker, usdc } = f;
       await oracle.setPrice(weth, wad("1000"));
       await engine.connect(bob).flag(alice.address); // provision ≈ 14,000 past 1,200 of reserves: all 10,000 earmarked
       expect(await backstop.earmarked()).to.equal(usd("10000"));
       expect(await backstop.totalAssets()).to.equal(0n);
+      expect(await backstop.lossPending()).to.equal(true);
+      expect(await backstop.maxDeposit(attacker.address)).to.equal(0n);
+      expect(await backstop.maxMint(attacker.address)).to.equal(0n);
       await usdc.connect(attacker).approve(backstop, MaxUint256);
-      await backstop.connect(attacker).deposit(1000n, attacker.address);
-      const shares = await backstop.balanceOf(attacker.address);
+      await expect(backstop.connect(attacker).deposit(1000n, attacker.address)).to.be.revertedWithCustomError(
+        backstop,
+        "StakingClosed",
+      );
+      await expect(backstop.connect(attacker).mint(10n ** 9n, attacker.address)).to.be.revertedWithCustomError(
+        backstop,
+        "StakingClosed",
+      );
+      // Once the loss has gone, stakes are taken again, at the full value the earmark's return gave back.
       await oracle.setPrice(weth, wad("3000"));
       await engine.connect(bob).unflag(alice.address);
-      await time.increase(RELEASE);
-      expect(await backstop.totalAssets()).to.equal(usd("10000") + 1000n);
-      expect(await backstop.previewRedeem(shares)).to.be.lessThanOrEqual(1000n);
+      expect(await backstop.maxDeposit(attacker.address)).to.equal(MaxUint256);
+      await backstop.connect(attacker).deposit(1000n, attacker.address);
+      expect(await backstop.previewRedeem(await backstop.balanceOf(attacker.address))).to.be.lessThanOrEqual(1000n);
     });
 
-    it("a dust stake after a write-off emptied it gets a dust share of the repayment", async function () {
+    it("after a write-off a newcomer pays only what recovery can bring: those who bore the loss cannot take its stake", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { vault, lens, backstop, staker, depositor, weth, oracle } = f;
+      await writeOffAlice(f); // backstop pays 10,000; lenders bear 12,800; the protocol owns 10 WETH at $9
+      expect((await lens.backstop(vault)).owed).to.equal(usd("10000"));
+      expect(await lens.unrecoveredLoss(vault)).to.equal(usd("12800"));
+      // $90 of collateral, all of it lenders' first: the vault's debt to the backstop is worth nothing now.
+      expect(await backstop.recoverable()).to.equal(0n);
+      expect(await backstop.entryAssets()).to.equal(0n);
+      await backstop.connect(depositor).deposit(usd("10000"), depositor.address);
+      // The old staker leaves with (at most) a unit of the newcomer's money; the newcomer keeps the rest.
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(COOLDOWN);
+      expect(await backstop.maxWithdraw(staker.address)).to.be.lessThanOrEqual(1n);
+      expect(await backstop.previewRedeem(await backstop.balanceOf(depositor.address))).to.be.greaterThanOrEqual(
+        usd("10000") - 1n,
+      );
+      // At $1,500 the 10 WETH would bring $15,000: 12,800 to lenders, 2,200 to the backstop.
+      await oracle.setPrice(weth, wad("1500"));
+      expect(await backstop.recoverable()).to.equal(usd("2200"));
+      // A price the oracle cannot give is valued at the most: all that is owed.
+      await oracle.setPriceData(weth, 0n, 0n, 2, 2);
+      expect(await backstop.recoverable()).to.equal(usd("10000"));
+      await oracle.setPrice(weth, wad("9"));
+      await oracle.setPriceData(f.usdc, 0n, 0n, 2, 2);
+      expect(await backstop.recoverable()).to.equal(usd("10000"));
+    });
+
+    it("a dust stake after a write-off, with the collateral worth the debt again, gets a dust share of the repayment", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { vault, backstop, recovery, weth, attacker, usdc } = f;
       await writeOffAlice(f);
       expect(await backstop.idle()).to.equal(0n);
-      expect(await backstop.entryAssets()).to.equal(usd("10000")); // what the vault owes it
+      await f.oracle.setPrice(weth, wad("3000"));
+      expect(await backstop.entryAssets()).to.equal(usd("10000")); // $30,000 of collateral: 12,800 lenders', 10,000 its
       await usdc.connect(attacker).approve(backstop, MaxUint256);
       await backstop.connect(attacker).deposit(1000n, attacker.address);
       const shares = await backstop.balanceOf(attacker.address);
-      await f.oracle.setPrice(weth, wad("3000"));
       await vault.connect(recovery).releaseProtocolCollateral(weth, wad("10"));
       await vault.connect(recovery).settleRecovery(weth, 0n, usd("30000")); // lenders 12,800, backstop 10,000
       await time.increase(RELEASE);
@@ -294,7 +332,7 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
 
     it("closed while a provision exceeds reserves (1) and while a breaker entry stops borrowing or queues (2)", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
-      const { backstop, staker, engine, oracle, weth, alice, bob, breaker, owner } = f;
+      const { backstop, staker, engine, oracle, weth, alice, bob, breaker } = f;
       const shares = await backstop.balanceOf(staker.address);
       await backstop.connect(staker).requestUnstake(shares);
       await time.increase(COOLDOWN);
@@ -306,16 +344,100 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
         .withArgs(1n);
       await oracle.setPrice(weth, wad("3000"));
       await engine.connect(bob).unflag(alice.address);
-      await breaker.connect(owner).setGuardian(owner.address);
-      // Borrowing stopped (a price fall, a doubted price, a guardian): losses may be coming.
-      await breaker.connect(owner).guardianTrip(ZeroAddress, 4);
-      expect((await breaker.entry(ZeroAddress)).level).to.equal(2n); // NO_BORROW
-      expect(await backstop.closedReason()).to.equal(2n);
-      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      // Borrowing stopped for a doubted price: losses may be coming.
+      await oracle.setPriceData(weth, wad("3000"), wad("3100"), 1, 6); // DEGRADED, SOURCES_DISAGREE
+      await breaker.poke(weth);
+      expect((await breaker.entry(weth)).level).to.equal(2n); // NO_BORROW
       expect(await backstop.closedReason()).to.equal(2n);
       await expect(backstop.connect(staker).redeem(shares / 2n, staker.address, staker.address))
         .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
         .withArgs(2n);
+    });
+
+    it("a guardian that stops borrowing does not lock stakers in; one that queues lenders' withdrawals closes exits too", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, breaker, owner } = f;
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      await time.increase(COOLDOWN);
+      await breaker.connect(owner).setGuardian(owner.address);
+      // A trip of supply and borrowing, renewable every cooldown, would otherwise keep every window shut for good.
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 1 | 4);
+      expect((await breaker.entry(ZeroAddress)).level).to.equal(2n); // NO_BORROW
+      expect(await backstop.closedReason()).to.equal(0n);
+      await backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address);
+      // Lenders queued: stakers may not leave ahead of them.
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      expect(await backstop.closedReason()).to.equal(2n);
+      await expect(backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address))
+        .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
+        .withArgs(2n);
+    });
+
+    it("the time exits stay closed extends the windows it spans (a bad round cannot make stakers miss theirs)", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, engine, oracle, weth, alice, bob } = f;
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      const readyAt = (await backstop.unstakeOf(staker.address)).readyAt;
+      await time.increaseTo(readyAt + DAY / 2n);
+      // One bad round: a flag earmarks the backstop's cash, and exits close for three days, past the window's end.
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      await expect(backstop.connect(bob).checkpoint()).to.emit(backstop, "ExitsClosed").withArgs(1n, 0n);
+      await time.increase(3n * DAY);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      expect(await backstop.closedReason()).to.equal(0n);
+      expect(await backstop.closedTime()).to.be.greaterThanOrEqual(3n * DAY);
+      // Past readyAt + WINDOW, yet the window is still open for the time it was closed; the earmark came back whole.
+      expect(BigInt(await time.latest())).to.be.greaterThan(readyAt + WINDOW);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(shares);
+      await expect(backstop.connect(staker).redeem(shares, staker.address, staker.address)).to.emit(
+        backstop,
+        "ExitsReopened",
+      );
+      expect(await f.usdc.balanceOf(staker.address)).to.equal(usd("1000000") - STAKE + STAKE);
+    });
+
+    it("a window's extension is capped, and a closure before the request does not extend it", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, engine, oracle, weth, alice, bob } = f;
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      await backstop.checkpoint();
+      await time.increase(40n * DAY);
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares); // made while closed: only what follows counts
+      await time.increase(100n * DAY);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      await backstop.checkpoint();
+      // 100 days closed after the request: the window ends at readyAt + WINDOW + MAX_EXTENSION (30 days), long past.
+      expect(await backstop.MAX_EXTENSION()).to.equal(30n * DAY);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
+      await expect(
+        backstop.connect(staker).redeem(shares, staker.address, staker.address),
+      ).to.be.revertedWithCustomError(backstop, "NotInUnstakeWindow");
+    });
+
+    it("a stale earmark (reserves grew to cover the provisions) is given back by a checkpoint, and exits reopen", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, backstop, engine, oracle, weth, alice, bob, owner, rateModel, depositor } = f;
+      await oracle.setPrice(weth, wad("2279.9"));
+      await engine.connect(bob).flag(alice.address); // a provision of 1,201 USDC: 1 past reserves
+      const earmark = await backstop.earmarked();
+      expect(earmark).to.equal(usd("1"));
+      // Reserves grow past the provision with interest; nothing on the loss side moves, so the earmark stays.
+      await vault.connect(owner).setInterestRateModel(rateModel);
+      await time.increase(400n * DAY);
+      await vault.connect(depositor).deposit(usd("1"), depositor.address); // accrues: reserves now cover the provision
+      expect(await f.lens.totalProvision(vault)).to.be.lessThanOrEqual(await vault.reserves());
+      expect(await backstop.earmarked()).to.equal(earmark);
+      expect(await backstop.closedReason()).to.equal(1n);
+      await expect(backstop.checkpoint()).to.emit(backstop, "Covered").withArgs(0n, 0n, 0n);
+      expect(await backstop.earmarked()).to.equal(0n);
+      expect(await backstop.closedReason()).to.equal(0n);
     });
 
     it("earmarked cash never leaves to a staker", async function () {
@@ -325,6 +447,42 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
       await time.increase(COOLDOWN);
       expect(await backstop.maxWithdraw(staker.address)).to.equal(STAKE);
+    });
+  });
+
+  describe("the vault's side of a failed backstop call", function () {
+    it("a failed re-target of a stale earmark lowers lenders' value only past gains still held back", async function () {
+      const f = await networkHelpers.loadFixture(liquidationFixture);
+      const { vault, lens, engine, oracle, weth, alice, bob, owner, rateModel } = f;
+      // Held-back gains: a flag with no backstop marks lenders down; the unflag's return is held back.
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      const held = await lens.gainsHeldBack(vault);
+      expect(held).to.be.greaterThan(0n);
+      // A backstop that says it holds what is asked; then it starts to revert.
+      const broken = await ethers.deployContract("BrokenBackstop", [vault, f.usdc, 2]);
+      await vault.connect(owner).linkBackstopAndShare(broken, wad("0.2"));
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      const needed = (await lens.totalProvision(vault)) - (await vault.reserves());
+      expect((await lens.backstop(vault)).earmarked).to.equal(needed);
+      await broken.setMode(0);
+      await vault.connect(owner).setInterestRateModel(rateModel);
+      await time.increase(60n); // reserves grow a little: the earmark is stale
+      const assetsBefore = await vault.totalAssets();
+      const heldBefore = await lens.gainsHeldBack(vault);
+      await vault.settleBackstopIncomeShare(); // the call fails: no earmark, lenders take the shortfall
+      expect((await lens.backstop(vault)).earmarked).to.equal(0n);
+      const fall = (await lens.totalProvision(vault)) - (await vault.reserves());
+      expect(fall).to.be.greaterThan(heldBefore);
+      // The fall meets the held-back gains first: lenders' value falls by the rest, and nothing is left to jump back.
+      expect(await lens.gainsHeldBack(vault)).to.equal(0n);
+      expect(await vault.totalAssets()).to.be.within(
+        assetsBefore - (fall - heldBefore) - 10n,
+        assetsBefore - (fall - heldBefore) + 10n,
+      );
     });
   });
 

@@ -9,10 +9,11 @@ import { spawnSync } from "node:child_process";
 
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { expect } from "chai";
-import { MaxUint256, makeError, type Log, type Filter, type FilterByBlockHash } from "ethers";
+import { MaxUint256, ZeroAddress, makeError, type Log, type Filter, type FilterByBlockHash } from "ethers";
 import { network } from "hardhat";
 
 import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
+import { checkpointReason } from "../../scripts/lib/keeper/tasks/backstop.js";
 import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/keeperCli.js";
 import {
   Keeper,
@@ -462,6 +463,64 @@ describe("Keeper", function () {
       const second = await volatility.state(wethAddress);
       expect(second.lastUpdate).to.be.greaterThanOrEqual(first.lastUpdate + 3600n);
       expect(second.samples).to.equal(first.samples + 1n);
+    });
+  });
+
+  describe("the backstop's records (issue 26)", function () {
+    it("checkpoints the backstop when exits close and when they reopen, and settles the income share once a day", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { vault, usdc, breaker } = f.market;
+      const [owner] = await ethers.getSigners();
+      const backstop = await ethers.deployContract("Backstop", [
+        vault,
+        "b",
+        "b",
+        owner.address,
+        7 * 86_400,
+        2 * 86_400,
+      ]);
+      await usdc.mint(f.lender.address, usd("10000"));
+      await usdc.connect(f.lender).approve(backstop, MaxUint256);
+      await backstop.connect(f.lender).deposit(usd("10000"), f.lender.address);
+      await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"));
+      const { keeper, records, contracts } = await makeKeeper(f, { duties: { volatility: false } });
+      expect(await contracts.backstop?.getAddress()).to.equal(await backstop.getAddress());
+      const checkpoints = () => events(records, "backstop-checkpoint").map((r) => r.fields.why);
+
+      await keeper.step();
+      expect(checkpoints()).to.deep.equal([]); // open, and recorded open
+      expect(events(records, "backstop-income")).to.have.length(1);
+      await mine(1);
+      await keeper.step();
+      expect(events(records, "backstop-income")).to.have.length(1); // not again within the day
+
+      // The guardian queues lenders' withdrawals: exits close, and the keeper records it in the next block.
+      await breaker.connect(owner).setGuardian(owner.address);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      expect(await backstop.closedReason()).to.equal(2n);
+      await keeper.step();
+      expect(checkpoints()).to.deep.equal(["closed"]);
+      expect(await backstop.closedSince()).to.be.greaterThan(0n);
+
+      // The trip runs out; the keeper's breaker poke clears it and the checkpoint records exits open again.
+      const { guardianCooldown } = await breaker.params();
+      await time.increase(guardianCooldown + 1n);
+      await f.market.heartbeat();
+      await keeper.step();
+      expect(await backstop.closedReason()).to.equal(0n);
+      expect(checkpoints()).to.deep.equal(["closed", "reopened"]);
+      expect(await backstop.closedSince()).to.equal(0n);
+      expect(await backstop.closedTime()).to.be.greaterThanOrEqual(guardianCooldown);
+      expect(events(records, "backstop-income")).to.have.length(2); // a day has passed
+    });
+
+    it("decides a checkpoint from the backstop's record, its earmark and the provisions' excess over reserves", function () {
+      expect(checkpointReason(0n, 0n, 0n, 0n)).to.equal(undefined);
+      expect(checkpointReason(1n, 0n, 5n, 5n)).to.equal("closed");
+      expect(checkpointReason(2n, 100n, 0n, 0n)).to.equal(undefined);
+      expect(checkpointReason(0n, 100n, 0n, 0n)).to.equal("reopened");
+      expect(checkpointReason(1n, 100n, 5n, 3n)).to.equal("stale-earmark");
+      expect(checkpointReason(1n, 100n, 5n, 5n)).to.equal(undefined);
     });
   });
 

@@ -5,6 +5,7 @@
 import { type ContractRunner, type Signer, ZeroAddress, getAddress } from "ethers";
 
 import {
+  Backstop__factory,
   CircuitBreaker__factory,
   CollateralVault__factory,
   LiquidationEngine__factory,
@@ -13,6 +14,7 @@ import {
   UniswapV3FlashLiquidator__factory,
   VaultLens__factory,
   VolatilityOracle__factory,
+  type Backstop,
   type CircuitBreaker,
   type CollateralVault,
   type LiquidationEngine,
@@ -33,13 +35,15 @@ export interface KeeperContracts {
   volatility?: VolatilityOracle;
   riskManager?: RiskManager;
   rebalancer?: Rebalancer;
+  /** The vault's first-loss backstop (issue 26). */
+  backstop?: Backstop;
   /** The flash liquidator (owned by the keeper's wallet). Absent: liquidations are only previewed (dry run). */
   liquidator?: UniswapV3FlashLiquidator;
 }
 
 /**
  * Finds every contract from the vault's own wiring (the engine, the breaker, the risk modules, the volatility oracle
- * behind the risk manager), read through the VaultLens at `lensAddress`, so the keeper follows governance when it
+ * behind the risk manager, the backstop), read through the VaultLens at `lensAddress`, so the keeper follows governance when it
  * replaces one. `liquidator` is connected as given.
  */
 export async function discoverContracts(
@@ -66,6 +70,8 @@ export async function discoverContracts(
     contracts.volatility = VolatilityOracle__factory.connect(volatility, runner);
   }
   if (rebalancerAddress !== ZeroAddress) contracts.rebalancer = Rebalancer__factory.connect(rebalancerAddress, runner);
+  const [backstopAddress] = await lens.backstop(vaultAddress);
+  if (backstopAddress !== ZeroAddress) contracts.backstop = Backstop__factory.connect(backstopAddress, runner);
   if (liquidatorAddress !== undefined) {
     contracts.liquidator = UniswapV3FlashLiquidator__factory.connect(liquidatorAddress, runner);
   }

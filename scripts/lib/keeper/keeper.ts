@@ -3,7 +3,8 @@
  * `selection.ts`, and liquidates through a UniswapV3FlashLiquidator its wallet owns (capital-free: the seized
  * collateral is sold in a Uniswap v3 pool inside the flash callback); it also writes off dust accounts, flags the
  * liquidatable accounts it leaves, pokes the circuit breaker's entries, samples volatility and syncs the risk manager
- * when due, and runs the rebalancer when due. Each of those jobs is a task in `tasks/`, run in that order; every
+ * when due, runs the rebalancer when due, and keeps the backstop's records (checkpoints, income share) when the vault
+ * has one. Each of those jobs is a task in `tasks/`, run in that order; every
  * transaction goes through the `TransactionRunner` (txRunner.ts).
  *
  * Rules it keeps:
@@ -29,6 +30,7 @@ import { Logger, type LogFields } from "./log.js";
 import type { KeeperOptions } from "./options.js";
 import { DEFAULT_RETRY, backoffDelay, describeError, sleep, withRetry, type RetryPolicy } from "./rpc.js";
 import { selectLiquidations } from "./selection.js";
+import { BackstopTask } from "./tasks/backstop.js";
 import { BreakerPokeTask } from "./tasks/breakerPokes.js";
 import type { KeeperContext } from "./tasks/context.js";
 import { FlagTask } from "./tasks/flags.js";
@@ -87,6 +89,7 @@ export class Keeper {
     volatility: VolatilityTask;
     riskSync: RiskSyncTask;
     rebalance: RebalanceTask;
+    backstop: BackstopTask;
   };
 
   /**
@@ -132,6 +135,7 @@ export class Keeper {
       volatility: new VolatilityTask(context),
       riskSync: new RiskSyncTask(context),
       rebalance: new RebalanceTask(context),
+      backstop: new BackstopTask(context),
     };
   }
 
@@ -223,7 +227,7 @@ export class Keeper {
 
   /** The addresses and settings the keeper runs with, for the start-up log. */
   describe(): LogFields {
-    const { vault, engine, breaker, volatility, riskManager, rebalancer, liquidator } = this.contracts;
+    const { vault, engine, breaker, volatility, riskManager, rebalancer, backstop, liquidator } = this.contracts;
     const address = (contract: { target: unknown } | undefined): string | undefined =>
       contract === undefined ? undefined : String(contract.target);
     return {
@@ -233,6 +237,7 @@ export class Keeper {
       volatility: address(volatility),
       riskManager: address(riskManager),
       rebalancer: address(rebalancer),
+      backstop: address(backstop),
       liquidator: address(liquidator),
       base: this.base,
       collaterals: Object.fromEntries(this.collaterals.map((asset) => [this.symbol(asset), asset])),
@@ -386,6 +391,7 @@ export class Keeper {
       if (sampled !== undefined) await tasks.riskSync.run(sampled, report);
     }
     if ((duties.rebalance ?? true) && !this.stopping) await tasks.rebalance.run(report);
+    if ((duties.backstop ?? true) && !this.stopping) await tasks.backstop.run(timestamp, report);
     return report;
   }
 }

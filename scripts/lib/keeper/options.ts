@@ -16,7 +16,16 @@ export interface KeeperOptions {
   /** Poke every breaker entry at least this often, in chain seconds (default 600), and whenever one would change. */
   pokeIntervalSeconds?: number;
   /** Which duties to do besides liquidations (each default true). */
-  duties?: { writeOff?: boolean; flag?: boolean; breaker?: boolean; volatility?: boolean; rebalance?: boolean };
+  duties?: {
+    writeOff?: boolean;
+    flag?: boolean;
+    breaker?: boolean;
+    volatility?: boolean;
+    rebalance?: boolean;
+    backstop?: boolean;
+  };
+  /** Chain seconds between two settlements of the backstop's income share (default 86,400). */
+  backstopIncomeSeconds?: number;
   /** Collaterals the keeper may seize when it has no liquidator (dry run): default every listed one. */
   sellable?: readonly string[];
   /** Milliseconds between polls of the block number (default 2,000). */

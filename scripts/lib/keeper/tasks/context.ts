@@ -1,6 +1,6 @@
 /**
  * What every keeper task (one per job: liquidations, write-offs, flags, breaker pokes, volatility samples and risk
- * syncs, rebalancing) works with, from the `Keeper` that runs it: its contracts and options, its log, RPC reads and
+ * syncs, rebalancing, the backstop's records) works with, from the `Keeper` that runs it: its contracts and options, its log, RPC reads and
  * transaction runner, and what it read of the market at start-up.
  */
 import type { RpcCall } from "../accounts.js";

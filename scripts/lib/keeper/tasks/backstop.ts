@@ -1,0 +1,83 @@
+/**
+ * The keeper's backstop duties (issue 26), when the vault has a first-loss backstop:
+ * - `checkpoint` whenever the backstop's record of whether exits are closed (`closedSince`) disagrees with
+ *   `closedReason` now, or an earmark is stale (reserves have grown to cover the provisions it was set for): the time
+ *   exits stay closed extends stakers' unstake windows only from when it is recorded, and a stale earmark keeps exits
+ *   closed until the vault re-targets it. Logged as `backstop-checkpoint` with why.
+ * - `settleBackstopIncomeShare` on the vault once per `backstopIncomeSeconds` of chain time (default a day): stakers'
+ *   share of reserve income. Logged as `backstop-income`.
+ * Both are simulated first, like every keeper transaction.
+ */
+import type { BlockReport } from "../blockReport.js";
+import { txFields } from "../txRunner.js";
+import type { KeeperContext } from "./context.js";
+
+/** Chain seconds between two settlements of the income share, by default. */
+export const DEFAULT_INCOME_SECONDS = 86_400;
+
+/** Why a checkpoint is due, or undefined. */
+export function checkpointReason(
+  closedReason: bigint,
+  closedSince: bigint,
+  earmarked: bigint,
+  shortfall: bigint,
+): "closed" | "reopened" | "stale-earmark" | undefined {
+  if (closedReason !== 0n && closedSince === 0n) return "closed";
+  if (earmarked > shortfall) return "stale-earmark";
+  if (closedReason === 0n && closedSince !== 0n) return "reopened";
+  return undefined;
+}
+
+export class BackstopTask {
+  private readonly ctx: KeeperContext;
+  private lastIncome: number | undefined;
+
+  constructor(ctx: KeeperContext) {
+    this.ctx = ctx;
+  }
+
+  /** Checkpoints the backstop when due, then settles the income share when its interval has passed. */
+  async run(timestamp: number, report: BlockReport): Promise<void> {
+    const { backstop, vault, lens } = this.ctx.contracts;
+    if (backstop === undefined) return;
+    const { rpc } = this.ctx;
+    const [closedReason, closedSince, earmarked, provisions, reserves] = await Promise.all([
+      rpc("backstop.closedReason", () => backstop.closedReason()),
+      rpc("backstop.closedSince", () => backstop.closedSince()),
+      rpc("backstop.earmarked", () => backstop.earmarked()),
+      rpc("lens.totalProvision", () => lens.totalProvision(vault)),
+      rpc("vault.reserves", () => vault.reserves()),
+    ]);
+    const shortfall = provisions > reserves ? provisions - reserves : 0n;
+    const why = checkpointReason(closedReason, closedSince, earmarked, shortfall);
+    if (why !== undefined && !this.ctx.stopping) {
+      const fields = { why, closedReason, earmarked, shortfall };
+      const outcome = await this.ctx.runner.execute(
+        {
+          event: "backstop-checkpoint",
+          fields,
+          simulate: (overrides) => backstop.checkpoint.staticCall(overrides),
+          send: () => backstop.checkpoint(),
+        },
+        report,
+        "backstop:checkpoint",
+      );
+      if (outcome.status === "sent")
+        this.ctx.logger.info("backstop-checkpoint", { ...fields, ...txFields(outcome.receipt) });
+    }
+    const interval = this.ctx.options.backstopIncomeSeconds ?? DEFAULT_INCOME_SECONDS;
+    if (this.ctx.stopping || (this.lastIncome !== undefined && timestamp < this.lastIncome + interval)) return;
+    const outcome = await this.ctx.runner.execute(
+      {
+        event: "backstop-income",
+        fields: {},
+        simulate: (overrides) => vault.settleBackstopIncomeShare.staticCall(overrides),
+        send: () => vault.settleBackstopIncomeShare(),
+      },
+      report,
+      "backstop:income",
+    );
+    if (outcome.status === "sent" || outcome.status === "simulated") this.lastIncome = timestamp;
+    if (outcome.status === "sent") this.ctx.logger.info("backstop-income", txFields(outcome.receipt));
+  }
+}
