@@ -28,20 +28,22 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///      - Only the lending vault draws on it (`cover`, `credit`); it pays only out of idle cash, never more than asked.
 ///      - `earmarked` ≤ `idle`; both are booked, never read from balanceOf (donations change nothing), and
 ///        idle ≤ balanceOf(this).
-///      - Losses count at once; an earmark given back counts at once too (it undoes a loss stakers bore, and nobody
-///        enters or leaves while cash is earmarked); every credit (recovered value, income) reaches the share price
-///        linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
-///      - Nobody enters while a loss is pending (cash earmarked, or the vault's provisions above its reserves): a
-///        newcomer would pay for a loss already known. A stake enters at what the shares hold plus what the recovery
+///      - Losses count at once, first against gains still held back; an earmark given back counts at once too (it
+///        undoes a loss stakers bore, and nobody enters or leaves while cash is earmarked), except the held-back gains
+///        its loss had met, which return to the release; every credit (recovered value, income) reaches the share
+///        price linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
+///      - Nobody enters while exits are closed (a loss pending: cash earmarked, or the vault's provisions above its
+///        reserves; or a breaker closing them) or while a price the recovery's value needs is unavailable: a newcomer
+///        would pay for a loss already known, or buy the recovery at a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
 ///        protocol-owned collateral at its highest price, after lenders' unrecovered loss, at most what the vault owes
 ///        the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
 ///        never while a loss is pending or an automatic breaker reason stops borrowing or queues (a price fall, a
-///        doubted or failed price, an outflow, bad debt) or the guardian queues lenders' withdrawals. A window is
-///        extended by the time exits were seen closed after the request (`checkpoint`; at most MAX_EXTENSION), so a
-///        closure never costs a staker its window.
+///        doubted or failed price, an outflow, bad debt) or the global or base entry queues lenders' withdrawals. A
+///        window is extended by the time exits were recorded closed after the request (`checkpoint`; at most
+///        MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window.
 ///      - Virtual shares (10**6 per unit) and booked assets defeat the first-depositor inflation attack.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
 contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient {
@@ -90,6 +92,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint32 private _window;
     uint64 private _closedSince;
     uint64 private _closedFor;
+    // Held-back gains an earmark netted (its loss met them first): they return to the release, not to the share price
+    // at once, when the earmark is given back. At most the earmark.
+    uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
 
     /// @param vault_ The lending vault it backs; its base asset is this vault's asset.
@@ -123,9 +128,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         uint256 paid = pay < idle_ ? pay : idle_;
         held = earmark < idle_ - paid ? earmark : idle_ - paid;
         (_idle, _earmarked) = (uint128(idle_ - paid), uint128(held)); // ≤ idle
-        // Value before: idle − earmarked; after: idle − paid − held. A fall is a loss, at once; a rise is an earmark
-        // given back, also at once: it undoes a loss, and nobody entered or left while it was held.
-        if (paid + held > earmarkedBefore) _holdBack(idle_ - earmarkedBefore, idle_ - paid - held);
+        // Paid out of earmarked cash first: that part was a loss already. What it paid past the earmark is a new loss;
+        // so is a higher earmark. A lower one is given back (`_giveBack`).
+        uint256 left = earmarkedBefore > paid ? earmarkedBefore - paid : 0;
+        if (paid > earmarkedBefore) _takeLoss(paid - earmarkedBefore);
+        if (held > left) _earmarkNetted += uint128(_takeLoss(held - left));
+        else if (left > held) _giveBack(left - held);
+        if (_earmarkNetted > held) _earmarkNetted = uint128(held);
         emit Covered(pay, paid, held);
         if (paid != 0) IERC20(asset()).safeTransfer(msg.sender, paid);
     }
@@ -134,9 +143,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     function credit(uint256 amount) external onlyVault nonReentrant {
         if (amount == 0) revert ZeroAmount();
         _pullExact(msg.sender, amount);
-        uint256 value = _idle - _earmarked;
         _idle += uint128(amount); // pulled exactly: the token's supply bounds it
-        _holdBack(value, value + amount);
+        _holdGain(amount);
         emit Credited(amount);
     }
 
@@ -154,46 +162,29 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @inheritdoc IBackstop
     function entryAssets() public view returns (uint256) {
-        return _idle + recoverable();
+        (uint256 value, ) = _recoverable();
+        return _idle + value;
     }
 
     /// @inheritdoc IBackstop
-    function recoverable() public view returns (uint256 value) {
-        (, uint256 owed) = _vault.backstopBook();
-        if (owed == 0) return 0;
-        IPriceOracle oracle = _vault.oracle();
-        uint256 baseLow = oracle.getPrice(asset()).low; // 0 when FAILED
-        if (baseLow == 0) return owed; // cannot be valued: the most it could bring
-        address[] memory assets = _vault.collateralAssets(); // ≤ MAX_COLLATERALS (16)
-        uint256 worth; // WAD USD, at each asset's highest price now, rounded up
-        for (uint256 i; i < assets.length; ++i) {
-            uint256 units = _vault.protocolCollateral(assets[i]);
-            if (units == 0) continue;
-            uint256 high = oracle.getPrice(assets[i]).high; // 0 when FAILED
-            if (high == 0) return owed;
-            worth += units.mulDiv(high, 10 ** _vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
-        }
-        value = worth.mulDiv(10 ** IERC20Metadata(asset()).decimals(), baseLow, Math.Rounding.Ceil);
-        uint256 lenders = _vault.unrecoveredLoss(); // repaid first
-        value = value > lenders ? value - lenders : 0;
-        if (value > owed) value = owed;
+    function recoverable() external view returns (uint256 value) {
+        (value, ) = _recoverable();
     }
 
     /// @inheritdoc IBackstop
     function sync() external nonReentrant {
-        (uint256 held, ) = _vault.backstopBook();
-        if (held >= _earmarked) return;
-        _earmarked = uint128(held); // given back at once, as in `cover`
-        emit Covered(0, 0, held);
+        _sync();
     }
 
     /// @inheritdoc IBackstop
+    /// @dev Not under the lock: the vault's re-target calls `cover`, which takes it.
     function checkpoint() external returns (uint8) {
         // An earmark may be stale (reserves grew with interest and fees since it was set): the vault re-targets it
-        // (and pays any income due) first. Its failure changes nothing here.
+        // (and pays any income due) first; its failure changes nothing here. Then this side follows the vault's book.
         if (_earmarked != 0) {
             try IVaultBackstop(address(_vault)).settleBackstopIncomeShare() {} catch {} // solhint-disable-line no-empty-blocks
         }
+        _sync();
         return _checkpoint();
     }
 
@@ -283,14 +274,15 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (_convertToAssets(shares, Math.Rounding.Floor) == 0) return 0; // a redeem of them would revert (ZeroAmount)
     }
 
-    /// @notice 0 while a loss is pending (stakes are refused, `lossPending`), else the ERC-4626 unlimited.
+    /// @notice 0 while stakes are refused (exits closed, or the recovery cannot be valued: `StakingClosed`), else the
+    ///         ERC-4626 unlimited.
     function maxDeposit(address) public view override returns (uint256) {
-        return lossPending() ? 0 : type(uint256).max;
+        return _open() ? type(uint256).max : 0;
     }
 
     /// @notice As `maxDeposit`.
     function maxMint(address) public view override returns (uint256) {
-        return lossPending() ? 0 : type(uint256).max;
+        return _open() ? type(uint256).max : 0;
     }
 
     /// @inheritdoc IBackstop
@@ -303,13 +295,19 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (lossPending()) return 1;
         ICircuitBreaker breaker = _vault.circuitBreaker();
         if (address(breaker) == address(0)) return 0;
-        // A breaker that cannot answer is taken as one that would close them.
+        // A breaker that cannot answer is taken as one that would close them (unless it was only starved of gas).
+        uint256 gasBefore = gasleft();
         try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
+            address base = asset();
             for (uint256 i; i < entries.length; ++i) {
-                if (entries[i].reasons & CLOSING_REASONS != 0 || entries[i].actionMask & WITHDRAW_ACTION != 0) return 2;
+                if (entries[i].reasons & CLOSING_REASONS != 0) return 2;
+                // Lenders' withdrawals queue on the global and the base entries only.
+                bool lenders = entries[i].asset == address(0) || entries[i].asset == base;
+                if (lenders && entries[i].actionMask & WITHDRAW_ACTION != 0) return 2;
             }
             return 0;
         } catch {
+            if (gasleft() <= gasBefore / 64) revert BreakerOutOfGas();
             return 2;
         }
     }
@@ -367,7 +365,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @dev A staker's entry: exactly `assets` must arrive (booked, not read back from balanceOf later).
     function _enter(address receiver, uint256 assets, uint256 shares) private {
         if (assets == 0 || shares == 0) revert ZeroAmount();
-        if (lossPending()) revert StakingClosed();
+        if (!_open()) revert StakingClosed();
         _pullExact(msg.sender, assets);
         _idle += uint128(assets); // pulled exactly: the token's supply bounds it
         _mint(receiver, shares);
@@ -431,28 +429,79 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (request.shares > balance) request.shares = uint128(balance);
     }
 
-    /// @dev Value (idle − earmarked) moved from `before` to `afterwards`: a rise is held back and released by an
-    ///      amount-weighted end; a fall counts at once, first against what is still held back.
-    function _holdBack(uint256 before, uint256 afterwards) private {
-        if (before == afterwards) return;
-        uint256 heldNow = heldBack();
-        if (afterwards > before) {
-            uint256 gain = afterwards - before;
-            uint256 total = heldNow + gain;
-            uint256 left = heldNow == 0 ? 0 : _releaseEnd - block.timestamp;
-            uint256 span = (heldNow * left + gain * RELEASE_PERIOD) / total; // rounded down: no griefing by dust
-            (_released, _releaseStart, _releaseEnd) = (
-                uint128(total),
-                uint64(block.timestamp),
-                uint64(block.timestamp + span)
-            );
-            emit GainsHeldBack(gain, 0, total);
-        } else if (heldNow != 0) {
-            uint256 loss = before - afterwards;
-            uint256 netted = loss < heldNow ? loss : heldNow;
-            (_released, _releaseStart) = (uint128(heldNow - netted), uint64(block.timestamp));
-            emit GainsHeldBack(0, netted, heldNow - netted);
+    /// @dev Whether stakes are taken: exits are open (no loss pending, no breaker closing them: nobody buys in while
+    ///      stakers cannot leave, nor pays for a loss already known) and the recovery can be valued (no price failed).
+    function _open() private view returns (bool) {
+        if (closedReason() != 0) return false;
+        (, bool valued) = _recoverable();
+        return valued;
+    }
+
+    /// @dev `recoverable`, and whether every price it needs was available (`valued`; else it is all that is owed).
+    function _recoverable() private view returns (uint256 value, bool valued) {
+        (, uint256 owed) = _vault.backstopBook();
+        if (owed == 0) return (0, true);
+        IPriceOracle oracle = _vault.oracle();
+        uint256 baseLow = oracle.getPrice(asset()).low; // 0 when FAILED
+        if (baseLow == 0) return (owed, false);
+        address[] memory assets = _vault.collateralAssets(); // ≤ MAX_COLLATERALS (16)
+        uint256 worth; // WAD USD, at each asset's highest price now, rounded up
+        for (uint256 i; i < assets.length; ++i) {
+            uint256 units = _vault.protocolCollateral(assets[i]);
+            if (units == 0) continue;
+            uint256 high = oracle.getPrice(assets[i]).high; // 0 when FAILED
+            if (high == 0) return (owed, false);
+            worth += units.mulDiv(high, 10 ** _vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
         }
+        value = worth.mulDiv(10 ** IERC20Metadata(asset()).decimals(), baseLow, Math.Rounding.Ceil);
+        uint256 lenders = _vault.unrecoveredLoss(); // repaid first
+        value = value > lenders ? value - lenders : 0;
+        return (value < owed ? value : owed, true);
+    }
+
+    /// @dev Gives back what is earmarked beyond what the vault counts (a call from it failed: it counts none).
+    function _sync() private {
+        (uint256 held, ) = _vault.backstopBook();
+        uint256 earmarked_ = _earmarked;
+        if (held >= earmarked_) return;
+        _earmarked = uint128(held);
+        _giveBack(earmarked_ - held);
+        if (_earmarkNetted > held) _earmarkNetted = uint128(held);
+        emit Covered(0, 0, held);
+    }
+
+    /// @dev A loss of `loss` (value paid out or newly earmarked): it counts at once, first against gains still held
+    ///      back. Returns how much of them it met.
+    function _takeLoss(uint256 loss) private returns (uint256 netted) {
+        uint256 heldNow = heldBack();
+        if (heldNow == 0) return 0;
+        netted = loss < heldNow ? loss : heldNow;
+        (_released, _releaseStart) = (uint128(heldNow - netted), uint64(block.timestamp));
+        emit GainsHeldBack(0, netted, heldNow - netted);
+    }
+
+    /// @dev An earmark of `amount` given back: it undoes a loss, so it counts at once, except the held-back gains that
+    ///      loss had met (`_earmarkNetted`), which return to the release.
+    function _giveBack(uint256 amount) private {
+        uint256 netted = _earmarkNetted;
+        uint256 restored = amount < netted ? amount : netted;
+        if (restored == 0) return;
+        _earmarkNetted = uint128(netted - restored);
+        _holdGain(restored);
+    }
+
+    /// @dev A gain of `gain` (a credit, or gains an earmark had met): held back and released by an amount-weighted end.
+    function _holdGain(uint256 gain) private {
+        uint256 heldNow = heldBack();
+        uint256 total = heldNow + gain;
+        uint256 left = heldNow == 0 ? 0 : _releaseEnd - block.timestamp;
+        uint256 span = (heldNow * left + gain * RELEASE_PERIOD) / total; // rounded down: no griefing by dust
+        (_released, _releaseStart, _releaseEnd) = (
+            uint128(total),
+            uint64(block.timestamp),
+            uint64(block.timestamp + span)
+        );
+        emit GainsHeldBack(gain, 0, total);
     }
 
     function _setUnstakeParams(uint256 cooldown_, uint256 window_) private {

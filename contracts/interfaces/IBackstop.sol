@@ -32,8 +32,13 @@ interface IBackstop {
     ///         vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an automatic reason,
     ///         or its guardian queues lenders' withdrawals (2).
     error WithdrawalsClosed(uint8 reason);
-    /// @notice Thrown by a stake while a loss is pending (`lossPending`): it would pay for a loss already known.
+    /// @notice Thrown by a stake while exits are closed (`closedReason` ≠ 0: a loss is pending, or the breaker closes
+    ///         them; nobody buys in while stakers cannot leave, nor pays for a loss already known), or while a price the
+    ///         recovery's value needs is unavailable (the entry could not be priced).
     error StakingClosed();
+    /// @notice Thrown when the breaker's `state()` ran out of the gas it was given: the caller must give more (a
+    ///         starved call must not pass for a breaker that cannot answer).
+    error BreakerOutOfGas();
     /// @notice Thrown when a withdrawal is asked outside its owner's unstake window or past its request.
     error NotInUnstakeWindow(address owner, uint256 readyAt, uint256 windowEnd, uint256 requested);
     /// @notice Thrown when a withdrawal asks for more than the backstop holds unearmarked and idle.
@@ -66,7 +71,8 @@ interface IBackstop {
 
     /// @notice Pays the vault up to `pay` out of idle cash (earmarked cash first), then holds up to `earmark` of
     ///         what stays idle for its provisions. What it pays or earmarks leaves the share price at once; what an
-    ///         earmark gives back returns to it slowly. Vault only.
+    ///         earmark gives back returns to it at once too (it undoes a loss), except held-back gains the earmark had
+    ///         met, which return to the release. Vault only.
     /// @dev Reverts with `NotVault`.
     /// @param pay Base units the vault asks for now (written-off debt past reserves).
     /// @param earmark Base units the vault asks to be held for provisions reserves do not cover.
@@ -92,8 +98,9 @@ interface IBackstop {
 
     /// @notice Records whether exits are closed now (`closedReason`), so the time they stay closed extends every
     ///         unstake window it spans. While cash is earmarked it first asks the vault to re-target the earmark
-    ///         (`settleBackstopIncomeShare`: reserves may have grown to cover the provisions). Anyone may call it (the
-    ///         keeper bot does, whenever the answer changes); every withdrawal records the closure too.
+    ///         (`settleBackstopIncomeShare`: reserves may have grown to cover the provisions) and follows the vault's
+    ///         book (`sync`). Anyone may call it (the keeper bot does, whenever the answer changes); every withdrawal
+    ///         records a reopening.
     /// @return reason `closedReason()` now.
     function checkpoint() external returns (uint8 reason);
 
@@ -120,11 +127,12 @@ interface IBackstop {
 
     /// @notice 0 while withdrawals are open; 1 while a loss is pending (`lossPending`); 2 while a breaker entry holds
     ///         an automatic reason that stops borrowing or queues (a doubted or failed price, a price fall, an outflow,
-    ///         bad debt), or a guardian trip that queues lenders' withdrawals, or the breaker cannot answer.
+    ///         bad debt), or the global or base entry queues lenders' withdrawals (a guardian's trip), or the breaker
+    ///         cannot answer. Reverts `BreakerOutOfGas` when the breaker's answer ran out of gas.
     function closedReason() external view returns (uint8);
 
     /// @notice Whether a loss is pending: cash is earmarked, or the vault's provisions exceed its reserves. Stakes are
-    ///         refused (`StakingClosed`) and withdrawals closed meanwhile.
+    ///         refused (`StakingClosed`) and withdrawals closed meanwhile (`closedReason` 1).
     function lossPending() external view returns (bool);
 
     /// @notice When the closure of exits now recorded was first seen (`checkpoint`); 0 when they were last seen open.
@@ -140,7 +148,7 @@ interface IBackstop {
 
     /// @notice What recovery can still repay the backstop, at most: the vault's protocol-owned collateral at each
     ///         asset's highest price now (base at its lowest), less lenders' unrecovered loss (repaid first), capped
-    ///         at what the vault owes it; all it owes when a price is unavailable.
+    ///         at what the vault owes it; all it owes when a price is unavailable (stakes are refused then).
     function recoverable() external view returns (uint256);
 
     /// @notice The cooldown and the unstake window, seconds.

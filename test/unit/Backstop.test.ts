@@ -68,6 +68,16 @@ async function writeOffAlice(f: BackstopFixture) {
   return f.engine.connect(f.bob).writeOff(f.alice.address);
 }
 
+/** A write-off trips the breaker's BAD_DEBT reason for its window, and exits and stakes stay closed meanwhile; past
+ *  it, a poke clears it. */
+async function pastTheBadDebtWindow(f: BackstopFixture) {
+  expect(await f.backstop.closedReason()).to.equal(2n);
+  expect(await f.backstop.maxDeposit(f.depositor.address)).to.equal(0n);
+  await time.increase(8n * DAY);
+  await f.breaker.poke(ZeroAddress);
+  expect(await f.backstop.closedReason()).to.equal(0n);
+}
+
 /** What the vault holds of USDC is at least its books' cash (INV-03). */
 async function expectCashBacked(f: BackstopFixture) {
   expect(await f.usdc.balanceOf(f.vault)).to.be.greaterThanOrEqual(await f.vault.cash());
@@ -251,6 +261,7 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { vault, lens, backstop, staker, depositor, weth, oracle } = f;
       await writeOffAlice(f); // backstop pays 10,000; lenders bear 12,800; the protocol owns 10 WETH at $9
+      await pastTheBadDebtWindow(f);
       expect((await lens.backstop(vault)).owed).to.equal(usd("10000"));
       expect(await lens.unrecoveredLoss(vault)).to.equal(usd("12800"));
       // $90 of collateral, all of it lenders' first: the vault's debt to the backstop is worth nothing now.
@@ -275,11 +286,39 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.recoverable()).to.equal(usd("10000"));
     });
 
+    it("a stake is refused while exits are closed, or while the recovery cannot be priced", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, depositor, breaker, oracle, weth } = f;
+      // A doubted price trips the breaker: stakers cannot leave, so nobody buys in (at a crash's bottom) either.
+      await oracle.setPriceData(weth, wad("3000"), wad("3100"), 1, 6);
+      await breaker.poke(weth);
+      expect(await backstop.closedReason()).to.equal(2n);
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n);
+      await expect(backstop.connect(depositor).deposit(usd("1000"), depositor.address)).to.be.revertedWithCustomError(
+        backstop,
+        "StakingClosed",
+      );
+      // After a write-off, a failed collateral price leaves the recovery unpriced: stakes wait for it.
+      const g = await networkHelpers.loadFixture(smallBackstopFixture);
+      await writeOffAlice(g);
+      await pastTheBadDebtWindow(g);
+      await g.oracle.setPrice(g.weth, wad("3000"));
+      expect(await g.backstop.maxDeposit(g.depositor.address)).to.equal(MaxUint256);
+      await g.oracle.setPriceData(g.weth, 0n, 0n, 2, 2);
+      expect(await g.backstop.recoverable()).to.equal(usd("10000")); // shown at the most it could be
+      expect(await g.backstop.maxDeposit(g.depositor.address)).to.equal(0n);
+      expect(await g.backstop.maxMint(g.depositor.address)).to.equal(0n);
+      await expect(
+        g.backstop.connect(g.depositor).deposit(usd("1000"), g.depositor.address),
+      ).to.be.revertedWithCustomError(g.backstop, "StakingClosed");
+    });
+
     it("a dust stake after a write-off, with the collateral worth the debt again, gets a dust share of the repayment", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { vault, backstop, recovery, weth, attacker, usdc } = f;
       await writeOffAlice(f);
       expect(await backstop.idle()).to.equal(0n);
+      await pastTheBadDebtWindow(f);
       await f.oracle.setPrice(weth, wad("3000"));
       expect(await backstop.entryAssets()).to.equal(usd("10000")); // $30,000 of collateral: 12,800 lenders', 10,000 its
       await usdc.connect(attacker).approve(backstop, MaxUint256);
@@ -366,6 +405,9 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect((await breaker.entry(ZeroAddress)).level).to.equal(2n); // NO_BORROW
       expect(await backstop.closedReason()).to.equal(0n);
       await backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address);
+      // A WITHDRAW trip on a collateral's entry queues nobody (lenders queue on the global and base entries only).
+      await breaker.connect(owner).guardianTrip(f.weth, 2);
+      expect(await backstop.closedReason()).to.equal(0n);
       // Lenders queued: stakers may not leave ahead of them.
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
       expect(await backstop.closedReason()).to.equal(2n);
@@ -438,6 +480,24 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await expect(backstop.checkpoint()).to.emit(backstop, "Covered").withArgs(0n, 0n, 0n);
       expect(await backstop.earmarked()).to.equal(0n);
       expect(await backstop.closedReason()).to.equal(0n);
+    });
+
+    it("a checkpoint starved of gas never records a closure: the breaker's out-of-gas answer reverts", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop } = f;
+      const needed = await backstop.checkpoint.estimateGas();
+      let reverted = 0;
+      for (let gas = 30_000n; gas < needed; gas += (needed - 30_000n) / 24n) {
+        try {
+          const receipt = await (await backstop.checkpoint({ gasLimit: gas })).wait();
+          expect(receipt?.logs ?? [], `gas ${gas}`).to.have.length(0); // nothing recorded
+        } catch {
+          reverted++;
+        }
+      }
+      expect(reverted).to.be.greaterThan(0);
+      expect(await backstop.closedSince()).to.equal(0n);
+      expect(await backstop.closedTime()).to.equal(0n);
     });
 
     it("earmarked cash never leaves to a staker", async function () {
@@ -529,6 +589,28 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       // between the read above and the transaction's block is (a few units).
       expect(await vault.totalAssets()).to.be.within(assetsBefore, assetsBefore + 10n);
       await expect(backstop.sync()).not.to.emit(backstop, "Covered"); // the two sides agree
+    });
+
+    it("income still held back, met by an earmark's loss, returns to the release when the earmark is given back", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { vault, backstop, engine, oracle, weth, alice, bob, owner, rateModel } = f;
+      await vault.connect(owner).setInterestRateModel(rateModel);
+      await time.increase(365n * DAY);
+      await vault.settleBackstopIncomeShare();
+      const income = (await backstop.idle()) - STAKE;
+      expect(income).to.be.greaterThan(0n);
+      expect(await backstop.heldBack()).to.be.closeTo(income, 1n);
+      // A flag earmarks more than the income: its loss meets the held-back income first.
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      expect(await backstop.heldBack()).to.equal(0n);
+      // Prices come back: the earmark returns at once, but the income it had met goes back to the release: a staker
+      // whose window is open now cannot take it at once.
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      expect(await backstop.earmarked()).to.equal(0n);
+      expect(await backstop.heldBack()).to.be.closeTo(income, 1n);
+      expect(await backstop.totalAssets()).to.be.closeTo(STAKE, 1n);
     });
 
     it("pays the backstop its share of reserves' growth, out of free reserves, and the share price does not move", async function () {

@@ -514,13 +514,15 @@ describe("Keeper", function () {
       expect(events(records, "backstop-income")).to.have.length(2); // a day has passed
     });
 
-    it("decides a checkpoint from the backstop's record, its earmark and the provisions' excess over reserves", function () {
-      expect(checkpointReason(0n, 0n, 0n, 0n)).to.equal(undefined);
-      expect(checkpointReason(1n, 0n, 5n, 5n)).to.equal("closed");
-      expect(checkpointReason(2n, 100n, 0n, 0n)).to.equal(undefined);
-      expect(checkpointReason(0n, 100n, 0n, 0n)).to.equal("reopened");
-      expect(checkpointReason(1n, 100n, 5n, 3n)).to.equal("stale-earmark");
-      expect(checkpointReason(1n, 100n, 5n, 5n)).to.equal(undefined);
+    it("decides a checkpoint from the backstop's record, both sides' earmarks and the provisions' excess over reserves", function () {
+      // (closedReason, closedSince, the backstop's earmark, the vault's, the provisions' excess over reserves)
+      expect(checkpointReason(0n, 0n, 0n, 0n, 0n)).to.equal(undefined);
+      expect(checkpointReason(1n, 0n, 5n, 5n, 5n)).to.equal("closed");
+      expect(checkpointReason(2n, 100n, 0n, 0n, 0n)).to.equal(undefined);
+      expect(checkpointReason(0n, 100n, 0n, 0n, 0n)).to.equal("reopened");
+      expect(checkpointReason(1n, 100n, 5n, 5n, 3n)).to.equal("stale-earmark"); // reserves grew
+      expect(checkpointReason(1n, 100n, 5n, 0n, 5n)).to.equal("stale-earmark"); // a call from the vault failed
+      expect(checkpointReason(1n, 100n, 5n, 5n, 5n)).to.equal(undefined);
     });
   });
 

@@ -20,6 +20,7 @@ import { ReplayDriver, type BlockContext, type Pending, type ReplayProtocol } fr
 import { Drawdown, healthSummary, lowerHealth, percentOf, poolPricesFrom, shortfallUsd, stepAt } from "./figures.js";
 import { FAILED, underwater, type Liquidity } from "./health.js";
 import { BulwarkReplayKeeper } from "./replayKeeper.js";
+import { backstopFigures } from "./backstopReport.js";
 import type { MarketAsset, SimMarket } from "./simMarket.js";
 import { toFloat, type Step } from "./path.js";
 import {
@@ -321,6 +322,10 @@ export class BulwarkReplay implements ReplayProtocol {
       0,
     );
     const usd = this.usdAt(last[base.spec.symbol]);
+    const backstop =
+      this.market.backstop === undefined
+        ? undefined
+        : await backstopFigures(this.market, this.market.backstop, startBlock, endBlock, usd);
     const wallSeconds = (performance.now() - started) / 1000;
     return {
       params,
@@ -351,6 +356,7 @@ export class BulwarkReplay implements ReplayProtocol {
       breakerEvents: breakers.events,
       liquidationEvents,
       series: this.series,
+      ...(backstop === undefined ? {} : { backstop }),
     };
   }
 

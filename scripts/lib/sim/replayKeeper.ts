@@ -4,7 +4,8 @@
  * health mirror shows no liquidation can touch at this block (the selection would drop them: same outcome, audited);
  * selects liquidations, write-offs and flags with `selectLiquidations`, simulates them against this block and queues
  * those that would succeed (liquidations through the flash liquidator); in adaptive mode it also samples volatility
- * and syncs the caps hourly. Why it did not send is counted in `rejections`.
+ * and syncs the caps hourly; with a backstop (backstopSetup.ts) it runs the recovery module on every collateral that
+ * is due, and settles the backstop's income share daily. Why it did not send is counted in `rejections`.
  */
 import {
   readAccountSnapshots,
@@ -19,9 +20,12 @@ import type { Pending } from "./driver.js";
 import { compareRatios } from "./figures.js";
 import { underwater, type Liquidity } from "./health.js";
 import type { SimMarket } from "./simMarket.js";
+import { RECOVERY_ROUTE } from "./backstopSetup.js";
 
 /** The keeper samples volatility this often in adaptive mode (the estimator's minimum interval). */
 const VOLATILITY_INTERVAL = 3600;
+/** The backstop's income share is settled this often (the keeper bot's default). */
+const INCOME_INTERVAL = 86_400;
 /** Liquidations and write-offs per block, and flags per block (the keeper's defaults). */
 const MAX_PER_BLOCK = 10;
 const MAX_FLAGS_PER_BLOCK = 10;
@@ -43,6 +47,8 @@ export class BulwarkReplayKeeper {
   /** Transactions not sent, by reason (a simulation's revert, or the selection's skip reason). */
   readonly rejections: Record<string, number> = {};
   private lastVolatility = -Infinity;
+  private lastRecovery = -Infinity;
+  private lastIncome = -Infinity;
   /** Passes that left accounts out of the snapshot, and how many accounts in all (the profile's counters). */
   readonly skippedReads = { passes: 0, accounts: 0, audits: 0 };
   private readonly collateralAddresses: string[];
@@ -90,6 +96,48 @@ export class BulwarkReplayKeeper {
       pending.push(...this.flags(selection, due));
     }
     pending.push(...this.riskUpdates(chainTime, due));
+    pending.push(...(await this.backstopDuties(blockTag, chainTime, due)));
+    return pending;
+  }
+
+  /**
+   * With a backstop: every route interval, a sale of each collateral the recovery module says is due (simulated at
+   * this block first; a sale that would revert, e.g. under its price floor, is counted in `rejections`); daily, the
+   * backstop's income share.
+   */
+  private async backstopDuties(blockTag: number, chainTime: number, due: number): Promise<Pending[]> {
+    const sim = this.market.backstop;
+    if (sim === undefined) return [];
+    const pending: Pending[] = [];
+    if (chainTime - this.lastRecovery >= RECOVERY_ROUTE.interval) {
+      this.lastRecovery = chainTime;
+      const rebalancer = sim.rebalancer.connect(this.market.keeper);
+      for (const asset of this.collateralAddresses) {
+        if (!(await rebalancer.isDue(asset, { blockTag }))) continue;
+        try {
+          await rebalancer.rebalance.staticCall(asset, { blockTag });
+        } catch (error) {
+          this.reject(`rebalance:${revertName(error) ?? "reverted"}`);
+          continue;
+        }
+        pending.push({
+          due,
+          label: "rebalance",
+          accounts: [],
+          send: () => rebalancer.rebalance(asset, { gasLimit: KEEPER_GAS }),
+        });
+      }
+    }
+    if (chainTime - this.lastIncome >= INCOME_INTERVAL) {
+      this.lastIncome = chainTime;
+      const vault = this.market.vault.connect(this.market.keeper);
+      pending.push({
+        due,
+        label: "backstop-income",
+        accounts: [],
+        send: () => vault.settleBackstopIncomeShare({ gasLimit: KEEPER_GAS }),
+      });
+    }
     return pending;
   }
 

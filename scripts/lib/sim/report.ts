@@ -5,7 +5,7 @@ import path from "node:path";
 import { renderTable } from "../format.js";
 import { renderReportHtml } from "./html.js";
 import { formatPct as pct, formatUsd as usd } from "./reportText.js";
-import { PARAMS_MODES, hasBreaker, type RunReport, type SimulationReport } from "./types.js";
+import { PARAMS_MODES, hasBreaker, type BackstopFigures, type RunReport, type SimulationReport } from "./types.js";
 
 const hours = (seconds: number): string =>
   `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}`;
@@ -34,13 +34,35 @@ const ROWS: readonly [string, (run: RunReport) => string][] = [
   ["Replay wall time", (r) => `${r.wallSeconds.toFixed(1)} s (${r.stepsPerSecond.toFixed(1)} steps/s)`],
 ];
 
+/** A backstop figure: "—" for a run without one. */
+const backstop =
+  (show: (b: BackstopFigures) => string) =>
+  (run: RunReport): string =>
+    run.backstop === undefined ? "—" : show(run.backstop);
+
+/** Rows added when a run had a backstop (`--backstop`, issue 26). */
+const BACKSTOP_ROWS: readonly [string, (run: RunReport) => string][] = [
+  ["Backstop stake", backstop((b) => `${usd(b.stakeUsd)} (${pct(b.sharePct)} of borrows)`)],
+  ["Backstop absorbed (write-offs)", backstop((b) => usd(b.absorbedUsd))],
+  ["Backstop earmarked at end", backstop((b) => usd(b.earmarkedEndUsd))],
+  [
+    "Backstop recovered",
+    backstop((b) => `${usd(b.recoveredUsd)} (${b.recoverySales} sales, ${usd(b.recoveryProceedsUsd)})`),
+  ],
+  ["Backstop income", backstop((b) => usd(b.incomeUsd))],
+  ["Backstop net loss", backstop((b) => usd(b.netLossUsd))],
+  ["Lender loss without backstop", backstop((b) => (b.without === undefined ? "—" : pct(b.without.lenderLossPct)))],
+  ["Bad debt without backstop", backstop((b) => (b.without === undefined ? "—" : usd(b.without.badDebtUsd)))],
+];
+
 /** The summary as a plain-text table: one column per run, in report order (static, adaptive, morpho). */
 export function summaryTable(report: SimulationReport): string {
   const modes = PARAMS_MODES.filter((mode) => report.runs[mode] !== undefined);
   const runs = modes.map((mode) => report.runs[mode] as RunReport);
+  const rows = runs.some((run) => run.backstop !== undefined) ? [...ROWS, ...BACKSTOP_ROWS] : ROWS;
   return renderTable(
     [{ header: "" }, ...modes.map((mode) => ({ header: mode, align: "right" as const }))],
-    ROWS.map(([label, show]) => [label, ...runs.map(show)]),
+    rows.map(([label, show]) => [label, ...runs.map(show)]),
   );
 }
 

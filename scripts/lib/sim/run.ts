@@ -48,6 +48,11 @@ export interface SimulationConfig {
   keeperOutages: readonly { from: number; to: number }[];
   /** Fork mode: each run's chain is a fork of `fork.url` (at `fork.block`) with the assets `fork` names. */
   fork?: ForkPlan;
+  /**
+   * `--backstop PCT`: each Bulwark run stakes a first-loss backstop with this share of the borrows (0.01 for 1%) and
+   * runs the recovery module; the same run without them is replayed first, for the lenders' loss without it.
+   */
+  backstopShare?: number;
   /** `--max-bad-debt` and `--max-lender-loss` (percent), recorded in the report; null when not set. */
   limits?: { maxBadDebtPct: number | null; maxLenderLossPct: number | null };
   /**
@@ -113,9 +118,11 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
 
   const modes = modesOf(config.params);
   const runs: Partial<Record<ParamsMode, RunReport>> = {};
-  for (const mode of modes) {
+  /** Builds a fresh chain, deploys and replays `mode` on it (with a backstop of `backstopShare`, if given). */
+  const runOn = async (mode: ParamsMode, backstopShare: number | undefined): Promise<RunReport> => {
+    const label = backstopShare === undefined ? mode : `${mode} + backstop`;
     ui.phase(
-      `${mode}: deploying ${mode === "morpho" ? "Morpho Blue" : "Bulwark"}, opening ${config.accounts} positions`,
+      `${label}: deploying ${mode === "morpho" ? "Morpho Blue" : "Bulwark"}, opening ${config.accounts} positions`,
     );
     const setupStart = performance.now();
     const connection =
@@ -137,7 +144,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
       const setup = {
         accounts: config.accounts,
         seed: config.seed,
-        progress: (what: string) => ui.phase(`${mode}: ${what}`),
+        progress: (what: string) => ui.phase(`${label}: ${what}`),
       };
       const replayOptions = {
         reference: config.reference,
@@ -150,23 +157,35 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
         const setupSeconds = (performance.now() - setupStart) / 1000;
         ui.phase(`${mode}: replaying ${steps.length} steps`);
         const deployed = morphoParameters(market);
-        runs[mode] = {
-          ...(await replayMorpho(connection.ethers, market, steps, replayOptions, setupSeconds)),
-          deployed,
-        };
-      } else {
-        const market = await buildMarket(connection.ethers, source, { ...setup, params: mode });
-        const deployed = await bulwarkParameters(market);
-        const setupSeconds = (performance.now() - setupStart) / 1000;
-        ui.phase(`${mode}: replaying ${steps.length} steps`);
-        await config.replayHooks?.before(connection.ethers);
-        const run = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
-        await config.replayHooks?.after(connection.ethers, run);
-        runs[mode] = { ...run, deployed };
+        return { ...(await replayMorpho(connection.ethers, market, steps, replayOptions, setupSeconds)), deployed };
       }
+      const market = await buildMarket(connection.ethers, source, { ...setup, params: mode, backstopShare });
+      const deployed = await bulwarkParameters(market);
+      const setupSeconds = (performance.now() - setupStart) / 1000;
+      ui.phase(`${label}: replaying ${steps.length} steps`);
+      await config.replayHooks?.before(connection.ethers);
+      const run = await replay(connection.ethers, market, steps, { ...replayOptions, params: mode }, setupSeconds);
+      await config.replayHooks?.after(connection.ethers, run);
+      return { ...run, deployed };
     } finally {
       await connection.close();
     }
+  };
+  for (const mode of modes) {
+    if (mode === "morpho" || config.backstopShare === undefined) {
+      runs[mode] = await runOn(mode, undefined);
+      continue;
+    }
+    const without = await runOn(mode, undefined);
+    const run = await runOn(mode, config.backstopShare);
+    if (run.backstop !== undefined) {
+      run.backstop.without = {
+        lenderLossPct: without.lenderLossPct,
+        badDebtUsd: without.badDebt.usd,
+        reservesUsd: without.reserves.usd,
+      };
+    }
+    runs[mode] = run;
   }
   const meta: SimulationMeta = {
     scenario: config.scenario,
@@ -189,6 +208,7 @@ export async function runSimulation(config: SimulationConfig, ui: SimulationUi):
     commit: gitCommit(PROJECT_ROOT),
     generatedAt: new Date().toISOString(),
     limits: config.limits ?? { maxBadDebtPct: null, maxLenderLossPct: null },
+    ...(config.backstopShare === undefined ? {} : { backstopPct: config.backstopShare * 100 }),
   };
   const primary = runs.adaptive ?? runs.static ?? runs.morpho;
   if (primary === undefined) throw new SimulationError("no run");

@@ -17,6 +17,7 @@ import type {
   ITestUniswapV3Pool,
   LiquidationEngine,
   OracleAdapter,
+  Rebalancer,
   RiskManager,
   SimBorrowerFactory,
   SimPoker,
@@ -35,6 +36,7 @@ import {
   DEFAULT_ENGINE_PARAMS,
 } from "../testMarket.js";
 import { deployRiskModules } from "../risk.js";
+import { attachBackstop, type SimBackstop } from "./backstopSetup.js";
 import { deployCollateralVault, deployVaultLens } from "../vaultLibraries.js";
 import { planPopulation, type PlannedPosition } from "./population.js";
 import type { AssetSpec } from "./scenarios.js";
@@ -170,6 +172,8 @@ export interface SimMarket {
   deployer: HardhatEthersSigner;
   /** Dust threshold of the engine (USD WAD). */
   dustValue: bigint;
+  /** The first-loss backstop and the recovery module, when asked for (`backstopShare`). */
+  backstop?: SimBackstop;
 }
 
 /** Units of a token worth `usd` at `priceWad`, rounded down. */
@@ -191,6 +195,8 @@ export async function buildMarket(
     progress?: (what: string) => void;
     /** The liquidation policy (default DEFAULT_ENGINE_PARAMS; the Monte Carlo's sweep sets its target health). */
     engineParams?: ILiquidationEngine.ParamsStruct;
+    /** Stake a first-loss backstop with this share of the borrows, and run the recovery module (default: none). */
+    backstopShare?: number;
   },
 ): Promise<SimMarket> {
   const [deployer, keeper] = await ethers.getSigners();
@@ -259,9 +265,10 @@ export async function buildMarket(
   const queue = await ethers.deployContract("WithdrawalQueue", [await vault.getAddress()]);
   let volatility: VolatilityOracle | undefined;
   let riskManager: RiskManager | undefined;
+  let rebalancer: Rebalancer | undefined;
   if (options.params === "adaptive") {
     const tokens = new Map(collaterals.map((asset) => [asset.spec.symbol, asset.token] as const));
-    ({ volatility, riskManager } = await deployRiskModules(ethers, vault, { collaterals: tokens }));
+    ({ volatility, riskManager, rebalancer } = await deployRiskModules(ethers, vault, { collaterals: tokens }));
   }
 
   note(`${options.accounts} borrowers`);
@@ -322,6 +329,21 @@ export async function buildMarket(
     supply,
   );
   const byAddress = new Map([base, ...collaterals].map((asset) => [asset.address.toLowerCase(), asset] as const));
+  let backstop: SimBackstop | undefined;
+  if (options.backstopShare !== undefined) {
+    note("backstop and recovery module");
+    const staker = (await ethers.getSigners()).at(-2) ?? deployer;
+    backstop = await attachBackstop(ethers, {
+      vault,
+      base,
+      collaterals,
+      deployer,
+      staker,
+      share: options.backstopShare,
+      rebalancer,
+      fund: (asset, to, amount) => source.fund(asset, to, amount),
+    });
+  }
   return {
     openedAt,
     base,
@@ -344,6 +366,7 @@ export async function buildMarket(
     keeper,
     deployer,
     dustValue: (await engine.params()).dustValue,
+    backstop,
   };
 }
 

@@ -40,6 +40,8 @@ export interface CliOptions {
   fork?: { url: string; block?: number; addresses: string; addressesGiven: boolean };
   /** `--max-bad-debt` and `--max-lender-loss`, percent; null when not given. */
   limits: Limits;
+  /** `--backstop PCT`: a first-loss backstop staked with PCT% of the borrows (a fraction here: 0.01 for 1%). */
+  backstopShare?: number;
 }
 
 export function usage(): string {
@@ -67,6 +69,8 @@ export function usage(): string {
     "  --max-bad-debt PCT      exit 3 if a run's bad debt (booked + still open at the end) exceeds PCT% of its",
     "                          initial borrows, e.g. 0.5 (for CI)",
     "  --max-lender-loss PCT   exit 3 if a run's lender loss (fall of the share price) exceeds PCT%",
+    "  --backstop PCT          stake a first-loss backstop with PCT% of the borrows (e.g. 1) and run the recovery",
+    "                          module; each Bulwark run is replayed without them too, and the report shows both",
     "  --compare A B           print what changed between two report.json files (inputs, deployed parameters,",
     "                          outcomes) and exit",
     "  --monte-carlo N         the Monte Carlo risk report instead: N synthetic paths (npm run risk -- --help",
@@ -136,6 +140,7 @@ export function parseCliArgs(
     addresses: { type: "string" },
     "max-bad-debt": { type: "string" },
     "max-lender-loss": { type: "string" },
+    backstop: { type: "string" },
     list: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -191,6 +196,10 @@ export function parseCliArgs(
       addressesGiven: v.addresses !== undefined,
     };
   }
+  const backstopPct = percentLimit("backstop", v.backstop);
+  if (backstopPct === 0) throw new UsageError("--backstop must be above 0% of the borrows, e.g. 1");
+  if (backstopPct !== null && params === "morpho")
+    throw new UsageError("--backstop needs a Bulwark run: drop --params morpho");
   return {
     scenario: name,
     description,
@@ -206,6 +215,7 @@ export function parseCliArgs(
       maxBadDebtPct: percentLimit("max-bad-debt", v["max-bad-debt"]),
       maxLenderLossPct: percentLimit("max-lender-loss", v["max-lender-loss"]),
     },
+    ...(backstopPct === null ? {} : { backstopShare: backstopPct / 100 }),
   };
 }
 
@@ -313,6 +323,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       keeperDelayBlocks: options.keeperDelayBlocks,
       keeperOutages: options.keeperOutages,
       limits: options.limits,
+      backstopShare: options.backstopShare,
     };
     if (options.fork !== undefined) {
       const recorded = options.fork.addressesGiven ? undefined : await localAddressBook(ROOT, options.fork.url);

@@ -38,6 +38,17 @@ export interface SolvencyRow {
   breakerTrips: number;
   failedKeeperTxs: number;
   wallSeconds: number;
+  /** With a first-loss backstop (`--backstop`, issue 26): its stake (percent of borrows) and what it did. */
+  backstop?: {
+    pct: number;
+    absorbedUsd: number;
+    recoveredUsd: number;
+    netLossUsd: number;
+    reservesUsd: number;
+    /** The same run without the backstop. */
+    lenderLossWithoutPct: number | null;
+    badDebtWithoutUsd: number | null;
+  };
 }
 
 interface Job {
@@ -45,7 +56,13 @@ interface Job {
   mode: ParamsMode;
   /** Steps of the scenario's path (longest first). */
   weight: number;
+  /** Run with a backstop of this percent of borrows. */
+  backstopPct?: number;
 }
+
+/** The backstop's rows (issue 26's Done-when): a stake of 1% of borrows on these paths, static and adaptive. */
+export const BACKSTOP_PCT = 1;
+export const BACKSTOP_SCENARIOS: readonly string[] = ["black-thursday-2020", "luna-2022"];
 
 /**
  * Runs every shipped scenario (or `options.scenarios`) in every mode (or `options.modes`); returns the rows in
@@ -56,12 +73,26 @@ export async function solvencyBench(options: {
   log: (line: string) => void;
   scenarios?: readonly Scenario[];
   modes?: readonly ParamsMode[];
+  /** Also run BACKSTOP_SCENARIOS (of those chosen) with a backstop, static and adaptive (default false). */
+  backstop?: boolean;
 }): Promise<SolvencyRow[]> {
   const scenarios = options.scenarios ?? SCENARIOS;
   const modes = options.modes ?? PARAMS_MODES;
   const dir = mkdtempSync(path.join(os.tmpdir(), "bulwark-solvency-"));
+  const backstopJobs: Job[] =
+    options.backstop === true
+      ? scenarios
+          .filter((s) => BACKSTOP_SCENARIOS.includes(s.name))
+          .flatMap((s) =>
+            modes
+              .filter((mode) => mode !== "morpho")
+              // Weighted twice: the run replays the path without the backstop too.
+              .map((mode) => ({ scenario: s.name, mode, weight: 2 * scenarioSteps(s), backstopPct: BACKSTOP_PCT })),
+          )
+      : [];
   const jobs: Job[] = scenarios
-    .flatMap((s) => modes.map((mode) => ({ scenario: s.name, mode, weight: scenarioSteps(s) })))
+    .flatMap((s) => modes.map((mode): Job => ({ scenario: s.name, mode, weight: scenarioSteps(s) })))
+    .concat(backstopJobs)
     .sort((a, b) => b.weight - a.weight);
   const rows = new Map<string, SolvencyRow>();
   const started = performance.now();
@@ -72,9 +103,9 @@ export async function solvencyBench(options: {
     const queue = [...jobs];
     const worker = async (cli: CliWorker): Promise<void> => {
       for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-        const name = `${job.scenario}/${job.mode}`;
+        const name = `${job.scenario}/${job.mode}${job.backstopPct === undefined ? "" : "+backstop"}`;
         options.log(`  start  ${name}`);
-        const out = path.join(dir, `${job.scenario}-${job.mode}`);
+        const out = path.join(dir, name.replace(/[/+]/g, "-"));
         await cli.run(
           [
             "--scenario",
@@ -87,6 +118,7 @@ export async function solvencyBench(options: {
             SOLVENCY_SEED,
             "--out",
             out,
+            ...(job.backstopPct === undefined ? [] : ["--backstop", String(job.backstopPct)]),
           ],
           (percent) => options.log(`         ${name} ${percent}%`),
         );
@@ -107,7 +139,9 @@ export async function solvencyBench(options: {
     for (const cli of pool) cli.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   }
-  return scenarios.flatMap((s) => modes.map((mode) => rows.get(`${s.name}/${mode}`)).filter((r) => r !== undefined));
+  const plain = scenarios.flatMap((s) => modes.map((mode) => rows.get(`${s.name}/${mode}`)));
+  const withBackstop = backstopJobs.map((job) => rows.get(`${job.scenario}/${job.mode}+backstop`));
+  return [...plain, ...withBackstop].filter((r) => r !== undefined);
 }
 
 function rowOf(scenario: string, run: RunReport): SolvencyRow {
@@ -124,6 +158,20 @@ function rowOf(scenario: string, run: RunReport): SolvencyRow {
     breakerTrips: run.breakerTrips,
     failedKeeperTxs: run.failedKeeperTxs,
     wallSeconds: round(run.wallSeconds, 1),
+    ...(run.backstop === undefined
+      ? {}
+      : {
+          backstop: {
+            pct: run.backstop.sharePct,
+            absorbedUsd: round(run.backstop.absorbedUsd, 2),
+            recoveredUsd: round(run.backstop.recoveredUsd, 2),
+            netLossUsd: round(run.backstop.netLossUsd, 2),
+            reservesUsd: round(run.reserves.usd, 2),
+            lenderLossWithoutPct:
+              run.backstop.without === undefined ? null : round(run.backstop.without.lenderLossPct, 4),
+            badDebtWithoutUsd: run.backstop.without === undefined ? null : round(run.backstop.without.badDebtUsd, 2),
+          },
+        }),
   };
 }
 
@@ -144,7 +192,8 @@ const round = (value: number, digits: number): number => Number(value.toFixed(di
 export function goalVerdicts(rows: readonly SolvencyRow[]): { scenario: string; static: string; adaptive: string }[] {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
   return scenarios.flatMap((scenario) => {
-    const of = (mode: ParamsMode) => rows.find((r) => r.scenario === scenario && r.mode === mode);
+    const of = (mode: ParamsMode) =>
+      rows.find((r) => r.scenario === scenario && r.mode === mode && r.backstop === undefined);
     const morpho = of("morpho");
     if (morpho === undefined) return [];
     const verdict = (row: SolvencyRow | undefined): string => {

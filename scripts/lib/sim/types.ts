@@ -180,6 +180,30 @@ export interface RunReport {
    * number; deployedParams.ts). Absent in reports written before it existed.
    */
   deployed?: Record<string, number>;
+  /** The first-loss backstop's part, when the run had one (`--backstop PCT`; issue 26). */
+  backstop?: BackstopFigures;
+}
+
+/** What the backstop did over a run (USD at the path's last base price). */
+export interface BackstopFigures {
+  /** Its stake as a percent of the borrows when it was placed. */
+  sharePct: number;
+  stakeUsd: number;
+  /** Paid to the vault on write-offs past reserves. */
+  absorbedUsd: number;
+  /** Held for provisions past reserves at the end (a loss recognised, not yet written off). */
+  earmarkedEndUsd: number;
+  /** Repaid to it from recovered collateral. */
+  recoveredUsd: number;
+  /** Reserve income it was paid. */
+  incomeUsd: number;
+  /** absorbed + earmarked at the end − recovered: its loss from the run's crash, before income. */
+  netLossUsd: number;
+  /** Protocol-owned collateral the recovery module sold, and what the sales raised (lenders, backstop, reserves). */
+  recoverySales: number;
+  recoveryProceedsUsd: number;
+  /** The same path and population without a backstop (or recovery module): lenders' loss and bad debt then. */
+  without?: { lenderLossPct: number; badDebtUsd: number; reservesUsd: number };
 }
 
 /** A run's verdict (verdict.ts): its loss against the limits the command line set. */
@@ -221,6 +245,8 @@ export interface SimulationMeta {
   generatedAt?: string;
   /** `--max-bad-debt` and `--max-lender-loss`, percent (null: not set). */
   limits?: { maxBadDebtPct: number | null; maxLenderLossPct: number | null };
+  /** `--backstop`: the backstop's stake, percent of the borrows (absent: none). */
+  backstopPct?: number;
 }
 
 /** report.json: the primary run's fields at the top level (adaptive when both ran), every run in `runs`. */

@@ -15,15 +15,20 @@ import type { KeeperContext } from "./context.js";
 /** Chain seconds between two settlements of the income share, by default. */
 export const DEFAULT_INCOME_SECONDS = 86_400;
 
-/** Why a checkpoint is due, or undefined. */
+/**
+ * Why a checkpoint is due, or undefined: exits closed but not recorded so; an earmark stale on either side (the
+ * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
+ * over reserves now); exits recorded closed but open now.
+ */
 export function checkpointReason(
   closedReason: bigint,
   closedSince: bigint,
   earmarked: bigint,
+  vaultEarmarked: bigint,
   shortfall: bigint,
 ): "closed" | "reopened" | "stale-earmark" | undefined {
   if (closedReason !== 0n && closedSince === 0n) return "closed";
-  if (earmarked > shortfall) return "stale-earmark";
+  if (earmarked > vaultEarmarked || vaultEarmarked > shortfall) return "stale-earmark";
   if (closedReason === 0n && closedSince !== 0n) return "reopened";
   return undefined;
 }
@@ -31,6 +36,8 @@ export function checkpointReason(
 export class BackstopTask {
   private readonly ctx: KeeperContext;
   private lastIncome: number | undefined;
+  /** The state a checkpoint was last sent for: one that changed nothing is not sent again for the same state. */
+  private lastCheckpoint: string | undefined;
 
   constructor(ctx: KeeperContext) {
     this.ctx = ctx;
@@ -41,17 +48,21 @@ export class BackstopTask {
     const { backstop, vault, lens } = this.ctx.contracts;
     if (backstop === undefined) return;
     const { rpc } = this.ctx;
-    const [closedReason, closedSince, earmarked, provisions, reserves] = await Promise.all([
+    const [closedReason, closedSince, earmarked, book, provisions, reserves] = await Promise.all([
       rpc("backstop.closedReason", () => backstop.closedReason()),
       rpc("backstop.closedSince", () => backstop.closedSince()),
       rpc("backstop.earmarked", () => backstop.earmarked()),
+      rpc("lens.backstop", () => lens.backstop(vault)),
       rpc("lens.totalProvision", () => lens.totalProvision(vault)),
       rpc("vault.reserves", () => vault.reserves()),
     ]);
+    const vaultEarmarked = book.earmarked;
     const shortfall = provisions > reserves ? provisions - reserves : 0n;
-    const why = checkpointReason(closedReason, closedSince, earmarked, shortfall);
-    if (why !== undefined && !this.ctx.stopping) {
-      const fields = { why, closedReason, earmarked, shortfall };
+    const why = checkpointReason(closedReason, closedSince, earmarked, vaultEarmarked, shortfall);
+    const state = [why, closedReason, closedSince, earmarked, vaultEarmarked, shortfall].join(":");
+    if (why !== undefined && state !== this.lastCheckpoint && !this.ctx.stopping) {
+      this.lastCheckpoint = state;
+      const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
       const outcome = await this.ctx.runner.execute(
         {
           event: "backstop-checkpoint",
