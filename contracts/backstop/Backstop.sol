@@ -16,6 +16,7 @@ import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {VaultStorage} from "../libraries/VaultStorage.sol";
+import {BackstopVenues} from "./BackstopVenues.sol";
 
 /// @title Backstop
 /// @notice Bulwark's first-loss tranche (issue 26): an ERC-4626 vault over the lending vault's base asset (not over its
@@ -44,6 +45,12 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        doubted or failed price, an outflow, bad debt) or the global or base entry queues lenders' withdrawals. A
 ///        window is extended by the time exits were recorded closed after the request (`checkpoint`; at most
 ///        MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window.
+///      - Idle cash leaves for a venue only at the allocator's call (`toVenue`, which `BackstopAllocator` bounds), only
+///        what no provision holds, and only into an ERC-4626 vault over the same asset; it comes back to idle only
+///        (`fromVenue`, or a staker's exit that idle cash cannot pay). Earmarks and loss payments use idle cash only.
+///        Positions count at their venues' quotes, at most their last mark grown at the exchange-rate ceiling
+///        (`BackstopVenues`): a venue's loss counts at once, its gain slowly; no stake is taken while a venue is
+///        marked down.
 ///      - Virtual shares (10**6 per unit) and booked assets defeat the first-depositor inflation attack.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
 contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient {
@@ -96,6 +103,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     // at once, when the earmark is given back. At most the earmark.
     uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
+    // The allocator (the only address that moves cash to and from venues), and the positions in them.
+    address private _allocator;
+    BackstopVenues.Book private _venues;
 
     /// @param vault_ The lending vault it backs; its base asset is this vault's asset.
     /// @param name_ Share token name.
@@ -117,6 +127,11 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     modifier onlyVault() {
         if (msg.sender != address(_vault)) revert NotVault(msg.sender);
+        _;
+    }
+
+    modifier onlyAllocator() {
+        if (msg.sender != _allocator || msg.sender == address(0)) revert NotAllocator(msg.sender);
         _;
     }
 
@@ -148,6 +163,27 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         emit Credited(amount);
     }
 
+    // ================================================================= the allocator's hooks (venues)
+
+    /// @inheritdoc IBackstop
+    function toVenue(address venue, uint256 assets) external onlyAllocator nonReentrant returns (uint256 shares) {
+        if (assets == 0) revert ZeroAmount();
+        uint256 free = _idle - _earmarked;
+        if (assets > free) revert InsufficientIdle(free, assets);
+        _idle -= uint128(assets); // ≤ free
+        shares = BackstopVenues.deposit(_venues, venue, IERC20(asset()), assets);
+        emit VenueDeposited(venue, assets, shares);
+    }
+
+    /// @inheritdoc IBackstop
+    function fromVenue(address venue, uint256 assets) external onlyAllocator nonReentrant returns (uint256 got) {
+        uint256 removed;
+        (got, removed) = BackstopVenues.withdraw(_venues, venue, IERC20(asset()), assets);
+        _idle += uint128(got); // arrived (balance change): the token's supply bounds it
+        _settleVenue(got, removed);
+        emit VenueWithdrawn(venue, got, removed);
+    }
+
     // ================================================================= stakers
 
     /// @notice Shares a deposit of `assets` mints now: priced at `entryAssets`, rounded down.
@@ -163,7 +199,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @inheritdoc IBackstop
     function entryAssets() public view returns (uint256) {
         (uint256 value, ) = _recoverable();
-        return _idle + value;
+        (uint256 inVenues, ) = BackstopVenues.total(_venues);
+        return _idle + inVenues + value;
     }
 
     /// @inheritdoc IBackstop
@@ -243,6 +280,12 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         _setUnstakeParams(cooldown_, window_);
     }
 
+    /// @inheritdoc IBackstop
+    function setAllocator(address allocator_) external onlyOwner {
+        _allocator = allocator_;
+        emit AllocatorSet(allocator_);
+    }
+
     /// @notice Disabled (reverts `RenounceDisabled`): an owner-less backstop could never be corrected again.
     function renounceOwnership() public view override onlyOwner {
         revert RenounceDisabled();
@@ -250,15 +293,17 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     // ================================================================= views
 
-    /// @notice Idle cash no provision holds, less gains still held back: what the shares are worth.
+    /// @notice Idle cash no provision holds, less gains still held back, plus what its venue positions are counted
+    ///         worth: what the shares are worth.
     function totalAssets() public view override returns (uint256) {
-        uint256 value = _idle - _earmarked;
+        (uint256 inVenues, ) = BackstopVenues.total(_venues);
+        uint256 value = _idle - _earmarked + inVenues;
         uint256 held = heldBack();
         return value > held ? value - held : 0;
     }
 
     /// @notice What a `withdraw` by `owner_` pays now: 0 outside its window or while withdrawals are closed, else its
-    ///         request's claim (rounded down), at most idle cash no provision holds.
+    ///         request's claim (rounded down), at most idle cash no provision holds and what its venues let out.
     function maxWithdraw(address owner_) public view override returns (uint256) {
         return _convertToAssets(maxRedeem(owner_), Math.Rounding.Floor);
     }
@@ -269,7 +314,10 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         shares = _unstakes[owner_].shares;
         uint256 balance = balanceOf(owner_);
         if (shares > balance) shares = balance;
-        uint256 byCash = _convertToShares(_idle - _earmarked, Math.Rounding.Floor);
+        uint256 byCash = _convertToShares(
+            _idle - _earmarked + BackstopVenues.withdrawable(_venues),
+            Math.Rounding.Floor
+        );
         if (shares > byCash) shares = byCash;
         if (_convertToAssets(shares, Math.Rounding.Floor) == 0) return 0; // a redeem of them would revert (ZeroAmount)
     }
@@ -352,6 +400,26 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IBackstop
+    function allocator() external view returns (address) {
+        return _allocator;
+    }
+
+    /// @inheritdoc IBackstop
+    function venues() external view returns (address[] memory) {
+        return _venues.list;
+    }
+
+    /// @inheritdoc IBackstop
+    function venueValue(address venue) external view returns (uint256 worth, bool down) {
+        return BackstopVenues.valueOf(_venues, venue);
+    }
+
+    /// @inheritdoc IBackstop
+    function venuesValue() external view returns (uint256 worth, bool anyDown) {
+        return BackstopVenues.total(_venues);
+    }
+
+    /// @inheritdoc IBackstop
     function unstakeParams() external view returns (uint256 cooldown, uint256 window) {
         return (_cooldown, _window);
     }
@@ -383,7 +451,14 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
             revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
         }
         uint256 free = _idle - _earmarked;
-        if (assets > free) revert InsufficientIdle(free, assets);
+        if (assets > free) {
+            // What idle cash lacks comes out of the venues (a staker's own withdrawal is never left to the allocator).
+            (uint256 got, uint256 removed) = BackstopVenues.pull(_venues, IERC20(asset()), assets - free);
+            _idle += uint128(got);
+            _settleVenue(got, removed);
+            free = _idle - _earmarked;
+            if (assets > free) revert InsufficientIdle(free, assets);
+        }
         if (msg.sender != owner_) _spendAllowance(owner_, msg.sender, shares);
         _unstakes[owner_].shares = uint128(request.shares - shares);
         _burn(owner_, shares);
@@ -433,6 +508,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     ///      stakers cannot leave, nor pays for a loss already known) and the recovery can be valued (no price failed).
     function _open() private view returns (bool) {
         if (closedReason() != 0) return false;
+        (, bool anyDown) = BackstopVenues.total(_venues);
+        if (anyDown) return false;
         (, bool valued) = _recoverable();
         return valued;
     }
@@ -468,6 +545,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         _giveBack(earmarked_ - held);
         if (_earmarkNetted > held) _earmarkNetted = uint128(held);
         emit Covered(0, 0, held);
+    }
+
+    /// @dev Cash `got` back from venues whose positions' worth fell by `removed` (idle already counts `got`): more is a
+    ///      gain, held back; less, a loss, at once.
+    function _settleVenue(uint256 got, uint256 removed) private {
+        if (got > removed) _holdGain(got - removed);
+        else if (removed > got) _takeLoss(removed - got);
     }
 
     /// @dev A loss of `loss` (value paid out or newly earmarked): it counts at once, first against gains still held

@@ -47,6 +47,12 @@ interface IBackstop {
     error TransferAmountMismatch(uint256 expected, uint256 received);
     /// @notice Thrown by `renounceOwnership`.
     error RenounceDisabled();
+    /// @notice Thrown when anyone but the allocator moves cash to or from a venue.
+    error NotAllocator(address caller);
+    /// @notice Thrown for a venue whose asset is not the backstop's.
+    error WrongVenue(address venue);
+    /// @notice Thrown when a new venue would pass the most venues with a position at once.
+    error TooManyVenues(uint256 max);
 
     // ----------------------------------------------------------------- events
 
@@ -66,6 +72,13 @@ interface IBackstop {
     event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
     /// @notice Governance (the timelock) set the cooldown and the unstake window.
     event UnstakeParamsSet(uint256 cooldown, uint256 window);
+    /// @notice Governance named the allocator that may move idle cash to and from venues (zero: none).
+    event AllocatorSet(address indexed allocator);
+    /// @notice `assets` of idle cash went into `venue` for `shares`.
+    event VenueDeposited(address indexed venue, uint256 assets, uint256 shares);
+    /// @notice `assets` came back from `venue`, whose position's worth fell by `removed` (the difference is a gain,
+    ///         held back, or a loss, at once).
+    event VenueWithdrawn(address indexed venue, uint256 assets, uint256 removed);
 
     // ----------------------------------------------------------------- the lending vault's hooks
 
@@ -103,6 +116,22 @@ interface IBackstop {
     ///         records a reopening.
     /// @return reason `closedReason()` now.
     function checkpoint() external returns (uint8 reason);
+
+    /// @notice Names the allocator (`BackstopAllocator`), the only address that may move idle cash to and from venues
+    ///         (zero: none; positions stay, and stakers' exits still take cash out of them). Governance only.
+    function setAllocator(address allocator) external;
+
+    /// @notice Puts `assets` of idle cash no provision holds into `venue` (an ERC-4626 vault over the same asset; the
+    ///         allocator checked it is allowed and within its limits). Allocator only.
+    /// @dev Reverts with `NotAllocator`, `ZeroAmount`, `InsufficientIdle`, `WrongVenue`, `TooManyVenues`.
+    /// @return shares The venue's shares received.
+    function toVenue(address venue, uint256 assets) external returns (uint256 shares);
+
+    /// @notice Takes `assets` out of `venue` back to idle (`type(uint256).max`: all it lets out now). What comes back
+    ///         beyond the position's counted worth is a gain, held back; short of it, a loss, at once. Allocator only.
+    /// @dev Reverts with `NotAllocator`.
+    /// @return got What arrived.
+    function fromVenue(address venue, uint256 assets) external returns (uint256 got);
 
     /// @notice Sets the cooldown and the unstake window, inside MIN_/MAX_ bounds. Governance (the timelock) only.
     /// @dev Reverts with `UnstakeParamsOutOfBounds`.
@@ -150,6 +179,19 @@ interface IBackstop {
     ///         asset's highest price now (base at its lowest), less lenders' unrecovered loss (repaid first), capped
     ///         at what the vault owes it; all it owes when a price is unavailable (stakes are refused then).
     function recoverable() external view returns (uint256);
+
+    /// @notice The allocator (zero: none).
+    function allocator() external view returns (address);
+
+    /// @notice The venues holding a position (at most BackstopVenues.MAX_VENUES).
+    function venues() external view returns (address[] memory);
+
+    /// @notice What the position in `venue` is counted worth now (its quote, at most its last mark grown at the
+    ///         exchange-rate ceiling), and whether the venue is marked down (quoted below the position's cost).
+    function venueValue(address venue) external view returns (uint256 worth, bool down);
+
+    /// @notice Σ of every position's worth, and whether any venue is marked down.
+    function venuesValue() external view returns (uint256 worth, bool anyDown);
 
     /// @notice The cooldown and the unstake window, seconds.
     function unstakeParams() external view returns (uint256 cooldown, uint256 window);

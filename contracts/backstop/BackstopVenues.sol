@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {IBackstop} from "../interfaces/IBackstop.sol";
+
+/// @title BackstopVenues
+/// @notice The backstop's positions in the ERC-4626 venues its allocator puts idle cash into (issue 26): the shares it
+///         holds in each, and what it counts them worth. A venue's loss counts at once; its gains slowly: a position
+///         is worth the venue's own quote (`convertToAssets`) but never more than its last mark grown at
+///         MAX_GROWTH a year (the exchange-rate ceiling), so a donation to a venue, or a venue that lies upward, moves
+///         the backstop's share price by at most that.
+/// @dev Invariants:
+///      - At most MAX_VENUES venues hold a position; a venue leaves the list when its shares reach zero.
+///      - A position's worth is min(quote, cost · (1 + MAX_GROWTH · elapsed / year)); a venue that cannot quote is worth 0.
+///      - Tokens move only between the backstop and a venue: `deposit` approves exactly the amount and clears the
+///        approval; `withdraw` sends to the backstop only.
+library BackstopVenues {
+    using SafeERC20 for IERC20;
+    using Math for uint256;
+
+    /// @notice Most venues with a position at once (every valuation loops over them).
+    uint256 internal constant MAX_VENUES = 4;
+    /// @notice The exchange-rate ceiling: a position's worth grows at most this much a year past its last mark (WAD).
+    uint256 internal constant MAX_GROWTH = 0.2e18;
+    /// @notice A quote below a position's cost by more than this share (WAD) marks the venue down: the backstop takes no
+    ///         stake, and anyone may recall the position. Rounding of a deposit never reaches it.
+    uint256 internal constant MARKDOWN_TOLERANCE = 1e14; // 0.01%
+
+    struct Position {
+        uint128 shares; // venue shares held
+        uint128 cost; // what the position was counted worth at its last mark, plus deposits since
+        uint64 markedAt;
+    }
+
+    struct Book {
+        address[] list;
+        mapping(address venue => Position) positions;
+    }
+
+    /// @dev What `venue`'s position is counted worth now, and whether the venue is marked down (its quote below the
+    ///      position's cost beyond MARKDOWN_TOLERANCE).
+    function valueOf(Book storage book, address venue) internal view returns (uint256 worth, bool down) {
+        Position memory p = book.positions[venue];
+        if (p.shares == 0) return (0, false);
+        uint256 quote;
+        try IERC4626(venue).convertToAssets(p.shares) returns (uint256 assets) {
+            quote = assets;
+        } catch {} // solhint-disable-line no-empty-blocks
+        uint256 ceiling = p.cost + uint256(p.cost).mulDiv(MAX_GROWTH * (block.timestamp - p.markedAt), 365 days * 1e18);
+        worth = quote < ceiling ? quote : ceiling;
+        down = quote + uint256(p.cost).mulDiv(MARKDOWN_TOLERANCE, 1e18) < p.cost;
+    }
+
+    /// @dev Σ of every position's worth, and whether any venue is marked down. At most MAX_VENUES iterations.
+    function total(Book storage book) internal view returns (uint256 worth, bool anyDown) {
+        address[] storage list = book.list;
+        for (uint256 i; i < list.length; ++i) {
+            (uint256 w, bool down) = valueOf(book, list[i]);
+            worth += w;
+            anyDown = anyDown || down;
+        }
+    }
+
+    /// @dev What the backstop could take out of its venues now: Σ min(worth, the venue's `maxWithdraw`).
+    function withdrawable(Book storage book) internal view returns (uint256 sum) {
+        address[] storage list = book.list;
+        for (uint256 i; i < list.length; ++i) {
+            (uint256 worth, ) = valueOf(book, list[i]);
+            uint256 most = _maxWithdraw(list[i]);
+            sum += most < worth ? most : worth;
+        }
+    }
+
+    /// @dev Deposits `assets` of `base` into `venue` (its asset checked to be `base`); returns the shares received.
+    ///      The position is marked first (its cost becomes its worth now), then grows by `assets`.
+    function deposit(Book storage book, address venue, IERC20 base, uint256 assets) internal returns (uint256 shares) {
+        if (IERC4626(venue).asset() != address(base)) revert IBackstop.WrongVenue(venue);
+        Position storage p = book.positions[venue];
+        if (p.shares == 0) {
+            if (!_listed(book, venue)) {
+                if (book.list.length >= MAX_VENUES) revert IBackstop.TooManyVenues(MAX_VENUES);
+                book.list.push(venue);
+            }
+        }
+        (uint256 worth, ) = valueOf(book, venue);
+        base.forceApprove(venue, assets);
+        shares = IERC4626(venue).deposit(assets, address(this));
+        base.forceApprove(venue, 0);
+        if (shares == 0) revert IBackstop.ZeroAmount();
+        (p.shares, p.cost, p.markedAt) = (
+            uint128(p.shares + shares), // venue shares: a uint128 for any real venue
+            uint128(worth + assets), // bounded by the base token's supply
+            uint64(block.timestamp)
+        );
+    }
+
+    /// @dev Takes `assets` out of `venue` (`type(uint256).max`: all it lets out now) to the backstop. Returns what
+    ///      arrived (its balance change) and the worth the position lost (its worth before, less its worth after with
+    ///      the cost scaled to the shares left): the caller counts the difference as a gain or a loss.
+    function withdraw(
+        Book storage book,
+        address venue,
+        IERC20 base,
+        uint256 assets
+    ) internal returns (uint256 got, uint256 removed) {
+        Position storage p = book.positions[venue];
+        uint256 sharesBefore = p.shares;
+        if (sharesBefore == 0) return (0, 0);
+        (uint256 worth, ) = valueOf(book, venue);
+        uint256 balance = base.balanceOf(address(this));
+        if (assets == type(uint256).max) {
+            uint256 most;
+            try IERC4626(venue).maxRedeem(address(this)) returns (uint256 m) {
+                most = m;
+            } catch {} // solhint-disable-line no-empty-blocks
+            uint256 shares = most < sharesBefore ? most : sharesBefore;
+            if (shares == 0) return (0, 0);
+            IERC4626(venue).redeem(shares, address(this), address(this));
+        } else {
+            IERC4626(venue).withdraw(assets, address(this), address(this));
+        }
+        got = base.balanceOf(address(this)) - balance;
+        uint256 sharesLeft = IERC4626(venue).balanceOf(address(this));
+        if (sharesLeft > sharesBefore) sharesLeft = sharesBefore; // shares sent to it are not its position
+        uint256 cost = worth.mulDiv(sharesLeft, sharesBefore);
+        (p.shares, p.cost, p.markedAt) = (uint128(sharesLeft), uint128(cost), uint64(block.timestamp));
+        removed = worth - cost;
+        if (sharesLeft == 0) _unlist(book, venue);
+    }
+
+    /// @dev Takes up to `need` out of the venues, in list order, as far as each lets out; returns what arrived and the
+    ///      worth the positions lost. At most MAX_VENUES iterations.
+    function pull(Book storage book, IERC20 base, uint256 need) internal returns (uint256 got, uint256 removed) {
+        address[] storage list = book.list;
+        for (uint256 i = list.length; i > 0 && got < need; --i) {
+            address venue = list[i - 1]; // from the end: a venue leaving the list moves none still to visit
+            (uint256 worth, ) = valueOf(book, venue);
+            uint256 most = _maxWithdraw(venue);
+            uint256 take = need - got;
+            if (take > most) take = most;
+            if (take > worth) take = worth;
+            if (take == 0) continue;
+            (uint256 g, uint256 r) = withdraw(book, venue, base, take);
+            (got, removed) = (got + g, removed + r);
+        }
+    }
+
+    function _maxWithdraw(address venue) private view returns (uint256 most) {
+        try IERC4626(venue).maxWithdraw(address(this)) returns (uint256 m) {
+            most = m;
+        } catch {} // solhint-disable-line no-empty-blocks
+    }
+
+    function _listed(Book storage book, address venue) private view returns (bool) {
+        address[] storage list = book.list;
+        for (uint256 i; i < list.length; ++i) if (list[i] == venue) return true;
+        return false;
+    }
+
+    function _unlist(Book storage book, address venue) private {
+        address[] storage list = book.list;
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == venue) {
+                list[i] = list[list.length - 1];
+                list.pop();
+                return;
+            }
+        }
+    }
+}

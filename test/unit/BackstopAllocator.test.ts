@@ -1,0 +1,344 @@
+/**
+ * Issue 26: the backstop's hedging agent (`BackstopAllocator`), its key assumed compromised. Each rule with the attack
+ * or the accident that would break it: cash moves only between the backstop's idle balance and allowed venues, within
+ * caps, rate limits and the idle floor, only while every breaker is calm; a venue that loses half its value is marked
+ * down at once (no stake taken, anyone recalls); a paused venue and a second Bulwark market at 100% utilisation block
+ * nothing else; a venue quoting more than it holds moves the backstop's worth by the exchange-rate ceiling at most;
+ * after a freeze every agent call fails and anyone recalls; a staker's exit takes from venues what idle cash lacks.
+ */
+import { expect } from "chai";
+import { MaxUint256, ZeroAddress } from "ethers";
+import { network } from "hardhat";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import type { NetworkConnection } from "hardhat/types/network";
+
+import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
+import type { Backstop, BackstopAllocator, CollateralVault, StressedVenue } from "../../typechain-types/index.js";
+import { liquidationFixture, type LiquidationFixture } from "./helpers/liquidationModel.js";
+import { config, usd, wad } from "./helpers/vault.js";
+
+const { ethers, networkHelpers } = await network.create();
+const { time, loadFixture } = networkHelpers;
+
+const DAY = 86_400n;
+const STAKE = usd("30000");
+const PERIOD = DAY;
+
+interface AllocatorFixture extends LiquidationFixture {
+  backstop: Backstop;
+  allocator: BackstopAllocator;
+  /** A second Bulwark market over the same USDC: a real venue. */
+  market2: CollateralVault;
+  /** A venue whose troubles the test sets. */
+  stressed: StressedVenue;
+  staker: HardhatEthersSigner;
+  depositor: HardhatEthersSigner;
+  agent: HardhatEthersSigner;
+  guardian: HardhatEthersSigner;
+}
+
+const limits = (cap: string, deposit: string, withdraw: string) => ({
+  cap: usd(cap),
+  depositCapacity: usd(deposit),
+  withdrawCapacity: usd(withdraw),
+  period: PERIOD,
+  allowed: true,
+});
+
+async function allocatorFixture(connection: NetworkConnection): Promise<AllocatorFixture> {
+  const f = await liquidationFixture(connection);
+  const signers = await connection.ethers.getSigners();
+  const [staker, depositor, agent, guardian] = [signers[8], signers[9], signers[10], signers[11]];
+  const backstop = await connection.ethers.deployContract("Backstop", [
+    f.vault,
+    "Bulwark backstop USDC",
+    "bsUSDC",
+    f.owner.address,
+    7n * DAY,
+    2n * DAY,
+  ]);
+  await f.usdc.mint(staker.address, usd("1000000"));
+  await f.usdc.connect(staker).approve(backstop, MaxUint256);
+  await backstop.connect(staker).deposit(STAKE, staker.address);
+  await f.usdc.mint(depositor.address, usd("1000000"));
+  await f.usdc.connect(depositor).approve(backstop, MaxUint256);
+  await f.vault.connect(f.owner).linkBackstopAndShare(backstop, wad("0.2"));
+
+  const market2 = await deployCollateralVault(connection.ethers, [
+    await f.usdc.getAddress(),
+    "Bulwark USDC 2",
+    "bwUSDC2",
+    await f.oracle.getAddress(),
+    await f.rateModel.getAddress(),
+    wad("0.10"),
+    MaxUint256 / 2n,
+    f.owner.address,
+  ]);
+  await market2.connect(f.owner).listCollateral(f.weth, config(wad("1000000"), wad("0.80"), wad("0.85"), wad("0.05")));
+  const stressed = await connection.ethers.deployContract("StressedVenue", [f.usdc]);
+
+  const allocator = await connection.ethers.deployContract("BackstopAllocator", [
+    backstop,
+    f.owner.address,
+    agent.address,
+    wad("0.2"),
+  ]);
+  await backstop.connect(f.owner).setAllocator(allocator);
+  await allocator.connect(f.owner).setVenue(market2, limits("15000", "10000", "10000"));
+  await allocator.connect(f.owner).setVenue(stressed, limits("15000", "10000", "10000"));
+  await f.breaker.connect(f.owner).setGuardian(guardian.address);
+  return { ...f, backstop, allocator, market2, stressed, staker, depositor, agent, guardian };
+}
+
+const fixture = (c: NetworkConnection) => allocatorFixture(c);
+
+/** The backstop's books hold: idle cash booked ≤ its balance, earmarks ≤ idle. */
+async function expectBooks(f: AllocatorFixture) {
+  expect(await f.usdc.balanceOf(f.backstop)).to.be.greaterThanOrEqual(await f.backstop.idle());
+  expect(await f.backstop.earmarked()).to.be.lessThanOrEqual(await f.backstop.idle());
+}
+
+describe("BackstopAllocator: the hedging agent, its key assumed compromised (issue 26)", function () {
+  describe("the agent's moves", function () {
+    it("puts idle cash into an allowed venue and takes it back; the backstop's worth does not move", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent } = f;
+      const worth = await backstop.totalAssets();
+      await expect(allocator.connect(agent).allocate(market2, usd("5000")))
+        .to.emit(allocator, "Allocated")
+        .withArgs(await market2.getAddress(), usd("5000"))
+        .and.to.emit(backstop, "VenueDeposited");
+      expect(await backstop.venues()).to.deep.equal([await market2.getAddress()]);
+      expect(await backstop.idle()).to.equal(STAKE - usd("5000"));
+      expect((await backstop.venueValue(market2)).worth).to.be.within(usd("5000") - 1n, usd("5000"));
+      expect(await backstop.totalAssets()).to.be.within(worth - 1n, worth);
+      // The venue holds the backstop's shares, nobody else's.
+      expect(await market2.balanceOf(backstop)).to.be.greaterThan(0n);
+      expect(await market2.balanceOf(allocator)).to.equal(0n);
+
+      await allocator.connect(agent).deallocate(market2, usd("2000"));
+      expect(await backstop.idle()).to.equal(STAKE - usd("3000"));
+      await allocator.connect(agent).deallocate(market2, usd("2999"));
+      expect(await backstop.totalAssets()).to.be.within(worth - 2n, worth);
+      await expectBooks(f);
+    });
+
+    it("stays within the venue's cap, its rate limits, the idle floor and the allow-list, whoever holds the key", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, stressed, agent, attacker, owner } = f;
+      const market = await market2.getAddress();
+      await expect(allocator.connect(attacker).allocate(market2, 1n))
+        .to.be.revertedWithCustomError(allocator, "NotAgent")
+        .withArgs(attacker.address);
+      await expect(backstop.connect(agent).toVenue(market2, 1n)).to.be.revertedWithCustomError(
+        backstop,
+        "NotAllocator",
+      );
+      await expect(backstop.connect(attacker).fromVenue(market2, 1n)).to.be.revertedWithCustomError(
+        backstop,
+        "NotAllocator",
+      );
+      // Not allowed: any other address, even an ERC-4626 over the same asset.
+      const rogue = await ethers.deployContract("StressedVenue", [f.usdc]);
+      await expect(allocator.connect(agent).allocate(rogue, usd("1")))
+        .to.be.revertedWithCustomError(allocator, "VenueNotAllowed")
+        .withArgs(await rogue.getAddress());
+      // The deposit bucket: 10,000 a day.
+      await allocator.connect(agent).allocate(market2, usd("8000"));
+      const [left] = await allocator.available(market2);
+      expect(left).to.equal(usd("2000"));
+      await expect(allocator.connect(agent).allocate(market2, usd("2100"))).to.be.revertedWithCustomError(
+        allocator,
+        "RateLimited",
+      );
+      expect(market).to.equal(await market2.getAddress());
+      // The cap: 15,000 in the venue.
+      await time.increase(PERIOD);
+      await expect(allocator.connect(agent).allocate(market2, usd("7001"))).to.be.revertedWithCustomError(
+        allocator,
+        "CapExceeded",
+      );
+      await allocator.connect(agent).allocate(market2, usd("7000"));
+      // The idle floor: 20% of 30,000 stays idle, so at most 24,000 may be out.
+      await expect(allocator.connect(agent).allocate(stressed, usd("9001")))
+        .to.be.revertedWithCustomError(allocator, "IdleFloor")
+        .withArgs(usd("5999"), usd("6000"));
+      await allocator.connect(agent).allocate(stressed, usd("9000"));
+      // The withdrawal bucket: 10,000 a day, refilled linearly.
+      await allocator.connect(agent).deallocate(market2, usd("10000"));
+      await expect(allocator.connect(agent).deallocate(market2, usd("1"))).to.be.revertedWithCustomError(
+        allocator,
+        "RateLimited",
+      );
+      await time.increase(PERIOD / 2n);
+      const [, withdrawal] = await allocator.available(market2);
+      expect(withdrawal).to.be.within(usd("5000") - usd("1"), usd("5000") + usd("1"));
+      // Governance's bounds.
+      await expect(
+        allocator.connect(owner).setVenue(market2, { ...limits("1", "1", "1"), period: 60 }),
+      ).to.be.revertedWithCustomError(allocator, "ParamsOutOfBounds");
+      await expect(allocator.connect(owner).setVenue(market2, limits("1", "2", "1"))).to.be.revertedWithCustomError(
+        allocator,
+        "ParamsOutOfBounds",
+      );
+      await expect(allocator.connect(owner).setMinIdleShare(wad("0.09"))).to.be.revertedWithCustomError(
+        allocator,
+        "ParamsOutOfBounds",
+      );
+      await expect(allocator.connect(agent).setVenue(rogue, limits("1", "1", "1"))).to.be.revertedWithCustomError(
+        allocator,
+        "OwnableUnauthorizedAccount",
+      );
+      await expect(allocator.connect(owner).renounceOwnership()).to.be.revertedWithCustomError(
+        allocator,
+        "RenounceDisabled",
+      );
+      await expect(backstop.connect(agent).setAllocator(agent.address)).to.be.revertedWithCustomError(
+        backstop,
+        "OwnableUnauthorizedAccount",
+      );
+      await expectBooks(f);
+    });
+
+    it("moves nothing while a breaker is not calm; anyone may then recall", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent, attacker, oracle, weth, breaker } = f;
+      await allocator.connect(agent).allocate(market2, usd("5000"));
+      await oracle.setPriceData(weth, wad("3000"), wad("3100"), 1, 6); // DEGRADED
+      await breaker.poke(weth);
+      await expect(allocator.connect(agent).allocate(market2, usd("1"))).to.be.revertedWithCustomError(
+        allocator,
+        "NotCalm",
+      );
+      expect(await allocator.recallReason(market2)).to.equal(2n); // BREAKER
+      await expect(allocator.connect(attacker).recall(market2)).to.emit(allocator, "Recalled");
+      expect(await backstop.venues()).to.deep.equal([]);
+      expect(await backstop.idle()).to.be.within(STAKE - 1n, STAKE);
+      await expectBooks(f);
+    });
+
+    it("a recall needs a reason: a calm market and a venue at its cost give none", async function () {
+      const f = await loadFixture(fixture);
+      await f.allocator.connect(f.agent).allocate(f.market2, usd("5000"));
+      expect(await f.allocator.recallReason(f.market2)).to.equal(0n);
+      await expect(f.allocator.connect(f.attacker).recall(f.market2)).to.be.revertedWithCustomError(
+        f.allocator,
+        "RecallNotAllowed",
+      );
+    });
+  });
+
+  describe("venues in trouble", function () {
+    it("a venue that loses half its value is marked down at once: stakes refused, anyone recalls what is left", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, attacker, depositor } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      const worth = await backstop.totalAssets();
+      await stressed.lose(wad("0.5"));
+      expect(await backstop.totalAssets()).to.be.within(worth - usd("5000") - 1n, worth - usd("5000"));
+      expect((await backstop.venueValue(stressed)).down).to.equal(true);
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n);
+      await expect(backstop.connect(depositor).deposit(usd("1"), depositor.address)).to.be.revertedWithCustomError(
+        backstop,
+        "StakingClosed",
+      );
+      expect(await allocator.recallReason(stressed)).to.equal(4n); // MARKED_DOWN
+      await allocator.connect(attacker).recall(stressed);
+      expect(await backstop.idle()).to.be.within(STAKE - usd("5000") - 1n, STAKE - usd("5000"));
+      expect(await backstop.totalAssets()).to.be.within(worth - usd("5000") - 1n, worth - usd("5000"));
+      expect((await backstop.venueValue(stressed)).worth).to.be.lessThanOrEqual(1n); // a share's rounding, at most
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(MaxUint256);
+      await expectBooks(f);
+    });
+
+    it("a paused venue keeps its position counted and blocks nothing: recalls take nothing, exits pay from idle", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, attacker, staker } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      await stressed.setPaused(true);
+      await allocator.connect(f.owner).freeze();
+      await expect(allocator.connect(attacker).recall(stressed))
+        .to.emit(allocator, "Recalled")
+        .withArgs(
+          await stressed.getAddress(),
+          attacker.address,
+          1n, // FROZEN
+          0n,
+        );
+      expect((await backstop.venueValue(stressed)).worth).to.equal(usd("10000"));
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(7n * DAY);
+      // What idle cash and the venue let out: the idle 20,000 only.
+      expect(await backstop.maxWithdraw(staker.address)).to.be.within(usd("20000") - 1n, usd("20000"));
+      await backstop.connect(staker).withdraw(usd("20000") - 1n, staker.address, staker.address);
+      await expect(
+        backstop.connect(staker).withdraw(usd("100"), staker.address, staker.address),
+      ).to.be.revertedWithCustomError(backstop, "InsufficientIdle");
+      // Unpaused, the rest comes out of the venue on the staker's own withdrawal.
+      await stressed.setPaused(false);
+      await backstop.connect(staker).withdraw(usd("9000"), staker.address, staker.address);
+      await expectBooks(f);
+    });
+
+    it("a second Bulwark market at 100% utilisation lets nothing out; earmarks and payouts use idle cash only", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent, attacker, weth, engine, oracle, alice, bob } = f;
+      await allocator.connect(agent).allocate(market2, usd("10000"));
+      // A borrower takes every unit of the second market's cash.
+      await weth.mint(attacker.address, wad("100"));
+      await weth.connect(attacker).approve(market2, MaxUint256);
+      await market2.connect(attacker).depositCollateral(weth, wad("100"), attacker.address);
+      await market2.connect(attacker).borrow(await market2.cash(), attacker.address);
+      expect(await market2.maxWithdraw(backstop)).to.equal(0n);
+      await allocator.connect(f.owner).freeze();
+      await expect(allocator.connect(attacker).recall(market2)).to.emit(allocator, "Recalled");
+      expect((await backstop.venueValue(market2)).worth).to.be.greaterThanOrEqual(usd("10000") - 1n);
+      // A flag in the lending vault earmarks idle cash only: the 20,000 idle, not the venue's 10,000.
+      await oracle.setPrice(weth, wad("1000"));
+      await engine.connect(bob).flag(alice.address);
+      expect(await backstop.earmarked()).to.be.lessThanOrEqual(await backstop.idle());
+      expect(await backstop.earmarked()).to.be.greaterThan(0n);
+      await expectBooks(f);
+    });
+
+    it("a venue quoting more than it holds moves the backstop's worth by the exchange-rate ceiling at most", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      const worth = await backstop.totalAssets();
+      await stressed.inflate(usd("1000000")); // a donation, or a lie: the quote jumps 100×
+      // Only the ceiling's growth since the deposit's mark (seconds of 20% a year on 10,000: units).
+      expect(await backstop.totalAssets()).to.be.lessThanOrEqual(worth + 1000n);
+      await time.increase(365n * DAY);
+      // A year later: at most 20% on the position.
+      expect(await backstop.totalAssets()).to.be.lessThanOrEqual(worth + usd("2000") + 1000n);
+      expect(await backstop.totalAssets()).to.be.greaterThanOrEqual(worth + usd("2000") - usd("1"));
+    });
+  });
+
+  describe("freeze", function () {
+    it("the guardian freezes: every agent call fails, anyone recalls, only governance unfreezes", async function () {
+      const f = await loadFixture(fixture);
+      const { allocator, market2, agent, guardian, attacker, owner } = f;
+      await allocator.connect(agent).allocate(market2, usd("5000"));
+      await expect(allocator.connect(attacker).freeze()).to.be.revertedWithCustomError(allocator, "NotGuardian");
+      await expect(allocator.connect(guardian).freeze())
+        .to.emit(allocator, "FrozenSet")
+        .withArgs(true, guardian.address);
+      await expect(allocator.connect(agent).allocate(market2, 1n)).to.be.revertedWithCustomError(allocator, "Frozen");
+      await expect(allocator.connect(agent).deallocate(market2, 1n)).to.be.revertedWithCustomError(allocator, "Frozen");
+      await expect(allocator.connect(guardian).unfreeze()).to.be.revertedWithCustomError(
+        allocator,
+        "OwnableUnauthorizedAccount",
+      );
+      await allocator.connect(attacker).recall(market2);
+      await allocator.connect(owner).unfreeze();
+      await allocator.connect(agent).allocate(market2, usd("1000"));
+      // A new agent key (the old one leaked) is governance's.
+      await allocator.connect(owner).setAgent(attacker.address);
+      await expect(allocator.connect(agent).allocate(market2, 1n)).to.be.revertedWithCustomError(allocator, "NotAgent");
+      expect(await f.breaker.guardian()).to.equal(guardian.address);
+      expect(ZeroAddress).to.not.equal(await allocator.backstop());
+    });
+  });
+});
