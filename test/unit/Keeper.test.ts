@@ -14,6 +14,7 @@ import { network } from "hardhat";
 
 import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
 import { checkpointReason } from "../../scripts/lib/keeper/tasks/backstop.js";
+import { allocationFor } from "../../scripts/lib/keeper/tasks/allocator.js";
 import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/keeperCli.js";
 import {
   Keeper,
@@ -512,6 +513,66 @@ describe("Keeper", function () {
       expect(await backstop.closedSince()).to.equal(0n);
       expect(await backstop.closedTime()).to.be.greaterThanOrEqual(guardianCooldown);
       expect(events(records, "backstop-income")).to.have.length(2); // a day has passed
+    });
+
+    it("runs the backstop's allocator: puts idle cash above its target into a venue, and recalls a venue marked down", async function () {
+      const f = await loadFixture(keeperFixture);
+      const { vault, usdc } = f.market;
+      const [owner] = await ethers.getSigners();
+      const backstop = await ethers.deployContract("Backstop", [
+        vault,
+        "b",
+        "b",
+        owner.address,
+        7 * 86_400,
+        2 * 86_400,
+      ]);
+      await usdc.mint(f.lender.address, usd("10000"));
+      await usdc.connect(f.lender).approve(backstop, MaxUint256);
+      await backstop.connect(f.lender).deposit(usd("10000"), f.lender.address);
+      await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"));
+      const venue = await ethers.deployContract("StressedVenue", [usdc]);
+      const allocator = await ethers.deployContract("BackstopAllocator", [
+        backstop,
+        owner.address,
+        f.keeperWallet.address,
+        wad("0.2"),
+      ]);
+      await backstop.connect(owner).setAllocator(allocator);
+      const limits = { cap: usd("8000"), depositCapacity: usd("5000"), withdrawCapacity: usd("5000"), period: 86_400 };
+      await allocator.connect(owner).setVenue(venue, { ...limits, allowed: true });
+      const venueAddress = await venue.getAddress();
+      const { keeper, records } = await makeKeeper(f, {
+        duties: { volatility: false },
+        allocatorVenues: [venueAddress],
+      });
+
+      // Idle 10,000, floor 2,000, target 3,000: 7,000 would go, the day's deposit limit lets 5,000.
+      await keeper.step();
+      const [allocated] = events(records, "allocator-allocated");
+      expect(allocated.fields.amount).to.equal(usd("5000"));
+      expect((await backstop.venueValue(venue)).worth).to.be.within(usd("5000") - 1n, usd("5000"));
+      await mine(1);
+      await keeper.step();
+      expect(events(records, "allocator-allocated")).to.have.length(1); // the limit is spent for now
+
+      // The venue defaults on half: marked down, the keeper recalls what is left, as anyone may.
+      await venue.lose(wad("0.5"));
+      await mine(1);
+      await keeper.step();
+      const [recalled] = events(records, "allocator-recalled");
+      expect(recalled.fields.reason).to.equal(4n); // MARKED_DOWN
+      expect((await backstop.venueValue(venue)).worth).to.be.lessThanOrEqual(1n);
+      expect(await backstop.idle()).to.be.within(usd("7500") - 2n, usd("7500"));
+    });
+
+    it("sizes an allocation by idle cash above the target, the cap's room and the rate limit", function () {
+      // (free idle, floor, target multiple, cap room, deposit left)
+      expect(allocationFor(usd("10000"), usd("2000"), wad("1.5"), usd("8000"), usd("5000"))).to.equal(usd("5000"));
+      expect(allocationFor(usd("10000"), usd("2000"), wad("1.5"), usd("4000"), usd("5000"))).to.equal(usd("4000"));
+      expect(allocationFor(usd("10000"), usd("2000"), wad("1.5"), usd("9000"), usd("9000"))).to.equal(usd("7000"));
+      expect(allocationFor(usd("3000"), usd("2000"), wad("1.5"), usd("9000"), usd("9000"))).to.equal(0n);
+      expect(allocationFor(usd("3000.5"), usd("2000"), wad("1.5"), usd("9000"), usd("9000"))).to.equal(0n); // dust
     });
 
     it("decides a checkpoint from the backstop's record, both sides' earmarks and the provisions' excess over reserves", function () {

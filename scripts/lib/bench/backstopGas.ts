@@ -10,6 +10,7 @@ import { network } from "hardhat";
 
 import { collateral, deployMarket, PERMISSIVE_TRIGGERS } from "../testMarket.js";
 import { usd, wad } from "../units.js";
+import { deployCollateralVault } from "../vaultLibraries.js";
 import { expectScenario, type Measurement } from "./shared.js";
 
 const MONTH = 30 * 86_400;
@@ -80,6 +81,76 @@ export async function measureBackstop(log: (line: string) => void = console.log)
     "backstop.writeOff": "engine writes off 24,000 USDC: reserves, then the backstop pays the rest in the same tx",
     "backstop.writeOff.noBackstop": "the same write-off without a backstop (lenders bear what reserves do not)",
     "backstop.settleIncomeShare": "anyone settles the backstop's 20% share of a month's reserve income",
+  };
+  return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));
+}
+
+/**
+ * The hedging agent's gas (issue 26), on a chain of its own: a backstop of 30,000 USDC, its allocator, and a second
+ * Bulwark market over the same USDC as the venue. The agent allocates (the venue's first position, then a second
+ * deposit into it) and deallocates; a staker's exit takes from the venue what idle cash lacks; after a freeze anyone
+ * recalls the rest.
+ */
+export async function measureAllocator(log: (line: string) => void = console.log): Promise<Measurement[]> {
+  log("Measuring the backstop's allocator: allocate, deallocate, an exit paid out of a venue, a recall");
+  const { ethers, networkHelpers } = await network.create();
+  const [owner, staker, agent, anyone] = await ethers.getSigners();
+  const market = await deployMarket(ethers, {
+    owner,
+    assetTriggers: PERMISSIVE_TRIGGERS,
+    baseTriggers: PERMISSIVE_TRIGGERS,
+  });
+  const { vault, usdc, oracle, rateModel } = market;
+  const backstop = await ethers.deployContract("Backstop", [vault, "Backstop", "BS", owner, 7 * 86_400, 2 * 86_400]);
+  await (await usdc.mint(staker.address, usd("30000"))).wait();
+  await (await usdc.connect(staker).approve(backstop, usd("30000"))).wait();
+  await (await backstop.connect(staker).deposit(usd("30000"), staker.address)).wait();
+  await (await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"))).wait();
+  const venue = await deployCollateralVault(ethers, [
+    await usdc.getAddress(),
+    "Bulwark USDC 2",
+    "bwUSDC2",
+    await oracle.getAddress(),
+    await rateModel.getAddress(),
+    wad("0.1"),
+    2n ** 127n,
+    owner.address,
+  ]);
+  const allocator = await ethers.deployContract("BackstopAllocator", [backstop, owner, agent.address, wad("0.2")]);
+  await (await backstop.connect(owner).setAllocator(allocator)).wait();
+  const config = {
+    cap: usd("20000"),
+    depositCapacity: usd("20000"),
+    withdrawCapacity: usd("20000"),
+    period: 86_400,
+    allowed: true,
+  };
+  await (await allocator.connect(owner).setVenue(venue, config)).wait();
+  const gas = new Map<string, bigint>();
+  const measure = async (name: string, tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<void> => {
+    const receipt = await (await tx).wait();
+    if (receipt === null) throw new Error(`${name}: no receipt`);
+    gas.set(name, receipt.gasUsed);
+  };
+  await measure("allocator.allocate.first", allocator.connect(agent).allocate(venue, usd("15000")));
+  await measure("allocator.allocate", allocator.connect(agent).allocate(venue, usd("5000")));
+  await measure("allocator.deallocate", allocator.connect(agent).deallocate(venue, usd("2000")));
+  expectScenario((await backstop.idle()) === usd("12000"), "the allocator left 12,000 idle");
+  await (await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address))).wait();
+  await networkHelpers.time.increase(7 * 86_400);
+  await measure(
+    "backstop.exitFromVenue",
+    backstop.connect(staker).withdraw(usd("15000"), staker.address, staker.address),
+  );
+  await (await allocator.connect(owner).freeze()).wait();
+  await measure("allocator.recall", allocator.connect(anyone).recall(venue));
+  expectScenario((await backstop.venues()).length === 0, "the recall left a position");
+  const scenario: Record<string, string> = {
+    "allocator.allocate.first": "the agent puts 15,000 idle USDC into a second Bulwark market (its first position)",
+    "allocator.allocate": "the agent adds 5,000 to that position",
+    "allocator.deallocate": "the agent takes 2,000 back",
+    "backstop.exitFromVenue": "a staker withdraws 15,000 with 12,000 idle: the rest comes out of the venue",
+    "allocator.recall": "after a freeze, anyone recalls the whole position",
   };
   return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));
 }

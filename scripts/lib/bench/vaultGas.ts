@@ -31,7 +31,7 @@ import { measureOracleReads } from "./oracleReadGas.js";
 import { measureSecurityOps, prepareSecurityOps } from "./securityOpsGas.js";
 import { measureWorstUpkeep, prepareWorstUpkeep } from "./upkeepWorstCase.js";
 import { measureWorstAccount } from "./worstAccount.js";
-import { measureBackstop } from "./backstopGas.js";
+import { measureAllocator, measureBackstop } from "./backstopGas.js";
 import { measureGasBreakdown, type GasParts } from "./gasBreakdown.js";
 import {
   COMMAND,
@@ -258,6 +258,7 @@ export async function measureGas(log: (line: string) => void = console.log): Pro
   recorder.add(...(await measureWorstUpkeep(ethers, timeline, worstUpkeep)));
   recorder.add(...(await measureWorstAccount(log)));
   recorder.add(...(await measureBackstop(log)));
+  recorder.add(...(await measureAllocator(log)));
   return recorder.rows;
 }
 

@@ -3,8 +3,8 @@
  * `selection.ts`, and liquidates through a UniswapV3FlashLiquidator its wallet owns (capital-free: the seized
  * collateral is sold in a Uniswap v3 pool inside the flash callback); it also writes off dust accounts, flags the
  * liquidatable accounts it leaves, pokes the circuit breaker's entries, samples volatility and syncs the risk manager
- * when due, runs the rebalancer when due, and keeps the backstop's records (checkpoints, income share) when the vault
- * has one. Each of those jobs is a task in `tasks/`, run in that order; every
+ * when due, runs the rebalancer when due, keeps the backstop's records (checkpoints, income share) when the vault
+ * has one, and runs the backstop's allocator (recalls; allocations when its wallet is the agent). Each of those jobs is a task in `tasks/`, run in that order; every
  * transaction goes through the `TransactionRunner` (txRunner.ts).
  *
  * Rules it keeps:
@@ -30,6 +30,7 @@ import { Logger, type LogFields } from "./log.js";
 import type { KeeperOptions } from "./options.js";
 import { DEFAULT_RETRY, backoffDelay, describeError, sleep, withRetry, type RetryPolicy } from "./rpc.js";
 import { selectLiquidations } from "./selection.js";
+import { AllocatorTask } from "./tasks/allocator.js";
 import { BackstopTask } from "./tasks/backstop.js";
 import { BreakerPokeTask } from "./tasks/breakerPokes.js";
 import type { KeeperContext } from "./tasks/context.js";
@@ -71,6 +72,8 @@ export class Keeper {
   private ready = false;
   private stopping = false;
   private base = ZeroAddress;
+  /** The wallet's address (set by `init`; undefined without a wallet). */
+  private walletAddress: string | undefined;
   private collaterals: string[] = [];
   private readonly symbols = new Map<string, string>();
   private readonly pools = new Map<string, string>();
@@ -90,6 +93,7 @@ export class Keeper {
     riskSync: RiskSyncTask;
     rebalance: RebalanceTask;
     backstop: BackstopTask;
+    allocator: AllocatorTask;
   };
 
   /**
@@ -136,6 +140,7 @@ export class Keeper {
       riskSync: new RiskSyncTask(context),
       rebalance: new RebalanceTask(context),
       backstop: new BackstopTask(context),
+      allocator: new AllocatorTask(context),
     };
   }
 
@@ -157,6 +162,9 @@ export class Keeper {
       },
       get collaterals() {
         return keeper.collaterals;
+      },
+      get wallet() {
+        return keeper.walletAddress;
       },
       symbol: (asset) => this.symbol(asset),
     };
@@ -210,6 +218,7 @@ export class Keeper {
         );
       }
     }
+    if (this.signer !== undefined) this.walletAddress = getAddress(await this.signer.getAddress());
     await this.refreshPools();
     this.initialized = true;
   }
@@ -392,6 +401,7 @@ export class Keeper {
     }
     if ((duties.rebalance ?? true) && !this.stopping) await tasks.rebalance.run(report);
     if ((duties.backstop ?? true) && !this.stopping) await tasks.backstop.run(timestamp, report);
+    if ((duties.allocator ?? true) && !this.stopping) await tasks.allocator.run(report);
     return report;
   }
 }

@@ -23,7 +23,12 @@ export interface KeeperOptions {
     volatility?: boolean;
     rebalance?: boolean;
     backstop?: boolean;
+    allocator?: boolean;
   };
+  /** Venues the keeper, as the backstop allocator's agent, puts idle cash into, in order (default none). */
+  allocatorVenues?: readonly string[];
+  /** Idle cash the agent keeps, as a multiple of the allocator's floor (WAD; default 1.5e18). */
+  allocatorIdleTarget?: bigint;
   /** Chain seconds between two settlements of the backstop's income share (default 86,400). */
   backstopIncomeSeconds?: number;
   /** Collaterals the keeper may seize when it has no liquidator (dry run): default every listed one. */

@@ -1,6 +1,6 @@
 /**
  * What every keeper task (one per job: liquidations, write-offs, flags, breaker pokes, volatility samples and risk
- * syncs, rebalancing, the backstop's records) works with, from the `Keeper` that runs it: its contracts and options, its log, RPC reads and
+ * syncs, rebalancing, the backstop's records and allocator) works with, from the `Keeper` that runs it: its contracts and options, its log, RPC reads and
  * transaction runner, and what it read of the market at start-up.
  */
 import type { RpcCall } from "../accounts.js";
@@ -24,6 +24,8 @@ export interface KeeperContext {
   readonly base: string;
   /** The vault's collaterals (checksummed), in the vault's order. */
   readonly collaterals: readonly string[];
+  /** The keeper wallet's address (undefined without one, or before `init`). */
+  readonly wallet: string | undefined;
   /** The token symbol of `asset` ("global" for the breaker's global entry). */
   symbol(asset: string): string;
 }
