@@ -114,6 +114,18 @@ async function makeKeeper(
   return { keeper, records, contracts };
 }
 
+/** A backstop over the fixture's vault, 10,000 USDC staked by the lender, linked with a 20% income share. */
+async function stakedBackstop(f: Fixture) {
+  const { vault, usdc } = f.market;
+  const [owner] = await ethers.getSigners();
+  const backstop = await ethers.deployContract("Backstop", [vault, "b", "b", owner.address, 7 * 86_400, 2 * 86_400]);
+  await usdc.mint(f.lender.address, usd("10000"));
+  await usdc.connect(f.lender).approve(backstop, MaxUint256);
+  await backstop.connect(f.lender).deposit(usd("10000"), f.lender.address);
+  await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"));
+  return backstop;
+}
+
 const events = (records: readonly LogRecord[], event: string): LogRecord[] => records.filter((r) => r.event === event);
 
 /** Replaces `provider[name]` until `restore()`: for injecting RPC failures. */
@@ -470,20 +482,9 @@ describe("Keeper", function () {
   describe("the backstop's records (issue 26)", function () {
     it("checkpoints the backstop when exits close and when they reopen, and settles the income share once a day", async function () {
       const f = await loadFixture(keeperFixture);
-      const { vault, usdc, breaker } = f.market;
+      const { breaker } = f.market;
       const [owner] = await ethers.getSigners();
-      const backstop = await ethers.deployContract("Backstop", [
-        vault,
-        "b",
-        "b",
-        owner.address,
-        7 * 86_400,
-        2 * 86_400,
-      ]);
-      await usdc.mint(f.lender.address, usd("10000"));
-      await usdc.connect(f.lender).approve(backstop, MaxUint256);
-      await backstop.connect(f.lender).deposit(usd("10000"), f.lender.address);
-      await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"));
+      const backstop = await stakedBackstop(f);
       const { keeper, records, contracts } = await makeKeeper(f, { duties: { volatility: false } });
       expect(await contracts.backstop?.getAddress()).to.equal(await backstop.getAddress());
       const checkpoints = () => events(records, "backstop-checkpoint").map((r) => r.fields.why);
@@ -517,20 +518,9 @@ describe("Keeper", function () {
 
     it("runs the backstop's allocator: puts idle cash above its target into a venue, and recalls a venue marked down", async function () {
       const f = await loadFixture(keeperFixture);
-      const { vault, usdc } = f.market;
+      const { usdc } = f.market;
       const [owner] = await ethers.getSigners();
-      const backstop = await ethers.deployContract("Backstop", [
-        vault,
-        "b",
-        "b",
-        owner.address,
-        7 * 86_400,
-        2 * 86_400,
-      ]);
-      await usdc.mint(f.lender.address, usd("10000"));
-      await usdc.connect(f.lender).approve(backstop, MaxUint256);
-      await backstop.connect(f.lender).deposit(usd("10000"), f.lender.address);
-      await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"));
+      const backstop = await stakedBackstop(f);
       const venue = await ethers.deployContract("StressedVenue", [usdc]);
       const allocator = await ethers.deployContract("BackstopAllocator", [
         backstop,

@@ -25,7 +25,7 @@ describe("simulation speed steps change no outcome", function () {
       scenario: shipped.name,
       description: shipped.description,
       prices: new Map(Object.entries(shipped.prices).map(([s, file]) => [s, path.join(SCENARIO_DIR, file)])),
-      accounts: 60,
+      accounts: 40,
       seed: "reference",
       params: "all",
       keeperDelayBlocks: 0,
