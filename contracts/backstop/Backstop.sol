@@ -216,9 +216,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @inheritdoc IBackstop
     /// @dev Not under the lock: the vault's re-target calls `cover`, which takes it.
     function checkpoint() external returns (uint8) {
-        // An earmark may be stale (reserves grew with interest and fees since it was set): the vault re-targets it
-        // (and pays any income due) first; its failure changes nothing here. Then this side follows the vault's book.
-        if (_earmarked != 0) {
+        // Never from inside a call of this contract (a venue's callback): the vault's `cover` would find the lock
+        // taken, and its earmark would drop.
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
+        // An earmark may be stale (reserves grew with interest and fees since it was set), or short (idle cash came
+        // back from a venue while a loss is pending): the vault re-targets it (and pays any income due) first; its
+        // failure changes nothing here. Then this side follows the vault's book.
+        if (_earmarked != 0 || lossPending()) {
             try IVaultBackstop(address(_vault)).settleBackstopIncomeShare() {} catch {} // solhint-disable-line no-empty-blocks
         }
         _sync();
@@ -240,8 +244,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc ERC4626
-    /// @dev Only in the owner's unstake window, within its request, while withdrawals are open, out of idle cash no
-    ///      provision holds; otherwise reverts with why (`WithdrawalsClosed`, `NotInUnstakeWindow`, `InsufficientIdle`).
+    /// @dev Only in the owner's unstake window, within its request, while withdrawals are open; paid out of the venues
+    ///      first, as far as they let it out, then out of idle cash no provision holds; otherwise reverts with why
+    ///      (`WithdrawalsClosed`, `NotInUnstakeWindow`, `InsufficientIdle`).
     function withdraw(
         uint256 assets,
         address receiver,
@@ -450,15 +455,15 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (!_inWindow(request) || shares > request.shares) {
             revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
         }
-        uint256 free = _idle - _earmarked;
-        if (assets > free) {
-            // What idle cash lacks comes out of the venues (a staker's own withdrawal is never left to the allocator).
-            (uint256 got, uint256 removed) = BackstopVenues.pull(_venues, IERC20(asset()), assets - free);
+        // An exit is paid out of the venues first, as far as they let it out, then out of idle cash: idle cash is what
+        // earmarks and loss payments draw on, so leaving stakers take it last.
+        if (_venues.list.length != 0) {
+            (uint256 got, uint256 removed) = BackstopVenues.pull(_venues, IERC20(asset()), assets);
             _idle += uint128(got);
             _settleVenue(got, removed);
-            free = _idle - _earmarked;
-            if (assets > free) revert InsufficientIdle(free, assets);
         }
+        uint256 free = _idle - _earmarked;
+        if (assets > free) revert InsufficientIdle(free, assets);
         if (msg.sender != owner_) _spendAllowance(owner_, msg.sender, shares);
         _unstakes[owner_].shares = uint128(request.shares - shares);
         _burn(owner_, shares);

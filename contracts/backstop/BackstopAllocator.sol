@@ -24,8 +24,11 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        breaker entry is at NONE, the backstop's exits are open and no venue is marked down. A withdrawal stays
 ///        within its rate limit. Rate limits are token buckets: at most capacity + capacity · t / period in any t.
 ///      - After `freeze` (the breaker's guardian, or governance) every agent call reverts until governance unfreezes.
-///      - Anyone may recall a venue's whole position, without rate limit, while frozen, while a breaker is not calm or
-///        the backstop's exits are closed, while idle cash is below its floor, or while the venue is marked down.
+///      - Anyone may recall a venue's whole position, without rate limit, while frozen, while the backstop's exits are
+///        closed (a loss pending, or a breaker reason that stops borrowing or queues), or while the venue is marked
+///        down; and what idle cash lacks of its floor while it is below it.
+///      - A deposit is at least MIN_DEPOSIT_UNITS of the venue's share price, and leaves idle cash FLOOR_BUFFER above
+///        the floor.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
 contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardTransient {
     using FixedPointMath for uint256;
@@ -33,6 +36,12 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
 
     /// @notice Lowest minimum idle share: a tenth of the backstop's worth always stays idle for earmarks and payouts.
     uint256 public constant MIN_IDLE_SHARE = 0.1e18;
+    /// @notice A deposit leaves idle cash at least this share (WAD) above the floor: the floor moves with the backstop's
+    ///         worth, and a deposit to the floor's last unit would be recallable the next second.
+    uint256 public constant FLOOR_BUFFER = 0.01e18;
+    /// @notice A deposit is at least this many of the venue's smallest share price (and units): its rounding then stays
+    ///         below the markdown tolerance (`BackstopVenues.MARKDOWN_TOLERANCE`, 0.01%).
+    uint256 public constant MIN_DEPOSIT_UNITS = 10_000;
     /// @notice Bounds of a rate limit's refill period.
     uint256 public constant MIN_PERIOD = 1 hours;
     uint256 public constant MAX_PERIOD = 30 days;
@@ -80,8 +89,11 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
         if (!_calm()) revert NotCalm();
         (uint256 worth, ) = _backstop.venueValue(venue);
         if (worth + assets > config.cap) revert CapExceeded(venue, worth + assets, config.cap);
+        uint256 least = MIN_DEPOSIT_UNITS * (IERC4626(venue).convertToAssets(1) + 1);
+        if (assets < least) revert DepositTooSmall(assets, least);
         uint256 free = _backstop.idle() - _backstop.earmarked();
         uint256 floor = _floor();
+        floor += floor.wadMulUp(FLOOR_BUFFER);
         if (free < assets || free - assets < floor) revert IdleFloor(free < assets ? 0 : free - assets, floor);
         _spend(_deposits[venue], venue, assets, config.depositCapacity, config.period);
         emit Allocated(venue, assets);
@@ -104,7 +116,14 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
     function recall(address venue) external nonReentrant returns (uint256 got) {
         RecallReason reason = recallReason(venue);
         if (reason == RecallReason.NONE) revert RecallNotAllowed(venue);
-        got = _backstop.fromVenue(venue, type(uint256).max);
+        uint256 assets = type(uint256).max;
+        if (reason == RecallReason.IDLE_FLOOR) {
+            // Only what idle cash lacks, as far as the venue lets it out: a floor that moved a unit recalls a unit.
+            assets = _floor() - (_backstop.idle() - _backstop.earmarked()); // > 0: the reason says so
+            uint256 most = IERC4626(venue).maxWithdraw(address(_backstop));
+            if (assets > most) assets = most;
+        }
+        if (assets != 0) got = _backstop.fromVenue(venue, assets);
         emit Recalled(venue, msg.sender, reason, got);
     }
 
@@ -153,7 +172,9 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
     /// @inheritdoc IBackstopAllocator
     function recallReason(address venue) public view returns (RecallReason) {
         if (frozen) return RecallReason.FROZEN;
-        if (!_breakersCalm()) return RecallReason.BREAKER;
+        // Exits closed: a loss is pending, or a breaker reason that stops borrowing or queues (a TIGHTEN alone only
+        // stops new deposits: recalling everything on it would let anyone churn the positions).
+        if (_backstop.closedReason() != 0) return RecallReason.BREAKER;
         uint256 free = _backstop.idle() - _backstop.earmarked();
         if (free < _floor()) return RecallReason.IDLE_FLOOR;
         (, bool down) = _backstop.venueValue(venue);

@@ -27,9 +27,11 @@ library BackstopVenues {
     uint256 internal constant MAX_VENUES = 4;
     /// @notice The exchange-rate ceiling: a position's worth grows at most this much a year past its last mark (WAD).
     uint256 internal constant MAX_GROWTH = 0.2e18;
-    /// @notice A quote below a position's cost by more than this share (WAD) marks the venue down: the backstop takes no
-    ///         stake, and anyone may recall the position. Rounding of a deposit never reaches it.
+    /// @notice A quote below a position's cost by more than this share (WAD), and by more than MARKDOWN_DUST units,
+    ///         marks the venue down: the backstop takes no stake, and anyone may recall the position. The allocator's
+    ///         minimum deposit keeps a deposit's rounding below it.
     uint256 internal constant MARKDOWN_TOLERANCE = 1e14; // 0.01%
+    uint256 internal constant MARKDOWN_DUST = 2;
 
     struct Position {
         uint128 shares; // venue shares held
@@ -53,7 +55,8 @@ library BackstopVenues {
         } catch {} // solhint-disable-line no-empty-blocks
         uint256 ceiling = p.cost + uint256(p.cost).mulDiv(MAX_GROWTH * (block.timestamp - p.markedAt), 365 days * 1e18);
         worth = quote < ceiling ? quote : ceiling;
-        down = quote + uint256(p.cost).mulDiv(MARKDOWN_TOLERANCE, 1e18) < p.cost;
+        uint256 tolerance = uint256(p.cost).mulDiv(MARKDOWN_TOLERANCE, 1e18);
+        down = quote + (tolerance > MARKDOWN_DUST ? tolerance : MARKDOWN_DUST) < p.cost;
     }
 
     /// @dev Σ of every position's worth, and whether any venue is marked down. At most MAX_VENUES iterations.
@@ -76,32 +79,34 @@ library BackstopVenues {
         }
     }
 
-    /// @dev Deposits `assets` of `base` into `venue` (its asset checked to be `base`); returns the shares received.
-    ///      The position is marked first (its cost becomes its worth now), then grows by `assets`.
+    /// @dev Deposits `assets` of `base` into `venue` (its asset checked to be `base`); returns the shares received
+    ///      (measured by the backstop's share balance). A position that is not marked down is marked first (its cost
+    ///      becomes its worth now); a marked-down one keeps its cost and mark, so a deposit never hides a loss. Then the
+    ///      cost grows by `assets`.
     function deposit(Book storage book, address venue, IERC20 base, uint256 assets) internal returns (uint256 shares) {
         if (IERC4626(venue).asset() != address(base)) revert IBackstop.WrongVenue(venue);
         Position storage p = book.positions[venue];
-        if (p.shares == 0) {
-            if (!_listed(book, venue)) {
-                if (book.list.length >= MAX_VENUES) revert IBackstop.TooManyVenues(MAX_VENUES);
-                book.list.push(venue);
-            }
+        if (p.shares == 0 && !_listed(book, venue)) {
+            if (book.list.length >= MAX_VENUES) revert IBackstop.TooManyVenues(MAX_VENUES);
+            book.list.push(venue);
         }
-        (uint256 worth, ) = valueOf(book, venue);
+        (uint256 worth, bool down) = valueOf(book, venue);
+        uint256 held = IERC4626(venue).balanceOf(address(this));
         base.forceApprove(venue, assets);
-        shares = IERC4626(venue).deposit(assets, address(this));
+        IERC4626(venue).deposit(assets, address(this));
         base.forceApprove(venue, 0);
+        shares = IERC4626(venue).balanceOf(address(this)) - held;
         if (shares == 0) revert IBackstop.ZeroAmount();
-        (p.shares, p.cost, p.markedAt) = (
-            uint128(p.shares + shares), // venue shares: a uint128 for any real venue
-            uint128(worth + assets), // bounded by the base token's supply
-            uint64(block.timestamp)
-        );
+        uint256 cost = (down ? p.cost : worth) + assets; // bounded by the base token's supply
+        (p.shares, p.cost) = (uint128(p.shares + shares), uint128(cost)); // venue shares: a uint128 for any real venue
+        if (!down) p.markedAt = uint64(block.timestamp);
     }
 
     /// @dev Takes `assets` out of `venue` (`type(uint256).max`: all it lets out now) to the backstop. Returns what
-    ///      arrived (its balance change) and the worth the position lost (its worth before, less its worth after with
-    ///      the cost scaled to the shares left): the caller counts the difference as a gain or a loss.
+    ///      arrived (its balance change) and the worth the position lost (its worth before, less its worth after). The
+    ///      shares left are the shares before less those the venue burned (shares sent to the backstop are not its
+    ///      position); the cost is scaled to them and the mark kept, so a partial withdrawal neither hides a
+    ///      markdown nor resets the ceiling. A position left worth nothing leaves the list.
     function withdraw(
         Book storage book,
         address venue,
@@ -111,8 +116,8 @@ library BackstopVenues {
         Position storage p = book.positions[venue];
         uint256 sharesBefore = p.shares;
         if (sharesBefore == 0) return (0, 0);
-        (uint256 worth, ) = valueOf(book, venue);
-        uint256 balance = base.balanceOf(address(this));
+        (uint256 worthBefore, ) = valueOf(book, venue);
+        (uint256 balance, uint256 held) = (base.balanceOf(address(this)), IERC4626(venue).balanceOf(address(this)));
         if (assets == type(uint256).max) {
             uint256 most;
             try IERC4626(venue).maxRedeem(address(this)) returns (uint256 m) {
@@ -125,12 +130,16 @@ library BackstopVenues {
             IERC4626(venue).withdraw(assets, address(this), address(this));
         }
         got = base.balanceOf(address(this)) - balance;
-        uint256 sharesLeft = IERC4626(venue).balanceOf(address(this));
-        if (sharesLeft > sharesBefore) sharesLeft = sharesBefore; // shares sent to it are not its position
-        uint256 cost = worth.mulDiv(sharesLeft, sharesBefore);
-        (p.shares, p.cost, p.markedAt) = (uint128(sharesLeft), uint128(cost), uint64(block.timestamp));
-        removed = worth - cost;
+        uint256 burned = held - IERC4626(venue).balanceOf(address(this));
+        uint256 sharesLeft = burned < sharesBefore ? sharesBefore - burned : 0;
+        (p.shares, p.cost) = (uint128(sharesLeft), uint128(uint256(p.cost).mulDiv(sharesLeft, sharesBefore)));
+        (uint256 worthAfter, ) = valueOf(book, venue);
+        if (sharesLeft != 0 && worthAfter == 0) {
+            delete book.positions[venue]; // dust the venue would not let out: no longer counted
+            sharesLeft = 0;
+        }
         if (sharesLeft == 0) _unlist(book, venue);
+        removed = worthBefore > worthAfter ? worthBefore - worthAfter : 0;
     }
 
     /// @dev Takes up to `need` out of the venues, in list order, as far as each lets out; returns what arrived and the

@@ -152,7 +152,7 @@ contract VaultModule is VaultInheritedSlots, InterestAccrual, AccountValuation {
         _accrue();
         _settleIncomeShare();
         uint256 needed = BackstopLink.shortfall(_losses.totalProvision, _lending.reserves);
-        if (needed < _backstop.earmarked)
+        if (needed != _backstop.earmarked)
             LossLedger.retargetEarmark(_losses, _backstop, _lending.reserves, IERC20(_base));
     }
 

@@ -6,8 +6,8 @@ pragma solidity 0.8.28;
 ///         venues and takes it back. Its agent key belongs to the keeper bot and is assumed compromised: every move is
 ///         bounded by per-venue caps and deposit and withdrawal rate limits, a minimum idle share, and happens only
 ///         while every circuit breaker is calm; cash only ever moves between the backstop's idle balance and allowed
-///         venues. The guardian can freeze it; anyone can recall a venue's position when a breaker trips, idle cash
-///         falls below its floor, a venue is marked down, or the allocator is frozen.
+///         venues. The guardian can freeze it; anyone can recall a venue's position when the backstop's exits close, a
+///         venue is marked down, or the allocator is frozen, and what idle cash lacks when it falls below its floor.
 interface IBackstopAllocator {
     /// @notice A venue's limits: what the backstop may hold in it at most (its position's worth), and two rate limits
     ///         (token buckets refilling their capacity every `period`) on what the agent puts in and takes out.
@@ -23,8 +23,8 @@ interface IBackstopAllocator {
     enum RecallReason {
         NONE,
         FROZEN,
-        BREAKER, // the backstop's exits are closed, or a breaker entry is above NONE
-        IDLE_FLOOR, // idle cash no provision holds is below the minimum share of the backstop's worth
+        BREAKER, // the backstop's exits are closed (a loss pending, or a breaker reason that stops borrowing or queues)
+        IDLE_FLOOR, // idle cash no provision holds is below the minimum share of the backstop's worth: what it lacks
         MARKED_DOWN // the venue quotes the position below its cost
     }
 
@@ -43,6 +43,8 @@ interface IBackstopAllocator {
     error CapExceeded(address venue, uint256 worthAfter, uint256 cap);
     /// @notice Thrown when a move would pass what its rate limit has left.
     error RateLimited(address venue, uint256 requested, uint256 available);
+    /// @notice Thrown for a deposit below the minimum (`least`): its rounding could mark the venue down.
+    error DepositTooSmall(uint256 assets, uint256 least);
     /// @notice Thrown when a deposit would leave idle cash below the minimum share of the backstop's worth.
     error IdleFloor(uint256 idleAfter, uint256 floor);
     /// @notice Thrown by `recall` when no reason allows it.
@@ -70,14 +72,16 @@ interface IBackstopAllocator {
     event MinIdleShareSet(uint256 share);
 
     /// @notice Puts `assets` of the backstop's idle cash into `venue`. Agent only; not frozen; every breaker calm.
-    /// @dev Reverts with `NotAgent`, `Frozen`, `NotCalm`, `VenueNotAllowed`, `CapExceeded`, `RateLimited`, `IdleFloor`.
+    /// @dev Reverts with `NotAgent`, `Frozen`, `NotCalm`, `VenueNotAllowed`, `CapExceeded`, `RateLimited`, `IdleFloor`,
+    ///      `DepositTooSmall`.
     function allocate(address venue, uint256 assets) external;
 
     /// @notice Takes `assets` out of `venue` back to the backstop's idle cash. Agent only; not frozen.
     /// @dev Reverts with `NotAgent`, `Frozen`, `VenueNotAllowed`, `RateLimited`.
     function deallocate(address venue, uint256 assets) external;
 
-    /// @notice Takes all `venue` lets out back to idle cash, when `recallReason(venue)` gives a reason. Anyone.
+    /// @notice Takes all `venue` lets out back to idle cash (for IDLE_FLOOR, what idle cash lacks of its floor), when
+    ///         `recallReason(venue)` gives a reason. Anyone.
     /// @dev Reverts with `RecallNotAllowed`.
     /// @return got What arrived.
     function recall(address venue) external returns (uint256 got);

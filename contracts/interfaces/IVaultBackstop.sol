@@ -31,6 +31,7 @@ interface IVaultBackstop {
     function linkBackstopAndShare(address backstop, uint256 incomeShare) external;
 
     /// @notice Pays the backstop its share of reserve income since the last payment (out of free reserves and cash:
-    ///         the share price does not move). Anyone may call it. Emits `BackstopIncomePaid` when it pays.
+    ///         the share price does not move), then re-targets what the backstop holds for provisions at their excess
+    ///         over reserves now. Anyone may call it. Emits `BackstopIncomePaid` when it pays.
     function settleBackstopIncomeShare() external;
 }

@@ -159,11 +159,11 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
         "CapExceeded",
       );
       await allocator.connect(agent).allocate(market2, usd("7000"));
-      // The idle floor: 20% of 30,000 stays idle, so at most 24,000 may be out.
-      await expect(allocator.connect(agent).allocate(stressed, usd("9001")))
+      // The idle floor: 20% of 30,000 stays idle, and 1% of it more, so at most 23,940 may be out.
+      await expect(allocator.connect(agent).allocate(stressed, usd("8941")))
         .to.be.revertedWithCustomError(allocator, "IdleFloor")
-        .withArgs(usd("5999"), usd("6000"));
-      await allocator.connect(agent).allocate(stressed, usd("9000"));
+        .withArgs(usd("6059"), usd("6060"));
+      await allocator.connect(agent).allocate(stressed, usd("8940"));
       // The withdrawal bucket: 10,000 a day, refilled linearly.
       await allocator.connect(agent).deallocate(market2, usd("10000"));
       await expect(allocator.connect(agent).deallocate(market2, usd("1"))).to.be.revertedWithCustomError(
@@ -313,6 +313,97 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       // A year later: at most 20% on the position.
       expect(await backstop.totalAssets()).to.be.lessThanOrEqual(worth + usd("2000") + 1000n);
       expect(await backstop.totalAssets()).to.be.greaterThanOrEqual(worth + usd("2000") - usd("1"));
+    });
+  });
+
+  describe("the second review's attacks", function () {
+    it("a partial withdrawal from a marked-down venue keeps it marked down and its recovery counted (H-1)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, depositor } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      await stressed.lose(wad("0.1")); // a default of 1,000: quoted 9,000
+      expect((await backstop.venueValue(stressed)).down).to.equal(true);
+      // The agent's one-unit deallocation (or an exit's partial pull) must not re-price the position at the bottom.
+      await allocator.connect(agent).deallocate(stressed, usd("1"));
+      expect((await backstop.venueValue(stressed)).down).to.equal(true);
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n); // no stake while marked down
+      expect(await allocator.recallReason(stressed)).to.equal(4n); // still MARKED_DOWN
+      // The default is made good: the position counts its cost again at once, not 20% a year from the bottom.
+      await stressed.inflate(usd("1000"));
+      const after = await backstop.venueValue(stressed);
+      expect(after.down).to.equal(false);
+      expect(after.worth).to.be.greaterThan(usd("9998"));
+    });
+
+    it("a deposit too small for the venue's rounding is refused; dust never marks a venue down (M-1)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent, depositor } = f;
+      await expect(allocator.connect(agent).allocate(market2, 1n)).to.be.revertedWithCustomError(
+        allocator,
+        "DepositTooSmall",
+      );
+      await allocator.connect(agent).allocate(market2, 10_000n);
+      expect((await backstop.venueValue(market2)).down).to.equal(false);
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(MaxUint256);
+    });
+
+    it("a staker's exit is paid out of the venues first: idle cash stays for earmarks (M-2)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent, staker } = f;
+      await allocator.connect(agent).allocate(market2, usd("10000"));
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(7n * DAY);
+      await backstop.connect(staker).withdraw(usd("8000"), staker.address, staker.address);
+      expect(await backstop.idle()).to.equal(usd("20000"));
+      expect((await backstop.venueValue(market2)).worth).to.be.within(usd("2000") - 2n, usd("2000"));
+    });
+
+    it("cash recalled while a loss is pending is earmarked again at the next checkpoint (M-2)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, agent, attacker, oracle, weth, engine, alice, bob, lens, vault } = f;
+      await allocator.connect(agent).allocate(market2, usd("10000"));
+      await allocator.connect(agent).allocate(f.stressed, usd("10000")); // idle 10,000 (floor 6,060)
+      // A crash flags alice past reserves by more than idle cash: the earmark is short.
+      await oracle.setPrice(weth, wad("500"));
+      await engine.connect(bob).flag(alice.address);
+      const shortfall = (await lens.totalProvision(vault)) - (await vault.reserves());
+      expect(await backstop.earmarked()).to.equal(usd("10000"));
+      expect(shortfall).to.be.greaterThan(usd("10000"));
+      // Anyone recalls (exits are closed: a loss is pending); the checkpoint earmarks the cash that came back.
+      await allocator.connect(attacker).recall(market2);
+      await backstop.checkpoint();
+      const idle = await backstop.idle();
+      const needed = (await lens.totalProvision(vault)) - (await vault.reserves());
+      expect(await backstop.earmarked()).to.equal(needed < idle ? needed : idle);
+      expect(await backstop.earmarked()).to.be.greaterThan(usd("10000"));
+      expect((await lens.backstop(vault)).earmarked).to.equal(await backstop.earmarked());
+    });
+
+    it("a floor breach recalls only what idle cash lacks, not the whole position (L-1)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, market2, stressed, agent, attacker, owner } = f;
+      await allocator.connect(agent).allocate(market2, usd("10000"));
+      await allocator.connect(agent).allocate(stressed, usd("10000")); // idle 10,000
+      expect(await allocator.recallReason(market2)).to.equal(0n);
+      await allocator.connect(owner).setMinIdleShare(wad("0.4")); // floor 12,000: 2,000 short
+      expect(await allocator.recallReason(market2)).to.equal(3n); // IDLE_FLOOR
+      await allocator.connect(attacker).recall(market2);
+      const floor = ((await backstop.totalAssets()) * wad("0.4") + wad("1") - 1n) / wad("1");
+      expect(await backstop.idle()).to.be.within(floor - 2n, floor + 2n); // only the deficit came back
+      expect((await backstop.venueValue(market2)).worth).to.be.within(usd("8000") - usd("1"), usd("8000") + usd("1"));
+      expect(await allocator.recallReason(market2)).to.equal(0n);
+    });
+
+    it("shares donated to the backstop are not its position: a recall clears the list (L-2)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, attacker, usdc } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      await usdc.mint(attacker.address, usd("1"));
+      await usdc.connect(attacker).approve(stressed, MaxUint256);
+      await stressed.connect(attacker).deposit(usd("1"), backstop); // shares sent to the backstop
+      await allocator.connect(f.owner).freeze();
+      await allocator.connect(attacker).recall(stressed);
+      expect(await backstop.venues()).to.deep.equal([]);
     });
   });
 

@@ -574,6 +574,8 @@ describe("Keeper", function () {
       expect(checkpointReason(1n, 100n, 5n, 5n, 3n)).to.equal("stale-earmark"); // reserves grew
       expect(checkpointReason(1n, 100n, 5n, 0n, 5n)).to.equal("stale-earmark"); // a call from the vault failed
       expect(checkpointReason(1n, 100n, 5n, 5n, 5n)).to.equal(undefined);
+      expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 4n)).to.equal("short-earmark"); // cash back from a venue
+      expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 0n)).to.equal(undefined); // nothing more to hold
     });
   });
 

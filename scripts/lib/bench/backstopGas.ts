@@ -88,8 +88,8 @@ export async function measureBackstop(log: (line: string) => void = console.log)
 /**
  * The hedging agent's gas (issue 26), on a chain of its own: a backstop of 30,000 USDC, its allocator, and a second
  * Bulwark market over the same USDC as the venue. The agent allocates (the venue's first position, then a second
- * deposit into it) and deallocates; a staker's exit takes from the venue what idle cash lacks; after a freeze anyone
- * recalls the rest.
+ * deposit into it) and deallocates; a staker's exit is paid out of the venue first; after a freeze anyone recalls the
+ * rest.
  */
 export async function measureAllocator(log: (line: string) => void = console.log): Promise<Measurement[]> {
   log("Measuring the backstop's allocator: allocate, deallocate, an exit paid out of a venue, a recall");
@@ -149,7 +149,7 @@ export async function measureAllocator(log: (line: string) => void = console.log
     "allocator.allocate.first": "the agent puts 15,000 idle USDC into a second Bulwark market (its first position)",
     "allocator.allocate": "the agent adds 5,000 to that position",
     "allocator.deallocate": "the agent takes 2,000 back",
-    "backstop.exitFromVenue": "a staker withdraws 15,000 with 12,000 idle: the rest comes out of the venue",
+    "backstop.exitFromVenue": "a staker withdraws 15,000: paid out of the venue first (18,000 there), idle untouched",
     "allocator.recall": "after a freeze, anyone recalls the whole position",
   };
   return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));

@@ -18,7 +18,8 @@ export const DEFAULT_INCOME_SECONDS = 86_400;
 /**
  * Why a checkpoint is due, or undefined: exits closed but not recorded so; an earmark stale on either side (the
  * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
- * over reserves now); exits recorded closed but open now.
+ * over reserves now); an earmark short of that excess while the backstop has idle cash it could hold (back from a
+ * venue); exits recorded closed but open now.
  */
 export function checkpointReason(
   closedReason: bigint,
@@ -26,9 +27,11 @@ export function checkpointReason(
   earmarked: bigint,
   vaultEarmarked: bigint,
   shortfall: bigint,
-): "closed" | "reopened" | "stale-earmark" | undefined {
+  freeIdle = 0n,
+): "closed" | "reopened" | "stale-earmark" | "short-earmark" | undefined {
   if (closedReason !== 0n && closedSince === 0n) return "closed";
   if (earmarked > vaultEarmarked || vaultEarmarked > shortfall) return "stale-earmark";
+  if (vaultEarmarked < shortfall && freeIdle > 0n) return "short-earmark";
   if (closedReason === 0n && closedSince !== 0n) return "reopened";
   return undefined;
 }
@@ -48,17 +51,18 @@ export class BackstopTask {
     const { backstop, vault, lens } = this.ctx.contracts;
     if (backstop === undefined) return;
     const { rpc } = this.ctx;
-    const [closedReason, closedSince, earmarked, book, provisions, reserves] = await Promise.all([
+    const [closedReason, closedSince, earmarked, idle, book, provisions, reserves] = await Promise.all([
       rpc("backstop.closedReason", () => backstop.closedReason()),
       rpc("backstop.closedSince", () => backstop.closedSince()),
       rpc("backstop.earmarked", () => backstop.earmarked()),
+      rpc("backstop.idle", () => backstop.idle()),
       rpc("lens.backstop", () => lens.backstop(vault)),
       rpc("lens.totalProvision", () => lens.totalProvision(vault)),
       rpc("vault.reserves", () => vault.reserves()),
     ]);
     const vaultEarmarked = book.earmarked;
     const shortfall = provisions > reserves ? provisions - reserves : 0n;
-    const why = checkpointReason(closedReason, closedSince, earmarked, vaultEarmarked, shortfall);
+    const why = checkpointReason(closedReason, closedSince, earmarked, vaultEarmarked, shortfall, idle - earmarked);
     const state = [why, closedReason, closedSince, earmarked, vaultEarmarked, shortfall].join(":");
     if (why !== undefined && state !== this.lastCheckpoint && !this.ctx.stopping) {
       this.lastCheckpoint = state;
