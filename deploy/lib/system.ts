@@ -17,16 +17,17 @@
  *    (setTracking) and adaptive risk (setAssetRisk).
  * 4. `Bulwark` — the TimelockController, the SecurityOps upkeep (Chainlink Automation) and the flash liquidator it is
  *    given (UniswapV3FlashLiquidator: deployed, offered to SecurityOps with transferOwnership, and taken with
- *    securityOps.setLiquidator; its proceeds go to the timelock, its pools are set later through the timelock), and
- *    the handover below. Returns every contract.
+ *    securityOps.setLiquidator; its proceeds go to the timelock, its pools are set later through the timelock), the
+ *    first-loss Backstop (+ vault.linkBackstopAndShare) and its BackstopAllocator (+ backstop.setAllocator; no venue
+ *    is allowed yet: venues are added later through the timelock), and the handover below. Returns every contract.
  *
  * Handover, in this one deployment, without waiting out the delay on a live chain:
  *
  * - The timelock is deployed with minDelay 0, proposers [deployer, proposer], executors [deployer, executor] and no
  *   admin (it administers itself).
- * - After every configuration call above, the deployer calls `transferOwnership(timelock)` on each of the eight
+ * - After every configuration call above, the deployer calls `transferOwnership(timelock)` on each of the ten
  *   Ownable2Step contracts (adapter, vault, engine, breaker, volatility oracle, risk manager, rebalancer,
- *   SecurityOps).
+ *   SecurityOps, backstop, allocator).
  * - The deployer then schedules (delay 0) and executes one batch in which the timelock calls `acceptOwnership` on
  *   each, `breaker.setGuardian(guardian)`, `updateDelay(minDelay)` on itself (2 days by default), and
  *   `revokeRole(PROPOSER_ROLE | EXECUTOR_ROLE | CANCELLER_ROLE, deployer)`. With delay 0 the batch is ready at once,
@@ -215,6 +216,26 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       id: "liquidator_transferOwnership",
     });
     const given = m.call(securityOps, "setLiquidator", [liquidator], { ...tx, after: [offered] });
+    // The first-loss backstop (issue 26), linked to the vault, and its allocator (no venue allowed yet).
+    const backstop = m.contract(
+      "Backstop",
+      [
+        vault,
+        param(m, "backstopName"),
+        param(m, "backstopSymbol"),
+        deployer,
+        param(m, "backstopCooldown"),
+        param(m, "backstopWindow"),
+      ],
+      { ...tx, after: configured },
+    );
+    const linked = m.call(vault, "linkBackstopAndShare", [backstop, param(m, "backstopIncomeShare")], tx);
+    const allocator = m.contract(
+      "BackstopAllocator",
+      [backstop, deployer, param(m, "allocatorAgent"), param(m, "allocatorMinIdleShare")],
+      tx,
+    );
+    const allocatorSet = m.call(backstop, "setAllocator", [allocator], tx);
     const owned: Record<string, CallableContractFuture<string>> = {
       adapter,
       vault,
@@ -224,12 +245,14 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       riskManager,
       rebalancer,
       securityOps,
+      backstop,
+      allocator,
     };
     const transfers = Object.entries(owned).map(([name, contract]) =>
       m.call(contract, "transferOwnership", [timelock], {
         ...tx,
         id: `${name}_transferOwnership`,
-        after: [...configured, given],
+        after: [...configured, given, linked, allocatorSet],
       }),
     );
 
@@ -267,6 +290,6 @@ export function buildSystem<ExtraT extends IgnitionModuleResult<string>>(address
       after: [scheduled],
     });
 
-    return { timelock, securityOps, liquidator, ...contracts, ...addresses.results(m) };
+    return { timelock, securityOps, liquidator, backstop, allocator, ...contracts, ...addresses.results(m) };
   });
 }

@@ -53,6 +53,8 @@ export const FUTURE_IDS = {
   rebalancer: `${MODULE_IDS.core}#Rebalancer`,
   lens: `${MODULE_IDS.core}#VaultLens`,
   securityOps: `${MODULE_IDS.governance}#SecurityOps`,
+  backstop: `${MODULE_IDS.governance}#Backstop`,
+  allocator: `${MODULE_IDS.governance}#BackstopAllocator`,
   liquidator: `${MODULE_IDS.governance}#UniswapV3FlashLiquidator`,
 } as const;
 
@@ -168,6 +170,10 @@ export interface GovernanceParameters {
   guardian: string;
   /** ISecurityOps.Config: the upkeep's limits. */
   securityOps: { scanSize: bigint; maxLiquidations: bigint; pokeInterval: bigint; minDebt: bigint };
+  /** The first-loss backstop (issue 26): share token, unstake cooldown and window (seconds), income share (WAD). */
+  backstop: { name: string; symbol: string; cooldown: bigint; window: bigint; incomeShare: bigint };
+  /** Its allocator: the agent (the keeper bot's key, assumed compromised) and the minimum idle share (WAD). */
+  allocator: { agent: string; minIdleShare: bigint };
 }
 
 /** A whole parameter file, typed. Addresses are checksummed. */
@@ -321,6 +327,14 @@ export function parseParameters(text: string, source = "parameters"): Deployment
     executor: g.address("executor"),
     guardian: g.address("guardian"),
     securityOps: g.section("securityOps").bigints(["scanSize", "maxLiquidations", "pokeInterval", "minDebt"]),
+    backstop: {
+      name: g.string("backstopName"),
+      symbol: g.string("backstopSymbol"),
+      cooldown: g.bigint("backstopCooldown"),
+      window: g.bigint("backstopWindow"),
+      incomeShare: g.bigint("backstopIncomeShare"),
+    },
+    allocator: { agent: g.address("allocatorAgent"), minIdleShare: g.bigint("allocatorMinIdleShare") },
   };
   g.done();
 

@@ -17,6 +17,8 @@ import {
   KinkedRateModel__factory,
   LiquidationEngine__factory,
   OracleAdapter__factory,
+  Backstop__factory,
+  BackstopAllocator__factory,
   Rebalancer__factory,
   RiskManager__factory,
   SecurityOps__factory,
@@ -59,6 +61,8 @@ export interface SystemAddresses {
   riskManager: string;
   rebalancer: string;
   securityOps: string;
+  backstop: string;
+  allocator: string;
   lens: string;
   base: AssetAddresses;
   /** By symbol. */
@@ -125,6 +129,8 @@ export function addressesFromDeployment(
     riskManager: at(FUTURE_IDS.riskManager),
     rebalancer: at(FUTURE_IDS.rebalancer),
     securityOps: at(FUTURE_IDS.securityOps),
+    backstop: at(FUTURE_IDS.backstop),
+    allocator: at(FUTURE_IDS.allocator),
     lens: at(FUTURE_IDS.lens),
     base: asset(BASE_SYMBOL, params.core.baseToken, params.base.oracle.feed),
     collaterals,
@@ -179,6 +185,8 @@ export async function readBack(
   const riskManager = RiskManager__factory.connect(a.riskManager, runner);
   const rebalancer = Rebalancer__factory.connect(a.rebalancer, runner);
   const securityOps = SecurityOps__factory.connect(a.securityOps, runner);
+  const backstop = Backstop__factory.connect(a.backstop, runner);
+  const allocator = BackstopAllocator__factory.connect(a.allocator, runner);
   const lens = VaultLens__factory.connect(a.lens, runner);
   const { governance: g, core: c } = params;
   const collaterals = COLLATERAL_SYMBOLS.map((symbol) => ({
@@ -233,7 +241,18 @@ export async function readBack(
   );
 
   // ------------------------------------------------------------------ ownership and the guardian
-  const owned = { adapter, vault, engine, breaker, volatility, riskManager, rebalancer, securityOps };
+  const owned = {
+    adapter,
+    vault,
+    engine,
+    breaker,
+    volatility,
+    riskManager,
+    rebalancer,
+    securityOps,
+    backstop,
+    allocator,
+  };
   for (const [name, contract] of Object.entries(owned)) {
     check(`${name}.owner`, a.timelock, await contract.owner());
     check(`${name}.pendingOwner`, ZeroAddress, await contract.pendingOwner());
@@ -323,6 +342,23 @@ export async function readBack(
   const liquidator = UniswapV3FlashLiquidator__factory.connect(await securityOps.liquidator(), runner);
   check("securityOps.liquidator.owner", a.securityOps, await liquidator.owner());
   check("securityOps.liquidator.engine", a.engine, await liquidator.engine());
+
+  // ------------------------------------------------------------------ the first-loss backstop and its allocator
+  const [linked, incomeShare] = await lens.backstop(vault);
+  check("vault.backstop", a.backstop, linked);
+  check("vault.backstop.incomeShare", g.backstop.incomeShare, incomeShare);
+  check("backstop.vault", a.vault, await backstop.vault());
+  check("backstop.asset", a.base.token, await backstop.asset());
+  check("backstop.name", g.backstop.name, await backstop.name());
+  check("backstop.symbol", g.backstop.symbol, await backstop.symbol());
+  const [cooldown, window] = await backstop.unstakeParams();
+  check("backstop.unstakeParams.cooldown", g.backstop.cooldown, cooldown);
+  check("backstop.unstakeParams.window", g.backstop.window, window);
+  check("backstop.allocator", a.allocator, await backstop.allocator());
+  check("allocator.backstop", a.backstop, await allocator.backstop());
+  check("allocator.agent", g.allocator.agent, await allocator.agent());
+  check("allocator.minIdleShare", g.allocator.minIdleShare, await allocator.minIdleShare());
+  check("allocator.frozen", false, await allocator.frozen());
 
   return rows;
 }

@@ -82,6 +82,8 @@ async function deploySystem(): Promise<DeployedSystem> {
     riskManager: await at("riskManager"),
     rebalancer: await at("rebalancer"),
     securityOps: await at("securityOps"),
+    backstop: await at("backstop"),
+    allocator: await at("allocator"),
     lens: await at("lens"),
     liquidator: await at("liquidator"),
     base: { token: await at("USDC"), feed: await at("USDCFeed") },
@@ -113,7 +115,13 @@ async function deployLiveModule(): Promise<{ addresses: SystemAddresses; live: D
   let text = readFileSync("deploy/parameters/mainnet.json", "utf8");
   for (const [mainnet, local] of Object.entries(swaps)) text = text.split(mainnet).join(local);
   const raw = JSON.parse(text, bigintReviver) as Record<string, Record<string, unknown>>;
-  raw.Bulwark = { ...raw.Bulwark, proposer: proposer.address, executor: executor.address, guardian: guardian.address };
+  raw.Bulwark = {
+    ...raw.Bulwark,
+    proposer: proposer.address,
+    executor: executor.address,
+    guardian: guardian.address,
+    allocatorAgent: keeper.address,
+  };
   const deployed = await ignition.deploy(Bulwark, { parameters: raw as DeploymentParametersInput });
   const live = parseParameters(
     JSON.stringify(raw, (_key, value: unknown) => (typeof value === "bigint" ? `${value}n` : value)),
@@ -336,7 +344,13 @@ describe("Deploy parameter files", function () {
     // mainnet.json names no governance accounts (Ignition must refuse to start until someone adds them): add some.
     const mainnet = JSON.parse(readFileSync("deploy/parameters/mainnet.json", "utf8")) as Record<string, object>;
     const someone = "0x0000000000000000000000000000000000000001";
-    mainnet.Bulwark = { ...mainnet.Bulwark, proposer: someone, executor: someone, guardian: someone };
+    mainnet.Bulwark = {
+      ...mainnet.Bulwark,
+      proposer: someone,
+      executor: someone,
+      guardian: someone,
+      allocatorAgent: someone,
+    };
     const files: Array<[string, DeploymentParameters]> = [
       ["deploy/parameters/hardhat.json", params],
       ["deploy/parameters/mainnet.json", parseParameters(JSON.stringify(mainnet), "mainnet.json")],
@@ -384,8 +398,11 @@ describe("Deploy parameter files", function () {
       proposer: stranger.address,
       executor: stranger.address,
       guardian: guardian.address,
+      allocatorAgent: keeper.address,
     };
     const mainnet = parseParameters(JSON.stringify(raw));
+    expect(mainnet.governance.allocator.agent).to.equal(keeper.address);
+    expect(mainnet.governance.backstop.incomeShare).to.equal(2n * 10n ** 17n);
     const book = JSON.parse(readFileSync("deploy/address-book/mainnet.json", "utf8")) as AddressBook;
     expect(mainnet.core.baseToken).to.equal(book.tokens.USDC.address);
     expect(mainnet.base.oracle.feed).to.equal(book.chainlinkFeeds["USDC/USD"].proxy);
