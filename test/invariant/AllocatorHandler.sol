@@ -61,10 +61,6 @@ contract AllocatorHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
-    function venueCount() external pure returns (uint256) {
-        return 3;
-    }
-
     function depositMoves() external view returns (Move[] memory) {
         return _deposits;
     }

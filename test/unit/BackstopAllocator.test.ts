@@ -7,7 +7,7 @@
  * after a freeze every agent call fails and anyone recalls; a staker's exit takes from venues what idle cash lacks.
  */
 import { expect } from "chai";
-import { MaxUint256, ZeroAddress } from "ethers";
+import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
@@ -429,7 +429,7 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       await allocator.connect(owner).setAgent(attacker.address);
       await expect(allocator.connect(agent).allocate(market2, 1n)).to.be.revertedWithCustomError(allocator, "NotAgent");
       expect(await f.breaker.guardian()).to.equal(guardian.address);
-      expect(ZeroAddress).to.not.equal(await allocator.backstop());
+      expect(await allocator.backstop()).to.equal(await f.backstop.getAddress());
     });
   });
 });

@@ -144,7 +144,8 @@ export async function solvencyBench(options: {
   return [...plain, ...withBackstop].filter((r) => r !== undefined);
 }
 
-function rowOf(scenario: string, run: RunReport): SolvencyRow {
+/** A run's row of bench/solvency.json (with its backstop's figures when it had one). */
+export function rowOf(scenario: string, run: RunReport): SolvencyRow {
   return {
     scenario,
     mode: run.params,

@@ -93,6 +93,7 @@ export class AllocatorTask {
     ]);
     if (frozen || getAddress(agent) !== getAddress(this.ctx.wallet)) return;
     const floor = (worth * minIdleShare + WAD - 1n) / WAD;
+    const target = this.ctx.options.allocatorIdleTarget ?? DEFAULT_IDLE_TARGET;
     let free = idle - earmarked;
     for (const venue of venues) {
       if (this.ctx.stopping) return;
@@ -103,7 +104,6 @@ export class AllocatorTask {
       ]);
       if (!config.allowed) continue;
       const capRoom = config.cap > held ? config.cap - held : 0n;
-      const target = this.ctx.options.allocatorIdleTarget ?? DEFAULT_IDLE_TARGET;
       const amount = allocationFor(free, floor, target, capRoom, depositLeft);
       if (amount === 0n) continue;
       const fields = { venue, amount };
