@@ -13,9 +13,9 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {IBackstop} from "../interfaces/IBackstop.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
-import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
 import {IVaultBackstop} from "../interfaces/IVaultBackstop.sol";
 import {VaultStorage} from "../libraries/VaultStorage.sol";
+import {BackstopRecovery} from "./BackstopRecovery.sol";
 import {BackstopVenues} from "./BackstopVenues.sol";
 
 /// @title Backstop
@@ -33,18 +33,22 @@ import {BackstopVenues} from "./BackstopVenues.sol";
 ///        undoes a loss stakers bore, and nobody enters or leaves while cash is earmarked), except the held-back gains
 ///        its loss had met, which return to the release; every credit (recovered value, income) reaches the share
 ///        price linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
-///      - Nobody enters while exits are closed (a loss pending: cash earmarked, or the vault's provisions above its
-///        reserves; or a breaker closing them) or while a price the recovery's value needs is unavailable: a newcomer
-///        would pay for a loss already known, or buy the recovery at a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
+///      - Nobody enters while exits are closed or stuck (a loss pending: cash earmarked, or the vault's provisions above
+///        its reserves; a breaker or its guardian closing them; a venue holding cash back) or while a price the
+///        recovery's value needs is unavailable: a newcomer would pay for a loss already known, or buy the recovery at
+///        a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
-///        protocol-owned collateral at its highest price, after lenders' unrecovered loss, at most what the vault owes
-///        the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
+///        protocol-owned collateral at its highest price, now or in the breaker's price-fall reference (its last two
+///        fall windows: one low round cannot sell the recovery cheap), after lenders' unrecovered loss, at most what
+///        the vault owes the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
 ///        never while a loss is pending or an automatic breaker reason stops borrowing or queues (a price fall, a
-///        doubted or failed price, an outflow, bad debt) or the global or base entry queues lenders' withdrawals. A
-///        window is extended by the time exits were recorded closed after the request (`checkpoint`; at most
-///        MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window.
+///        doubted or failed price, an outflow, bad debt); while the guardian queues lenders' withdrawals on the global
+///        or base entry, only once the closed time since the request reached MAX_EXTENSION. A window is extended by
+///        the time exits were recorded closed after the request (`checkpoint`; at most MAX_EXTENSION), so a recorded
+///        closure of up to 30 days never costs a staker its window; the time a venue lets out less than the position
+///        is worth counts as closed too (exits stay open, paid as far as cash allows).
 ///      - Idle cash leaves for a venue only at the allocator's call (`toVenue`, which `BackstopAllocator` bounds), only
 ///        what no provision holds, and only into an ERC-4626 vault over the same asset; it comes back to idle only
 ///        (`fromVenue`, or a staker's exit that idle cash cannot pay). Earmarks and loss payments use idle cash only.
@@ -83,6 +87,11 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
             (1 << uint8(ICircuitBreaker.Reason.BAD_DEBT))
     );
     uint8 private constant WITHDRAW_ACTION = 1 << 1; // ICircuitBreaker's action bit for lenders' withdrawals
+    // `closedReason` codes.
+    uint8 private constant LOSS_PENDING = 1;
+    uint8 private constant BREAKER_CLOSED = 2;
+    uint8 private constant GUARDIAN_QUEUE = 3;
+    uint8 private constant VENUE_ILLIQUID = 4;
 
     ICollateralVault private immutable _vault;
 
@@ -198,14 +207,14 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @inheritdoc IBackstop
     function entryAssets() public view returns (uint256) {
-        (uint256 value, ) = _recoverable();
+        (uint256 value, ) = BackstopRecovery.value(_vault, asset());
         (uint256 inVenues, ) = BackstopVenues.total(_venues);
         return _idle + inVenues + value;
     }
 
     /// @inheritdoc IBackstop
     function recoverable() external view returns (uint256 value) {
-        (value, ) = _recoverable();
+        (value, ) = BackstopRecovery.value(_vault, asset());
     }
 
     /// @inheritdoc IBackstop
@@ -315,8 +324,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @notice The shares `owner_` may redeem now (see `maxWithdraw`).
     function maxRedeem(address owner_) public view override returns (uint256 shares) {
-        if (closedReason() != 0 || !_inWindow(_unstakes[owner_])) return 0;
-        shares = _unstakes[owner_].shares;
+        Unstake memory request = _unstakes[owner_];
+        if (!_exitOpen(closedReason(), request) || !_inWindow(request)) return 0;
+        shares = request.shares;
         uint256 balance = balanceOf(owner_);
         if (shares > balance) shares = balance;
         uint256 byCash = _convertToShares(
@@ -345,24 +355,10 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @inheritdoc IBackstop
     function closedReason() public view returns (uint8) {
-        if (lossPending()) return 1;
-        ICircuitBreaker breaker = _vault.circuitBreaker();
-        if (address(breaker) == address(0)) return 0;
-        // A breaker that cannot answer is taken as one that would close them (unless it was only starved of gas).
-        uint256 gasBefore = gasleft();
-        try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
-            address base = asset();
-            for (uint256 i; i < entries.length; ++i) {
-                if (entries[i].reasons & CLOSING_REASONS != 0) return 2;
-                // Lenders' withdrawals queue on the global and the base entries only.
-                bool lenders = entries[i].asset == address(0) || entries[i].asset == base;
-                if (lenders && entries[i].actionMask & WITHDRAW_ACTION != 0) return 2;
-            }
-            return 0;
-        } catch {
-            if (gasleft() <= gasBefore / 64) revert BreakerOutOfGas();
-            return 2;
-        }
+        if (lossPending()) return LOSS_PENDING;
+        uint8 reason = _breakerReason();
+        if (reason != 0) return reason;
+        return BackstopVenues.illiquid(_venues) ? VENUE_ILLIQUID : 0;
     }
 
     /// @inheritdoc IBackstop
@@ -450,8 +446,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
         uint8 reason = _checkpoint(); // a closure seen ending here extends the windows it spanned
-        if (reason != 0) revert WithdrawalsClosed(reason);
         Unstake memory request = _unstakes[owner_];
+        if (!_exitOpen(reason, request)) revert WithdrawalsClosed(reason);
         if (!_inWindow(request) || shares > request.shares) {
             revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
         }
@@ -487,6 +483,38 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         }
     }
 
+    /// @dev Whether exits are open to `request` while `closedReason` is `reason`: always while open, or while a venue
+    ///      only holds cash back (paid as far as cash allows; the time counts as closed); under a guardian's queue of
+    ///      lenders' withdrawals alone, once the closed time since the request reached MAX_EXTENSION (its window grows
+    ///      no more: a guardian renewing its trip would otherwise keep stakers in while lenders leave through the
+    ///      queue); never while a loss is pending or an automatic breaker reason closes them.
+    function _exitOpen(uint8 reason, Unstake memory request) private view returns (bool) {
+        if (reason == 0 || reason == VENUE_ILLIQUID) return true;
+        return reason == GUARDIAN_QUEUE && closedTime() - request.closedMark >= MAX_EXTENSION;
+    }
+
+    /// @dev The breaker's part of `closedReason`: BREAKER_CLOSED when an entry holds a closing reason or the breaker
+    ///      cannot answer; else GUARDIAN_QUEUE when the global or the base entry queues lenders' withdrawals (with no
+    ///      automatic reason, only the guardian does); else 0.
+    function _breakerReason() private view returns (uint8 reason) {
+        ICircuitBreaker breaker = _vault.circuitBreaker();
+        if (address(breaker) == address(0)) return 0;
+        // A breaker that cannot answer is taken as one that would close them (unless it was only starved of gas).
+        uint256 gasBefore = gasleft();
+        try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
+            address base = asset();
+            for (uint256 i; i < entries.length; ++i) {
+                if (entries[i].reasons & CLOSING_REASONS != 0) return BREAKER_CLOSED;
+                // Lenders' withdrawals queue on the global and the base entries only.
+                bool lenders = entries[i].asset == address(0) || entries[i].asset == base;
+                if (lenders && entries[i].actionMask & WITHDRAW_ACTION != 0) reason = GUARDIAN_QUEUE;
+            }
+        } catch {
+            if (gasleft() <= gasBefore / 64) revert BreakerOutOfGas();
+            return BREAKER_CLOSED;
+        }
+    }
+
     /// @dev Whether now is inside `request`'s window.
     function _inWindow(Unstake memory request) private view returns (bool) {
         return request.shares != 0 && block.timestamp >= request.readyAt && block.timestamp < _windowEnd(request);
@@ -515,30 +543,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (closedReason() != 0) return false;
         (, bool anyDown) = BackstopVenues.total(_venues);
         if (anyDown) return false;
-        (, bool valued) = _recoverable();
+        (, bool valued) = BackstopRecovery.value(_vault, asset());
         return valued;
-    }
-
-    /// @dev `recoverable`, and whether every price it needs was available (`valued`; else it is all that is owed).
-    function _recoverable() private view returns (uint256 value, bool valued) {
-        (, uint256 owed) = _vault.backstopBook();
-        if (owed == 0) return (0, true);
-        IPriceOracle oracle = _vault.oracle();
-        uint256 baseLow = oracle.getPrice(asset()).low; // 0 when FAILED
-        if (baseLow == 0) return (owed, false);
-        address[] memory assets = _vault.collateralAssets(); // ≤ MAX_COLLATERALS (16)
-        uint256 worth; // WAD USD, at each asset's highest price now, rounded up
-        for (uint256 i; i < assets.length; ++i) {
-            uint256 units = _vault.protocolCollateral(assets[i]);
-            if (units == 0) continue;
-            uint256 high = oracle.getPrice(assets[i]).high; // 0 when FAILED
-            if (high == 0) return (owed, false);
-            worth += units.mulDiv(high, 10 ** _vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
-        }
-        value = worth.mulDiv(10 ** IERC20Metadata(asset()).decimals(), baseLow, Math.Rounding.Ceil);
-        uint256 lenders = _vault.unrecoveredLoss(); // repaid first
-        value = value > lenders ? value - lenders : 0;
-        return (value < owed ? value : owed, true);
     }
 
     /// @dev Gives back what is earmarked beyond what the vault counts (a call from it failed: it counts none).

@@ -25,7 +25,8 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        within its rate limit. Rate limits are token buckets: at most capacity + capacity · t / period in any t.
 ///      - After `freeze` (the breaker's guardian, or governance) every agent call reverts until governance unfreezes.
 ///      - Anyone may recall a venue's whole position, without rate limit, while frozen, while the backstop's exits are
-///        closed (a loss pending, or a breaker reason that stops borrowing or queues), or while the venue is marked
+///        closed or stuck (`closedReason` ≠ 0: a loss pending, a breaker reason that stops borrowing or queues, a
+///        guardian's queue, or a venue that lets out less than its position), or while the venue is marked
 ///        down; and what idle cash lacks of its floor while it is below it.
 ///      - A deposit is at least MIN_DEPOSIT_UNITS of the venue's share price, and leaves idle cash FLOOR_BUFFER above
 ///        the floor.
@@ -172,8 +173,9 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
     /// @inheritdoc IBackstopAllocator
     function recallReason(address venue) public view returns (RecallReason) {
         if (frozen) return RecallReason.FROZEN;
-        // Exits closed: a loss is pending, or a breaker reason that stops borrowing or queues (a TIGHTEN alone only
-        // stops new deposits: recalling everything on it would let anyone churn the positions).
+        // Exits closed or stuck: a loss is pending, a breaker reason that stops borrowing or queues, a guardian's queue,
+        // or a venue holding cash back (a TIGHTEN alone only stops new deposits: recalling everything on it would let
+        // anyone churn the positions).
         if (_backstop.closedReason() != 0) return RecallReason.BREAKER;
         uint256 free = _backstop.idle() - _backstop.earmarked();
         if (free < _floor()) return RecallReason.IDLE_FLOOR;

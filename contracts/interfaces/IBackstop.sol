@@ -28,13 +28,14 @@ interface IBackstop {
     error UnstakeParamsOutOfBounds(uint256 cooldown, uint256 window);
     /// @notice Thrown when an unstake request asks for more shares than the caller holds.
     error UnstakeExceedsBalance(uint256 balance, uint256 requested);
-    /// @notice Thrown when withdrawals are closed: a loss is pending (`reason` 1: a provisioned loss exceeds the
-    ///         vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an automatic reason,
-    ///         or its guardian queues lenders' withdrawals (2).
+    /// @notice Thrown when withdrawals are closed (`reason` as `closedReason`): a loss is pending (1: a provisioned
+    ///         loss exceeds the vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an
+    ///         automatic reason (2), or its guardian queues lenders' withdrawals (3) and the closed time since the
+    ///         request is still below MAX_EXTENSION.
     error WithdrawalsClosed(uint8 reason);
-    /// @notice Thrown by a stake while exits are closed (`closedReason` ≠ 0: a loss is pending, or the breaker closes
-    ///         them; nobody buys in while stakers cannot leave, nor pays for a loss already known), or while a price the
-    ///         recovery's value needs is unavailable (the entry could not be priced).
+    /// @notice Thrown by a stake while exits are closed or stuck (`closedReason` ≠ 0: a loss is pending, the breaker
+    ///         closes them, or a venue holds cash back; nobody buys in while stakers cannot leave, nor pays for a loss
+    ///         already known), or while a price the recovery's value needs is unavailable (it could not be priced).
     error StakingClosed();
     /// @notice Thrown when the breaker's `state()` ran out of the gas it was given: the caller must give more (a
     ///         starved call must not pass for a breaker that cannot answer).
@@ -109,8 +110,8 @@ interface IBackstop {
     ///         vault failed, the vault counts none); it counts at once, as any earmark given back. Anyone may call it.
     function sync() external;
 
-    /// @notice Records whether exits are closed now (`closedReason`), so the time they stay closed extends every
-    ///         unstake window it spans. While cash is earmarked it first asks the vault to re-target the earmark
+    /// @notice Records whether exits are closed now (`closedReason` ≠ 0, a venue holding cash back included), so the
+    ///         time they stay closed extends every unstake window it spans. While cash is earmarked it first asks the vault to re-target the earmark
     ///         (`settleBackstopIncomeShare`: reserves may have grown to cover the provisions) and follows the vault's
     ///         book (`sync`). Anyone may call it (the keeper bot does, whenever the answer changes); every withdrawal
     ///         records a reopening.
@@ -156,8 +157,12 @@ interface IBackstop {
 
     /// @notice 0 while withdrawals are open; 1 while a loss is pending (`lossPending`); 2 while a breaker entry holds
     ///         an automatic reason that stops borrowing or queues (a doubted or failed price, a price fall, an outflow,
-    ///         bad debt), or the global or base entry queues lenders' withdrawals (a guardian's trip), or the breaker
-    ///         cannot answer. Reverts `BreakerOutOfGas` when the breaker's answer ran out of gas.
+    ///         bad debt), or the breaker cannot answer; 3 while, with none of those, the global or base entry queues
+    ///         lenders' withdrawals (the guardian's trip: it closes a request's exits only until the closed time since
+    ///         the request reaches MAX_EXTENSION, so a renewed trip cannot keep stakers in while lenders leave through
+    ///         the queue); 4 while, with none of those, a venue lets out less than the position's worth (exits stay
+    ///         open, paid as far as cash allows, and the time counts as closed). Stakes are refused whenever it is not 0.
+    ///         Reverts `BreakerOutOfGas` when the breaker's answer ran out of gas.
     function closedReason() external view returns (uint8);
 
     /// @notice Whether a loss is pending: cash is earmarked, or the vault's provisions exceed its reserves. Stakes are
@@ -176,8 +181,10 @@ interface IBackstop {
     function entryAssets() external view returns (uint256);
 
     /// @notice What recovery can still repay the backstop, at most: the vault's protocol-owned collateral at each
-    ///         asset's highest price now (base at its lowest), less lenders' unrecovered loss (repaid first), capped
-    ///         at what the vault owes it; all it owes when a price is unavailable (stakes are refused then).
+    ///         asset's highest price (the oracle's high now, or the highest the breaker's price-fall reference holds
+    ///         from its last two fall windows, if higher; base at its lowest now), less lenders' unrecovered loss
+    ///         (repaid first), capped at what the vault owes it; all it owes when a price is unavailable or the breaker
+    ///         cannot answer (stakes are refused then).
     function recoverable() external view returns (uint256);
 
     /// @notice The allocator (zero: none).

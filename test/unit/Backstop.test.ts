@@ -329,6 +329,50 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await time.increase(RELEASE);
       expect(await backstop.previewRedeem(shares)).to.be.lessThanOrEqual(1000n);
     });
+
+    it("one low round does not sell the recovery cheap: it is valued at the highest price the breaker saw in its fall windows", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { vault, backstop, recovery, weth, attacker, usdc, oracle, breaker } = f;
+      await writeOffAlice(f); // the backstop paid 10,000; lenders bear 12,800; the protocol owns 10 WETH
+      await pastTheBadDebtWindow(f);
+      await oracle.setPrice(weth, wad("2000"));
+      await breaker.poke(weth); // the keeper's routine poke: the fall reference holds $2,000
+      expect(await backstop.recoverable()).to.equal(usd("7200")); // $20,000: 12,800 to lenders first
+      // One OK round 20% low (inside the adapter's jump bound and the breaker's 25% fall bound): nothing trips.
+      await oracle.setPrice(weth, wad("1600"));
+      expect(await backstop.closedReason()).to.equal(0n);
+      // The recovery is still valued at $2,000, not at $16,000 − 12,800 = 3,200.
+      expect(await backstop.recoverable()).to.equal(usd("7200"));
+      expect(await backstop.entryAssets()).to.equal(usd("7200"));
+      await usdc.connect(attacker).approve(backstop, MaxUint256);
+      await backstop.connect(attacker).deposit(usd("7200"), attacker.address);
+      const shares = await backstop.balanceOf(attacker.address);
+      // The round passes; the recovery sells at $2,000 and repays the backstop 7,200.
+      await oracle.setPrice(weth, wad("2000"));
+      await vault.connect(recovery).releaseProtocolCollateral(weth, wad("10"));
+      await vault.connect(recovery).settleRecovery(weth, 0n, usd("20000"));
+      await time.increase(RELEASE);
+      // The newcomer gets back what it paid, not part of what the stakers who bore the write-off recovered.
+      expect(await backstop.previewRedeem(shares)).to.be.lessThanOrEqual(usd("7200"));
+      expect(await backstop.previewRedeem(await backstop.balanceOf(f.staker.address))).to.be.greaterThanOrEqual(
+        usd("7200") - 1n,
+      );
+    });
+
+    it("the breaker's reference lasts its two fall windows: a fall that holds is priced as it is after them", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, weth, oracle, breaker } = f;
+      await writeOffAlice(f);
+      await pastTheBadDebtWindow(f);
+      await oracle.setPrice(weth, wad("2000"));
+      await breaker.poke(weth);
+      await oracle.setPrice(weth, wad("1600"));
+      const { fallWindow } = await breaker.assetParams(weth);
+      await time.increase(2n * fallWindow);
+      expect(await backstop.recoverable()).to.equal(usd("3200")); // $16,000 − 12,800: the reference has lapsed
+      await breaker.poke(weth); // a poke at the new price: the reference is the price now
+      expect(await backstop.recoverable()).to.equal(usd("3200"));
+    });
   });
 
   describe("stakers cannot run ahead of a loss", function () {
@@ -410,10 +454,44 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.closedReason()).to.equal(0n);
       // Lenders queued: stakers may not leave ahead of them.
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
-      expect(await backstop.closedReason()).to.equal(2n);
+      expect(await backstop.closedReason()).to.equal(3n); // a guardian's queue
       await expect(backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address))
         .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
-        .withArgs(2n);
+        .withArgs(3n);
+    });
+
+    it("a guardian renewing its queue keeps a staker in for at most MAX_EXTENSION of closed time since its request", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, breaker, owner } = f;
+      await breaker.connect(owner).setGuardian(owner.address);
+      const { guardianCooldown } = await breaker.params();
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      const request = await backstop.unstakeOf(staker.address);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      await backstop.checkpoint();
+      // The guardian renews the queue before each trip ends, until 30 days closed since the request.
+      let blocked = 0;
+      while ((await backstop.closedTime()) - request.closedMark < 30n * DAY) {
+        expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
+        if (BigInt(await time.latest()) >= request.readyAt) {
+          await expect(
+            backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address),
+          ).to.be.revertedWithCustomError(backstop, "WithdrawalsClosed");
+          blocked++;
+        }
+        await time.increase(guardianCooldown - 60n);
+        await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+        expect(await backstop.closedReason()).to.equal(3n);
+      }
+      expect(blocked).to.be.greaterThan(0);
+      // 30 days closed since its request, far past its window's own end: the window grows no more, so the guardian's
+      // queue lets it out in what is left of it.
+      expect(BigInt(await time.latest())).to.be.greaterThan(request.readyAt + WINDOW + 20n * DAY);
+      expect((await breaker.entry(ZeroAddress)).actionMask & 2n).to.equal(2n);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(shares);
+      await backstop.connect(staker).redeem(shares, staker.address, staker.address);
+      expect(await backstop.balanceOf(staker.address)).to.equal(0n);
     });
 
     it("the time exits stay closed extends the windows it spans (a bad round cannot make stakers miss theirs)", async function () {

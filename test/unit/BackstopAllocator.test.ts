@@ -301,6 +301,39 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       await expectBooks(f);
     });
 
+    it("cash parked in a venue that lets nothing out counts as closed time: no window lapses while it is stuck", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, staker, depositor } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      const request = await backstop.unstakeOf(staker.address);
+      // The venue lends out every unit it holds (a compromised agent's pick, or a market run dry).
+      await stressed.lend(await f.usdc.balanceOf(stressed));
+      expect(await stressed.maxWithdraw(backstop)).to.equal(0n);
+      expect(await backstop.closedReason()).to.equal(4n);
+      await expect(backstop.checkpoint()).to.emit(backstop, "ExitsClosed").withArgs(4n, 0n);
+      // No stake buys into a backstop whose exits are stuck; exits still take what idle cash pays.
+      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n);
+      await time.increaseTo(request.readyAt);
+      await backstop.connect(staker).withdraw(usd("15000"), staker.address, staker.address);
+      // Ten days stuck: far past the window's own end.
+      await time.increaseTo(request.readyAt + 10n * DAY);
+      await f.usdc.mint(f.owner.address, usd("10000"));
+      await f.usdc.connect(f.owner).approve(stressed, MaxUint256);
+      await stressed.connect(f.owner).repayLoan(await stressed.lent());
+      expect(await backstop.closedReason()).to.equal(0n);
+      // The window was extended by the time the venue kept the cash: the staker takes the rest.
+      const left = await backstop.balanceOf(staker.address);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(left);
+      await expect(backstop.connect(staker).redeem(left, staker.address, staker.address)).to.emit(
+        backstop,
+        "ExitsReopened",
+      );
+      expect(await backstop.balanceOf(staker.address)).to.equal(0n);
+      await expectBooks(f);
+    });
+
     it("a venue quoting more than it holds moves the backstop's worth by the exchange-rate ceiling at most", async function () {
       const f = await loadFixture(fixture);
       const { backstop, allocator, stressed, agent } = f;

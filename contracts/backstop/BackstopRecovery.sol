@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
+import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
+import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
+import {VaultStorage} from "../libraries/VaultStorage.sol";
+
+/// @title BackstopRecovery
+/// @notice What recovery can still repay the backstop (issue 26): the part of a stake's price that the stakers who bore
+///         a write-off are owed back, so a newcomer pays for it rather than buying it cheap.
+/// @dev Invariants:
+///      - The value is at most what the vault owes the backstop, after lenders' unrecovered loss (repaid first).
+///      - Each asset is valued at its highest price: the oracle's high now, or the highest price the breaker's
+///        price-fall reference holds (its pokes over the last two fall windows), if higher; the base at its low now.
+///        One OK round below the reference (inside the oracle's jump bound and the breaker's fall bound) then cannot
+///        sell the recovery cheap; a fall that holds is priced as it is once the reference lapses.
+///      - A price the oracle cannot give, or a breaker that cannot answer, leaves it unvalued (`valued` false: all that
+///        is owed, and the backstop takes no stake).
+library BackstopRecovery {
+    using VaultStorage for ICollateralVault;
+    using Math for uint256;
+
+    uint256 private constant WAD = 1e18;
+
+    /// @dev The recovery's value for `vault`'s backstop over `base`, and whether every price it needs was available
+    ///      (`valued`; else it is all that is owed).
+    function value(ICollateralVault vault, address base) internal view returns (uint256 worthNet, bool valued) {
+        (, uint256 owed) = vault.backstopBook();
+        if (owed == 0) return (0, true);
+        uint256 baseLow = vault.oracle().getPrice(base).low; // 0 when FAILED
+        if (baseLow == 0) return (owed, false);
+        uint256 worth; // WAD USD
+        (worth, valued) = collateralWorth(vault);
+        if (!valued) return (owed, false);
+        worthNet = worth.mulDiv(10 ** IERC20Metadata(base).decimals(), baseLow, Math.Rounding.Ceil);
+        uint256 lenders = vault.unrecoveredLoss(); // repaid first
+        worthNet = worthNet > lenders ? worthNet - lenders : 0;
+        if (worthNet > owed) worthNet = owed;
+    }
+
+    /// @dev The vault's protocol-owned collateral at each asset's highest price (WAD USD, rounded up), and whether
+    ///      every price was available. At most MAX_COLLATERALS (16) iterations.
+    function collateralWorth(ICollateralVault vault) internal view returns (uint256 worth, bool valued) {
+        IPriceOracle oracle = vault.oracle();
+        ICircuitBreaker breaker = vault.circuitBreaker();
+        address[] memory assets = vault.collateralAssets();
+        for (uint256 i; i < assets.length; ++i) {
+            uint256 units = vault.protocolCollateral(assets[i]);
+            if (units == 0) continue;
+            uint256 high = highestPrice(oracle, breaker, assets[i]);
+            if (high == 0) return (0, false);
+            worth += units.mulDiv(high, 10 ** vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
+        }
+        return (worth, true);
+    }
+
+    /// @dev `collateral`'s highest price (WAD USD): the oracle's high now, or the breaker's reference high if higher;
+    ///      0 when the oracle cannot give it (FAILED) or the breaker cannot answer.
+    function highestPrice(
+        IPriceOracle oracle,
+        ICircuitBreaker breaker,
+        address collateral
+    ) internal view returns (uint256 high) {
+        high = oracle.getPrice(collateral).high; // 0 when FAILED
+        if (high == 0) return 0;
+        (uint256 seen, bool answered) = referenceHigh(breaker, collateral);
+        if (!answered) return 0;
+        if (seen > high) high = seen;
+    }
+
+    /// @dev The highest price of `collateral` the breaker's price-fall reference holds (the highest accepted price its
+    ///      pokes saw over the last two fall windows; 0 when it holds none), backed out of its fall floor, rounded up;
+    ///      `answered` false when the breaker could not say.
+    function referenceHigh(
+        ICircuitBreaker breaker,
+        address collateral
+    ) internal view returns (uint256 high, bool answered) {
+        if (address(breaker) == address(0)) return (0, true);
+        try breaker.entry(collateral) returns (ICircuitBreaker.EntryView memory entry) {
+            if (entry.fallFloor == 0) return (0, true);
+            try breaker.assetParams(collateral) returns (ICircuitBreaker.AssetParams memory triggers) {
+                if (triggers.maxFall >= WAD) return (0, false); // the breaker's MAX_FALL is below 1
+                // floor = high · (1 − maxFall), rounded down by the breaker
+                return (entry.fallFloor.mulDiv(WAD, WAD - triggers.maxFall, Math.Rounding.Ceil), true);
+            } catch {} // solhint-disable-line no-empty-blocks
+        } catch {} // solhint-disable-line no-empty-blocks
+    }
+}
