@@ -33,22 +33,22 @@ import {BackstopVenues} from "./BackstopVenues.sol";
 ///        undoes a loss stakers bore, and nobody enters or leaves while cash is earmarked), except the held-back gains
 ///        its loss had met, which return to the release; every credit (recovered value, income) reaches the share
 ///        price linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
-///      - Nobody enters while exits are closed or stuck (a loss pending: cash earmarked, or the vault's provisions above
-///        its reserves; a breaker or its guardian closing them; a venue holding cash back) or while a price the
+///      - Nobody enters while exits are closed (a loss pending: cash earmarked, or the vault's provisions above its
+///        reserves; a breaker or its guardian closing them) or while a price the
 ///        recovery's value needs is unavailable: a newcomer would pay for a loss already known, or buy the recovery at
 ///        a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
-///        protocol-owned collateral at its highest price, now or in the breaker's price-fall reference (its last two
-///        fall windows: one low round cannot sell the recovery cheap), after lenders' unrecovered loss, at most what
-///        the vault owes the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
+///        protocol-owned collateral at its highest price: now, in the breaker's price-fall reference, or marked by
+///        this contract since the vault came to owe it, within cooldown + window (`BackstopRecovery`: a low round or
+///        a dip of days cannot sell the recovery cheap), after lenders' unrecovered loss, at most what the vault owes
+///        the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
 ///        never while a loss is pending or an automatic breaker reason stops borrowing or queues (a price fall, a
-///        doubted or failed price, an outflow, bad debt); while the guardian queues lenders' withdrawals on the global
-///        or base entry, only once the closed time since the request reached MAX_EXTENSION. A window is extended by
-///        the time exits were recorded closed after the request (`checkpoint`; at most MAX_EXTENSION), so a recorded
-///        closure of up to 30 days never costs a staker its window; the time a venue lets out less than the position
-///        is worth counts as closed too (exits stay open, paid as far as cash allows).
+///        doubted or failed price, an outflow, bad debt); while the guardian alone queues lenders' withdrawals on the
+///        global or base entry, only once they have been recorded queued for MAX_QUEUE_CLOSURE without a break. A
+///        window is extended by the time exits were recorded closed after the request (`checkpoint`; at most
+///        MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window.
 ///      - Idle cash leaves for a venue only at the allocator's call (`toVenue`, which `BackstopAllocator` bounds), only
 ///        what no provision holds, and only into an ERC-4626 vault over the same asset; it comes back to idle only
 ///        (`fromVenue`, or a staker's exit that idle cash cannot pay). Earmarks and loss payments use idle cash only.
@@ -74,6 +74,10 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @notice The most a window is extended by the time exits were closed after its request.
     uint256 public constant MAX_EXTENSION = MAX_COOLDOWN;
+    /// @notice How long a queue of lenders' withdrawals, recorded without a break, closes exits when nothing else does
+    ///         (a guardian renewing its trip): lenders leave through the queue meanwhile, so stakers are not kept
+    ///         longer.
+    uint256 public constant MAX_QUEUE_CLOSURE = MAX_EXTENSION;
 
     uint8 private constant DECIMALS_OFFSET = 6;
     /// @dev Breaker reasons that close exits: every automatic reason at NO_BORROW or stricter. Whatever queues
@@ -91,7 +95,6 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint8 private constant LOSS_PENDING = 1;
     uint8 private constant BREAKER_CLOSED = 2;
     uint8 private constant GUARDIAN_QUEUE = 3;
-    uint8 private constant VENUE_ILLIQUID = 4;
 
     ICollateralVault private immutable _vault;
 
@@ -102,16 +105,20 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint128 private _released;
     uint64 private _releaseStart;
     uint64 private _releaseEnd;
-    // One slot: the unstake parameters, and exits' closure as last seen: closed since `_closedSince` (0: open), and
-    // `_closedFor` seconds closed before that.
+    // One slot: the unstake parameters; exits' closure as last seen: closed since `_closedSince` (0: open), and
+    // `_closedFor` seconds closed before that; and since when lenders' withdrawals have been seen queued (0: not).
     uint32 private _cooldown;
     uint32 private _window;
     uint64 private _closedSince;
     uint64 private _closedFor;
+    uint64 private _queuedSince;
     // Held-back gains an earmark netted (its loss met them first): they return to the release, not to the share price
     // at once, when the earmark is given back. At most the earmark.
     uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
+    // The highest price of each collateral the protocol owns seen since the vault came to owe the backstop, over the
+    // last cooldown + window (`BackstopRecovery`).
+    mapping(address collateral => BackstopRecovery.Mark) private _marks;
     // The allocator (the only address that moves cash to and from venues), and the positions in them.
     address private _allocator;
     BackstopVenues.Book private _venues;
@@ -207,14 +214,14 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
 
     /// @inheritdoc IBackstop
     function entryAssets() public view returns (uint256) {
-        (uint256 value, ) = BackstopRecovery.value(_vault, asset());
+        (uint256 value, ) = BackstopRecovery.value(_vault, asset(), _marks, _markPeriod());
         (uint256 inVenues, ) = BackstopVenues.total(_venues);
         return _idle + inVenues + value;
     }
 
     /// @inheritdoc IBackstop
     function recoverable() external view returns (uint256 value) {
-        (value, ) = BackstopRecovery.value(_vault, asset());
+        (value, ) = BackstopRecovery.value(_vault, asset(), _marks, _markPeriod());
     }
 
     /// @inheritdoc IBackstop
@@ -235,6 +242,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
             try IVaultBackstop(address(_vault)).settleBackstopIncomeShare() {} catch {} // solhint-disable-line no-empty-blocks
         }
         _sync();
+        BackstopRecovery.mark(_vault, _marks, _markPeriod());
         return _checkpoint();
     }
 
@@ -325,7 +333,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @notice The shares `owner_` may redeem now (see `maxWithdraw`).
     function maxRedeem(address owner_) public view override returns (uint256 shares) {
         Unstake memory request = _unstakes[owner_];
-        if (!_exitOpen(closedReason(), request) || !_inWindow(request)) return 0;
+        if (!_exitOpen(closedReason()) || !_inWindow(request)) return 0;
         shares = request.shares;
         uint256 balance = balanceOf(owner_);
         if (shares > balance) shares = balance;
@@ -354,16 +362,24 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IBackstop
-    function closedReason() public view returns (uint8) {
-        if (lossPending()) return LOSS_PENDING;
-        uint8 reason = _breakerReason();
-        if (reason != 0) return reason;
-        return BackstopVenues.illiquid(_venues) ? VENUE_ILLIQUID : 0;
+    function closedReason() public view returns (uint8 reason) {
+        (reason, , ) = _exitState();
     }
 
     /// @inheritdoc IBackstop
     function closedSince() external view returns (uint256) {
         return _closedSince;
+    }
+
+    /// @inheritdoc IBackstop
+    function queuedSince() external view returns (uint256) {
+        return _queuedSince;
+    }
+
+    /// @inheritdoc IBackstop
+    function recoveryMark(address collateral) external view returns (uint256 price, uint256 at) {
+        BackstopRecovery.Mark memory m = _marks[collateral];
+        return (m.price, m.at);
     }
 
     /// @inheritdoc IBackstop
@@ -435,6 +451,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     function _enter(address receiver, uint256 assets, uint256 shares) private {
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (!_open()) revert StakingClosed();
+        BackstopRecovery.mark(_vault, _marks, _markPeriod()); // priced already: a mark only rises, or replaces a lapsed one
         _pullExact(msg.sender, assets);
         _idle += uint128(assets); // pulled exactly: the token's supply bounds it
         _mint(receiver, shares);
@@ -446,8 +463,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
         uint8 reason = _checkpoint(); // a closure seen ending here extends the windows it spanned
+        if (!_exitOpen(reason)) revert WithdrawalsClosed(reason);
         Unstake memory request = _unstakes[owner_];
-        if (!_exitOpen(reason, request)) revert WithdrawalsClosed(reason);
         if (!_inWindow(request) || shares > request.shares) {
             revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
         }
@@ -468,10 +485,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         IERC20(asset()).safeTransfer(receiver, assets);
     }
 
-    /// @dev Records whether exits are closed now: a closure seen starting, or seen ending (its length joins
-    ///      `_closedFor`). Returns `closedReason()`.
+    /// @dev Records whether exits are closed now (a closure seen starting, or seen ending: its length joins
+    ///      `_closedFor`), and since when lenders' withdrawals have been queued (kept as it is while the breaker cannot
+    ///      answer). Returns `closedReason()`.
     function _checkpoint() private returns (uint8 reason) {
-        reason = closedReason();
+        bool queued;
+        bool answered;
+        (reason, queued, answered) = _exitState();
         uint256 since = _closedSince;
         if (reason != 0 && since == 0) {
             _closedSince = uint64(block.timestamp);
@@ -481,38 +501,58 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
             (_closedSince, _closedFor) = (0, uint64(closedFor));
             emit ExitsReopened(closedFor);
         }
+        if (answered && queued != (_queuedSince != 0)) {
+            _queuedSince = queued ? uint64(block.timestamp) : 0;
+            emit LendersQueueSeen(_queuedSince);
+        }
     }
 
-    /// @dev Whether exits are open to `request` while `closedReason` is `reason`: always while open, or while a venue
-    ///      only holds cash back (paid as far as cash allows; the time counts as closed); under a guardian's queue of
-    ///      lenders' withdrawals alone, once the closed time since the request reached MAX_EXTENSION (its window grows
-    ///      no more: a guardian renewing its trip would otherwise keep stakers in while lenders leave through the
-    ///      queue); never while a loss is pending or an automatic breaker reason closes them.
-    function _exitOpen(uint8 reason, Unstake memory request) private view returns (bool) {
-        if (reason == 0 || reason == VENUE_ILLIQUID) return true;
-        return reason == GUARDIAN_QUEUE && closedTime() - request.closedMark >= MAX_EXTENSION;
+    /// @dev Whether exits are open while `closedReason` is `reason`: always while open; under a queue of lenders'
+    ///      withdrawals alone (the guardian's), once it has been recorded queued for MAX_QUEUE_CLOSURE without a
+    ///      break (lenders leave through the queue meanwhile); never while a loss is pending or an automatic breaker
+    ///      reason closes them.
+    function _exitOpen(uint8 reason) private view returns (bool) {
+        if (reason == 0) return true;
+        uint256 queued = _queuedSince;
+        return reason == GUARDIAN_QUEUE && queued != 0 && block.timestamp - queued >= MAX_QUEUE_CLOSURE;
     }
 
-    /// @dev The breaker's part of `closedReason`: BREAKER_CLOSED when an entry holds a closing reason or the breaker
-    ///      cannot answer; else GUARDIAN_QUEUE when the global or the base entry queues lenders' withdrawals (with no
-    ///      automatic reason, only the guardian does); else 0.
-    function _breakerReason() private view returns (uint8 reason) {
+    /// @dev `closedReason`, whether the global or the base entry queues lenders' withdrawals (`queued`), and whether
+    ///      the breaker answered (`answered`).
+    function _exitState() private view returns (uint8 reason, bool queued, bool answered) {
+        bool closing;
+        (closing, queued, answered) = _breakerFlags();
+        if (lossPending()) reason = LOSS_PENDING;
+        else if (closing) reason = BREAKER_CLOSED;
+        else if (queued) reason = GUARDIAN_QUEUE; // a queue with no automatic reason: the guardian's
+    }
+
+    /// @dev What the breaker says: whether an entry holds a closing reason (`closing`; also when it cannot answer),
+    ///      whether the global or the base entry queues lenders' withdrawals (`queued`), and whether it answered.
+    function _breakerFlags() private view returns (bool closing, bool queued, bool answered) {
         ICircuitBreaker breaker = _vault.circuitBreaker();
-        if (address(breaker) == address(0)) return 0;
+        if (address(breaker) == address(0)) return (false, false, true);
         // A breaker that cannot answer is taken as one that would close them (unless it was only starved of gas).
         uint256 gasBefore = gasleft();
         try breaker.state() returns (ICircuitBreaker.EntryView[] memory entries) {
             address base = asset();
             for (uint256 i; i < entries.length; ++i) {
-                if (entries[i].reasons & CLOSING_REASONS != 0) return BREAKER_CLOSED;
+                if (entries[i].reasons & CLOSING_REASONS != 0) closing = true;
                 // Lenders' withdrawals queue on the global and the base entries only.
                 bool lenders = entries[i].asset == address(0) || entries[i].asset == base;
-                if (lenders && entries[i].actionMask & WITHDRAW_ACTION != 0) reason = GUARDIAN_QUEUE;
+                if (lenders && entries[i].actionMask & WITHDRAW_ACTION != 0) queued = true;
             }
+            answered = true;
         } catch {
             if (gasleft() <= gasBefore / 64) revert BreakerOutOfGas();
-            return BREAKER_CLOSED;
+            closing = true;
         }
+    }
+
+    /// @dev How long a recovery price mark holds: the cooldown and the window, the longest a staker who bore a
+    ///      write-off waits to leave.
+    function _markPeriod() private view returns (uint256) {
+        return uint256(_cooldown) + _window;
     }
 
     /// @dev Whether now is inside `request`'s window.
@@ -543,7 +583,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (closedReason() != 0) return false;
         (, bool anyDown) = BackstopVenues.total(_venues);
         if (anyDown) return false;
-        (, bool valued) = BackstopRecovery.value(_vault, asset());
+        (, bool valued) = BackstopRecovery.value(_vault, asset(), _marks, _markPeriod());
         return valued;
     }
 

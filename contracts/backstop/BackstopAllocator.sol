@@ -21,13 +21,14 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///        `fromVenue`, which only this contract may call; the backstop holds the venue shares).
 ///      - A deposit keeps the venue's position within its cap, within its deposit rate limit, leaves idle cash no
 ///        provision holds at least `minIdleShare` of the backstop's worth, and happens only while every circuit
-///        breaker entry is at NONE, the backstop's exits are open and no venue is marked down. A withdrawal stays
+///        breaker entry is at NONE, the backstop's exits are open and no venue is marked down; after it the venue lets
+///        the whole position out (`maxWithdraw`: no cash parked where a staker's exit cannot reach). A withdrawal stays
 ///        within its rate limit. Rate limits are token buckets: at most capacity + capacity · t / period in any t.
 ///      - After `freeze` (the breaker's guardian, or governance) every agent call reverts until governance unfreezes.
 ///      - Anyone may recall a venue's whole position, without rate limit, while frozen, while the backstop's exits are
-///        closed or stuck (`closedReason` ≠ 0: a loss pending, a breaker reason that stops borrowing or queues, a
-///        guardian's queue, or a venue that lets out less than its position), or while the venue is marked
-///        down; and what idle cash lacks of its floor while it is below it.
+///        closed (`closedReason` ≠ 0: a loss pending, a breaker reason that stops borrowing or queues, or a
+///        guardian's queue of lenders' withdrawals), or while the venue is marked down; and what idle cash lacks of
+///        its floor while it is below it.
 ///      - A deposit is at least MIN_DEPOSIT_UNITS of the venue's share price, and leaves idle cash FLOOR_BUFFER above
 ///        the floor.
 ///      - Parameters change only through `owner` (the timelock), inside MIN_/MAX_ bounds.
@@ -99,6 +100,11 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
         _spend(_deposits[venue], venue, assets, config.depositCapacity, config.period);
         emit Allocated(venue, assets);
         _backstop.toVenue(venue, assets);
+        // The venue must let the whole position out now (one unit of rounding aside): a venue that takes cash it
+        // would not give back (exits paused, a withdrawal queue) would make stakers' exits fail and their windows lapse.
+        (uint256 after_, ) = _backstop.venueValue(venue);
+        uint256 out = IERC4626(venue).maxWithdraw(address(_backstop));
+        if (out + 1 < after_) revert VenueIlliquid(venue, out, after_);
     }
 
     /// @inheritdoc IBackstopAllocator
@@ -173,9 +179,8 @@ contract BackstopAllocator is IBackstopAllocator, Ownable2Step, ReentrancyGuardT
     /// @inheritdoc IBackstopAllocator
     function recallReason(address venue) public view returns (RecallReason) {
         if (frozen) return RecallReason.FROZEN;
-        // Exits closed or stuck: a loss is pending, a breaker reason that stops borrowing or queues, a guardian's queue,
-        // or a venue holding cash back (a TIGHTEN alone only stops new deposits: recalling everything on it would let
-        // anyone churn the positions).
+        // Exits closed: a loss is pending, a breaker reason that stops borrowing or queues, or a guardian's queue (a
+        // TIGHTEN alone only stops new deposits: recalling everything on it would let anyone churn the positions).
         if (_backstop.closedReason() != 0) return RecallReason.BREAKER;
         uint256 free = _backstop.idle() - _backstop.earmarked();
         if (free < _floor()) return RecallReason.IDLE_FLOOR;

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
+import {IBackstop} from "../interfaces/IBackstop.sol";
 import {ICircuitBreaker} from "../interfaces/ICircuitBreaker.sol";
 import {ICollateralVault} from "../interfaces/ICollateralVault.sol";
 import {IPriceOracle} from "../interfaces/IPriceOracle.sol";
@@ -14,10 +15,12 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 ///         a write-off are owed back, so a newcomer pays for it rather than buying it cheap.
 /// @dev Invariants:
 ///      - The value is at most what the vault owes the backstop, after lenders' unrecovered loss (repaid first).
-///      - Each asset is valued at its highest price: the oracle's high now, or the highest price the breaker's
-///        price-fall reference holds (its pokes over the last two fall windows), if higher; the base at its low now.
-///        One OK round below the reference (inside the oracle's jump bound and the breaker's fall bound) then cannot
-///        sell the recovery cheap; a fall that holds is priced as it is once the reference lapses.
+///      - Each asset is valued at its highest price: the oracle's high now; the highest price the breaker's price-fall
+///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest of
+///        those seen (`mark`: every checkpoint and stake) while the vault owed the backstop, within the mark period
+///        (cooldown + window: the longest a staker who bore the write-off waits to leave). The base is at its low now.
+///        A low round, or a dip of days, then cannot sell the recovery cheap to a newcomer; a fall that holds is
+///        priced as it is once the mark period has passed since a higher price was last seen.
 ///      - A price the oracle cannot give, or a breaker that cannot answer, leaves it unvalued (`valued` false: all that
 ///        is owed, and the backstop takes no stake).
 library BackstopRecovery {
@@ -26,15 +29,46 @@ library BackstopRecovery {
 
     uint256 private constant WAD = 1e18;
 
+    /// @dev The highest price of a collateral seen (WAD USD), and when.
+    struct Mark {
+        uint128 price;
+        uint64 at;
+    }
+
+    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its highest price now
+    ///      when that is at least its mark, or when the mark is older than `period`. At most MAX_COLLATERALS (16)
+    ///      iterations.
+    function mark(ICollateralVault vault, mapping(address => Mark) storage marks, uint256 period) internal {
+        (, uint256 owed) = vault.backstopBook();
+        if (owed == 0) return;
+        IPriceOracle oracle = vault.oracle();
+        ICircuitBreaker breaker = vault.circuitBreaker();
+        address[] memory assets = vault.collateralAssets();
+        for (uint256 i; i < assets.length; ++i) {
+            if (vault.protocolCollateral(assets[i]) == 0) continue;
+            uint256 high = highestPrice(oracle, breaker, assets[i]);
+            Mark memory last = marks[assets[i]];
+            if (high == 0 || (high < last.price && block.timestamp < uint256(last.at) + period)) continue;
+            if (high > type(uint128).max) high = type(uint128).max;
+            marks[assets[i]] = Mark(uint128(high), uint64(block.timestamp));
+            emit IBackstop.RecoveryPriceMarked(assets[i], high);
+        }
+    }
+
     /// @dev The recovery's value for `vault`'s backstop over `base`, and whether every price it needs was available
     ///      (`valued`; else it is all that is owed).
-    function value(ICollateralVault vault, address base) internal view returns (uint256 worthNet, bool valued) {
+    function value(
+        ICollateralVault vault,
+        address base,
+        mapping(address => Mark) storage marks,
+        uint256 period
+    ) internal view returns (uint256 worthNet, bool valued) {
         (, uint256 owed) = vault.backstopBook();
         if (owed == 0) return (0, true);
         uint256 baseLow = vault.oracle().getPrice(base).low; // 0 when FAILED
         if (baseLow == 0) return (owed, false);
         uint256 worth; // WAD USD
-        (worth, valued) = collateralWorth(vault);
+        (worth, valued) = collateralWorth(vault, marks, period);
         if (!valued) return (owed, false);
         worthNet = worth.mulDiv(10 ** IERC20Metadata(base).decimals(), baseLow, Math.Rounding.Ceil);
         uint256 lenders = vault.unrecoveredLoss(); // repaid first
@@ -42,9 +76,13 @@ library BackstopRecovery {
         if (worthNet > owed) worthNet = owed;
     }
 
-    /// @dev The vault's protocol-owned collateral at each asset's highest price (WAD USD, rounded up), and whether
-    ///      every price was available. At most MAX_COLLATERALS (16) iterations.
-    function collateralWorth(ICollateralVault vault) internal view returns (uint256 worth, bool valued) {
+    /// @dev The vault's protocol-owned collateral at each asset's highest price, its mark within `period` included
+    ///      (WAD USD, rounded up), and whether every price was available. At most MAX_COLLATERALS (16) iterations.
+    function collateralWorth(
+        ICollateralVault vault,
+        mapping(address => Mark) storage marks,
+        uint256 period
+    ) internal view returns (uint256 worth, bool valued) {
         IPriceOracle oracle = vault.oracle();
         ICircuitBreaker breaker = vault.circuitBreaker();
         address[] memory assets = vault.collateralAssets();
@@ -53,6 +91,8 @@ library BackstopRecovery {
             if (units == 0) continue;
             uint256 high = highestPrice(oracle, breaker, assets[i]);
             if (high == 0) return (0, false);
+            Mark memory last = marks[assets[i]];
+            if (last.price > high && block.timestamp < uint256(last.at) + period) high = last.price;
             worth += units.mulDiv(high, 10 ** vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
         }
         return (worth, true);

@@ -79,18 +79,6 @@ library BackstopVenues {
         }
     }
 
-    /// @dev Whether some venue lets out less than its position's worth, beyond MARKDOWN_TOLERANCE of it and
-    ///      MARKDOWN_DUST (its cash lent out, or paused): an exit cannot take all the backstop holds now.
-    function illiquid(Book storage book) internal view returns (bool) {
-        address[] storage list = book.list;
-        for (uint256 i; i < list.length; ++i) {
-            (uint256 worth, ) = valueOf(book, list[i]);
-            uint256 tolerance = worth.mulDiv(MARKDOWN_TOLERANCE, 1e18);
-            if (_maxWithdraw(list[i]) + (tolerance > MARKDOWN_DUST ? tolerance : MARKDOWN_DUST) < worth) return true;
-        }
-        return false;
-    }
-
     /// @dev Deposits `assets` of `base` into `venue` (its asset checked to be `base`); returns the shares received
     ///      (measured by the backstop's share balance). A position that is not marked down is marked first (its cost
     ///      becomes its worth now); a marked-down one keeps its cost and mark, so a deposit never hides a loss. Then the

@@ -30,12 +30,13 @@ interface IBackstop {
     error UnstakeExceedsBalance(uint256 balance, uint256 requested);
     /// @notice Thrown when withdrawals are closed (`reason` as `closedReason`): a loss is pending (1: a provisioned
     ///         loss exceeds the vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an
-    ///         automatic reason (2), or its guardian queues lenders' withdrawals (3) and the closed time since the
-    ///         request is still below MAX_EXTENSION.
+    ///         automatic reason (2), or its guardian queues lenders' withdrawals (3) and they have been recorded queued
+    ///         for less than MAX_QUEUE_CLOSURE.
     error WithdrawalsClosed(uint8 reason);
-    /// @notice Thrown by a stake while exits are closed or stuck (`closedReason` ≠ 0: a loss is pending, the breaker
-    ///         closes them, or a venue holds cash back; nobody buys in while stakers cannot leave, nor pays for a loss
-    ///         already known), or while a price the recovery's value needs is unavailable (it could not be priced).
+    /// @notice Thrown by a stake while exits are closed (`closedReason` ≠ 0: a loss is pending, or the breaker or its
+    ///         guardian closes them; nobody buys in while stakers cannot leave, nor pays for a loss already known), while
+    ///         a venue is marked down, or while a price the recovery's value needs is unavailable (it could not be
+    ///         priced).
     error StakingClosed();
     /// @notice Thrown when the breaker's `state()` ran out of the gas it was given: the caller must give more (a
     ///         starved call must not pass for a breaker that cannot answer).
@@ -69,6 +70,10 @@ interface IBackstop {
     event ExitsClosed(uint8 reason, uint256 closedFor);
     /// @notice Exits were seen open again; they have been closed `closedFor` seconds in all.
     event ExitsReopened(uint256 closedFor);
+    /// @notice Lenders' withdrawals were seen queued since `since` (0: seen no longer queued).
+    event LendersQueueSeen(uint256 since);
+    /// @notice The recovery's price mark of `collateral` was set to `price` (WAD USD): its highest price seen now.
+    event RecoveryPriceMarked(address indexed collateral, uint256 price);
     /// @notice `owner` asked to redeem `shares` from `readyAt`.
     event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
     /// @notice Governance (the timelock) set the cooldown and the unstake window.
@@ -110,8 +115,9 @@ interface IBackstop {
     ///         vault failed, the vault counts none); it counts at once, as any earmark given back. Anyone may call it.
     function sync() external;
 
-    /// @notice Records whether exits are closed now (`closedReason` ≠ 0, a venue holding cash back included), so the
-    ///         time they stay closed extends every unstake window it spans. While cash is earmarked it first asks the vault to re-target the earmark
+    /// @notice Records whether exits are closed now (`closedReason` ≠ 0), so the time they stay closed extends every
+    ///         unstake window it spans, and since when lenders' withdrawals have been queued (`queuedSince`); marks the
+    ///         recovery's prices (`recoveryMark`). While cash is earmarked it first asks the vault to re-target the earmark
     ///         (`settleBackstopIncomeShare`: reserves may have grown to cover the provisions) and follows the vault's
     ///         book (`sync`). Anyone may call it (the keeper bot does, whenever the answer changes); every withdrawal
     ///         records a reopening.
@@ -158,11 +164,10 @@ interface IBackstop {
     /// @notice 0 while withdrawals are open; 1 while a loss is pending (`lossPending`); 2 while a breaker entry holds
     ///         an automatic reason that stops borrowing or queues (a doubted or failed price, a price fall, an outflow,
     ///         bad debt), or the breaker cannot answer; 3 while, with none of those, the global or base entry queues
-    ///         lenders' withdrawals (the guardian's trip: it closes a request's exits only until the closed time since
-    ///         the request reaches MAX_EXTENSION, so a renewed trip cannot keep stakers in while lenders leave through
-    ///         the queue); 4 while, with none of those, a venue lets out less than the position's worth (exits stay
-    ///         open, paid as far as cash allows, and the time counts as closed). Stakes are refused whenever it is not 0.
-    ///         Reverts `BreakerOutOfGas` when the breaker's answer ran out of gas.
+    ///         lenders' withdrawals (the guardian's trip: it closes exits only until the queue has been recorded for
+    ///         MAX_QUEUE_CLOSURE without a break, so a renewed trip cannot keep stakers in while lenders leave through
+    ///         the queue). Stakes are refused whenever it is not 0. Reverts `BreakerOutOfGas` when the breaker's answer
+    ///         ran out of gas.
     function closedReason() external view returns (uint8);
 
     /// @notice Whether a loss is pending: cash is earmarked, or the vault's provisions exceed its reserves. Stakes are
@@ -176,15 +181,22 @@ interface IBackstop {
     /// @notice Seconds exits have been seen closed since the backstop was deployed (the current closure included).
     function closedTime() external view returns (uint256);
 
+    /// @notice Since when lenders' withdrawals have been recorded queued without a break (`checkpoint`); 0: not queued.
+    function queuedSince() external view returns (uint256);
+
+    /// @notice The recovery's price mark of `collateral`: its highest price seen while the vault owed the backstop
+    ///         (`checkpoint`, stakes), and when; it counts until cooldown + window after `at`.
+    function recoveryMark(address collateral) external view returns (uint256 price, uint256 at);
+
     /// @notice What the shares hold plus what recovery can still bring them: idle cash (earmarked and held-back
     ///         included) plus `recoverable()`. Stakes are priced at it.
     function entryAssets() external view returns (uint256);
 
     /// @notice What recovery can still repay the backstop, at most: the vault's protocol-owned collateral at each
-    ///         asset's highest price (the oracle's high now, or the highest the breaker's price-fall reference holds
-    ///         from its last two fall windows, if higher; base at its lowest now), less lenders' unrecovered loss
-    ///         (repaid first), capped at what the vault owes it; all it owes when a price is unavailable or the breaker
-    ///         cannot answer (stakes are refused then).
+    ///         asset's highest price (the oracle's high now; the highest the breaker's price-fall reference holds from
+    ///         its last two fall windows; its `recoveryMark` within cooldown + window), base at its lowest now, less
+    ///         lenders' unrecovered loss (repaid first), capped at what the vault owes it; all it owes when a price is
+    ///         unavailable or the breaker cannot answer (stakes are refused then).
     function recoverable() external view returns (uint256);
 
     /// @notice The allocator (zero: none).

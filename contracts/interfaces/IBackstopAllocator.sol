@@ -23,7 +23,7 @@ interface IBackstopAllocator {
     enum RecallReason {
         NONE,
         FROZEN,
-        BREAKER, // the backstop's exits are closed (a loss pending, or a breaker reason that stops borrowing or queues)
+        BREAKER, // the backstop's exits are closed (`closedReason` ≠ 0: a loss pending, a breaker reason, a guardian's queue)
         IDLE_FLOOR, // idle cash no provision holds is below the minimum share of the backstop's worth: what it lacks
         MARKED_DOWN // the venue quotes the position below its cost
     }
@@ -49,6 +49,8 @@ interface IBackstopAllocator {
     error IdleFloor(uint256 idleAfter, uint256 floor);
     /// @notice Thrown by `recall` when no reason allows it.
     error RecallNotAllowed(address venue);
+    /// @notice Thrown when, after a deposit, `venue` would let out only `withdrawable` of the position's `worth`.
+    error VenueIlliquid(address venue, uint256 withdrawable, uint256 worth);
     /// @notice Thrown for parameters outside their hard-coded bounds.
     error ParamsOutOfBounds();
     /// @notice Thrown for a zero address or amount.
@@ -71,9 +73,10 @@ interface IBackstopAllocator {
     /// @notice Governance set the minimum idle share (WAD).
     event MinIdleShareSet(uint256 share);
 
-    /// @notice Puts `assets` of the backstop's idle cash into `venue`. Agent only; not frozen; every breaker calm.
+    /// @notice Puts `assets` of the backstop's idle cash into `venue`. Agent only; not frozen; every breaker calm; the
+    ///         venue must let the whole position out afterwards.
     /// @dev Reverts with `NotAgent`, `Frozen`, `NotCalm`, `VenueNotAllowed`, `CapExceeded`, `RateLimited`, `IdleFloor`,
-    ///      `DepositTooSmall`.
+    ///      `DepositTooSmall`, `VenueIlliquid`.
     function allocate(address venue, uint256 assets) external;
 
     /// @notice Takes `assets` out of `venue` back to the backstop's idle cash. Agent only; not frozen.

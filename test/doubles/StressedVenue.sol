@@ -9,12 +9,14 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 /// @notice An ERC-4626 venue whose troubles a test sets (issue 26: the backstop's allocator must survive them): it
 ///         loses a share of its assets (`lose`: a default it books), lends cash out so that little can be withdrawn
 ///         (`lend`: utilisation; `repayLoan` brings it back), pauses (every deposit and withdrawal reverts, and its
-///         `max*` views say 0), or quotes more than it holds (`inflate`: a donation or a lying quote).
+///         `max*` views say 0; `setExitsPaused`: withdrawals only), or quotes more than it holds (`inflate`: a
+///         donation or a lying quote).
 contract StressedVenue is ERC4626 {
     error Paused();
 
     address private constant SINK = address(0xdead);
     bool public paused;
+    bool public exitsPaused;
     uint256 public lent;
     uint256 public extraQuote;
 
@@ -42,6 +44,11 @@ contract StressedVenue is ERC4626 {
         paused = paused_;
     }
 
+    /// @notice Stops withdrawals only: deposits still go in (a venue with a withdrawal queue, or exits paused).
+    function setExitsPaused(bool exitsPaused_) external {
+        exitsPaused = exitsPaused_;
+    }
+
     /// @notice Quotes `amount` more than it holds.
     function inflate(uint256 amount) external {
         extraQuote += amount;
@@ -56,14 +63,14 @@ contract StressedVenue is ERC4626 {
     }
 
     function maxWithdraw(address owner_) public view override returns (uint256) {
-        if (paused) return 0;
+        if (paused || exitsPaused) return 0;
         uint256 claim = convertToAssets(balanceOf(owner_));
         uint256 cash = IERC20(asset()).balanceOf(address(this));
         return claim < cash ? claim : cash;
     }
 
     function maxRedeem(address owner_) public view override returns (uint256) {
-        if (paused) return 0;
+        if (paused || exitsPaused) return 0;
         uint256 shares = convertToShares(maxWithdraw(owner_));
         uint256 held = balanceOf(owner_);
         return shares < held ? shares : held;
@@ -81,7 +88,7 @@ contract StressedVenue is ERC4626 {
         uint256 assets,
         uint256 shares
     ) internal override {
-        if (paused) revert Paused();
+        if (paused || exitsPaused) revert Paused();
         super._withdraw(caller, receiver, owner_, assets, shares);
     }
 }

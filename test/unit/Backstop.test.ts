@@ -359,18 +359,29 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       );
     });
 
-    it("the breaker's reference lasts its two fall windows: a fall that holds is priced as it is after them", async function () {
+    it("a dip of days does not sell it cheap either: the backstop's mark holds its highest price for cooldown + window", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { backstop, weth, oracle, breaker } = f;
       await writeOffAlice(f);
       await pastTheBadDebtWindow(f);
       await oracle.setPrice(weth, wad("2000"));
-      await breaker.poke(weth);
+      await expect(backstop.checkpoint())
+        .to.emit(backstop, "RecoveryPriceMarked")
+        .withArgs(await weth.getAddress(), wad("2000"));
+      // WETH at $1,600 for three days, the keeper poking the breaker all along: its reference is $1,600 now.
       await oracle.setPrice(weth, wad("1600"));
-      const { fallWindow } = await breaker.assetParams(weth);
-      await time.increase(2n * fallWindow);
-      expect(await backstop.recoverable()).to.equal(usd("3200")); // $16,000 − 12,800: the reference has lapsed
-      await breaker.poke(weth); // a poke at the new price: the reference is the price now
+      for (let hour = 0; hour < 72; hour += 6) {
+        await time.increase(6n * 3600n);
+        await breaker.poke(weth);
+        await backstop.checkpoint(); // a lower price leaves the mark as it is
+      }
+      expect((await backstop.recoveryMark(weth)).price).to.equal(wad("2000"));
+      expect(await backstop.recoverable()).to.equal(usd("7200")); // still at $2,000
+      // A fall that holds past cooldown + window is priced as it is.
+      await time.increase(COOLDOWN + WINDOW);
+      expect(await backstop.recoverable()).to.equal(usd("3200"));
+      await backstop.checkpoint();
+      expect((await backstop.recoveryMark(weth)).price).to.equal(wad("1600"));
       expect(await backstop.recoverable()).to.equal(usd("3200"));
     });
   });
@@ -460,7 +471,7 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
         .withArgs(3n);
     });
 
-    it("a guardian renewing its queue keeps a staker in for at most MAX_EXTENSION of closed time since its request", async function () {
+    it("a guardian renewing its queue keeps stakers in for at most MAX_QUEUE_CLOSURE of queue recorded without a break", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
       const { backstop, staker, breaker, owner } = f;
       await breaker.connect(owner).setGuardian(owner.address);
@@ -469,15 +480,17 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await backstop.connect(staker).requestUnstake(shares);
       const request = await backstop.unstakeOf(staker.address);
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
-      await backstop.checkpoint();
-      // The guardian renews the queue before each trip ends, until 30 days closed since the request.
+      await expect(backstop.checkpoint()).to.emit(backstop, "LendersQueueSeen");
+      const since = await backstop.queuedSince();
+      expect(since).to.equal(BigInt(await time.latest()));
+      // The guardian renews the queue before each trip ends, for 30 days.
       let blocked = 0;
-      while ((await backstop.closedTime()) - request.closedMark < 30n * DAY) {
+      while (BigInt(await time.latest()) < since + 30n * DAY) {
         expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
         if (BigInt(await time.latest()) >= request.readyAt) {
-          await expect(
-            backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address),
-          ).to.be.revertedWithCustomError(backstop, "WithdrawalsClosed");
+          await expect(backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address))
+            .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
+            .withArgs(3n);
           blocked++;
         }
         await time.increase(guardianCooldown - 60n);
@@ -485,13 +498,36 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
         expect(await backstop.closedReason()).to.equal(3n);
       }
       expect(blocked).to.be.greaterThan(0);
-      // 30 days closed since its request, far past its window's own end: the window grows no more, so the guardian's
-      // queue lets it out in what is left of it.
+      // 30 days queued, far past the window's own end (which the closure extended): the guardian's queue lets it out.
+      expect(await backstop.MAX_QUEUE_CLOSURE()).to.equal(30n * DAY);
       expect(BigInt(await time.latest())).to.be.greaterThan(request.readyAt + WINDOW + 20n * DAY);
       expect((await breaker.entry(ZeroAddress)).actionMask & 2n).to.equal(2n);
       expect(await backstop.maxRedeem(staker.address)).to.equal(shares);
       await backstop.connect(staker).redeem(shares, staker.address, staker.address);
       expect(await backstop.balanceOf(staker.address)).to.equal(0n);
+    });
+
+    it("other closures do not count toward the queue's limit: a fresh guardian queue still closes exits", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, staker, breaker, owner, engine, oracle, weth, alice, bob } = f;
+      const shares = await backstop.balanceOf(staker.address);
+      await backstop.connect(staker).requestUnstake(shares);
+      // A pending loss keeps exits closed (and recorded so) for 31 days.
+      await oracle.setPrice(weth, wad("2000"));
+      await engine.connect(bob).flag(alice.address);
+      await backstop.checkpoint();
+      await time.increase(31n * DAY);
+      await oracle.setPrice(weth, wad("3000"));
+      await engine.connect(bob).unflag(alice.address);
+      // Then the guardian queues lenders' withdrawals: 31 days closed since the request, but the queue is new.
+      await breaker.connect(owner).setGuardian(owner.address);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      const closed = (await backstop.closedTime()) - (await backstop.unstakeOf(staker.address)).closedMark;
+      expect(closed).to.be.greaterThan(30n * DAY);
+      await expect(backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address))
+        .to.be.revertedWithCustomError(backstop, "WithdrawalsClosed")
+        .withArgs(3n);
+      expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
     });
 
     it("the time exits stay closed extends the windows it spans (a bad round cannot make stakers miss theirs)", async function () {

@@ -9,61 +9,35 @@
 import { expect } from "chai";
 import { MaxUint256 } from "ethers";
 import { network } from "hardhat";
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import { deployCollateralVault } from "../../scripts/lib/vaultLibraries.js";
-import type { Backstop, BackstopAllocator, CollateralVault, StressedVenue } from "../../typechain-types/index.js";
+import type { CollateralVault, StressedVenue } from "../../typechain-types/index.js";
+import {
+  DAY,
+  deployBackstopWithAllocator,
+  expectMarkedDownThenRecalled,
+  limits,
+  PERIOD,
+  STAKE,
+  type BackstopWithAllocator,
+} from "./helpers/backstop.js";
 import { liquidationFixture, type LiquidationFixture } from "./helpers/liquidationModel.js";
 import { config, usd, wad } from "./helpers/vault.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { time, loadFixture } = networkHelpers;
 
-const DAY = 86_400n;
-const STAKE = usd("30000");
-const PERIOD = DAY;
-
-interface AllocatorFixture extends LiquidationFixture {
-  backstop: Backstop;
-  allocator: BackstopAllocator;
+interface AllocatorFixture extends LiquidationFixture, BackstopWithAllocator {
   /** A second Bulwark market over the same USDC: a real venue. */
   market2: CollateralVault;
   /** A venue whose troubles the test sets. */
   stressed: StressedVenue;
-  staker: HardhatEthersSigner;
-  depositor: HardhatEthersSigner;
-  agent: HardhatEthersSigner;
-  guardian: HardhatEthersSigner;
 }
-
-const limits = (cap: string, deposit: string, withdraw: string) => ({
-  cap: usd(cap),
-  depositCapacity: usd(deposit),
-  withdrawCapacity: usd(withdraw),
-  period: PERIOD,
-  allowed: true,
-});
 
 async function allocatorFixture(connection: NetworkConnection): Promise<AllocatorFixture> {
   const f = await liquidationFixture(connection);
-  const signers = await connection.ethers.getSigners();
-  const [staker, depositor, agent, guardian] = [signers[8], signers[9], signers[10], signers[11]];
-  const backstop = await connection.ethers.deployContract("Backstop", [
-    f.vault,
-    "Bulwark backstop USDC",
-    "bsUSDC",
-    f.owner.address,
-    7n * DAY,
-    2n * DAY,
-  ]);
-  await f.usdc.mint(staker.address, usd("1000000"));
-  await f.usdc.connect(staker).approve(backstop, MaxUint256);
-  await backstop.connect(staker).deposit(STAKE, staker.address);
-  await f.usdc.mint(depositor.address, usd("1000000"));
-  await f.usdc.connect(depositor).approve(backstop, MaxUint256);
-  await f.vault.connect(f.owner).linkBackstopAndShare(backstop, wad("0.2"));
-
+  const b = await deployBackstopWithAllocator(connection, f);
   const market2 = await deployCollateralVault(connection.ethers, [
     await f.usdc.getAddress(),
     "Bulwark USDC 2",
@@ -76,18 +50,9 @@ async function allocatorFixture(connection: NetworkConnection): Promise<Allocato
   ]);
   await market2.connect(f.owner).listCollateral(f.weth, config(wad("1000000"), wad("0.80"), wad("0.85"), wad("0.05")));
   const stressed = await connection.ethers.deployContract("StressedVenue", [f.usdc]);
-
-  const allocator = await connection.ethers.deployContract("BackstopAllocator", [
-    backstop,
-    f.owner.address,
-    agent.address,
-    wad("0.2"),
-  ]);
-  await backstop.connect(f.owner).setAllocator(allocator);
-  await allocator.connect(f.owner).setVenue(market2, limits("15000", "10000", "10000"));
-  await allocator.connect(f.owner).setVenue(stressed, limits("15000", "10000", "10000"));
-  await f.breaker.connect(f.owner).setGuardian(guardian.address);
-  return { ...f, backstop, allocator, market2, stressed, staker, depositor, agent, guardian };
+  await b.allocator.connect(f.owner).setVenue(market2, limits("15000", "10000", "10000"));
+  await b.allocator.connect(f.owner).setVenue(stressed, limits("15000", "10000", "10000"));
+  return { ...f, ...b, market2, stressed };
 }
 
 const fixture = (c: NetworkConnection) => allocatorFixture(c);
@@ -236,14 +201,7 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       const worth = await backstop.totalAssets();
       await stressed.lose(wad("0.5"));
       expect(await backstop.totalAssets()).to.be.within(worth - usd("5000") - 1n, worth - usd("5000"));
-      expect((await backstop.venueValue(stressed)).down).to.equal(true);
-      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n);
-      await expect(backstop.connect(depositor).deposit(usd("1"), depositor.address)).to.be.revertedWithCustomError(
-        backstop,
-        "StakingClosed",
-      );
-      expect(await allocator.recallReason(stressed)).to.equal(4n); // MARKED_DOWN
-      await allocator.connect(attacker).recall(stressed);
+      await expectMarkedDownThenRecalled(f, stressed, attacker);
       expect(await backstop.idle()).to.be.within(STAKE - usd("5000") - 1n, STAKE - usd("5000"));
       expect(await backstop.totalAssets()).to.be.within(worth - usd("5000") - 1n, worth - usd("5000"));
       expect((await backstop.venueValue(stressed)).worth).to.be.lessThanOrEqual(1n); // a share's rounding, at most
@@ -301,36 +259,24 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       await expectBooks(f);
     });
 
-    it("cash parked in a venue that lets nothing out counts as closed time: no window lapses while it is stuck", async function () {
+    it("the agent cannot park cash in a venue that would not let the whole position out (exits paused, a queue)", async function () {
       const f = await loadFixture(fixture);
-      const { backstop, allocator, stressed, agent, staker, depositor } = f;
-      await allocator.connect(agent).allocate(stressed, usd("10000"));
-      const shares = await backstop.balanceOf(staker.address);
-      await backstop.connect(staker).requestUnstake(shares);
-      const request = await backstop.unstakeOf(staker.address);
-      // The venue lends out every unit it holds (a compromised agent's pick, or a market run dry).
-      await stressed.lend(await f.usdc.balanceOf(stressed));
-      expect(await stressed.maxWithdraw(backstop)).to.equal(0n);
-      expect(await backstop.closedReason()).to.equal(4n);
-      await expect(backstop.checkpoint()).to.emit(backstop, "ExitsClosed").withArgs(4n, 0n);
-      // No stake buys into a backstop whose exits are stuck; exits still take what idle cash pays.
-      expect(await backstop.maxDeposit(depositor.address)).to.equal(0n);
-      await time.increaseTo(request.readyAt);
-      await backstop.connect(staker).withdraw(usd("15000"), staker.address, staker.address);
-      // Ten days stuck: far past the window's own end.
-      await time.increaseTo(request.readyAt + 10n * DAY);
-      await f.usdc.mint(f.owner.address, usd("10000"));
-      await f.usdc.connect(f.owner).approve(stressed, MaxUint256);
-      await stressed.connect(f.owner).repayLoan(await stressed.lent());
+      const { backstop, allocator, stressed, agent, staker } = f;
+      await allocator.connect(agent).allocate(stressed, usd("5000"));
+      // The venue still takes deposits but lets nothing out: the agent's next deposit would strand stakers' exits.
+      await stressed.setExitsPaused(true);
+      await expect(allocator.connect(agent).allocate(stressed, usd("5000")))
+        .to.be.revertedWithCustomError(allocator, "VenueIlliquid")
+        .withArgs(await stressed.getAddress(), 0n, usd("10000"));
+      expect((await backstop.venueValue(stressed)).worth).to.equal(usd("5000"));
+      expect(await backstop.idle()).to.equal(STAKE - usd("5000"));
+      // Nothing else closes: exits are paid out of idle cash meanwhile.
       expect(await backstop.closedReason()).to.equal(0n);
-      // The window was extended by the time the venue kept the cash: the staker takes the rest.
-      const left = await backstop.balanceOf(staker.address);
-      expect(await backstop.maxRedeem(staker.address)).to.equal(left);
-      await expect(backstop.connect(staker).redeem(left, staker.address, staker.address)).to.emit(
-        backstop,
-        "ExitsReopened",
-      );
-      expect(await backstop.balanceOf(staker.address)).to.equal(0n);
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(7n * DAY);
+      await backstop.connect(staker).withdraw(usd("20000"), staker.address, staker.address);
+      await stressed.setExitsPaused(false);
+      await allocator.connect(agent).allocate(stressed, usd("1000"));
       await expectBooks(f);
     });
 

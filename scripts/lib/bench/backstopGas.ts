@@ -8,6 +8,7 @@
  */
 import { network } from "hardhat";
 
+import { createMorphoMarket, deployMorpho } from "../morpho.js";
 import { collateral, deployMarket, PERMISSIVE_TRIGGERS } from "../testMarket.js";
 import { usd, wad } from "../units.js";
 import { deployCollateralVault } from "../vaultLibraries.js";
@@ -85,14 +86,24 @@ export async function measureBackstop(log: (line: string) => void = console.log)
   return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));
 }
 
+/** The venues the allocator's gas is measured on: a second Bulwark market, and a Morpho Blue market's venue. */
+export type AllocatorVenueKind = "bulwark" | "morpho";
+
 /**
- * The hedging agent's gas (issue 26), on a chain of its own: a backstop of 30,000 USDC, its allocator, and a second
- * Bulwark market over the same USDC as the venue. The agent allocates (the venue's first position, then a second
- * deposit into it) and deallocates; a staker's exit is paid out of the venue first; after a freeze anyone recalls the
- * rest.
+ * The hedging agent's gas (issue 26), on a chain of its own per venue: a backstop of 30,000 USDC, its allocator, and
+ * the venue over the same USDC (a second Bulwark market; or `MorphoMarketVenue` supplying a real Morpho Blue market,
+ * the figures' names ending `.morpho`). The agent allocates (the venue's first position, then a second deposit into
+ * it) and deallocates; a staker's exit is paid out of the venue first; after a freeze anyone recalls the rest.
  */
 export async function measureAllocator(log: (line: string) => void = console.log): Promise<Measurement[]> {
-  log("Measuring the backstop's allocator: allocate, deallocate, an exit paid out of a venue, a recall");
+  const all: Measurement[] = [];
+  for (const kind of ["bulwark", "morpho"] as const) all.push(...(await measureAllocatorOn(kind, log)));
+  return all;
+}
+
+async function measureAllocatorOn(kind: AllocatorVenueKind, log: (line: string) => void): Promise<Measurement[]> {
+  const where = kind === "bulwark" ? "a second Bulwark market" : "a Morpho Blue market (MorphoMarketVenue)";
+  log(`Measuring the backstop's allocator on ${where}: allocate, deallocate, an exit paid out of it, a recall`);
   const { ethers, networkHelpers } = await network.create();
   const [owner, staker, agent, anyone] = await ethers.getSigners();
   const market = await deployMarket(ethers, {
@@ -106,16 +117,39 @@ export async function measureAllocator(log: (line: string) => void = console.log
   await (await usdc.connect(staker).approve(backstop, usd("30000"))).wait();
   await (await backstop.connect(staker).deposit(usd("30000"), staker.address)).wait();
   await (await vault.connect(owner).linkBackstopAndShare(backstop, wad("0.2"))).wait();
-  const venue = await deployCollateralVault(ethers, [
-    await usdc.getAddress(),
-    "Bulwark USDC 2",
-    "bwUSDC2",
-    await oracle.getAddress(),
-    await rateModel.getAddress(),
-    wad("0.1"),
-    2n ** 127n,
-    owner.address,
-  ]);
+  let venue: string;
+  if (kind === "bulwark") {
+    const second = await deployCollateralVault(ethers, [
+      await usdc.getAddress(),
+      "Bulwark USDC 2",
+      "bwUSDC2",
+      await oracle.getAddress(),
+      await rateModel.getAddress(),
+      wad("0.1"),
+      2n ** 127n,
+      owner.address,
+    ]);
+    venue = await second.getAddress();
+  } else {
+    const morpho = await deployMorpho(ethers, owner);
+    const [wethFeed, usdcFeed] = [
+      await ethers.deployContract("TestAggregator", [8, "WETH / USD"]),
+      await ethers.deployContract("TestAggregator", [8, "USDC / USD"]),
+    ];
+    await (await wethFeed.push(3000n * 10n ** 8n)).wait();
+    await (await usdcFeed.push(10n ** 8n)).wait();
+    const morphoOracle = await ethers.deployContract("ChainlinkMorphoOracle", [wethFeed, 18, usdcFeed, 6]);
+    const irm = await ethers.deployContract("KinkedIrm", [rateModel]);
+    const { marketParams } = await createMorphoMarket(ethers, morpho, owner, {
+      loanToken: usdc,
+      collateralToken: collateral(market, "WETH"),
+      oracle: morphoOracle,
+      irm,
+      lltv: wad("0.86"),
+    });
+    const morphoVenue = await ethers.deployContract("MorphoMarketVenue", [morpho, marketParams, "Morpho venue", "mv"]);
+    venue = await morphoVenue.getAddress();
+  }
   const allocator = await ethers.deployContract("BackstopAllocator", [backstop, owner, agent.address, wad("0.2")]);
   await (await backstop.connect(owner).setAllocator(allocator)).wait();
   const config = {
@@ -126,11 +160,12 @@ export async function measureAllocator(log: (line: string) => void = console.log
     allowed: true,
   };
   await (await allocator.connect(owner).setVenue(venue, config)).wait();
+  const suffix = kind === "bulwark" ? "" : ".morpho";
   const gas = new Map<string, bigint>();
   const measure = async (name: string, tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<void> => {
     const receipt = await (await tx).wait();
     if (receipt === null) throw new Error(`${name}: no receipt`);
-    gas.set(name, receipt.gasUsed);
+    gas.set(name + suffix, receipt.gasUsed);
   };
   await measure("allocator.allocate.first", allocator.connect(agent).allocate(venue, usd("15000")));
   await measure("allocator.allocate", allocator.connect(agent).allocate(venue, usd("5000")));
@@ -146,11 +181,14 @@ export async function measureAllocator(log: (line: string) => void = console.log
   await measure("allocator.recall", allocator.connect(anyone).recall(venue));
   expectScenario((await backstop.venues()).length === 0, "the recall left a position");
   const scenario: Record<string, string> = {
-    "allocator.allocate.first": "the agent puts 15,000 idle USDC into a second Bulwark market (its first position)",
+    "allocator.allocate.first": `the agent puts 15,000 idle USDC into ${where} (its first position)`,
     "allocator.allocate": "the agent adds 5,000 to that position",
     "allocator.deallocate": "the agent takes 2,000 back",
     "backstop.exitFromVenue": "a staker withdraws 15,000: paid out of the venue first (18,000 there), idle untouched",
     "allocator.recall": "after a freeze, anyone recalls the whole position",
   };
-  return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));
+  return [...gas].map(([name, used]) => {
+    const text = scenario[name.slice(0, name.length - suffix.length)] ?? name;
+    return { name, scenario: suffix === "" || text.includes(where) ? text : `${text} (${where})`, gas: used };
+  });
 }

@@ -66,6 +66,10 @@ export class AllocatorTask {
           simulate: (overrides) => allocator.recall.staticCall(venue, overrides),
           send: () => allocator.recall(venue),
           describe: (got) => ({ got }),
+          // A venue that lets nothing out now (paused, borrowed dry) would make every pass send a recall for nothing.
+          accept: (got) => {
+            if (got === 0n) throw new Error("the venue lets nothing out now");
+          },
         },
         report,
         `allocator:recall:${venue}`,

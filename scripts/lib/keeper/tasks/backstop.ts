@@ -3,23 +3,33 @@
  * - `checkpoint` whenever the backstop's record of whether exits are closed (`closedSince`) disagrees with
  *   `closedReason` now, or an earmark is stale (reserves have grown to cover the provisions it was set for): the time
  *   exits stay closed extends stakers' unstake windows only from when it is recorded, and a stale earmark keeps exits
- *   closed until the vault re-targets it. Logged as `backstop-checkpoint` with why.
+ *   closed until the vault re-targets it; whenever its record of lenders' queue (`queuedSince`) disagrees with the
+ *   breaker (a guardian's queue closes exits for at most 30 days of recorded queue); and, while the vault owes the
+ *   backstop, once per `backstopMarkSeconds` (default an hour), so the recovery's price marks hold the highest price
+ *   seen. Logged as `backstop-checkpoint` with why.
  * - `settleBackstopIncomeShare` on the vault once per `backstopIncomeSeconds` of chain time (default a day): stakers'
  *   share of reserve income. Logged as `backstop-income`.
  * Both are simulated first, like every keeper transaction.
  */
+import { ZeroAddress } from "ethers";
+
 import type { BlockReport } from "../blockReport.js";
 import { txFields } from "../txRunner.js";
 import type { KeeperContext } from "./context.js";
 
 /** Chain seconds between two settlements of the income share, by default. */
 export const DEFAULT_INCOME_SECONDS = 86_400;
+/** Chain seconds between two checkpoints that mark the recovery's prices while the vault owes the backstop. */
+export const DEFAULT_MARK_SECONDS = 3_600;
+/** The breaker's action bit for lenders' withdrawals (queued). */
+const WITHDRAW_ACTION = 2n;
 
 /**
  * Why a checkpoint is due, or undefined: exits closed but not recorded so; an earmark stale on either side (the
  * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
  * over reserves now); an earmark short of that excess while the backstop has idle cash it could hold (back from a
- * venue); exits recorded closed but open now.
+ * venue); exits recorded closed but open now; lenders' queue recorded otherwise than the breaker holds it
+ * (`queueSeen`: whether it queues now, and whether the backstop records it so); a mark of the recovery's prices due.
  */
 export function checkpointReason(
   closedReason: bigint,
@@ -28,17 +38,23 @@ export function checkpointReason(
   vaultEarmarked: bigint,
   shortfall: bigint,
   freeIdle = 0n,
-): "closed" | "reopened" | "stale-earmark" | "short-earmark" | undefined {
+  queueSeen: { queued: boolean; recorded: boolean } = { queued: false, recorded: false },
+  markDue = false,
+): "closed" | "reopened" | "stale-earmark" | "short-earmark" | "queue" | "mark" | undefined {
   if (closedReason !== 0n && closedSince === 0n) return "closed";
   if (earmarked > vaultEarmarked || vaultEarmarked > shortfall) return "stale-earmark";
   if (vaultEarmarked < shortfall && freeIdle > 0n) return "short-earmark";
   if (closedReason === 0n && closedSince !== 0n) return "reopened";
+  if (queueSeen.queued !== queueSeen.recorded) return "queue";
+  if (markDue) return "mark";
   return undefined;
 }
 
 export class BackstopTask {
   private readonly ctx: KeeperContext;
   private lastIncome: number | undefined;
+  /** When a checkpoint was last sent while the vault owed the backstop (its prices marked then). */
+  private lastMark: number | undefined;
   /** The state a checkpoint was last sent for: one that changed nothing is not sent again for the same state. */
   private lastCheckpoint: string | undefined;
 
@@ -48,24 +64,49 @@ export class BackstopTask {
 
   /** Checkpoints the backstop when due, then settles the income share when its interval has passed. */
   async run(timestamp: number, report: BlockReport): Promise<void> {
-    const { backstop, vault, lens } = this.ctx.contracts;
+    const { backstop, vault, lens, breaker } = this.ctx.contracts;
     if (backstop === undefined) return;
     const { rpc } = this.ctx;
-    const [closedReason, closedSince, earmarked, idle, book, provisions, reserves] = await Promise.all([
-      rpc("backstop.closedReason", () => backstop.closedReason()),
-      rpc("backstop.closedSince", () => backstop.closedSince()),
-      rpc("backstop.earmarked", () => backstop.earmarked()),
-      rpc("backstop.idle", () => backstop.idle()),
-      rpc("lens.backstop", () => lens.backstop(vault)),
-      rpc("lens.totalProvision", () => lens.totalProvision(vault)),
-      rpc("vault.reserves", () => vault.reserves()),
-    ]);
+    const queuedNow = async (): Promise<boolean> => {
+      if (breaker === undefined) return false;
+      const [global, base] = await Promise.all([
+        rpc("breaker.entry global", () => breaker.entry(ZeroAddress)),
+        rpc("breaker.entry base", () => breaker.entry(this.ctx.base)),
+      ]);
+      return ((global.actionMask | base.actionMask) & WITHDRAW_ACTION) !== 0n;
+    };
+    const [closedReason, closedSince, earmarked, idle, book, provisions, reserves, queued, queuedSince] =
+      await Promise.all([
+        rpc("backstop.closedReason", () => backstop.closedReason()),
+        rpc("backstop.closedSince", () => backstop.closedSince()),
+        rpc("backstop.earmarked", () => backstop.earmarked()),
+        rpc("backstop.idle", () => backstop.idle()),
+        rpc("lens.backstop", () => lens.backstop(vault)),
+        rpc("lens.totalProvision", () => lens.totalProvision(vault)),
+        rpc("vault.reserves", () => vault.reserves()),
+        queuedNow(),
+        rpc("backstop.queuedSince", () => backstop.queuedSince()),
+      ]);
     const vaultEarmarked = book.earmarked;
     const shortfall = provisions > reserves ? provisions - reserves : 0n;
-    const why = checkpointReason(closedReason, closedSince, earmarked, vaultEarmarked, shortfall, idle - earmarked);
-    const state = [why, closedReason, closedSince, earmarked, vaultEarmarked, shortfall].join(":");
-    if (why !== undefined && state !== this.lastCheckpoint && !this.ctx.stopping) {
-      this.lastCheckpoint = state;
+    const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
+    const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
+    const queueSeen = { queued, recorded: queuedSince !== 0n };
+    const why = checkpointReason(
+      closedReason,
+      closedSince,
+      earmarked,
+      vaultEarmarked,
+      shortfall,
+      idle - earmarked,
+      queueSeen,
+      markDue,
+    );
+    // A mark is due again each interval; any other reason is not resent for the same state.
+    const state = [why, closedReason, closedSince, earmarked, vaultEarmarked, shortfall, queued].join(":");
+    const key = why === "mark" ? `${state}:${timestamp}` : state;
+    if (why !== undefined && key !== this.lastCheckpoint && !this.ctx.stopping) {
+      this.lastCheckpoint = key;
       const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
       const outcome = await this.ctx.runner.execute(
         {
@@ -79,6 +120,7 @@ export class BackstopTask {
       );
       if (outcome.status === "sent")
         this.ctx.logger.info("backstop-checkpoint", { ...fields, ...txFields(outcome.receipt) });
+      if ((outcome.status === "sent" || outcome.status === "simulated") && book.owed > 0n) this.lastMark = timestamp;
     }
     const interval = this.ctx.options.backstopIncomeSeconds ?? DEFAULT_INCOME_SECONDS;
     if (this.ctx.stopping || (this.lastIncome !== undefined && timestamp < this.lastIncome + interval)) return;
