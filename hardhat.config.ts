@@ -32,8 +32,8 @@ const envInt = (name: string, fallback: number): number => {
  */
 const SHIPPED_SOURCES = ["contracts", "deploy/mocks"];
 const DEVELOPMENT_SOURCES = ["test/doubles", "bench/contracts", "zk/contracts"];
-/** npm files compiled for development only: Morpho Blue, the bench's peer. */
-const DEVELOPMENT_NPM_FILES = ["@morpho-org/morpho-blue/"];
+/** npm files compiled for development only: Morpho Blue (the bench's peer) and Aave v3's interfaces (the tests' types). */
+const DEVELOPMENT_NPM_FILES = ["@morpho-org/morpho-blue/", "@aave/core-v3/"];
 
 /**
  * A production build (`ignition deploy` builds Hardhat's `production` profile) compiles only what ships: it drops
@@ -126,7 +126,9 @@ export default defineConfig({
     ],
     overrides: IR_OVERRIDES,
     // Governance is OpenZeppelin's TimelockController as shipped; built here so tests and scripts can deploy it.
-    // Morpho Blue is built from its npm source for the side-by-side gas bench (scripts/lib/morpho.ts).
+    // Morpho Blue is built from its npm source for the side-by-side gas bench (scripts/lib/morpho.ts). Aave v3's
+    // interfaces are built for their TypeChain types: the tests deploy Aave v3 itself from its npm artifacts
+    // (scripts/lib/aave.ts), compiled by Aave with solc 0.8.10.
     // PoseidonT3 and PoseidonT4 (poseidon-solidity) are the hashes SolvencySnapshots links to (nodes, leaves):
     // deployed on their own, so built here.
     npmFilesToBuild: [
@@ -135,6 +137,10 @@ export default defineConfig({
       "@openzeppelin/contracts/governance/TimelockController.sol",
       "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol",
       "@morpho-org/morpho-blue/src/Morpho.sol",
+      "@aave/core-v3/contracts/interfaces/IPool.sol",
+      "@aave/core-v3/contracts/interfaces/IPoolConfigurator.sol",
+      "@aave/core-v3/contracts/interfaces/IPoolAddressesProvider.sol",
+      "@aave/core-v3/contracts/interfaces/IACLManager.sol",
     ],
   },
   paths: {

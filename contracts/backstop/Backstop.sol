@@ -34,21 +34,22 @@ import {BackstopVenues} from "./BackstopVenues.sol";
 ///        its loss had met, which return to the release; every credit (recovered value, income) reaches the share
 ///        price linearly over RELEASE_PERIOD (amount-weighted ends, as the vault's).
 ///      - Nobody enters while exits are closed (a loss pending: cash earmarked, or the vault's provisions above its
-///        reserves; a breaker or its guardian closing them) or while a price the
-///        recovery's value needs is unavailable: a newcomer would pay for a loss already known, or buy the recovery at
+///        reserves; a breaker or its guardian closing them) or while a price the recovery's value needs is
+///        unavailable: a newcomer would pay for a loss already known, or buy the recovery at
 ///        a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
-///        protocol-owned collateral at its highest price: now, in the breaker's price-fall reference, or marked by
-///        this contract since the vault came to owe it, within cooldown + window (`BackstopRecovery`: a low round or
-///        a dip of days cannot sell the recovery cheap), after lenders' unrecovered loss, at most what the vault owes
-///        the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
+///        protocol-owned collateral at its highest price: now, in the breaker's price-fall reference, or the highest
+///        trusted price this contract saw while the vault owed it over the last one to two periods of cooldown + window
+///        (`BackstopRecovery`: a low round or a dip of days cannot sell the recovery cheap), after lenders' unrecovered
+///        loss, at most what the vault owes the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
 ///        never while a loss is pending or an automatic breaker reason stops borrowing or queues (a price fall, a
 ///        doubted or failed price, an outflow, bad debt); while the guardian alone queues lenders' withdrawals on the
-///        global or base entry, only once they have been recorded queued for MAX_QUEUE_CLOSURE without a break. A
-///        window is extended by the time exits were recorded closed after the request (`checkpoint`; at most
-///        MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window.
+///        global or base entry, only once they have been recorded queued for MAX_QUEUE_CLOSURE with no gap longer than
+///        MAX_QUEUE_GAP. A window is extended by the time exits were recorded closed after the request (`checkpoint`;
+///        at most MAX_EXTENSION), so a recorded closure of up to 30 days never costs a staker its window; time the
+///        exits are open (a guardian's queue that has run its course included) never extends one.
 ///      - Idle cash leaves for a venue only at the allocator's call (`toVenue`, which `BackstopAllocator` bounds), only
 ///        what no provision holds, and only into an ERC-4626 vault over the same asset; it comes back to idle only
 ///        (`fromVenue`, or a staker's exit that idle cash cannot pay). Earmarks and loss payments use idle cash only.
@@ -78,6 +79,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     ///         (a guardian renewing its trip): lenders leave through the queue meanwhile, so stakers are not kept
     ///         longer.
     uint256 public constant MAX_QUEUE_CLOSURE = MAX_EXTENSION;
+    /// @notice The longest gap between two records of lenders' queue that still counts as one queue (`checkpoint`;
+    ///         the keeper bot records it every few hours while it lasts): a longer gap starts the count again.
+    uint256 public constant MAX_QUEUE_GAP = 1 days;
 
     uint8 private constant DECIMALS_OFFSET = 6;
     /// @dev Breaker reasons that close exits: every automatic reason at NO_BORROW or stricter. Whatever queues
@@ -106,18 +110,20 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     uint64 private _releaseStart;
     uint64 private _releaseEnd;
     // One slot: the unstake parameters; exits' closure as last seen: closed since `_closedSince` (0: open), and
-    // `_closedFor` seconds closed before that; and since when lenders' withdrawals have been seen queued (0: not).
+    // `_closedFor` seconds closed before that; lenders' queue as recorded: since `_queuedSince` (0: not queued), last
+    // seen at `_queueSeenAt`. Timestamps and seconds in 40 bits.
     uint32 private _cooldown;
     uint32 private _window;
-    uint64 private _closedSince;
-    uint64 private _closedFor;
-    uint64 private _queuedSince;
+    uint40 private _closedSince;
+    uint40 private _closedFor;
+    uint40 private _queuedSince;
+    uint40 private _queueSeenAt;
     // Held-back gains an earmark netted (its loss met them first): they return to the release, not to the share price
     // at once, when the earmark is given back. At most the earmark.
     uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
-    // The highest price of each collateral the protocol owns seen since the vault came to owe the backstop, over the
-    // last cooldown + window (`BackstopRecovery`).
+    // The highest trusted price of each collateral the protocol owns seen while the vault owed the backstop, over the
+    // last one to two periods of cooldown + window (`BackstopRecovery.Mark`).
     mapping(address collateral => BackstopRecovery.Mark) private _marks;
     // The allocator (the only address that moves cash to and from venues), and the positions in them.
     address private _allocator;
@@ -250,13 +256,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @dev Booked idle, never balanceOf: the shares are priced (at `entryAssets`) before the pull, and exactly
     ///      `assets` must arrive.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
-        shares = previewDeposit(assets);
+        shares = assets.mulDiv(totalSupply() + 10 ** DECIMALS_OFFSET, _entryAssetsIfOpen() + 1, Math.Rounding.Floor);
         _enter(receiver, assets, shares);
     }
 
     /// @inheritdoc ERC4626
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
-        assets = previewMint(shares);
+        assets = shares.mulDiv(_entryAssetsIfOpen() + 1, totalSupply() + 10 ** DECIMALS_OFFSET, Math.Rounding.Ceil);
         _enter(receiver, assets, shares);
     }
 
@@ -333,7 +339,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @notice The shares `owner_` may redeem now (see `maxWithdraw`).
     function maxRedeem(address owner_) public view override returns (uint256 shares) {
         Unstake memory request = _unstakes[owner_];
-        if (!_exitOpen(closedReason()) || !_inWindow(request)) return 0;
+        if (closedReason() != 0 || !_inWindow(request)) return 0;
         shares = request.shares;
         uint256 balance = balanceOf(owner_);
         if (shares > balance) shares = balance;
@@ -348,12 +354,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @notice 0 while stakes are refused (exits closed, or the recovery cannot be valued: `StakingClosed`), else the
     ///         ERC-4626 unlimited.
     function maxDeposit(address) public view override returns (uint256) {
-        return _open() ? type(uint256).max : 0;
+        (bool open, ) = _openEntry();
+        return open ? type(uint256).max : 0;
     }
 
     /// @notice As `maxDeposit`.
-    function maxMint(address) public view override returns (uint256) {
-        return _open() ? type(uint256).max : 0;
+    function maxMint(address receiver) public view override returns (uint256) {
+        return maxDeposit(receiver);
     }
 
     /// @inheritdoc IBackstop
@@ -362,8 +369,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IBackstop
-    function closedReason() public view returns (uint8 reason) {
-        (reason, , ) = _exitState();
+    function closedReason() public view returns (uint8) {
+        (bool closing, bool queued, ) = _breakerFlags();
+        return _reason(closing, queued);
     }
 
     /// @inheritdoc IBackstop
@@ -372,14 +380,13 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @inheritdoc IBackstop
-    function queuedSince() external view returns (uint256) {
-        return _queuedSince;
+    function queuedSince() external view returns (uint256 since, uint256 seenAt) {
+        return (_queuedSince, _queueSeenAt);
     }
 
     /// @inheritdoc IBackstop
-    function recoveryMark(address collateral) external view returns (uint256 price, uint256 at) {
-        BackstopRecovery.Mark memory m = _marks[collateral];
-        return (m.price, m.at);
+    function recoveryMark(address collateral) external view returns (uint256) {
+        return BackstopRecovery.markedHigh(_marks[collateral], _markPeriod());
     }
 
     /// @inheritdoc IBackstop
@@ -450,8 +457,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @dev A staker's entry: exactly `assets` must arrive (booked, not read back from balanceOf later).
     function _enter(address receiver, uint256 assets, uint256 shares) private {
         if (assets == 0 || shares == 0) revert ZeroAmount();
-        if (!_open()) revert StakingClosed();
-        BackstopRecovery.mark(_vault, _marks, _markPeriod()); // priced already: a mark only rises, or replaces a lapsed one
+        BackstopRecovery.mark(_vault, _marks, _markPeriod()); // priced already (and open): the mark only records
         _pullExact(msg.sender, assets);
         _idle += uint128(assets); // pulled exactly: the token's supply bounds it
         _mint(receiver, shares);
@@ -463,7 +469,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         if (assets == 0 || shares == 0) revert ZeroAmount();
         if (receiver == address(0)) revert ZeroAddress();
         uint8 reason = _checkpoint(); // a closure seen ending here extends the windows it spanned
-        if (!_exitOpen(reason)) revert WithdrawalsClosed(reason);
+        if (reason != 0) revert WithdrawalsClosed(reason);
         Unstake memory request = _unstakes[owner_];
         if (!_inWindow(request) || shares > request.shares) {
             revert NotInUnstakeWindow(owner_, request.readyAt, _windowEnd(request), shares);
@@ -485,46 +491,49 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
         IERC20(asset()).safeTransfer(receiver, assets);
     }
 
-    /// @dev Records whether exits are closed now (a closure seen starting, or seen ending: its length joins
-    ///      `_closedFor`), and since when lenders' withdrawals have been queued (kept as it is while the breaker cannot
-    ///      answer). Returns `closedReason()`.
+    /// @dev Records lenders' queue (since when, and when last seen; a gap longer than MAX_QUEUE_GAP starts it again;
+    ///      kept as it is while the breaker cannot answer), then whether exits are closed now (a closure seen starting,
+    ///      or seen ending: its length joins `_closedFor`). Returns `closedReason()`.
     function _checkpoint() private returns (uint8 reason) {
-        bool queued;
-        bool answered;
-        (reason, queued, answered) = _exitState();
-        uint256 since = _closedSince;
-        if (reason != 0 && since == 0) {
-            _closedSince = uint64(block.timestamp);
+        (bool closing, bool queued, bool answered) = _breakerFlags();
+        if (answered) {
+            uint256 since = _queuedSince;
+            if (queued) {
+                if (since == 0 || block.timestamp - _queueSeenAt > MAX_QUEUE_GAP) {
+                    _queuedSince = uint40(block.timestamp);
+                    emit LendersQueueSeen(block.timestamp);
+                }
+                _queueSeenAt = uint40(block.timestamp);
+            } else if (since != 0) {
+                _queuedSince = 0;
+                emit LendersQueueSeen(0);
+            }
+        }
+        reason = _reason(closing, queued);
+        uint256 closedSince_ = _closedSince;
+        if (reason != 0 && closedSince_ == 0) {
+            _closedSince = uint40(block.timestamp);
             emit ExitsClosed(reason, _closedFor);
-        } else if (reason == 0 && since != 0) {
-            uint256 closedFor = _closedFor + block.timestamp - since;
-            (_closedSince, _closedFor) = (0, uint64(closedFor));
+        } else if (reason == 0 && closedSince_ != 0) {
+            uint256 closedFor = _closedFor + block.timestamp - closedSince_;
+            (_closedSince, _closedFor) = (0, uint40(closedFor));
             emit ExitsReopened(closedFor);
         }
-        if (answered && queued != (_queuedSince != 0)) {
-            _queuedSince = queued ? uint64(block.timestamp) : 0;
-            emit LendersQueueSeen(_queuedSince);
-        }
     }
 
-    /// @dev Whether exits are open while `closedReason` is `reason`: always while open; under a queue of lenders'
-    ///      withdrawals alone (the guardian's), once it has been recorded queued for MAX_QUEUE_CLOSURE without a
-    ///      break (lenders leave through the queue meanwhile); never while a loss is pending or an automatic breaker
-    ///      reason closes them.
-    function _exitOpen(uint8 reason) private view returns (bool) {
-        if (reason == 0) return true;
-        uint256 queued = _queuedSince;
-        return reason == GUARDIAN_QUEUE && queued != 0 && block.timestamp - queued >= MAX_QUEUE_CLOSURE;
-    }
-
-    /// @dev `closedReason`, whether the global or the base entry queues lenders' withdrawals (`queued`), and whether
-    ///      the breaker answered (`answered`).
-    function _exitState() private view returns (uint8 reason, bool queued, bool answered) {
-        bool closing;
-        (closing, queued, answered) = _breakerFlags();
-        if (lossPending()) reason = LOSS_PENDING;
-        else if (closing) reason = BREAKER_CLOSED;
-        else if (queued) reason = GUARDIAN_QUEUE; // a queue with no automatic reason: the guardian's
+    /// @dev `closedReason` from the breaker's flags: a pending loss first, then a closing reason, then lenders' queue
+    ///      with no automatic reason (the guardian's), until it has been recorded for MAX_QUEUE_CLOSURE without a gap
+    ///      longer than MAX_QUEUE_GAP (lenders leave through the queue meanwhile; then exits, and stakes, open).
+    function _reason(bool closing, bool queued) private view returns (uint8) {
+        if (lossPending()) return LOSS_PENDING;
+        if (closing) return BREAKER_CLOSED;
+        if (!queued) return 0;
+        uint256 since = _queuedSince;
+        bool ran =
+            since != 0 &&
+                block.timestamp - _queueSeenAt <= MAX_QUEUE_GAP &&
+                block.timestamp - since >= MAX_QUEUE_CLOSURE;
+        return ran ? 0 : GUARDIAN_QUEUE;
     }
 
     /// @dev What the breaker says: whether an entry holds a closing reason (`closing`; also when it cannot answer),
@@ -578,13 +587,21 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @dev Whether stakes are taken: exits are open (no loss pending, no breaker closing them: nobody buys in while
-    ///      stakers cannot leave, nor pays for a loss already known) and the recovery can be valued (no price failed).
-    function _open() private view returns (bool) {
-        if (closedReason() != 0) return false;
-        (, bool anyDown) = BackstopVenues.total(_venues);
-        if (anyDown) return false;
-        (, bool valued) = BackstopRecovery.value(_vault, asset(), _marks, _markPeriod());
-        return valued;
+    ///      stakers cannot leave, nor pays for a loss already known), no venue is marked down, and the recovery can be
+    ///      valued (no price failed); and `entryAssets` then, from the same reads.
+    function _openEntry() private view returns (bool open, uint256 entry) {
+        if (closedReason() != 0) return (false, 0);
+        (uint256 inVenues, bool anyDown) = BackstopVenues.total(_venues);
+        if (anyDown) return (false, 0);
+        (uint256 value, bool valued) = BackstopRecovery.value(_vault, asset(), _marks, _markPeriod());
+        return (valued, _idle + inVenues + value);
+    }
+
+    /// @dev `entryAssets`, reverting `StakingClosed` unless stakes are taken.
+    function _entryAssetsIfOpen() private view returns (uint256 entry) {
+        bool open;
+        (open, entry) = _openEntry();
+        if (!open) revert StakingClosed();
     }
 
     /// @dev Gives back what is earmarked beyond what the vault counts (a call from it failed: it counts none).

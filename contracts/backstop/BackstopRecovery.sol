@@ -16,11 +16,11 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 /// @dev Invariants:
 ///      - The value is at most what the vault owes the backstop, after lenders' unrecovered loss (repaid first).
 ///      - Each asset is valued at its highest price: the oracle's high now; the highest price the breaker's price-fall
-///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest of
-///        those seen (`mark`: every checkpoint and stake) while the vault owed the backstop, within the mark period
-///        (cooldown + window: the longest a staker who bore the write-off waits to leave). The base is at its low now.
-///        A low round, or a dip of days, then cannot sell the recovery cheap to a newcomer; a fall that holds is
-///        priced as it is once the mark period has passed since a higher price was last seen.
+///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest trusted
+///        price (OK, or the low of a doubted one) seen by every checkpoint and stake while the vault owed the backstop,
+///        over the last one to two mark periods (cooldown + window: the longest a staker who bore the write-off waits
+///        to leave). The base is at its low now. A low round, or a dip of days, then cannot sell the recovery cheap to
+///        a newcomer; a fall that holds is priced as it is once two mark periods have passed.
 ///      - A price the oracle cannot give, or a breaker that cannot answer, leaves it unvalued (`valued` false: all that
 ///        is owed, and the backstop takes no stake).
 library BackstopRecovery {
@@ -29,30 +29,50 @@ library BackstopRecovery {
 
     uint256 private constant WAD = 1e18;
 
-    /// @dev The highest price of a collateral seen (WAD USD), and when.
+    /// @dev The highest trusted price of a collateral seen (WAD USD), in two buckets of one mark period each (the
+    ///      current one from `start`, and the one before), as the breaker keeps its price-fall reference: what it holds
+    ///      is the highest price seen over the last one to two periods, every observation counted.
     struct Mark {
-        uint128 price;
-        uint64 at;
+        uint112 previous;
+        uint112 current;
+        uint32 start;
     }
 
-    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its highest price now
-    ///      when that is at least its mark, or when the mark is older than `period`. At most MAX_COLLATERALS (16)
-    ///      iterations.
+    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its trusted price now: the
+    ///      oracle's price when OK, its low when DEGRADED (a doubted high is never kept), nothing when FAILED. At most
+    ///      MAX_COLLATERALS (16) iterations.
     function mark(ICollateralVault vault, mapping(address => Mark) storage marks, uint256 period) internal {
         (, uint256 owed) = vault.backstopBook();
         if (owed == 0) return;
         IPriceOracle oracle = vault.oracle();
-        ICircuitBreaker breaker = vault.circuitBreaker();
         address[] memory assets = vault.collateralAssets();
         for (uint256 i; i < assets.length; ++i) {
             if (vault.protocolCollateral(assets[i]) == 0) continue;
-            uint256 high = highestPrice(oracle, breaker, assets[i]);
-            Mark memory last = marks[assets[i]];
-            if (high == 0 || (high < last.price && block.timestamp < uint256(last.at) + period)) continue;
-            if (high > type(uint128).max) high = type(uint128).max;
-            marks[assets[i]] = Mark(uint128(high), uint64(block.timestamp));
-            emit IBackstop.RecoveryPriceMarked(assets[i], high);
+            IPriceOracle.Price memory price = oracle.getPrice(assets[i]);
+            uint256 seen = price.status == IPriceOracle.Status.OK ? price.high : price.low; // 0 when FAILED
+            if (seen == 0) continue;
+            if (seen > type(uint112).max) seen = type(uint112).max;
+            Mark memory m = rolled(marks[assets[i]], period);
+            if (seen > m.current) m.current = uint112(seen);
+            marks[assets[i]] = m;
+            emit IBackstop.RecoveryPriceMarked(assets[i], seen);
         }
+    }
+
+    /// @dev The highest price `m` holds now (its buckets rolled to now).
+    function markedHigh(Mark memory m, uint256 period) internal view returns (uint256) {
+        Mark memory r = rolled(m, period);
+        return r.previous > r.current ? r.previous : r.current;
+    }
+
+    /// @dev `m` rolled to now: once a period has passed since `start`, the current bucket becomes the previous one (or
+    ///      both empty, after two), and a new one starts.
+    function rolled(Mark memory m, uint256 period) internal view returns (Mark memory) {
+        uint256 elapsed = block.timestamp - m.start;
+        if (elapsed < period) return m;
+        bool adjacent = elapsed < 2 * period;
+        return
+            Mark(adjacent ? m.current : 0, 0, adjacent ? uint32(uint256(m.start) + period) : uint32(block.timestamp));
     }
 
     /// @dev The recovery's value for `vault`'s backstop over `base`, and whether every price it needs was available
@@ -91,8 +111,8 @@ library BackstopRecovery {
             if (units == 0) continue;
             uint256 high = highestPrice(oracle, breaker, assets[i]);
             if (high == 0) return (0, false);
-            Mark memory last = marks[assets[i]];
-            if (last.price > high && block.timestamp < uint256(last.at) + period) high = last.price;
+            uint256 marked = markedHigh(marks[assets[i]], period);
+            if (marked > high) high = marked;
             worth += units.mulDiv(high, 10 ** vault.collateralDecimals(assets[i]), Math.Rounding.Ceil);
         }
         return (worth, true);

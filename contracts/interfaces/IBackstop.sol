@@ -31,7 +31,7 @@ interface IBackstop {
     /// @notice Thrown when withdrawals are closed (`reason` as `closedReason`): a loss is pending (1: a provisioned
     ///         loss exceeds the vault's reserves, or cash is earmarked), or the breaker stops borrowing or queues for an
     ///         automatic reason (2), or its guardian queues lenders' withdrawals (3) and they have been recorded queued
-    ///         for less than MAX_QUEUE_CLOSURE.
+    ///         for less than MAX_QUEUE_CLOSURE (see `closedReason`).
     error WithdrawalsClosed(uint8 reason);
     /// @notice Thrown by a stake while exits are closed (`closedReason` ≠ 0: a loss is pending, or the breaker or its
     ///         guardian closes them; nobody buys in while stakers cannot leave, nor pays for a loss already known), while
@@ -72,7 +72,7 @@ interface IBackstop {
     event ExitsReopened(uint256 closedFor);
     /// @notice Lenders' withdrawals were seen queued since `since` (0: seen no longer queued).
     event LendersQueueSeen(uint256 since);
-    /// @notice The recovery's price mark of `collateral` was set to `price` (WAD USD): its highest price seen now.
+    /// @notice The recovery's price mark of `collateral` saw `price` (WAD USD), its trusted price now.
     event RecoveryPriceMarked(address indexed collateral, uint256 price);
     /// @notice `owner` asked to redeem `shares` from `readyAt`.
     event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
@@ -164,10 +164,10 @@ interface IBackstop {
     /// @notice 0 while withdrawals are open; 1 while a loss is pending (`lossPending`); 2 while a breaker entry holds
     ///         an automatic reason that stops borrowing or queues (a doubted or failed price, a price fall, an outflow,
     ///         bad debt), or the breaker cannot answer; 3 while, with none of those, the global or base entry queues
-    ///         lenders' withdrawals (the guardian's trip: it closes exits only until the queue has been recorded for
-    ///         MAX_QUEUE_CLOSURE without a break, so a renewed trip cannot keep stakers in while lenders leave through
-    ///         the queue). Stakes are refused whenever it is not 0. Reverts `BreakerOutOfGas` when the breaker's answer
-    ///         ran out of gas.
+    ///         lenders' withdrawals (the guardian's trip), until the queue has been recorded for MAX_QUEUE_CLOSURE with
+    ///         no gap longer than MAX_QUEUE_GAP (then 0: a renewed trip cannot keep stakers in while lenders leave
+    ///         through the queue). Stakes are refused whenever it is not 0. Reverts `BreakerOutOfGas` when the breaker's
+    ///         answer ran out of gas.
     function closedReason() external view returns (uint8);
 
     /// @notice Whether a loss is pending: cash is earmarked, or the vault's provisions exceed its reserves. Stakes are
@@ -181,12 +181,14 @@ interface IBackstop {
     /// @notice Seconds exits have been seen closed since the backstop was deployed (the current closure included).
     function closedTime() external view returns (uint256);
 
-    /// @notice Since when lenders' withdrawals have been recorded queued without a break (`checkpoint`); 0: not queued.
-    function queuedSince() external view returns (uint256);
+    /// @notice Since when lenders' withdrawals have been recorded queued (`checkpoint`; 0: not queued), and when they
+    ///         were last seen so (a gap longer than MAX_QUEUE_GAP starts the count again).
+    function queuedSince() external view returns (uint256 since, uint256 seenAt);
 
-    /// @notice The recovery's price mark of `collateral`: its highest price seen while the vault owed the backstop
-    ///         (`checkpoint`, stakes), and when; it counts until cooldown + window after `at`.
-    function recoveryMark(address collateral) external view returns (uint256 price, uint256 at);
+    /// @notice The recovery's price mark of `collateral` now: the highest trusted price (OK, or the low of a doubted
+    ///         one) seen while the vault owed the backstop (every `checkpoint` and stake), over the last one to two
+    ///         periods of cooldown + window.
+    function recoveryMark(address collateral) external view returns (uint256);
 
     /// @notice What the shares hold plus what recovery can still bring them: idle cash (earmarked and held-back
     ///         included) plus `recoverable()`. Stakes are priced at it.

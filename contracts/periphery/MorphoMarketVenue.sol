@@ -6,12 +6,13 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IMorpho, Id, MarketParams} from "@morpho-org/morpho-blue/src/interfaces/IMorpho.sol";
 import {MarketParamsLib} from "@morpho-org/morpho-blue/src/libraries/MarketParamsLib.sol";
 import {MorphoBalancesLib} from "@morpho-org/morpho-blue/src/libraries/periphery/MorphoBalancesLib.sol";
 
+import {ILendingVenue} from "../interfaces/ILendingVenue.sol";
 import {IMorphoMarketVenue} from "../interfaces/IMorphoMarketVenue.sol";
+import {LendingVenue} from "./LendingVenue.sol";
 
 /// @title MorphoMarketVenue
 /// @notice An ERC-4626 vault over one Morpho Blue market's loan token: every deposit is supplied to the market, every
@@ -24,17 +25,13 @@ import {IMorphoMarketVenue} from "../interfaces/IMorphoMarketVenue.sol";
 ///        count for nothing; a supply made on its behalf in Morpho counts as a donation to every share.
 ///      - Every share is backed: a withdrawal of `assets` never asks Morpho for more than the shares' claim (rounded
 ///        down), so Morpho's rounding up of the supply shares it burns never fails on this position.
-///      - `maxWithdraw`/`maxRedeem` never exceed what the market lets out now (its supply less its borrows); no path
-///        locks a share beyond the market's own liquidity.
-///      - Virtual shares (10**6 per unit) defeat the first-depositor inflation attack, donations in Morpho included.
+///      - What it lets out is at most the market's liquidity now (its supply less its borrows; `LendingVenue`, with
+///        the virtual shares that defeat the inflation attack, donations in Morpho included).
 ///      - No owner, no parameter: the market is fixed at construction.
-contract MorphoMarketVenue is IMorphoMarketVenue, ERC4626 {
+contract MorphoMarketVenue is IMorphoMarketVenue, LendingVenue {
     using SafeERC20 for IERC20;
     using MarketParamsLib for MarketParams;
     using MorphoBalancesLib for IMorpho;
-    using Math for uint256;
-
-    uint8 private constant DECIMALS_OFFSET = 6;
 
     IMorpho private immutable _morpho;
     Id private immutable _id;
@@ -67,20 +64,6 @@ contract MorphoMarketVenue is IMorphoMarketVenue, ERC4626 {
         return _morpho.expectedSupplyAssets(marketParams(), address(this));
     }
 
-    /// @notice What `owner_` may withdraw now: its shares' claim (rounded down), at most the market's liquidity.
-    function maxWithdraw(address owner_) public view override returns (uint256) {
-        uint256 claim = _convertToAssets(balanceOf(owner_), Math.Rounding.Floor);
-        uint256 free = liquidity();
-        return claim < free ? claim : free;
-    }
-
-    /// @notice The shares `owner_` may redeem now: its balance, at most what the market's liquidity pays (rounded down).
-    function maxRedeem(address owner_) public view override returns (uint256) {
-        uint256 held = balanceOf(owner_);
-        uint256 byLiquidity = _convertToShares(liquidity(), Math.Rounding.Floor);
-        return held < byLiquidity ? held : byLiquidity;
-    }
-
     /// @inheritdoc IMorphoMarketVenue
     function morpho() external view returns (IMorpho) {
         return _morpho;
@@ -96,42 +79,23 @@ contract MorphoMarketVenue is IMorphoMarketVenue, ERC4626 {
         return _id;
     }
 
-    /// @inheritdoc IMorphoMarketVenue
-    function liquidity() public view returns (uint256) {
+    /// @inheritdoc ILendingVenue
+    function liquidity() public view override(ILendingVenue, LendingVenue) returns (uint256) {
         (uint256 supplied, , uint256 borrowed, ) = _morpho.expectedMarketBalances(marketParams());
         return supplied > borrowed ? supplied - borrowed : 0;
     }
 
     // ================================================================= internal
 
-    function _decimalsOffset() internal pure override returns (uint8) {
-        return DECIMALS_OFFSET;
-    }
-
-    /// @dev Pulls `assets` from `caller` and supplies them to the market for this vault, then mints (Morpho calls no
-    ///      one back: the supply carries no data).
-    function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
-        if (assets == 0 || shares == 0) revert ZeroAmount();
-        IERC20 token = IERC20(asset());
-        token.safeTransferFrom(caller, address(this), assets);
-        token.forceApprove(address(_morpho), assets);
+    /// @dev Supplies `assets` to the market for this vault (Morpho calls no one back: the supply carries no data).
+    function _supply(uint256 assets) internal override {
+        IERC20(asset()).forceApprove(address(_morpho), assets);
         _morpho.supply(marketParams(), assets, 0, address(this), "");
-        _mint(receiver, shares);
-        emit Deposit(caller, receiver, assets, shares);
     }
 
-    /// @dev Burns first, then has the market send `assets` straight to `receiver`.
-    function _withdraw(
-        address caller,
-        address receiver,
-        address owner_,
-        uint256 assets,
-        uint256 shares
-    ) internal override {
-        if (assets == 0 || shares == 0) revert ZeroAmount();
-        if (caller != owner_) _spendAllowance(owner_, caller, shares);
-        _burn(owner_, shares);
+    /// @dev Has the market send `assets` to `receiver`: never more than the shares' claim, so Morpho's rounding up of
+    ///      the supply shares it burns always fits this position.
+    function _takeOut(uint256 assets, address receiver) internal override {
         _morpho.withdraw(marketParams(), assets, 0, address(this), receiver);
-        emit Withdraw(caller, receiver, owner_, assets, shares);
     }
 }

@@ -359,7 +359,7 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       );
     });
 
-    it("a dip of days does not sell it cheap either: the backstop's mark holds its highest price for cooldown + window", async function () {
+    it("a dip of days does not sell it cheap either: the backstop's mark holds its highest trusted price", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { backstop, weth, oracle, breaker } = f;
       await writeOffAlice(f);
@@ -373,15 +373,21 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       for (let hour = 0; hour < 72; hour += 6) {
         await time.increase(6n * 3600n);
         await breaker.poke(weth);
-        await backstop.checkpoint(); // a lower price leaves the mark as it is
+        await backstop.checkpoint();
       }
-      expect((await backstop.recoveryMark(weth)).price).to.equal(wad("2000"));
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       expect(await backstop.recoverable()).to.equal(usd("7200")); // still at $2,000
-      // A fall that holds past cooldown + window is priced as it is.
-      await time.increase(COOLDOWN + WINDOW);
-      expect(await backstop.recoverable()).to.equal(usd("3200"));
+      // A doubted price's high is never marked: only its low.
+      await oracle.setPriceData(weth, wad("1600"), wad("5000"), 1, 6);
       await backstop.checkpoint();
-      expect((await backstop.recoveryMark(weth)).price).to.equal(wad("1600"));
+      await oracle.setPrice(weth, wad("1600"));
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
+      // A fall that holds for two mark periods (cooldown + window each), checkpointed daily, is priced as it is.
+      for (let day = 0n; day < 2n * (COOLDOWN + WINDOW); day += DAY) {
+        await time.increase(DAY);
+        await backstop.checkpoint();
+      }
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("1600"));
       expect(await backstop.recoverable()).to.equal(usd("3200"));
     });
   });
@@ -471,21 +477,26 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
         .withArgs(3n);
     });
 
-    it("a guardian renewing its queue keeps stakers in for at most MAX_QUEUE_CLOSURE of queue recorded without a break", async function () {
+    it("a guardian renewing its queue keeps stakers in for at most MAX_QUEUE_CLOSURE of queue recorded without a gap", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
       const { backstop, staker, breaker, owner } = f;
       await breaker.connect(owner).setGuardian(owner.address);
       const { guardianCooldown } = await breaker.params();
+      const step = guardianCooldown - 60n < DAY / 2n ? guardianCooldown - 60n : DAY / 2n;
       const shares = await backstop.balanceOf(staker.address);
       await backstop.connect(staker).requestUnstake(shares);
       const request = await backstop.unstakeOf(staker.address);
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
       await expect(backstop.checkpoint()).to.emit(backstop, "LendersQueueSeen");
-      const since = await backstop.queuedSince();
+      const [since] = await backstop.queuedSince();
       expect(since).to.equal(BigInt(await time.latest()));
-      // The guardian renews the queue before each trip ends, for 30 days.
+      // The guardian renews the queue before each trip ends; the keeper records it every half day.
       let blocked = 0;
-      while (BigInt(await time.latest()) < since + 30n * DAY) {
+      while (BigInt(await time.latest()) + step < since + 30n * DAY) {
+        await time.increase(step);
+        await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+        await backstop.checkpoint();
+        expect(await backstop.closedReason()).to.equal(3n);
         expect(await backstop.maxRedeem(staker.address)).to.equal(0n);
         if (BigInt(await time.latest()) >= request.readyAt) {
           await expect(backstop.connect(staker).redeem(shares / 4n, staker.address, staker.address))
@@ -493,18 +504,40 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
             .withArgs(3n);
           blocked++;
         }
-        await time.increase(guardianCooldown - 60n);
-        await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
-        expect(await backstop.closedReason()).to.equal(3n);
       }
       expect(blocked).to.be.greaterThan(0);
-      // 30 days queued, far past the window's own end (which the closure extended): the guardian's queue lets it out.
+      // 30 days queued, far past the window's own end (which the closure extended): the queue has run its course.
+      await time.increaseTo(since + 30n * DAY);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      expect((await breaker.entry(ZeroAddress)).actionMask & 2n).to.equal(2n);
       expect(await backstop.MAX_QUEUE_CLOSURE()).to.equal(30n * DAY);
       expect(BigInt(await time.latest())).to.be.greaterThan(request.readyAt + WINDOW + 20n * DAY);
-      expect((await breaker.entry(ZeroAddress)).actionMask & 2n).to.equal(2n);
+      expect(await backstop.closedReason()).to.equal(0n);
+      // Exits are open again, so the time stops extending windows (no free option to leave later).
+      await expect(backstop.checkpoint()).to.emit(backstop, "ExitsReopened");
+      expect(await backstop.closedSince()).to.equal(0n);
       expect(await backstop.maxRedeem(staker.address)).to.equal(shares);
       await backstop.connect(staker).redeem(shares, staker.address, staker.address);
       expect(await backstop.balanceOf(staker.address)).to.equal(0n);
+    });
+
+    it("a gap longer than MAX_QUEUE_GAP between records of the queue starts its count again", async function () {
+      const f = await networkHelpers.loadFixture(backstopFixture);
+      const { backstop, breaker, owner } = f;
+      await breaker.connect(owner).setGuardian(owner.address);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      await backstop.checkpoint();
+      const [first] = await backstop.queuedSince();
+      // The trip lapses unseen; weeks later a new incident queues lenders again: a new queue, not the old one.
+      await time.increase(40n * DAY);
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      expect(await backstop.closedReason()).to.equal(3n); // the stored count has a gap: it does not open exits
+      await backstop.checkpoint();
+      const [since, seenAt] = await backstop.queuedSince();
+      expect(since).to.be.greaterThan(first + 39n * DAY);
+      expect(seenAt).to.equal(since);
+      expect(await backstop.MAX_QUEUE_GAP()).to.equal(DAY);
+      expect(await backstop.closedReason()).to.equal(3n);
     });
 
     it("other closures do not count toward the queue's limit: a fresh guardian queue still closes exits", async function () {

@@ -576,14 +576,11 @@ describe("Keeper", function () {
       expect(checkpointReason(1n, 100n, 5n, 5n, 5n)).to.equal(undefined);
       expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 4n)).to.equal("short-earmark"); // cash back from a venue
       expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 0n)).to.equal(undefined); // nothing more to hold
-      // Lenders' queue held by the breaker but not recorded (or recorded but over): a checkpoint records it.
-      const seen = (queued: boolean, recorded: boolean) => ({ queued, recorded });
-      expect(checkpointReason(2n, 100n, 0n, 0n, 0n, 0n, seen(true, false))).to.equal("queue");
-      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, seen(false, true))).to.equal("queue");
-      expect(checkpointReason(3n, 100n, 0n, 0n, 0n, 0n, seen(true, true))).to.equal(undefined);
-      // A mark of the recovery's prices comes last.
-      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, seen(false, false), true)).to.equal("mark");
-      expect(checkpointReason(1n, 0n, 0n, 0n, 0n, 0n, seen(false, false), true)).to.equal("closed");
+      // Then, by time: lenders' queue due a record, and a mark of the recovery's prices.
+      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, true)).to.equal("queue");
+      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, true, true)).to.equal("queue");
+      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, false, true)).to.equal("mark");
+      expect(checkpointReason(1n, 0n, 0n, 0n, 0n, 0n, true, true)).to.equal("closed");
     });
   });
 

@@ -8,6 +8,7 @@
  */
 import { network } from "hardhat";
 
+import { deployAaveV3 } from "../aave.js";
 import { createMorphoMarket, deployMorpho } from "../morpho.js";
 import { collateral, deployMarket, PERMISSIVE_TRIGGERS } from "../testMarket.js";
 import { usd, wad } from "../units.js";
@@ -86,23 +87,29 @@ export async function measureBackstop(log: (line: string) => void = console.log)
   return [...gas].map(([name, used]) => ({ name, scenario: scenario[name] ?? name, gas: used }));
 }
 
-/** The venues the allocator's gas is measured on: a second Bulwark market, and a Morpho Blue market's venue. */
-export type AllocatorVenueKind = "bulwark" | "morpho";
+/** The venues the allocator's gas is measured on: a second Bulwark market, a Morpho Blue market, an Aave v3 reserve. */
+export type AllocatorVenueKind = "bulwark" | "morpho" | "aave";
+
+const WHERE: Record<AllocatorVenueKind, string> = {
+  bulwark: "a second Bulwark market",
+  morpho: "a Morpho Blue market (MorphoMarketVenue)",
+  aave: "an Aave v3 reserve (AaveV3Venue)",
+};
 
 /**
  * The hedging agent's gas (issue 26), on a chain of its own per venue: a backstop of 30,000 USDC, its allocator, and
- * the venue over the same USDC (a second Bulwark market; or `MorphoMarketVenue` supplying a real Morpho Blue market,
- * the figures' names ending `.morpho`). The agent allocates (the venue's first position, then a second deposit into
+ * the venue over the same USDC (a second Bulwark market; `MorphoMarketVenue` supplying a real Morpho Blue market,
+ * the figures' names ending `.morpho`; `AaveV3Venue` over a real Aave v3 pool's USDC reserve, ending `.aave`). The agent allocates (the venue's first position, then a second deposit into
  * it) and deallocates; a staker's exit is paid out of the venue first; after a freeze anyone recalls the rest.
  */
 export async function measureAllocator(log: (line: string) => void = console.log): Promise<Measurement[]> {
   const all: Measurement[] = [];
-  for (const kind of ["bulwark", "morpho"] as const) all.push(...(await measureAllocatorOn(kind, log)));
+  for (const kind of ["bulwark", "morpho", "aave"] as const) all.push(...(await measureAllocatorOn(kind, log)));
   return all;
 }
 
 async function measureAllocatorOn(kind: AllocatorVenueKind, log: (line: string) => void): Promise<Measurement[]> {
-  const where = kind === "bulwark" ? "a second Bulwark market" : "a Morpho Blue market (MorphoMarketVenue)";
+  const where = WHERE[kind];
   log(`Measuring the backstop's allocator on ${where}: allocate, deallocate, an exit paid out of it, a recall`);
   const { ethers, networkHelpers } = await network.create();
   const [owner, staker, agent, anyone] = await ethers.getSigners();
@@ -130,6 +137,13 @@ async function measureAllocatorOn(kind: AllocatorVenueKind, log: (line: string) 
       owner.address,
     ]);
     venue = await second.getAddress();
+  } else if (kind === "aave") {
+    const aave = await deployAaveV3(ethers, owner, [
+      { token: usdc, symbol: "USDC", decimals: 6, price: 10n ** 8n, borrowing: true },
+      { token: collateral(market, "WETH"), symbol: "WETH", decimals: 18, price: 3000n * 10n ** 8n, ltv: 8000 },
+    ]);
+    const aaveVenue = await ethers.deployContract("AaveV3Venue", [aave.pool, usdc, "Aave venue", "av"]);
+    venue = await aaveVenue.getAddress();
   } else {
     const morpho = await deployMorpho(ethers, owner);
     const [wethFeed, usdcFeed] = [
@@ -160,7 +174,7 @@ async function measureAllocatorOn(kind: AllocatorVenueKind, log: (line: string) 
     allowed: true,
   };
   await (await allocator.connect(owner).setVenue(venue, config)).wait();
-  const suffix = kind === "bulwark" ? "" : ".morpho";
+  const suffix = kind === "bulwark" ? "" : `.${kind}`;
   const gas = new Map<string, bigint>();
   const measure = async (name: string, tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>): Promise<void> => {
     const receipt = await (await tx).wait();

@@ -8,11 +8,19 @@ import { type AddressLike, MaxUint256 } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 
-import type { Backstop, BackstopAllocator } from "../../../typechain-types/index.js";
+import type {
+  AaveV3Venue,
+  Backstop,
+  BackstopAllocator,
+  MockERC20,
+  MorphoMarketVenue,
+} from "../../../typechain-types/index.js";
 import type { LiquidationFixture } from "./liquidationModel.js";
 import { usd, wad } from "./vault.js";
 
 export const DAY = 86_400n;
+/** The ERC-4626 venues over outside markets. */
+type ERC4626Like = MorphoMarketVenue | AaveV3Venue;
 export const STAKE = usd("30000");
 /** The allocator's rate limits' refill period in these tests. */
 export const PERIOD = DAY;
@@ -85,4 +93,54 @@ export async function expectMarkedDownThenRecalled(
   );
   expect(await allocator.recallReason(venue)).to.equal(4n); // MARKED_DOWN
   await allocator.connect(caller).recall(venue);
+}
+
+/** What a venue position of `cost` is counted now, `days` after its mark: above its cost, at most the 20%/yr ceiling. */
+export async function expectCountedUnderCeiling(
+  backstop: Backstop,
+  venue: AddressLike,
+  cost: bigint,
+  days: bigint,
+): Promise<bigint> {
+  const { worth, down } = await backstop.venueValue(venue);
+  expect(down).to.equal(false);
+  expect(worth).to.be.greaterThan(cost);
+  expect(worth).to.be.lessThanOrEqual(cost + (cost * 2n * days) / (10n * 365n) + 1n);
+  return worth;
+}
+
+/** An ERC-4626 venue (its asset: `token`) that an attacker inflates before the first deposit (`donate`, after its own
+ *  one-unit deposit): the next depositor's 5,000 keep their worth, and the attacker gets back about half its 10,000. */
+export async function expectDonationHarmless(
+  venue: ERC4626Like,
+  token: MockERC20,
+  depositor: HardhatEthersSigner,
+  attacker: HardhatEthersSigner,
+  donate: () => Promise<unknown>,
+): Promise<void> {
+  await token.connect(attacker).approve(venue, MaxUint256);
+  await venue.connect(attacker).deposit(1n, attacker.address);
+  await donate(); // 10,000
+  await token.connect(depositor).approve(venue, MaxUint256);
+  await venue.connect(depositor).deposit(usd("5000"), depositor.address);
+  expect(await venue.previewRedeem(await venue.balanceOf(depositor.address))).to.be.greaterThanOrEqual(usd("4999.99"));
+  expect(await venue.previewRedeem(await venue.balanceOf(attacker.address))).to.be.lessThan(usd("5001"));
+}
+
+/** The outside market's own users (signers 12 and 13): a supplier with 1,000,000 USDC and a borrower with 100 WETH and
+ *  1,000,000 USDC (for repayments), each approving `market` (Morpho, or Aave's pool) for all of it. */
+export async function marketUsers(
+  connection: NetworkConnection,
+  f: LiquidationFixture,
+  market: AddressLike,
+): Promise<{ supplier: HardhatEthersSigner; borrower: HardhatEthersSigner }> {
+  const signers = await connection.ethers.getSigners();
+  const [supplier, borrower] = [signers[12], signers[13]];
+  for (const who of [supplier, borrower]) {
+    await f.usdc.mint(who.address, usd("1000000"));
+    await f.usdc.connect(who).approve(market, MaxUint256);
+  }
+  await f.weth.mint(borrower.address, wad("100"));
+  await f.weth.connect(borrower).approve(market, MaxUint256);
+  return { supplier, borrower };
 }

@@ -21,6 +21,9 @@ import type { KeeperContext } from "./context.js";
 export const DEFAULT_INCOME_SECONDS = 86_400;
 /** Chain seconds between two checkpoints that mark the recovery's prices while the vault owes the backstop. */
 export const DEFAULT_MARK_SECONDS = 3_600;
+/** Chain seconds between two records of lenders' queue while it lasts (the backstop starts its count again after a
+ *  gap of a day: `MAX_QUEUE_GAP`). */
+export const QUEUE_RECORD_SECONDS = 6 * 3_600;
 /** The breaker's action bit for lenders' withdrawals (queued). */
 const WITHDRAW_ACTION = 2n;
 
@@ -28,8 +31,9 @@ const WITHDRAW_ACTION = 2n;
  * Why a checkpoint is due, or undefined: exits closed but not recorded so; an earmark stale on either side (the
  * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
  * over reserves now); an earmark short of that excess while the backstop has idle cash it could hold (back from a
- * venue); exits recorded closed but open now; lenders' queue recorded otherwise than the breaker holds it
- * (`queueSeen`: whether it queues now, and whether the backstop records it so); a mark of the recovery's prices due.
+ * venue); exits recorded closed but open now; then, in that order, lenders' queue due a record (`queueDue`: held by the
+ * breaker but not recorded, recorded but over, or last recorded QUEUE_RECORD_SECONDS ago) and a mark of the recovery's
+ * prices due (`markDue`).
  */
 export function checkpointReason(
   closedReason: bigint,
@@ -38,14 +42,14 @@ export function checkpointReason(
   vaultEarmarked: bigint,
   shortfall: bigint,
   freeIdle = 0n,
-  queueSeen: { queued: boolean; recorded: boolean } = { queued: false, recorded: false },
+  queueDue = false,
   markDue = false,
 ): "closed" | "reopened" | "stale-earmark" | "short-earmark" | "queue" | "mark" | undefined {
   if (closedReason !== 0n && closedSince === 0n) return "closed";
   if (earmarked > vaultEarmarked || vaultEarmarked > shortfall) return "stale-earmark";
   if (vaultEarmarked < shortfall && freeIdle > 0n) return "short-earmark";
   if (closedReason === 0n && closedSince !== 0n) return "reopened";
-  if (queueSeen.queued !== queueSeen.recorded) return "queue";
+  if (queueDue) return "queue";
   if (markDue) return "mark";
   return undefined;
 }
@@ -67,15 +71,20 @@ export class BackstopTask {
     const { backstop, vault, lens, breaker } = this.ctx.contracts;
     if (backstop === undefined) return;
     const { rpc } = this.ctx;
-    const queuedNow = async (): Promise<boolean> => {
+    // Whether the breaker queues lenders' withdrawals now (undefined when it cannot say: no queue record is due then).
+    const queuedNow = async (): Promise<boolean | undefined> => {
       if (breaker === undefined) return false;
-      const [global, base] = await Promise.all([
-        rpc("breaker.entry global", () => breaker.entry(ZeroAddress)),
-        rpc("breaker.entry base", () => breaker.entry(this.ctx.base)),
-      ]);
-      return ((global.actionMask | base.actionMask) & WITHDRAW_ACTION) !== 0n;
+      try {
+        const [global, base] = await Promise.all([
+          rpc("breaker.entry global", () => breaker.entry(ZeroAddress)),
+          rpc("breaker.entry base", () => breaker.entry(this.ctx.base)),
+        ]);
+        return ((global.actionMask | base.actionMask) & WITHDRAW_ACTION) !== 0n;
+      } catch {
+        return undefined;
+      }
     };
-    const [closedReason, closedSince, earmarked, idle, book, provisions, reserves, queued, queuedSince] =
+    const [closedReason, closedSince, earmarked, idle, book, provisions, reserves, queued, [queuedSince, queueSeenAt]] =
       await Promise.all([
         rpc("backstop.closedReason", () => backstop.closedReason()),
         rpc("backstop.closedSince", () => backstop.closedSince()),
@@ -89,24 +98,26 @@ export class BackstopTask {
       ]);
     const vaultEarmarked = book.earmarked;
     const shortfall = provisions > reserves ? provisions - reserves : 0n;
-    const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
-    const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
-    const queueSeen = { queued, recorded: queuedSince !== 0n };
-    const why = checkpointReason(
+    // What the backstop's state calls for is not resent for the same state (a checkpoint that changed nothing); a queue
+    // record or a price mark is due by time, and is not masked by such a state.
+    const stateWhy = checkpointReason(
       closedReason,
       closedSince,
       earmarked,
       vaultEarmarked,
       shortfall,
       idle - earmarked,
-      queueSeen,
-      markDue,
     );
-    // A mark is due again each interval; any other reason is not resent for the same state.
-    const state = [why, closedReason, closedSince, earmarked, vaultEarmarked, shortfall, queued].join(":");
-    const key = why === "mark" ? `${state}:${timestamp}` : state;
-    if (why !== undefined && key !== this.lastCheckpoint && !this.ctx.stopping) {
-      this.lastCheckpoint = key;
+    const state = [stateWhy, closedReason, closedSince, earmarked, vaultEarmarked, shortfall].join(":");
+    const recorded = queuedSince !== 0n;
+    const queueDue =
+      queued !== undefined &&
+      (queued !== recorded || (queued && BigInt(timestamp) >= queueSeenAt + BigInt(QUEUE_RECORD_SECONDS)));
+    const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
+    const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
+    const fresh = stateWhy !== undefined && state !== this.lastCheckpoint ? stateWhy : undefined;
+    const why = fresh ?? checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, queueDue, markDue);
+    if (why !== undefined && !this.ctx.stopping) {
       const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
       const outcome = await this.ctx.runner.execute(
         {
@@ -118,9 +129,12 @@ export class BackstopTask {
         report,
         "backstop:checkpoint",
       );
+      if (outcome.status === "sent" || outcome.status === "simulated") {
+        if (why === fresh) this.lastCheckpoint = state;
+        if (book.owed > 0n) this.lastMark = timestamp;
+      }
       if (outcome.status === "sent")
         this.ctx.logger.info("backstop-checkpoint", { ...fields, ...txFields(outcome.receipt) });
-      if ((outcome.status === "sent" || outcome.status === "simulated") && book.owed > 0n) this.lastMark = timestamp;
     }
     const interval = this.ctx.options.backstopIncomeSeconds ?? DEFAULT_INCOME_SECONDS;
     if (this.ctx.stopping || (this.lastIncome !== undefined && timestamp < this.lastIncome + interval)) return;
