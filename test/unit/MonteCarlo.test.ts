@@ -112,11 +112,11 @@ describe("Monte Carlo on the in-process chain", function () {
   });
 
   it("gives the same report run whole on two workers or as two shards merged", async () => {
-    const whole = await runScript("scripts/risk.ts", [...small(4), "--workers", "2", "--out", path.join(dir, "whole")]);
+    const whole = await runScript("scripts/risk.ts", [...small(3), "--workers", "2", "--out", path.join(dir, "whole")]);
     expect(whole.code, whole.stderr).to.equal(0);
     for (const shard of ["0/2", "1/2"]) {
       const run = await runScript("scripts/risk.ts", [
-        ...small(4),
+        ...small(3),
         "--workers",
         "1",
         "--shard",
@@ -147,8 +147,8 @@ describe("Monte Carlo on the in-process chain", function () {
     expect(Object.keys(setting.protocols)).to.deep.equal(["static", "adaptive", "morpho"]);
     for (const mode of ["static", "adaptive", "morpho"] as const) {
       const summary = setting.protocols[mode]!;
-      expect(summary.paths).to.equal(4);
-      expect(setting.paths[mode]!.map((p) => p.index)).to.deep.equal([0, 1, 2, 3]);
+      expect(summary.paths).to.equal(3);
+      expect(setting.paths[mode]!.map((p) => p.index)).to.deep.equal([0, 1, 2]);
       for (const field of ["badDebtUsd", "lossUsd", "lenderLossPct"] as const) {
         expect(summary[field]).to.have.all.keys("mean", "var95", "var99", "es95", "max");
         expect(summary[field].es95).to.be.at.least(summary[field].var95);
@@ -163,7 +163,7 @@ describe("Monte Carlo on the in-process chain", function () {
       "the paths liquidate",
     ).to.be.greaterThan(0);
     expect(setting.paths.morpho!.every((p) => p.breakerHours === 0 && p.breakerTrips === 0)).to.equal(true);
-    expect(a.model.synthetic.hours).to.equal(4 * 8);
+    expect(a.model.synthetic.hours).to.equal(3 * 8);
 
     const html = readFileSync(path.join(dir, "whole", "risk.html"), "utf8");
     for (const name of ["Bulwark static", "Bulwark adaptive", "Morpho Blue"]) expect(html).to.include(name);
