@@ -39,7 +39,7 @@ import {BackstopVenues} from "./BackstopVenues.sol";
 ///        a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
 ///        protocol-owned collateral at its highest price: now, in the breaker's price-fall reference, or the highest
-///        trusted price this contract saw while the vault owed it over the last one to two periods of cooldown + window
+///        OK price this contract saw while the vault owed it over the last one to two periods of cooldown + window
 ///        (`BackstopRecovery`: a low round or a dip of days cannot sell the recovery cheap), after lenders' unrecovered
 ///        loss, at most what the vault owes the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
@@ -122,7 +122,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     // at once, when the earmark is given back. At most the earmark.
     uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
-    // The highest trusted price of each collateral the protocol owns seen while the vault owed the backstop, over the
+    // The highest OK price of each collateral the protocol owns seen while the vault owed the backstop, over the
     // last one to two periods of cooldown + window (`BackstopRecovery.Mark`).
     mapping(address collateral => BackstopRecovery.Mark) private _marks;
     // The allocator (the only address that moves cash to and from venues), and the positions in them.
@@ -492,22 +492,21 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @dev Records lenders' queue (since when, and when last seen; a gap longer than MAX_QUEUE_GAP starts it again;
-    ///      kept as it is while the breaker cannot answer), then whether exits are closed now (a closure seen starting,
-    ///      or seen ending: its length joins `_closedFor`). Returns `closedReason()`.
+    ///      taken as still queued while the breaker cannot answer: exits are closed then anyway), then whether exits are
+    ///      closed now (a closure seen starting, or seen ending: its length joins `_closedFor`). Returns
+    ///      `closedReason()`. A queue seen lifted is not forgotten at once: one that comes back within MAX_QUEUE_GAP
+    ///      (a renewal landing late) is the same queue.
     function _checkpoint() private returns (uint8 reason) {
         (bool closing, bool queued, bool answered) = _breakerFlags();
-        if (answered) {
-            uint256 since = _queuedSince;
-            if (queued) {
-                if (since == 0 || block.timestamp - _queueSeenAt > MAX_QUEUE_GAP) {
-                    _queuedSince = uint40(block.timestamp);
-                    emit LendersQueueSeen(block.timestamp);
-                }
-                _queueSeenAt = uint40(block.timestamp);
-            } else if (since != 0) {
-                _queuedSince = 0;
-                emit LendersQueueSeen(0);
+        uint256 since = _queuedSince;
+        if (queued) {
+            if (since == 0 || block.timestamp - _queueSeenAt > MAX_QUEUE_GAP) {
+                _queuedSince = uint40(block.timestamp);
+                emit LendersQueueSeen(block.timestamp);
             }
+            _queueSeenAt = uint40(block.timestamp);
+        } else if (!answered && since != 0) {
+            _queueSeenAt = uint40(block.timestamp);
         }
         reason = _reason(closing, queued);
         uint256 closedSince_ = _closedSince;
@@ -522,8 +521,9 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     }
 
     /// @dev `closedReason` from the breaker's flags: a pending loss first, then a closing reason, then lenders' queue
-    ///      with no automatic reason (the guardian's), until it has been recorded for MAX_QUEUE_CLOSURE without a gap
-    ///      longer than MAX_QUEUE_GAP (lenders leave through the queue meanwhile; then exits, and stakes, open).
+    ///      with no automatic reason (the guardian's), until it has been recorded for MAX_QUEUE_CLOSURE with no gap
+    ///      longer than MAX_QUEUE_GAP between records (lenders leave through the queue meanwhile; then exits, and
+    ///      stakes, open). The same as a checkpoint now would say: a longer gap would start the count again.
     function _reason(bool closing, bool queued) private view returns (uint8) {
         if (lossPending()) return LOSS_PENDING;
         if (closing) return BREAKER_CLOSED;

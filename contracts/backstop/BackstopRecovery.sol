@@ -16,8 +16,8 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 /// @dev Invariants:
 ///      - The value is at most what the vault owes the backstop, after lenders' unrecovered loss (repaid first).
 ///      - Each asset is valued at its highest price: the oracle's high now; the highest price the breaker's price-fall
-///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest trusted
-///        price (OK, or the low of a doubted one) seen by every checkpoint and stake while the vault owed the backstop,
+///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest OK price
+///        (a doubted one is never kept) seen by every checkpoint and stake while the vault owed the backstop,
 ///        over the last one to two mark periods (cooldown + window: the longest a staker who bore the write-off waits
 ///        to leave). The base is at its low now. A low round, or a dip of days, then cannot sell the recovery cheap to
 ///        a newcomer; a fall that holds is priced as it is once two mark periods have passed.
@@ -29,18 +29,18 @@ library BackstopRecovery {
 
     uint256 private constant WAD = 1e18;
 
-    /// @dev The highest trusted price of a collateral seen (WAD USD), in two buckets of one mark period each (the
+    /// @dev The highest OK price of a collateral seen (WAD USD), in two buckets of one mark period each (the
     ///      current one from `start`, and the one before), as the breaker keeps its price-fall reference: what it holds
     ///      is the highest price seen over the last one to two periods, every observation counted.
     struct Mark {
-        uint112 previous;
-        uint112 current;
-        uint32 start;
+        uint104 previous;
+        uint104 current;
+        uint40 start;
     }
 
-    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its trusted price now: the
-    ///      oracle's price when OK, its low when DEGRADED (a doubted high is never kept), nothing when FAILED. At most
-    ///      MAX_COLLATERALS (16) iterations.
+    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its price now when the
+    ///      oracle says OK: a doubted price (two sources apart, an unconfirmed jump, a pool's TWAP standing in for a
+    ///      failed feed) is never kept. At most MAX_COLLATERALS (16) iterations.
     function mark(ICollateralVault vault, mapping(address => Mark) storage marks, uint256 period) internal {
         (, uint256 owed) = vault.backstopBook();
         if (owed == 0) return;
@@ -49,11 +49,10 @@ library BackstopRecovery {
         for (uint256 i; i < assets.length; ++i) {
             if (vault.protocolCollateral(assets[i]) == 0) continue;
             IPriceOracle.Price memory price = oracle.getPrice(assets[i]);
-            uint256 seen = price.status == IPriceOracle.Status.OK ? price.high : price.low; // 0 when FAILED
-            if (seen == 0) continue;
-            if (seen > type(uint112).max) seen = type(uint112).max;
+            if (price.status != IPriceOracle.Status.OK || price.high == 0) continue;
+            uint256 seen = price.high > type(uint104).max ? type(uint104).max : price.high;
             Mark memory m = rolled(marks[assets[i]], period);
-            if (seen > m.current) m.current = uint112(seen);
+            if (seen > m.current) m.current = uint104(seen);
             marks[assets[i]] = m;
             emit IBackstop.RecoveryPriceMarked(assets[i], seen);
         }
@@ -72,7 +71,7 @@ library BackstopRecovery {
         if (elapsed < period) return m;
         bool adjacent = elapsed < 2 * period;
         return
-            Mark(adjacent ? m.current : 0, 0, adjacent ? uint32(uint256(m.start) + period) : uint32(block.timestamp));
+            Mark(adjacent ? m.current : 0, 0, adjacent ? uint40(uint256(m.start) + period) : uint40(block.timestamp));
     }
 
     /// @dev The recovery's value for `vault`'s backstop over `base`, and whether every price it needs was available

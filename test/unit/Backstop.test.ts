@@ -521,13 +521,24 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.balanceOf(staker.address)).to.equal(0n);
     });
 
-    it("a gap longer than MAX_QUEUE_GAP between records of the queue starts its count again", async function () {
+    it("a gap longer than MAX_QUEUE_GAP between records of the queue starts its count again; a late renewal does not", async function () {
       const f = await networkHelpers.loadFixture(backstopFixture);
       const { backstop, breaker, owner } = f;
       await breaker.connect(owner).setGuardian(owner.address);
+      const { guardianCooldown } = await breaker.params();
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
       await backstop.checkpoint();
       const [first] = await backstop.queuedSince();
+      // A renewal that lands ten minutes after the trip ran out, seen lifted in between: the same queue (the keeper
+      // recorded it an hour before it ran out).
+      await time.increase(guardianCooldown - 3600n);
+      await backstop.checkpoint();
+      await time.increase(3600n + 600n);
+      expect((await breaker.entry(ZeroAddress)).actionMask & 2n).to.equal(0n);
+      await backstop.checkpoint();
+      await breaker.connect(owner).guardianTrip(ZeroAddress, 2);
+      await backstop.checkpoint();
+      expect((await backstop.queuedSince())[0]).to.equal(first);
       // The trip lapses unseen; weeks later a new incident queues lenders again: a new queue, not the old one.
       await time.increase(40n * DAY);
       await breaker.connect(owner).guardianTrip(ZeroAddress, 2);

@@ -3,8 +3,9 @@
  * - `checkpoint` whenever the backstop's record of whether exits are closed (`closedSince`) disagrees with
  *   `closedReason` now, or an earmark is stale (reserves have grown to cover the provisions it was set for): the time
  *   exits stay closed extends stakers' unstake windows only from when it is recorded, and a stale earmark keeps exits
- *   closed until the vault re-targets it; whenever its record of lenders' queue (`queuedSince`) disagrees with the
- *   breaker (a guardian's queue closes exits for at most 30 days of recorded queue); and, while the vault owes the
+ *   closed until the vault re-targets it; while the breaker queues lenders' withdrawals, when the backstop has not
+ *   recorded the queue yet and every 6 hours after (a guardian's queue closes exits for at most 30 days of queue
+ *   recorded with no gap over a day); and, while the vault owes the
  *   backstop, once per `backstopMarkSeconds` (default an hour), so the recovery's price marks hold the highest price
  *   seen. Logged as `backstop-checkpoint` with why.
  * - `settleBackstopIncomeShare` on the vault once per `backstopIncomeSeconds` of chain time (default a day): stakers'
@@ -32,8 +33,8 @@ const WITHDRAW_ACTION = 2n;
  * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
  * over reserves now); an earmark short of that excess while the backstop has idle cash it could hold (back from a
  * venue); exits recorded closed but open now; then, in that order, lenders' queue due a record (`queueDue`: held by the
- * breaker but not recorded, recorded but over, or last recorded QUEUE_RECORD_SECONDS ago) and a mark of the recovery's
- * prices due (`markDue`).
+ * breaker and not recorded, or last recorded QUEUE_RECORD_SECONDS ago) and a mark of the recovery's prices due
+ * (`markDue`).
  */
 export function checkpointReason(
   closedReason: bigint,
@@ -59,6 +60,8 @@ export class BackstopTask {
   private lastIncome: number | undefined;
   /** When a checkpoint was last sent while the vault owed the backstop (its prices marked then). */
   private lastMark: number | undefined;
+  /** The backstop's queue record when a queue record was last tried, and when. */
+  private lastQueueTry: { record: string; at: number } | undefined;
   /** The state a checkpoint was last sent for: one that changed nothing is not sent again for the same state. */
   private lastCheckpoint: string | undefined;
 
@@ -109,15 +112,21 @@ export class BackstopTask {
       idle - earmarked,
     );
     const state = [stateWhy, closedReason, closedSince, earmarked, vaultEarmarked, shortfall].join(":");
-    const recorded = queuedSince !== 0n;
+    // A queue the breaker holds is recorded when the backstop has none, then every QUEUE_RECORD_SECONDS; a record
+    // the chain did not take (the same record read back) is tried again only after as long.
+    const record = `${queuedSince}:${queueSeenAt}`;
     const queueDue =
-      queued !== undefined &&
-      (queued !== recorded || (queued && BigInt(timestamp) >= queueSeenAt + BigInt(QUEUE_RECORD_SECONDS)));
+      queued === true &&
+      (queuedSince === 0n || BigInt(timestamp) >= queueSeenAt + BigInt(QUEUE_RECORD_SECONDS)) &&
+      (this.lastQueueTry === undefined ||
+        this.lastQueueTry.record !== record ||
+        timestamp >= this.lastQueueTry.at + QUEUE_RECORD_SECONDS);
     const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
     const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
     const fresh = stateWhy !== undefined && state !== this.lastCheckpoint ? stateWhy : undefined;
     const why = fresh ?? checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, queueDue, markDue);
     if (why !== undefined && !this.ctx.stopping) {
+      if (why === "queue") this.lastQueueTry = { record, at: timestamp };
       const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
       const outcome = await this.ctx.runner.execute(
         {
