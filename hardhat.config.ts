@@ -84,6 +84,11 @@ const IR_RUNS_10000 = [
   "contracts/core/LossLedger.sol",
   "contracts/core/KinkedRateModel.sol",
 ];
+const LEGACY_SIZE_BOUND = {
+  version: "0.8.28",
+  path: SOLC_0828,
+  settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 50 } },
+};
 const irCompiler = (runs: number) => ({
   version: "0.8.28",
   path: SOLC_0828,
@@ -95,6 +100,9 @@ const IR_OVERRIDES =
     : Object.fromEntries([
         ...IR_SIZE_BOUND.map((file) => [file, irCompiler(200)] as const),
         ...IR_RUNS_10000.map((file) => [file, irCompiler(10_000)] as const),
+        // The backstop is on no user's path (stakers, its allocator, the vault's rare loss calls): fewer runs keep it
+        // under the 22,000-byte goal for every other shipped contract.
+        ["contracts/backstop/Backstop.sol", LEGACY_SIZE_BOUND] as const,
       ]);
 
 export default defineConfig({

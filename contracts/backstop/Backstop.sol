@@ -200,7 +200,7 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     /// @inheritdoc IBackstop
     function fromVenue(address venue, uint256 assets) external onlyAllocator nonReentrant returns (uint256 got) {
         uint256 removed;
-        (got, removed) = BackstopVenues.withdraw(_venues, venue, IERC20(asset()), assets);
+        (got, removed) = BackstopVenues.withdraw(_venues, venue, IERC20(asset()), assets, false);
         _idle += uint128(got); // arrived (balance change): the token's supply bounds it
         _settleVenue(got, removed);
         emit VenueWithdrawn(venue, got, removed);
@@ -505,8 +505,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
                 emit LendersQueueSeen(block.timestamp);
             }
             _queueSeenAt = uint40(block.timestamp);
-        } else if (!answered && since != 0) {
-            _queueSeenAt = uint40(block.timestamp);
+        } else if (!answered && since != 0 && block.timestamp - _queueSeenAt <= MAX_QUEUE_GAP) {
+            _queueSeenAt = uint40(block.timestamp); // a live record only: an old one is not revived
         }
         reason = _reason(closing, queued);
         uint256 closedSince_ = _closedSince;

@@ -111,7 +111,8 @@ library BackstopVenues {
         Book storage book,
         address venue,
         IERC20 base,
-        uint256 assets
+        uint256 assets,
+        bool tolerant
     ) internal returns (uint256 got, uint256 removed) {
         Position storage p = book.positions[venue];
         uint256 sharesBefore = p.shares;
@@ -126,6 +127,11 @@ library BackstopVenues {
             uint256 shares = most < sharesBefore ? most : sharesBefore;
             if (shares == 0) return (0, 0);
             IERC4626(venue).redeem(shares, address(this), address(this));
+        } else if (tolerant) {
+            // A venue that says it lets out more than it pays must not block what idle cash could pay.
+            try IERC4626(venue).withdraw(assets, address(this), address(this)) {} catch {
+                return (0, 0);
+            }
         } else {
             IERC4626(venue).withdraw(assets, address(this), address(this));
         }
@@ -142,8 +148,8 @@ library BackstopVenues {
         removed = worthBefore > worthAfter ? worthBefore - worthAfter : 0;
     }
 
-    /// @dev Takes up to `need` out of the venues, in list order, as far as each lets out; returns what arrived and the
-    ///      worth the positions lost. At most MAX_VENUES iterations.
+    /// @dev Takes up to `need` out of the venues, in list order, as far as each lets out (a venue whose withdrawal
+    ///      fails is passed over); returns what arrived and the worth the positions lost. At most MAX_VENUES iterations.
     function pull(Book storage book, IERC20 base, uint256 need) internal returns (uint256 got, uint256 removed) {
         address[] storage list = book.list;
         for (uint256 i = list.length; i > 0 && got < need; --i) {
@@ -154,7 +160,7 @@ library BackstopVenues {
             if (take > most) take = most;
             if (take > worth) take = worth;
             if (take == 0) continue;
-            (uint256 g, uint256 r) = withdraw(book, venue, base, take);
+            (uint256 g, uint256 r) = withdraw(book, venue, base, take, true);
             (got, removed) = (got + g, removed + r);
         }
     }

@@ -5,10 +5,16 @@ import {IPool} from "@aave/core-v3/contracts/interfaces/IPool.sol";
 
 import {ILendingVenue} from "./ILendingVenue.sol";
 
+/// @notice Aave v3.1's booked balance of a reserve (virtual accounting): what it lets out, whatever its aToken holds.
+interface IAaveVirtualAccounting {
+    /// @notice The underlying `asset`'s reserve has booked.
+    function getVirtualUnderlyingBalance(address asset) external view returns (uint128);
+}
+
 /// @title IAaveV3Venue
 /// @notice An ERC-4626 vault over one Aave v3 reserve (a static aToken): a venue the backstop's allocator can be
-///         allowed to put idle cash into (issue 26). `liquidity` is the underlying the reserve's aToken holds, 0 while
-///         the reserve is paused or inactive.
+///         allowed to put idle cash into (issue 26). `liquidity` is the underlying the reserve's aToken holds (at most
+///         what it has booked, on Aave v3.1 and later), 0 while the reserve is paused or inactive.
 interface IAaveV3Venue is ILendingVenue {
     /// @notice Thrown for a zero pool address.
     error ZeroAddress();

@@ -11,7 +11,7 @@ import {IPool} from "@aave/core-v3/contracts/interfaces/IPool.sol";
 import {IScaledBalanceToken} from "@aave/core-v3/contracts/interfaces/IScaledBalanceToken.sol";
 import {DataTypes} from "@aave/core-v3/contracts/protocol/libraries/types/DataTypes.sol";
 
-import {IAaveV3Venue} from "../interfaces/IAaveV3Venue.sol";
+import {IAaveV3Venue, IAaveVirtualAccounting} from "../interfaces/IAaveV3Venue.sol";
 import {ILendingVenue} from "../interfaces/ILendingVenue.sol";
 import {LendingVenue} from "./LendingVenue.sol";
 
@@ -23,7 +23,8 @@ import {LendingVenue} from "./LendingVenue.sol";
 ///      - Assets are only in Aave, as this vault's aToken balance: `totalAssets` is that balance (the pool's own
 ///        account, interest to now). Underlying sent to this contract counts for nothing; aTokens sent to it, or a
 ///        supply made on its behalf, count as a donation to every share.
-///      - What it lets out is at most the reserve's liquidity now (the underlying its aToken holds; 0 while the reserve
+///      - What it lets out is at most the reserve's liquidity now (the underlying its aToken holds, and on Aave v3.1 and
+///        later at most what the reserve has booked: tokens sent to the aToken straight are not; 0 while the reserve
 ///        is paused or inactive; `LendingVenue`, with the virtual shares that defeat the inflation attack, donations
 ///        included); `maxDeposit`/`maxMint` are 0 while it is frozen, paused or inactive, and at most its supply cap's
 ///        room.
@@ -39,6 +40,7 @@ contract AaveV3Venue is IAaveV3Venue, LendingVenue {
     uint256 private constant ACTIVE_BIT = 56;
     uint256 private constant FROZEN_BIT = 57;
     uint256 private constant PAUSED_BIT = 60;
+    uint256 private constant VIRTUAL_ACCOUNTING_BIT = 252; // Aave v3.1 and later
     uint256 private constant SUPPLY_CAP_START = 116;
     uint256 private constant SUPPLY_CAP_MASK = (1 << 36) - 1;
 
@@ -105,10 +107,19 @@ contract AaveV3Venue is IAaveV3Venue, LendingVenue {
     }
 
     /// @inheritdoc ILendingVenue
-    function liquidity() public view override(ILendingVenue, LendingVenue) returns (uint256) {
+    function liquidity() public view override(ILendingVenue, LendingVenue) returns (uint256 free) {
         uint256 config = _pool.getConfiguration(asset()).data;
         if (!_bit(config, ACTIVE_BIT) || _bit(config, PAUSED_BIT)) return 0;
-        return IERC20(asset()).balanceOf(_aToken);
+        free = IERC20(asset()).balanceOf(_aToken);
+        // From Aave v3.1 a reserve with virtual accounting lets out only what it has booked, not what its aToken holds
+        // (tokens sent to it straight are not booked); a pool that cannot say lets nothing out here.
+        if (_bit(config, VIRTUAL_ACCOUNTING_BIT)) {
+            try IAaveVirtualAccounting(address(_pool)).getVirtualUnderlyingBalance(asset()) returns (uint128 booked) {
+                if (booked < free) free = booked;
+            } catch {
+                free = 0;
+            }
+        }
     }
 
     // ================================================================= internal

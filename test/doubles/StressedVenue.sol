@@ -17,6 +17,7 @@ contract StressedVenue is ERC4626 {
     address private constant SINK = address(0xdead);
     bool public paused;
     bool public exitsPaused;
+    bool public lies;
     uint256 public lent;
     uint256 public extraQuote;
 
@@ -44,6 +45,11 @@ contract StressedVenue is ERC4626 {
         paused = paused_;
     }
 
+    /// @notice Makes `maxWithdraw` promise the whole claim, whatever cash there is (a withdrawal past the cash reverts).
+    function setLies(bool lies_) external {
+        lies = lies_;
+    }
+
     /// @notice Stops withdrawals only: deposits still go in (a venue with a withdrawal queue, or exits paused).
     function setExitsPaused(bool exitsPaused_) external {
         exitsPaused = exitsPaused_;
@@ -65,6 +71,7 @@ contract StressedVenue is ERC4626 {
     function maxWithdraw(address owner_) public view override returns (uint256) {
         if (paused || exitsPaused) return 0;
         uint256 claim = convertToAssets(balanceOf(owner_));
+        if (lies) return claim;
         uint256 cash = IERC20(asset()).balanceOf(address(this));
         return claim < cash ? claim : cash;
     }

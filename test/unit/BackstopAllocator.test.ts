@@ -280,6 +280,22 @@ describe("BackstopAllocator: the hedging agent, its key assumed compromised (iss
       await expectBooks(f);
     });
 
+    it("a venue that promises more than it pays cannot block an exit idle cash covers (Aave v3.1's booked balance)", async function () {
+      const f = await loadFixture(fixture);
+      const { backstop, allocator, stressed, agent, staker } = f;
+      await allocator.connect(agent).allocate(stressed, usd("10000"));
+      // Its cash lent out, it still says the whole claim can come out: the withdrawal itself would revert.
+      await stressed.lend(await f.usdc.balanceOf(stressed));
+      await stressed.setLies(true);
+      expect(await stressed.maxWithdraw(backstop)).to.be.within(usd("10000") - 1n, usd("10000"));
+      await backstop.connect(staker).requestUnstake(await backstop.balanceOf(staker.address));
+      await time.increase(7n * DAY);
+      await backstop.connect(staker).withdraw(usd("15000"), staker.address, staker.address); // out of idle cash
+      expect(await backstop.idle()).to.equal(STAKE - usd("10000") - usd("15000"));
+      expect((await backstop.venueValue(stressed)).worth).to.be.within(usd("10000") - 1n, usd("10000"));
+      await expectBooks(f);
+    });
+
     it("a venue quoting more than it holds moves the backstop's worth by the exchange-rate ceiling at most", async function () {
       const f = await loadFixture(fixture);
       const { backstop, allocator, stressed, agent } = f;
