@@ -19,6 +19,8 @@ import {
   deployBackstopWithAllocator,
   expectCountedUnderCeiling,
   expectDonationHarmless,
+  expectLetsNothingOut,
+  expectWholeClaimOut,
   limits,
   marketUsers,
   STAKE,
@@ -100,21 +102,10 @@ describe("AaveV3Venue: the backstop's allocator on a real Aave v3 pool (issue 26
       expect(await venue.totalAssets()).to.equal(await aUsdc.balanceOf(venue));
       // Borrowed dry: nothing comes out, and the views say so.
       await aave.pool.connect(f.borrower).borrow(usdc, await venue.liquidity(), VARIABLE, 0, f.borrower.address);
-      expect(await venue.maxWithdraw(depositor.address)).to.equal(0n);
-      expect(await venue.maxRedeem(depositor.address)).to.equal(0n);
-      await expect(
-        venue.connect(depositor).withdraw(usd("1"), depositor.address, depositor.address),
-      ).to.be.revertedWithCustomError(venue, "ERC4626ExceededMaxWithdraw");
+      await expectLetsNothingOut(venue, depositor);
       // A repayment lets the whole claim out, interest included.
       await aave.pool.connect(f.borrower).repay(usdc, usd("20000"), VARIABLE, f.borrower.address);
-      const claim = await venue.maxWithdraw(depositor.address);
-      expect(claim).to.be.greaterThan(usd("10000"));
-      const before = await usdc.balanceOf(depositor.address);
-      await venue
-        .connect(depositor)
-        .redeem(await venue.balanceOf(depositor.address), depositor.address, depositor.address);
-      expect((await usdc.balanceOf(depositor.address)) - before).to.be.greaterThanOrEqual(claim);
-      expect(await venue.totalSupply()).to.equal(0n);
+      await expectWholeClaimOut(venue, usdc, depositor, usd("10000"));
     });
 
     it("a paused reserve takes nothing in and lets nothing out; a frozen one still lets out", async function () {

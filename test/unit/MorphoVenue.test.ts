@@ -19,6 +19,8 @@ import {
   deployBackstopWithAllocator,
   expectCountedUnderCeiling,
   expectDonationHarmless,
+  expectLetsNothingOut,
+  expectWholeClaimOut,
   expectMarkedDownThenRecalled,
   limits,
   marketUsers,
@@ -127,21 +129,10 @@ describe("MorphoMarketVenue: the backstop's allocator on a real Morpho Blue mark
       expect(await venue.maxRedeem(depositor.address)).to.equal(0n);
       // Borrowed dry: nothing comes out, and the views say so.
       await morpho.connect(f.borrower).borrow(params, 1n, 0n, f.borrower.address, f.borrower.address);
-      expect(await venue.maxWithdraw(depositor.address)).to.equal(0n);
-      expect(await venue.maxRedeem(depositor.address)).to.equal(0n);
-      await expect(
-        venue.connect(depositor).withdraw(usd("1"), depositor.address, depositor.address),
-      ).to.be.revertedWithCustomError(venue, "ERC4626ExceededMaxWithdraw");
+      await expectLetsNothingOut(venue, depositor);
       // A repayment lets the whole claim out, interest included.
       await morpho.connect(f.borrower).repay(params, usd("20000"), 0n, f.borrower.address, "0x");
-      const claim = await venue.maxWithdraw(depositor.address);
-      expect(claim).to.be.greaterThan(usd("10000"));
-      const before = await usdc.balanceOf(depositor.address);
-      await venue
-        .connect(depositor)
-        .redeem(await venue.balanceOf(depositor.address), depositor.address, depositor.address);
-      expect((await usdc.balanceOf(depositor.address)) - before).to.be.greaterThanOrEqual(claim);
-      expect(await venue.totalSupply()).to.equal(0n);
+      await expectWholeClaimOut(venue, usdc, depositor, usd("10000"));
     });
 
     it("a donation made in Morpho on the venue's behalf before the first deposit takes nothing from the depositor", async function () {

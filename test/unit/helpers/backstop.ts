@@ -144,3 +144,28 @@ export async function marketUsers(
   await f.weth.connect(borrower).approve(market, MaxUint256);
   return { supplier, borrower };
 }
+
+/** `venue` lets `owner` take nothing now: both max views say 0, and a withdrawal of one unit is refused. */
+export async function expectLetsNothingOut(venue: ERC4626Like, owner: HardhatEthersSigner): Promise<void> {
+  expect(await venue.maxWithdraw(owner.address)).to.equal(0n);
+  expect(await venue.maxRedeem(owner.address)).to.equal(0n);
+  await expect(venue.connect(owner).withdraw(usd("1"), owner.address, owner.address)).to.be.revertedWithCustomError(
+    venue,
+    "ERC4626ExceededMaxWithdraw",
+  );
+}
+
+/** `owner`, its only holder, redeems every share: it gets at least the claim `maxWithdraw` said, above `cost`. */
+export async function expectWholeClaimOut(
+  venue: ERC4626Like,
+  token: MockERC20,
+  owner: HardhatEthersSigner,
+  cost: bigint,
+): Promise<void> {
+  const claim = await venue.maxWithdraw(owner.address);
+  expect(claim).to.be.greaterThan(cost);
+  const before = await token.balanceOf(owner.address);
+  await venue.connect(owner).redeem(await venue.balanceOf(owner.address), owner.address, owner.address);
+  expect((await token.balanceOf(owner.address)) - before).to.be.greaterThanOrEqual(claim);
+  expect(await venue.totalSupply()).to.equal(0n);
+}

@@ -124,7 +124,7 @@ export class BackstopTask {
     const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
     const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
     const fresh = stateWhy !== undefined && state !== this.lastCheckpoint ? stateWhy : undefined;
-    const why = fresh ?? checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, queueDue, markDue);
+    const why = fresh ?? (queueDue ? "queue" : markDue ? "mark" : undefined);
     if (why !== undefined && !this.ctx.stopping) {
       if (why === "queue") this.lastQueueTry = { record, at: timestamp };
       const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
