@@ -29,18 +29,27 @@ library BackstopRecovery {
 
     uint256 private constant WAD = 1e18;
 
-    /// @dev The highest OK price of a collateral seen (WAD USD), in two buckets of one mark period each (the
-    ///      current one from `start`, and the one before), as the breaker keeps its price-fall reference: what it holds
-    ///      is the highest price seen over the last one to two periods, every observation counted.
+    /// @notice How long a price must hold before it is marked: the lowest OK price seen over at least this span is
+    ///         what held. One round the feed corrects within the hour (up to the adapter's jump bound) is never marked.
+    uint256 internal constant HOLD = 1 hours;
+
+    /// @dev The highest held price of a collateral (WAD USD), in two buckets of one mark period each (the current one
+    ///      from `start`, and the one before), as the breaker keeps its price-fall reference: what it holds is the
+    ///      highest price held over the last one to two periods. `held` is the lowest OK price seen since `heldSince`
+    ///      (0: none yet); once HOLD has passed, that lowest price is what held, and a new span starts.
     struct Mark {
         uint104 previous;
         uint104 current;
         uint40 start;
+        uint104 held;
+        uint40 heldSince;
     }
 
-    /// @dev Records, for each collateral the protocol owns while the vault owes the backstop, its price now when the
+    /// @dev Observes, for each collateral the protocol owns while the vault owes the backstop, its price now when the
     ///      oracle says OK: a doubted price (two sources apart, an unconfirmed jump, a pool's TWAP standing in for a
-    ///      failed feed) is never kept. At most MAX_COLLATERALS (16) iterations.
+    ///      failed feed) is never kept. A price is marked only once it has held: the lowest OK price seen over a span
+    ///      of at least HOLD, from one observation to a later one, so a marked price is at most every price seen in
+    ///      its span, and at most the price now. At most MAX_COLLATERALS (16) iterations.
     function mark(ICollateralVault vault, mapping(address => Mark) storage marks, uint256 period) internal {
         (, uint256 owed) = vault.backstopBook();
         if (owed == 0) return;
@@ -50,11 +59,16 @@ library BackstopRecovery {
             if (vault.protocolCollateral(assets[i]) == 0) continue;
             IPriceOracle.Price memory price = oracle.getPrice(assets[i]);
             if (price.status != IPriceOracle.Status.OK || price.high == 0) continue;
-            uint256 seen = price.high > type(uint104).max ? type(uint104).max : price.high;
+            uint104 seen = price.high > type(uint104).max ? type(uint104).max : uint104(price.high);
             Mark memory m = rolled(marks[assets[i]], period);
-            if (seen > m.current) m.current = uint104(seen);
+            if (m.heldSince == 0 || seen < m.held) m.held = seen;
+            if (m.heldSince == 0) m.heldSince = uint40(block.timestamp);
+            else if (block.timestamp - m.heldSince >= HOLD) {
+                if (m.held > m.current) m.current = m.held;
+                emit IBackstop.RecoveryPriceMarked(assets[i], m.held);
+                (m.held, m.heldSince) = (seen, uint40(block.timestamp));
+            }
             marks[assets[i]] = m;
-            emit IBackstop.RecoveryPriceMarked(assets[i], seen);
         }
     }
 
@@ -64,14 +78,16 @@ library BackstopRecovery {
         return r.previous > r.current ? r.previous : r.current;
     }
 
-    /// @dev `m` rolled to now: once a period has passed since `start`, the current bucket becomes the previous one (or
-    ///      both empty, after two), and a new one starts.
+    /// @dev `m` rolled to now (in place): once a period has passed since `start`, the current bucket becomes the
+    ///      previous one (or both empty, after two), and a new one starts.
     function rolled(Mark memory m, uint256 period) internal view returns (Mark memory) {
         uint256 elapsed = block.timestamp - m.start;
-        if (elapsed < period) return m;
-        bool adjacent = elapsed < 2 * period;
-        return
-            Mark(adjacent ? m.current : 0, 0, adjacent ? uint40(uint256(m.start) + period) : uint40(block.timestamp));
+        if (elapsed >= period) {
+            bool adjacent = elapsed < 2 * period;
+            (m.previous, m.current) = (adjacent ? m.current : 0, 0);
+            m.start = adjacent ? uint40(uint256(m.start) + period) : uint40(block.timestamp);
+        }
+        return m;
     }
 
     /// @dev The recovery's value for `vault`'s backstop over `base`, and whether every price it needs was available

@@ -365,7 +365,9 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await writeOffAlice(f);
       await pastTheBadDebtWindow(f);
       await oracle.setPrice(weth, wad("2000"));
-      await expect(backstop.checkpoint())
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked"); // seen, not held yet
+      await time.increase(3600n);
+      await expect(backstop.checkpoint()) // held for an hour
         .to.emit(backstop, "RecoveryPriceMarked")
         .withArgs(await weth.getAddress(), wad("2000"));
       // WETH at $1,600 for three days, the keeper poking the breaker all along: its reference is $1,600 now.
@@ -389,6 +391,63 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       }
       expect(await backstop.recoveryMark(weth)).to.equal(wad("1600"));
       expect(await backstop.recoverable()).to.equal(usd("3200"));
+    });
+    it("one OK high round does not raise the entry price once the feed corrects: a mark needs a price held for an hour", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, weth, oracle, attacker, usdc } = f;
+      await writeOffAlice(f);
+      await pastTheBadDebtWindow(f);
+      await oracle.setPrice(weth, wad("2000"));
+      await backstop.checkpoint();
+      await time.increase(3600n);
+      await backstop.checkpoint(); // $2,000 held for an hour: marked
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
+      expect(await backstop.entryAssets()).to.equal(usd("7200"));
+      // One OK round 20% high (inside the adapter's jump bound, no secondary): anyone checkpoints and stakes on it,
+      // twice within the hour.
+      await oracle.setPrice(weth, wad("2400"));
+      await backstop.checkpoint();
+      await usdc.connect(attacker).approve(backstop, MaxUint256);
+      await backstop.connect(attacker).deposit(1000n, attacker.address);
+      await time.increase(1800n);
+      await backstop.checkpoint();
+      // The round is seen but not marked: at $2,400 now, the recovery is worth 10,000 (capped at what is owed).
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
+      // The feed corrects; the keeper's hourly checkpoints go on.
+      await oracle.setPrice(weth, wad("2000"));
+      for (let i = 0; i < 3; i++) {
+        await time.increase(3600n);
+        await expect(backstop.checkpoint())
+          .to.emit(backstop, "RecoveryPriceMarked")
+          .withArgs(await weth.getAddress(), wad("2000"));
+      }
+      // A newcomer pays for the recovery at $2,000, not at the round's $2,400.
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
+      expect(await backstop.recoverable()).to.equal(usd("7200"));
+      expect(await backstop.entryAssets()).to.equal(usd("7200") + 1000n);
+    });
+
+    it("a price marked is the lowest OK price seen over the hour it held: a high at either end is not enough", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, weth, oracle } = f;
+      await writeOffAlice(f);
+      await pastTheBadDebtWindow(f);
+      await oracle.setPrice(weth, wad("1500"));
+      await backstop.checkpoint();
+      await time.increase(1200n);
+      await oracle.setPrice(weth, wad("1800"));
+      await backstop.checkpoint(); // $1,500 twenty minutes ago, $1,800 now: nothing held for an hour yet
+      await time.increase(2400n);
+      await oracle.setPrice(weth, wad("2100"));
+      // An hour since the first sighting: the lowest of the three is what held.
+      await expect(backstop.checkpoint())
+        .to.emit(backstop, "RecoveryPriceMarked")
+        .withArgs(await weth.getAddress(), wad("1500"));
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("1500"));
+      // $2,100 held through the next hour, checked again at its end: marked.
+      await time.increase(3600n);
+      await backstop.checkpoint();
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2100"));
     });
   });
 
