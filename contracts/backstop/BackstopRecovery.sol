@@ -59,16 +59,23 @@ library BackstopRecovery {
             if (vault.protocolCollateral(assets[i]) == 0) continue;
             IPriceOracle.Price memory price = oracle.getPrice(assets[i]);
             if (price.status != IPriceOracle.Status.OK || price.high == 0) continue;
-            uint104 seen = price.high > type(uint104).max ? type(uint104).max : uint104(price.high);
-            Mark memory m = rolled(marks[assets[i]], period);
-            if (m.heldSince == 0 || seen < m.held) m.held = seen;
-            if (m.heldSince == 0) m.heldSince = uint40(block.timestamp);
-            else if (block.timestamp - m.heldSince >= HOLD) {
-                if (m.held > m.current) m.current = m.held;
-                emit IBackstop.RecoveryPriceMarked(assets[i], m.held);
-                (m.held, m.heldSince) = (seen, uint40(block.timestamp));
-            }
+            Mark memory m = marks[assets[i]];
+            uint256 held = sight(m, price.high > type(uint104).max ? type(uint104).max : uint104(price.high), period);
             marks[assets[i]] = m;
+            if (held != 0) emit IBackstop.RecoveryPriceMarked(assets[i], held);
+        }
+    }
+
+    /// @dev Rolls `m` to now and sights `seen` in it (in place): `seen` lowers the span's `held`; once the span has
+    ///      lasted HOLD, its lowest price is what held: it is marked (returned; 0 when none) and a new span starts.
+    function sight(Mark memory m, uint104 seen, uint256 period) internal view returns (uint256 held) {
+        rolled(m, period);
+        if (m.heldSince == 0 || seen < m.held) m.held = seen;
+        if (m.heldSince == 0) m.heldSince = uint40(block.timestamp);
+        else if (block.timestamp - m.heldSince >= HOLD) {
+            held = m.held;
+            if (m.held > m.current) m.current = m.held;
+            (m.held, m.heldSince) = (seen, uint40(block.timestamp));
         }
     }
 

@@ -404,12 +404,14 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       expect(await backstop.entryAssets()).to.equal(usd("7200"));
       // One OK round 20% high (inside the adapter's jump bound, no secondary): anyone checkpoints and stakes on it,
-      // twice within the hour.
+      // and checkpoints again after 30 and 50 minutes: the round lasts 50 minutes.
       await oracle.setPrice(weth, wad("2400"));
       await backstop.checkpoint();
       await usdc.connect(attacker).approve(backstop, MaxUint256);
       await backstop.connect(attacker).deposit(1000n, attacker.address);
       await time.increase(1800n);
+      await backstop.checkpoint();
+      await time.increase(1200n);
       await backstop.checkpoint();
       // The round is seen but not marked: at $2,400 now, the recovery is worth 10,000 (capped at what is owed).
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
