@@ -4,7 +4,8 @@
  * what would break it: the venue quotes Morpho's own account of its supply, interest accrued; it lets out only what the
  * market's borrowers leave; a donation made in Morpho on its behalf takes nothing from a depositor. Behind the
  * allocator: interest reaches the backstop slowly, a staker's exit takes cash out of Morpho, a market borrowed dry
- * counts as closed time and lets anyone recall, and a bad debt Morpho socialises marks the venue down at once.
+ * takes no more of the agent's cash while exits are paid out of idle cash, and a bad debt Morpho socialises marks the
+ * venue down at once.
  */
 import { expect } from "chai";
 import { MaxUint256, ZeroAddress } from "ethers";
