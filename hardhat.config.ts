@@ -87,7 +87,7 @@ const IR_RUNS_10000 = [
 const LEGACY_SIZE_BOUND = {
   version: "0.8.28",
   path: SOLC_0828,
-  settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 50 } },
+  settings: { evmVersion: "cancun", optimizer: { enabled: true, runs: 20 } },
 };
 const irCompiler = (runs: number) => ({
   version: "0.8.28",

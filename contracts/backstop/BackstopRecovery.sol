@@ -16,10 +16,11 @@ import {VaultStorage} from "../libraries/VaultStorage.sol";
 /// @dev Invariants:
 ///      - The value is at most what the vault owes the backstop, after lenders' unrecovered loss (repaid first).
 ///      - Each asset is valued at its highest price: the oracle's high now; the highest price the breaker's price-fall
-///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest OK price
-///        (a doubted one is never kept) seen by every checkpoint and stake while the vault owed the backstop,
-///        over the last one to two mark periods (cooldown + window: the longest a staker who bore the write-off waits
-///        to leave). The base is at its low now. A low round, or a dip of days, then cannot sell the recovery cheap to
+///        reference holds (its pokes over the last two fall windows); and the backstop's own mark, the highest price
+///        that held (the lowest OK price sighted over HOLD or more, sightings never more than MAX_SIGHTING_GAP apart;
+///        a doubted price is never sighted) while the vault owed the backstop (every checkpoint and stake sights), over
+///        the last one to two mark periods (cooldown + window: the longest a staker who bore the write-off waits to
+///        leave). The base is at its low now. A low round, or a dip of days, then cannot sell the recovery cheap to
 ///        a newcomer; a fall that holds is priced as it is once two mark periods have passed.
 ///      - A price the oracle cannot give, or a breaker that cannot answer, leaves it unvalued (`valued` false: all that
 ///        is owed, and the backstop takes no stake).
@@ -29,27 +30,32 @@ library BackstopRecovery {
 
     uint256 private constant WAD = 1e18;
 
-    /// @notice How long a price must hold before it is marked: the lowest OK price seen over at least this span is
-    ///         what held. One round the feed corrects within the hour (up to the adapter's jump bound) is never marked.
-    uint256 internal constant HOLD = 1 hours;
+    /// @notice How long a price must hold before it is marked: the lowest OK price sighted over a span of at least
+    ///         this long is what held. Longer than one round of the shipped collaterals stays OK (heartbeat 1 h + grace
+    ///         10 min), so one round, however high or low (within the adapter's jump bound), never fills a span.
+    uint256 internal constant HOLD = 2 hours;
+    /// @notice The longest a span may go without a sighting: a longer gap starts it again, so a span is sighted
+    ///         throughout (the keeper bot sights hourly while the vault owes the backstop) and never reaches back to a
+    ///         price nobody has seen since.
+    uint256 internal constant MAX_SIGHTING_GAP = 90 minutes;
 
     /// @dev The highest held price of a collateral (WAD USD), in two buckets of one mark period each (the current one
     ///      from `start`, and the one before), as the breaker keeps its price-fall reference: what it holds is the
-    ///      highest price held over the last one to two periods. `held` is the lowest OK price seen since `heldSince`
-    ///      (0: none yet); once HOLD has passed, that lowest price is what held, and a new span starts.
+    ///      highest price held over the last one to two periods. The span being sighted: `held`, the lowest OK price
+    ///      sighted since `heldSince` (0: no span; the next sighting starts one); `seenAt`, its last sighting.
     struct Mark {
         uint104 previous;
         uint104 current;
         uint40 start;
         uint104 held;
         uint40 heldSince;
+        uint40 seenAt;
     }
 
-    /// @dev Observes, for each collateral the protocol owns while the vault owes the backstop, its price now when the
+    /// @dev Sights, for each collateral the protocol owns while the vault owes the backstop, its price now when the
     ///      oracle says OK: a doubted price (two sources apart, an unconfirmed jump, a pool's TWAP standing in for a
-    ///      failed feed) is never kept. A price is marked only once it has held: the lowest OK price seen over a span
-    ///      of at least HOLD, from one observation to a later one, so a marked price is at most every price seen in
-    ///      its span, and at most the price now. At most MAX_COLLATERALS (16) iterations.
+    ///      failed feed) is never kept. A price is marked only once it has held (`sight`). At most MAX_COLLATERALS (16)
+    ///      iterations.
     function mark(ICollateralVault vault, mapping(address => Mark) storage marks, uint256 period) internal {
         (, uint256 owed) = vault.backstopBook();
         if (owed == 0) return;
@@ -66,17 +72,22 @@ library BackstopRecovery {
         }
     }
 
-    /// @dev Rolls `m` to now and sights `seen` in it (in place): `seen` lowers the span's `held`; once the span has
-    ///      lasted HOLD, its lowest price is what held: it is marked (returned; 0 when none) and a new span starts.
+    /// @dev Rolls `m` to now and sights `seen` in it (in place). A span starts at a sighting (when there is none, or
+    ///      its last sighting is more than MAX_SIGHTING_GAP ago); every sighting lowers its `held` to `seen` if lower;
+    ///      the first sighting HOLD or more after its start ends it: its lowest price is what held, and is marked
+    ///      (returned; 0 when none). The next sighting starts the next span, so a sighting counts in one span only.
+    ///      A marked price is then at most every price sighted over at least HOLD, sightings never more than
+    ///      MAX_SIGHTING_GAP apart.
     function sight(Mark memory m, uint104 seen, uint256 period) internal view returns (uint256 held) {
         rolled(m, period);
-        if (m.heldSince == 0 || seen < m.held) m.held = seen;
-        if (m.heldSince == 0) m.heldSince = uint40(block.timestamp);
-        else if (block.timestamp - m.heldSince >= HOLD) {
-            held = m.held;
-            if (m.held > m.current) m.current = m.held;
-            (m.held, m.heldSince) = (seen, uint40(block.timestamp));
-        }
+        bool fresh = m.heldSince == 0 || block.timestamp - m.seenAt > MAX_SIGHTING_GAP;
+        m.seenAt = uint40(block.timestamp);
+        if (fresh) (m.held, m.heldSince) = (seen, m.seenAt);
+        else if (seen < m.held) m.held = seen;
+        if (block.timestamp - m.heldSince < HOLD) return 0;
+        held = m.held;
+        if (held > m.current) m.current = m.held;
+        m.heldSince = 0;
     }
 
     /// @dev The highest price `m` holds now (its buckets rolled to now).

@@ -21,6 +21,7 @@ const { ethers, networkHelpers } = await network.create();
 const { time } = networkHelpers;
 
 const DAY = 86_400n;
+const HOUR = 3_600n;
 const COOLDOWN = 7n * DAY;
 const WINDOW = 2n * DAY;
 const RELEASE = 7n * DAY;
@@ -76,6 +77,15 @@ async function pastTheBadDebtWindow(f: BackstopFixture) {
   await time.increase(8n * DAY);
   await f.breaker.poke(ZeroAddress);
   expect(await f.backstop.closedReason()).to.equal(0n);
+}
+
+/** `n` checkpoints an hour apart (the first now), as the keeper sights the recovery's prices while the vault owes the
+ *  backstop: three mark a price that held throughout. */
+async function sightHourly(backstop: Backstop, n: number) {
+  for (let i = 0; i < n; i++) {
+    if (i > 0) await time.increase(HOUR);
+    await backstop.checkpoint();
+  }
 }
 
 /** What the vault holds of USDC is at least its books' cash (INV-03). */
@@ -365,16 +375,18 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await writeOffAlice(f);
       await pastTheBadDebtWindow(f);
       await oracle.setPrice(weth, wad("2000"));
-      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked"); // seen, not held yet
-      await time.increase(3600n);
-      await expect(backstop.checkpoint()) // held for an hour
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked"); // sighted: a span starts
+      await time.increase(HOUR);
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked"); // an hour: not held yet
+      await time.increase(HOUR);
+      await expect(backstop.checkpoint()) // two hours, sighted hourly: held
         .to.emit(backstop, "RecoveryPriceMarked")
         .withArgs(await weth.getAddress(), wad("2000"));
       // WETH at $1,600 for three days, the keeper poking the breaker all along: its reference is $1,600 now.
       await oracle.setPrice(weth, wad("1600"));
-      for (let hour = 0; hour < 72; hour += 6) {
-        await time.increase(6n * 3600n);
-        await breaker.poke(weth);
+      for (let hour = 0; hour < 72; hour += 1) {
+        await time.increase(HOUR);
+        if (hour % 6 === 0) await breaker.poke(weth);
         await backstop.checkpoint();
       }
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
@@ -384,71 +396,107 @@ describe("Backstop: the loss waterfall, reserves → backstop → lenders (issue
       await backstop.checkpoint();
       await oracle.setPrice(weth, wad("1600"));
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
-      // A fall that holds for two mark periods (cooldown + window each), checkpointed daily, is priced as it is.
+      // A fall that holds for two mark periods (cooldown + window each) is priced as it is. Sighted only daily, it
+      // holds nothing (sightings more than 90 minutes apart), and the $2,000 mark lapses; sighted hourly, it is marked.
       for (let day = 0n; day < 2n * (COOLDOWN + WINDOW); day += DAY) {
         await time.increase(DAY);
-        await backstop.checkpoint();
+        await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked");
       }
+      expect(await backstop.recoveryMark(weth)).to.equal(0n);
+      expect(await backstop.recoverable()).to.equal(usd("3200"));
+      await time.increase(HOUR);
+      await backstop.checkpoint();
+      await time.increase(HOUR);
+      await backstop.checkpoint();
       expect(await backstop.recoveryMark(weth)).to.equal(wad("1600"));
       expect(await backstop.recoverable()).to.equal(usd("3200"));
     });
-    it("one OK high round does not raise the entry price once the feed corrects: a mark needs a price held for an hour", async function () {
+
+    it("one OK high round does not raise the entry price once the feed corrects: a mark needs a price held two hours", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { backstop, weth, oracle, attacker, usdc } = f;
       await writeOffAlice(f);
       await pastTheBadDebtWindow(f);
       await oracle.setPrice(weth, wad("2000"));
-      await backstop.checkpoint();
-      await time.increase(3600n);
-      await backstop.checkpoint(); // $2,000 held for an hour: marked
+      await sightHourly(backstop, 3); // $2,000 held two hours: marked
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       expect(await backstop.entryAssets()).to.equal(usd("7200"));
-      // One OK round 20% high (inside the adapter's jump bound, no secondary): anyone checkpoints and stakes on it,
-      // and checkpoints again after 30 and 50 minutes: the round lasts 50 minutes.
+      // One OK round 20% high (inside the adapter's jump bound, no secondary), OK for 70 minutes (heartbeat 1 h +
+      // grace 10 min: the longest one WETH round stays OK): anyone checkpoints and stakes on it, and checkpoints
+      // every 10 minutes of it.
       await oracle.setPrice(weth, wad("2400"));
       await backstop.checkpoint();
       await usdc.connect(attacker).approve(backstop, MaxUint256);
       await backstop.connect(attacker).deposit(1000n, attacker.address);
-      await time.increase(1800n);
-      await backstop.checkpoint();
-      await time.increase(1200n);
-      await backstop.checkpoint();
-      // The round is seen but not marked: at $2,400 now, the recovery is worth 10,000 (capped at what is owed).
+      for (let minutes = 10; minutes <= 70; minutes += 10) {
+        await time.increase(600n);
+        await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked");
+      }
+      // The round is sighted but not marked: at $2,400 now, the recovery is worth 10,000 (capped at what is owed).
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       // The feed corrects; the keeper's hourly checkpoints go on.
       await oracle.setPrice(weth, wad("2000"));
-      for (let i = 0; i < 3; i++) {
-        await time.increase(3600n);
-        await expect(backstop.checkpoint())
-          .to.emit(backstop, "RecoveryPriceMarked")
-          .withArgs(await weth.getAddress(), wad("2000"));
+      for (let i = 0; i < 6; i++) {
+        await time.increase(HOUR);
+        await backstop.checkpoint();
+        expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       }
       // A newcomer pays for the recovery at $2,000, not at the round's $2,400.
-      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
       expect(await backstop.recoverable()).to.equal(usd("7200"));
       expect(await backstop.entryAssets()).to.equal(usd("7200") + 1000n);
     });
 
-    it("a price marked is the lowest OK price seen over the hour it held: a high at either end is not enough", async function () {
+    it("a span nobody sighted for weeks starts again: one high round after the gap is not marked", async function () {
+      const f = await networkHelpers.loadFixture(smallBackstopFixture);
+      const { backstop, weth, oracle, breaker } = f;
+      await writeOffAlice(f);
+      await pastTheBadDebtWindow(f);
+      await oracle.setPrice(weth, wad("2000"));
+      await sightHourly(backstop, 4); // marked at $2,000, and a new span open at $2,000
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("2000"));
+      // The keeper is down past two mark periods; WETH really falls to $1,700 and the breaker's reference follows.
+      await time.increase(2n * (COOLDOWN + WINDOW) + DAY);
+      await oracle.setPrice(weth, wad("1700"));
+      await breaker.poke(weth);
+      // One OK round 20% high, and the attacker's checkpoint in it: the old span ($2,000 weeks ago) is not its start.
+      await oracle.setPrice(weth, wad("2040"));
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked");
+      // The feed corrects; the keeper is back: $1,700 held two hours is marked, nothing above it.
+      await oracle.setPrice(weth, wad("1700"));
+      await sightHourly(backstop, 3);
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("1700"));
+      expect(await backstop.recoverable()).to.equal(usd("4200")); // $17,000 − 12,800 to lenders
+      expect(await backstop.entryAssets()).to.equal(usd("4200"));
+    });
+
+    it("a price marked is the lowest OK price sighted over the two hours it held, sightings at most 90 minutes apart", async function () {
       const f = await networkHelpers.loadFixture(smallBackstopFixture);
       const { backstop, weth, oracle } = f;
+      const marked = (price: string) =>
+        expect(backstop.checkpoint()).to.emit(backstop, "RecoveryPriceMarked").withArgs(weth, wad(price));
       await writeOffAlice(f);
       await pastTheBadDebtWindow(f);
       await oracle.setPrice(weth, wad("1500"));
       await backstop.checkpoint();
-      await time.increase(1200n);
+      await time.increase(40n * 60n);
       await oracle.setPrice(weth, wad("1800"));
-      await backstop.checkpoint(); // $1,500 twenty minutes ago, $1,800 now: nothing held for an hour yet
-      await time.increase(2400n);
-      await oracle.setPrice(weth, wad("2100"));
-      // An hour since the first sighting: the lowest of the three is what held.
-      await expect(backstop.checkpoint())
-        .to.emit(backstop, "RecoveryPriceMarked")
-        .withArgs(await weth.getAddress(), wad("1500"));
-      expect(await backstop.recoveryMark(weth)).to.equal(wad("1500"));
-      // $2,100 held through the next hour, checked again at its end: marked.
-      await time.increase(3600n);
       await backstop.checkpoint();
+      await time.increase(40n * 60n);
+      await oracle.setPrice(weth, wad("2100"));
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked"); // 80 minutes: not yet
+      await time.increase(40n * 60n);
+      await marked("1500"); // two hours since the first sighting: the lowest of the four is what held
+      expect(await backstop.recoveryMark(weth)).to.equal(wad("1500"));
+      // $2,100 from here, but sighted 100 minutes apart: each sighting starts the span again.
+      await time.increase(100n * 60n);
+      await backstop.checkpoint();
+      await time.increase(100n * 60n);
+      await expect(backstop.checkpoint()).not.to.emit(backstop, "RecoveryPriceMarked");
+      // Sighted hourly: held two hours, marked.
+      await time.increase(HOUR);
+      await backstop.checkpoint();
+      await time.increase(HOUR);
+      await marked("2100");
       expect(await backstop.recoveryMark(weth)).to.equal(wad("2100"));
     });
   });

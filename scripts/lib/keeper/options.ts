@@ -31,7 +31,8 @@ export interface KeeperOptions {
   allocatorIdleTarget?: bigint;
   /** Chain seconds between two settlements of the backstop's income share (default 86,400). */
   backstopIncomeSeconds?: number;
-  /** Chain seconds between two checkpoints that mark the recovery's prices while the vault owes the backstop (3,600). */
+  /** Chain seconds between two checkpoints that mark the recovery's prices while the vault owes the backstop (3,600;
+   *  at most 4,800: the backstop starts its span again after 90 minutes without a sighting). */
   backstopMarkSeconds?: number;
   /** Collaterals the keeper may seize when it has no liquidator (dry run): default every listed one. */
   sellable?: readonly string[];

@@ -43,13 +43,14 @@ export const limits = (cap: string, deposit: string, withdraw: string) => ({
   allowed: true,
 });
 
-/** Deploys the backstop and its allocator on `f`'s vault (signers 8–11: staker, depositor, agent, guardian). */
-export async function deployBackstopWithAllocator(
+/** Deploys a backstop on `f`'s vault (7-day cooldown, 2-day window), gives each of `stakers` 1,000,000 USDC approved
+ *  to it, has the first of them stake `stake`, and links it to the vault with a 20% income share. */
+export async function deployLinkedBackstop(
   connection: NetworkConnection,
   f: LiquidationFixture,
-): Promise<BackstopWithAllocator> {
-  const signers = await connection.ethers.getSigners();
-  const [staker, depositor, agent, guardian] = [signers[8], signers[9], signers[10], signers[11]];
+  stakers: HardhatEthersSigner[],
+  stake: bigint,
+): Promise<Backstop> {
   const backstop = await connection.ethers.deployContract("Backstop", [
     f.vault,
     "Bulwark backstop USDC",
@@ -58,12 +59,23 @@ export async function deployBackstopWithAllocator(
     7n * DAY,
     2n * DAY,
   ]);
-  for (const who of [staker, depositor]) {
+  for (const who of stakers) {
     await f.usdc.mint(who.address, usd("1000000"));
     await f.usdc.connect(who).approve(backstop, MaxUint256);
   }
-  await backstop.connect(staker).deposit(STAKE, staker.address);
+  await backstop.connect(stakers[0]).deposit(stake, stakers[0].address);
   await f.vault.connect(f.owner).linkBackstopAndShare(backstop, wad("0.2"));
+  return backstop;
+}
+
+/** Deploys the backstop and its allocator on `f`'s vault (signers 8–11: staker, depositor, agent, guardian). */
+export async function deployBackstopWithAllocator(
+  connection: NetworkConnection,
+  f: LiquidationFixture,
+): Promise<BackstopWithAllocator> {
+  const signers = await connection.ethers.getSigners();
+  const [staker, depositor, agent, guardian] = [signers[8], signers[9], signers[10], signers[11]];
+  const backstop = await deployLinkedBackstop(connection, f, [staker, depositor], STAKE);
   const allocator = await connection.ethers.deployContract("BackstopAllocator", [
     backstop,
     f.owner.address,

@@ -6,8 +6,9 @@
  *   closed until the vault re-targets it; while the breaker queues lenders' withdrawals, when the backstop has not
  *   recorded the queue yet and every 6 hours after (a guardian's queue closes exits for at most 30 days of queue
  *   recorded with no gap over a day); and, while the vault owes the
- *   backstop, once per `backstopMarkSeconds` (default an hour), so the recovery's price marks hold the highest price
- *   seen. Logged as `backstop-checkpoint` with why.
+ *   backstop, once per `backstopMarkSeconds` (default an hour, at most 80 minutes), so the recovery's price marks
+ *   hold the highest price that held: the backstop marks the lowest price sighted over two hours, and starts again
+ *   after 90 minutes without a sighting. Logged as `backstop-checkpoint` with why.
  * - `settleBackstopIncomeShare` on the vault once per `backstopIncomeSeconds` of chain time (default a day): stakers'
  *   share of reserve income. Logged as `backstop-income`.
  * Both are simulated first, like every keeper transaction.
@@ -22,6 +23,8 @@ import type { KeeperContext } from "./context.js";
 export const DEFAULT_INCOME_SECONDS = 86_400;
 /** Chain seconds between two checkpoints that mark the recovery's prices while the vault owes the backstop. */
 export const DEFAULT_MARK_SECONDS = 3_600;
+/** The longest allowed: under the backstop's `MAX_SIGHTING_GAP` (90 minutes), with room for a late block. */
+export const MAX_MARK_SECONDS = 4_800;
 /** Chain seconds between two records of lenders' queue while it lasts (the backstop starts its count again after a
  *  gap of a day: `MAX_QUEUE_GAP`). */
 export const QUEUE_RECORD_SECONDS = 6 * 3_600;
@@ -121,7 +124,7 @@ export class BackstopTask {
       (this.lastQueueTry === undefined ||
         this.lastQueueTry.record !== record ||
         timestamp >= this.lastQueueTry.at + QUEUE_RECORD_SECONDS);
-    const markEvery = this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS;
+    const markEvery = Math.min(this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS, MAX_MARK_SECONDS);
     const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
     const fresh = stateWhy !== undefined && state !== this.lastCheckpoint ? stateWhy : undefined;
     const why = fresh ?? (queueDue ? "queue" : markDue ? "mark" : undefined);
