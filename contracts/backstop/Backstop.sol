@@ -39,8 +39,9 @@ import {BackstopVenues} from "./BackstopVenues.sol";
 ///        a crash's bottom from stakers who cannot leave. A stake enters at what the shares hold plus what the recovery
 ///        can still bring them (`entryAssets`: idle cash, held-back gains included, plus `recoverable`: the vault's
 ///        protocol-owned collateral at its highest price: now, in the breaker's price-fall reference, or the highest
-///        OK price this contract saw while the vault owed it over the last one to two periods of cooldown + window
-///        (`BackstopRecovery`: a low round or a dip of days cannot sell the recovery cheap), after lenders' unrecovered
+///        price that held (two hours of OK sightings) while the vault owed it over the last one to two periods of
+///        cooldown + window (`BackstopRecovery`: a low round or a dip of days cannot sell the recovery cheap, and one
+///        high round is never marked), after lenders' unrecovered
 ///        loss, at most what the vault owes the backstop), and leaves at what they are worth now (`totalAssets`): a dust stake cannot buy the recovery of
 ///        a backstop a write-off emptied, and a newcomer does not pay for more than the recovery can bring.
 ///      - Shares leave only in their owner's unstake window (after the cooldown), up to the shares it asked for, and
@@ -122,8 +123,8 @@ contract Backstop is IBackstop, ERC4626, Ownable2Step, ReentrancyGuardTransient 
     // at once, when the earmark is given back. At most the earmark.
     uint128 private _earmarkNetted;
     mapping(address owner => Unstake) private _unstakes;
-    // The highest OK price of each collateral the protocol owns seen while the vault owed the backstop, over the
-    // last one to two periods of cooldown + window (`BackstopRecovery.Mark`).
+    // The highest price that held of each collateral the protocol owns, sighted while the vault owed the backstop,
+    // over the last one to two periods of cooldown + window, and the span being sighted (`BackstopRecovery.Mark`).
     mapping(address collateral => BackstopRecovery.Mark) private _marks;
     // The allocator (the only address that moves cash to and from venues), and the positions in them.
     address private _allocator;

@@ -72,8 +72,8 @@ interface IBackstop {
     event ExitsReopened(uint256 closedFor);
     /// @notice Lenders' withdrawals were seen queued since `since` (0: seen no longer queued).
     event LendersQueueSeen(uint256 since);
-    /// @notice The recovery's price mark of `collateral` took `price` (WAD USD): the lowest OK price seen over the
-    ///         hour or more it held (`BackstopRecovery.HOLD`), a round corrected within the hour never marked.
+    /// @notice The recovery's price mark of `collateral` took `price` (WAD USD): the lowest OK price sighted over the
+    ///         two hours or more it held (`BackstopRecovery.HOLD`), sightings at most 90 minutes apart.
     event RecoveryPriceMarked(address indexed collateral, uint256 price);
     /// @notice `owner` asked to redeem `shares` from `readyAt`.
     event UnstakeRequested(address indexed owner, uint256 shares, uint256 readyAt);
@@ -186,9 +186,10 @@ interface IBackstop {
     ///         were last seen so (a gap longer than MAX_QUEUE_GAP starts the count again).
     function queuedSince() external view returns (uint256 since, uint256 seenAt);
 
-    /// @notice The recovery's price mark of `collateral` now: the highest price that held (the lowest OK price seen
-    ///         over an hour or more; a doubted one is never kept) while the vault owed the backstop (seen at every
-    ///         `checkpoint` and stake), over the last one to two periods of cooldown + window.
+    /// @notice The recovery's price mark of `collateral` now: the highest price that held (the lowest OK price sighted
+    ///         over two hours or more, sightings at most 90 minutes apart; a doubted one is never sighted) while the
+    ///         vault owed the backstop (sighted at every `checkpoint` and stake), over the last one to two periods of
+    ///         cooldown + window.
     function recoveryMark(address collateral) external view returns (uint256);
 
     /// @notice What the shares hold plus what recovery can still bring them: idle cash (earmarked and held-back

@@ -73,28 +73,36 @@ contract BackstopMarksFuzzTest is Test {
     }
 
     /// What the mark holds is the highest price marked over the last one to two periods: every price marked within
-    /// the last period is kept; none marked two periods ago or more is.
+    /// the last period is kept; none marked two periods ago or more is. Read right after a sighting, and again at a
+    /// later time with no sighting in between (as a stake is priced before its own sighting).
     function testFuzz_aMarkIsKeptOneToTwoPeriods(
         uint256 periodSeed,
         uint256[STEPS] memory prices,
-        uint32[STEPS] memory gaps
+        uint32[STEPS] memory gaps,
+        uint32[STEPS] memory waits
     ) public {
         uint256 period = bound(periodSeed, 1 hours, 20 days);
         vm.warp(T0);
         for (uint256 i; i < STEPS; ++i) {
             vm.warp(block.timestamp + (gaps[i] % (period + 2 hours)));
             _sight(_price(prices[i]), period);
-            uint256 kept; // the highest marked within the last period: must be held
-            uint256 most; // the highest marked within the last two periods: the most that may be held
-            for (uint256 j; j < markedAt.length; ++j) {
-                uint256 age = block.timestamp - markedAt[j];
-                if (age < period && markedPrice[j] > kept) kept = markedPrice[j];
-                if (age < 2 * period && markedPrice[j] > most) most = markedPrice[j];
-            }
-            uint256 high = _high(period);
-            assertGe(high, kept, "a price marked within the last period was dropped");
-            assertLe(high, most, "a price marked two periods ago or more was kept");
+            _checkKept(period);
+            vm.warp(block.timestamp + (waits[i] % (3 * period)));
+            _checkKept(period);
         }
+    }
+
+    function _checkKept(uint256 period) internal view {
+        uint256 kept; // the highest marked within the last period: must be held
+        uint256 most; // the highest marked within the last two periods: the most that may be held
+        for (uint256 j; j < markedAt.length; ++j) {
+            uint256 age = block.timestamp - markedAt[j];
+            if (age < period && markedPrice[j] > kept) kept = markedPrice[j];
+            if (age < 2 * period && markedPrice[j] > most) most = markedPrice[j];
+        }
+        uint256 high = _high(period);
+        assertGe(high, kept, "a price marked within the last period was dropped");
+        assertLe(high, most, "a price marked two periods ago or more was kept");
     }
 
     /// A price sighted at least hourly for eight hours is marked, whatever came before it.
@@ -144,9 +152,9 @@ contract BackstopMarksFuzzTest is Test {
         }
     }
 
-    /// A low round sighted at the end of a span lowers that span only: the sighting after it starts the next span, and
-    /// the price that holds is marked two hours later.
-    function test_aLowRoundEndingASpanSpoilsOnlyThatSpan() public {
+    /// A low round sighted at the end of a span and corrected at once lowers that span only: the sighting after it
+    /// starts the next span, and the price that holds is marked two hours later.
+    function test_aLowRoundCorrectedAtASpansEndSpoilsThatSpanOnly() public {
         vm.warp(T0);
         uint256 period = 9 days;
         _sight(2_000e18, period);
@@ -160,5 +168,52 @@ contract BackstopMarksFuzzTest is Test {
         vm.warp(T0 + 4 hours);
         assertEq(_sight(2_000e18, period), 2_000e18);
         assertEq(_high(period), 2_000e18);
+    }
+
+    /// A low round sighted as a span ends and again by the next span's first sighting (a round stays OK up to 70
+    /// minutes) lowers both spans, no more: the keeper's hourly sightings mark the price that holds at the third.
+    function test_aLowRoundSightedAgainSpoilsTwoSpansAtMost() public {
+        uint256 period = 9 days;
+        vm.warp(T0);
+        _sight(2_000e18, period);
+        vm.warp(T0 + 1 hours);
+        _sight(2_000e18, period);
+        vm.warp(T0 + 2 hours);
+        assertEq(_sight(1_600e18, period), 1_600e18); // span A ends in the round
+        vm.warp(T0 + 3 hours);
+        _sight(1_600e18, period); // the round is still OK: span B starts in it
+        for (uint256 h = 4; h <= 8; ++h) {
+            vm.warp(T0 + h * 1 hours);
+            uint256 held = _sight(2_000e18, period);
+            if (h == 5) assertEq(held, 1_600e18); // span B
+            if (h < 8) assertEq(_high(period), 1_600e18);
+        }
+        assertEq(_high(period), 2_000e18); // span C: 6 h to 8 h
+    }
+
+    /// The rule's edges: a span of exactly two hours marks, one second shorter does not; sightings exactly 90 minutes
+    /// apart continue a span, one second further apart start it again.
+    function test_edges() public {
+        uint256 period = 9 days;
+        vm.warp(T0);
+        _sight(2_000e18, period);
+        vm.warp(T0 + 90 minutes);
+        _sight(2_000e18, period);
+        vm.warp(T0 + 2 hours - 1);
+        assertEq(_sight(2_000e18, period), 0);
+        vm.warp(T0 + 2 hours);
+        assertEq(_sight(2_000e18, period), 2_000e18);
+        // The next span: its second sighting 90 minutes and a second after the first starts it again.
+        vm.warp(T0 + 3 hours);
+        _sight(2_100e18, period);
+        vm.warp(T0 + 4 hours + 30 minutes + 1);
+        assertEq(_sight(2_100e18, period), 0);
+        vm.warp(T0 + 6 hours);
+        assertEq(_sight(2_100e18, period), 0); // 90 minutes into the restarted span
+        vm.warp(T0 + 6 hours + 30 minutes + 1);
+        assertEq(_sight(2_100e18, period), 2_100e18);
+        // Read with no sighting, two periods after the last mark's bucket began: nothing is kept.
+        vm.warp(T0 + 2 * period + 7 hours);
+        assertEq(_high(period), 0);
     }
 }
