@@ -271,7 +271,7 @@ export function feedConfig(feed: string, startWad: bigint): IOracleAdapter.Asset
     maxPrice: startWad * 1000n,
     maxDeviation: wad("0.02"),
     maxJump: wad("0.20"),
-    jumpWindow: FEED_HEARTBEAT,
+    jumpWindow: 2 * FEED_HEARTBEAT,
   };
 }
 

@@ -44,7 +44,9 @@ const MAX_DEVIATION_LIMIT = wad("0.5");
 const MIN_DEVIATION_LIMIT = wad("0.001");
 const MAX_JUMP = wad("0.9");
 const MIN_JUMP = wad("0.01");
-const MAX_JUMP_WINDOW = DAY;
+const MAX_JUMP_WINDOW = 3n * DAY;
+/** The shortest jump window with the bound on: the fixtures' primary heartbeat + the adapter's grace. */
+const MIN_JUMP_WINDOW = HEARTBEAT + STALENESS_GRACE;
 
 /** The stored configuration as a plain object (sources as [feed, heartbeat, decimals]). */
 async function storedConfig(adapter: OracleAdapter, asset: string): Promise<Record<string, unknown>> {
@@ -379,21 +381,16 @@ describe("OracleAdapter: governance", function () {
 
     it("JumpOutOfBounds for a jump between 0 and MIN_JUMP (1%) or above MAX_JUMP (90%); 0 and both limits accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
-      await expectConfigError(f, { maxJump: 1n, jumpWindow: HOUR }, "JumpOutOfBounds", [1n, HOUR]);
-      await expectConfigError(f, { maxJump: MIN_JUMP - 1n, jumpWindow: HOUR }, "JumpOutOfBounds", [
-        MIN_JUMP - 1n,
-        HOUR,
-      ]);
-      await expectConfigError(f, { maxJump: MAX_JUMP + 1n, jumpWindow: HOUR }, "JumpOutOfBounds", [
-        MAX_JUMP + 1n,
-        HOUR,
-      ]);
-      await expectAccepted(f, { maxJump: 0n, jumpWindow: HOUR });
-      await expectAccepted(f, { maxJump: MIN_JUMP, jumpWindow: HOUR });
-      await expectAccepted(f, { maxJump: MAX_JUMP, jumpWindow: HOUR });
+      const W = MIN_JUMP_WINDOW;
+      await expectConfigError(f, { maxJump: 1n, jumpWindow: W }, "JumpOutOfBounds", [1n, W]);
+      await expectConfigError(f, { maxJump: MIN_JUMP - 1n, jumpWindow: W }, "JumpOutOfBounds", [MIN_JUMP - 1n, W]);
+      await expectConfigError(f, { maxJump: MAX_JUMP + 1n, jumpWindow: W }, "JumpOutOfBounds", [MAX_JUMP + 1n, W]);
+      await expectAccepted(f, { maxJump: 0n, jumpWindow: W });
+      await expectAccepted(f, { maxJump: MIN_JUMP, jumpWindow: W });
+      await expectAccepted(f, { maxJump: MAX_JUMP, jumpWindow: W });
     });
 
-    it("JumpOutOfBounds for a window above MAX_JUMP_WINDOW (1 day), even with the jump bound off; 1 day accepted", async function () {
+    it("JumpOutOfBounds for a window above MAX_JUMP_WINDOW (3 days), even with the jump bound off; 3 days accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: MAX_JUMP_WINDOW + 1n }, "JumpOutOfBounds", [
         MIN_JUMP,
@@ -406,12 +403,30 @@ describe("OracleAdapter: governance", function () {
       await expectAccepted(f, { maxJump: MIN_JUMP, jumpWindow: MAX_JUMP_WINDOW });
     });
 
-    // Regression: a jump bound with a zero window was accepted and silently compared no rounds at all.
-    it("JumpOutOfBounds for a jump bound without a window; a window without a bound is accepted", async function () {
+    // Regression: a jump bound with a zero window was accepted and silently compared no rounds at all; one with a
+    // window of the heartbeat left every heartbeat round (a heartbeat and a little after the last) unchecked.
+    it("JumpOutOfBounds for a jump bound whose window is shorter than the primary's heartbeat + grace; a window without a bound is accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: 0n }, "JumpOutOfBounds", [MIN_JUMP, 0n]);
+      await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: HEARTBEAT }, "JumpOutOfBounds", [
+        MIN_JUMP,
+        HEARTBEAT,
+      ]);
+      await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: MIN_JUMP_WINDOW - 1n }, "JumpOutOfBounds", [
+        MIN_JUMP,
+        MIN_JUMP_WINDOW - 1n,
+      ]);
       await expectAccepted(f, { maxJump: 0n, jumpWindow: 0n });
-      await expectAccepted(f, { maxJump: MIN_JUMP, jumpWindow: 1n });
+      await expectAccepted(f, { maxJump: 0n, jumpWindow: 1n });
+      await expectAccepted(f, { maxJump: MIN_JUMP, jumpWindow: MIN_JUMP_WINDOW });
+      // The floor follows the primary's own heartbeat.
+      await expectConfigError(
+        f,
+        { maxJump: MIN_JUMP, primaryHeartbeat: DAY, jumpWindow: MIN_JUMP_WINDOW },
+        "JumpOutOfBounds",
+        [MIN_JUMP, MIN_JUMP_WINDOW],
+      );
+      await expectAccepted(f, { maxJump: MIN_JUMP, primaryHeartbeat: DAY, jumpWindow: DAY + STALENESS_GRACE });
     });
   });
 
@@ -449,7 +464,7 @@ describe("OracleAdapter: governance", function () {
   describe("events and stored configuration", function () {
     it("AssetConfigured carries the asset and the config as given", async function () {
       const { adapter, owner, feed, backup } = await networkHelpers.loadFixture(adapterFixture);
-      const config = assetConfig(feed, { secondary: backup, maxJump: wad("0.2"), jumpWindow: HOUR });
+      const config = assetConfig(feed, { secondary: backup, maxJump: wad("0.2"), jumpWindow: MIN_JUMP_WINDOW });
       const receipt = await (await adapter.connect(owner).setAssetConfig(WBTC, config)).wait();
       const events = (receipt?.logs ?? [])
         .map((log) => adapter.interface.parseLog(log))
@@ -467,7 +482,7 @@ describe("OracleAdapter: governance", function () {
             MAX_PRICE,
             MAX_DEVIATION,
             wad("0.2"),
-            HOUR,
+            MIN_JUMP_WINDOW,
           ],
         ],
       ]);
@@ -477,7 +492,10 @@ describe("OracleAdapter: governance", function () {
       const { adapter, owner, feed, backup } = await networkHelpers.loadFixture(adapterFixture);
       await adapter
         .connect(owner)
-        .setAssetConfig(WETH, assetConfig(feed, { secondary: backup, maxJump: wad("0.2"), jumpWindow: HOUR }));
+        .setAssetConfig(
+          WETH,
+          assetConfig(feed, { secondary: backup, maxJump: wad("0.2"), jumpWindow: MIN_JUMP_WINDOW }),
+        );
       expect(await storedConfig(adapter, WETH)).to.deep.equal({
         primary: [await feed.getAddress(), HEARTBEAT, 8n],
         secondary: [await backup.getAddress(), SECONDARY_HEARTBEAT, 18n],
@@ -485,7 +503,7 @@ describe("OracleAdapter: governance", function () {
         maxPrice: MAX_PRICE,
         maxDeviation: MAX_DEVIATION,
         maxJump: wad("0.2"),
-        jumpWindow: HOUR,
+        jumpWindow: MIN_JUMP_WINDOW,
       });
     });
 

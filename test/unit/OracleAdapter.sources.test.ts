@@ -17,7 +17,6 @@ import {
   expectPrice,
   failed,
   HEARTBEAT,
-  HOUR,
   Mode,
   ok,
   Reason,
@@ -173,8 +172,9 @@ describe("OracleAdapter: secondary source (maxDeviation 2%)", function () {
   });
 });
 
-describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 1 h)", function () {
-  const JUMP: Partial<ConfigInput> = { maxJump: wad("0.2"), jumpWindow: HOUR };
+describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 70 min: the heartbeat + grace)", function () {
+  const WINDOW = HEARTBEAT + STALENESS_GRACE;
+  const JUMP: Partial<ConfigInput> = { maxJump: wad("0.2"), jumpWindow: WINDOW };
 
   /** WETH on `feed` with the jump bound on and no secondary; the feed's latest round is $100. */
   async function jumpFixture(connection: NetworkConnection): Promise<AdapterFixture> {
@@ -224,16 +224,28 @@ describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 1 h)", funct
     let t = await soon();
     await time.setNextBlockTimestamp(t);
     await feed.push(p8("100"));
-    await time.setNextBlockTimestamp(t + HOUR);
+    await time.setNextBlockTimestamp(t + WINDOW);
     await feed.push(p8("130"));
     await expectPrice(adapter, WETH, degraded("UNCONFIRMED_JUMP", wad("100"), wad("130")));
 
-    t = t + HOUR + 10n;
+    t = t + WINDOW + 10n;
     await time.setNextBlockTimestamp(t);
     await feed.push(p8("100"));
-    await time.setNextBlockTimestamp(t + HOUR + 1n);
+    await time.setNextBlockTimestamp(t + WINDOW + 1n);
     await feed.push(p8("130"));
     await expectPrice(adapter, WETH, ok(wad("130")));
+  });
+
+  // Regression (outside review of the backstop's marks): with the window at the heartbeat, a round that came on the
+  // heartbeat, a little after it, was never compared, so one bad heartbeat round of any size inside the bounds was OK.
+  it("a heartbeat round, a heartbeat and a few minutes after the last, is compared too", async function () {
+    const { adapter, feed } = await networkHelpers.loadFixture(jumpFixture);
+    const t = await soon();
+    await time.setNextBlockTimestamp(t);
+    await feed.push(p8("100"));
+    await time.setNextBlockTimestamp(t + HEARTBEAT + 300n);
+    await feed.push(p8("50"));
+    await expectPrice(adapter, WETH, degraded("UNCONFIRMED_JUMP", wad("50"), wad("100")));
   });
 
   it("the first round of a new phase has no previous round: 100, new phase, 130 is OK", async function () {
@@ -248,7 +260,7 @@ describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 1 h)", funct
 
   it("maxJump 0 disables the check: 100 → 130 is OK", async function () {
     const { adapter, owner, feed } = await networkHelpers.loadFixture(jumpFixture);
-    await adapter.connect(owner).setAssetConfig(WETH, assetConfig(feed, { maxJump: 0n, jumpWindow: HOUR }));
+    await adapter.connect(owner).setAssetConfig(WETH, assetConfig(feed, { maxJump: 0n, jumpWindow: WINDOW }));
     await feed.push(p8("130"));
     await expectPrice(adapter, WETH, ok(wad("130")));
   });

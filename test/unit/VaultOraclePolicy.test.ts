@@ -136,7 +136,7 @@ async function policyMarketFixture(connection: NetworkConnection): Promise<Polic
       maxPrice: wad(maxUsd),
       maxDeviation: wad("0.02"),
       maxJump: wad("0.20"),
-      jumpWindow: HEARTBEAT,
+      jumpWindow: 2 * HEARTBEAT,
     });
   };
   await configure(weth, feeds.wethPrimary, feeds.wethSecondary, "30", "300000");

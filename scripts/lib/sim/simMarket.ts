@@ -220,7 +220,7 @@ export async function buildMarket(
         maxPrice: asset.startPriceWad * 1000n,
         maxDeviation: wad("0.02"),
         maxJump: wad("0.20"),
-        jumpWindow: asset.spec.heartbeat,
+        jumpWindow: 2 * asset.spec.heartbeat,
       }),
     );
   }
