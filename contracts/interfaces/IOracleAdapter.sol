@@ -24,7 +24,8 @@ interface IOracleAdapter is IPriceOracle {
     /// @param maxDeviation Largest relative gap between the sources before the price is DEGRADED.
     /// @param maxJump Largest relative move between consecutive rounds before it needs confirming; 0 disables.
     /// @param jumpWindow Consecutive rounds further apart than this are not compared. With `maxJump` on, at least
-    ///        `primaryHeartbeat` + the adapter's staleness grace, so a heartbeat round is compared too.
+    ///        `primaryHeartbeat` + the larger of `primaryHeartbeat` and the adapter's staleness grace, so a heartbeat
+    ///        round, even late, is compared too.
     struct AssetConfigInput {
         AggregatorV3Interface primary;
         uint32 primaryHeartbeat;
@@ -85,7 +86,7 @@ interface IOracleAdapter is IPriceOracle {
     /// @notice Thrown when the deviation threshold is outside [MIN_DEVIATION, MAX_DEVIATION].
     error DeviationOutOfBounds(uint256 maxDeviation);
     /// @notice Thrown when the jump bound is neither 0 (off) nor inside [MIN_JUMP, MAX_JUMP], its window is too long, or
-    ///         (with the bound on) shorter than the primary's heartbeat + grace.
+    ///         (with the bound on) shorter than the primary's heartbeat + the larger of its heartbeat and the grace.
     error JumpOutOfBounds(uint256 maxJump, uint256 jumpWindow);
     /// @notice Thrown when the caller left too little gas to give a source its full FEED_GAS_LIMIT: a starved call
     ///         must not make a healthy feed look FAILED (anti-griefing).

@@ -48,9 +48,10 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
     uint256 public constant MAX_JUMP = 0.9e18;
     /// @notice Narrowest bound on an unconfirmed move (1%): below it every deviation-triggered update would trip it.
     uint256 public constant MIN_JUMP = 0.01e18;
-    /// @notice Longest window in which two consecutive rounds count as a jump: room for the longest heartbeat and grace
-    ///         (a jump window must cover its primary's heartbeat + grace, so a heartbeat round is checked too).
-    uint256 public constant MAX_JUMP_WINDOW = 3 days;
+    /// @notice Longest window in which two consecutive rounds count as a jump: twice the longest heartbeat (a jump window
+    ///         must cover its primary's heartbeat twice, or heartbeat + grace if longer, so a heartbeat round, even
+    ///         late, is checked too).
+    uint256 public constant MAX_JUMP_WINDOW = 2 * MAX_HEARTBEAT;
     /// @notice How far inside a feed's own clamp (`minAnswer`/`maxAnswer`) the bounds must sit (5%): an answer at or
     ///         near the clamp may be the clamp, not the market, so it is never OK.
     uint256 public constant CLAMP_MARGIN = 0.05e18;
@@ -156,13 +157,15 @@ contract OracleAdapter is IOracleAdapter, Ownable2Step {
 
         StoredConfig storage stored = _configs[asset];
         stored.primary = _source(config.primary, config.primaryHeartbeat, config.minPrice, config.maxPrice);
-        // A jump bound needs a window to compare rounds in, at least the primary's (valid) heartbeat + grace: a shorter
-        // one would leave every heartbeat round (it comes a heartbeat and a little after the last) unchecked.
+        // A jump bound needs a window to compare rounds in, at least the primary's (valid) heartbeat + the larger of
+        // its heartbeat and the grace: a shorter one would leave heartbeat rounds (a heartbeat and a little after the
+        // last, later when gas spikes) unchecked.
+        uint256 heartbeat = config.primaryHeartbeat;
         if (
             (config.maxJump != 0 &&
                 (config.maxJump < MIN_JUMP ||
                     config.maxJump > MAX_JUMP ||
-                    config.jumpWindow < uint256(config.primaryHeartbeat) + stalenessGrace)) ||
+                    config.jumpWindow < heartbeat + (heartbeat > stalenessGrace ? heartbeat : stalenessGrace))) ||
             config.jumpWindow > MAX_JUMP_WINDOW
         ) revert JumpOutOfBounds(config.maxJump, config.jumpWindow);
         bool hasFeed = address(config.secondary) != address(0);

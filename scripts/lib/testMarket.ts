@@ -278,8 +278,8 @@ export function feedConfig(feed: string, startWad: bigint): IOracleAdapter.Asset
 /**
  * Deploys a complete market priced by the real OracleAdapter: one Chainlink-like feed per asset (8 decimals,
  * 1-hour heartbeat, 10-minute staleness grace), each asset's plausible bounds at 1/1000× and 1000× its starting
- * price, and a 20% bound on unconfirmed moves between rounds less than an hour apart. Used by `npm start` and
- * `npm run bench`.
+ * price, and a 20% bound on unconfirmed moves between rounds up to two hours (twice the heartbeat) apart. Used by
+ * `npm start` and `npm run bench`.
  */
 export async function deployChainlinkMarket(
   ethers: HardhatEthers,

@@ -44,9 +44,9 @@ const MAX_DEVIATION_LIMIT = wad("0.5");
 const MIN_DEVIATION_LIMIT = wad("0.001");
 const MAX_JUMP = wad("0.9");
 const MIN_JUMP = wad("0.01");
-const MAX_JUMP_WINDOW = 3n * DAY;
-/** The shortest jump window with the bound on: the fixtures' primary heartbeat + the adapter's grace. */
-const MIN_JUMP_WINDOW = HEARTBEAT + STALENESS_GRACE;
+const MAX_JUMP_WINDOW = 4n * DAY;
+/** The shortest jump window with the bound on: the fixtures' primary heartbeat twice (it is longer than the grace). */
+const MIN_JUMP_WINDOW = 2n * HEARTBEAT;
 
 /** The stored configuration as a plain object (sources as [feed, heartbeat, decimals]). */
 async function storedConfig(adapter: OracleAdapter, asset: string): Promise<Record<string, unknown>> {
@@ -390,7 +390,7 @@ describe("OracleAdapter: governance", function () {
       await expectAccepted(f, { maxJump: MAX_JUMP, jumpWindow: W });
     });
 
-    it("JumpOutOfBounds for a window above MAX_JUMP_WINDOW (3 days), even with the jump bound off; 3 days accepted", async function () {
+    it("JumpOutOfBounds for a window above MAX_JUMP_WINDOW (4 days), even with the jump bound off; 4 days accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: MAX_JUMP_WINDOW + 1n }, "JumpOutOfBounds", [
         MIN_JUMP,
@@ -405,12 +405,17 @@ describe("OracleAdapter: governance", function () {
 
     // Regression: a jump bound with a zero window was accepted and silently compared no rounds at all; one with a
     // window of the heartbeat left every heartbeat round (a heartbeat and a little after the last) unchecked.
-    it("JumpOutOfBounds for a jump bound whose window is shorter than the primary's heartbeat + grace; a window without a bound is accepted", async function () {
+    it("JumpOutOfBounds for a jump bound whose window is shorter than the primary's heartbeat + the larger of its heartbeat and the grace; a window without a bound is accepted", async function () {
       const f = await networkHelpers.loadFixture(adapterFixture);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: 0n }, "JumpOutOfBounds", [MIN_JUMP, 0n]);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: HEARTBEAT }, "JumpOutOfBounds", [
         MIN_JUMP,
         HEARTBEAT,
+      ]);
+      const graceOnly = HEARTBEAT + STALENESS_GRACE; // too short: a heartbeat round late by more than the grace
+      await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: graceOnly }, "JumpOutOfBounds", [
+        MIN_JUMP,
+        graceOnly,
       ]);
       await expectConfigError(f, { maxJump: MIN_JUMP, jumpWindow: MIN_JUMP_WINDOW - 1n }, "JumpOutOfBounds", [
         MIN_JUMP,
@@ -426,7 +431,16 @@ describe("OracleAdapter: governance", function () {
         "JumpOutOfBounds",
         [MIN_JUMP, MIN_JUMP_WINDOW],
       );
-      await expectAccepted(f, { maxJump: MIN_JUMP, primaryHeartbeat: DAY, jumpWindow: DAY + STALENESS_GRACE });
+      await expectAccepted(f, { maxJump: MIN_JUMP, primaryHeartbeat: DAY, jumpWindow: 2n * DAY });
+      // A heartbeat shorter than the grace: the heartbeat + the grace.
+      const short = 300n;
+      await expectConfigError(
+        f,
+        { maxJump: MIN_JUMP, primaryHeartbeat: short, jumpWindow: short + STALENESS_GRACE - 1n },
+        "JumpOutOfBounds",
+        [MIN_JUMP, short + STALENESS_GRACE - 1n],
+      );
+      await expectAccepted(f, { maxJump: MIN_JUMP, primaryHeartbeat: short, jumpWindow: short + STALENESS_GRACE });
     });
   });
 

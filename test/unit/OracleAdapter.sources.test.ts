@@ -172,8 +172,8 @@ describe("OracleAdapter: secondary source (maxDeviation 2%)", function () {
   });
 });
 
-describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 70 min: the heartbeat + grace)", function () {
-  const WINDOW = HEARTBEAT + STALENESS_GRACE;
+describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 2 h: twice the heartbeat)", function () {
+  const WINDOW = 2n * HEARTBEAT;
   const JUMP: Partial<ConfigInput> = { maxJump: wad("0.2"), jumpWindow: WINDOW };
 
   /** WETH on `feed` with the jump bound on and no secondary; the feed's latest round is $100. */
@@ -246,6 +246,23 @@ describe("OracleAdapter: unconfirmed jumps (maxJump 20%, jumpWindow 70 min: the 
     await time.setNextBlockTimestamp(t + HEARTBEAT + 300n);
     await feed.push(p8("50"));
     await expectPrice(adapter, WETH, degraded("UNCONFIRMED_JUMP", wad("50"), wad("100")));
+    // One landing later than the grace (a gas spike: 30 minutes late) is compared too.
+    await time.setNextBlockTimestamp(t + HEARTBEAT + 300n + HEARTBEAT + 1800n);
+    await feed.push(p8("100"));
+    await expectPrice(adapter, WETH, degraded("UNCONFIRMED_JUMP", wad("50"), wad("100")));
+  });
+
+  it("a real move past the bound after 90 minutes of silence waits for the next round within the bound of it", async function () {
+    const { adapter, feed } = await networkHelpers.loadFixture(jumpFixture);
+    const t = await soon();
+    await time.setNextBlockTimestamp(t);
+    await feed.push(p8("100"));
+    await time.setNextBlockTimestamp(t + 90n * 60n); // the feed read STALE for the last 20 minutes
+    await feed.push(p8("70"));
+    await expectPrice(adapter, WETH, degraded("UNCONFIRMED_JUMP", wad("70"), wad("100")));
+    await time.setNextBlockTimestamp(t + 95n * 60n);
+    await feed.push(p8("69"));
+    await expectPrice(adapter, WETH, ok(wad("69")));
   });
 
   it("the first round of a new phase has no previous round: 100, new phase, 130 is OK", async function () {

@@ -1,6 +1,6 @@
 /**
  * VolatilityOracle over the real OracleAdapter (the scripted Chainlink market: 8-decimal feeds, 1-hour heartbeat,
- * 10-minute grace, bounds at 1/1000× and 1000× the start, 20% jump bound between rounds under an hour apart), and
+ * 10-minute grace, bounds at 1/1000× and 1000× the start, 20% jump bound between rounds up to two hours apart), and
  * over the settable MockPriceOracle where a status or a price the adapter cannot produce is needed.
  *
  * The estimator's arithmetic is reproduced here in BigInt from the log return the contract emits, with the
