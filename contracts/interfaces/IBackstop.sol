@@ -70,7 +70,8 @@ interface IBackstop {
     event ExitsClosed(uint8 reason, uint256 closedFor);
     /// @notice Exits were seen open again; they have been closed `closedFor` seconds in all.
     event ExitsReopened(uint256 closedFor);
-    /// @notice Lenders' withdrawals were seen queued since `since` (0: seen no longer queued).
+    /// @notice Lenders' withdrawals were recorded queued, a count starting at `since`: a first record, or one after a
+    ///         gap longer than MAX_QUEUE_GAP (a queue seen lifted is not reset).
     event LendersQueueSeen(uint256 since);
     /// @notice The recovery's price mark of `collateral` took `price` (WAD USD): the lowest OK price sighted over the
     ///         two hours or more it held (`BackstopRecovery.HOLD`), sightings at most 90 minutes apart.
@@ -182,8 +183,9 @@ interface IBackstop {
     /// @notice Seconds exits have been seen closed since the backstop was deployed (the current closure included).
     function closedTime() external view returns (uint256);
 
-    /// @notice Since when lenders' withdrawals have been recorded queued (`checkpoint`; 0: not queued), and when they
-    ///         were last seen so (a gap longer than MAX_QUEUE_GAP starts the count again).
+    /// @notice Since when lenders' withdrawals have been recorded queued (`checkpoint`; 0: never recorded), and when
+    ///         they were last seen so (a record is live while `seenAt` is within MAX_QUEUE_GAP; a longer gap starts
+    ///         the count again).
     function queuedSince() external view returns (uint256 since, uint256 seenAt);
 
     /// @notice The recovery's price mark of `collateral` now: the highest price that held (the lowest OK price sighted

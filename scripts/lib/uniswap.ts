@@ -94,6 +94,38 @@ export async function deployPoolWithLiquidity(
   return { pool, actor, baseIsToken0 };
 }
 
+/** A token whose balance can be read (both sides of a pool, for `movePoolTo`). */
+export interface BalanceToken {
+  getAddress(): Promise<string>;
+  balanceOf(owner: string): Promise<bigint>;
+}
+
+/**
+ * Moves `pool` to `priceWad` (quote per whole base) by trading through `actor`: it sells its whole balance of the side
+ * that pushes the price that way, with the √price limit at the target, so the pool stops exactly there. Throws if the
+ * actor holds too little to get there.
+ */
+export async function movePoolTo(
+  actor: UniswapV3Actor,
+  pool: ITestUniswapV3Pool,
+  base: BalanceToken,
+  quote: BalanceToken,
+  baseIsToken0: boolean,
+  baseDecimals: number,
+  quoteDecimals: number,
+  priceWad: bigint,
+): Promise<void> {
+  const target = sqrtPriceX96For(priceWad, baseIsToken0, baseDecimals, quoteDecimals);
+  const [current] = await pool.slot0();
+  if (target === current) return;
+  const zeroForOne = target < current;
+  const input = zeroForOne === baseIsToken0 ? base : quote;
+  await (await actor.swap(pool, zeroForOne, await input.balanceOf(await actor.getAddress()), target)).wait();
+  const [after] = await pool.slot0();
+  if (after !== target)
+    throw new Error(`the pool stopped at √price ${after}, not ${target}: the actor holds too little`);
+}
+
 /** Spot price of one whole base token in quote, WAD, from the pool's √price (now, or at `blockTag`). */
 export async function spotPriceWad(
   pool: ITestUniswapV3Pool,

@@ -13,6 +13,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { Backstop } from "../../typechain-types/index.js";
+import { deployLinkedBackstop } from "./helpers/backstop.js";
 import { liquidationFixture } from "./helpers/liquidationModel.js";
 import type { LiquidationFixture } from "./helpers/liquidationModel.js";
 import { usd, wad } from "./helpers/vault.js";
@@ -41,22 +42,9 @@ async function deployBackstop(connection: NetworkConnection, stake: bigint): Pro
   const signers = await connection.ethers.getSigners();
   const [riskManager, recovery, staker, depositor] = [signers[6], signers[7], signers[8], signers[9]];
   await f.vault.connect(f.owner).setRiskModules(riskManager.address, recovery.address);
-  const backstop = await connection.ethers.deployContract("Backstop", [
-    f.vault,
-    "Bulwark backstop USDC",
-    "bsUSDC",
-    f.owner.address,
-    COOLDOWN,
-    WINDOW,
-  ]);
-  for (const who of [staker, depositor, recovery]) {
-    await f.usdc.mint(who.address, usd("1000000"));
-    await f.usdc.connect(who).approve(backstop, MaxUint256);
-    await f.usdc.connect(who).approve(f.vault, MaxUint256);
-  }
+  const backstop = await deployLinkedBackstop(connection, f, [staker, depositor, recovery], stake);
+  for (const who of [staker, depositor, recovery]) await f.usdc.connect(who).approve(f.vault, MaxUint256);
   await f.weth.connect(recovery).approve(f.vault, MaxUint256);
-  if (stake !== 0n) await backstop.connect(staker).deposit(stake, staker.address);
-  await f.vault.connect(f.owner).linkBackstopAndShare(backstop, wad("0.2"));
   return { ...f, backstop, staker, depositor, recovery };
 }
 

@@ -5,7 +5,9 @@
  * pool 30% below the oracle. Each rule with what would break it: the recovery is not sold into the pushed pool (the
  * lenders' and the backstop's claims would be repaid with 70 cents on the dollar, for good); the backstop's entry price
  * stays at the oracle's (a staker entering at the pool's price would buy the recovery cheap from the stakers who bore
- * the write-off); nobody gains by pushing the pool, staking, and waiting for the sale at the market's price.
+ * the write-off); nobody gains by pushing the pool, staking, and waiting for the sale at the market's price. The
+ * oracle here is the fixture's settable one, which the pool does not move: the entry-price checks pin that neither the
+ * backstop nor the recovery reads the pool (an oracle with the pool as its TWAP secondary is OracleTwap.test.ts's).
  */
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
@@ -17,7 +19,7 @@ import { deployRiskModules } from "../../scripts/lib/risk.js";
 import type { Backstop, ITestUniswapV3Pool, Rebalancer, UniswapV3Actor } from "../../typechain-types/index.js";
 import { deployLinkedBackstop } from "./helpers/backstop.js";
 import { liquidationFixture, type LiquidationFixture } from "./helpers/liquidationModel.js";
-import { deployPoolWithLiquidity, deployUniswapV3Factory, sqrtPriceX96For } from "./helpers/uniswap.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory, movePoolTo } from "./helpers/uniswap.js";
 import { usd, wad } from "./helpers/vault.js";
 
 const { networkHelpers } = await network.create();
@@ -71,15 +73,8 @@ async function crashFixture(connection: NetworkConnection): Promise<CrashFixture
 }
 
 /** Moves the pool to `priceWad` (USDC per WETH) by trading through the mover. */
-async function movePool(f: CrashFixture, priceWad: bigint): Promise<void> {
-  const target = sqrtPriceX96For(priceWad, f.wethIsToken0, 18, 6);
-  const [current] = await f.pool.slot0();
-  if (target === current) return;
-  const zeroForOne = target < current;
-  const input = zeroForOne === f.wethIsToken0 ? f.weth : f.usdc;
-  await (await f.mover.swap(f.pool, zeroForOne, await input.balanceOf(f.mover), target)).wait();
-  expect((await f.pool.slot0())[0]).to.equal(target);
-}
+const movePool = (f: CrashFixture, priceWad: bigint) =>
+  movePoolTo(f.mover, f.pool, f.weth, f.usdc, f.wethIsToken0, 18, 6, priceWad);
 
 /** The crash: WETH at $9 makes alice's 10 WETH dust and the engine writes her 24,000 off (reserves 1,200, the
  *  backstop 10,000, lenders 12,800); WETH comes back to $2,000 on the oracle and in the pool; past the breaker's

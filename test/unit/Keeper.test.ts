@@ -13,7 +13,7 @@ import { MaxUint256, ZeroAddress, makeError, type Log, type Filter, type FilterB
 import { network } from "hardhat";
 
 import { AccountIndex } from "../../scripts/lib/keeper/accounts.js";
-import { checkpointReason } from "../../scripts/lib/keeper/tasks/backstop.js";
+import { checkpointReason, dueReason } from "../../scripts/lib/keeper/tasks/backstop.js";
 import { allocationFor } from "../../scripts/lib/keeper/tasks/allocator.js";
 import { UsageError, parseCliArgs, probeRpc } from "../../scripts/lib/keeper/keeperCli.js";
 import {
@@ -577,10 +577,10 @@ describe("Keeper", function () {
       expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 4n)).to.equal("short-earmark"); // cash back from a venue
       expect(checkpointReason(1n, 100n, 5n, 5n, 9n, 0n)).to.equal(undefined); // nothing more to hold
       // Then, by time: lenders' queue due a record, and a mark of the recovery's prices.
-      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, true)).to.equal("queue");
-      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, true, true)).to.equal("queue");
-      expect(checkpointReason(0n, 0n, 0n, 0n, 0n, 0n, false, true)).to.equal("mark");
-      expect(checkpointReason(1n, 0n, 0n, 0n, 0n, 0n, true, true)).to.equal("closed");
+      expect(dueReason(true, false)).to.equal("queue");
+      expect(dueReason(true, true)).to.equal("queue");
+      expect(dueReason(false, true)).to.equal("mark");
+      expect(dueReason(false, false)).to.equal(undefined);
     });
   });
 

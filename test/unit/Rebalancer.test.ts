@@ -15,7 +15,7 @@ import type {
   UniswapV3Actor,
 } from "../../typechain-types/index.js";
 import { Reason, Status } from "./helpers/oracleAdapter.js";
-import { deployPoolWithLiquidity, deployUniswapV3Factory, isqrt, sqrtPriceX96For } from "./helpers/uniswap.js";
+import { deployPoolWithLiquidity, deployUniswapV3Factory, isqrt, movePoolTo } from "./helpers/uniswap.js";
 import { deployZeroRateModel, emptyMarketFixture, usd, wad, WAD } from "./helpers/vault.js";
 import type { MarketFixture } from "./helpers/vault.js";
 
@@ -313,15 +313,7 @@ function atLeastFloor(a: Asset, sold: bigint, received: bigint, floor: bigint): 
 
 /** Moves `a`'s pool to `priceWad` (base per whole collateral) by trading through the mover. */
 async function movePool(f: RebalancerFixture, a: Asset, priceWad: bigint): Promise<void> {
-  const target = sqrtPriceX96For(priceWad, a.isToken0, Number(a.decimals), Number(BASE_DECIMALS));
-  const [current] = await a.pool.slot0();
-  if (target === current) return;
-  const zeroForOne = target < current;
-  const input = zeroForOne === a.isToken0 ? a.token : f.usdc;
-  const amount = await input.balanceOf(f.mover);
-  await (await f.mover.swap(a.pool, zeroForOne, amount, target)).wait();
-  const [after] = await a.pool.slot0();
-  expect(after).to.equal(target);
+  await movePoolTo(f.mover, a.pool, a.token, f.usdc, a.isToken0, Number(a.decimals), Number(BASE_DECIMALS), priceWad);
 }
 
 interface Snapshot {

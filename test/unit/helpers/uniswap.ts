@@ -4,6 +4,7 @@ export {
   deployUniswapV3Factory,
   FULL_RANGE_TICK,
   isqrt,
+  movePoolTo,
   spotPriceWad,
   sqrtPriceX96For,
 } from "../../../scripts/lib/uniswap.js";

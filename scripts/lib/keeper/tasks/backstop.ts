@@ -35,9 +35,7 @@ const WITHDRAW_ACTION = 2n;
  * Why a checkpoint is due, or undefined: exits closed but not recorded so; an earmark stale on either side (the
  * backstop holds more than the vault counts, after a failed call, or the vault counts more than the provisions' excess
  * over reserves now); an earmark short of that excess while the backstop has idle cash it could hold (back from a
- * venue); exits recorded closed but open now; then, in that order, lenders' queue due a record (`queueDue`: held by the
- * breaker and not recorded, or last recorded QUEUE_RECORD_SECONDS ago) and a mark of the recovery's prices due
- * (`markDue`).
+ * venue); exits recorded closed but open now. Checkpoints due by time are `dueReason`'s.
  */
 export function checkpointReason(
   closedReason: bigint,
@@ -46,16 +44,18 @@ export function checkpointReason(
   vaultEarmarked: bigint,
   shortfall: bigint,
   freeIdle = 0n,
-  queueDue = false,
-  markDue = false,
-): "closed" | "reopened" | "stale-earmark" | "short-earmark" | "queue" | "mark" | undefined {
+): "closed" | "reopened" | "stale-earmark" | "short-earmark" | undefined {
   if (closedReason !== 0n && closedSince === 0n) return "closed";
   if (earmarked > vaultEarmarked || vaultEarmarked > shortfall) return "stale-earmark";
   if (vaultEarmarked < shortfall && freeIdle > 0n) return "short-earmark";
   if (closedReason === 0n && closedSince !== 0n) return "reopened";
-  if (queueDue) return "queue";
-  if (markDue) return "mark";
   return undefined;
+}
+
+/** A checkpoint due by time, when no state calls for one: lenders' queue due a record (`queueDue`: held by the
+ *  breaker and not recorded, or last recorded QUEUE_RECORD_SECONDS ago), then a mark of the recovery's prices. */
+export function dueReason(queueDue: boolean, markDue: boolean): "queue" | "mark" | undefined {
+  return queueDue ? "queue" : markDue ? "mark" : undefined;
 }
 
 export class BackstopTask {
@@ -127,7 +127,7 @@ export class BackstopTask {
     const markEvery = Math.min(this.ctx.options.backstopMarkSeconds ?? DEFAULT_MARK_SECONDS, MAX_MARK_SECONDS);
     const markDue = book.owed > 0n && (this.lastMark === undefined || timestamp >= this.lastMark + markEvery);
     const fresh = stateWhy !== undefined && state !== this.lastCheckpoint ? stateWhy : undefined;
-    const why = fresh ?? (queueDue ? "queue" : markDue ? "mark" : undefined);
+    const why = fresh ?? dueReason(queueDue, markDue);
     if (why !== undefined && !this.ctx.stopping) {
       if (why === "queue") this.lastQueueTry = { record, at: timestamp };
       const fields = { why, closedReason, earmarked, vaultEarmarked, shortfall };
